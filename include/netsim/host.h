@@ -1,0 +1,107 @@
+/* Hosts and their interfaces: the Ethernet side of a node, with ARP
+ * (RFC 826) resolving next hops into MAC addresses as a real host does.
+ *
+ * The host layer knows nothing of IP beyond addresses: the IP layer above
+ * registers itself (ns_host_set_l3) and receives every IPv4 datagram that
+ * arrives, and is told when a next hop could not be resolved. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netsim/ctx.h"
+#include "netsim/link.h"
+#include "netsim/rng.h"
+
+typedef struct NsHost NsHost;
+typedef struct NsIface NsIface;
+
+/* Behaviour profiles of the transport layers (`tcp PROFILE` in a scenario). */
+typedef enum {
+    NS_PROFILE_MINIMAL, /* RFC behaviour only; sequential ephemeral ports */
+    NS_PROFILE_LINUX,   /* what a current Linux host does */
+} NsProfile;
+
+const char *ns_profile_name(NsProfile profile);
+
+/* The host's ephemeral-port cursor, shared by its transports so that a
+ * host's successive ephemeral ports are distinct across UDP and TCP. 0
+ * until the first allocation. */
+uint32_t *ns_host_ephemeral_cursor(NsHost *host);
+
+/* Per-host slots where upper layers keep their state; the host does not
+ * look inside. */
+typedef enum {
+    NS_HOST_SLOT_IP,
+    NS_HOST_SLOT_UDP,
+    NS_HOST_SLOT_TCP,
+    NS_HOST_SLOT_SOCKET,
+    NS_HOST_SLOT_APP,
+    NS_HOST_SLOT_COUNT
+} NsHostSlot;
+
+/* Called with every IPv4 datagram that reaches the host (transfer full). */
+typedef void (*NsL3InputFn)(void *l3, NsIface *iface, NsPacket *datagram);
+/* Called with a datagram whose next hop did not answer ARP (transfer full). */
+typedef void (*NsL3UnreachFn)(void *l3, NsIface *iface, NsPacket *datagram);
+
+/* ARP timing (Linux defaults: 3 requests one second apart; entries stay
+ * reachable about 30 s, then are confirmed again with a unicast request). */
+#define NS_ARP_RETRIES 3
+#define NS_ARP_RETRY_INTERVAL NS_S(1)
+#define NS_ARP_REACHABLE_TIME NS_S(30)
+/* Datagrams held per unresolved neighbour (Linux unres_qlen is about 3 of
+ * these sizes); the oldest is dropped when more arrive. */
+#define NS_ARP_QUEUE_LEN 3
+
+/* (transfer full) a host. `index` is its declaration order (from 0): it
+ * derives the MAC addresses and the random streams, so they do not depend
+ * on the seed or on other hosts. */
+NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router,
+                    NsProfile profile);
+void ns_host_free(NsHost *host);
+
+const char *ns_host_name(const NsHost *host);
+uint32_t ns_host_index(const NsHost *host);
+bool ns_host_is_router(const NsHost *host);
+NsProfile ns_host_profile(const NsHost *host);
+NsCtx *ns_host_ctx(const NsHost *host);
+/* The host's own random stream (ISNs, ephemeral ports, DNS ids). */
+NsRng *ns_host_rng(NsHost *host);
+
+void *ns_host_slot(const NsHost *host, NsHostSlot slot);
+void ns_host_set_slot(NsHost *host, NsHostSlot slot, void *data);
+
+/* Add an interface with address/prefix attached to `seg`. Its MAC is
+ * 02:00:HH:HH:HH:II from the host index (HHHHHH, from 1) and interface
+ * number (II, from 1): locally administered and stable. */
+NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSegment *seg);
+uint32_t ns_host_iface_count(const NsHost *host);
+NsIface *ns_host_iface(const NsHost *host, uint32_t i);
+/* The interface holding `addr`, or NULL. */
+NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr);
+bool ns_host_has_addr(const NsHost *host, uint32_t addr);
+
+void ns_host_set_l3(NsHost *host, NsL3InputFn input, NsL3UnreachFn unreach, void *l3);
+
+/* A crashed host neither sends nor receives; its ARP cache is lost. */
+void ns_host_set_up(NsHost *host, bool up);
+bool ns_host_is_up(const NsHost *host);
+
+NsHost *ns_iface_host(const NsIface *iface);
+uint32_t ns_iface_index(const NsIface *iface); /* from 0 */
+uint32_t ns_iface_addr(const NsIface *iface);
+uint8_t ns_iface_prefix_len(const NsIface *iface);
+const uint8_t *ns_iface_mac(const NsIface *iface);
+NsSegment *ns_iface_segment(const NsIface *iface);
+uint32_t ns_iface_mtu(const NsIface *iface);
+
+/* Send an IPv4 datagram out of `iface` to the neighbour `next_hop`
+ * (transfer full). Resolves next_hop with ARP first when needed; datagrams
+ * wait in the neighbour's queue meanwhile. */
+void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop);
+
+/* Number of ARP cache entries (resolved or not), for tests. */
+uint32_t ns_iface_arp_entries(const NsIface *iface);
+/* True and the MAC when `addr` is resolved in the cache. */
+bool ns_iface_arp_lookup(const NsIface *iface, uint32_t addr, uint8_t mac_out[6]);

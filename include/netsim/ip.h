@@ -1,0 +1,101 @@
+/* IPv4 (RFC 791, RFC 1122 host rules, RFC 1812 forwarding) and ICMP
+ * (RFC 792): per-host routing table, input demultiplexing to registered
+ * transports, output with source address selection, forwarding with TTL on
+ * routers, and the ICMP errors a real stack generates. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netsim/host.h"
+#include "netsim/wire/ipv4.h"
+
+typedef struct NsIp NsIp;
+
+/* A transport protocol registered with IP (upper layers register; IP never
+ * calls them by name). */
+typedef struct {
+    const char *name;
+    /* A datagram for this host: `seg` starts at the transport header and
+     * holds hdr->total_len - header_len bytes (transfer full). */
+    void (*input)(void *proto, const NsIpv4Repr *hdr, NsPacket *seg);
+    /* An ICMP error about a datagram this host sent: `orig` is the quoted IP
+     * header, `l4` the quoted transport bytes (at least 8), `err` the errno
+     * it means (ECONNREFUSED, EHOSTUNREACH, ...). */
+    void (*error)(void *proto, int err, const NsIpv4Repr *orig, const uint8_t *l4, size_t l4_len);
+} NsIpProtoOps;
+
+/* Options of one outgoing datagram. */
+typedef struct {
+    uint8_t ttl;  /* 0: the default, 64 */
+    bool df;      /* don't fragment */
+    bool id_zero; /* IP ID 0 (Linux sends SYN-ACK and RST so) */
+    uint8_t tos;
+} NsIpTxOpts;
+
+#define NS_IP_DEFAULT_TTL 64
+
+/* (transfer full) the IP layer of `host`; registers as the host's L3 and in
+ * its NS_HOST_SLOT_IP slot. Freed with ns_ip_free(). */
+NsIp *ns_ip_new(NsHost *host);
+void ns_ip_free(NsIp *ip);
+NsIp *ns_ip_of(const NsHost *host);
+NsHost *ns_ip_host(const NsIp *ip);
+
+void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data);
+
+/* Routing table: longest prefix wins. gateway 0 means directly attached. */
+void ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
+                     uint32_t hops);
+uint32_t ns_ip_route_count(const NsIp *ip);
+/* The route for dst: outgoing interface and next hop; false if none. */
+bool ns_ip_route(const NsIp *ip, uint32_t dst, NsIface **iface, uint32_t *next_hop);
+/* Write the routing table as text lines ("10.0.1.0/24 via 10.0.0.254 dev 1"). */
+char *ns_ip_routes_format(const NsIp *ip);
+
+/* The source address for talking to dst (the outgoing interface's); 0 if
+ * dst is unreachable. A local destination gives dst itself. */
+uint32_t ns_ip_source_for(const NsIp *ip, uint32_t dst);
+
+/* True if addr is one of this host's addresses (or 127.0.0.0/8). */
+bool ns_ip_is_local(const NsIp *ip, uint32_t addr);
+
+/* Send a transport segment (transfer full; it needs NS_IPV4_HLEN + 14 bytes
+ * of headroom). src 0 picks the source address. `summary` (may be NULL)
+ * decodes the payload for traces. Returns 0 or the errno a real host gives
+ * synchronously: EHOSTUNREACH/ENETUNREACH (no route), EMSGSIZE (over the
+ * MTU with DF). ARP failure later yields an ICMP-like error to the
+ * transport. */
+int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
+                 const NsIpTxOpts *opts, const char *summary);
+
+/* Echo replies (ping) are handed to one handler per host, like a ping
+ * socket: id/seq, the sender and the payload length. */
+typedef void (*NsIcmpEchoFn)(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
+                             size_t payload_len);
+void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data);
+/* Send an echo request with payload_len bytes of pattern. Returns 0 or errno. */
+int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len);
+
+/* Send an ICMP error about the offending datagram `orig` (its IP header
+ * first; transfer none), as RFC 1122 3.2.2 allows: never about an ICMP
+ * error, a broadcast, or a non-initial fragment. */
+void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
+                           const uint8_t *orig, size_t orig_len);
+
+/* Trace the RECV line of a datagram a transport accepted: `seg` starts at
+ * the transport header with the IP header still in front of it. The
+ * transport calls this because it can decode the payload (`summary`). */
+void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg, const char *summary);
+
+/* Counters for summaries. */
+typedef struct {
+    uint64_t sent, received, forwarded, dropped;
+    uint64_t icmp_sent, icmp_received;
+} NsIpStats;
+const NsIpStats *ns_ip_stats(const NsIp *ip);
+
+/* Compute every host's routes (shortest path: fewest hops, then least
+ * delay, ties by declaration order; only routers forward). `hosts` holds
+ * NsHost* in declaration order, each with its IP layer created. */
+void ns_routing_compute(GPtrArray *hosts);

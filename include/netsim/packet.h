@@ -1,0 +1,74 @@
+/* Packet buffers: one contiguous buffer per frame with headroom, so each
+ * layer prepends its header in place (BSD mbuf / lwIP pbuf, simplified).
+ * Buffers come from a pool with free lists: the packet path does not malloc
+ * once the pool has reached the run's high-water mark. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+/* Room reserved in front of a transport payload: Ethernet (14) + IPv4 with
+ * options (60) + TCP with options (60), rounded up. */
+#define NS_PACKET_HEADROOM 160
+
+typedef struct NsPacketPool NsPacketPool;
+typedef struct NsPacket NsPacket;
+
+struct NsPacket {
+    NsPacket *next;     /* link for whichever queue holds the packet now */
+    NsPacketPool *pool; /* where the buffer returns on free */
+    uint8_t *data;      /* first byte of the current header */
+    uint32_t len;       /* bytes from data to the end of the packet */
+    uint32_t cap;       /* size of buf */
+    uint64_t id;        /* unique per pool, in allocation order (for traces) */
+    uint32_t meta;      /* owner-defined (e.g. ingress interface index) */
+    uint32_t peer_addr; /* a receive queue's note of the sender */
+    uint16_t peer_port;
+    uint8_t cls;        /* size class */
+    uint8_t buf[];
+};
+
+/* (transfer full) an empty pool. Packets must all be freed before the pool. */
+NsPacketPool *ns_packet_pool_new(void);
+void ns_packet_pool_free(NsPacketPool *pool);
+
+/* (transfer full) a packet of `len` bytes (contents unspecified) starting
+ * `headroom` bytes into its buffer. Aborts only on out-of-memory, as GLib. */
+NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len);
+
+/* (transfer full) a copy of p with the same headroom and a new id. */
+NsPacket *ns_packet_copy(const NsPacket *p);
+
+/* Return p to its pool. NULL is ignored. */
+void ns_packet_free(NsPacket *p);
+
+/* Grow the packet at the front by n bytes (for a header); returns the new
+ * start. The caller must have allocated enough headroom. */
+uint8_t *ns_packet_push(NsPacket *p, size_t n);
+
+/* Remove n bytes from the front (n <= len). */
+void ns_packet_pull(NsPacket *p, size_t n);
+
+/* Cut the packet to len bytes (len <= p->len), e.g. to drop link padding. */
+void ns_packet_trim(NsPacket *p, size_t len);
+
+/* Bytes in front of data still free for headers. */
+size_t ns_packet_headroom(const NsPacket *p);
+
+/* Packets currently allocated (for leak checks in tests and at exit). */
+size_t ns_packet_pool_in_use(const NsPacketPool *pool);
+
+/* A FIFO of packets linked through `next`. */
+typedef struct {
+    NsPacket *head, *tail;
+    uint32_t count;
+} NsPacketQueue;
+
+void ns_packet_queue_push(NsPacketQueue *q, NsPacket *p);
+NsPacket *ns_packet_queue_pop(NsPacketQueue *q);
+/* Free every packet in the queue. */
+void ns_packet_queue_clear(NsPacketQueue *q);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsPacketPool, ns_packet_pool_free)

@@ -1,0 +1,68 @@
+/* Protocol control block tables (BSD in_pcb): which local address and port
+ * each transport endpoint holds, the 4-tuple of connected ones, ephemeral
+ * port allocation per host profile, and the demultiplexing of arriving
+ * datagrams to an endpoint. UDP uses it now; TCP uses the same table. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netsim/host.h"
+
+typedef struct NsPcbTable NsPcbTable;
+
+/* Embedded in a transport's endpoint; the table never allocates it. */
+typedef struct {
+    uint32_t laddr; /* 0 = any local address */
+    uint16_t lport; /* 0 = not bound */
+    uint32_t raddr; /* 0 = not connected */
+    uint16_t rport;
+    bool in_port_table;  /* holds lport (bind, ephemeral) */
+    bool in_tuple_table; /* reachable by its 4-tuple */
+    void *owner;
+} NsPcb;
+
+/* Which kind of ephemeral port to pick (Linux: even ports for connect(),
+ * any port for UDP's implicit bind). */
+typedef enum { NS_PCB_EPHEMERAL_BIND, NS_PCB_EPHEMERAL_CONNECT } NsPcbEphemeral;
+
+/* (transfer full) the table of one protocol on one host. */
+NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto);
+void ns_pcb_table_free(NsPcbTable *t);
+
+/* The ephemeral range of a profile: minimal 49152-65535 (IANA, RFC 6335),
+ * linux 32768-60999. */
+void ns_pcb_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi);
+
+/* Bind pcb to (laddr, lport). lport 0 picks an ephemeral port. Returns 0,
+ * EADDRINUSE (taken: same port with the same or a wildcard address),
+ * EADDRNOTAVAIL (laddr not ours), EAGAIN (no ephemeral port left) or EINVAL
+ * (already bound). `reuse` allows sharing a port with listeners' children. */
+int ns_pcb_bind(NsPcbTable *t, NsPcb *pcb, uint32_t laddr, uint16_t lport, NsPcbEphemeral kind);
+
+/* Set the remote end and enter the 4-tuple table (binding an ephemeral
+ * port and choosing the source address first when needed). Returns 0 or an
+ * errno (ENETUNREACH when no route gives a source address, EADDRINUSE when
+ * the 4-tuple exists). */
+int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, NsPcbEphemeral kind);
+
+/* Enter a pcb with a full 4-tuple that shares its listener's port (TCP's
+ * accepted connections). Returns 0 or EADDRINUSE. */
+int ns_pcb_insert_child(NsPcbTable *t, NsPcb *pcb);
+
+/* Leave both tables (no-op for parts not entered). */
+void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb);
+
+/* The endpoint an arriving datagram belongs to: an exact 4-tuple first,
+ * then a pcb bound to (laddr, lport) and not connected, then one bound to
+ * (any, lport). NULL when none. */
+NsPcb *ns_pcb_lookup(const NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                     uint16_t rport);
+
+/* Every pcb in the table (for socket tables), in no particular order. */
+void ns_pcb_foreach(const NsPcbTable *t, void (*fn)(NsPcb *pcb, void *data), void *data);
+uint32_t ns_pcb_count(const NsPcbTable *t);
+
+/* Emit a SOCK trace event for pcb: "udp 10.0.0.1:49152 bound (ephemeral
+ * port)" has what "bound" and cause "ephemeral port". */
+void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, const char *what, const char *cause);

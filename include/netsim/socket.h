@@ -1,0 +1,77 @@
+/* A BSD-like socket API per host, over UDP now and TCP later: what the
+ * scenario's socket verbs and the applications use. Calls never block;
+ * a socket's owner learns that it became readable, connected or failed
+ * through its watch callback, which runs as its own event at the current
+ * time (never inside the transport code that caused it). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netsim/host.h"
+
+typedef struct NsSocket NsSocket;
+
+typedef enum { NS_SOCK_UDP, NS_SOCK_TCP } NsSockType;
+
+typedef enum { NS_SHUT_RD = 1, NS_SHUT_WR = 2, NS_SHUT_RDWR = 3 } NsShutHow;
+
+typedef void (*NsSocketWatchFn)(void *data, NsSocket *sock);
+
+/* Set up the socket layer (and the transports under it) on a host whose IP
+ * layer exists. */
+void ns_socket_layer_init(NsHost *host);
+void ns_socket_layer_free(NsHost *host);
+
+/* A crash: every socket of the host vanishes, without a packet. */
+void ns_socket_layer_crash(NsHost *host);
+
+/* (transfer none: the host's socket table owns it until ns_socket_close)
+ * a new socket, or NULL with *err set (EPROTONOSUPPORT for TCP until the
+ * TCP layer exists). */
+NsSocket *ns_socket_new(NsHost *host, NsSockType type, int *err);
+
+NsSockType ns_socket_type(const NsSocket *sock);
+NsHost *ns_socket_host(const NsSocket *sock);
+/* Small per-host number in creation order, like a file descriptor. */
+uint32_t ns_socket_fd(const NsSocket *sock);
+
+void ns_socket_set_watch(NsSocket *sock, NsSocketWatchFn fn, void *data);
+
+/* Each returns 0 or an errno value. */
+int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port);
+int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port);
+/* `summary` (may be NULL) decodes the payload for the trace. */
+int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
+                     uint16_t port, const char *summary);
+int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const char *summary);
+/* Bytes received (>= 0; the datagram's full length for UDP) or -errno
+ * (-EAGAIN when nothing is there yet). */
+long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,
+                        uint16_t *port);
+int ns_socket_shutdown(NsSocket *sock, NsShutHow how);
+/* Release the socket; the handle is invalid afterwards. */
+int ns_socket_close(NsSocket *sock);
+
+/* The pending asynchronous error (SO_ERROR), cleared by reading. */
+int ns_socket_take_error(NsSocket *sock);
+/* True when a recvfrom would not return -EAGAIN. */
+bool ns_socket_readable(const NsSocket *sock);
+
+void ns_socket_local(const NsSocket *sock, uint32_t *addr, uint16_t *port);
+void ns_socket_peer(const NsSocket *sock, uint32_t *addr, uint16_t *port);
+
+/* One row of a socket table, like `ss -tuan`. */
+typedef struct {
+    const char *proto; /* "udp", "tcp" */
+    const char *state; /* "UNCONN", "ESTAB", "LISTEN", ... as ss prints */
+    uint32_t recv_q, send_q;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    uint32_t fd;
+} NsSocketRow;
+
+/* The host's sockets in creation order. Returns an array of NsSocketRow. */
+GArray *ns_socket_table(const NsHost *host);
+uint32_t ns_socket_count(const NsHost *host);

@@ -1,0 +1,140 @@
+/* Pooled packet buffers in two size classes: standard frames (up to a
+ * 1500-byte MTU plus headroom) and jumbo frames (up to a 9000-byte MTU). */
+#include "netsim/packet.h"
+
+#include <string.h>
+
+static const uint32_t class_cap[2] = {2048, 9216 + NS_PACKET_HEADROOM};
+
+struct NsPacketPool {
+    NsPacket *free_list[2];
+    uint64_t next_id;
+    size_t in_use;
+};
+
+NsPacketPool *ns_packet_pool_new(void)
+{
+    return g_new0(NsPacketPool, 1);
+}
+
+void ns_packet_pool_free(NsPacketPool *pool)
+{
+    if (!pool)
+        return;
+    g_warn_if_fail(pool->in_use == 0);
+    for (int c = 0; c < 2; c++) {
+        NsPacket *p = pool->free_list[c];
+        while (p) {
+            NsPacket *next = p->next;
+            g_free(p);
+            p = next;
+        }
+    }
+    g_free(pool);
+}
+
+NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len)
+{
+    g_return_val_if_fail(pool != NULL, NULL);
+    size_t need = headroom + len;
+    g_return_val_if_fail(need <= class_cap[1], NULL);
+    int cls = need <= class_cap[0] ? 0 : 1;
+    NsPacket *p = pool->free_list[cls];
+    if (p) {
+        pool->free_list[cls] = p->next;
+    } else {
+        p = g_malloc(sizeof(NsPacket) + class_cap[cls]);
+        p->cap = class_cap[cls];
+        p->cls = (uint8_t)cls;
+        p->pool = pool;
+    }
+    p->next = NULL;
+    p->data = p->buf + headroom;
+    p->len = (uint32_t)len;
+    p->id = ++pool->next_id;
+    p->meta = 0;
+    pool->in_use++;
+    return p;
+}
+
+NsPacket *ns_packet_copy(const NsPacket *p)
+{
+    size_t headroom = (size_t)(p->data - p->buf);
+    NsPacket *c = ns_packet_new(p->pool, headroom, p->len);
+    memcpy(c->data, p->data, p->len);
+    c->meta = p->meta;
+    return c;
+}
+
+void ns_packet_free(NsPacket *p)
+{
+    if (!p)
+        return;
+    NsPacketPool *pool = p->pool;
+    g_assert(pool->in_use > 0);
+    pool->in_use--;
+    p->next = pool->free_list[p->cls];
+    pool->free_list[p->cls] = p;
+}
+
+uint8_t *ns_packet_push(NsPacket *p, size_t n)
+{
+    g_assert((size_t)(p->data - p->buf) >= n);
+    p->data -= n;
+    p->len += (uint32_t)n;
+    return p->data;
+}
+
+void ns_packet_pull(NsPacket *p, size_t n)
+{
+    g_assert(n <= p->len);
+    p->data += n;
+    p->len -= (uint32_t)n;
+}
+
+void ns_packet_trim(NsPacket *p, size_t len)
+{
+    g_assert(len <= p->len);
+    p->len = (uint32_t)len;
+}
+
+size_t ns_packet_headroom(const NsPacket *p)
+{
+    return (size_t)(p->data - p->buf);
+}
+
+size_t ns_packet_pool_in_use(const NsPacketPool *pool)
+{
+    return pool->in_use;
+}
+
+void ns_packet_queue_push(NsPacketQueue *q, NsPacket *p)
+{
+    p->next = NULL;
+    if (q->tail)
+        q->tail->next = p;
+    else
+        q->head = p;
+    q->tail = p;
+    q->count++;
+}
+
+NsPacket *ns_packet_queue_pop(NsPacketQueue *q)
+{
+    NsPacket *p = q->head;
+    if (!p)
+        return NULL;
+    q->head = p->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->count--;
+    p->next = NULL;
+    return p;
+}
+
+void ns_packet_queue_clear(NsPacketQueue *q)
+{
+    NsPacket *p;
+    while ((p = ns_packet_queue_pop(q)))
+        ns_packet_free(p);
+}

@@ -1,0 +1,81 @@
+/* The trace-event dispatcher: a list of sinks, each with a kind mask. */
+#include "netsim/trace.h"
+
+typedef struct {
+    const NsTraceSinkOps *ops;
+    void *self;
+    uint32_t mask;
+} Sink;
+
+struct NsTracer {
+    struct NsTracerPublic pub; /* first: ns_tracer_wants() reads it */
+    GArray *sinks;
+};
+
+static const char *const kind_names[NS_TRACE_KIND_COUNT] = {
+    [NS_TRACE_APP] = "app",     [NS_TRACE_SOCK] = "sock",   [NS_TRACE_TCP] = "tcp",
+    [NS_TRACE_SEND] = "send",   [NS_TRACE_RECV] = "recv",   [NS_TRACE_FWD] = "fwd",
+    [NS_TRACE_DROP] = "drop",   [NS_TRACE_TIMER] = "timer", [NS_TRACE_ICMP] = "icmp",
+    [NS_TRACE_ARP] = "arp",     [NS_TRACE_LINK] = "link",   [NS_TRACE_HOST] = "host",
+    [NS_TRACE_EXPECT] = "expect", [NS_TRACE_FRAME] = "frame",
+};
+
+const char *ns_trace_kind_name(NsTraceKind kind)
+{
+    return (unsigned)kind < NS_TRACE_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+NsTracer *ns_tracer_new(void)
+{
+    NsTracer *t = g_new0(NsTracer, 1);
+    t->sinks = g_array_new(FALSE, TRUE, sizeof(Sink));
+    return t;
+}
+
+void ns_tracer_free(NsTracer *tracer)
+{
+    if (!tracer)
+        return;
+    for (guint i = 0; i < tracer->sinks->len; i++) {
+        Sink *s = &g_array_index(tracer->sinks, Sink, i);
+        if (s->ops->free)
+            s->ops->free(s->self);
+    }
+    g_array_free(tracer->sinks, TRUE);
+    g_free(tracer);
+}
+
+void ns_tracer_add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self, uint32_t mask)
+{
+    Sink s = {ops, self, mask};
+    g_array_append_val(tracer->sinks, s);
+    tracer->pub.mask |= mask;
+}
+
+bool ns_tracer_close(NsTracer *tracer, GError **error)
+{
+    bool ok = true;
+    for (guint i = 0; i < tracer->sinks->len; i++) {
+        Sink *s = &g_array_index(tracer->sinks, Sink, i);
+        if (!s->ops->close)
+            continue;
+        g_autoptr(GError) err = NULL;
+        if (!s->ops->close(s->self, &err) && ok) {
+            ok = false;
+            g_propagate_error(error, g_steal_pointer(&err));
+        }
+    }
+    return ok;
+}
+
+void ns_trace_emit(NsTracer *tracer, const NsTraceEvent *ev)
+{
+    if (!tracer)
+        return;
+    uint32_t bit = NS_TRACE_MASK(ev->kind);
+    for (guint i = 0; i < tracer->sinks->len; i++) {
+        Sink *s = &g_array_index(tracer->sinks, Sink, i);
+        if (s->mask & bit)
+            s->ops->write(s->self, ev);
+    }
+}

@@ -1,0 +1,459 @@
+/* Hosts, interfaces and the ARP neighbour cache (RFC 826; timing after
+ * Linux: 3 broadcast requests 1 s apart, entries confirmed again by a
+ * unicast request once they are 30 s old). */
+#include "netsim/host.h"
+
+#include <string.h>
+
+#include "netsim/wire/arp.h"
+#include "netsim/wire/eth.h"
+#include "netsim/wire/ipv4.h"
+
+typedef enum { ARP_INCOMPLETE, ARP_REACHABLE } ArpState;
+
+typedef struct {
+    NsIface *iface;
+    uint32_t addr;
+    uint8_t mac[6];
+    ArpState state;
+    NsTime confirmed;   /* when a reply last confirmed it */
+    bool probing;       /* a unicast confirmation is outstanding */
+    uint32_t tries;
+    NsEventId timer;
+    NsPacketQueue pending;
+} ArpEntry;
+
+struct NsIface {
+    NsHost *host;
+    uint32_t index;
+    uint32_t addr;
+    uint8_t prefix_len;
+    uint8_t mac[6];
+    NsSegment *seg;
+    uint32_t port;
+    GHashTable *arp; /* addr -> ArpEntry* */
+};
+
+struct NsHost {
+    NsCtx *ctx;
+    char *name;
+    uint32_t index;
+    bool is_router;
+    bool up;
+    NsProfile profile;
+    NsRng rng;
+    GPtrArray *ifaces;
+    void *slots[NS_HOST_SLOT_COUNT];
+    uint32_t ephemeral_cursor;
+    NsL3InputFn l3_input;
+    NsL3UnreachFn l3_unreach;
+    void *l3;
+};
+
+const char *ns_profile_name(NsProfile profile)
+{
+    switch (profile) {
+    case NS_PROFILE_MINIMAL:
+        return "minimal";
+    case NS_PROFILE_LINUX:
+        return "linux";
+    }
+    return "?";
+}
+
+static void arp_entry_free(gpointer p)
+{
+    ArpEntry *e = p;
+    ns_sim_cancel(ns_host_ctx(e->iface->host)->sim, &e->timer);
+    ns_packet_queue_clear(&e->pending);
+    g_free(e);
+}
+
+NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router,
+                    NsProfile profile)
+{
+    NsHost *h = g_new0(NsHost, 1);
+    h->ctx = ctx;
+    h->name = g_strdup(name);
+    h->index = index;
+    h->is_router = is_router;
+    h->up = true;
+    h->profile = profile;
+    ns_rng_init(&h->rng, ctx->seed, "host", index);
+    h->ifaces = g_ptr_array_new();
+    return h;
+}
+
+void ns_host_free(NsHost *host)
+{
+    if (!host)
+        return;
+    for (guint i = 0; i < host->ifaces->len; i++) {
+        NsIface *ifc = g_ptr_array_index(host->ifaces, i);
+        g_hash_table_destroy(ifc->arp);
+        g_free(ifc);
+    }
+    g_ptr_array_free(host->ifaces, TRUE);
+    g_free(host->name);
+    g_free(host);
+}
+
+const char *ns_host_name(const NsHost *host) { return host->name; }
+uint32_t ns_host_index(const NsHost *host) { return host->index; }
+bool ns_host_is_router(const NsHost *host) { return host->is_router; }
+NsProfile ns_host_profile(const NsHost *host) { return host->profile; }
+NsCtx *ns_host_ctx(const NsHost *host) { return host->ctx; }
+NsRng *ns_host_rng(NsHost *host) { return &host->rng; }
+bool ns_host_is_up(const NsHost *host) { return host->up; }
+uint32_t *ns_host_ephemeral_cursor(NsHost *host) { return &host->ephemeral_cursor; }
+
+void *ns_host_slot(const NsHost *host, NsHostSlot slot)
+{
+    return host->slots[slot];
+}
+
+void ns_host_set_slot(NsHost *host, NsHostSlot slot, void *data)
+{
+    host->slots[slot] = data;
+}
+
+void ns_host_set_l3(NsHost *host, NsL3InputFn input, NsL3UnreachFn unreach, void *l3)
+{
+    host->l3_input = input;
+    host->l3_unreach = unreach;
+    host->l3 = l3;
+}
+
+uint32_t ns_host_iface_count(const NsHost *host) { return host->ifaces->len; }
+
+NsIface *ns_host_iface(const NsHost *host, uint32_t i)
+{
+    return g_ptr_array_index(host->ifaces, i);
+}
+
+NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr)
+{
+    for (guint i = 0; i < host->ifaces->len; i++) {
+        NsIface *ifc = g_ptr_array_index(host->ifaces, i);
+        if (ifc->addr == addr)
+            return ifc;
+    }
+    return NULL;
+}
+
+bool ns_host_has_addr(const NsHost *host, uint32_t addr)
+{
+    return ns_host_iface_by_addr(host, addr) != NULL;
+}
+
+NsHost *ns_iface_host(const NsIface *iface) { return iface->host; }
+uint32_t ns_iface_index(const NsIface *iface) { return iface->index; }
+uint32_t ns_iface_addr(const NsIface *iface) { return iface->addr; }
+uint8_t ns_iface_prefix_len(const NsIface *iface) { return iface->prefix_len; }
+const uint8_t *ns_iface_mac(const NsIface *iface) { return iface->mac; }
+NsSegment *ns_iface_segment(const NsIface *iface) { return iface->seg; }
+uint32_t ns_iface_mtu(const NsIface *iface) { return ns_segment_opts(iface->seg)->mtu; }
+
+static NsTime now_of(const NsIface *iface)
+{
+    return ns_sim_now(iface->host->ctx->sim);
+}
+
+static void trace_arp(NsIface *iface, const char *what, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static void trace_arp(NsIface *iface, const char *what, const char *fmt, ...)
+{
+    NsTracer *tr = iface->host->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_ARP))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    NsTraceEvent ev = {
+        .time = now_of(iface),
+        .kind = NS_TRACE_ARP,
+        .host = iface->host->name,
+        .where = ns_segment_name(iface->seg),
+        .what = what,
+        .text = text,
+    };
+    ns_trace_emit(tr, &ev);
+}
+
+/* Frame an ARP packet and put it on the segment. */
+static void arp_send(NsIface *iface, NsArpOp op, const uint8_t *dst_mac, const uint8_t *tha,
+                     uint32_t tpa)
+{
+    NsPacket *f = ns_packet_new(iface->host->ctx->pool, 0, NS_ETH_HLEN + NS_ARP_LEN);
+    NsEthRepr eth = {.ethertype = NS_ETHERTYPE_ARP};
+    memcpy(eth.dst, dst_mac, 6);
+    memcpy(eth.src, iface->mac, 6);
+    ns_eth_emit(&eth, f->data, f->len);
+    NsArpRepr arp = {.op = op, .spa = iface->addr, .tpa = tpa};
+    memcpy(arp.sha, iface->mac, 6);
+    memcpy(arp.tha, tha, 6);
+    ns_arp_emit(&arp, f->data + NS_ETH_HLEN, NS_ARP_LEN);
+    ns_segment_send(iface->seg, iface->port, f);
+}
+
+static void send_request(NsIface *iface, ArpEntry *e, const uint8_t *dst_mac)
+{
+    static const uint8_t zero[6];
+    if (ns_tracer_wants(iface->host->ctx->tracer, NS_TRACE_ARP)) {
+        char a[16], b[16];
+        ns_ipv4_format(e->addr, a);
+        ns_ipv4_format(iface->addr, b);
+        trace_arp(iface, "request", "who-has %s tell %s%s", a, b,
+                  dst_mac == ns_eth_broadcast ? "" : " (unicast: confirming a stale entry)");
+    }
+    arp_send(iface, NS_ARP_OP_REQUEST, dst_mac, zero, e->addr);
+}
+
+static void frame_and_send(NsIface *iface, NsPacket *datagram, const uint8_t *dst_mac)
+{
+    NsEthRepr eth = {.ethertype = NS_ETHERTYPE_IPV4};
+    memcpy(eth.dst, dst_mac, 6);
+    memcpy(eth.src, iface->mac, 6);
+    uint8_t *h = ns_packet_push(datagram, NS_ETH_HLEN);
+    ns_eth_emit(&eth, h, NS_ETH_HLEN);
+    ns_segment_send(iface->seg, iface->port, datagram);
+}
+
+static void arp_timeout(NsSim *sim, void *obj, void *arg);
+
+static void arm_retry(NsIface *iface, ArpEntry *e)
+{
+    e->timer = ns_sim_schedule(iface->host->ctx->sim, NS_ARP_RETRY_INTERVAL, arp_timeout, iface,
+                               e);
+}
+
+static void arp_timeout(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsIface *iface = obj;
+    ArpEntry *e = arg;
+    e->timer = NS_EVENT_NONE;
+    if (e->state == ARP_REACHABLE) {
+        /* A unicast confirmation went unanswered: forget the neighbour;
+         * the next datagram starts over with a broadcast. */
+        e->probing = false;
+        if (e->tries < NS_ARP_RETRIES) {
+            e->tries++;
+            send_request(iface, e, e->mac);
+            arm_retry(iface, e);
+            return;
+        }
+        char a[16];
+        ns_ipv4_format(e->addr, a);
+        trace_arp(iface, "expire", "%s stopped answering; entry removed", a);
+        g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
+        return;
+    }
+    if (e->tries < NS_ARP_RETRIES) {
+        e->tries++;
+        send_request(iface, e, ns_eth_broadcast);
+        arm_retry(iface, e);
+        return;
+    }
+    char a[16];
+    ns_ipv4_format(e->addr, a);
+    trace_arp(iface, "failed", "no reply for %s after %u requests: host unreachable", a,
+              (unsigned)NS_ARP_RETRIES);
+    /* Hand the waiting datagrams back to IP, which reports them unreachable. */
+    NsPacketQueue q = e->pending;
+    e->pending = (NsPacketQueue){0};
+    g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
+    NsPacket *p;
+    NsHost *h = iface->host;
+    while ((p = ns_packet_queue_pop(&q))) {
+        if (h->l3_unreach)
+            h->l3_unreach(h->l3, iface, p);
+        else
+            ns_packet_free(p);
+    }
+}
+
+void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
+{
+    NsHost *h = iface->host;
+    if (!h->up) {
+        ns_packet_free(datagram);
+        return;
+    }
+    ArpEntry *e = g_hash_table_lookup(iface->arp, GUINT_TO_POINTER(next_hop));
+    if (e && e->state == ARP_REACHABLE) {
+        if (!e->probing && now_of(iface) - e->confirmed >= NS_ARP_REACHABLE_TIME) {
+            e->probing = true;
+            e->tries = 1;
+            send_request(iface, e, e->mac);
+            arm_retry(iface, e);
+        }
+        frame_and_send(iface, datagram, e->mac);
+        return;
+    }
+    if (!e) {
+        e = g_new0(ArpEntry, 1);
+        e->iface = iface;
+        e->addr = next_hop;
+        e->state = ARP_INCOMPLETE;
+        g_hash_table_insert(iface->arp, GUINT_TO_POINTER(next_hop), e);
+        ns_packet_queue_push(&e->pending, datagram);
+        e->tries = 1;
+        send_request(iface, e, ns_eth_broadcast);
+        arm_retry(iface, e);
+        return;
+    }
+    if (e->pending.count >= NS_ARP_QUEUE_LEN) {
+        NsPacket *old = ns_packet_queue_pop(&e->pending);
+        NsTracer *tr = h->ctx->tracer;
+        if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+            NsTraceEvent ev = {.time = now_of(iface), .kind = NS_TRACE_DROP, .host = h->name,
+                               .cause = "ARP queue full"};
+            ns_trace_describe_ip(&ev, old->data, old->len);
+            ns_trace_emit(tr, &ev);
+        }
+        ns_packet_free(old);
+    }
+    ns_packet_queue_push(&e->pending, datagram);
+}
+
+/* Create or refresh the entry for (addr, mac) and release waiting datagrams. */
+static void arp_learn(NsIface *iface, uint32_t addr, const uint8_t mac[6], bool create)
+{
+    ArpEntry *e = g_hash_table_lookup(iface->arp, GUINT_TO_POINTER(addr));
+    if (!e) {
+        if (!create)
+            return;
+        e = g_new0(ArpEntry, 1);
+        e->iface = iface;
+        e->addr = addr;
+        g_hash_table_insert(iface->arp, GUINT_TO_POINTER(addr), e);
+    }
+    bool was_incomplete = e->state == ARP_INCOMPLETE;
+    memcpy(e->mac, mac, 6);
+    e->state = ARP_REACHABLE;
+    e->confirmed = now_of(iface);
+    e->probing = false;
+    e->tries = 0;
+    ns_sim_cancel(iface->host->ctx->sim, &e->timer);
+    if (was_incomplete && e->pending.count) {
+        char a[16], m[NS_MAC_STRLEN];
+        ns_ipv4_format(addr, a);
+        ns_mac_format(mac, m);
+        trace_arp(iface, "resolved", "%s is-at %s (%u datagram%s released)", a, m,
+                  e->pending.count, e->pending.count == 1 ? "" : "s");
+    }
+    NsPacket *p;
+    while ((p = ns_packet_queue_pop(&e->pending)))
+        frame_and_send(iface, p, e->mac);
+}
+
+static void arp_input(NsIface *iface, const uint8_t *buf, size_t len)
+{
+    NsArpRepr arp;
+    if (ns_arp_parse(buf, len, &arp) != NS_WIRE_OK)
+        return;
+    bool for_me = arp.tpa == iface->addr;
+    /* RFC 826: update an existing entry for the sender; add one only when
+     * the request was for us (we are about to talk to it anyway). */
+    arp_learn(iface, arp.spa, arp.sha, for_me && arp.op == NS_ARP_OP_REQUEST);
+    if (for_me && arp.op == NS_ARP_OP_REQUEST) {
+        char a[16], m[NS_MAC_STRLEN], b[16];
+        ns_ipv4_format(iface->addr, a);
+        ns_mac_format(iface->mac, m);
+        ns_ipv4_format(arp.spa, b);
+        trace_arp(iface, "reply", "%s is-at %s (to %s)", a, m, b);
+        arp_send(iface, NS_ARP_OP_REPLY, arp.sha, arp.sha, arp.spa);
+    }
+}
+
+static void drop_host_down(NsHost *h, NsPacket *frame)
+{
+    NsTracer *tr = h->ctx->tracer;
+    if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+        char summary[96];
+        NsTraceEvent ev = {.time = ns_sim_now(h->ctx->sim), .kind = NS_TRACE_DROP,
+                           .host = h->name, .cause = "host down"};
+        ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
+        ns_trace_emit(tr, &ev);
+    }
+    ns_packet_free(frame);
+}
+
+static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
+{
+    (void)port;
+    NsIface *iface = owner;
+    NsHost *h = iface->host;
+    if (!h->up) {
+        drop_host_down(h, frame);
+        return;
+    }
+    NsEthRepr eth;
+    if (ns_eth_parse(frame->data, frame->len, &eth) != NS_WIRE_OK ||
+        (!ns_mac_is_broadcast(eth.dst) && memcmp(eth.dst, iface->mac, 6) != 0)) {
+        ns_packet_free(frame); /* not for this NIC: filtered in hardware */
+        return;
+    }
+    switch (eth.ethertype) {
+    case NS_ETHERTYPE_ARP:
+        arp_input(iface, frame->data + NS_ETH_HLEN, frame->len - NS_ETH_HLEN);
+        ns_packet_free(frame);
+        return;
+    case NS_ETHERTYPE_IPV4:
+        ns_packet_pull(frame, NS_ETH_HLEN);
+        if (h->l3_input)
+            h->l3_input(h->l3, iface, frame);
+        else
+            ns_packet_free(frame);
+        return;
+    default:
+        ns_packet_free(frame);
+        return;
+    }
+}
+
+NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSegment *seg)
+{
+    NsIface *ifc = g_new0(NsIface, 1);
+    ifc->host = host;
+    ifc->index = host->ifaces->len;
+    ifc->addr = addr;
+    ifc->prefix_len = prefix_len;
+    uint32_t hn = host->index + 1;
+    uint8_t mac[6] = {0x02, 0x00, (uint8_t)(hn >> 16), (uint8_t)(hn >> 8), (uint8_t)hn,
+                      (uint8_t)(ifc->index + 1)};
+    memcpy(ifc->mac, mac, 6);
+    ifc->seg = seg;
+    ifc->arp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, arp_entry_free);
+    ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
+    g_ptr_array_add(host->ifaces, ifc);
+    return ifc;
+}
+
+void ns_host_set_up(NsHost *host, bool up)
+{
+    host->up = up;
+    if (!up) {
+        for (guint i = 0; i < host->ifaces->len; i++) {
+            NsIface *ifc = g_ptr_array_index(host->ifaces, i);
+            g_hash_table_remove_all(ifc->arp);
+        }
+    }
+}
+
+uint32_t ns_iface_arp_entries(const NsIface *iface)
+{
+    return g_hash_table_size(iface->arp);
+}
+
+bool ns_iface_arp_lookup(const NsIface *iface, uint32_t addr, uint8_t mac_out[6])
+{
+    ArpEntry *e = g_hash_table_lookup(iface->arp, GUINT_TO_POINTER(addr));
+    if (!e || e->state != ARP_REACHABLE)
+        return false;
+    memcpy(mac_out, e->mac, 6);
+    return true;
+}

@@ -1,0 +1,532 @@
+/* IPv4 input, output and forwarding (RFC 791; host rules of RFC 1122 3.3;
+ * router rules of RFC 1812 5.2-5.3) and ICMP (RFC 792; when to send errors:
+ * RFC 1122 3.2.2). Fragmentation is not modelled: datagrams over the MTU
+ * are refused with EMSGSIZE or, on a router, answered with "fragmentation
+ * needed". */
+#include "netsim/ip.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/wire/bytes.h"
+#include "netsim/wire/checksum.h"
+#include "netsim/wire/eth.h"
+#include "netsim/wire/icmp.h"
+
+typedef struct {
+    uint32_t net;
+    uint8_t prefix_len;
+    uint32_t hops;
+    NsIface *iface;
+    uint32_t gateway;
+} Route;
+
+typedef struct {
+    const NsIpProtoOps *ops;
+    void *data;
+} Proto;
+
+struct NsIp {
+    NsHost *host;
+    NsCtx *ctx;
+    GArray *routes; /* Route, longest prefix first */
+    Proto protos[256];
+    uint16_t next_id;
+    NsIcmpEchoFn echo_fn;
+    void *echo_data;
+    NsIpStats stats;
+};
+
+static void ip_input(void *l3, NsIface *iface, NsPacket *pkt);
+static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt);
+
+NsIp *ns_ip_new(NsHost *host)
+{
+    NsIp *ip = g_new0(NsIp, 1);
+    ip->host = host;
+    ip->ctx = ns_host_ctx(host);
+    ip->routes = g_array_new(FALSE, TRUE, sizeof(Route));
+    /* Linux starts IP IDs at a random value; draw it from the host's stream. */
+    ip->next_id = (uint16_t)ns_rng_below(ns_host_rng(host), 65536);
+    ns_host_set_l3(host, ip_input, ip_unreach, ip);
+    ns_host_set_slot(host, NS_HOST_SLOT_IP, ip);
+    return ip;
+}
+
+void ns_ip_free(NsIp *ip)
+{
+    if (!ip)
+        return;
+    g_array_free(ip->routes, TRUE);
+    g_free(ip);
+}
+
+NsIp *ns_ip_of(const NsHost *host)
+{
+    return ns_host_slot(host, NS_HOST_SLOT_IP);
+}
+
+NsHost *ns_ip_host(const NsIp *ip)
+{
+    return ip->host;
+}
+
+const NsIpStats *ns_ip_stats(const NsIp *ip)
+{
+    return &ip->stats;
+}
+
+void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data)
+{
+    ip->protos[proto] = (Proto){ops, data};
+}
+
+void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data)
+{
+    ip->echo_fn = fn;
+    ip->echo_data = data;
+}
+
+/* ---- routing table ---- */
+
+void ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
+                     uint32_t hops)
+{
+    Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, hops, iface, gateway};
+    guint i = 0;
+    while (i < ip->routes->len && g_array_index(ip->routes, Route, i).prefix_len >= prefix_len)
+        i++;
+    g_array_insert_val(ip->routes, i, r);
+}
+
+uint32_t ns_ip_route_count(const NsIp *ip)
+{
+    return ip->routes->len;
+}
+
+static const Route *route_lookup(const NsIp *ip, uint32_t dst)
+{
+    for (guint i = 0; i < ip->routes->len; i++) {
+        const Route *r = &g_array_index(ip->routes, Route, i);
+        if ((dst & ns_ipv4_mask(r->prefix_len)) == r->net)
+            return r;
+    }
+    return NULL;
+}
+
+bool ns_ip_route(const NsIp *ip, uint32_t dst, NsIface **iface, uint32_t *next_hop)
+{
+    const Route *r = route_lookup(ip, dst);
+    if (!r)
+        return false;
+    *iface = r->iface;
+    *next_hop = r->gateway ? r->gateway : dst;
+    return true;
+}
+
+char *ns_ip_routes_format(const NsIp *ip)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < ip->routes->len; i++) {
+        const Route *r = &g_array_index(ip->routes, Route, i);
+        char n[NS_IPV4_STRLEN], g[NS_IPV4_STRLEN];
+        ns_ipv4_format(r->net, n);
+        g_string_append_printf(s, "%s/%u", n, r->prefix_len);
+        if (r->gateway) {
+            ns_ipv4_format(r->gateway, g);
+            g_string_append_printf(s, " via %s", g);
+        }
+        g_string_append_printf(s, " dev %u hops %u\n", ns_iface_index(r->iface) + 1, r->hops);
+    }
+    return g_string_free(s, FALSE);
+}
+
+bool ns_ip_is_local(const NsIp *ip, uint32_t addr)
+{
+    return (addr >> 24) == 127 || ns_host_has_addr(ip->host, addr);
+}
+
+uint32_t ns_ip_source_for(const NsIp *ip, uint32_t dst)
+{
+    if (ns_ip_is_local(ip, dst))
+        return dst;
+    const Route *r = route_lookup(ip, dst);
+    return r ? ns_iface_addr(r->iface) : 0;
+}
+
+/* ---- tracing ---- */
+
+static void trace_packet(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, const char *cause,
+                         const char *summary)
+{
+    NsTracer *tr = ip->ctx->tracer;
+    if (!ns_tracer_wants(tr, kind))
+        return;
+    NsTraceEvent ev = {
+        .time = ns_sim_now(ip->ctx->sim),
+        .kind = kind,
+        .host = ns_host_name(ip->host),
+        .cause = cause,
+        .summary = summary,
+        .bytes = pkt->data,
+        .bytes_len = pkt->len,
+    };
+    ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+    ns_trace_emit(tr, &ev);
+}
+
+static void drop(NsIp *ip, NsPacket *pkt, const char *why)
+{
+    ip->stats.dropped++;
+    trace_packet(ip, NS_TRACE_DROP, pkt, why, NULL);
+    ns_packet_free(pkt);
+}
+
+/* ---- output ---- */
+
+static void loopback_deliver(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    ip_input(obj, NULL, arg);
+}
+
+int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
+                 const NsIpTxOpts *opts, const char *summary)
+{
+    static const NsIpTxOpts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    if (!ns_host_is_up(ip->host)) {
+        ns_packet_free(seg);
+        return ENETDOWN;
+    }
+    NsIface *iface = NULL;
+    uint32_t next_hop = dst;
+    bool local = ns_ip_is_local(ip, dst);
+    if (!local && !ns_ip_route(ip, dst, &iface, &next_hop)) {
+        if (!src)
+            src = ns_host_iface_count(ip->host) ? ns_iface_addr(ns_host_iface(ip->host, 0)) : 0;
+        ip->stats.dropped++;
+        NsTracer *tr = ip->ctx->tracer;
+        if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+            NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_DROP,
+                               .host = ns_host_name(ip->host), .cause = "no route",
+                               .proto = proto, .src = src, .dst = dst};
+            ns_trace_emit(tr, &ev);
+        }
+        ns_packet_free(seg);
+        return ENETUNREACH;
+    }
+    if (!src)
+        src = local ? dst : ns_iface_addr(iface);
+    uint32_t mtu = local ? 65535 : ns_iface_mtu(iface);
+    size_t total = seg->len + NS_IPV4_HLEN;
+    if (total > mtu || total > 65535) {
+        ns_packet_free(seg);
+        return EMSGSIZE;
+    }
+    NsIpv4Repr h = {
+        .tos = opts->tos,
+        .total_len = (uint16_t)total,
+        .id = opts->id_zero ? 0 : ip->next_id++,
+        .df = opts->df,
+        .ttl = opts->ttl ? opts->ttl : NS_IP_DEFAULT_TTL,
+        .proto = proto,
+        .src = src,
+        .dst = dst,
+    };
+    uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
+    ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
+    ip->stats.sent++;
+    trace_packet(ip, NS_TRACE_SEND, seg, NULL, summary);
+    if (local) {
+        ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, seg);
+        return 0;
+    }
+    ns_iface_output(iface, seg, next_hop);
+    return 0;
+}
+
+/* ---- ICMP ---- */
+
+static int icmp_errno(uint8_t type, uint8_t code)
+{
+    if (type == NS_ICMP_TIME_EXCEEDED)
+        return EHOSTUNREACH;
+    switch (code) {
+    case NS_ICMP_UNREACH_NET:
+        return ENETUNREACH;
+    case NS_ICMP_UNREACH_PROTOCOL:
+        return ENOPROTOOPT;
+    case NS_ICMP_UNREACH_PORT:
+        return ECONNREFUSED;
+    case NS_ICMP_UNREACH_FRAG_NEEDED:
+        return EMSGSIZE;
+    default:
+        return EHOSTUNREACH;
+    }
+}
+
+void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
+                           const uint8_t *orig, size_t orig_len)
+{
+    NsIpv4Repr oh;
+    if (ns_ipv4_parse_header(orig, orig_len, &oh) != NS_WIRE_OK)
+        return;
+    /* RFC 1122 3.2.2: never about an ICMP error, a broadcast or multicast,
+     * a non-initial fragment, or a datagram without a unicast source. */
+    if (oh.frag_offset != 0 || oh.src == 0 || (oh.src >> 28) >= 14 || oh.dst == 0xffffffffu ||
+        (oh.dst >> 28) == 14)
+        return;
+    if (oh.proto == NS_IPPROTO_ICMP && orig_len > oh.header_len) {
+        uint8_t t = orig[oh.header_len];
+        if (t != NS_ICMP_ECHO_REQUEST && t != NS_ICMP_ECHO_REPLY)
+            return;
+    }
+    size_t avail = oh.total_len < orig_len ? oh.total_len : orig_len;
+    size_t quote = ns_icmp_error_quote_len(avail, 576);
+    if (quote == 0)
+        return;
+    NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + quote);
+    NsIcmpRepr r = {.type = type, .code = code, .mtu = mtu};
+    if (ns_icmp_emit(&r, orig, quote, p->data, p->len) == 0) {
+        ns_packet_free(p);
+        return;
+    }
+    /* Answer from the address the datagram was sent to when it was ours,
+     * else (a router) from the interface facing the sender. */
+    uint32_t src = ns_ip_is_local(ip, oh.dst) ? oh.dst : ns_ip_source_for(ip, oh.src);
+    char summary[96] = "";
+    if (ns_tracer_wants(ip->ctx->tracer, NS_TRACE_SEND)) {
+        NsTraceEvent q = {0};
+        ns_trace_describe_ip(&q, orig, avail);
+        char a[NS_IPV4_STRLEN], b[NS_IPV4_STRLEN];
+        ns_ipv4_format(q.src, a);
+        ns_ipv4_format(q.dst, b);
+        const char *pn = q.proto == NS_IPPROTO_UDP ? "UDP" : q.proto == NS_IPPROTO_TCP ? "TCP"
+                                                                                      : "ICMP";
+        if (q.proto == NS_IPPROTO_UDP || q.proto == NS_IPPROTO_TCP)
+            snprintf(summary, sizeof summary, "about %s:%u > %s:%u %s", a, q.sport, b, q.dport,
+                     pn);
+        else
+            snprintf(summary, sizeof summary, "about %s > %s %s", a, b, pn);
+    }
+    ip->stats.icmp_sent++;
+    NsIpTxOpts o = {0}; /* Linux sends ICMP errors without DF */
+    ns_ip_output(ip, p, src, oh.src, NS_IPPROTO_ICMP, &o, summary[0] ? summary : NULL);
+}
+
+int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len)
+{
+    if (payload_len > 65507)
+        return EMSGSIZE;
+    NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + payload_len);
+    /* The payload pattern of iputils ping after its timestamp: 0x10, 0x11, ... */
+    for (size_t i = 0; i < payload_len; i++)
+        p->data[NS_ICMP_HLEN + i] = (uint8_t)(0x10 + i);
+    NsIcmpRepr r = {.type = NS_ICMP_ECHO_REQUEST, .id = id, .seq = seq};
+    ns_icmp_emit(&r, p->data + NS_ICMP_HLEN, payload_len, p->data, p->len);
+    NsIpTxOpts o = {.df = true};
+    ip->stats.icmp_sent++;
+    return ns_ip_output(ip, p, 0, dst, NS_IPPROTO_ICMP, &o, NULL);
+}
+
+static void trace_icmp(NsIp *ip, const char *what, const char *text, int err)
+{
+    NsTracer *tr = ip->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_ICMP))
+        return;
+    NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_ICMP,
+                       .host = ns_host_name(ip->host), .what = what, .text = text, .err = err};
+    ns_trace_emit(tr, &ev);
+}
+
+static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
+{
+    NsIcmpRepr r;
+    NsWireResult res = ns_icmp_parse(pkt->data, pkt->len, &r);
+    if (res != NS_WIRE_OK) {
+        ns_packet_push(pkt, hdr->header_len);
+        drop(ip, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed ICMP");
+        return;
+    }
+    ip->stats.icmp_received++;
+    switch (r.type) {
+    case NS_ICMP_ECHO_REQUEST: {
+        /* Reply in place: same id, seq and data, addresses swapped. */
+        NsIcmpRepr rep = {.type = NS_ICMP_ECHO_REPLY, .id = r.id, .seq = r.seq};
+        ns_icmp_emit(&rep, pkt->data + NS_ICMP_HLEN, pkt->len - NS_ICMP_HLEN, pkt->data,
+                     pkt->len);
+        NsIpTxOpts o = {.df = hdr->df};
+        ip->stats.icmp_sent++;
+        ns_ip_output(ip, pkt, hdr->dst, hdr->src, NS_IPPROTO_ICMP, &o, NULL);
+        return;
+    }
+    case NS_ICMP_ECHO_REPLY:
+        if (ip->echo_fn)
+            ip->echo_fn(ip->echo_data, hdr->src, r.id, r.seq, hdr->ttl, pkt->len - NS_ICMP_HLEN);
+        ns_packet_free(pkt);
+        return;
+    case NS_ICMP_DEST_UNREACH:
+    case NS_ICMP_TIME_EXCEEDED: {
+        NsIpv4Repr orig;
+        size_t off;
+        const uint8_t *quote = pkt->data + NS_ICMP_HLEN;
+        size_t qlen = pkt->len - NS_ICMP_HLEN;
+        if (ns_icmp_quote_parse(quote, qlen, &orig, &off) != NS_WIRE_OK ||
+            !ns_ip_is_local(ip, orig.src)) {
+            ns_packet_free(pkt);
+            return;
+        }
+        Proto *pr = &ip->protos[orig.proto];
+        int err = icmp_errno(r.type, r.code);
+        if (pr->ops && pr->ops->error)
+            pr->ops->error(pr->data, err, &orig, quote + off, qlen - off);
+        else
+            trace_icmp(ip, "ignored", "no transport to tell", err);
+        ns_packet_free(pkt);
+        return;
+    }
+    }
+    ns_packet_free(pkt);
+}
+
+/* ---- input and forwarding ---- */
+
+static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
+{
+    if (h->ttl <= 1) {
+        /* RFC 1812 5.3.1: the TTL ran out here. */
+        ip->stats.dropped++;
+        trace_packet(ip, NS_TRACE_DROP, pkt, "TTL exceeded", NULL);
+        ns_ip_send_icmp_error(ip, NS_ICMP_TIME_EXCEEDED, NS_ICMP_EXC_TTL, 0, pkt->data, pkt->len);
+        ns_packet_free(pkt);
+        return;
+    }
+    NsIface *out;
+    uint32_t next_hop;
+    if (!ns_ip_route(ip, h->dst, &out, &next_hop)) {
+        ip->stats.dropped++;
+        trace_packet(ip, NS_TRACE_DROP, pkt, "no route", NULL);
+        ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_NET, 0, pkt->data,
+                              pkt->len);
+        ns_packet_free(pkt);
+        return;
+    }
+    if (pkt->len > ns_iface_mtu(out)) {
+        ip->stats.dropped++;
+        trace_packet(ip, NS_TRACE_DROP, pkt, "larger than the next link's MTU", NULL);
+        if (h->df)
+            ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_FRAG_NEEDED,
+                                  (uint16_t)ns_iface_mtu(out), pkt->data, pkt->len);
+        ns_packet_free(pkt);
+        return;
+    }
+    /* Decrement the TTL and patch the header checksum (RFC 1624 would do it
+     * incrementally; recomputing 20 bytes is as cheap here). */
+    pkt->data[8] = (uint8_t)(h->ttl - 1);
+    pkt->data[10] = pkt->data[11] = 0;
+    uint16_t c = ns_inet_checksum(pkt->data, h->header_len);
+    ns_write_be16(pkt->data + 10, c);
+    ip->stats.forwarded++;
+    trace_packet(ip, NS_TRACE_FWD, pkt, NULL, NULL);
+    ns_iface_output(out, pkt, next_hop);
+}
+
+static bool is_for_us(const NsIp *ip, uint32_t dst)
+{
+    if (dst == 0xffffffffu || ns_ip_is_local(ip, dst))
+        return true;
+    /* Directed broadcast of an attached subnet. */
+    for (uint32_t i = 0; i < ns_host_iface_count(ip->host); i++) {
+        NsIface *ifc = ns_host_iface(ip->host, i);
+        uint8_t pl = ns_iface_prefix_len(ifc);
+        if (pl < 31 && (dst | ns_ipv4_mask(pl)) == 0xffffffffu &&
+            ns_ipv4_in_subnet(dst, ns_iface_addr(ifc), pl))
+            return true;
+    }
+    return false;
+}
+
+static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
+{
+    (void)iface;
+    NsIp *ip = l3;
+    NsIpv4Repr h;
+    NsWireResult res = ns_ipv4_parse(pkt->data, pkt->len, &h);
+    if (res != NS_WIRE_OK) {
+        drop(ip, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed IPv4");
+        return;
+    }
+    ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
+    if (!is_for_us(ip, h.dst)) {
+        if (ns_host_is_router(ip->host))
+            forward(ip, &h, pkt);
+        else
+            drop(ip, pkt, "not for this host (hosts do not forward)");
+        return;
+    }
+    ip->stats.received++;
+    if (h.mf || h.frag_offset) {
+        drop(ip, pkt, "fragment (reassembly not modelled)");
+        return;
+    }
+    if (h.proto == NS_IPPROTO_ICMP) {
+        trace_packet(ip, NS_TRACE_RECV, pkt, NULL, NULL);
+        ns_packet_pull(pkt, h.header_len);
+        icmp_input(ip, &h, pkt);
+        return;
+    }
+    Proto *pr = &ip->protos[h.proto];
+    if (!pr->ops) {
+        trace_packet(ip, NS_TRACE_RECV, pkt, NULL, NULL);
+        ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_PROTOCOL, 0, pkt->data,
+                              pkt->len);
+        drop(ip, pkt, "no such protocol");
+        return;
+    }
+    /* The transport traces its own RECV line, with what it decoded. */
+    ns_packet_pull(pkt, h.header_len);
+    pr->ops->input(pr->data, &h, pkt);
+}
+
+/* A datagram whose next hop never answered ARP. */
+static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
+{
+    (void)iface;
+    NsIp *ip = l3;
+    NsIpv4Repr h;
+    if (ns_ipv4_parse_header(pkt->data, pkt->len, &h) != NS_WIRE_OK) {
+        ns_packet_free(pkt);
+        return;
+    }
+    ip->stats.dropped++;
+    trace_packet(ip, NS_TRACE_DROP, pkt, "next hop did not answer ARP", NULL);
+    if (ns_ip_is_local(ip, h.src)) {
+        /* Our own datagram: tell the transport, as Linux reports
+         * EHOSTUNREACH to the socket. */
+        Proto *pr = &ip->protos[h.proto];
+        if (pr->ops && pr->ops->error && pkt->len >= (size_t)h.header_len + 8)
+            pr->ops->error(pr->data, EHOSTUNREACH, &h, pkt->data + h.header_len,
+                           pkt->len - h.header_len);
+    } else {
+        ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_HOST, 0, pkt->data,
+                              pkt->len);
+    }
+    ns_packet_free(pkt);
+}
+
+void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg, const char *summary)
+{
+    NsTracer *tr = ip->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_RECV))
+        return;
+    /* The IP header is still in the buffer in front of the transport data. */
+    const uint8_t *start = seg->data - hdr->header_len;
+    NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_RECV,
+                       .host = ns_host_name(ip->host), .summary = summary,
+                       .bytes = start, .bytes_len = seg->len + hdr->header_len};
+    ns_trace_describe_ip(&ev, start, ev.bytes_len);
+    ns_trace_emit(tr, &ev);
+}

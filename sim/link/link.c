@@ -1,0 +1,367 @@
+/* Segments (switched networks and point-to-point links): per-port drop-tail
+ * queues, serialization at the link rate, propagation delay with jitter,
+ * and the random loss, duplication and reordering models. */
+#include "netsim/link.h"
+
+#include <string.h>
+
+#include "netsim/rng.h"
+
+typedef struct {
+    uint8_t mac[6];
+    NsPortDeliverFn deliver;
+    void *owner;
+    char *host;
+    uint32_t ifindex;
+    NsPacketQueue queue; /* waiting frames; head is on the wire when busy */
+    bool busy;
+    NsTime last_arrival; /* keeps jittered frames in order per sender */
+} Port;
+
+struct NsSegment {
+    NsCtx *ctx;
+    char *name;
+    bool is_network;
+    bool up;
+    uint8_t epoch; /* bumped when the segment goes down: in-flight frames die */
+    NsLinkOpts opts;
+    NsRng rng;
+    GArray *ports;        /* Port */
+    GHashTable *mac_port; /* MAC (as uint64) -> port + 1 */
+    uint64_t frames, drops;
+};
+
+/* The packet's meta field carries (epoch << 24 | receiving port) while the
+ * frame is in flight, so delivery needs no allocation. */
+#define META(epoch, port) (((uint32_t)(epoch) << 24) | ((port) & 0xffffffu))
+#define META_PORT(m) ((m) & 0xffffffu)
+#define META_EPOCH(m) ((uint8_t)((m) >> 24))
+
+void ns_link_opts_init(NsLinkOpts *opts)
+{
+    *opts = (NsLinkOpts){.queue = 100, .mtu = 1500};
+}
+
+NsTime ns_link_tx_time(uint64_t rate_bps, uint32_t bytes)
+{
+    if (rate_bps == 0)
+        return 0;
+    /* bytes * 8e9 stays far below 2^63 for any frame size. */
+    uint64_t bits_ns = (uint64_t)bytes * 8u * UINT64_C(1000000000);
+    return (NsTime)((bits_ns + rate_bps - 1) / rate_bps);
+}
+
+static uint64_t mac_key(const uint8_t mac[6])
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 6; i++)
+        k = (k << 8) | mac[i];
+    return k;
+}
+
+static bool mac_is_broadcast(const uint8_t mac[6])
+{
+    return (mac[0] & 1) != 0; /* group bit: broadcast and multicast */
+}
+
+NsSegment *ns_segment_new(NsCtx *ctx, const char *name, bool is_network, const NsLinkOpts *opts,
+                          uint32_t index)
+{
+    NsSegment *seg = g_new0(NsSegment, 1);
+    seg->ctx = ctx;
+    seg->name = g_strdup(name);
+    seg->is_network = is_network;
+    seg->up = true;
+    seg->opts = *opts;
+    ns_rng_init(&seg->rng, ctx->seed, "link", index);
+    seg->ports = g_array_new(FALSE, TRUE, sizeof(Port));
+    seg->mac_port = g_hash_table_new(g_int64_hash, g_int64_equal);
+    return seg;
+}
+
+static void free_key(gpointer key, gpointer value, gpointer data)
+{
+    (void)value;
+    (void)data;
+    g_free(key);
+}
+
+void ns_segment_free(NsSegment *seg)
+{
+    if (!seg)
+        return;
+    for (guint i = 0; i < seg->ports->len; i++) {
+        Port *p = &g_array_index(seg->ports, Port, i);
+        ns_packet_queue_clear(&p->queue);
+        g_free(p->host);
+    }
+    g_array_free(seg->ports, TRUE);
+    g_hash_table_foreach(seg->mac_port, free_key, NULL);
+    g_hash_table_destroy(seg->mac_port);
+    g_free(seg->name);
+    g_free(seg);
+}
+
+const char *ns_segment_name(const NsSegment *seg)
+{
+    return seg->name;
+}
+
+bool ns_segment_is_network(const NsSegment *seg)
+{
+    return seg->is_network;
+}
+
+const NsLinkOpts *ns_segment_opts(const NsSegment *seg)
+{
+    return &seg->opts;
+}
+
+uint32_t ns_segment_port_count(const NsSegment *seg)
+{
+    return seg->ports->len;
+}
+
+const char *ns_segment_port_host(const NsSegment *seg, uint32_t port)
+{
+    return g_array_index(seg->ports, Port, port).host;
+}
+
+uint64_t ns_segment_frames(const NsSegment *seg)
+{
+    return seg->frames;
+}
+
+uint64_t ns_segment_drops(const NsSegment *seg)
+{
+    return seg->drops;
+}
+
+uint32_t ns_segment_attach(NsSegment *seg, const uint8_t mac[6], NsPortDeliverFn deliver,
+                           void *owner, const char *host_name, uint32_t ifindex)
+{
+    Port p = {.deliver = deliver, .owner = owner, .host = g_strdup(host_name),
+              .ifindex = ifindex};
+    memcpy(p.mac, mac, 6);
+    g_array_append_val(seg->ports, p);
+    uint32_t port = seg->ports->len - 1;
+    int64_t *key = g_new(int64_t, 1);
+    *key = (int64_t)mac_key(mac);
+    g_hash_table_insert(seg->mac_port, key, GUINT_TO_POINTER(port + 1));
+    return port;
+}
+
+static Port *port_at(NsSegment *seg, uint32_t port)
+{
+    return &g_array_index(seg->ports, Port, port);
+}
+
+static void trace_frame(NsSegment *seg, uint32_t port, const NsPacket *frame, NsTraceDir dir)
+{
+    NsTracer *tr = seg->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_FRAME))
+        return;
+    Port *p = port_at(seg, port);
+    NsTraceEvent ev = {
+        .time = ns_sim_now(seg->ctx->sim),
+        .kind = NS_TRACE_FRAME,
+        .host = p->host,
+        .where = seg->name,
+        .bytes = frame->data,
+        .bytes_len = frame->len,
+        .dir = dir,
+        .ifindex = p->ifindex,
+    };
+    ns_trace_emit(tr, &ev);
+}
+
+/* Report and free a frame the segment lost. `port` is the sender's. */
+static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, const char *why)
+{
+    seg->drops++;
+    NsTracer *tr = seg->ctx->tracer;
+    if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+        char summary[96];
+        NsTraceEvent ev = {
+            .time = ns_sim_now(seg->ctx->sim),
+            .kind = NS_TRACE_DROP,
+            .host = port_at(seg, port)->host,
+            .where = seg->name,
+            .cause = why,
+        };
+        ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
+        ns_trace_emit(tr, &ev);
+    }
+    ns_packet_free(frame);
+}
+
+static void arrive(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsSegment *seg = obj;
+    NsPacket *frame = arg;
+    uint32_t to = META_PORT(frame->meta);
+    if (!seg->up || META_EPOCH(frame->meta) != seg->epoch) {
+        /* The segment went down while the frame was on the wire. Report it
+         * at the receiving end: that is where it never arrived. */
+        drop_frame(seg, to, frame, "link down");
+        return;
+    }
+    Port *p = port_at(seg, to);
+    trace_frame(seg, to, frame, NS_TRACE_DIR_IN);
+    frame->meta = 0;
+    p->deliver(p->owner, to, frame);
+}
+
+/* Send one copy of a frame that finished serializing on `from` towards `to`,
+ * applying the loss, jitter, duplication and reordering models. */
+static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *frame)
+{
+    const NsLinkOpts *o = &seg->opts;
+    if (o->loss_ppm && ns_rng_chance_ppm(&seg->rng, o->loss_ppm)) {
+        drop_frame(seg, from, frame, "link loss");
+        return;
+    }
+    Port *src = port_at(seg, from);
+    NsTime now = ns_sim_now(seg->ctx->sim);
+    NsTime at = now + o->delay;
+    if (o->jitter)
+        at += ns_rng_range(&seg->rng, 0, o->jitter);
+    bool reorder = o->reorder_ppm && ns_rng_chance_ppm(&seg->rng, o->reorder_ppm);
+    if (reorder) {
+        /* Held back by one more propagation delay (at least 1 ms), without
+         * holding back the frames behind it: they overtake it. */
+        at += o->delay > NS_MS(1) ? o->delay : NS_MS(1);
+    } else {
+        if (at < src->last_arrival)
+            at = src->last_arrival;
+        src->last_arrival = at;
+    }
+    bool dup = o->dup_ppm && ns_rng_chance_ppm(&seg->rng, o->dup_ppm);
+    frame->meta = META(seg->epoch, to);
+    if (dup) {
+        NsPacket *copy = ns_packet_copy(frame);
+        ns_sim_schedule_at(seg->ctx->sim, at, arrive, seg, frame);
+        ns_sim_schedule_at(seg->ctx->sim, at, arrive, seg, copy);
+    } else {
+        ns_sim_schedule_at(seg->ctx->sim, at, arrive, seg, frame);
+    }
+}
+
+/* A frame has been fully put on the wire by port `from`. */
+static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
+{
+    seg->frames++;
+    uint32_t n = seg->ports->len;
+    if (!seg->is_network) {
+        if (n == 2)
+            propagate(seg, from, 1 - from, frame);
+        else
+            ns_packet_free(frame);
+        return;
+    }
+    const uint8_t *dst = frame->data;
+    if (!mac_is_broadcast(dst)) {
+        int64_t key = (int64_t)mac_key(dst);
+        uint32_t to = GPOINTER_TO_UINT(g_hash_table_lookup(seg->mac_port, &key));
+        if (to != 0 && to - 1 != from) {
+            propagate(seg, from, to - 1, frame);
+            return;
+        }
+        if (to != 0) { /* addressed to itself: nothing to carry */
+            ns_packet_free(frame);
+            return;
+        }
+    }
+    /* Broadcast (or unknown unicast, which a switch floods). */
+    uint32_t last = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        if (i != from)
+            last = i;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == from)
+            continue;
+        propagate(seg, from, i, i == last ? frame : ns_packet_copy(frame));
+    }
+    if (last == UINT32_MAX)
+        ns_packet_free(frame);
+}
+
+static void start_tx(NsSegment *seg, uint32_t port);
+
+static void tx_done(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsSegment *seg = obj;
+    uint32_t port = GPOINTER_TO_UINT(arg);
+    Port *p = port_at(seg, port);
+    NsPacket *frame = ns_packet_queue_pop(&p->queue);
+    p->busy = false;
+    if (frame && !seg->up)
+        drop_frame(seg, port, frame, "link down");
+    else if (frame)
+        transmitted(seg, port, frame);
+    start_tx(seg, port);
+}
+
+static void start_tx(NsSegment *seg, uint32_t port)
+{
+    Port *p = port_at(seg, port);
+    if (p->busy || !p->queue.head)
+        return;
+    p->busy = true;
+    NsTime t = ns_link_tx_time(seg->opts.rate_bps, p->queue.head->len);
+    ns_sim_schedule(seg->ctx->sim, t, tx_done, seg, GUINT_TO_POINTER(port));
+}
+
+void ns_segment_send(NsSegment *seg, uint32_t port, NsPacket *frame)
+{
+    g_return_if_fail(port < seg->ports->len);
+    if (!seg->up) {
+        drop_frame(seg, port, frame, "link down");
+        return;
+    }
+    trace_frame(seg, port, frame, NS_TRACE_DIR_OUT);
+    if (seg->opts.rate_bps == 0) {
+        transmitted(seg, port, frame);
+        return;
+    }
+    Port *p = port_at(seg, port);
+    if (p->queue.count >= seg->opts.queue) {
+        drop_frame(seg, port, frame, "queue full");
+        return;
+    }
+    ns_packet_queue_push(&p->queue, frame);
+    start_tx(seg, port);
+}
+
+void ns_segment_set_up(NsSegment *seg, bool up)
+{
+    if (seg->up == up)
+        return;
+    seg->up = up;
+    if (up)
+        return;
+    seg->epoch++;
+    /* Frames waiting in the queues are lost with the link. The one being
+     * serialized stays queued until its tx_done event, then goes nowhere. */
+    for (uint32_t i = 0; i < seg->ports->len; i++) {
+        Port *p = port_at(seg, i);
+        NsPacket *onwire = p->busy ? ns_packet_queue_pop(&p->queue) : NULL;
+        NsPacket *f;
+        while ((f = ns_packet_queue_pop(&p->queue)))
+            drop_frame(seg, i, f, "link down");
+        if (onwire)
+            ns_packet_queue_push(&p->queue, onwire);
+    }
+}
+
+bool ns_segment_is_up(const NsSegment *seg)
+{
+    return seg->up;
+}
+
+void ns_segment_set_opts(NsSegment *seg, const NsLinkOpts *opts)
+{
+    seg->opts = *opts;
+}
