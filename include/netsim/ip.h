@@ -70,9 +70,11 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
                  const NsIpTxOpts *opts, const char *summary);
 
 /* Echo replies (ping) are handed to one handler per host, like a ping
- * socket: id/seq, the sender and the payload length. */
+ * socket: id/seq, the sender, TTL and payload length; or, with err != 0,
+ * an ICMP error (or failed ARP) about one of our echo requests, `from`
+ * being the host that reported it. */
 typedef void (*NsIcmpEchoFn)(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
-                             size_t payload_len);
+                             size_t payload_len, int err);
 void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data);
 /* Send an echo request with payload_len bytes of pattern. Returns 0 or errno. */
 int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len);
@@ -87,6 +89,14 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
  * the transport header with the IP header still in front of it. The
  * transport calls this because it can decode the payload (`summary`). */
 void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg, const char *summary);
+
+/* A hook on every datagram this host originates, after its IP header is
+ * written (targeted faults). It returns the verdict and may change *delay. */
+typedef enum { NS_IP_FILTER_PASS, NS_IP_FILTER_DROP, NS_IP_FILTER_DELAY,
+               NS_IP_FILTER_DUPLICATE } NsIpFilterVerdict;
+typedef NsIpFilterVerdict (*NsIpOutputFilterFn)(void *data, const NsPacket *datagram,
+                                                NsTime *delay, const char **why);
+void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data);
 
 /* Counters for summaries. */
 typedef struct {

@@ -30,7 +30,8 @@ struct NsPacket {
     uint8_t buf[];
 };
 
-/* (transfer full) an empty pool. Packets must all be freed before the pool. */
+/* (transfer full) an empty pool. Freeing it frees every packet it made,
+ * including those still in flight when a run stops early. */
 NsPacketPool *ns_packet_pool_new(void);
 void ns_packet_pool_free(NsPacketPool *pool);
 

@@ -117,3 +117,8 @@ static inline bool ns_tracer_wants(const NsTracer *tracer, NsTraceKind kind)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsTracer, ns_tracer_free)
+
+/* The symbolic name of an errno value ("ECONNREFUSED"), or NULL. */
+const char *ns_errno_name(int err);
+/* The value of an errno name, or 0. */
+int ns_errno_from_name(const char *name);

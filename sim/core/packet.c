@@ -8,28 +8,24 @@ static const uint32_t class_cap[2] = {2048, 9216 + NS_PACKET_HEADROOM};
 
 struct NsPacketPool {
     NsPacket *free_list[2];
+    GPtrArray *blocks; /* every buffer ever made: freed with the pool, even
+                        * those still held by events of a run cut short */
     uint64_t next_id;
     size_t in_use;
 };
 
 NsPacketPool *ns_packet_pool_new(void)
 {
-    return g_new0(NsPacketPool, 1);
+    NsPacketPool *pool = g_new0(NsPacketPool, 1);
+    pool->blocks = g_ptr_array_new_with_free_func(g_free);
+    return pool;
 }
 
 void ns_packet_pool_free(NsPacketPool *pool)
 {
     if (!pool)
         return;
-    g_warn_if_fail(pool->in_use == 0);
-    for (int c = 0; c < 2; c++) {
-        NsPacket *p = pool->free_list[c];
-        while (p) {
-            NsPacket *next = p->next;
-            g_free(p);
-            p = next;
-        }
-    }
+    g_ptr_array_free(pool->blocks, TRUE);
     g_free(pool);
 }
 
@@ -44,6 +40,7 @@ NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len)
         pool->free_list[cls] = p->next;
     } else {
         p = g_malloc(sizeof(NsPacket) + class_cap[cls]);
+        g_ptr_array_add(pool->blocks, p);
         p->cap = class_cap[cls];
         p->cls = (uint8_t)cls;
         p->pool = pool;

@@ -79,3 +79,52 @@ void ns_trace_emit(NsTracer *tracer, const NsTraceEvent *ev)
             s->ops->write(s->self, ev);
     }
 }
+
+#include <errno.h>
+#include <string.h>
+
+static const struct {
+    int value;
+    const char *name;
+} errno_names[] = {
+    {EACCES, "EACCES"},
+    {EADDRINUSE, "EADDRINUSE"},
+    {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+    {EAGAIN, "EAGAIN"},
+    {EALREADY, "EALREADY"},
+    {EBADF, "EBADF"},
+    {ECONNABORTED, "ECONNABORTED"},
+    {ECONNREFUSED, "ECONNREFUSED"},
+    {ECONNRESET, "ECONNRESET"},
+    {EDESTADDRREQ, "EDESTADDRREQ"},
+    {EHOSTUNREACH, "EHOSTUNREACH"},
+    {EINPROGRESS, "EINPROGRESS"},
+    {EINVAL, "EINVAL"},
+    {EISCONN, "EISCONN"},
+    {EMSGSIZE, "EMSGSIZE"},
+    {ENETDOWN, "ENETDOWN"},
+    {ENETUNREACH, "ENETUNREACH"},
+    {ENOBUFS, "ENOBUFS"},
+    {ENOPROTOOPT, "ENOPROTOOPT"},
+    {ENOTCONN, "ENOTCONN"},
+    {EOPNOTSUPP, "EOPNOTSUPP"},
+    {EPIPE, "EPIPE"},
+    {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
+    {ETIMEDOUT, "ETIMEDOUT"},
+};
+
+const char *ns_errno_name(int err)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(errno_names); i++)
+        if (errno_names[i].value == err)
+            return errno_names[i].name;
+    return NULL;
+}
+
+int ns_errno_from_name(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(errno_names); i++)
+        if (strcmp(errno_names[i].name, name) == 0)
+            return errno_names[i].value;
+    return 0;
+}

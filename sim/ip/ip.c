@@ -35,6 +35,8 @@ struct NsIp {
     uint16_t next_id;
     NsIcmpEchoFn echo_fn;
     void *echo_data;
+    NsIpOutputFilterFn filter;
+    void *filter_data;
     NsIpStats stats;
 };
 
@@ -80,6 +82,12 @@ const NsIpStats *ns_ip_stats(const NsIp *ip)
 void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data)
 {
     ip->protos[proto] = (Proto){ops, data};
+}
+
+void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data)
+{
+    ip->filter = fn;
+    ip->filter_data = data;
 }
 
 void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data)
@@ -191,6 +199,30 @@ static void loopback_deliver(NsSim *sim, void *obj, void *arg)
     ip_input(obj, NULL, arg);
 }
 
+/* A datagram a targeted fault holds back (rare: one allocation is fine). */
+typedef struct {
+    NsIp *ip;
+    NsIface *iface;
+    uint32_t next_hop;
+    bool local;
+    const char *why;
+} HeldDatagram;
+
+static void release_held(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    HeldDatagram *hd = obj;
+    NsPacket *seg = arg;
+    trace_packet(hd->ip, NS_TRACE_SEND, seg, hd->why, NULL);
+    if (!ns_host_is_up(hd->ip->host))
+        ns_packet_free(seg);
+    else if (hd->local)
+        ip_input(hd->ip, NULL, seg);
+    else
+        ns_iface_output(hd->iface, seg, hd->next_hop);
+    g_free(hd);
+}
+
 int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
                  const NsIpTxOpts *opts, const char *summary)
 {
@@ -240,6 +272,30 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
     ip->stats.sent++;
     trace_packet(ip, NS_TRACE_SEND, seg, NULL, summary);
+    if (ip->filter) {
+        NsTime delay = 0;
+        const char *why = NULL;
+        switch (ip->filter(ip->filter_data, seg, &delay, &why)) {
+        case NS_IP_FILTER_PASS:
+            break;
+        case NS_IP_FILTER_DROP:
+            drop(ip, seg, why);
+            return 0;
+        case NS_IP_FILTER_DELAY: {
+            HeldDatagram *hd = g_new(HeldDatagram, 1);
+            *hd = (HeldDatagram){ip, iface, next_hop, local, why};
+            ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
+            return 0;
+        }
+        case NS_IP_FILTER_DUPLICATE:
+            trace_packet(ip, NS_TRACE_SEND, seg, why, summary);
+            if (local)
+                ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
+            else
+                ns_iface_output(iface, ns_packet_copy(seg), next_hop);
+            break;
+        }
+    }
     if (local) {
         ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, seg);
         return 0;
@@ -342,6 +398,13 @@ static void trace_icmp(NsIp *ip, const char *what, const char *text, int err)
     ns_trace_emit(tr, &ev);
 }
 
+/* An error about one of our echo requests goes to the ping handler. */
+static void echo_error(NsIp *ip, uint32_t from, const uint8_t *l4, size_t len, int err)
+{
+    if (len >= NS_ICMP_HLEN && l4[0] == NS_ICMP_ECHO_REQUEST && ip->echo_fn)
+        ip->echo_fn(ip->echo_data, from, ns_read_be16(l4 + 4), ns_read_be16(l4 + 6), 0, 0, err);
+}
+
 static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
 {
     NsIcmpRepr r;
@@ -365,7 +428,8 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
     }
     case NS_ICMP_ECHO_REPLY:
         if (ip->echo_fn)
-            ip->echo_fn(ip->echo_data, hdr->src, r.id, r.seq, hdr->ttl, pkt->len - NS_ICMP_HLEN);
+            ip->echo_fn(ip->echo_data, hdr->src, r.id, r.seq, hdr->ttl, pkt->len - NS_ICMP_HLEN,
+                        0);
         ns_packet_free(pkt);
         return;
     case NS_ICMP_DEST_UNREACH:
@@ -381,6 +445,11 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
         }
         Proto *pr = &ip->protos[orig.proto];
         int err = icmp_errno(r.type, r.code);
+        if (orig.proto == NS_IPPROTO_ICMP) {
+            echo_error(ip, hdr->src, quote + off, qlen - off, err);
+            ns_packet_free(pkt);
+            return;
+        }
         if (pr->ops && pr->ops->error)
             pr->ops->error(pr->data, err, &orig, quote + off, qlen - off);
         else
@@ -507,7 +576,10 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
         /* Our own datagram: tell the transport, as Linux reports
          * EHOSTUNREACH to the socket. */
         Proto *pr = &ip->protos[h.proto];
-        if (pr->ops && pr->ops->error && pkt->len >= (size_t)h.header_len + 8)
+        if (h.proto == NS_IPPROTO_ICMP)
+            echo_error(ip, h.src, pkt->data + h.header_len, pkt->len - h.header_len,
+                       EHOSTUNREACH);
+        else if (pr->ops && pr->ops->error && pkt->len >= (size_t)h.header_len + 8)
             pr->ops->error(pr->data, EHOSTUNREACH, &h, pkt->data + h.header_len,
                            pkt->len - h.header_len);
     } else {

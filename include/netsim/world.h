@@ -1,0 +1,56 @@
+/* A scenario brought to life: the network it describes, its services and
+ * its timeline, run on one engine with one trace stream. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "netsim/scenario.h"
+#include "netsim/sim.h"
+#include "netsim/trace.h"
+
+typedef struct NsWorld NsWorld;
+
+#define NS_WORLD_ERROR (ns_world_error_quark())
+GQuark ns_world_error_quark(void);
+
+typedef enum {
+    NS_WORLD_ERROR_UNSUPPORTED, /* the scenario uses something not simulated yet */
+} NsWorldError;
+
+typedef struct {
+    uint64_t seed;        /* the seed to use (the file's, or --seed) */
+    bool has_stop;        /* overrides the scenario's stop time */
+    NsTime stop;
+    uint64_t max_events;  /* 0 = no limit; reaching it is a resource limit */
+    bool summary;         /* collect per-flow counters for ns_world_summary() */
+} NsWorldOpts;
+
+/* (transfer full) the world of `scn` (borrowed: it must outlive the world),
+ * tracing into `tracer` (borrowed). NULL and an error listing every
+ * FILE:LINE:COL that cannot run yet. */
+NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *tracer,
+                      GError **error);
+void ns_world_free(NsWorld *w);
+
+/* Run to the end (no event left, the stop time, or the event limit), then
+ * evaluate the expectations. Returns how the engine stopped. */
+NsSimResult ns_world_run(NsWorld *w);
+
+NsTime ns_world_now(const NsWorld *w);
+uint64_t ns_world_events(const NsWorld *w);
+/* Expectations that failed / were checked. */
+uint32_t ns_world_expect_failed(const NsWorld *w);
+uint32_t ns_world_expect_count(const NsWorld *w);
+
+/* The end-of-run summary: flows, hosts' socket tables, links; each line
+ * starts with '#'. (transfer full) */
+char *ns_world_summary(const NsWorld *w);
+
+/* Socket tables of every host with sockets, like `ss -tuan`, at the current
+ * time. (transfer full) */
+char *ns_world_socket_tables(const NsWorld *w, const char *indent);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsWorld, ns_world_free)

@@ -1,0 +1,237 @@
+/* The text trace: fixed columns (time, host, kind), then what happened in
+ * words, addresses as ADDR:PORT, sizes with units, causes in parentheses. */
+#include "netsim/trace-text.h"
+
+#include <inttypes.h>
+
+#include "netsim/wire/icmp.h"
+#include "netsim/wire/ipv4.h"
+
+struct NsTextSink {
+    FILE *out;
+    int host_width;
+    GString *line;
+};
+
+void ns_trace_format_time(NsTime t, char out[32])
+{
+    const char *sign = t < 0 ? "-" : "";
+    uint64_t u = t < 0 ? (uint64_t)(-(t + 1)) + 1 : (uint64_t)t;
+    g_snprintf(out, 32, "%s%4" PRIu64 ".%09" PRIu64, sign, u / 1000000000u, u % 1000000000u);
+}
+
+static const char *proto_name(uint8_t proto)
+{
+    switch (proto) {
+    case NS_IPPROTO_UDP:
+        return "udp";
+    case NS_IPPROTO_TCP:
+        return "tcp";
+    case NS_IPPROTO_ICMP:
+        return "icmp";
+    default:
+        return "ip";
+    }
+}
+
+static void append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
+{
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(addr, a);
+    if (with_port)
+        g_string_append_printf(s, "%s:%u", a, port);
+    else
+        g_string_append(s, a);
+}
+
+static const char *icmp_name(uint8_t type, uint8_t code)
+{
+    switch (type) {
+    case NS_ICMP_ECHO_REQUEST:
+        return "echo request";
+    case NS_ICMP_ECHO_REPLY:
+        return "echo reply";
+    case NS_ICMP_TIME_EXCEEDED:
+        return "time exceeded (TTL 0)";
+    case NS_ICMP_DEST_UNREACH:
+        switch (code) {
+        case NS_ICMP_UNREACH_NET:
+            return "net unreachable";
+        case NS_ICMP_UNREACH_HOST:
+            return "host unreachable";
+        case NS_ICMP_UNREACH_PROTOCOL:
+            return "protocol unreachable";
+        case NS_ICMP_UNREACH_PORT:
+            return "port unreachable";
+        case NS_ICMP_UNREACH_FRAG_NEEDED:
+            return "fragmentation needed";
+        default:
+            return "destination unreachable";
+        }
+    default:
+        return "message";
+    }
+}
+
+/* "10.0.0.1:49152 > 10.0.0.53:53 UDP 33B" and its ICMP/TCP cousins. */
+static void append_packet(GString *s, const NsTraceEvent *ev)
+{
+    bool ports = ev->proto == NS_IPPROTO_UDP || ev->proto == NS_IPPROTO_TCP;
+    append_endpoint(s, ev->src, ev->sport, ports);
+    g_string_append(s, " > ");
+    append_endpoint(s, ev->dst, ev->dport, ports);
+    switch (ev->proto) {
+    case NS_IPPROTO_UDP:
+        g_string_append_printf(s, " UDP %" PRIu32 "B", ev->payload_len);
+        break;
+    case NS_IPPROTO_ICMP:
+        g_string_append_printf(s, " ICMP %s", icmp_name(ev->icmp_type, ev->icmp_code));
+        if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY)
+            g_string_append_printf(s, " id %u seq %u %" PRIu32 "B", ev->icmp_id, ev->icmp_seq,
+                                   ev->payload_len);
+        break;
+    case NS_IPPROTO_TCP:
+        g_string_append_printf(s, " TCP len %" PRIu32, ev->payload_len);
+        break;
+    case 0:
+        break;
+    default:
+        g_string_append_printf(s, " proto %u", ev->proto);
+        break;
+    }
+}
+
+static void append_sock(GString *s, const NsTraceEvent *ev)
+{
+    g_string_append_printf(s, "%s ", proto_name(ev->proto));
+    append_endpoint(s, ev->src, ev->sport, true);
+    if (ev->dst || ev->dport) {
+        g_string_append_c(s, '-');
+        append_endpoint(s, ev->dst, ev->dport, true);
+    }
+}
+
+static void append_errno(GString *s, int err)
+{
+    const char *n = ns_errno_name(err);
+    if (n)
+        g_string_append(s, n);
+    else
+        g_string_append_printf(s, "errno %d", err);
+}
+
+void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
+{
+    char t[32];
+    ns_trace_format_time(ev->time, t);
+    g_string_append_printf(s, "%s %-*s %-6s ", t, host_width, ev->host ? ev->host : "-",
+                           ns_trace_kind_name(ev->kind));
+    switch (ev->kind) {
+    case NS_TRACE_SEND:
+    case NS_TRACE_RECV:
+    case NS_TRACE_FWD:
+    case NS_TRACE_DROP:
+        if (ev->proto || ev->src || ev->dst)
+            append_packet(s, ev);
+        if (ev->kind == NS_TRACE_FWD || (ev->kind == NS_TRACE_RECV && ev->ttl &&
+                                         ev->ttl != 64 && ev->ttl != 255))
+            g_string_append_printf(s, " ttl %u", ev->ttl);
+        if (ev->summary)
+            g_string_append_printf(s, "%s%s", (ev->proto || ev->src) ? "  " : "", ev->summary);
+        if (ev->cause || ev->where) {
+            g_string_append(s, " (");
+            if (ev->cause)
+                g_string_append(s, ev->cause);
+            if (ev->where)
+                g_string_append_printf(s, "%son %s", ev->cause ? " " : "", ev->where);
+            g_string_append_c(s, ')');
+        }
+        break;
+    case NS_TRACE_SOCK:
+        append_sock(s, ev);
+        if (ev->what)
+            g_string_append_printf(s, " %s", ev->what);
+        if (ev->cause)
+            g_string_append_printf(s, " (%s)", ev->cause);
+        break;
+    case NS_TRACE_TCP:
+        append_sock(s, ev);
+        g_string_append_printf(s, " %s -> %s", ev->from ? ev->from : "?", ev->to ? ev->to : "?");
+        if (ev->cause)
+            g_string_append_printf(s, " (%s)", ev->cause);
+        break;
+    case NS_TRACE_ICMP:
+        if (ev->proto) {
+            append_sock(s, ev);
+            g_string_append_c(s, ' ');
+        }
+        if (ev->what)
+            g_string_append(s, ev->what);
+        if (ev->err) {
+            g_string_append_c(s, ' ');
+            append_errno(s, ev->err);
+        }
+        if (ev->text)
+            g_string_append_printf(s, " %s", ev->text);
+        break;
+    case NS_TRACE_APP:
+    case NS_TRACE_ARP:
+    case NS_TRACE_TIMER:
+    case NS_TRACE_HOST:
+    case NS_TRACE_LINK:
+    case NS_TRACE_EXPECT:
+    case NS_TRACE_FRAME:
+    case NS_TRACE_KIND_COUNT:
+        if (ev->kind == NS_TRACE_EXPECT)
+            g_string_append(s, ev->ok ? "ok  " : "FAIL");
+        if (ev->kind == NS_TRACE_LINK && ev->where)
+            g_string_append_printf(s, "%s ", ev->where);
+        if (ev->what)
+            g_string_append(s, ev->what);
+        if (ev->text)
+            g_string_append_printf(s, "%s%s", ev->what || ev->kind == NS_TRACE_EXPECT ? " " : "",
+                                   ev->text);
+        if (ev->err) {
+            g_string_append_c(s, ' ');
+            append_errno(s, ev->err);
+        }
+        if (ev->cause)
+            g_string_append_printf(s, " (%s)", ev->cause);
+        break;
+    }
+    /* Keep lines free of trailing blanks, whatever the kind. */
+    while (s->len && s->str[s->len - 1] == ' ')
+        g_string_truncate(s, s->len - 1);
+}
+
+static void text_write(void *self, const NsTraceEvent *ev)
+{
+    NsTextSink *sink = self;
+    g_string_truncate(sink->line, 0);
+    ns_text_format_event(sink->line, ev, sink->host_width);
+    g_string_append_c(sink->line, '\n');
+    fwrite(sink->line->str, 1, sink->line->len, sink->out);
+}
+
+static void text_free(void *self)
+{
+    NsTextSink *sink = self;
+    g_string_free(sink->line, TRUE);
+    g_free(sink);
+}
+
+static const NsTraceSinkOps text_ops = {"text", text_write, NULL, text_free};
+
+NsTextSink *ns_text_sink_new(FILE *out, int host_width)
+{
+    NsTextSink *sink = g_new0(NsTextSink, 1);
+    sink->out = out;
+    sink->host_width = host_width;
+    sink->line = g_string_sized_new(160);
+    return sink;
+}
+
+void ns_text_sink_attach(NsTextSink *sink, NsTracer *tracer)
+{
+    ns_tracer_add_sink(tracer, &text_ops, sink, NS_TEXT_SINK_MASK);
+}
