@@ -324,6 +324,21 @@ static int icmp_errno(uint8_t type, uint8_t code)
     }
 }
 
+/* "about 10.0.0.1:5000 > 10.0.0.2:9999 UDP": what an ICMP error quotes. */
+static void quote_summary(const uint8_t *orig, size_t len, char *buf, size_t n)
+{
+    NsTraceEvent q = {0};
+    ns_trace_describe_ip(&q, orig, len);
+    char a[NS_IPV4_STRLEN], b[NS_IPV4_STRLEN];
+    ns_ipv4_format(q.src, a);
+    ns_ipv4_format(q.dst, b);
+    const char *pn = q.proto == NS_IPPROTO_UDP ? "UDP" : q.proto == NS_IPPROTO_TCP ? "TCP" : "ICMP";
+    if (q.proto == NS_IPPROTO_UDP || q.proto == NS_IPPROTO_TCP)
+        snprintf(buf, n, "about %s:%u > %s:%u %s", a, q.sport, b, q.dport, pn);
+    else
+        snprintf(buf, n, "about %s > %s %s", a, b, pn);
+}
+
 void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
                            const uint8_t *orig, size_t orig_len)
 {
@@ -354,20 +369,8 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
      * else (a router) from the interface facing the sender. */
     uint32_t src = ns_ip_is_local(ip, oh.dst) ? oh.dst : ns_ip_source_for(ip, oh.src);
     char summary[96] = "";
-    if (ns_tracer_wants(ip->ctx->tracer, NS_TRACE_SEND)) {
-        NsTraceEvent q = {0};
-        ns_trace_describe_ip(&q, orig, avail);
-        char a[NS_IPV4_STRLEN], b[NS_IPV4_STRLEN];
-        ns_ipv4_format(q.src, a);
-        ns_ipv4_format(q.dst, b);
-        const char *pn = q.proto == NS_IPPROTO_UDP ? "UDP" : q.proto == NS_IPPROTO_TCP ? "TCP"
-                                                                                      : "ICMP";
-        if (q.proto == NS_IPPROTO_UDP || q.proto == NS_IPPROTO_TCP)
-            snprintf(summary, sizeof summary, "about %s:%u > %s:%u %s", a, q.sport, b, q.dport,
-                     pn);
-        else
-            snprintf(summary, sizeof summary, "about %s > %s %s", a, b, pn);
-    }
+    if (ns_tracer_wants(ip->ctx->tracer, NS_TRACE_SEND))
+        quote_summary(orig, avail, summary, sizeof summary);
     ip->stats.icmp_sent++;
     NsIpTxOpts o = {0}; /* Linux sends ICMP errors without DF */
     ns_ip_output(ip, p, src, oh.src, NS_IPPROTO_ICMP, &o, summary[0] ? summary : NULL);
@@ -542,7 +545,14 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
         return;
     }
     if (h.proto == NS_IPPROTO_ICMP) {
-        trace_packet(ip, NS_TRACE_RECV, pkt, NULL, NULL);
+        char summary[96] = "";
+        /* Errors quote the datagram they are about: show which. */
+        if (ns_tracer_wants(ip->ctx->tracer, NS_TRACE_RECV) && pkt->len > h.header_len + 8u &&
+            pkt->data[h.header_len] != NS_ICMP_ECHO_REQUEST &&
+            pkt->data[h.header_len] != NS_ICMP_ECHO_REPLY)
+            quote_summary(pkt->data + h.header_len + 8, pkt->len - h.header_len - 8u, summary,
+                          sizeof summary);
+        trace_packet(ip, NS_TRACE_RECV, pkt, NULL, summary[0] ? summary : NULL);
         ns_packet_pull(pkt, h.header_len);
         icmp_input(ip, &h, pkt);
         return;

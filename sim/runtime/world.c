@@ -333,6 +333,15 @@ static void start_services_of(NsWorld *w, uint32_t host)
     }
 }
 
+static void start_all_services(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    NsWorld *w = obj;
+    for (guint i = 0; i < w->services->len; i++)
+        start_service(w, &g_array_index(w->services, ServiceRt, i));
+}
+
 /* ---- ping ---- */
 
 static void ping_finish(NsWorld *w, PingRt *p)
@@ -1053,9 +1062,9 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         HostRt *h = &w->hosts[f->from];
         ns_ip_set_output_filter(ns_ip_of(h->host), fault_filter, h);
     }
-    /* Services first (time 0, before any timeline step), in file order. */
-    for (guint i = 0; i < w->services->len; i++)
-        start_service(w, &g_array_index(w->services, ServiceRt, i));
+    /* Services first (time 0, before any timeline step), in file order:
+     * the first events scheduled, so they run first. */
+    ns_sim_schedule_at(w->ctx.sim, 0, start_all_services, w, NULL);
     for (uint32_t i = 0; i < w->n_hosts; i++)
         ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ping_echo, &w->hosts[i]);
     for (guint i = 0; i < scn->steps->len; i++) {
@@ -1110,7 +1119,7 @@ char *ns_world_socket_tables(const NsWorld *w, const char *indent)
             continue;
         g_string_append_printf(s, "%s%s%s\n", indent, ns_host_name(host),
                                ns_host_is_up(host) ? "" : " (down)");
-        g_string_append_printf(s, "%s  %-5s %-10s %6s %6s  %-21s %-21s\n", indent, "Netid",
+        g_string_append_printf(s, "%s  %-5s %-10s %6s %6s  %-21s %s\n", indent, "Netid",
                                "State", "Recv-Q", "Send-Q", "Local Address:Port",
                                "Peer Address:Port");
         for (guint r = 0; r < rows->len; r++) {
