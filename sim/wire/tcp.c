@@ -1,0 +1,438 @@
+/* TCP header and options: RFC 9293 section 3.1 and 3.2 (header, EOL, NOP,
+ * MSS), RFC 7323 section 2.2 and 3.2 (window scale, timestamps), RFC 2018
+ * section 2 and 3 (SACK-permitted, SACK), checksum per RFC 9293 3.1. */
+#include "netsim/wire/tcp.h"
+
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/wire/bytes.h"
+#include "netsim/wire/checksum.h"
+#include "netsim/wire/ipv4.h"
+
+/* Option lengths, kind and length bytes included. */
+#define OPTLEN_MSS 4
+#define OPTLEN_WSCALE 3
+#define OPTLEN_SACK_PERM 2
+#define OPTLEN_TS 10
+#define OPTLEN_SACK_BASE 2
+#define OPTLEN_SACK_BLOCK 8
+
+/* Parse the options area p[0..n) into `out`: RFC 9293 3.2 says every kind
+ * other than EOL and NOP has a length byte covering kind and length, which
+ * is what lets a receiver skip kinds it does not know. */
+static NsWireResult parse_options(const uint8_t *p, size_t n, NsTcpRepr *out)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t kind = p[i];
+        /* Each option takes at least one byte, so this never overflows. */
+        out->opt_order[out->n_opts++] = kind;
+        if (kind == NS_TCP_OPT_EOL)
+            break;
+        if (kind == NS_TCP_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (n - i < 2)
+            return NS_WIRE_MALFORMED;
+        size_t olen = p[i + 1];
+        /* A length below 2 would never advance: the classic option-loop hang. */
+        if (olen < 2 || olen > n - i)
+            return NS_WIRE_MALFORMED;
+        const uint8_t *v = p + i + 2;
+        switch (kind) {
+        case NS_TCP_OPT_MSS:
+            if (olen != OPTLEN_MSS)
+                return NS_WIRE_MALFORMED;
+            out->has_mss = true;
+            out->mss = ns_read_be16(v);
+            break;
+        case NS_TCP_OPT_WSCALE:
+            if (olen != OPTLEN_WSCALE)
+                return NS_WIRE_MALFORMED;
+            out->has_wscale = true;
+            out->wscale = v[0];
+            break;
+        case NS_TCP_OPT_SACK_PERM:
+            if (olen != OPTLEN_SACK_PERM)
+                return NS_WIRE_MALFORMED;
+            out->sack_permitted = true;
+            break;
+        case NS_TCP_OPT_SACK: {
+            size_t body = olen - OPTLEN_SACK_BASE;
+            /* olen <= 40 bounds the count at 4 (RFC 2018 section 3). */
+            if (body == 0 || body % OPTLEN_SACK_BLOCK != 0)
+                return NS_WIRE_MALFORMED;
+            out->n_sack = (uint8_t)(body / OPTLEN_SACK_BLOCK);
+            for (size_t b = 0; b < out->n_sack; b++) {
+                out->sack[b].left = ns_read_be32(v + b * OPTLEN_SACK_BLOCK);
+                out->sack[b].right = ns_read_be32(v + b * OPTLEN_SACK_BLOCK + 4);
+            }
+            break;
+        }
+        case NS_TCP_OPT_TS:
+            if (olen != OPTLEN_TS)
+                return NS_WIRE_MALFORMED;
+            out->has_ts = true;
+            out->ts_val = ns_read_be32(v);
+            out->ts_ecr = ns_read_be32(v + 4);
+            break;
+        default:
+            /* Unknown kind (MPTCP, TFO, MD5, ...): skipped, listed. */
+            break;
+        }
+        i += olen;
+    }
+    return NS_WIRE_OK;
+}
+
+NsWireResult ns_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+                          NsTcpRepr *out)
+{
+    g_return_val_if_fail(out != NULL, NS_WIRE_MALFORMED);
+    if (buf == NULL || len < NS_TCP_HLEN)
+        return NS_WIRE_TRUNCATED;
+    size_t hlen = (size_t)(buf[12] >> 4) * 4;
+    if (hlen < NS_TCP_HLEN)
+        return NS_WIRE_MALFORMED;
+    if (len < hlen)
+        return NS_WIRE_TRUNCATED;
+    /* The pseudo header carries the length in 16 bits. */
+    if (len > UINT16_MAX)
+        return NS_WIRE_MALFORMED;
+    uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)len);
+    if (ns_csum_fold(ns_csum_partial(sum, buf, len)) != 0)
+        return NS_WIRE_BAD_CHECKSUM;
+
+    memset(out, 0, sizeof(*out));
+    out->src_port = ns_read_be16(buf);
+    out->dst_port = ns_read_be16(buf + 2);
+    out->seq = ns_read_be32(buf + 4);
+    out->ack = ns_read_be32(buf + 8);
+    out->flags = buf[13];
+    out->window = ns_read_be16(buf + 14);
+    out->urgent = ns_read_be16(buf + 18);
+    out->header_len = (uint8_t)hlen;
+    return parse_options(buf + NS_TCP_HLEN, hlen - NS_TCP_HLEN, out);
+}
+
+/* The order NS_TCP_OPTS_LINUX gives the options present in `r`. */
+static uint8_t linux_order(const NsTcpRepr *r, uint8_t order[NS_TCP_MAX_OPTS])
+{
+    uint8_t n = 0;
+    if (r->has_mss)
+        order[n++] = NS_TCP_OPT_MSS;
+    if (r->has_ts) {
+        /* SACK_PERM (2 bytes) stands in for the two NOPs that align TS. */
+        if (r->sack_permitted) {
+            order[n++] = NS_TCP_OPT_SACK_PERM;
+        } else {
+            order[n++] = NS_TCP_OPT_NOP;
+            order[n++] = NS_TCP_OPT_NOP;
+        }
+        order[n++] = NS_TCP_OPT_TS;
+    } else if (r->sack_permitted) {
+        order[n++] = NS_TCP_OPT_NOP;
+        order[n++] = NS_TCP_OPT_NOP;
+        order[n++] = NS_TCP_OPT_SACK_PERM;
+    }
+    if (r->has_wscale) {
+        order[n++] = NS_TCP_OPT_NOP;
+        order[n++] = NS_TCP_OPT_WSCALE;
+    }
+    if (r->n_sack > 0) {
+        order[n++] = NS_TCP_OPT_NOP;
+        order[n++] = NS_TCP_OPT_NOP;
+        order[n++] = NS_TCP_OPT_SACK;
+    }
+    return n;
+}
+
+/* The option order emit uses: the repr's own, else Linux's. */
+static uint8_t effective_order(const NsTcpRepr *r, uint8_t order[NS_TCP_MAX_OPTS])
+{
+    if (r->n_opts == 0)
+        return linux_order(r, order);
+    uint8_t n = r->n_opts <= NS_TCP_MAX_OPTS ? r->n_opts : NS_TCP_MAX_OPTS;
+    memcpy(order, r->opt_order, n);
+    return n;
+}
+
+/* Bytes the options in order[0..n) take, before padding, or 0 with *ok
+ * false when emit must refuse them (see ns_tcp_emit() in tcp.h). */
+static size_t options_len(const NsTcpRepr *r, const uint8_t *order, uint8_t n, bool *ok)
+{
+    bool seen_mss = false, seen_ws = false, seen_sp = false, seen_ts = false, seen_sack = false;
+    size_t total = 0;
+    *ok = false;
+    if (r->n_sack > NS_TCP_MAX_SACK)
+        return 0;
+    for (uint8_t i = 0; i < n; i++) {
+        switch (order[i]) {
+        case NS_TCP_OPT_EOL:
+            if (i != n - 1)
+                return 0;
+            total += 1;
+            break;
+        case NS_TCP_OPT_NOP:
+            total += 1;
+            break;
+        case NS_TCP_OPT_MSS:
+            if (!r->has_mss)
+                return 0;
+            seen_mss = true;
+            total += OPTLEN_MSS;
+            break;
+        case NS_TCP_OPT_WSCALE:
+            if (!r->has_wscale)
+                return 0;
+            seen_ws = true;
+            total += OPTLEN_WSCALE;
+            break;
+        case NS_TCP_OPT_SACK_PERM:
+            if (!r->sack_permitted)
+                return 0;
+            seen_sp = true;
+            total += OPTLEN_SACK_PERM;
+            break;
+        case NS_TCP_OPT_SACK:
+            if (r->n_sack == 0)
+                return 0;
+            seen_sack = true;
+            total += OPTLEN_SACK_BASE + (size_t)r->n_sack * OPTLEN_SACK_BLOCK;
+            break;
+        case NS_TCP_OPT_TS:
+            if (!r->has_ts)
+                return 0;
+            seen_ts = true;
+            total += OPTLEN_TS;
+            break;
+        default:
+            return 0; /* no value to write for a kind netsim does not model */
+        }
+    }
+    /* A present option missing from the order is a stale layout. */
+    if (seen_mss != r->has_mss || seen_ws != r->has_wscale || seen_sp != r->sack_permitted ||
+        seen_ts != r->has_ts || seen_sack != (r->n_sack > 0))
+        return 0;
+    if (total > NS_TCP_MAX_OPT_LEN)
+        return 0;
+    *ok = true;
+    return total;
+}
+
+size_t ns_tcp_header_len(const NsTcpRepr *repr)
+{
+    g_return_val_if_fail(repr != NULL, 0);
+    uint8_t order[NS_TCP_MAX_OPTS];
+    uint8_t n = effective_order(repr, order);
+    bool ok;
+    size_t olen = options_len(repr, order, n, &ok);
+    if (!ok)
+        return 0;
+    /* Padding to 4 cannot pass 60: 40 is itself a multiple of 4. */
+    return NS_TCP_HLEN + ((olen + 3) & ~(size_t)3);
+}
+
+/* Write the options in order[0..n) at p; return the bytes written. */
+static size_t write_options(const NsTcpRepr *r, const uint8_t *order, uint8_t n, uint8_t *p)
+{
+    size_t o = 0;
+    for (uint8_t i = 0; i < n; i++) {
+        uint8_t kind = order[i];
+        switch (kind) {
+        case NS_TCP_OPT_EOL:
+        case NS_TCP_OPT_NOP:
+            p[o++] = kind;
+            break;
+        case NS_TCP_OPT_MSS:
+            p[o] = kind;
+            p[o + 1] = OPTLEN_MSS;
+            ns_write_be16(p + o + 2, r->mss);
+            o += OPTLEN_MSS;
+            break;
+        case NS_TCP_OPT_WSCALE:
+            p[o] = kind;
+            p[o + 1] = OPTLEN_WSCALE;
+            p[o + 2] = r->wscale;
+            o += OPTLEN_WSCALE;
+            break;
+        case NS_TCP_OPT_SACK_PERM:
+            p[o] = kind;
+            p[o + 1] = OPTLEN_SACK_PERM;
+            o += OPTLEN_SACK_PERM;
+            break;
+        case NS_TCP_OPT_SACK:
+            p[o] = kind;
+            p[o + 1] = (uint8_t)(OPTLEN_SACK_BASE + r->n_sack * OPTLEN_SACK_BLOCK);
+            o += OPTLEN_SACK_BASE;
+            for (uint8_t b = 0; b < r->n_sack; b++) {
+                ns_write_be32(p + o, r->sack[b].left);
+                ns_write_be32(p + o + 4, r->sack[b].right);
+                o += OPTLEN_SACK_BLOCK;
+            }
+            break;
+        case NS_TCP_OPT_TS:
+            p[o] = kind;
+            p[o + 1] = OPTLEN_TS;
+            ns_write_be32(p + o + 2, r->ts_val);
+            ns_write_be32(p + o + 6, r->ts_ecr);
+            o += OPTLEN_TS;
+            break;
+        default:
+            g_assert_not_reached(); /* options_len() refused it */
+        }
+    }
+    return o;
+}
+
+size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t seg_len)
+{
+    g_return_val_if_fail(repr != NULL, 0);
+    uint8_t order[NS_TCP_MAX_OPTS];
+    uint8_t n = effective_order(repr, order);
+    bool ok;
+    size_t olen = options_len(repr, order, n, &ok);
+    if (!ok)
+        return 0;
+    size_t hlen = NS_TCP_HLEN + ((olen + 3) & ~(size_t)3);
+    if (buf == NULL || seg_len < hlen || seg_len > UINT16_MAX)
+        return 0;
+
+    ns_write_be16(buf, repr->src_port);
+    ns_write_be16(buf + 2, repr->dst_port);
+    ns_write_be32(buf + 4, repr->seq);
+    ns_write_be32(buf + 8, repr->ack);
+    buf[12] = (uint8_t)(hlen / 4) << 4;
+    buf[13] = repr->flags;
+    ns_write_be16(buf + 14, repr->window);
+    ns_write_be16(buf + 16, 0);
+    ns_write_be16(buf + 18, repr->urgent);
+    size_t o = NS_TCP_HLEN + write_options(repr, order, n, buf + NS_TCP_HLEN);
+    /* RFC 9293 3.1: the header is padded with zeros to a 32-bit boundary. */
+    memset(buf + o, 0, hlen - o);
+
+    uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len);
+    ns_write_be16(buf + 16, ns_csum_fold(ns_csum_partial(sum, buf, seg_len)));
+    return hlen;
+}
+
+void ns_tcp_opts_layout(NsTcpRepr *repr, NsTcpOptLayout layout)
+{
+    g_return_if_fail(repr != NULL);
+    switch (layout) {
+    case NS_TCP_OPTS_LINUX:
+        repr->n_opts = linux_order(repr, repr->opt_order);
+        return;
+    case NS_TCP_OPTS_MINIMAL:
+        repr->has_mss = repr->has_mss && (repr->flags & NS_TCP_SYN);
+        repr->has_wscale = false;
+        repr->sack_permitted = false;
+        repr->has_ts = false;
+        repr->n_sack = 0;
+        repr->n_opts = 0;
+        if (repr->has_mss)
+            repr->opt_order[repr->n_opts++] = NS_TCP_OPT_MSS;
+        return;
+    }
+    g_return_if_reached();
+}
+
+/* tcpdump's letters and Wireshark's names, indexed by flag bit. */
+static const char flag_letters[8] = {'F', 'S', 'R', 'P', '.', 'U', 'E', 'W'};
+static const char *const flag_names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+
+void ns_tcp_flags_format(uint8_t flags, char out[NS_TCP_FLAGS_STRLEN])
+{
+    if (flags == 0) {
+        strcpy(out, "none");
+        return;
+    }
+    char *o = out;
+    for (int bit = 0; bit < 8; bit++)
+        if (flags & (1u << bit))
+            *o++ = flag_letters[bit];
+    *o = '\0';
+}
+
+void ns_tcp_flags_format_long(uint8_t flags, char out[NS_TCP_FLAGS_LONG_STRLEN])
+{
+    if (flags == 0) {
+        strcpy(out, "[none]");
+        return;
+    }
+    char *o = out;
+    *o++ = '[';
+    for (int bit = 0; bit < 8; bit++) {
+        if (!(flags & (1u << bit)))
+            continue;
+        if (o > out + 1)
+            *o++ = ',';
+        memcpy(o, flag_names[bit], 3);
+        o += 3;
+    }
+    *o++ = ']';
+    *o = '\0';
+}
+
+/* snprintf() that appends at out[*pos] and keeps counting past `size`, so
+ * the caller learns the length the whole text needs. */
+G_GNUC_PRINTF(4, 5)
+static void append(char *out, size_t size, size_t *pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *dst = *pos < size ? out + *pos : NULL;
+    size_t room = *pos < size ? size - *pos : 0;
+    int n = vsnprintf(dst, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *pos += (size_t)n;
+}
+
+size_t ns_tcp_opts_format(const NsTcpRepr *repr, char *out, size_t size)
+{
+    g_return_val_if_fail(repr != NULL && (out != NULL || size == 0), 0);
+    uint8_t order[NS_TCP_MAX_OPTS];
+    uint8_t n = effective_order(repr, order);
+    size_t pos = 0;
+    if (size > 0)
+        out[0] = '\0';
+    for (uint8_t i = 0; i < n; i++) {
+        const char *sep = i > 0 ? "," : "";
+        switch (order[i]) {
+        case NS_TCP_OPT_EOL:
+            append(out, size, &pos, "%seol", sep);
+            break;
+        case NS_TCP_OPT_NOP:
+            append(out, size, &pos, "%snop", sep);
+            break;
+        case NS_TCP_OPT_MSS:
+            append(out, size, &pos, "%smss %u", sep, (unsigned)repr->mss);
+            break;
+        case NS_TCP_OPT_WSCALE:
+            append(out, size, &pos, "%swscale %u", sep, (unsigned)repr->wscale);
+            break;
+        case NS_TCP_OPT_SACK_PERM:
+            append(out, size, &pos, "%ssackOK", sep);
+            break;
+        case NS_TCP_OPT_SACK:
+            append(out, size, &pos, "%ssack %u ", sep, (unsigned)repr->n_sack);
+            for (uint8_t b = 0; b < repr->n_sack && b < NS_TCP_MAX_SACK; b++)
+                append(out, size, &pos, "{%u:%u}", (unsigned)repr->sack[b].left,
+                       (unsigned)repr->sack[b].right);
+            break;
+        case NS_TCP_OPT_TS:
+            append(out, size, &pos, "%sTS val %u ecr %u", sep, (unsigned)repr->ts_val,
+                   (unsigned)repr->ts_ecr);
+            break;
+        default:
+            append(out, size, &pos, "%sopt-%u", sep, (unsigned)order[i]);
+            break;
+        }
+    }
+    return pos;
+}
