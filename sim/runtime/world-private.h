@@ -16,7 +16,6 @@ typedef struct {
     GArray *program; /* uint32 step indices: the host's socket verbs, file order */
     guint pc;
     bool blocked;
-    NsTime blocked_since;
     NsEventId timer;
     NsSocketWatchFn watch_fn;
     uint32_t ping_ids;

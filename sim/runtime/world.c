@@ -521,124 +521,42 @@ static void step_end(HostRt *h, uint32_t sock, int err)
     program_next(h);
 }
 
-/* Try the current step; returns false when it must wait for its socket. */
-static bool step_try(HostRt *h)
+/* What a socket step does, as its `app` line shows it before it runs. */
+static char *step_text(NsWorld *w, const NsScnStep *st)
 {
-    NsWorld *w = h->w;
-    const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
-    const char *verb = ns_scn_verb_name(st->verb);
     char ep[32];
-    int err = 0;
     switch (st->verb) {
-    case NS_SCN_VERB_SOCKET: {
-        SockRt *s = &w->socks[st->u.socket.sock];
-        s->sock = ns_socket_new(h->host, NS_SOCK_UDP, &err);
-        s->received = 0;
-        if (s->sock)
-            trace_appf(w, h->idx, verb, 0, "udp as %s (fd %u)", sock_name(w, st->u.socket.sock),
-                       ns_socket_fd(s->sock));
-        else
-            trace_appf(w, h->idx, verb, err, "udp as %s failed:", sock_name(w, st->u.socket.sock));
-        step_end(h, st->u.socket.sock, err);
-        return true;
-    }
+    case NS_SCN_VERB_SOCKET:
+        return g_strdup_printf("%s as %s", st->u.socket.proto == NS_SCN_PROTO_UDP ? "udp" : "tcp",
+                               sock_name(w, st->u.socket.sock));
     case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_CONNECT: {
-        uint32_t si = st->u.addr.sock;
-        SockRt *s = &w->socks[si];
-        uint32_t addr = st->u.addr.ep.kind == NS_SCN_TARGET_ANY ? 0 : st->u.addr.ep.addr;
-        if (!s->sock)
-            err = EBADF;
-        else if (st->verb == NS_SCN_VERB_BIND)
-            err = ns_socket_bind(s->sock, addr, st->u.addr.ep.port);
+    case NS_SCN_VERB_CONNECT:
+        if (st->u.addr.ep.kind == NS_SCN_TARGET_ANY)
+            g_snprintf(ep, sizeof ep, ":%u", st->u.addr.ep.port);
         else
-            err = ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
-        fmt_ep(ep, sizeof ep, addr, st->u.addr.ep.port);
-        trace_appf(w, h->idx, verb, err, "%s %s%s", sock_name(w, si), ep, err ? " failed:" : "");
-        step_end(h, si, err);
-        return true;
-    }
+            fmt_ep(ep, sizeof ep, st->u.addr.ep.addr, st->u.addr.ep.port);
+        return g_strdup_printf("%s %s", sock_name(w, st->u.addr.sock), ep);
     case NS_SCN_VERB_SEND:
     case NS_SCN_VERB_SENDTO: {
-        uint32_t si = st->u.send.sock;
-        SockRt *s = &w->socks[si];
-        const NsScnPayload *pl = &st->u.send.payload;
-        const uint8_t *bytes = payload_bytes(w, pl);
-        if (!s->sock)
-            err = EBADF;
-        else if (st->verb == NS_SCN_VERB_SEND)
-            err = ns_socket_send(s->sock, bytes, pl->len, NULL);
-        else
-            err = ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
-                                   st->u.send.to.port, NULL);
-        g_autofree char *txt = ns_world_payload_text(pl);
-        if (st->verb == NS_SCN_VERB_SENDTO) {
-            fmt_ep(ep, sizeof ep, st->u.send.to.addr, st->u.send.to.port);
-            trace_appf(w, h->idx, verb, err, "%s %s %s%s", sock_name(w, si), ep, txt,
-                       err ? " failed:" : "");
-        } else {
-            trace_appf(w, h->idx, verb, err, "%s %s%s", sock_name(w, si), txt,
-                       err ? " failed:" : "");
-        }
-        step_end(h, si, err);
-        return true;
+        g_autofree char *txt = ns_world_payload_text(&st->u.send.payload);
+        if (st->verb == NS_SCN_VERB_SEND)
+            return g_strdup_printf("%s %s", sock_name(w, st->u.send.sock), txt);
+        fmt_ep(ep, sizeof ep, st->u.send.to.addr, st->u.send.to.port);
+        return g_strdup_printf("%s %s %s", sock_name(w, st->u.send.sock), ep, txt);
     }
     case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_RECVFROM: {
-        uint32_t si = st->u.recv.sock;
-        SockRt *s = &w->socks[si];
-        if (!s->sock) {
-            trace_appf(w, h->idx, verb, EBADF, "%s failed:", sock_name(w, si));
-            step_end(h, si, EBADF);
-            return true;
-        }
-        uint8_t buf[64];
-        uint32_t from;
-        uint16_t port;
-        long n = ns_socket_recvfrom(s->sock, buf, sizeof buf, &from, &port);
-        if (n == -EAGAIN) {
-            if (!h->blocked) {
-                h->blocked = true;
-                h->blocked_since = ns_sim_now(w->ctx.sim);
-                trace_appf(w, h->idx, verb, 0, "%s: waiting for a datagram", sock_name(w, si));
-            }
-            ns_socket_set_watch(s->sock, h->watch_fn, h);
-            return false;
-        }
-        if (n < 0) {
-            trace_appf(w, h->idx, verb, (int)-n, "%s failed:", sock_name(w, si));
-            step_end(h, si, (int)-n);
-            return true;
-        }
-        uint64_t want = st->u.recv.has_size ? st->u.recv.size : (uint64_t)n;
-        uint64_t got = (uint64_t)n < want ? (uint64_t)n : want;
-        s->received += got;
-        NsScnPayload pl = {buf, got < sizeof buf ? got : sizeof buf};
-        g_autofree char *txt = ns_world_payload_text(&pl);
-        fmt_ep(ep, sizeof ep, from, port);
-        trace_appf(w, h->idx, verb, 0, "%s: %" PRIu64 "B from %s %s%s", sock_name(w, si), got, ep,
-                   txt, got < (uint64_t)n ? " (datagram cut to the requested size)" : "");
-        step_end(h, si, 0);
-        return true;
-    }
+    case NS_SCN_VERB_RECVFROM:
+        if (st->u.recv.has_size)
+            return g_strdup_printf("%s %" PRIu64 "B", sock_name(w, st->u.recv.sock),
+                                   st->u.recv.size);
+        return g_strdup(sock_name(w, st->u.recv.sock));
     case NS_SCN_VERB_SHUTDOWN: {
-        uint32_t si = st->u.shutdown.sock;
-        SockRt *s = &w->socks[si];
-        static const NsShutHow how[] = {NS_SHUT_RD, NS_SHUT_WR, NS_SHUT_RDWR};
-        err = s->sock ? ns_socket_shutdown(s->sock, how[st->u.shutdown.how]) : EBADF;
-        trace_appf(w, h->idx, verb, err, "%s%s", sock_name(w, si), err ? " failed:" : "");
-        step_end(h, si, err);
-        return true;
+        static const char *const how[] = {"read", "write", "both"};
+        return g_strdup_printf("%s %s", sock_name(w, st->u.shutdown.sock),
+                               how[st->u.shutdown.how]);
     }
-    case NS_SCN_VERB_CLOSE: {
-        uint32_t si = st->u.close.sock;
-        SockRt *s = &w->socks[si];
-        err = s->sock ? ns_socket_close(s->sock) : EBADF;
-        s->sock = NULL;
-        trace_appf(w, h->idx, verb, err, "%s%s", sock_name(w, si), err ? " failed:" : "");
-        step_end(h, si, err);
-        return true;
-    }
+    case NS_SCN_VERB_CLOSE:
+        return g_strdup(sock_name(w, st->u.close.sock));
     case NS_SCN_VERB_LISTEN:
     case NS_SCN_VERB_ACCEPT:
     case NS_SCN_VERB_FETCH:
@@ -656,7 +574,155 @@ static bool step_try(HostRt *h)
     case NS_SCN_VERB_HOST_RESTART:
         break;
     }
-    g_assert_not_reached();
+    return g_strdup("");
+}
+
+/* The socket a step acts on (the one it creates, for `socket`). */
+static uint32_t step_sock(const NsScnStep *st)
+{
+    switch (st->verb) {
+    case NS_SCN_VERB_SOCKET:
+        return st->u.socket.sock;
+    case NS_SCN_VERB_BIND:
+    case NS_SCN_VERB_CONNECT:
+        return st->u.addr.sock;
+    case NS_SCN_VERB_SEND:
+    case NS_SCN_VERB_SENDTO:
+        return st->u.send.sock;
+    case NS_SCN_VERB_RECV:
+    case NS_SCN_VERB_RECVFROM:
+        return st->u.recv.sock;
+    case NS_SCN_VERB_SHUTDOWN:
+        return st->u.shutdown.sock;
+    case NS_SCN_VERB_CLOSE:
+        return st->u.close.sock;
+    case NS_SCN_VERB_LISTEN:
+        return st->u.listen.sock;
+    case NS_SCN_VERB_ACCEPT:
+        return st->u.accept.sock;
+    case NS_SCN_VERB_FETCH:
+    case NS_SCN_VERB_RESOLVE:
+    case NS_SCN_VERB_PING:
+    case NS_SCN_VERB_UDP_SEND:
+    case NS_SCN_VERB_MAIL:
+    case NS_SCN_VERB_LINK_DOWN:
+    case NS_SCN_VERB_LINK_UP:
+    case NS_SCN_VERB_LINK_SET:
+    case NS_SCN_VERB_NETWORK_DOWN:
+    case NS_SCN_VERB_NETWORK_UP:
+    case NS_SCN_VERB_NETWORK_SET:
+    case NS_SCN_VERB_HOST_CRASH:
+    case NS_SCN_VERB_HOST_RESTART:
+        break;
+    }
+    return UINT32_MAX;
+}
+
+/* Try a receive; returns false while nothing is there. */
+static bool try_recv(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
+{
+    NsWorld *w = h->w;
+    uint8_t buf[64];
+    uint32_t from;
+    uint16_t port;
+    long n = ns_socket_recvfrom(s->sock, buf, sizeof buf, &from, &port);
+    if (n == -EAGAIN)
+        return false;
+    if (n < 0) {
+        *err = (int)-n;
+        return true;
+    }
+    uint64_t want = st->u.recv.has_size ? st->u.recv.size : (uint64_t)n;
+    uint64_t got = (uint64_t)n < want ? (uint64_t)n : want;
+    s->received += got;
+    NsScnPayload pl = {buf, got < sizeof buf ? got : sizeof buf};
+    g_autofree char *txt = ns_world_payload_text(&pl);
+    char ep[32];
+    fmt_ep(ep, sizeof ep, from, port);
+    trace_appf(w, h->idx, verb, 0, "%s got %" PRIu64 "B from %s %s%s",
+               sock_name(w, st->u.recv.sock), got, ep, txt,
+               got < (uint64_t)n ? " (the rest of the datagram is discarded)" : "");
+    return true;
+}
+
+/* Run (or retry) the current step; returns false when it must wait for its
+ * socket. Each step shows its `app` line first, then what it causes. */
+static bool step_try(HostRt *h)
+{
+    NsWorld *w = h->w;
+    const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
+    const char *verb = ns_scn_verb_name(st->verb);
+    uint32_t si = step_sock(st);
+    SockRt *s = &w->socks[si];
+    int err = 0;
+    if (!h->blocked && ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
+        g_autofree char *text = step_text(w, st);
+        trace_app(w, h->idx, verb, text, 0);
+    }
+    if (st->verb != NS_SCN_VERB_SOCKET && !s->sock) {
+        err = EBADF;
+    } else {
+        switch (st->verb) {
+        case NS_SCN_VERB_SOCKET:
+            s->sock = ns_socket_new(h->host, NS_SOCK_UDP, &err);
+            s->received = 0;
+            break;
+        case NS_SCN_VERB_BIND:
+        case NS_SCN_VERB_CONNECT: {
+            uint32_t addr = st->u.addr.ep.kind == NS_SCN_TARGET_ANY ? 0 : st->u.addr.ep.addr;
+            err = st->verb == NS_SCN_VERB_BIND
+                      ? ns_socket_bind(s->sock, addr, st->u.addr.ep.port)
+                      : ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
+            break;
+        }
+        case NS_SCN_VERB_SEND:
+        case NS_SCN_VERB_SENDTO: {
+            const NsScnPayload *pl = &st->u.send.payload;
+            const uint8_t *bytes = payload_bytes(w, pl);
+            err = st->verb == NS_SCN_VERB_SEND
+                      ? ns_socket_send(s->sock, bytes, pl->len, NULL)
+                      : ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
+                                         st->u.send.to.port, NULL);
+            break;
+        }
+        case NS_SCN_VERB_RECV:
+        case NS_SCN_VERB_RECVFROM:
+            if (!try_recv(h, st, s, verb, &err)) {
+                h->blocked = true;
+                ns_socket_set_watch(s->sock, h->watch_fn, h);
+                return false;
+            }
+            break;
+        case NS_SCN_VERB_SHUTDOWN: {
+            static const NsShutHow how[] = {NS_SHUT_RD, NS_SHUT_WR, NS_SHUT_RDWR};
+            err = ns_socket_shutdown(s->sock, how[st->u.shutdown.how]);
+            break;
+        }
+        case NS_SCN_VERB_CLOSE:
+            err = ns_socket_close(s->sock);
+            s->sock = NULL;
+            break;
+        case NS_SCN_VERB_LISTEN:
+        case NS_SCN_VERB_ACCEPT:
+        case NS_SCN_VERB_FETCH:
+        case NS_SCN_VERB_RESOLVE:
+        case NS_SCN_VERB_PING:
+        case NS_SCN_VERB_UDP_SEND:
+        case NS_SCN_VERB_MAIL:
+        case NS_SCN_VERB_LINK_DOWN:
+        case NS_SCN_VERB_LINK_UP:
+        case NS_SCN_VERB_LINK_SET:
+        case NS_SCN_VERB_NETWORK_DOWN:
+        case NS_SCN_VERB_NETWORK_UP:
+        case NS_SCN_VERB_NETWORK_SET:
+        case NS_SCN_VERB_HOST_CRASH:
+        case NS_SCN_VERB_HOST_RESTART:
+            g_assert_not_reached();
+        }
+    }
+    if (err)
+        trace_appf(w, h->idx, verb, err, "%s failed:", sock_name(w, si));
+    step_end(h, si, err);
     return true;
 }
 
@@ -1209,14 +1275,13 @@ void ns_world_free(NsWorld *w)
         ns_ip_free(ns_ip_of(h->host));
         g_array_free(h->program, TRUE);
     }
-    /* Events still pending hold packets: free the engine's queue first by
-     * freeing the segments' queues, then the engine. In-flight packets are
-     * owned by their events; drain them. */
-    ns_sim_free(w->ctx.sim);
+    /* Hosts cancel their own timers, so they go before the engine; packets
+     * still held by pending events return with the pool. */
     for (uint32_t i = 0; i < w->n_hosts; i++)
         ns_host_free(w->hosts[i].host);
     for (uint32_t i = 0; i < w->n_segs; i++)
         ns_segment_free(w->segs[i]);
+    ns_sim_free(w->ctx.sim);
     g_free(w->segs);
     g_free(w->hosts);
     g_ptr_array_free(w->host_list, TRUE);

@@ -163,14 +163,14 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_ICMP:
         if (ev->proto) {
             append_sock(s, ev);
+            g_string_append(s, ": ");
+        }
+        if (ev->err) {
+            append_errno(s, ev->err);
             g_string_append_c(s, ' ');
         }
         if (ev->what)
             g_string_append(s, ev->what);
-        if (ev->err) {
-            g_string_append_c(s, ' ');
-            append_errno(s, ev->err);
-        }
         if (ev->text)
             g_string_append_printf(s, " %s", ev->text);
         break;

@@ -251,12 +251,12 @@ static void udp_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t
         return;
     NsUdpSock *s = pcb->owner;
     if (s->pcb.raddr == 0) {
-        trace_icmp(u, pcb, "ignored",
-                   "socket not connected: the error has no socket call to report to", err);
+        trace_icmp(u, pcb, "ignored", "(the socket is not connected: no call can report it)",
+                   err);
         return;
     }
     s->error = err;
-    trace_icmp(u, pcb, "error", "queued on the connected socket", err);
+    trace_icmp(u, pcb, "queued", "(connected socket: its next call fails with it)", err);
     if (s->notify)
         s->notify(s->owner);
 }
