@@ -1,0 +1,1687 @@
+/* The statements of the scenario language: one expanded line (tokens after
+ * {EXPR} substitution) into AST nodes, with the checks that a line can make
+ * against the declarations already collected. The first error of a line
+ * ends it: the rest of a bad line would only yield follow-on noise. */
+#include "scenario-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/units.h"
+
+#define HINT_SIZE 320
+
+/* ---- Reporting ------------------------------------------------------------------- */
+
+static uint32_t tok_col(const NsScnStmt *st, uint32_t i)
+{
+    if (i < st->n)
+        return st->t[i].col;
+    const NsScnTok *last = &st->t[st->n - 1];
+    return last->col + last->raw_len + 1;
+}
+
+/* Reports at token i (or just past the line's end) and returns false. */
+static bool serr(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static bool serr(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ns_scn_verror(p, false, st->line, tok_col(st, i), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Words from..to-1 as written (strings shown quoted, shortened), for
+ * "after 'connect S'". */
+static char *phrase(const NsScnStmt *st, uint32_t from, uint32_t to)
+{
+    GString *s = g_string_new(NULL);
+    for (uint32_t k = from; k < to && k < st->n; k++) {
+        if (s->len)
+            g_string_append_c(s, ' ');
+        if (st->t[k].quoted)
+            g_string_append(s, "\"...\"");
+        else
+            g_string_append(s, st->t[k].text);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* The token's text for messages: strings are shown as such. */
+static const char *shown(const NsScnTok *t)
+{
+    return t->quoted ? "a quoted string" : t->text;
+}
+
+static bool need(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t from, const char *what)
+{
+    if (i < st->n)
+        return true;
+    g_autofree char *after = phrase(st, from, i);
+    return serr(p, st, i, "expected %s after '%s'", what, after);
+}
+
+static bool no_more(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t from)
+{
+    if (i >= st->n)
+        return true;
+    g_autofree char *after = phrase(st, from, i);
+    if (st->t[i].quoted)
+        return serr(p, st, i, "unexpected string after '%s'", after);
+    return serr(p, st, i, "unexpected '%s' after '%s'", st->t[i].text, after);
+}
+
+static bool is_word(const NsScnStmt *st, uint32_t i, const char *kw)
+{
+    return i < st->n && !st->t[i].quoted && strcmp(st->t[i].text, kw) == 0;
+}
+
+static const char *intern(NsScnParser *p, const char *s)
+{
+    return g_string_chunk_insert_const(p->scn->strings, s);
+}
+
+static NsScnLoc stmt_loc(NsScnParser *p, const NsScnStmt *st)
+{
+    return (NsScnLoc){p->file, st->line, st->t[0].col, st->ctx};
+}
+
+static uint32_t idx_of(gpointer v)
+{
+    return GPOINTER_TO_UINT(v) - 1;
+}
+
+/* Picks `word` in a NULL-terminated list; -1 if absent. */
+static int pick(const char *word, const char *const *list)
+{
+    for (int k = 0; list[k]; k++)
+        if (strcmp(word, list[k]) == 0)
+            return k;
+    return -1;
+}
+
+static const char *list_hint(const char *word, const char *const *list, char buf[], size_t size)
+{
+    NsScnSuggest sg;
+    ns_scn_suggest_init(&sg, word);
+    for (int k = 0; list[k]; k++)
+        ns_scn_suggest_add(&sg, list[k]);
+    return ns_scn_suggest_hint(&sg, buf, size);
+}
+
+/* ---- Words ------------------------------------------------------------------------ */
+
+static bool valid_name(const char *s)
+{
+    if (!(g_ascii_isalpha(s[0]) || s[0] == '_'))
+        return false;
+    for (const char *c = s + 1; *c; c++)
+        if (!(g_ascii_isalnum(*c) || *c == '_' || *c == '.' || *c == '-'))
+            return false;
+    return true;
+}
+
+static bool check_name(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *what)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted)
+        return serr(p, st, i, "expected a %s name, not a quoted string", what);
+    if (t->len > NS_SCN_MAX_NAME)
+        return serr(p, st, i, "%s name longer than the limit of %u bytes", what, NS_SCN_MAX_NAME);
+    if (!valid_name(t->text))
+        return serr(p, st, i,
+                    "'%s' is not a valid %s name (a name starts with a letter or '_' and "
+                    "goes on with letters, digits, '_', '.' or '-')",
+                    t->text, what);
+    return true;
+}
+
+/* Labels of letters, digits and '-' joined by dots, as DNS wants them. */
+static bool valid_dns_name(const char *s)
+{
+    size_t label = 0, total = strlen(s);
+    if (total == 0 || total > NS_SCN_MAX_NAME)
+        return false;
+    for (const char *c = s;; c++) {
+        if (*c == '.' || *c == '\0') {
+            if (label == 0 || label > 63 || c[-1] == '-')
+                return false;
+            if (*c == '\0')
+                return true;
+            label = 0;
+        } else if (g_ascii_isalnum(*c) || (*c == '-' && label > 0) || *c == '_') {
+            label++;
+        } else {
+            return false;
+        }
+    }
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!g_ascii_isdigit(*s))
+        return false;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (!g_ascii_isdigit(*s) || !g_uint64_checked_mul(&v, v, 10) ||
+            !g_uint64_checked_add(&v, v, (uint64_t)(*s - '0')))
+            return false;
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A whole number in lo..hi after `what`, e.g. "count". */
+static bool parse_count(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *what,
+                        uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted || !parse_u64(t->text, hi, out) || *out < lo)
+        return serr(p, st, i, "%s must be a whole number from %" G_GUINT64_FORMAT
+                    " to %" G_GUINT64_FORMAT ", not '%s'", what, lo, hi, shown(t));
+    return true;
+}
+
+static bool tok_unit(NsScnParser *p, const NsScnStmt *st, uint32_t i,
+                     bool (*fn)(const char *, void *, char **), void *out)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted)
+        return serr(p, st, i, "expected a number with a unit, not a quoted string");
+    g_autofree char *err = NULL;
+    if (!fn(t->text, out, &err))
+        return serr(p, st, i, "%s", err);
+    return true;
+}
+
+static bool time_fn(const char *s, void *out, char **err)
+{
+    return ns_parse_time(s, out, err);
+}
+static bool rate_fn(const char *s, void *out, char **err)
+{
+    return ns_parse_rate(s, out, err);
+}
+static bool size_fn(const char *s, void *out, char **err)
+{
+    return ns_parse_size(s, out, err);
+}
+static bool ratio_fn(const char *s, void *out, char **err)
+{
+    return ns_parse_ratio(s, out, err);
+}
+
+static bool tok_time(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsTime *out)
+{
+    return tok_unit(p, st, i, time_fn, out);
+}
+static bool tok_size(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint64_t *out)
+{
+    return tok_unit(p, st, i, size_fn, out);
+}
+
+/* "bytes 1200" reads naturally without a unit: bytes is the unit. */
+static bool tok_bytes(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint64_t *out)
+{
+    if (!st->t[i].quoted && parse_u64(st->t[i].text, UINT64_MAX, out))
+        return true;
+    return tok_size(p, st, i, out);
+}
+
+/* An address that may name a host: not 0.0.0.0, loopback, multicast or
+ * broadcast, which a host cannot own. */
+static bool tok_host_addr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *out)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted)
+        return serr(p, st, i, "expected an IPv4 address, not a quoted string");
+    if (!ns_scn_parse_addr(t->text, out)) {
+        if (strchr(t->text, '/'))
+            return serr(p, st, i,
+                        "'%s': a host address takes no prefix (the network line gives it)",
+                        t->text);
+        return serr(p, st, i, "'%s' is not an IPv4 address", t->text);
+    }
+    uint32_t a = *out;
+    const char *why = a == 0                    ? "unspecified"
+                      : (a >> 24) == 127        ? "loopback"
+                      : (a >> 28) == 14         ? "multicast"
+                      : a == 0xffffffffu        ? "broadcast"
+                      : (a >> 28) == 15         ? "reserved"
+                      : (a >> 24) == 0          ? "reserved"
+                                                : NULL;
+    if (why)
+        return serr(p, st, i, "%s cannot be a host address (%s)", t->text, why);
+    return true;
+}
+
+/* ---- Names -------------------------------------------------------------------------- */
+
+/* A host by its own name (topology, `at`, expect): DNS names are not
+ * accepted here, so a line always names hosts the same way. */
+static bool tok_host(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *out)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted)
+        return serr(p, st, i, "expected a host name, not a quoted string");
+    gpointer v = g_hash_table_lookup(p->host_by_name, t->text);
+    if (v) {
+        *out = idx_of(v);
+        return true;
+    }
+    char hint[HINT_SIZE];
+    return serr(p, st, i, "unknown host '%s'%s", t->text,
+                ns_scn_host_hint(p, t->text, false, hint, sizeof hint));
+}
+
+static bool tok_network(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *out)
+{
+    const NsScnTok *t = &st->t[i];
+    gpointer v = t->quoted ? NULL : g_hash_table_lookup(p->net_by_name, t->text);
+    if (v) {
+        *out = idx_of(v);
+        return true;
+    }
+    NsScnSuggest sg;
+    ns_scn_suggest_init(&sg, t->text);
+    for (guint k = 0; k < p->scn->networks->len; k++)
+        ns_scn_suggest_add(&sg, g_array_index(p->scn->networks, NsScnNetwork, k).name);
+    char hint[HINT_SIZE];
+    return serr(p, st, i, "unknown network '%s'%s", shown(t),
+                ns_scn_suggest_hint(&sg, hint, sizeof hint));
+}
+
+static char *sock_key(uint32_t host, const char *name)
+{
+    return g_strdup_printf("%u/%s", host, name);
+}
+
+static bool tok_sock(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t host,
+                     uint32_t *out)
+{
+    const NsScnTok *t = &st->t[i];
+    const NsScnHost *h = ns_scn_host(p->scn, host);
+    if (t->quoted)
+        return serr(p, st, i, "expected a socket name, not a quoted string");
+    g_autofree char *key = sock_key(host, t->text);
+    gpointer v = g_hash_table_lookup(p->sock_by_name, key);
+    if (v) {
+        *out = idx_of(v);
+        return true;
+    }
+    NsScnSuggest sg;
+    ns_scn_suggest_init(&sg, t->text);
+    for (guint k = 0; k < p->scn->sockets->len; k++) {
+        const NsScnSocket *s = ns_scn_socket(p->scn, k);
+        if (s->host == host)
+            ns_scn_suggest_add(&sg, s->name);
+    }
+    char hint[HINT_SIZE];
+    const char *hs = ns_scn_suggest_hint(&sg, hint, sizeof hint);
+    if (*hs)
+        return serr(p, st, i, "unknown socket '%s' on host '%s'%s", t->text, h->name, hs);
+    return serr(p, st, i,
+                "unknown socket '%s' on host '%s' (an earlier line must create it: "
+                "'at T %s socket tcp as %s')",
+                t->text, h->name, h->name, t->text);
+}
+
+static const char *const sock_reserved[] = {"fetch", "sockets", "mail", "ping", NULL};
+
+/* `socket ... as NAME` / `accept ... as NAME`: a new socket of `host`. */
+static bool new_sock(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t host,
+                     NsScnProto proto, uint32_t *out)
+{
+    if (!check_name(p, st, i, "socket"))
+        return false;
+    const char *name = st->t[i].text;
+    if (pick(name, sock_reserved) >= 0)
+        return serr(p, st, i, "'%s' cannot name a socket (it is a keyword of 'expect')", name);
+    g_autofree char *key = sock_key(host, name);
+    gpointer v = g_hash_table_lookup(p->sock_by_name, key);
+    if (v && !g_array_index(p->sock_closed, bool, idx_of(v))) {
+        const NsScnSocket *old = ns_scn_socket(p->scn, idx_of(v));
+        return serr(p, st, i, "socket '%s' already exists on host '%s' (line %u; close it "
+                    "before reusing the name)", name, ns_scn_host(p->scn, host)->name,
+                    old->loc.line);
+    }
+    NsScnSocket s = {
+        .loc = stmt_loc(p, st),
+        .host = host,
+        .name = intern(p, name),
+        .proto = proto,
+        .step = p->scn->steps->len,
+    };
+    g_array_append_val(p->scn->sockets, s);
+    bool closed = false;
+    g_array_append_val(p->sock_closed, closed);
+    *out = p->scn->sockets->len - 1;
+    g_hash_table_replace(p->sock_by_name, g_steal_pointer(&key), GUINT_TO_POINTER(*out + 1));
+    return true;
+}
+
+/* ---- Endpoints, URLs, payloads ----------------------------------------------------------- */
+
+/* The host part of an endpoint, URL or ping target: an address or a name. */
+static bool resolve_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *s,
+                           NsScnEndpoint *ep)
+{
+    if (g_ascii_isdigit(s[0])) {
+        if (!ns_scn_parse_addr(s, &ep->addr))
+            return serr(p, st, i, "'%s' is not an IPv4 address", s);
+        ep->kind = NS_SCN_TARGET_ADDR;
+        gpointer v = g_hash_table_lookup(p->addr_owner, GUINT_TO_POINTER(ep->addr));
+        ep->host = v ? (int32_t)idx_of(v) : -1;
+        return true;
+    }
+    int32_t h = ns_scn_find_host(p, s);
+    if (h < 0) {
+        char hint[HINT_SIZE];
+        return serr(p, st, i, "unknown host '%s'%s", s,
+                    ns_scn_host_hint(p, s, true, hint, sizeof hint));
+    }
+    ep->kind = NS_SCN_TARGET_NAME;
+    ep->name = intern(p, s);
+    ep->host = h;
+    ep->addr = ns_scn_host(p->scn, (uint32_t)h)->addrs[0].addr;
+    return true;
+}
+
+static bool parse_port(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *s,
+                       bool allow_zero, uint16_t *out)
+{
+    uint64_t v;
+    if (!parse_u64(s, 65535, &v) || (v == 0 && !allow_zero))
+        return serr(p, st, i, "port '%s' is out of range (%s..65535)", s,
+                    allow_zero ? "0" : "1");
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* ADDR:PORT, NAME:PORT, or (bind only) :PORT and port 0. */
+static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool is_bind,
+                         NsScnEndpoint *ep)
+{
+    const NsScnTok *t = &st->t[i];
+    *ep = (NsScnEndpoint){.host = -1};
+    const char *colon = t->quoted ? NULL : strrchr(t->text, ':');
+    if (!colon)
+        return serr(p, st, i, "'%s' is not an endpoint (write ADDR:PORT or HOST:PORT, "
+                    "e.g. 10.0.0.2:80)", shown(t));
+    if (!parse_port(p, st, i, colon + 1, is_bind, &ep->port))
+        return false;
+    if (colon == t->text) {
+        if (!is_bind)
+            return serr(p, st, i, "'%s' gives no address; only 'bind' takes :PORT alone",
+                        t->text);
+        ep->kind = NS_SCN_TARGET_ANY;
+        return true;
+    }
+    g_autofree char *hostpart = g_strndup(t->text, (gsize)(colon - t->text));
+    return resolve_target(p, st, i, hostpart, ep);
+}
+
+static bool tok_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep)
+{
+    const NsScnTok *t = &st->t[i];
+    *ep = (NsScnEndpoint){.host = -1};
+    if (t->quoted)
+        return serr(p, st, i, "expected an address or a host name, not a quoted string");
+    return resolve_target(p, st, i, t->text, ep);
+}
+
+static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *url)
+{
+    const NsScnTok *t = &st->t[i];
+    *url = (NsScnUrl){.server = {.host = -1}};
+    if (t->quoted || !g_str_has_prefix(t->text, "http://"))
+        return serr(p, st, i, "'%s' is not an http:// URL (netsim speaks plain HTTP only)",
+                    shown(t));
+    const char *hp = t->text + 7;
+    const char *slash = strchr(hp, '/');
+    g_autofree char *hostport = slash ? g_strndup(hp, (gsize)(slash - hp)) : g_strdup(hp);
+    if (!*hostport)
+        return serr(p, st, i, "URL '%s' names no host", t->text);
+    char *colon = strchr(hostport, ':');
+    url->server.port = 80;
+    if (colon) {
+        *colon = '\0';
+        if (!parse_port(p, st, i, colon + 1, false, &url->server.port))
+            return false;
+    }
+    if (!resolve_target(p, st, i, hostport, &url->server))
+        return false;
+    url->text = intern(p, t->text);
+    url->path = intern(p, slash ? slash : "/");
+    return true;
+}
+
+static bool tok_payload(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnPayload *out)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted) {
+        out->data = (const uint8_t *)g_string_chunk_insert_len(p->scn->strings, t->text,
+                                                               (gssize)t->len);
+        out->len = t->len;
+        return true;
+    }
+    if (!g_ascii_isdigit(t->text[0]) && t->text[0] != '-')
+        return serr(p, st, i, "'%s' is not a payload: write text in quotes (\"%s\") or a "
+                    "size (1MB)", t->text, t->text);
+    out->data = NULL;
+    return tok_size(p, st, i, &out->len);
+}
+
+/* ---- Link options ----------------------------------------------------------------------- */
+
+static const char *const link_opt_names[] = {
+    "delay", "rate", "loss", "jitter", "duplicate", "reorder", "queue", "mtu", NULL,
+};
+
+static bool parse_link_opts(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnLinkOpts *o)
+{
+    *o = (NsScnLinkOpts){0};
+    while (i < st->n) {
+        const NsScnTok *t = &st->t[i];
+        int k = t->quoted ? -1 : pick(t->text, link_opt_names);
+        if (k < 0) {
+            char hint[HINT_SIZE];
+            const char *h = t->quoted ? "" : list_hint(t->text, link_opt_names, hint, sizeof hint);
+            if (*h)
+                return serr(p, st, i, "unknown link option '%s'%s", shown(t), h);
+            return serr(p, st, i, "unknown link option '%s' (options: delay, rate, loss, "
+                        "jitter, duplicate, reorder, queue, mtu)", shown(t));
+        }
+        bool *has[] = {&o->has_delay, &o->has_rate, &o->has_loss, &o->has_jitter,
+                       &o->has_duplicate, &o->has_reorder, &o->has_queue, &o->has_mtu};
+        static const char *const value_of[] = {
+            "a time", "a rate", "a ratio", "a time", "a ratio", "a ratio",
+            "a number of packets", "a number of bytes",
+        };
+        if (*has[k])
+            return serr(p, st, i, "link option '%s' given twice", t->text);
+        if (!need(p, st, i + 1, i, value_of[k]))
+            return false;
+        uint32_t v = i + 1;
+        uint64_t n;
+        bool ok;
+        switch (k) {
+        case 0: ok = tok_time(p, st, v, &o->delay); break;
+        case 1: ok = tok_unit(p, st, v, rate_fn, &o->rate); break;
+        case 2: ok = tok_unit(p, st, v, ratio_fn, &o->loss_ppm); break;
+        case 3: ok = tok_time(p, st, v, &o->jitter); break;
+        case 4: ok = tok_unit(p, st, v, ratio_fn, &o->duplicate_ppm); break;
+        case 5: ok = tok_unit(p, st, v, ratio_fn, &o->reorder_ppm); break;
+        case 6:
+            ok = parse_count(p, st, v, "queue", 1, 1000000000, &n);
+            o->queue = (uint32_t)n;
+            break;
+        default:
+            /* mtu: a plain number of bytes, or a size. */
+            ok = tok_bytes(p, st, v, &n);
+            if (ok && (n < NS_SCN_MIN_MTU || n > NS_SCN_MAX_MTU))
+                ok = serr(p, st, v, "mtu %s is out of range (%u..%u bytes)", st->t[v].text,
+                          NS_SCN_MIN_MTU, NS_SCN_MAX_MTU);
+            o->mtu = (uint32_t)n;
+            break;
+        }
+        if (!ok)
+            return false;
+        *has[k] = true;
+        i += 2;
+    }
+    return true;
+}
+
+/* ---- Header and networks --------------------------------------------------------------- */
+
+static bool once(NsScnParser *p, const NsScnStmt *st, uint32_t *first_line)
+{
+    if (*first_line)
+        return serr(p, st, 0, "'%s' given twice (first on line %u)", st->t[0].text,
+                    *first_line);
+    *first_line = st->line;
+    return true;
+}
+
+static void stmt_scenario(NsScnParser *p, NsScnStmt *st)
+{
+    if (!need(p, st, 1, 0, "a quoted title"))
+        return;
+    if (!st->t[1].quoted) {
+        serr(p, st, 1, "the title must be quoted: scenario \"%s ...\"", st->t[1].text);
+        return;
+    }
+    if (!no_more(p, st, 2, 0) || !once(p, st, &p->scenario_line))
+        return;
+    p->scn->title = g_string_chunk_insert_len(p->scn->strings, st->t[1].text,
+                                              (gssize)st->t[1].len);
+}
+
+static void stmt_seed(NsScnParser *p, NsScnStmt *st)
+{
+    uint64_t v;
+    if (!need(p, st, 1, 0, "a number"))
+        return;
+    if (st->t[1].quoted || !parse_u64(st->t[1].text, UINT64_MAX, &v)) {
+        serr(p, st, 1, "seed must be a whole number from 0 to %" G_GUINT64_FORMAT ", not '%s'",
+             UINT64_MAX, shown(&st->t[1]));
+        return;
+    }
+    if (!no_more(p, st, 2, 0) || !once(p, st, &p->seed_line))
+        return;
+    p->scn->seed = v;
+    p->scn->has_seed = true;
+}
+
+static void stmt_stop(NsScnParser *p, NsScnStmt *st)
+{
+    NsTime v;
+    if (!need(p, st, 1, 0, "a time") || !tok_time(p, st, 1, &v) || !no_more(p, st, 2, 0) ||
+        !once(p, st, &p->stop_line))
+        return;
+    p->scn->stop = v;
+    p->scn->has_stop = true;
+}
+
+static bool parse_cidr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *net,
+                       uint32_t *prefix)
+{
+    const NsScnTok *t = &st->t[i];
+    const char *slash = t->quoted ? NULL : strchr(t->text, '/');
+    uint64_t pl;
+    g_autofree char *a = slash ? g_strndup(t->text, (gsize)(slash - t->text)) : NULL;
+    if (!slash || !ns_scn_parse_addr(a, net) || !parse_u64(slash + 1, 32, &pl))
+        return serr(p, st, i, "'%s' is not a network like 10.0.0.0/24", shown(t));
+    *prefix = (uint32_t)pl;
+    uint32_t mask = pl == 0 ? 0 : 0xffffffffu << (32 - pl);
+    if (*net & ~mask) {
+        char b[16];
+        return serr(p, st, i, "'%s' has host bits set (did you mean %s/%u?)", t->text,
+                    ns_scn_addr_format(*net & mask, b), *prefix);
+    }
+    return true;
+}
+
+static void stmt_network(NsScnParser *p, NsScnStmt *st)
+{
+    if (!need(p, st, 1, 0, "a network name") || !check_name(p, st, 1, "network"))
+        return;
+    const char *name = st->t[1].text;
+    gpointer old = g_hash_table_lookup(p->net_by_name, name);
+    if (old) {
+        serr(p, st, 1, "network '%s' already declared on line %u", name,
+             ns_scn_network(p->scn, idx_of(old))->loc.line);
+        return;
+    }
+    NsScnNetwork n = {.loc = stmt_loc(p, st), .name = intern(p, name)};
+    if (!need(p, st, 2, 0, "a network like 10.0.0.0/24") ||
+        !parse_cidr(p, st, 2, &n.net, &n.prefix))
+        return;
+    /* Registered before its options are checked: a typo in an option
+     * should not make every later use of the network an error too. */
+    bool ok = parse_link_opts(p, st, 3, &n.opts);
+    g_array_append_val(p->scn->networks, n);
+    uint32_t idx = p->scn->networks->len;
+    g_hash_table_insert(p->net_by_name, (gpointer)n.name, GUINT_TO_POINTER(idx));
+    uint32_t col = st->t[2].col;
+    g_array_append_val(p->net_cidr_col, col);
+    if (!p->net_by_prefix[n.prefix])
+        p->net_by_prefix[n.prefix] = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_insert(p->net_by_prefix[n.prefix], GUINT_TO_POINTER(n.net),
+                        GUINT_TO_POINTER(idx));
+    (void)ok;
+}
+
+/* ---- Hosts ----------------------------------------------------------------------------------- */
+
+static const char *const host_reserved[] = {"link", "network", "host", "delivered", NULL};
+static const char *const host_opts[] = {"name", "tcp", "resolver", NULL};
+static const char *const tcp_profiles[] = {"minimal", "linux", NULL};
+
+static int32_t network_of(NsScnParser *p, uint32_t addr)
+{
+    for (int pl = 32; pl >= 0; pl--) {
+        if (!p->net_by_prefix[pl])
+            continue;
+        uint32_t mask = pl == 0 ? 0 : 0xffffffffu << (32 - pl);
+        gpointer v = g_hash_table_lookup(p->net_by_prefix[pl], GUINT_TO_POINTER(addr & mask));
+        if (v)
+            return (int32_t)idx_of(v);
+    }
+    return -1;
+}
+
+static bool host_address(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t host,
+                         GArray *addrs)
+{
+    uint32_t a;
+    if (!tok_host_addr(p, st, i, &a))
+        return false;
+    gpointer owner = g_hash_table_lookup(p->addr_owner, GUINT_TO_POINTER(a));
+    if (owner) {
+        uint32_t o = idx_of(owner);
+        if (o == host)
+            return serr(p, st, i, "address %s given twice", st->t[i].text);
+        const NsScnHost *oh = ns_scn_host(p->scn, o);
+        return serr(p, st, i, "address %s already belongs to host '%s' (line %u)",
+                    st->t[i].text, oh->name, oh->loc.line);
+    }
+    NsScnHostAddr ha = {.addr = a, .network = network_of(p, a), .col = st->t[i].col};
+    if (ha.network >= 0) {
+        const NsScnNetwork *n = ns_scn_network(p->scn, (uint32_t)ha.network);
+        uint64_t last = (uint64_t)n->net + ((uint64_t)1 << (32 - n->prefix)) - 1;
+        /* /31 and /32 have no network or broadcast address (RFC 3021). */
+        if (n->prefix <= 30 && (a == n->net || a == last)) {
+            char b[16];
+            return serr(p, st, i, "%s is the %s address of network '%s' (%s/%u)",
+                        st->t[i].text, a == n->net ? "network" : "broadcast", n->name,
+                        ns_scn_addr_format(n->net, b), n->prefix);
+        }
+    }
+    g_hash_table_insert(p->addr_owner, GUINT_TO_POINTER(a), GUINT_TO_POINTER(host + 1));
+    g_array_append_val(addrs, ha);
+    return true;
+}
+
+static bool host_dns_name(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t host,
+                          GPtrArray *names)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted || !valid_dns_name(t->text))
+        return serr(p, st, i, "'%s' is not a valid DNS name", shown(t));
+    gpointer v = g_hash_table_lookup(p->dns_by_name, t->text);
+    if (v) {
+        const NsScnHost *o = ns_scn_host(p->scn, idx_of(v));
+        return serr(p, st, i, "DNS name '%s' already belongs to host '%s' (line %u)", t->text,
+                    o->name, o->loc.line);
+    }
+    v = g_hash_table_lookup(p->host_by_name, t->text);
+    if (v && idx_of(v) != host)
+        return serr(p, st, i, "DNS name '%s' is the name of host '%s'", t->text,
+                    ns_scn_host(p->scn, idx_of(v))->name);
+    const char *name = intern(p, t->text);
+    g_hash_table_insert(p->dns_by_name, (gpointer)name, GUINT_TO_POINTER(host + 1));
+    g_ptr_array_add(names, (gpointer)name);
+    return true;
+}
+
+/* host NAME ADDR... [name DNS...] [tcp PROFILE] [resolver ADDR]; router alike. */
+static void stmt_host(NsScnParser *p, NsScnStmt *st)
+{
+    bool router = strcmp(st->t[0].text, "router") == 0;
+    if (!need(p, st, 1, 0, router ? "a router name" : "a host name") ||
+        !check_name(p, st, 1, router ? "router" : "host"))
+        return;
+    const char *name = st->t[1].text;
+    if (pick(name, host_reserved) >= 0) {
+        serr(p, st, 1, "'%s' is a keyword and cannot name a host", name);
+        return;
+    }
+    gpointer old = g_hash_table_lookup(p->host_by_name, name);
+    if (old) {
+        serr(p, st, 1, "host '%s' already declared on line %u", name,
+             ns_scn_host(p->scn, idx_of(old))->loc.line);
+        return;
+    }
+    old = g_hash_table_lookup(p->dns_by_name, name);
+    if (old) {
+        serr(p, st, 1, "'%s' is already a DNS name of host '%s'", name,
+             ns_scn_host(p->scn, idx_of(old))->name);
+        return;
+    }
+    if (p->scn->hosts->len >= NS_SCN_MAX_HOSTS) {
+        if (!p->host_limit_reported)
+            ns_scn_limit_error(p, st->line, st->t[0].col, "too many hosts (limit %u)",
+                               NS_SCN_MAX_HOSTS);
+        p->host_limit_reported = true;
+        return;
+    }
+    /* The host exists from here on, even if the rest of its line is bad, so
+     * that lines naming it do not add errors of their own. */
+    uint32_t idx = p->scn->hosts->len;
+    NsScnHost h = {.loc = stmt_loc(p, st), .name = intern(p, name), .is_router = router,
+                   .resolver_host = -1};
+    g_array_append_val(p->scn->hosts, h);
+    uint32_t zero = 0;
+    g_array_append_val(p->host_resolver_col, zero);
+    g_hash_table_insert(p->host_by_name, (gpointer)h.name, GUINT_TO_POINTER(idx + 1));
+
+    g_autoptr(GArray) addrs = g_array_new(FALSE, FALSE, sizeof(NsScnHostAddr));
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    NsScnTcpProfile tcp = NS_SCN_TCP_MINIMAL;
+    bool has_tcp = false, has_resolver = false, ok = true;
+    uint32_t resolver = 0, resolver_col = 0;
+    uint32_t i = 2;
+    while (ok && i < st->n && (st->t[i].quoted || pick(st->t[i].text, host_opts) < 0)) {
+        const NsScnTok *t = &st->t[i];
+        if (addrs->len > 0 && !t->quoted && !g_ascii_isdigit(t->text[0])) {
+            char hint[HINT_SIZE];
+            ok = serr(p, st, i, "unknown host option '%s'%s", t->text,
+                      list_hint(t->text, host_opts, hint, sizeof hint));
+            break;
+        }
+        ok = host_address(p, st, i++, idx, addrs);
+    }
+    if (ok && addrs->len == 0) {
+        if (i >= st->n)
+            ok = need(p, st, i, 0, "an address");
+        else
+            ok = serr(p, st, i, "expected an address before '%s'", st->t[i].text);
+    }
+    while (ok && i < st->n) {
+        const NsScnTok *t = &st->t[i];
+        int k = t->quoted ? -1 : pick(t->text, host_opts);
+        if (k < 0) {
+            char hint[HINT_SIZE];
+            ok = serr(p, st, i, "unknown host option '%s'%s", shown(t),
+                      t->quoted ? "" : list_hint(t->text, host_opts, hint, sizeof hint));
+        } else if (k == 0) {
+            if (!need(p, st, i + 1, i, "a DNS name")) {
+                ok = false;
+                break;
+            }
+            i++;
+            do {
+                ok = host_dns_name(p, st, i++, idx, names);
+            } while (ok && i < st->n && (st->t[i].quoted || pick(st->t[i].text, host_opts) < 0));
+        } else if (k == 1) {
+            if (has_tcp) {
+                ok = serr(p, st, i, "'tcp' given twice");
+            } else if (need(p, st, i + 1, i, "a TCP profile (minimal or linux)")) {
+                const NsScnTok *v = &st->t[i + 1];
+                int pr = v->quoted ? -1 : pick(v->text, tcp_profiles);
+                char hint[HINT_SIZE];
+                if (pr < 0)
+                    ok = serr(p, st, i + 1, "unknown TCP profile '%s'%s (profiles: minimal, "
+                              "linux)", shown(v),
+                              v->quoted ? "" : list_hint(v->text, tcp_profiles, hint, sizeof hint));
+                tcp = pr == 1 ? NS_SCN_TCP_LINUX : NS_SCN_TCP_MINIMAL;
+                has_tcp = true;
+                i += 2;
+            } else {
+                ok = false;
+            }
+        } else {
+            if (has_resolver)
+                ok = serr(p, st, i, "'resolver' given twice");
+            else if (!need(p, st, i + 1, i, "the resolver's address") ||
+                     !tok_host_addr(p, st, i + 1, &resolver))
+                ok = false;
+            resolver_col = i + 1 < st->n ? st->t[i + 1].col : 0;
+            has_resolver = true;
+            i += 2;
+        }
+    }
+    if (ok && router && addrs->len < 2)
+        serr(p, st, 1, "router '%s' needs at least two addresses (it forwards between "
+             "networks)", name);
+
+    NsScnHost *hp = &g_array_index(p->scn->hosts, NsScnHost, idx);
+    hp->n_addrs = addrs->len;
+    hp->addrs = (NsScnHostAddr *)(void *)g_array_free(g_steal_pointer(&addrs), FALSE);
+    hp->n_dns_names = names->len;
+    hp->dns_names = names->len ? (const char **)g_ptr_array_free(g_steal_pointer(&names), FALSE)
+                               : NULL;
+    hp->tcp = tcp;
+    hp->has_resolver = has_resolver && ok;
+    hp->resolver = resolver;
+    g_array_index(p->host_resolver_col, uint32_t, idx) = resolver_col;
+}
+
+/* ---- Links, services, targeted faults ------------------------------------------------------- */
+
+static char *pair_key(uint32_t a, uint32_t b)
+{
+    return g_strdup_printf("%u/%u", MIN(a, b), MAX(a, b));
+}
+
+static void stmt_link(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnLink l = {.loc = stmt_loc(p, st)};
+    if (!need(p, st, 1, 0, "two host names") || !tok_host(p, st, 1, &l.a) ||
+        !need(p, st, 2, 0, "a second host name") || !tok_host(p, st, 2, &l.b))
+        return;
+    if (l.a == l.b) {
+        serr(p, st, 2, "a link joins two different hosts, not '%s' to itself", st->t[2].text);
+        return;
+    }
+    g_autofree char *key = pair_key(l.a, l.b);
+    gpointer old = g_hash_table_lookup(p->link_by_pair, key);
+    if (old) {
+        serr(p, st, 0, "hosts '%s' and '%s' are already linked (line %u)", st->t[1].text,
+             st->t[2].text, ns_scn_link(p->scn, idx_of(old))->loc.line);
+        return;
+    }
+    if (!parse_link_opts(p, st, 3, &l.opts))
+        return;
+    g_array_append_val(p->scn->links, l);
+    g_hash_table_insert(p->link_by_pair, g_steal_pointer(&key),
+                        GUINT_TO_POINTER(p->scn->links->len));
+}
+
+static const char *const app_names[] = {"http", "dns", "echo", "discard", "smtp", NULL};
+static const NsScnApp app_values[] = {NS_SCN_APP_HTTP, NS_SCN_APP_DNS, NS_SCN_APP_ECHO,
+                                      NS_SCN_APP_DISCARD, NS_SCN_APP_SMTP};
+
+static void stmt_service(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnService s = {.loc = stmt_loc(p, st)};
+    if (!need(p, st, 1, 0, "a host name") || !tok_host(p, st, 1, &s.host) ||
+        !need(p, st, 2, 0, "an application (http, dns, echo, discard, smtp)"))
+        return;
+    const NsScnTok *at = &st->t[2];
+    int app = at->quoted ? -1 : pick(at->text, app_names);
+    if (app < 0) {
+        char hint[HINT_SIZE];
+        const char *h = at->quoted ? "" : list_hint(at->text, app_names, hint, sizeof hint);
+        serr(p, st, 2, "unknown application '%s'%s", shown(at),
+             *h ? h : " (applications: http, dns, echo, discard, smtp)");
+        return;
+    }
+    s.app = app_values[app];
+    if (!need(p, st, 3, 0, "a port") ||
+        (st->t[3].quoted ? !serr(p, st, 3, "expected a port, not a quoted string")
+                         : !parse_port(p, st, 3, st->t[3].text, false, &s.port)))
+        return;
+    s.proto = s.app == NS_SCN_APP_DNS ? NS_SCN_PROTO_UDP : NS_SCN_PROTO_TCP;
+    uint32_t i = 4;
+    if (is_word(st, i, "tcp") || is_word(st, i, "udp")) {
+        s.proto = is_word(st, i, "tcp") ? NS_SCN_PROTO_TCP : NS_SCN_PROTO_UDP;
+        if (s.proto == NS_SCN_PROTO_UDP &&
+            (s.app == NS_SCN_APP_HTTP || s.app == NS_SCN_APP_SMTP)) {
+            serr(p, st, i, "%s runs over tcp only", app_names[app]);
+            return;
+        }
+        i++;
+    }
+    g_autoptr(GArray) pages = g_array_new(FALSE, FALSE, sizeof(NsScnPage));
+    while (i < st->n) {
+        if (!is_word(st, i, "page")) {
+            g_autofree char *after = phrase(st, 0, i);
+            if (s.app == NS_SCN_APP_HTTP)
+                serr(p, st, i, "unexpected '%s' after '%s' (http takes 'page PATH SIZE')",
+                     shown(&st->t[i]), after);
+            else
+                no_more(p, st, i, 0);
+            return;
+        }
+        if (s.app != NS_SCN_APP_HTTP) {
+            serr(p, st, i, "only http services have pages");
+            return;
+        }
+        NsScnPage pg;
+        if (!need(p, st, i + 1, i, "a path like /index.html"))
+            return;
+        const NsScnTok *pt = &st->t[i + 1];
+        if (pt->quoted || pt->text[0] != '/') {
+            serr(p, st, i + 1, "a page path starts with '/', as in /index.html, not '%s'",
+                 shown(pt));
+            return;
+        }
+        for (guint k = 0; k < pages->len; k++) {
+            if (strcmp(g_array_index(pages, NsScnPage, k).path, pt->text) == 0) {
+                serr(p, st, i + 1, "page %s given twice", pt->text);
+                return;
+            }
+        }
+        if (!need(p, st, i + 2, i, "the page size (e.g. 1200B)") ||
+            !tok_size(p, st, i + 2, &pg.size))
+            return;
+        pg.path = intern(p, pt->text);
+        g_array_append_val(pages, pg);
+        i += 3;
+    }
+    const char *proto = s.proto == NS_SCN_PROTO_TCP ? "tcp" : "udp";
+    g_autofree char *key = g_strdup_printf("%u/%u/%s", s.host, s.port, proto);
+    gpointer old = g_hash_table_lookup(p->service_key, key);
+    if (old) {
+        serr(p, st, 3, "host '%s' already has a service on %u/%s (line %u)", st->t[1].text,
+             s.port, proto, ns_scn_service(p->scn, idx_of(old))->loc.line);
+        return;
+    }
+    s.n_pages = pages->len;
+    s.pages = pages->len ? (NsScnPage *)(void *)g_array_free(g_steal_pointer(&pages), FALSE)
+                         : NULL;
+    g_array_append_val(p->scn->services, s);
+    g_hash_table_insert(p->service_key, g_steal_pointer(&key),
+                        GUINT_TO_POINTER(p->scn->services->len));
+}
+
+static const char *const proto_names[] = {"tcp", "udp", "icmp", NULL};
+static const NsScnProto proto_values[] = {NS_SCN_PROTO_TCP, NS_SCN_PROTO_UDP, NS_SCN_PROTO_ICMP};
+static const char *const kind_names[] = {"syn", "syn-ack", "ack", "data", "fin", "rst", "any",
+                                         NULL};
+static const NsScnPktKind kind_values[] = {NS_SCN_PKT_SYN,  NS_SCN_PKT_SYN_ACK, NS_SCN_PKT_ACK,
+                                           NS_SCN_PKT_DATA, NS_SCN_PKT_FIN,     NS_SCN_PKT_RST,
+                                           NS_SCN_PKT_ANY};
+
+/* drop|delay|duplicate A > B PROTO KIND#N [TIME] */
+static void stmt_fault(NsScnParser *p, NsScnStmt *st)
+{
+    const char *verb = st->t[0].text;
+    NsScnFault f = {.loc = stmt_loc(p, st)};
+    f.action = strcmp(verb, "drop") == 0    ? NS_SCN_FAULT_DROP
+               : strcmp(verb, "delay") == 0 ? NS_SCN_FAULT_DELAY
+                                            : NS_SCN_FAULT_DUPLICATE;
+    if (!need(p, st, 1, 0, "the sending host") || !tok_host(p, st, 1, &f.from))
+        return;
+    if (!is_word(st, 2, ">")) {
+        if (st->n <= 2)
+            need(p, st, 2, 0, "'>' and the receiving host");
+        else
+            serr(p, st, 2, "expected '>' between the two hosts, as in '%s a > b tcp data#1'",
+                 verb);
+        return;
+    }
+    if (!need(p, st, 3, 0, "the receiving host") || !tok_host(p, st, 3, &f.to))
+        return;
+    if (f.from == f.to) {
+        serr(p, st, 3, "a targeted fault needs two different hosts");
+        return;
+    }
+    if (!need(p, st, 4, 0, "a protocol (tcp, udp, icmp)"))
+        return;
+    int pr = st->t[4].quoted ? -1 : pick(st->t[4].text, proto_names);
+    if (pr < 0) {
+        char hint[HINT_SIZE];
+        serr(p, st, 4, "unknown protocol '%s'%s (protocols: tcp, udp, icmp)",
+             shown(&st->t[4]),
+             st->t[4].quoted ? "" : list_hint(st->t[4].text, proto_names, hint, sizeof hint));
+        return;
+    }
+    f.proto = proto_values[pr];
+    if (!need(p, st, 5, 0, "a packet like data#2"))
+        return;
+    const NsScnTok *kt = &st->t[5];
+    const char *hash = kt->quoted ? NULL : strchr(kt->text, '#');
+    if (!hash) {
+        serr(p, st, 5, "expected KIND#N, as in data#2, not '%s'", shown(kt));
+        return;
+    }
+    g_autofree char *kind = g_strndup(kt->text, (gsize)(hash - kt->text));
+    int k = pick(kind, kind_names);
+    if (k < 0) {
+        char hint[HINT_SIZE];
+        const char *h = list_hint(kind, kind_names, hint, sizeof hint);
+        serr(p, st, 5, "unknown packet kind '%s'%s", kind,
+             *h ? h : " (kinds: syn, syn-ack, ack, data, fin, rst, any)");
+        return;
+    }
+    if (f.proto != NS_SCN_PROTO_TCP && kind_values[k] != NS_SCN_PKT_ANY) {
+        serr(p, st, 5, "%s packets are counted with 'any' (%s is a tcp kind)",
+             proto_names[pr], kind);
+        return;
+    }
+    f.kind = kind_values[k];
+    uint64_t nth;
+    if (!parse_u64(hash + 1, UINT32_MAX, &nth) || nth == 0) {
+        serr(p, st, 5, "the count after '#' must be a whole number from 1, as in %s#1", kind);
+        return;
+    }
+    f.nth = (uint32_t)nth;
+    uint32_t i = 6;
+    if (f.action == NS_SCN_FAULT_DELAY) {
+        if (!need(p, st, 6, 0, "how long to hold the packet (e.g. 300ms)") ||
+            !tok_time(p, st, 6, &f.delay))
+            return;
+        i = 7;
+    }
+    if (!no_more(p, st, i, 0))
+        return;
+    g_array_append_val(p->scn->faults, f);
+}
+
+/* ---- Timeline ------------------------------------------------------------------------------ */
+
+static const char *const verb_names[] = {
+    "fetch", "resolve", "ping",   "udp-send", "mail",     "socket",   "bind", "listen",
+    "accept", "connect", "send",  "recv",     "sendto",   "recvfrom", "shutdown", "close",
+    NULL,
+};
+
+static char *step_key(const char *verb, uint32_t host, const char *text)
+{
+    return g_strdup_printf("%s\n%u\n%s", verb, host, text);
+}
+
+static void remember_step(NsScnParser *p, const char *verb, uint32_t host, const char *text)
+{
+    char *key = step_key(verb, host, text);
+    if (g_hash_table_contains(p->step_key, key))
+        g_free(key);
+    else
+        g_hash_table_insert(p->step_key, key, GUINT_TO_POINTER(p->scn->steps->len + 1));
+}
+
+/* Options of the form `word VALUE` in any order, each at most once. */
+static bool step_fetch(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
+{
+    uint32_t h = (uint32_t)s->host;
+    if (!need(p, st, v + 1, v, "a URL like http://10.0.0.80/index.html") ||
+        !tok_url(p, st, v + 1, &s->u.fetch.url))
+        return false;
+    s->u.fetch.requests = 1;
+    s->u.fetch.parallel = 1;
+    bool seen_par = false;
+    for (uint32_t i = v + 2; i < st->n; i += 2) {
+        uint64_t n;
+        if (is_word(st, i, "keep-alive") && !s->u.fetch.keep_alive) {
+            if (!need(p, st, i + 1, i, "a number of requests") ||
+                !parse_count(p, st, i + 1, "keep-alive", 1, 1000000, &n))
+                return false;
+            s->u.fetch.keep_alive = true;
+            s->u.fetch.requests = (uint32_t)n;
+        } else if (is_word(st, i, "parallel") && !seen_par) {
+            if (!need(p, st, i + 1, i, "a number of connections") ||
+                !parse_count(p, st, i + 1, "parallel", 1, 10000, &n))
+                return false;
+            seen_par = true;
+            s->u.fetch.parallel = (uint32_t)n;
+        } else if (is_word(st, i, "keep-alive") || is_word(st, i, "parallel")) {
+            return serr(p, st, i, "'%s' given twice", st->t[i].text);
+        } else {
+            static const char *const opts[] = {"keep-alive", "parallel", NULL};
+            char hint[HINT_SIZE];
+            const char *hs = st->t[i].quoted ? ""
+                                             : list_hint(st->t[i].text, opts, hint, sizeof hint);
+            return serr(p, st, i, "unknown fetch option '%s'%s", shown(&st->t[i]),
+                        *hs ? hs : " (options: keep-alive N, parallel N)");
+        }
+    }
+    remember_step(p, "fetch", h, s->u.fetch.url.text);
+    return true;
+}
+
+static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
+{
+    if (!need(p, st, v + 1, v, "an address or a host name") ||
+        !tok_target(p, st, v + 1, &s->u.ping.target))
+        return false;
+    s->u.ping.count = 1;
+    s->u.ping.interval = NS_S(1);
+    s->u.ping.size = 56;
+    bool seen[3] = {false, false, false};
+    static const char *const opts[] = {"count", "interval", "size", NULL};
+    for (uint32_t i = v + 2; i < st->n; i += 2) {
+        int k = st->t[i].quoted ? -1 : pick(st->t[i].text, opts);
+        if (k < 0) {
+            char hint[HINT_SIZE];
+            const char *hs = st->t[i].quoted ? ""
+                                             : list_hint(st->t[i].text, opts, hint, sizeof hint);
+            return serr(p, st, i, "unknown ping option '%s'%s", shown(&st->t[i]),
+                        *hs ? hs : " (options: count N, interval T, size B)");
+        }
+        if (seen[k])
+            return serr(p, st, i, "'%s' given twice", opts[k]);
+        seen[k] = true;
+        static const char *const what[] = {"a number", "a time", "a size"};
+        if (!need(p, st, i + 1, i, what[k]))
+            return false;
+        uint64_t n;
+        if (k == 0) {
+            if (!parse_count(p, st, i + 1, "count", 1, 1000000, &n))
+                return false;
+            s->u.ping.count = (uint32_t)n;
+        } else if (k == 1) {
+            if (!tok_time(p, st, i + 1, &s->u.ping.interval))
+                return false;
+            if (s->u.ping.interval == 0)
+                return serr(p, st, i + 1, "interval must be more than 0");
+        } else {
+            if (!tok_size(p, st, i + 1, &s->u.ping.size))
+                return false;
+            /* An IPv4 datagram holds at most 65535 - 20 - 8 bytes of ICMP data. */
+            if (s->u.ping.size > 65507)
+                return serr(p, st, i + 1, "ping size %s is over the 65507 bytes an IPv4 "
+                            "echo can carry", st->t[i + 1].text);
+        }
+    }
+    remember_step(p, "ping", (uint32_t)s->host, st->t[v + 1].text);
+    return true;
+}
+
+/* The socket verbs; v is the verb's token index, v + 1 the socket. */
+static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
+{
+    uint32_t h = (uint32_t)s->host;
+    uint32_t sock;
+
+    if (s->verb == NS_SCN_VERB_SOCKET) {
+        if (!need(p, st, v + 1, v, "tcp or udp"))
+            return false;
+        bool tcp = is_word(st, v + 1, "tcp");
+        if (!tcp && !is_word(st, v + 1, "udp"))
+            return serr(p, st, v + 1, "expected tcp or udp, not '%s'", shown(&st->t[v + 1]));
+        if (!need(p, st, v + 2, v, "'as NAME'"))
+            return false;
+        if (!is_word(st, v + 2, "as"))
+            return serr(p, st, v + 2, "expected 'as NAME' after 'socket %s'", st->t[v + 1].text);
+        s->u.socket.proto = tcp ? NS_SCN_PROTO_TCP : NS_SCN_PROTO_UDP;
+        return need(p, st, v + 3, v, "a socket name") &&
+               new_sock(p, st, v + 3, h, s->u.socket.proto, &s->u.socket.sock) &&
+               no_more(p, st, v + 4, v);
+    }
+    if (!need(p, st, v + 1, v, "a socket name") || !tok_sock(p, st, v + 1, h, &sock))
+        return false;
+    uint32_t a = v + 2; /* the first argument after the socket */
+    switch (s->verb) {
+    case NS_SCN_VERB_BIND:
+    case NS_SCN_VERB_CONNECT: {
+        bool bind = s->verb == NS_SCN_VERB_BIND;
+        s->u.addr.sock = sock;
+        return need(p, st, a, v,
+                    bind ? "an endpoint like :8080 or 10.0.0.2:8080"
+                         : "an endpoint like 10.0.0.2:80") &&
+               tok_endpoint(p, st, a, bind, &s->u.addr.ep) && no_more(p, st, a + 1, v);
+    }
+    case NS_SCN_VERB_LISTEN: {
+        s->u.listen.sock = sock;
+        s->u.listen.backlog = 128;
+        if (a >= st->n)
+            return true;
+        uint64_t n;
+        if (!is_word(st, a, "backlog"))
+            return no_more(p, st, a, v);
+        if (!need(p, st, a + 1, a, "a number") ||
+            !parse_count(p, st, a + 1, "backlog", 0, 65535, &n))
+            return false;
+        s->u.listen.backlog = (uint32_t)n;
+        s->u.listen.has_backlog = true;
+        return no_more(p, st, a + 2, v);
+    }
+    case NS_SCN_VERB_ACCEPT:
+        s->u.accept.sock = sock;
+        if (!need(p, st, a, v, "'as NAME'"))
+            return false;
+        if (!is_word(st, a, "as"))
+            return serr(p, st, a, "expected 'as NAME' after 'accept %s'", st->t[v + 1].text);
+        return need(p, st, a + 1, v, "a name for the new socket") &&
+               new_sock(p, st, a + 1, h, NS_SCN_PROTO_TCP, &s->u.accept.new_sock) &&
+               no_more(p, st, a + 2, v);
+    case NS_SCN_VERB_SEND:
+        s->u.send.sock = sock;
+        return need(p, st, a, v, "a payload: a quoted string or a size") &&
+               tok_payload(p, st, a, &s->u.send.payload) && no_more(p, st, a + 1, v);
+    case NS_SCN_VERB_SENDTO:
+        s->u.send.sock = sock;
+        return need(p, st, a, v, "an endpoint like 10.0.0.2:53") &&
+               tok_endpoint(p, st, a, false, &s->u.send.to) &&
+               need(p, st, a + 1, v, "a payload: a quoted string or a size") &&
+               tok_payload(p, st, a + 1, &s->u.send.payload) && no_more(p, st, a + 2, v);
+    case NS_SCN_VERB_RECV:
+    case NS_SCN_VERB_RECVFROM:
+        s->u.recv.sock = sock;
+        if (a >= st->n)
+            return true;
+        s->u.recv.has_size = true;
+        return tok_size(p, st, a, &s->u.recv.size) && no_more(p, st, a + 1, v);
+    case NS_SCN_VERB_SHUTDOWN: {
+        static const char *const hows[] = {"read", "write", "both", NULL};
+        static const NsScnShutHow how_values[] = {NS_SCN_SHUT_READ, NS_SCN_SHUT_WRITE,
+                                                  NS_SCN_SHUT_BOTH};
+        s->u.shutdown.sock = sock;
+        if (!need(p, st, a, v, "read, write or both"))
+            return false;
+        int k = st->t[a].quoted ? -1 : pick(st->t[a].text, hows);
+        if (k < 0)
+            return serr(p, st, a, "expected read, write or both, not '%s'", shown(&st->t[a]));
+        s->u.shutdown.how = how_values[k];
+        return no_more(p, st, a + 1, v);
+    }
+    case NS_SCN_VERB_CLOSE:
+        s->u.close.sock = sock;
+        if (!no_more(p, st, a, v))
+            return false;
+        g_array_index(p->sock_closed, bool, sock) = true;
+        return true;
+    case NS_SCN_VERB_FETCH:
+    case NS_SCN_VERB_RESOLVE:
+    case NS_SCN_VERB_PING:
+    case NS_SCN_VERB_UDP_SEND:
+    case NS_SCN_VERB_MAIL:
+    case NS_SCN_VERB_SOCKET:
+    case NS_SCN_VERB_LINK_DOWN:
+    case NS_SCN_VERB_LINK_UP:
+    case NS_SCN_VERB_LINK_SET:
+    case NS_SCN_VERB_NETWORK_DOWN:
+    case NS_SCN_VERB_NETWORK_UP:
+    case NS_SCN_VERB_NETWORK_SET:
+    case NS_SCN_VERB_HOST_CRASH:
+    case NS_SCN_VERB_HOST_RESTART:
+        break;
+    }
+    g_assert_not_reached();
+}
+
+/* `at T link A B ...`, `at T network N ...`, `at T host H crash|restart` */
+static bool step_fault(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
+{
+    const char *what = st->t[2].text;
+    if (strcmp(what, "host") == 0) {
+        uint32_t h;
+        if (!need(p, st, 3, 2, "a host name") || !tok_host(p, st, 3, &h) ||
+            !need(p, st, 4, 2, "crash or restart"))
+            return false;
+        s->host = (int32_t)h;
+        if (is_word(st, 4, "crash"))
+            s->verb = NS_SCN_VERB_HOST_CRASH;
+        else if (is_word(st, 4, "restart"))
+            s->verb = NS_SCN_VERB_HOST_RESTART;
+        else
+            return serr(p, st, 4, "expected crash or restart, not '%s'", shown(&st->t[4]));
+        return no_more(p, st, 5, 2);
+    }
+    bool link = strcmp(what, "link") == 0;
+    uint32_t v; /* the first word after the link's or network's name */
+    if (link) {
+        uint32_t a, b;
+        if (!need(p, st, 3, 2, "two host names") || !tok_host(p, st, 3, &a) ||
+            !need(p, st, 4, 2, "a second host name") || !tok_host(p, st, 4, &b))
+            return false;
+        g_autofree char *key = pair_key(a, b);
+        gpointer l = g_hash_table_lookup(p->link_by_pair, key);
+        if (!l)
+            return serr(p, st, 3, "no link joins '%s' and '%s' (declare 'link %s %s')",
+                        st->t[3].text, st->t[4].text, st->t[3].text, st->t[4].text);
+        s->u.link.link = idx_of(l);
+        v = 5;
+    } else {
+        if (!need(p, st, 3, 2, "a network name") || !tok_network(p, st, 3, &s->u.network.network))
+            return false;
+        v = 4;
+    }
+    if (!need(p, st, v, 2, "down, up or link options"))
+        return false;
+    if (is_word(st, v, "down") || is_word(st, v, "up")) {
+        bool down = is_word(st, v, "down");
+        s->verb = link ? (down ? NS_SCN_VERB_LINK_DOWN : NS_SCN_VERB_LINK_UP)
+                       : (down ? NS_SCN_VERB_NETWORK_DOWN : NS_SCN_VERB_NETWORK_UP);
+        return no_more(p, st, v + 1, 2);
+    }
+    s->verb = link ? NS_SCN_VERB_LINK_SET : NS_SCN_VERB_NETWORK_SET;
+    return parse_link_opts(p, st, v, link ? &s->u.link.opts : &s->u.network.opts);
+}
+
+static void stmt_at(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnStep s = {.loc = stmt_loc(p, st), .host = -1};
+    if (!need(p, st, 1, 0, "a time") || !tok_time(p, st, 1, &s.at) ||
+        !need(p, st, 2, 0, "a host name (or link, network, host)"))
+        return;
+    bool ok = false;
+    const char *who = st->t[2].text;
+    if (!st->t[2].quoted &&
+        (strcmp(who, "link") == 0 || strcmp(who, "network") == 0 || strcmp(who, "host") == 0)) {
+        ok = step_fault(p, st, &s);
+    } else {
+        uint32_t h;
+        if (!tok_host(p, st, 2, &h))
+            return;
+        s.host = (int32_t)h;
+        if (!need(p, st, 3, 2, "a verb (fetch, ping, socket, connect, ...)"))
+            return;
+        const NsScnTok *vt = &st->t[3];
+        int k = vt->quoted ? -1 : pick(vt->text, verb_names);
+        if (k < 0) {
+            char hint[HINT_SIZE];
+            const char *hs = vt->quoted ? "" : list_hint(vt->text, verb_names, hint, sizeof hint);
+            serr(p, st, 3, "unknown verb '%s'%s", shown(vt), *hs ? hs : " (see the verbs in "
+                 "scenarios/README.md)");
+            return;
+        }
+        s.verb = (NsScnVerb)k; /* verb_names follows the enum's order */
+        switch (s.verb) {
+        case NS_SCN_VERB_FETCH:
+            ok = step_fetch(p, st, 3, &s);
+            break;
+        case NS_SCN_VERB_RESOLVE:
+            ok = need(p, st, 4, 3, "a name to resolve");
+            if (ok && (st->t[4].quoted || !valid_dns_name(st->t[4].text)))
+                ok = serr(p, st, 4, "'%s' is not a valid DNS name", shown(&st->t[4]));
+            if (ok) {
+                s.u.resolve.name = intern(p, st->t[4].text);
+                ok = no_more(p, st, 5, 3);
+            }
+            break;
+        case NS_SCN_VERB_PING:
+            ok = step_ping(p, st, 3, &s);
+            break;
+        case NS_SCN_VERB_UDP_SEND:
+        case NS_SCN_VERB_MAIL: {
+            bool mail = s.verb == NS_SCN_VERB_MAIL;
+            ok = need(p, st, 4, 3, mail ? "the mail server's endpoint, like mail.example.com:25"
+                                        : "an endpoint like 10.0.0.2:9") &&
+                 tok_endpoint(p, st, 4, false, &s.u.send_to.to) &&
+                 need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
+                                        : "a payload: a quoted string or a size") &&
+                 tok_payload(p, st, 5, &s.u.send_to.payload) && no_more(p, st, 6, 3);
+            if (ok && mail)
+                remember_step(p, "mail", h, st->t[4].text);
+            break;
+        }
+        case NS_SCN_VERB_SOCKET:
+        case NS_SCN_VERB_BIND:
+        case NS_SCN_VERB_LISTEN:
+        case NS_SCN_VERB_ACCEPT:
+        case NS_SCN_VERB_CONNECT:
+        case NS_SCN_VERB_SEND:
+        case NS_SCN_VERB_RECV:
+        case NS_SCN_VERB_SENDTO:
+        case NS_SCN_VERB_RECVFROM:
+        case NS_SCN_VERB_SHUTDOWN:
+        case NS_SCN_VERB_CLOSE:
+            ok = step_socket_verb(p, st, 3, &s);
+            break;
+        case NS_SCN_VERB_LINK_DOWN:
+        case NS_SCN_VERB_LINK_UP:
+        case NS_SCN_VERB_LINK_SET:
+        case NS_SCN_VERB_NETWORK_DOWN:
+        case NS_SCN_VERB_NETWORK_UP:
+        case NS_SCN_VERB_NETWORK_SET:
+        case NS_SCN_VERB_HOST_CRASH:
+        case NS_SCN_VERB_HOST_RESTART:
+            g_assert_not_reached();
+        }
+    }
+    if (ok)
+        g_array_append_val(p->scn->steps, s);
+}
+
+/* ---- Expectations ----------------------------------------------------------------------------- */
+
+static const char *const state_names[] = {
+    "closed",     "listen",     "syn-sent",   "syn-received", "established", "fin-wait-1",
+    "fin-wait-2", "close-wait", "closing",    "last-ack",     "time-wait",   NULL,
+};
+
+static bool tok_state(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnTcpState *out)
+{
+    const NsScnTok *t = &st->t[i];
+    g_autofree char *lower = g_ascii_strdown(t->text, -1);
+    int k = t->quoted ? -1 : pick(lower, state_names);
+    if (k < 0) {
+        char hint[HINT_SIZE];
+        const char *hs = t->quoted ? "" : list_hint(lower, state_names, hint, sizeof hint);
+        return serr(p, st, i, "unknown TCP state '%s'%s", shown(t),
+                    *hs ? hs : " (states: closed, listen, syn-sent, syn-received, "
+                               "established, fin-wait-1, fin-wait-2, close-wait, closing, "
+                               "last-ack, time-wait)");
+    }
+    *out = (NsScnTcpState)k;
+    return true;
+}
+
+typedef struct {
+    const char *name;
+    int value;
+} ErrnoName;
+
+/* The errors a socket call can report in netsim, as on Linux. */
+static const ErrnoName errno_names[] = {
+    {"EACCES", EACCES},           {"EADDRINUSE", EADDRINUSE},
+    {"EADDRNOTAVAIL", EADDRNOTAVAIL}, {"EAGAIN", EAGAIN},
+    {"EALREADY", EALREADY},       {"EBADF", EBADF},
+    {"ECONNABORTED", ECONNABORTED}, {"ECONNREFUSED", ECONNREFUSED},
+    {"ECONNRESET", ECONNRESET},   {"EDESTADDRREQ", EDESTADDRREQ},
+    {"EHOSTDOWN", EHOSTDOWN},     {"EHOSTUNREACH", EHOSTUNREACH},
+    {"EINPROGRESS", EINPROGRESS}, {"EINVAL", EINVAL},
+    {"EISCONN", EISCONN},         {"EMFILE", EMFILE},
+    {"EMSGSIZE", EMSGSIZE},       {"ENETDOWN", ENETDOWN},
+    {"ENETUNREACH", ENETUNREACH}, {"ENOBUFS", ENOBUFS},
+    {"ENOTCONN", ENOTCONN},       {"ENOTSOCK", ENOTSOCK},
+    {"EOPNOTSUPP", EOPNOTSUPP},   {"EPIPE", EPIPE},
+    {"ESHUTDOWN", ESHUTDOWN},     {"ETIMEDOUT", ETIMEDOUT},
+    {"EWOULDBLOCK", EWOULDBLOCK},
+};
+
+static bool expect_step(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *verb,
+                        uint32_t host, const char *text, uint32_t *out)
+{
+    g_autofree char *key = step_key(verb, host, text);
+    gpointer v = g_hash_table_lookup(p->step_key, key);
+    if (v) {
+        *out = idx_of(v);
+        return true;
+    }
+    return serr(p, st, i, "host '%s' has no '%s %s' step to check (write it the same way as "
+                "in the timeline)", ns_scn_host(p->scn, host)->name, verb, text);
+}
+
+static bool expect_on_sock(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnExpect *e)
+{
+    uint32_t sock;
+    if (!tok_sock(p, st, 2, h, &sock))
+        return false;
+    static const char *const what[] = {"state", "error", "received", NULL};
+    if (!need(p, st, 3, 2, "state, error or received"))
+        return false;
+    int k = st->t[3].quoted ? -1 : pick(st->t[3].text, what);
+    if (k < 0) {
+        char hint[HINT_SIZE];
+        const char *hs = st->t[3].quoted ? "" : list_hint(st->t[3].text, what, hint, sizeof hint);
+        return serr(p, st, 3, "unknown socket expectation '%s'%s", shown(&st->t[3]),
+                    *hs ? hs : " (expect a socket's state, error or received)");
+    }
+    if (k == 0) {
+        e->kind = NS_SCN_EXPECT_STATE;
+        e->u.state.sock = sock;
+        if (!need(p, st, 4, 2, "a TCP state like established") ||
+            !tok_state(p, st, 4, &e->u.state.state))
+            return false;
+        if (is_word(st, 5, "at")) {
+            if (!need(p, st, 6, 5, "a time") || !tok_time(p, st, 6, &e->u.state.at))
+                return false;
+            e->u.state.has_at = true;
+            return no_more(p, st, 7, 2);
+        }
+        return no_more(p, st, 5, 2);
+    }
+    if (k == 1) {
+        e->kind = NS_SCN_EXPECT_ERROR;
+        e->u.error.sock = sock;
+        if (!need(p, st, 4, 2, "an errno name like ECONNREFUSED, or none"))
+            return false;
+        const NsScnTok *t = &st->t[4];
+        if (!is_word(st, 4, "none")) {
+            const ErrnoName *found = NULL;
+            NsScnSuggest sg;
+            ns_scn_suggest_init(&sg, t->text);
+            for (size_t n = 0; n < G_N_ELEMENTS(errno_names); n++) {
+                if (!t->quoted && strcmp(t->text, errno_names[n].name) == 0)
+                    found = &errno_names[n];
+                ns_scn_suggest_add(&sg, errno_names[n].name);
+            }
+            if (!found) {
+                char hint[HINT_SIZE];
+                const char *hs = t->quoted ? "" : ns_scn_suggest_hint(&sg, hint, sizeof hint);
+                return serr(p, st, 4, "unknown error '%s'%s", shown(t),
+                            *hs ? hs : " (use an errno name like ECONNREFUSED, or none)");
+            }
+            e->u.error.errno_name = found->name;
+            e->u.error.errnum = found->value;
+        }
+        return no_more(p, st, 5, 2);
+    }
+    e->kind = NS_SCN_EXPECT_RECEIVED;
+    e->u.received.sock = sock;
+    return need(p, st, 4, 2, "a size like 5B") && tok_bytes(p, st, 4, &e->u.received.bytes) &&
+           no_more(p, st, 5, 2);
+}
+
+static bool expect_fetch(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnExpect *e)
+{
+    e->kind = NS_SCN_EXPECT_FETCH;
+    if (!need(p, st, 3, 2, "the URL of a fetch step") || !tok_url(p, st, 3, &e->u.fetch.url) ||
+        !expect_step(p, st, 3, "fetch", h, e->u.fetch.url.text, &e->u.fetch.step))
+        return false;
+    for (uint32_t i = 4; i < st->n; i += 2) {
+        if (is_word(st, i, "status") && !e->u.fetch.has_status) {
+            uint64_t n;
+            if (!need(p, st, i + 1, i, "an HTTP status like 200") ||
+                !parse_count(p, st, i + 1, "status", 100, 999, &n))
+                return false;
+            e->u.fetch.status = (uint32_t)n;
+            e->u.fetch.has_status = true;
+        } else if (is_word(st, i, "bytes") && !e->u.fetch.has_bytes) {
+            if (!need(p, st, i + 1, i, "a number of bytes") ||
+                !tok_bytes(p, st, i + 1, &e->u.fetch.bytes))
+                return false;
+            e->u.fetch.has_bytes = true;
+        } else if (is_word(st, i, "status") || is_word(st, i, "bytes")) {
+            return serr(p, st, i, "'%s' given twice", st->t[i].text);
+        } else {
+            g_autofree char *after = phrase(st, 0, i);
+            return serr(p, st, i, "unexpected '%s' after '%s' (expected status N or bytes N)",
+                        shown(&st->t[i]), after);
+        }
+    }
+    if (!e->u.fetch.has_status && !e->u.fetch.has_bytes)
+        return need(p, st, st->n, 0, "status N or bytes N");
+    return true;
+}
+
+static bool expect_sockets(NsScnParser *p, NsScnStmt *st, NsScnExpect *e)
+{
+    e->kind = NS_SCN_EXPECT_SOCKETS;
+    for (int k = 0; k < NS_SCN_TCP_N_STATES; k++)
+        e->u.sockets.count[k] = -1;
+    if (!need(p, st, 3, 2, "'at TIME'"))
+        return false;
+    if (!is_word(st, 3, "at"))
+        return serr(p, st, 3, "expected 'at TIME' after 'sockets', not '%s'", shown(&st->t[3]));
+    if (!need(p, st, 4, 3, "a time") || !tok_time(p, st, 4, &e->u.sockets.at) ||
+        !need(p, st, 5, 2, "a state and a count, like established 3"))
+        return false;
+    for (uint32_t i = 5; i < st->n; i += 2) {
+        NsScnTcpState s;
+        uint64_t n;
+        if (!tok_state(p, st, i, &s))
+            return false;
+        if (e->u.sockets.count[s] >= 0)
+            return serr(p, st, i, "state '%s' given twice", st->t[i].text);
+        if (!need(p, st, i + 1, i, "a count") ||
+            !parse_count(p, st, i + 1, "a socket count", 0, 10000000, &n))
+            return false;
+        e->u.sockets.count[s] = (int32_t)n;
+    }
+    return true;
+}
+
+static void stmt_expect(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnExpect e = {.loc = stmt_loc(p, st), .host = -1};
+    if (!need(p, st, 1, 0, "a host name (or delivered all)"))
+        return;
+    bool ok;
+    if (is_word(st, 1, "delivered")) {
+        e.kind = NS_SCN_EXPECT_DELIVERED_ALL;
+        if (!need(p, st, 2, 0, "'all'"))
+            return;
+        if (!is_word(st, 2, "all")) {
+            serr(p, st, 2, "expected 'all' after 'expect delivered', not '%s'", shown(&st->t[2]));
+            return;
+        }
+        ok = no_more(p, st, 3, 0);
+    } else {
+        uint32_t h;
+        if (!tok_host(p, st, 1, &h) ||
+            !need(p, st, 2, 0, "fetch, sockets, mail, ping or a socket name"))
+            return;
+        e.host = (int32_t)h;
+        if (is_word(st, 2, "fetch")) {
+            ok = expect_fetch(p, st, h, &e);
+        } else if (is_word(st, 2, "sockets")) {
+            ok = expect_sockets(p, st, &e);
+        } else if (is_word(st, 2, "mail")) {
+            e.kind = NS_SCN_EXPECT_MAIL;
+            ok = need(p, st, 3, 2, "the mail server's endpoint") &&
+                 tok_endpoint(p, st, 3, false, &e.u.mail.to) &&
+                 expect_step(p, st, 3, "mail", h, st->t[3].text, &e.u.mail.step) &&
+                 need(p, st, 4, 2, "'ok'");
+            if (ok && !is_word(st, 4, "ok"))
+                ok = serr(p, st, 4, "expected 'ok', not '%s'", shown(&st->t[4]));
+            ok = ok && no_more(p, st, 5, 2);
+        } else if (is_word(st, 2, "ping")) {
+            uint64_t n;
+            e.kind = NS_SCN_EXPECT_PING;
+            ok = need(p, st, 3, 2, "the ping's target") &&
+                 tok_target(p, st, 3, &e.u.ping.target) &&
+                 expect_step(p, st, 3, "ping", h, st->t[3].text, &e.u.ping.step) &&
+                 need(p, st, 4, 2, "'received N'");
+            if (ok && !is_word(st, 4, "received"))
+                ok = serr(p, st, 4, "expected 'received N', not '%s'", shown(&st->t[4]));
+            ok = ok && need(p, st, 5, 2, "a count") &&
+                 parse_count(p, st, 5, "received", 0, 1000000, &n) && no_more(p, st, 6, 2);
+            e.u.ping.received = ok ? (uint32_t)n : 0;
+        } else {
+            ok = expect_on_sock(p, st, h, &e);
+        }
+    }
+    if (ok)
+        g_array_append_val(p->scn->expects, e);
+}
+
+/* ---- Dispatch -------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *keyword;
+    int pass;
+    void (*parse)(NsScnParser *p, NsScnStmt *st);
+} StmtKind;
+
+static const StmtKind stmt_kinds[] = {
+    {"scenario", NS_SCN_PASS_HEADER, stmt_scenario},
+    {"seed", NS_SCN_PASS_HEADER, stmt_seed},
+    {"stop", NS_SCN_PASS_HEADER, stmt_stop},
+    {"network", NS_SCN_PASS_HEADER, stmt_network},
+    {"host", NS_SCN_PASS_HOSTS, stmt_host},
+    {"router", NS_SCN_PASS_HOSTS, stmt_host},
+    {"link", NS_SCN_PASS_WIRING, stmt_link},
+    {"service", NS_SCN_PASS_WIRING, stmt_service},
+    {"drop", NS_SCN_PASS_WIRING, stmt_fault},
+    {"delay", NS_SCN_PASS_WIRING, stmt_fault},
+    {"duplicate", NS_SCN_PASS_WIRING, stmt_fault},
+    {"at", NS_SCN_PASS_STEPS, stmt_at},
+    {"expect", NS_SCN_PASS_EXPECTS, stmt_expect},
+};
+
+int ns_scn_stmt_pass(const char *keyword)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(stmt_kinds); k++)
+        if (strcmp(keyword, stmt_kinds[k].keyword) == 0)
+            return stmt_kinds[k].pass;
+    return 0;
+}
+
+void ns_scn_parse_stmt(NsScnParser *p, NsScnStmt *st)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(stmt_kinds); k++) {
+        if (strcmp(st->t[0].text, stmt_kinds[k].keyword) == 0) {
+            stmt_kinds[k].parse(p, st);
+            return;
+        }
+    }
+    g_assert_not_reached();
+}
+
+void ns_scn_unknown_stmt(NsScnParser *p, NsScnStmt *st)
+{
+    static const char *const keywords[] = {
+        "scenario", "seed", "stop", "network", "host", "router", "link", "service", "drop",
+        "delay", "duplicate", "at", "expect", "repeat", "end", NULL,
+    };
+    if (st->t[0].quoted) {
+        serr(p, st, 0, "a line starts with a keyword, not a quoted string");
+        return;
+    }
+    char hint[HINT_SIZE];
+    const char *hs = list_hint(st->t[0].text, keywords, hint, sizeof hint);
+    serr(p, st, 0, "unknown statement '%s'%s", st->t[0].text, hs);
+}

@@ -1,0 +1,426 @@
+/* Suite "parser": each statement form yields the right AST fields, and a
+ * scenario using every kind of statement loads. */
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "scn-test.h"
+
+#define NET "network lan 10.0.0.0/24\nhost a 10.0.0.1\nhost b 10.0.0.2 name b.example.com\n"
+
+static const char rich[] =
+    "scenario \"A browser fetches a page from port 80\"   # title\n"
+    "seed 42\n"
+    "stop 60s\n"
+    "network lan 10.0.0.0/24 delay 1ms rate 10Mbps loss 0.5% jitter 100us duplicate 1% "
+    "reorder 2% queue 50 mtu 1400\n"
+    "network wan 10.1.0.0/16\n"
+    "host browser 10.0.0.1\n"
+    "host www 10.0.0.80 name www.example.com web.example.com tcp linux\n"
+    "host ns 10.0.0.53 name ns.example.com\n"
+    "host mailer 10.0.0.25 name mail.example.com resolver 10.0.0.53\n"
+    "router r1 10.0.0.254 10.1.0.1\n"
+    "host far 192.168.5.5\n"
+    "link far r1 delay 20ms\n"
+    "service www  http    80  page /index.html 1200B  page /big.bin 1MB\n"
+    "service ns   dns     53\n"
+    "service www  echo    7\n"
+    "service www  echo    7 udp\n"
+    "service www  discard 9\n"
+    "service mailer smtp  25\n"
+    "at 0s browser fetch http://www.example.com/index.html\n"
+    "at 0s browser fetch http://10.0.0.80:8080 keep-alive 3 parallel 2\n"
+    "at 0s browser resolve nowhere.example.com\n"
+    "at 0s browser ping 10.0.0.80 count 3 interval 10ms size 100B\n"
+    "at 0s browser udp-send 10.0.0.80:9 \"hi\\x00\\n\"\n"
+    "at 0s browser mail mail.example.com:25 \"Subject: hi\\r\\n\\r\\nhello\"\n"
+    "at 0s   www socket tcp as L\n"
+    "at 0s   www bind L :8080\n"
+    "at 0s   www listen L backlog 4\n"
+    "at 0s   www accept L as A\n"
+    "at 0s   www recv A 5B\n"
+    "at 0s   www send A \"world\"\n"
+    "at 0s   www close A\n"
+    "at 10ms browser socket tcp as S\n"
+    "at 10ms browser connect S www:8080\n"
+    "at 10ms browser send S 1MB\n"
+    "at 10ms browser recv S\n"
+    "at 20ms browser shutdown S write\n"
+    "at 30ms browser close S\n"
+    "at 0s   browser socket udp as U\n"
+    "at 0s   browser sendto U 10.0.0.53:53 \"?\"\n"
+    "at 0s   browser recvfrom U 512B\n"
+    "at 5s link far r1 down\n"
+    "at 6s link r1 far up\n"
+    "at 7s link far r1 delay 5ms loss 1%\n"
+    "at 5s network lan loss 5%\n"
+    "at 6s network wan down\n"
+    "at 3s host www crash\n"
+    "at 4s host www restart\n"
+    "drop browser > www tcp data#2\n"
+    "drop www > browser tcp syn-ack#1\n"
+    "delay browser > www tcp fin#1 300ms\n"
+    "duplicate www > browser tcp data#3\n"
+    "drop browser > ns udp any#1\n"
+    "expect browser fetch http://www.example.com/index.html status 200 bytes 1200\n"
+    "expect browser S state ESTABLISHED at 15ms\n"
+    "expect browser S error ECONNREFUSED\n"
+    "expect browser U error none\n"
+    "expect www sockets at 1s listen 1 Established 3\n"
+    "expect delivered all\n"
+    "expect browser mail mail.example.com:25 ok\n"
+    "expect browser ping 10.0.0.80 received 3\n"
+    "expect www A received 5B\n";
+
+static void test_rich_scenario_loads(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    if (!scn)
+        return;
+    CU_ASSERT_STRING_EQUAL(scn->title, "A browser fetches a page from port 80");
+    CU_ASSERT_EQUAL(scn->seed, 42);
+    CU_ASSERT_TRUE(scn->has_stop);
+    CU_ASSERT_EQUAL(scn->stop, NS_S(60));
+    CU_ASSERT_EQUAL(scn->networks->len, 2);
+    CU_ASSERT_EQUAL(scn->hosts->len, 6);
+    CU_ASSERT_EQUAL(scn->links->len, 1);
+    CU_ASSERT_EQUAL(scn->services->len, 6);
+    CU_ASSERT_EQUAL(scn->steps->len, 29);
+    CU_ASSERT_EQUAL(scn->sockets->len, 4);
+    CU_ASSERT_EQUAL(scn->faults->len, 5);
+    CU_ASSERT_EQUAL(scn->expects->len, 9);
+    CU_ASSERT_STRING_EQUAL(scn->filename, "t.scn");
+}
+
+static void test_header_defaults(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET);
+    CU_ASSERT_PTR_NULL(scn->title);
+    CU_ASSERT_EQUAL(scn->seed, 1);
+    CU_ASSERT_FALSE(scn->has_seed);
+    CU_ASSERT_FALSE(scn->has_stop);
+}
+
+static void test_network_options(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnNetwork *n = ns_scn_network(scn, 0);
+    CU_ASSERT_STRING_EQUAL(n->name, "lan");
+    CU_ASSERT_EQUAL(n->net, 0x0a000000);
+    CU_ASSERT_EQUAL(n->prefix, 24);
+    CU_ASSERT_EQUAL(n->loc.line, 4);
+    CU_ASSERT_EQUAL(n->loc.col, 1);
+    CU_ASSERT_TRUE(n->opts.has_delay && n->opts.has_rate && n->opts.has_loss &&
+                   n->opts.has_jitter && n->opts.has_duplicate && n->opts.has_reorder &&
+                   n->opts.has_queue && n->opts.has_mtu);
+    CU_ASSERT_EQUAL(n->opts.delay, NS_MS(1));
+    CU_ASSERT_EQUAL(n->opts.rate, 10000000);
+    CU_ASSERT_EQUAL(n->opts.loss_ppm, 5000);
+    CU_ASSERT_EQUAL(n->opts.jitter, NS_US(100));
+    CU_ASSERT_EQUAL(n->opts.duplicate_ppm, 10000);
+    CU_ASSERT_EQUAL(n->opts.reorder_ppm, 20000);
+    CU_ASSERT_EQUAL(n->opts.queue, 50);
+    CU_ASSERT_EQUAL(n->opts.mtu, 1400);
+    const NsScnNetwork *w = ns_scn_network(scn, 1);
+    CU_ASSERT_FALSE(w->opts.has_delay || w->opts.has_mtu || w->opts.has_queue);
+}
+
+static void test_hosts(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnHost *www = ns_scn_host(scn, 1);
+    CU_ASSERT_STRING_EQUAL(www->name, "www");
+    CU_ASSERT_FALSE(www->is_router);
+    CU_ASSERT_EQUAL(www->n_addrs, 1);
+    CU_ASSERT_EQUAL(www->addrs[0].addr, 0x0a000050);
+    CU_ASSERT_EQUAL(www->addrs[0].network, 0);
+    CU_ASSERT_EQUAL(www->n_dns_names, 2);
+    CU_ASSERT_STRING_EQUAL(www->dns_names[1], "web.example.com");
+    CU_ASSERT_EQUAL(www->tcp, NS_SCN_TCP_LINUX);
+    CU_ASSERT_EQUAL(ns_scn_host(scn, 0)->tcp, NS_SCN_TCP_MINIMAL);
+    const NsScnHost *mailer = ns_scn_host(scn, 3);
+    CU_ASSERT_TRUE(mailer->has_resolver);
+    CU_ASSERT_EQUAL(mailer->resolver, 0x0a000035);
+    CU_ASSERT_EQUAL(mailer->resolver_host, 2);
+    const NsScnHost *r1 = ns_scn_host(scn, 4);
+    CU_ASSERT_TRUE(r1->is_router);
+    CU_ASSERT_EQUAL(r1->n_addrs, 2);
+    CU_ASSERT_EQUAL(r1->addrs[1].network, 1);
+    const NsScnHost *far = ns_scn_host(scn, 5);
+    CU_ASSERT_EQUAL(far->addrs[0].network, -1);
+    CU_ASSERT_EQUAL(ns_scn_link(scn, 0)->a, 5);
+    CU_ASSERT_EQUAL(ns_scn_link(scn, 0)->b, 4);
+    CU_ASSERT_EQUAL(ns_scn_link(scn, 0)->opts.delay, NS_MS(20));
+}
+
+static void test_services(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnService *http = ns_scn_service(scn, 0);
+    CU_ASSERT_EQUAL(http->app, NS_SCN_APP_HTTP);
+    CU_ASSERT_EQUAL(http->host, 1);
+    CU_ASSERT_EQUAL(http->port, 80);
+    CU_ASSERT_EQUAL(http->proto, NS_SCN_PROTO_TCP);
+    CU_ASSERT_EQUAL(http->n_pages, 2);
+    CU_ASSERT_STRING_EQUAL(http->pages[0].path, "/index.html");
+    CU_ASSERT_EQUAL(http->pages[0].size, 1200);
+    CU_ASSERT_EQUAL(http->pages[1].size, 1000000);
+    CU_ASSERT_EQUAL(ns_scn_service(scn, 1)->app, NS_SCN_APP_DNS);
+    CU_ASSERT_EQUAL(ns_scn_service(scn, 1)->proto, NS_SCN_PROTO_UDP);
+    CU_ASSERT_EQUAL(ns_scn_service(scn, 2)->proto, NS_SCN_PROTO_TCP);
+    CU_ASSERT_EQUAL(ns_scn_service(scn, 3)->proto, NS_SCN_PROTO_UDP);
+    CU_ASSERT_EQUAL(ns_scn_service(scn, 4)->app, NS_SCN_APP_DISCARD);
+    CU_ASSERT_EQUAL(ns_scn_service(scn, 5)->app, NS_SCN_APP_SMTP);
+}
+
+static void test_application_steps(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnStep *f = ns_scn_step(scn, 0);
+    CU_ASSERT_EQUAL(f->verb, NS_SCN_VERB_FETCH);
+    CU_ASSERT_EQUAL(f->host, 0);
+    CU_ASSERT_EQUAL(f->loc.line, 19);
+    CU_ASSERT_EQUAL(f->u.fetch.url.server.kind, NS_SCN_TARGET_NAME);
+    CU_ASSERT_STRING_EQUAL(f->u.fetch.url.server.name, "www.example.com");
+    CU_ASSERT_EQUAL(f->u.fetch.url.server.host, 1);
+    CU_ASSERT_EQUAL(f->u.fetch.url.server.port, 80);
+    CU_ASSERT_STRING_EQUAL(f->u.fetch.url.path, "/index.html");
+    CU_ASSERT_EQUAL(f->u.fetch.requests, 1);
+    CU_ASSERT_FALSE(f->u.fetch.keep_alive);
+    CU_ASSERT_EQUAL(f->u.fetch.parallel, 1);
+    const NsScnStep *f2 = ns_scn_step(scn, 1);
+    CU_ASSERT_EQUAL(f2->u.fetch.url.server.kind, NS_SCN_TARGET_ADDR);
+    CU_ASSERT_EQUAL(f2->u.fetch.url.server.port, 8080);
+    CU_ASSERT_STRING_EQUAL(f2->u.fetch.url.path, "/");
+    CU_ASSERT_TRUE(f2->u.fetch.keep_alive);
+    CU_ASSERT_EQUAL(f2->u.fetch.requests, 3);
+    CU_ASSERT_EQUAL(f2->u.fetch.parallel, 2);
+    CU_ASSERT_STRING_EQUAL(ns_scn_step(scn, 2)->u.resolve.name, "nowhere.example.com");
+    const NsScnStep *ping = ns_scn_step(scn, 3);
+    CU_ASSERT_EQUAL(ping->u.ping.target.addr, 0x0a000050);
+    CU_ASSERT_EQUAL(ping->u.ping.target.host, 1);
+    CU_ASSERT_EQUAL(ping->u.ping.count, 3);
+    CU_ASSERT_EQUAL(ping->u.ping.interval, NS_MS(10));
+    CU_ASSERT_EQUAL(ping->u.ping.size, 100);
+    const NsScnStep *us = ns_scn_step(scn, 4);
+    CU_ASSERT_EQUAL(us->u.send_to.to.port, 9);
+    CU_ASSERT_EQUAL(us->u.send_to.payload.len, 4);
+    CU_ASSERT_EQUAL(memcmp(us->u.send_to.payload.data, "hi\0\n", 4), 0);
+    const NsScnStep *mail = ns_scn_step(scn, 5);
+    CU_ASSERT_EQUAL(mail->verb, NS_SCN_VERB_MAIL);
+    CU_ASSERT_EQUAL(mail->u.send_to.to.host, 3);
+    CU_ASSERT_EQUAL(mail->u.send_to.to.port, 25);
+}
+
+static void test_ping_defaults(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET "at 1s a ping b\n");
+    const NsScnStep *s = ns_scn_step(scn, 0);
+    CU_ASSERT_EQUAL(s->at, NS_S(1));
+    CU_ASSERT_EQUAL(s->u.ping.target.kind, NS_SCN_TARGET_NAME);
+    CU_ASSERT_EQUAL(s->u.ping.target.addr, 0x0a000002);
+    CU_ASSERT_EQUAL(s->u.ping.count, 1);
+    CU_ASSERT_EQUAL(s->u.ping.interval, NS_S(1));
+    CU_ASSERT_EQUAL(s->u.ping.size, 56);
+}
+
+static void test_socket_steps(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnStep *s = ns_scn_step(scn, 6);
+    CU_ASSERT_EQUAL(s->verb, NS_SCN_VERB_SOCKET);
+    CU_ASSERT_EQUAL(s->u.socket.proto, NS_SCN_PROTO_TCP);
+    CU_ASSERT_EQUAL(s->u.socket.sock, 0);
+    CU_ASSERT_STRING_EQUAL(ns_scn_socket(scn, 0)->name, "L");
+    CU_ASSERT_EQUAL(ns_scn_socket(scn, 0)->host, 1);
+    CU_ASSERT_EQUAL(ns_scn_socket(scn, 0)->step, 6);
+    const NsScnStep *bind = ns_scn_step(scn, 7);
+    CU_ASSERT_EQUAL(bind->u.addr.ep.kind, NS_SCN_TARGET_ANY);
+    CU_ASSERT_EQUAL(bind->u.addr.ep.port, 8080);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 8)->u.listen.backlog, 4);
+    const NsScnStep *acc = ns_scn_step(scn, 9);
+    CU_ASSERT_EQUAL(acc->u.accept.sock, 0);
+    CU_ASSERT_EQUAL(acc->u.accept.new_sock, 1);
+    CU_ASSERT_EQUAL(ns_scn_socket(scn, 1)->proto, NS_SCN_PROTO_TCP);
+    CU_ASSERT_TRUE(ns_scn_step(scn, 10)->u.recv.has_size);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 10)->u.recv.size, 5);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 11)->u.send.payload.len, 5);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 12)->verb, NS_SCN_VERB_CLOSE);
+    const NsScnStep *conn = ns_scn_step(scn, 14);
+    CU_ASSERT_EQUAL(conn->verb, NS_SCN_VERB_CONNECT);
+    CU_ASSERT_EQUAL(conn->u.addr.ep.host, 1);
+    CU_ASSERT_EQUAL(conn->u.addr.ep.addr, 0x0a000050);
+    const NsScnStep *send = ns_scn_step(scn, 15);
+    CU_ASSERT_PTR_NULL(send->u.send.payload.data);
+    CU_ASSERT_EQUAL(send->u.send.payload.len, 1000000);
+    CU_ASSERT_FALSE(ns_scn_step(scn, 16)->u.recv.has_size);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 17)->u.shutdown.how, NS_SCN_SHUT_WRITE);
+    const NsScnStep *sendto = ns_scn_step(scn, 20);
+    CU_ASSERT_EQUAL(sendto->verb, NS_SCN_VERB_SENDTO);
+    CU_ASSERT_EQUAL(sendto->u.send.to.port, 53);
+    CU_ASSERT_EQUAL(sendto->u.send.to.host, 2);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 21)->u.recv.size, 512);
+    CU_ASSERT_TRUE(ns_scn_verb_is_socket(sendto->verb));
+    CU_ASSERT_FALSE(ns_scn_verb_is_socket(NS_SCN_VERB_PING));
+}
+
+static void test_fault_steps(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnStep *s = ns_scn_step(scn, 22);
+    CU_ASSERT_EQUAL(s->verb, NS_SCN_VERB_LINK_DOWN);
+    CU_ASSERT_EQUAL(s->host, -1);
+    CU_ASSERT_EQUAL(s->u.link.link, 0);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 23)->verb, NS_SCN_VERB_LINK_UP);
+    const NsScnStep *set = ns_scn_step(scn, 24);
+    CU_ASSERT_EQUAL(set->verb, NS_SCN_VERB_LINK_SET);
+    CU_ASSERT_TRUE(set->u.link.opts.has_delay && set->u.link.opts.has_loss);
+    CU_ASSERT_FALSE(set->u.link.opts.has_rate);
+    CU_ASSERT_EQUAL(set->u.link.opts.loss_ppm, 10000);
+    const NsScnStep *net = ns_scn_step(scn, 25);
+    CU_ASSERT_EQUAL(net->verb, NS_SCN_VERB_NETWORK_SET);
+    CU_ASSERT_EQUAL(net->u.network.network, 0);
+    CU_ASSERT_EQUAL(net->u.network.opts.loss_ppm, 50000);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 26)->verb, NS_SCN_VERB_NETWORK_DOWN);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 26)->u.network.network, 1);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 27)->verb, NS_SCN_VERB_HOST_CRASH);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 27)->host, 1);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 28)->verb, NS_SCN_VERB_HOST_RESTART);
+    CU_ASSERT_STRING_EQUAL(ns_scn_verb_name(NS_SCN_VERB_UDP_SEND), "udp-send");
+    CU_ASSERT_STRING_EQUAL(ns_scn_verb_name(NS_SCN_VERB_LINK_DOWN), "link down");
+}
+
+static void test_targeted_faults(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnFault *f = ns_scn_fault(scn, 0);
+    CU_ASSERT_EQUAL(f->action, NS_SCN_FAULT_DROP);
+    CU_ASSERT_EQUAL(f->from, 0);
+    CU_ASSERT_EQUAL(f->to, 1);
+    CU_ASSERT_EQUAL(f->proto, NS_SCN_PROTO_TCP);
+    CU_ASSERT_EQUAL(f->kind, NS_SCN_PKT_DATA);
+    CU_ASSERT_EQUAL(f->nth, 2);
+    CU_ASSERT_EQUAL(ns_scn_fault(scn, 1)->kind, NS_SCN_PKT_SYN_ACK);
+    const NsScnFault *d = ns_scn_fault(scn, 2);
+    CU_ASSERT_EQUAL(d->action, NS_SCN_FAULT_DELAY);
+    CU_ASSERT_EQUAL(d->kind, NS_SCN_PKT_FIN);
+    CU_ASSERT_EQUAL(d->delay, NS_MS(300));
+    CU_ASSERT_EQUAL(ns_scn_fault(scn, 3)->action, NS_SCN_FAULT_DUPLICATE);
+    CU_ASSERT_EQUAL(ns_scn_fault(scn, 4)->proto, NS_SCN_PROTO_UDP);
+    CU_ASSERT_EQUAL(ns_scn_fault(scn, 4)->kind, NS_SCN_PKT_ANY);
+}
+
+static void test_expectations(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(rich);
+    const NsScnExpect *e = ns_scn_expect(scn, 0);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_FETCH);
+    CU_ASSERT_EQUAL(e->u.fetch.step, 0);
+    CU_ASSERT_TRUE(e->u.fetch.has_status && e->u.fetch.has_bytes);
+    CU_ASSERT_EQUAL(e->u.fetch.status, 200);
+    CU_ASSERT_EQUAL(e->u.fetch.bytes, 1200);
+    e = ns_scn_expect(scn, 1);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_STATE);
+    CU_ASSERT_EQUAL(e->u.state.sock, 2);
+    CU_ASSERT_EQUAL(e->u.state.state, NS_SCN_TCP_ESTABLISHED);
+    CU_ASSERT_TRUE(e->u.state.has_at);
+    CU_ASSERT_EQUAL(e->u.state.at, NS_MS(15));
+    e = ns_scn_expect(scn, 2);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_ERROR);
+    CU_ASSERT_STRING_EQUAL(e->u.error.errno_name, "ECONNREFUSED");
+    CU_ASSERT_EQUAL(e->u.error.errnum, ECONNREFUSED);
+    e = ns_scn_expect(scn, 3);
+    CU_ASSERT_PTR_NULL(e->u.error.errno_name);
+    CU_ASSERT_EQUAL(e->u.error.errnum, 0);
+    CU_ASSERT_EQUAL(e->u.error.sock, 3);
+    e = ns_scn_expect(scn, 4);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_SOCKETS);
+    CU_ASSERT_EQUAL(e->u.sockets.at, NS_S(1));
+    CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_LISTEN], 1);
+    CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_ESTABLISHED], 3);
+    CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_TIME_WAIT], -1);
+    e = ns_scn_expect(scn, 5);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_DELIVERED_ALL);
+    CU_ASSERT_EQUAL(e->host, -1);
+    e = ns_scn_expect(scn, 6);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_MAIL);
+    CU_ASSERT_EQUAL(e->u.mail.step, 5);
+    e = ns_scn_expect(scn, 7);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_PING);
+    CU_ASSERT_EQUAL(e->u.ping.step, 3);
+    CU_ASSERT_EQUAL(e->u.ping.received, 3);
+    e = ns_scn_expect(scn, 8);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_RECEIVED);
+    CU_ASSERT_EQUAL(e->u.received.sock, 1);
+    CU_ASSERT_EQUAL(e->u.received.bytes, 5);
+    CU_ASSERT_STRING_EQUAL(ns_scn_tcp_state_name(NS_SCN_TCP_SYN_RECEIVED), "SYN-RECEIVED");
+}
+
+static void test_socket_name_reused_after_close(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET
+                                       "at 0s a socket udp as S\n"
+                                       "at 1s a close S\n"
+                                       "at 2s a socket tcp as S\n"
+                                       "at 3s a connect S b:80\n"
+                                       "expect a S state closed\n");
+    CU_ASSERT_EQUAL(scn->sockets->len, 2);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 1)->u.close.sock, 0);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 3)->u.addr.sock, 1);
+    CU_ASSERT_EQUAL(ns_scn_expect(scn, 0)->u.state.sock, 1);
+    CU_ASSERT_FALSE(ns_scn_expect(scn, 0)->u.state.has_at);
+}
+
+static void test_declarations_in_any_order(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("expect a ping b received 1\n"
+                                       "at 1s a ping b\n"
+                                       "link a b\n"
+                                       "host b 10.9.0.2\n"
+                                       "host a 10.9.0.1\n");
+    CU_ASSERT_EQUAL(ns_scn_link(scn, 0)->a, 1);
+    CU_ASSERT_EQUAL(ns_scn_expect(scn, 0)->u.ping.step, 0);
+}
+
+static void test_crlf_and_blank_lines(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("\r\n  \r\nnetwork lan 10.0.0.0/24\r\nhost a 10.0.0.1\r\n");
+    CU_ASSERT_EQUAL(ns_scn_host(scn, 0)->loc.line, 4);
+}
+
+static void test_endpoint_forms(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET
+                                       "at 0s a socket udp as U\n"
+                                       "at 0s a bind U 10.0.0.1:0\n"
+                                       "at 0s a sendto U b.example.com:7 \"x\"\n"
+                                       "at 0s a sendto U 10.0.0.9:7 \"x\"\n");
+    const NsScnStep *bind = ns_scn_step(scn, 1);
+    CU_ASSERT_EQUAL(bind->u.addr.ep.kind, NS_SCN_TARGET_ADDR);
+    CU_ASSERT_EQUAL(bind->u.addr.ep.port, 0);
+    CU_ASSERT_EQUAL(bind->u.addr.ep.host, 0);
+    const NsScnStep *s1 = ns_scn_step(scn, 2);
+    CU_ASSERT_EQUAL(s1->u.send.to.kind, NS_SCN_TARGET_NAME);
+    CU_ASSERT_STRING_EQUAL(s1->u.send.to.name, "b.example.com");
+    CU_ASSERT_EQUAL(s1->u.send.to.host, 1);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 3)->u.send.to.host, -1);
+}
+
+CU_TestInfo ns_parser_tests[] = {
+    {"rich_scenario_loads", test_rich_scenario_loads},
+    {"header_defaults", test_header_defaults},
+    {"network_options", test_network_options},
+    {"hosts", test_hosts},
+    {"services", test_services},
+    {"application_steps", test_application_steps},
+    {"ping_defaults", test_ping_defaults},
+    {"socket_steps", test_socket_steps},
+    {"fault_steps", test_fault_steps},
+    {"targeted_faults", test_targeted_faults},
+    {"expectations", test_expectations},
+    {"socket_name_reused_after_close", test_socket_name_reused_after_close},
+    {"declarations_in_any_order", test_declarations_in_any_order},
+    {"crlf_and_blank_lines", test_crlf_and_blank_lines},
+    {"endpoint_forms", test_endpoint_forms},
+    CU_TEST_INFO_NULL,
+};
