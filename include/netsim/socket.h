@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "netsim/host.h"
+#include "netsim/ip.h"
 
 typedef struct NsSocket NsSocket;
 
@@ -42,10 +43,10 @@ void ns_socket_set_watch(NsSocket *sock, NsSocketWatchFn fn, void *data);
 /* Each returns 0 or an errno value. */
 int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port);
 int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port);
-/* `summary` (may be NULL) decodes the payload for the trace. */
+/* `info` (may be NULL) decorates the trace line (a decoded summary). */
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
-                     uint16_t port, const char *summary);
-int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const char *summary);
+                     uint16_t port, const NsIpTraceInfo *info);
+int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const NsIpTraceInfo *info);
 /* Bytes received (>= 0; the datagram's full length for UDP) or -errno
  * (-EAGAIN when nothing is there yet). */
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,

@@ -66,9 +66,12 @@ typedef struct {
     uint8_t icmp_type, icmp_code;
     uint16_t icmp_id, icmp_seq;
 
-    /* TCP (later issues): states and segment fields, seq/ack relative. */
+    /* TCP: states, and segment fields. tcp_flags is always set for a TCP
+     * packet; seq/ack (relative to the ISNs), win and options only when
+     * has_seq, i.e. when the TCP layer itself reported the segment. */
     const char *from, *to;
     uint8_t tcp_flags;
+    bool has_seq;
     uint32_t seq, ack, win;
     const char *options;
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "netsim/host.h"
+#include "netsim/ip.h"
 #include "netsim/pcb.h"
 
 typedef struct NsUdp NsUdp;
@@ -38,7 +39,7 @@ int ns_udp_connect(NsUdpSock *s, uint32_t addr, uint16_t port);
 /* Send one datagram; to 0:0 means the connected peer. A pending error of a
  * connected socket is returned (and cleared) first, as Linux. */
 int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, uint16_t port,
-                  const char *summary);
+                  const NsIpTraceInfo *info);
 /* Take the next datagram: its length (the copy is cut at cap), sender and
  * payload; -EAGAIN when none, -errno for a pending error. */
 long ns_udp_recvfrom(NsUdpSock *s, uint8_t *buf, size_t cap, uint32_t *addr, uint16_t *port);

@@ -165,6 +165,42 @@ uint32_t ns_ip_source_for(const NsIp *ip, uint32_t dst)
 
 /* ---- tracing ---- */
 
+static void apply_info(NsTraceEvent *ev, const NsIpTraceInfo *info)
+{
+    if (!info)
+        return;
+    if (info->summary)
+        ev->summary = info->summary;
+    if (info->cause && !ev->cause)
+        ev->cause = info->cause;
+    if (info->has_tcp) {
+        ev->has_seq = true;
+        ev->seq = info->seq;
+        ev->ack = info->ack;
+        ev->win = info->win;
+        ev->options = info->options;
+    }
+}
+
+static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, const char *cause,
+                              const NsIpTraceInfo *info)
+{
+    NsTracer *tr = ip->ctx->tracer;
+    if (!ns_tracer_wants(tr, kind))
+        return;
+    NsTraceEvent ev = {
+        .time = ns_sim_now(ip->ctx->sim),
+        .kind = kind,
+        .host = ns_host_name(ip->host),
+        .cause = cause,
+        .bytes = pkt->data,
+        .bytes_len = pkt->len,
+    };
+    ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+    apply_info(&ev, info);
+    ns_trace_emit(tr, &ev);
+}
+
 static void trace_packet(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, const char *cause,
                          const char *summary)
 {
@@ -224,7 +260,7 @@ static void release_held(NsSim *sim, void *obj, void *arg)
 }
 
 int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
-                 const NsIpTxOpts *opts, const char *summary)
+                 const NsIpTxOpts *opts, const NsIpTraceInfo *info)
 {
     static const NsIpTxOpts defaults = {0};
     if (!opts)
@@ -271,7 +307,7 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
     ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
     ip->stats.sent++;
-    trace_packet(ip, NS_TRACE_SEND, seg, NULL, summary);
+    trace_packet_info(ip, NS_TRACE_SEND, seg, NULL, info);
     if (ip->filter) {
         NsTime delay = 0;
         const char *why = NULL;
@@ -288,7 +324,7 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
             return 0;
         }
         case NS_IP_FILTER_DUPLICATE:
-            trace_packet(ip, NS_TRACE_SEND, seg, why, summary);
+            trace_packet_info(ip, NS_TRACE_SEND, seg, why, info);
             if (local)
                 ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
             else
@@ -373,7 +409,8 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
         quote_summary(orig, avail, summary, sizeof summary);
     ip->stats.icmp_sent++;
     NsIpTxOpts o = {0}; /* Linux sends ICMP errors without DF */
-    ns_ip_output(ip, p, src, oh.src, NS_IPPROTO_ICMP, &o, summary[0] ? summary : NULL);
+    NsIpTraceInfo info = {.summary = summary[0] ? summary : NULL};
+    ns_ip_output(ip, p, src, oh.src, NS_IPPROTO_ICMP, &o, &info);
 }
 
 int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len)
@@ -599,7 +636,8 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
     ns_packet_free(pkt);
 }
 
-void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg, const char *summary)
+void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg,
+                      const NsIpTraceInfo *info)
 {
     NsTracer *tr = ip->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_RECV))
@@ -607,8 +645,9 @@ void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg, cons
     /* The IP header is still in the buffer in front of the transport data. */
     const uint8_t *start = seg->data - hdr->header_len;
     NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_RECV,
-                       .host = ns_host_name(ip->host), .summary = summary,
+                       .host = ns_host_name(ip->host),
                        .bytes = start, .bytes_len = seg->len + hdr->header_len};
     ns_trace_describe_ip(&ev, start, ev.bytes_len);
+    apply_info(&ev, info);
     ns_trace_emit(tr, &ev);
 }

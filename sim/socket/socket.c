@@ -125,16 +125,16 @@ int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port)
 }
 
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
-                     uint16_t port, const char *summary)
+                     uint16_t port, const NsIpTraceInfo *info)
 {
     if (port == 0)
         return EINVAL;
-    return ns_udp_sendto(sock->udp, data, len, addr, port, summary);
+    return ns_udp_sendto(sock->udp, data, len, addr, port, info);
 }
 
-int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const char *summary)
+int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const NsIpTraceInfo *info)
 {
-    return ns_udp_sendto(sock->udp, data, len, 0, 0, summary);
+    return ns_udp_sendto(sock->udp, data, len, 0, 0, info);
 }
 
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,

@@ -111,7 +111,7 @@ int ns_udp_take_error(NsUdpSock *s)
 }
 
 int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, uint16_t port,
-                  const char *summary)
+                  const NsIpTraceInfo *info)
 {
     if (addr == 0 && port == 0) {
         if (s->pcb.raddr == 0)
@@ -144,7 +144,7 @@ int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, 
     ns_udp_emit(&r, src, addr, p->data, p->len);
     /* Linux sets DF on UDP (path MTU discovery "want" mode). */
     NsIpTxOpts o = {.df = true};
-    return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o, summary);
+    return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o, info);
 }
 
 long ns_udp_recvfrom(NsUdpSock *s, uint8_t *buf, size_t cap, uint32_t *addr, uint16_t *port)
