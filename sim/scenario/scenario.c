@@ -155,8 +155,8 @@ static int cmp_diag(gconstpointer a, gconstpointer b)
     const NsScnPDiag *x = a, *y = b;
     if (x->line != y->line)
         return x->line < y->line ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
+    /* Within a line, the order found: in a repeat block that is the order
+     * of the loop values, which reads better than by column. */
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
