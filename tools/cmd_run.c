@@ -1,0 +1,153 @@
+/* `netsim run`: simulate one scenario and write its trace and summary;
+ * `netsim check`: parse and validate scenario files. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "common.h"
+#include "netsim-config.h"
+#include "netsim/scenario.h"
+#include "netsim/trace-text.h"
+#include "netsim/units.h"
+#include "netsim/world.h"
+
+/* Default event budget: far above any teaching scenario, low enough that a
+ * runaway scenario ends with a message instead of running for hours. */
+#define DEFAULT_MAX_EVENTS UINT64_C(2000000000)
+
+int ns_cmd_run(int argc, char **argv)
+{
+    g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
+    g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL;
+    gboolean quiet = FALSE, explain = FALSE;
+    g_auto(GStrv) files = NULL;
+    GOptionEntry entries[] = {
+        {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
+        {"stop", 0, 0, G_OPTION_ARG_STRING, &stop_s, "Simulated-time limit, e.g. 10s", "T"},
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Write the trace to FILE", "FILE"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no trace, only failures", NULL},
+        {"max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
+         "Stop with exit 3 after N events (default 2000000000)", "N"},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format, "Trace format: text", "FORMAT"},
+        {"explain", 0, 0, G_OPTION_ARG_NONE, &explain, "Explain steps in plain English", NULL},
+        {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "Write a packet capture", "FILE"},
+        {"diagram", 0, 0, G_OPTION_ARG_FILENAME, &diagram, "Write a sequence diagram", "FILE"},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE"},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) octx = g_option_context_new("FILE - simulate a scenario");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_option_context_set_help_enabled(octx, TRUE);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(octx, &argc, &argv, &err))
+        return ns_usage_error("run: %s", err->message);
+    if (!files || !files[0])
+        return ns_usage_error("run: no scenario file given");
+    if (files[1])
+        return ns_usage_error("run: one scenario file at a time ('%s' is extra)", files[1]);
+    if (format && strcmp(format, "text") != 0)
+        return ns_usage_error("run: --format %s is not available yet (this version writes text)",
+                           format);
+    if (explain || pcap || diagram)
+        return ns_usage_error("run: --%s is not available yet in this version",
+                           explain ? "explain" : pcap ? "pcap" : "diagram");
+
+    NsWorldOpts wo = {.max_events = DEFAULT_MAX_EVENTS, .summary = !quiet};
+    if (seed_s) {
+        char *end;
+        errno = 0;
+        guint64 v = g_ascii_strtoull(seed_s, &end, 10);
+        if (errno || end == seed_s || *end || seed_s[0] == '-')
+            return ns_usage_error("run: --seed needs a non-negative integer, not '%s'", seed_s);
+        wo.seed = v;
+    }
+    if (stop_s) {
+        g_autofree char *msg = NULL;
+        if (!ns_parse_time(stop_s, &wo.stop, &msg))
+            return ns_usage_error("run: --stop: %s", msg);
+        wo.has_stop = true;
+    }
+    if (max_events_s) {
+        char *end;
+        errno = 0;
+        guint64 v = g_ascii_strtoull(max_events_s, &end, 10);
+        if (errno || end == max_events_s || *end || v == 0 || max_events_s[0] == '-')
+            return ns_usage_error("run: --max-events needs a positive integer, not '%s'",
+                               max_events_s);
+        wo.max_events = v;
+    }
+
+    g_autoptr(NsScenario) scn = ns_scenario_load(files[0], &err);
+    if (!scn) {
+        fprintf(stderr, "%s\n", err->message);
+        return NS_EXIT_USAGE;
+    }
+    if (!seed_s)
+        wo.seed = scn->seed;
+
+    NsRunOpts ro = {.world = wo, .quiet = quiet};
+    NsAtomicOut out = {0};
+    FILE *f = stdout;
+    if (out_path && !quiet) {
+        if (!ns_atomic_open(&out, out_path, &err)) {
+            fprintf(stderr, "netsim: cannot write %s\n", err ? err->message : out_path);
+            return NS_EXIT_USAGE;
+        }
+        f = out.f;
+    }
+    NsRunResult rr;
+    int status = ns_run_scenario(scn, &ro, f, &rr, &err);
+    if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT) {
+        fprintf(stderr, "%s\n", err->message);
+        ns_atomic_abort(&out);
+        return status;
+    }
+    if (out.f && !ns_atomic_commit(&out, &err)) {
+        fprintf(stderr, "netsim: cannot write %s\n", err->message);
+        return NS_EXIT_USAGE;
+    }
+    if (f == stdout && fflush(stdout) != 0) {
+        fprintf(stderr, "netsim: writing the trace failed: %s\n", g_strerror(errno));
+        return NS_EXIT_USAGE;
+    }
+    if (rr.expect_failed) {
+        fprintf(stderr, "netsim: %s: %u of %u expectations failed\n", files[0], rr.expect_failed,
+                rr.expect_count);
+        return NS_EXIT_EXPECT;
+    }
+    return 0;
+}
+
+int ns_cmd_check(int argc, char **argv)
+{
+    g_auto(GStrv) files = NULL;
+    GOptionEntry entries[] = {
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE..."},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) octx = g_option_context_new("FILE... - validate scenarios");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(octx, &argc, &argv, &err))
+        return ns_usage_error("check: %s", err->message);
+    if (!files || !files[0])
+        return ns_usage_error("check: no scenario file given");
+    int status = 0;
+    for (int i = 0; files[i]; i++) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(NsScenario) scn = ns_scenario_load(files[i], &e);
+        if (!scn) {
+            fprintf(stderr, "%s\n", e->message);
+            status = NS_EXIT_USAGE;
+            continue;
+        }
+        printf("%s: ok (%u hosts, %u steps, %u expectations)\n", files[i], scn->hosts->len,
+               scn->steps->len, scn->expects->len);
+    }
+    return status;
+}
+

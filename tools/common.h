@@ -1,0 +1,52 @@
+/* Shared by the netsim command's sub-commands (tools/). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "netsim/scenario.h"
+#include "netsim/world.h"
+
+enum { NS_EXIT_OK = 0, NS_EXIT_EXPECT = 1, NS_EXIT_USAGE = 2, NS_EXIT_LIMIT = 3 };
+
+/* Print "netsim: MESSAGE" and a hint to stderr; returns NS_EXIT_USAGE. */
+int ns_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* An output file written in full or not at all: a temporary file beside
+ * the target, renamed over it only on commit. */
+typedef struct {
+    char *path, *tmp;
+    FILE *f;
+} NsAtomicOut;
+
+bool ns_atomic_open(NsAtomicOut *o, const char *path, GError **error);
+bool ns_atomic_commit(NsAtomicOut *o, GError **error);
+void ns_atomic_abort(NsAtomicOut *o);
+
+/* Width of the trace's host column for a scenario. */
+int ns_host_column_width(const NsScenario *scn);
+
+/* How to run a scenario and what to write. */
+typedef struct {
+    NsWorldOpts world;
+    bool quiet; /* no trace, no summary */
+} NsRunOpts;
+
+typedef struct {
+    uint32_t expect_failed, expect_count;
+    uint64_t events;
+    NsTime end;
+} NsRunResult;
+
+/* Run `scn` and write its trace (header line, events, summary) to `out`,
+ * exactly as `netsim run` prints it. Returns NS_EXIT_OK, NS_EXIT_EXPECT
+ * (some expectation failed), or NS_EXIT_USAGE / NS_EXIT_LIMIT with *error
+ * set to the message to print (the output is then incomplete). */
+int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRunResult *res,
+                    GError **error);
+
+/* The sub-commands: each takes argv with argv[0] = its own name. */
+int ns_cmd_run(int argc, char **argv);
+int ns_cmd_check(int argc, char **argv);
