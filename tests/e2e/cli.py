@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-NETSIM, ROOT = sys.argv[1], sys.argv[2]
+NETSIM, ROOT = os.path.abspath(sys.argv[1]), sys.argv[2]
 failures = 0
 count = 0
 

@@ -7,6 +7,7 @@ identical bytes (determinism).
 usage: golden.py NETSIM SRCROOT scenarios/NAME.scn [--update]
 """
 import difflib
+import os
 import pathlib
 import subprocess
 import sys
@@ -18,7 +19,7 @@ def run(netsim, root, scn):
 
 
 def main():
-    netsim, root, scn = sys.argv[1:4]
+    netsim, root, scn = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
     update = "--update" in sys.argv[4:]
     golden = pathlib.Path(root) / scn.replace(".scn", ".trace")
     rc, out, err = run(netsim, root, scn)
