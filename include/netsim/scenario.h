@@ -13,7 +13,7 @@
 
 #include "netsim/time.h"
 
-/* ---- Errors ------------------------------------------------------------ */
+/* ---- Errors ---- */
 
 #define NS_SCENARIO_ERROR (ns_scenario_error_quark())
 GQuark ns_scenario_error_quark(void);
@@ -57,7 +57,7 @@ typedef struct {
 void ns_scn_diag_free(NsScnDiag *diag);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsScnDiag, ns_scn_diag_free)
 
-/* ---- Shared value types -------------------------------------------------- */
+/* ---- Shared value types ---- */
 
 typedef enum {
     NS_SCN_PROTO_TCP,
@@ -118,7 +118,7 @@ typedef struct {
     const char *path; /* starts with '/'; "/" when absent */
 } NsScnUrl;
 
-/* ---- Topology ------------------------------------------------------------ */
+/* ---- Topology ---- */
 
 typedef struct {
     NsScnLoc loc;
@@ -183,7 +183,7 @@ typedef struct {
     NsScnPage *pages;
 } NsScnService;
 
-/* ---- Sockets and the timeline ---------------------------------------------- */
+/* ---- Sockets and the timeline ---- */
 
 /* A socket a step creates (`socket ... as NAME` or `accept ... as NAME`).
  * Names are per host; a name may be created again once its socket has been
@@ -309,7 +309,7 @@ typedef struct {
     } u;
 } NsScnStep;
 
-/* ---- Targeted faults ------------------------------------------------------- */
+/* ---- Targeted faults ---- */
 
 typedef enum {
     NS_SCN_FAULT_DROP,
@@ -339,7 +339,7 @@ typedef struct {
     NsTime delay;   /* DELAY only */
 } NsScnFault;
 
-/* ---- Expectations ------------------------------------------------------------- */
+/* ---- Expectations ---- */
 
 /* RFC 9293 states, in the RFC's order after CLOSED. */
 typedef enum {
@@ -414,7 +414,7 @@ typedef struct {
     } u;
 } NsScnExpect;
 
-/* ---- The scenario ----------------------------------------------------------- */
+/* ---- The scenario ---- */
 
 /* A loaded scenario. Read the fields directly; do not modify them. Every
  * array holds the structs named beside it, in file order (after repeat

@@ -12,7 +12,7 @@
 
 #define HINT_SIZE 320
 
-/* ---- Reporting ------------------------------------------------------------------- */
+/* ---- Reporting ---- */
 
 static uint32_t tok_col(const NsScnStmt *st, uint32_t i)
 {
@@ -113,7 +113,7 @@ static const char *list_hint(const char *word, const char *const *list, char buf
     return ns_scn_suggest_hint(&sg, buf, size);
 }
 
-/* ---- Words ------------------------------------------------------------------------ */
+/* ---- Words ---- */
 
 static bool valid_name(const char *s)
 {
@@ -261,7 +261,7 @@ static bool tok_host_addr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint3
     return true;
 }
 
-/* ---- Names -------------------------------------------------------------------------- */
+/* ---- Names ---- */
 
 /* A host by its own name (topology, `at`, expect): DNS names are not
  * accepted here, so a line always names hosts the same way. */
@@ -366,7 +366,7 @@ static bool new_sock(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t h
     return true;
 }
 
-/* ---- Endpoints, URLs, payloads ----------------------------------------------------------- */
+/* ---- Endpoints, URLs, payloads ---- */
 
 /* The host part of an endpoint, URL or ping target: an address or a name. */
 static bool resolve_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *s,
@@ -478,7 +478,7 @@ static bool tok_payload(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnPa
     return tok_size(p, st, i, &out->len);
 }
 
-/* ---- Link options ----------------------------------------------------------------------- */
+/* ---- Link options ---- */
 
 static const char *const link_opt_names[] = {
     "delay", "rate", "loss", "jitter", "duplicate", "reorder", "queue", "mtu", NULL,
@@ -539,7 +539,7 @@ static bool parse_link_opts(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsS
     return true;
 }
 
-/* ---- Header and networks --------------------------------------------------------------- */
+/* ---- Header and networks ---- */
 
 static bool once(NsScnParser *p, const NsScnStmt *st, uint32_t *first_line)
 {
@@ -639,7 +639,7 @@ static void stmt_network(NsScnParser *p, NsScnStmt *st)
     (void)ok;
 }
 
-/* ---- Hosts ----------------------------------------------------------------------------------- */
+/* ---- Hosts ---- */
 
 static const char *const host_reserved[] = {"link", "network", "host", "delivered", NULL};
 static const char *const host_opts[] = {"name", "tcp", "resolver", NULL};
@@ -835,7 +835,7 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
     g_array_index(p->host_resolver_col, uint32_t, idx) = resolver_col;
 }
 
-/* ---- Links, services, targeted faults ------------------------------------------------------- */
+/* ---- Links, services, targeted faults ---- */
 
 static char *pair_key(uint32_t a, uint32_t b)
 {
@@ -1038,7 +1038,7 @@ static void stmt_fault(NsScnParser *p, NsScnStmt *st)
     g_array_append_val(p->scn->faults, f);
 }
 
-/* ---- Timeline ------------------------------------------------------------------------------ */
+/* ---- Timeline ---- */
 
 static const char *const verb_names[] = {
     "fetch", "resolve", "ping",   "udp-send", "mail",     "socket",   "bind", "listen",
@@ -1394,7 +1394,7 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
         g_array_append_val(p->scn->steps, s);
 }
 
-/* ---- Expectations ----------------------------------------------------------------------------- */
+/* ---- Expectations ---- */
 
 static const char *const state_names[] = {
     "closed",     "listen",     "syn-sent",   "syn-received", "established", "fin-wait-1",
@@ -1628,7 +1628,7 @@ static void stmt_expect(NsScnParser *p, NsScnStmt *st)
         g_array_append_val(p->scn->expects, e);
 }
 
-/* ---- Dispatch -------------------------------------------------------------------------------- */
+/* ---- Dispatch ---- */
 
 typedef struct {
     const char *keyword;

@@ -17,7 +17,7 @@ G_DEFINE_QUARK(ns-scenario-error-quark, ns_scenario_error)
 /* Past this many distinct diagnostics the rest are not even collected. */
 #define COLLECT_LIMIT 10000u
 
-/* ---- Names of enum values ----------------------------------------------------- */
+/* ---- Names of enum values ---- */
 
 const char *ns_scn_verb_name(NsScnVerb verb)
 {
@@ -82,7 +82,7 @@ const char *ns_scn_tcp_state_name(NsScnTcpState state)
     return names[state];
 }
 
-/* ---- Diagnostics ---------------------------------------------------------------- */
+/* ---- Diagnostics ---- */
 
 void ns_scn_diag_free(NsScnDiag *diag)
 {
@@ -209,7 +209,7 @@ static bool report(NsScnParser *p, GPtrArray **diags_out, GError **error)
     return ok;
 }
 
-/* ---- Lexing and block structure --------------------------------------------------- */
+/* ---- Lexing and block structure ---- */
 
 static bool valid_var(const char *s)
 {
@@ -352,7 +352,7 @@ static void lex_file(NsScnParser *p, const char *text, size_t len)
     }
 }
 
-/* ---- Expansion ------------------------------------------------------------------- */
+/* ---- Expansion ---- */
 
 static void run_stmt(NsScnParser *p, const NsScnLine *l, uint32_t top_line)
 {
@@ -452,7 +452,7 @@ static void expand(NsScnParser *p, uint32_t from, uint32_t to, uint32_t top_line
     }
 }
 
-/* ---- Parser lifetime --------------------------------------------------------------- */
+/* ---- Parser lifetime ---- */
 
 static NsScenario *scenario_new(const char *filename)
 {
@@ -547,7 +547,7 @@ static void parser_clear(NsScnParser *p)
     g_array_unref(p->sock_closed);
 }
 
-/* ---- Entry points ------------------------------------------------------------------ */
+/* ---- Entry points ---- */
 
 static NsScenario *fail_whole_file(const char *filename, NsScenarioError code,
                                    const char *message, GPtrArray **diags, GError **error)

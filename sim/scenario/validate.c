@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Did you mean ---------------------------------------------------------- */
+/* ---- Did you mean ---- */
 
 size_t ns_scn_edit_distance(const char *a, size_t alen, const char *b, size_t blen, size_t max)
 {
@@ -71,7 +71,7 @@ const char *ns_scn_suggest_hint(NsScnSuggest *s, char buf[], size_t size)
     return buf;
 }
 
-/* ---- Hosts ---------------------------------------------------------------------- */
+/* ---- Hosts ---- */
 
 int32_t ns_scn_find_host(NsScnParser *p, const char *name)
 {
@@ -129,7 +129,7 @@ char *ns_scn_addr_format(uint32_t addr, char buf[16])
     return buf;
 }
 
-/* ---- Whole-file checks -------------------------------------------------------------- */
+/* ---- Whole-file checks ---- */
 
 static uint64_t net_last(const NsScnNetwork *n)
 {
