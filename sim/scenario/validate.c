@@ -168,6 +168,8 @@ void ns_scn_check_networks(NsScnParser *p)
             const NsScnNetwork *earlier = later == n ? w : n;
             uint32_t idx = later == n ? order[k] : widest;
             char a[16], b[16];
+            p->ctx = later->loc.ctx;
+            p->ctx_valid = true;
             ns_scn_error(p, later->loc.line, g_array_index(p->net_cidr_col, uint32_t, idx),
                          "network '%s' (%s/%u) overlaps network '%s' (%s/%u, line %u)",
                          later->name, ns_scn_addr_format(later->net, a), later->prefix,
@@ -177,6 +179,7 @@ void ns_scn_check_networks(NsScnParser *p)
         if (net_last(n) > net_last(w))
             widest = order[k];
     }
+    p->ctx_valid = false;
 }
 
 void ns_scn_check_resolvers(NsScnParser *p)

@@ -267,7 +267,35 @@ static void test_file_limit(void)
     g_error_free(error);
 }
 
+static void test_line_limit(void)
+{
+    GString *s = g_string_new("seed 1\n# ");
+    for (unsigned k = 0; k < NS_SCN_MAX_LINE; k++)
+        g_string_append_c(s, 'x');
+    g_string_append(s, "\nseed 2\n");
+    GError *error = NULL;
+    NsScenario *scn = ns_scenario_parse("t.scn", s->str, s->len, &error);
+    CU_ASSERT_PTR_NULL(scn);
+    CU_ASSERT_TRUE(g_error_matches(error, NS_SCENARIO_ERROR, NS_SCENARIO_ERROR_LIMIT));
+    CU_ASSERT_STRING_EQUAL(error->message,
+                           "t.scn:2:1: error: line longer than the limit of 65536 bytes\n"
+                           "t.scn:3:1: error: 'seed' given twice (first on line 1)");
+    g_error_free(error);
+    g_string_free(s, TRUE);
+}
+
+static void test_overlap_in_repeat_names_values(void)
+{
+    SCN_EXPECT_ERR("repeat 3 as i\n"
+                   "  network n{i} 10.{i / 2}.0.0/16\n"
+                   "end\n",
+                   "t.scn:2:16: error: network 'n3' (10.1.0.0/16) overlaps network 'n2' "
+                   "(10.1.0.0/16, line 2) (in repeat i=3)");
+}
+
 CU_TestInfo ns_validate_tests[] = {
+    {"line_limit", test_line_limit},
+    {"overlap_in_repeat_names_values", test_overlap_in_repeat_names_values},
     {"names", test_names},
     {"addresses", test_addresses},
     {"links_and_options", test_links_and_options},
