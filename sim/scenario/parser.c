@@ -290,7 +290,7 @@ static bool tok_network(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_
     }
     NsScnSuggest sg;
     ns_scn_suggest_init(&sg, t->text);
-    for (guint k = 0; k < p->scn->networks->len; k++)
+    for (unsigned k = 0; k < p->scn->networks->len; k++)
         ns_scn_suggest_add(&sg, g_array_index(p->scn->networks, NsScnNetwork, k).name);
     char hint[HINT_SIZE];
     return serr(p, st, i, "unknown network '%s'%s", shown(t),
@@ -317,7 +317,7 @@ static bool tok_sock(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t h
     }
     NsScnSuggest sg;
     ns_scn_suggest_init(&sg, t->text);
-    for (guint k = 0; k < p->scn->sockets->len; k++) {
+    for (unsigned k = 0; k < p->scn->sockets->len; k++) {
         const NsScnSocket *s = ns_scn_socket(p->scn, k);
         if (s->host == host)
             ns_scn_suggest_add(&sg, s->name);
@@ -925,7 +925,7 @@ static void stmt_service(NsScnParser *p, NsScnStmt *st)
                  shown(pt));
             return;
         }
-        for (guint k = 0; k < pages->len; k++) {
+        for (unsigned k = 0; k < pages->len; k++) {
             if (strcmp(g_array_index(pages, NsScnPage, k).path, pt->text) == 0) {
                 serr(p, st, i + 1, "page %s given twice", pt->text);
                 return;

@@ -182,7 +182,7 @@ static bool report(NsScnParser *p, GPtrArray **diags_out, GError **error)
 {
     g_array_sort(p->diags, cmp_diag);
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)ns_scn_diag_free);
-    for (guint k = 0; k < p->diags->len; k++) {
+    for (unsigned k = 0; k < p->diags->len; k++) {
         const NsScnPDiag *d = &g_array_index(p->diags, NsScnPDiag, k);
         if (k == NS_SCN_MAX_DIAGS) {
             g_autofree char *msg = g_strdup_printf("too many errors (limit %u); stopping here",
@@ -195,7 +195,7 @@ static bool report(NsScnParser *p, GPtrArray **diags_out, GError **error)
     bool ok = out->len == 0;
     if (!ok) {
         g_autoptr(GString) all = g_string_new(NULL);
-        for (guint k = 0; k < out->len; k++) {
+        for (unsigned k = 0; k < out->len; k++) {
             if (k)
                 g_string_append_c(all, '\n');
             g_string_append(all, ((NsScnDiag *)out->pdata[k])->text);
@@ -259,7 +259,7 @@ static bool check_repeat(NsScnParser *p, NsScnLine *l, const GArray *stack)
                      t[4].quoted ? "a string" : t[4].text, t[1].text, t[3].text);
         return false;
     }
-    for (guint k = 0; k < stack->len; k++) {
+    for (unsigned k = 0; k < stack->len; k++) {
         const NsScnLine *outer =
             &g_array_index(p->lines, NsScnLine, g_array_index(stack, uint32_t, k));
         if (!outer->bad && strcmp(line_tok(p, outer, 3)->text, t[3].text) == 0) {
@@ -297,7 +297,7 @@ static void lex_file(NsScnParser *p, const char *text, size_t len)
                          "NUL byte in the file (write \\0 inside a string)");
             continue;
         }
-        guint before = p->toks->len;
+        unsigned before = p->toks->len;
         uint32_t err_col;
         char *err = NULL;
         if (!ns_scn_lex_line(s, n, p->toks, p->tmpl, &err_col, &err)) {
@@ -345,7 +345,7 @@ static void lex_file(NsScnParser *p, const char *text, size_t len)
     }
     /* An unclosed block runs to the end of the file, so its lines are still
      * checked; the missing `end` is reported where the block opens. */
-    for (guint k = 0; k < stack->len; k++) {
+    for (unsigned k = 0; k < stack->len; k++) {
         NsScnLine *l = &g_array_index(p->lines, NsScnLine, g_array_index(stack, uint32_t, k));
         l->match = p->lines->len;
         ns_scn_error(p, l->line, line_tok(p, l, 0)->col, "'repeat' without a matching 'end'");
@@ -475,12 +475,12 @@ void ns_scenario_free(NsScenario *scn)
 {
     if (!scn)
         return;
-    for (guint k = 0; k < scn->hosts->len; k++) {
+    for (unsigned k = 0; k < scn->hosts->len; k++) {
         NsScnHost *h = &g_array_index(scn->hosts, NsScnHost, k);
         g_free(h->addrs);
         g_free(h->dns_names);
     }
-    for (guint k = 0; k < scn->services->len; k++)
+    for (unsigned k = 0; k < scn->services->len; k++)
         g_free(g_array_index(scn->services, NsScnService, k).pages);
     g_array_unref(scn->networks);
     g_array_unref(scn->hosts);
@@ -519,7 +519,7 @@ static void parser_init(NsScnParser *p, NsScenario *scn)
 
 static void parser_clear(NsScnParser *p)
 {
-    for (guint k = 0; k < p->diags->len; k++) {
+    for (unsigned k = 0; k < p->diags->len; k++) {
         NsScnPDiag *d = &g_array_index(p->diags, NsScnPDiag, k);
         g_free(d->ctx);
         g_free(d->message);

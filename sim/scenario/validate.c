@@ -87,7 +87,7 @@ const char *ns_scn_host_hint(NsScnParser *p, const char *name, bool dns, char bu
     NsScnSuggest sg;
     ns_scn_suggest_init(&sg, name);
     GArray *hosts = p->scn->hosts;
-    for (guint i = 0; i < hosts->len; i++) {
+    for (unsigned i = 0; i < hosts->len; i++) {
         const NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
         ns_scn_suggest_add(&sg, h->name);
         if (dns)
@@ -153,14 +153,14 @@ void ns_scn_check_networks(NsScnParser *p)
     if (nets->len < 2)
         return;
     g_autofree uint32_t *order = g_new(uint32_t, nets->len);
-    for (guint i = 0; i < nets->len; i++)
+    for (unsigned i = 0; i < nets->len; i++)
         order[i] = i;
     const NsScnNetwork *base = (const NsScnNetwork *)(void *)nets->data;
-    g_qsort_with_data(order, (gint)nets->len, sizeof *order, cmp_net_start, (gpointer)base);
+    g_qsort_with_data(order, (int)nets->len, sizeof *order, cmp_net_start, (gpointer)base);
     /* Sorted by start, each network overlaps an earlier one exactly when it
      * starts before the furthest end seen so far. */
     uint32_t widest = order[0];
-    for (guint k = 1; k < nets->len; k++) {
+    for (unsigned k = 1; k < nets->len; k++) {
         const NsScnNetwork *n = &base[order[k]], *w = &base[widest];
         if (n->net <= net_last(w)) {
             /* Report on whichever of the two comes later in the file. */
@@ -185,7 +185,7 @@ void ns_scn_check_networks(NsScnParser *p)
 void ns_scn_check_resolvers(NsScnParser *p)
 {
     GArray *hosts = p->scn->hosts;
-    for (guint i = 0; i < hosts->len; i++) {
+    for (unsigned i = 0; i < hosts->len; i++) {
         NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
         if (!h->has_resolver)
             continue;
@@ -208,11 +208,11 @@ void ns_scn_check_reachable(NsScnParser *p)
 {
     GArray *hosts = p->scn->hosts;
     g_autofree bool *linked = g_new0(bool, hosts->len ? hosts->len : 1);
-    for (guint i = 0; i < p->scn->links->len; i++) {
+    for (unsigned i = 0; i < p->scn->links->len; i++) {
         const NsScnLink *l = &g_array_index(p->scn->links, NsScnLink, i);
         linked[l->a] = linked[l->b] = true;
     }
-    for (guint i = 0; i < hosts->len; i++) {
+    for (unsigned i = 0; i < hosts->len; i++) {
         const NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
         if (linked[i])
             continue;

@@ -34,7 +34,7 @@ static void test_every_bad_file(void)
     g_ptr_array_sort(names, cmp_str);
     CU_ASSERT(names->len >= MIN_CATALOGUE);
 
-    for (guint k = 0; k < names->len; k++) {
+    for (unsigned k = 0; k < names->len; k++) {
         g_autofree char *path = g_build_filename("bad", names->pdata[k], NULL);
         g_autofree char *stem = g_strndup(path, strlen(path) - 4);
         g_autofree char *err_path = g_strconcat(stem, ".err", NULL);

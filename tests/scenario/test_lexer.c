@@ -29,7 +29,7 @@ static void lexed_free(Lexed *l)
     g_free(l->err);
 }
 
-static const NsScnTok *tok(const Lexed *l, guint i)
+static const NsScnTok *tok(const Lexed *l, unsigned i)
 {
     return &g_array_index(l->toks, NsScnTok, i);
 }

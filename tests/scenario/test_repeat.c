@@ -38,7 +38,7 @@ static void test_nesting_and_order(void)
     CU_ASSERT_EQUAL(scn->hosts->len, 8);
     static const char *const order[] = {"h1x1", "h1x2", "h1x3", "r1",
                                         "h2x1", "h2x2", "h2x3", "r2"};
-    for (guint k = 0; k < 8; k++)
+    for (unsigned k = 0; k < 8; k++)
         CU_ASSERT_STRING_EQUAL(ns_scn_host(scn, k)->name, order[k]);
     CU_ASSERT_STRING_EQUAL(ns_scn_host(scn, 5)->loc.ctx, "in repeat i=2, j=2");
     CU_ASSERT_STRING_EQUAL(ns_scn_host(scn, 7)->loc.ctx, "in repeat i=2");
