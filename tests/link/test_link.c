@@ -1,0 +1,341 @@
+/* Link layer: serialization and propagation timing, drop-tail queues,
+ * loss/duplication/reordering models, up/down, and switching. */
+#include <CUnit/CUnit.h>
+#include <string.h>
+
+#include "../net/fixture.h"
+#include "../runner.h"
+
+typedef struct {
+    uint32_t port;
+    NsTime at[64];
+    uint64_t ids[64];
+    uint32_t n;
+} Rx;
+
+static Rx rx[4];
+static const uint8_t mac[4][6] = {
+    {2, 0, 0, 0, 1, 1}, {2, 0, 0, 0, 2, 1}, {2, 0, 0, 0, 3, 1}, {2, 0, 0, 0, 4, 1}};
+
+static void deliver(void *owner, uint32_t port, NsPacket *frame)
+{
+    Rx *r = owner;
+    (void)port;
+    if (r->n < 64) {
+        r->at[r->n] = ns_sim_now(fx.ctx.sim);
+        r->ids[r->n] = frame->data[14]; /* our sequence byte */
+        r->n++;
+    }
+    ns_packet_free(frame);
+}
+
+static NsSegment *make_seg(bool network, NsLinkOpts o, uint32_t ports)
+{
+    NsSegment *s = fx_segment("l", network, &o);
+    for (uint32_t i = 0; i < ports; i++) {
+        memset(&rx[i], 0, sizeof rx[i]);
+        ns_segment_attach(s, mac[i], deliver, &rx[i], "h", i);
+    }
+    return s;
+}
+
+/* A frame of `len` bytes from port `from` to the MAC of port `to` (or
+ * broadcast when to < 0), tagged with `seq` in its first payload byte. */
+static void send_frame(NsSegment *s, uint32_t from, int to, size_t len, uint8_t seq)
+{
+    NsPacket *p = ns_packet_new(fx.ctx.pool, 0, len);
+    memset(p->data, 0, len);
+    if (to < 0)
+        memset(p->data, 0xff, 6);
+    else
+        memcpy(p->data, mac[to], 6);
+    memcpy(p->data + 6, mac[from], 6);
+    p->data[12] = 0x88; /* an EtherType nobody decodes */
+    p->data[13] = 0xb5;
+    p->data[14] = seq;
+    ns_segment_send(s, from, p);
+}
+
+static int setup(void)
+{
+    return 0;
+}
+
+static void begin(void)
+{
+    fx_setup(1);
+}
+
+static void end(void)
+{
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+static void test_tx_time_1500_bytes_at_10mbps_is_1200us(void)
+{
+    begin();
+    CU_ASSERT_EQUAL(ns_link_tx_time(10000000, 1500), NS_US(1200));
+    CU_ASSERT_EQUAL(ns_link_tx_time(0, 1500), 0);
+    CU_ASSERT_EQUAL(ns_link_tx_time(3, 1), 2666666667); /* rounds up */
+    end();
+}
+
+static void test_frame_arrives_after_serialization_plus_delay(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.rate_bps = 10000000;
+    o.delay = NS_MS(5);
+    NsSegment *s = make_seg(false, o, 2);
+    send_frame(s, 0, 1, 1500, 1);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 1);
+    CU_ASSERT_EQUAL(rx[1].at[0], NS_US(6200));
+    end();
+}
+
+static void test_back_to_back_frames_queue_behind_each_other(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.rate_bps = 10000000;
+    o.delay = NS_MS(5);
+    NsSegment *s = make_seg(false, o, 2);
+    for (uint8_t i = 0; i < 3; i++)
+        send_frame(s, 0, 1, 1500, i);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 3);
+    CU_ASSERT_EQUAL(rx[1].at[0], NS_US(6200));
+    CU_ASSERT_EQUAL(rx[1].at[1], NS_US(7400));
+    CU_ASSERT_EQUAL(rx[1].at[2], NS_US(8600));
+    end();
+}
+
+static void test_unlimited_rate_takes_only_the_delay(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(3);
+    NsSegment *s = make_seg(false, o, 2);
+    send_frame(s, 1, 0, 9000, 1);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[0].n, 1);
+    CU_ASSERT_EQUAL(rx[0].at[0], NS_MS(3));
+    end();
+}
+
+static void test_full_queue_drops_the_tail(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.rate_bps = 1000000;
+    o.queue = 2;
+    NsSegment *s = make_seg(false, o, 2);
+    for (uint8_t i = 0; i < 5; i++)
+        send_frame(s, 0, 1, 1000, i);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 2);
+    CU_ASSERT_EQUAL(rx[1].ids[0], 0);
+    CU_ASSERT_EQUAL(rx[1].ids[1], 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "queue full"), 3);
+    CU_ASSERT_EQUAL(ns_segment_drops(s), 3);
+    end();
+}
+
+static void test_total_loss_drops_every_frame_with_reason(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.loss_ppm = 1000000;
+    NsSegment *s = make_seg(false, o, 2);
+    for (uint8_t i = 0; i < 10; i++)
+        send_frame(s, 0, 1, 100, i);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "link loss"), 10);
+    end();
+}
+
+static void test_partial_loss_is_deterministic_per_seed(void)
+{
+    uint32_t got[2];
+    for (int run = 0; run < 2; run++) {
+        begin();
+        NsLinkOpts o;
+        ns_link_opts_init(&o);
+        o.loss_ppm = 300000;
+        NsSegment *s = make_seg(false, o, 2);
+        for (uint8_t i = 0; i < 50; i++)
+            send_frame(s, 0, 1, 100, i);
+        fx_run(NS_TIME_NEVER);
+        got[run] = rx[1].n;
+        end();
+    }
+    CU_ASSERT_EQUAL(got[0], got[1]);
+    CU_ASSERT(got[0] > 20 && got[0] < 50);
+}
+
+static void test_duplicate_delivers_twice(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.dup_ppm = 1000000;
+    o.delay = NS_MS(1);
+    NsSegment *s = make_seg(false, o, 2);
+    send_frame(s, 0, 1, 100, 7);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 2);
+    CU_ASSERT_EQUAL(rx[1].ids[0], 7);
+    CU_ASSERT_EQUAL(rx[1].ids[1], 7);
+    end();
+}
+
+static void test_jitter_never_reorders(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    o.jitter = NS_MS(5);
+    NsSegment *s = make_seg(false, o, 2);
+    for (uint8_t i = 0; i < 30; i++) {
+        send_frame(s, 0, 1, 100, i);
+        fx_run(ns_sim_now(fx.ctx.sim) + NS_US(100));
+    }
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 30);
+    bool varied = false;
+    for (uint32_t i = 0; i < rx[1].n; i++) {
+        CU_ASSERT_EQUAL(rx[1].ids[i], i);
+        if (i && rx[1].at[i] - rx[1].at[i - 1] != NS_US(100))
+            varied = true;
+    }
+    CU_ASSERT(varied);
+    end();
+}
+
+static void test_reorder_lets_later_frames_overtake(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    o.reorder_ppm = 300000;
+    NsSegment *s = make_seg(false, o, 2);
+    for (uint8_t i = 0; i < 30; i++) {
+        send_frame(s, 0, 1, 100, i);
+        fx_run(ns_sim_now(fx.ctx.sim) + NS_US(100));
+    }
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 30);
+    uint32_t inversions = 0;
+    for (uint32_t i = 1; i < rx[1].n; i++)
+        if (rx[1].ids[i] < rx[1].ids[i - 1])
+            inversions++;
+    CU_ASSERT(inversions > 0);
+    end();
+}
+
+static void test_down_segment_drops_new_and_inflight_frames(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(10);
+    NsSegment *s = make_seg(false, o, 2);
+    send_frame(s, 0, 1, 100, 1);
+    fx_run(NS_MS(5));
+    ns_segment_set_up(s, false);
+    send_frame(s, 0, 1, 100, 2);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "link down"), 2);
+    ns_segment_set_up(s, true);
+    send_frame(s, 0, 1, 100, 3);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 1);
+    end();
+}
+
+static void test_switch_sends_unicast_to_one_port_only(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    NsSegment *s = make_seg(true, o, 4);
+    send_frame(s, 0, 2, 100, 1);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[0].n, 0);
+    CU_ASSERT_EQUAL(rx[1].n, 0);
+    CU_ASSERT_EQUAL(rx[2].n, 1);
+    CU_ASSERT_EQUAL(rx[3].n, 0);
+    end();
+}
+
+static void test_switch_floods_broadcast_to_every_other_port(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    NsSegment *s = make_seg(true, o, 4);
+    send_frame(s, 1, -1, 100, 1);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[0].n, 1);
+    CU_ASSERT_EQUAL(rx[1].n, 0);
+    CU_ASSERT_EQUAL(rx[2].n, 1);
+    CU_ASSERT_EQUAL(rx[3].n, 1);
+    end();
+}
+
+static void test_options_change_mid_run(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    NsSegment *s = make_seg(false, o, 2);
+    send_frame(s, 0, 1, 100, 1);
+    fx_run(NS_TIME_NEVER);
+    o.delay = NS_MS(7);
+    ns_segment_set_opts(s, &o);
+    NsTime t0 = ns_sim_now(fx.ctx.sim);
+    send_frame(s, 0, 1, 100, 2);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 2);
+    CU_ASSERT_EQUAL(rx[1].at[1] - t0, NS_MS(7));
+    end();
+}
+
+static CU_TestInfo link_tests[] = {
+    {"tx_time_1500_bytes_at_10mbps_is_1200us", test_tx_time_1500_bytes_at_10mbps_is_1200us},
+    {"frame_arrives_after_serialization_plus_delay",
+     test_frame_arrives_after_serialization_plus_delay},
+    {"back_to_back_frames_queue_behind_each_other",
+     test_back_to_back_frames_queue_behind_each_other},
+    {"unlimited_rate_takes_only_the_delay", test_unlimited_rate_takes_only_the_delay},
+    {"full_queue_drops_the_tail", test_full_queue_drops_the_tail},
+    {"total_loss_drops_every_frame_with_reason", test_total_loss_drops_every_frame_with_reason},
+    {"partial_loss_is_deterministic_per_seed", test_partial_loss_is_deterministic_per_seed},
+    {"duplicate_delivers_twice", test_duplicate_delivers_twice},
+    {"jitter_never_reorders", test_jitter_never_reorders},
+    {"reorder_lets_later_frames_overtake", test_reorder_lets_later_frames_overtake},
+    {"down_segment_drops_new_and_inflight_frames",
+     test_down_segment_drops_new_and_inflight_frames},
+    {"switch_sends_unicast_to_one_port_only", test_switch_sends_unicast_to_one_port_only},
+    {"switch_floods_broadcast_to_every_other_port",
+     test_switch_floods_broadcast_to_every_other_port},
+    {"options_change_mid_run", test_options_change_mid_run},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo ns_test_suites[] = {
+    {"link", setup, NULL, NULL, NULL, link_tests},
+    CU_SUITE_INFO_NULL,
+};
