@@ -853,7 +853,7 @@ static void fault_run(NsSim *sim, void *obj, void *arg)
         NsSegment *seg = w->segs[link ? nn + st->u.link.link : st->u.network.network];
         ns_segment_set_up(seg, up);
         trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, up ? "up" : "down",
-                     up ? NULL : "frames on it are lost");
+                     up ? NULL : "(frames on it are lost)");
         return;
     }
     case NS_SCN_VERB_LINK_SET:
