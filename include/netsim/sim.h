@@ -22,7 +22,9 @@ typedef void (*NsEventFn)(NsSim *sim, void *obj, void *arg);
 
 /* A handle on a scheduled event. The zero value ({0}) names no event.
  * Handles carry a generation: a handle whose event already ran or was
- * cancelled is stale and cancels nothing. */
+ * cancelled is stale and cancels nothing. (The generation is the low 32 bits
+ * of the event's insertion sequence; a handle also goes stale while its
+ * event runs.) */
 typedef struct {
     uint32_t slot; /* pool slot + 1; 0 = none */
     uint32_t gen;
@@ -43,7 +45,10 @@ void ns_sim_free(NsSim *sim);
 
 NsTime ns_sim_now(const NsSim *sim);
 
-/* Schedule fn(sim, obj, arg) at now + delay (delay >= 0). */
+/* Schedule fn(sim, obj, arg) at now + delay (delay >= 0). A negative delay,
+ * a time in the past or at NS_TIME_NEVER is a programming error: a critical
+ * is logged and NS_EVENT_NONE returned. Events may be scheduled, cancelled
+ * and the engine stopped from inside a running event. */
 NsEventId ns_sim_schedule(NsSim *sim, NsTime delay, NsEventFn fn, void *obj, void *arg);
 /* Schedule at an absolute time, which must not be in the past. */
 NsEventId ns_sim_schedule_at(NsSim *sim, NsTime at, NsEventFn fn, void *obj, void *arg);
@@ -61,10 +66,13 @@ NsTime ns_sim_event_time(const NsSim *sim, NsEventId id);
 /* Run events in order until none is left, ns_sim_stop() is called, the next
  * event lies after `until` (the clock then advances to `until`; pass
  * NS_TIME_NEVER for no limit), or `max_events` events have run in this call
- * (0 = no limit). */
+ * (0 = no limit). On NS_SIM_EMPTY the clock stays at the last event run.
+ * `until` before now, or a call from inside an event, is a programming
+ * error. */
 NsSimResult ns_sim_run(NsSim *sim, NsTime until, uint64_t max_events);
 
-/* Make ns_sim_run() return after the current event. */
+/* Make ns_sim_run() return after the current event. Each ns_sim_run()
+ * starts unstopped, so a stop requested outside a run is forgotten (ns-3). */
 void ns_sim_stop(NsSim *sim);
 
 /* Number of events waiting, and number run since creation. */
