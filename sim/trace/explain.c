@@ -1,0 +1,743 @@
+/* The explainer behind `--explain`: one sentence per event a learner would
+ * ask about, built from the event's own fields (addresses, ports, states,
+ * causes) and a small memory of earlier events. Sentences follow what
+ * RFC 768/792/826/1122 and RFC 9293 say a stack does, in words. */
+#include "netsim/trace-explain.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/wire/icmp.h"
+#include "netsim/wire/ipv4.h"
+#include "netsim/wire/tcp.h"
+#include "trace-private.h"
+
+typedef struct {
+    NsExplainHost info;
+    uint32_t eph_count;  /* ephemeral ports handed out so far */
+    uint16_t last_eph;
+    uint32_t last_dst;   /* destination of the last datagram sent or forwarded */
+    bool known;          /* listed at creation (profile known) */
+} HostState;
+
+struct NsExplainer {
+    GHashTable *hosts;   /* name -> HostState* */
+    GHashTable *last_to; /* "host|proto|port" -> "ADDR:PORT" the socket last sent to */
+    GHashTable *once;    /* keys of sentences already said */
+};
+
+NsExplainer *ns_explainer_new(const NsExplainHost *hosts, size_t n_hosts)
+{
+    NsExplainer *ex = g_new0(NsExplainer, 1);
+    ex->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    ex->last_to = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ex->once = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (size_t i = 0; i < n_hosts; i++) {
+        HostState *h = g_new0(HostState, 1);
+        h->info = hosts[i];
+        h->info.name = g_intern_string(hosts[i].name);
+        h->known = true;
+        g_hash_table_replace(ex->hosts, (gpointer)h->info.name, h);
+    }
+    return ex;
+}
+
+void ns_explainer_free(NsExplainer *ex)
+{
+    if (!ex)
+        return;
+    g_hash_table_destroy(ex->hosts);
+    g_hash_table_destroy(ex->last_to);
+    g_hash_table_destroy(ex->once);
+    g_free(ex);
+}
+
+static HostState *host_of(NsExplainer *ex, const char *name)
+{
+    if (!name)
+        name = "?";
+    HostState *h = g_hash_table_lookup(ex->hosts, name);
+    if (!h) {
+        h = g_new0(HostState, 1);
+        h->info.name = g_intern_string(name);
+        h->info.eph_lo = 49152;
+        h->info.eph_hi = 65535;
+        g_hash_table_replace(ex->hosts, (gpointer)h->info.name, h);
+    }
+    return h;
+}
+
+/* True the first time `key` is seen: for sentences worth saying once. */
+static bool first_time(NsExplainer *ex, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static bool first_time(NsExplainer *ex, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *key = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (g_hash_table_contains(ex->once, key)) {
+        g_free(key);
+        return false;
+    }
+    g_hash_table_add(ex->once, key);
+    return true;
+}
+
+/* Small formatted pieces, valid until the next call with the same buffer. */
+typedef struct {
+    char s[32];
+} Ep;
+
+static const char *ep(Ep *b, uint32_t addr, uint16_t port)
+{
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(addr, a);
+    g_snprintf(b->s, sizeof b->s, "%s:%u", a, port);
+    return b->s;
+}
+
+static const char *ip(Ep *b, uint32_t addr)
+{
+    ns_ipv4_format(addr, b->s);
+    return b->s;
+}
+
+static const char *upper_proto(uint8_t proto)
+{
+    return proto == NS_IPPROTO_TCP ? "TCP" : proto == NS_IPPROTO_UDP ? "UDP" : "IP";
+}
+
+static char *last_to_key(const NsTraceEvent *ev, uint16_t port)
+{
+    return g_strdup_printf("%s|%u|%u", ev->host ? ev->host : "?", ev->proto, port);
+}
+
+/* ---- learning from packets ---- */
+
+static void learn(NsExplainer *ex, const NsTraceEvent *ev)
+{
+    if ((ev->kind == NS_TRACE_SEND || ev->kind == NS_TRACE_FWD) && ev->dst)
+        host_of(ex, ev->host)->last_dst = ev->dst;
+    if (ev->kind == NS_TRACE_SEND && trace_has_ports(ev->proto)) {
+        Ep b;
+        g_hash_table_replace(ex->last_to, last_to_key(ev, ev->sport),
+                             g_strdup(ep(&b, ev->dst, ev->dport)));
+    }
+}
+
+/* ---- socket events ---- */
+
+static bool explain_ephemeral(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    HostState *h = host_of(ex, ev->host);
+    uint32_t n = h->eph_count++;
+    uint16_t prev = h->last_eph;
+    h->last_eph = ev->sport;
+    bool connecting = ev->dst || ev->dport;
+    const char *why = ev->proto == NS_IPPROTO_TCP ? "connect needed a local port"
+                      : connecting ? "connect gave the socket a peer but it had no port yet"
+                                   : "the socket sent before anyone bound it to a port";
+    if (h->info.linux_profile) {
+        if (ev->proto == NS_IPPROTO_TCP || connecting)
+            g_string_append_printf(out,
+                                   "%s, so %s (linux profile) picked %u: Linux starts at a random "
+                                   "point of its ephemeral range %u-%u and prefers even ports for "
+                                   "connect, leaving odd ones to bind.",
+                                   why, h->info.name, ev->sport, h->info.eph_lo, h->info.eph_hi);
+        else
+            g_string_append_printf(out,
+                                   "%s, so %s (linux profile) picked %u at random from its "
+                                   "ephemeral range %u-%u, which makes the port hard for an "
+                                   "attacker to guess.",
+                                   why, h->info.name, ev->sport, h->info.eph_lo, h->info.eph_hi);
+        return true;
+    }
+    if (n == 0)
+        g_string_append_printf(out,
+                               "%s, so %s picked an ephemeral port: the minimal profile hands "
+                               "them out in order from the range %u-%u, and %u is the first free "
+                               "one.",
+                               why, h->info.name, h->info.eph_lo, h->info.eph_hi, ev->sport);
+    else
+        g_string_append_printf(out,
+                               "%s, so %s picked the next free ephemeral port after %u: %u "
+                               "(ports go out in order, so two sockets of one host never share "
+                               "one).",
+                               why, h->info.name, prev, ev->sport);
+    return true;
+}
+
+static bool explain_sock(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    Ep a, r;
+    const char *what = ev->what ? ev->what : "";
+    const char *P = upper_proto(ev->proto);
+    if (strcmp(what, "bound") == 0 && ev->cause && strstr(ev->cause, "ephemeral"))
+        return explain_ephemeral(ex, ev, out);
+    if (strcmp(what, "bound") == 0) {
+        if (ev->src == 0)
+            g_string_append_printf(out,
+                                   "%s now owns %s port %u on every one of its addresses (0.0.0.0, "
+                                   "shown *:%u in the socket table): that port number is how %s "
+                                   "finds this socket among all others.",
+                                   ev->host, P, ev->sport, ev->sport,
+                                   ev->proto == NS_IPPROTO_TCP ? "a connection request"
+                                                               : "an arriving datagram");
+        else
+            g_string_append_printf(out,
+                                   "The socket is bound to %s only: %s packets for port %u reach "
+                                   "it when they are addressed to %s.",
+                                   ep(&a, ev->src, ev->sport), P, ev->sport, ip(&r, ev->src));
+        return true;
+    }
+    if (strcmp(what, "connected") == 0 && ev->proto == NS_IPPROTO_UDP) {
+        g_string_append_printf(out,
+                               "connect on a UDP socket sends nothing: it only records %s as the "
+                               "one peer, so the socket now accepts datagrams from there alone and "
+                               "can be told about errors such as an ICMP port unreachable.",
+                               ep(&r, ev->dst, ev->dport));
+        return true;
+    }
+    if (strcmp(what, "closed") == 0 && ev->proto == NS_IPPROTO_UDP) {
+        g_string_append_printf(out,
+                               "Closing a UDP socket sends nothing (there is no connection to "
+                               "end); port %u on %s is free for the next socket at once.",
+                               ev->sport, ev->host);
+        return true;
+    }
+    if (strcmp(what, "listening") == 0 || strcmp(what, "listen") == 0) {
+        g_string_append_printf(out,
+                               "%s now accepts connection requests on port %u; this listening "
+                               "socket never carries data itself: every accepted connection gets "
+                               "a new socket named by its full 4-tuple.",
+                               ep(&a, ev->src, ev->sport), ev->sport);
+        return true;
+    }
+    if (strcmp(what, "accepted") == 0) {
+        g_string_append_printf(out,
+                               "accept hands over the connection with %s: a socket of its own, "
+                               "sharing port %u with the listener but told apart by the remote "
+                               "address and port.",
+                               ep(&r, ev->dst, ev->dport), ev->sport);
+        return true;
+    }
+    return false;
+}
+
+/* ---- packets ---- */
+
+static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    (void)ex;
+    Ep s, d;
+    const char *cause = ev->cause ? ev->cause : "";
+    const char *P = upper_proto(ev->proto);
+    if (strcmp(cause, "no socket") == 0 && ev->proto == NS_IPPROTO_UDP) {
+        g_string_append_printf(out,
+                               "No socket on %s is bound to UDP port %u, so the datagram from %s "
+                               "has nowhere to go: %s discards it and tells the sender with an "
+                               "ICMP port unreachable.",
+                               ev->host, ev->dport, ep(&s, ev->src, ev->sport), ev->host);
+        return true;
+    }
+    if (strcmp(cause, "no socket") == 0 && ev->proto == NS_IPPROTO_TCP) {
+        g_string_append_printf(out,
+                               "No socket on %s, listening or connected, matches %s, so the "
+                               "segment is refused: %s answers with RST and the sender's "
+                               "connect fails with ECONNREFUSED.",
+                               ev->host, ep(&d, ev->dst, ev->dport), ev->host);
+        return true;
+    }
+    if (strcmp(cause, "link loss") == 0) {
+        g_string_append_printf(out,
+                               "%s lost this frame at random, as its loss setting asks; nobody "
+                               "is told, %s",
+                               ev->where ? ev->where : "The link",
+                               ev->proto == NS_IPPROTO_TCP
+                                   ? "so only the missing acknowledgement will make TCP send it "
+                                     "again."
+                                   : "and UDP never sends anything twice: the application must "
+                                     "notice the loss on its own.");
+        return true;
+    }
+    if (strcmp(cause, "queue full") == 0) {
+        g_string_append_printf(out,
+                               "The transmit queue of %s on %s is full (the link sends slower than "
+                               "packets arrive), so this one is dropped at the tail; TCP reads "
+                               "such losses as congestion and slows down.",
+                               ev->host, ev->where ? ev->where : "the link");
+        return true;
+    }
+    if (strcmp(cause, "no route") == 0) {
+        g_string_append_printf(out,
+                               "%s has no route to %s: none of its networks contains that address "
+                               "and no route or default gateway covers it, so the datagram "
+                               "cannot leave.",
+                               ev->host, ip(&d, ev->dst));
+        return true;
+    }
+    if (strcmp(cause, "TTL exceeded") == 0) {
+        g_string_append_printf(out,
+                               "The datagram from %s has used up its TTL, so %s may not forward "
+                               "it: it is discarded and the sender gets ICMP time exceeded (the "
+                               "message traceroute relies on).",
+                               ip(&s, ev->src), ev->host);
+        return true;
+    }
+    if (strcmp(cause, "link down") == 0) {
+        g_string_append_printf(out,
+                               "%s is down, so the frame is lost; nothing tells the sender.",
+                               ev->where ? ev->where : "The link");
+        return true;
+    }
+    if (strcmp(cause, "checksum") == 0) {
+        g_string_append_printf(out,
+                               "The %s checksum does not match the bytes, so the packet was "
+                               "damaged on the way and %s discards it without a word.",
+                               P, ev->host);
+        return true;
+    }
+    if (strcmp(cause, "next hop did not answer ARP") == 0) {
+        g_string_append_printf(out,
+                               "Nobody answered %s's ARP requests for the next hop towards %s, "
+                               "so the datagram that waited for the answer is thrown away.",
+                               ev->host, ip(&d, ev->dst));
+        return true;
+    }
+    if (strcmp(cause, "receive buffer full") == 0) {
+        g_string_append_printf(out,
+                               "The receive buffer of the socket on port %u is full (its "
+                               "application is not reading fast enough), so %s discards the "
+                               "datagram.",
+                               ev->dport, ev->host);
+        return true;
+    }
+    return false;
+}
+
+static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    Ep s, d;
+    if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_DEST_UNREACH &&
+        ev->icmp_code == NS_ICMP_UNREACH_PORT) {
+        if (!first_time(ex, "unreach-send|%s", ev->host))
+            return false;
+        g_string_append_printf(out,
+                               "%s tells %s that the port is closed; the ICMP message quotes the "
+                               "start of the rejected datagram, so %s can find the socket it "
+                               "concerns by the ports in it.",
+                               ev->host, ip(&d, ev->dst), ip(&s, ev->dst));
+        return true;
+    }
+    if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_ECHO_REPLY) {
+        if (!first_time(ex, "echo-reply|%s", ev->host))
+            return false;
+        g_string_append_printf(out,
+                               "No application is involved: the IP layer of %s answers the echo "
+                               "request itself, with the same id %u and seq %u and the addresses "
+                               "swapped.",
+                               ev->host, ev->icmp_id, ev->icmp_seq);
+        return true;
+    }
+    if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_TIME_EXCEEDED) {
+        g_string_append_printf(out,
+                               "%s reports the discarded datagram to its sender %s, quoting its "
+                               "headers.",
+                               ev->host, ip(&d, ev->dst));
+        return true;
+    }
+    if (ev->proto == NS_IPPROTO_TCP && ev->cause &&
+        (strstr(ev->cause, "retrans") || strstr(ev->cause, "RTO"))) {
+        if (strstr(ev->cause, "fast"))
+            g_string_append_printf(out,
+                                   "Three duplicate ACKs from %s say that the segment at seq %" PRIu32
+                                   " is missing while later ones arrived, so %s resends it now "
+                                   "instead of waiting for the timeout (fast retransmit).",
+                                   ep(&d, ev->dst, ev->dport), ev->seq, ep(&s, ev->src, ev->sport));
+        else
+            g_string_append_printf(out,
+                                   "No acknowledgement for seq %" PRIu32 " came back from %s before "
+                                   "the retransmission timeout, so %s sends the segment again and "
+                                   "doubles the timeout.",
+                                   ev->seq, ep(&d, ev->dst, ev->dport), ep(&s, ev->src, ev->sport));
+        return true;
+    }
+    if (ev->proto == NS_IPPROTO_TCP && (ev->tcp_flags & NS_TCP_RST) &&
+        first_time(ex, "rst|%s", ev->host)) {
+        g_string_append_printf(out,
+                               "RST tells %s to forget the connection at once: no handshake, no "
+                               "acknowledgement, no TIME-WAIT.",
+                               ep(&d, ev->dst, ev->dport));
+        return true;
+    }
+    return false;
+}
+
+static bool explain_recv(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    Ep s;
+    if (ev->ttl && ev->ttl < 64 &&
+        first_time(ex, "ttl|%s|%u|%u", ev->host, ev->src, ev->ttl)) {
+        unsigned routers = 64u - ev->ttl;
+        g_string_append_printf(out,
+                               "It arrives with TTL %u: it left %s with 64 and each of the %u "
+                               "router%s on the way took one off.",
+                               ev->ttl, ip(&s, ev->src), routers, routers == 1 ? "" : "s");
+        return true;
+    }
+    if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_ECHO_REQUEST &&
+        first_time(ex, "echo-req|%s", ev->host)) {
+        g_string_append_printf(out,
+                               "An echo request needs no socket or port on %s: the ICMP part of "
+                               "its IP layer handles it.",
+                               ev->host);
+        return true;
+    }
+    return false;
+}
+
+static bool explain_fwd(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    Ep d;
+    if (!first_time(ex, "fwd|%s|%u", ev->host, ev->dst))
+        return false;
+    g_string_append_printf(out,
+                           "%s is not one of %s's addresses, so %s, a router, passes the datagram "
+                           "on by its routing table and lowers the TTL from %u to %u, so that a "
+                           "datagram caught in a routing loop dies instead of circling forever.",
+                           ip(&d, ev->dst), ev->host, ev->host, ev->ttl + 1u, ev->ttl);
+    return true;
+}
+
+/* ---- ICMP errors acted on by a socket ---- */
+
+static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    Ep l, r;
+    const char *what = ev->what ? ev->what : "";
+    char eb[24];
+    const char *err = ev->err ? trace_errno_text(ev->err, eb) : "the error";
+    if (strcmp(what, "ignored") == 0) {
+        g_autofree char *key = last_to_key(ev, ev->sport);
+        const char *to = g_hash_table_lookup(ex->last_to, key);
+        g_string_append_printf(out,
+                               "The socket on port %u never called connect: its sendto%s%s "
+                               "returned long ago and it may talk to any address, so no call of "
+                               "it is waiting for this answer; like Linux, netsim drops %s.",
+                               ev->sport, to ? " to " : "", to ? to : "", err);
+        return true;
+    }
+    if (strcmp(what, "queued") == 0) {
+        g_string_append_printf(out,
+                               "The socket %s is connected to %s, so the port unreachable clearly "
+                               "concerns it: %s waits on the socket and its next send or recv "
+                               "fails with it.",
+                               ep(&l, ev->src, ev->sport), ep(&r, ev->dst, ev->dport), err);
+        return true;
+    }
+    return false;
+}
+
+/* ---- ARP ---- */
+
+/* ARP events carry their addresses in the text only ("who-has A tell B"). */
+static uint32_t parse_addr(const char *s)
+{
+    unsigned q[4];
+    if (sscanf(s, "%u.%u.%u.%u", &q[0], &q[1], &q[2], &q[3]) != 4 || q[0] > 255 || q[1] > 255 ||
+        q[2] > 255 || q[3] > 255)
+        return 0;
+    return (uint32_t)q[0] << 24 | q[1] << 16 | q[2] << 8 | q[3];
+}
+
+static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    const char *what = ev->what ? ev->what : "";
+    const char *text = ev->text ? ev->text : "";
+    char a[20] = "", b[20] = "", mac[24] = "";
+    HostState *h = host_of(ex, ev->host);
+    if (strcmp(what, "request") == 0 && sscanf(text, "who-has %19s tell %19s", a, b) == 2) {
+        if (strstr(text, "unicast")) {
+            g_string_append_printf(out,
+                                   "%s's cache entry for %s is old: it checks it with a request "
+                                   "sent to that address alone before trusting it again.",
+                                   ev->host, a);
+            return true;
+        }
+        Ep d;
+        uint32_t target = parse_addr(a);
+        if (h->last_dst && h->last_dst != target)
+            g_string_append_printf(out,
+                                   "%s is not on %s's network %s, so the datagram goes to the "
+                                   "router %s; %s broadcasts an ARP request for the router's "
+                                   "Ethernet address (ARP never crosses a router).",
+                                   ip(&d, h->last_dst), ev->host, ev->where ? ev->where : "",
+                                   a, ev->host);
+        else
+            g_string_append_printf(out,
+                                   "%s must learn the Ethernet (MAC) address of %s before the "
+                                   "datagram can leave: it broadcasts the question to every host "
+                                   "on %s and keeps the datagram waiting.",
+                                   ev->host, a, ev->where ? ev->where : "the network");
+        return true;
+    }
+    if (strcmp(what, "reply") == 0 &&
+        sscanf(text, "%19s is-at %23s (to %19[0-9.])", a, mac, b) == 3) {
+        g_string_append_printf(out,
+                               "%s owns %s, so it answers %s alone with its MAC address %s (and "
+                               "notes %s's address from the request on the way).",
+                               ev->host, a, b, mac, b);
+        return true;
+    }
+    if (strcmp(what, "resolved") == 0 && sscanf(text, "%19s is-at %23s", a, mac) == 2) {
+        g_string_append_printf(out,
+                               "%s stores %s -> %s in its ARP cache and sends what was waiting; "
+                               "the next datagrams to %s leave without asking again.",
+                               ev->host, a, mac, a);
+        return true;
+    }
+    if (strcmp(what, "failed") == 0) {
+        g_string_append_printf(out,
+                               "Nobody on %s answered: the address is not in use there (or its "
+                               "host is down), so the waiting datagrams are dropped.",
+                               ev->where ? ev->where : "the network");
+        return true;
+    }
+    return false;
+}
+
+/* ---- TCP state changes ---- */
+
+static bool is(const char *s, const char *want)
+{
+    return s && strcmp(s, want) == 0;
+}
+
+static bool has(const char *s, const char *part)
+{
+    return s && strstr(s, part);
+}
+
+static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    (void)ex;
+    Ep l, r;
+    const char *me = ep(&l, ev->src, ev->sport);
+    const char *peer = ep(&r, ev->dst, ev->dport);
+    const char *from = ev->from, *to = ev->to;
+    if (is(from, "CLOSED") && is(to, "SYN-SENT"))
+        g_string_append_printf(out,
+                               "connect starts the three-way handshake: %s sends a SYN carrying "
+                               "its initial sequence number to %s and waits for SYN,ACK.",
+                               me, peer);
+    else if (is(from, "CLOSED") && is(to, "LISTEN"))
+        g_string_append_printf(out,
+                               "listen makes port %u a door for connection requests; the "
+                               "listening socket itself will never exchange data.",
+                               ev->sport);
+    else if (is(from, "LISTEN") && is(to, "SYN-RECEIVED"))
+        g_string_append_printf(out,
+                               "The SYN from %s creates a new socket %s-%s; the listener stays in "
+                               "LISTEN for further clients, and the new socket answers with "
+                               "SYN,ACK.",
+                               peer, me, peer);
+    else if (is(from, "SYN-SENT") && is(to, "ESTABLISHED"))
+        g_string_append_printf(out,
+                               "%s accepted: its SYN,ACK acknowledges our SYN, %s acknowledges "
+                               "theirs, and data may flow both ways.",
+                               peer, me);
+    else if (is(from, "SYN-RECEIVED") && is(to, "ESTABLISHED"))
+        g_string_append_printf(out,
+                               "The ACK of our SYN,ACK completes the handshake with %s; the "
+                               "connection waits in the listener's queue until accept takes it.",
+                               peer);
+    else if (is(from, "SYN-SENT") && is(to, "SYN-RECEIVED"))
+        g_string_append_printf(out,
+                               "Both sides sent a SYN at the same time (simultaneous open): %s "
+                               "answers %s's SYN with SYN,ACK.",
+                               me, peer);
+    else if (is(to, "CLOSED") && has(ev->cause, "RST"))
+        g_string_append_printf(out,
+                               "%s reset the connection: %s forgets it at once, and the "
+                               "application's next call fails (%s).",
+                               peer, me,
+                               is(from, "SYN-SENT") ? "ECONNREFUSED: nothing listens there"
+                                                    : "ECONNRESET");
+    else if (is(from, "ESTABLISHED") && is(to, "FIN-WAIT-1"))
+        g_string_append_printf(out,
+                               "%s has nothing more to send: it sends FIN to %s but can still "
+                               "receive until the peer closes too.",
+                               me, peer);
+    else if (is(from, "ESTABLISHED") && is(to, "CLOSE-WAIT"))
+        g_string_append_printf(out,
+                               "%s has finished sending (FIN): %s acknowledges it; reads now "
+                               "return end-of-file, but it may still send until its application "
+                               "closes.",
+                               peer, me);
+    else if (is(from, "FIN-WAIT-1") && is(to, "FIN-WAIT-2"))
+        g_string_append_printf(out,
+                               "%s acknowledged our FIN; %s now waits for the peer's own FIN.",
+                               peer, me);
+    else if (is(from, "FIN-WAIT-1") && is(to, "CLOSING"))
+        g_string_append_printf(out,
+                               "Both sides closed at the same time: %s's FIN crossed ours, so "
+                               "%s waits for the ACK of its own FIN.",
+                               peer, me);
+    else if (is(to, "TIME-WAIT"))
+        g_string_append_printf(out,
+                               "%s closed first, so it waits twice the maximum segment lifetime "
+                               "(2MSL) in TIME-WAIT: long enough to resend the last ACK if %s "
+                               "repeats its FIN, and for stray old segments to die before the "
+                               "same 4-tuple is used again.",
+                               me, peer);
+    else if (is(from, "CLOSE-WAIT") && is(to, "LAST-ACK"))
+        g_string_append_printf(out,
+                               "The application closed too: %s sends its own FIN to %s and waits "
+                               "for the last ACK.",
+                               me, peer);
+    else if (is(from, "LAST-ACK") && is(to, "CLOSED"))
+        g_string_append_printf(out,
+                               "Our FIN is acknowledged: the connection is gone; %s skips "
+                               "TIME-WAIT because %s closed first.",
+                               me, peer);
+    else if (is(from, "TIME-WAIT") && is(to, "CLOSED"))
+        g_string_append_printf(out,
+                               "TIME-WAIT is over: the 4-tuple %s-%s may now be used by a new "
+                               "connection.",
+                               me, peer);
+    else if (is(to, "CLOSED") && (has(ev->cause, "RTO") || has(ev->cause, "timeout")))
+        g_string_append_printf(out,
+                               "%s gave up: %s never answered despite repeated retransmissions, "
+                               "so the application's call fails with ETIMEDOUT.",
+                               me, peer);
+    else if (from && to)
+        g_string_append_printf(out, "%s moves from %s to %s because of %s.", me, from, to,
+                               ev->cause ? ev->cause : "its own timer");
+    else
+        return false;
+    return true;
+}
+
+static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    (void)ex;
+    const char *what = ev->what ? ev->what : "";
+    const char *text = ev->text ? ev->text : "";
+    if (!has(what, "fire") && !has(what, "expire"))
+        return false;
+    if (has(text, "REXMT") || has(text, "RTO") || has(text, "retransmission"))
+        g_string_append(out, "The retransmission timer ran out before an acknowledgement came "
+                             "back: the oldest unacknowledged segment goes out again and the "
+                             "timeout doubles (exponential backoff).");
+    else if (has(text, "TIME-WAIT") || has(text, "2MSL"))
+        g_string_append(out, "Twice the maximum segment lifetime has passed: no old segment of "
+                             "this connection can still be on the way.");
+    else if (has(text, "delayed ACK") || has(text, "DELACK") || has(text, "delack"))
+        g_string_append(out, "No data went back to carry the acknowledgement, so after waiting "
+                             "a little the ACK goes out on its own.");
+    else if (has(text, "persist"))
+        g_string_append(out, "The peer's window is zero: a one-byte probe asks whether it has "
+                             "opened again, in case the window update was lost.");
+    else if (has(text, "keepalive"))
+        g_string_append(out, "The connection has been idle for long: a keepalive probe checks "
+                             "that the peer is still there.");
+    else
+        return false;
+    return true;
+}
+
+static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    const char *what = ev->what ? ev->what : "";
+    char eb[24];
+    if (strcmp(what, "socket") == 0 && first_time(ex, "socket|%s", ev->host)) {
+        g_string_append(out, "A new socket has no address and no port yet: it gets them from "
+                             "bind, connect, or its first send.");
+        return true;
+    }
+    if (strcmp(what, "ping") == 0 && ev->text && strstr(ev->text, "count") &&
+        first_time(ex, "ping|%s", ev->host)) {
+        g_string_append_printf(out,
+                               "ping sends ICMP echo requests: ICMP has no ports, and no "
+                               "application on the target answers, its IP layer does.");
+        return true;
+    }
+    if (ev->err && ev->err == ns_errno_from_name("ECONNREFUSED")) {
+        g_string_append_printf(out,
+                               "The call returns the error an earlier ICMP port unreachable "
+                               "left on the socket: %s, although UDP never set up a connection "
+                               "to refuse.",
+                               trace_errno_text(ev->err, eb));
+        return true;
+    }
+    return false;
+}
+
+static bool explain_change(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    (void)ex;
+    const char *what = ev->what ? ev->what : "";
+    if (ev->kind == NS_TRACE_LINK && strcmp(what, "down") == 0) {
+        g_string_append_printf(out, "Every frame put on %s or already on its way is lost until "
+                                    "it comes back up; the hosts are not told.",
+                               ev->where ? ev->where : "the link");
+        return true;
+    }
+    if (ev->kind == NS_TRACE_HOST && strcmp(what, "crash") == 0) {
+        g_string_append_printf(out, "%s stops at once: its sockets vanish without sending "
+                                    "anything, so its peers learn of it only when they next hear "
+                                    "from it.",
+                               ev->host);
+        return true;
+    }
+    return false;
+}
+
+bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    bool said = false;
+    switch (ev->kind) {
+    case NS_TRACE_SOCK:
+        said = explain_sock(ex, ev, out);
+        break;
+    case NS_TRACE_TCP:
+        said = explain_tcp(ex, ev, out);
+        break;
+    case NS_TRACE_SEND:
+        said = explain_send(ex, ev, out);
+        break;
+    case NS_TRACE_RECV:
+        said = explain_recv(ex, ev, out);
+        break;
+    case NS_TRACE_FWD:
+        said = explain_fwd(ex, ev, out);
+        break;
+    case NS_TRACE_DROP:
+        said = explain_drop(ex, ev, out);
+        break;
+    case NS_TRACE_ICMP:
+        said = explain_icmp(ex, ev, out);
+        break;
+    case NS_TRACE_ARP:
+        said = explain_arp(ex, ev, out);
+        break;
+    case NS_TRACE_TIMER:
+        said = explain_timer(ex, ev, out);
+        break;
+    case NS_TRACE_APP:
+        said = explain_app(ex, ev, out);
+        break;
+    case NS_TRACE_LINK:
+    case NS_TRACE_HOST:
+        said = explain_change(ex, ev, out);
+        break;
+    case NS_TRACE_EXPECT:
+    case NS_TRACE_FRAME:
+    case NS_TRACE_KIND_COUNT:
+        break;
+    }
+    learn(ex, ev);
+    return said;
+}

@@ -1,0 +1,214 @@
+/* The JSON Lines sink: each event becomes one compact object whose members
+ * come in a fixed order (time, host, kind, then the event's own fields), so
+ * the same run gives the same bytes. Absent fields are left out rather than
+ * written as null. docs/json-trace.md is the reference for the names. */
+#include "netsim/trace-json.h"
+
+#include "netsim/wire/icmp.h"
+#include "netsim/wire/ipv4.h"
+#include "netsim/wire/tcp.h"
+#include "trace-private.h"
+
+struct NsJsonSink {
+    FILE *out;
+    NsExplainer *explainer;
+    GString *why;
+    JsonGenerator *gen;
+};
+
+static void add_string(JsonBuilder *b, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, value);
+}
+
+static void add_int(JsonBuilder *b, const char *name, int64_t value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+static void add_endpoint(JsonBuilder *b, const char *name, uint32_t addr, uint16_t port,
+                         bool with_port)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    trace_append_endpoint(s, addr, port, with_port);
+    add_string(b, name, s->str);
+}
+
+static void add_proto(JsonBuilder *b, uint8_t proto)
+{
+    const char *name = trace_proto_name(proto);
+    if (name) {
+        add_string(b, "proto", name);
+    } else {
+        json_builder_set_member_name(b, "proto");
+        json_builder_add_int_value(b, proto);
+    }
+}
+
+/* "sock": {"proto", "local", "remote"} for socket-centred events. */
+static void add_sock(JsonBuilder *b, const NsTraceEvent *ev)
+{
+    json_builder_set_member_name(b, "sock");
+    json_builder_begin_object(b);
+    add_proto(b, ev->proto);
+    add_endpoint(b, "local", ev->src, ev->sport, true);
+    if (ev->dst || ev->dport)
+        add_endpoint(b, "remote", ev->dst, ev->dport, true);
+    json_builder_end_object(b);
+}
+
+static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
+{
+    bool ports = trace_has_ports(ev->proto);
+    add_proto(b, ev->proto);
+    add_endpoint(b, "src", ev->src, ev->sport, ports);
+    add_endpoint(b, "dst", ev->dst, ev->dport, ports);
+    if (ev->ttl)
+        add_int(b, "ttl", ev->ttl);
+    if (ev->ip_len)
+        add_int(b, "ip_len", ev->ip_len);
+    if (ev->proto == NS_IPPROTO_ICMP) {
+        json_builder_set_member_name(b, "icmp");
+        json_builder_begin_object(b);
+        add_int(b, "type", ev->icmp_type);
+        add_int(b, "code", ev->icmp_code);
+        add_string(b, "name", trace_icmp_name(ev->icmp_type, ev->icmp_code));
+        if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY) {
+            add_int(b, "id", ev->icmp_id);
+            add_int(b, "seq", ev->icmp_seq);
+        }
+        json_builder_end_object(b);
+    }
+    if (ev->proto == NS_IPPROTO_TCP) {
+        char f[NS_TCP_FLAGS_STRLEN];
+        ns_tcp_flags_format(ev->tcp_flags, f);
+        add_string(b, "flags", f);
+        if (ev->has_seq) {
+            add_int(b, "seq", ev->seq);
+            if (ev->tcp_flags & NS_TCP_ACK)
+                add_int(b, "ack", ev->ack);
+            add_int(b, "win", ev->win);
+            if (ev->options && ev->options[0])
+                add_string(b, "options", ev->options);
+        }
+    }
+    if (ev->proto)
+        add_int(b, "len", ev->payload_len);
+}
+
+JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_int(b, "t_ns", ev->time);
+    add_string(b, "host", ev->host);
+    add_string(b, "kind", ns_trace_kind_name(ev->kind));
+    switch (ev->kind) {
+    case NS_TRACE_SEND:
+    case NS_TRACE_RECV:
+    case NS_TRACE_FWD:
+    case NS_TRACE_DROP:
+        if (ev->proto || ev->src || ev->dst)
+            add_packet(b, ev);
+        break;
+    case NS_TRACE_SOCK:
+    case NS_TRACE_TCP:
+        add_sock(b, ev);
+        break;
+    case NS_TRACE_ICMP:
+        if (ev->proto)
+            add_sock(b, ev);
+        break;
+    case NS_TRACE_FRAME:
+        add_string(b, "dir", ev->dir == NS_TRACE_DIR_OUT ? "out"
+                             : ev->dir == NS_TRACE_DIR_IN ? "in"
+                                                          : NULL);
+        add_int(b, "ifindex", ev->ifindex);
+        add_int(b, "frame_len", (int64_t)ev->bytes_len);
+        break;
+    case NS_TRACE_APP:
+    case NS_TRACE_TIMER:
+    case NS_TRACE_ARP:
+    case NS_TRACE_LINK:
+    case NS_TRACE_HOST:
+    case NS_TRACE_EXPECT:
+    case NS_TRACE_KIND_COUNT:
+        break;
+    }
+    add_string(b, "from", ev->from);
+    add_string(b, "to", ev->to);
+    add_string(b, "what", ev->what);
+    add_string(b, "text", ev->text);
+    add_string(b, "summary", ev->summary);
+    add_string(b, "cause", ev->cause);
+    add_string(b, "where", ev->where);
+    if (ev->err) {
+        char buf[24];
+        add_string(b, "errno", trace_errno_text(ev->err, buf));
+    }
+    if (ev->kind == NS_TRACE_EXPECT) {
+        json_builder_set_member_name(b, "ok");
+        json_builder_add_boolean_value(b, ev->ok);
+    }
+    add_string(b, "explain", explain);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static void write_node(JsonGenerator *gen, FILE *out, JsonNode *node)
+{
+    json_generator_set_root(gen, node);
+    g_autoptr(GString) s = g_string_sized_new(256);
+    json_generator_to_gstring(gen, s);
+    g_string_append_c(s, '\n');
+    fwrite(s->str, 1, s->len, out);
+}
+
+void ns_json_write_line(FILE *out, JsonNode *node)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    write_node(gen, out, node);
+}
+
+static void json_write(void *self, const NsTraceEvent *ev)
+{
+    NsJsonSink *sink = self;
+    const char *why = NULL;
+    if (sink->explainer) {
+        g_string_truncate(sink->why, 0);
+        if (ns_explainer_explain(sink->explainer, ev, sink->why))
+            why = sink->why->str;
+    }
+    g_autoptr(JsonNode) node = ns_json_event_node(ev, why);
+    write_node(sink->gen, sink->out, node);
+}
+
+static void json_free(void *self)
+{
+    NsJsonSink *sink = self;
+    ns_explainer_free(sink->explainer);
+    g_string_free(sink->why, TRUE);
+    g_object_unref(sink->gen);
+    g_free(sink);
+}
+
+static const NsTraceSinkOps json_ops = {"json", json_write, NULL, json_free};
+
+NsJsonSink *ns_json_sink_new(FILE *out, NsExplainer *explainer)
+{
+    NsJsonSink *sink = g_new0(NsJsonSink, 1);
+    sink->out = out;
+    sink->explainer = explainer;
+    sink->why = g_string_new(NULL);
+    sink->gen = json_generator_new();
+    return sink;
+}
+
+void ns_json_sink_attach(NsJsonSink *sink, NsTracer *tracer)
+{
+    ns_tracer_add_sink(tracer, &json_ops, sink, NS_JSON_SINK_MASK);
+}
