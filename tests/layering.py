@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Check the layering rule: a file under sim/LAYER includes only public
+headers of its own layer and of the layers below it (nothing points up).
+
+usage: layering.py SRCROOT
+"""
+import pathlib
+import re
+import sys
+
+root = pathlib.Path(sys.argv[1])
+
+# Which public headers belong to which layer.
+HEADER_LAYER = {
+    "time.h": "core", "sim.h": "core", "rng.h": "core", "packet.h": "core", "trace.h": "core",
+    "ctx.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip", "pcb.h": "ip",
+    "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "scenario.h": "scenario",
+    "units.h": "scenario", "world.h": "runtime",
+}
+# Each layer and the layers it may use (its own included).
+ALLOWED = {
+    "core": {"core"},
+    "wire": {"wire"},
+    "link": {"core", "wire", "link"},
+    "host": {"core", "wire", "link", "host"},
+    "ip": {"core", "wire", "link", "host", "ip"},
+    "udp": {"core", "wire", "link", "host", "ip", "udp"},
+    "tcp": {"core", "wire", "link", "host", "ip", "tcp"},
+    "socket": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket"},
+    "trace": {"core", "wire", "trace"},
+    "scenario": {"core", "scenario"},
+    "runtime": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "trace",
+                "scenario", "runtime"},
+}
+
+
+def layer_of(header):
+    if header.startswith("wire/"):
+        return "wire"
+    if header.startswith("trace-"):
+        return "trace"
+    return HEADER_LAYER.get(header)
+
+
+problems = []
+checked = 0
+for layer, allowed in ALLOWED.items():
+    for f in sorted((root / "sim" / layer).glob("*.[ch]")):
+        checked += 1
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            m = re.match(r'\s*#\s*include\s+"netsim/([^"]+)"', line)
+            if not m:
+                continue
+            hl = layer_of(m.group(1))
+            if hl is None:
+                problems.append(f"{f.relative_to(root)}:{n}: unknown public header {m.group(1)}")
+            elif hl not in allowed:
+                problems.append(f"{f.relative_to(root)}:{n}: layer '{layer}' must not include "
+                                f"netsim/{m.group(1)} (layer '{hl}' is above it)")
+for p in problems:
+    print(p)
+print(f"{checked} files checked: {len(problems)} layering problem(s)")
+sys.exit(1 if problems else 0)
