@@ -50,3 +50,4 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
 /* The sub-commands: each takes argv with argv[0] = its own name. */
 int ns_cmd_run(int argc, char **argv);
 int ns_cmd_check(int argc, char **argv);
+int ns_cmd_test(int argc, char **argv);

@@ -14,11 +14,15 @@ static const char usage_text[] =
     "Usage:\n"
     "  netsim run FILE [--seed N] [--stop T] [-o FILE] [--quiet] [--max-events N]\n"
     "  netsim check FILE...\n"
+    "  netsim test PATH... [--update] [--seeds A..B] [-j N] [--shard K/N] [--junit FILE]\n"
+    "                      [--quiet] [--max-events N]\n"
     "  netsim --help | --version\n"
     "\n"
     "Commands:\n"
     "  run     simulate a scenario and print its trace (text) and a summary\n"
     "  check   parse and validate scenario files without running them\n"
+    "  test    run the *.scn files under PATHs as tests: expect lines and golden\n"
+    "          traces (NAME.trace); ends with 'N passed, N failed' (docs/testing.md)\n"
     "\n"
     "Exit status: 0 success, 1 an expectation failed, 2 bad usage or bad\n"
     "scenario file, 3 a resource limit was hit.\n"
@@ -44,5 +48,7 @@ int main(int argc, char **argv)
         return ns_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return ns_cmd_check(argc - 1, argv + 1);
-    return ns_usage_error("unknown command '%s' (commands: run, check)", cmd);
+    if (strcmp(cmd, "test") == 0)
+        return ns_cmd_test(argc - 1, argv + 1);
+    return ns_usage_error("unknown command '%s' (commands: run, check, test)", cmd);
 }
