@@ -674,7 +674,8 @@ NsSimResult ns_sim_run(NsSim *sim, NsTime until, uint64_t max_events)
             break;
         }
         if (max_events != 0 && ran == max_events) {
-            result = NS_SIM_LIMIT;
+            /* A run whose last event was the limit's last ended by itself. */
+            result = sim->pending == 0 ? NS_SIM_EMPTY : NS_SIM_LIMIT;
             break;
         }
         const Refill r = refill(sim, until);
