@@ -53,4 +53,16 @@ char *ns_world_summary(const NsWorld *w);
  * time. (transfer full) */
 char *ns_world_socket_tables(const NsWorld *w, const char *indent);
 
+/* A call at a simulated time, for tools (`netsim run --sockets-at T`).
+ * The caller owns it and keeps it alive until the world is freed. */
+typedef struct {
+    void (*fn)(NsWorld *w, void *data);
+    void *data;
+} NsWorldCall;
+
+/* Call call->fn(w, call->data) at simulated time `t` (now if earlier), after
+ * the events already scheduled for that time. A pending call keeps the run
+ * going until `t` (within the stop time). */
+void ns_world_at(NsWorld *w, NsTime t, NsWorldCall *call);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsWorld, ns_world_free)

@@ -1175,6 +1175,19 @@ uint64_t ns_world_events(const NsWorld *w) { return ns_sim_events_run(w->ctx.sim
 uint32_t ns_world_expect_failed(const NsWorld *w) { return w->expect_failed; }
 uint32_t ns_world_expect_count(const NsWorld *w) { return w->expect_count; }
 
+static void world_call_run(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsWorldCall *call = arg;
+    call->fn(obj, call->data);
+}
+
+void ns_world_at(NsWorld *w, NsTime t, NsWorldCall *call)
+{
+    NsTime now = ns_sim_now(w->ctx.sim);
+    ns_sim_schedule_at(w->ctx.sim, t < now ? now : t, world_call_run, w, call);
+}
+
 char *ns_world_socket_tables(const NsWorld *w, const char *indent)
 {
     GString *s = g_string_new(NULL);
