@@ -144,6 +144,13 @@ int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, 
     ns_udp_emit(&r, src, addr, p->data, p->len);
     /* Linux sets DF on UDP (path MTU discovery "want" mode). */
     NsIpTxOpts o = {.df = true};
+    char summary[128];
+    NsIpTraceInfo decoded = {0};
+    if (!info && s->udp->ctx->decoder && ns_tracer_wants(s->udp->ctx->tracer, NS_TRACE_SEND)) {
+        decoded.summary = ns_ctx_decode(s->udp->ctx, NS_IPPROTO_UDP, s->pcb.lport, port, data,
+                                        len, summary, sizeof summary);
+        info = &decoded;
+    }
     return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o, info);
 }
 
@@ -197,7 +204,14 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
         ns_packet_free(seg);
         return;
     }
-    ns_ip_trace_recv(u->ip, hdr, seg, NULL);
+    if (ns_tracer_wants(u->ctx->tracer, NS_TRACE_RECV)) {
+        char summary[128];
+        NsIpTraceInfo info = {
+            .summary = ns_ctx_decode(u->ctx, NS_IPPROTO_UDP, r.src_port, r.dst_port,
+                                     seg->data + NS_UDP_HLEN, r.length - NS_UDP_HLEN, summary,
+                                     sizeof summary)};
+        ns_ip_trace_recv(u->ip, hdr, seg, &info);
+    }
     NsPcb *pcb = ns_pcb_lookup(u->pcbs, hdr->dst, r.dst_port, hdr->src, r.src_port);
     if (!pcb) {
         trace_drop(u, hdr, seg, "no socket");
