@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
 #include "common.h"
 #include "netsim-config.h"
 #include "netsim/scenario.h"
+#include "netsim/trace-console.h"
+#include "netsim/trace-diagram.h"
 #include "netsim/trace-text.h"
 #include "netsim/units.h"
 #include "netsim/world.h"
@@ -22,9 +25,10 @@
 int ns_cmd_run(int argc, char **argv)
 {
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
-    g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL;
+    g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
+    g_autofree char *color = NULL;
     gboolean quiet = FALSE, explain = FALSE;
-    g_auto(GStrv) files = NULL;
+    g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
         {"stop", 0, 0, G_OPTION_ARG_STRING, &stop_s, "Simulated-time limit, e.g. 10s", "T"},
@@ -32,10 +36,20 @@ int ns_cmd_run(int argc, char **argv)
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no trace, only failures", NULL},
         {"max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
          "Stop with exit 3 after N events (default 2000000000)", "N"},
-        {"format", 0, 0, G_OPTION_ARG_STRING, &format, "Trace format: text", "FORMAT"},
-        {"explain", 0, 0, G_OPTION_ARG_NONE, &explain, "Explain steps in plain English", NULL},
-        {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "Write a packet capture", "FILE"},
-        {"diagram", 0, 0, G_OPTION_ARG_FILENAME, &diagram, "Write a sequence diagram", "FILE"},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &format,
+         "Trace format: text (default) or json (JSON Lines, see docs/json-trace.md)", "FORMAT"},
+        {"explain", 0, 0, G_OPTION_ARG_NONE, &explain,
+         "Explain steps in plain English under the trace lines", NULL},
+        {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap,
+         "Write the frames the links carry to a pcap file (for Wireshark, tshark)", "FILE"},
+        {"pcap-at", 0, 0, G_OPTION_ARG_STRING, &pcap_at,
+         "Capture only at this host (both directions) or on this network or link", "NAME"},
+        {"diagram", 0, 0, G_OPTION_ARG_FILENAME, &diagram,
+         "Write a sequence diagram: FILE.mmd (Mermaid) or FILE.svg", "FILE"},
+        {"sockets-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sockets_at_s,
+         "Print every host's socket table at simulated time T (repeatable)", "T"},
+        {"color", 0, 0, G_OPTION_ARG_STRING, &color,
+         "Colour the text trace: auto (a terminal, NO_COLOR unset), always, never", "WHEN"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE"},
         G_OPTION_ENTRY_NULL,
     };
@@ -49,12 +63,26 @@ int ns_cmd_run(int argc, char **argv)
         return ns_usage_error("run: no scenario file given");
     if (files[1])
         return ns_usage_error("run: one scenario file at a time ('%s' is extra)", files[1]);
-    if (format && strcmp(format, "text") != 0)
-        return ns_usage_error("run: --format %s is not available yet (this version writes text)",
-                           format);
-    if (explain || pcap || diagram)
-        return ns_usage_error("run: --%s is not available yet in this version",
-                           explain ? "explain" : pcap ? "pcap" : "diagram");
+    if (format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return ns_usage_error("run: --format must be text or json, not '%s'", format);
+    bool json = format && strcmp(format, "json") == 0;
+    NsDiagramFormat dfmt;
+    if (diagram && !ns_diagram_format_from_path(diagram, &dfmt))
+        return ns_usage_error("run: --diagram %s: the name must end in .mmd (Mermaid) or .svg",
+                              diagram);
+    if (pcap_at && !pcap)
+        return ns_usage_error("run: --pcap-at needs --pcap FILE");
+    if (color && strcmp(color, "auto") != 0 && strcmp(color, "always") != 0 &&
+        strcmp(color, "never") != 0)
+        return ns_usage_error("run: --color must be auto, always or never, not '%s'", color);
+    g_autoptr(GArray) sockets_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
+    for (char **t = sockets_at_s; t && *t; t++) {
+        g_autofree char *msg = NULL;
+        NsTime v;
+        if (!ns_parse_time(*t, &v, &msg))
+            return ns_usage_error("run: --sockets-at: %s", msg);
+        g_array_append_val(sockets_at, v);
+    }
 
     NsWorldOpts wo = {.max_events = DEFAULT_MAX_EVENTS, .summary = !quiet};
     if (seed_s) {
@@ -89,7 +117,16 @@ int ns_cmd_run(int argc, char **argv)
     if (!seed_s)
         wo.seed = scn->seed;
 
-    NsRunOpts ro = {.world = wo, .quiet = quiet};
+    NsRunOpts ro = {.world = wo, .quiet = quiet, .json = json, .explain = explain,
+                    .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
+                    .sockets_at = (const NsTime *)(const void *)sockets_at->data,
+                    .n_sockets_at = sockets_at->len};
+    bool to_stdout = !(out_path && !quiet);
+    ro.colour = !json && to_stdout &&
+                (color && strcmp(color, "always") == 0
+                     ? true
+                     : !(color && strcmp(color, "never") == 0) && ns_console_wants_colour(stdout));
+    ro.progress = isatty(fileno(stderr));
     NsAtomicOut out = {0};
     FILE *f = stdout;
     if (out_path && !quiet) {

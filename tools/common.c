@@ -8,6 +8,11 @@
 #include <inttypes.h>
 
 #include "netsim-config.h"
+#include "netsim/pcb.h"
+#include "netsim/trace-console.h"
+#include "netsim/trace-diagram.h"
+#include "netsim/trace-json.h"
+#include "netsim/trace-pcap.h"
 #include "netsim/trace-text.h"
 
 int ns_usage_error(const char *fmt, ...)
@@ -85,19 +90,265 @@ int ns_host_column_width(const NsScenario *scn)
 }
 
 
+/* ---- the outputs of a run: sinks, header, socket tables, summary ---- */
+
+/* The socket tables of ns_world_socket_tables() (indent "") as JSON rows:
+ * a host line, a header line, then "  proto state recvq sendq local peer". */
+static void add_socket_rows(JsonBuilder *b, const char *tables)
+{
+    json_builder_set_member_name(b, "sockets");
+    json_builder_begin_array(b);
+    g_auto(GStrv) lines = g_strsplit(tables, "\n", -1);
+    g_autofree char *host = NULL;
+    for (char **l = lines; *l; l++) {
+        if (!**l)
+            continue;
+        g_auto(GStrv) f = g_strsplit_set(*l, " ", -1);
+        if ((*l)[0] != ' ') {
+            g_free(host);
+            host = g_strdup(*l);
+            char *paren = strstr(host, " (");
+            if (paren)
+                *paren = '\0';
+            continue;
+        }
+        char *col[6];
+        int n = 0;
+        for (char **w = f; *w && n < 6; w++)
+            if (**w)
+                col[n++] = *w;
+        if (n < 6 || strcmp(col[0], "Netid") == 0)
+            continue;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "host");
+        json_builder_add_string_value(b, host ? host : "");
+        json_builder_set_member_name(b, "proto");
+        json_builder_add_string_value(b, col[0]);
+        json_builder_set_member_name(b, "state");
+        json_builder_add_string_value(b, col[1]);
+        json_builder_set_member_name(b, "recv_q");
+        json_builder_add_int_value(b, g_ascii_strtoll(col[2], NULL, 10));
+        json_builder_set_member_name(b, "send_q");
+        json_builder_add_int_value(b, g_ascii_strtoll(col[3], NULL, 10));
+        json_builder_set_member_name(b, "local");
+        json_builder_add_string_value(b, col[4]);
+        json_builder_set_member_name(b, "remote");
+        json_builder_add_string_value(b, col[5]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+/* "1.5", "2", "0.000001": seconds without trailing zeros. */
+static char *seconds_text(NsTime t)
+{
+    char buf[32];
+    ns_trace_format_time(t, buf);
+    char *s = g_strstrip(buf);
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '0')
+        s[--n] = '\0';
+    if (n > 0 && s[n - 1] == '.')
+        s[--n] = '\0';
+    return g_strdup(s);
+}
+
+typedef struct {
+    FILE *out;
+    bool json;
+    NsTime t;
+    NsWorldCall call;
+} SocketsAt;
+
+static void print_sockets_at(NsWorld *w, void *data)
+{
+    SocketsAt *sa = data;
+    if (sa->json) {
+        g_autofree char *tables = ns_world_socket_tables(w, "");
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "t_ns");
+        json_builder_add_int_value(b, ns_world_now(w));
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, "sockets");
+        add_socket_rows(b, tables);
+        json_builder_end_object(b);
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
+        ns_json_write_line(sa->out, root);
+        return;
+    }
+    g_autofree char *tables = ns_world_socket_tables(w, "#   ");
+    g_autofree char *at = seconds_text(sa->t);
+    fprintf(sa->out, "# sockets at %s s\n%s", at, tables[0] ? tables : "#   (none open)\n");
+}
+
+static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t_ns");
+    json_builder_add_int_value(b, 0);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "run");
+    json_builder_set_member_name(b, "netsim");
+    json_builder_add_string_value(b, NETSIM_VERSION);
+    json_builder_set_member_name(b, "scenario");
+    json_builder_add_string_value(b, scn->filename ? scn->filename : "");
+    if (scn->title) {
+        json_builder_set_member_name(b, "title");
+        json_builder_add_string_value(b, scn->title);
+    }
+    json_builder_set_member_name(b, "seed");
+    json_builder_add_int_value(b, (int64_t)seed);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    ns_json_write_line(out, root);
+}
+
+static void write_json_summary(FILE *out, NsWorld *world)
+{
+    g_autofree char *summary = ns_world_summary(world);
+    g_autofree char *tables = ns_world_socket_tables(world, "");
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t_ns");
+    json_builder_add_int_value(b, ns_world_now(world));
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "summary");
+    json_builder_set_member_name(b, "events");
+    json_builder_add_int_value(b, (int64_t)ns_world_events(world));
+    json_builder_set_member_name(b, "expectations");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "passed");
+    json_builder_add_int_value(b, ns_world_expect_count(world) - ns_world_expect_failed(world));
+    json_builder_set_member_name(b, "failed");
+    json_builder_add_int_value(b, ns_world_expect_failed(world));
+    json_builder_end_object(b);
+    add_socket_rows(b, tables);
+    /* The text summary, line by line without its "# ": everything the text
+     * trace's summary says (flows, hosts, links), for readers of the JSON. */
+    json_builder_set_member_name(b, "lines");
+    json_builder_begin_array(b);
+    g_auto(GStrv) lines = g_strsplit(summary, "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l)
+            json_builder_add_string_value(b, g_str_has_prefix(*l, "# ") ? *l + 2 : *l);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    ns_json_write_line(out, root);
+}
+
+/* (transfer full) the explainer of a scenario's hosts, with their profiles. */
+static NsExplainer *explainer_for(const NsScenario *scn)
+{
+    g_autofree NsExplainHost *hosts = g_new0(NsExplainHost, scn->hosts->len + 1);
+    for (guint i = 0; i < scn->hosts->len; i++) {
+        const NsScnHost *h = ns_scn_host(scn, i);
+        bool linux_profile = h->tcp == NS_SCN_TCP_LINUX;
+        hosts[i].name = h->name;
+        hosts[i].linux_profile = linux_profile;
+        ns_pcb_ephemeral_range(linux_profile ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL,
+                               &hosts[i].eph_lo, &hosts[i].eph_hi);
+    }
+    return ns_explainer_new(hosts, scn->hosts->len);
+}
+
+/* Is `name` a host, or a network or link, of the scenario? */
+static bool scenario_has(const NsScenario *scn, const char *name, bool host)
+{
+    if (host) {
+        for (guint i = 0; i < scn->hosts->len; i++)
+            if (strcmp(ns_scn_host(scn, i)->name, name) == 0)
+                return true;
+        return false;
+    }
+    for (guint i = 0; i < scn->networks->len; i++)
+        if (strcmp(ns_scn_network(scn, i)->name, name) == 0)
+            return true;
+    for (guint i = 0; i < scn->links->len; i++) {
+        /* A link is named "A-B" after its two hosts, as the trace shows it. */
+        const NsScnLink *l = ns_scn_link(scn, i);
+        g_autofree char *n = g_strdup_printf("%s-%s", ns_scn_host(scn, l->a)->name,
+                                             ns_scn_host(scn, l->b)->name);
+        if (strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Subscribe the sinks `ro` asks for. False (error set) when a file cannot
+ * be created or --pcap-at names nothing in the scenario. */
+static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsTracer *tracer,
+                         GError **error)
+{
+    if (ro->pcap) {
+        NsPcapAt at = NS_PCAP_AT_ALL;
+        if (ro->pcap_at) {
+            if (scenario_has(scn, ro->pcap_at, true)) {
+                at = NS_PCAP_AT_HOST;
+            } else if (scenario_has(scn, ro->pcap_at, false)) {
+                at = NS_PCAP_AT_NETWORK;
+            } else {
+                g_set_error(error, NS_WORLD_ERROR, 0,
+                            "netsim: --pcap-at %s: %s has no host, network or link of that name",
+                            ro->pcap_at, scn->filename);
+                return false;
+            }
+        }
+        NsPcapSink *p = ns_pcap_sink_new(ro->pcap, at, ro->pcap_at, error);
+        if (!p)
+            return false;
+        ns_pcap_sink_attach(p, tracer);
+    }
+    if (ro->diagram) {
+        NsDiagramFormat fmt;
+        if (!ns_diagram_format_from_path(ro->diagram, &fmt)) {
+            g_set_error(error, NS_WORLD_ERROR, 0, "netsim: --diagram %s: use a .mmd or .svg file",
+                        ro->diagram);
+            return false;
+        }
+        NsDiagramSink *d = ns_diagram_sink_new(ro->diagram, fmt, scn->title, error);
+        if (!d)
+            return false;
+        ns_diagram_sink_attach(d, tracer);
+    }
+    if (ro->quiet)
+        return true;
+    NsExplainer *ex = ro->explain ? explainer_for(scn) : NULL;
+    if (ro->json)
+        ns_json_sink_attach(ns_json_sink_new(out, ex), tracer);
+    else if (ro->explain || ro->colour)
+        ns_console_sink_attach(
+            ns_console_sink_new(out, ns_host_column_width(scn), ro->colour, ex), tracer);
+    else
+        ns_text_sink_attach(ns_text_sink_new(out, ns_host_column_width(scn)), tracer);
+    return true;
+}
+
 int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRunResult *res,
                     GError **error)
 {
     *res = (NsRunResult){0};
     g_autoptr(NsTracer) tracer = ns_tracer_new();
-    if (!ro->quiet)
-        ns_text_sink_attach(ns_text_sink_new(out, ns_host_column_width(scn)), tracer);
+    if (!attach_sinks(scn, ro, out, tracer, error))
+        return NS_EXIT_USAGE;
+    if (ro->progress)
+        ns_progress_attach(stderr, tracer);
     NsWorldOpts wo = ro->world;
     wo.summary = !ro->quiet;
     g_autoptr(NsWorld) world = ns_world_new(scn, &wo, tracer, error);
     if (!world)
         return NS_EXIT_USAGE;
-    if (!ro->quiet) {
+    g_autofree SocketsAt *at = g_new0(SocketsAt, ro->n_sockets_at + 1);
+    for (size_t i = 0; i < ro->n_sockets_at && !ro->quiet; i++) {
+        at[i] = (SocketsAt){.out = out, .json = ro->json, .t = ro->sockets_at[i]};
+        at[i].call = (NsWorldCall){print_sockets_at, &at[i]};
+        ns_world_at(world, at[i].t, &at[i].call);
+    }
+    if (!ro->quiet && ro->json) {
+        write_json_header(out, scn, wo.seed);
+    } else if (!ro->quiet) {
         fprintf(out, "# netsim %s", NETSIM_VERSION);
         if (scn->title)
             fprintf(out, " \xc2\xb7 \"%s\"", scn->title);
@@ -113,7 +364,9 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
                     scn->filename, wo.max_events, res->end / 1000000000, res->end % 1000000000);
         return NS_EXIT_LIMIT;
     }
-    if (!ro->quiet) {
+    if (!ro->quiet && ro->json) {
+        write_json_summary(out, world);
+    } else if (!ro->quiet) {
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);
     }

@@ -32,6 +32,16 @@ int ns_host_column_width(const NsScenario *scn);
 typedef struct {
     NsWorldOpts world;
     bool quiet; /* no trace, no summary */
+    /* Outputs of `netsim run` beyond the plain text trace; zero = off. */
+    bool json;            /* JSON Lines (docs/json-trace.md) instead of text */
+    bool explain;         /* a plain-English sentence under the steps */
+    bool colour;          /* ANSI colour in the text trace (a terminal only) */
+    bool progress;        /* a progress line on stderr (a terminal only) */
+    const char *pcap;     /* capture file, or NULL */
+    const char *pcap_at;  /* capture at this host or network only, or NULL */
+    const char *diagram;  /* sequence diagram, .mmd or .svg, or NULL */
+    const NsTime *sockets_at; /* print the socket tables at these times */
+    size_t n_sockets_at;
 } NsRunOpts;
 
 typedef struct {

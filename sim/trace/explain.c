@@ -18,6 +18,7 @@ typedef struct {
     uint32_t eph_count;  /* ephemeral ports handed out so far */
     uint16_t last_eph;
     uint32_t last_dst;   /* destination of the last datagram sent or forwarded */
+    NsTraceEvent refused; /* the last datagram refused for want of a socket (no strings) */
     bool known;          /* listed at creation (profile known) */
 } HostState;
 
@@ -118,6 +119,11 @@ static char *last_to_key(const NsTraceEvent *ev, uint16_t port)
 
 static void learn(NsExplainer *ex, const NsTraceEvent *ev)
 {
+    if (ev->kind == NS_TRACE_DROP && ev->cause && strcmp(ev->cause, "no socket") == 0) {
+        NsTraceEvent *r = &host_of(ex, ev->host)->refused;
+        *r = (NsTraceEvent){.proto = ev->proto, .src = ev->src, .sport = ev->sport,
+                            .dst = ev->dst, .dport = ev->dport};
+    }
     if ((ev->kind == NS_TRACE_SEND || ev->kind == NS_TRACE_FWD) && ev->dst)
         host_of(ex, ev->host)->last_dst = ev->dst;
     if (ev->kind == NS_TRACE_SEND && trace_has_ports(ev->proto)) {
@@ -136,36 +142,33 @@ static bool explain_ephemeral(NsExplainer *ex, const NsTraceEvent *ev, GString *
     uint16_t prev = h->last_eph;
     h->last_eph = ev->sport;
     bool connecting = ev->dst || ev->dport;
-    const char *why = ev->proto == NS_IPPROTO_TCP ? "connect needed a local port"
-                      : connecting ? "connect gave the socket a peer but it had no port yet"
-                                   : "the socket sent before anyone bound it to a port";
-    if (h->info.linux_profile) {
-        if (ev->proto == NS_IPPROTO_TCP || connecting)
-            g_string_append_printf(out,
-                                   "%s, so %s (linux profile) picked %u: Linux starts at a random "
-                                   "point of its ephemeral range %u-%u and prefers even ports for "
-                                   "connect, leaving odd ones to bind.",
-                                   why, h->info.name, ev->sport, h->info.eph_lo, h->info.eph_hi);
-        else
-            g_string_append_printf(out,
-                                   "%s, so %s (linux profile) picked %u at random from its "
-                                   "ephemeral range %u-%u, which makes the port hard for an "
-                                   "attacker to guess.",
-                                   why, h->info.name, ev->sport, h->info.eph_lo, h->info.eph_hi);
-        return true;
-    }
-    if (n == 0)
+    const char *why = ev->proto == NS_IPPROTO_TCP ? "connect needs a local port"
+                      : connecting ? "connect needs a local port and the socket had none"
+                                   : "The socket had no port when it first sent";
+    size_t start = out->len;
+    g_string_append_printf(out, "%s, so %s gave it an ephemeral (temporary) port: ", why,
+                           h->info.name);
+    out->str[start] = g_ascii_toupper(out->str[start]); /* a sentence starts with a capital */
+    if (h->info.linux_profile && (ev->proto == NS_IPPROTO_TCP || connecting))
         g_string_append_printf(out,
-                               "%s, so %s picked an ephemeral port: the minimal profile hands "
-                               "them out in order from the range %u-%u, and %u is the first free "
-                               "one.",
-                               why, h->info.name, h->info.eph_lo, h->info.eph_hi, ev->sport);
+                               "Linux starts at a random point of its range %u-%u and prefers "
+                               "even ports for connect, leaving odd ones to bind; here %u.",
+                               h->info.eph_lo, h->info.eph_hi, ev->sport);
+    else if (h->info.linux_profile)
+        g_string_append_printf(out,
+                               "Linux takes a random free one from its range %u-%u, hard for an "
+                               "attacker to guess; here %u.",
+                               h->info.eph_lo, h->info.eph_hi, ev->sport);
+    else if (n == 0)
+        g_string_append_printf(out,
+                               "the minimal profile hands them out in order from the range "
+                               "%u-%u, and %u is the first free one.",
+                               h->info.eph_lo, h->info.eph_hi, ev->sport);
     else
         g_string_append_printf(out,
-                               "%s, so %s picked the next free ephemeral port after %u: %u "
-                               "(ports go out in order, so two sockets of one host never share "
-                               "one).",
-                               why, h->info.name, prev, ev->sport);
+                               "the minimal profile hands them out in order, so after %u comes "
+                               "%u, and no two sockets of %s share one.",
+                               prev, ev->sport, h->info.name);
     return true;
 }
 
@@ -322,13 +325,15 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     Ep s, d;
     if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_DEST_UNREACH &&
         ev->icmp_code == NS_ICMP_UNREACH_PORT) {
-        if (!first_time(ex, "unreach-send|%s", ev->host))
+        const NsTraceEvent *r = &host_of(ex, ev->host)->refused;
+        if (!r->proto || r->src != ev->dst || !first_time(ex, "unreach-send|%s", ev->host))
             return false;
         g_string_append_printf(out,
-                               "%s tells %s that the port is closed; the ICMP message quotes the "
-                               "start of the rejected datagram, so %s can find the socket it "
-                               "concerns by the ports in it.",
-                               ev->host, ip(&d, ev->dst), ip(&s, ev->dst));
+                               "%s tells %s that %s port %u is closed; the message quotes the "
+                               "first bytes of the refused datagram, so %s can tell which of its "
+                               "sockets sent it (port %u).",
+                               ev->host, ip(&d, ev->dst), upper_proto(r->proto), r->dport,
+                               ip(&s, r->src), r->sport);
         return true;
     }
     if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_ECHO_REPLY) {
@@ -423,9 +428,9 @@ static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         g_autofree char *key = last_to_key(ev, ev->sport);
         const char *to = g_hash_table_lookup(ex->last_to, key);
         g_string_append_printf(out,
-                               "The socket on port %u never called connect: its sendto%s%s "
-                               "returned long ago and it may talk to any address, so no call of "
-                               "it is waiting for this answer; like Linux, netsim drops %s.",
+                               "Socket *:%u never called connect: its sendto%s%s returned at "
+                               "once, and an unconnected socket may send anywhere, so the error "
+                               "cannot be tied to one of its calls; like Linux, netsim drops %s.",
                                ev->sport, to ? " to " : "", to ? to : "", err);
         return true;
     }
