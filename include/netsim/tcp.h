@@ -1,0 +1,139 @@
+/* TCP (RFC 9293) endpoints of one host: connections, listeners with a
+ * backlog, reliable flow-controlled transfer (RFC 6298 RTO, RFC 5681/6582
+ * NewReno), and the `minimal` and `linux` behaviour profiles. The socket
+ * layer wraps these; the connection core underneath does no I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netsim/host.h"
+#include "netsim/pcb.h"
+#include "netsim/time.h"
+
+typedef struct NsTcp NsTcp;         /* the TCP layer of one host */
+typedef struct NsTcpSock NsTcpSock; /* one endpoint: a listener or a connection */
+
+/* RFC 9293 3.3.2 order, CLOSED first. */
+typedef enum {
+    NS_TCP_STATE_CLOSED,
+    NS_TCP_STATE_LISTEN,
+    NS_TCP_STATE_SYN_SENT,
+    NS_TCP_STATE_SYN_RECEIVED,
+    NS_TCP_STATE_ESTABLISHED,
+    NS_TCP_STATE_FIN_WAIT_1,
+    NS_TCP_STATE_FIN_WAIT_2,
+    NS_TCP_STATE_CLOSE_WAIT,
+    NS_TCP_STATE_CLOSING,
+    NS_TCP_STATE_LAST_ACK,
+    NS_TCP_STATE_TIME_WAIT,
+} NsTcpState;
+
+#define NS_TCP_STATE_COUNT (NS_TCP_STATE_TIME_WAIT + 1)
+
+/* RFC spelling: "SYN-RECEIVED", "TIME-WAIT", ... */
+const char *ns_tcp_state_name(NsTcpState s);
+/* The state for a case-insensitive RFC name ("time-wait", "ESTABLISHED");
+ * false if none. */
+bool ns_tcp_state_from_name(const char *name, NsTcpState *out);
+
+/* Something changed: readable, writable, connected, accept-ready, error,
+ * closed. Called at the end of the TCP layer's input or timer processing,
+ * never from inside an application call; the socket layer defers it to an
+ * event of its own anyway. */
+typedef void (*NsTcpNotifyFn)(void *owner);
+
+/* (transfer full) the TCP layer of a host with IP (ns_ip_of()): registers
+ * protocol 6 with IP and stores itself in NS_HOST_SLOT_TCP. The profile
+ * comes from ns_host_profile(). */
+NsTcp *ns_tcp_new(NsHost *host);
+/* Frees every endpoint (including ones the application still holds:
+ * call it last) and cancels every timer. */
+void ns_tcp_free(NsTcp *tcp);
+NsTcp *ns_tcp_of(const NsHost *host);
+
+/* Host crash: every connection and listener vanishes without sending
+ * anything; timers are cancelled. Handles the application holds stay valid
+ * (state CLOSED, error 0) until ns_tcp_close(); orphans are freed. */
+void ns_tcp_crash(NsTcp *tcp);
+
+/* (transfer none: the handle is valid until ns_tcp_close/ns_tcp_abort) an
+ * unbound endpoint in state CLOSED. */
+NsTcpSock *ns_tcp_sock_new(NsTcp *tcp, NsTcpNotifyFn notify, void *owner);
+/* Set who hears about an accepted socket (accept returns it with none). */
+void ns_tcp_sock_set_notify(NsTcpSock *s, NsTcpNotifyFn notify, void *owner);
+
+/* 0, or EADDRINUSE / EADDRNOTAVAIL / EINVAL (already bound). port 0 picks
+ * an ephemeral port. */
+int ns_tcp_bind(NsTcpSock *s, uint32_t addr, uint16_t port);
+/* Passive open (binds an ephemeral port if unbound). backlog bounds both
+ * the SYN queue (children in SYN-RECEIVED) and the accept queue; 0 means 1.
+ * Returns 0, EINVAL (connected), EADDRINUSE. Calling it again on a
+ * listener changes the backlog. */
+int ns_tcp_listen(NsTcpSock *s, uint32_t backlog);
+/* (transfer none, as any handle) the next ESTABLISHED (or later: a child
+ * that already got the peer's FIN is handed out in CLOSE-WAIT) child in
+ * arrival order, or NULL with *err = EAGAIN, or EINVAL if not listening. */
+NsTcpSock *ns_tcp_accept(NsTcpSock *listener, int *err);
+/* Active open: binds an ephemeral port if needed, sends the SYN and
+ * returns 0 (EINPROGRESS-like; completion through notify and the state:
+ * ESTABLISHED, or CLOSED with the error in ns_tcp_take_error()), or
+ * EISCONN, EALREADY, EINVAL (listening), ENETUNREACH, EADDRINUSE, EAGAIN
+ * (no ephemeral port). */
+int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port);
+/* Bytes taken into the send buffer (may be < len; data given before the
+ * connection is established waits for it), or -EAGAIN (buffer full),
+ * -EPIPE (after shutdown write, or the connection is gone), -ENOTCONN,
+ * or -error for a pending asynchronous error (which is then cleared). */
+long ns_tcp_send(NsTcpSock *s, const uint8_t *data, size_t len);
+/* Bytes copied to buf (buf may be NULL to discard), 0 at end of stream
+ * (FIN received and every byte read, or after shutdown read), -EAGAIN,
+ * -ECONNRESET / -ETIMEDOUT / ... (pending error, cleared), -ENOTCONN. */
+long ns_tcp_recv(NsTcpSock *s, uint8_t *buf, size_t cap);
+/* Half-close. wr: queue a FIN after the buffered data (ESTABLISHED ->
+ * FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK). rd: later recv returns 0 and
+ * buffered data is discarded. Returns 0 or ENOTCONN. */
+int ns_tcp_shutdown(NsTcpSock *s, bool rd, bool wr);
+/* The application lets go: the handle is invalid afterwards. The
+ * connection lives on inside NsTcp (FIN-WAIT, TIME-WAIT, LAST-ACK) until
+ * CLOSED. Unread received data means RST instead of FIN (RFC 9293 3.10.4,
+ * RFC 2525 2.17). A listener's unaccepted children are reset. Returns 0. */
+int ns_tcp_close(NsTcpSock *s);
+/* SO_LINGER 0: RST if synchronized, then free the handle. */
+void ns_tcp_abort(NsTcpSock *s);
+/* The pending asynchronous error (SO_ERROR), cleared by reading. */
+int ns_tcp_take_error(NsTcpSock *s);
+NsTcpState ns_tcp_state(const NsTcpSock *s);
+const NsPcb *ns_tcp_sock_pcb(const NsTcpSock *s);
+void ns_tcp_set_nodelay(NsTcpSock *s, bool on);
+/* Bytes waiting to be read. The FIN does not count: check
+ * ns_tcp_at_eof() for it (a recv then returns 0). */
+size_t ns_tcp_readable(const NsTcpSock *s);
+/* True when recv would return 0: the peer's FIN has arrived (or read was
+ * shut down) and every byte before it has been read. */
+bool ns_tcp_at_eof(const NsTcpSock *s);
+/* True when recv or send would fail with an error (pending error, or the
+ * connection was reset/timed out). */
+bool ns_tcp_has_error(const NsTcpSock *s);
+/* Free room in the send buffer (0 when send would give -EAGAIN). */
+size_t ns_tcp_send_space(const NsTcpSock *s);
+/* Children waiting in the accept queue of a listener. */
+uint32_t ns_tcp_accept_pending(const NsTcpSock *listener);
+
+typedef struct {
+    uint64_t bytes_sent, bytes_acked, bytes_received, segs_sent, segs_received, retransmits;
+    NsTime srtt; /* 0 before the first sample */
+    uint32_t cwnd, ssthresh, mss; /* bytes */
+    uint32_t recv_q, send_q;      /* unread bytes; unacknowledged + unsent bytes */
+} NsTcpInfo;
+void ns_tcp_info(const NsTcpSock *s, NsTcpInfo *out);
+
+/* Every endpoint of the host, including orphans (closed by the app, still
+ * in FIN-WAIT/TIME-WAIT/LAST-ACK) and listeners and their unaccepted
+ * children, in creation order, for `ss`-like tables and `expect sockets`.
+ * Endpoints in CLOSED that the application still holds are listed too. */
+void ns_tcp_foreach(const NsTcp *tcp, void (*fn)(const NsTcpSock *s, bool orphan, void *data),
+                    void *data);
+/* Number of endpoints ns_tcp_foreach() would list. */
+uint32_t ns_tcp_count(const NsTcp *tcp);

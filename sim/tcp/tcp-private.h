@@ -1,0 +1,294 @@
+/* TCP layer internals shared by sim/tcp and its tests: the sans-IO
+ * connection core (NsTcpConn, RFC 9293 3.3.1 variable names), profiles,
+ * timers (BSD-style indexed array with a names table), congestion control
+ * ops (FreeBSD cc_algo shape) and sequence arithmetic (RFC 9293 3.4). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netsim/ctx.h"
+#include "netsim/host.h"
+#include "netsim/packet.h"
+#include "netsim/pcb.h"
+#include "netsim/rng.h"
+#include "netsim/tcp.h"
+#include "netsim/wire/tcp.h"
+
+/* ---- sequence space (RFC 9293 3.4: arithmetic modulo 2^32) ---- */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+/* ---- state predicates (switches, not ranges) ---- */
+static inline bool tcp_state_synchronized(NsTcpState s)
+{
+    switch (s) {
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        return true;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+        return false;
+    }
+    return false;
+}
+
+/* States in which the application may still queue data (RFC 9293 3.10.2). */
+static inline bool tcp_state_can_send(NsTcpState s)
+{
+    switch (s) {
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_CLOSE_WAIT:
+        return true;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        return false;
+    }
+    return false;
+}
+
+/* ---- profiles ---- */
+
+/* Everything that differs between `minimal` and `linux`. */
+typedef struct {
+    NsProfile profile;
+    bool ts, sack, wscale;   /* RFC 7323 / RFC 2018 options offered */
+    bool rfc5961;            /* challenge ACKs (RST/SYN/ACK checks) */
+    bool quickack;           /* Linux quickack mode at connection start */
+    bool delay_fin_ack;      /* ACK of a FIN in ESTABLISHED waits (pingpong) */
+    bool id_zero_synack_rst; /* IP ID 0 on SYN-ACK and RST */
+    bool backlog_plus_one;   /* accept queue full only above backlog */
+    uint8_t rcv_wscale;
+    uint32_t syn_wnd, synack_wnd; /* window of the SYN / SYN-ACK */
+    uint32_t rcvbuf, sndbuf;      /* bytes */
+    uint32_t iw;                  /* initial window, segments */
+    uint32_t beta_1024;           /* ssthresh = flight * beta / 1024 */
+    NsTime rto_init, rto_min, rto_max;
+    NsTime time_wait;             /* 2*MSL */
+    NsTime fin_wait_2;            /* orphaned FIN-WAIT-2 lifetime */
+    NsTime delack;
+    uint32_t syn_linear;          /* SYN timeouts of rto_init before doubling */
+    uint32_t syn_retries;         /* SYN retransmissions before ETIMEDOUT */
+    uint32_t synack_retries;
+    uint32_t retries2;            /* data retransmissions before ETIMEDOUT */
+} NsTcpCfg;
+
+/* The configuration of a profile (static storage). */
+const NsTcpCfg *ns_tcp_cfg(NsProfile profile);
+
+/* What a connection core needs from its surroundings: no I/O, only the
+ * packet pool (to build segments), the tracer (state changes, timers) and
+ * random numbers. Tests build one without a host. */
+typedef struct {
+    NsCtx *ctx;
+    const char *host_name;
+    const NsTcpCfg *cfg;
+    NsRng rng;           /* per-connection randomness: TS offsets */
+    uint64_t isn_secret; /* RFC 6528 F() key */
+} NsTcpEnv;
+
+/* ---- timers ---- */
+typedef enum {
+    NS_TCP_T_REXMT,     /* retransmission (SYN, SYN-ACK, data, FIN) */
+    NS_TCP_T_PERSIST,   /* zero-window probes */
+    NS_TCP_T_KEEPALIVE, /* not armed: keepalive is off by default */
+    NS_TCP_T_TIME_WAIT, /* 2*MSL, or an orphan's FIN-WAIT-2 lifetime */
+    NS_TCP_T_DELACK,    /* delayed ACK */
+    NS_TCP_T_COUNT
+} NsTcpTimer;
+
+extern const char *const ns_tcp_timer_names[NS_TCP_T_COUNT];
+
+/* ---- input verdicts (the BSD goto labels as values) ---- */
+typedef enum {
+    NS_TCP_CONTINUE,
+    NS_TCP_DROP,
+    NS_TCP_DROP_AFTER_ACK,
+    NS_TCP_DROP_WITH_RESET,
+} NsTcpVerdict;
+
+/* Why a segment was sent; stored in NsPacket.meta of queued segments. */
+typedef enum {
+    NS_TCP_WHY_NONE,
+    NS_TCP_WHY_RETRANSMIT,
+    NS_TCP_WHY_FAST_RETRANSMIT,
+    NS_TCP_WHY_PERSIST,
+    NS_TCP_WHY_CHALLENGE,
+    NS_TCP_WHY_WINDOW_UPDATE,
+    NS_TCP_WHY_COUNT
+} NsTcpWhy;
+extern const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT];
+
+/* A parsed arriving segment: header and options, payload view. */
+typedef struct {
+    NsTcpRepr h;
+    const uint8_t *data;
+    uint32_t len;
+    /* The packet holding `data`, or NULL. The core may take it (and set
+     * this to NULL) to queue the payload without a copy; the caller frees
+     * it otherwise. */
+    NsPacket *pkt;
+} NsTcpSeg;
+
+typedef struct NsTcpConn NsTcpConn;
+
+/* Congestion control (FreeBSD cc_algo, ns-3 TcpCongestionOps). */
+typedef struct {
+    const char *name;
+    void (*init)(NsTcpConn *c);
+    void (*on_ack)(NsTcpConn *c, uint32_t acked);
+    void (*on_dup_ack)(NsTcpConn *c);
+    void (*on_cong_signal)(NsTcpConn *c);
+    void (*on_rto)(NsTcpConn *c);
+    void (*post_recovery)(NsTcpConn *c);
+} NsTcpCcOps;
+extern const NsTcpCcOps ns_tcp_cc_newreno;
+
+/* The connection core: one endpoint's TCB (RFC 9293 3.3.1). */
+struct NsTcpConn {
+    NsTcpEnv *env;
+    const NsTcpCcOps *cc;
+    NsPcb pcb; /* addresses and ports; pcb.owner is the socket */
+    NsTcpState state;
+
+    /* send sequence space */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+    uint32_t max_sndwnd; /* largest window the peer offered */
+    uint32_t recover;    /* RFC 6582 */
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */
+    uint32_t last_ack_sent;
+    uint32_t rcv_ssthresh; /* linux: window growth limit */
+
+    uint16_t adv_mss; /* our MSS option */
+    uint16_t mss;     /* payload bytes per full segment we send */
+    uint16_t rcv_mss; /* payload bytes per full segment we expect */
+    uint8_t snd_wscale, rcv_wscale;
+    uint8_t rxt_shift; /* consecutive timeouts (backoff exponent) */
+    uint8_t dupacks;
+    uint8_t quickack;  /* segments still ACKed at once (linux) */
+    uint8_t pad_;
+
+    bool ts_ok : 1, sack_ok : 1, ws_ok : 1, passive : 1;
+    bool fin_queued : 1; /* the application asked for a FIN (close/shutdown) */
+    bool fin_rcvd : 1;   /* the peer's FIN is in rcv_nxt */
+    bool rd_shut : 1, nodelay : 1, in_recovery : 1, ack_now : 1;
+    bool orphan : 1;     /* the application let go */
+    bool notify : 1;     /* something the owner should hear about */
+    bool was_connected : 1, force_probe : 1, rst_sent_or_rcvd : 1;
+
+    uint32_t ts_offset, ts_recent;
+    uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
+    uint32_t cwnd, ssthresh;
+
+    NsTime srtt, rttvar, rto;
+    NsTime rtt_start; /* when rtt_seq was sent; 0 = not timing (Karn) */
+    uint32_t rtt_seq;
+
+    int error; /* pending asynchronous error (SO_ERROR) */
+
+    /* send buffer: a ring, allocated on first use and freed when empty;
+     * byte 0 (at sb_head) has sequence number sb_seq */
+    uint8_t *sb;
+    uint32_t sb_cap, sb_head, sb_len, sb_seq;
+
+    /* receive: in-order segments (payload only) and out-of-order ones
+     * sorted by sequence (seq in meta, FIN flag in peer_port) */
+    NsPacketQueue rxq;
+    uint32_t rx_off, rx_len;
+    NsPacket *ooo;
+    uint32_t ooo_bytes, ooo_last; /* last_ooo: seq of the newest, for SACK */
+
+    NsTime timer[NS_TCP_T_COUNT]; /* deadline, NS_TIME_NEVER = off */
+
+    NsPacketQueue outq; /* segments to send, for the layer above to drain */
+
+    uint64_t bytes_sent, bytes_acked, bytes_received, segs_sent, segs_received, retransmits;
+};
+
+/* ---- core API (tcp_conn.c, tcp_input.c, tcp_output.c, tcp_timer.c) ---- */
+
+void ns_tcp_env_init(NsTcpEnv *env, NsCtx *ctx, const char *host_name, NsProfile profile,
+                     uint64_t isn_secret, uint64_t rng_seed, uint64_t rng_index);
+
+/* A CLOSED connection core with local/remote addressing still unset. */
+void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env);
+/* Free buffers and queued segments (the struct itself is the caller's). */
+void tcp_conn_release(NsTcpConn *c);
+
+/* Every transition goes through here: it emits the NS_TRACE_TCP event. */
+void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, const char *why);
+
+/* RFC 6528 ISN for the connection's 4-tuple at time now. */
+uint32_t tcp_conn_isn(const NsTcpConn *c, NsTime now);
+
+/* Active open (RFC 9293 3.10.1): pcb addresses set, adv_mss set by the
+ * caller. Sends the SYN and enters SYN-SENT. */
+void tcp_conn_connect(NsTcpConn *c, NsTime now);
+/* A listener's child (state LISTEN, addresses set) takes an arriving SYN
+ * (RFC 9293 3.10.7.2): SYN-ACK sent, SYN-RECEIVED. */
+void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
+/* Segment arrives on a connection that is not LISTEN or CLOSED
+ * (RFC 9293 3.10.7.3 and 3.10.7.4). Replies go to c->outq. */
+NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now);
+/* Application calls on the core. */
+uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime now);
+uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now);
+void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, const char *why);
+/* Close with unread data, abort: RST if synchronized, CLOSED. */
+void tcp_conn_reset(NsTcpConn *c, NsTime now, const char *why);
+/* Run the timers whose deadline is <= now. */
+void tcp_conn_timers(NsTcpConn *c, NsTime now);
+/* Earliest timer deadline, NS_TIME_NEVER if none. */
+NsTime tcp_conn_next_timer(const NsTcpConn *c);
+/* Send what window, Nagle and the ACK policy allow. */
+void tcp_conn_output(NsTcpConn *c, NsTime now);
+uint32_t tcp_conn_send_space(const NsTcpConn *c);
+
+/* Internals shared between the core's files. */
+void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg);
+void tcp_conn_established(NsTcpConn *c);
+void tcp_conn_enter_closed(NsTcpConn *c, int err, const char *why);
+
+/* tcp_output.c internals shared with input and timers. */
+void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsTcpWhy why,
+                      NsTime now);
+void tcp_send_ack(NsTcpConn *c, NsTime now, NsTcpWhy why);
+void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
+void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why);
+void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why);
+uint32_t tcp_rcv_window_raw(NsTcpConn *c);
+uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now);
+/* Flight size: bytes sent and not yet acknowledged. */
+static inline uint32_t tcp_flight(const NsTcpConn *c) { return c->snd_max - c->snd_una; }
+
+/* Timer helpers: arm (trace "armed" only if it was not running and
+ * `trace` is set), stop (trace "cancelled" if it was running and `trace`). */
+void tcp_timer_arm(NsTcpConn *c, NsTcpTimer t, NsTime now, NsTime dur, bool trace);
+void tcp_timer_stop(NsTcpConn *c, NsTcpTimer t, bool trace);
+void tcp_timer_stop_all(NsTcpConn *c);
+/* RTT sample (RFC 6298 2.2/2.3) and the resulting RTO. */
+void tcp_rtt_sample(NsTcpConn *c, NsTime rtt);
+/* Trace a congestion event (cwnd/ssthresh) as an NS_TRACE_TCP event with
+ * no states: what "cwnd". */
+void tcp_trace_cc(NsTcpConn *c, const char *why);
+void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, const char *what, NsTime dur);
+
+/* Fill a trace event's identity fields from the connection. */
+void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev);

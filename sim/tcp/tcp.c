@@ -1,0 +1,901 @@
+/* The TCP layer of a host: endpoints over the shared PCB table, listeners
+ * with SYN and accept queues (RFC 9293 3.10.7.2), resets for segments to
+ * no socket (3.10.7.1), the user calls (3.10.1-3.10.6) around the sans-IO
+ * core, one timer event per endpoint, and the drain of each core's output
+ * queue into IP with its trace decoration. */
+#include "netsim/tcp.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "netsim/ip.h"
+#include "netsim/sim.h"
+#include "netsim/wire/ipv4.h"
+#include "tcp-private.h"
+
+struct NsTcp {
+    NsHost *host;
+    NsIp *ip;
+    NsCtx *ctx;
+    NsPcbTable *pcbs;
+    NsTcpEnv env;
+    NsTcpSock *head, *tail; /* every endpoint, creation order */
+    uint32_t count;
+};
+
+typedef struct {
+    uint32_t backlog;
+    uint32_t syn_len; /* children in SYN-RECEIVED */
+    uint32_t acc_len; /* children waiting for accept() */
+    NsTcpSock *acc_head, *acc_tail;
+} ListenQ;
+
+struct NsTcpSock {
+    NsTcpConn c; /* first */
+    NsTcp *tcp;
+    NsTcpSock *prev, *next;
+    NsTcpNotifyFn notify;
+    void *owner;
+    NsEventId tev; /* the one timer event (earliest deadline, or earlier) */
+    NsTime tev_at;
+    NsTcpSock *parent;   /* listener, while not yet accepted */
+    NsTcpSock *acc_next; /* accept queue link */
+    ListenQ *lq;         /* listeners only */
+    bool app_holds : 1, in_syn_q : 1, in_acc_q : 1;
+};
+
+static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg);
+static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
+                         size_t l4_len);
+static const NsIpProtoOps tcp_ops = {"tcp", tcp_ip_input, tcp_ip_error};
+
+NsTcp *ns_tcp_new(NsHost *host)
+{
+    NsTcp *t = g_new0(NsTcp, 1);
+    t->host = host;
+    t->ip = ns_ip_of(host);
+    g_return_val_if_fail(t->ip != NULL, NULL);
+    t->ctx = ns_host_ctx(host);
+    t->pcbs = ns_pcb_table_new(host, NS_IPPROTO_TCP);
+    /* RFC 6528: the ISN secret comes from the host's seeded stream. */
+    uint64_t secret = ns_rng_next(ns_host_rng(host));
+    ns_tcp_env_init(&t->env, t->ctx, ns_host_name(host), ns_host_profile(host), secret,
+                    t->ctx->seed, ns_host_index(host));
+    ns_ip_register_proto(t->ip, NS_IPPROTO_TCP, &tcp_ops, t);
+    ns_host_set_slot(host, NS_HOST_SLOT_TCP, t);
+    return t;
+}
+
+NsTcp *ns_tcp_of(const NsHost *host)
+{
+    return ns_host_slot(host, NS_HOST_SLOT_TCP);
+}
+
+/* ---- endpoint list, lifetime ---- */
+
+static NsTcpSock *sock_alloc(NsTcp *tcp)
+{
+    NsTcpSock *s = g_new0(NsTcpSock, 1);
+    tcp_conn_init(&s->c, &tcp->env);
+    s->c.pcb.owner = s;
+    s->tcp = tcp;
+    s->tev_at = NS_TIME_NEVER;
+    s->prev = tcp->tail;
+    if (tcp->tail)
+        tcp->tail->next = s;
+    else
+        tcp->head = s;
+    tcp->tail = s;
+    tcp->count++;
+    return s;
+}
+
+static void acc_remove(NsTcpSock *l, NsTcpSock *s)
+{
+    ListenQ *q = l->lq;
+    NsTcpSock **pp = &q->acc_head, *prev = NULL;
+    while (*pp && *pp != s) {
+        prev = *pp;
+        pp = &(*pp)->acc_next;
+    }
+    if (!*pp)
+        return;
+    *pp = s->acc_next;
+    if (q->acc_tail == s)
+        q->acc_tail = prev;
+    s->acc_next = NULL;
+    s->in_acc_q = false;
+    q->acc_len--;
+}
+
+static void detach_parent(NsTcpSock *s)
+{
+    NsTcpSock *l = s->parent;
+    if (!l)
+        return;
+    if (s->in_syn_q) {
+        l->lq->syn_len--;
+        s->in_syn_q = false;
+    }
+    if (s->in_acc_q)
+        acc_remove(l, s);
+    s->parent = NULL;
+}
+
+static void destroy(NsTcpSock *s)
+{
+    NsTcp *tcp = s->tcp;
+    ns_sim_cancel(tcp->ctx->sim, &s->tev);
+    detach_parent(s);
+    ns_pcb_remove(tcp->pcbs, &s->c.pcb);
+    tcp_conn_release(&s->c);
+    g_free(s->lq);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        tcp->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        tcp->tail = s->prev;
+    tcp->count--;
+    g_free(s);
+}
+
+void ns_tcp_free(NsTcp *tcp)
+{
+    if (!tcp)
+        return;
+    /* Children first would not matter: destroy() detaches either way. */
+    while (tcp->head) {
+        NsTcpSock *s = tcp->head;
+        for (NsTcpSock *o = s->next; o; o = o->next)
+            if (o->parent == s)
+                detach_parent(o);
+        destroy(s);
+    }
+    ns_pcb_table_free(tcp->pcbs);
+    if (ns_host_slot(tcp->host, NS_HOST_SLOT_TCP) == tcp)
+        ns_host_set_slot(tcp->host, NS_HOST_SLOT_TCP, NULL);
+    g_free(tcp);
+}
+
+void ns_tcp_crash(NsTcp *tcp)
+{
+    NsTcpSock *s = tcp->head;
+    while (s) {
+        NsTcpSock *next = s->next;
+        detach_parent(s);
+        ns_sim_cancel(tcp->ctx->sim, &s->tev);
+        s->tev_at = NS_TIME_NEVER;
+        ns_pcb_remove(tcp->pcbs, &s->c.pcb);
+        tcp_conn_release(&s->c);
+        tcp_timer_stop_all(&s->c);
+        if (s->lq) {
+            s->lq->acc_head = s->lq->acc_tail = NULL;
+            s->lq->acc_len = s->lq->syn_len = 0;
+        }
+        if (s->app_holds) {
+            if (s->c.state != NS_TCP_STATE_CLOSED)
+                tcp_conn_set_state(&s->c, NS_TCP_STATE_CLOSED, "host crash");
+            s->c.notify = false;
+            s->c.fin_rcvd = true; /* nothing more will ever arrive */
+        } else {
+            destroy(s);
+        }
+        s = next;
+    }
+}
+
+/* ---- output: drain a core's queue into IP ---- */
+
+static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo *info,
+                           char *opts, size_t opts_len)
+{
+    const NsTcpConn *c = &s->c;
+    NsTcpRepr r;
+    memset(info, 0, sizeof *info);
+    if (ns_tcp_parse(p->data, p->len, c->pcb.laddr, c->pcb.raddr, &r) != NS_WIRE_OK)
+        return;
+    info->has_tcp = true;
+    info->seq = (r.flags & NS_TCP_RST) && r.seq == 0 ? 0 : r.seq - c->iss;
+    info->ack = (r.flags & NS_TCP_ACK) ? r.ack - c->irs : 0;
+    info->win = (r.flags & NS_TCP_SYN) ? r.window : (uint32_t)r.window << c->rcv_wscale;
+    ns_tcp_opts_format(&r, opts, opts_len);
+    info->options = opts;
+    info->cause = p->meta < NS_TCP_WHY_COUNT ? ns_tcp_why_names[p->meta] : NULL;
+}
+
+static void flush(NsTcpSock *s)
+{
+    NsTcp *tcp = s->tcp;
+    NsTcpConn *c = &s->c;
+    const NsTcpCfg *cfg = tcp->env.cfg;
+    bool tracing = ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_SEND);
+    NsPacket *p;
+    while ((p = ns_packet_queue_pop(&c->outq))) {
+        p->next = NULL;
+        uint8_t fl = p->data[13];
+        NsIpTxOpts o = {.df = true};
+        if (cfg->id_zero_synack_rst &&
+            ((fl & (NS_TCP_SYN | NS_TCP_ACK)) == (NS_TCP_SYN | NS_TCP_ACK) || (fl & NS_TCP_RST)))
+            o.id_zero = true;
+        if (tracing) {
+            NsIpTraceInfo info;
+            char opts[160];
+            trace_info_for(s, p, &info, opts, sizeof opts);
+            ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o, &info);
+        } else {
+            ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o, NULL);
+        }
+    }
+}
+
+/* ---- timers: one event per endpoint at (or before) its earliest deadline ---- */
+
+static void after(NsTcpSock *s, bool may_notify);
+
+static void timer_cb(NsSim *sim, void *obj, void *arg)
+{
+    (void)arg;
+    NsTcpSock *s = obj;
+    s->tev = NS_EVENT_NONE;
+    s->tev_at = NS_TIME_NEVER;
+    tcp_conn_timers(&s->c, ns_sim_now(sim));
+    after(s, true);
+}
+
+static void sync_timer(NsTcpSock *s)
+{
+    NsTime next = tcp_conn_next_timer(&s->c);
+    if (next == NS_TIME_NEVER)
+        return; /* a pending event will fire, find nothing, and stop */
+    if (s->tev_at <= next)
+        return; /* fires earlier and re-syncs: re-arming per ACK costs nothing */
+    NsSim *sim = s->tcp->ctx->sim;
+    ns_sim_cancel(sim, &s->tev);
+    NsTime now = ns_sim_now(sim);
+    s->tev = ns_sim_schedule_at(sim, next < now ? now : next, timer_cb, s, NULL);
+    s->tev_at = next;
+}
+
+static uint32_t acc_limit_reached(const NsTcpSock *l)
+{
+    const ListenQ *q = l->lq;
+    uint32_t b = q->backlog ? q->backlog : 1;
+    return l->tcp->env.cfg->backlog_plus_one ? q->acc_len > b : q->acc_len >= b;
+}
+
+/* After any processing: send what the core queued, move a child that got
+ * established to the accept queue, free what is finished, re-arm the
+ * timer event, and tell the owner. */
+static void after(NsTcpSock *s, bool may_notify)
+{
+    NsTcpConn *c = &s->c;
+    flush(s);
+    NsTcpSock *l = s->parent;
+    bool tell_listener = false;
+    if (l && s->in_syn_q && tcp_state_synchronized(c->state)) {
+        s->in_syn_q = false;
+        l->lq->syn_len--;
+        s->in_acc_q = true;
+        s->acc_next = NULL;
+        if (l->lq->acc_tail)
+            l->lq->acc_tail->acc_next = s;
+        else
+            l->lq->acc_head = s;
+        l->lq->acc_tail = s;
+        l->lq->acc_len++;
+        tell_listener = true;
+    }
+    if (c->state == NS_TCP_STATE_CLOSED) {
+        ns_sim_cancel(s->tcp->ctx->sim, &s->tev);
+        s->tev_at = NS_TIME_NEVER;
+        ns_pcb_remove(s->tcp->pcbs, &c->pcb);
+        if (!s->app_holds) {
+            destroy(s);
+            s = NULL;
+        }
+    } else {
+        sync_timer(s);
+    }
+    if (may_notify && tell_listener && l->app_holds && l->notify)
+        l->notify(l->owner);
+    if (!s)
+        return;
+    if (c->notify) {
+        c->notify = false;
+        if (may_notify && s->app_holds && s->notify)
+            s->notify(s->owner);
+    }
+}
+
+/* ---- input ---- */
+
+static void trace_drop(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *seg, const char *why)
+{
+    NsTracer *tr = tcp->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_DROP))
+        return;
+    const uint8_t *start = seg->data - hdr->header_len;
+    NsTraceEvent ev = {.time = ns_sim_now(tcp->ctx->sim), .kind = NS_TRACE_DROP,
+                       .host = ns_host_name(tcp->host), .cause = why};
+    ns_trace_describe_ip(&ev, start, seg->len + hdr->header_len);
+    ns_trace_emit(tr, &ev);
+}
+
+static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *pkt,
+                       const NsTcpSeg *seg, const NsTcpConn *c)
+{
+    if (!ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_RECV))
+        return;
+    char opts[160];
+    NsIpTraceInfo info = {.has_tcp = true};
+    const NsTcpRepr *h = &seg->h;
+    bool known = c && (c->state != NS_TCP_STATE_SYN_SENT || (h->flags & NS_TCP_SYN));
+    if (c && c->state == NS_TCP_STATE_SYN_SENT && (h->flags & NS_TCP_SYN)) {
+        info.seq = 0;
+        info.ack = h->ack - c->iss;
+    } else if (known && c->state != NS_TCP_STATE_LISTEN) {
+        info.seq = h->seq - c->irs;
+        info.ack = h->ack - c->iss;
+    } else if (h->flags & NS_TCP_SYN) {
+        info.seq = 0; /* the SYN carries the sender's ISN */
+        info.ack = h->ack;
+    } else {
+        info.has_tcp = false;
+    }
+    if (info.has_tcp) {
+        uint8_t ws = (c && !(h->flags & NS_TCP_SYN)) ? c->snd_wscale : 0;
+        info.win = (uint32_t)h->window << ws;
+        ns_tcp_opts_format(h, opts, sizeof opts);
+        info.options = opts;
+    }
+    ns_ip_trace_recv(tcp->ip, hdr, pkt, &info);
+}
+
+/* RFC 9293 3.10.7.1 (CLOSED): an arriving segment without RST gets one.
+ * The reply has no options and window 0; Linux sends it with IP ID 0
+ * (case 2: R. seq 0 ack ISN+1). */
+static void reset_no_socket(NsTcp *tcp, const NsIpv4Repr *hdr, const NsTcpSeg *seg)
+{
+    if (seg->h.flags & NS_TCP_RST)
+        return;
+    NsTcpRepr r;
+    memset(&r, 0, sizeof r);
+    r.src_port = seg->h.dst_port;
+    r.dst_port = seg->h.src_port;
+    uint32_t rel_ack = 0;
+    bool rel = false;
+    if (seg->h.flags & NS_TCP_ACK) {
+        r.seq = seg->h.ack;
+        r.flags = NS_TCP_RST;
+    } else {
+        uint32_t l = seg->len + !!(seg->h.flags & NS_TCP_SYN) + !!(seg->h.flags & NS_TCP_FIN);
+        r.seq = 0;
+        r.ack = seg->h.seq + l;
+        r.flags = NS_TCP_RST | NS_TCP_ACK;
+        if (seg->h.flags & NS_TCP_SYN) {
+            rel = true;
+            rel_ack = l;
+        }
+    }
+    ns_tcp_opts_layout(&r, NS_TCP_OPTS_MINIMAL);
+    NsPacket *p = ns_packet_new(tcp->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
+    ns_tcp_emit(&r, hdr->dst, hdr->src, p->data, p->len);
+    NsIpTxOpts o = {.df = true, .id_zero = tcp->env.cfg->id_zero_synack_rst};
+    NsIpTraceInfo info = {.has_tcp = rel, .seq = 0, .ack = rel_ack, .win = 0, .options = ""};
+    ns_ip_output(tcp->ip, p, hdr->dst, hdr->src, NS_IPPROTO_TCP, &o, &info);
+}
+
+static uint16_t mss_for(NsTcp *tcp, uint32_t dst)
+{
+    NsIface *ifc = NULL;
+    uint32_t nh;
+    uint32_t mtu = 1500;
+    if (ns_ip_is_local(tcp->ip, dst))
+        mtu = 65535;
+    else if (ns_ip_route(tcp->ip, dst, &ifc, &nh) && ifc)
+        mtu = ns_iface_mtu(ifc);
+    uint32_t m = mtu - NS_IPV4_HLEN - NS_TCP_HLEN;
+    return (uint16_t)(m > 65495 ? 65495 : m);
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listener. */
+static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
+{
+    NsTcp *tcp = l->tcp;
+    uint8_t fl = seg->h.flags;
+    if (fl & NS_TCP_RST)
+        return; /* first: an RST is ignored */
+    if (fl & NS_TCP_ACK) {
+        reset_no_socket(tcp, hdr, seg); /* second: <SEQ=SEG.ACK><CTL=RST> */
+        return;
+    }
+    if (!(fl & NS_TCP_SYN))
+        return;
+    ListenQ *q = l->lq;
+    uint32_t b = q->backlog ? q->backlog : 1;
+    bool full = tcp->env.cfg->backlog_plus_one ? acc_limit_reached(l) || q->syn_len >= 4096
+                                               : q->syn_len + q->acc_len >= b;
+    if (full) {
+        /* Both Linux and BSD drop the SYN silently: the client retries. */
+        trace_drop(tcp, hdr, seg->pkt, "listen queue full");
+        return;
+    }
+    NsTcpSock *s = sock_alloc(tcp);
+    s->c.pcb.laddr = hdr->dst;
+    s->c.pcb.lport = l->c.pcb.lport;
+    s->c.pcb.raddr = hdr->src;
+    s->c.pcb.rport = seg->h.src_port;
+    if (ns_pcb_insert_child(tcp->pcbs, &s->c.pcb) != 0) {
+        destroy(s);
+        return;
+    }
+    s->parent = l;
+    s->in_syn_q = true;
+    q->syn_len++;
+    s->c.state = NS_TCP_STATE_LISTEN; /* the child starts as its listener */
+    s->c.nodelay = l->c.nodelay;
+    s->c.adv_mss = mss_for(tcp, hdr->src);
+    tcp_conn_accept_syn(&s->c, seg, ns_sim_now(tcp->ctx->sim));
+    after(s, true);
+}
+
+static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
+{
+    NsTcp *tcp = data;
+    NsTcpSeg seg;
+    NsWireResult res = ns_tcp_parse(pkt->data, pkt->len, hdr->src, hdr->dst, &seg.h);
+    if (res != NS_WIRE_OK) {
+        trace_drop(tcp, hdr, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed TCP");
+        ns_packet_free(pkt);
+        return;
+    }
+    seg.data = pkt->data + seg.h.header_len;
+    seg.len = pkt->len - seg.h.header_len;
+    seg.pkt = pkt;
+    NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, hdr->dst, seg.h.dst_port, hdr->src, seg.h.src_port);
+    NsTcpSock *s = pcb ? pcb->owner : NULL;
+    if (s && s->c.state == NS_TCP_STATE_CLOSED)
+        s = NULL;
+    if (!s) {
+        trace_recv(tcp, hdr, pkt, &seg, NULL);
+        trace_drop(tcp, hdr, pkt, "no socket");
+        reset_no_socket(tcp, hdr, &seg);
+    } else if (s->c.state == NS_TCP_STATE_LISTEN) {
+        trace_recv(tcp, hdr, pkt, &seg, &s->c);
+        listen_input(s, hdr, &seg);
+    } else {
+        trace_recv(tcp, hdr, pkt, &seg, &s->c);
+        if (s->parent && s->c.state == NS_TCP_STATE_SYN_RECEIVED &&
+            (seg.h.flags & NS_TCP_ACK) && !(seg.h.flags & (NS_TCP_RST | NS_TCP_SYN)) &&
+            acc_limit_reached(s->parent)) {
+            /* Linux: the handshake's last ACK is dropped while the accept
+             * queue is full (tcp_abort_on_overflow=0); the SYN-ACK timer
+             * retries later. */
+            trace_drop(tcp, hdr, pkt, "accept queue full");
+        } else {
+            tcp_conn_input(&s->c, &seg, ns_sim_now(tcp->ctx->sim));
+            after(s, true);
+        }
+    }
+    if (seg.pkt)
+        ns_packet_free(seg.pkt);
+}
+
+/* An ICMP error about one of our segments (RFC 9293 3.9.4, RFC 5461):
+ * soft errors only, except during the handshake where a port or host
+ * unreachable makes connect fail, as Linux does. */
+static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
+                         size_t l4_len)
+{
+    NsTcp *tcp = data;
+    if (l4_len < 8)
+        return;
+    uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
+    uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
+    NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, orig->src, sport, orig->dst, dport);
+    if (!pcb)
+        return;
+    NsTcpSock *s = pcb->owner;
+    if (s->c.state != NS_TCP_STATE_SYN_SENT)
+        return;
+    tcp_conn_enter_closed(&s->c, err, "ICMP error");
+    after(s, true);
+}
+
+/* ---- user calls ---- */
+
+static NsTime now_of(const NsTcpSock *s)
+{
+    return ns_sim_now(s->tcp->ctx->sim);
+}
+
+NsTcpSock *ns_tcp_sock_new(NsTcp *tcp, NsTcpNotifyFn notify, void *owner)
+{
+    NsTcpSock *s = sock_alloc(tcp);
+    s->notify = notify;
+    s->owner = owner;
+    s->app_holds = true;
+    return s;
+}
+
+void ns_tcp_sock_set_notify(NsTcpSock *s, NsTcpNotifyFn notify, void *owner)
+{
+    s->notify = notify;
+    s->owner = owner;
+}
+
+int ns_tcp_bind(NsTcpSock *s, uint32_t addr, uint16_t port)
+{
+    if (s->c.pcb.lport || s->c.state != NS_TCP_STATE_CLOSED)
+        return EINVAL;
+    int err = ns_pcb_bind(s->tcp->pcbs, &s->c.pcb, addr, port, NS_PCB_EPHEMERAL_BIND);
+    if (!err)
+        ns_pcb_trace(s->tcp->pcbs, &s->c.pcb, "bound", port ? NULL : "ephemeral port");
+    return err;
+}
+
+int ns_tcp_listen(NsTcpSock *s, uint32_t backlog)
+{
+    if (s->c.state == NS_TCP_STATE_LISTEN) {
+        s->lq->backlog = backlog;
+        return 0;
+    }
+    if (s->c.state != NS_TCP_STATE_CLOSED || s->c.was_connected)
+        return EINVAL;
+    if (!s->c.pcb.lport) {
+        int err = ns_tcp_bind(s, 0, 0);
+        if (err)
+            return err;
+    }
+    if (!s->lq)
+        s->lq = g_new0(ListenQ, 1);
+    s->lq->backlog = backlog;
+    tcp_conn_set_state(&s->c, NS_TCP_STATE_LISTEN, "app listen");
+    s->c.notify = false;
+    return 0;
+}
+
+NsTcpSock *ns_tcp_accept(NsTcpSock *l, int *err)
+{
+    int e = 0;
+    if (!err)
+        err = &e;
+    if (l->c.state != NS_TCP_STATE_LISTEN || !l->lq) {
+        *err = EINVAL;
+        return NULL;
+    }
+    NsTcpSock *s = l->lq->acc_head;
+    if (!s) {
+        *err = EAGAIN;
+        return NULL;
+    }
+    acc_remove(l, s);
+    s->parent = NULL;
+    s->app_holds = true;
+    s->notify = NULL;
+    s->owner = NULL;
+    *err = 0;
+    return s;
+}
+
+int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
+{
+    NsTcpConn *c = &s->c;
+    switch (c->state) {
+    case NS_TCP_STATE_CLOSED:
+        break;
+    case NS_TCP_STATE_SYN_SENT:
+        return EALREADY;
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        return EISCONN;
+    }
+    if (port == 0)
+        return EINVAL;
+    NsTcp *tcp = s->tcp;
+    if (ns_ip_source_for(tcp->ip, addr) == 0)
+        return ENETUNREACH;
+    bool was_bound = c->pcb.in_port_table;
+    if (c->pcb.lport && !c->pcb.in_port_table) {
+        /* A socket whose earlier connection ended: bind afresh. */
+        c->pcb.lport = 0;
+        c->pcb.laddr = 0;
+    }
+    int err = ns_pcb_connect(tcp->pcbs, &c->pcb, addr, port, NS_PCB_EPHEMERAL_CONNECT);
+    if (err)
+        return err;
+    if (!was_bound)
+        ns_pcb_trace(tcp->pcbs, &c->pcb, "bound", "ephemeral port");
+    /* A fresh TCB for a socket reused after a failed attempt. */
+    NsPcb pcb = c->pcb;
+    bool nodelay = c->nodelay;
+    tcp_conn_release(c);
+    tcp_conn_init(c, &tcp->env);
+    c->pcb = pcb;
+    c->nodelay = nodelay;
+    c->adv_mss = mss_for(tcp, addr);
+    tcp_conn_connect(c, now_of(s));
+    after(s, false);
+    return 0;
+}
+
+long ns_tcp_send(NsTcpSock *s, const uint8_t *data, size_t len)
+{
+    NsTcpConn *c = &s->c;
+    if (c->error) {
+        int e = c->error;
+        c->error = 0;
+        return -e;
+    }
+    switch (c->state) {
+    case NS_TCP_STATE_CLOSED:
+        return c->was_connected || c->rst_sent_or_rcvd ? -EPIPE : -ENOTCONN;
+    case NS_TCP_STATE_LISTEN:
+        return -ENOTCONN;
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_CLOSE_WAIT:
+        break;
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        return -EPIPE;
+    }
+    if (c->fin_queued)
+        return -EPIPE;
+    if (len == 0)
+        return 0;
+    if (len > UINT32_MAX / 2)
+        len = UINT32_MAX / 2;
+    uint32_t n = tcp_conn_write(c, data, (uint32_t)len, now_of(s));
+    if (n == 0)
+        return -EAGAIN;
+    after(s, false);
+    return (long)n;
+}
+
+long ns_tcp_recv(NsTcpSock *s, uint8_t *buf, size_t cap)
+{
+    NsTcpConn *c = &s->c;
+    if (c->rx_len && !c->rd_shut) {
+        uint32_t n = tcp_conn_read(c, buf, cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap,
+                                   now_of(s));
+        after(s, false);
+        return (long)n;
+    }
+    if (c->rd_shut)
+        return 0;
+    if (c->error) {
+        int e = c->error;
+        c->error = 0;
+        return -e;
+    }
+    if (c->fin_rcvd)
+        return 0;
+    switch (c->state) {
+    case NS_TCP_STATE_CLOSED:
+        return c->was_connected ? 0 : -ENOTCONN;
+    case NS_TCP_STATE_LISTEN:
+        return -ENOTCONN;
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        break;
+    }
+    return -EAGAIN;
+}
+
+int ns_tcp_shutdown(NsTcpSock *s, bool rd, bool wr)
+{
+    NsTcpConn *c = &s->c;
+    switch (c->state) {
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+        return ENOTCONN;
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        break;
+    }
+    if (rd) {
+        c->rd_shut = true;
+        ns_packet_queue_clear(&c->rxq);
+        c->rx_len = c->rx_off = 0;
+    }
+    if (wr)
+        tcp_conn_shutdown_write(c, now_of(s), "app shutdown");
+    after(s, false);
+    return 0;
+}
+
+static void release(NsTcpSock *s)
+{
+    s->app_holds = false;
+    s->c.orphan = true;
+    s->notify = NULL;
+    s->owner = NULL;
+    if (s->c.state == NS_TCP_STATE_FIN_WAIT_2 &&
+        s->c.timer[NS_TCP_T_TIME_WAIT] == NS_TIME_NEVER)
+        tcp_timer_arm(&s->c, NS_TCP_T_TIME_WAIT, now_of(s), s->tcp->env.cfg->fin_wait_2, true);
+    after(s, false);
+}
+
+static void close_listener(NsTcpSock *l)
+{
+    NsTcp *tcp = l->tcp;
+    NsTime now = now_of(l);
+    for (NsTcpSock *o = tcp->head, *next; o; o = next) {
+        next = o->next;
+        if (o->parent != l)
+            continue;
+        detach_parent(o);
+        /* Linux: established children nobody accepted get a reset;
+         * half-open ones vanish. */
+        if (tcp_state_synchronized(o->c.state))
+            tcp_conn_reset(&o->c, now, "listener closed");
+        else
+            tcp_conn_enter_closed(&o->c, 0, "listener closed");
+        after(o, false);
+    }
+    tcp_conn_set_state(&l->c, NS_TCP_STATE_CLOSED, "app close");
+}
+
+int ns_tcp_close(NsTcpSock *s)
+{
+    NsTcpConn *c = &s->c;
+    NsTime now = now_of(s);
+    switch (c->state) {
+    case NS_TCP_STATE_LISTEN:
+        close_listener(s);
+        break;
+    case NS_TCP_STATE_SYN_SENT:
+        tcp_conn_enter_closed(c, 0, "app close");
+        break;
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+        if (c->rx_len) {
+            /* RFC 9293 3.10.4 / RFC 2525 2.17: data the application will
+             * never read: reset rather than pretend a graceful close. */
+            tcp_conn_reset(c, now, "app close with unread data");
+        } else {
+            tcp_conn_shutdown_write(c, now, "app close");
+        }
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        break;
+    }
+    release(s);
+    return 0;
+}
+
+void ns_tcp_abort(NsTcpSock *s)
+{
+    if (s->c.state == NS_TCP_STATE_LISTEN)
+        close_listener(s);
+    else
+        tcp_conn_reset(&s->c, now_of(s), "app abort");
+    release(s);
+}
+
+int ns_tcp_take_error(NsTcpSock *s)
+{
+    int e = s->c.error;
+    s->c.error = 0;
+    return e;
+}
+
+NsTcpState ns_tcp_state(const NsTcpSock *s)
+{
+    return s->c.state;
+}
+
+const NsPcb *ns_tcp_sock_pcb(const NsTcpSock *s)
+{
+    return &s->c.pcb;
+}
+
+void ns_tcp_set_nodelay(NsTcpSock *s, bool on)
+{
+    s->c.nodelay = on;
+    if (on) {
+        tcp_conn_output(&s->c, now_of(s));
+        after(s, false);
+    }
+}
+
+size_t ns_tcp_readable(const NsTcpSock *s)
+{
+    return s->c.rd_shut ? 0 : s->c.rx_len;
+}
+
+bool ns_tcp_at_eof(const NsTcpSock *s)
+{
+    const NsTcpConn *c = &s->c;
+    if (c->rd_shut)
+        return true;
+    return c->rx_len == 0 && (c->fin_rcvd || (c->state == NS_TCP_STATE_CLOSED &&
+                                              c->was_connected && !c->error));
+}
+
+bool ns_tcp_has_error(const NsTcpSock *s)
+{
+    return s->c.error != 0;
+}
+
+size_t ns_tcp_send_space(const NsTcpSock *s)
+{
+    if (!tcp_state_can_send(s->c.state) || s->c.fin_queued)
+        return 0;
+    return tcp_conn_send_space(&s->c);
+}
+
+uint32_t ns_tcp_accept_pending(const NsTcpSock *l)
+{
+    return l->lq ? l->lq->acc_len : 0;
+}
+
+void ns_tcp_info(const NsTcpSock *s, NsTcpInfo *out)
+{
+    const NsTcpConn *c = &s->c;
+    memset(out, 0, sizeof *out);
+    out->bytes_sent = c->bytes_sent;
+    out->bytes_acked = c->bytes_acked;
+    out->bytes_received = c->bytes_received;
+    out->segs_sent = c->segs_sent;
+    out->segs_received = c->segs_received;
+    out->retransmits = c->retransmits;
+    out->srtt = c->srtt;
+    out->cwnd = c->cwnd;
+    out->ssthresh = c->ssthresh;
+    out->mss = c->mss;
+    if (c->state == NS_TCP_STATE_LISTEN && s->lq) {
+        out->recv_q = s->lq->acc_len; /* as ss shows for listeners */
+        out->send_q = s->lq->backlog;
+    } else {
+        out->recv_q = c->rx_len;
+        out->send_q = c->sb_len + (tcp_flight(c) > c->sb_len ? 0 : 0);
+    }
+}
+
+void ns_tcp_foreach(const NsTcp *tcp, void (*fn)(const NsTcpSock *s, bool orphan, void *data),
+                    void *data)
+{
+    for (const NsTcpSock *s = tcp->head; s; s = s->next)
+        fn(s, s->c.orphan, data);
+}
+
+uint32_t ns_tcp_count(const NsTcp *tcp)
+{
+    return tcp->count;
+}

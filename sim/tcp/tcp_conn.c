@@ -1,0 +1,618 @@
+/* The TCP connection core: state names and transitions (RFC 9293 3.3.2),
+ * the two profiles, ISNs (RFC 6528 section 3), RTT estimation (RFC 6298),
+ * and the user calls OPEN/SEND/RECEIVE/CLOSE/ABORT (RFC 9293 3.10.1-3.10.5)
+ * as they act on one TCB. No I/O: segments go to c->outq. */
+#include "tcp-private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/sim.h"
+
+static const char *const state_names[NS_TCP_STATE_COUNT] = {
+    [NS_TCP_STATE_CLOSED] = "CLOSED",           /* no connection */
+    [NS_TCP_STATE_LISTEN] = "LISTEN",           /* waiting for a SYN */
+    [NS_TCP_STATE_SYN_SENT] = "SYN-SENT",       /* our SYN sent, waiting for theirs */
+    [NS_TCP_STATE_SYN_RECEIVED] = "SYN-RECEIVED", /* both SYNs seen, ours not yet ACKed */
+    [NS_TCP_STATE_ESTABLISHED] = "ESTABLISHED", /* data flows both ways */
+    [NS_TCP_STATE_FIN_WAIT_1] = "FIN-WAIT-1",   /* our FIN sent, not yet ACKed */
+    [NS_TCP_STATE_FIN_WAIT_2] = "FIN-WAIT-2",   /* our FIN ACKed, waiting for theirs */
+    [NS_TCP_STATE_CLOSE_WAIT] = "CLOSE-WAIT",   /* their FIN received, app not closed */
+    [NS_TCP_STATE_CLOSING] = "CLOSING",         /* both FINs sent, ours not yet ACKed */
+    [NS_TCP_STATE_LAST_ACK] = "LAST-ACK",       /* their FIN then ours, waiting for the ACK */
+    [NS_TCP_STATE_TIME_WAIT] = "TIME-WAIT",     /* 2*MSL so old duplicates die out */
+};
+
+const char *ns_tcp_state_name(NsTcpState s)
+{
+    return (unsigned)s < NS_TCP_STATE_COUNT ? state_names[s] : "?";
+}
+
+bool ns_tcp_state_from_name(const char *name, NsTcpState *out)
+{
+    if (!name)
+        return false;
+    for (unsigned i = 0; i < NS_TCP_STATE_COUNT; i++) {
+        const char *a = state_names[i], *b = name;
+        while (*a && *b) {
+            char x = *a, y = *b;
+            if (y >= 'a' && y <= 'z')
+                y = (char)(y - 'a' + 'A');
+            if (y == '_')
+                y = '-';
+            if (x != y)
+                break;
+            a++, b++;
+        }
+        if (!*a && !*b) {
+            *out = (NsTcpState)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *const ns_tcp_timer_names[NS_TCP_T_COUNT] = {
+    [NS_TCP_T_REXMT] = "RTO",
+    [NS_TCP_T_PERSIST] = "persist",
+    [NS_TCP_T_KEEPALIVE] = "keepalive",
+    [NS_TCP_T_TIME_WAIT] = "TIME-WAIT",
+    [NS_TCP_T_DELACK] = "delayed ACK",
+};
+
+const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT] = {
+    [NS_TCP_WHY_NONE] = NULL,
+    [NS_TCP_WHY_RETRANSMIT] = "retransmission",
+    [NS_TCP_WHY_FAST_RETRANSMIT] = "fast retransmit",
+    [NS_TCP_WHY_PERSIST] = "persist probe",
+    [NS_TCP_WHY_CHALLENGE] = "challenge ACK",
+    [NS_TCP_WHY_WINDOW_UPDATE] = "window update",
+};
+
+/* minimal: RFC 9293 with the RFC 1122/5681/6298 numbers a textbook uses:
+ * MSS option only, window 65535, IW per RFC 5681 3.1 (3 segments at MSS
+ * 1460), RTO min 1 s (RFC 6298 2.4), MSL 30 s as BSD (TIME-WAIT 60 s),
+ * delayed ACK 200 ms (RFC 1122 4.2.3.2 allows up to 500 ms), SYN RTO
+ * doubling from 1 s with 6 retries (ETIMEDOUT after 127 s). */
+static const NsTcpCfg cfg_minimal = {
+    .profile = NS_PROFILE_MINIMAL,
+    .syn_wnd = 65535,
+    .synack_wnd = 65535,
+    .rcvbuf = 65535,
+    .sndbuf = 256 * 1024,
+    .iw = 0,
+    .beta_1024 = 512,
+    .rto_init = NS_S(1),
+    .rto_min = NS_S(1),
+    .rto_max = NS_S(120),
+    .time_wait = NS_S(60),
+    .fin_wait_2 = NS_S(60),
+    .delack = NS_MS(200),
+    .syn_linear = 0,
+    .syn_retries = 6,
+    .synack_retries = 5,
+    .retries2 = 15,
+};
+
+/* linux: the facts of shared/refs/linux (kernel 6.18 defaults). The
+ * receive buffer limit stands for tcp_rmem autotuning; window growth is
+ * modelled by rcv_ssthresh (+2 MSS per full in-order segment). Loss
+ * recovery is NewReno with cubic's beta 0.7 (not CUBIC growth, RACK,
+ * TLP or PRR). SYN timeouts: five of 1 s (tcp_syn_linear_timeouts=4),
+ * then doubling, 10 retransmissions, ETIMEDOUT after 131 s (the real
+ * kernel: 133.3 s, its timer wheel adding ~1 %). */
+static const NsTcpCfg cfg_linux = {
+    .profile = NS_PROFILE_LINUX,
+    .ts = true,
+    .sack = true,
+    .wscale = true,
+    .rfc5961 = true,
+    .quickack = true,
+    .delay_fin_ack = true,
+    .id_zero_synack_rst = true,
+    .backlog_plus_one = true,
+    .rcv_wscale = 10,
+    .syn_wnd = 64240,
+    .synack_wnd = 65160,
+    .rcvbuf = 6 * 1024 * 1024,
+    .sndbuf = 4 * 1024 * 1024,
+    .iw = 10,
+    .beta_1024 = 717,
+    .rto_init = NS_S(1),
+    .rto_min = NS_MS(200),
+    .rto_max = NS_S(120),
+    .time_wait = NS_S(60),
+    .fin_wait_2 = NS_S(60),
+    .delack = NS_MS(40),
+    .syn_linear = 5,
+    .syn_retries = 10,
+    .synack_retries = 5,
+    .retries2 = 15,
+};
+
+const NsTcpCfg *ns_tcp_cfg(NsProfile profile)
+{
+    switch (profile) {
+    case NS_PROFILE_LINUX:
+        return &cfg_linux;
+    case NS_PROFILE_MINIMAL:
+        break;
+    }
+    return &cfg_minimal;
+}
+
+void ns_tcp_env_init(NsTcpEnv *env, NsCtx *ctx, const char *host_name, NsProfile profile,
+                     uint64_t isn_secret, uint64_t rng_seed, uint64_t rng_index)
+{
+    memset(env, 0, sizeof *env);
+    env->ctx = ctx;
+    env->host_name = host_name;
+    env->cfg = ns_tcp_cfg(profile);
+    env->isn_secret = isn_secret;
+    ns_rng_init(&env->rng, rng_seed, "tcp", rng_index);
+}
+
+void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env)
+{
+    memset(c, 0, sizeof *c);
+    c->env = env;
+    c->cc = &ns_tcp_cc_newreno;
+    c->state = NS_TCP_STATE_CLOSED;
+    c->adv_mss = 536;
+    c->mss = 536;
+    c->rcv_mss = 536;
+    c->rto = env->cfg->rto_init;
+    for (int t = 0; t < NS_TCP_T_COUNT; t++)
+        c->timer[t] = NS_TIME_NEVER;
+}
+
+static void free_ooo(NsTcpConn *c)
+{
+    while (c->ooo) {
+        NsPacket *p = c->ooo;
+        c->ooo = p->next;
+        ns_packet_free(p);
+    }
+    c->ooo_bytes = 0;
+}
+
+void tcp_conn_release(NsTcpConn *c)
+{
+    g_free(c->sb);
+    c->sb = NULL;
+    c->sb_cap = c->sb_len = c->sb_head = 0;
+    ns_packet_queue_clear(&c->rxq);
+    c->rx_len = c->rx_off = 0;
+    free_ooo(c);
+    ns_packet_queue_clear(&c->outq);
+}
+
+void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev)
+{
+    ev->time = ns_sim_now(c->env->ctx->sim);
+    ev->host = c->env->host_name;
+    ev->proto = 6;
+    ev->src = c->pcb.laddr;
+    ev->sport = c->pcb.lport;
+    ev->dst = c->pcb.raddr;
+    ev->dport = c->pcb.rport;
+}
+
+void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, const char *why)
+{
+    NsTcpState from = c->state;
+    c->state = to;
+    c->notify = true;
+    NsTracer *tr = c->env->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_TCP))
+        return;
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .cause = why};
+    tcp_conn_trace_ids(c, &ev);
+    ev.from = ns_tcp_state_name(from);
+    ev.to = ns_tcp_state_name(to);
+    ns_trace_emit(tr, &ev);
+}
+
+void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, const char *what, NsTime dur)
+{
+    NsTracer *tr = c->env->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_TIMER))
+        return;
+    char text[64];
+    if (dur >= 0)
+        snprintf(text, sizeof text, "%s %" PRId64 ".%03" PRId64 "s", ns_tcp_timer_names[t],
+                 dur / NS_S(1), (dur % NS_S(1)) / NS_MS(1));
+    else
+        snprintf(text, sizeof text, "%s", ns_tcp_timer_names[t]);
+    NsTraceEvent ev = {.kind = NS_TRACE_TIMER, .what = what, .text = text};
+    tcp_conn_trace_ids(c, &ev);
+    ns_trace_emit(tr, &ev);
+}
+
+void tcp_trace_cc(NsTcpConn *c, const char *why)
+{
+    NsTracer *tr = c->env->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_TCP))
+        return;
+    char text[96];
+    snprintf(text, sizeof text, "cwnd %" PRIu32 " ssthresh %" PRIu32 " (%u/%u segments)", c->cwnd,
+             c->ssthresh, c->mss ? c->cwnd / c->mss : 0, c->mss ? c->ssthresh / c->mss : 0);
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .what = "cwnd", .text = text, .cause = why};
+    tcp_conn_trace_ids(c, &ev);
+    ns_trace_emit(tr, &ev);
+}
+
+void tcp_timer_arm(NsTcpConn *c, NsTcpTimer t, NsTime now, NsTime dur, bool trace)
+{
+    bool was = c->timer[t] != NS_TIME_NEVER;
+    c->timer[t] = now + dur;
+    if (trace && !was)
+        tcp_trace_timer(c, t, "armed", dur);
+}
+
+void tcp_timer_stop(NsTcpConn *c, NsTcpTimer t, bool trace)
+{
+    if (c->timer[t] == NS_TIME_NEVER)
+        return;
+    c->timer[t] = NS_TIME_NEVER;
+    if (trace)
+        tcp_trace_timer(c, t, "cancelled", -1);
+}
+
+void tcp_timer_stop_all(NsTcpConn *c)
+{
+    for (int t = 0; t < NS_TCP_T_COUNT; t++)
+        c->timer[t] = NS_TIME_NEVER;
+}
+
+NsTime tcp_conn_next_timer(const NsTcpConn *c)
+{
+    NsTime m = NS_TIME_NEVER;
+    for (int t = 0; t < NS_TCP_T_COUNT; t++)
+        if (c->timer[t] < m)
+            m = c->timer[t];
+    return m;
+}
+
+/* RFC 6298 2.2 (first sample) and 2.3 (later ones), with alpha 1/8 and
+ * beta 1/4; RTO = SRTT + max(G, 4*RTTVAR) clamped to [rto_min, rto_max]
+ * (2.4, 2.5). On linux the floor applies to the variance term instead
+ * (Linux: RTO = SRTT + max(rttvar, rto_min)), giving RTT + 200 ms as
+ * ss shows in the captures. */
+void tcp_rtt_sample(NsTcpConn *c, NsTime rtt)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    if (rtt < 1)
+        rtt = 1;
+    if (c->srtt == 0) {
+        c->srtt = rtt;
+        c->rttvar = rtt / 2;
+    } else {
+        NsTime d = c->srtt > rtt ? c->srtt - rtt : rtt - c->srtt;
+        c->rttvar = (3 * c->rttvar + d) / 4;
+        c->srtt = (7 * c->srtt + rtt) / 8;
+    }
+    NsTime var = 4 * c->rttvar;
+    NsTime rto;
+    if (cfg->profile == NS_PROFILE_LINUX)
+        rto = c->srtt + (var > cfg->rto_min ? var : cfg->rto_min);
+    else
+        rto = c->srtt + (var > NS_MS(1) ? var : NS_MS(1));
+    if (rto < cfg->rto_min)
+        rto = cfg->rto_min;
+    if (rto > cfg->rto_max)
+        rto = cfg->rto_max;
+    c->rto = rto;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey), M a 4 us clock (here: simulated time). */
+uint32_t tcp_conn_isn(const NsTcpConn *c, NsTime now)
+{
+    uint64_t t = (uint64_t)c->pcb.laddr << 32 | c->pcb.raddr;
+    uint64_t p = (uint64_t)c->pcb.lport << 16 | c->pcb.rport;
+    uint64_t f = mix64(mix64(t ^ c->env->isn_secret) ^ p);
+    return (uint32_t)(now / 4000) + (uint32_t)f;
+}
+
+static void set_mss(NsTcpConn *c, bool has_peer_mss, uint16_t peer_mss)
+{
+    /* RFC 9293 3.7.1 (MUST-15): without the option assume 536. */
+    uint32_t peer = has_peer_mss ? peer_mss : 536;
+    uint32_t m = peer < c->adv_mss ? peer : c->adv_mss;
+    uint32_t opt = c->ts_ok ? 12 : 0; /* NOP,NOP,TS on every segment */
+    if (m < 64 + opt)
+        m = 64 + opt;
+    c->mss = (uint16_t)(m - opt);
+    c->rcv_mss = (uint16_t)(c->adv_mss - opt);
+    if (c->rcv_mss > c->mss)
+        c->rcv_mss = c->mss;
+}
+
+/* Negotiate the options of a SYN (RFC 7323 2.2, 3.2; RFC 2018 2). */
+static void take_syn_options(NsTcpConn *c, const NsTcpSeg *seg)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    c->ws_ok = cfg->wscale && seg->h.has_wscale;
+    c->snd_wscale = c->ws_ok ? (seg->h.wscale > 14 ? 14 : seg->h.wscale) : 0;
+    c->rcv_wscale = c->ws_ok ? cfg->rcv_wscale : 0;
+    c->ts_ok = cfg->ts && seg->h.has_ts;
+    if (c->ts_ok)
+        c->ts_recent = seg->h.ts_val;
+    c->sack_ok = cfg->sack && seg->h.sack_permitted;
+    set_mss(c, seg->h.has_mss, seg->h.mss);
+}
+
+static void start_quickack(NsTcpConn *c)
+{
+    if (!c->env->cfg->quickack)
+        return;
+    /* Linux tcp_incr_quickack(): rcv_wnd / (2 * rcv_mss), at most 16. */
+    uint32_t q = (c->rcv_adv - c->rcv_nxt) / (2u * c->rcv_mss);
+    c->quickack = (uint8_t)(q > 16 ? 16 : q < 2 ? 2 : q);
+}
+
+void tcp_conn_connect(NsTcpConn *c, NsTime now)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    c->iss = tcp_conn_isn(c, now);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->snd_max = c->iss;
+    c->sb_seq = c->iss + 1;
+    c->passive = false;
+    c->rto = cfg->rto_init;
+    if (cfg->ts)
+        c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_SENT, "app connect");
+    tcp_send_syn(c, now, NS_TCP_WHY_NONE);
+    c->rtt_start = now;
+    c->rtt_seq = c->iss;
+    tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init, true);
+}
+
+/* RFC 9293 3.10.7.2, third check: a SYN for a listener. */
+void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    c->passive = true;
+    c->irs = seg->h.seq;
+    c->rcv_nxt = c->irs + 1;
+    take_syn_options(c, seg);
+    /* RFC 7323 2.2: the window of a SYN is never scaled. */
+    c->snd_wnd = seg->h.window;
+    c->max_sndwnd = c->snd_wnd;
+    c->snd_wl1 = seg->h.seq;
+    c->snd_wl2 = 0;
+    c->iss = tcp_conn_isn(c, now);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->snd_max = c->iss;
+    c->sb_seq = c->iss + 1;
+    c->rcv_ssthresh = cfg->synack_wnd;
+    c->rcv_adv = c->rcv_nxt + cfg->synack_wnd;
+    c->last_ack_sent = c->rcv_nxt;
+    if (c->ts_ok)
+        c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN");
+    tcp_send_syn(c, now, NS_TCP_WHY_NONE);
+    c->rtt_start = now;
+    c->rtt_seq = c->iss;
+    tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init, false);
+}
+
+/* The SYN-ACK (or a crossing SYN) in SYN-SENT: learn the peer. */
+void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    c->irs = seg->h.seq;
+    c->rcv_nxt = c->irs + 1;
+    take_syn_options(c, seg);
+    c->snd_wnd = seg->h.window;
+    c->max_sndwnd = c->snd_wnd;
+    c->snd_wl1 = seg->h.seq;
+    c->snd_wl2 = seg->h.ack;
+    c->rcv_ssthresh = cfg->syn_wnd;
+    c->rcv_adv = c->rcv_nxt + cfg->syn_wnd;
+    c->last_ack_sent = c->rcv_nxt;
+}
+
+/* Called on entering ESTABLISHED (from SYN-SENT or SYN-RECEIVED). */
+void tcp_conn_established(NsTcpConn *c)
+{
+    c->was_connected = true;
+    c->cc->init(c);
+    start_quickack(c);
+}
+
+/* ---- SEND (RFC 9293 3.10.2): the send buffer ring ---- */
+
+uint32_t tcp_conn_send_space(const NsTcpConn *c)
+{
+    uint32_t max = c->env->cfg->sndbuf;
+    return c->sb_len >= max ? 0 : max - c->sb_len;
+}
+
+static void sb_grow(NsTcpConn *c, uint32_t need)
+{
+    uint32_t cap = c->sb_cap ? c->sb_cap : 4096;
+    while (cap < need)
+        cap *= 2;
+    if (cap == c->sb_cap)
+        return;
+    uint8_t *nb = g_malloc(cap);
+    /* Unwrap the ring into the new buffer. */
+    uint32_t first = c->sb_cap - c->sb_head;
+    if (first > c->sb_len)
+        first = c->sb_len;
+    if (c->sb_len) {
+        memcpy(nb, c->sb + c->sb_head, first);
+        memcpy(nb + first, c->sb, c->sb_len - first);
+    }
+    g_free(c->sb);
+    c->sb = nb;
+    c->sb_cap = cap;
+    c->sb_head = 0;
+}
+
+uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime now)
+{
+    uint32_t room = tcp_conn_send_space(c);
+    if (len > room)
+        len = room;
+    if (len == 0)
+        return 0;
+    if (c->sb_len + len > c->sb_cap)
+        sb_grow(c, c->sb_len + len);
+    uint32_t tail = (c->sb_head + c->sb_len) & (c->sb_cap - 1);
+    uint32_t first = c->sb_cap - tail;
+    if (first > len)
+        first = len;
+    if (data) {
+        memcpy(c->sb + tail, data, first);
+        memcpy(c->sb, data + first, len - first);
+    } else {
+        memset(c->sb + tail, 0, first);
+        memset(c->sb, 0, len - first);
+    }
+    c->sb_len += len;
+    tcp_conn_output(c, now);
+    return len;
+}
+
+/* ---- RECEIVE (RFC 9293 3.10.3) ---- */
+
+uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
+{
+    uint32_t n = 0;
+    while (n < cap && c->rxq.head) {
+        NsPacket *p = c->rxq.head;
+        uint32_t avail = p->len - c->rx_off;
+        uint32_t take = cap - n < avail ? cap - n : avail;
+        if (buf)
+            memcpy(buf + n, p->data + c->rx_off, take);
+        n += take;
+        c->rx_off += take;
+        if (c->rx_off == p->len) {
+            ns_packet_free(ns_packet_queue_pop(&c->rxq));
+            c->rx_off = 0;
+        }
+    }
+    c->rx_len -= n;
+    if (n == 0)
+        return 0;
+    /* Window update (RFC 9293 3.8.6.2.2, RFC 1122 4.2.3.3): tell the
+     * sender once the window has opened by a useful amount. */
+    switch (c->state) {
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2: {
+        if (c->fin_rcvd)
+            break;
+        const NsTcpCfg *cfg = c->env->cfg;
+        int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - c->ooo_bytes;
+        if (cfg->profile == NS_PROFILE_LINUX && space > c->rcv_ssthresh)
+            space = c->rcv_ssthresh;
+        uint32_t right = c->rcv_nxt + (uint32_t)(space > 0 ? space : 0);
+        uint32_t thresh = 2u * c->rcv_mss;
+        if (thresh > cfg->rcvbuf / 2)
+            thresh = cfg->rcvbuf / 2;
+        if (seq_geq(right, c->rcv_adv + thresh) || (c->rcv_adv == c->rcv_nxt && space > 0))
+            tcp_send_ack(c, now, NS_TCP_WHY_WINDOW_UPDATE);
+        break;
+    }
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        break;
+    }
+    return n;
+}
+
+/* ---- CLOSE (RFC 9293 3.10.4) ---- */
+
+void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, const char *why)
+{
+    if (c->fin_queued)
+        return;
+    switch (c->state) {
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+        c->fin_queued = true;
+        tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_1, why);
+        break;
+    case NS_TCP_STATE_CLOSE_WAIT:
+        c->fin_queued = true;
+        tcp_conn_set_state(c, NS_TCP_STATE_LAST_ACK, why);
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        return;
+    }
+    /* In SYN-RECEIVED the FIN waits until our SYN is acknowledged. */
+    if (c->state != NS_TCP_STATE_FIN_WAIT_1 || seq_gt(c->snd_una, c->iss))
+        tcp_conn_output(c, now);
+}
+
+/* Enter CLOSED: stop timers, drop what can no longer be sent. Received
+ * data stays readable. */
+void tcp_conn_enter_closed(NsTcpConn *c, int err, const char *why)
+{
+    if (err)
+        c->error = err;
+    tcp_timer_stop_all(c);
+    g_free(c->sb);
+    c->sb = NULL;
+    c->sb_cap = c->sb_len = c->sb_head = 0;
+    free_ooo(c);
+    tcp_conn_set_state(c, NS_TCP_STATE_CLOSED, why);
+}
+
+/* ABORT (RFC 9293 3.10.5), and CLOSE with unread data (3.10.4, RFC 2525
+ * 2.17): <SEQ=SND.NXT><CTL=RST> in the synchronized states. */
+void tcp_conn_reset(NsTcpConn *c, NsTime now, const char *why)
+{
+    switch (c->state) {
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT: {
+        uint8_t fl = NS_TCP_RST;
+        if (c->env->cfg->profile == NS_PROFILE_LINUX)
+            fl |= NS_TCP_ACK; /* Linux's active reset is R. */
+        tcp_send_segment(c, c->snd_max, 0, fl, NS_TCP_WHY_NONE, now);
+        break;
+    }
+    case NS_TCP_STATE_CLOSED:
+        return;
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        break;
+    }
+    tcp_conn_enter_closed(c, 0, why);
+}

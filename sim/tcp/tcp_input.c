@@ -1,0 +1,635 @@
+/* SEGMENT ARRIVES (RFC 9293 3.10.7): SYN-SENT in its own function
+ * (3.10.7.3), then the synchronized states step by step in the RFC's order
+ * (3.10.7.4: sequence number, RST, SYN, ACK, URG, text, FIN), each step a
+ * small function returning a verdict. RFC 5961 challenge ACKs on the
+ * linux profile; RFC 5681/6582 loss recovery in the ACK step. */
+#include "tcp-private.h"
+
+#include <errno.h>
+#include <string.h>
+
+
+/* The segment as the steps see it, trimmed to the window. */
+typedef struct {
+    NsTcpSeg *seg;
+    NsTime now;
+    uint32_t seq, len; /* payload after trimming */
+    const uint8_t *data;
+    uint8_t flags;
+    NsTcpWhy ack_why; /* for DROP_AFTER_ACK */
+    bool fin_in_order;
+} In;
+
+static uint32_t seg_len(const In *in)
+{
+    return in->len + !!(in->flags & NS_TCP_SYN) + !!(in->flags & NS_TCP_FIN);
+}
+
+/* ---- SYN-SENT (3.10.7.3) ---- */
+
+static NsTcpVerdict input_syn_sent(NsTcpConn *c, In *in)
+{
+    const NsTcpRepr *h = &in->seg->h;
+    bool ack_ok = false;
+    /* First, the ACK: it must acknowledge our SYN and nothing more. */
+    if (in->flags & NS_TCP_ACK) {
+        if (seq_leq(h->ack, c->iss) || seq_gt(h->ack, c->snd_max))
+            return (in->flags & NS_TCP_RST) ? NS_TCP_DROP : NS_TCP_DROP_WITH_RESET;
+        ack_ok = seq_leq(c->snd_una, h->ack) && seq_leq(h->ack, c->snd_max);
+    }
+    /* Second, RST: only one that acknowledges our SYN counts
+     * (RFC 5961 3.2 keeps this for SYN-SENT). */
+    if (in->flags & NS_TCP_RST) {
+        if (!ack_ok)
+            return NS_TCP_DROP;
+        c->rst_sent_or_rcvd = true;
+        tcp_conn_enter_closed(c, ECONNREFUSED, "rcv RST");
+        return NS_TCP_DROP;
+    }
+    /* Fourth, SYN. */
+    if (!(in->flags & NS_TCP_SYN))
+        return NS_TCP_DROP;
+    tcp_conn_take_syn(c, in->seg);
+    if (ack_ok) {
+        c->snd_una = h->ack;
+        if (c->rtt_start && c->rxt_shift == 0)
+            tcp_rtt_sample(c, in->now - c->rtt_start);
+        c->rtt_start = 0;
+        c->rxt_shift = 0;
+        tcp_timer_stop(c, NS_TCP_T_REXMT, false);
+    }
+    if (seq_gt(c->snd_una, c->iss)) {
+        /* RFC 7323 2.2: the SYN-ACK's window is not scaled either. */
+        tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, "rcv SYN,ACK");
+        tcp_conn_established(c);
+        /* The bare third ACK; queued data follows in its own segment,
+         * as Linux does. */
+        tcp_send_ack(c, in->now, NS_TCP_WHY_NONE);
+        tcp_conn_output(c, in->now);
+        return NS_TCP_DROP;
+    }
+    /* Simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS. */
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN (simultaneous open)");
+    tcp_send_syn(c, in->now, NS_TCP_WHY_NONE);
+    return NS_TCP_DROP;
+}
+
+/* ---- synchronized states (3.10.7.4) ---- */
+
+/* First: sequence number acceptability (the four cases of the table),
+ * then trimming to the window. */
+static NsTcpVerdict step_seq(NsTcpConn *c, In *in)
+{
+    uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t l = seg_len(in);
+    bool ok;
+    if (l == 0)
+        ok = wnd == 0 ? in->seq == c->rcv_nxt
+                      : seq_leq(c->rcv_nxt, in->seq) && seq_lt(in->seq, c->rcv_nxt + wnd);
+    else if (wnd == 0)
+        ok = false;
+    else
+        ok = (seq_leq(c->rcv_nxt, in->seq) && seq_lt(in->seq, c->rcv_nxt + wnd)) ||
+             (seq_leq(c->rcv_nxt, in->seq + l - 1) && seq_lt(in->seq + l - 1, c->rcv_nxt + wnd));
+    /* A zero window still takes a segment that carries only what lies at
+     * RCV.NXT without data (an ACK or RST), per the table above. */
+    if (!ok) {
+        if (in->flags & NS_TCP_RST)
+            return NS_TCP_DROP;
+        if (c->state == NS_TCP_STATE_TIME_WAIT && (in->flags & NS_TCP_FIN))
+            tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, c->env->cfg->time_wait, false);
+        /* Still learn from its ACK when only the data is outside the
+         * window (a zero-window probe): RFC 9293 3.10.7.4 lets the ACK
+         * field be processed; we keep it simple and just answer. */
+        return NS_TCP_DROP_AFTER_ACK;
+    }
+    /* Trim the front: what lies before RCV.NXT was seen already. */
+    if (seq_lt(in->seq, c->rcv_nxt)) {
+        uint32_t d = c->rcv_nxt - in->seq;
+        if (in->flags & NS_TCP_SYN) {
+            in->flags &= (uint8_t)~NS_TCP_SYN;
+            d--;
+            in->seq++;
+        }
+        if (d > in->len)
+            d = in->len;
+        in->data += d;
+        in->len -= d;
+        in->seq += d;
+    }
+    /* Trim the tail beyond the window (a FIN there is dropped with it). */
+    if (seq_gt(in->seq + in->len, c->rcv_nxt + wnd)) {
+        uint32_t keep = c->rcv_nxt + wnd - in->seq;
+        in->len = keep;
+        in->flags &= (uint8_t)~NS_TCP_FIN;
+    }
+    /* RFC 7323 4.3: TS.Recent from the segment that covers Last.ACK.sent. */
+    if (c->ts_ok && in->seg->h.has_ts && seq_leq(in->seq, c->last_ack_sent))
+        c->ts_recent = in->seg->h.ts_val;
+    return NS_TCP_CONTINUE;
+}
+
+/* Second: RST. RFC 5961 3.2 on linux: only an exact RCV.NXT match resets,
+ * other in-window resets get a challenge ACK. minimal: any in-window RST
+ * resets (RFC 793, kept by RFC 9293 as the base rule). */
+static NsTcpVerdict step_rst(NsTcpConn *c, In *in)
+{
+    if (!(in->flags & NS_TCP_RST))
+        return NS_TCP_CONTINUE;
+    if (c->env->cfg->rfc5961 && in->seg->h.seq != c->rcv_nxt) {
+        in->ack_why = NS_TCP_WHY_CHALLENGE;
+        return NS_TCP_DROP_AFTER_ACK;
+    }
+    c->rst_sent_or_rcvd = true;
+    switch (c->state) {
+    case NS_TCP_STATE_SYN_RECEIVED:
+        /* Passive: back to LISTEN, i.e. the child goes away; active
+         * (simultaneous open): connection refused. */
+        tcp_conn_enter_closed(c, c->passive ? 0 : ECONNREFUSED, "rcv RST");
+        return NS_TCP_DROP;
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+        tcp_conn_enter_closed(c, ECONNRESET, "rcv RST");
+        return NS_TCP_DROP;
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        tcp_conn_enter_closed(c, 0, "rcv RST");
+        return NS_TCP_DROP;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+        break;
+    }
+    return NS_TCP_DROP;
+}
+
+/* Fourth: SYN in a synchronized state. RFC 5961 4 (linux): challenge ACK.
+ * minimal (RFC 793): reset the connection. A passive child in
+ * SYN-RECEIVED that sees a new SYN goes back to LISTEN (vanishes). */
+static NsTcpVerdict step_syn(NsTcpConn *c, In *in)
+{
+    if (!(in->flags & NS_TCP_SYN))
+        return NS_TCP_CONTINUE;
+    if (c->state == NS_TCP_STATE_SYN_RECEIVED && c->passive) {
+        tcp_conn_enter_closed(c, 0, "rcv SYN");
+        return NS_TCP_DROP;
+    }
+    if (c->env->cfg->rfc5961 || c->state == NS_TCP_STATE_TIME_WAIT) {
+        in->ack_why = NS_TCP_WHY_CHALLENGE;
+        return NS_TCP_DROP_AFTER_ACK;
+    }
+    tcp_send_segment(c, c->snd_max, 0, NS_TCP_RST, NS_TCP_WHY_NONE, in->now);
+    c->rst_sent_or_rcvd = true;
+    tcp_conn_enter_closed(c, ECONNRESET, "rcv SYN in window");
+    return NS_TCP_DROP;
+}
+
+static void update_window(NsTcpConn *c, In *in)
+{
+    const NsTcpRepr *h = &in->seg->h;
+    /* RFC 9293 3.10.7.4 ACK step: SND.WL1/WL2 guard against old segments. */
+    if (seq_lt(c->snd_wl1, in->seq) ||
+        (c->snd_wl1 == in->seq && seq_leq(c->snd_wl2, h->ack))) {
+        uint32_t w = (uint32_t)h->window << c->snd_wscale;
+        bool opened = c->snd_wnd == 0 && w > 0;
+        c->snd_wnd = w;
+        c->snd_wl1 = in->seq;
+        c->snd_wl2 = h->ack;
+        if (w > c->max_sndwnd)
+            c->max_sndwnd = w;
+        if (opened && c->timer[NS_TCP_T_PERSIST] != NS_TIME_NEVER) {
+            tcp_timer_stop(c, NS_TCP_T_PERSIST, true);
+            c->rxt_shift = 0;
+            /* The probe byte (if any) is resent by the normal path. */
+            c->snd_nxt = c->snd_una;
+        }
+    }
+}
+
+/* New data acknowledged: RTT, send buffer, congestion control, NewReno
+ * recovery (RFC 6582 3.2 steps 3 and 4), retransmission timer (RFC 6298
+ * 5.2/5.3). */
+static void ack_new_data(NsTcpConn *c, In *in, uint32_t ack)
+{
+    uint32_t acked = ack - c->snd_una;
+    if (c->rtt_start && seq_gt(ack, c->rtt_seq)) {
+        tcp_rtt_sample(c, in->now - c->rtt_start);
+        c->rtt_start = 0;
+    }
+    c->rxt_shift = 0;
+    /* Drop acknowledged bytes from the send buffer (the FIN is not in it). */
+    if (seq_gt(ack, c->sb_seq)) {
+        uint32_t n = ack - c->sb_seq;
+        if (n > c->sb_len)
+            n = c->sb_len;
+        c->sb_head = c->sb_cap ? (c->sb_head + n) & (c->sb_cap - 1) : 0;
+        c->sb_len -= n;
+        c->sb_seq += n;
+        c->bytes_acked += n;
+        if (c->sb_len == 0 && c->sb) {
+            g_free(c->sb);
+            c->sb = NULL;
+            c->sb_cap = c->sb_head = 0;
+        }
+        if (n)
+            c->notify = true; /* writable */
+    }
+    c->snd_una = ack;
+    if (seq_lt(c->snd_nxt, c->snd_una))
+        c->snd_nxt = c->snd_una;
+    if (c->in_recovery) {
+        if (seq_geq(ack, c->recover)) {
+            c->in_recovery = false;
+            c->cc->post_recovery(c);
+            tcp_trace_cc(c, "recovery done");
+        } else {
+            /* Partial ACK: the next hole is lost too; deflate by the amount
+             * acknowledged, add back one MSS. */
+            tcp_retransmit_first(c, in->now, NS_TCP_WHY_FAST_RETRANSMIT);
+            c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
+            if (acked >= c->mss)
+                c->cwnd += c->mss;
+        }
+    } else {
+        c->cc->on_ack(c, acked);
+    }
+    c->dupacks = 0;
+    if (c->snd_una == c->snd_max)
+        tcp_timer_stop(c, NS_TCP_T_REXMT, true);
+    else {
+        NsTime d = c->rto;
+        c->timer[NS_TCP_T_REXMT] = in->now + d;
+    }
+}
+
+/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data,
+ * no SYN/FIN, the same window, while data is outstanding. */
+static void dup_ack(NsTcpConn *c, In *in)
+{
+    c->dupacks++;
+    if (c->in_recovery) {
+        c->cc->on_dup_ack(c);
+        return;
+    }
+    if (c->dupacks != 3)
+        return;
+    /* RFC 6582 4.1: no new recovery for ACKs below `recover`. */
+    if (seq_lt(c->snd_una, c->recover) && c->recover != c->snd_una)
+        return;
+    c->cc->on_cong_signal(c);
+    c->recover = c->snd_max;
+    c->in_recovery = true;
+    c->rtt_start = 0;
+    tcp_retransmit_first(c, in->now, NS_TCP_WHY_FAST_RETRANSMIT);
+    c->cwnd = c->ssthresh + 3u * c->mss;
+    tcp_trace_cc(c, "3 dup ACKs: fast retransmit");
+}
+
+/* Fifth: ACK. */
+static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
+{
+    const NsTcpRepr *h = &in->seg->h;
+    if (!(in->flags & NS_TCP_ACK))
+        return NS_TCP_DROP;
+    uint32_t ack = h->ack;
+    if (c->state == NS_TCP_STATE_SYN_RECEIVED) {
+        if (!(seq_lt(c->snd_una, ack) && seq_leq(ack, c->snd_max)))
+            return NS_TCP_DROP_WITH_RESET;
+        if (c->rtt_start && c->rxt_shift == 0)
+            tcp_rtt_sample(c, in->now - c->rtt_start);
+        c->rtt_start = 0;
+        c->rxt_shift = 0;
+        c->snd_una = ack;
+        c->snd_wnd = (uint32_t)h->window << c->snd_wscale;
+        c->max_sndwnd = c->snd_wnd;
+        c->snd_wl1 = in->seq;
+        c->snd_wl2 = ack;
+        tcp_timer_stop(c, NS_TCP_T_REXMT, false);
+        tcp_conn_established(c);
+        if (c->fin_queued) {
+            /* close() while in SYN-RECEIVED: FIN-WAIT-1 already. */
+            tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_1, "rcv ACK of SYN");
+        } else {
+            tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, "rcv ACK of SYN");
+        }
+        tcp_conn_output(c, in->now);
+    }
+    /* RFC 5961 5.2 (linux): an ACK outside [SND.UNA - MAX.SND.WND,
+     * SND.NXT] gets a challenge ACK. RFC 9293: an ACK of something not
+     * yet sent gets an ACK. */
+    if (seq_gt(ack, c->snd_max)) {
+        in->ack_why = c->env->cfg->rfc5961 ? NS_TCP_WHY_CHALLENGE : NS_TCP_WHY_NONE;
+        return NS_TCP_DROP_AFTER_ACK;
+    }
+    if (c->env->cfg->rfc5961 && seq_lt(ack, c->snd_una - c->max_sndwnd)) {
+        in->ack_why = NS_TCP_WHY_CHALLENGE;
+        return NS_TCP_DROP_AFTER_ACK;
+    }
+    uint32_t old_wnd = c->snd_wnd;
+    if (seq_gt(ack, c->snd_una)) {
+        ack_new_data(c, in, ack);
+    } else if (ack == c->snd_una && in->len == 0 && !(in->flags & (NS_TCP_SYN | NS_TCP_FIN)) &&
+               ((uint32_t)h->window << c->snd_wscale) == old_wnd && h->window != 0 &&
+               c->snd_max != c->snd_una) {
+        dup_ack(c, in);
+    }
+    if (seq_leq(c->snd_una, ack))
+        update_window(c, in);
+    bool fin_acked = c->fin_queued && seq_gt(c->snd_una, c->sb_seq + c->sb_len);
+    switch (c->state) {
+    case NS_TCP_STATE_FIN_WAIT_1:
+        if (fin_acked) {
+            tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_2, "rcv ACK of FIN");
+            if (c->orphan)
+                tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, c->env->cfg->fin_wait_2, true);
+        }
+        break;
+    case NS_TCP_STATE_CLOSING:
+        if (fin_acked) {
+            tcp_conn_set_state(c, NS_TCP_STATE_TIME_WAIT, "rcv ACK of FIN");
+            tcp_timer_stop_all(c);
+            tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, c->env->cfg->time_wait, true);
+            return NS_TCP_DROP;
+        }
+        break;
+    case NS_TCP_STATE_LAST_ACK:
+        if (fin_acked) {
+            tcp_conn_enter_closed(c, 0, "rcv ACK of FIN");
+            return NS_TCP_DROP;
+        }
+        break;
+    case NS_TCP_STATE_TIME_WAIT:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+        break;
+    }
+    return NS_TCP_CONTINUE;
+}
+
+/* Sixth: URG. netsim never sends urgent data and, as RFC 6093 advises
+ * for new applications, delivers it inline: nothing to do. */
+static NsTcpVerdict step_urg(NsTcpConn *c, In *in)
+{
+    (void)c;
+    (void)in;
+    return NS_TCP_CONTINUE;
+}
+
+static NsPacket *take_payload(NsTcpConn *c, In *in)
+{
+    NsPacket *p = in->seg->pkt;
+    if (p && in->data >= p->data && in->data + in->len <= p->data + p->len) {
+        in->seg->pkt = NULL;
+        ns_packet_pull(p, (size_t)(in->data - p->data));
+        ns_packet_trim(p, in->len);
+        return p;
+    }
+    p = ns_packet_new(c->env->ctx->pool, 0, in->len);
+    memcpy(p->data, in->data, in->len);
+    return p;
+}
+
+/* Out of order: keep it, sorted by sequence number (RFC 9293 3.10.7.4
+ * seventh: "segments with higher beginning sequence numbers may be held"). */
+static void ooo_insert(NsTcpConn *c, In *in)
+{
+    NsPacket **pp = &c->ooo;
+    while (*pp && seq_lt((*pp)->meta, in->seq))
+        pp = &(*pp)->next;
+    if (*pp && (*pp)->meta == in->seq && (*pp)->len >= in->len &&
+        !((in->flags & NS_TCP_FIN) && !(*pp)->peer_port)) {
+        c->ooo_last = in->seq;
+        return; /* a duplicate */
+    }
+    NsPacket *p = take_payload(c, in);
+    p->meta = in->seq;
+    p->peer_port = (in->flags & NS_TCP_FIN) ? 1 : 0;
+    p->next = *pp;
+    *pp = p;
+    c->ooo_bytes += p->len;
+    c->ooo_last = in->seq;
+}
+
+static void rx_append(NsTcpConn *c, NsPacket *p)
+{
+    if (c->rd_shut || p->len == 0) {
+        ns_packet_free(p);
+        return;
+    }
+    ns_packet_queue_push(&c->rxq, p);
+    c->rx_len += p->len;
+    c->bytes_received += p->len;
+    c->notify = true;
+}
+
+/* Move what the new RCV.NXT makes contiguous from the out-of-order queue. */
+static void ooo_drain(NsTcpConn *c, In *in)
+{
+    while (c->ooo && seq_leq(c->ooo->meta, c->rcv_nxt)) {
+        NsPacket *p = c->ooo;
+        c->ooo = p->next;
+        p->next = NULL;
+        c->ooo_bytes -= p->len;
+        uint32_t end = p->meta + p->len;
+        bool fin = p->peer_port != 0;
+        if (seq_gt(end, c->rcv_nxt)) {
+            ns_packet_pull(p, c->rcv_nxt - p->meta);
+            c->rcv_nxt = end;
+            rx_append(c, p);
+        } else {
+            ns_packet_free(p);
+        }
+        if (fin && end == c->rcv_nxt)
+            in->fin_in_order = true;
+    }
+}
+
+static bool state_takes_text(NsTcpState s)
+{
+    switch (s) {
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+        return true;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        return false;
+    }
+    return false;
+}
+
+/* The ACK policy for data (RFC 1122 4.2.3.2, RFC 5681 4.2; quickack). */
+static void ack_policy(NsTcpConn *c, In *in, bool in_order, bool filled_hole)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    if (!in_order || filled_hole || c->ooo) {
+        c->ack_now = true; /* RFC 5681 4.2: immediate dup ACK / hole filled */
+        return;
+    }
+    if (c->quickack) {
+        c->quickack--;
+        c->ack_now = true;
+        return;
+    }
+    /* RFC 1122 4.2.3.2 (MUST-58 SHOULD): ACK at least every second
+     * full-sized segment; otherwise within the delayed-ACK time. */
+    if (c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_mss) {
+        c->ack_now = true;
+        return;
+    }
+    if (c->timer[NS_TCP_T_DELACK] == NS_TIME_NEVER)
+        tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, false);
+}
+
+/* Seventh: segment text. */
+static NsTcpVerdict step_text(NsTcpConn *c, In *in)
+{
+    if (in->len == 0) {
+        if ((in->flags & NS_TCP_FIN) && in->seq == c->rcv_nxt)
+            in->fin_in_order = true;
+        return NS_TCP_CONTINUE;
+    }
+    if (!state_takes_text(c->state))
+        return NS_TCP_CONTINUE; /* after the peer's FIN: ignore */
+    if (in->seq == c->rcv_nxt) {
+        bool had_ooo = c->ooo != NULL;
+        NsPacket *p = take_payload(c, in);
+        c->rcv_nxt += in->len;
+        if (c->env->cfg->profile == NS_PROFILE_LINUX && in->len >= c->rcv_mss &&
+            c->rcv_ssthresh < c->env->cfg->rcvbuf) {
+            /* Linux tcp_grow_window(): +2 MSS per full in-order segment. */
+            c->rcv_ssthresh += 2u * c->rcv_mss;
+        }
+        rx_append(c, p);
+        if (in->flags & NS_TCP_FIN)
+            in->fin_in_order = true;
+        ooo_drain(c, in);
+        ack_policy(c, in, true, had_ooo);
+    } else {
+        ooo_insert(c, in);
+        ack_policy(c, in, false, false);
+    }
+    return NS_TCP_CONTINUE;
+}
+
+/* Eighth: FIN (only once everything before it has arrived). */
+static NsTcpVerdict step_fin(NsTcpConn *c, In *in)
+{
+    if (!in->fin_in_order)
+        return NS_TCP_CONTINUE;
+    const NsTcpCfg *cfg = c->env->cfg;
+    if (!c->fin_rcvd) {
+        c->rcv_nxt++;
+        c->fin_rcvd = true;
+        c->notify = true;
+    }
+    switch (c->state) {
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+        tcp_conn_set_state(c, NS_TCP_STATE_CLOSE_WAIT, "rcv FIN");
+        /* Linux: the FIN's ACK waits (pingpong), so an application that
+         * closes at once sends one F. that acknowledges it (case 1). */
+        if (cfg->delay_fin_ack)
+            tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, false);
+        else
+            c->ack_now = true;
+        break;
+    case NS_TCP_STATE_FIN_WAIT_1:
+        /* Our FIN not yet acknowledged (else step_ack moved us on). */
+        tcp_conn_set_state(c, NS_TCP_STATE_CLOSING, "rcv FIN (simultaneous close)");
+        c->ack_now = true;
+        break;
+    case NS_TCP_STATE_FIN_WAIT_2:
+        tcp_conn_set_state(c, NS_TCP_STATE_TIME_WAIT, "rcv FIN");
+        tcp_timer_stop_all(c);
+        tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, cfg->time_wait, true);
+        c->ack_now = true;
+        break;
+    case NS_TCP_STATE_TIME_WAIT:
+        /* A retransmitted FIN: ACK it and restart the 2 MSL wait. */
+        tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, cfg->time_wait, false);
+        c->ack_now = true;
+        break;
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+        c->ack_now = true;
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+        break;
+    }
+    return NS_TCP_CONTINUE;
+}
+
+typedef NsTcpVerdict (*Step)(NsTcpConn *c, In *in);
+static const Step steps[] = {step_seq, step_rst, step_syn, step_ack, step_urg, step_text, step_fin};
+
+NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now)
+{
+    In in = {.seg = seg, .now = now, .seq = seg->h.seq, .len = seg->len, .data = seg->data,
+             .flags = seg->h.flags};
+    c->segs_received++;
+    NsTcpVerdict v = NS_TCP_DROP;
+    switch (c->state) {
+    case NS_TCP_STATE_SYN_SENT:
+        v = input_syn_sent(c, &in);
+        break;
+    case NS_TCP_STATE_SYN_RECEIVED:
+        if ((in.flags & (NS_TCP_SYN | NS_TCP_ACK | NS_TCP_RST)) == NS_TCP_SYN &&
+            in.seq == c->irs) {
+            /* The peer did not get our SYN-ACK: send it again (what a
+             * listener does for a retransmitted SYN). */
+            tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
+            return NS_TCP_DROP;
+        }
+        /* fall through */
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        v = NS_TCP_CONTINUE;
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0] && v == NS_TCP_CONTINUE; i++) {
+            v = steps[i](c, &in);
+            if (c->state == NS_TCP_STATE_CLOSED)
+                break;
+        }
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+        return NS_TCP_DROP; /* the layer above handles these */
+    }
+    switch (v) {
+    case NS_TCP_DROP_AFTER_ACK:
+        if (!(in.flags & NS_TCP_RST) || in.ack_why == NS_TCP_WHY_CHALLENGE)
+            tcp_send_ack(c, now, in.ack_why);
+        break;
+    case NS_TCP_DROP_WITH_RESET:
+        tcp_send_rst_for(c, seg, now);
+        break;
+    case NS_TCP_CONTINUE:
+    case NS_TCP_DROP:
+        break;
+    }
+    if (c->state != NS_TCP_STATE_CLOSED)
+        tcp_conn_output(c, now);
+    return v;
+}

@@ -1,0 +1,325 @@
+/* Segment construction and the send policy: what to send when (RFC 9293
+ * 3.8.6 windows, RFC 896/1122 4.2.3.4 Nagle, RFC 1122 4.2.3.3 receiver
+ * SWS avoidance), options per profile (RFC 7323, RFC 2018 SACK blocks),
+ * resets (RFC 9293 3.10.7.1). Segments are built in pool packets and
+ * appended to the connection's output queue; nothing is sent from here. */
+#include "tcp-private.h"
+
+#include <string.h>
+
+#include "netsim/sim.h"
+
+uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now)
+{
+    /* RFC 7323 5.4: a 1 ms clock with a random per-connection offset. */
+    return (uint32_t)(now / NS_MS(1)) + c->ts_offset;
+}
+
+/* The window to advertise, as the raw header field, and the right edge it
+ * promises (rcv_adv). Never shrinks the window (RFC 9293 3.8.6.2.2,
+ * MUST-? "SHLD-14"), and only moves the right edge by at least
+ * min(RCV.BUFF/2, MSS) (receiver SWS avoidance, RFC 1122 4.2.3.3). Linux
+ * rounds the scaled window up to the scale unit, as its captures show
+ * (64240 -> 63 << 10). */
+uint32_t tcp_rcv_window_raw(NsTcpConn *c)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - c->ooo_bytes;
+    if (cfg->profile == NS_PROFILE_LINUX && space > c->rcv_ssthresh)
+        space = c->rcv_ssthresh;
+    if (space < 0)
+        space = 0;
+    if (seq_lt(c->rcv_adv, c->rcv_nxt))
+        c->rcv_adv = c->rcv_nxt;
+    uint32_t right = c->rcv_nxt + (uint32_t)space;
+    uint32_t thresh = c->rcv_mss < cfg->rcvbuf / 2 ? c->rcv_mss : cfg->rcvbuf / 2;
+    if (seq_lt(right, c->rcv_adv + thresh))
+        right = c->rcv_adv;
+    uint32_t wnd = right - c->rcv_nxt;
+    uint32_t ws = c->rcv_wscale;
+    uint32_t raw = ws ? (wnd + (1u << ws) - 1) >> ws : wnd;
+    if (raw > 65535)
+        raw = 65535;
+    c->rcv_adv = c->rcv_nxt + (raw << ws);
+    return raw;
+}
+
+/* SACK blocks from the out-of-order queue, the block holding the most
+ * recently received segment first (RFC 2018 4). */
+static void add_sack_blocks(const NsTcpConn *c, NsTcpRepr *r, unsigned max)
+{
+    NsTcpSackBlock blocks[16];
+    unsigned n = 0, first = 0;
+    for (const NsPacket *p = c->ooo; p && n < 16;) {
+        uint32_t l = p->meta, rr = p->meta + p->len;
+        const NsPacket *q = p->next;
+        while (q && seq_leq(q->meta, rr)) {
+            if (seq_gt(q->meta + q->len, rr))
+                rr = q->meta + q->len;
+            q = q->next;
+        }
+        if (seq_leq(l, c->ooo_last) && seq_lt(c->ooo_last, rr))
+            first = n;
+        blocks[n++] = (NsTcpSackBlock){l, rr};
+        p = q;
+    }
+    if (n == 0)
+        return;
+    r->sack[r->n_sack++] = blocks[first];
+    for (unsigned i = 0; i < n && r->n_sack < max; i++)
+        if (i != first)
+            r->sack[r->n_sack++] = blocks[i];
+}
+
+static void copy_payload(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len)
+{
+    uint32_t off = seq - c->sb_seq;
+    uint32_t pos = (c->sb_head + off) & (c->sb_cap - 1);
+    uint32_t first = c->sb_cap - pos;
+    if (first > len)
+        first = len;
+    memcpy(dst, c->sb + pos, first);
+    memcpy(dst + first, c->sb, len - first);
+}
+
+void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsTcpWhy why,
+                      NsTime now)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    bool linux = cfg->profile == NS_PROFILE_LINUX;
+    NsTcpRepr r;
+    memset(&r, 0, sizeof r);
+    r.src_port = c->pcb.lport;
+    r.dst_port = c->pcb.rport;
+    r.seq = seq;
+    r.flags = flags;
+    if (flags & NS_TCP_ACK)
+        r.ack = c->rcv_nxt;
+    if (flags & NS_TCP_SYN) {
+        /* RFC 9293 3.7.1: MSS on every SYN; RFC 7323/2018: the others are
+         * offered in a SYN and answered in a SYN-ACK only if offered. */
+        uint32_t w = c->passive ? cfg->synack_wnd : cfg->syn_wnd;
+        r.window = (uint16_t)(w > 65535 ? 65535 : w);
+        r.has_mss = true;
+        r.mss = c->adv_mss;
+        r.sack_permitted = cfg->sack && (!c->passive || c->sack_ok);
+        r.has_ts = cfg->ts && (!c->passive || c->ts_ok);
+        r.has_wscale = cfg->wscale && (!c->passive || c->ws_ok);
+        r.wscale = cfg->rcv_wscale;
+        if (r.has_ts) {
+            r.ts_val = tcp_ts_now(c, now);
+            r.ts_ecr = c->passive ? c->ts_recent : 0;
+        }
+        if (flags & NS_TCP_ACK)
+            c->last_ack_sent = c->rcv_nxt;
+    } else {
+        r.window = (uint16_t)tcp_rcv_window_raw(c);
+        if (c->ts_ok) {
+            r.has_ts = true;
+            r.ts_val = tcp_ts_now(c, now);
+            r.ts_ecr = c->ts_recent;
+        }
+        if (c->sack_ok && c->ooo && (flags & NS_TCP_ACK))
+            add_sack_blocks(c, &r, c->ts_ok ? 3 : 4);
+        if (flags & NS_TCP_ACK) {
+            c->last_ack_sent = c->rcv_nxt;
+            c->ack_now = false;
+            c->timer[NS_TCP_T_DELACK] = NS_TIME_NEVER;
+        }
+    }
+    ns_tcp_opts_layout(&r, linux ? NS_TCP_OPTS_LINUX : NS_TCP_OPTS_MINIMAL);
+    size_t hlen = ns_tcp_header_len(&r);
+    g_assert(hlen >= NS_TCP_HLEN);
+    NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
+    if (len)
+        copy_payload(c, p->data + hlen, seq, len);
+    size_t w = ns_tcp_emit(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len);
+    g_assert(w == hlen);
+    p->meta = why;
+    ns_packet_queue_push(&c->outq, p);
+    c->segs_sent++;
+    if (len) {
+        if (seq_lt(seq, c->snd_max))
+            c->retransmits++;
+        else
+            c->bytes_sent += len;
+    }
+}
+
+void tcp_send_ack(NsTcpConn *c, NsTime now, NsTcpWhy why)
+{
+    tcp_send_segment(c, c->snd_nxt, 0, NS_TCP_ACK, why, now);
+}
+
+void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why)
+{
+    uint8_t fl = NS_TCP_SYN;
+    if (c->state == NS_TCP_STATE_SYN_RECEIVED)
+        fl |= NS_TCP_ACK;
+    tcp_send_segment(c, c->iss, 0, fl, why, now);
+    if (seq_lt(c->snd_nxt, c->iss + 1))
+        c->snd_nxt = c->iss + 1;
+    if (seq_lt(c->snd_max, c->snd_nxt))
+        c->snd_max = c->snd_nxt;
+}
+
+/* A reset for an unacceptable segment of a connection (RFC 9293 3.10.7.3
+ * and 3.10.7.4): <SEQ=SEG.ACK><CTL=RST> if the segment has ACK, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
+{
+    if (seg->h.flags & NS_TCP_RST)
+        return; /* never answer a reset with a reset */
+    NsTcpRepr r;
+    memset(&r, 0, sizeof r);
+    r.src_port = c->pcb.lport;
+    r.dst_port = c->pcb.rport;
+    if (seg->h.flags & NS_TCP_ACK) {
+        r.seq = seg->h.ack;
+        r.flags = NS_TCP_RST;
+    } else {
+        uint32_t l = seg->len + !!(seg->h.flags & NS_TCP_SYN) + !!(seg->h.flags & NS_TCP_FIN);
+        r.seq = 0;
+        r.ack = seg->h.seq + l;
+        r.flags = NS_TCP_RST | NS_TCP_ACK;
+    }
+    ns_tcp_opts_layout(&r, NS_TCP_OPTS_MINIMAL);
+    NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
+    ns_tcp_emit(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len);
+    p->meta = NS_TCP_WHY_NONE;
+    ns_packet_queue_push(&c->outq, p);
+    c->segs_sent++;
+    (void)now;
+}
+
+/* Data bytes in the send buffer from `seq` on (0 if seq lies past it). */
+static uint32_t data_from(const NsTcpConn *c, uint32_t seq)
+{
+    if (seq_lt(seq, c->sb_seq))
+        return c->sb_len;
+    uint32_t off = seq - c->sb_seq;
+    return off >= c->sb_len ? 0 : c->sb_len - off;
+}
+
+/* Resend the first unacknowledged segment (fast retransmit, NewReno
+ * partial ACK) without moving SND.NXT. */
+void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why)
+{
+    uint32_t avail = data_from(c, c->snd_una);
+    uint32_t len = avail < c->mss ? avail : c->mss;
+    uint32_t in_flight = c->snd_max - c->snd_una;
+    if (len > in_flight)
+        len = in_flight;
+    uint8_t fl = NS_TCP_ACK;
+    uint32_t fin_seq = c->sb_seq + c->sb_len;
+    if (len && len == avail)
+        fl |= NS_TCP_PSH;
+    if (c->fin_queued && c->snd_una + len == fin_seq && seq_gt(c->snd_max, fin_seq))
+        fl |= NS_TCP_FIN;
+    if (len == 0 && !(fl & NS_TCP_FIN))
+        return;
+    tcp_send_segment(c, c->snd_una, len, fl, why, now);
+    if (c->rtt_start && seq_leq(c->rtt_seq, c->snd_una + len))
+        c->rtt_start = 0; /* Karn: never time a retransmitted segment */
+}
+
+static NsTime rexmt_duration(const NsTcpConn *c)
+{
+    NsTime d = c->rto << c->rxt_shift;
+    NsTime max = c->env->cfg->rto_max;
+    return d > max || d <= 0 ? max : d;
+}
+
+/* The send policy: data as window, cwnd and Nagle allow, then the FIN,
+ * then an ACK if one is owed and nothing carried it. */
+void tcp_conn_output(NsTcpConn *c, NsTime now)
+{
+    bool data_ok = false;
+    switch (c->state) {
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+        data_ok = true;
+        break;
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_TIME_WAIT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+        return;
+    }
+    while (data_ok) {
+        uint32_t fin_seq = c->sb_seq + c->sb_len;
+        if (seq_gt(c->snd_nxt, fin_seq))
+            break; /* everything, FIN included, is out */
+        uint32_t avail = fin_seq - c->snd_nxt;
+        uint32_t in_flight = c->snd_nxt - c->snd_una;
+        uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+        uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
+        uint32_t len = avail < c->mss ? avail : c->mss;
+        bool probe = false;
+        if (len > usable) {
+            if (c->force_probe && usable == 0 && avail > 0) {
+                len = 1; /* RFC 9293 3.8.6.1: probe a zero window */
+                probe = true;
+            } else {
+                len = usable;
+            }
+        }
+        bool fin = c->fin_queued && len == avail;
+        bool rexmit = seq_lt(c->snd_nxt, c->snd_max);
+        if (len == 0 && !fin)
+            break;
+        if (len > 0 && len < c->mss && !rexmit && !probe) {
+            /* Nagle (RFC 1122 4.2.3.4): a small segment only when it
+             * is the last of the buffer and nothing is outstanding (or
+             * TCP_NODELAY), or it is at least half the peer's largest
+             * window (the BSD sender-SWS rule). */
+            bool last = len == avail;
+            bool ok = (last && (c->nodelay || in_flight == 0 || fin)) ||
+                      (c->max_sndwnd && len >= c->max_sndwnd / 2);
+            if (!ok)
+                break;
+        }
+        uint8_t fl = NS_TCP_ACK;
+        if (len && len == avail)
+            fl |= NS_TCP_PSH;
+        if (fin)
+            fl |= NS_TCP_FIN;
+        NsTcpWhy why = probe ? NS_TCP_WHY_PERSIST
+                             : rexmit ? NS_TCP_WHY_RETRANSMIT : NS_TCP_WHY_NONE;
+        tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
+        if (!rexmit && !c->rtt_start && !probe) {
+            c->rtt_start = now;
+            c->rtt_seq = c->snd_nxt;
+        }
+        c->snd_nxt += len + (fin ? 1 : 0);
+        if (seq_gt(c->snd_nxt, c->snd_max))
+            c->snd_max = c->snd_nxt;
+        if (probe)
+            break;
+        if (c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER)
+            tcp_timer_arm(c, NS_TCP_T_REXMT, now, rexmt_duration(c), true);
+        c->timer[NS_TCP_T_PERSIST] = NS_TIME_NEVER;
+        if (fin)
+            break;
+    }
+    if (data_ok) {
+        /* Zero window with data waiting and nothing in flight: persist
+         * (RFC 9293 3.8.6.1, MUST-? "probing of zero windows"). */
+        uint32_t waiting = data_from(c, c->snd_nxt);
+        if (waiting && c->snd_wnd == 0 && c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER &&
+            c->timer[NS_TCP_T_PERSIST] == NS_TIME_NEVER) {
+            NsTime d = c->rto << c->rxt_shift;
+            if (d > NS_S(60) || d <= 0)
+                d = NS_S(60);
+            tcp_timer_arm(c, NS_TCP_T_PERSIST, now, d, true);
+        }
+    }
+    if (c->ack_now)
+        tcp_send_ack(c, now, NS_TCP_WHY_NONE);
+}

@@ -1,0 +1,135 @@
+/* TCP timers (RFC 9293 3.8.1 retransmission, 3.8.6.1 persist, 3.3.2
+ * TIME-WAIT; RFC 6298 5 backoff; RFC 1122 4.2.3.2 delayed ACK): deadlines
+ * in the connection, run by tcp_conn_timers() when they are due. */
+#include "tcp-private.h"
+
+#include <errno.h>
+
+/* Timeout after the n-th SYN (n from 0): `syn_linear` timeouts of
+ * rto_init, then doubling (linux: 1,1,1,1,1,2,4,...; minimal 1,2,4,...). */
+static NsTime syn_timeout(const NsTcpCfg *cfg, uint32_t n)
+{
+    if (n < cfg->syn_linear)
+        return cfg->rto_init;
+    uint32_t shift = n - cfg->syn_linear + (cfg->syn_linear ? 1 : 0);
+    if (shift > 20)
+        return cfg->rto_max;
+    NsTime d = cfg->rto_init << shift;
+    return d > cfg->rto_max ? cfg->rto_max : d;
+}
+
+static void rexmt_fired(NsTcpConn *c, NsTime now)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    switch (c->state) {
+    case NS_TCP_STATE_SYN_SENT:
+        tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
+        if (c->rxt_shift >= cfg->syn_retries) {
+            tcp_conn_enter_closed(c, ETIMEDOUT, "SYN retries exhausted");
+            return;
+        }
+        c->rxt_shift++;
+        c->rtt_start = 0;
+        tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
+        tcp_timer_arm(c, NS_TCP_T_REXMT, now, syn_timeout(cfg, c->rxt_shift), true);
+        return;
+    case NS_TCP_STATE_SYN_RECEIVED:
+        tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
+        if (c->rxt_shift >= cfg->synack_retries) {
+            tcp_conn_enter_closed(c, c->passive ? 0 : ETIMEDOUT, "SYN-ACK retries exhausted");
+            return;
+        }
+        c->rxt_shift++;
+        c->rtt_start = 0;
+        tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
+        tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init << c->rxt_shift, true);
+        return;
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_TIME_WAIT:
+        return;
+    }
+    if (c->snd_una == c->snd_max)
+        return;
+    tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
+    if (c->rxt_shift >= cfg->retries2) {
+        tcp_conn_enter_closed(c, ETIMEDOUT, "retransmissions exhausted");
+        return;
+    }
+    c->rxt_shift++;
+    /* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse cwnd, go back
+     * to SND.UNA; RFC 6582 4.2: recover = highest sent. Karn: the next
+     * sample must come from new data. */
+    c->cc->on_rto(c);
+    c->in_recovery = false;
+    c->dupacks = 0;
+    c->recover = c->snd_max;
+    c->rtt_start = 0;
+    c->snd_nxt = c->snd_una;
+    tcp_trace_cc(c, "RTO");
+    tcp_conn_output(c, now);
+    if (c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER) {
+        /* Nothing left the window (zero window, say): resend anyway. */
+        tcp_retransmit_first(c, now, NS_TCP_WHY_RETRANSMIT);
+        NsTime d = c->rto << c->rxt_shift;
+        if (d > cfg->rto_max || d <= 0)
+            d = cfg->rto_max;
+        tcp_timer_arm(c, NS_TCP_T_REXMT, now, d, true);
+    }
+}
+
+static void persist_fired(NsTcpConn *c, NsTime now)
+{
+    tcp_trace_timer(c, NS_TCP_T_PERSIST, "fired", -1);
+    if (c->snd_wnd != 0)
+        return;
+    c->snd_nxt = c->snd_una; /* the probe byte is the first unacked one */
+    c->force_probe = true;
+    tcp_conn_output(c, now);
+    c->force_probe = false;
+    if (c->rxt_shift < 16)
+        c->rxt_shift++;
+    NsTime d = c->rto << c->rxt_shift;
+    if (d > NS_S(60) || d <= 0)
+        d = NS_S(60);
+    tcp_timer_arm(c, NS_TCP_T_PERSIST, now, d, true);
+}
+
+void tcp_conn_timers(NsTcpConn *c, NsTime now)
+{
+    for (int t = 0; t < NS_TCP_T_COUNT; t++) {
+        if (c->state == NS_TCP_STATE_CLOSED)
+            return;
+        if (c->timer[t] > now)
+            continue;
+        c->timer[t] = NS_TIME_NEVER;
+        switch ((NsTcpTimer)t) {
+        case NS_TCP_T_REXMT:
+            rexmt_fired(c, now);
+            break;
+        case NS_TCP_T_PERSIST:
+            persist_fired(c, now);
+            break;
+        case NS_TCP_T_KEEPALIVE:
+            break;
+        case NS_TCP_T_TIME_WAIT:
+            tcp_trace_timer(c, NS_TCP_T_TIME_WAIT, "fired", -1);
+            tcp_conn_enter_closed(c, 0,
+                                  c->state == NS_TCP_STATE_TIME_WAIT ? "2MSL timer"
+                                                                     : "FIN-WAIT-2 timer");
+            break;
+        case NS_TCP_T_DELACK:
+            tcp_send_ack(c, now, NS_TCP_WHY_NONE);
+            break;
+        case NS_TCP_T_COUNT:
+            break;
+        }
+    }
+}
