@@ -111,64 +111,62 @@ static void push_op(GArray *ops, OpKind kind, size_t a, size_t b)
     g_array_append_val(ops, op);
 }
 
-/* Myers' greedy forward search on old[0..n) and new[0..m), keeping every
- * V vector for the backtrack (D+1)^2 entries in all. Appends the edit
- * script, reversed, with positions offset by `off`; false (nothing
+/* Myers' V vectors, all kept for the backtrack: V of step d holds, for
+ * each diagonal k in -d..d, the furthest x reached; (D+1)^2 entries in all. */
+static inline size_t vix(int64_t d, int64_t k)
+{
+    return (size_t)(d * d + d + k);
+}
+
+/* Whether the furthest d-path on diagonal k came down from diagonal k+1
+ * (an insertion) rather than right from k-1 (a deletion). */
+static inline bool came_down(const int64_t *v, int64_t d, int64_t k)
+{
+    return k == -d || (k != d && v[vix(d - 1, k - 1)] < v[vix(d - 1, k + 1)]);
+}
+
+/* Myers' greedy forward search on old[0..n) and new[0..m). Appends the
+ * edit script, reversed, with positions offset by `off`; false (nothing
  * appended) when the distance exceeds DIFF_MAX_D. */
 static bool myers(const Line *a, size_t n, const Line *b, size_t m, size_t off, GArray *rev)
 {
-    size_t max_d = MIN(n + m, (size_t)DIFF_MAX_D);
+    int64_t max_d = (int64_t)MIN(n + m, (size_t)DIFF_MAX_D), found = -1;
     g_autoptr(GArray) vs = g_array_new(FALSE, TRUE, sizeof(int64_t));
-    /* V of step d holds x for diagonal k in -d..d at vs[d*d + d + k]. */
-    size_t found = SIZE_MAX;
-    for (size_t d = 0; d <= max_d && found == SIZE_MAX; d++) {
-        size_t base = d * d, pbase = d ? (d - 1) * (d - 1) : 0;
-        g_array_set_size(vs, (d + 1) * (d + 1));
+    for (int64_t d = 0; d <= max_d && found < 0; d++) {
+        g_array_set_size(vs, (guint)vix(d + 1, -(d + 1)));
         int64_t *v = (int64_t *)(void *)vs->data;
-        int64_t id = (int64_t)d;
-        for (int64_t k = -id; k <= id; k += 2) {
-            int64_t x;
-            if (d == 0)
-                x = 0;
-            else if (k == -id ||
-                     (k != id && v[pbase + (size_t)(id - 1 + k - 1)] <
-                                     v[pbase + (size_t)(id - 1 + k + 1)]))
-                x = v[pbase + (size_t)(id - 1 + k + 1)]; /* down: an insertion */
-            else
-                x = v[pbase + (size_t)(id - 1 + k - 1)] + 1; /* right: a deletion */
+        for (int64_t k = -d; k <= d; k += 2) {
+            int64_t x = d == 0                ? 0
+                        : came_down(v, d, k) ? v[vix(d - 1, k + 1)]
+                                             : v[vix(d - 1, k - 1)] + 1;
             int64_t y = x - k;
             while (x < (int64_t)n && y < (int64_t)m && line_eq(&a[x], &b[y])) {
                 x++;
                 y++;
             }
-            v[base + (size_t)(id + k)] = x;
+            v[vix(d, k)] = x;
             if (x >= (int64_t)n && y >= (int64_t)m) {
                 found = d;
                 break;
             }
         }
     }
-    if (found == SIZE_MAX)
+    if (found < 0)
         return false;
     const int64_t *v = (const int64_t *)(const void *)vs->data;
     int64_t x = (int64_t)n, y = (int64_t)m;
-    for (int64_t d = (int64_t)found; d > 0; d--) {
+    for (int64_t d = found; d > 0; d--) {
         int64_t k = x - y;
-        size_t pbase = (size_t)((d - 1) * (d - 1));
-        bool down = k == -d || (k != d && v[pbase + (size_t)(d - 1 + k - 1)] <
-                                              v[pbase + (size_t)(d - 1 + k + 1)]);
+        bool down = came_down(v, d, k);
         int64_t pk = down ? k + 1 : k - 1;
-        int64_t px = v[pbase + (size_t)(d - 1 + pk)], py = px - pk;
-        int64_t mx = down ? px : px + 1;
+        int64_t px = v[vix(d - 1, pk)], py = px - pk;
+        int64_t mx = down ? px : px + 1; /* where the snake to (x, y) starts */
         while (x > mx) {
             x--;
             y--;
             push_op(rev, OP_EQ, off + (size_t)x, off + (size_t)y);
         }
-        if (down)
-            push_op(rev, OP_INS, off + (size_t)px, off + (size_t)py);
-        else
-            push_op(rev, OP_DEL, off + (size_t)px, off + (size_t)py);
+        push_op(rev, down ? OP_INS : OP_DEL, off + (size_t)px, off + (size_t)py);
         x = px;
         y = py;
     }

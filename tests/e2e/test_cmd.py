@@ -196,7 +196,8 @@ def main():
         fail = cases["testcmd/suite/more/golden-differs.scn"].find("failure")
         check("JUnit failure holds the diff",
               fail is not None and ("+" + new_line) in fail.text
-              and diff_time in fail.get("message"), ET.tostring(fail if fail is not None else root).decode()[:2000])
+              and diff_time in fail.get("message"),
+              ET.tostring(fail if fail is not None else root).decode()[:2000])
         fail = cases["testcmd/suite/expect-fails.scn"].find("failure")
         check("JUnit failure holds the failed expectation",
               fail is not None and "received 3 (got 2)" in fail.get("message")
@@ -260,8 +261,12 @@ def main():
             golden.write_text("\n".join(g) + "\n")
             p = netsim("test", "testcmd/suite/pass.scn")
             body = [l[4:] for l in p.stdout.split("\n") if l.startswith("    ")]
-            check(f"random edit {trial}: the diff turns the golden trace into the run's",
-                  apply_unified(g, body) == good.split("\n")[:-1], p.stdout)
+            want = good.split("\n")[:-1]
+            edits = sum(1 for l in body if l[:1] in "-+" and l[:3] not in ("---", "+++"))
+            check(f"random edit {trial}: the diff turns the golden trace into the run's, "
+                  "with the fewest lines changed",
+                  apply_unified(g, body) == want
+                  and edits == len(g) + len(want) - 2 * lcs_len(g, want), p.stdout)
         golden.write_text(good)
         golden.write_text(good[:-1])  # only the final newline missing
         p = netsim("test", "testcmd/suite/pass.scn")
@@ -311,6 +316,16 @@ def main():
 
     print(f"{count - failures} of {count} checks passed")
     return 1 if failures else 0
+
+
+def lcs_len(a, b):
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b):
+            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
 
 
 def apply_unified(old, body):
