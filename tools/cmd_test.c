@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -541,7 +542,10 @@ static void run_unit(Unit *u)
             }
             NsAtomicOut out = {0};
             g_autoptr(GError) werr = NULL;
+            GStatBuf st;
+            /* The new file keeps the old one's mode (mkstemp makes it 0600). */
             if (!ns_atomic_open(&out, u->c->golden, &werr) ||
+                (g_stat(u->c->golden, &st) == 0 && fchmod(fileno(out.f), st.st_mode & 07777)) ||
                 fwrite(trace, 1, len, out.f) != len || !ns_atomic_commit(&out, &werr)) {
                 ns_atomic_abort(&out);
                 g_string_append_printf(detail, "cannot update %s: %s\n", u->c->golden,
@@ -882,7 +886,7 @@ int ns_cmd_test(int argc, char **argv)
          NULL},
         {"max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
          "Fail a scenario that runs more than N events (default 2000000000)", "N"},
-        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, "PATH..."},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) octx =

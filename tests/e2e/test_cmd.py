@@ -293,6 +293,7 @@ def main():
                   is not None, p.stdout[-2000:])
 
         # ---- --update ----
+        os.chmod(differs, 0o640)
         p = netsim("test", "testcmd/suite/more", "testcmd/suite/pass.scn", "--update")
         check("--update names the golden traces it changed",
               "    updated testcmd/suite/more/golden-differs.trace (+1 -1 lines)" in p.stdout
@@ -302,6 +303,8 @@ def main():
               p.returncode == 0 and summary(p.stdout) == "2 passed, 0 failed", p.stdout)
         check("--update writes exactly what netsim run prints",
               differs.read_text() == good_trace)
+        check("--update keeps the file mode of the golden trace",
+              differs.stat().st_mode & 0o777 == 0o640, oct(differs.stat().st_mode))
         p = netsim("test", "testcmd/suite/more", "testcmd/suite/pass.scn")
         check("after --update, a second run passes",
               p.returncode == 0 and summary(p.stdout) == "2 passed, 0 failed", p.stdout)
