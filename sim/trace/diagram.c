@@ -123,12 +123,17 @@ static guint lifeline(NsDiagram *d, uint32_t addr, uint16_t port, bool with_port
     return d->lifelines->len - 1;
 }
 
-/* What identifies one datagram between its SEND and its RECV. */
+/* What identifies one datagram between its SEND and its RECV: addresses,
+ * ports and sizes, and the IPv4 identification field when the event carries
+ * the datagram's bytes (so a lost datagram is not confused with the next,
+ * identical one). Datagrams that still look alike are matched in order. */
 static char *packet_key(const NsTraceEvent *ev)
 {
-    return g_strdup_printf("%u|%08x:%u|%08x:%u|%u|%u|%u|%u", ev->proto, ev->src, ev->sport,
+    unsigned ip_id = ev->bytes && ev->bytes_len >= 20 ? (unsigned)(ev->bytes[4] << 8 | ev->bytes[5])
+                                                       : 0;
+    return g_strdup_printf("%u|%08x:%u|%08x:%u|%u|%u|%u|%u|%u", ev->proto, ev->src, ev->sport,
                            ev->dst, ev->dport, ev->ip_len, ev->icmp_type, ev->icmp_seq,
-                           ev->tcp_flags);
+                           ev->tcp_flags, ip_id);
 }
 
 static char *message_label(const NsTraceEvent *ev)

@@ -142,8 +142,8 @@ static bool explain_ephemeral(NsExplainer *ex, const NsTraceEvent *ev, GString *
     uint16_t prev = h->last_eph;
     h->last_eph = ev->sport;
     bool connecting = ev->dst || ev->dport;
-    const char *why = ev->proto == NS_IPPROTO_TCP ? "connect needs a local port"
-                      : connecting ? "connect needs a local port and the socket had none"
+    const char *why = ev->proto == NS_IPPROTO_TCP ? "A socket needs a local port to connect"
+                      : connecting ? "The socket had no port when connect gave it a peer"
                                    : "The socket had no port when it first sent";
     size_t start = out->len;
     g_string_append_printf(out, "%s, so %s gave it an ephemeral (temporary) port: ", why,

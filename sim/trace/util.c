@@ -4,6 +4,7 @@
 
 #include <errno.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -24,6 +25,10 @@ bool trace_file_open(TraceFile *tf, const char *path, GError **error)
                     g_strerror(e));
         return false;
     }
+    /* mkstemp creates the file 0600; give it the mode a plain fopen would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     FILE *f = fdopen(fd, "wb");
     if (!f) {
         int e = errno;

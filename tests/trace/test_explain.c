@@ -1,0 +1,174 @@
+/* The explainer: sentences name the real addresses and ports and follow
+ * the situation (first or next ephemeral port, profile, connected or not). */
+#include <string.h>
+
+#include "netsim/trace-explain.h"
+#include "trace-tests.h"
+
+static const NsExplainHost HOSTS[] = {
+    {.name = "cli", .eph_lo = 49152, .eph_hi = 65535},
+    {.name = "lx", .linux_profile = true, .eph_lo = 32768, .eph_hi = 60999},
+};
+
+/* Feed `evs` in order; the explanation of the last one (transfer full), or
+ * NULL when it has none. */
+static char *explain_last(const NsTraceEvent *evs, size_t n)
+{
+    g_autoptr(NsExplainer) ex = ns_explainer_new(HOSTS, G_N_ELEMENTS(HOSTS));
+    g_autoptr(GString) s = g_string_new(NULL);
+    bool said = false;
+    for (size_t i = 0; i < n; i++) {
+        g_string_truncate(s, 0);
+        said = ns_explainer_explain(ex, &evs[i], s);
+    }
+    return said ? g_strdup(s->str) : NULL;
+}
+
+#define BOUND(...)                                                                            \
+    ((NsTraceEvent){.kind = NS_TRACE_SOCK, .host = "cli", .proto = 17, .sport = 49152,         \
+                    .what = "bound", .cause = "ephemeral port", __VA_ARGS__})
+
+static void test_explain_first_ephemeral_port_names_range_and_port(void)
+{
+    NsTraceEvent evs[] = {BOUND()};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "49152-65535"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "49152 is the first free one"));
+    CU_ASSERT_TRUE(g_ascii_isupper(s[0]));
+}
+
+static void test_explain_next_ephemeral_port_refers_to_the_previous(void)
+{
+    NsTraceEvent evs[] = {BOUND(), BOUND(.sport = 49153, .src = CLI, .dst = SRV, .dport = 9999)};
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "after 49152 comes 49153"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "connect"));
+}
+
+static void test_explain_linux_connect_port_is_random_and_even(void)
+{
+    NsTraceEvent evs[] = {BOUND(.host = "lx", .proto = 6, .sport = 40312, .dst = SRV, .dport = 80)};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "32768-60999"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "even"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "40312"));
+}
+
+static void test_explain_no_socket_drop_names_port_and_sender(void)
+{
+    NsTraceEvent evs[] = {DGRAM(.kind = NS_TRACE_DROP, .host = "srv", .dport = 9999,
+                                .cause = "no socket")};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "No socket on srv is bound to UDP port 9999"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1:49152"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "port unreachable"));
+}
+
+static void test_explain_unconnected_socket_ignores_icmp_error(void)
+{
+    NsTraceEvent evs[] = {
+        DGRAM(.dport = 9999),
+        {.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .sport = 49152, .what = "ignored",
+         .err = ns_errno_from_name("ECONNREFUSED")},
+    };
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "*:49152 never called connect"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "sendto to 10.0.0.80:9999"));
+}
+
+static void test_explain_connected_socket_queues_econnrefused(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .src = CLI,
+                           .sport = 49153, .dst = SRV, .dport = 9999, .what = "queued",
+                           .err = ns_errno_from_name("ECONNREFUSED")}};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1:49153 is connected to 10.0.0.80:9999"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "ECONNREFUSED"));
+}
+
+static void test_explain_router_decrements_ttl(void)
+{
+    NsTraceEvent evs[] = {DGRAM(.kind = NS_TRACE_FWD, .host = "gw", .ttl = 63)};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "from 64 to 63"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.80 is not one of gw's addresses"));
+}
+
+static void test_explain_arp_via_router_names_the_gateway(void)
+{
+    NsTraceEvent evs[] = {
+        DGRAM(.dst = ADDR(10, 0, 2, 20)),
+        {.kind = NS_TRACE_ARP, .host = "cli", .where = "left", .what = "request",
+         .text = "who-has 10.0.0.254 tell 10.0.0.1"},
+    };
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.2.20 is not on cli's network left"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "router 10.0.0.254"));
+}
+
+static void test_explain_time_wait_says_what_it_is_for(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_TCP, .host = "cli", .proto = 6, .src = CLI,
+                           .sport = 49153, .dst = SRV, .dport = 80, .from = "FIN-WAIT-2",
+                           .to = "TIME-WAIT", .cause = "rcv FIN"}};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1:49153 closed first"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "2MSL"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "last ACK"));
+}
+
+static void test_explain_listener_spawns_new_socket(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_TCP, .host = "www", .proto = 6, .src = SRV,
+                           .sport = 80, .dst = CLI, .dport = 49153, .from = "LISTEN",
+                           .to = "SYN-RECEIVED", .cause = "rcv SYN"}};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "new socket 10.0.0.80:80-10.0.0.1:49153"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "listener stays in LISTEN"));
+}
+
+static void test_explain_retransmission_names_seq_and_peer(void)
+{
+    NsTraceEvent evs[] = {SEG(.tcp_flags = 0x18, .seq = 1001, .ack = 1, .payload_len = 500,
+                              .cause = "retransmission (RTO)")};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "seq 1001"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.80:80"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "doubles"));
+}
+
+static void test_explain_plain_send_needs_no_sentence(void)
+{
+    NsTraceEvent evs[] = {DGRAM()};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NULL(s);
+}
+
+CU_TestInfo ns_explain_tests[] = {
+    {"first_ephemeral_port_names_range_and_port",
+     test_explain_first_ephemeral_port_names_range_and_port},
+    {"next_ephemeral_port_refers_to_the_previous",
+     test_explain_next_ephemeral_port_refers_to_the_previous},
+    {"linux_connect_port_is_random_and_even", test_explain_linux_connect_port_is_random_and_even},
+    {"no_socket_drop_names_port_and_sender", test_explain_no_socket_drop_names_port_and_sender},
+    {"unconnected_socket_ignores_icmp_error", test_explain_unconnected_socket_ignores_icmp_error},
+    {"connected_socket_queues_econnrefused", test_explain_connected_socket_queues_econnrefused},
+    {"router_decrements_ttl", test_explain_router_decrements_ttl},
+    {"arp_via_router_names_the_gateway", test_explain_arp_via_router_names_the_gateway},
+    {"time_wait_says_what_it_is_for", test_explain_time_wait_says_what_it_is_for},
+    {"listener_spawns_new_socket", test_explain_listener_spawns_new_socket},
+    {"retransmission_names_seq_and_peer", test_explain_retransmission_names_seq_and_peer},
+    {"plain_send_needs_no_sentence", test_explain_plain_send_needs_no_sentence},
+    CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,147 @@
+/* The JSON Lines sink: field names and order, omitted fields, escaping, a
+ * TCP state change and segment, and one line per event. */
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/trace-json.h"
+#include "trace-tests.h"
+
+/* The line the sink writes for `ev` (transfer full). */
+static char *line_of(const NsTraceEvent *ev)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    g_autoptr(NsTracer) tr = ns_tracer_new();
+    ns_json_sink_attach(ns_json_sink_new(f, NULL), tr);
+    ns_trace_emit(tr, ev);
+    fclose(f);
+    return buf;
+}
+
+static JsonObject *parse(JsonParser *p, const char *line)
+{
+    CU_ASSERT_FATAL(json_parser_load_from_data(p, line, -1, NULL));
+    return json_node_get_object(json_parser_get_root(p));
+}
+
+static void test_json_udp_send_fields(void)
+{
+    NsTraceEvent ev = DGRAM(.time = 2000000, .summary = "DNS A? www.example.com");
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_STRING_EQUAL(line,
+                           "{\"t_ns\":2000000,\"host\":\"cli\",\"kind\":\"send\",\"proto\":\"udp\","
+                           "\"src\":\"10.0.0.1:49152\",\"dst\":\"10.0.0.80:53\",\"ttl\":64,"
+                           "\"ip_len\":61,\"len\":33,\"summary\":\"DNS A? www.example.com\"}\n");
+}
+
+static void test_json_tcp_segment_has_flags_seq_ack_win_options(void)
+{
+    NsTraceEvent ev = SEG(.tcp_flags = 0x12, .seq = 0, .ack = 1, .win = 65160);
+    g_autofree char *line = line_of(&ev);
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonObject *o = parse(p, line);
+    CU_ASSERT_STRING_EQUAL(json_object_get_string_member(o, "flags"), "S.");
+    CU_ASSERT_EQUAL(json_object_get_int_member(o, "seq"), 0);
+    CU_ASSERT_EQUAL(json_object_get_int_member(o, "ack"), 1);
+    CU_ASSERT_EQUAL(json_object_get_int_member(o, "win"), 65160);
+    CU_ASSERT_STRING_EQUAL(json_object_get_string_member(o, "options"), "mss 1460");
+    CU_ASSERT_EQUAL(json_object_get_int_member(o, "len"), 0);
+}
+
+static void test_json_tcp_without_ack_flag_omits_ack(void)
+{
+    NsTraceEvent ev = SEG(.tcp_flags = 0x02);
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NULL(strstr(line, "\"ack\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"seq\":0"));
+}
+
+static void test_json_tcp_state_change(void)
+{
+    NsTraceEvent ev = {.time = 4000000, .kind = NS_TRACE_TCP, .host = "browser", .proto = 6,
+                       .src = CLI, .sport = 49153, .dst = SRV, .dport = 80, .from = "CLOSED",
+                       .to = "SYN-SENT", .cause = "app connect"};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_STRING_EQUAL(line,
+                           "{\"t_ns\":4000000,\"host\":\"browser\",\"kind\":\"tcp\",\"sock\":{"
+                           "\"proto\":\"tcp\",\"local\":\"10.0.0.1:49153\",\"remote\":"
+                           "\"10.0.0.80:80\"},\"from\":\"CLOSED\",\"to\":\"SYN-SENT\",\"cause\":"
+                           "\"app connect\"}\n");
+}
+
+static void test_json_escapes_quotes_backslashes_and_controls(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_APP, .host = "h", .what = "send",
+                       .text = "S \"a\\b\"\n\t\x01"};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_EQUAL(strchr(line, '\n'), line + strlen(line) - 1);
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonObject *o = parse(p, line);
+    CU_ASSERT_STRING_EQUAL(json_object_get_string_member(o, "text"), "S \"a\\b\"\n\t\x01");
+}
+
+static void test_json_errno_is_a_name_and_absent_fields_are_omitted(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_APP, .host = "cli", .what = "recv", .text = "C failed:",
+                       .err = ns_errno_from_name("ECONNREFUSED")};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"errno\":\"ECONNREFUSED\""));
+    CU_ASSERT_PTR_NULL(strstr(line, "null"));
+    CU_ASSERT_PTR_NULL(strstr(line, "\"sock\""));
+    CU_ASSERT_PTR_NULL(strstr(line, "\"cause\""));
+}
+
+static void test_json_icmp_echo_has_id_and_seq(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_RECV, .host = "srv", .proto = 1, .src = CLI, .dst = SRV,
+                       .ttl = 63, .icmp_type = 8, .icmp_id = 7, .icmp_seq = 2, .payload_len = 56};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.80\""));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(line, "\"icmp\":{\"type\":8,\"code\":0,\"name\":\"echo request\",\"id\":7,\"seq\":2}"));
+}
+
+static void test_json_expect_has_ok(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_EXPECT, .host = "cli", .text = "U error none", .ok = false};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"ok\":false"));
+}
+
+static void test_json_one_line_per_event(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    g_autoptr(NsTracer) tr = ns_tracer_new();
+    ns_json_sink_attach(ns_json_sink_new(f, NULL), tr);
+    for (int i = 0; i < 5; i++) {
+        NsTraceEvent ev = DGRAM(.time = i);
+        ns_trace_emit(tr, &ev);
+    }
+    NsTraceEvent frame = {.kind = NS_TRACE_FRAME, .host = "cli", .dir = NS_TRACE_DIR_OUT};
+    if (ns_tracer_wants(tr, NS_TRACE_FRAME))
+        ns_trace_emit(tr, &frame);
+    fclose(f);
+    int lines = 0;
+    for (char *p = buf; *p; p++)
+        lines += *p == '\n';
+    CU_ASSERT_EQUAL(lines, 5);
+    free(buf);
+}
+
+CU_TestInfo ns_json_tests[] = {
+    {"udp_send_fields", test_json_udp_send_fields},
+    {"tcp_segment_has_flags_seq_ack_win_options",
+     test_json_tcp_segment_has_flags_seq_ack_win_options},
+    {"tcp_without_ack_flag_omits_ack", test_json_tcp_without_ack_flag_omits_ack},
+    {"tcp_state_change", test_json_tcp_state_change},
+    {"escapes_quotes_backslashes_and_controls", test_json_escapes_quotes_backslashes_and_controls},
+    {"errno_is_a_name_and_absent_fields_are_omitted",
+     test_json_errno_is_a_name_and_absent_fields_are_omitted},
+    {"icmp_echo_has_id_and_seq", test_json_icmp_echo_has_id_and_seq},
+    {"expect_has_ok", test_json_expect_has_ok},
+    {"one_line_per_event", test_json_one_line_per_event},
+    CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,11 @@
+/* The suites of tests/trace, for tests/runner.c. */
+#include "trace-tests.h"
+
+CU_SuiteInfo ns_test_suites[] = {
+    {.pName = "json", .pTests = ns_json_tests},
+    {.pName = "pcap", .pTests = ns_pcap_tests},
+    {.pName = "diagram", .pTests = ns_diagram_tests},
+    {.pName = "explain", .pTests = ns_explain_tests},
+    {.pName = "console", .pTests = ns_console_tests},
+    CU_SUITE_INFO_NULL,
+};
