@@ -29,8 +29,7 @@ void ns_socket_layer_free(NsHost *host);
 void ns_socket_layer_crash(NsHost *host);
 
 /* (transfer none: the host's socket table owns it until ns_socket_close)
- * a new socket, or NULL with *err set (EPROTONOSUPPORT for TCP until the
- * TCP layer exists). */
+ * a new socket, or NULL with *err set. */
 NsSocket *ns_socket_new(NsHost *host, NsSockType type, int *err);
 
 NsSockType ns_socket_type(const NsSocket *sock);
@@ -42,7 +41,18 @@ void ns_socket_set_watch(NsSocket *sock, NsSocketWatchFn fn, void *data);
 
 /* Each returns 0 or an errno value. */
 int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port);
+/* UDP: fixes the peer at once. TCP: sends the SYN and returns 0 while the
+ * handshake goes on (the watch hears of the outcome: ns_socket_state()
+ * becomes ESTABLISHED, or ns_socket_take_error() gives the errno). */
 int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port);
+/* TCP only: passive open with a backlog (EOPNOTSUPP on UDP). */
+int ns_socket_listen(NsSocket *sock, uint32_t backlog);
+/* TCP only: the next established connection of a listener, in arrival
+ * order, as a new socket; NULL with *err = EAGAIN while none is ready. */
+NsSocket *ns_socket_accept(NsSocket *listener, int *err);
+/* Stream write: bytes taken (possibly fewer than len), or -errno (-EAGAIN
+ * while the send buffer is full). On UDP, one datagram: len or -errno. */
+long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len);
 /* `info` (may be NULL) decorates the trace line (a decoded summary). */
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
                      uint16_t port, const NsIpTraceInfo *info);
@@ -54,6 +64,9 @@ long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr
 int ns_socket_shutdown(NsSocket *sock, NsShutHow how);
 /* Release the socket; the handle is invalid afterwards. */
 int ns_socket_close(NsSocket *sock);
+
+/* TCP: the connection state (NS_TCP_STATE_* of netsim/tcp.h); UDP: -1. */
+int ns_socket_state(const NsSocket *sock);
 
 /* The pending asynchronous error (SO_ERROR), cleared by reading. */
 int ns_socket_take_error(NsSocket *sock);
@@ -67,12 +80,16 @@ void ns_socket_peer(const NsSocket *sock, uint32_t *addr, uint16_t *port);
 typedef struct {
     const char *proto; /* "udp", "tcp" */
     const char *state; /* "UNCONN", "ESTAB", "LISTEN", ... as ss prints */
+    int tcp_state;     /* NS_TCP_STATE_* for TCP rows, -1 for UDP */
+    bool orphan;       /* TCP: closed by its program, still finishing */
     uint32_t recv_q, send_q;
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     uint32_t fd;
 } NsSocketRow;
 
-/* The host's sockets in creation order. Returns an array of NsSocketRow. */
+/* The host's sockets: UDP in creation order, then TCP endpoints (listeners,
+ * connections, and those the program closed that are still finishing, such
+ * as TIME-WAIT) in creation order. Returns an array of NsSocketRow. */
 GArray *ns_socket_table(const NsHost *host);
 uint32_t ns_socket_count(const NsHost *host);

@@ -16,6 +16,9 @@ typedef struct {
     GArray *program; /* uint32 step indices: the host's socket verbs, file order */
     guint pc;
     bool blocked;
+    bool connecting;   /* a TCP connect step has sent its SYN */
+    uint64_t progress; /* bytes written or read so far by the current step */
+    char *first_bytes; /* the start of what a TCP recv got, for its trace line */
     NsEventId timer;
     NsSocketWatchFn watch_fn;
     uint32_t ping_ids;
@@ -25,13 +28,41 @@ typedef struct {
     NsSocket *sock; /* NULL before `socket`, after `close`, or after a crash */
     int last_err;
     uint64_t received;
+    /* The 4-tuple it last had, to find a closed TCP socket's connection
+     * still finishing (FIN-WAIT, TIME-WAIT) for `expect ... state`. */
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    bool was_tcp;
 } SockRt;
 
+typedef struct ServiceRt ServiceRt;
+
+/* One connection accepted by a TCP service. */
 typedef struct {
+    ServiceRt *svc;
+    NsSocket *sock;
+    GByteArray *pending; /* echo: received, not yet written back */
+    bool eof;
+} ServiceConn;
+
+struct ServiceRt {
+    NsWorld *w;
     uint32_t index; /* service in the scenario */
     int app;
-    NsSocket *sock;
-} ServiceRt;
+    bool tcp;
+    NsSocket *sock; /* the UDP socket or the TCP listener */
+    GPtrArray *conns; /* ServiceConn* */
+};
+
+/* What the programs of a run wrote into and read out of one direction of
+ * a TCP connection, for `expect delivered all`. */
+typedef struct {
+    GByteArray *sent;
+    uint64_t sent_len;
+    uint64_t read_len;
+    bool mismatch;   /* a byte read differs from the byte sent there */
+    bool truncated;  /* too much data to keep: the comparison stopped */
+} Stream;
 
 typedef struct {
     NsWorld *w;
@@ -61,7 +92,7 @@ typedef struct {
     uint8_t proto;
     uint32_t a, b; /* a:pa is the side that sent first */
     uint16_t pa, pb;
-    uint64_t pkts[2], bytes[2], drops;
+    uint64_t pkts[2], bytes[2], drops, retrans;
 } Flow;
 
 struct NsWorld {
@@ -74,7 +105,10 @@ struct NsWorld {
     uint32_t n_hosts;
     GPtrArray *host_list; /* NsHost*, declaration order */
     SockRt *socks;        /* per scenario socket */
-    GArray *services;     /* ServiceRt */
+    GPtrArray *services;  /* ServiceRt* */
+    GHashTable *streams;  /* "laddr:lport>raddr:rport" -> Stream*, sender's view */
+    GPtrArray *stream_keys; /* creation order, for deterministic reports */
+    uint64_t stream_bytes;  /* kept so far, against NS_WORLD_STREAM_LIMIT */
     GPtrArray *pings;     /* PingRt* */
     GPtrArray *udp_sends; /* UdpSendRt* */
     GArray *faults;       /* FaultRt */
@@ -86,4 +120,20 @@ struct NsWorld {
     NsSimResult result;
 };
 
+/* Bytes of TCP payload kept for `expect delivered all` (then it reports
+ * that it could not check everything). */
+#define NS_WORLD_STREAM_LIMIT (UINT64_C(256) << 20)
+
 char *ns_world_payload_text(const NsScnPayload *p);
+void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err);
+
+/* streams.c: record program I/O on TCP sockets; check it at the end. */
+void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
+void ns_world_stream_read(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
+bool ns_world_streams_check(NsWorld *w, GString *why);
+void ns_world_streams_free(NsWorld *w);
+
+/* services.c: the echo and discard services over UDP and TCP. */
+void ns_world_service_start(NsWorld *w, ServiceRt *svc);
+void ns_world_service_forget(ServiceRt *svc); /* after a crash: sockets are gone */
+void ns_world_service_free(ServiceRt *svc);

@@ -12,15 +12,17 @@
 #include "netsim/ip.h"
 #include "netsim/link.h"
 #include "netsim/socket.h"
+#include "netsim/tcp.h"
 #include "netsim/trace-text.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/tcp.h"
 #include "world-private.h"
 
 G_DEFINE_QUARK(ns-world-error-quark, ns_world_error)
 
 /* ---- small helpers ---- */
 
-static void trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err)
+void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err)
 {
     if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
         return;
@@ -41,7 +43,7 @@ static void trace_appf(NsWorld *w, uint32_t host, const char *what, int err, con
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    trace_app(w, host, what, text, err);
+    ns_world_trace_app(w, host, what, text, err);
 }
 
 /* A payload as the trace shows it: quoted text (escaped, cut at 32 bytes)
@@ -126,20 +128,17 @@ static void unsupported(GPtrArray *errs, const NsScnLoc *loc, const char *fmt, .
                                           loc->ctx ? loc->ctx : "", loc->ctx ? ")" : ""));
 }
 
-#define NOT_YET "is not simulated yet: this version runs IPv4, ICMP, ARP and UDP (TCP and " \
-                "the applications over it come next)"
+#define NOT_YET "is not simulated yet: this version runs IPv4, ICMP, ARP, UDP and TCP with " \
+                "the echo and discard services (DNS, HTTP and SMTP come next)"
 
 /* Refuse, with a location each, whatever needs TCP or the applications. */
 static void check_supported(const NsScenario *scn, GPtrArray *errs)
 {
     for (guint i = 0; i < scn->services->len; i++) {
         const NsScnService *s = ns_scn_service(scn, i);
-        bool ok = (s->app == NS_SCN_APP_ECHO || s->app == NS_SCN_APP_DISCARD) &&
-                  s->proto == NS_SCN_PROTO_UDP;
-        if (!ok) {
+        if (s->app != NS_SCN_APP_ECHO && s->app != NS_SCN_APP_DISCARD) {
             static const char *const names[] = {"http", "dns", "echo", "discard", "smtp"};
-            unsupported(errs, &s->loc, "service '%s' over %s " NOT_YET, names[s->app],
-                        s->proto == NS_SCN_PROTO_TCP ? "TCP" : "UDP");
+            unsupported(errs, &s->loc, "service '%s' " NOT_YET, names[s->app]);
         }
     }
     for (guint i = 0; i < scn->steps->len; i++) {
@@ -151,13 +150,8 @@ static void check_supported(const NsScenario *scn, GPtrArray *errs)
             unsupported(errs, &st->loc, "'%s' " NOT_YET, ns_scn_verb_name(st->verb));
             break;
         case NS_SCN_VERB_SOCKET:
-            if (st->u.socket.proto == NS_SCN_PROTO_TCP)
-                unsupported(errs, &st->loc, "a TCP socket " NOT_YET);
-            break;
         case NS_SCN_VERB_LISTEN:
         case NS_SCN_VERB_ACCEPT:
-            unsupported(errs, &st->loc, "'%s' (TCP only) " NOT_YET, ns_scn_verb_name(st->verb));
-            break;
         case NS_SCN_VERB_PING:
         case NS_SCN_VERB_UDP_SEND:
         case NS_SCN_VERB_BIND:
@@ -179,19 +173,14 @@ static void check_supported(const NsScenario *scn, GPtrArray *errs)
             break;
         }
     }
-    for (guint i = 0; i < scn->faults->len; i++) {
-        const NsScnFault *f = ns_scn_fault(scn, i);
-        if (f->proto == NS_SCN_PROTO_TCP)
-            unsupported(errs, &f->loc, "a targeted fault on TCP " NOT_YET);
-    }
     for (guint i = 0; i < scn->expects->len; i++) {
         const NsScnExpect *e = ns_scn_expect(scn, i);
         switch (e->kind) {
         case NS_SCN_EXPECT_FETCH:
         case NS_SCN_EXPECT_MAIL:
-        case NS_SCN_EXPECT_STATE:
-            unsupported(errs, &e->loc, "this expectation needs TCP, which " NOT_YET);
+            unsupported(errs, &e->loc, "this expectation needs the applications, which " NOT_YET);
             break;
+        case NS_SCN_EXPECT_STATE:
         case NS_SCN_EXPECT_ERROR:
         case NS_SCN_EXPECT_SOCKETS:
         case NS_SCN_EXPECT_DELIVERED_ALL:
@@ -288,48 +277,12 @@ static void build_topology(NsWorld *w)
 
 /* ---- services ---- */
 
-static void service_readable(void *data, NsSocket *sock)
-{
-    ServiceRt *svc = data;
-    uint8_t buf[65536];
-    for (;;) {
-        uint32_t from;
-        uint16_t port;
-        long n = ns_socket_recvfrom(sock, buf, sizeof buf, &from, &port);
-        if (n < 0)
-            break;
-        if (svc->app == NS_SCN_APP_ECHO)
-            ns_socket_sendto(sock, buf, (size_t)n, from, port, NULL);
-    }
-}
-
-static void start_service(NsWorld *w, ServiceRt *svc)
-{
-    const NsScnService *s = ns_scn_service(w->scn, svc->index);
-    HostRt *h = &w->hosts[s->host];
-    int err;
-    svc->app = s->app;
-    svc->sock = ns_socket_new(h->host, NS_SOCK_UDP, &err);
-    if (svc->sock)
-        err = ns_socket_bind(svc->sock, 0, s->port);
-    const char *name = s->app == NS_SCN_APP_ECHO ? "echo" : "discard";
-    if (err) {
-        trace_appf(w, s->host, "service", err, "%s on udp port %u failed to start", name, s->port);
-        if (svc->sock)
-            ns_socket_close(svc->sock);
-        svc->sock = NULL;
-        return;
-    }
-    ns_socket_set_watch(svc->sock, service_readable, svc);
-    trace_appf(w, s->host, "service", 0, "%s listening on udp port %u", name, s->port);
-}
-
 static void start_services_of(NsWorld *w, uint32_t host)
 {
     for (guint i = 0; i < w->services->len; i++) {
-        ServiceRt *svc = &g_array_index(w->services, ServiceRt, i);
+        ServiceRt *svc = g_ptr_array_index(w->services, i);
         if (ns_scn_service(w->scn, svc->index)->host == host)
-            start_service(w, svc);
+            ns_world_service_start(w, svc);
     }
 }
 
@@ -339,7 +292,7 @@ static void start_all_services(NsSim *sim, void *obj, void *arg)
     (void)arg;
     NsWorld *w = obj;
     for (guint i = 0; i < w->services->len; i++)
-        start_service(w, &g_array_index(w->services, ServiceRt, i));
+        ns_world_service_start(w, g_ptr_array_index(w->services, i));
 }
 
 /* ---- ping ---- */
@@ -469,7 +422,7 @@ static void udp_send_readable(void *data, NsSocket *sock)
         char ep[32];
         fmt_ep(ep, sizeof ep, from, port);
         if (n < 0) {
-            trace_app(w, u->host, "udp-send", "answer:", (int)-n);
+            ns_world_trace_app(w, u->host, "udp-send", "answer:", (int)-n);
             continue;
         }
         NsScnPayload pl = {buf, (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf};
@@ -558,7 +511,11 @@ static char *step_text(NsWorld *w, const NsScnStep *st)
     case NS_SCN_VERB_CLOSE:
         return g_strdup(sock_name(w, st->u.close.sock));
     case NS_SCN_VERB_LISTEN:
+        return g_strdup_printf("%s backlog %u", sock_name(w, st->u.listen.sock),
+                               st->u.listen.backlog);
     case NS_SCN_VERB_ACCEPT:
+        return g_strdup_printf("%s as %s", sock_name(w, st->u.accept.sock),
+                               sock_name(w, st->u.accept.new_sock));
     case NS_SCN_VERB_FETCH:
     case NS_SCN_VERB_RESOLVE:
     case NS_SCN_VERB_PING:
@@ -618,8 +575,18 @@ static uint32_t step_sock(const NsScnStep *st)
     return UINT32_MAX;
 }
 
-/* Try a receive; returns false while nothing is there. */
-static bool try_recv(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
+/* Remember a socket's 4-tuple (for `expect ... state` after close). */
+static void note_tuple(SockRt *s)
+{
+    if (!s->sock)
+        return;
+    ns_socket_local(s->sock, &s->laddr, &s->lport);
+    ns_socket_peer(s->sock, &s->raddr, &s->rport);
+    s->was_tcp = ns_socket_type(s->sock) == NS_SOCK_TCP;
+}
+
+/* UDP receive: one datagram. Returns false while nothing is there. */
+static bool try_recv_udp(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
 {
     NsWorld *w = h->w;
     uint8_t buf[64];
@@ -645,6 +612,123 @@ static bool try_recv(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb
     return true;
 }
 
+/* TCP receive: the requested number of bytes, or up to the end of the
+ * stream. Returns false while more must arrive. */
+static bool try_recv_tcp(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
+{
+    NsWorld *w = h->w;
+    uint8_t buf[16384];
+    bool eof = false;
+    for (;;) {
+        uint64_t want = st->u.recv.has_size ? st->u.recv.size - h->progress : sizeof buf;
+        if (want == 0)
+            break;
+        long n = ns_socket_recvfrom(s->sock, buf, want < sizeof buf ? want : sizeof buf, NULL,
+                                    NULL);
+        if (n == -EAGAIN)
+            return false;
+        if (n < 0) {
+            *err = (int)-n;
+            return true;
+        }
+        if (n == 0) {
+            eof = true;
+            break;
+        }
+        ns_world_stream_read(w, s->sock, buf, (size_t)n);
+        if (h->progress == 0) {
+            NsScnPayload pl = {buf, (uint64_t)n < 32 ? (uint64_t)n : 32};
+            g_free(h->first_bytes);
+            h->first_bytes = ns_world_payload_text(&pl);
+        }
+        h->progress += (uint64_t)n;
+        s->received += (uint64_t)n;
+    }
+    trace_appf(w, h->idx, verb, 0, "%s got %" PRIu64 "B%s%s%s", sock_name(w, st->u.recv.sock),
+               h->progress, h->first_bytes ? " " : "", h->first_bytes ? h->first_bytes : "",
+               eof ? " (end of stream)" : "");
+    g_clear_pointer(&h->first_bytes, g_free);
+    return true;
+}
+
+/* TCP connect: returns false while the handshake is under way. */
+static bool try_connect_tcp(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
+{
+    NsWorld *w = h->w;
+    if (!h->connecting) {
+        uint32_t addr = st->u.addr.ep.addr;
+        *err = ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
+        if (*err)
+            return true;
+        h->connecting = true;
+        note_tuple(s);
+    }
+    int e = ns_socket_take_error(s->sock);
+    int state = ns_socket_state(s->sock);
+    if (e || state == NS_TCP_STATE_CLOSED) {
+        *err = e ? e : ECONNREFUSED;
+        h->connecting = false;
+        return true;
+    }
+    if (state == NS_TCP_STATE_SYN_SENT || state == NS_TCP_STATE_SYN_RECEIVED)
+        return false;
+    h->connecting = false;
+    note_tuple(s);
+    char a[32], b[32];
+    fmt_ep(a, sizeof a, s->laddr, s->lport);
+    fmt_ep(b, sizeof b, s->raddr, s->rport);
+    trace_appf(w, h->idx, "connect", 0, "%s connected: %s-%s", sock_name(w, st->u.addr.sock), a,
+               b);
+    return true;
+}
+
+/* TCP send: everything, as a blocking write does; false while the send
+ * buffer is full. */
+static bool try_send_tcp(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
+{
+    NsWorld *w = h->w;
+    const NsScnPayload *pl = &st->u.send.payload;
+    const uint8_t *bytes = payload_bytes(w, pl);
+    while (h->progress < pl->len) {
+        long n = ns_socket_write(s->sock, bytes + h->progress, pl->len - h->progress);
+        if (n == -EAGAIN)
+            return false;
+        if (n < 0) {
+            *err = (int)-n;
+            return true;
+        }
+        ns_world_stream_wrote(w, s->sock, bytes + h->progress, (size_t)n);
+        h->progress += (uint64_t)n;
+    }
+    return true;
+}
+
+/* TCP accept: false until a connection is ready. */
+static bool try_accept(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
+{
+    NsWorld *w = h->w;
+    NsSocket *a = ns_socket_accept(s->sock, err);
+    if (!a) {
+        if (*err == EAGAIN) {
+            *err = 0;
+            return false;
+        }
+        return true;
+    }
+    SockRt *n = &w->socks[st->u.accept.new_sock];
+    n->sock = a;
+    n->received = 0;
+    n->last_err = 0;
+    note_tuple(n);
+    char l[32], r[32];
+    fmt_ep(l, sizeof l, n->laddr, n->lport);
+    fmt_ep(r, sizeof r, n->raddr, n->rport);
+    trace_appf(w, h->idx, "accept", 0, "%s gave %s: %s-%s (fd %u; %s still listens)",
+               sock_name(w, st->u.accept.sock), sock_name(w, st->u.accept.new_sock), l, r,
+               ns_socket_fd(a), sock_name(w, st->u.accept.sock));
+    return true;
+}
+
 /* Run (or retry) the current step; returns false when it must wait for its
  * socket. Each step shows its `app` line first, then what it causes. */
 static bool step_try(HostRt *h)
@@ -655,28 +739,52 @@ static bool step_try(HostRt *h)
     uint32_t si = step_sock(st);
     SockRt *s = &w->socks[si];
     int err = 0;
+    bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;
     if (!h->blocked && ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
         g_autofree char *text = step_text(w, st);
-        trace_app(w, h->idx, verb, text, 0);
+        ns_world_trace_app(w, h->idx, verb, text, 0);
     }
     if (st->verb != NS_SCN_VERB_SOCKET && !s->sock) {
         err = EBADF;
     } else {
         switch (st->verb) {
         case NS_SCN_VERB_SOCKET:
-            s->sock = ns_socket_new(h->host, NS_SOCK_UDP, &err);
+            s->sock = ns_socket_new(h->host,
+                                    st->u.socket.proto == NS_SCN_PROTO_TCP ? NS_SOCK_TCP
+                                                                           : NS_SOCK_UDP,
+                                    &err);
             s->received = 0;
+            s->last_err = 0;
             break;
         case NS_SCN_VERB_BIND:
         case NS_SCN_VERB_CONNECT: {
             uint32_t addr = st->u.addr.ep.kind == NS_SCN_TARGET_ANY ? 0 : st->u.addr.ep.addr;
+            if (st->verb == NS_SCN_VERB_CONNECT && is_tcp) {
+                if (!try_connect_tcp(h, st, s, &err))
+                    goto wait;
+                break;
+            }
             err = st->verb == NS_SCN_VERB_BIND
                       ? ns_socket_bind(s->sock, addr, st->u.addr.ep.port)
                       : ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
+            note_tuple(s);
             break;
         }
+        case NS_SCN_VERB_LISTEN:
+            err = ns_socket_listen(s->sock, st->u.listen.backlog);
+            note_tuple(s);
+            break;
+        case NS_SCN_VERB_ACCEPT:
+            if (!try_accept(h, st, s, &err))
+                goto wait;
+            break;
         case NS_SCN_VERB_SEND:
         case NS_SCN_VERB_SENDTO: {
+            if (is_tcp) {
+                if (!try_send_tcp(h, st, s, &err))
+                    goto wait;
+                break;
+            }
             const NsScnPayload *pl = &st->u.send.payload;
             const uint8_t *bytes = payload_bytes(w, pl);
             err = st->verb == NS_SCN_VERB_SEND
@@ -687,11 +795,8 @@ static bool step_try(HostRt *h)
         }
         case NS_SCN_VERB_RECV:
         case NS_SCN_VERB_RECVFROM:
-            if (!try_recv(h, st, s, verb, &err)) {
-                h->blocked = true;
-                ns_socket_set_watch(s->sock, h->watch_fn, h);
-                return false;
-            }
+            if (!(is_tcp ? try_recv_tcp : try_recv_udp)(h, st, s, verb, &err))
+                goto wait;
             break;
         case NS_SCN_VERB_SHUTDOWN: {
             static const NsShutHow how[] = {NS_SHUT_RD, NS_SHUT_WR, NS_SHUT_RDWR};
@@ -699,11 +804,10 @@ static bool step_try(HostRt *h)
             break;
         }
         case NS_SCN_VERB_CLOSE:
+            note_tuple(s);
             err = ns_socket_close(s->sock);
             s->sock = NULL;
             break;
-        case NS_SCN_VERB_LISTEN:
-        case NS_SCN_VERB_ACCEPT:
         case NS_SCN_VERB_FETCH:
         case NS_SCN_VERB_RESOLVE:
         case NS_SCN_VERB_PING:
@@ -722,8 +826,14 @@ static bool step_try(HostRt *h)
     }
     if (err)
         trace_appf(w, h->idx, verb, err, "%s failed:", sock_name(w, si));
+    h->progress = 0;
     step_end(h, si, err);
     return true;
+wait:
+    /* Blocked: the socket's watch retries the step when something changes. */
+    h->blocked = true;
+    ns_socket_set_watch(s->sock, h->watch_fn, h);
+    return false;
 }
 
 static void program_wake(void *data, NsSocket *sock)
@@ -812,9 +922,9 @@ static void host_crash(NsWorld *w, HostRt *h)
         if (ns_scn_socket(w->scn, i)->host == h->idx)
             w->socks[i].sock = NULL;
     for (guint i = 0; i < w->services->len; i++) {
-        ServiceRt *svc = &g_array_index(w->services, ServiceRt, i);
+        ServiceRt *svc = g_ptr_array_index(w->services, i);
         if (ns_scn_service(w->scn, svc->index)->host == h->idx)
-            svc->sock = NULL;
+            ns_world_service_forget(svc);
     }
     for (guint i = 0; i < w->udp_sends->len; i++) {
         UdpSendRt *u = g_ptr_array_index(w->udp_sends, i);
@@ -825,6 +935,8 @@ static void host_crash(NsWorld *w, HostRt *h)
         /* The program dies with the host; its remaining steps are skipped
          * while the host is down. */
         h->blocked = false;
+        h->connecting = false;
+        h->progress = 0;
         h->pc++;
         program_next(h);
     }
@@ -908,6 +1020,31 @@ static void fault_run(NsSim *sim, void *obj, void *arg)
     }
 }
 
+/* Does a packet match a targeted fault's kind? For UDP and ICMP only
+ * `any` exists; TCP segments are told apart by their flags and payload. */
+static bool segment_is(const NsTraceEvent *d, NsScnPktKind kind)
+{
+    uint8_t f = d->tcp_flags;
+    switch (kind) {
+    case NS_SCN_PKT_ANY:
+        return true;
+    case NS_SCN_PKT_SYN:
+        return (f & NS_TCP_SYN) && !(f & NS_TCP_ACK);
+    case NS_SCN_PKT_SYN_ACK:
+        return (f & NS_TCP_SYN) && (f & NS_TCP_ACK);
+    case NS_SCN_PKT_ACK:
+        return (f & NS_TCP_ACK) && !(f & (NS_TCP_SYN | NS_TCP_FIN | NS_TCP_RST)) &&
+               d->payload_len == 0;
+    case NS_SCN_PKT_DATA:
+        return d->payload_len > 0;
+    case NS_SCN_PKT_FIN:
+        return (f & NS_TCP_FIN) != 0;
+    case NS_SCN_PKT_RST:
+        return (f & NS_TCP_RST) != 0;
+    }
+    return false;
+}
+
 /* Targeted faults: count the packets of one kind from one host to another
  * at the sender's IP output, and act on the Nth. */
 static NsIpFilterVerdict fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
@@ -922,8 +1059,11 @@ static NsIpFilterVerdict fault_filter(void *data, const NsPacket *dgram, NsTime 
         const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
         if (sf->from != h->idx || f->fired)
             continue;
-        uint8_t proto = sf->proto == NS_SCN_PROTO_UDP ? NS_IPPROTO_UDP : NS_IPPROTO_ICMP;
-        if (d.proto != proto || !ns_host_has_addr(w->hosts[sf->to].host, d.dst))
+        uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
+                        : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
+                                                        : NS_IPPROTO_ICMP;
+        if (d.proto != proto || !ns_host_has_addr(w->hosts[sf->to].host, d.dst) ||
+            !segment_is(&d, sf->kind))
             continue;
         if (++f->seen != sf->nth)
             continue;
@@ -964,16 +1104,23 @@ static const char *errno_or_none(int err)
     return err == 0 ? "none" : n ? n : "?";
 }
 
-/* Count the TCP states of a host's sockets. UDP sockets have no TCP state,
- * so until TCP exists every count is 0. */
+/* Count the TCP states of a host's endpoints (those its programs closed
+ * that are still finishing included, as `ss` shows them). */
 static void check_sockets(NsWorld *w, const NsScnExpect *e)
 {
     GString *want = g_string_new(NULL), *got = g_string_new(NULL);
     bool ok = true;
+    int counts[NS_SCN_TCP_N_STATES] = {0};
+    g_autoptr(GArray) rows = ns_socket_table(w->hosts[e->host].host);
+    for (guint r = 0; r < rows->len; r++) {
+        const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
+        if (row->tcp_state >= 0 && row->tcp_state < NS_SCN_TCP_N_STATES)
+            counts[row->tcp_state]++;
+    }
     for (int s = 0; s < NS_SCN_TCP_N_STATES; s++) {
         if (e->u.sockets.count[s] < 0)
             continue;
-        int have = 0;
+        int have = counts[s];
         g_string_append_printf(want, " %s %d", ns_scn_tcp_state_name((NsScnTcpState)s),
                                e->u.sockets.count[s]);
         g_string_append_printf(got, " %s %d", ns_scn_tcp_state_name((NsScnTcpState)s), have);
@@ -988,11 +1135,47 @@ static void check_sockets(NsWorld *w, const NsScnExpect *e)
     g_string_free(got, TRUE);
 }
 
+/* The TCP state of a scenario socket: its own while the program holds it,
+ * else that of the connection with its last 4-tuple (still finishing, or
+ * CLOSED when gone). */
+static int sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
+{
+    if (s->sock)
+        return ns_socket_state(s->sock);
+    if (!s->was_tcp)
+        return -1;
+    g_autoptr(GArray) rows = ns_socket_table(w->hosts[host].host);
+    for (guint r = 0; r < rows->len; r++) {
+        const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
+        if (row->tcp_state >= 0 && row->orphan && row->laddr == s->laddr &&
+            row->lport == s->lport && row->raddr == s->raddr && row->rport == s->rport)
+            return row->tcp_state;
+    }
+    return NS_TCP_STATE_CLOSED;
+}
+
+static void check_state(NsWorld *w, const NsScnExpect *e)
+{
+    const SockRt *s = &w->socks[e->u.state.sock];
+    int have = sock_tcp_state(w, (uint32_t)e->host, s);
+    const char *want = ns_scn_tcp_state_name(e->u.state.state);
+    const char *got = have < 0 ? "not a TCP socket" : ns_tcp_state_name((NsTcpState)have);
+    bool ok = have == (int)e->u.state.state;
+    g_autofree char *t = ok ? g_strdup_printf("%s state %s", sock_name(w, e->u.state.sock), want)
+                            : g_strdup_printf("%s state %s (it is %s)",
+                                              sock_name(w, e->u.state.sock), want, got);
+    verdict(w, e, ok, t);
+}
+
 static void expect_at(NsSim *sim, void *obj, void *arg)
 {
     (void)sim;
     NsWorld *w = obj;
-    check_sockets(w, ns_scn_expect(w->scn, GPOINTER_TO_UINT(arg)));
+    const NsScnExpect *e = ns_scn_expect(w->scn, GPOINTER_TO_UINT(arg));
+    if (e->kind == NS_SCN_EXPECT_STATE)
+        check_state(w, e);
+    else
+        check_sockets(w, e);
 }
 
 static void check_end(NsWorld *w, const NsScnExpect *e)
@@ -1032,16 +1215,25 @@ static void check_end(NsWorld *w, const NsScnExpect *e)
         verdict(w, e, ok, t);
         return;
     }
-    case NS_SCN_EXPECT_DELIVERED_ALL:
-        verdict(w, e, true, "delivered all (no TCP byte was sent in this version)");
+    case NS_SCN_EXPECT_DELIVERED_ALL: {
+        g_autoptr(GString) why = g_string_new(NULL);
+        bool ok = ns_world_streams_check(w, why);
+        g_autofree char *t = g_strdup_printf("delivered all (%u TCP stream%s)%s",
+                                             w->stream_keys->len,
+                                             w->stream_keys->len == 1 ? "" : "s", why->str);
+        verdict(w, e, ok, t);
         return;
+    }
     case NS_SCN_EXPECT_SOCKETS:
         if (!e->u.sockets.at)
             check_sockets(w, e);
         return;
+    case NS_SCN_EXPECT_STATE:
+        if (!e->u.state.has_at)
+            check_state(w, e);
+        return;
     case NS_SCN_EXPECT_FETCH:
     case NS_SCN_EXPECT_MAIL:
-    case NS_SCN_EXPECT_STATE:
         return; /* refused at build time */
     }
 }
@@ -1070,9 +1262,11 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     int dir = (ev->src == f->a && ev->sport == f->pa) ? 0 : 1;
     if (ev->kind == NS_TRACE_DROP) {
         f->drops++;
-    } else if (!ev->cause) { /* retransmitted copies of a targeted fault aside */
+    } else if (!ev->cause || !strstr(ev->cause, "targeted fault")) {
         f->pkts[dir]++;
         f->bytes[dir] += ev->payload_len;
+        if (ev->cause && strstr(ev->cause, "retransmi"))
+            f->retrans++;
     }
 }
 
@@ -1098,7 +1292,9 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->ctx.tracer = tracer;
     w->ctx.pool = ns_packet_pool_new();
     w->ctx.seed = opts->seed;
-    w->services = g_array_new(FALSE, TRUE, sizeof(ServiceRt));
+    w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
+    w->streams = g_hash_table_new(g_str_hash, g_str_equal);
+    w->stream_keys = g_ptr_array_new_with_free_func(g_free);
     w->pings = g_ptr_array_new();
     w->udp_sends = g_ptr_array_new();
     w->faults = g_array_new(FALSE, TRUE, sizeof(FaultRt));
@@ -1113,17 +1309,19 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     for (uint32_t i = 0; i < w->n_hosts; i++)
         w->hosts[i].watch_fn = program_wake;
     for (guint i = 0; i < scn->services->len; i++) {
-        ServiceRt svc = {.index = i};
-        g_array_append_val(w->services, svc);
+        ServiceRt *svc = g_new0(ServiceRt, 1);
+        svc->index = i;
+        g_ptr_array_add(w->services, svc);
     }
     for (guint i = 0; i < scn->faults->len; i++) {
         const NsScnFault *f = ns_scn_fault(scn, i);
         static const char *const act[] = {"drop", "delay", "duplicate"};
+        static const char *const kinds[] = {"syn", "syn-ack", "ack", "data", "fin", "rst", "any"};
+        static const char *const protos[] = {"tcp", "udp", "icmp"};
         FaultRt fr = {.index = i,
-                      .why = g_strdup_printf("targeted fault at %s:%u: %s %s#%u", f->loc.file,
-                                             f->loc.line, act[f->action],
-                                             f->proto == NS_SCN_PROTO_UDP ? "udp any" : "icmp any",
-                                             f->nth)};
+                      .why = g_strdup_printf("targeted fault at %s:%u: %s %s %s#%u", f->loc.file,
+                                             f->loc.line, act[f->action], protos[f->proto],
+                                             kinds[f->kind], f->nth)};
         g_array_append_val(w->faults, fr);
         HostRt *h = &w->hosts[f->from];
         ns_ip_set_output_filter(ns_ip_of(h->host), fault_filter, h);
@@ -1146,6 +1344,8 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         const NsScnExpect *e = ns_scn_expect(scn, i);
         if (e->kind == NS_SCN_EXPECT_SOCKETS && e->u.sockets.at)
             ns_sim_schedule_at(w->ctx.sim, e->u.sockets.at, expect_at, w, GUINT_TO_POINTER(i));
+        if (e->kind == NS_SCN_EXPECT_STATE && e->u.state.has_at)
+            ns_sim_schedule_at(w->ctx.sim, e->u.state.at, expect_at, w, GUINT_TO_POINTER(i));
     }
     return w;
 }
@@ -1238,6 +1438,8 @@ char *ns_world_summary(const NsWorld *w)
                                    " pkts %" PRIu64 "B",
                                    f->proto == NS_IPPROTO_UDP ? "udp" : "tcp", a, b, f->pkts[0],
                                    f->bytes[0], f->pkts[1], f->bytes[1]);
+            if (f->retrans)
+                g_string_append_printf(s, ",  %" PRIu64 " retransmitted", f->retrans);
             if (f->drops)
                 g_string_append_printf(s, ",  %" PRIu64 " dropped", f->drops);
             g_string_append_c(s, '\n');
@@ -1287,6 +1489,7 @@ void ns_world_free(NsWorld *w)
         ns_socket_layer_free(h->host);
         ns_ip_free(ns_ip_of(h->host));
         g_array_free(h->program, TRUE);
+        g_free(h->first_bytes);
     }
     /* Hosts cancel their own timers, so they go before the engine; packets
      * still held by pending events return with the pool. */
@@ -1299,7 +1502,8 @@ void ns_world_free(NsWorld *w)
     g_free(w->hosts);
     g_ptr_array_free(w->host_list, TRUE);
     g_free(w->socks);
-    g_array_free(w->services, TRUE);
+    g_ptr_array_free(w->services, TRUE);
+    ns_world_streams_free(w);
     g_array_free(w->flows, TRUE);
     g_hash_table_destroy(w->flow_idx);
     g_free(w->pattern);

@@ -5,13 +5,15 @@
 #include <errno.h>
 
 #include "netsim/ip.h"
+#include "netsim/tcp.h"
 #include "netsim/udp.h"
 
 struct NsSocket {
     NsHost *host;
     NsSockType type;
     uint32_t fd;
-    NsUdpSock *udp;
+    NsUdpSock *udp; /* exactly one of udp and tcp */
+    NsTcpSock *tcp;
     NsSocketWatchFn watch;
     void *watch_data;
     NsEventId notify_ev; /* pending deferred notification */
@@ -37,12 +39,16 @@ void ns_socket_layer_init(NsHost *host)
     l->next_fd = 3; /* 0-2 are the standard streams on a real host */
     ns_host_set_slot(host, NS_HOST_SLOT_SOCKET, l);
     ns_udp_new(host);
+    ns_tcp_new(host);
 }
 
+/* Free the wrapper; UDP endpoints go with it, TCP ones are the TCP
+ * layer's to free (after a crash, or when a closed connection finishes). */
 static void sock_free(NsSocket *s)
 {
     ns_sim_cancel(ns_host_ctx(s->host)->sim, &s->notify_ev);
-    ns_udp_sock_free(s->udp);
+    if (s->udp)
+        ns_udp_sock_free(s->udp);
     g_free(s);
 }
 
@@ -52,6 +58,7 @@ void ns_socket_layer_crash(NsHost *host)
     for (guint i = 0; i < l->socks->len; i++)
         sock_free(g_ptr_array_index(l->socks, i));
     g_ptr_array_set_size(l->socks, 0);
+    ns_tcp_crash(ns_tcp_of(host));
 }
 
 void ns_socket_layer_free(NsHost *host)
@@ -62,7 +69,9 @@ void ns_socket_layer_free(NsHost *host)
     ns_socket_layer_crash(host);
     g_ptr_array_free(l->socks, TRUE);
     ns_udp_free(ns_udp_of(host));
+    ns_tcp_free(ns_tcp_of(host));
     ns_host_set_slot(host, NS_HOST_SLOT_UDP, NULL);
+    ns_host_set_slot(host, NS_HOST_SLOT_TCP, NULL);
     ns_host_set_slot(host, NS_HOST_SLOT_SOCKET, NULL);
     g_free(l);
 }
@@ -87,19 +96,24 @@ static void transport_notify(void *owner)
         s->notify_ev = ns_sim_schedule(sim, 0, notify_now, s, NULL);
 }
 
-NsSocket *ns_socket_new(NsHost *host, NsSockType type, int *err)
+static NsSocket *wrap(NsHost *host, NsSockType type)
 {
     Layer *l = layer_of(host);
-    if (type != NS_SOCK_UDP) {
-        *err = EPROTONOSUPPORT;
-        return NULL;
-    }
     NsSocket *s = g_new0(NsSocket, 1);
     s->host = host;
     s->type = type;
     s->fd = l->next_fd++;
-    s->udp = ns_udp_sock_new(ns_udp_of(host), transport_notify, s);
     g_ptr_array_add(l->socks, s);
+    return s;
+}
+
+NsSocket *ns_socket_new(NsHost *host, NsSockType type, int *err)
+{
+    NsSocket *s = wrap(host, type);
+    if (type == NS_SOCK_UDP)
+        s->udp = ns_udp_sock_new(ns_udp_of(host), transport_notify, s);
+    else
+        s->tcp = ns_tcp_sock_new(ns_tcp_of(host), transport_notify, s);
     *err = 0;
     return s;
 }
@@ -114,19 +128,61 @@ void ns_socket_set_watch(NsSocket *sock, NsSocketWatchFn fn, void *data)
     sock->watch_data = data;
 }
 
+static const NsPcb *pcb_of(const NsSocket *sock)
+{
+    return sock->udp ? ns_udp_sock_pcb(sock->udp) : ns_tcp_sock_pcb(sock->tcp);
+}
+
 int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port)
 {
+    if (sock->tcp)
+        return ns_tcp_bind(sock->tcp, addr, port);
     return ns_udp_bind(sock->udp, addr, port);
 }
 
 int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port)
 {
+    if (sock->tcp)
+        return ns_tcp_connect(sock->tcp, addr, port);
     return ns_udp_connect(sock->udp, addr, port);
+}
+
+int ns_socket_listen(NsSocket *sock, uint32_t backlog)
+{
+    if (!sock->tcp)
+        return EOPNOTSUPP;
+    return ns_tcp_listen(sock->tcp, backlog);
+}
+
+NsSocket *ns_socket_accept(NsSocket *listener, int *err)
+{
+    if (!listener->tcp) {
+        *err = EOPNOTSUPP;
+        return NULL;
+    }
+    NsTcpSock *t = ns_tcp_accept(listener->tcp, err);
+    if (!t)
+        return NULL;
+    NsSocket *s = wrap(listener->host, NS_SOCK_TCP);
+    s->tcp = t;
+    ns_tcp_sock_set_notify(t, transport_notify, s);
+    *err = 0;
+    return s;
+}
+
+long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len)
+{
+    if (sock->tcp)
+        return ns_tcp_send(sock->tcp, data, len);
+    int err = ns_udp_sendto(sock->udp, data, len, 0, 0, NULL);
+    return err ? -err : (long)len;
 }
 
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
                      uint16_t port, const NsIpTraceInfo *info)
 {
+    if (sock->tcp) /* as Linux: the address of a stream socket's sendto is ignored */
+        return ns_socket_send(sock, data, len, info);
     if (port == 0)
         return EINVAL;
     return ns_udp_sendto(sock->udp, data, len, addr, port, info);
@@ -134,26 +190,51 @@ int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t a
 
 int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const NsIpTraceInfo *info)
 {
+    if (sock->tcp) {
+        long n = ns_tcp_send(sock->tcp, data, len);
+        return n < 0 ? (int)-n : (size_t)n == len ? 0 : EAGAIN;
+    }
     return ns_udp_sendto(sock->udp, data, len, 0, 0, info);
 }
 
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,
                         uint16_t *port)
 {
+    if (sock->tcp) {
+        const NsPcb *p = ns_tcp_sock_pcb(sock->tcp);
+        if (addr)
+            *addr = p->raddr;
+        if (port)
+            *port = p->rport;
+        return ns_tcp_recv(sock->tcp, buf, cap);
+    }
     return ns_udp_recvfrom(sock->udp, buf, cap, addr, port);
 }
 
 int ns_socket_shutdown(NsSocket *sock, NsShutHow how)
 {
-    (void)how;
+    if (sock->tcp)
+        return ns_tcp_shutdown(sock->tcp, (how & NS_SHUT_RD) != 0, (how & NS_SHUT_WR) != 0);
     /* Datagram sockets have no connection to half-close; Linux accepts the
      * call on a connected UDP socket and refuses it otherwise. */
     return ns_udp_sock_pcb(sock->udp)->raddr ? 0 : ENOTCONN;
 }
 
+int ns_socket_state(const NsSocket *sock)
+{
+    return sock->tcp ? (int)ns_tcp_state(sock->tcp) : -1;
+}
+
 int ns_socket_close(NsSocket *sock)
 {
     Layer *l = layer_of(sock->host);
+    if (sock->tcp) {
+        /* The connection may live on (FIN-WAIT, TIME-WAIT): TCP traces it. */
+        int err = ns_tcp_close(sock->tcp);
+        g_ptr_array_remove(l->socks, sock);
+        sock_free(sock);
+        return err;
+    }
     const NsPcb *pcb = ns_udp_sock_pcb(sock->udp);
     NsCtx *ctx = ns_host_ctx(sock->host);
     if (pcb->lport && ns_tracer_wants(ctx->tracer, NS_TRACE_SOCK)) {
@@ -170,26 +251,86 @@ int ns_socket_close(NsSocket *sock)
 
 int ns_socket_take_error(NsSocket *sock)
 {
+    if (sock->tcp)
+        return ns_tcp_take_error(sock->tcp);
     return ns_udp_take_error(sock->udp);
 }
 
 bool ns_socket_readable(const NsSocket *sock)
 {
+    if (sock->tcp)
+        return ns_tcp_readable(sock->tcp) > 0 || ns_tcp_at_eof(sock->tcp) ||
+               ns_tcp_has_error(sock->tcp) || ns_tcp_accept_pending(sock->tcp) > 0;
     return ns_udp_queued(sock->udp, NULL) > 0;
 }
 
 void ns_socket_local(const NsSocket *sock, uint32_t *addr, uint16_t *port)
 {
-    const NsPcb *p = ns_udp_sock_pcb(sock->udp);
+    const NsPcb *p = pcb_of(sock);
     *addr = p->laddr;
     *port = p->lport;
 }
 
 void ns_socket_peer(const NsSocket *sock, uint32_t *addr, uint16_t *port)
 {
-    const NsPcb *p = ns_udp_sock_pcb(sock->udp);
+    const NsPcb *p = pcb_of(sock);
     *addr = p->raddr;
     *port = p->rport;
+}
+
+/* ss's short names for the TCP states. */
+static const char *ss_state(NsTcpState st)
+{
+    switch (st) {
+    case NS_TCP_STATE_CLOSED:
+        return "CLOSE";
+    case NS_TCP_STATE_LISTEN:
+        return "LISTEN";
+    case NS_TCP_STATE_SYN_SENT:
+        return "SYN-SENT";
+    case NS_TCP_STATE_SYN_RECEIVED:
+        return "SYN-RECV";
+    case NS_TCP_STATE_ESTABLISHED:
+        return "ESTAB";
+    case NS_TCP_STATE_FIN_WAIT_1:
+        return "FIN-WAIT-1";
+    case NS_TCP_STATE_FIN_WAIT_2:
+        return "FIN-WAIT-2";
+    case NS_TCP_STATE_CLOSE_WAIT:
+        return "CLOSE-WAIT";
+    case NS_TCP_STATE_CLOSING:
+        return "CLOSING";
+    case NS_TCP_STATE_LAST_ACK:
+        return "LAST-ACK";
+    case NS_TCP_STATE_TIME_WAIT:
+        return "TIME-WAIT";
+    }
+    return "?";
+}
+
+typedef struct {
+    GArray *rows;
+    const Layer *layer;
+} TcpRows;
+
+static void tcp_row(const NsTcpSock *t, bool orphan, void *data)
+{
+    TcpRows *tr = data;
+    const NsPcb *p = ns_tcp_sock_pcb(t);
+    NsTcpInfo info;
+    ns_tcp_info(t, &info);
+    uint32_t fd = 0;
+    for (guint i = 0; i < tr->layer->socks->len && !orphan; i++) {
+        const NsSocket *s = g_ptr_array_index(tr->layer->socks, i);
+        if (s->tcp == t)
+            fd = s->fd;
+    }
+    NsTcpState st = ns_tcp_state(t);
+    NsSocketRow r = {.proto = "tcp", .state = ss_state(st), .tcp_state = (int)st,
+                     .orphan = orphan, .recv_q = info.recv_q, .send_q = info.send_q,
+                     .laddr = p->laddr, .lport = p->lport, .raddr = p->raddr,
+                     .rport = p->rport, .fd = fd};
+    g_array_append_val(tr->rows, r);
 }
 
 GArray *ns_socket_table(const NsHost *host)
@@ -198,13 +339,19 @@ GArray *ns_socket_table(const NsHost *host)
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(NsSocketRow));
     for (guint i = 0; l && i < l->socks->len; i++) {
         NsSocket *s = g_ptr_array_index(l->socks, i);
+        if (!s->udp)
+            continue;
         const NsPcb *p = ns_udp_sock_pcb(s->udp);
         size_t bytes;
         ns_udp_queued(s->udp, &bytes);
         NsSocketRow r = {.proto = "udp", .state = p->raddr ? "ESTAB" : "UNCONN",
-                         .recv_q = (uint32_t)bytes, .laddr = p->laddr, .lport = p->lport,
-                         .raddr = p->raddr, .rport = p->rport, .fd = s->fd};
+                         .tcp_state = -1, .recv_q = (uint32_t)bytes, .laddr = p->laddr,
+                         .lport = p->lport, .raddr = p->raddr, .rport = p->rport, .fd = s->fd};
         g_array_append_val(rows, r);
+    }
+    if (l && ns_tcp_of(host)) {
+        TcpRows tr = {rows, l};
+        ns_tcp_foreach(ns_tcp_of(host), tcp_row, &tr);
     }
     return rows;
 }

@@ -101,6 +101,8 @@ typedef struct {
     const NsTcpCfg *cfg;
     NsRng rng;           /* per-connection randomness: TS offsets */
     uint64_t isn_secret; /* RFC 6528 F() key */
+    bool fixed_iss;      /* tests: every ISS is `iss` (and TS offset 0) */
+    uint32_t iss;
 } NsTcpEnv;
 
 /* ---- timers ---- */

@@ -321,6 +321,8 @@ static uint64_t mix64(uint64_t x)
  * secretkey), M a 4 us clock (here: simulated time). */
 uint32_t tcp_conn_isn(const NsTcpConn *c, NsTime now)
 {
+    if (c->env->fixed_iss)
+        return c->env->iss;
     uint64_t t = (uint64_t)c->pcb.laddr << 32 | c->pcb.raddr;
     uint64_t p = (uint64_t)c->pcb.lport << 16 | c->pcb.rport;
     uint64_t f = mix64(mix64(t ^ c->env->isn_secret) ^ p);
@@ -373,7 +375,7 @@ void tcp_conn_connect(NsTcpConn *c, NsTime now)
     c->sb_seq = c->iss + 1;
     c->passive = false;
     c->rto = cfg->rto_init;
-    if (cfg->ts)
+    if (cfg->ts && !c->env->fixed_iss)
         c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
     tcp_conn_set_state(c, NS_TCP_STATE_SYN_SENT, "app connect");
     tcp_send_syn(c, now, NS_TCP_WHY_NONE);
@@ -402,7 +404,7 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     c->rcv_ssthresh = cfg->synack_wnd;
     c->rcv_adv = c->rcv_nxt + cfg->synack_wnd;
     c->last_ack_sent = c->rcv_nxt;
-    if (c->ts_ok)
+    if (c->ts_ok && !c->env->fixed_iss)
         c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
     tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN");
     tcp_send_syn(c, now, NS_TCP_WHY_NONE);

@@ -81,6 +81,15 @@ static NsTcpVerdict input_syn_sent(NsTcpConn *c, In *in)
 static NsTcpVerdict step_seq(NsTcpConn *c, In *in)
 {
     uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    /* An old SYN (a retransmitted SYN-ACK, or the peer's SYN-ACK in a
+     * simultaneous open) is trimmed first, as BSD does; what is left is
+     * judged on its own and, being a duplicate, answered at once. */
+    if ((in->flags & NS_TCP_SYN) && seq_lt(in->seq, c->rcv_nxt)) {
+        in->flags &= (uint8_t)~NS_TCP_SYN;
+        in->seq++;
+        if (in->len == 0 && !(in->flags & NS_TCP_FIN) && in->seq == c->rcv_nxt)
+            c->ack_now = true;
+    }
     uint32_t l = seg_len(in);
     bool ok;
     if (l == 0)

@@ -1,0 +1,8 @@
+/* The suites of the test-tcp binary. */
+#include "runner.h"
+#include "tcp-test.h"
+
+CU_SuiteInfo ns_test_suites[] = {
+    {"conn", NULL, NULL, NULL, NULL, conn_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -1,0 +1,920 @@
+/* Unit tests of the sans-IO connection core, one per arc of the RFC 9293
+ * state diagram, per RST rule and per timer, on the minimal profile
+ * (names test_<state>_<event>_<outcome>). */
+#include <errno.h>
+
+#include "tcp-test.h"
+
+#define SETUP() h_setup(NS_PROFILE_MINIMAL)
+
+/* ---------------- CLOSED ---------------- */
+
+static void test_closed_connect_sends_syn(void)
+{
+    SETUP();
+    tcp_conn_connect(&H->c, H->now);
+    EXPECT_STATE(NS_TCP_STATE_SYN_SENT);
+    EXPECT_SENT(SEG(.flags = SYN, .seq = LOCAL_SEQ, .win = 65535, .mss = 1460));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_closed_minimal_syn_has_only_mss(void)
+{
+    SETUP();
+    tcp_conn_connect(&H->c, H->now);
+    NsTcpRepr r;
+    CU_ASSERT_TRUE(pop_sent(&r, NULL));
+    CU_ASSERT_TRUE(r.has_mss);
+    CU_ASSERT_FALSE(r.has_ts || r.has_wscale || r.sack_permitted);
+    CU_ASSERT_EQUAL(r.header_len, 24);
+    h_teardown();
+}
+
+/* ---------------- LISTEN (the child's view) ---------------- */
+
+static void test_listen_rcv_syn_sends_syn_ack(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_LISTEN);
+    NsTcpSeg seg = {.h = {.src_port = REMOTE_PORT, .dst_port = LOCAL_PORT, .seq = REMOTE_SEQ,
+                          .flags = SYN, .window = 65535, .has_mss = true, .mss = 1000}};
+    tcp_conn_accept_syn(&H->c, &seg, H->now);
+    EXPECT_STATE(NS_TCP_STATE_SYN_RECEIVED);
+    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ, .win = 65535, .mss = 1460));
+    CU_ASSERT_EQUAL(H->c.mss, 1000); /* min(peer MSS, ours) */
+    h_teardown();
+}
+
+/* ---------------- SYN-SENT ---------------- */
+
+static void test_syn_sent_rcv_syn_ack_established(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .mss = 1460));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_SENT(SEG(.flags = ACK));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_REXMT], NS_TIME_NEVER);
+    h_teardown();
+}
+
+static void test_syn_sent_rcv_syn_ack_without_mss_uses_536(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ));
+    CU_ASSERT_EQUAL(H->c.mss, 536);
+    drain_sent();
+    h_teardown();
+}
+
+static void test_syn_sent_rcv_rst_ack_refused(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = RST | ACK, .seq = 0, .ack = LOCAL_SEQ + 1));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, ECONNREFUSED);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_syn_sent_rcv_rst_without_ack_ignored(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = RST, .seq = 0));
+    EXPECT_STATE(NS_TCP_STATE_SYN_SENT);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_syn_sent_rcv_rst_bad_ack_ignored(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = RST | ACK, .seq = 0, .ack = LOCAL_SEQ + 7));
+    EXPECT_STATE(NS_TCP_STATE_SYN_SENT);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_syn_sent_rcv_bad_ack_sends_rst(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .ack = LOCAL_SEQ + 99));
+    EXPECT_STATE(NS_TCP_STATE_SYN_SENT);
+    EXPECT_SENT(SEG(.flags = RST, .seq = LOCAL_SEQ + 99));
+    h_teardown();
+}
+
+static void test_syn_sent_rcv_syn_simultaneous_open(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    peer_sends(SEG(.flags = SYN, .seq = REMOTE_SEQ, .mss = 1460));
+    EXPECT_STATE(NS_TCP_STATE_SYN_RECEIVED);
+    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ, .mss = 1460));
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ));
+    /* Their SYN-ACK acknowledges our SYN: ESTABLISHED, and an ACK for
+     * their (duplicate) SYN (RFC 9293 figure 7). */
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_SENT(SEG(.flags = ACK));
+    h_teardown();
+}
+
+static void test_syn_sent_rto_retransmits_syn_with_backoff(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    advance(NS_MS(999));
+    EXPECT_NOTHING_SENT();
+    advance(NS_MS(1));
+    EXPECT_SENT(SEG(.flags = SYN, .seq = LOCAL_SEQ, .why = "retransmission"));
+    advance(NS_MS(1999));
+    EXPECT_NOTHING_SENT();
+    advance(NS_MS(1));
+    EXPECT_SENT(SEG(.flags = SYN, .seq = LOCAL_SEQ));
+    h_teardown();
+}
+
+static void test_syn_sent_retries_exhausted_etimedout(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    advance(NS_S(126));
+    EXPECT_STATE(NS_TCP_STATE_SYN_SENT);
+    CU_ASSERT_EQUAL(H->c.outq.count, 6); /* 1, 3, 7, 15, 31, 63 s */
+    drain_sent();
+    advance(NS_S(1));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, ETIMEDOUT);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_syn_sent_syn_ack_rtt_sample(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_SENT);
+    H->now += NS_MS(20);
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .mss = 1460));
+    CU_ASSERT_EQUAL(H->c.srtt, NS_MS(20));
+    CU_ASSERT_EQUAL(H->c.rto, NS_S(1)); /* RFC 6298 2.4: at least 1 s */
+    drain_sent();
+    h_teardown();
+}
+
+/* ---------------- SYN-RECEIVED ---------------- */
+
+static void test_syn_received_rcv_ack_established(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    peer_sends(SEG(.flags = ACK));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_syn_received_rcv_bad_ack_sends_rst(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    peer_sends(SEG(.flags = ACK, .ack = LOCAL_SEQ + 500));
+    EXPECT_STATE(NS_TCP_STATE_SYN_RECEIVED);
+    EXPECT_SENT(SEG(.flags = RST, .seq = LOCAL_SEQ + 500));
+    h_teardown();
+}
+
+static void test_syn_received_rcv_rst_returns_to_listen(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    peer_sends(SEG(.flags = RST));
+    /* The passive child goes away without an error for anyone. */
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, 0);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_syn_received_rto_resends_syn_ack(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ, .why = "retransmission"));
+    advance(NS_S(2));
+    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ));
+    h_teardown();
+}
+
+static void test_syn_received_synack_retries_exhausted_vanishes(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    advance(NS_S(62));
+    CU_ASSERT_EQUAL(H->c.outq.count, 5); /* 1, 3, 7, 15, 31 s */
+    drain_sent();
+    EXPECT_STATE(NS_TCP_STATE_SYN_RECEIVED);
+    advance(NS_S(1));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, 0);
+    h_teardown();
+}
+
+static void test_syn_received_rcv_dup_syn_resends_syn_ack(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    peer_sends(SEG(.flags = SYN, .seq = REMOTE_SEQ, .mss = 1460));
+    EXPECT_STATE(NS_TCP_STATE_SYN_RECEIVED);
+    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ));
+    h_teardown();
+}
+
+static void test_syn_received_app_close_fin_wait_1(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
+    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_1);
+    EXPECT_NOTHING_SENT(); /* the FIN waits for the ACK of our SYN */
+    peer_sends(SEG(.flags = ACK));
+    EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_1);
+    EXPECT_SENT(SEG(.flags = FIN | ACK));
+    h_teardown();
+}
+
+/* ---------------- ESTABLISHED ---------------- */
+
+static void test_established_rcv_data_delays_ack(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = ACK | PSH, .data = "hello"));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(H->c.rx_len, 5);
+    advance(NS_MS(199));
+    EXPECT_NOTHING_SENT();
+    advance(NS_MS(1));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 6));
+    h_teardown();
+}
+
+static void test_established_rcv_two_full_segments_acks_now(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.len = 1460));
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.seq = REMOTE_SEQ + 1 + 1460, .len = 1460));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1 + 2920));
+    h_teardown();
+}
+
+static void test_established_rcv_out_of_order_dup_ack(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.seq = REMOTE_SEQ + 1 + 100, .len = 100));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1));
+    CU_ASSERT_EQUAL(H->c.rx_len, 0);
+    peer_sends(SEG(.len = 100));
+    /* The hole is filled: one ACK for everything, at once. */
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 201));
+    CU_ASSERT_EQUAL(H->c.rx_len, 200);
+    h_teardown();
+}
+
+static void test_established_rcv_old_duplicate_acks(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.data = "abc"));
+    drain_sent();
+    advance(NS_MS(200));
+    drain_sent();
+    peer_sends(SEG(.data = "abc"));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 4));
+    CU_ASSERT_EQUAL(H->c.rx_len, 3);
+    h_teardown();
+}
+
+static void test_established_send_data(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    CU_ASSERT_EQUAL(app_write(100), 100);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
+    CU_ASSERT_NOT_EQUAL(H->c.timer[NS_TCP_T_REXMT], NS_TIME_NEVER);
+    peer_sends(SEG(.ack = LOCAL_SEQ + 101));
+    CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_REXMT], NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(H->c.sb_len, 0);
+    h_teardown();
+}
+
+static void test_established_send_segments_by_mss_and_iw(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(10000);
+    /* IW = min(4*1460, max(2*1460, 4380)) = 4380 = 3 segments. */
+    EXPECT_SENT(SEG(.len = 1460));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1461, .len = 1460));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2921, .len = 1460));
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1461));
+    /* Slow start: +1 MSS per ACK, so two more. */
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 4381, .len = 1460));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 5841, .len = 1460));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_established_nagle_holds_small_segment(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(10);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 10));
+    app_write(10);
+    EXPECT_NOTHING_SENT(); /* data outstanding: wait for its ACK */
+    peer_sends(SEG(.ack = LOCAL_SEQ + 11));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 11, .len = 10));
+    h_teardown();
+}
+
+static void test_established_nodelay_sends_small_segments(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.nodelay = true;
+    app_write(10);
+    app_write(10);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 10));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 11, .len = 10));
+    h_teardown();
+}
+
+static void test_established_rcv_fin_close_wait(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = FIN | ACK));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 2));
+    CU_ASSERT_TRUE(H->c.fin_rcvd);
+    h_teardown();
+}
+
+static void test_established_rcv_fin_with_data_close_wait(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = FIN | ACK | PSH, .data = "bye"));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 5));
+    CU_ASSERT_EQUAL(H->c.rx_len, 3);
+    h_teardown();
+}
+
+static void test_established_rcv_out_of_order_fin_waits(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = FIN | ACK, .seq = REMOTE_SEQ + 4, .data = "def"));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1));
+    peer_sends(SEG(.data = "abc"));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 8));
+    CU_ASSERT_EQUAL(H->c.rx_len, 6);
+    h_teardown();
+}
+
+static void test_established_app_close_fin_wait_1(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_1);
+    EXPECT_SENT(SEG(.flags = FIN | ACK));
+    h_teardown();
+}
+
+static void test_established_app_close_fin_after_data(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(100);
+    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .seq = LOCAL_SEQ + 101));
+    h_teardown();
+}
+
+static void test_established_rcv_rst_reset(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = RST, .seq = REMOTE_SEQ + 1));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, ECONNRESET);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_established_rcv_rst_in_window_minimal_resets(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = RST, .seq = REMOTE_SEQ + 1000));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    h_teardown();
+}
+
+static void test_established_rcv_rst_out_of_window_ignored(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = RST, .seq = REMOTE_SEQ + 1 + 100000));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_established_rcv_syn_minimal_resets(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = SYN, .seq = REMOTE_SEQ + 10));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    EXPECT_SENT(SEG(.flags = RST));
+    CU_ASSERT_EQUAL(H->c.error, ECONNRESET);
+    h_teardown();
+}
+
+static void test_established_rcv_unacceptable_seq_acks(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.seq = REMOTE_SEQ + 1 + 70000, .data = "x"));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    h_teardown();
+}
+
+static void test_established_rcv_ack_of_unsent_acks(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.ack = LOCAL_SEQ + 500));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1));
+    CU_ASSERT_EQUAL(H->c.snd_una, LOCAL_SEQ + 1);
+    h_teardown();
+}
+
+static void test_established_rcv_no_ack_flag_dropped(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = PSH, .data = "x"));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(H->c.rx_len, 0);
+    h_teardown();
+}
+
+static void test_established_rto_retransmits_with_backoff(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    NsTime srtt = H->c.srtt;
+    app_write(100);
+    drain_sent();
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100, .why = "retransmission"));
+    CU_ASSERT_EQUAL(H->c.cwnd, 1460);
+    advance(NS_MS(1999));
+    EXPECT_NOTHING_SENT();
+    advance(NS_MS(1));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
+    advance(NS_S(4));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
+    peer_sends(SEG(.ack = LOCAL_SEQ + 101));
+    CU_ASSERT_EQUAL(H->c.rxt_shift, 0);
+    CU_ASSERT_EQUAL(H->c.srtt, srtt); /* Karn: no sample from a retransmission */
+    h_teardown();
+}
+
+static void test_established_retries_exhausted_etimedout(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(100);
+    advance(NS_S(2000));
+    drain_sent();
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, ETIMEDOUT);
+    CU_ASSERT_EQUAL(H->c.retransmits, 15);
+    h_teardown();
+}
+
+static void test_established_3_dupacks_fast_retransmit(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.cwnd = 10 * 1460;
+    app_write(10 * 1460);
+    drain_sent();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1));
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1));
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1));
+    EXPECT_SENT(SEG(.len = 1460, .why = "fast retransmit"));
+    CU_ASSERT_TRUE(H->c.in_recovery);
+    CU_ASSERT_EQUAL(H->c.ssthresh, 5 * 1460);
+    CU_ASSERT_EQUAL(H->c.cwnd, 8 * 1460);
+    h_teardown();
+}
+
+static void test_established_partial_ack_retransmits_next_hole(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.cwnd = 10 * 1460;
+    app_write(10 * 1460);
+    drain_sent();
+    for (int i = 0; i < 3; i++)
+        peer_sends(SEG(.ack = LOCAL_SEQ + 1));
+    drain_sent();
+    /* RFC 6582: a partial ACK means the next segment is lost too. */
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 2920));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 2920, .len = 1460, .why = "fast retransmit"));
+    CU_ASSERT_TRUE(H->c.in_recovery);
+    drain_sent();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 14600));
+    CU_ASSERT_FALSE(H->c.in_recovery);
+    CU_ASSERT_EQUAL(H->c.cwnd, 1460); /* min(ssthresh, flight + MSS) */
+    drain_sent();
+    h_teardown();
+}
+
+static void test_established_zero_window_persist_probe(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.win = 0));
+    app_write(100);
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_NOT_EQUAL(H->c.timer[NS_TCP_T_PERSIST], NS_TIME_NEVER);
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1, .why = "persist probe"));
+    advance(NS_S(2));
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1, .why = "persist probe"));
+    peer_sends(SEG(.win = 1000));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
+    CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_PERSIST], NS_TIME_NEVER);
+    h_teardown();
+}
+
+static void test_established_rcv_fills_window_then_update_after_read(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    for (uint32_t off = 0; off < 65535; off += 1460) {
+        uint32_t l = 65535 - off < 1460 ? 65535 - off : 1460;
+        peer_sends(SEG(.seq = REMOTE_SEQ + 1 + off, .len = l));
+    }
+    advance(NS_MS(200));
+    NsTcpRepr r;
+    while (pop_sent(&r, NULL)) {
+    }
+    CU_ASSERT_EQUAL(r.window, 0);
+    uint8_t buf[4096];
+    tcp_conn_read(&H->c, buf, sizeof buf, H->now);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1 + 65535, .win = 4096, .why = "window update"));
+    h_teardown();
+}
+
+static void test_established_rtt_sample_sets_rto(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.srtt = 0;
+    app_write(100);
+    drain_sent();
+    H->now += NS_MS(300);
+    peer_sends(SEG(.ack = LOCAL_SEQ + 101));
+    CU_ASSERT_EQUAL(H->c.srtt, NS_MS(300));
+    CU_ASSERT_EQUAL(H->c.rttvar, NS_MS(150));
+    CU_ASSERT_EQUAL(H->c.rto, NS_S(1)); /* 300 + 600 ms, floored at 1 s */
+    h_teardown();
+}
+
+static void test_established_abort_sends_rst(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    tcp_conn_reset(&H->c, H->now, "app abort");
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    EXPECT_SENT(SEG(.flags = RST));
+    h_teardown();
+}
+
+/* ---------------- FIN-WAIT-1 ---------------- */
+
+static void test_fin_wait_1_rcv_ack_of_fin_fin_wait_2(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
+    peer_sends(SEG(.ack = LOCAL_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_2);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_fin_wait_1_rcv_fin_closing(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
+    peer_sends(SEG(.flags = FIN | ACK, .ack = LOCAL_SEQ + 1));
+    EXPECT_STATE(NS_TCP_STATE_CLOSING);
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 2));
+    h_teardown();
+}
+
+static void test_fin_wait_1_rcv_fin_ack_time_wait(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
+    peer_sends(SEG(.flags = FIN | ACK, .ack = LOCAL_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_TIME_WAIT);
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 2));
+    h_teardown();
+}
+
+static void test_fin_wait_1_rto_retransmits_fin(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .why = "retransmission"));
+    h_teardown();
+}
+
+static void test_fin_wait_1_rcv_data_acked(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
+    peer_sends(SEG(.len = 1460));
+    peer_sends(SEG(.seq = REMOTE_SEQ + 1461, .len = 1460));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 2921));
+    CU_ASSERT_EQUAL(H->c.rx_len, 2920);
+    h_teardown();
+}
+
+/* ---------------- FIN-WAIT-2 ---------------- */
+
+static void test_fin_wait_2_rcv_fin_time_wait(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_2);
+    peer_sends(SEG(.flags = FIN | ACK, .ack = LOCAL_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_TIME_WAIT);
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 2));
+    h_teardown();
+}
+
+static void test_fin_wait_2_rcv_data_half_close(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_2);
+    peer_sends(SEG(.ack = LOCAL_SEQ + 2, .data = "more"));
+    CU_ASSERT_EQUAL(H->c.rx_len, 4);
+    advance(NS_MS(200));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 5));
+    h_teardown();
+}
+
+static void test_fin_wait_2_orphan_timer_closes(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
+    H->c.orphan = true;
+    peer_sends(SEG(.ack = LOCAL_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_2);
+    advance(NS_S(60));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+/* ---------------- CLOSE-WAIT ---------------- */
+
+static void test_close_wait_app_close_last_ack(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_CLOSE_WAIT);
+    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    EXPECT_STATE(NS_TCP_STATE_LAST_ACK);
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2));
+    h_teardown();
+}
+
+static void test_close_wait_send_data_half_close(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_CLOSE_WAIT);
+    CU_ASSERT_EQUAL(app_write(5), 5);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .ack = REMOTE_SEQ + 2, .len = 5));
+    h_teardown();
+}
+
+static void test_close_wait_rcv_rst_reset(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_CLOSE_WAIT);
+    peer_sends(SEG(.flags = RST, .seq = REMOTE_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, ECONNRESET);
+    h_teardown();
+}
+
+/* ---------------- CLOSING ---------------- */
+
+static void test_closing_rcv_ack_of_fin_time_wait(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_CLOSING);
+    peer_sends(SEG(.seq = REMOTE_SEQ + 2, .ack = LOCAL_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_TIME_WAIT);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_closing_rto_retransmits_fin(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_CLOSING);
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2, .why = "retransmission"));
+    h_teardown();
+}
+
+/* ---------------- LAST-ACK ---------------- */
+
+static void test_last_ack_rcv_ack_of_fin_closed(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_LAST_ACK);
+    peer_sends(SEG(.seq = REMOTE_SEQ + 2, .ack = LOCAL_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, 0);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_last_ack_rto_retransmits_fin(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_LAST_ACK);
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2, .why = "retransmission"));
+    h_teardown();
+}
+
+static void test_last_ack_rcv_rst_closed_without_error(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_LAST_ACK);
+    peer_sends(SEG(.flags = RST, .seq = REMOTE_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, 0);
+    h_teardown();
+}
+
+/* ---------------- TIME-WAIT ---------------- */
+
+static void test_time_wait_2msl_closes(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_TIME_WAIT);
+    advance(NS_S(60) - 1);
+    EXPECT_STATE(NS_TCP_STATE_TIME_WAIT);
+    advance(1);
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_time_wait_rcv_fin_again_acks_and_restarts(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_TIME_WAIT);
+    advance(NS_S(30));
+    peer_sends(SEG(.flags = FIN | ACK, .ack = LOCAL_SEQ + 2));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 2));
+    advance(NS_S(59));
+    EXPECT_STATE(NS_TCP_STATE_TIME_WAIT);
+    advance(NS_S(1));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    h_teardown();
+}
+
+static void test_time_wait_rcv_rst_closes(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_TIME_WAIT);
+    peer_sends(SEG(.flags = RST, .seq = REMOTE_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_CLOSED);
+    CU_ASSERT_EQUAL(H->c.error, 0);
+    h_teardown();
+}
+
+static void test_time_wait_rcv_syn_acks(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_TIME_WAIT);
+    peer_sends(SEG(.flags = SYN, .seq = REMOTE_SEQ + 2));
+    EXPECT_STATE(NS_TCP_STATE_TIME_WAIT);
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 2, .ack = REMOTE_SEQ + 2));
+    h_teardown();
+}
+
+#define T(f) {#f, f}
+CU_TestInfo conn_tests[] = {
+    T(test_closed_connect_sends_syn),
+    T(test_closed_minimal_syn_has_only_mss),
+    T(test_listen_rcv_syn_sends_syn_ack),
+    T(test_syn_sent_rcv_syn_ack_established),
+    T(test_syn_sent_rcv_syn_ack_without_mss_uses_536),
+    T(test_syn_sent_rcv_rst_ack_refused),
+    T(test_syn_sent_rcv_rst_without_ack_ignored),
+    T(test_syn_sent_rcv_rst_bad_ack_ignored),
+    T(test_syn_sent_rcv_bad_ack_sends_rst),
+    T(test_syn_sent_rcv_syn_simultaneous_open),
+    T(test_syn_sent_rto_retransmits_syn_with_backoff),
+    T(test_syn_sent_retries_exhausted_etimedout),
+    T(test_syn_sent_syn_ack_rtt_sample),
+    T(test_syn_received_rcv_ack_established),
+    T(test_syn_received_rcv_bad_ack_sends_rst),
+    T(test_syn_received_rcv_rst_returns_to_listen),
+    T(test_syn_received_rto_resends_syn_ack),
+    T(test_syn_received_synack_retries_exhausted_vanishes),
+    T(test_syn_received_rcv_dup_syn_resends_syn_ack),
+    T(test_syn_received_app_close_fin_wait_1),
+    T(test_established_rcv_data_delays_ack),
+    T(test_established_rcv_two_full_segments_acks_now),
+    T(test_established_rcv_out_of_order_dup_ack),
+    T(test_established_rcv_old_duplicate_acks),
+    T(test_established_send_data),
+    T(test_established_send_segments_by_mss_and_iw),
+    T(test_established_nagle_holds_small_segment),
+    T(test_established_nodelay_sends_small_segments),
+    T(test_established_rcv_fin_close_wait),
+    T(test_established_rcv_fin_with_data_close_wait),
+    T(test_established_rcv_out_of_order_fin_waits),
+    T(test_established_app_close_fin_wait_1),
+    T(test_established_app_close_fin_after_data),
+    T(test_established_rcv_rst_reset),
+    T(test_established_rcv_rst_in_window_minimal_resets),
+    T(test_established_rcv_rst_out_of_window_ignored),
+    T(test_established_rcv_syn_minimal_resets),
+    T(test_established_rcv_unacceptable_seq_acks),
+    T(test_established_rcv_ack_of_unsent_acks),
+    T(test_established_rcv_no_ack_flag_dropped),
+    T(test_established_rto_retransmits_with_backoff),
+    T(test_established_retries_exhausted_etimedout),
+    T(test_established_3_dupacks_fast_retransmit),
+    T(test_established_partial_ack_retransmits_next_hole),
+    T(test_established_zero_window_persist_probe),
+    T(test_established_rcv_fills_window_then_update_after_read),
+    T(test_established_rtt_sample_sets_rto),
+    T(test_established_abort_sends_rst),
+    T(test_fin_wait_1_rcv_ack_of_fin_fin_wait_2),
+    T(test_fin_wait_1_rcv_fin_closing),
+    T(test_fin_wait_1_rcv_fin_ack_time_wait),
+    T(test_fin_wait_1_rto_retransmits_fin),
+    T(test_fin_wait_1_rcv_data_acked),
+    T(test_fin_wait_2_rcv_fin_time_wait),
+    T(test_fin_wait_2_rcv_data_half_close),
+    T(test_fin_wait_2_orphan_timer_closes),
+    T(test_close_wait_app_close_last_ack),
+    T(test_close_wait_send_data_half_close),
+    T(test_close_wait_rcv_rst_reset),
+    T(test_closing_rcv_ack_of_fin_time_wait),
+    T(test_closing_rto_retransmits_fin),
+    T(test_last_ack_rcv_ack_of_fin_closed),
+    T(test_last_ack_rto_retransmits_fin),
+    T(test_last_ack_rcv_rst_closed_without_error),
+    T(test_time_wait_2msl_closes),
+    T(test_time_wait_rcv_fin_again_acks_and_restarts),
+    T(test_time_wait_rcv_rst_closes),
+    T(test_time_wait_rcv_syn_acks),
+    CU_TEST_INFO_NULL,
+};
