@@ -253,6 +253,20 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                ev->host, ep(&d, ev->dst, ev->dport), ev->host);
         return true;
     }
+    if (g_str_has_prefix(cause, "targeted fault")) {
+        g_string_append_printf(out,
+                               "The scenario itself removes this %s (%s), to show what its loss "
+                               "does: the sender is not told.",
+                               ev->proto == NS_IPPROTO_TCP ? "segment" : "datagram", cause);
+        return true;
+    }
+    if (strcmp(cause, "host down") == 0) {
+        g_string_append_printf(out,
+                               "%s is down, so nothing takes the frame in: it is lost as if the "
+                               "cable were cut.",
+                               ev->host);
+        return true;
+    }
     if (strcmp(cause, "link loss") == 0) {
         g_string_append_printf(out,
                                "%s lost this frame at random, as its loss setting asks; nobody "
@@ -386,18 +400,16 @@ static bool explain_recv(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     if (ev->ttl && ev->ttl < 64 &&
         first_time(ex, "ttl|%s|%u|%u", ev->host, ev->src, ev->ttl)) {
         unsigned routers = 64u - ev->ttl;
-        g_string_append_printf(out,
-                               "It arrives with TTL %u: it left %s with 64 and each of the %u "
-                               "router%s on the way took one off.",
-                               ev->ttl, ip(&s, ev->src), routers, routers == 1 ? "" : "s");
-        return true;
-    }
-    if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_ECHO_REQUEST &&
-        first_time(ex, "echo-req|%s", ev->host)) {
-        g_string_append_printf(out,
-                               "An echo request needs no socket or port on %s: the ICMP part of "
-                               "its IP layer handles it.",
-                               ev->host);
+        if (routers == 1)
+            g_string_append_printf(out,
+                                   "It arrives with TTL %u: it left %s with 64, and the one "
+                                   "router on the way took 1 off.",
+                                   ev->ttl, ip(&s, ev->src));
+        else
+            g_string_append_printf(out,
+                                   "It arrives with TTL %u: it left %s with 64, and each of the "
+                                   "%u routers on the way took 1 off.",
+                                   ev->ttl, ip(&s, ev->src), routers);
         return true;
     }
     return false;
@@ -447,6 +459,16 @@ static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 
 /* ---- ARP ---- */
 
+/* "network lan", or "link pc-gw" for a point-to-point link (named after
+ * its two hosts, so with a dash). */
+static const char *segment_name(const char *where, char *buf, size_t n)
+{
+    if (!where)
+        return "the network";
+    g_snprintf(buf, n, "%s %s", strchr(where, '-') ? "link" : "network", where);
+    return buf;
+}
+
 /* ARP events carry their addresses in the text only ("who-has A tell B"). */
 static uint32_t parse_addr(const char *s)
 {
@@ -464,6 +486,7 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     char a[20] = "", b[20] = "", mac[24] = "";
     HostState *h = host_of(ex, ev->host);
     if (strcmp(what, "request") == 0 && sscanf(text, "who-has %19s tell %19s", a, b) == 2) {
+        char seg[64];
         if (strstr(text, "unicast")) {
             g_string_append_printf(out,
                                    "%s's cache entry for %s is old: it checks it with a request "
@@ -475,24 +498,24 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         uint32_t target = parse_addr(a);
         if (h->last_dst && h->last_dst != target)
             g_string_append_printf(out,
-                                   "%s is not on %s's network %s, so the datagram goes to the "
-                                   "router %s; %s broadcasts an ARP request for the router's "
-                                   "Ethernet address (ARP never crosses a router).",
-                                   ip(&d, h->last_dst), ev->host, ev->where ? ev->where : "",
-                                   a, ev->host);
+                                   "%s is not on %s's %s, so the datagram goes to the router "
+                                   "%s; %s broadcasts an ARP request for the router's Ethernet "
+                                   "address (ARP never crosses a router).",
+                                   ip(&d, h->last_dst), ev->host,
+                                   segment_name(ev->where, seg, sizeof seg), a, ev->host);
         else
             g_string_append_printf(out,
                                    "%s must learn the Ethernet (MAC) address of %s before the "
                                    "datagram can leave: it broadcasts the question to every host "
                                    "on %s and keeps the datagram waiting.",
-                                   ev->host, a, ev->where ? ev->where : "the network");
+                                   ev->host, a, segment_name(ev->where, seg, sizeof seg));
         return true;
     }
     if (strcmp(what, "reply") == 0 &&
         sscanf(text, "%19s is-at %23s (to %19[0-9.])", a, mac, b) == 3) {
         g_string_append_printf(out,
                                "%s owns %s, so it answers %s alone with its MAC address %s (and "
-                               "notes %s's address from the request on the way).",
+                               "caches %s's address, taken from the request).",
                                ev->host, a, b, mac, b);
         return true;
     }
@@ -662,11 +685,14 @@ static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                              "bind, connect, or its first send.");
         return true;
     }
-    if (strcmp(what, "ping") == 0 && ev->text && strstr(ev->text, "count") &&
-        first_time(ex, "ping|%s", ev->host)) {
+    char target[20];
+    if (strcmp(what, "ping") == 0 && ev->text && strstr(ev->text, " count ") &&
+        sscanf(ev->text, "%19s", target) == 1 && first_time(ex, "ping|%s", ev->host)) {
         g_string_append_printf(out,
-                               "ping sends ICMP echo requests: ICMP has no ports, and no "
-                               "application on the target answers, its IP layer does.");
+                               "ping sends ICMP echo requests to %s: ICMP has no ports, and no "
+                               "application answers them there; the IP layer of %s replies by "
+                               "itself.",
+                               target, target);
         return true;
     }
     if (ev->err && ev->err == ns_errno_from_name("ECONNREFUSED")) {

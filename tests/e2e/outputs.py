@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""End-to-end tests of netsim run's outputs beyond the text trace, over every
+scenarios/*.scn:
+
+  json     every line of --format json parses; the JSON stream carries the
+           same events as the text trace (same kinds, same times, same order);
+           two runs give the same bytes
+  pcap     --pcap (and --pcap-at the first host) opens in tshark with no
+           malformed packet, no bad checksum and no expert warning a real
+           stack would not cause (skipped only when tshark is not installed)
+  diagram  --diagram X.svg parses as XML with one lifeline per endpoint the
+           trace shows; X.mmd is Mermaid with the same participants; other
+           extensions are usage errors
+  files    -o, --pcap and --diagram leave no file (and no temporary) when the
+           run fails, and complete files when it succeeds
+  colour   no ANSI escape when piped or with NO_COLOR; colour on a terminal
+  explain  --explain output matches the golden scenarios/NAME.explain
+
+usage: outputs.py NETSIM SRCROOT CHECK [--update]
+"""
+import collections
+import difflib
+import json
+import os
+import pathlib
+import pty
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+EXPLAIN_GOLDEN = ["scenarios/udp-closed-port.scn", "scenarios/udp-echo.scn"]
+TEXT_EVENT = re.compile(r"^\s*(-?\d+)\.(\d{9}) (\S+)\s+(\S+)")
+SVG = "{http://www.w3.org/2000/svg}"
+
+# Expert infos a real stack causes in a capture: TCP telling retransmissions,
+# resets, windows and keep-alives apart. Anything else at warning level or
+# above (malformed, checksum, protocol errors) fails.
+REAL_STACK_EXPERT = re.compile(
+    r"retransmission|Previous segment|ACKed segment that wasn't captured|Connection reset|"
+    r"[Zz]ero window|[Ww]indow (update|full)|Keep-Alive|Dup(licate)? ACK|out-of-order|"
+    r"Spurious|Connection finish|Connection establish|port numbers reused",
+    re.I)
+
+
+def run(netsim, root, *args, **kw):
+    return subprocess.run([netsim, "run", *args], cwd=root, capture_output=True, timeout=300,
+                          **kw)
+
+
+def scenarios(root):
+    return sorted(str(p.relative_to(root)) for p in pathlib.Path(root, "scenarios").glob("*.scn"))
+
+
+class Failures:
+    def __init__(self):
+        self.items = []
+
+    def add(self, msg):
+        self.items.append(msg)
+        print("FAIL: " + msg)
+
+
+def text_events(out):
+    evs = []
+    for line in out.decode().splitlines():
+        if line.startswith("#"):
+            continue
+        m = TEXT_EVENT.match(line)
+        if not m:
+            continue
+        secs, nanos, _host, kind = m.groups()
+        sign = -1 if secs.startswith("-") else 1
+        evs.append((sign * (abs(int(secs)) * 10**9 + int(nanos)), kind))
+    return evs
+
+
+def check_json(netsim, root, fail):
+    for scn in scenarios(root):
+        text = run(netsim, root, scn)
+        js = run(netsim, root, scn, "--format", "json")
+        js2 = run(netsim, root, scn, "--format", "json")
+        if js.returncode != text.returncode:
+            fail.add(f"{scn}: --format json exited {js.returncode}, text {text.returncode}")
+            continue
+        if js.stdout != js2.stdout:
+            fail.add(f"{scn}: two JSON runs differ")
+        events, meta = [], collections.Counter()
+        for n, line in enumerate(js.stdout.decode().splitlines(), 1):
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                fail.add(f"{scn}: JSON line {n} does not parse: {e}: {line[:120]}")
+                continue
+            if not isinstance(obj, dict) or "kind" not in obj or "t_ns" not in obj:
+                fail.add(f"{scn}: JSON line {n} lacks kind or t_ns")
+                continue
+            if obj["kind"] in ("run", "summary", "sockets"):
+                meta[obj["kind"]] += 1
+            else:
+                events.append((obj["t_ns"], obj["kind"]))
+        if meta["run"] != 1 or meta["summary"] != 1:
+            fail.add(f"{scn}: JSON needs one run and one summary object, got {dict(meta)}")
+        want = text_events(text.stdout)
+        if events != want:
+            a = collections.Counter(k for _, k in want)
+            b = collections.Counter(k for _, k in events)
+            fail.add(f"{scn}: JSON events differ from the text trace: text {len(want)} {dict(a)},"
+                     f" json {len(events)} {dict(b)}")
+        # The same stream with explanations and socket tables still parses.
+        more = run(netsim, root, scn, "--format", "json", "--explain", "--sockets-at", "0.5s")
+        for n, line in enumerate(more.stdout.decode().splitlines(), 1):
+            try:
+                json.loads(line)
+            except ValueError as e:
+                fail.add(f"{scn}: --explain --sockets-at JSON line {n}: {e}")
+                break
+        print(f"ok: {scn}: {len(events)} JSON events match the text trace")
+
+
+def tshark_problems(path):
+    """Expert infos of warning level and above, and malformed frames."""
+    p = subprocess.run(
+        ["tshark", "-r", path, "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+         "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-e", "frame.number",
+         "-e", "_ws.expert.severity", "-e", "_ws.expert.message", "-e", "_ws.malformed"],
+        capture_output=True, timeout=300)
+    if p.returncode != 0:
+        return 0, [f"tshark failed: {p.stderr.decode(errors='replace').strip()}"]
+    problems, frames = [], 0
+    warn = 6291456  # PI_WARN
+    for line in p.stdout.decode(errors="replace").splitlines():
+        cols = line.split("\t")
+        frames += 1
+        num = cols[0]
+        sev = [int(s) for s in (cols[1].split(",") if len(cols) > 1 and cols[1] else [])]
+        msgs = cols[2].split(",") if len(cols) > 2 and cols[2] else []
+        if len(cols) > 3 and cols[3]:
+            problems.append(f"frame {num}: malformed")
+        for i, s in enumerate(sev):
+            msg = msgs[i] if i < len(msgs) else "?"
+            if s >= warn and not REAL_STACK_EXPERT.search(msg):
+                problems.append(f"frame {num}: {msg}")
+    return frames, problems
+
+
+def check_pcap(netsim, root, fail):
+    if not shutil.which("tshark"):
+        print("SKIP: tshark is not installed (apt-get install tshark); pcap not checked")
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        for scn in scenarios(root):
+            name = pathlib.Path(scn).stem
+            host = None
+            for line in pathlib.Path(root, scn).read_text().splitlines():
+                m = re.match(r"\s*(host|router)\s+(\S+)", line)
+                if m:
+                    host = m.group(2)
+                    break
+            variants = [("all", [])] + ([("at " + host, ["--pcap-at", host])] if host else [])
+            for label, extra in variants:
+                cap = os.path.join(tmp, f"{name}.pcap")
+                r = run(netsim, root, scn, "-q", "--pcap", cap, *extra)
+                if r.returncode not in (0, 1):
+                    fail.add(f"{scn}: --pcap {label} exited {r.returncode}: {r.stderr.decode()}")
+                    continue
+                frames, problems = tshark_problems(cap)
+                for p in problems[:10]:
+                    fail.add(f"{scn} ({label}): {p}")
+                if not problems:
+                    print(f"ok: {scn} ({label}): {frames} frames, tshark reports no problem")
+
+
+def endpoints_of(netsim, root, scn):
+    """Endpoints the trace shows packets between ("ADDR:PORT", or "ADDR")."""
+    r = run(netsim, root, scn, "--format", "json")
+    eps = set()
+    for line in r.stdout.decode().splitlines():
+        o = json.loads(line)
+        if o["kind"] == "send" and "src" in o and o.get("proto"):
+            eps.add(o["src"])
+            eps.add(o["dst"])
+    return eps
+
+
+def check_diagram(netsim, root, fail):
+    with tempfile.TemporaryDirectory() as tmp:
+        for scn in scenarios(root):
+            name = pathlib.Path(scn).stem
+            svg, mmd = os.path.join(tmp, name + ".svg"), os.path.join(tmp, name + ".mmd")
+            r1 = run(netsim, root, scn, "-q", "--diagram", svg)
+            r2 = run(netsim, root, scn, "-q", "--diagram", mmd)
+            if r1.returncode not in (0, 1) or r2.returncode not in (0, 1):
+                fail.add(f"{scn}: --diagram exited {r1.returncode}/{r2.returncode}")
+                continue
+            want = endpoints_of(netsim, root, scn)
+            try:
+                tree = ET.parse(svg)
+            except ET.ParseError as e:
+                fail.add(f"{scn}: the SVG is not well-formed XML: {e}")
+                continue
+            lifelines = [g for g in tree.getroot().iter(SVG + "g") if g.get("class") == "lifeline"]
+            names = ["".join(g.find(SVG + "text").itertext()) for g in lifelines]
+            if sorted(names) != sorted(want) or len(names) != len(set(names)):
+                fail.add(f"{scn}: SVG lifelines {sorted(names)} != endpoints {sorted(want)}")
+            text = pathlib.Path(mmd).read_text()
+            parts = re.findall(r"^    participant p\d+ as (\S+)$", text, re.M)
+            if not text.startswith("sequenceDiagram\n") or sorted(parts) != sorted(want):
+                fail.add(f"{scn}: Mermaid participants {sorted(parts)} != {sorted(want)}")
+            if not fail.items:
+                print(f"ok: {scn}: {len(names)} lifelines in SVG and Mermaid")
+        r = run(netsim, root, "scenarios/ping.scn", "--diagram", os.path.join(tmp, "x.png"))
+        if r.returncode != 2 or os.path.exists(os.path.join(tmp, "x.png")):
+            fail.add(f"--diagram x.png should be a usage error (exit 2), got {r.returncode}")
+
+
+def check_files(netsim, root, fail):
+    scn = "scenarios/udp-echo.scn"
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = ["-o", os.path.join(tmp, "t.txt"), "--pcap", os.path.join(tmp, "c.pcap"),
+                "--diagram", os.path.join(tmp, "d.svg")]
+        r = run(netsim, root, scn, "--max-events", "1", *outs)
+        if r.returncode != 3:
+            fail.add(f"--max-events 1 should exit 3, got {r.returncode}")
+        left = os.listdir(tmp)
+        if left:
+            fail.add(f"a failed run left files behind: {left}")
+        r = run(netsim, root, scn, "--pcap", os.path.join(tmp, "nodir", "c.pcap"))
+        if r.returncode != 2 or r.stdout:
+            fail.add(f"an unwritable --pcap should exit 2 before any trace, got {r.returncode}")
+        r = run(netsim, root, scn, *outs)
+        got = sorted(os.listdir(tmp))
+        if r.returncode != 0 or got != ["c.pcap", "d.svg", "t.txt"]:
+            fail.add(f"a good run should leave exactly its three files, got {got}")
+        r = run(netsim, root, scn, "--pcap-at", "nobody", "--pcap", os.path.join(tmp, "x.pcap"))
+        if r.returncode != 2 or os.path.exists(os.path.join(tmp, "x.pcap")):
+            fail.add(f"--pcap-at an unknown name should exit 2 and write nothing")
+    if not fail.items:
+        print("ok: output files are written whole or not at all")
+
+
+def check_colour(netsim, root, fail):
+    scn = "scenarios/udp-closed-port.scn"
+    for extra in ([], ["--explain"]):
+        r = run(netsim, root, scn, *extra)
+        if b"\x1b" in r.stdout or b"\x1b" in r.stderr:
+            fail.add(f"colour escapes in piped output ({' '.join(extra) or 'plain'})")
+
+    def on_terminal(env):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([netsim, "run", scn], cwd=root, stdout=slave,
+                             stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        p.wait(timeout=60)
+        os.close(master)
+        return b"".join(chunks)
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if b"\x1b[" not in on_terminal(env):
+        fail.add("no colour on a terminal")
+    if b"\x1b" in on_terminal(dict(env, NO_COLOR="1")):
+        fail.add("colour on a terminal despite NO_COLOR")
+    if not fail.items:
+        print("ok: colour only on a terminal, never with NO_COLOR or in pipes")
+
+
+def check_explain(netsim, root, fail, update):
+    for scn in EXPLAIN_GOLDEN:
+        golden = pathlib.Path(root, scn).with_suffix(".explain")
+        r = run(netsim, root, scn, "--explain")
+        if r.returncode != 0:
+            fail.add(f"{scn} --explain exited {r.returncode}: {r.stderr.decode()}")
+            continue
+        if update:
+            golden.write_bytes(r.stdout)
+            print(f"updated {golden}")
+            continue
+        if not golden.exists():
+            fail.add(f"no golden {golden} (run with --update to create it)")
+            continue
+        want = golden.read_bytes()
+        if want != r.stdout:
+            diff = difflib.unified_diff(want.decode().splitlines(), r.stdout.decode().splitlines(),
+                                        str(golden), "netsim run --explain " + scn, lineterm="")
+            print("\n".join(list(diff)[:200]))
+            fail.add(f"{scn}: --explain differs from {golden.name}")
+        else:
+            print(f"ok: {scn} --explain matches {golden.name}")
+
+
+def main():
+    netsim, root, check = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+    update = "--update" in sys.argv[4:]
+    fail = Failures()
+    checks = {
+        "json": lambda: check_json(netsim, root, fail),
+        "pcap": lambda: check_pcap(netsim, root, fail),
+        "diagram": lambda: check_diagram(netsim, root, fail),
+        "files": lambda: check_files(netsim, root, fail),
+        "colour": lambda: check_colour(netsim, root, fail),
+        "explain": lambda: check_explain(netsim, root, fail, update),
+    }
+    if check not in checks:
+        print(f"unknown check {check}; one of {', '.join(checks)}")
+        return 2
+    status = checks[check]()
+    if fail.items:
+        print(f"{len(fail.items)} failure(s)")
+        return 1
+    return status or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
