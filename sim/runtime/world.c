@@ -1472,6 +1472,8 @@ void ns_world_free(NsWorld *w)
 {
     if (!w)
         return;
+    /* Tearing down is not part of the run: nothing more is traced. */
+    w->ctx.tracer = NULL;
     for (guint i = 0; i < w->pings->len; i++) {
         PingRt *p = g_ptr_array_index(w->pings, i);
         g_array_free(p->sent_at, TRUE);

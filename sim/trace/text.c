@@ -114,6 +114,16 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
     }
 }
 
+/* "10.0.0.1:49152-10.0.0.2:80": the socket's local end, then its peer. */
+static void append_tuple(GString *s, const NsTraceEvent *ev)
+{
+    append_endpoint(s, ev->src, ev->sport, true);
+    if (ev->dst || ev->dport) {
+        g_string_append_c(s, '-');
+        append_endpoint(s, ev->dst, ev->dport, true);
+    }
+}
+
 static void append_sock(GString *s, const NsTraceEvent *ev)
 {
     g_string_append_printf(s, "%s ", proto_name(ev->proto));
@@ -168,8 +178,14 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             g_string_append_printf(s, " (%s)", ev->cause);
         break;
     case NS_TRACE_TCP:
-        append_sock(s, ev);
-        g_string_append_printf(s, " %s -> %s", ev->from ? ev->from : "?", ev->to ? ev->to : "?");
+        append_tuple(s, ev);
+        if (ev->from || ev->to)
+            g_string_append_printf(s, " %s -> %s", ev->from ? ev->from : "?",
+                                   ev->to ? ev->to : "?");
+        if (ev->what)
+            g_string_append_printf(s, " %s", ev->what);
+        if (ev->text)
+            g_string_append_printf(s, " %s", ev->text);
         if (ev->cause)
             g_string_append_printf(s, " (%s)", ev->cause);
         break;
@@ -199,6 +215,10 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             g_string_append(s, ev->ok ? "ok  " : "FAIL");
         if (ev->kind == NS_TRACE_LINK && ev->where)
             g_string_append_printf(s, "%s ", ev->where);
+        if (ev->kind == NS_TRACE_TIMER && ev->proto) {
+            append_tuple(s, ev);
+            g_string_append_c(s, ' ');
+        }
         if (ev->what)
             g_string_append(s, ev->what);
         if (ev->text)

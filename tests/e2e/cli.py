@@ -84,7 +84,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--quiet prints no trace", p.returncode == 1 and p.stdout == "", p.stdout[:200])
     tcp = t / "tcp.scn"
     tcp.write_text("network lan 10.0.0.0/24\nhost a 10.0.0.1\nhost b 10.0.0.2\n"
-                   "at 0s a socket tcp as S\n")
+                   "at 0s a fetch http://10.0.0.2/\n")
     p = netsim("run", str(tcp))
     check("an unsupported feature is refused with FILE:LINE:COL, exit 2",
           p.returncode == 2 and f"{tcp}:4:" in p.stderr, p.stderr)
