@@ -498,7 +498,7 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         uint32_t target = parse_addr(a);
         if (h->last_dst && h->last_dst != target)
             g_string_append_printf(out,
-                                   "%s is not on %s's %s, so the datagram goes to the router "
+                                   "%s is not on %s's %s, so the packet goes to the router "
                                    "%s; %s broadcasts an ARP request for the router's Ethernet "
                                    "address (ARP never crosses a router).",
                                    ip(&d, h->last_dst), ev->host,
@@ -506,8 +506,8 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         else
             g_string_append_printf(out,
                                    "%s must learn the Ethernet (MAC) address of %s before the "
-                                   "datagram can leave: it broadcasts the question to every host "
-                                   "on %s and keeps the datagram waiting.",
+                                   "packet can leave: it broadcasts the question to every host "
+                                   "on %s and keeps the packet waiting.",
                                    ev->host, a, segment_name(ev->where, seg, sizeof seg));
         return true;
     }
@@ -573,12 +573,12 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                peer, me, peer);
     else if (is(from, "SYN-SENT") && is(to, "ESTABLISHED"))
         g_string_append_printf(out,
-                               "%s accepted: its SYN,ACK acknowledges our SYN, %s acknowledges "
-                               "theirs, and data may flow both ways.",
+                               "%s accepted: its SYN,ACK acknowledges the SYN of %s, which "
+                               "acknowledges it in turn, and data may flow both ways.",
                                peer, me);
     else if (is(from, "SYN-RECEIVED") && is(to, "ESTABLISHED"))
         g_string_append_printf(out,
-                               "The ACK of our SYN,ACK completes the handshake with %s; the "
+                               "The ACK of its SYN,ACK completes the handshake with %s; the "
                                "connection waits in the listener's queue until accept takes it.",
                                peer);
     else if (is(from, "SYN-SENT") && is(to, "SYN-RECEIVED"))
@@ -586,6 +586,12 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "Both sides sent a SYN at the same time (simultaneous open): %s "
                                "answers %s's SYN with SYN,ACK.",
                                me, peer);
+    else if (is(to, "CLOSED") && has(ev->cause, "unread"))
+        g_string_append_printf(out,
+                               "The application closed %s while received data was still unread, "
+                               "so the data can never be delivered: instead of FIN, TCP sends RST "
+                               "and drops the connection at once (RFC 1122 4.2.2.13).",
+                               me);
     else if (is(to, "CLOSED") && has(ev->cause, "RST"))
         g_string_append_printf(out,
                                "%s reset the connection: %s forgets it at once, and the "
