@@ -9,6 +9,9 @@ extern CU_TestInfo ns_wire_ipv4_tests[];
 extern CU_TestInfo ns_wire_icmp_tests[];
 extern CU_TestInfo ns_wire_udp_tests[];
 extern CU_TestInfo ns_wire_tcp_tests[];
+extern CU_TestInfo ns_wire_dns_tests[];
+extern CU_TestInfo ns_wire_http_tests[];
+extern CU_TestInfo ns_wire_smtp_tests[];
 
 CU_SuiteInfo ns_test_suites[] = {
     {"result", NULL, NULL, NULL, NULL, ns_wire_result_tests},
@@ -19,5 +22,8 @@ CU_SuiteInfo ns_test_suites[] = {
     {"icmp", NULL, NULL, NULL, NULL, ns_wire_icmp_tests},
     {"udp", NULL, NULL, NULL, NULL, ns_wire_udp_tests},
     {"tcp", NULL, NULL, NULL, NULL, ns_wire_tcp_tests},
+    {"dns", NULL, NULL, NULL, NULL, ns_wire_dns_tests},
+    {"http", NULL, NULL, NULL, NULL, ns_wire_http_tests},
+    {"smtp", NULL, NULL, NULL, NULL, ns_wire_smtp_tests},
     CU_SUITE_INFO_NULL,
 };
