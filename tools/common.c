@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -40,6 +41,10 @@ bool ns_atomic_open(NsAtomicOut *o, const char *path, GError **error)
         g_clear_pointer(&o->tmp, g_free);
         return false;
     }
+    /* mkstemp creates the file 0600; give it the mode a plain fopen would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     o->f = fdopen(fd, "w");
     return o->f != NULL;
 }
