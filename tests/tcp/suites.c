@@ -4,5 +4,8 @@
 
 CU_SuiteInfo ns_test_suites[] = {
     {"conn", NULL, NULL, NULL, NULL, conn_tests},
+    {"layer", NULL, NULL, NULL, NULL, layer_tests},
+    {"fidelity", NULL, NULL, NULL, NULL, fidelity_tests},
+    {"property", NULL, NULL, NULL, NULL, property_tests},
     CU_SUITE_INFO_NULL,
 };

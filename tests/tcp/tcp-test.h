@@ -98,11 +98,7 @@ void net_free(Net *n);
 /* Run until no event is left or `until`. */
 void net_run(Net *n, NsTime until);
 
-/* A trace sink that collects SEND/RECV/TCP events as text lines. */
-GPtrArray *net_capture(Net *n);
-
 extern CU_TestInfo conn_tests[];
-extern CU_TestInfo conn_linux_tests[];
 extern CU_TestInfo layer_tests[];
 extern CU_TestInfo fidelity_tests[];
 extern CU_TestInfo property_tests[];
