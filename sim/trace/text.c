@@ -182,10 +182,12 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         if (ev->from || ev->to)
             g_string_append_printf(s, " %s -> %s", ev->from ? ev->from : "?",
                                    ev->to ? ev->to : "?");
-        if (ev->what)
-            g_string_append_printf(s, " %s", ev->what);
+        /* Other TCP events (congestion changes) say it all in their text;
+         * `what` only names the event when there is no text. */
         if (ev->text)
             g_string_append_printf(s, " %s", ev->text);
+        else if (ev->what)
+            g_string_append_printf(s, " %s", ev->what);
         if (ev->cause)
             g_string_append_printf(s, " (%s)", ev->cause);
         break;
