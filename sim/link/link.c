@@ -321,16 +321,18 @@ void ns_segment_send(NsSegment *seg, uint32_t port, NsPacket *frame)
         drop_frame(seg, port, frame, "link down");
         return;
     }
-    trace_frame(seg, port, frame, NS_TRACE_DIR_OUT);
     if (seg->opts.rate_bps == 0) {
+        trace_frame(seg, port, frame, NS_TRACE_DIR_OUT);
         transmitted(seg, port, frame);
         return;
     }
     Port *p = port_at(seg, port);
     if (p->queue.count >= seg->opts.queue) {
+        /* Never left the host: a capture on its interface would not see it. */
         drop_frame(seg, port, frame, "queue full");
         return;
     }
+    trace_frame(seg, port, frame, NS_TRACE_DIR_OUT);
     ns_packet_queue_push(&p->queue, frame);
     start_tx(seg, port);
 }
