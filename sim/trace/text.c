@@ -7,6 +7,7 @@
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
+#include "trace-private.h"
 
 struct NsTextSink {
     FILE *out;
@@ -21,72 +22,19 @@ void ns_trace_format_time(NsTime t, char out[32])
     g_snprintf(out, 32, "%s%4" PRIu64 ".%09" PRIu64, sign, u / 1000000000u, u % 1000000000u);
 }
 
-static const char *proto_name(uint8_t proto)
-{
-    switch (proto) {
-    case NS_IPPROTO_UDP:
-        return "udp";
-    case NS_IPPROTO_TCP:
-        return "tcp";
-    case NS_IPPROTO_ICMP:
-        return "icmp";
-    default:
-        return "ip";
-    }
-}
-
-static void append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
-{
-    char a[NS_IPV4_STRLEN];
-    ns_ipv4_format(addr, a);
-    if (with_port)
-        g_string_append_printf(s, "%s:%u", a, port);
-    else
-        g_string_append(s, a);
-}
-
-static const char *icmp_name(uint8_t type, uint8_t code)
-{
-    switch (type) {
-    case NS_ICMP_ECHO_REQUEST:
-        return "echo request";
-    case NS_ICMP_ECHO_REPLY:
-        return "echo reply";
-    case NS_ICMP_TIME_EXCEEDED:
-        return "time exceeded (TTL 0)";
-    case NS_ICMP_DEST_UNREACH:
-        switch (code) {
-        case NS_ICMP_UNREACH_NET:
-            return "net unreachable";
-        case NS_ICMP_UNREACH_HOST:
-            return "host unreachable";
-        case NS_ICMP_UNREACH_PROTOCOL:
-            return "protocol unreachable";
-        case NS_ICMP_UNREACH_PORT:
-            return "port unreachable";
-        case NS_ICMP_UNREACH_FRAG_NEEDED:
-            return "fragmentation needed";
-        default:
-            return "destination unreachable";
-        }
-    default:
-        return "message";
-    }
-}
-
 /* "10.0.0.1:49152 > 10.0.0.53:53 UDP 33B" and its ICMP/TCP cousins. */
 static void append_packet(GString *s, const NsTraceEvent *ev)
 {
     bool ports = ev->proto == NS_IPPROTO_UDP || ev->proto == NS_IPPROTO_TCP;
-    append_endpoint(s, ev->src, ev->sport, ports);
+    trace_append_endpoint(s, ev->src, ev->sport, ports);
     g_string_append(s, " > ");
-    append_endpoint(s, ev->dst, ev->dport, ports);
+    trace_append_endpoint(s, ev->dst, ev->dport, ports);
     switch (ev->proto) {
     case NS_IPPROTO_UDP:
         g_string_append_printf(s, " UDP %" PRIu32 "B", ev->payload_len);
         break;
     case NS_IPPROTO_ICMP:
-        g_string_append_printf(s, " ICMP %s", icmp_name(ev->icmp_type, ev->icmp_code));
+        g_string_append_printf(s, " ICMP %s", trace_icmp_name(ev->icmp_type, ev->icmp_code));
         if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY)
             g_string_append_printf(s, " id %u seq %u %" PRIu32 "B", ev->icmp_id, ev->icmp_seq,
                                    ev->payload_len);
@@ -117,30 +65,28 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
 /* "10.0.0.1:49152-10.0.0.2:80": the socket's local end, then its peer. */
 static void append_tuple(GString *s, const NsTraceEvent *ev)
 {
-    append_endpoint(s, ev->src, ev->sport, true);
+    trace_append_endpoint(s, ev->src, ev->sport, true);
     if (ev->dst || ev->dport) {
         g_string_append_c(s, '-');
-        append_endpoint(s, ev->dst, ev->dport, true);
+        trace_append_endpoint(s, ev->dst, ev->dport, true);
     }
 }
 
 static void append_sock(GString *s, const NsTraceEvent *ev)
 {
-    g_string_append_printf(s, "%s ", proto_name(ev->proto));
-    append_endpoint(s, ev->src, ev->sport, true);
+    const char *pn = trace_proto_name(ev->proto);
+    g_string_append_printf(s, "%s ", pn ? pn : "ip");
+    trace_append_endpoint(s, ev->src, ev->sport, true);
     if (ev->dst || ev->dport) {
         g_string_append_c(s, '-');
-        append_endpoint(s, ev->dst, ev->dport, true);
+        trace_append_endpoint(s, ev->dst, ev->dport, true);
     }
 }
 
 static void append_errno(GString *s, int err)
 {
-    const char *n = ns_errno_name(err);
-    if (n)
-        g_string_append(s, n);
-    else
-        g_string_append_printf(s, "errno %d", err);
+    char buf[24];
+    g_string_append(s, trace_errno_text(err, buf));
 }
 
 void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
