@@ -159,10 +159,13 @@ static NsTime now_of(const NsIface *iface)
     return ns_sim_now(iface->host->ctx->sim);
 }
 
-static void trace_arp(NsIface *iface, const char *what, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
+/* An ARP event: `who` is the address being resolved or answered for,
+ * `peer` the other party (0 for none). */
+static void trace_arp(NsIface *iface, const char *what, uint32_t who, uint32_t peer,
+                      const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 
-static void trace_arp(NsIface *iface, const char *what, const char *fmt, ...)
+static void trace_arp(NsIface *iface, const char *what, uint32_t who, uint32_t peer,
+                      const char *fmt, ...)
 {
     NsTracer *tr = iface->host->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_ARP))
@@ -178,6 +181,8 @@ static void trace_arp(NsIface *iface, const char *what, const char *fmt, ...)
         .where = ns_segment_name(iface->seg),
         .what = what,
         .text = text,
+        .src = who,
+        .dst = peer,
     };
     ns_trace_emit(tr, &ev);
 }
@@ -205,7 +210,7 @@ static void send_request(NsIface *iface, ArpEntry *e, const uint8_t *dst_mac)
         char a[16], b[16];
         ns_ipv4_format(e->addr, a);
         ns_ipv4_format(iface->addr, b);
-        trace_arp(iface, "request", "who-has %s tell %s%s", a, b,
+        trace_arp(iface, "request", e->addr, iface->addr, "who-has %s tell %s%s", a, b,
                   dst_mac == ns_eth_broadcast ? "" : " (unicast: confirming a stale entry)");
     }
     arp_send(iface, NS_ARP_OP_REQUEST, dst_mac, zero, e->addr);
@@ -247,7 +252,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
         }
         char a[16];
         ns_ipv4_format(e->addr, a);
-        trace_arp(iface, "expire", "%s stopped answering; entry removed", a);
+        trace_arp(iface, "expire", e->addr, 0, "%s stopped answering; entry removed", a);
         g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
         return;
     }
@@ -259,7 +264,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
     }
     char a[16];
     ns_ipv4_format(e->addr, a);
-    trace_arp(iface, "failed", "no reply for %s after %u requests: host unreachable", a,
+    trace_arp(iface, "failed", e->addr, 0, "no reply for %s after %u requests: host unreachable", a,
               (unsigned)NS_ARP_RETRIES);
     /* Hand the waiting datagrams back to IP, which reports them unreachable. */
     NsPacketQueue q = e->pending;
@@ -342,7 +347,7 @@ static void arp_learn(NsIface *iface, uint32_t addr, const uint8_t mac[6], bool 
         char a[16], m[NS_MAC_STRLEN];
         ns_ipv4_format(addr, a);
         ns_mac_format(mac, m);
-        trace_arp(iface, "resolved", "%s is-at %s (%u datagram%s released)", a, m,
+        trace_arp(iface, "resolved", addr, 0, "%s is-at %s (%u datagram%s released)", a, m,
                   e->pending.count, e->pending.count == 1 ? "" : "s");
     }
     NsPacket *p;
@@ -364,7 +369,7 @@ static void arp_input(NsIface *iface, const uint8_t *buf, size_t len)
         ns_ipv4_format(iface->addr, a);
         ns_mac_format(iface->mac, m);
         ns_ipv4_format(arp.spa, b);
-        trace_arp(iface, "reply", "%s is-at %s (to %s)", a, m, b);
+        trace_arp(iface, "reply", iface->addr, arp.spa, "%s is-at %s (to %s)", a, m, b);
         arp_send(iface, NS_ARP_OP_REPLY, arp.sha, arp.sha, arp.spa);
     }
 }
