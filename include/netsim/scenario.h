@@ -231,6 +231,12 @@ const char *ns_scn_verb_name(NsScnVerb verb);
 /* True for the socket-API verbs, which run in order per host. */
 bool ns_scn_verb_is_socket(NsScnVerb verb);
 
+typedef struct NsScnStep NsScnStep;
+/* The scenario socket (index into scn->sockets) a socket verb acts on: the
+ * one it creates for `socket`, the listener for `accept`. UINT32_MAX for
+ * the other verbs. */
+uint32_t ns_scn_step_socket(const NsScnStep *st);
+
 typedef enum {
     NS_SCN_SHUT_READ,
     NS_SCN_SHUT_WRITE,
@@ -239,7 +245,7 @@ typedef enum {
 
 /* One `at TIME ...` line. The union member is named after the verb family;
  * `sock` fields are indices into NsScenario.sockets. */
-typedef struct {
+struct NsScnStep {
     NsScnLoc loc;
     NsTime at;     /* >= 0 */
     NsScnVerb verb;
@@ -307,7 +313,7 @@ typedef struct {
             NsScnLinkOpts opts; /* NETWORK_SET */
         } network;
     } u;
-} NsScnStep;
+};
 
 /* ---- Targeted faults ---- */
 

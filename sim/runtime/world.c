@@ -534,47 +534,6 @@ static char *step_text(NsWorld *w, const NsScnStep *st)
     return g_strdup("");
 }
 
-/* The socket a step acts on (the one it creates, for `socket`). */
-static uint32_t step_sock(const NsScnStep *st)
-{
-    switch (st->verb) {
-    case NS_SCN_VERB_SOCKET:
-        return st->u.socket.sock;
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_CONNECT:
-        return st->u.addr.sock;
-    case NS_SCN_VERB_SEND:
-    case NS_SCN_VERB_SENDTO:
-        return st->u.send.sock;
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_RECVFROM:
-        return st->u.recv.sock;
-    case NS_SCN_VERB_SHUTDOWN:
-        return st->u.shutdown.sock;
-    case NS_SCN_VERB_CLOSE:
-        return st->u.close.sock;
-    case NS_SCN_VERB_LISTEN:
-        return st->u.listen.sock;
-    case NS_SCN_VERB_ACCEPT:
-        return st->u.accept.sock;
-    case NS_SCN_VERB_FETCH:
-    case NS_SCN_VERB_RESOLVE:
-    case NS_SCN_VERB_PING:
-    case NS_SCN_VERB_UDP_SEND:
-    case NS_SCN_VERB_MAIL:
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP:
-    case NS_SCN_VERB_NETWORK_SET:
-    case NS_SCN_VERB_HOST_CRASH:
-    case NS_SCN_VERB_HOST_RESTART:
-        break;
-    }
-    return UINT32_MAX;
-}
-
 /* Remember a socket's 4-tuple (for `expect ... state` after close). */
 static void note_tuple(SockRt *s)
 {
@@ -736,7 +695,7 @@ static bool step_try(HostRt *h)
     NsWorld *w = h->w;
     const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
     const char *verb = ns_scn_verb_name(st->verb);
-    uint32_t si = step_sock(st);
+    uint32_t si = ns_scn_step_socket(st);
     SockRt *s = &w->socks[si];
     int err = 0;
     bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;

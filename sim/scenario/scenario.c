@@ -72,6 +72,47 @@ bool ns_scn_verb_is_socket(NsScnVerb verb)
     return false;
 }
 
+/* The socket a step acts on (the one it creates, for `socket`). */
+uint32_t ns_scn_step_socket(const NsScnStep *st)
+{
+    switch (st->verb) {
+    case NS_SCN_VERB_SOCKET:
+        return st->u.socket.sock;
+    case NS_SCN_VERB_BIND:
+    case NS_SCN_VERB_CONNECT:
+        return st->u.addr.sock;
+    case NS_SCN_VERB_SEND:
+    case NS_SCN_VERB_SENDTO:
+        return st->u.send.sock;
+    case NS_SCN_VERB_RECV:
+    case NS_SCN_VERB_RECVFROM:
+        return st->u.recv.sock;
+    case NS_SCN_VERB_SHUTDOWN:
+        return st->u.shutdown.sock;
+    case NS_SCN_VERB_CLOSE:
+        return st->u.close.sock;
+    case NS_SCN_VERB_LISTEN:
+        return st->u.listen.sock;
+    case NS_SCN_VERB_ACCEPT:
+        return st->u.accept.sock;
+    case NS_SCN_VERB_FETCH:
+    case NS_SCN_VERB_RESOLVE:
+    case NS_SCN_VERB_PING:
+    case NS_SCN_VERB_UDP_SEND:
+    case NS_SCN_VERB_MAIL:
+    case NS_SCN_VERB_LINK_DOWN:
+    case NS_SCN_VERB_LINK_UP:
+    case NS_SCN_VERB_LINK_SET:
+    case NS_SCN_VERB_NETWORK_DOWN:
+    case NS_SCN_VERB_NETWORK_UP:
+    case NS_SCN_VERB_NETWORK_SET:
+    case NS_SCN_VERB_HOST_CRASH:
+    case NS_SCN_VERB_HOST_RESTART:
+        break;
+    }
+    return UINT32_MAX;
+}
+
 const char *ns_scn_tcp_state_name(NsScnTcpState state)
 {
     static const char *const names[NS_SCN_TCP_N_STATES] = {
