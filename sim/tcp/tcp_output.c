@@ -127,8 +127,18 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
             c->timer[NS_TCP_T_DELACK] = NS_TIME_NEVER;
         }
     }
-    ns_tcp_opts_layout(&r, linux ? NS_TCP_OPTS_LINUX : NS_TCP_OPTS_MINIMAL);
+    NsTcpOptLayout layout = linux ? NS_TCP_OPTS_LINUX : NS_TCP_OPTS_MINIMAL;
+    ns_tcp_opts_layout(&r, layout);
     size_t hlen = ns_tcp_header_len(&r);
+    /* SACK blocks must not push a full segment over the path MTU: drop
+     * blocks until header and payload fit in MSS + 20 (Linux shrinks the
+     * payload instead; a data segment needs its blocks less than an ACK). */
+    uint32_t max_seg = NS_TCP_HLEN + c->mss + (c->ts_ok ? 12u : 0u);
+    while (r.n_sack && hlen + len > max_seg) {
+        r.n_sack--;
+        ns_tcp_opts_layout(&r, layout);
+        hlen = ns_tcp_header_len(&r);
+    }
     g_assert(hlen >= NS_TCP_HLEN);
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
     if (len)
@@ -146,9 +156,12 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     }
 }
 
+/* A pure ACK carries SND.MAX, not SND.NXT (BSD): after a timeout rewinds
+ * SND.NXT, a lower number would fall left of the peer's window and its ACK
+ * field be ignored, and the peer would answer with an ACK of its own. */
 void tcp_send_ack(NsTcpConn *c, NsTime now, NsTcpWhy why)
 {
-    tcp_send_segment(c, c->snd_nxt, 0, NS_TCP_ACK, why, now);
+    tcp_send_segment(c, c->snd_max, 0, NS_TCP_ACK, why, now);
 }
 
 void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why)

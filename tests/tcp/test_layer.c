@@ -4,6 +4,7 @@
  * and the lossy-link property test. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netsim/wire/ipv4.h"
@@ -609,6 +610,22 @@ static void test_fidelity_case8_syn_schedule(void)
 
 /* ---------------- property: lossy links ---------------- */
 
+/* TCP_TRACE=1 prints every event of the runs (for debugging a seed). */
+static void dbg_write(void *self, const NsTraceEvent *ev)
+{
+    (void)self;
+    char f[NS_TCP_FLAGS_STRLEN] = "";
+    if (ev->proto == 6)
+        ns_tcp_flags_format(ev->tcp_flags, f);
+    fprintf(stderr, "%12.6f %s %-5s %s seq %u ack %u win %u len %u %s%s%s %s %s %s\n",
+            (double)ev->time / 1e9, ev->host ? ev->host : "-", ns_trace_kind_name(ev->kind), f,
+            ev->seq, ev->ack, ev->win, ev->payload_len, ev->from ? ev->from : "",
+            ev->from ? "->" : "", ev->to ? ev->to : "", ev->what ? ev->what : "",
+            ev->text ? ev->text : "", ev->cause ? ev->cause : "");
+}
+
+static const NsTraceSinkOps dbg_ops = {"dbg", dbg_write, NULL, cap_free};
+
 static bool one_lossy_run(uint64_t seed, NsProfile prof, uint64_t bytes)
 {
     NsLinkOpts o;
@@ -616,6 +633,8 @@ static bool one_lossy_run(uint64_t seed, NsProfile prof, uint64_t bytes)
     o.delay = NS_MS(10);
     o.queue = 1000;
     Net *n = net_new(seed, prof, prof, &o);
+    if (getenv("TCP_TRACE"))
+        ns_tracer_add_sink(n->tracer, &dbg_ops, NULL, NS_TRACE_MASK_ALL);
     /* Resolve ARP over a clean link first: ARP under loss can fail
      * (EHOSTUNREACH), which is not what this test is about. */
     ns_ip_send_echo(ns_ip_of(n->host[0]), REMOTE_ADDR, 1, 1, 8);
@@ -651,8 +670,10 @@ static void test_property_lossy_transfer_exactly_once(void)
 {
     /* 200 seeds of 1 MB each way; under AddressSanitizer 20 seeds. */
     int seeds = UNDER_ASAN ? 20 : 200;
-    int bad = 0;
-    for (int s = 1; s <= seeds; s++)
+    int bad = 0, first = 1;
+    if (getenv("TCP_SEED"))
+        first = seeds = atoi(getenv("TCP_SEED"));
+    for (int s = first; s <= seeds; s++)
         if (!one_lossy_run((uint64_t)s, s % 2 ? NS_PROFILE_MINIMAL : NS_PROFILE_LINUX,
                            1000000))
             bad++;
