@@ -389,7 +389,10 @@ static bool resolve_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, cons
     ep->kind = NS_SCN_TARGET_NAME;
     ep->name = intern(p, s);
     ep->host = h;
-    ep->addr = ns_scn_host(p->scn, (uint32_t)h)->addrs[0].addr;
+    /* A host whose own line had errors may have no address: that line was
+     * reported already and the file will not run. */
+    const NsScnHost *hp = ns_scn_host(p->scn, (uint32_t)h);
+    ep->addr = hp->n_addrs ? hp->addrs[0].addr : 0;
     return true;
 }
 
