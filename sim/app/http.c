@@ -1,0 +1,661 @@
+/* HTTP/1.1 over TCP (RFC 9112; persistence 9.3, closing 9.6): a server of
+ * generated pages and the `fetch` client, with keep-alive (several GETs
+ * on one connection, one after the other) and parallel connections. */
+#include "app-private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "netsim/tcp.h"
+#include "netsim/wire/http.h"
+#include "netsim/wire/ipv4.h"
+
+#define IO_CHUNK 16384
+/* Received bytes a server connection holds before it stops reading (the
+ * rest waits in TCP's receive buffer: back-pressure on a flooding client). */
+#define SERVER_IN_MAX 65536
+
+/* ======== server ======== */
+
+typedef struct HttpConn HttpConn;
+
+struct NsHttpServer {
+    NsHost *host;
+    NsSocket *sock; /* the listener; NULL after a crash */
+    uint16_t port;
+    NsHttpPage *pages; /* paths owned */
+    size_t n_pages;
+    GPtrArray *conns; /* HttpConn* */
+    uint64_t requests;
+};
+
+struct HttpConn {
+    NsHttpServer *srv;
+    NsSocket *sock;
+    GByteArray *in;  /* received, not yet parsed */
+    uint64_t skip;   /* request body bytes still to discard */
+    bool eof;        /* the client has finished sending */
+    /* the response being written */
+    bool responding;
+    uint8_t head[512];
+    size_t head_len, head_off;
+    char small[256]; /* the body of an error response */
+    bool pattern;    /* body from the page pattern, else from `small` */
+    uint64_t body_len, body_off;
+    bool close_after;
+};
+
+static void conn_close(HttpConn *c)
+{
+    NsHttpServer *s = c->srv;
+    if (c->sock)
+        ns_socket_close(c->sock);
+    g_ptr_array_remove(s->conns, c);
+    g_byte_array_free(c->in, TRUE);
+    g_free(c);
+}
+
+static const NsHttpPage *find_page(const NsHttpServer *s, const char *path, size_t len)
+{
+    for (size_t i = 0; i < s->n_pages; i++)
+        if (strlen(s->pages[i].path) == len && memcmp(s->pages[i].path, path, len) == 0)
+            return &s->pages[i];
+    return NULL;
+}
+
+/* Prepare the response head (and which body) for one request. */
+static void respond(HttpConn *c, uint16_t status, uint64_t page_size, bool is_head,
+                    const char *target, size_t target_len, NsHttpConnection conn_opt)
+{
+    c->responding = true;
+    c->head_off = c->body_off = 0;
+    c->pattern = status == 200;
+    if (c->pattern) {
+        c->body_len = page_size;
+    } else {
+        g_snprintf(c->small, sizeof c->small,
+                   "<html><body><h1>%u %s</h1><p>%.*s</p></body></html>\n", status,
+                   ns_http_reason(status), (int)(target_len > 100 ? 100 : target_len),
+                   target ? target : "");
+        c->body_len = strlen(c->small);
+    }
+    const char *reason = ns_http_reason(status);
+    NsHttpResponse r = {.version_minor = 1, .status = status, .reason = {reason, strlen(reason)},
+                        .connection = conn_opt, .has_content_length = true,
+                        .content_length = c->body_len};
+    c->head_len = ns_http_response_emit(&r, "Content-Type: text/html\r\nServer: netsim\r\n",
+                                        c->head, sizeof c->head);
+    g_assert(c->head_len > 0);
+    if (is_head)
+        c->body_len = 0;
+}
+
+/* Parse the next request in c->in and start its response; false when no
+ * whole request head is there yet. */
+static bool next_request(HttpConn *c)
+{
+    if (c->skip) {
+        guint n = (guint)MIN(c->skip, (uint64_t)c->in->len);
+        g_byte_array_remove_range(c->in, 0, n);
+        c->skip -= n;
+        if (c->skip)
+            return false;
+    }
+    if (c->in->len == 0)
+        return false;
+    NsHttpRequest rq;
+    NsWireResult r = ns_http_request_parse(c->in->data, c->in->len, &rq);
+    if (r == NS_WIRE_TRUNCATED)
+        return false;
+    if (r != NS_WIRE_OK) {
+        /* RFC 9112 2.2: answer 400 and close; the rest cannot be framed. */
+        c->close_after = true;
+        respond(c, r == NS_WIRE_UNSUPPORTED ? 501 : 400, 0, false, NULL, 0, NS_HTTP_CONN_CLOSE);
+        g_byte_array_set_size(c->in, 0);
+        return true;
+    }
+    bool keep = rq.version_minor == 1 ? rq.connection != NS_HTTP_CONN_CLOSE
+                                      : rq.connection == NS_HTTP_CONN_KEEP_ALIVE;
+    c->close_after = !keep;
+    NsHttpConnection opt = !keep ? NS_HTTP_CONN_CLOSE
+                           : rq.version_minor == 0 ? NS_HTTP_CONN_KEEP_ALIVE
+                                                   : NS_HTTP_CONN_DEFAULT;
+    bool get = rq.method.len == 3 && memcmp(rq.method.ptr, "GET", 3) == 0;
+    bool head = rq.method.len == 4 && memcmp(rq.method.ptr, "HEAD", 4) == 0;
+    size_t plen = 0;
+    while (plen < rq.target.len && rq.target.ptr[plen] != '?' && rq.target.ptr[plen] != '#')
+        plen++;
+    const NsHttpPage *page = find_page(c->srv, rq.target.ptr, plen);
+    if (!get && !head)
+        respond(c, 501, 0, false, rq.target.ptr, rq.target.len, opt);
+    else if (!page)
+        respond(c, 404, 0, head, rq.target.ptr, rq.target.len, opt);
+    else
+        respond(c, 200, page->size, head, NULL, 0, opt);
+    c->skip = rq.has_content_length ? rq.content_length : 0;
+    g_byte_array_remove_range(c->in, 0, (guint)rq.head_len);
+    return true;
+}
+
+typedef enum { WRITE_DONE, WRITE_AGAIN, WRITE_FAILED } WriteStatus;
+
+static WriteStatus write_response(HttpConn *c)
+{
+    while (c->head_off < c->head_len) {
+        long n = ns_socket_write(c->sock, c->head + c->head_off, c->head_len - c->head_off);
+        if (n == -EAGAIN)
+            return WRITE_AGAIN;
+        if (n < 0)
+            return WRITE_FAILED;
+        c->head_off += (size_t)n;
+    }
+    uint8_t buf[IO_CHUNK];
+    while (c->body_off < c->body_len) {
+        size_t k = (size_t)MIN((uint64_t)sizeof buf, c->body_len - c->body_off);
+        const uint8_t *p = (const uint8_t *)c->small + c->body_off;
+        if (c->pattern) {
+            ns_app_pattern(c->body_off, buf, k);
+            p = buf;
+        }
+        long n = ns_socket_write(c->sock, p, k);
+        if (n == -EAGAIN)
+            return WRITE_AGAIN;
+        if (n < 0)
+            return WRITE_FAILED;
+        c->body_off += (uint64_t)n;
+    }
+    return WRITE_DONE;
+}
+
+/* Read what is there into c->in; false when the connection failed. */
+static bool read_requests(HttpConn *c)
+{
+    uint8_t buf[IO_CHUNK];
+    while (!c->eof && c->in->len < SERVER_IN_MAX) {
+        long n = ns_socket_recvfrom(c->sock, buf, sizeof buf, NULL, NULL);
+        if (n == -EAGAIN)
+            return true;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            c->eof = true;
+        else
+            g_byte_array_append(c->in, buf, (guint)n);
+    }
+    return true;
+}
+
+static void conn_ready(void *data, NsSocket *sock)
+{
+    (void)sock;
+    HttpConn *c = data;
+    for (;;) {
+        if (c->responding) {
+            switch (write_response(c)) {
+            case WRITE_AGAIN:
+                return; /* the watch fires again when there is room */
+            case WRITE_FAILED:
+                conn_close(c);
+                return;
+            case WRITE_DONE:
+                break;
+            }
+            c->responding = false;
+            c->srv->requests++;
+            if (c->close_after) {
+                conn_close(c); /* FIN after the response, RFC 9112 9.6 */
+                return;
+            }
+        }
+        if (!read_requests(c)) {
+            conn_close(c); /* reset or timed out */
+            return;
+        }
+        if (next_request(c))
+            continue;
+        if (c->eof) {
+            conn_close(c);
+            return;
+        }
+        return;
+    }
+}
+
+static void listener_ready(void *data, NsSocket *sock)
+{
+    NsHttpServer *s = data;
+    for (;;) {
+        int err;
+        NsSocket *a = ns_socket_accept(sock, &err);
+        if (!a)
+            return;
+        HttpConn *c = g_new0(HttpConn, 1);
+        c->srv = s;
+        c->sock = a;
+        c->in = g_byte_array_new();
+        g_ptr_array_add(s->conns, c);
+        ns_socket_set_watch(a, conn_ready, c);
+        conn_ready(c, a);
+    }
+}
+
+/* Open a listening TCP socket on port; NULL with the errno traced. */
+static NsSocket *listen_on(NsHost *h, const char *app, uint16_t port)
+{
+    int err;
+    NsSocket *sock = ns_socket_new(h, NS_SOCK_TCP, &err);
+    if (sock)
+        err = ns_socket_bind(sock, 0, port);
+    if (!err)
+        err = ns_socket_listen(sock, 128);
+    if (err) {
+        ns_app_trace(h, "service", err, "%s on tcp port %u failed to start:", app, port);
+        if (sock)
+            ns_socket_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+NsHttpServer *ns_http_server_start(NsHost *h, uint16_t port, const NsHttpPage *pages, size_t n)
+{
+    g_return_val_if_fail(h != NULL, NULL);
+    NsSocket *sock = listen_on(h, "http", port);
+    if (!sock)
+        return NULL;
+    NsHttpServer *s = g_new0(NsHttpServer, 1);
+    s->host = h;
+    s->sock = sock;
+    s->port = port;
+    s->conns = g_ptr_array_new();
+    s->n_pages = n;
+    s->pages = g_new0(NsHttpPage, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        s->pages[i] = (NsHttpPage){g_strdup(pages[i].path), pages[i].size};
+    ns_socket_set_watch(sock, listener_ready, s);
+    ns_app_trace(h, "service", 0, "http listening on tcp port %u (%zu page%s)", port, n,
+                 n == 1 ? "" : "s");
+    return s;
+}
+
+void ns_http_server_crash(NsHttpServer *s)
+{
+    if (!s)
+        return;
+    s->sock = NULL;
+    for (guint i = 0; i < s->conns->len; i++)
+        ((HttpConn *)g_ptr_array_index(s->conns, i))->sock = NULL;
+}
+
+void ns_http_server_free(NsHttpServer *s)
+{
+    if (!s)
+        return;
+    while (s->conns->len)
+        conn_close(g_ptr_array_index(s->conns, s->conns->len - 1));
+    g_ptr_array_free(s->conns, TRUE);
+    if (s->sock)
+        ns_socket_close(s->sock);
+    for (size_t i = 0; i < s->n_pages; i++)
+        g_free((char *)s->pages[i].path);
+    g_free(s->pages);
+    g_free(s);
+}
+
+uint64_t ns_http_server_requests(const NsHttpServer *s)
+{
+    return s ? s->requests : 0;
+}
+
+uint32_t ns_http_server_connections(const NsHttpServer *s)
+{
+    return s ? s->conns->len : 0;
+}
+
+/* ======== fetch ======== */
+
+typedef enum { FC_IDLE, FC_CONNECTING, FC_SENDING, FC_READING, FC_DONE } FetchConnState;
+
+typedef struct {
+    NsFetch *f;
+    NsSocket *sock;
+    FetchConnState st;
+    uint32_t responses;
+    uint8_t req[1024];
+    size_t req_len, req_off;
+    NsHttpReader *reader;
+    bool ok;
+    int err;
+    const char *why;
+} FetchConn;
+
+struct NsFetch {
+    NsHost *host;
+    char *url, *hostname, *host_field, *path;
+    uint32_t addr;
+    uint16_t port;
+    uint32_t requests, parallel;
+    uint32_t dns_server;
+    const NsDnsTable *names;
+    NsFetchDone cb;
+    void *data;
+    NsResolve *resolve;
+    FetchConn *conns;
+    NsFetchResult res;
+    NsTime started;
+    NsEventId ev;
+    bool finished; /* result valid */
+    bool inert;    /* finished or crashed: nothing more happens */
+};
+
+static void fetch_finish(NsFetch *f)
+{
+    f->inert = f->finished = true;
+    NsFetchResult *res = &f->res;
+    res->ok = true;
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        FetchConn *c = &f->conns[i];
+        if (!c->ok && res->ok) {
+            res->ok = false;
+            res->err = c->err;
+            res->why = c->why;
+        }
+    }
+    res->elapsed = ns_app_now(f->host) - f->started;
+    char d[32];
+    ns_app_duration(res->elapsed, d, sizeof d);
+    g_autofree char *over = f->parallel > 1
+                                ? g_strdup_printf(" over %u connections", f->parallel)
+                                : g_strdup("");
+    if (res->ok && res->responses == 1)
+        ns_app_trace(f->host, "fetch", 0, "%s: %u %s, %" PRIu64 "B in %s", f->url, res->status,
+                     ns_http_reason(res->status), res->bytes, d);
+    else if (res->ok)
+        ns_app_trace(f->host, "fetch", 0,
+                     "%s: %u responses (last %u %s), %" PRIu64 "B%s in %s", f->url,
+                     res->responses, res->status, ns_http_reason(res->status), res->bytes,
+                     over, d);
+    else
+        ns_app_trace(f->host, "fetch", res->err, "%s: %s after %u response%s (%" PRIu64
+                     "B) in %s%s", f->url, res->why, res->responses,
+                     res->responses == 1 ? "" : "s", res->bytes, d, res->err ? ":" : "");
+    NsFetchResult copy = *res;
+    if (f->cb)
+        f->cb(f->data, &copy); /* last: the callback may free f */
+}
+
+/* Call as the last thing of an event: finishes the fetch (and runs the
+ * callback, which may free it) once every connection is done. */
+static void fetch_check(NsFetch *f)
+{
+    if (f->inert)
+        return;
+    for (uint32_t i = 0; i < f->parallel; i++)
+        if (f->conns[i].st != FC_DONE)
+            return;
+    fetch_finish(f);
+}
+
+/* Fail the whole fetch before any connection (resolution failed). */
+static void fetch_fail_early(NsFetch *f, int err, const char *why)
+{
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        f->conns[i].st = FC_DONE;
+        f->conns[i].err = err;
+        f->conns[i].why = why;
+    }
+    fetch_check(f);
+}
+
+static void fconn_end(FetchConn *c, bool ok, int err, const char *why)
+{
+    if (c->sock)
+        ns_socket_close(c->sock);
+    c->sock = NULL;
+    c->st = FC_DONE;
+    c->ok = ok;
+    c->err = err;
+    c->why = why;
+}
+
+static void fconn_prepare(FetchConn *c)
+{
+    NsFetch *f = c->f;
+    NsHttpRequest rq = {.method = {"GET", 3}, .target = {f->path, strlen(f->path)},
+                        .version_minor = 1, .host = {f->host_field, strlen(f->host_field)}};
+    c->req_len = ns_http_request_emit(&rq, "User-Agent: netsim/" "0.1\r\nAccept: */*\r\n",
+                                      c->req, sizeof c->req);
+    c->req_off = 0;
+    ns_http_reader_init(c->reader);
+    c->st = c->req_len ? FC_SENDING : FC_DONE;
+    if (!c->req_len)
+        fconn_end(c, false, 0, "URL too long for a request");
+}
+
+/* One whole response arrived: the next request, or close. */
+static void fconn_response_done(FetchConn *c)
+{
+    NsFetch *f = c->f;
+    const NsHttpResponse *r = &c->reader->resp;
+    c->responses++;
+    f->res.responses++;
+    f->res.status = r->status;
+    f->res.bytes += c->reader->body_read;
+    if (c->responses == f->requests) {
+        fconn_end(c, true, 0, NULL); /* the browser closes: FIN from our side */
+        return;
+    }
+    if (r->connection == NS_HTTP_CONN_CLOSE) {
+        fconn_end(c, false, 0, "the server closed the connection (Connection: close)");
+        return;
+    }
+    fconn_prepare(c);
+}
+
+static void fconn_read(FetchConn *c)
+{
+    uint8_t buf[IO_CHUNK];
+    while (c->st == FC_READING) {
+        long n = ns_socket_recvfrom(c->sock, buf, sizeof buf, NULL, NULL);
+        if (n == -EAGAIN)
+            return;
+        if (n < 0) {
+            fconn_end(c, false, (int)-n, "connection lost while reading the response");
+            return;
+        }
+        if (n == 0) {
+            if (ns_http_reader_eof(c->reader) == NS_HTTP_READ_DONE)
+                fconn_response_done(c);
+            if (c->st != FC_DONE)
+                fconn_end(c, false, 0, "the server closed the connection before the response "
+                                       "ended");
+            return;
+        }
+        size_t off = 0;
+        while (off < (size_t)n && c->st == FC_READING) {
+            size_t used;
+            NsHttpReadStatus st = ns_http_reader_feed(c->reader, buf + off, (size_t)n - off,
+                                                      &used);
+            off += used;
+            switch (st) {
+            case NS_HTTP_READ_MORE:
+                break;
+            case NS_HTTP_READ_DONE:
+                fconn_response_done(c);
+                break;
+            case NS_HTTP_READ_ERROR:
+                fconn_end(c, false, 0, "the response does not parse");
+                return;
+            }
+        }
+    }
+}
+
+static void fconn_step(FetchConn *c)
+{
+    if (c->st == FC_CONNECTING) {
+        int err = ns_socket_take_error(c->sock);
+        if (err) {
+            fconn_end(c, false, err, "could not connect");
+            return;
+        }
+        int st = ns_socket_state(c->sock);
+        if (st == NS_TCP_STATE_SYN_SENT || st == NS_TCP_STATE_SYN_RECEIVED)
+            return;
+        if (st == NS_TCP_STATE_CLOSED) {
+            fconn_end(c, false, ECONNREFUSED, "could not connect");
+            return;
+        }
+        fconn_prepare(c);
+    }
+    for (;;) {
+        while (c->st == FC_SENDING) {
+            long n = ns_socket_write(c->sock, c->req + c->req_off, c->req_len - c->req_off);
+            if (n == -EAGAIN)
+                return;
+            if (n < 0) {
+                fconn_end(c, false, (int)-n, "connection lost while sending the request");
+                return;
+            }
+            c->req_off += (size_t)n;
+            if (c->req_off == c->req_len)
+                c->st = FC_READING;
+        }
+        if (c->st != FC_READING)
+            return;
+        fconn_read(c); /* may prepare the next request */
+        if (c->st != FC_SENDING)
+            return;
+    }
+}
+
+static void fconn_ready(void *data, NsSocket *sock)
+{
+    (void)sock;
+    FetchConn *c = data;
+    fconn_step(c);
+    fetch_check(c->f);
+}
+
+static void fetch_connect(NsFetch *f)
+{
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        FetchConn *c = &f->conns[i];
+        int err = 0;
+        c->sock = ns_socket_new(f->host, NS_SOCK_TCP, &err);
+        if (c->sock)
+            err = ns_socket_connect(c->sock, f->addr, f->port);
+        if (err) {
+            fconn_end(c, false, err, "could not connect");
+            continue;
+        }
+        c->st = FC_CONNECTING;
+        ns_socket_set_watch(c->sock, fconn_ready, c);
+    }
+    fetch_check(f);
+}
+
+static void fetch_resolved(void *data, const NsResolveResult *res)
+{
+    NsFetch *f = data;
+    NsResolve *r = f->resolve;
+    f->resolve = NULL;
+    ns_resolve_free(r); /* it touches nothing after this callback */
+    switch (res->status) {
+    case NS_RESOLVE_OK:
+        f->addr = res->addr;
+        fetch_connect(f);
+        return;
+    case NS_RESOLVE_NXDOMAIN:
+    case NS_RESOLVE_NO_ADDRESS:
+        fetch_fail_early(f, 0, "could not resolve the name");
+        return;
+    case NS_RESOLVE_TIMEOUT:
+    case NS_RESOLVE_ERROR:
+        fetch_fail_early(f, res->err, "name lookup failed");
+        return;
+    }
+}
+
+static void fetch_begin(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    NsFetch *f = obj;
+    f->ev = NS_EVENT_NONE;
+    fetch_connect(f);
+}
+
+NsFetch *ns_fetch_start(NsHost *h, const NsFetchSpec *spec, NsFetchDone cb, void *data)
+{
+    g_return_val_if_fail(h != NULL && spec != NULL && spec->host != NULL, NULL);
+    NsFetch *f = g_new0(NsFetch, 1);
+    f->host = h;
+    f->port = spec->port ? spec->port : 80;
+    f->hostname = g_strdup(spec->host);
+    f->host_field = f->port == 80 ? g_strdup(spec->host)
+                                  : g_strdup_printf("%s:%u", spec->host, f->port);
+    f->path = g_strdup(spec->path ? spec->path : "/");
+    f->url = spec->url ? g_strdup(spec->url)
+                       : g_strdup_printf("http://%s%s", f->host_field, f->path);
+    f->addr = spec->addr;
+    f->requests = spec->requests ? spec->requests : 1;
+    f->parallel = spec->parallel ? spec->parallel : 1;
+    f->dns_server = spec->dns_server;
+    f->names = spec->names;
+    f->cb = cb;
+    f->data = data;
+    f->started = ns_app_now(h);
+    f->conns = g_new0(FetchConn, f->parallel);
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        f->conns[i].f = f;
+        f->conns[i].reader = g_new(NsHttpReader, 1);
+        ns_http_reader_init(f->conns[i].reader);
+    }
+    g_autofree char *ka = f->requests > 1 ? g_strdup_printf(" keep-alive %u", f->requests)
+                                          : g_strdup("");
+    g_autofree char *par = f->parallel > 1 ? g_strdup_printf(" parallel %u", f->parallel)
+                                           : g_strdup("");
+    ns_app_trace(h, "fetch", 0, "%s%s%s", f->url, ka, par);
+    if (f->addr == 0 && !ns_ipv4_parse_addr(f->hostname, &f->addr))
+        f->resolve = ns_dns_resolve(h, f->dns_server, f->hostname, f->names, fetch_resolved, f);
+    else
+        f->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, fetch_begin, f, NULL);
+    return f;
+}
+
+const NsFetchResult *ns_fetch_result(const NsFetch *f)
+{
+    return f && f->finished ? &f->res : NULL;
+}
+
+void ns_fetch_crash(NsFetch *f)
+{
+    if (!f)
+        return;
+    ns_resolve_crash(f->resolve);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
+    for (uint32_t i = 0; i < f->parallel; i++)
+        f->conns[i].sock = NULL;
+    f->inert = true;
+}
+
+void ns_fetch_free(NsFetch *f)
+{
+    if (!f)
+        return;
+    ns_resolve_free(f->resolve);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        if (f->conns[i].sock)
+            ns_socket_close(f->conns[i].sock);
+        g_free(f->conns[i].reader);
+    }
+    g_free(f->conns);
+    g_free(f->url);
+    g_free(f->hostname);
+    g_free(f->host_field);
+    g_free(f->path);
+    g_free(f);
+}
