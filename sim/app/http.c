@@ -140,30 +140,28 @@ static bool next_request(HttpConn *c)
 
 typedef enum { WRITE_DONE, WRITE_AGAIN, WRITE_FAILED } WriteStatus;
 
+/* Head and body go out in the same writes (as with writev or TCP_CORK):
+ * a separate small head would wait under Nagle's algorithm for the
+ * client's delayed ACK before the body could follow. */
 static WriteStatus write_response(HttpConn *c)
 {
-    while (c->head_off < c->head_len) {
-        long n = ns_socket_write(c->sock, c->head + c->head_off, c->head_len - c->head_off);
-        if (n == -EAGAIN)
-            return WRITE_AGAIN;
-        if (n < 0)
-            return WRITE_FAILED;
-        c->head_off += (size_t)n;
-    }
     uint8_t buf[IO_CHUNK];
-    while (c->body_off < c->body_len) {
-        size_t k = (size_t)MIN((uint64_t)sizeof buf, c->body_len - c->body_off);
-        const uint8_t *p = (const uint8_t *)c->small + c->body_off;
-        if (c->pattern) {
-            ns_app_pattern(c->body_off, buf, k);
-            p = buf;
-        }
-        long n = ns_socket_write(c->sock, p, k);
+    while (c->head_off < c->head_len || c->body_off < c->body_len) {
+        size_t h = c->head_len - c->head_off;
+        memcpy(buf, c->head + c->head_off, h);
+        size_t k = (size_t)MIN((uint64_t)(sizeof buf - h), c->body_len - c->body_off);
+        if (c->pattern)
+            ns_app_pattern(c->body_off, buf + h, k);
+        else
+            memcpy(buf + h, c->small + c->body_off, k);
+        long n = ns_socket_write(c->sock, buf, h + k);
         if (n == -EAGAIN)
             return WRITE_AGAIN;
         if (n < 0)
             return WRITE_FAILED;
-        c->body_off += (uint64_t)n;
+        size_t from_head = MIN((size_t)n, h);
+        c->head_off += from_head;
+        c->body_off += (uint64_t)n - from_head;
     }
     return WRITE_DONE;
 }

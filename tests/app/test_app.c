@@ -1,0 +1,611 @@
+/* Tests of the applications over a real little network built with the
+ * lower layers: one LAN (1 ms delay) with a client, a DNS server, a web
+ * server and a mail server. DNS runs over UDP; HTTP and SMTP over TCP.
+ * Targeted losses come from an IP output filter on the client. */
+#include "netsim/app.h"
+
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../net/fixture.h"
+#include "netsim/tcp.h"
+#include "netsim/wire/bytes.h"
+#include "netsim/wire/dns.h"
+#include "netsim/wire/ipv4.h"
+
+#define CLI_ADDR 0x0a000001u  /* 10.0.0.1 */
+#define NS_ADDR 0x0a000035u   /* 10.0.0.53 */
+#define WWW_ADDR 0x0a000050u  /* 10.0.0.80 */
+#define MAIL_ADDR 0x0a000019u /* 10.0.0.25 */
+
+static const NsDnsEntry entries[] = {
+    {"www.example.com", WWW_ADDR},
+    {"mail.example.com", MAIL_ADDR},
+};
+static const NsDnsTable names = {entries, G_N_ELEMENTS(entries)};
+static const NsHttpPage pages[] = {{"/index.html", 1200}, {"/big.bin", 1000000}};
+
+static NsHost *cli, *ns, *www, *mail;
+
+/* What the callbacks saw. */
+static struct {
+    int calls;
+    NsResolveResult resolve;
+    NsFetchResult fetch;
+    NsMailResult mail;
+} seen;
+
+/* The client drops the first `drop_dns` DNS queries it sends. */
+static uint32_t drop_dns;
+
+static NsIpFilterVerdict drop_queries(void *data, const NsPacket *p, NsTime *delay,
+                                      const char **why)
+{
+    (void)data;
+    (void)delay;
+    size_t ihl = (size_t)(p->data[0] & 0xf) * 4;
+    if (drop_dns && p->data[9] == NS_IPPROTO_UDP && p->len >= ihl + 8 &&
+        ns_read_be16(p->data + ihl + 2) == NS_DNS_PORT) {
+        drop_dns--;
+        *why = "test drops the query";
+        return NS_IP_FILTER_DROP;
+    }
+    return NS_IP_FILTER_PASS;
+}
+
+static void build(void)
+{
+    fx_setup(7);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    cli = fx_host("cli", false, NS_PROFILE_MINIMAL);
+    ns = fx_host("ns", false, NS_PROFILE_MINIMAL);
+    www = fx_host("www", false, NS_PROFILE_MINIMAL);
+    mail = fx_host("mail", false, NS_PROFILE_MINIMAL);
+    fx_addr(cli, "10.0.0.1", 24, lan);
+    fx_addr(ns, "10.0.0.53", 24, lan);
+    fx_addr(www, "10.0.0.80", 24, lan);
+    fx_addr(mail, "10.0.0.25", 24, lan);
+    fx_routes();
+    fx.ctx.decoder = ns_app_decode;
+    memset(&seen, 0, sizeof seen);
+    drop_dns = 0;
+    ns_ip_set_output_filter(ns_ip_of(cli), drop_queries, NULL);
+}
+
+static void on_resolve(void *data, const NsResolveResult *res)
+{
+    (void)data;
+    seen.calls++;
+    seen.resolve = *res;
+}
+
+static void on_fetch(void *data, const NsFetchResult *res)
+{
+    (void)data;
+    seen.calls++;
+    seen.fetch = *res;
+}
+
+static void on_mail(void *data, const NsMailResult *res)
+{
+    (void)data;
+    seen.calls++;
+    seen.mail = *res;
+}
+
+/* True when some app event's text contains `needle`. */
+static bool app_said(const char *needle)
+{
+    for (guint i = 0; i < fx.events->len; i++) {
+        const CapturedEvent *c = &g_array_index(fx.events, CapturedEvent, i);
+        if (c->kind == NS_TRACE_APP && c->text && strstr(c->text, needle))
+            return true;
+    }
+    return false;
+}
+
+/* ---- payload decoder ---- */
+
+static void test_decode_dns_either_side(void)
+{
+    static const uint8_t q[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                                3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+                                3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
+    char s[128];
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_UDP, 40000, 53, q, sizeof q, s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "DNS A? www.example.com");
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_UDP, 53, 40000, q, sizeof q, s, sizeof s));
+    CU_ASSERT_FALSE(ns_app_decode(NULL, NS_IPPROTO_UDP, 40000, 5353, q, sizeof q, s, sizeof s));
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_UDP, 40000, 53, (const uint8_t *)"?", 1, s,
+                                 sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "DNS (truncated)");
+}
+
+static void test_decode_http_any_port_smtp_on_25(void)
+{
+    char s[128];
+    static const char get[] = "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_TCP, 49152, 8080, (const uint8_t *)get,
+                                 strlen(get), s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "HTTP GET /index.html");
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 1200\r\n\r\n";
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_TCP, 80, 49152, (const uint8_t *)ok,
+                                 strlen(ok), s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "HTTP 200 OK (1200B)");
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_TCP, 49152, 25, (const uint8_t *)"EHLO pc\r\n",
+                                 9, s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "SMTP EHLO pc");
+    CU_ASSERT_TRUE(ns_app_decode(NULL, NS_IPPROTO_TCP, 49152, 25, (const uint8_t *)"Hi\r\n", 4,
+                                 s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "SMTP message text (4B)");
+    CU_ASSERT_FALSE(ns_app_decode(NULL, NS_IPPROTO_TCP, 49152, 80, (const uint8_t *)"abcdef", 6,
+                                  s, sizeof s));
+    CU_ASSERT_FALSE(ns_app_decode(NULL, NS_IPPROTO_ICMP, 0, 0, (const uint8_t *)"GET ", 4, s,
+                                  sizeof s));
+}
+
+/* ---- DNS ---- */
+
+static void test_dns_resolve_answered(void)
+{
+    build();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names);
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "WWW.example.com", NULL, on_resolve, NULL);
+    CU_ASSERT_EQUAL(seen.calls, 0); /* never synchronously */
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_OK);
+    CU_ASSERT_EQUAL(seen.resolve.addr, WWW_ADDR);
+    CU_ASSERT_EQUAL(seen.resolve.tries, 1);
+    CU_ASSERT_FALSE(seen.resolve.from_table);
+    CU_ASSERT_EQUAL(ns_dns_server_answered(srv), 1);
+    CU_ASSERT_TRUE(app_said("WWW.example.com: 10.0.0.80 from 10.0.0.53"));
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+static void test_dns_resolve_unknown_name_nxdomain(void)
+{
+    build();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names);
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "nowhere.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_NXDOMAIN);
+    CU_ASSERT_EQUAL(seen.resolve.rcode, NS_DNS_RCODE_NXDOMAIN);
+    CU_ASSERT_TRUE(app_said("no such name (NXDOMAIN from 10.0.0.53)"));
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+static void test_dns_resolve_lost_query_retried(void)
+{
+    build();
+    drop_dns = 1;
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names);
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "www.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_OK);
+    CU_ASSERT_EQUAL(seen.resolve.tries, 2);
+    CU_ASSERT_TRUE(seen.resolve.elapsed >= NS_DNS_TIMEOUT);
+    CU_ASSERT_TRUE(seen.resolve.elapsed < NS_DNS_TIMEOUT + NS_MS(100));
+    CU_ASSERT_TRUE(app_said("asking again (try 2 of 2)"));
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+static void test_dns_resolve_every_query_lost_times_out(void)
+{
+    build();
+    drop_dns = 100;
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names);
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "www.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(60));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_TIMEOUT);
+    CU_ASSERT_EQUAL(seen.resolve.err, ETIMEDOUT);
+    CU_ASSERT_EQUAL(seen.resolve.tries, NS_DNS_ATTEMPTS);
+    CU_ASSERT_EQUAL(seen.resolve.elapsed, NS_DNS_ATTEMPTS * NS_DNS_TIMEOUT);
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+static void test_dns_resolve_no_server_refused(void)
+{
+    build();
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "www.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_ERROR);
+    CU_ASSERT_EQUAL(seen.resolve.err, ECONNREFUSED);
+    ns_resolve_free(r);
+    fx_teardown();
+}
+
+static void test_dns_resolve_from_table_sends_nothing(void)
+{
+    build();
+    NsResolve *r = ns_dns_resolve(cli, 0, "mail.example.com", &names, on_resolve, NULL);
+    CU_ASSERT_EQUAL(seen.calls, 0);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_OK);
+    CU_ASSERT_EQUAL(seen.resolve.addr, MAIL_ADDR);
+    CU_ASSERT_TRUE(seen.resolve.from_table);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, NULL), 0);
+    CU_ASSERT_TRUE(app_said("no DNS server in this network"));
+    ns_resolve_free(r);
+    fx_teardown();
+}
+
+static void test_dns_resolve_from_table_unknown_nxdomain(void)
+{
+    build();
+    NsResolve *r = ns_dns_resolve(cli, 0, "nowhere", &names, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_NXDOMAIN);
+    CU_ASSERT_TRUE(seen.resolve.from_table);
+    ns_resolve_free(r);
+    fx_teardown();
+}
+
+static void test_dns_resolve_address_literal(void)
+{
+    build();
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "10.0.0.80", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.addr, WWW_ADDR);
+    CU_ASSERT_EQUAL(seen.resolve.tries, 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, NULL), 0);
+    ns_resolve_free(r);
+    fx_teardown();
+}
+
+/* A raw UDP client sends `q` to the server and keeps the answer. */
+static uint8_t raw_answer[512];
+static long raw_answer_len;
+
+static void raw_readable(void *data, NsSocket *sock)
+{
+    (void)data;
+    raw_answer_len = ns_socket_recvfrom(sock, raw_answer, sizeof raw_answer, NULL, NULL);
+}
+
+static void test_dns_server_formerr_for_two_questions(void)
+{
+    build();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names);
+    uint8_t q[12] = {0xab, 0xcd, 1, 0, 0, 2}; /* two questions announced, none present */
+    int err;
+    NsSocket *s = ns_socket_new(cli, NS_SOCK_UDP, &err);
+    ns_socket_set_watch(s, raw_readable, NULL);
+    raw_answer_len = 0;
+    CU_ASSERT_EQUAL(ns_socket_sendto(s, q, sizeof q, NS_ADDR, 53, NULL), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL_FATAL(raw_answer_len, NS_DNS_HLEN);
+    NsDnsHeader h;
+    CU_ASSERT_EQUAL_FATAL(ns_dns_header_parse(raw_answer, (size_t)raw_answer_len, &h), NS_WIRE_OK);
+    CU_ASSERT_EQUAL(h.id, 0xabcd);
+    CU_ASSERT_TRUE(h.qr);
+    CU_ASSERT_EQUAL(h.rcode, NS_DNS_RCODE_FORMERR);
+    ns_socket_close(s);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+static void test_dns_server_port_taken_null(void)
+{
+    build();
+    NsDnsServer *a = ns_dns_server_start(ns, 53, &names);
+    NsDnsServer *b = ns_dns_server_start(ns, 53, &names);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    CU_ASSERT_PTR_NULL(b);
+    CU_ASSERT_TRUE(app_said("dns on udp port 53 failed to start"));
+    ns_dns_server_free(a);
+    fx_teardown();
+}
+
+static void test_dns_crash_forgets_sockets(void)
+{
+    build();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names);
+    drop_dns = 1;
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "www.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(1));
+    ns_socket_layer_crash(cli);
+    ns_resolve_crash(r);
+    ns_socket_layer_crash(ns);
+    ns_dns_server_crash(srv);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL(seen.calls, 0); /* the retry timer went with the crash */
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+/* ---- HTTP (needs TCP) ---- */
+
+static NsFetchSpec spec_for(const char *host, const char *path)
+{
+    NsFetchSpec s = {.host = host, .path = path, .dns_server = NS_ADDR, .names = &names};
+    return s;
+}
+
+static void test_http_fetch_by_name_200(void)
+{
+    build();
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names);
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("www.example.com", "/index.html");
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.status, 200);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 1200);
+    CU_ASSERT_EQUAL(seen.fetch.responses, 1);
+    CU_ASSERT_PTR_NOT_NULL(ns_fetch_result(f));
+    CU_ASSERT_EQUAL(ns_http_server_requests(srv), 1);
+    CU_ASSERT_EQUAL(ns_http_server_connections(srv), 0); /* closed after the client's FIN */
+    CU_ASSERT_TRUE(app_said("http://www.example.com/index.html: 200 OK, 1200B in"));
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    ns_dns_server_free(dns);
+    fx_teardown();
+}
+
+static void test_http_fetch_missing_404(void)
+{
+    build();
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("10.0.0.80", "/nope.html");
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.status, 404);
+    CU_ASSERT_TRUE(seen.fetch.bytes > 0);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    fx_teardown();
+}
+
+static void test_http_fetch_keep_alive_one_connection(void)
+{
+    build();
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("10.0.0.80", "/index.html");
+    sp.requests = 3;
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.responses, 3);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 3600);
+    CU_ASSERT_EQUAL(ns_http_server_requests(srv), 3);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_TCP, "rcv SYN"), 2); /* one handshake: server, client */
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    fx_teardown();
+}
+
+static void test_http_fetch_parallel_connections(void)
+{
+    build();
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("10.0.0.80", "/index.html");
+    sp.parallel = 3;
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.responses, 3);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 3600);
+    CU_ASSERT_EQUAL(ns_http_server_requests(srv), 3);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    fx_teardown();
+}
+
+static void test_http_fetch_big_page(void)
+{
+    build();
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("10.0.0.80", "/big.bin");
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(120));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 1000000);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    fx_teardown();
+}
+
+static void test_http_fetch_no_server_refused(void)
+{
+    build();
+    NsFetchSpec sp = spec_for("10.0.0.80", "/");
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_FALSE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.err, ECONNREFUSED);
+    CU_ASSERT_EQUAL(seen.fetch.responses, 0);
+    ns_fetch_free(f);
+    fx_teardown();
+}
+
+static void test_http_fetch_unknown_name_fails(void)
+{
+    build();
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names);
+    NsFetchSpec sp = spec_for("nowhere.example.com", "/");
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_FALSE(seen.fetch.ok);
+    CU_ASSERT_STRING_EQUAL(seen.fetch.why, "could not resolve the name");
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_TCP, NULL), 0);
+    ns_fetch_free(f);
+    ns_dns_server_free(dns);
+    fx_teardown();
+}
+
+/* A raw TCP client: sends `req` once connected, keeps what it reads. */
+static struct {
+    const char *req;
+    bool sent, eof;
+    GString *got;
+} raw;
+
+static void raw_tcp_ready(void *data, NsSocket *sock)
+{
+    (void)data;
+    if (!raw.sent && ns_socket_state(sock) == NS_TCP_STATE_ESTABLISHED) {
+        raw.sent = true;
+        ns_socket_write(sock, (const uint8_t *)raw.req, strlen(raw.req));
+    }
+    uint8_t buf[4096];
+    long n;
+    while ((n = ns_socket_recvfrom(sock, buf, sizeof buf, NULL, NULL)) > 0)
+        g_string_append_len(raw.got, (const char *)buf, n);
+    if (n == 0)
+        raw.eof = true;
+}
+
+static void test_http_server_honours_connection_close(void)
+{
+    build();
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    raw.req = "GET /index.html HTTP/1.1\r\nHost: www\r\nConnection: close\r\n\r\n";
+    raw.sent = raw.eof = false;
+    raw.got = g_string_new(NULL);
+    int err;
+    NsSocket *s = ns_socket_new(cli, NS_SOCK_TCP, &err);
+    ns_socket_set_watch(s, raw_tcp_ready, NULL);
+    CU_ASSERT_EQUAL(ns_socket_connect(s, WWW_ADDR, 80), 0);
+    fx_run(NS_S(10));
+    CU_ASSERT_TRUE(raw.eof); /* the server closed first */
+    CU_ASSERT_TRUE(g_str_has_prefix(raw.got->str, "HTTP/1.1 200 OK\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(raw.got->str, "Connection: close\r\n"));
+    CU_ASSERT_EQUAL(ns_http_server_connections(srv), 0);
+    ns_socket_close(s);
+    g_string_free(raw.got, TRUE);
+    ns_http_server_free(srv);
+    fx_teardown();
+}
+
+/* ---- SMTP (needs TCP) ---- */
+
+static void test_smtp_mail_accepted(void)
+{
+    build();
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names);
+    NsSmtpServer *srv = ns_smtp_server_start(mail, 25);
+    static const char msg[] = "Subject: hi\r\n\r\n.hello\r\n";
+    NsMailSpec sp = {.server = "mail.example.com", .message = (const uint8_t *)msg,
+                     .len = strlen(msg), .dns_server = NS_ADDR, .names = &names};
+    NsMail *m = ns_mail_start(cli, &sp, on_mail, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.mail.ok);
+    CU_ASSERT_EQUAL(seen.mail.code, 221);
+    CU_ASSERT_EQUAL(ns_smtp_server_messages(srv), 1);
+    CU_ASSERT_TRUE(app_said("message from <cli@cli> to <postmaster@mail.example.com>: 23B"));
+    ns_mail_free(m);
+    ns_smtp_server_free(srv);
+    ns_dns_server_free(dns);
+    fx_teardown();
+}
+
+static void test_smtp_mail_no_server_refused(void)
+{
+    build();
+    NsMailSpec sp = {.addr = MAIL_ADDR, .message = (const uint8_t *)"x", .len = 1};
+    NsMail *m = ns_mail_start(cli, &sp, on_mail, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_FALSE(seen.mail.ok);
+    CU_ASSERT_EQUAL(seen.mail.err, ECONNREFUSED);
+    ns_mail_free(m);
+    fx_teardown();
+}
+
+static void test_smtp_server_bad_sequence_503(void)
+{
+    build();
+    NsSmtpServer *srv = ns_smtp_server_start(mail, 25);
+    raw.req = "DATA\r\nQUIT\r\n";
+    raw.sent = raw.eof = false;
+    raw.got = g_string_new(NULL);
+    int err;
+    NsSocket *s = ns_socket_new(cli, NS_SOCK_TCP, &err);
+    ns_socket_set_watch(s, raw_tcp_ready, NULL);
+    ns_socket_connect(s, MAIL_ADDR, 25);
+    fx_run(NS_S(10));
+    CU_ASSERT_TRUE(g_str_has_prefix(raw.got->str, "220 mail ESMTP netsim\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(raw.got->str, "503 Need RCPT first\r\n221 Bye\r\n"));
+    CU_ASSERT_TRUE(raw.eof);
+    CU_ASSERT_EQUAL(ns_smtp_server_messages(srv), 0);
+    ns_socket_close(s);
+    g_string_free(raw.got, TRUE);
+    ns_smtp_server_free(srv);
+    fx_teardown();
+}
+
+static CU_TestInfo decode_tests[] = {
+    {"dns_either_side", test_decode_dns_either_side},
+    {"http_any_port_smtp_on_25", test_decode_http_any_port_smtp_on_25},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo dns_tests[] = {
+    {"resolve_answered", test_dns_resolve_answered},
+    {"resolve_unknown_name_nxdomain", test_dns_resolve_unknown_name_nxdomain},
+    {"resolve_lost_query_retried", test_dns_resolve_lost_query_retried},
+    {"resolve_every_query_lost_times_out", test_dns_resolve_every_query_lost_times_out},
+    {"resolve_no_server_refused", test_dns_resolve_no_server_refused},
+    {"resolve_from_table_sends_nothing", test_dns_resolve_from_table_sends_nothing},
+    {"resolve_from_table_unknown_nxdomain", test_dns_resolve_from_table_unknown_nxdomain},
+    {"resolve_address_literal", test_dns_resolve_address_literal},
+    {"server_formerr_for_two_questions", test_dns_server_formerr_for_two_questions},
+    {"server_port_taken_null", test_dns_server_port_taken_null},
+    {"crash_forgets_sockets", test_dns_crash_forgets_sockets},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo http_tests[] = {
+    {"fetch_by_name_200", test_http_fetch_by_name_200},
+    {"fetch_missing_404", test_http_fetch_missing_404},
+    {"fetch_keep_alive_one_connection", test_http_fetch_keep_alive_one_connection},
+    {"fetch_parallel_connections", test_http_fetch_parallel_connections},
+    {"fetch_big_page", test_http_fetch_big_page},
+    {"fetch_no_server_refused", test_http_fetch_no_server_refused},
+    {"fetch_unknown_name_fails", test_http_fetch_unknown_name_fails},
+    {"server_honours_connection_close", test_http_server_honours_connection_close},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo smtp_tests[] = {
+    {"mail_accepted", test_smtp_mail_accepted},
+    {"mail_no_server_refused", test_smtp_mail_no_server_refused},
+    {"server_bad_sequence_503", test_smtp_server_bad_sequence_503},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo ns_test_suites[] = {
+    {"decode", NULL, NULL, NULL, NULL, decode_tests},
+    {"dns", NULL, NULL, NULL, NULL, dns_tests},
+    {"http", NULL, NULL, NULL, NULL, http_tests},
+    {"smtp", NULL, NULL, NULL, NULL, smtp_tests},
+    CU_SUITE_INFO_NULL,
+};
