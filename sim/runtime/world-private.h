@@ -117,6 +117,9 @@ struct NsWorld {
     uint32_t expect_failed, expect_count;
     uint8_t *pattern;
     uint64_t pattern_len;
+    /* Where programs' recv calls read into: a real program's buffer size
+     * (one read per 64 KiB means one window update per read). */
+    uint8_t scratch[65536];
     NsSimResult result;
 };
 

@@ -576,14 +576,14 @@ static bool try_recv_udp(HostRt *h, const NsScnStep *st, SockRt *s, const char *
 static bool try_recv_tcp(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
 {
     NsWorld *w = h->w;
-    uint8_t buf[16384];
+    uint8_t *buf = w->scratch;
+    const size_t cap = sizeof w->scratch;
     bool eof = false;
     for (;;) {
-        uint64_t want = st->u.recv.has_size ? st->u.recv.size - h->progress : sizeof buf;
+        uint64_t want = st->u.recv.has_size ? st->u.recv.size - h->progress : cap;
         if (want == 0)
             break;
-        long n = ns_socket_recvfrom(s->sock, buf, want < sizeof buf ? want : sizeof buf, NULL,
-                                    NULL);
+        long n = ns_socket_recvfrom(s->sock, buf, want < cap ? want : cap, NULL, NULL);
         if (n == -EAGAIN)
             return false;
         if (n < 0) {

@@ -274,20 +274,23 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
         uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
         uint32_t len = avail < c->mss ? avail : c->mss;
-        bool probe = false;
+        bool probe = false, override = false;
         if (len > usable) {
             if (c->force_probe && usable == 0 && avail > 0) {
                 len = 1; /* RFC 9293 3.8.6.1: probe a zero window */
                 probe = true;
             } else {
                 len = usable;
+                /* RFC 9293 3.8.6.2.1: when the override timeout expires,
+                 * send what a small window allows after all. */
+                override = c->force_probe && usable > 0;
             }
         }
         bool fin = c->fin_queued && len == avail;
         bool rexmit = seq_lt(c->snd_nxt, c->snd_max);
         if (len == 0 && !fin)
             break;
-        if (len > 0 && len < c->mss && !rexmit && !probe) {
+        if (len > 0 && len < c->mss && !rexmit && !probe && !override) {
             /* Nagle (RFC 1122 4.2.3.4): a small segment only when it
              * is the last of the buffer and nothing is outstanding (or
              * TCP_NODELAY), or it is at least half the peer's largest
@@ -318,14 +321,17 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         if (c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER)
             tcp_timer_arm(c, NS_TCP_T_REXMT, now, rexmt_duration(c), true);
         c->timer[NS_TCP_T_PERSIST] = NS_TIME_NEVER;
-        if (fin)
+        if (fin || override)
             break;
     }
     if (data_ok) {
-        /* Zero window with data waiting and nothing in flight: persist
-         * (RFC 9293 3.8.6.1, MUST-? "probing of zero windows"). */
+        /* Data waiting, nothing in flight, and a window too small for it:
+         * a zero window (RFC 9293 3.8.6.1, probing) or one the sender's
+         * SWS avoidance will not fill (3.8.6.2.1, the override timeout).
+         * The persist timer serves both, as in BSD. */
         uint32_t waiting = data_from(c, c->snd_nxt);
-        if (waiting && c->snd_wnd == 0 && c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER &&
+        uint32_t want = waiting < c->mss ? waiting : c->mss;
+        if (waiting && c->snd_wnd < want && c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER &&
             c->timer[NS_TCP_T_PERSIST] == NS_TIME_NEVER) {
             NsTime d = c->rto << c->rxt_shift;
             if (d > NS_S(60) || d <= 0)

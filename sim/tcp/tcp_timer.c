@@ -88,18 +88,29 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
 static void persist_fired(NsTcpConn *c, NsTime now)
 {
     tcp_trace_timer(c, NS_TCP_T_PERSIST, "fired", -1);
-    if (c->snd_wnd != 0)
+    if (c->snd_wnd != 0) {
+        /* A small window, not a zero one: the override timeout sends what
+         * it allows (RFC 9293 3.8.6.2.1); the retransmission timer takes
+         * over from there. */
+        c->force_probe = true;
+        tcp_conn_output(c, now);
+        c->force_probe = false;
         return;
+    }
     c->snd_nxt = c->snd_una; /* the probe byte is the first unacked one */
+    /* Back off first, so that the output policy re-arms the timer with
+     * the next, longer interval (and the trace says so). */
+    if (c->rxt_shift < 16)
+        c->rxt_shift++;
     c->force_probe = true;
     tcp_conn_output(c, now);
     c->force_probe = false;
-    if (c->rxt_shift < 16)
-        c->rxt_shift++;
-    NsTime d = c->rto << c->rxt_shift;
-    if (d > NS_S(60) || d <= 0)
-        d = NS_S(60);
-    tcp_timer_arm(c, NS_TCP_T_PERSIST, now, d, true);
+    if (c->timer[NS_TCP_T_PERSIST] == NS_TIME_NEVER && c->snd_wnd == 0) {
+        NsTime d = c->rto << c->rxt_shift;
+        if (d > NS_S(60) || d <= 0)
+            d = NS_S(60);
+        tcp_timer_arm(c, NS_TCP_T_PERSIST, now, d, true);
+    }
 }
 
 void tcp_conn_timers(NsTcpConn *c, NsTime now)

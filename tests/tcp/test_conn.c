@@ -582,6 +582,23 @@ static void test_established_zero_window_persist_probe(void)
     h_teardown();
 }
 
+/* RFC 9293 3.8.6.2.1: a window smaller than a segment is not filled at
+ * once (sender SWS avoidance) but is when the override timeout expires. */
+static void test_established_small_window_override_timeout_sends_it(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.win = 500));
+    app_write(4000);
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_NOT_EQUAL(H->c.timer[NS_TCP_T_PERSIST], NS_TIME_NEVER);
+    advance(NS_S(1));
+    EXPECT_SENT(SEG(.flags = ACK, .len = 500));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_NOT_EQUAL(H->c.timer[NS_TCP_T_REXMT], NS_TIME_NEVER);
+    h_teardown();
+}
+
 static void test_established_rcv_fills_window_then_update_after_read(void)
 {
     SETUP();
@@ -893,6 +910,7 @@ CU_TestInfo conn_tests[] = {
     T(test_established_3_dupacks_fast_retransmit),
     T(test_established_partial_ack_retransmits_next_hole),
     T(test_established_zero_window_persist_probe),
+    T(test_established_small_window_override_timeout_sends_it),
     T(test_established_rcv_fills_window_then_update_after_read),
     T(test_established_rtt_sample_sets_rto),
     T(test_established_abort_sends_rst),
