@@ -504,6 +504,37 @@ static void test_http_server_honours_connection_close(void)
     fx_teardown();
 }
 
+/* The server crashes right after its first response of a keep-alive
+ * fetch and restarts: the client's second request, retransmitted to the
+ * restarted host, meets a RST. (A client that is only waiting for data
+ * sends nothing and would wait forever, as on a real host.) */
+static void test_http_server_crash_between_requests_reset(void)
+{
+    build();
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("10.0.0.80", "/index.html");
+    sp.requests = 2;
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    NsTime t = 0;
+    while (ns_http_server_requests(srv) == 0 && t < NS_S(1))
+        fx_run(t += NS_US(100));
+    ns_socket_layer_crash(www);
+    ns_http_server_crash(srv);
+    ns_http_server_free(srv);
+    ns_host_set_up(www, false);
+    fx_run(NS_MS(500));
+    ns_host_set_up(www, true);
+    srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    fx_run(NS_S(120));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_FALSE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.err, ECONNRESET);
+    CU_ASSERT_EQUAL(seen.fetch.responses, 1);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    fx_teardown();
+}
+
 /* ---- SMTP (needs TCP) ---- */
 
 static void test_smtp_mail_accepted(void)
@@ -592,6 +623,7 @@ static CU_TestInfo http_tests[] = {
     {"fetch_no_server_refused", test_http_fetch_no_server_refused},
     {"fetch_unknown_name_fails", test_http_fetch_unknown_name_fails},
     {"server_honours_connection_close", test_http_server_honours_connection_close},
+    {"server_crash_between_requests_reset", test_http_server_crash_between_requests_reset},
     CU_TEST_INFO_NULL,
 };
 
