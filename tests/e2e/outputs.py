@@ -41,7 +41,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 REAL_STACK_EXPERT = re.compile(
     r"retransmission|Previous segment|ACKed segment that wasn't captured|Connection reset|"
     r"[Zz]ero window|[Ww]indow (update|full)|Keep-Alive|Dup(licate)? ACK|out-of-order|"
-    r"Spurious|Connection finish|Connection establish|port numbers reused",
+    r"Spurious|Connection finish|Connection establish|port numbers reused|completely full",
     re.I)
 
 
