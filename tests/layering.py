@@ -14,7 +14,7 @@ root = pathlib.Path(sys.argv[1])
 HEADER_LAYER = {
     "time.h": "core", "sim.h": "core", "rng.h": "core", "packet.h": "core", "trace.h": "core",
     "ctx.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip", "pcb.h": "ip",
-    "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "scenario.h": "scenario",
+    "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",
     "units.h": "scenario", "world.h": "runtime",
 }
 # Each layer and the layers it may use (its own included).
@@ -27,9 +27,10 @@ ALLOWED = {
     "udp": {"core", "wire", "link", "host", "ip", "udp"},
     "tcp": {"core", "wire", "link", "host", "ip", "tcp"},
     "socket": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket"},
+    "app": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "app"},
     "trace": {"core", "wire", "trace"},
     "scenario": {"core", "scenario"},
-    "runtime": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "trace",
+    "runtime": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "app", "trace",
                 "scenario", "runtime"},
 }
 

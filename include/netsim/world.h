@@ -17,7 +17,7 @@ typedef struct NsWorld NsWorld;
 GQuark ns_world_error_quark(void);
 
 typedef enum {
-    NS_WORLD_ERROR_UNSUPPORTED, /* the scenario uses something not simulated yet */
+    NS_WORLD_ERROR_LIMIT, /* a resource limit was hit (see ns_run_scenario) */
 } NsWorldError;
 
 typedef struct {
@@ -29,8 +29,8 @@ typedef struct {
 } NsWorldOpts;
 
 /* (transfer full) the world of `scn` (borrowed: it must outlive the world),
- * tracing into `tracer` (borrowed). NULL and an error listing every
- * FILE:LINE:COL that cannot run yet. */
+ * tracing into `tracer` (borrowed). Every valid scenario can be built;
+ * `error` is kept for failures at build time (none today). */
 NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *tracer,
                       GError **error);
 void ns_world_free(NsWorld *w);

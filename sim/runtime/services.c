@@ -101,6 +101,8 @@ void ns_world_service_start(NsWorld *w, ServiceRt *svc)
     int err;
     svc->w = w;
     svc->app = s->app;
+    if (ns_world_app_service_start(w, svc))
+        return;
     svc->tcp = s->proto == NS_SCN_PROTO_TCP;
     if (!svc->conns)
         svc->conns = g_ptr_array_new();
@@ -125,6 +127,8 @@ void ns_world_service_start(NsWorld *w, ServiceRt *svc)
 
 void ns_world_service_forget(ServiceRt *svc)
 {
+    if (svc->w)
+        ns_world_app_service_stop(svc->w, svc, true);
     svc->sock = NULL;
     if (!svc->conns)
         return;
@@ -135,6 +139,8 @@ void ns_world_service_forget(ServiceRt *svc)
 
 void ns_world_service_free(ServiceRt *svc)
 {
+    if (svc->w)
+        ns_world_app_service_stop(svc->w, svc, false);
     ns_world_service_forget(svc);
     if (svc->conns)
         g_ptr_array_free(svc->conns, TRUE);

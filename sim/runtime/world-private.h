@@ -1,6 +1,7 @@
 /* The world's runtime state, shared by the files of sim/runtime. */
 #pragma once
 
+#include "netsim/app.h"
 #include "netsim/ctx.h"
 #include "netsim/host.h"
 #include "netsim/link.h"
@@ -50,9 +51,18 @@ struct ServiceRt {
     uint32_t index; /* service in the scenario */
     int app;
     bool tcp;
-    NsSocket *sock; /* the UDP socket or the TCP listener */
+    NsSocket *sock; /* echo/discard: the UDP socket or the TCP listener */
+    void *app_obj;  /* dns/http/smtp: the server of sim/app */
     GPtrArray *conns; /* ServiceConn* */
 };
+
+/* A fetch, resolve or mail step and its application object. */
+typedef struct {
+    uint32_t step, host;
+    NsScnVerb verb;
+    void *obj;    /* NsFetch, NsResolve or NsMail; NULL after a crash */
+    bool crashed;
+} AppRt;
 
 /* What the programs of a run wrote into and read out of one direction of
  * a TCP connection, for `expect delivered all`. */
@@ -106,6 +116,9 @@ struct NsWorld {
     GPtrArray *host_list; /* NsHost*, declaration order */
     SockRt *socks;        /* per scenario socket */
     GPtrArray *services;  /* ServiceRt* */
+    GPtrArray *apps;      /* AppRt*, in the order the steps started */
+    NsDnsTable names;     /* every `name` of the scenario */
+    uint32_t dns_server;  /* the first dns service's address, or 0 */
     GHashTable *streams;  /* "laddr:lport>raddr:rport" -> Stream*, sender's view */
     GPtrArray *stream_keys; /* creation order, for deterministic reports */
     uint64_t stream_bytes;  /* kept so far, against NS_WORLD_STREAM_LIMIT */
@@ -135,6 +148,19 @@ void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size
 void ns_world_stream_read(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
 bool ns_world_streams_check(NsWorld *w, GString *why);
 void ns_world_streams_free(NsWorld *w);
+
+const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p);
+
+/* apps.c: DNS, HTTP and SMTP servers and the fetch/resolve/mail steps. */
+void ns_world_names_init(NsWorld *w);
+void ns_world_names_free(NsWorld *w);
+bool ns_world_app_service_start(NsWorld *w, ServiceRt *svc);
+void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed);
+void ns_world_app_step(NsWorld *w, uint32_t step);
+void ns_world_apps_crash(NsWorld *w, uint32_t host);
+void ns_world_apps_free(NsWorld *w);
+char *ns_world_check_fetch(const NsWorld *w, const NsScnExpect *e);
+char *ns_world_check_mail(const NsWorld *w, const NsScnExpect *e);
 
 /* services.c: the echo and discard services over UDP and TCP. */
 void ns_world_service_start(NsWorld *w, ServiceRt *svc);

@@ -190,7 +190,7 @@ void ns_tcp_crash(NsTcp *tcp)
 /* ---- output: drain a core's queue into IP ---- */
 
 static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo *info,
-                           char *opts, size_t opts_len)
+                           char *opts, size_t opts_len, char *summary, size_t summary_len)
 {
     const NsTcpConn *c = &s->c;
     NsTcpRepr r;
@@ -204,6 +204,11 @@ static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo 
     ns_tcp_opts_format(&r, opts, opts_len);
     info->options = opts;
     info->cause = p->meta < NS_TCP_WHY_COUNT ? ns_tcp_why_names[p->meta] : NULL;
+    /* What the payload is (HTTP GET /, SMTP EHLO ...), when recognised. */
+    if (p->len > r.header_len)
+        info->summary = ns_ctx_decode(s->tcp->ctx, NS_IPPROTO_TCP, r.src_port, r.dst_port,
+                                      p->data + r.header_len, p->len - r.header_len, summary,
+                                      summary_len);
 }
 
 static void flush(NsTcpSock *s)
@@ -222,8 +227,8 @@ static void flush(NsTcpSock *s)
             o.id_zero = true;
         if (tracing) {
             NsIpTraceInfo info;
-            char opts[160];
-            trace_info_for(s, p, &info, opts, sizeof opts);
+            char opts[160], summary[128];
+            trace_info_for(s, p, &info, opts, sizeof opts, summary, sizeof summary);
             ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o, &info);
         } else {
             ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o, NULL);
@@ -351,6 +356,11 @@ static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *pkt,
         ns_tcp_opts_format(h, opts, sizeof opts);
         info.options = opts;
     }
+    char summary[128];
+    if (pkt->len > h->header_len)
+        info.summary = ns_ctx_decode(tcp->ctx, NS_IPPROTO_TCP, h->src_port, h->dst_port,
+                                     pkt->data + h->header_len, pkt->len - h->header_len,
+                                     summary, sizeof summary);
     ns_ip_trace_recv(tcp->ip, hdr, pkt, &info);
 }
 

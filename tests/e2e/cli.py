@@ -82,12 +82,6 @@ with tempfile.TemporaryDirectory() as tmp:
           p.stderr)
     p = netsim("run", str(fail), "--quiet")
     check("--quiet prints no trace", p.returncode == 1 and p.stdout == "", p.stdout[:200])
-    tcp = t / "tcp.scn"
-    tcp.write_text("network lan 10.0.0.0/24\nhost a 10.0.0.1\nhost b 10.0.0.2\n"
-                   "at 0s a fetch http://10.0.0.2/\n")
-    p = netsim("run", str(tcp))
-    check("an unsupported feature is refused with FILE:LINE:COL, exit 2",
-          p.returncode == 2 and f"{tcp}:4:" in p.stderr, p.stderr)
 
 p = netsim("check", "scenarios/ping.scn", "scenarios/routed.scn")
 check("check accepts good files", p.returncode == 0 and p.stdout.count(": ok") == 2)

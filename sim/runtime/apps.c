@@ -1,0 +1,296 @@
+/* The scenario's applications: DNS, HTTP and SMTP servers, and the
+ * `fetch`, `resolve` and `mail` steps, started from the AST through the
+ * application layer (sim/app), and their outcomes for expectations. */
+#include <string.h>
+
+#include "netsim/app.h"
+#include "netsim/wire/ipv4.h"
+#include "world-private.h"
+
+/* Every `name` declared on a host line, answering with that host's first
+ * address: what the DNS servers serve and, without one, what hosts look up
+ * directly. */
+void ns_world_names_init(NsWorld *w)
+{
+    const NsScenario *scn = w->scn;
+    GArray *entries = g_array_new(FALSE, TRUE, sizeof(NsDnsEntry));
+    for (guint i = 0; i < scn->hosts->len; i++) {
+        const NsScnHost *h = ns_scn_host(scn, i);
+        for (uint32_t k = 0; k < h->n_dns_names; k++) {
+            NsDnsEntry e = {.name = h->dns_names[k], .addr = h->addrs[0].addr};
+            g_array_append_val(entries, e);
+        }
+    }
+    w->names.n = entries->len;
+    w->names.entries = (NsDnsEntry *)(void *)g_array_free(entries, FALSE);
+    /* The first dns service of the file is everybody's resolver. */
+    for (guint i = 0; i < scn->services->len; i++) {
+        const NsScnService *s = ns_scn_service(scn, i);
+        if (s->app == NS_SCN_APP_DNS) {
+            w->dns_server = ns_scn_host(scn, s->host)->addrs[0].addr;
+            break;
+        }
+    }
+}
+
+void ns_world_names_free(NsWorld *w)
+{
+    g_free((void *)w->names.entries);
+}
+
+/* The DNS server a host asks: its own `resolver`, else the file's first dns
+ * service, else none (0: names resolve from the declarations). */
+static uint32_t resolver_of(const NsWorld *w, uint32_t host)
+{
+    const NsScnHost *h = ns_scn_host(w->scn, host);
+    return h->has_resolver ? h->resolver : w->dns_server;
+}
+
+static bool is_dns_name(const NsWorld *w, const char *name)
+{
+    uint32_t addr;
+    return ns_dns_table_lookup(&w->names, name, &addr);
+}
+
+/* Where a step's server is: a DNS name is looked up (addr 0), a host's
+ * own name or an address is used as it is. */
+static void target_of(const NsWorld *w, const NsScnEndpoint *ep, char buf[NS_IPV4_STRLEN],
+                      const char **host, uint32_t *addr)
+{
+    if (ep->kind == NS_SCN_TARGET_NAME) {
+        *host = ep->name;
+        *addr = is_dns_name(w, ep->name) ? 0 : ep->addr;
+    } else {
+        ns_ipv4_format(ep->addr, buf);
+        *host = buf;
+        *addr = ep->addr;
+    }
+}
+
+bool ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
+{
+    const NsScnService *s = ns_scn_service(w->scn, svc->index);
+    NsHost *h = w->hosts[s->host].host;
+    switch (s->app) {
+    case NS_SCN_APP_DNS:
+        svc->app_obj = ns_dns_server_start(h, s->port, &w->names);
+        return true;
+    case NS_SCN_APP_HTTP:
+        svc->app_obj = ns_http_server_start(h, s->port, (const NsHttpPage *)(void *)s->pages,
+                                            s->n_pages);
+        return true;
+    case NS_SCN_APP_SMTP:
+        svc->app_obj = ns_smtp_server_start(h, s->port);
+        return true;
+    case NS_SCN_APP_ECHO:
+    case NS_SCN_APP_DISCARD:
+        break;
+    }
+    return false;
+}
+
+/* Drop an application server: after a crash (its sockets are gone) or at
+ * the end of the run. */
+void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed)
+{
+    if (!svc->app_obj)
+        return;
+    switch ((NsScnApp)svc->app) {
+    case NS_SCN_APP_DNS:
+        if (crashed)
+            ns_dns_server_crash(svc->app_obj);
+        ns_dns_server_free(svc->app_obj);
+        break;
+    case NS_SCN_APP_HTTP:
+        if (crashed)
+            ns_http_server_crash(svc->app_obj);
+        ns_http_server_free(svc->app_obj);
+        break;
+    case NS_SCN_APP_SMTP:
+        if (crashed)
+            ns_smtp_server_crash(svc->app_obj);
+        ns_smtp_server_free(svc->app_obj);
+        break;
+    case NS_SCN_APP_ECHO:
+    case NS_SCN_APP_DISCARD:
+        break;
+    }
+    (void)w;
+    svc->app_obj = NULL;
+}
+
+void ns_world_app_step(NsWorld *w, uint32_t step)
+{
+    const NsScnStep *st = ns_scn_step(w->scn, step);
+    HostRt *h = &w->hosts[st->host];
+    AppRt *a = g_new0(AppRt, 1);
+    a->step = step;
+    a->host = (uint32_t)st->host;
+    a->verb = st->verb;
+    char buf[NS_IPV4_STRLEN];
+    switch (st->verb) {
+    case NS_SCN_VERB_FETCH: {
+        NsFetchSpec spec = {
+            .url = st->u.fetch.url.text,
+            .port = st->u.fetch.url.server.port,
+            .path = st->u.fetch.url.path,
+            .requests = st->u.fetch.keep_alive ? st->u.fetch.requests : 1,
+            .parallel = st->u.fetch.parallel,
+            .dns_server = resolver_of(w, a->host),
+            .names = &w->names,
+        };
+        target_of(w, &st->u.fetch.url.server, buf, &spec.host, &spec.addr);
+        a->obj = ns_fetch_start(h->host, &spec, NULL, NULL);
+        break;
+    }
+    case NS_SCN_VERB_RESOLVE:
+        a->obj = ns_dns_resolve(h->host, resolver_of(w, a->host), st->u.resolve.name, &w->names,
+                                NULL, NULL);
+        break;
+    case NS_SCN_VERB_MAIL: {
+        NsMailSpec spec = {
+            .port = st->u.send_to.to.port,
+            .message = ns_world_payload_bytes(w, &st->u.send_to.payload),
+            .len = st->u.send_to.payload.len,
+            .dns_server = resolver_of(w, a->host),
+            .names = &w->names,
+        };
+        target_of(w, &st->u.send_to.to, buf, &spec.server, &spec.addr);
+        a->obj = ns_mail_start(h->host, &spec, NULL, NULL);
+        break;
+    }
+    case NS_SCN_VERB_PING:
+    case NS_SCN_VERB_UDP_SEND:
+    case NS_SCN_VERB_SOCKET:
+    case NS_SCN_VERB_BIND:
+    case NS_SCN_VERB_LISTEN:
+    case NS_SCN_VERB_ACCEPT:
+    case NS_SCN_VERB_CONNECT:
+    case NS_SCN_VERB_SEND:
+    case NS_SCN_VERB_RECV:
+    case NS_SCN_VERB_SENDTO:
+    case NS_SCN_VERB_RECVFROM:
+    case NS_SCN_VERB_SHUTDOWN:
+    case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_LINK_DOWN:
+    case NS_SCN_VERB_LINK_UP:
+    case NS_SCN_VERB_LINK_SET:
+    case NS_SCN_VERB_NETWORK_DOWN:
+    case NS_SCN_VERB_NETWORK_UP:
+    case NS_SCN_VERB_NETWORK_SET:
+    case NS_SCN_VERB_HOST_CRASH:
+    case NS_SCN_VERB_HOST_RESTART:
+        g_assert_not_reached();
+    }
+    g_ptr_array_add(w->apps, a);
+}
+
+/* Crash (when `crashed`) and free one step's application object. */
+static void app_drop(AppRt *a, bool crashed)
+{
+    if (!a->obj)
+        return;
+    switch (a->verb) {
+    case NS_SCN_VERB_FETCH:
+        if (crashed)
+            ns_fetch_crash(a->obj);
+        ns_fetch_free(a->obj);
+        break;
+    case NS_SCN_VERB_RESOLVE:
+        if (crashed)
+            ns_resolve_crash(a->obj);
+        ns_resolve_free(a->obj);
+        break;
+    case NS_SCN_VERB_MAIL:
+        if (crashed)
+            ns_mail_crash(a->obj);
+        ns_mail_free(a->obj);
+        break;
+    case NS_SCN_VERB_PING:
+    case NS_SCN_VERB_UDP_SEND:
+    case NS_SCN_VERB_SOCKET:
+    case NS_SCN_VERB_BIND:
+    case NS_SCN_VERB_LISTEN:
+    case NS_SCN_VERB_ACCEPT:
+    case NS_SCN_VERB_CONNECT:
+    case NS_SCN_VERB_SEND:
+    case NS_SCN_VERB_RECV:
+    case NS_SCN_VERB_SENDTO:
+    case NS_SCN_VERB_RECVFROM:
+    case NS_SCN_VERB_SHUTDOWN:
+    case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_LINK_DOWN:
+    case NS_SCN_VERB_LINK_UP:
+    case NS_SCN_VERB_LINK_SET:
+    case NS_SCN_VERB_NETWORK_DOWN:
+    case NS_SCN_VERB_NETWORK_UP:
+    case NS_SCN_VERB_NETWORK_SET:
+    case NS_SCN_VERB_HOST_CRASH:
+    case NS_SCN_VERB_HOST_RESTART:
+        break;
+    }
+    a->obj = NULL;
+}
+
+void ns_world_apps_crash(NsWorld *w, uint32_t host)
+{
+    for (guint i = 0; i < w->apps->len; i++) {
+        AppRt *a = g_ptr_array_index(w->apps, i);
+        if (a->host == host) {
+            a->crashed = true;
+            app_drop(a, true);
+        }
+    }
+}
+
+void ns_world_apps_free(NsWorld *w)
+{
+    for (guint i = 0; i < w->apps->len; i++) {
+        AppRt *a = g_ptr_array_index(w->apps, i);
+        app_drop(a, false);
+        g_free(a);
+    }
+    g_ptr_array_free(w->apps, TRUE);
+}
+
+static const AppRt *app_of_step(const NsWorld *w, uint32_t step)
+{
+    for (guint i = 0; i < w->apps->len; i++) {
+        const AppRt *a = g_ptr_array_index(w->apps, i);
+        if (a->step == step)
+            return a;
+    }
+    return NULL;
+}
+
+/* `expect H fetch URL [status N] [bytes N]`: "" when it holds, else what
+ * was seen. */
+char *ns_world_check_fetch(const NsWorld *w, const NsScnExpect *e)
+{
+    const AppRt *a = app_of_step(w, e->u.fetch.step);
+    const NsFetchResult *r = a && a->obj ? ns_fetch_result(a->obj) : NULL;
+    if (!r)
+        return g_strdup(a && a->crashed ? "the host crashed before it finished"
+                                        : "the fetch never finished");
+    GString *s = g_string_new(NULL);
+    if (e->u.fetch.has_status && r->status != e->u.fetch.status)
+        g_string_append_printf(s, "status %u", r->status);
+    if (e->u.fetch.has_bytes && r->bytes != e->u.fetch.bytes)
+        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT " bytes", s->len ? ", " : "",
+                               r->bytes);
+    if (s->len == 0 && !r->ok)
+        g_string_append(s, r->why ? r->why : "it failed");
+    return g_string_free(s, FALSE);
+}
+
+char *ns_world_check_mail(const NsWorld *w, const NsScnExpect *e)
+{
+    const AppRt *a = app_of_step(w, e->u.mail.step);
+    const NsMailResult *r = a && a->obj ? ns_mail_result(a->obj) : NULL;
+    if (!r)
+        return g_strdup(a && a->crashed ? "the host crashed before it finished"
+                                        : "the mail was never finished");
+    if (r->ok)
+        return g_strdup("");
+    return g_strdup_printf("%s (last reply %u)", r->why ? r->why : "refused", r->code);
+}
