@@ -139,6 +139,52 @@ static void test_csum_real_tcp_segment_verifies_with_pseudo(void)
     CU_ASSERT_EQUAL(ns_csum_fold(ns_csum_partial(s, ns_vec_syn + NS_TEST_L4_OFF, len)), 0);
 }
 
+/* ---- the word-at-a-time loop against the RFC 1071 definition ---- */
+
+/* The definition: big-endian 16-bit words, one at a time. */
+static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
+{
+    uint64_t acc = sum;
+    size_t i = 0;
+    for (; i + 1 < len; i += 2)
+        acc += (uint32_t)p[i] << 8 | p[i + 1];
+    if (i < len)
+        acc += (uint32_t)p[i] << 8;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint32_t)acc;
+}
+
+static void test_csum_fast_loop_matches_definition(void)
+{
+    /* Every length to 300 at every alignment, random and all-ones data
+     * (where the end-around carries are the most frequent), with start
+     * sums that need folding. */
+    static uint8_t buf[320];
+    uint32_t x = 12345;
+    static const uint32_t starts[] = {0, 1, 0xffff, 0xfffffff0u};
+    for (int fill = 0; fill < 2; fill++) {
+        for (size_t i = 0; i < sizeof buf; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = fill ? 0xff : (uint8_t)(x >> 16);
+        }
+        for (size_t off = 0; off < 8; off++)
+            for (size_t len = 0; len <= 300; len++)
+                for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++)
+                    CU_ASSERT_EQUAL_FATAL(ns_csum_partial(starts[k], buf + off, len),
+                                          ref_sum(starts[k], buf + off, len));
+    }
+}
+
+static void test_csum_fast_loop_full_size_frame(void)
+{
+    static uint8_t buf[65535];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(0xff - (i % 3));
+    CU_ASSERT_EQUAL(ns_csum_partial(0, buf, sizeof buf), ref_sum(0, buf, sizeof buf));
+    CU_ASSERT_EQUAL(ns_csum_partial(7, buf + 1, sizeof buf - 1), ref_sum(7, buf + 1, sizeof buf - 1));
+}
+
 CU_TestInfo ns_wire_checksum_tests[] = {
     {"csum_rfc1071_example_sum", test_csum_rfc1071_example_sum},
     {"csum_rfc1071_example_checksum_is_complement",
@@ -160,5 +206,7 @@ CU_TestInfo ns_wire_checksum_tests[] = {
     {"csum_pseudo_header_sum", test_csum_pseudo_header_sum},
     {"csum_pseudo_header_folds_carries", test_csum_pseudo_header_folds_carries},
     {"csum_real_tcp_segment_verifies_with_pseudo", test_csum_real_tcp_segment_verifies_with_pseudo},
+    {"csum_fast_loop_matches_definition", test_csum_fast_loop_matches_definition},
+    {"csum_fast_loop_full_size_frame", test_csum_fast_loop_full_size_frame},
     CU_TEST_INFO_NULL,
 };
