@@ -27,7 +27,7 @@ typedef struct {
 
 typedef struct {
     NsSocket *sock; /* NULL before `socket`, after `close`, or after a crash */
-    int last_err;
+    int last_err; /* errno of the latest call on it that failed, 0 if none */
     uint64_t received;
     /* The 4-tuple it last had, to find a closed TCP socket's connection
      * still finishing (FIN-WAIT, TIME-WAIT) for `expect ... state`. */

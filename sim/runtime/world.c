@@ -391,7 +391,9 @@ static void program_next(HostRt *h);
 
 static void step_end(HostRt *h, uint32_t sock, int err)
 {
-    if (sock != UINT32_MAX)
+    /* `expect S error E` asks whether a call on S failed with E: keep the
+     * latest failure, so a later close does not hide it. */
+    if (sock != UINT32_MAX && err)
         h->w->socks[sock].last_err = err;
     h->blocked = false;
     h->pc++;
@@ -1073,7 +1075,7 @@ static void check_end(NsWorld *w, const NsScnExpect *e)
         bool ok = s->last_err == e->u.error.errnum;
         g_autofree char *t = g_strdup_printf(
             "%s error %s%s%s%s", sock_name(w, e->u.error.sock), errno_or_none(e->u.error.errnum),
-            ok ? "" : " (last call on it: ", ok ? "" : errno_or_none(s->last_err), ok ? "" : ")");
+            ok ? "" : " (last failure on it: ", ok ? "" : errno_or_none(s->last_err), ok ? "" : ")");
         verdict(w, e, ok, t);
         return;
     }

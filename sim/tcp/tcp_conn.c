@@ -406,7 +406,7 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     c->last_ack_sent = c->rcv_nxt;
     if (c->ts_ok && !c->env->fixed_iss)
         c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
-    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN");
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN; new socket from the listener");
     tcp_send_syn(c, now, NS_TCP_WHY_NONE);
     c->rtt_start = now;
     c->rtt_seq = c->iss;
