@@ -53,7 +53,7 @@ int ns_cmd_run(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE"},
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) octx = g_option_context_new("FILE - simulate a scenario");
+    g_autoptr(GOptionContext) octx = g_option_context_new("- simulate a scenario");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_option_context_set_help_enabled(octx, TRUE);
     g_autoptr(GError) err = NULL;
@@ -166,7 +166,7 @@ int ns_cmd_check(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE..."},
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) octx = g_option_context_new("FILE... - validate scenarios");
+    g_autoptr(GOptionContext) octx = g_option_context_new("- validate scenarios");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(octx, &argc, &argv, &err))
