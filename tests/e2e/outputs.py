@@ -31,7 +31,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-EXPLAIN_GOLDEN = ["scenarios/udp-closed-port.scn", "scenarios/udp-echo.scn"]
+EXPLAIN_GOLDEN = ["scenarios/udp-closed-port.scn", "scenarios/udp-echo.scn", "scenarios/browser.scn",
+                  "scenarios/ports-vs-sockets.scn"]
 TEXT_EVENT = re.compile(r"^\s*(-?\d+)\.(\d{9}) (\S+)\s+(\S+)")
 SVG = "{http://www.w3.org/2000/svg}"
 
