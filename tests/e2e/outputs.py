@@ -168,10 +168,54 @@ def check_pcap(netsim, root, fail):
                     fail.add(f"{scn}: --pcap {label} exited {r.returncode}: {r.stderr.decode()}")
                     continue
                 frames, problems = tshark_problems(cap)
+                if label == "all":
+                    problems += conversation_mismatches(netsim, root, scn, cap)
                 for p in problems[:10]:
                     fail.add(f"{scn} ({label}): {p}")
                 if not problems:
                     print(f"ok: {scn} ({label}): {frames} frames, tshark reports no problem")
+
+
+FLOW = re.compile(r"^#\s+tcp (\S+) -> (\S+)\s+(\d+) pkts \d+B,\s+back (\d+) pkts \d+B(.*)$")
+CONV = re.compile(r"^(\S+)\s+<-> (\S+)\s+(\d+) [\d.]+ (?:bytes|[kMG]B)\s+(\d+) [\d.]+ (?:bytes|[kMG]B)")
+
+
+def conversation_mismatches(netsim, root, scn, cap):
+    """tshark's TCP conversation statistics against netsim's flow summary:
+    the same conversations, and per direction as many frames on the wire as
+    segments sent, less those lost before reaching it (targeted faults, full
+    queues), which the summary counts as dropped."""
+    r = run(netsim, root, scn)
+    flows = {}
+    for line in r.stdout.decode().splitlines():
+        m = FLOW.match(line)
+        if m:
+            d = re.search(r"(\d+) dropped", m.group(5))
+            flows[(m.group(1), m.group(2))] = (int(m.group(3)), int(m.group(4)),
+                                               int(d.group(1)) if d else 0)
+    p = subprocess.run(["tshark", "-r", cap, "-q", "-z", "conv,tcp"], capture_output=True,
+                       timeout=300)
+    convs = {}
+    for line in p.stdout.decode(errors="replace").splitlines():
+        m = CONV.match(line.strip())
+        if m:
+            # tshark's "<-" column counts frames from B to A, "->" from A to B.
+            convs[(m.group(1), m.group(2))] = (int(m.group(4)), int(m.group(3)))
+    problems = []
+    for (a, b), (ab, ba, drops) in flows.items():
+        got = convs.get((a, b))
+        if got is None and (b, a) in convs:
+            got = tuple(reversed(convs[(b, a)]))
+        if got is None:
+            problems.append(f"tshark has no TCP conversation {a} <-> {b}")
+            continue
+        for sent, wire in ((ab, got[0]), (ba, got[1])):
+            if not (sent - drops <= wire <= sent):
+                problems.append(f"{a} <-> {b}: netsim sent {sent} segments ({drops} dropped), "
+                                f"tshark counts {wire} frames")
+    if len(convs) != len(flows):
+        problems.append(f"tshark sees {len(convs)} TCP conversations, netsim {len(flows)}")
+    return problems
 
 
 def endpoints_of(netsim, root, scn):
