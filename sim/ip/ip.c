@@ -204,20 +204,8 @@ static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, c
 static void trace_packet(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, const char *cause,
                          const char *summary)
 {
-    NsTracer *tr = ip->ctx->tracer;
-    if (!ns_tracer_wants(tr, kind))
-        return;
-    NsTraceEvent ev = {
-        .time = ns_sim_now(ip->ctx->sim),
-        .kind = kind,
-        .host = ns_host_name(ip->host),
-        .cause = cause,
-        .summary = summary,
-        .bytes = pkt->data,
-        .bytes_len = pkt->len,
-    };
-    ns_trace_describe_ip(&ev, pkt->data, pkt->len);
-    ns_trace_emit(tr, &ev);
+    NsIpTraceInfo info = {.summary = summary};
+    trace_packet_info(ip, kind, pkt, cause, &info);
 }
 
 static void drop(NsIp *ip, NsPacket *pkt, const char *why)
