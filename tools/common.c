@@ -14,6 +14,7 @@
 #include "netsim/trace-diagram.h"
 #include "netsim/trace-json.h"
 #include "netsim/trace-pcap.h"
+#include "netsim/wire/ipv4.h"
 #include "netsim/trace-text.h"
 
 int ns_usage_error(const char *fmt, ...)
@@ -97,50 +98,45 @@ int ns_host_column_width(const NsScenario *scn)
 
 /* ---- the outputs of a run: sinks, header, socket tables, summary ---- */
 
-/* The socket tables of ns_world_socket_tables() (indent "") as JSON rows:
- * a host line, a header line, then "  proto state recvq sendq local peer". */
-static void add_socket_rows(JsonBuilder *b, const char *tables)
+static void socket_json_row(const char *host, bool up, const NsSocketRow *row, void *data)
+{
+    (void)up;
+    JsonBuilder *b = data;
+    char l[32], p[32], a[NS_IPV4_STRLEN];
+    ns_ipv4_format(row->laddr, a);
+    if (row->laddr)
+        g_snprintf(l, sizeof l, "%s:%u", a, row->lport);
+    else
+        g_snprintf(l, sizeof l, "*:%u", row->lport);
+    ns_ipv4_format(row->raddr, a);
+    if (row->raddr)
+        g_snprintf(p, sizeof p, "%s:%u", a, row->rport);
+    else
+        g_snprintf(p, sizeof p, "*:*");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "host");
+    json_builder_add_string_value(b, host);
+    json_builder_set_member_name(b, "proto");
+    json_builder_add_string_value(b, row->proto);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, row->state);
+    json_builder_set_member_name(b, "recv_q");
+    json_builder_add_int_value(b, row->recv_q);
+    json_builder_set_member_name(b, "send_q");
+    json_builder_add_int_value(b, row->send_q);
+    json_builder_set_member_name(b, "local");
+    json_builder_add_string_value(b, l);
+    json_builder_set_member_name(b, "remote");
+    json_builder_add_string_value(b, p);
+    json_builder_end_object(b);
+}
+
+/* Every host's sockets as JSON rows (member "sockets"). */
+static void add_socket_rows(JsonBuilder *b, NsWorld *w)
 {
     json_builder_set_member_name(b, "sockets");
     json_builder_begin_array(b);
-    g_auto(GStrv) lines = g_strsplit(tables, "\n", -1);
-    g_autofree char *host = NULL;
-    for (char **l = lines; *l; l++) {
-        if (!**l)
-            continue;
-        g_auto(GStrv) f = g_strsplit_set(*l, " ", -1);
-        if ((*l)[0] != ' ') {
-            g_free(host);
-            host = g_strdup(*l);
-            char *paren = strstr(host, " (");
-            if (paren)
-                *paren = '\0';
-            continue;
-        }
-        char *col[6];
-        int n = 0;
-        for (char **w = f; *w && n < 6; w++)
-            if (**w)
-                col[n++] = *w;
-        if (n < 6 || strcmp(col[0], "Netid") == 0)
-            continue;
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "host");
-        json_builder_add_string_value(b, host ? host : "");
-        json_builder_set_member_name(b, "proto");
-        json_builder_add_string_value(b, col[0]);
-        json_builder_set_member_name(b, "state");
-        json_builder_add_string_value(b, col[1]);
-        json_builder_set_member_name(b, "recv_q");
-        json_builder_add_int_value(b, g_ascii_strtoll(col[2], NULL, 10));
-        json_builder_set_member_name(b, "send_q");
-        json_builder_add_int_value(b, g_ascii_strtoll(col[3], NULL, 10));
-        json_builder_set_member_name(b, "local");
-        json_builder_add_string_value(b, col[4]);
-        json_builder_set_member_name(b, "remote");
-        json_builder_add_string_value(b, col[5]);
-        json_builder_end_object(b);
-    }
+    ns_world_foreach_socket(w, socket_json_row, b);
     json_builder_end_array(b);
 }
 
@@ -169,14 +165,13 @@ static void print_sockets_at(NsWorld *w, void *data)
 {
     SocketsAt *sa = data;
     if (sa->json) {
-        g_autofree char *tables = ns_world_socket_tables(w, "");
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "t_ns");
         json_builder_add_int_value(b, ns_world_now(w));
         json_builder_set_member_name(b, "kind");
         json_builder_add_string_value(b, "sockets");
-        add_socket_rows(b, tables);
+        add_socket_rows(b, w);
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
         ns_json_write_line(sa->out, root);
@@ -213,7 +208,6 @@ static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
 static void write_json_summary(FILE *out, NsWorld *world)
 {
     g_autofree char *summary = ns_world_summary(world);
-    g_autofree char *tables = ns_world_socket_tables(world, "");
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "t_ns");
@@ -229,7 +223,7 @@ static void write_json_summary(FILE *out, NsWorld *world)
     json_builder_set_member_name(b, "failed");
     json_builder_add_int_value(b, ns_world_expect_failed(world));
     json_builder_end_object(b);
-    add_socket_rows(b, tables);
+    add_socket_rows(b, world);
     /* The text summary, line by line without its "# ": everything the text
      * trace's summary says (flows, hosts, links), for readers of the JSON. */
     json_builder_set_member_name(b, "lines");

@@ -9,6 +9,7 @@
 
 #include "netsim/scenario.h"
 #include "netsim/sim.h"
+#include "netsim/socket.h"
 #include "netsim/trace.h"
 
 typedef struct NsWorld NsWorld;
@@ -48,6 +49,13 @@ uint32_t ns_world_expect_count(const NsWorld *w);
 /* The end-of-run summary: flows, hosts' socket tables, links; each line
  * starts with '#'. (transfer full) */
 char *ns_world_summary(const NsWorld *w);
+
+/* Every socket of every host at the current time, host by host in
+ * declaration order, in the order of ns_socket_table(). */
+void ns_world_foreach_socket(const NsWorld *w,
+                             void (*fn)(const char *host, bool host_up, const NsSocketRow *row,
+                                        void *data),
+                             void *data);
 
 /* Socket tables of every host with sockets, like `ss -tuan`, at the current
  * time. (transfer full) */

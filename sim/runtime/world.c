@@ -1293,35 +1293,56 @@ void ns_world_at(NsWorld *w, NsTime t, NsWorldCall *call)
     ns_sim_schedule_at(w->ctx.sim, t < now ? now : t, world_call_run, w, call);
 }
 
-char *ns_world_socket_tables(const NsWorld *w, const char *indent)
+void ns_world_foreach_socket(const NsWorld *w,
+                             void (*fn)(const char *host, bool host_up, const NsSocketRow *row,
+                                        void *data),
+                             void *data)
 {
-    GString *s = g_string_new(NULL);
     for (uint32_t i = 0; i < w->n_hosts; i++) {
         NsHost *host = w->hosts[i].host;
         g_autoptr(GArray) rows = ns_socket_table(host);
-        if (rows->len == 0)
-            continue;
-        g_string_append_printf(s, "%s%s%s\n", indent, ns_host_name(host),
-                               ns_host_is_up(host) ? "" : " (down)");
+        for (guint r = 0; r < rows->len; r++)
+            fn(ns_host_name(host), ns_host_is_up(host), &g_array_index(rows, NsSocketRow, r),
+               data);
+    }
+}
+
+typedef struct {
+    GString *s;
+    const char *indent;
+    const char *last_host;
+} TableText;
+
+static void table_row(const char *host, bool up, const NsSocketRow *row, void *data)
+{
+    TableText *t = data;
+    GString *s = t->s;
+    const char *indent = t->indent;
+    if (t->last_host != host) {
+        t->last_host = host;
+        g_string_append_printf(s, "%s%s%s\n", indent, host, up ? "" : " (down)");
         g_string_append_printf(s, "%s  %-5s %-10s %6s %6s  %-21s %s\n", indent, "Netid",
                                "State", "Recv-Q", "Send-Q", "Local Address:Port",
                                "Peer Address:Port");
-        for (guint r = 0; r < rows->len; r++) {
-            NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
-            char l[32], p[32];
-            if (row->laddr)
-                fmt_ep(l, sizeof l, row->laddr, row->lport);
-            else
-                g_snprintf(l, sizeof l, "*:%u", row->lport);
-            if (row->raddr)
-                fmt_ep(p, sizeof p, row->raddr, row->rport);
-            else
-                g_snprintf(p, sizeof p, "*:*");
-            g_string_append_printf(s, "%s  %-5s %-10s %6u %6u  %-21s %s\n", indent, row->proto,
-                                   row->state, row->recv_q, row->send_q, l, p);
-        }
     }
-    return g_string_free(s, FALSE);
+    char l[32], p[32];
+    if (row->laddr)
+        fmt_ep(l, sizeof l, row->laddr, row->lport);
+    else
+        g_snprintf(l, sizeof l, "*:%u", row->lport);
+    if (row->raddr)
+        fmt_ep(p, sizeof p, row->raddr, row->rport);
+    else
+        g_snprintf(p, sizeof p, "*:*");
+    g_string_append_printf(s, "%s  %-5s %-10s %6u %6u  %-21s %s\n", indent, row->proto,
+                           row->state, row->recv_q, row->send_q, l, p);
+}
+
+char *ns_world_socket_tables(const NsWorld *w, const char *indent)
+{
+    TableText t = {g_string_new(NULL), indent, NULL};
+    ns_world_foreach_socket(w, table_row, &t);
+    return g_string_free(t.s, FALSE);
 }
 
 char *ns_world_summary(const NsWorld *w)
