@@ -150,6 +150,67 @@ typedef struct {
 
 typedef struct NsTcpConn NsTcpConn;
 
+/* ---- sets of sequence ranges (tcp_sack.c) ---- */
+
+/* [start, end) in sequence space. */
+typedef struct {
+    uint32_t start, end;
+} NsTcpRange;
+
+/* Disjoint ranges that do not touch, in sequence order; the array exists
+ * only while the set is not empty. `bytes` is the total they cover. */
+typedef struct {
+    NsTcpRange *r;
+    uint32_t n, cap, bytes;
+} NsTcpRangeSet;
+
+/* Add [start, end), merging what it overlaps or touches; returns the
+ * number of bytes it newly covers. */
+uint32_t tcp_ranges_add(NsTcpRangeSet *set, uint32_t start, uint32_t end);
+/* Forget everything below `seq` (cutting a range that straddles it). */
+void tcp_ranges_trim(NsTcpRangeSet *set, uint32_t seq);
+void tcp_ranges_clear(NsTcpRangeSet *set);
+/* The range holding `seq`, or NULL. */
+const NsTcpRange *tcp_ranges_find(const NsTcpRangeSet *set, uint32_t seq);
+/* Bytes of [start, end) the set covers. */
+uint32_t tcp_ranges_covered(const NsTcpRangeSet *set, uint32_t start, uint32_t end);
+
+/* The receiver's out-of-order queue, allocated while it holds anything
+ * (RFC 9293 3.10.7.4 seventh: segments beyond RCV.NXT may be held):
+ * payload packets sorted by sequence (seq in meta, FIN flag in peer_port),
+ * and the blocks they form, for SACK options (RFC 2018 4). */
+typedef struct {
+    NsPacket *head, *tail;
+    uint32_t bytes;
+    uint32_t last; /* seq of the segment that arrived last */
+    NsTcpRangeSet blocks;
+} NsTcpOoo;
+
+/* The sender's SACK scoreboard and loss recovery state (RFC 6675 with
+ * RFC 6937 PRR), allocated when SACK blocks first arrive or recovery
+ * starts, freed when the connection is back to Open. */
+typedef struct {
+    NsTcpRangeSet sacked; /* SACKed ranges above SND.UNA */
+    uint32_t high_rxt;    /* RFC 6675 HighRxt: end of the last retransmission */
+    uint32_t recover_fs;  /* RFC 6937 RecoverFS: flight at the start */
+    uint32_t prr_delivered, prr_out;
+} NsTcpScoreboard;
+
+/* Congestion states as Linux names them (tcp_ca_state): Open (normal),
+ * Disorder (SACKs or dup ACKs seen, nothing deemed lost yet), Recovery
+ * (fast recovery), Loss (after an RTO). */
+typedef enum {
+    NS_TCP_CA_OPEN,
+    NS_TCP_CA_DISORDER,
+    NS_TCP_CA_RECOVERY,
+    NS_TCP_CA_LOSS,
+    NS_TCP_CA_COUNT
+} NsTcpCaState;
+extern const char *const ns_tcp_ca_names[NS_TCP_CA_COUNT];
+
+/* RFC 6675 DupThresh. */
+#define NS_TCP_DUPTHRESH 3u
+
 /* Congestion control (FreeBSD cc_algo, ns-3 TcpCongestionOps). */
 typedef struct {
     const char *name;
@@ -172,7 +233,7 @@ struct NsTcpConn {
     /* send sequence space */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
     uint32_t max_sndwnd; /* largest window the peer offered */
-    uint32_t recover;    /* RFC 6582 */
+    uint32_t recover;    /* RFC 6582 recover / RFC 6675 RecoveryPoint */
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */
     uint32_t last_ack_sent;
@@ -185,12 +246,12 @@ struct NsTcpConn {
     uint8_t rxt_shift; /* consecutive timeouts (backoff exponent) */
     uint8_t dupacks;
     uint8_t quickack;  /* segments still ACKed at once (linux) */
-    uint8_t pad_;
+    uint8_t ca_state;  /* NsTcpCaState */
 
     bool ts_ok : 1, sack_ok : 1, ws_ok : 1, passive : 1;
     bool fin_queued : 1; /* the application asked for a FIN (close/shutdown) */
     bool fin_rcvd : 1;   /* the peer's FIN is in rcv_nxt */
-    bool rd_shut : 1, nodelay : 1, in_recovery : 1, ack_now : 1;
+    bool rd_shut : 1, nodelay : 1, ack_now : 1;
     bool orphan : 1;     /* the application let go */
     bool notify : 1;     /* something the owner should hear about */
     bool was_connected : 1, force_probe : 1, rst_sent_or_rcvd : 1;
@@ -210,12 +271,12 @@ struct NsTcpConn {
     uint8_t *sb;
     uint32_t sb_cap, sb_head, sb_len, sb_seq;
 
-    /* receive: in-order segments (payload only) and out-of-order ones
-     * sorted by sequence (seq in meta, FIN flag in peer_port) */
+    /* receive: in-order segments (payload only), and those beyond a hole */
     NsPacketQueue rxq;
     uint32_t rx_off, rx_len;
-    NsPacket *ooo;
-    uint32_t ooo_bytes, ooo_last; /* last_ooo: seq of the newest, for SACK */
+    NsTcpOoo *ooo;
+
+    NsTcpScoreboard *scoreboard; /* SACK scoreboard, while not Open */
 
     NsTime timer[NS_TCP_T_COUNT]; /* deadline, NS_TIME_NEVER = off */
 
@@ -291,6 +352,37 @@ void tcp_rtt_sample(NsTcpConn *c, NsTime rtt);
  * no states: what "cwnd". */
 void tcp_trace_cc(NsTcpConn *c, const char *why);
 void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, const char *what, NsTime dur);
+
+/* ---- SACK loss recovery (tcp_sack.c, RFC 6675 / RFC 6937) ---- */
+
+/* Enter a congestion state; traced when it changes. */
+void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, const char *why);
+static inline uint32_t tcp_ooo_bytes(const NsTcpConn *c) { return c->ooo ? c->ooo->bytes : 0; }
+/* Take the SACK blocks of an arriving ACK into the scoreboard; returns the
+ * bytes newly SACKed. */
+uint32_t tcp_sack_update(NsTcpConn *c, const NsTcpRepr *h);
+/* Cumulative ACK moved SND.UNA: forget what lies below it. */
+void tcp_sack_acked(NsTcpConn *c);
+/* RFC 6675 IsLost(SND.UNA): is the first unacknowledged segment lost? */
+bool tcp_sack_first_lost(const NsTcpConn *c);
+/* The sequence number below which every unSACKed byte is deemed lost
+ * (RFC 6675 IsLost() is monotone: true below it, false above). */
+uint32_t tcp_sack_lost_edge(const NsTcpConn *c);
+/* RFC 6675 SetPipe(): bytes thought to be in the network. */
+uint32_t tcp_sack_pipe(const NsTcpConn *c);
+/* Bytes SACKed so far (0 without a scoreboard). */
+static inline uint32_t tcp_sacked_bytes(const NsTcpConn *c)
+{
+    return c->scoreboard ? c->scoreboard->sacked.bytes : 0;
+}
+void tcp_sack_free(NsTcpConn *c);
+/* Enter fast recovery (RFC 6675 5 steps 4.1-4.3), ACK processing inside
+ * it (RFC 6937 PRR), and the end of it. */
+void tcp_sack_enter_recovery(NsTcpConn *c, NsTime now);
+void tcp_sack_prr_ack(NsTcpConn *c, uint32_t delivered);
+/* Retransmissions in recovery: NextSeg() rules 1 (lost holes) or 3 (any
+ * hole below HighSACK); returns bytes sent. */
+uint32_t tcp_sack_retransmit(NsTcpConn *c, NsTime now, uint32_t budget, bool rule3);
 
 /* Fill a trace event's identity fields from the connection. */
 void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev);

@@ -170,12 +170,17 @@ void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env)
 
 static void free_ooo(NsTcpConn *c)
 {
-    while (c->ooo) {
-        NsPacket *p = c->ooo;
-        c->ooo = p->next;
+    NsTcpOoo *o = c->ooo;
+    if (!o)
+        return;
+    while (o->head) {
+        NsPacket *p = o->head;
+        o->head = p->next;
         ns_packet_free(p);
     }
-    c->ooo_bytes = 0;
+    tcp_ranges_clear(&o->blocks);
+    g_free(o);
+    c->ooo = NULL;
 }
 
 void tcp_conn_release(NsTcpConn *c)
@@ -186,6 +191,7 @@ void tcp_conn_release(NsTcpConn *c)
     ns_packet_queue_clear(&c->rxq);
     c->rx_len = c->rx_off = 0;
     free_ooo(c);
+    tcp_sack_free(c);
     ns_packet_queue_clear(&c->outq);
 }
 
@@ -371,7 +377,7 @@ void tcp_conn_connect(NsTcpConn *c, NsTime now)
     const NsTcpCfg *cfg = c->env->cfg;
     c->iss = tcp_conn_isn(c, now);
     c->snd_una = c->iss;
-    c->snd_nxt = c->snd_max = c->iss;
+    c->snd_nxt = c->snd_max = c->recover = c->iss;
     c->sb_seq = c->iss + 1;
     c->passive = false;
     c->rto = cfg->rto_init;
@@ -399,7 +405,7 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     c->snd_wl2 = 0;
     c->iss = tcp_conn_isn(c, now);
     c->snd_una = c->iss;
-    c->snd_nxt = c->snd_max = c->iss;
+    c->snd_nxt = c->snd_max = c->recover = c->iss;
     c->sb_seq = c->iss + 1;
     c->rcv_ssthresh = cfg->synack_wnd;
     c->rcv_adv = c->rcv_nxt + cfg->synack_wnd;
@@ -434,6 +440,8 @@ void tcp_conn_established(NsTcpConn *c)
 {
     c->was_connected = true;
     c->cc->init(c);
+    /* Linux: a SYN timeout left the socket in Loss. */
+    tcp_set_ca_state(c, NS_TCP_CA_OPEN, "connected");
     start_quickack(c);
 }
 
@@ -522,7 +530,7 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
         if (c->fin_rcvd)
             break;
         const NsTcpCfg *cfg = c->env->cfg;
-        int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - c->ooo_bytes;
+        int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
         if (cfg->profile == NS_PROFILE_LINUX && space > c->rcv_ssthresh)
             space = c->rcv_ssthresh;
         uint32_t right = c->rcv_nxt + (uint32_t)(space > 0 ? space : 0);
@@ -588,6 +596,7 @@ void tcp_conn_enter_closed(NsTcpConn *c, int err, const char *why)
     c->sb = NULL;
     c->sb_cap = c->sb_len = c->sb_head = 0;
     free_ooo(c);
+    tcp_sack_free(c);
     tcp_conn_set_state(c, NS_TCP_STATE_CLOSED, why);
 }
 

@@ -218,10 +218,10 @@ static void update_window(NsTcpConn *c, In *in)
     }
 }
 
-/* New data acknowledged: RTT, send buffer, congestion control, NewReno
- * recovery (RFC 6582 3.2 steps 3 and 4), retransmission timer (RFC 6298
- * 5.2/5.3). */
-static void ack_new_data(NsTcpConn *c, In *in, uint32_t ack)
+/* New data acknowledged (common to both recoveries): RTT sample, send
+ * buffer, SND.UNA, retransmission timer (RFC 6298 5.2/5.3). Returns the
+ * bytes acknowledged. */
+static uint32_t take_ack(NsTcpConn *c, In *in, uint32_t ack)
 {
     uint32_t acked = ack - c->snd_una;
     if (c->rtt_start && seq_gt(ack, c->rtt_seq)) {
@@ -249,10 +249,27 @@ static void ack_new_data(NsTcpConn *c, In *in, uint32_t ack)
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, c->snd_una))
         c->snd_nxt = c->snd_una;
-    if (c->in_recovery) {
+    tcp_sack_acked(c);
+    c->dupacks = 0;
+    if (c->snd_una == c->snd_max)
+        tcp_timer_stop(c, NS_TCP_T_REXMT, true);
+    else
+        c->timer[NS_TCP_T_REXMT] = in->now + c->rto;
+    return acked;
+}
+
+/* ---- NewReno (RFC 5681 3.2, RFC 6582): without SACK ---- */
+
+/* New data acknowledged: NewReno recovery (RFC 6582 3.2 steps 3 and 4)
+ * or window growth. */
+static void newreno_ack(NsTcpConn *c, In *in, uint32_t ack)
+{
+    uint32_t acked = take_ack(c, in, ack);
+    switch ((NsTcpCaState)c->ca_state) {
+    case NS_TCP_CA_RECOVERY:
         if (seq_geq(ack, c->recover)) {
-            c->in_recovery = false;
             c->cc->post_recovery(c);
+            tcp_set_ca_state(c, NS_TCP_CA_OPEN, "recovery done");
             tcp_trace_cc(c, "recovery done");
         } else {
             /* Partial ACK: the next hole is lost too; deflate by the amount
@@ -262,39 +279,115 @@ static void ack_new_data(NsTcpConn *c, In *in, uint32_t ack)
             if (acked >= c->mss)
                 c->cwnd += c->mss;
         }
-    } else {
+        break;
+    case NS_TCP_CA_LOSS:
         c->cc->on_ack(c, acked);
-    }
-    c->dupacks = 0;
-    if (c->snd_una == c->snd_max)
-        tcp_timer_stop(c, NS_TCP_T_REXMT, true);
-    else {
-        NsTime d = c->rto;
-        c->timer[NS_TCP_T_REXMT] = in->now + d;
+        if (seq_geq(ack, c->recover))
+            tcp_set_ca_state(c, NS_TCP_CA_OPEN, "loss repaired");
+        break;
+    case NS_TCP_CA_OPEN:
+    case NS_TCP_CA_DISORDER:
+    case NS_TCP_CA_COUNT:
+        c->cc->on_ack(c, acked);
+        tcp_set_ca_state(c, NS_TCP_CA_OPEN, "ACK");
+        break;
     }
 }
 
 /* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data,
  * no SYN/FIN, the same window, while data is outstanding. */
-static void dup_ack(NsTcpConn *c, In *in)
+static void newreno_dup_ack(NsTcpConn *c, In *in)
 {
     c->dupacks++;
-    if (c->in_recovery) {
+    switch ((NsTcpCaState)c->ca_state) {
+    case NS_TCP_CA_RECOVERY:
         c->cc->on_dup_ack(c);
         return;
+    case NS_TCP_CA_LOSS:
+        return;
+    case NS_TCP_CA_OPEN:
+        tcp_set_ca_state(c, NS_TCP_CA_DISORDER, "dup ACK");
+        break;
+    case NS_TCP_CA_DISORDER:
+    case NS_TCP_CA_COUNT:
+        break;
     }
-    if (c->dupacks != 3)
+    if (c->dupacks != NS_TCP_DUPTHRESH)
         return;
     /* RFC 6582 4.1: no new recovery for ACKs below `recover`. */
-    if (seq_lt(c->snd_una, c->recover) && c->recover != c->snd_una)
+    if (seq_lt(c->snd_una, c->recover))
         return;
     c->cc->on_cong_signal(c);
     c->recover = c->snd_max;
-    c->in_recovery = true;
+    tcp_set_ca_state(c, NS_TCP_CA_RECOVERY, "3 dup ACKs");
     c->rtt_start = 0;
     tcp_retransmit_first(c, in->now, NS_TCP_WHY_FAST_RETRANSMIT);
     c->cwnd = c->ssthresh + 3u * c->mss;
     tcp_trace_cc(c, "3 dup ACKs: fast retransmit");
+}
+
+/* ---- SACK (RFC 6675 with RFC 6937 PRR, as Linux) ---- */
+
+/* Open, or Disorder while SACKed data is still above SND.UNA. */
+static void sack_settle(NsTcpConn *c, const char *why)
+{
+    if (tcp_sacked_bytes(c))
+        tcp_set_ca_state(c, NS_TCP_CA_DISORDER, why);
+    else
+        tcp_set_ca_state(c, NS_TCP_CA_OPEN, why);
+}
+
+/* Every acceptable ACK of a SACK connection: the scoreboard first
+ * (RFC 6675 Update()), then the cumulative ACK, then the state machine.
+ * A duplicate ACK is one that SACKs new data (RFC 6675 2). */
+static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
+{
+    uint32_t before = tcp_sacked_bytes(c);
+    uint32_t newly = tcp_sack_update(c, &in->seg->h);
+    uint32_t acked = 0;
+    if (seq_gt(ack, c->snd_una))
+        acked = take_ack(c, in, ack);
+    else if (newly && ack == c->snd_una && c->snd_max != c->snd_una)
+        c->dupacks++;
+    /* RFC 6937 DeliveredData: change in SND.UNA plus change in SACKed
+     * bytes (which falls when SACKed bytes become cumulatively ACKed). */
+    int64_t d = (int64_t)acked + tcp_sacked_bytes(c) - before;
+    uint32_t delivered = d > 0 ? (uint32_t)d : 0;
+    switch ((NsTcpCaState)c->ca_state) {
+    case NS_TCP_CA_RECOVERY:
+        if (seq_geq(c->snd_una, c->recover)) {
+            c->cwnd = c->ssthresh; /* RFC 6937: end of recovery */
+            tcp_trace_cc(c, "recovery done");
+            sack_settle(c, "recovery done");
+        } else {
+            tcp_sack_prr_ack(c, delivered);
+        }
+        return;
+    case NS_TCP_CA_LOSS:
+        if (acked)
+            c->cc->on_ack(c, acked);
+        if (seq_geq(c->snd_una, c->recover))
+            sack_settle(c, "loss repaired");
+        return;
+    case NS_TCP_CA_OPEN:
+    case NS_TCP_CA_DISORDER:
+    case NS_TCP_CA_COUNT:
+        break;
+    }
+    if (acked)
+        c->cc->on_ack(c, acked);
+    if (c->snd_max != c->snd_una &&
+        (c->dupacks >= NS_TCP_DUPTHRESH || tcp_sack_first_lost(c))) {
+        if (c->ca_state == NS_TCP_CA_OPEN)
+            tcp_set_ca_state(c, NS_TCP_CA_DISORDER, "SACK");
+        bool by_dupacks = c->dupacks >= NS_TCP_DUPTHRESH;
+        tcp_sack_enter_recovery(c, in->now);
+        tcp_sack_prr_ack(c, delivered);
+        tcp_trace_cc(c, by_dupacks ? "3 dup ACKs: fast retransmit"
+                                   : "SACKed beyond a loss: fast retransmit");
+        return;
+    }
+    sack_settle(c, newly ? "SACK" : "ACK");
 }
 
 /* Fifth: ACK. */
@@ -338,12 +431,14 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
         return NS_TCP_DROP_AFTER_ACK;
     }
     uint32_t old_wnd = c->snd_wnd;
-    if (seq_gt(ack, c->snd_una)) {
-        ack_new_data(c, in, ack);
+    if (c->sack_ok) {
+        sack_ack(c, in, ack);
+    } else if (seq_gt(ack, c->snd_una)) {
+        newreno_ack(c, in, ack);
     } else if (ack == c->snd_una && in->len == 0 && !(in->flags & (NS_TCP_SYN | NS_TCP_FIN)) &&
                ((uint32_t)h->window << c->snd_wscale) == old_wnd && h->window != 0 &&
                c->snd_max != c->snd_una) {
-        dup_ack(c, in);
+        newreno_dup_ack(c, in);
     }
     if (seq_leq(c->snd_una, ack))
         update_window(c, in);
@@ -407,24 +502,39 @@ static NsPacket *take_payload(NsTcpConn *c, In *in)
 }
 
 /* Out of order: keep it, sorted by sequence number (RFC 9293 3.10.7.4
- * seventh: "segments with higher beginning sequence numbers may be held"). */
+ * seventh: "segments with higher beginning sequence numbers may be held").
+ * Most arrive above everything held (the rest of a window behind a hole):
+ * those go straight to the tail. */
 static void ooo_insert(NsTcpConn *c, In *in)
 {
-    NsPacket **pp = &c->ooo;
-    while (*pp && seq_lt((*pp)->meta, in->seq))
-        pp = &(*pp)->next;
-    if (*pp && (*pp)->meta == in->seq && (*pp)->len >= in->len &&
-        !((in->flags & NS_TCP_FIN) && !(*pp)->peer_port)) {
-        c->ooo_last = in->seq;
-        return; /* a duplicate */
+    NsTcpOoo *o = c->ooo;
+    if (!o)
+        o = c->ooo = g_new0(NsTcpOoo, 1);
+    NsPacket **pp = &o->head, *prev = NULL;
+    if (o->tail && seq_lt(o->tail->meta, in->seq)) {
+        prev = o->tail;
+        pp = &o->tail->next;
+    } else {
+        while (*pp && seq_lt((*pp)->meta, in->seq)) {
+            prev = *pp;
+            pp = &(*pp)->next;
+        }
     }
+    o->last = in->seq;
+    bool fin = (in->flags & NS_TCP_FIN) != 0;
+    if (*pp && (*pp)->meta == in->seq && (*pp)->len >= in->len && !(fin && !(*pp)->peer_port))
+        return; /* a duplicate */
+    if (prev && !fin && seq_geq(prev->meta + prev->len, in->seq + in->len))
+        return; /* inside what the previous one holds */
     NsPacket *p = take_payload(c, in);
     p->meta = in->seq;
-    p->peer_port = (in->flags & NS_TCP_FIN) ? 1 : 0;
+    p->peer_port = fin ? 1 : 0;
     p->next = *pp;
     *pp = p;
-    c->ooo_bytes += p->len;
-    c->ooo_last = in->seq;
+    if (!p->next)
+        o->tail = p;
+    o->bytes += p->len;
+    tcp_ranges_add(&o->blocks, in->seq, in->seq + in->len);
 }
 
 static void rx_append(NsTcpConn *c, NsPacket *p)
@@ -442,11 +552,14 @@ static void rx_append(NsTcpConn *c, NsPacket *p)
 /* Move what the new RCV.NXT makes contiguous from the out-of-order queue. */
 static void ooo_drain(NsTcpConn *c, In *in)
 {
-    while (c->ooo && seq_leq(c->ooo->meta, c->rcv_nxt)) {
-        NsPacket *p = c->ooo;
-        c->ooo = p->next;
+    NsTcpOoo *o = c->ooo;
+    if (!o)
+        return;
+    while (o->head && seq_leq(o->head->meta, c->rcv_nxt)) {
+        NsPacket *p = o->head;
+        o->head = p->next;
         p->next = NULL;
-        c->ooo_bytes -= p->len;
+        o->bytes -= p->len;
         uint32_t end = p->meta + p->len;
         bool fin = p->peer_port != 0;
         if (seq_gt(end, c->rcv_nxt)) {
@@ -458,6 +571,13 @@ static void ooo_drain(NsTcpConn *c, In *in)
         }
         if (fin && end == c->rcv_nxt)
             in->fin_in_order = true;
+    }
+    if (!o->head) {
+        tcp_ranges_clear(&o->blocks);
+        g_free(o);
+        c->ooo = NULL;
+    } else {
+        tcp_ranges_trim(&o->blocks, c->rcv_nxt);
     }
 }
 

@@ -24,7 +24,7 @@ uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now)
 uint32_t tcp_rcv_window_raw(NsTcpConn *c)
 {
     const NsTcpCfg *cfg = c->env->cfg;
-    int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - c->ooo_bytes;
+    int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
     if (cfg->profile == NS_PROFILE_LINUX && space > c->rcv_ssthresh)
         space = c->rcv_ssthresh;
     if (space < 0)
@@ -44,31 +44,18 @@ uint32_t tcp_rcv_window_raw(NsTcpConn *c)
     return raw;
 }
 
-/* SACK blocks from the out-of-order queue, the block holding the most
- * recently received segment first (RFC 2018 4). */
+/* SACK blocks from the out-of-order queue: the block holding the most
+ * recently received segment first (RFC 2018 4), then the others in
+ * sequence order. */
 static void add_sack_blocks(const NsTcpConn *c, NsTcpRepr *r, unsigned max)
 {
-    NsTcpSackBlock blocks[16];
-    unsigned n = 0, first = 0;
-    for (const NsPacket *p = c->ooo; p && n < 16;) {
-        uint32_t l = p->meta, rr = p->meta + p->len;
-        const NsPacket *q = p->next;
-        while (q && seq_leq(q->meta, rr)) {
-            if (seq_gt(q->meta + q->len, rr))
-                rr = q->meta + q->len;
-            q = q->next;
-        }
-        if (seq_leq(l, c->ooo_last) && seq_lt(c->ooo_last, rr))
-            first = n;
-        blocks[n++] = (NsTcpSackBlock){l, rr};
-        p = q;
-    }
-    if (n == 0)
-        return;
-    r->sack[r->n_sack++] = blocks[first];
-    for (unsigned i = 0; i < n && r->n_sack < max; i++)
-        if (i != first)
-            r->sack[r->n_sack++] = blocks[i];
+    const NsTcpRangeSet *b = &c->ooo->blocks;
+    const NsTcpRange *first = tcp_ranges_find(b, c->ooo->last);
+    if (first)
+        r->sack[r->n_sack++] = (NsTcpSackBlock){first->start, first->end};
+    for (uint32_t i = 0; i < b->n && r->n_sack < max; i++)
+        if (&b->r[i] != first)
+            r->sack[r->n_sack++] = (NsTcpSackBlock){b->r[i].start, b->r[i].end};
 }
 
 static void copy_payload(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len)
@@ -148,6 +135,8 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     p->meta = why;
     ns_packet_queue_push(&c->outq, p);
     c->segs_sent++;
+    if (len && c->scoreboard && c->ca_state == NS_TCP_CA_RECOVERY)
+        c->scoreboard->prr_out += len; /* RFC 6937 prr_out */
     if (len) {
         if (seq_lt(seq, c->snd_max))
             c->retransmits++;
@@ -265,15 +254,48 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
     case NS_TCP_STATE_SYN_SENT:
         return;
     }
+    /* With a SACK scoreboard in Disorder and Recovery, cwnd limits the
+     * pipe (RFC 6675 SetPipe) rather than all data outstanding; recovery
+     * first resends the holes deemed lost (NextSeg rule 1), then sends new
+     * data (rule 2), then other holes below the highest SACK (rule 3). */
+    NsTcpScoreboard *sb = c->scoreboard;
+    bool recovery = data_ok && sb && c->ca_state == NS_TCP_CA_RECOVERY;
+    bool use_pipe = sb && (recovery || c->ca_state == NS_TCP_CA_DISORDER);
+    uint32_t pipe = use_pipe ? tcp_sack_pipe(c) : 0, nxt0 = c->snd_nxt;
+    if (recovery)
+        pipe += tcp_sack_retransmit(c, now, c->cwnd > pipe ? c->cwnd - pipe : 0, false);
     while (data_ok) {
         uint32_t fin_seq = c->sb_seq + c->sb_len;
         if (seq_gt(c->snd_nxt, fin_seq))
             break; /* everything, FIN included, is out */
+        uint32_t hole = UINT32_MAX;
+        if (sb && seq_lt(c->snd_nxt, c->snd_max)) {
+            /* Going back after a timeout: skip what the peer SACKed. */
+            const NsTcpRange *r = tcp_ranges_find(&sb->sacked, c->snd_nxt);
+            if (r) {
+                nxt0 += r->end - c->snd_nxt;
+                c->snd_nxt = r->end;
+                continue;
+            }
+            uint32_t covered_to = c->snd_nxt;
+            for (uint32_t i = 0; i < sb->sacked.n; i++)
+                if (seq_gt(sb->sacked.r[i].start, covered_to)) {
+                    hole = sb->sacked.r[i].start - covered_to;
+                    break;
+                }
+        }
         uint32_t avail = fin_seq - c->snd_nxt;
         uint32_t in_flight = c->snd_nxt - c->snd_una;
-        uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
-        uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
+        uint32_t rwnd_room = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
+        /* In Loss, SACKed bytes below SND.NXT are not in flight either. */
+        uint32_t pipe_now = use_pipe ? pipe + (c->snd_nxt - nxt0)
+                            : sb ? in_flight - tcp_ranges_covered(&sb->sacked, c->snd_una, c->snd_nxt)
+                                 : in_flight;
+        uint32_t cwnd_room = c->cwnd > pipe_now ? c->cwnd - pipe_now : 0;
+        uint32_t usable = rwnd_room < cwnd_room ? rwnd_room : cwnd_room;
         uint32_t len = avail < c->mss ? avail : c->mss;
+        if (len > hole)
+            len = hole;
         bool probe = false, override = false;
         if (len > usable) {
             if (c->force_probe && usable == 0 && avail > 0) {
@@ -323,6 +345,11 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         c->timer[NS_TCP_T_PERSIST] = NS_TIME_NEVER;
         if (fin || override)
             break;
+    }
+    if (recovery) {
+        uint32_t p = pipe + (c->snd_nxt - nxt0);
+        if (c->cwnd > p)
+            tcp_sack_retransmit(c, now, c->cwnd - p, true);
     }
     if (data_ok) {
         /* Data waiting, nothing in flight, and a window too small for it:

@@ -30,6 +30,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
         }
         c->rxt_shift++;
         c->rtt_start = 0;
+        tcp_set_ca_state(c, NS_TCP_CA_LOSS, "SYN timeout"); /* as Linux (case 8) */
         tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, syn_timeout(cfg, c->rxt_shift), true);
         return;
@@ -68,11 +69,19 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
      * to SND.UNA; RFC 6582 4.2: recover = highest sent. Karn: the next
      * sample must come from new data. */
     c->cc->on_rto(c);
-    c->in_recovery = false;
     c->dupacks = 0;
     c->recover = c->snd_max;
     c->rtt_start = 0;
     c->snd_nxt = c->snd_una;
+    /* RFC 6675 5.1: recovery ends; the scoreboard stays (Linux keeps
+     * SACKed data it need not resend), unless the timer fires again: then
+     * the receiver may have reneged (RFC 2018 8), so forget it. */
+    if (c->scoreboard) {
+        if (c->rxt_shift > 1)
+            tcp_ranges_clear(&c->scoreboard->sacked);
+        c->scoreboard->high_rxt = c->snd_una;
+    }
+    tcp_set_ca_state(c, NS_TCP_CA_LOSS, "RTO");
     tcp_trace_cc(c, "RTO");
     tcp_conn_output(c, now);
     if (c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER) {

@@ -66,6 +66,9 @@ void peer_sends(TSeg t)
         r->wscale = (uint8_t)t.wscale;
     }
     r->sack_permitted = t.sack_perm;
+    for (int i = 0; i < 4; i++)
+        if (t.sack[i].left != t.sack[i].right)
+            r->sack[r->n_sack++] = t.sack[i];
     seg.len = t.data ? (uint32_t)strlen(t.data) : t.len;
     seg.data = t.data ? (const uint8_t *)t.data : pattern;
     tcp_conn_input(&H->c, &seg, H->now);

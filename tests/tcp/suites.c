@@ -7,5 +7,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"layer", NULL, NULL, NULL, NULL, layer_tests},
     {"fidelity", NULL, NULL, NULL, NULL, fidelity_tests},
     {"property", NULL, NULL, NULL, NULL, property_tests},
+    {"sack", NULL, NULL, NULL, NULL, sack_tests},
     CU_SUITE_INFO_NULL,
 };

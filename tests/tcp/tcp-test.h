@@ -42,6 +42,7 @@ typedef struct {
     uint32_t ts_val, ts_ecr;
     int wscale;            /* peer: -1 none */
     bool sack_perm;
+    NsTcpSackBlock sack[4]; /* peer: SACK blocks (empty ones ignored) */
     const char *why;       /* expected: the cause (NULL = none checked) */
 } TSeg;
 
@@ -102,3 +103,4 @@ extern CU_TestInfo conn_tests[];
 extern CU_TestInfo layer_tests[];
 extern CU_TestInfo fidelity_tests[];
 extern CU_TestInfo property_tests[];
+extern CU_TestInfo sack_tests[];

@@ -536,7 +536,7 @@ static void test_established_3_dupacks_fast_retransmit(void)
     EXPECT_NOTHING_SENT();
     peer_sends(SEG(.ack = LOCAL_SEQ + 1));
     EXPECT_SENT(SEG(.len = 1460, .why = "fast retransmit"));
-    CU_ASSERT_TRUE(H->c.in_recovery);
+    CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
     CU_ASSERT_EQUAL(H->c.ssthresh, 5 * 1460);
     CU_ASSERT_EQUAL(H->c.cwnd, 8 * 1460);
     h_teardown();
@@ -555,10 +555,10 @@ static void test_established_partial_ack_retransmits_next_hole(void)
     /* RFC 6582: a partial ACK means the next segment is lost too. */
     peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 2920));
     EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 2920, .len = 1460, .why = "fast retransmit"));
-    CU_ASSERT_TRUE(H->c.in_recovery);
+    CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
     drain_sent();
     peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 14600));
-    CU_ASSERT_FALSE(H->c.in_recovery);
+    CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_OPEN);
     CU_ASSERT_EQUAL(H->c.cwnd, 1460); /* min(ssthresh, flight + MSS) */
     drain_sent();
     h_teardown();
