@@ -12,7 +12,7 @@
 typedef struct NsPcbTable NsPcbTable;
 
 /* Embedded in a transport's endpoint; the table never allocates it. */
-typedef struct {
+typedef struct NsPcb {
     uint32_t laddr; /* 0 = any local address */
     uint16_t lport; /* 0 = not bound */
     uint32_t raddr; /* 0 = not connected */
@@ -20,6 +20,9 @@ typedef struct {
     bool in_port_table;  /* holds lport (bind, ephemeral) */
     bool in_tuple_table; /* reachable by its 4-tuple */
     void *owner;
+    /* The table's: the next pcb holding the same local port (bind order).
+     * A list through the pcbs costs nothing per port beyond a hash slot. */
+    struct NsPcb *port_next;
 } NsPcb;
 
 /* Which kind of ephemeral port to pick (Linux: even ports for connect(),

@@ -1,6 +1,7 @@
 /* PCB tables: a port index for bound endpoints and a 4-tuple index for
- * connected ones (the tuple hash reads the pcb itself, so entering a table
- * allocates nothing beyond the hash slot). */
+ * connected ones. The tuple hash reads the pcb itself and the pcbs of one
+ * port are linked through the pcbs, so entering either table allocates
+ * nothing beyond a hash slot. */
 #include "netsim/pcb.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 struct NsPcbTable {
     NsHost *host;
     uint8_t proto;
-    GHashTable *by_port;  /* lport -> GPtrArray of NsPcb* holding it */
+    GHashTable *by_port;  /* lport -> first NsPcb* holding it (list: port_next) */
     GHashTable *by_tuple; /* NsPcb* (hashed by 4-tuple) -> same */
 };
 
@@ -29,17 +30,12 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
            x->rport == y->rport;
 }
 
-static void port_list_free(gpointer p)
-{
-    g_ptr_array_free(p, TRUE);
-}
-
 NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto)
 {
     NsPcbTable *t = g_new0(NsPcbTable, 1);
     t->host = host;
     t->proto = proto;
-    t->by_port = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, port_list_free);
+    t->by_port = g_hash_table_new(g_direct_hash, g_direct_equal);
     t->by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
     return t;
 }
@@ -67,7 +63,7 @@ void ns_pcb_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi)
     *hi = 65535;
 }
 
-static GPtrArray *port_list(const NsPcbTable *t, uint16_t port)
+static NsPcb *port_list(const NsPcbTable *t, uint16_t port)
 {
     return g_hash_table_lookup(t->by_port, GUINT_TO_POINTER(port));
 }
@@ -75,21 +71,15 @@ static GPtrArray *port_list(const NsPcbTable *t, uint16_t port)
 /* Would (laddr, port) clash with an existing binding? */
 static bool port_taken(const NsPcbTable *t, uint32_t laddr, uint16_t port)
 {
-    GPtrArray *l = port_list(t, port);
-    if (!l)
-        return false;
-    for (guint i = 0; i < l->len; i++) {
-        const NsPcb *o = g_ptr_array_index(l, i);
+    for (const NsPcb *o = port_list(t, port); o; o = o->port_next)
         if (o->laddr == 0 || laddr == 0 || o->laddr == laddr)
             return true;
-    }
     return false;
 }
 
 static bool port_in_use(const NsPcbTable *t, uint16_t port)
 {
-    GPtrArray *l = port_list(t, port);
-    return l && l->len > 0;
+    return port_list(t, port) != NULL;
 }
 
 /* Pick a free ephemeral port. minimal: the next one in order (49152,
@@ -145,12 +135,15 @@ static uint16_t pick_ephemeral(NsPcbTable *t, NsPcbEphemeral kind)
 
 static void port_add(NsPcbTable *t, NsPcb *pcb)
 {
-    GPtrArray *l = port_list(t, pcb->lport);
-    if (!l) {
-        l = g_ptr_array_new();
-        g_hash_table_insert(t->by_port, GUINT_TO_POINTER(pcb->lport), l);
+    pcb->port_next = NULL;
+    NsPcb *o = port_list(t, pcb->lport);
+    if (!o) {
+        g_hash_table_insert(t->by_port, GUINT_TO_POINTER(pcb->lport), pcb);
+    } else {
+        while (o->port_next)
+            o = o->port_next;
+        o->port_next = pcb;
     }
-    g_ptr_array_add(l, pcb);
     pcb->in_port_table = true;
 }
 
@@ -217,12 +210,20 @@ void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb)
         pcb->in_tuple_table = false;
     }
     if (pcb->in_port_table) {
-        GPtrArray *l = port_list(t, pcb->lport);
-        if (l) {
-            g_ptr_array_remove(l, pcb);
-            if (l->len == 0)
+        NsPcb *head = port_list(t, pcb->lport);
+        if (head == pcb) {
+            if (pcb->port_next)
+                g_hash_table_insert(t->by_port, GUINT_TO_POINTER(pcb->lport), pcb->port_next);
+            else
                 g_hash_table_remove(t->by_port, GUINT_TO_POINTER(pcb->lport));
+        } else {
+            for (NsPcb *o = head; o; o = o->port_next)
+                if (o->port_next == pcb) {
+                    o->port_next = pcb->port_next;
+                    break;
+                }
         }
+        pcb->port_next = NULL;
         pcb->in_port_table = false;
     }
 }
@@ -234,12 +235,8 @@ NsPcb *ns_pcb_lookup(const NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32
     NsPcb *c = g_hash_table_lookup(t->by_tuple, &probe);
     if (c)
         return c;
-    GPtrArray *l = port_list(t, lport);
-    if (!l)
-        return NULL;
     NsPcb *wild = NULL;
-    for (guint i = 0; i < l->len; i++) {
-        NsPcb *o = g_ptr_array_index(l, i);
+    for (NsPcb *o = port_list(t, lport); o; o = o->port_next) {
         if (o->in_tuple_table)
             continue; /* connected elsewhere: only its exact tuple matches */
         if (o->laddr == laddr)
@@ -268,12 +265,9 @@ static void walk_port(gpointer key, gpointer value, gpointer data)
 {
     (void)key;
     Walk *w = data;
-    GPtrArray *l = value;
-    for (guint i = 0; i < l->len; i++) {
-        NsPcb *p = g_ptr_array_index(l, i);
+    for (NsPcb *p = value; p; p = p->port_next)
         if (!g_hash_table_contains(w->seen, p))
             w->fn(p, w->data);
-    }
 }
 
 void ns_pcb_foreach(const NsPcbTable *t, void (*fn)(NsPcb *pcb, void *data), void *data)
@@ -290,12 +284,10 @@ uint32_t ns_pcb_count(const NsPcbTable *t)
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, t->by_port);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        GPtrArray *l = v;
-        for (guint i = 0; i < l->len; i++)
-            if (!((NsPcb *)g_ptr_array_index(l, i))->in_tuple_table)
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        for (const NsPcb *p = v; p; p = p->port_next)
+            if (!p->in_tuple_table)
                 n++;
-    }
     return n;
 }
 

@@ -65,9 +65,12 @@ static inline bool tcp_state_can_send(NsTcpState s)
 
 /* ---- profiles ---- */
 
+typedef struct NsTcpCcOps NsTcpCcOps;
+
 /* Everything that differs between `minimal` and `linux`. */
 typedef struct {
     NsProfile profile;
+    const NsTcpCcOps *cc;    /* congestion control */
     bool ts, sack, wscale;   /* RFC 7323 / RFC 2018 options offered */
     bool rfc5961;            /* challenge ACKs (RST/SYN/ACK checks) */
     bool quickack;           /* Linux quickack mode at connection start */
@@ -212,7 +215,7 @@ extern const char *const ns_tcp_ca_names[NS_TCP_CA_COUNT];
 #define NS_TCP_DUPTHRESH 3u
 
 /* Congestion control (FreeBSD cc_algo, ns-3 TcpCongestionOps). */
-typedef struct {
+struct NsTcpCcOps {
     const char *name;
     void (*init)(NsTcpConn *c);
     void (*on_ack)(NsTcpConn *c, uint32_t acked);
@@ -220,13 +223,12 @@ typedef struct {
     void (*on_cong_signal)(NsTcpConn *c);
     void (*on_rto)(NsTcpConn *c);
     void (*post_recovery)(NsTcpConn *c);
-} NsTcpCcOps;
+};
 extern const NsTcpCcOps ns_tcp_cc_newreno;
 
 /* The connection core: one endpoint's TCB (RFC 9293 3.3.1). */
 struct NsTcpConn {
-    NsTcpEnv *env;
-    const NsTcpCcOps *cc;
+    NsTcpEnv *env; /* env->cfg: the profile, and its congestion control */
     NsPcb pcb; /* addresses and ports; pcb.owner is the socket */
     NsTcpState state;
 
@@ -338,6 +340,7 @@ void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why);
 void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why);
 uint32_t tcp_rcv_window_raw(NsTcpConn *c);
 uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now);
+static inline const NsTcpCcOps *tcp_cc(const NsTcpConn *c) { return c->env->cfg->cc; }
 /* Flight size: bytes sent and not yet acknowledged. */
 static inline uint32_t tcp_flight(const NsTcpConn *c) { return c->snd_max - c->snd_una; }
 

@@ -6,6 +6,7 @@
 #include "netsim/tcp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "netsim/ip.h"
@@ -31,18 +32,24 @@ typedef struct {
 } ListenQ;
 
 struct NsTcpSock {
-    NsTcpConn c; /* first */
-    NsTcp *tcp;
+    NsTcpConn c; /* first; c.env is &tcp->env of its layer (see sock_tcp) */
     NsTcpSock *prev, *next;
     NsTcpNotifyFn notify;
     void *owner;
     NsEventId tev; /* the one timer event (earliest deadline, or earlier) */
-    NsTime tev_at;
     NsTcpSock *parent;   /* listener, while not yet accepted */
     NsTcpSock *acc_next; /* accept queue link */
     ListenQ *lq;         /* listeners only */
     bool app_holds : 1, in_syn_q : 1, in_acc_q : 1;
 };
+
+/* The layer of an endpoint: its core's environment is embedded in it, so
+ * the endpoint need not store a pointer of its own (8 bytes for each of
+ * 100,000 connections). */
+static inline NsTcp *sock_tcp(const NsTcpSock *s)
+{
+    return (NsTcp *)(void *)((char *)s->c.env - offsetof(NsTcp, env));
+}
 
 static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg);
 static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
@@ -78,8 +85,6 @@ static NsTcpSock *sock_alloc(NsTcp *tcp)
     NsTcpSock *s = g_new0(NsTcpSock, 1);
     tcp_conn_init(&s->c, &tcp->env);
     s->c.pcb.owner = s;
-    s->tcp = tcp;
-    s->tev_at = NS_TIME_NEVER;
     s->prev = tcp->tail;
     if (tcp->tail)
         tcp->tail->next = s;
@@ -124,7 +129,7 @@ static void detach_parent(NsTcpSock *s)
 
 static void destroy(NsTcpSock *s)
 {
-    NsTcp *tcp = s->tcp;
+    NsTcp *tcp = sock_tcp(s);
     ns_sim_cancel(tcp->ctx->sim, &s->tev);
     detach_parent(s);
     ns_pcb_remove(tcp->pcbs, &s->c.pcb);
@@ -167,7 +172,6 @@ void ns_tcp_crash(NsTcp *tcp)
         NsTcpSock *next = s->next;
         detach_parent(s);
         ns_sim_cancel(tcp->ctx->sim, &s->tev);
-        s->tev_at = NS_TIME_NEVER;
         ns_pcb_remove(tcp->pcbs, &s->c.pcb);
         tcp_conn_release(&s->c);
         tcp_timer_stop_all(&s->c);
@@ -206,14 +210,14 @@ static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo 
     info->cause = p->meta < NS_TCP_WHY_COUNT ? ns_tcp_why_names[p->meta] : NULL;
     /* What the payload is (HTTP GET /, SMTP EHLO ...), when recognised. */
     if (p->len > r.header_len)
-        info->summary = ns_ctx_decode(s->tcp->ctx, NS_IPPROTO_TCP, r.src_port, r.dst_port,
+        info->summary = ns_ctx_decode(sock_tcp(s)->ctx, NS_IPPROTO_TCP, r.src_port, r.dst_port,
                                       p->data + r.header_len, p->len - r.header_len, summary,
                                       summary_len);
 }
 
 static void flush(NsTcpSock *s)
 {
-    NsTcp *tcp = s->tcp;
+    NsTcp *tcp = sock_tcp(s);
     NsTcpConn *c = &s->c;
     const NsTcpCfg *cfg = tcp->env.cfg;
     bool tracing = ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_SEND);
@@ -245,30 +249,33 @@ static void timer_cb(NsSim *sim, void *obj, void *arg)
     (void)arg;
     NsTcpSock *s = obj;
     s->tev = NS_EVENT_NONE;
-    s->tev_at = NS_TIME_NEVER;
     tcp_conn_timers(&s->c, ns_sim_now(sim));
     after(s, true);
 }
 
 static void sync_timer(NsTcpSock *s)
 {
+    NsSim *sim = sock_tcp(s)->ctx->sim;
     NsTime next = tcp_conn_next_timer(&s->c);
-    if (next == NS_TIME_NEVER)
-        return; /* a pending event will fire, find nothing, and stop */
-    if (s->tev_at <= next)
+    if (next == NS_TIME_NEVER) {
+        /* No timer left (an idle connection): remove the event rather than
+         * let it fire for nothing, so that idle connections hold no slot
+         * in the event queue. */
+        ns_sim_cancel(sim, &s->tev);
+        return;
+    }
+    if (ns_sim_event_time(sim, s->tev) <= next)
         return; /* fires earlier and re-syncs: re-arming per ACK costs nothing */
-    NsSim *sim = s->tcp->ctx->sim;
     ns_sim_cancel(sim, &s->tev);
     NsTime now = ns_sim_now(sim);
     s->tev = ns_sim_schedule_at(sim, next < now ? now : next, timer_cb, s, NULL);
-    s->tev_at = next;
 }
 
 static uint32_t acc_limit_reached(const NsTcpSock *l)
 {
     const ListenQ *q = l->lq;
     uint32_t b = q->backlog ? q->backlog : 1;
-    return l->tcp->env.cfg->backlog_plus_one ? q->acc_len > b : q->acc_len >= b;
+    return sock_tcp(l)->env.cfg->backlog_plus_one ? q->acc_len > b : q->acc_len >= b;
 }
 
 /* After any processing: send what the core queued, move a child that got
@@ -294,9 +301,8 @@ static void after(NsTcpSock *s, bool may_notify)
         tell_listener = true;
     }
     if (c->state == NS_TCP_STATE_CLOSED) {
-        ns_sim_cancel(s->tcp->ctx->sim, &s->tev);
-        s->tev_at = NS_TIME_NEVER;
-        ns_pcb_remove(s->tcp->pcbs, &c->pcb);
+        ns_sim_cancel(sock_tcp(s)->ctx->sim, &s->tev);
+        ns_pcb_remove(sock_tcp(s)->pcbs, &c->pcb);
         if (!s->app_holds) {
             destroy(s);
             s = NULL;
@@ -414,7 +420,7 @@ static uint16_t mss_for(NsTcp *tcp, uint32_t dst)
 /* RFC 9293 3.10.7.2: a segment for a listener. */
 static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
 {
-    NsTcp *tcp = l->tcp;
+    NsTcp *tcp = sock_tcp(l);
     uint8_t fl = seg->h.flags;
     if (fl & NS_TCP_RST)
         return; /* first: an RST is ignored */
@@ -519,7 +525,7 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
 
 static NsTime now_of(const NsTcpSock *s)
 {
-    return ns_sim_now(s->tcp->ctx->sim);
+    return ns_sim_now(sock_tcp(s)->ctx->sim);
 }
 
 NsTcpSock *ns_tcp_sock_new(NsTcp *tcp, NsTcpNotifyFn notify, void *owner)
@@ -541,9 +547,9 @@ int ns_tcp_bind(NsTcpSock *s, uint32_t addr, uint16_t port)
 {
     if (s->c.pcb.lport || s->c.state != NS_TCP_STATE_CLOSED)
         return EINVAL;
-    int err = ns_pcb_bind(s->tcp->pcbs, &s->c.pcb, addr, port, NS_PCB_EPHEMERAL_BIND);
+    int err = ns_pcb_bind(sock_tcp(s)->pcbs, &s->c.pcb, addr, port, NS_PCB_EPHEMERAL_BIND);
     if (!err)
-        ns_pcb_trace(s->tcp->pcbs, &s->c.pcb, "bound", port ? NULL : "ephemeral port");
+        ns_pcb_trace(sock_tcp(s)->pcbs, &s->c.pcb, "bound", port ? NULL : "ephemeral port");
     return err;
 }
 
@@ -612,7 +618,7 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
     }
     if (port == 0)
         return EINVAL;
-    NsTcp *tcp = s->tcp;
+    NsTcp *tcp = sock_tcp(s);
     if (ns_ip_source_for(tcp->ip, addr) == 0)
         return ENETUNREACH;
     bool was_bound = c->pcb.in_port_table;
@@ -751,13 +757,13 @@ static void release(NsTcpSock *s)
     s->owner = NULL;
     if (s->c.state == NS_TCP_STATE_FIN_WAIT_2 &&
         s->c.timer[NS_TCP_T_TIME_WAIT] == NS_TIME_NEVER)
-        tcp_timer_arm(&s->c, NS_TCP_T_TIME_WAIT, now_of(s), s->tcp->env.cfg->fin_wait_2, true);
+        tcp_timer_arm(&s->c, NS_TCP_T_TIME_WAIT, now_of(s), s->c.env->cfg->fin_wait_2, true);
     after(s, false);
 }
 
 static void close_listener(NsTcpSock *l)
 {
-    NsTcp *tcp = l->tcp;
+    NsTcp *tcp = sock_tcp(l);
     NsTime now = now_of(l);
     for (NsTcpSock *o = tcp->head, *next; o; o = next) {
         next = o->next;

@@ -78,6 +78,7 @@ const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT] = {
  * doubling from 1 s with 6 retries (ETIMEDOUT after 127 s). */
 static const NsTcpCfg cfg_minimal = {
     .profile = NS_PROFILE_MINIMAL,
+    .cc = &ns_tcp_cc_newreno,
     .syn_wnd = 65535,
     .synack_wnd = 65535,
     .rcvbuf = 65535,
@@ -105,6 +106,7 @@ static const NsTcpCfg cfg_minimal = {
  * kernel: 133.3 s, its timer wheel adding ~1 %). */
 static const NsTcpCfg cfg_linux = {
     .profile = NS_PROFILE_LINUX,
+    .cc = &ns_tcp_cc_newreno,
     .ts = true,
     .sack = true,
     .wscale = true,
@@ -158,7 +160,6 @@ void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env)
 {
     memset(c, 0, sizeof *c);
     c->env = env;
-    c->cc = &ns_tcp_cc_newreno;
     c->state = NS_TCP_STATE_CLOSED;
     c->adv_mss = 536;
     c->mss = 536;
@@ -439,7 +440,7 @@ void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg)
 void tcp_conn_established(NsTcpConn *c)
 {
     c->was_connected = true;
-    c->cc->init(c);
+    tcp_cc(c)->init(c);
     /* Linux: a SYN timeout left the socket in Loss. */
     tcp_set_ca_state(c, NS_TCP_CA_OPEN, "connected");
     start_quickack(c);

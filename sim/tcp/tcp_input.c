@@ -268,7 +268,7 @@ static void newreno_ack(NsTcpConn *c, In *in, uint32_t ack)
     switch ((NsTcpCaState)c->ca_state) {
     case NS_TCP_CA_RECOVERY:
         if (seq_geq(ack, c->recover)) {
-            c->cc->post_recovery(c);
+            tcp_cc(c)->post_recovery(c);
             tcp_set_ca_state(c, NS_TCP_CA_OPEN, "recovery done");
             tcp_trace_cc(c, "recovery done");
         } else {
@@ -281,14 +281,14 @@ static void newreno_ack(NsTcpConn *c, In *in, uint32_t ack)
         }
         break;
     case NS_TCP_CA_LOSS:
-        c->cc->on_ack(c, acked);
+        tcp_cc(c)->on_ack(c, acked);
         if (seq_geq(ack, c->recover))
             tcp_set_ca_state(c, NS_TCP_CA_OPEN, "loss repaired");
         break;
     case NS_TCP_CA_OPEN:
     case NS_TCP_CA_DISORDER:
     case NS_TCP_CA_COUNT:
-        c->cc->on_ack(c, acked);
+        tcp_cc(c)->on_ack(c, acked);
         tcp_set_ca_state(c, NS_TCP_CA_OPEN, "ACK");
         break;
     }
@@ -301,7 +301,7 @@ static void newreno_dup_ack(NsTcpConn *c, In *in)
     c->dupacks++;
     switch ((NsTcpCaState)c->ca_state) {
     case NS_TCP_CA_RECOVERY:
-        c->cc->on_dup_ack(c);
+        tcp_cc(c)->on_dup_ack(c);
         return;
     case NS_TCP_CA_LOSS:
         return;
@@ -317,7 +317,7 @@ static void newreno_dup_ack(NsTcpConn *c, In *in)
     /* RFC 6582 4.1: no new recovery for ACKs below `recover`. */
     if (seq_lt(c->snd_una, c->recover))
         return;
-    c->cc->on_cong_signal(c);
+    tcp_cc(c)->on_cong_signal(c);
     c->recover = c->snd_max;
     tcp_set_ca_state(c, NS_TCP_CA_RECOVERY, "3 dup ACKs");
     c->rtt_start = 0;
@@ -365,7 +365,7 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
         return;
     case NS_TCP_CA_LOSS:
         if (acked)
-            c->cc->on_ack(c, acked);
+            tcp_cc(c)->on_ack(c, acked);
         if (seq_geq(c->snd_una, c->recover))
             sack_settle(c, "loss repaired");
         return;
@@ -375,7 +375,7 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
         break;
     }
     if (acked)
-        c->cc->on_ack(c, acked);
+        tcp_cc(c)->on_ack(c, acked);
     if (c->snd_max != c->snd_una &&
         (c->dupacks >= NS_TCP_DUPTHRESH || tcp_sack_first_lost(c))) {
         if (c->ca_state == NS_TCP_CA_OPEN)

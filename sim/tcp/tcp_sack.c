@@ -270,7 +270,7 @@ void tcp_sack_enter_recovery(NsTcpConn *c, NsTime now)
 {
     NsTcpScoreboard *sb = scoreboard(c);
     c->recover = c->snd_max;
-    c->cc->on_cong_signal(c);
+    tcp_cc(c)->on_cong_signal(c);
     sb->recover_fs = tcp_flight(c) ? tcp_flight(c) : 1;
     sb->prr_delivered = sb->prr_out = 0;
     sb->high_rxt = c->snd_una;

@@ -68,7 +68,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
     /* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse cwnd, go back
      * to SND.UNA; RFC 6582 4.2: recover = highest sent. Karn: the next
      * sample must come from new data. */
-    c->cc->on_rto(c);
+    tcp_cc(c)->on_rto(c);
     c->dupacks = 0;
     c->recover = c->snd_max;
     c->rtt_start = 0;
