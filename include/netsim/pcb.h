@@ -58,8 +58,9 @@ void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb);
 
 /* The endpoint an arriving datagram belongs to: an exact 4-tuple first,
  * then a pcb bound to (laddr, lport) and not connected, then one bound to
- * (any, lport). NULL when none. */
-NsPcb *ns_pcb_lookup(const NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
+ * (any, lport). NULL when none. The table remembers the last exact match,
+ * so a run of segments of one flow skips the hash. */
+NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
                      uint16_t rport);
 
 /* Every pcb in the table (for socket tables), in no particular order. */

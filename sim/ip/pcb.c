@@ -13,6 +13,7 @@ struct NsPcbTable {
     uint8_t proto;
     GHashTable *by_port;  /* lport -> first NsPcb* holding it (list: port_next) */
     GHashTable *by_tuple; /* NsPcb* (hashed by 4-tuple) -> same */
+    NsPcb *last;          /* the last exact 4-tuple match (a bulk flow's pcb) */
 };
 
 static guint tuple_hash(gconstpointer p)
@@ -171,6 +172,8 @@ int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, Ns
     if (pcb->in_tuple_table) {
         g_hash_table_remove(t->by_tuple, pcb);
         pcb->in_tuple_table = false;
+        if (t->last == pcb)
+            t->last = NULL;
     }
     uint32_t laddr = pcb->laddr;
     if (laddr == 0) {
@@ -205,6 +208,8 @@ int ns_pcb_insert_child(NsPcbTable *t, NsPcb *pcb)
 
 void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb)
 {
+    if (t->last == pcb)
+        t->last = NULL;
     if (pcb->in_tuple_table) {
         g_hash_table_remove(t->by_tuple, pcb);
         pcb->in_tuple_table = false;
@@ -228,13 +233,18 @@ void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb)
     }
 }
 
-NsPcb *ns_pcb_lookup(const NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
+NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
                      uint16_t rport)
 {
-    NsPcb probe = {.laddr = laddr, .lport = lport, .raddr = raddr, .rport = rport};
-    NsPcb *c = g_hash_table_lookup(t->by_tuple, &probe);
-    if (c)
+    NsPcb *c = t->last;
+    if (c && c->lport == lport && c->rport == rport && c->laddr == laddr && c->raddr == raddr)
         return c;
+    NsPcb probe = {.laddr = laddr, .lport = lport, .raddr = raddr, .rport = rport};
+    c = g_hash_table_lookup(t->by_tuple, &probe);
+    if (c) {
+        t->last = c;
+        return c;
+    }
     NsPcb *wild = NULL;
     for (NsPcb *o = port_list(t, lport); o; o = o->port_next) {
         if (o->in_tuple_table)

@@ -287,10 +287,11 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         uint32_t avail = fin_seq - c->snd_nxt;
         uint32_t in_flight = c->snd_nxt - c->snd_una;
         uint32_t rwnd_room = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
-        /* In Loss, SACKed bytes below SND.NXT are not in flight either. */
-        uint32_t pipe_now = use_pipe ? pipe + (c->snd_nxt - nxt0)
-                            : sb ? in_flight - tcp_ranges_covered(&sb->sacked, c->snd_una, c->snd_nxt)
-                                 : in_flight;
+        uint32_t pipe_now = in_flight;
+        if (use_pipe)
+            pipe_now = pipe + (c->snd_nxt - nxt0);
+        else if (sb) /* Loss: SACKed bytes below SND.NXT are not in flight */
+            pipe_now -= tcp_ranges_covered(&sb->sacked, c->snd_una, c->snd_nxt);
         uint32_t cwnd_room = c->cwnd > pipe_now ? c->cwnd - pipe_now : 0;
         uint32_t usable = rwnd_room < cwnd_room ? rwnd_room : cwnd_room;
         uint32_t len = avail < c->mss ? avail : c->mss;

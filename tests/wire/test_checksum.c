@@ -182,7 +182,8 @@ static void test_csum_fast_loop_full_size_frame(void)
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = (uint8_t)(0xff - (i % 3));
     CU_ASSERT_EQUAL(ns_csum_partial(0, buf, sizeof buf), ref_sum(0, buf, sizeof buf));
-    CU_ASSERT_EQUAL(ns_csum_partial(7, buf + 1, sizeof buf - 1), ref_sum(7, buf + 1, sizeof buf - 1));
+    CU_ASSERT_EQUAL(ns_csum_partial(7, buf + 1, sizeof buf - 1),
+                    ref_sum(7, buf + 1, sizeof buf - 1));
 }
 
 CU_TestInfo ns_wire_checksum_tests[] = {
