@@ -13,6 +13,11 @@
  * options (60) + TCP with options (60), rounded up. */
 #define NS_PACKET_HEADROOM 160
 
+/* The receiving interface vouches for the transport checksum (receive
+ * checksum offload, as real NICs and Linux's veth do): set on frames that
+ * crossed a simulated link, whose bytes no model ever alters. */
+#define NS_PACKET_RX_CSUM_OK 0x01
+
 typedef struct NsPacketPool NsPacketPool;
 typedef struct NsPacket NsPacket;
 
@@ -26,6 +31,7 @@ struct NsPacket {
     uint32_t meta;      /* owner-defined (e.g. ingress interface index) */
     uint32_t peer_addr; /* a receive queue's note of the sender */
     uint16_t peer_port;
+    uint8_t flags;      /* NS_PACKET_* */
     uint8_t cls;        /* size class */
     uint8_t buf[];
 };

@@ -50,6 +50,7 @@ NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len)
     p->len = (uint32_t)len;
     p->id = ++pool->next_id;
     p->meta = 0;
+    p->flags = 0;
     pool->in_use++;
     return p;
 }

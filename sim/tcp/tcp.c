@@ -473,7 +473,9 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
 {
     NsTcp *tcp = data;
     NsTcpSeg seg;
-    NsWireResult res = ns_tcp_parse(pkt->data, pkt->len, hdr->src, hdr->dst, &seg.h);
+    NsWireResult res = (pkt->flags & NS_PACKET_RX_CSUM_OK)
+                           ? ns_tcp_parse_verified(pkt->data, pkt->len, &seg.h)
+                           : ns_tcp_parse(pkt->data, pkt->len, hdr->src, hdr->dst, &seg.h);
     if (res != NS_WIRE_OK) {
         trace_drop(tcp, hdr, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed TCP");
         ns_packet_free(pkt);

@@ -37,7 +37,9 @@ static inline uint64_t load64(const uint8_t *p)
 #define HOST_BIG_ENDIAN 0
 #endif
 
-uint32_t ns_csum_partial(uint32_t sum, const void *data, size_t len)
+/* The sum of data[0..len), and a copy of it to `dst` when dst is not NULL:
+ * one pass over the bytes for the two jobs (Linux's csum_partial_copy). */
+static uint32_t csum_core(uint32_t sum, const void *data, size_t len, uint8_t *dst)
 {
     const uint8_t *p = data;
     /* The main loop adds the 32-bit halves of each 8-byte word into four
@@ -47,6 +49,14 @@ uint32_t ns_csum_partial(uint32_t sum, const void *data, size_t len)
     uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     while (len >= 32) {
         uint64_t w0 = load64(p), w1 = load64(p + 8), w2 = load64(p + 16), w3 = load64(p + 24);
+        if (dst) {
+            /* Store what was just loaded: the copy costs no second read. */
+            memcpy(dst, &w0, 8);
+            memcpy(dst + 8, &w1, 8);
+            memcpy(dst + 16, &w2, 8);
+            memcpy(dst + 24, &w3, 8);
+            dst += 32;
+        }
         s0 += (w0 & 0xffffffffu) + (w0 >> 32);
         s1 += (w1 & 0xffffffffu) + (w1 >> 32);
         s2 += (w2 & 0xffffffffu) + (w2 >> 32);
@@ -55,6 +65,10 @@ uint32_t ns_csum_partial(uint32_t sum, const void *data, size_t len)
         len -= 32;
     }
     uint64_t a = add1c(s0, s1), b = add1c(s2, s3);
+    if (dst && len) {
+        memcpy(dst, p, len); /* the last 31 bytes at most */
+        p = dst;
+    }
     while (len >= 8) {
         a = add1c(a, load64(p));
         p += 8;
@@ -84,6 +98,16 @@ uint32_t ns_csum_partial(uint32_t sum, const void *data, size_t len)
     if (!HOST_BIG_ENDIAN)
         r = ((r & 0xff) << 8) | (r >> 8);
     return fold16((uint64_t)sum + r);
+}
+
+uint32_t ns_csum_partial(uint32_t sum, const void *data, size_t len)
+{
+    return csum_core(sum, data, len, NULL);
+}
+
+uint32_t ns_csum_copy(uint32_t sum, void *dst, const void *src, size_t len)
+{
+    return csum_core(sum, src, len, dst);
 }
 
 uint32_t ns_csum_add_at(uint32_t sum, uint32_t block_sum, size_t offset)

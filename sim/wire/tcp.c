@@ -89,8 +89,8 @@ static NsWireResult parse_options(const uint8_t *p, size_t n, NsTcpRepr *out)
     return NS_WIRE_OK;
 }
 
-NsWireResult ns_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
-                          NsTcpRepr *out)
+static NsWireResult parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+                          bool verify, NsTcpRepr *out)
 {
     g_return_val_if_fail(out != NULL, NS_WIRE_MALFORMED);
     if (buf == NULL || len < NS_TCP_HLEN)
@@ -103,9 +103,11 @@ NsWireResult ns_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t
     /* The pseudo header carries the length in 16 bits. */
     if (len > UINT16_MAX)
         return NS_WIRE_MALFORMED;
-    uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)len);
-    if (ns_csum_fold(ns_csum_partial(sum, buf, len)) != 0)
-        return NS_WIRE_BAD_CHECKSUM;
+    if (verify) {
+        uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)len);
+        if (ns_csum_fold(ns_csum_partial(sum, buf, len)) != 0)
+            return NS_WIRE_BAD_CHECKSUM;
+    }
 
     memset(out, 0, sizeof(*out));
     out->src_port = ns_read_be16(buf);
@@ -117,6 +119,17 @@ NsWireResult ns_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t
     out->urgent = ns_read_be16(buf + 18);
     out->header_len = (uint8_t)hlen;
     return parse_options(buf + NS_TCP_HLEN, hlen - NS_TCP_HLEN, out);
+}
+
+NsWireResult ns_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+                          NsTcpRepr *out)
+{
+    return parse(buf, len, src, dst, true, out);
+}
+
+NsWireResult ns_tcp_parse_verified(const uint8_t *buf, size_t len, NsTcpRepr *out)
+{
+    return parse(buf, len, 0, 0, false, out);
 }
 
 /* The order NS_TCP_OPTS_LINUX gives the options present in `r`. */
@@ -289,7 +302,9 @@ static size_t write_options(const NsTcpRepr *r, const uint8_t *order, uint8_t n,
     return o;
 }
 
-size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t seg_len)
+/* Write the header of `repr` at buf with a zero checksum field; returns
+ * its length, or 0 (nothing written). */
+static size_t emit_header(const NsTcpRepr *repr, uint8_t *buf, size_t seg_len)
 {
     g_return_val_if_fail(repr != NULL, 0);
     uint8_t order[NS_TCP_MAX_OPTS];
@@ -314,9 +329,30 @@ size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *b
     size_t o = NS_TCP_HLEN + write_options(repr, order, n, buf + NS_TCP_HLEN);
     /* RFC 9293 3.1: the header is padded with zeros to a 32-bit boundary. */
     memset(buf + o, 0, hlen - o);
+    return hlen;
+}
 
+size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t seg_len)
+{
+    size_t hlen = emit_header(repr, buf, seg_len);
+    if (hlen == 0)
+        return 0;
     uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len);
     ns_write_be16(buf + 16, ns_csum_fold(ns_csum_partial(sum, buf, seg_len)));
+    return hlen;
+}
+
+size_t ns_tcp_emit_summed(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf,
+                          size_t seg_len, uint32_t payload_sum)
+{
+    size_t hlen = emit_header(repr, buf, seg_len);
+    if (hlen == 0)
+        return 0;
+    uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len);
+    sum = ns_csum_partial(sum, buf, hlen);
+    /* The header's length is a multiple of 4: the payload starts on a word. */
+    sum = ns_csum_add_at(sum, payload_sum, hlen);
+    ns_write_be16(buf + 16, ns_csum_fold(sum));
     return hlen;
 }
 

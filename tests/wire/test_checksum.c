@@ -186,7 +186,26 @@ static void test_csum_fast_loop_full_size_frame(void)
                     ref_sum(7, buf + 1, sizeof buf - 1));
 }
 
+static void test_csum_copy_copies_and_sums_like_partial(void)
+{
+    static uint8_t src[300], dst[308];
+    uint32_t x = 99;
+    for (size_t i = 0; i < sizeof src; i++) {
+        x = x * 1103515245u + 12345u;
+        src[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len <= sizeof src; len += 7) {
+            memset(dst, 0xa5, sizeof dst);
+            uint32_t got = ns_csum_copy(3, dst + off, src, len);
+            CU_ASSERT_EQUAL_FATAL(got, ns_csum_partial(3, src, len));
+            CU_ASSERT_EQUAL_FATAL(memcmp(dst + off, src, len), 0);
+            CU_ASSERT_EQUAL_FATAL(dst[off + len], 0xa5); /* nothing past the end */
+        }
+}
+
 CU_TestInfo ns_wire_checksum_tests[] = {
+    {"csum_copy_copies_and_sums_like_partial", test_csum_copy_copies_and_sums_like_partial},
     {"csum_rfc1071_example_sum", test_csum_rfc1071_example_sum},
     {"csum_rfc1071_example_checksum_is_complement",
      test_csum_rfc1071_example_checksum_is_complement},

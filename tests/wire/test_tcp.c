@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "netsim/wire/bytes.h"
+#include "netsim/wire/checksum.h"
 #include "wire-tests.h"
 
 /* A mutable copy of a vector's TCP segment with its pseudo-header addresses. */
@@ -343,6 +344,33 @@ static void check_emit_round_trip(const uint8_t *frame, size_t frame_len, bool d
     CU_ASSERT_EQUAL(memcmp(out.b, s.b, s.len), 0);
 }
 
+/* ns_tcp_emit_summed() with the payload's sum gives ns_tcp_emit()'s bytes. */
+static void test_tcp_emit_summed_matches_emit_on_data(void)
+{
+    Seg s = seg_of(ns_vec_data, ns_vec_data_len);
+    Seg out = s;
+    NsTcpRepr t;
+    CU_ASSERT_EQUAL_FATAL(seg_parse(&s, &t), NS_WIRE_OK);
+    memset(out.b, 0, t.header_len);
+    uint32_t psum = ns_csum_partial(0, s.b + t.header_len, s.len - t.header_len);
+    CU_ASSERT_EQUAL_FATAL(ns_tcp_emit_summed(&t, s.src, s.dst, out.b, s.len, psum),
+                          t.header_len);
+    CU_ASSERT_EQUAL(memcmp(out.b, s.b, s.len), 0);
+}
+
+/* A segment vouched for by the NIC parses whatever its checksum field says;
+ * ns_tcp_parse() still refuses it. */
+static void test_tcp_parse_verified_skips_only_the_checksum(void)
+{
+    Seg s = seg_of(ns_vec_data, ns_vec_data_len);
+    s.b[16] ^= 0xff;
+    NsTcpRepr t;
+    CU_ASSERT_EQUAL(ns_tcp_parse(s.b, s.len, s.src, s.dst, &t), NS_WIRE_BAD_CHECKSUM);
+    CU_ASSERT_EQUAL(ns_tcp_parse_verified(s.b, s.len, &t), NS_WIRE_OK);
+    s.b[12] = 0x40; /* data offset 16 bytes: still malformed */
+    CU_ASSERT_EQUAL(ns_tcp_parse_verified(s.b, s.len, &t), NS_WIRE_MALFORMED);
+}
+
 static void test_tcp_emit_round_trip_syn(void)
 {
     check_emit_round_trip(ns_vec_syn, ns_vec_syn_len, false);
@@ -667,6 +695,9 @@ static void test_tcp_opts_format_truncates_and_returns_full_length(void)
 }
 
 CU_TestInfo ns_wire_tcp_tests[] = {
+    {"tcp_emit_summed_matches_emit_on_data", test_tcp_emit_summed_matches_emit_on_data},
+    {"tcp_parse_verified_skips_only_the_checksum",
+     test_tcp_parse_verified_skips_only_the_checksum},
     {"tcp_parse_syn_header_fields", test_tcp_parse_syn_header_fields},
     {"tcp_parse_syn_options", test_tcp_parse_syn_options},
     {"tcp_parse_syn_option_order", test_tcp_parse_syn_option_order},

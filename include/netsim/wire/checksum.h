@@ -22,6 +22,11 @@
  * byte-order independent, so a swapped sum is the sum of swapped words). */
 uint32_t ns_csum_partial(uint32_t sum, const void *data, size_t len);
 
+/* Copy len bytes from src to dst (not overlapping) and return
+ * ns_csum_partial(sum, dst, len): a payload copied into a packet is summed
+ * while it is still in cache. */
+uint32_t ns_csum_copy(uint32_t sum, void *dst, const void *src, size_t len);
+
 /* Merge `block_sum`, the ns_csum_partial() of a chunk that lies at byte
  * offset `offset` of the message, into `sum`. When `offset` is odd the
  * chunk's bytes sit in the low halves of the message's words, so its sum is

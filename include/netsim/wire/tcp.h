@@ -99,6 +99,11 @@ typedef enum {
 NsWireResult ns_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
                           NsTcpRepr *out);
 
+/* As ns_tcp_parse(), for a segment whose checksum the receiving interface
+ * already verified (receive checksum offload): everything but the checksum
+ * is checked. */
+NsWireResult ns_tcp_parse_verified(const uint8_t *buf, size_t len, NsTcpRepr *out);
+
 /* Header length in bytes (20 + options padded to 4) that ns_tcp_emit() will
  * write for `repr`, or 0 if its options cannot be emitted (see there). */
 size_t ns_tcp_header_len(const NsTcpRepr *repr);
@@ -113,6 +118,12 @@ size_t ns_tcp_header_len(const NsTcpRepr *repr);
  * have, or an unknown kind, or EOL before the end; a present option is
  * missing from it; n_sack > 4; or they exceed 40 bytes. */
 size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t seg_len);
+
+/* As ns_tcp_emit(), when the payload's ns_csum_partial() is already known
+ * (summed while it was copied in, see ns_csum_copy()): only the header is
+ * read again. */
+size_t ns_tcp_emit_summed(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf,
+                          size_t seg_len, uint32_t payload_sum);
 
 /* Fill repr->opt_order from the options present in `repr` (has_mss, ...)
  * and its flags, in `layout`'s order. */
