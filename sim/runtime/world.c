@@ -943,6 +943,10 @@ static NsIpFilterVerdict fault_filter(void *data, const NsPacket *dgram, NsTime 
     NsWorld *w = h->w;
     NsTraceEvent d = {0};
     ns_trace_describe_ip(&d, dgram->data, dgram->len);
+    /* Every fault counts every packet of its kind, even one another fault
+     * acts on: `syn#2` is the second SYN whatever became of the first. The
+     * first fault in file order that fires decides. */
+    const FaultRt *act = NULL;
     for (guint i = 0; i < w->faults->len; i++) {
         FaultRt *f = &g_array_index(w->faults, FaultRt, i);
         const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
@@ -957,16 +961,21 @@ static NsIpFilterVerdict fault_filter(void *data, const NsPacket *dgram, NsTime 
         if (++f->seen != sf->nth)
             continue;
         f->fired = true;
-        *why = f->why;
-        switch (sf->action) {
-        case NS_SCN_FAULT_DROP:
-            return NS_IP_FILTER_DROP;
-        case NS_SCN_FAULT_DELAY:
-            *delay = sf->delay;
-            return NS_IP_FILTER_DELAY;
-        case NS_SCN_FAULT_DUPLICATE:
-            return NS_IP_FILTER_DUPLICATE;
-        }
+        if (!act)
+            act = f;
+    }
+    if (!act)
+        return NS_IP_FILTER_PASS;
+    const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
+    *why = act->why;
+    switch (sf->action) {
+    case NS_SCN_FAULT_DROP:
+        return NS_IP_FILTER_DROP;
+    case NS_SCN_FAULT_DELAY:
+        *delay = sf->delay;
+        return NS_IP_FILTER_DELAY;
+    case NS_SCN_FAULT_DUPLICATE:
+        return NS_IP_FILTER_DUPLICATE;
     }
     return NS_IP_FILTER_PASS;
 }
