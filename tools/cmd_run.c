@@ -127,10 +127,10 @@ int ns_cmd_run(int argc, char **argv)
                      ? true
                      : !(color && strcmp(color, "never") == 0) && ns_console_wants_colour(stdout));
     ro.progress = isatty(fileno(stderr));
-    NsAtomicOut out = {0};
+    NsAtomicFile out = {0};
     FILE *f = stdout;
     if (out_path && !quiet) {
-        if (!ns_atomic_open(&out, out_path, &err)) {
+        if (!ns_atomic_file_open(&out, out_path, &err)) {
             fprintf(stderr, "netsim: cannot write %s\n", err ? err->message : out_path);
             return NS_EXIT_USAGE;
         }
@@ -140,10 +140,10 @@ int ns_cmd_run(int argc, char **argv)
     int status = ns_run_scenario(scn, &ro, f, &rr, &err);
     if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT) {
         fprintf(stderr, "%s\n", err->message);
-        ns_atomic_abort(&out);
+        ns_atomic_file_abort(&out);
         return status;
     }
-    if (out.f && !ns_atomic_commit(&out, &err)) {
+    if (out.f && !ns_atomic_file_commit(&out, false, &err)) {
         fprintf(stderr, "netsim: cannot write %s\n", err->message);
         return NS_EXIT_USAGE;
     }

@@ -540,14 +540,14 @@ static void run_unit(Unit *u)
                 plus += g_array_index(ops, Op, i).kind == OP_INS;
                 minus += g_array_index(ops, Op, i).kind == OP_DEL;
             }
-            NsAtomicOut out = {0};
+            NsAtomicFile out = {0};
             g_autoptr(GError) werr = NULL;
             GStatBuf st;
             /* The new file keeps the old one's mode (mkstemp makes it 0600). */
-            if (!ns_atomic_open(&out, u->c->golden, &werr) ||
+            if (!ns_atomic_file_open(&out, u->c->golden, &werr) ||
                 (g_stat(u->c->golden, &st) == 0 && fchmod(fileno(out.f), st.st_mode & 07777)) ||
-                fwrite(trace, 1, len, out.f) != len || !ns_atomic_commit(&out, &werr)) {
-                ns_atomic_abort(&out);
+                fwrite(trace, 1, len, out.f) != len || !ns_atomic_file_commit(&out, false, &werr)) {
+                ns_atomic_file_abort(&out);
                 g_string_append_printf(detail, "cannot update %s: %s\n", u->c->golden,
                                        werr ? werr->message : g_strerror(errno));
                 if (!message)
@@ -828,8 +828,8 @@ static bool write_junit(const char *path, GArray *cases, Unit *units, const Test
             failures += cu[k].verdict == V_FAIL;
         }
     }
-    NsAtomicOut out = {0};
-    if (!ns_atomic_open(&out, path, error))
+    NsAtomicFile out = {0};
+    if (!ns_atomic_file_open(&out, path, error))
         return false;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out.f);
     g_autofree char *counts = g_strdup_printf(
@@ -839,7 +839,7 @@ static bool write_junit(const char *path, GArray *cases, Unit *units, const Test
     fprintf(out.f, "  <testsuite name=\"netsim\" %s>\n", counts);
     fputs(body->str, out.f);
     fputs("  </testsuite>\n</testsuites>\n", out.f);
-    return ns_atomic_commit(&out, error);
+    return ns_atomic_file_commit(&out, false, error);
 }
 
 /* ---- the command ---- */

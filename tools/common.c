@@ -1,9 +1,7 @@
 /* Helpers shared by the sub-commands: usage errors, atomic output files. */
 #include "common.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -28,61 +26,6 @@ int ns_usage_error(const char *fmt, ...)
     return NS_EXIT_USAGE;
 }
 
-bool ns_atomic_open(NsAtomicOut *o, const char *path, GError **error)
-{
-    o->path = g_strdup(path);
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    o->tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-    int fd = g_mkstemp(o->tmp);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path,
-                    g_strerror(e));
-        g_clear_pointer(&o->tmp, g_free);
-        return false;
-    }
-    /* mkstemp creates the file 0600; give it the mode a plain fopen would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    o->f = fdopen(fd, "w");
-    return o->f != NULL;
-}
-
-bool ns_atomic_commit(NsAtomicOut *o, GError **error)
-{
-    bool ok = fflush(o->f) == 0 && !ferror(o->f);
-    int e = errno;
-    if (fclose(o->f) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    o->f = NULL;
-    if (ok && g_rename(o->tmp, o->path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", o->path,
-                    g_strerror(e));
-        g_unlink(o->tmp);
-    }
-    g_clear_pointer(&o->tmp, g_free);
-    g_clear_pointer(&o->path, g_free);
-    return ok;
-}
-
-void ns_atomic_abort(NsAtomicOut *o)
-{
-    if (o->f)
-        fclose(o->f);
-    if (o->tmp)
-        g_unlink(o->tmp);
-    g_clear_pointer(&o->tmp, g_free);
-    g_clear_pointer(&o->path, g_free);
-    o->f = NULL;
-}
 
 int ns_host_column_width(const NsScenario *scn)
 {

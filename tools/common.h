@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "netsim/atomic-file.h"
 #include "netsim/scenario.h"
 #include "netsim/world.h"
 
@@ -14,16 +15,7 @@ enum { NS_EXIT_OK = 0, NS_EXIT_EXPECT = 1, NS_EXIT_USAGE = 2, NS_EXIT_LIMIT = 3 
 /* Print "netsim: MESSAGE" and a hint to stderr; returns NS_EXIT_USAGE. */
 int ns_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
-/* An output file written in full or not at all: a temporary file beside
- * the target, renamed over it only on commit. */
-typedef struct {
-    char *path, *tmp;
-    FILE *f;
-} NsAtomicOut;
 
-bool ns_atomic_open(NsAtomicOut *o, const char *path, GError **error);
-bool ns_atomic_commit(NsAtomicOut *o, GError **error);
-void ns_atomic_abort(NsAtomicOut *o);
 
 /* Width of the trace's host column for a scenario. */
 int ns_host_column_width(const NsScenario *scn);

@@ -709,7 +709,7 @@ bool ns_diagram_format_from_path(const char *path, NsDiagramFormat *format)
 struct NsDiagramSink {
     NsDiagram *diagram;
     NsDiagramFormat format;
-    TraceFile file;
+    NsAtomicFile file;
 };
 
 static void diagram_write(void *self, const NsTraceEvent *ev)
@@ -725,13 +725,13 @@ static bool diagram_close(void *self, GError **error)
         return true;
     g_autofree char *text = ns_diagram_render(sink->diagram, sink->format);
     fputs(text, sink->file.f);
-    return trace_file_commit(&sink->file, false, error);
+    return ns_atomic_file_commit(&sink->file, false, error);
 }
 
 static void diagram_free(void *self)
 {
     NsDiagramSink *sink = self;
-    trace_file_abort(&sink->file);
+    ns_atomic_file_abort(&sink->file);
     ns_diagram_free(sink->diagram);
     g_free(sink);
 }
@@ -742,7 +742,7 @@ NsDiagramSink *ns_diagram_sink_new(const char *path, NsDiagramFormat format, con
                                    GError **error)
 {
     NsDiagramSink *sink = g_new0(NsDiagramSink, 1);
-    if (!trace_file_open(&sink->file, path, error)) {
+    if (!ns_atomic_file_open(&sink->file, path, error)) {
         g_free(sink);
         return NULL;
     }

@@ -19,7 +19,7 @@
 #define SNAPLEN 65535
 
 struct NsPcapSink {
-    TraceFile file;
+    NsAtomicFile file;
     pcap_t *dead;
     pcap_dumper_t *dumper;
     NsPcapAt at;
@@ -69,10 +69,10 @@ static bool pcap_close_sink(void *self, GError **error)
     if (!ok) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: writing the capture failed",
                     sink->file.path);
-        trace_file_abort(&sink->file);
+        ns_atomic_file_abort(&sink->file);
         return false;
     }
-    return trace_file_commit(&sink->file, true, error);
+    return ns_atomic_file_commit(&sink->file, true, error);
 }
 
 static void pcap_free_sink(void *self)
@@ -82,7 +82,7 @@ static void pcap_free_sink(void *self)
         pcap_dump_close(sink->dumper);
         sink->file.f = NULL;
     }
-    trace_file_abort(&sink->file); /* nothing left when the sink was closed */
+    ns_atomic_file_abort(&sink->file); /* nothing left when the sink was closed */
     if (sink->dead)
         pcap_close(sink->dead);
     g_free(sink->name);
@@ -99,7 +99,7 @@ NsPcapSink *ns_pcap_sink_new(const char *path, NsPcapAt at, const char *name, GE
     sink->name = g_strdup(name);
     sink->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, SNAPLEN,
                                                       PCAP_TSTAMP_PRECISION_NANO);
-    if (!sink->dead || !trace_file_open(&sink->file, path, error)) {
+    if (!sink->dead || !ns_atomic_file_open(&sink->file, path, error)) {
         if (sink->dead && error && !*error)
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: cannot start a capture",
                         path);

@@ -1,5 +1,5 @@
-/* Helpers shared by the sinks of sim/trace (layer-private): files written
- * in full or not at all, and the small renderings every sink needs. */
+/* Helpers shared by the sinks of sim/trace (layer-private): the small
+ * renderings every sink needs. Output files: netsim/atomic-file.h. */
 #pragma once
 
 #include <stdbool.h>
@@ -7,21 +7,8 @@
 
 #include <glib.h>
 
+#include "netsim/atomic-file.h"
 #include "netsim/trace.h"
-
-/* An output file that appears only when complete: written to a temporary
- * file beside `path`, renamed over it by trace_file_commit(), removed by
- * trace_file_abort() (a run that fails leaves nothing behind). */
-typedef struct {
-    char *path, *tmp;
-    FILE *f;
-} TraceFile;
-
-bool trace_file_open(TraceFile *tf, const char *path, GError **error);
-/* Closes the stream (unless the caller already did: pass closed = true),
- * then renames. On failure the temporary file is removed. */
-bool trace_file_commit(TraceFile *tf, bool closed, GError **error);
-void trace_file_abort(TraceFile *tf);
 
 /* "10.0.0.1:49152", or "10.0.0.1" when !with_port. */
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port);
