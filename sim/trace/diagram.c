@@ -140,22 +140,12 @@ static char *message_label(const NsTraceEvent *ev)
 {
     GString *s = g_string_new(NULL);
     switch (ev->proto) {
-    case NS_IPPROTO_TCP: {
-        char f[NS_TCP_FLAGS_STRLEN];
-        ns_tcp_flags_format(ev->tcp_flags, f);
-        g_string_append_printf(s, "TCP [%s]", f);
-        if (ev->has_seq) {
-            g_string_append_printf(s, " seq %" PRIu32, ev->seq);
-            if (ev->tcp_flags & NS_TCP_ACK)
-                g_string_append_printf(s, " ack %" PRIu32, ev->ack);
-            g_string_append_printf(s, " win %" PRIu32, ev->win);
-            if (ev->options && ev->options[0])
-                g_string_append_printf(s, " <%s>", ev->options);
-        }
+    case NS_IPPROTO_TCP:
+        g_string_append(s, "TCP");
+        trace_append_tcp(s, ev);
         if (ev->payload_len)
             g_string_append_printf(s, " len %" PRIu32, ev->payload_len);
         break;
-    }
     case NS_IPPROTO_UDP:
         g_string_append_printf(s, "UDP %" PRIu32 "B", ev->payload_len);
         break;

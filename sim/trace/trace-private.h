@@ -18,5 +18,8 @@ bool trace_has_ports(uint8_t proto);
 const char *trace_proto_name(uint8_t proto);
 /* "echo request", "port unreachable", ... */
 const char *trace_icmp_name(uint8_t type, uint8_t code);
+/* " [S.] seq 0 ack 1 win 65535 <mss 1460>": a TCP segment's flags and, when
+ * the TCP layer reported them, its relative numbers, window and options. */
+void trace_append_tcp(GString *s, const NsTraceEvent *ev);
 /* The errno's symbolic name, or "errno N" in `buf`. */
 const char *trace_errno_text(int err, char buf[24]);

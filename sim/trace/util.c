@@ -2,8 +2,11 @@
  * protocol and ICMP names) that sinks agree on. */
 #include "trace-private.h"
 
+#include <inttypes.h>
+
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/tcp.h"
 
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
 {
@@ -70,4 +73,19 @@ const char *trace_errno_text(int err, char buf[24])
         return n;
     g_snprintf(buf, 24, "errno %d", err);
     return buf;
+}
+
+void trace_append_tcp(GString *s, const NsTraceEvent *ev)
+{
+    char f[NS_TCP_FLAGS_STRLEN];
+    ns_tcp_flags_format(ev->tcp_flags, f);
+    g_string_append_printf(s, " [%s]", f);
+    if (!ev->has_seq)
+        return;
+    g_string_append_printf(s, " seq %" PRIu32, ev->seq);
+    if (ev->tcp_flags & NS_TCP_ACK)
+        g_string_append_printf(s, " ack %" PRIu32, ev->ack);
+    g_string_append_printf(s, " win %" PRIu32, ev->win);
+    if (ev->options && ev->options[0])
+        g_string_append_printf(s, " <%s>", ev->options);
 }
