@@ -3,9 +3,12 @@
  * seeded mutations of them: lines dropped, duplicated or swapped, words
  * replaced by other words or by numbers at the edges, bytes flipped, files
  * cut short. Deterministic: the same inputs on every run.
- * usage: fuzz-scenario-smoke FILE... */
+ * usage: fuzz-scenario-smoke FILE...
+ * NS_FUZZ_SEED and NS_FUZZ_ROUNDS (mutations per file) pick another or a
+ * longer campaign than the test suite's. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -87,7 +90,10 @@ static GString *mutate(uint64_t *st, const char *text)
 
 int main(int argc, char **argv)
 {
-    uint64_t st = 12345;
+    const char *seed_env = g_getenv("NS_FUZZ_SEED");
+    const char *rounds_env = g_getenv("NS_FUZZ_ROUNDS");
+    uint64_t st = seed_env ? g_ascii_strtoull(seed_env, NULL, 10) : 12345;
+    int rounds = rounds_env ? atoi(rounds_env) : MUTATIONS_PER_FILE;
     unsigned runs = 0;
     for (int f = 1; f < argc; f++) {
         g_autofree char *text = NULL;
@@ -98,7 +104,7 @@ int main(int argc, char **argv)
         }
         LLVMFuzzerTestOneInput((const uint8_t *)text, len);
         runs++;
-        for (int m = 0; m < MUTATIONS_PER_FILE; m++) {
+        for (int m = 0; m < rounds; m++) {
             GString *x = mutate(&st, text);
             LLVMFuzzerTestOneInput((const uint8_t *)x->str, x->len);
             g_string_free(x, TRUE);
