@@ -515,7 +515,8 @@ static char *render_mermaid(const NsDiagram *d, const Layout *lay, GArray *rows)
 /* ---- SVG ---- */
 
 #define SVG_LEFT 96  /* time column */
-#define SVG_COL 190  /* width of one lifeline's column */
+#define SVG_COL 190  /* narrowest column of a lifeline */
+#define SVG_CHAR 7   /* width of a character at font-size 11, monospace */
 #define SVG_TOP 78   /* first row */
 #define SVG_ROW 34
 
@@ -548,14 +549,36 @@ static void xml_text(GString *s, const char *text)
     }
 }
 
-static unsigned col_x(guint c)
+static unsigned col_x(unsigned cw, guint c)
 {
-    return SVG_LEFT + c * SVG_COL + SVG_COL / 2;
+    return SVG_LEFT + c * cw + cw / 2;
+}
+
+/* Columns wide enough for the longest note (notes sit on one lifeline) and
+ * the longest lifeline name, so that no text runs out of its box. */
+static unsigned column_width(const NsDiagram *d, const Layout *lay, GArray *rows)
+{
+    size_t longest = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        const Row *r = &g_array_index(rows, Row, i);
+        if (r->kind != ROW_MSG && r->label) {
+            size_t n = g_utf8_strlen(r->label, -1) / (r->b - r->a + 1);
+            longest = n > longest ? n : longest;
+        }
+    }
+    for (guint c = 0; c < lay->n; c++) {
+        const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
+        size_t n = strlen(l->name);
+        longest = n > longest ? n : longest;
+    }
+    unsigned cw = (unsigned)longest * SVG_CHAR + 28;
+    return cw < SVG_COL ? SVG_COL : cw;
 }
 
 static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
 {
-    unsigned width = SVG_LEFT + (lay->n ? lay->n : 1) * SVG_COL + 16;
+    const unsigned cw = column_width(d, lay, rows);
+    unsigned width = SVG_LEFT + (lay->n ? lay->n : 1) * cw + 16;
     unsigned height = SVG_TOP + rows->len * SVG_ROW + 30;
     GString *s = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     g_string_append_printf(s,
@@ -577,7 +600,7 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
         guint e = c;
         while (e + 1 < lay->n && lay->group_of[e + 1] == lay->group_of[c])
             e++;
-        unsigned x = SVG_LEFT + c * SVG_COL + 4, w = (e - c + 1) * SVG_COL - 8;
+        unsigned x = SVG_LEFT + c * cw + 4, w = (e - c + 1) * cw - 8;
         g_string_append_printf(s,
                                "<g class=\"host\"><rect x=\"%u\" y=\"6\" width=\"%u\" height=\"%u\" "
                                "rx=\"6\" fill=\"#f3f4f8\" stroke=\"#b8bccc\"/>"
@@ -590,14 +613,14 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
     }
     for (guint c = 0; c < lay->n; c++) {
         const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
-        unsigned x = col_x(c);
+        unsigned x = col_x(cw, c);
         g_string_append_printf(s,
                                "<g class=\"lifeline\"><line x1=\"%u\" y1=\"56\" x2=\"%u\" y2=\"%u\" "
                                "stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
                                "<rect x=\"%u\" y=\"30\" width=\"%u\" height=\"26\" rx=\"3\" "
                                "fill=\"#e3e8f5\" stroke=\"#6b7794\"/>"
                                "<text x=\"%u\" y=\"47\" text-anchor=\"middle\">",
-                               x, x, height - 10, x - SVG_COL / 2 + 12, SVG_COL - 24, x);
+                               x, x, height - 10, x - cw / 2 + 12, cw - 24, x);
         xml_text(s, l->name);
         g_string_append(s, "</text></g>\n");
     }
@@ -610,7 +633,7 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
                                g_strstrip(t));
         switch (r->kind) {
         case ROW_MSG: {
-            unsigned x1 = col_x(r->a), x2 = col_x(r->b);
+            unsigned x1 = col_x(cw, r->a), x2 = col_x(cw, r->b);
             const char *colour = r->lost ? "#c0392b" : "#222";
             if (r->a == r->b) {
                 g_string_append_printf(s,
@@ -643,7 +666,7 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
         }
         case ROW_NOTE:
         case ROW_FOLD: {
-            unsigned xa = col_x(r->a) - SVG_COL / 2 + 8, xb = col_x(r->b) + SVG_COL / 2 - 8;
+            unsigned xa = col_x(cw, r->a) - cw / 2 + 8, xb = col_x(cw, r->b) + cw / 2 - 8;
             g_string_append_printf(s,
                                    "<g class=\"%s\"><rect x=\"%u\" y=\"%u\" width=\"%u\" "
                                    "height=\"22\" fill=\"%s\" stroke=\"#c9b458\"/>"
