@@ -90,6 +90,11 @@ typedef struct {
     uint32_t syn_retries;         /* SYN retransmissions before ETIMEDOUT */
     uint32_t synack_retries;
     uint32_t retries2;            /* data retransmissions before ETIMEDOUT */
+    /* Tail loss probe (RFC 8985 7), linux: the probe timeout is 2*SRTT
+     * plus pto_one_seg (the worst-case delayed ACK) when one segment is in
+     * flight, else plus pto_slack; pto_no_rtt before any RTT sample. */
+    bool tlp;
+    NsTime pto_one_seg, pto_slack, pto_no_rtt;
 } NsTcpCfg;
 
 /* The configuration of a profile (static storage). */
@@ -115,6 +120,7 @@ typedef enum {
     NS_TCP_T_KEEPALIVE, /* not armed: keepalive is off by default */
     NS_TCP_T_TIME_WAIT, /* 2*MSL, or an orphan's FIN-WAIT-2 lifetime */
     NS_TCP_T_DELACK,    /* delayed ACK */
+    NS_TCP_T_TLP,       /* tail loss probe (RFC 8985 7.2 PTO), linux */
     NS_TCP_T_COUNT
 } NsTcpTimer;
 
@@ -136,6 +142,7 @@ typedef enum {
     NS_TCP_WHY_PERSIST,
     NS_TCP_WHY_CHALLENGE,
     NS_TCP_WHY_WINDOW_UPDATE,
+    NS_TCP_WHY_TLP,
     NS_TCP_WHY_COUNT
 } NsTcpWhy;
 extern const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT];
@@ -262,6 +269,12 @@ struct NsTcpConn {
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
     uint32_t cwnd, ssthresh;
 
+    /* RFC 8985 7: the tail loss probe episode. snd_last is where the
+     * newest segment of new data began (the one a probe resends);
+     * tlp_end_seq is SND.MAX when the probe went out, tlp_ts its TSval. */
+    uint32_t snd_last, tlp_end_seq, tlp_ts;
+    bool tlp_active : 1, tlp_is_retrans : 1;
+
     NsTime srtt, rttvar, rto;
     NsTime rtt_start; /* when rtt_seq was sent; 0 = not timing (Karn) */
     uint32_t rtt_seq;
@@ -338,6 +351,8 @@ void tcp_send_ack(NsTcpConn *c, NsTime now, NsTcpWhy why);
 void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
 void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why);
 void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why);
+/* The retransmission timeout with the current backoff, at most rto_max. */
+NsTime tcp_rexmt_duration(const NsTcpConn *c);
 uint32_t tcp_rcv_window_raw(NsTcpConn *c);
 uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now);
 static inline const NsTcpCcOps *tcp_cc(const NsTcpConn *c) { return c->env->cfg->cc; }
@@ -386,6 +401,22 @@ void tcp_sack_prr_ack(NsTcpConn *c, uint32_t delivered);
 /* Retransmissions in recovery: NextSeg() rules 1 (lost holes) or 3 (any
  * hole below HighSACK); returns bytes sent. */
 uint32_t tcp_sack_retransmit(NsTcpConn *c, NsTime now, uint32_t budget, bool rule3);
+
+/* ---- tail loss probe (tcp_tlp.c, RFC 8985 7; linux profile) ---- */
+
+/* The probe timeout from now (RFC 8985 7.2, with Linux's constants). */
+NsTime tcp_tlp_timeout(const NsTcpConn *c, NsTime now);
+/* Arm (or re-arm) the PTO after new data went out or an ACK acknowledged
+ * some, if a probe may be sent; otherwise stop it. */
+void tcp_tlp_arm(NsTcpConn *c, NsTime now);
+/* An acceptable ACK was processed (SND.UNA was `una_before`): end the
+ * probe episode if the ACK covers the probe (RFC 8985 7.4), and re-arm or
+ * stop the PTO. */
+void tcp_tlp_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t una_before, NsTime now);
+/* The PTO expired: send the probe (RFC 8985 7.3). */
+void tcp_tlp_fired(NsTcpConn *c, NsTime now);
+/* The RTO fired: timer-driven recovery takes over from the probe. */
+void tcp_tlp_cancel(NsTcpConn *c);
 
 /* Fill a trace event's identity fields from the connection. */
 void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev);

@@ -60,6 +60,7 @@ const char *const ns_tcp_timer_names[NS_TCP_T_COUNT] = {
     [NS_TCP_T_KEEPALIVE] = "keepalive",
     [NS_TCP_T_TIME_WAIT] = "TIME-WAIT",
     [NS_TCP_T_DELACK] = "delayed ACK",
+    [NS_TCP_T_TLP] = "TLP",
 };
 
 const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT] = {
@@ -69,6 +70,7 @@ const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT] = {
     [NS_TCP_WHY_PERSIST] = "persist probe",
     [NS_TCP_WHY_CHALLENGE] = "challenge ACK",
     [NS_TCP_WHY_WINDOW_UPDATE] = "window update",
+    [NS_TCP_WHY_TLP] = "tail loss probe",
 };
 
 /* minimal: RFC 9293 with the RFC 1122/5681/6298 numbers a textbook uses:
@@ -100,10 +102,13 @@ static const NsTcpCfg cfg_minimal = {
 /* linux: the facts of shared/refs/linux (kernel 6.18 defaults). The
  * receive buffer limit stands for tcp_rmem autotuning; window growth is
  * modelled by rcv_ssthresh (+2 MSS per full in-order segment). Loss
- * recovery is NewReno with cubic's beta 0.7 (not CUBIC growth, RACK,
- * TLP or PRR). SYN timeouts: five of 1 s (tcp_syn_linear_timeouts=4),
- * then doubling, 10 retransmissions, ETIMEDOUT after 131 s (the real
- * kernel: 133.3 s, its timer wheel adding ~1 %). */
+ * recovery is NewReno with cubic's beta 0.7 (not CUBIC growth or RACK),
+ * with the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
+ * + 200 ms with one segment in flight, + 2 jiffies (8 ms at HZ=250)
+ * with more, 1 s before an RTT sample, never past the RTO. SYN
+ * timeouts: five of 1 s (tcp_syn_linear_timeouts=4), then doubling, 10
+ * retransmissions, ETIMEDOUT after 131 s (the real kernel: 133.3 s, its
+ * timer wheel adding ~1 %). */
 static const NsTcpCfg cfg_linux = {
     .profile = NS_PROFILE_LINUX,
     .cc = &ns_tcp_cc_newreno,
@@ -132,6 +137,10 @@ static const NsTcpCfg cfg_linux = {
     .syn_retries = 10,
     .synack_retries = 5,
     .retries2 = 15,
+    .tlp = true,
+    .pto_one_seg = NS_MS(200),
+    .pto_slack = NS_MS(8),
+    .pto_no_rtt = NS_S(1),
 };
 
 const NsTcpCfg *ns_tcp_cfg(NsProfile profile)

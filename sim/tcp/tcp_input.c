@@ -430,7 +430,7 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
         in->ack_why = NS_TCP_WHY_CHALLENGE;
         return NS_TCP_DROP_AFTER_ACK;
     }
-    uint32_t old_wnd = c->snd_wnd;
+    uint32_t old_wnd = c->snd_wnd, una_before = c->snd_una;
     if (c->sack_ok) {
         sack_ack(c, in, ack);
     } else if (seq_gt(ack, c->snd_una)) {
@@ -442,6 +442,7 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
     }
     if (seq_leq(c->snd_una, ack))
         update_window(c, in);
+    tcp_tlp_on_ack(c, h, una_before, in->now);
     bool fin_acked = c->fin_queued && seq_gt(c->snd_una, c->sb_seq + c->sb_len);
     switch (c->state) {
     case NS_TCP_STATE_FIN_WAIT_1:

@@ -229,7 +229,7 @@ void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why)
         c->rtt_start = 0; /* Karn: never time a retransmitted segment */
 }
 
-static NsTime rexmt_duration(const NsTcpConn *c)
+NsTime tcp_rexmt_duration(const NsTcpConn *c)
 {
     NsTime d = c->rto << c->rxt_shift;
     NsTime max = c->env->cfg->rto_max;
@@ -265,7 +265,7 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
     NsTcpScoreboard *sb = c->scoreboard;
     bool recovery = data_ok && sb && c->ca_state == NS_TCP_CA_RECOVERY;
     bool use_pipe = sb && (recovery || c->ca_state == NS_TCP_CA_DISORDER);
-    uint32_t pipe = use_pipe ? tcp_sack_pipe(c) : 0, nxt0 = c->snd_nxt;
+    uint32_t pipe = use_pipe ? tcp_sack_pipe(c) : 0, nxt0 = c->snd_nxt, max0 = c->snd_max;
     if (recovery)
         pipe += tcp_sack_retransmit(c, now, c->cwnd > pipe ? c->cwnd - pipe : 0, false);
     while (data_ok) {
@@ -340,13 +340,15 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             c->rtt_start = now;
             c->rtt_seq = c->snd_nxt;
         }
+        if (!rexmit && !probe)
+            c->snd_last = c->snd_nxt;
         c->snd_nxt += len + (fin ? 1 : 0);
         if (seq_gt(c->snd_nxt, c->snd_max))
             c->snd_max = c->snd_nxt;
         if (probe)
             break;
         if (c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER)
-            tcp_timer_arm(c, NS_TCP_T_REXMT, now, rexmt_duration(c), true);
+            tcp_timer_arm(c, NS_TCP_T_REXMT, now, tcp_rexmt_duration(c), true);
         c->timer[NS_TCP_T_PERSIST] = NS_TIME_NEVER;
         if (fin || override)
             break;
@@ -371,6 +373,8 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             tcp_timer_arm(c, NS_TCP_T_PERSIST, now, d, true);
         }
     }
+    if (seq_gt(c->snd_max, max0))
+        tcp_tlp_arm(c, now); /* RFC 8985 7.2: new data went out */
     if (c->ack_now)
         tcp_send_ack(c, now, NS_TCP_WHY_NONE);
 }

@@ -1,5 +1,6 @@
 /* TCP timers (RFC 9293 3.8.1 retransmission, 3.8.6.1 persist, 3.3.2
- * TIME-WAIT; RFC 6298 5 backoff; RFC 1122 4.2.3.2 delayed ACK): deadlines
+ * TIME-WAIT; RFC 6298 5 backoff; RFC 1122 4.2.3.2 delayed ACK; the RFC
+ * 8985 7 probe timer, whose handler is in tcp_tlp.c): deadlines
  * in the connection, run by tcp_conn_timers() when they are due. */
 #include "tcp-private.h"
 
@@ -59,6 +60,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
     }
     if (c->snd_una == c->snd_max)
         return;
+    tcp_tlp_cancel(c);
     tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
     if (c->rxt_shift >= cfg->retries2) {
         tcp_conn_enter_closed(c, ETIMEDOUT, "retransmissions exhausted");
@@ -124,6 +126,13 @@ static void persist_fired(NsTcpConn *c, NsTime now)
 
 void tcp_conn_timers(NsTcpConn *c, NsTime now)
 {
+    /* The probe timer first: its deadline never passes the RTO's, and when
+     * both fall due together the probe goes out and re-arms the RTO (Linux
+     * keeps the two in one timer, so only one of them can be pending). */
+    if (c->timer[NS_TCP_T_TLP] <= now && c->state != NS_TCP_STATE_CLOSED) {
+        c->timer[NS_TCP_T_TLP] = NS_TIME_NEVER;
+        tcp_tlp_fired(c, now);
+    }
     for (int t = 0; t < NS_TCP_T_COUNT; t++) {
         if (c->state == NS_TCP_STATE_CLOSED)
             return;
@@ -147,6 +156,9 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
             break;
         case NS_TCP_T_DELACK:
             tcp_send_ack(c, now, NS_TCP_WHY_NONE);
+            break;
+        case NS_TCP_T_TLP:
+            tcp_tlp_fired(c, now);
             break;
         case NS_TCP_T_COUNT:
             break;

@@ -8,5 +8,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"fidelity", NULL, NULL, NULL, NULL, fidelity_tests},
     {"property", NULL, NULL, NULL, NULL, property_tests},
     {"sack", NULL, NULL, NULL, NULL, sack_tests},
+    {"tlp", NULL, NULL, NULL, NULL, tlp_tests},
     CU_SUITE_INFO_NULL,
 };

@@ -104,3 +104,4 @@ extern CU_TestInfo layer_tests[];
 extern CU_TestInfo fidelity_tests[];
 extern CU_TestInfo property_tests[];
 extern CU_TestInfo sack_tests[];
+extern CU_TestInfo tlp_tests[];
