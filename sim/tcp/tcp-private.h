@@ -276,7 +276,7 @@ struct NsTcpConn {
     bool tlp_active : 1, tlp_is_retrans : 1;
 
     NsTime srtt, rttvar, rto;
-    NsTime rtt_start; /* when rtt_seq was sent; 0 = not timing (Karn) */
+    NsTime rtt_start; /* when rtt_seq was sent; -1 = not timing (Karn) */
     uint32_t rtt_seq;
 
     int error; /* pending asynchronous error (SO_ERROR) */

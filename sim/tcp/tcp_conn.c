@@ -174,6 +174,7 @@ void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env)
     c->mss = 536;
     c->rcv_mss = 536;
     c->rto = env->cfg->rto_init;
+    c->rtt_start = -1; /* a segment sent at time 0 can be timed too */
     for (int t = 0; t < NS_TCP_T_COUNT; t++)
         c->timer[t] = NS_TIME_NEVER;
 }

@@ -52,9 +52,9 @@ static NsTcpVerdict input_syn_sent(NsTcpConn *c, In *in)
     tcp_conn_take_syn(c, in->seg);
     if (ack_ok) {
         c->snd_una = h->ack;
-        if (c->rtt_start && c->rxt_shift == 0)
+        if (c->rtt_start >= 0 && c->rxt_shift == 0)
             tcp_rtt_sample(c, in->now - c->rtt_start);
-        c->rtt_start = 0;
+        c->rtt_start = -1;
         c->rxt_shift = 0;
         tcp_timer_stop(c, NS_TCP_T_REXMT, false);
     }
@@ -224,9 +224,9 @@ static void update_window(NsTcpConn *c, In *in)
 static uint32_t take_ack(NsTcpConn *c, In *in, uint32_t ack)
 {
     uint32_t acked = ack - c->snd_una;
-    if (c->rtt_start && seq_gt(ack, c->rtt_seq)) {
+    if (c->rtt_start >= 0 && seq_gt(ack, c->rtt_seq)) {
         tcp_rtt_sample(c, in->now - c->rtt_start);
-        c->rtt_start = 0;
+        c->rtt_start = -1;
     }
     c->rxt_shift = 0;
     /* Drop acknowledged bytes from the send buffer (the FIN is not in it). */
@@ -320,7 +320,7 @@ static void newreno_dup_ack(NsTcpConn *c, In *in)
     tcp_cc(c)->on_cong_signal(c);
     c->recover = c->snd_max;
     tcp_set_ca_state(c, NS_TCP_CA_RECOVERY, "3 dup ACKs");
-    c->rtt_start = 0;
+    c->rtt_start = -1;
     tcp_retransmit_first(c, in->now, NS_TCP_WHY_FAST_RETRANSMIT);
     c->cwnd = c->ssthresh + 3u * c->mss;
     tcp_trace_cc(c, "3 dup ACKs: fast retransmit");
@@ -400,9 +400,9 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
     if (c->state == NS_TCP_STATE_SYN_RECEIVED) {
         if (!(seq_lt(c->snd_una, ack) && seq_leq(ack, c->snd_max)))
             return NS_TCP_DROP_WITH_RESET;
-        if (c->rtt_start && c->rxt_shift == 0)
+        if (c->rtt_start >= 0 && c->rxt_shift == 0)
             tcp_rtt_sample(c, in->now - c->rtt_start);
-        c->rtt_start = 0;
+        c->rtt_start = -1;
         c->rxt_shift = 0;
         c->snd_una = ack;
         c->snd_wnd = (uint32_t)h->window << c->snd_wscale;

@@ -225,8 +225,8 @@ void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why)
     if (len == 0 && !(fl & NS_TCP_FIN))
         return;
     tcp_send_segment(c, c->snd_una, len, fl, why, now);
-    if (c->rtt_start && seq_leq(c->rtt_seq, c->snd_una + len))
-        c->rtt_start = 0; /* Karn: never time a retransmitted segment */
+    if (c->rtt_start >= 0 && seq_leq(c->rtt_seq, c->snd_una + len))
+        c->rtt_start = -1; /* Karn: never time a retransmitted segment */
 }
 
 NsTime tcp_rexmt_duration(const NsTcpConn *c)
@@ -336,7 +336,7 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         NsTcpWhy why = probe ? NS_TCP_WHY_PERSIST
                              : rexmit ? NS_TCP_WHY_RETRANSMIT : NS_TCP_WHY_NONE;
         tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
-        if (!rexmit && !c->rtt_start && !probe) {
+        if (!rexmit && c->rtt_start < 0 && !probe) {
             c->rtt_start = now;
             c->rtt_seq = c->snd_nxt;
         }

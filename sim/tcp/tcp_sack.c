@@ -258,8 +258,8 @@ static uint32_t send_hole(NsTcpConn *c, uint32_t seq, uint32_t hole_end, uint32_
     tcp_send_segment(c, seq, len, fl, NS_TCP_WHY_FAST_RETRANSMIT, now);
     if (seq_gt(seq + len, sb->high_rxt))
         sb->high_rxt = seq + len;
-    if (c->rtt_start && seq_leq(seq, c->rtt_seq) && seq_lt(c->rtt_seq, seq + len))
-        c->rtt_start = 0; /* Karn */
+    if (c->rtt_start >= 0 && seq_leq(seq, c->rtt_seq) && seq_lt(c->rtt_seq, seq + len))
+        c->rtt_start = -1; /* Karn */
     return len;
 }
 
@@ -274,7 +274,7 @@ void tcp_sack_enter_recovery(NsTcpConn *c, NsTime now)
     sb->recover_fs = tcp_flight(c) ? tcp_flight(c) : 1;
     sb->prr_delivered = sb->prr_out = 0;
     sb->high_rxt = c->snd_una;
-    c->rtt_start = 0;
+    c->rtt_start = -1;
     tcp_set_ca_state(c, NS_TCP_CA_RECOVERY,
                      c->dupacks >= NS_TCP_DUPTHRESH ? "3 dup ACKs" : "SACKed beyond a loss");
     const NsTcpRange *next = ranges_next(&sb->sacked, c->snd_una);

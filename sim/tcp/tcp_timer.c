@@ -30,7 +30,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
             return;
         }
         c->rxt_shift++;
-        c->rtt_start = 0;
+        c->rtt_start = -1;
         tcp_set_ca_state(c, NS_TCP_CA_LOSS, "SYN timeout"); /* as Linux (case 8) */
         tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, syn_timeout(cfg, c->rxt_shift), true);
@@ -42,7 +42,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
             return;
         }
         c->rxt_shift++;
-        c->rtt_start = 0;
+        c->rtt_start = -1;
         tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init << c->rxt_shift, true);
         return;
@@ -73,7 +73,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
     tcp_cc(c)->on_rto(c);
     c->dupacks = 0;
     c->recover = c->snd_max;
-    c->rtt_start = 0;
+    c->rtt_start = -1;
     c->snd_nxt = c->snd_una;
     /* RFC 6675 5.1: recovery ends; the scoreboard stays (Linux keeps
      * SACKed data it need not resend), unless the timer fires again: then

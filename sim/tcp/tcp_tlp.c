@@ -127,7 +127,7 @@ static bool probe_new_data(NsTcpConn *c, NsTime now)
     if (len == avail)
         fl |= NS_TCP_PSH | (c->fin_queued ? NS_TCP_FIN : 0);
     tcp_send_segment(c, c->snd_nxt, len, fl, NS_TCP_WHY_TLP, now);
-    if (!c->rtt_start) {
+    if (c->rtt_start < 0) {
         c->rtt_start = now;
         c->rtt_seq = c->snd_nxt;
     }
@@ -154,8 +154,8 @@ static void probe_last_segment(NsTcpConn *c, NsTime now)
     if (fin)
         fl |= NS_TCP_FIN;
     tcp_send_segment(c, start, len, fl, NS_TCP_WHY_TLP, now);
-    if (c->rtt_start && seq_geq(c->rtt_seq, start))
-        c->rtt_start = 0; /* Karn: never time a retransmitted segment */
+    if (c->rtt_start >= 0 && seq_geq(c->rtt_seq, start))
+        c->rtt_start = -1; /* Karn: never time a retransmitted segment */
 }
 
 void tcp_tlp_fired(NsTcpConn *c, NsTime now)
