@@ -60,6 +60,21 @@ static void test_syn_sent_rcv_syn_ack_established(void)
     h_teardown();
 }
 
+/* A SYN sent at time 0 is timed like any other (0 is a time, not "not
+ * timing"): its SYN,ACK gives the first RTT sample. */
+static void test_syn_sent_at_time_zero_gives_rtt_sample(void)
+{
+    SETUP();
+    H->now = 0;
+    tcp_conn_connect(&H->c, H->now);
+    drain_sent();
+    advance(NS_MS(20));
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .mss = 1460));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    CU_ASSERT_EQUAL(H->c.srtt, NS_MS(20));
+    h_teardown();
+}
+
 static void test_syn_sent_rcv_syn_ack_without_mss_uses_536(void)
 {
     SETUP();
@@ -869,6 +884,7 @@ CU_TestInfo conn_tests[] = {
     T(test_closed_minimal_syn_has_only_mss),
     T(test_listen_rcv_syn_sends_syn_ack),
     T(test_syn_sent_rcv_syn_ack_established),
+    T(test_syn_sent_at_time_zero_gives_rtt_sample),
     T(test_syn_sent_rcv_syn_ack_without_mss_uses_536),
     T(test_syn_sent_rcv_rst_ack_refused),
     T(test_syn_sent_rcv_rst_without_ack_ignored),
