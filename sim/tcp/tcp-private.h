@@ -264,6 +264,7 @@ struct NsTcpConn {
     bool orphan : 1;     /* the application let go */
     bool notify : 1;     /* something the owner should hear about */
     bool was_connected : 1, force_probe : 1, rst_sent_or_rcvd : 1;
+    bool tlp_active : 1, tlp_is_retrans : 1; /* RFC 8985 7, see snd_last below */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
@@ -273,22 +274,27 @@ struct NsTcpConn {
      * newest segment of new data began (the one a probe resends);
      * tlp_end_seq is SND.MAX when the probe went out, tlp_ts its TSval. */
     uint32_t snd_last, tlp_end_seq, tlp_ts;
-    bool tlp_active : 1, tlp_is_retrans : 1;
 
+    int error; /* pending asynchronous error (SO_ERROR) */
+
+    /* The fields from here on are ordered so that the 4-byte ones pair up
+     * between the 8-byte ones: an idle connection must stay small (the
+     * issue's budget is 1 KiB for both ends, allocator overhead included). */
     NsTime srtt, rttvar, rto;
     NsTime rtt_start; /* when rtt_seq was sent; -1 = not timing (Karn) */
     uint32_t rtt_seq;
 
-    int error; /* pending asynchronous error (SO_ERROR) */
-
     /* send buffer: a ring, allocated on first use and freed when empty;
      * byte 0 (at sb_head) has sequence number sb_seq */
+    uint32_t sb_cap;
     uint8_t *sb;
-    uint32_t sb_cap, sb_head, sb_len, sb_seq;
+    uint32_t sb_head, sb_len, sb_seq;
 
     /* receive: in-order segments (payload only), and those beyond a hole */
+    uint32_t rx_off;
     NsPacketQueue rxq;
-    uint32_t rx_off, rx_len;
+    uint32_t rx_len;
+    uint32_t retransmits;
     NsTcpOoo *ooo;
 
     NsTcpScoreboard *scoreboard; /* SACK scoreboard, while not Open */
@@ -297,7 +303,8 @@ struct NsTcpConn {
 
     NsPacketQueue outq; /* segments to send, for the layer above to drain */
 
-    uint64_t bytes_sent, bytes_acked, bytes_received, segs_sent, segs_received, retransmits;
+    uint64_t bytes_sent, bytes_acked, bytes_received;
+    uint32_t segs_sent, segs_received;
 };
 
 /* ---- core API (tcp_conn.c, tcp_input.c, tcp_output.c, tcp_timer.c) ---- */

@@ -37,7 +37,6 @@ struct NsTcpSock {
     NsTcpNotifyFn notify;
     void *owner;
     NsEventId tev; /* the one timer event (earliest deadline, or earlier) */
-    NsTime tev_at; /* its time, NS_TIME_NEVER when there is none */
     NsTcpSock *parent;   /* listener, while not yet accepted */
     NsTcpSock *acc_next; /* accept queue link */
     ListenQ *lq;         /* listeners only */
@@ -86,7 +85,6 @@ static NsTcpSock *sock_alloc(NsTcp *tcp)
     NsTcpSock *s = g_new0(NsTcpSock, 1);
     tcp_conn_init(&s->c, &tcp->env);
     s->c.pcb.owner = s;
-    s->tev_at = NS_TIME_NEVER;
     s->prev = tcp->tail;
     if (tcp->tail)
         tcp->tail->next = s;
@@ -174,7 +172,6 @@ void ns_tcp_crash(NsTcp *tcp)
         NsTcpSock *next = s->next;
         detach_parent(s);
         ns_sim_cancel(tcp->ctx->sim, &s->tev);
-        s->tev_at = NS_TIME_NEVER;
         ns_pcb_remove(tcp->pcbs, &s->c.pcb);
         tcp_conn_release(&s->c);
         tcp_timer_stop_all(&s->c);
@@ -252,7 +249,6 @@ static void timer_cb(NsSim *sim, void *obj, void *arg)
     (void)arg;
     NsTcpSock *s = obj;
     s->tev = NS_EVENT_NONE;
-    s->tev_at = NS_TIME_NEVER;
     tcp_conn_timers(&s->c, ns_sim_now(sim));
     after(s, true);
 }
@@ -267,18 +263,17 @@ static void sync_timer(NsTcpSock *s)
          * the next one anew. One due later (the SYN's RTO, just after the
          * handshake) is removed, so that idle connections hold no slot in
          * the event queue. */
-        if (s->tev_at != NS_TIME_NEVER && s->tev_at - ns_sim_now(sim) > s->c.env->cfg->delack) {
+        NsTime at = ns_sim_event_time(sim, s->tev); /* NS_TIME_NEVER: none */
+        if (at != NS_TIME_NEVER && at - ns_sim_now(sim) > s->c.env->cfg->delack) {
             ns_sim_cancel(sim, &s->tev);
-            s->tev_at = NS_TIME_NEVER;
         }
         return;
     }
-    if (s->tev_at <= next)
+    if (ns_sim_event_time(sim, s->tev) <= next)
         return; /* fires earlier and re-syncs: re-arming per ACK costs nothing */
     ns_sim_cancel(sim, &s->tev);
     NsTime now = ns_sim_now(sim);
     s->tev = ns_sim_schedule_at(sim, next < now ? now : next, timer_cb, s, NULL);
-    s->tev_at = next;
 }
 
 static uint32_t acc_limit_reached(const NsTcpSock *l)
@@ -312,7 +307,6 @@ static void after(NsTcpSock *s, bool may_notify)
     }
     if (c->state == NS_TCP_STATE_CLOSED) {
         ns_sim_cancel(sock_tcp(s)->ctx->sim, &s->tev);
-        s->tev_at = NS_TIME_NEVER;
         ns_pcb_remove(sock_tcp(s)->pcbs, &c->pcb);
         if (!s->app_holds) {
             destroy(s);
