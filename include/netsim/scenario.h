@@ -215,6 +215,7 @@ typedef enum {
     NS_SCN_VERB_RECVFROM,
     NS_SCN_VERB_SHUTDOWN,
     NS_SCN_VERB_CLOSE,
+    NS_SCN_VERB_SETSOCKOPT, /* extension: setsockopt S nodelay [on|off] */
     /* faults (host == -1 except for HOST_*) */
     NS_SCN_VERB_LINK_DOWN,
     NS_SCN_VERB_LINK_UP,
@@ -304,6 +305,10 @@ struct NsScnStep {
         struct {
             uint32_t sock;
         } close;
+        struct {
+            uint32_t sock;
+            bool nodelay;       /* the only option so far: TCP_NODELAY */
+        } sockopt;
         struct {
             uint32_t link;      /* index into links */
             NsScnLinkOpts opts; /* LINK_SET: the options that change */

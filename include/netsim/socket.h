@@ -65,6 +65,10 @@ int ns_socket_shutdown(NsSocket *sock, NsShutHow how);
 /* Release the socket; the handle is invalid afterwards. */
 int ns_socket_close(NsSocket *sock);
 
+/* TCP_NODELAY: send small segments at once instead of waiting, as Nagle's
+ * algorithm does, for the ACK of what is outstanding. ENOPROTOOPT on UDP. */
+int ns_socket_set_nodelay(NsSocket *sock, bool on);
+
 /* TCP: the connection state (NS_TCP_STATE_* of netsim/tcp.h); UDP: -1. */
 int ns_socket_state(const NsSocket *sock);
 

@@ -172,6 +172,7 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
     case NS_SCN_VERB_RECVFROM:
     case NS_SCN_VERB_SHUTDOWN:
     case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_SETSOCKOPT:
     case NS_SCN_VERB_LINK_DOWN:
     case NS_SCN_VERB_LINK_UP:
     case NS_SCN_VERB_LINK_SET:
@@ -219,6 +220,7 @@ static void app_drop(AppRt *a, bool crashed)
     case NS_SCN_VERB_RECVFROM:
     case NS_SCN_VERB_SHUTDOWN:
     case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_SETSOCKOPT:
     case NS_SCN_VERB_LINK_DOWN:
     case NS_SCN_VERB_LINK_UP:
     case NS_SCN_VERB_LINK_SET:

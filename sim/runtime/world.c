@@ -436,6 +436,9 @@ static char *step_text(NsWorld *w, const NsScnStep *st)
     }
     case NS_SCN_VERB_CLOSE:
         return g_strdup(sock_name(w, st->u.close.sock));
+    case NS_SCN_VERB_SETSOCKOPT:
+        return g_strdup_printf("%s nodelay %s", sock_name(w, st->u.sockopt.sock),
+                               st->u.sockopt.nodelay ? "on" : "off");
     case NS_SCN_VERB_LISTEN:
         return g_strdup_printf("%s backlog %u", sock_name(w, st->u.listen.sock),
                                st->u.listen.backlog);
@@ -693,6 +696,9 @@ static bool step_try(HostRt *h)
             err = ns_socket_close(s->sock);
             s->sock = NULL;
             break;
+        case NS_SCN_VERB_SETSOCKOPT:
+            err = ns_socket_set_nodelay(s->sock, st->u.sockopt.nodelay);
+            break;
         case NS_SCN_VERB_FETCH:
         case NS_SCN_VERB_RESOLVE:
         case NS_SCN_VERB_PING:
@@ -905,6 +911,7 @@ static void fault_run(NsSim *sim, void *obj, void *arg)
     case NS_SCN_VERB_RECVFROM:
     case NS_SCN_VERB_SHUTDOWN:
     case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_SETSOCKOPT:
         break;
     }
 }

@@ -1046,7 +1046,7 @@ static void stmt_fault(NsScnParser *p, NsScnStmt *st)
 static const char *const verb_names[] = {
     "fetch", "resolve", "ping",   "udp-send", "mail",     "socket",   "bind", "listen",
     "accept", "connect", "send",  "recv",     "sendto",   "recvfrom", "shutdown", "close",
-    NULL,
+    "setsockopt", NULL,
 };
 
 static char *step_key(const char *verb, uint32_t host, const char *text)
@@ -1244,6 +1244,23 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
             return false;
         g_array_index(p->sock_closed, bool, sock) = true;
         return true;
+    case NS_SCN_VERB_SETSOCKOPT: {
+        static const char *const onoff[] = {"on", "off", NULL};
+        s->u.sockopt.sock = sock;
+        s->u.sockopt.nodelay = true;
+        if (!need(p, st, a, v, "an option: nodelay"))
+            return false;
+        if (st->t[a].quoted || strcmp(st->t[a].text, "nodelay") != 0)
+            return serr(p, st, a, "unknown socket option '%s' (the one option is nodelay)",
+                        shown(&st->t[a]));
+        if (a + 1 >= st->n)
+            return true;
+        int k = st->t[a + 1].quoted ? -1 : pick(st->t[a + 1].text, onoff);
+        if (k < 0)
+            return serr(p, st, a + 1, "expected on or off, not '%s'", shown(&st->t[a + 1]));
+        s->u.sockopt.nodelay = k == 0;
+        return no_more(p, st, a + 2, v);
+    }
     case NS_SCN_VERB_FETCH:
     case NS_SCN_VERB_RESOLVE:
     case NS_SCN_VERB_PING:
@@ -1380,6 +1397,7 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
         case NS_SCN_VERB_RECVFROM:
         case NS_SCN_VERB_SHUTDOWN:
         case NS_SCN_VERB_CLOSE:
+        case NS_SCN_VERB_SETSOCKOPT:
             ok = step_socket_verb(p, st, 3, &s);
             break;
         case NS_SCN_VERB_LINK_DOWN:

@@ -30,6 +30,7 @@ const char *ns_scn_verb_name(NsScnVerb verb)
         [NS_SCN_VERB_SEND] = "send",             [NS_SCN_VERB_RECV] = "recv",
         [NS_SCN_VERB_SENDTO] = "sendto",         [NS_SCN_VERB_RECVFROM] = "recvfrom",
         [NS_SCN_VERB_SHUTDOWN] = "shutdown",     [NS_SCN_VERB_CLOSE] = "close",
+        [NS_SCN_VERB_SETSOCKOPT] = "setsockopt",
         [NS_SCN_VERB_LINK_DOWN] = "link down",   [NS_SCN_VERB_LINK_UP] = "link up",
         [NS_SCN_VERB_LINK_SET] = "link",         [NS_SCN_VERB_NETWORK_DOWN] = "network down",
         [NS_SCN_VERB_NETWORK_UP] = "network up", [NS_SCN_VERB_NETWORK_SET] = "network",
@@ -53,6 +54,7 @@ bool ns_scn_verb_is_socket(NsScnVerb verb)
     case NS_SCN_VERB_RECVFROM:
     case NS_SCN_VERB_SHUTDOWN:
     case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_SETSOCKOPT:
         return true;
     case NS_SCN_VERB_FETCH:
     case NS_SCN_VERB_RESOLVE:
@@ -91,6 +93,8 @@ uint32_t ns_scn_step_socket(const NsScnStep *st)
         return st->u.shutdown.sock;
     case NS_SCN_VERB_CLOSE:
         return st->u.close.sock;
+    case NS_SCN_VERB_SETSOCKOPT:
+        return st->u.sockopt.sock;
     case NS_SCN_VERB_LISTEN:
         return st->u.listen.sock;
     case NS_SCN_VERB_ACCEPT:

@@ -220,6 +220,14 @@ int ns_socket_shutdown(NsSocket *sock, NsShutHow how)
     return ns_udp_sock_pcb(sock->udp)->raddr ? 0 : ENOTCONN;
 }
 
+int ns_socket_set_nodelay(NsSocket *sock, bool on)
+{
+    if (!sock->tcp)
+        return ENOPROTOOPT;
+    ns_tcp_set_nodelay(sock->tcp, on);
+    return 0;
+}
+
 int ns_socket_state(const NsSocket *sock)
 {
     return sock->tcp ? (int)ns_tcp_state(sock->tcp) : -1;

@@ -264,6 +264,28 @@ static void test_socket_steps(void)
     CU_ASSERT_FALSE(ns_scn_verb_is_socket(NS_SCN_VERB_PING));
 }
 
+/* Extension: setsockopt S nodelay [on|off]. */
+static void test_setsockopt_nodelay(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+                                       "at 0s a socket tcp as S\n"
+                                       "at 0s a setsockopt S nodelay\n"
+                                       "at 0s a setsockopt S nodelay off\n");
+    const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
+    CU_ASSERT_EQUAL(on->verb, NS_SCN_VERB_SETSOCKOPT);
+    CU_ASSERT_TRUE(on->u.sockopt.nodelay);
+    CU_ASSERT_FALSE(off->u.sockopt.nodelay);
+    CU_ASSERT_EQUAL(ns_scn_step_socket(off), 0);
+    CU_ASSERT_TRUE(ns_scn_verb_is_socket(NS_SCN_VERB_SETSOCKOPT));
+}
+
+static void test_setsockopt_unknown_option(void)
+{
+    SCN_EXPECT_ERR("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+                   "at 0s a socket tcp as S\nat 0s a setsockopt S cork\n",
+                   "t.scn:5:22: error: unknown socket option 'cork' (the one option is nodelay)");
+}
+
 static void test_fault_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -416,6 +438,8 @@ CU_TestInfo ns_parser_tests[] = {
     {"ping_defaults", test_ping_defaults},
     {"socket_steps", test_socket_steps},
     {"fault_steps", test_fault_steps},
+    {"setsockopt_nodelay", test_setsockopt_nodelay},
+    {"setsockopt_unknown_option", test_setsockopt_unknown_option},
     {"targeted_faults", test_targeted_faults},
     {"expectations", test_expectations},
     {"socket_name_reused_after_close", test_socket_name_reused_after_close},
