@@ -7,7 +7,9 @@ scenarios/*.scn:
            two runs give the same bytes
   pcap     --pcap (and --pcap-at the first host) opens in tshark with no
            malformed packet, no bad checksum and no expert warning a real
-           stack would not cause (skipped only when tshark is not installed)
+           stack would not cause (skipped only when tshark is not installed);
+           tshark's TCP conversations agree with the flow summary; two runs
+           write the same bytes
   diagram  --diagram X.svg parses as XML with one lifeline per endpoint the
            trace shows; X.mmd is Mermaid with the same participants; other
            extensions are usage errors
@@ -170,6 +172,10 @@ def check_pcap(netsim, root, fail):
                 frames, problems = tshark_problems(cap)
                 if label == "all":
                     problems += conversation_mismatches(netsim, root, scn, cap)
+                    again = os.path.join(tmp, f"{name}-again.pcap")
+                    run(netsim, root, scn, "-q", "--pcap", again)
+                    if pathlib.Path(cap).read_bytes() != pathlib.Path(again).read_bytes():
+                        problems.append("two runs wrote different captures")
                 for p in problems[:10]:
                     fail.add(f"{scn} ({label}): {p}")
                 if not problems:
