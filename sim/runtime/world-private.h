@@ -20,7 +20,6 @@ typedef struct {
     bool connecting;   /* a TCP connect step has sent its SYN */
     uint64_t progress; /* bytes written or read so far by the current step */
     char *first_bytes; /* the start of what a TCP recv got, for its trace line */
-    NsEventId timer;
     NsSocketWatchFn watch_fn;
     uint32_t ping_ids;
 } HostRt;

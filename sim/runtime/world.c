@@ -740,7 +740,6 @@ static void program_run(NsSim *sim, void *obj, void *arg)
     (void)sim;
     (void)arg;
     HostRt *h = obj;
-    h->timer = NS_EVENT_NONE;
     if (h->pc >= h->program->len)
         return;
     if (!ns_host_is_up(h->host)) {
@@ -762,7 +761,7 @@ static void program_next(HostRt *h)
     const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
     NsTime now = ns_sim_now(w->ctx.sim);
     NsTime at = st->at > now ? st->at : now;
-    h->timer = ns_sim_schedule_at(w->ctx.sim, at, program_run, h, NULL);
+    ns_sim_schedule_at(w->ctx.sim, at, program_run, h, NULL);
 }
 
 /* ---- faults ---- */
