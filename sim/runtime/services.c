@@ -146,3 +146,21 @@ void ns_world_service_free(ServiceRt *svc)
         g_ptr_array_free(svc->conns, TRUE);
     g_free(svc);
 }
+
+void ns_world_services_start_host(NsWorld *w, uint32_t host)
+{
+    for (guint i = 0; i < w->services->len; i++) {
+        ServiceRt *svc = g_ptr_array_index(w->services, i);
+        if (ns_scn_service(w->scn, svc->index)->host == host)
+            ns_world_service_start(w, svc);
+    }
+}
+
+void ns_world_services_start_all(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    NsWorld *w = obj;
+    for (guint i = 0; i < w->services->len; i++)
+        ns_world_service_start(w, g_ptr_array_index(w->services, i));
+}

@@ -4,6 +4,7 @@
 #include "netsim/app.h"
 #include "netsim/ctx.h"
 #include "netsim/host.h"
+#include "netsim/ip.h"
 #include "netsim/link.h"
 #include "netsim/socket.h"
 #include "netsim/world.h"
@@ -139,8 +140,13 @@ struct NsWorld {
  * that it could not check everything). */
 #define NS_WORLD_STREAM_LIMIT (UINT64_C(256) << 20)
 
+/* world.c: helpers the modules share. */
 char *ns_world_payload_text(const NsScnPayload *p);
 void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err);
+void ns_world_trace_appf(NsWorld *w, uint32_t host, const char *what, int err, const char *fmt, ...)
+    G_GNUC_PRINTF(5, 6);
+void ns_world_fmt_ep(char *buf, size_t n, uint32_t addr, uint16_t port);
+const char *ns_world_sock_name(const NsWorld *w, uint32_t sock);
 
 /* streams.c: record program I/O on TCP sockets; check it at the end. */
 void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
@@ -165,3 +171,35 @@ char *ns_world_check_mail(const NsWorld *w, const NsScnExpect *e);
 void ns_world_service_start(NsWorld *w, ServiceRt *svc);
 void ns_world_service_forget(ServiceRt *svc); /* after a crash: sockets are gone */
 void ns_world_service_free(ServiceRt *svc);
+void ns_world_services_start_host(NsWorld *w, uint32_t host);
+void ns_world_services_start_all(NsSim *sim, void *obj, void *arg); /* an event */
+
+/* topology.c: segments, hosts, addresses, IP and socket layers, routes. */
+void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s);
+void ns_world_build_topology(NsWorld *w);
+
+/* steps.c: the ping and udp-send steps. */
+void ns_world_ping_start(NsWorld *w, uint32_t step);
+void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
+                        size_t len, int err);
+void ns_world_udp_send_start(NsWorld *w, uint32_t step);
+
+/* program.c: each host's socket verbs, in order. */
+void ns_world_program_next(HostRt *h);
+void ns_world_program_wake(void *data, NsSocket *sock);
+
+/* faults.c: timeline steps other than socket verbs (an event: arg is the
+ * step index), and the targeted-fault output filter (data is a HostRt). */
+void ns_world_timeline_run(NsSim *sim, void *obj, void *arg);
+NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
+                                        const char **why);
+
+/* expect.c: expectations at their time (an event: arg is the expectation
+ * index) and at the end of the run. */
+void ns_world_expect_at(NsSim *sim, void *obj, void *arg);
+void ns_world_expect_end(NsWorld *w, const NsScnExpect *e);
+
+/* flows.c: per-flow counters for the summary. */
+void ns_world_flows_init(NsWorld *w);
+void ns_world_flows_summary(const NsWorld *w, GString *s);
+void ns_world_flows_free(NsWorld *w);

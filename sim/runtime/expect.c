@@ -1,0 +1,182 @@
+/* Expectations: each checked at its time or at the end of the run, and
+ * traced as a verdict with the line of the file that asked for it. */
+#include "world-private.h"
+
+#include <inttypes.h>
+
+#include "netsim/tcp.h"
+#include "netsim/wire/ipv4.h"
+
+static void verdict(NsWorld *w, const NsScnExpect *e, bool ok, const char *text)
+{
+    w->expect_count++;
+    if (!ok)
+        w->expect_failed++;
+    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_EXPECT))
+        return;
+    g_autofree char *where = g_strdup_printf("%s:%u", e->loc.file, e->loc.line);
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_EXPECT,
+                       .host = e->host >= 0 ? ns_host_name(w->hosts[e->host].host) : NULL,
+                       .ok = ok, .text = text, .cause = where};
+    ns_trace_emit(w->ctx.tracer, &ev);
+}
+
+static const char *errno_or_none(int err)
+{
+    const char *n = ns_errno_name(err);
+    return err == 0 ? "none" : n ? n : "?";
+}
+
+/* Count the TCP states of a host's endpoints (those its programs closed
+ * that are still finishing included, as `ss` shows them). */
+static void check_sockets(NsWorld *w, const NsScnExpect *e)
+{
+    GString *want = g_string_new(NULL), *got = g_string_new(NULL);
+    bool ok = true;
+    int counts[NS_SCN_TCP_N_STATES] = {0};
+    g_autoptr(GArray) rows = ns_socket_table(w->hosts[e->host].host);
+    for (guint r = 0; r < rows->len; r++) {
+        const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
+        if (row->tcp_state >= 0 && row->tcp_state < NS_SCN_TCP_N_STATES)
+            counts[row->tcp_state]++;
+    }
+    for (int s = 0; s < NS_SCN_TCP_N_STATES; s++) {
+        if (e->u.sockets.count[s] < 0)
+            continue;
+        int have = counts[s];
+        g_string_append_printf(want, " %s %d", ns_scn_tcp_state_name((NsScnTcpState)s),
+                               e->u.sockets.count[s]);
+        g_string_append_printf(got, " %s %d", ns_scn_tcp_state_name((NsScnTcpState)s), have);
+        if (have != e->u.sockets.count[s])
+            ok = false;
+    }
+    g_autofree char *text = g_strdup_printf("sockets:%s%s%s", want->str,
+                                            ok ? "" : " (found:", ok ? "" : got->str);
+    g_autofree char *full = ok ? g_strdup(text) : g_strdup_printf("%s)", text);
+    verdict(w, e, ok, full);
+    g_string_free(want, TRUE);
+    g_string_free(got, TRUE);
+}
+
+/* The TCP state of a scenario socket: its own while the program holds it,
+ * else that of the connection with its last 4-tuple (still finishing, or
+ * CLOSED when gone). */
+static int sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
+{
+    if (s->sock)
+        return ns_socket_state(s->sock);
+    if (!s->was_tcp)
+        return -1;
+    g_autoptr(GArray) rows = ns_socket_table(w->hosts[host].host);
+    for (guint r = 0; r < rows->len; r++) {
+        const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
+        if (row->tcp_state >= 0 && row->orphan && row->laddr == s->laddr &&
+            row->lport == s->lport && row->raddr == s->raddr && row->rport == s->rport)
+            return row->tcp_state;
+    }
+    return NS_TCP_STATE_CLOSED;
+}
+
+static void check_state(NsWorld *w, const NsScnExpect *e)
+{
+    const SockRt *s = &w->socks[e->u.state.sock];
+    int have = sock_tcp_state(w, (uint32_t)e->host, s);
+    const char *want = ns_scn_tcp_state_name(e->u.state.state);
+    const char *got = have < 0 ? "not a TCP socket" : ns_tcp_state_name((NsTcpState)have);
+    bool ok = have == (int)e->u.state.state;
+    g_autofree char *t = ok ? g_strdup_printf("%s state %s", ns_world_sock_name(w, e->u.state.sock), want)
+                            : g_strdup_printf("%s state %s (it is %s)",
+                                              ns_world_sock_name(w, e->u.state.sock), want, got);
+    verdict(w, e, ok, t);
+}
+
+void ns_world_expect_at(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsWorld *w = obj;
+    const NsScnExpect *e = ns_scn_expect(w->scn, GPOINTER_TO_UINT(arg));
+    if (e->kind == NS_SCN_EXPECT_STATE)
+        check_state(w, e);
+    else
+        check_sockets(w, e);
+}
+
+void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
+{
+    switch (e->kind) {
+    case NS_SCN_EXPECT_ERROR: {
+        const SockRt *s = &w->socks[e->u.error.sock];
+        bool ok = s->last_err == e->u.error.errnum;
+        g_autofree char *t = g_strdup_printf(
+            "%s error %s%s%s%s", ns_world_sock_name(w, e->u.error.sock), errno_or_none(e->u.error.errnum),
+            ok ? "" : " (last failure on it: ", ok ? "" : errno_or_none(s->last_err), ok ? "" : ")");
+        verdict(w, e, ok, t);
+        return;
+    }
+    case NS_SCN_EXPECT_RECEIVED: {
+        const SockRt *s = &w->socks[e->u.received.sock];
+        bool ok = s->received == e->u.received.bytes;
+        g_autofree char *t = g_strdup_printf("%s received %" PRIu64 "B%s", ns_world_sock_name(w, e->u.received.sock),
+                                             e->u.received.bytes, ok ? "" : " (got ");
+        g_autofree char *full = ok ? g_strdup(t) : g_strdup_printf("%s%" PRIu64 "B)", t, s->received);
+        verdict(w, e, ok, full);
+        return;
+    }
+    case NS_SCN_EXPECT_PING: {
+        uint32_t got = 0;
+        for (guint i = 0; i < w->pings->len; i++) {
+            PingRt *p = g_ptr_array_index(w->pings, i);
+            if (p->step == e->u.ping.step)
+                got = p->received;
+        }
+        char a[NS_IPV4_STRLEN];
+        ns_ipv4_format(e->u.ping.target.addr, a);
+        bool ok = got == e->u.ping.received;
+        g_autofree char *t = ok ? g_strdup_printf("ping %s received %u", a, got)
+                                : g_strdup_printf("ping %s received %u (got %u)", a,
+                                                  e->u.ping.received, got);
+        verdict(w, e, ok, t);
+        return;
+    }
+    case NS_SCN_EXPECT_DELIVERED_ALL: {
+        g_autoptr(GString) why = g_string_new(NULL);
+        bool ok = ns_world_streams_check(w, why);
+        g_autofree char *t = g_strdup_printf("delivered all (%u TCP stream%s)%s",
+                                             w->stream_keys->len,
+                                             w->stream_keys->len == 1 ? "" : "s", why->str);
+        verdict(w, e, ok, t);
+        return;
+    }
+    case NS_SCN_EXPECT_SOCKETS:
+        if (!e->u.sockets.at)
+            check_sockets(w, e);
+        return;
+    case NS_SCN_EXPECT_STATE:
+        if (!e->u.state.has_at)
+            check_state(w, e);
+        return;
+    case NS_SCN_EXPECT_FETCH: {
+        g_autofree char *seen = ns_world_check_fetch(w, e);
+        GString *t = g_string_new("fetch ");
+        g_string_append(t, e->u.fetch.url.text);
+        if (e->u.fetch.has_status)
+            g_string_append_printf(t, " status %u", e->u.fetch.status);
+        if (e->u.fetch.has_bytes)
+            g_string_append_printf(t, " bytes %" PRIu64, e->u.fetch.bytes);
+        if (seen[0])
+            g_string_append_printf(t, " (got %s)", seen);
+        verdict(w, e, seen[0] == 0, t->str);
+        g_string_free(t, TRUE);
+        return;
+    }
+    case NS_SCN_EXPECT_MAIL: {
+        g_autofree char *seen = ns_world_check_mail(w, e);
+        char ep[32];
+        ns_world_fmt_ep(ep, sizeof ep, e->u.mail.to.addr, e->u.mail.to.port);
+        g_autofree char *t = seen[0] ? g_strdup_printf("mail %s ok (got %s)", ep, seen)
+                                     : g_strdup_printf("mail %s ok", ep);
+        verdict(w, e, seen[0] == 0, t);
+        return;
+    }
+    }
+}

@@ -1,0 +1,234 @@
+/* The timeline's changes to the network (links and networks down, up or
+ * reconfigured; hosts crashing and restarting), the dispatch of every step
+ * that is not a socket verb, and targeted faults: the Nth packet of a kind
+ * from one host to another dropped, delayed or duplicated at the sender's
+ * IP output. */
+#include "world-private.h"
+
+#include <inttypes.h>
+
+#include "netsim/ip.h"
+#include "netsim/tcp.h"
+#include "netsim/trace-text.h"
+#include "netsim/wire/ipv4.h"
+#include "netsim/wire/tcp.h"
+
+static void trace_change(NsWorld *w, NsTraceKind kind, const char *where, const char *host,
+                         const char *what, const char *text)
+{
+    if (!ns_tracer_wants(w->ctx.tracer, kind))
+        return;
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = kind, .host = host,
+                       .where = where, .what = what, .text = text};
+    ns_trace_emit(w->ctx.tracer, &ev);
+}
+
+static char *opts_text(const NsScnLinkOpts *o)
+{
+    GString *s = g_string_new(NULL);
+    char t[32];
+    if (o->has_delay) {
+        ns_trace_format_time(o->delay, t);
+        g_string_append_printf(s, " delay %ss", g_strstrip(t));
+    }
+    if (o->has_rate)
+        g_string_append_printf(s, " rate %" PRIu64 "bps", o->rate);
+    if (o->has_loss)
+        g_string_append_printf(s, " loss %u.%04u%%", o->loss_ppm / 10000, o->loss_ppm % 10000);
+    if (o->has_jitter) {
+        ns_trace_format_time(o->jitter, t);
+        g_string_append_printf(s, " jitter %ss", g_strstrip(t));
+    }
+    if (o->has_duplicate)
+        g_string_append_printf(s, " duplicate %u.%04u%%", o->duplicate_ppm / 10000,
+                               o->duplicate_ppm % 10000);
+    if (o->has_reorder)
+        g_string_append_printf(s, " reorder %u.%04u%%", o->reorder_ppm / 10000,
+                               o->reorder_ppm % 10000);
+    if (o->has_queue)
+        g_string_append_printf(s, " queue %u", o->queue);
+    if (o->has_mtu)
+        g_string_append_printf(s, " mtu %u", o->mtu);
+    return g_string_free(s, FALSE);
+}
+
+static void host_crash(NsWorld *w, HostRt *h)
+{
+    /* Every socket vanishes with the host: forget our handles first. */
+    for (guint i = 0; i < w->scn->sockets->len; i++)
+        if (ns_scn_socket(w->scn, i)->host == h->idx)
+            w->socks[i].sock = NULL;
+    for (guint i = 0; i < w->services->len; i++) {
+        ServiceRt *svc = g_ptr_array_index(w->services, i);
+        if (ns_scn_service(w->scn, svc->index)->host == h->idx)
+            ns_world_service_forget(svc);
+    }
+    for (guint i = 0; i < w->udp_sends->len; i++) {
+        UdpSendRt *u = g_ptr_array_index(w->udp_sends, i);
+        if (u->host == h->idx)
+            u->sock = NULL;
+    }
+    if (h->blocked) {
+        /* The program dies with the host; its remaining steps are skipped
+         * while the host is down. */
+        h->blocked = false;
+        h->connecting = false;
+        h->progress = 0;
+        h->pc++;
+        ns_world_program_next(h);
+    }
+    uint32_t n = ns_socket_count(h->host);
+    ns_world_apps_crash(w, h->idx);
+    ns_socket_layer_crash(h->host);
+    ns_host_set_up(h->host, false);
+    g_autofree char *text =
+        g_strdup_printf("%u socket%s vanished without a packet; ARP cache lost", n,
+                        n == 1 ? "" : "s");
+    trace_change(w, NS_TRACE_HOST, NULL, ns_host_name(h->host), "crash", text);
+}
+
+void ns_world_timeline_run(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsWorld *w = obj;
+    const NsScnStep *st = ns_scn_step(w->scn, GPOINTER_TO_UINT(arg));
+    uint32_t nn = w->scn->networks->len;
+    switch (st->verb) {
+    case NS_SCN_VERB_LINK_DOWN:
+    case NS_SCN_VERB_LINK_UP:
+    case NS_SCN_VERB_NETWORK_DOWN:
+    case NS_SCN_VERB_NETWORK_UP: {
+        bool link = st->verb == NS_SCN_VERB_LINK_DOWN || st->verb == NS_SCN_VERB_LINK_UP;
+        bool up = st->verb == NS_SCN_VERB_LINK_UP || st->verb == NS_SCN_VERB_NETWORK_UP;
+        NsSegment *seg = w->segs[link ? nn + st->u.link.link : st->u.network.network];
+        ns_segment_set_up(seg, up);
+        trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, up ? "up" : "down",
+                     up ? NULL : "(frames on it are lost)");
+        return;
+    }
+    case NS_SCN_VERB_LINK_SET:
+    case NS_SCN_VERB_NETWORK_SET: {
+        bool link = st->verb == NS_SCN_VERB_LINK_SET;
+        NsSegment *seg = w->segs[link ? nn + st->u.link.link : st->u.network.network];
+        const NsScnLinkOpts *so = link ? &st->u.link.opts : &st->u.network.opts;
+        NsLinkOpts o = *ns_segment_opts(seg);
+        ns_world_link_opts(&o, so);
+        ns_segment_set_opts(seg, &o);
+        g_autofree char *text = opts_text(so);
+        trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, "set", text + 1);
+        return;
+    }
+    case NS_SCN_VERB_HOST_CRASH: {
+        HostRt *h = &w->hosts[st->host];
+        if (ns_host_is_up(h->host))
+            host_crash(w, h);
+        return;
+    }
+    case NS_SCN_VERB_HOST_RESTART: {
+        HostRt *h = &w->hosts[st->host];
+        if (ns_host_is_up(h->host))
+            return;
+        ns_host_set_up(h->host, true);
+        trace_change(w, NS_TRACE_HOST, NULL, ns_host_name(h->host), "restart",
+                     "services start again");
+        ns_world_services_start_host(w, h->idx);
+        return;
+    }
+    case NS_SCN_VERB_PING:
+        ns_world_ping_start(w, GPOINTER_TO_UINT(arg));
+        return;
+    case NS_SCN_VERB_UDP_SEND:
+        ns_world_udp_send_start(w, GPOINTER_TO_UINT(arg));
+        return;
+    case NS_SCN_VERB_FETCH:
+    case NS_SCN_VERB_RESOLVE:
+    case NS_SCN_VERB_MAIL:
+        if (ns_host_is_up(w->hosts[st->host].host))
+            ns_world_app_step(w, GPOINTER_TO_UINT(arg));
+        return;
+    case NS_SCN_VERB_SOCKET:
+    case NS_SCN_VERB_BIND:
+    case NS_SCN_VERB_LISTEN:
+    case NS_SCN_VERB_ACCEPT:
+    case NS_SCN_VERB_CONNECT:
+    case NS_SCN_VERB_SEND:
+    case NS_SCN_VERB_RECV:
+    case NS_SCN_VERB_SENDTO:
+    case NS_SCN_VERB_RECVFROM:
+    case NS_SCN_VERB_SHUTDOWN:
+    case NS_SCN_VERB_CLOSE:
+    case NS_SCN_VERB_SETSOCKOPT:
+        break;
+    }
+}
+
+/* Does a packet match a targeted fault's kind? For UDP and ICMP only
+ * `any` exists; TCP segments are told apart by their flags and payload. */
+static bool segment_is(const NsTraceEvent *d, NsScnPktKind kind)
+{
+    uint8_t f = d->tcp_flags;
+    switch (kind) {
+    case NS_SCN_PKT_ANY:
+        return true;
+    case NS_SCN_PKT_SYN:
+        return (f & NS_TCP_SYN) && !(f & NS_TCP_ACK);
+    case NS_SCN_PKT_SYN_ACK:
+        return (f & NS_TCP_SYN) && (f & NS_TCP_ACK);
+    case NS_SCN_PKT_ACK:
+        return (f & NS_TCP_ACK) && !(f & (NS_TCP_SYN | NS_TCP_FIN | NS_TCP_RST)) &&
+               d->payload_len == 0;
+    case NS_SCN_PKT_DATA:
+        return d->payload_len > 0;
+    case NS_SCN_PKT_FIN:
+        return (f & NS_TCP_FIN) != 0;
+    case NS_SCN_PKT_RST:
+        return (f & NS_TCP_RST) != 0;
+    }
+    return false;
+}
+
+/* Targeted faults: count the packets of one kind from one host to another
+ * at the sender's IP output, and act on the Nth. */
+NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
+                                      const char **why)
+{
+    HostRt *h = data;
+    NsWorld *w = h->w;
+    NsTraceEvent d = {0};
+    ns_trace_describe_ip(&d, dgram->data, dgram->len);
+    /* Every fault counts every packet of its kind, even one another fault
+     * acts on: `syn#2` is the second SYN whatever became of the first. The
+     * first fault in file order that fires decides. */
+    const FaultRt *act = NULL;
+    for (guint i = 0; i < w->faults->len; i++) {
+        FaultRt *f = &g_array_index(w->faults, FaultRt, i);
+        const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
+        if (sf->from != h->idx || f->fired)
+            continue;
+        uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
+                        : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
+                                                        : NS_IPPROTO_ICMP;
+        if (d.proto != proto || !ns_host_has_addr(w->hosts[sf->to].host, d.dst) ||
+            !segment_is(&d, sf->kind))
+            continue;
+        if (++f->seen != sf->nth)
+            continue;
+        f->fired = true;
+        if (!act)
+            act = f;
+    }
+    if (!act)
+        return NS_IP_FILTER_PASS;
+    const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
+    *why = act->why;
+    switch (sf->action) {
+    case NS_SCN_FAULT_DROP:
+        return NS_IP_FILTER_DROP;
+    case NS_SCN_FAULT_DELAY:
+        *delay = sf->delay;
+        return NS_IP_FILTER_DELAY;
+    case NS_SCN_FAULT_DUPLICATE:
+        return NS_IP_FILTER_DUPLICATE;
+    }
+    return NS_IP_FILTER_PASS;
+}

@@ -1,0 +1,175 @@
+/* The application steps that run at their time, outside any program:
+ * `ping` (ICMP echo requests at an interval, replies matched by id and
+ * sequence) and `udp-send` (a throwaway connected UDP socket that waits a
+ * second for an answer). */
+#include "world-private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "netsim/ip.h"
+#include "netsim/wire/ipv4.h"
+
+static void ping_finish(NsWorld *w, PingRt *p)
+{
+    if (p->done)
+        return;
+    p->done = true;
+    ns_sim_cancel(w->ctx.sim, &p->timer);
+    const NsScnStep *st = ns_scn_step(w->scn, p->step);
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(st->u.ping.target.addr, a);
+    uint32_t loss = p->sent ? (uint32_t)(100u * (p->sent - p->received) / p->sent) : 0;
+    ns_world_trace_appf(w, p->host, "ping", 0, "%s done: %u sent, %u received, %u%% loss", a, p->sent,
+               p->received, loss);
+}
+
+static void ping_tick(NsSim *sim, void *obj, void *arg);
+
+void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
+                      size_t len, int err)
+{
+    HostRt *h = data;
+    NsWorld *w = h->w;
+    for (guint i = 0; i < w->pings->len; i++) {
+        PingRt *p = g_ptr_array_index(w->pings, i);
+        if (p->host != h->idx || p->id != id || p->done || seq == 0 || seq > p->sent)
+            continue;
+        char a[NS_IPV4_STRLEN];
+        ns_ipv4_format(from, a);
+        if (err) {
+            ns_world_trace_appf(w, h->idx, "ping", err, "seq %u: error reported by %s:", seq, a);
+            p->errors++;
+        } else {
+            p->received++;
+            NsTime rtt = ns_sim_now(w->ctx.sim) - g_array_index(p->sent_at, NsTime, seq - 1);
+            ns_world_trace_appf(w, h->idx, "ping", 0,
+                       "reply from %s seq %u: %zuB ttl %u time %" PRId64 ".%03" PRId64 " ms", a,
+                       seq, len, ttl, rtt / 1000000, (rtt / 1000) % 1000);
+        }
+        const NsScnStep *st = ns_scn_step(w->scn, p->step);
+        if (p->sent == st->u.ping.count && p->received + p->errors >= p->sent)
+            ping_finish(w, p);
+        return;
+    }
+}
+
+static void ping_tick(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    PingRt *p = obj;
+    NsWorld *w = p->w;
+    p->timer = NS_EVENT_NONE;
+    if (p->done)
+        return;
+    const NsScnStep *st = ns_scn_step(w->scn, p->step);
+    if (p->sent >= st->u.ping.count) {
+        ping_finish(w, p); /* the last wait is over */
+        return;
+    }
+    HostRt *h = &w->hosts[p->host];
+    p->sent++;
+    NsTime now = ns_sim_now(w->ctx.sim);
+    g_array_append_val(p->sent_at, now);
+    int err = ns_host_is_up(h->host)
+                  ? ns_ip_send_echo(ns_ip_of(h->host), st->u.ping.target.addr, p->id,
+                                    (uint16_t)p->sent, st->u.ping.size)
+                  : ENETDOWN;
+    if (err) {
+        ns_world_trace_appf(w, p->host, "ping", err, "seq %u: send failed:", p->sent);
+        p->errors++;
+    }
+    /* Next request after the interval; after the last, wait as long for
+     * replies (at least a second, like ping's own deadline). */
+    NsTime wait = st->u.ping.interval;
+    if (p->sent >= st->u.ping.count && wait < NS_S(1))
+        wait = NS_S(1);
+    if (p->sent >= st->u.ping.count && p->received + p->errors >= p->sent)
+        ping_finish(w, p);
+    else
+        p->timer = ns_sim_schedule(w->ctx.sim, wait, ping_tick, p, NULL);
+}
+
+void ns_world_ping_start(NsWorld *w, uint32_t step)
+{
+    const NsScnStep *st = ns_scn_step(w->scn, step);
+    HostRt *h = &w->hosts[st->host];
+    PingRt *p = g_new0(PingRt, 1);
+    p->w = w;
+    p->step = step;
+    p->host = (uint32_t)st->host;
+    p->id = (uint16_t)++h->ping_ids;
+    p->sent_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
+    g_ptr_array_add(w->pings, p);
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(st->u.ping.target.addr, a);
+    ns_world_trace_appf(w, p->host, "ping", 0, "%s count %u size %" PRIu64 "B (ICMP id %u)", a,
+               st->u.ping.count, st->u.ping.size, p->id);
+    ping_tick(w->ctx.sim, p, NULL);
+}
+
+/* ---- udp-send: a throwaway socket that waits a second for an answer ---- */
+
+static void udp_send_done(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    UdpSendRt *u = obj;
+    u->timer = NS_EVENT_NONE;
+    if (u->sock) {
+        ns_socket_close(u->sock);
+        u->sock = NULL;
+    }
+}
+
+static void udp_send_readable(void *data, NsSocket *sock)
+{
+    UdpSendRt *u = data;
+    NsWorld *w = u->w;
+    uint8_t buf[64];
+    uint32_t from;
+    uint16_t port;
+    long n;
+    while ((n = ns_socket_recvfrom(sock, buf, sizeof buf, &from, &port)) != -EAGAIN) {
+        char ep[32];
+        ns_world_fmt_ep(ep, sizeof ep, from, port);
+        if (n < 0) {
+            ns_world_trace_app(w, u->host, "udp-send", "answer:", (int)-n);
+            continue;
+        }
+        NsScnPayload pl = {buf, (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf};
+        g_autofree char *txt = ns_world_payload_text(&pl);
+        ns_world_trace_appf(w, u->host, "udp-send", 0, "answer from %s: %ldB %s", ep, n, txt);
+    }
+}
+
+void ns_world_udp_send_start(NsWorld *w, uint32_t step)
+{
+    const NsScnStep *st = ns_scn_step(w->scn, step);
+    HostRt *h = &w->hosts[st->host];
+    char ep[32];
+    ns_world_fmt_ep(ep, sizeof ep, st->u.send_to.to.addr, st->u.send_to.to.port);
+    g_autofree char *txt = ns_world_payload_text(&st->u.send_to.payload);
+    int err;
+    NsSocket *s = ns_socket_new(h->host, NS_SOCK_UDP, &err);
+    /* Connected, as `nc -u` does: an ICMP error then reaches the program. */
+    if (s)
+        err = ns_socket_connect(s, st->u.send_to.to.addr, st->u.send_to.to.port);
+    if (!err)
+        err = ns_socket_send(s, ns_world_payload_bytes(w, &st->u.send_to.payload),
+                             st->u.send_to.payload.len, NULL);
+    ns_world_trace_appf(w, (uint32_t)st->host, "udp-send", err, "%s %s%s", ep, txt, err ? " failed:" : "");
+    if (err) {
+        if (s)
+            ns_socket_close(s);
+        return;
+    }
+    UdpSendRt *u = g_new0(UdpSendRt, 1);
+    u->w = w;
+    u->host = (uint32_t)st->host;
+    u->sock = s;
+    ns_socket_set_watch(s, udp_send_readable, u);
+    u->timer = ns_sim_schedule(w->ctx.sim, NS_S(1), udp_send_done, u, NULL);
+    g_ptr_array_add(w->udp_sends, u);
+}

@@ -1,0 +1,102 @@
+/* The network a scenario describes, built: its networks and links as
+ * segments, its hosts with their addresses on them, each host's IP and
+ * socket layers, and the routes between them. */
+#include "world-private.h"
+
+#include "netsim/ip.h"
+
+void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s)
+{
+    if (s->has_delay) o->delay = s->delay;
+    if (s->has_rate) o->rate_bps = s->rate;
+    if (s->has_loss) o->loss_ppm = s->loss_ppm;
+    if (s->has_jitter) o->jitter = s->jitter;
+    if (s->has_duplicate) o->dup_ppm = s->duplicate_ppm;
+    if (s->has_reorder) o->reorder_ppm = s->reorder_ppm;
+    if (s->has_queue) o->queue = s->queue;
+    if (s->has_mtu) o->mtu = s->mtu;
+}
+
+/* Assign each host's addresses that lie in no network to its links, in
+ * link declaration order. */
+static uint32_t take_link_addr(const NsScnHost *h, uint32_t *used)
+{
+    for (uint32_t i = 0; i < h->n_addrs; i++) {
+        if (h->addrs[i].network < 0 && !(used[i / 32] & (1u << (i % 32)))) {
+            used[i / 32] |= 1u << (i % 32);
+            return h->addrs[i].addr;
+        }
+    }
+    /* More links than link addresses: the interface reuses an address
+     * (like an unnumbered point-to-point interface). */
+    for (uint32_t i = 0; i < h->n_addrs; i++)
+        if (h->addrs[i].network < 0)
+            return h->addrs[i].addr;
+    return h->addrs[0].addr;
+}
+
+void ns_world_build_topology(NsWorld *w)
+{
+    const NsScenario *scn = w->scn;
+    uint32_t nn = scn->networks->len, nl = scn->links->len;
+    w->n_segs = nn + nl;
+    w->segs = g_new0(NsSegment *, w->n_segs ? w->n_segs : 1);
+    for (uint32_t i = 0; i < nn; i++) {
+        const NsScnNetwork *n = ns_scn_network(scn, i);
+        NsLinkOpts o;
+        ns_link_opts_init(&o);
+        ns_world_link_opts(&o, &n->opts);
+        w->segs[i] = ns_segment_new(&w->ctx, n->name, true, &o, i);
+    }
+    for (uint32_t i = 0; i < nl; i++) {
+        const NsScnLink *l = ns_scn_link(scn, i);
+        NsLinkOpts o;
+        ns_link_opts_init(&o);
+        ns_world_link_opts(&o, &l->opts);
+        g_autofree char *name = g_strdup_printf("%s-%s", ns_scn_host(scn, l->a)->name,
+                                                ns_scn_host(scn, l->b)->name);
+        w->segs[nn + i] = ns_segment_new(&w->ctx, name, false, &o, nn + i);
+    }
+    w->n_hosts = scn->hosts->len;
+    w->hosts = g_new0(HostRt, w->n_hosts ? w->n_hosts : 1);
+    w->host_list = g_ptr_array_new();
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
+        const NsScnHost *sh = ns_scn_host(scn, i);
+        HostRt *h = &w->hosts[i];
+        h->w = w;
+        h->idx = i;
+        h->host = ns_host_new(&w->ctx, sh->name, i, sh->is_router,
+                              sh->tcp == NS_SCN_TCP_LINUX ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL);
+        ns_ip_new(h->host);
+        h->program = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        g_ptr_array_add(w->host_list, h->host);
+        for (uint32_t a = 0; a < sh->n_addrs; a++) {
+            int32_t net = sh->addrs[a].network;
+            if (net >= 0)
+                ns_host_add_iface(h->host, sh->addrs[a].addr, (uint8_t)ns_scn_network(scn, net)->prefix,
+                                  w->segs[net]);
+        }
+    }
+    g_autofree uint32_t *used = g_new0(uint32_t, (w->n_hosts + 1) * 2 + 64);
+    for (uint32_t i = 0; i < nl; i++) {
+        const NsScnLink *l = ns_scn_link(scn, i);
+        const uint32_t ends[2] = {l->a, l->b};
+        for (int e = 0; e < 2; e++) {
+            const NsScnHost *sh = ns_scn_host(scn, ends[e]);
+            /* A per-host bitmap of link addresses taken; hosts have few. */
+            uint32_t bits[8] = {0};
+            HostRt *h = &w->hosts[ends[e]];
+            for (uint32_t k = 0; k < ns_host_iface_count(h->host); k++) {
+                uint32_t a = ns_iface_addr(ns_host_iface(h->host, k));
+                for (uint32_t j = 0; j < sh->n_addrs && j < 256; j++)
+                    if (sh->addrs[j].addr == a && sh->addrs[j].network < 0)
+                        bits[j / 32] |= 1u << (j % 32);
+            }
+            uint32_t addr = take_link_addr(sh, bits);
+            ns_host_add_iface(h->host, addr, 32, w->segs[nn + i]);
+        }
+    }
+    for (uint32_t i = 0; i < w->n_hosts; i++)
+        ns_socket_layer_init(w->hosts[i].host);
+    ns_routing_compute(w->host_list);
+}
