@@ -136,7 +136,7 @@ typedef struct {
 
 typedef enum {
     NS_SCN_TCP_MINIMAL, /* RFC 9293 only, MSS option; the default */
-    NS_SCN_TCP_LINUX,   /* as a current Linux host (shared/refs/linux) */
+    NS_SCN_TCP_LINUX,   /* as a current Linux host (kernel 6.x defaults) */
 } NsScnTcpProfile;
 
 typedef struct {
