@@ -408,6 +408,7 @@ typedef struct {
         struct {
             NsTime at;
             int32_t count[NS_SCN_TCP_N_STATES]; /* -1: that state is not checked */
+            int32_t udp;                         /* UDP sockets; -1: not checked */
         } sockets;
         struct {
             NsScnEndpoint to;

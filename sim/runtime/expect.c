@@ -28,32 +28,41 @@ static const char *errno_or_none(int err)
 }
 
 /* Count the TCP states of a host's endpoints (those its programs closed
- * that are still finishing included, as `ss` shows them). */
+ * that are still finishing included, as `ss` shows them) and its UDP
+ * sockets. A failure lists every state found, asked about or not. */
 static void check_sockets(NsWorld *w, const NsScnExpect *e)
 {
     GString *want = g_string_new(NULL), *got = g_string_new(NULL);
     bool ok = true;
-    int counts[NS_SCN_TCP_N_STATES] = {0};
+    int counts[NS_SCN_TCP_N_STATES] = {0}, udp = 0;
     g_autoptr(GArray) rows = ns_socket_table(w->hosts[e->host].host);
     for (guint r = 0; r < rows->len; r++) {
         const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
         if (row->tcp_state >= 0 && row->tcp_state < NS_SCN_TCP_N_STATES)
             counts[row->tcp_state]++;
+        else if (row->tcp_state < 0)
+            udp++;
     }
     for (int s = 0; s < NS_SCN_TCP_N_STATES; s++) {
-        if (e->u.sockets.count[s] < 0)
-            continue;
-        int have = counts[s];
-        g_string_append_printf(want, " %s %d", ns_scn_tcp_state_name((NsScnTcpState)s),
-                               e->u.sockets.count[s]);
-        g_string_append_printf(got, " %s %d", ns_scn_tcp_state_name((NsScnTcpState)s), have);
-        if (have != e->u.sockets.count[s])
+        bool asked = e->u.sockets.count[s] >= 0;
+        const char *name = ns_scn_tcp_state_name((NsScnTcpState)s);
+        if (asked)
+            g_string_append_printf(want, " %s %d", name, e->u.sockets.count[s]);
+        if (asked || counts[s] > 0)
+            g_string_append_printf(got, " %s %d", name, counts[s]);
+        if (asked && counts[s] != e->u.sockets.count[s])
             ok = false;
     }
-    g_autofree char *text = g_strdup_printf("sockets:%s%s%s", want->str,
-                                            ok ? "" : " (found:", ok ? "" : got->str);
-    g_autofree char *full = ok ? g_strdup(text) : g_strdup_printf("%s)", text);
-    verdict(w, e, ok, full);
+    if (e->u.sockets.udp >= 0)
+        g_string_append_printf(want, " UDP %d", e->u.sockets.udp);
+    if (e->u.sockets.udp >= 0 || udp > 0)
+        g_string_append_printf(got, " UDP %d", udp);
+    if (e->u.sockets.udp >= 0 && udp != e->u.sockets.udp)
+        ok = false;
+    g_autofree char *text = ok ? g_strdup_printf("sockets:%s", want->str)
+                               : g_strdup_printf("sockets:%s (found:%s)", want->str,
+                                                 got->len ? got->str : " none");
+    verdict(w, e, ok, text);
     g_string_free(want, TRUE);
     g_string_free(got, TRUE);
 }

@@ -1573,6 +1573,7 @@ static bool expect_sockets(NsScnParser *p, NsScnStmt *st, NsScnExpect *e)
     e->kind = NS_SCN_EXPECT_SOCKETS;
     for (int k = 0; k < NS_SCN_TCP_N_STATES; k++)
         e->u.sockets.count[k] = -1;
+    e->u.sockets.udp = -1;
     if (!need(p, st, 3, 2, "'at TIME'"))
         return false;
     if (!is_word(st, 3, "at"))
@@ -1581,16 +1582,20 @@ static bool expect_sockets(NsScnParser *p, NsScnStmt *st, NsScnExpect *e)
         !need(p, st, 5, 2, "a state and a count, like established 3"))
         return false;
     for (uint32_t i = 5; i < st->n; i += 2) {
-        NsScnTcpState s;
+        NsScnTcpState s = NS_SCN_TCP_CLOSED;
         uint64_t n;
-        if (!tok_state(p, st, i, &s))
+        bool udp = !st->t[i].quoted && g_ascii_strcasecmp(st->t[i].text, "udp") == 0;
+        if (!udp && !tok_state(p, st, i, &s))
             return false;
-        if (e->u.sockets.count[s] >= 0)
-            return serr(p, st, i, "state '%s' given twice", st->t[i].text);
+        if (udp ? e->u.sockets.udp >= 0 : e->u.sockets.count[s] >= 0)
+            return serr(p, st, i, "%s '%s' given twice", udp ? "count" : "state", st->t[i].text);
         if (!need(p, st, i + 1, i, "a count") ||
             !parse_count(p, st, i + 1, "a socket count", 0, 10000000, &n))
             return false;
-        e->u.sockets.count[s] = (int32_t)n;
+        if (udp)
+            e->u.sockets.udp = (int32_t)n;
+        else
+            e->u.sockets.count[s] = (int32_t)n;
     }
     return true;
 }

@@ -361,6 +361,7 @@ static void test_expectations(void)
     CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_LISTEN], 1);
     CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_ESTABLISHED], 3);
     CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_TIME_WAIT], -1);
+    CU_ASSERT_EQUAL(e->u.sockets.udp, -1);
     e = ns_scn_expect(scn, 5);
     CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_DELIVERED_ALL);
     CU_ASSERT_EQUAL(e->host, -1);
@@ -410,6 +411,21 @@ static void test_crlf_and_blank_lines(void)
     CU_ASSERT_EQUAL(ns_scn_host(scn, 0)->loc.line, 4);
 }
 
+static void test_expect_sockets_udp(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET "expect a sockets at 1s UDP 2 listen 0\n");
+    const NsScnExpect *e = ns_scn_expect(scn, 0);
+    CU_ASSERT_EQUAL(e->u.sockets.udp, 2);
+    CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_LISTEN], 0);
+    CU_ASSERT_EQUAL(e->u.sockets.count[NS_SCN_TCP_ESTABLISHED], -1);
+}
+
+static void test_expect_sockets_udp_twice(void)
+{
+    SCN_EXPECT_ERR(NET "expect a sockets at 1s udp 1 udp 2\n",
+                   "t.scn:4:30: error: count 'udp' given twice");
+}
+
 static void test_endpoint_forms(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(NET
@@ -446,5 +462,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"declarations_in_any_order", test_declarations_in_any_order},
     {"crlf_and_blank_lines", test_crlf_and_blank_lines},
     {"endpoint_forms", test_endpoint_forms},
+    {"expect_sockets_udp", test_expect_sockets_udp},
+    {"expect_sockets_udp_twice", test_expect_sockets_udp_twice},
     CU_TEST_INFO_NULL,
 };
