@@ -196,46 +196,58 @@ typedef struct {
     uint32_t step;    /* the creating step */
 } NsScnSocket;
 
+/* A timeline step is one of three kinds, each with its own verbs. */
 typedef enum {
-    /* applications */
-    NS_SCN_VERB_FETCH,
-    NS_SCN_VERB_RESOLVE,
-    NS_SCN_VERB_PING,
-    NS_SCN_VERB_UDP_SEND,
-    NS_SCN_VERB_MAIL,
-    /* socket API */
-    NS_SCN_VERB_SOCKET,
-    NS_SCN_VERB_BIND,
-    NS_SCN_VERB_LISTEN,
-    NS_SCN_VERB_ACCEPT,
-    NS_SCN_VERB_CONNECT,
-    NS_SCN_VERB_SEND,
-    NS_SCN_VERB_RECV,
-    NS_SCN_VERB_SENDTO,
-    NS_SCN_VERB_RECVFROM,
-    NS_SCN_VERB_SHUTDOWN,
-    NS_SCN_VERB_CLOSE,
-    NS_SCN_VERB_SETSOCKOPT, /* extension: setsockopt S nodelay [on|off] */
-    /* faults (host == -1 except for HOST_*) */
-    NS_SCN_VERB_LINK_DOWN,
-    NS_SCN_VERB_LINK_UP,
-    NS_SCN_VERB_LINK_SET,
-    NS_SCN_VERB_NETWORK_DOWN,
-    NS_SCN_VERB_NETWORK_UP,
-    NS_SCN_VERB_NETWORK_SET,
-    NS_SCN_VERB_HOST_CRASH,
-    NS_SCN_VERB_HOST_RESTART,
-} NsScnVerb;
+    NS_SCN_STEP_APP,    /* an application started at its time */
+    NS_SCN_STEP_SOCKET, /* a socket call of a host's program, run in order */
+    NS_SCN_STEP_FAULT,  /* a change to the network (host is -1 except for HOST_*) */
+} NsScnStepKind;
 
-/* The spelling of a verb in a file ("udp-send", "link down", ...). */
-const char *ns_scn_verb_name(NsScnVerb verb);
-/* True for the socket-API verbs, which run in order per host. */
-bool ns_scn_verb_is_socket(NsScnVerb verb);
+typedef enum {
+    NS_SCN_APP_VERB_FETCH,
+    NS_SCN_APP_VERB_RESOLVE,
+    NS_SCN_APP_VERB_PING,
+    NS_SCN_APP_VERB_UDP_SEND,
+    NS_SCN_APP_VERB_MAIL,
+} NsScnAppVerb;
+
+typedef enum {
+    NS_SCN_SOCK_VERB_SOCKET,
+    NS_SCN_SOCK_VERB_BIND,
+    NS_SCN_SOCK_VERB_LISTEN,
+    NS_SCN_SOCK_VERB_ACCEPT,
+    NS_SCN_SOCK_VERB_CONNECT,
+    NS_SCN_SOCK_VERB_SEND,
+    NS_SCN_SOCK_VERB_RECV,
+    NS_SCN_SOCK_VERB_SENDTO,
+    NS_SCN_SOCK_VERB_RECVFROM,
+    NS_SCN_SOCK_VERB_SHUTDOWN,
+    NS_SCN_SOCK_VERB_CLOSE,
+    NS_SCN_SOCK_VERB_SETSOCKOPT, /* extension: setsockopt S nodelay [on|off] */
+} NsScnSockVerb;
+
+typedef enum {
+    NS_SCN_FAULT_VERB_LINK_DOWN,
+    NS_SCN_FAULT_VERB_LINK_UP,
+    NS_SCN_FAULT_VERB_LINK_SET,
+    NS_SCN_FAULT_VERB_NETWORK_DOWN,
+    NS_SCN_FAULT_VERB_NETWORK_UP,
+    NS_SCN_FAULT_VERB_NETWORK_SET,
+    NS_SCN_FAULT_VERB_HOST_CRASH,
+    NS_SCN_FAULT_VERB_HOST_RESTART,
+} NsScnFaultVerb;
+
+/* The spelling of each verb in a file ("udp-send", "link down", ...). */
+const char *ns_scn_app_verb_name(NsScnAppVerb verb);
+const char *ns_scn_sock_verb_name(NsScnSockVerb verb);
+const char *ns_scn_fault_verb_name(NsScnFaultVerb verb);
 
 typedef struct NsScnStep NsScnStep;
-/* The scenario socket (index into scn->sockets) a socket verb acts on: the
+/* The spelling of a step's verb, whatever its kind. */
+const char *ns_scn_step_verb_name(const NsScnStep *st);
+/* The scenario socket (index into scn->sockets) a socket step acts on: the
  * one it creates for `socket`, the listener for `accept`. UINT32_MAX for
- * the other verbs. */
+ * the other kinds of step. */
 uint32_t ns_scn_step_socket(const NsScnStep *st);
 
 typedef enum {
@@ -244,12 +256,18 @@ typedef enum {
     NS_SCN_SHUT_BOTH,
 } NsScnShutHow;
 
-/* One `at TIME ...` line. The union member is named after the verb family;
- * `sock` fields are indices into NsScenario.sockets. */
+/* One `at TIME ...` line. `kind` says which member of `verb` is set; the
+ * member of `u` is named after the verb; `sock` fields are indices into
+ * NsScenario.sockets. */
 struct NsScnStep {
     NsScnLoc loc;
     NsTime at;     /* >= 0 */
-    NsScnVerb verb;
+    NsScnStepKind kind;
+    union {
+        NsScnAppVerb app;
+        NsScnSockVerb sock;
+        NsScnFaultVerb fault;
+    } verb;
     int32_t host;  /* the acting host; -1 for link and network faults */
     union {
         struct {

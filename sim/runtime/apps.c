@@ -126,10 +126,10 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
     AppRt *a = g_new0(AppRt, 1);
     a->step = step;
     a->host = (uint32_t)st->host;
-    a->verb = st->verb;
+    a->verb = st->verb.app;
     char buf[NS_IPV4_STRLEN];
-    switch (st->verb) {
-    case NS_SCN_VERB_FETCH: {
+    switch (st->verb.app) {
+    case NS_SCN_APP_VERB_FETCH: {
         NsFetchSpec spec = {
             .url = st->u.fetch.url.text,
             .port = st->u.fetch.url.server.port,
@@ -143,11 +143,11 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
         a->obj = ns_fetch_start(h->host, &spec, NULL, NULL);
         break;
     }
-    case NS_SCN_VERB_RESOLVE:
+    case NS_SCN_APP_VERB_RESOLVE:
         a->obj = ns_dns_resolve(h->host, resolver_of(w, a->host), st->u.resolve.name, &w->names,
                                 NULL, NULL);
         break;
-    case NS_SCN_VERB_MAIL: {
+    case NS_SCN_APP_VERB_MAIL: {
         NsMailSpec spec = {
             .port = st->u.send_to.to.port,
             .message = ns_world_payload_bytes(w, &st->u.send_to.payload),
@@ -159,52 +159,37 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
         a->obj = ns_mail_start(h->host, &spec, NULL, NULL);
         break;
     }
-    case NS_SCN_VERB_PING:
-    case NS_SCN_VERB_UDP_SEND:
-    case NS_SCN_VERB_SOCKET:
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_LISTEN:
-    case NS_SCN_VERB_ACCEPT:
-    case NS_SCN_VERB_CONNECT:
-    case NS_SCN_VERB_SEND:
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_SENDTO:
-    case NS_SCN_VERB_RECVFROM:
-    case NS_SCN_VERB_SHUTDOWN:
-    case NS_SCN_VERB_CLOSE:
-    case NS_SCN_VERB_SETSOCKOPT:
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP:
-    case NS_SCN_VERB_NETWORK_SET:
-    case NS_SCN_VERB_HOST_CRASH:
-    case NS_SCN_VERB_HOST_RESTART:
-        g_assert_not_reached();
+    case NS_SCN_APP_VERB_PING:
+    case NS_SCN_APP_VERB_UDP_SEND:
+        g_assert_not_reached(); /* steps.c runs them */
     }
     g_ptr_array_add(w->apps, a);
 }
 
-/* Crash (when `crashed`) and free one step's application object. Only
- * the three application verbs ever get one (see ns_world_app_step). */
+/* Crash (when `crashed`) and free one step's application object. */
 static void app_drop(AppRt *a, bool crashed)
 {
     if (!a->obj)
         return;
-    if (a->verb == NS_SCN_VERB_FETCH) {
+    switch (a->verb) {
+    case NS_SCN_APP_VERB_FETCH:
         if (crashed)
             ns_fetch_crash(a->obj);
         ns_fetch_free(a->obj);
-    } else if (a->verb == NS_SCN_VERB_RESOLVE) {
+        break;
+    case NS_SCN_APP_VERB_RESOLVE:
         if (crashed)
             ns_resolve_crash(a->obj);
         ns_resolve_free(a->obj);
-    } else {
-        g_assert(a->verb == NS_SCN_VERB_MAIL);
+        break;
+    case NS_SCN_APP_VERB_MAIL:
         if (crashed)
             ns_mail_crash(a->obj);
         ns_mail_free(a->obj);
+        break;
+    case NS_SCN_APP_VERB_PING:
+    case NS_SCN_APP_VERB_UDP_SEND:
+        g_assert_not_reached(); /* they have no application object */
     }
     a->obj = NULL;
 }

@@ -1,6 +1,5 @@
 /* The timeline's changes to the network (links and networks down, up or
- * reconfigured; hosts crashing and restarting), the dispatch of every step
- * that is not a socket verb, and targeted faults: the Nth packet of a kind
+ * reconfigured; hosts crashing and restarting), and targeted faults: the Nth packet of a kind
  * from one host to another dropped, delayed or duplicated at the sender's
  * IP output. */
 #include "world-private.h"
@@ -87,28 +86,30 @@ static void host_crash(NsWorld *w, HostRt *h)
     trace_change(w, NS_TRACE_HOST, NULL, ns_host_name(h->host), "crash", text);
 }
 
-void ns_world_timeline_run(NsSim *sim, void *obj, void *arg)
+void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
 {
     (void)sim;
     NsWorld *w = obj;
     const NsScnStep *st = ns_scn_step(w->scn, GPOINTER_TO_UINT(arg));
     uint32_t nn = w->scn->networks->len;
-    switch (st->verb) {
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP: {
-        bool link = st->verb == NS_SCN_VERB_LINK_DOWN || st->verb == NS_SCN_VERB_LINK_UP;
-        bool up = st->verb == NS_SCN_VERB_LINK_UP || st->verb == NS_SCN_VERB_NETWORK_UP;
+    g_assert(st->kind == NS_SCN_STEP_FAULT);
+    switch (st->verb.fault) {
+    case NS_SCN_FAULT_VERB_LINK_DOWN:
+    case NS_SCN_FAULT_VERB_LINK_UP:
+    case NS_SCN_FAULT_VERB_NETWORK_DOWN:
+    case NS_SCN_FAULT_VERB_NETWORK_UP: {
+        NsScnFaultVerb v = st->verb.fault;
+        bool link = v == NS_SCN_FAULT_VERB_LINK_DOWN || v == NS_SCN_FAULT_VERB_LINK_UP;
+        bool up = v == NS_SCN_FAULT_VERB_LINK_UP || v == NS_SCN_FAULT_VERB_NETWORK_UP;
         NsSegment *seg = w->segs[link ? nn + st->u.link.link : st->u.network.network];
         ns_segment_set_up(seg, up);
         trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, up ? "up" : "down",
                      up ? NULL : "(frames on it are lost)");
         return;
     }
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_SET: {
-        bool link = st->verb == NS_SCN_VERB_LINK_SET;
+    case NS_SCN_FAULT_VERB_LINK_SET:
+    case NS_SCN_FAULT_VERB_NETWORK_SET: {
+        bool link = st->verb.fault == NS_SCN_FAULT_VERB_LINK_SET;
         NsSegment *seg = w->segs[link ? nn + st->u.link.link : st->u.network.network];
         const NsScnLinkOpts *so = link ? &st->u.link.opts : &st->u.network.opts;
         NsLinkOpts o = *ns_segment_opts(seg);
@@ -118,13 +119,13 @@ void ns_world_timeline_run(NsSim *sim, void *obj, void *arg)
         trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, "set", text + 1);
         return;
     }
-    case NS_SCN_VERB_HOST_CRASH: {
+    case NS_SCN_FAULT_VERB_HOST_CRASH: {
         HostRt *h = &w->hosts[st->host];
         if (ns_host_is_up(h->host))
             host_crash(w, h);
         return;
     }
-    case NS_SCN_VERB_HOST_RESTART: {
+    case NS_SCN_FAULT_VERB_HOST_RESTART: {
         HostRt *h = &w->hosts[st->host];
         if (ns_host_is_up(h->host))
             return;
@@ -134,31 +135,6 @@ void ns_world_timeline_run(NsSim *sim, void *obj, void *arg)
         ns_world_services_start_host(w, h->idx);
         return;
     }
-    case NS_SCN_VERB_PING:
-        ns_world_ping_start(w, GPOINTER_TO_UINT(arg));
-        return;
-    case NS_SCN_VERB_UDP_SEND:
-        ns_world_udp_send_start(w, GPOINTER_TO_UINT(arg));
-        return;
-    case NS_SCN_VERB_FETCH:
-    case NS_SCN_VERB_RESOLVE:
-    case NS_SCN_VERB_MAIL:
-        if (ns_host_is_up(w->hosts[st->host].host))
-            ns_world_app_step(w, GPOINTER_TO_UINT(arg));
-        return;
-    case NS_SCN_VERB_SOCKET:
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_LISTEN:
-    case NS_SCN_VERB_ACCEPT:
-    case NS_SCN_VERB_CONNECT:
-    case NS_SCN_VERB_SEND:
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_SENDTO:
-    case NS_SCN_VERB_RECVFROM:
-    case NS_SCN_VERB_SHUTDOWN:
-    case NS_SCN_VERB_CLOSE:
-    case NS_SCN_VERB_SETSOCKOPT:
-        break;
     }
 }
 

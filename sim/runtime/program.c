@@ -26,61 +26,47 @@ static void step_end(HostRt *h, uint32_t sock, int err)
 static char *step_text(NsWorld *w, const NsScnStep *st)
 {
     char ep[32];
-    switch (st->verb) {
-    case NS_SCN_VERB_SOCKET:
+    switch (st->verb.sock) {
+    case NS_SCN_SOCK_VERB_SOCKET:
         return g_strdup_printf("%s as %s", st->u.socket.proto == NS_SCN_PROTO_UDP ? "udp" : "tcp",
                                ns_world_sock_name(w, st->u.socket.sock));
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_CONNECT:
+    case NS_SCN_SOCK_VERB_BIND:
+    case NS_SCN_SOCK_VERB_CONNECT:
         if (st->u.addr.ep.kind == NS_SCN_TARGET_ANY)
             g_snprintf(ep, sizeof ep, ":%u", st->u.addr.ep.port);
         else
             ns_world_fmt_ep(ep, sizeof ep, st->u.addr.ep.addr, st->u.addr.ep.port);
         return g_strdup_printf("%s %s", ns_world_sock_name(w, st->u.addr.sock), ep);
-    case NS_SCN_VERB_SEND:
-    case NS_SCN_VERB_SENDTO: {
+    case NS_SCN_SOCK_VERB_SEND:
+    case NS_SCN_SOCK_VERB_SENDTO: {
         g_autofree char *txt = ns_world_payload_text(&st->u.send.payload);
-        if (st->verb == NS_SCN_VERB_SEND)
+        if (st->verb.sock == NS_SCN_SOCK_VERB_SEND)
             return g_strdup_printf("%s %s", ns_world_sock_name(w, st->u.send.sock), txt);
         ns_world_fmt_ep(ep, sizeof ep, st->u.send.to.addr, st->u.send.to.port);
         return g_strdup_printf("%s %s %s", ns_world_sock_name(w, st->u.send.sock), ep, txt);
     }
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_RECVFROM:
+    case NS_SCN_SOCK_VERB_RECV:
+    case NS_SCN_SOCK_VERB_RECVFROM:
         if (st->u.recv.has_size)
             return g_strdup_printf("%s %" PRIu64 "B", ns_world_sock_name(w, st->u.recv.sock),
                                    st->u.recv.size);
         return g_strdup(ns_world_sock_name(w, st->u.recv.sock));
-    case NS_SCN_VERB_SHUTDOWN: {
+    case NS_SCN_SOCK_VERB_SHUTDOWN: {
         static const char *const how[] = {"read", "write", "both"};
         return g_strdup_printf("%s %s", ns_world_sock_name(w, st->u.shutdown.sock),
                                how[st->u.shutdown.how]);
     }
-    case NS_SCN_VERB_CLOSE:
+    case NS_SCN_SOCK_VERB_CLOSE:
         return g_strdup(ns_world_sock_name(w, st->u.close.sock));
-    case NS_SCN_VERB_SETSOCKOPT:
+    case NS_SCN_SOCK_VERB_SETSOCKOPT:
         return g_strdup_printf("%s nodelay %s", ns_world_sock_name(w, st->u.sockopt.sock),
                                st->u.sockopt.nodelay ? "on" : "off");
-    case NS_SCN_VERB_LISTEN:
+    case NS_SCN_SOCK_VERB_LISTEN:
         return g_strdup_printf("%s backlog %u", ns_world_sock_name(w, st->u.listen.sock),
                                st->u.listen.backlog);
-    case NS_SCN_VERB_ACCEPT:
+    case NS_SCN_SOCK_VERB_ACCEPT:
         return g_strdup_printf("%s as %s", ns_world_sock_name(w, st->u.accept.sock),
                                ns_world_sock_name(w, st->u.accept.new_sock));
-    case NS_SCN_VERB_FETCH:
-    case NS_SCN_VERB_RESOLVE:
-    case NS_SCN_VERB_PING:
-    case NS_SCN_VERB_UDP_SEND:
-    case NS_SCN_VERB_MAIL:
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP:
-    case NS_SCN_VERB_NETWORK_SET:
-    case NS_SCN_VERB_HOST_CRASH:
-    case NS_SCN_VERB_HOST_RESTART:
-        break;
     }
     return g_strdup("");
 }
@@ -245,7 +231,7 @@ static bool step_try(HostRt *h)
 {
     NsWorld *w = h->w;
     const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
-    const char *verb = ns_scn_verb_name(st->verb);
+    const char *verb = ns_scn_step_verb_name(st);
     uint32_t si = ns_scn_step_socket(st);
     SockRt *s = &w->socks[si];
     int err = 0;
@@ -254,11 +240,11 @@ static bool step_try(HostRt *h)
         g_autofree char *text = step_text(w, st);
         ns_world_trace_app(w, h->idx, verb, text, 0);
     }
-    if (st->verb != NS_SCN_VERB_SOCKET && !s->sock) {
+    if (st->verb.sock != NS_SCN_SOCK_VERB_SOCKET && !s->sock) {
         err = EBADF;
     } else {
-        switch (st->verb) {
-        case NS_SCN_VERB_SOCKET:
+        switch (st->verb.sock) {
+        case NS_SCN_SOCK_VERB_SOCKET:
             s->sock = ns_socket_new(h->host,
                                     st->u.socket.proto == NS_SCN_PROTO_TCP ? NS_SOCK_TCP
                                                                            : NS_SOCK_UDP,
@@ -266,30 +252,30 @@ static bool step_try(HostRt *h)
             s->received = 0;
             s->last_err = 0;
             break;
-        case NS_SCN_VERB_BIND:
-        case NS_SCN_VERB_CONNECT: {
+        case NS_SCN_SOCK_VERB_BIND:
+        case NS_SCN_SOCK_VERB_CONNECT: {
             uint32_t addr = st->u.addr.ep.kind == NS_SCN_TARGET_ANY ? 0 : st->u.addr.ep.addr;
-            if (st->verb == NS_SCN_VERB_CONNECT && is_tcp) {
+            if (st->verb.sock == NS_SCN_SOCK_VERB_CONNECT && is_tcp) {
                 if (!try_connect_tcp(h, st, s, &err))
                     goto wait;
                 break;
             }
-            err = st->verb == NS_SCN_VERB_BIND
+            err = st->verb.sock == NS_SCN_SOCK_VERB_BIND
                       ? ns_socket_bind(s->sock, addr, st->u.addr.ep.port)
                       : ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
             note_tuple(s);
             break;
         }
-        case NS_SCN_VERB_LISTEN:
+        case NS_SCN_SOCK_VERB_LISTEN:
             err = ns_socket_listen(s->sock, st->u.listen.backlog);
             note_tuple(s);
             break;
-        case NS_SCN_VERB_ACCEPT:
+        case NS_SCN_SOCK_VERB_ACCEPT:
             if (!try_accept(h, st, s, &err))
                 goto wait;
             break;
-        case NS_SCN_VERB_SEND:
-        case NS_SCN_VERB_SENDTO: {
+        case NS_SCN_SOCK_VERB_SEND:
+        case NS_SCN_SOCK_VERB_SENDTO: {
             if (is_tcp) {
                 if (!try_send_tcp(h, st, s, &err))
                     goto wait;
@@ -297,44 +283,30 @@ static bool step_try(HostRt *h)
             }
             const NsScnPayload *pl = &st->u.send.payload;
             const uint8_t *bytes = ns_world_payload_bytes(w, pl);
-            err = st->verb == NS_SCN_VERB_SEND
+            err = st->verb.sock == NS_SCN_SOCK_VERB_SEND
                       ? ns_socket_send(s->sock, bytes, pl->len, NULL)
                       : ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
                                          st->u.send.to.port, NULL);
             break;
         }
-        case NS_SCN_VERB_RECV:
-        case NS_SCN_VERB_RECVFROM:
+        case NS_SCN_SOCK_VERB_RECV:
+        case NS_SCN_SOCK_VERB_RECVFROM:
             if (!(is_tcp ? try_recv_tcp : try_recv_udp)(h, st, s, verb, &err))
                 goto wait;
             break;
-        case NS_SCN_VERB_SHUTDOWN: {
+        case NS_SCN_SOCK_VERB_SHUTDOWN: {
             static const NsShutHow how[] = {NS_SHUT_RD, NS_SHUT_WR, NS_SHUT_RDWR};
             err = ns_socket_shutdown(s->sock, how[st->u.shutdown.how]);
             break;
         }
-        case NS_SCN_VERB_CLOSE:
+        case NS_SCN_SOCK_VERB_CLOSE:
             note_tuple(s);
             err = ns_socket_close(s->sock);
             s->sock = NULL;
             break;
-        case NS_SCN_VERB_SETSOCKOPT:
+        case NS_SCN_SOCK_VERB_SETSOCKOPT:
             err = ns_socket_set_nodelay(s->sock, st->u.sockopt.nodelay);
             break;
-        case NS_SCN_VERB_FETCH:
-        case NS_SCN_VERB_RESOLVE:
-        case NS_SCN_VERB_PING:
-        case NS_SCN_VERB_UDP_SEND:
-        case NS_SCN_VERB_MAIL:
-        case NS_SCN_VERB_LINK_DOWN:
-        case NS_SCN_VERB_LINK_UP:
-        case NS_SCN_VERB_LINK_SET:
-        case NS_SCN_VERB_NETWORK_DOWN:
-        case NS_SCN_VERB_NETWORK_UP:
-        case NS_SCN_VERB_NETWORK_SET:
-        case NS_SCN_VERB_HOST_CRASH:
-        case NS_SCN_VERB_HOST_RESTART:
-            g_assert_not_reached();
         }
     }
     if (err)
@@ -366,7 +338,7 @@ static void program_run(NsSim *sim, void *obj, void *arg)
         return;
     if (!ns_host_is_up(h->host)) {
         const NsScnStep *st = ns_scn_step(h->w->scn, g_array_index(h->program, uint32_t, h->pc));
-        ns_world_trace_appf(h->w, h->idx, ns_scn_verb_name(st->verb), 0, "skipped: the host is down");
+        ns_world_trace_appf(h->w, h->idx, ns_scn_step_verb_name(st), 0, "skipped: the host is down");
         h->pc++;
         ns_world_program_next(h);
         return;

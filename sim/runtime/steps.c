@@ -1,5 +1,5 @@
-/* The application steps that run at their time, outside any program:
- * `ping` (ICMP echo requests at an interval, replies matched by id and
+/* The application steps that run at their time, outside any program
+ * (fetch, resolve and mail are started through apps.c): `ping` (ICMP echo requests at an interval, replies matched by id and
  * sequence) and `udp-send` (a throwaway connected UDP socket that waits a
  * second for an answer). */
 #include "world-private.h"
@@ -172,4 +172,27 @@ void ns_world_udp_send_start(NsWorld *w, uint32_t step)
     ns_socket_set_watch(s, udp_send_readable, u);
     u->timer = ns_sim_schedule(w->ctx.sim, NS_S(1), udp_send_done, u, NULL);
     g_ptr_array_add(w->udp_sends, u);
+}
+
+void ns_world_app_run(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsWorld *w = obj;
+    uint32_t step = GPOINTER_TO_UINT(arg);
+    const NsScnStep *st = ns_scn_step(w->scn, step);
+    g_assert(st->kind == NS_SCN_STEP_APP);
+    switch (st->verb.app) {
+    case NS_SCN_APP_VERB_PING:
+        ns_world_ping_start(w, step);
+        return;
+    case NS_SCN_APP_VERB_UDP_SEND:
+        ns_world_udp_send_start(w, step);
+        return;
+    case NS_SCN_APP_VERB_FETCH:
+    case NS_SCN_APP_VERB_RESOLVE:
+    case NS_SCN_APP_VERB_MAIL:
+        if (ns_host_is_up(w->hosts[st->host].host))
+            ns_world_app_step(w, step);
+        return;
+    }
 }

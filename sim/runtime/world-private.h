@@ -59,7 +59,7 @@ struct ServiceRt {
 /* A fetch, resolve or mail step and its application object. */
 typedef struct {
     uint32_t step, host;
-    NsScnVerb verb;
+    NsScnAppVerb verb;
     void *obj;    /* NsFetch, NsResolve or NsMail; NULL after a crash */
     bool crashed;
 } AppRt;
@@ -178,7 +178,9 @@ void ns_world_services_start_all(NsSim *sim, void *obj, void *arg); /* an event 
 void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s);
 void ns_world_build_topology(NsWorld *w);
 
-/* steps.c: the ping and udp-send steps. */
+/* steps.c: an application step (an event: arg is the step index); the
+ * ping and udp-send steps. */
+void ns_world_app_run(NsSim *sim, void *obj, void *arg);
 void ns_world_ping_start(NsWorld *w, uint32_t step);
 void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
                         size_t len, int err);
@@ -188,9 +190,9 @@ void ns_world_udp_send_start(NsWorld *w, uint32_t step);
 void ns_world_program_next(HostRt *h);
 void ns_world_program_wake(void *data, NsSocket *sock);
 
-/* faults.c: timeline steps other than socket verbs (an event: arg is the
- * step index), and the targeted-fault output filter (data is a HostRt). */
-void ns_world_timeline_run(NsSim *sim, void *obj, void *arg);
+/* faults.c: a fault step (an event: arg is the step index), and the
+ * targeted-fault output filter (data is a HostRt). */
+void ns_world_fault_run(NsSim *sim, void *obj, void *arg);
 NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
                                         const char **why);
 

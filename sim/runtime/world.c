@@ -145,10 +145,17 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_world_ping_echo, &w->hosts[i]);
     for (guint i = 0; i < scn->steps->len; i++) {
         const NsScnStep *st = ns_scn_step(scn, i);
-        if (ns_scn_verb_is_socket(st->verb))
+        switch (st->kind) {
+        case NS_SCN_STEP_SOCKET:
             g_array_append_val(w->hosts[st->host].program, i);
-        else
-            ns_sim_schedule_at(w->ctx.sim, st->at, ns_world_timeline_run, w, GUINT_TO_POINTER(i));
+            break;
+        case NS_SCN_STEP_APP:
+            ns_sim_schedule_at(w->ctx.sim, st->at, ns_world_app_run, w, GUINT_TO_POINTER(i));
+            break;
+        case NS_SCN_STEP_FAULT:
+            ns_sim_schedule_at(w->ctx.sim, st->at, ns_world_fault_run, w, GUINT_TO_POINTER(i));
+            break;
+        }
     }
     for (uint32_t i = 0; i < w->n_hosts; i++)
         ns_world_program_next(&w->hosts[i]);
@@ -174,7 +181,7 @@ NsSimResult ns_world_run(NsWorld *w)
         HostRt *h = &w->hosts[i];
         if (h->blocked) {
             const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
-            ns_world_trace_appf(w, i, ns_scn_verb_name(st->verb), 0, "still waiting at the end of the run");
+            ns_world_trace_appf(w, i, ns_scn_step_verb_name(st), 0, "still waiting at the end of the run");
         }
     }
     for (guint i = 0; i < w->scn->expects->len; i++)

@@ -1043,6 +1043,15 @@ static void stmt_fault(NsScnParser *p, NsScnStmt *st)
 
 /* ---- Timeline ---- */
 
+/* The verbs a host runs, in the order of NsScnAppVerb and NsScnSockVerb,
+ * and all of them for hints. */
+static const char *const app_verb_names[] = {
+    "fetch", "resolve", "ping", "udp-send", "mail", NULL,
+};
+static const char *const sock_verb_names[] = {
+    "socket", "bind", "listen",   "accept",   "connect", "send",       "recv",
+    "sendto", "recvfrom", "shutdown", "close", "setsockopt", NULL,
+};
 static const char *const verb_names[] = {
     "fetch", "resolve", "ping",   "udp-send", "mail",     "socket",   "bind", "listen",
     "accept", "connect", "send",  "recv",     "sendto",   "recvfrom", "shutdown", "close",
@@ -1156,7 +1165,7 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
     uint32_t h = (uint32_t)s->host;
     uint32_t sock;
 
-    if (s->verb == NS_SCN_VERB_SOCKET) {
+    if (s->verb.sock == NS_SCN_SOCK_VERB_SOCKET) {
         if (!need(p, st, v + 1, v, "tcp or udp"))
             return false;
         bool tcp = is_word(st, v + 1, "tcp");
@@ -1174,17 +1183,17 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
     if (!need(p, st, v + 1, v, "a socket name") || !tok_sock(p, st, v + 1, h, &sock))
         return false;
     uint32_t a = v + 2; /* the first argument after the socket */
-    switch (s->verb) {
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_CONNECT: {
-        bool bind = s->verb == NS_SCN_VERB_BIND;
+    switch (s->verb.sock) {
+    case NS_SCN_SOCK_VERB_BIND:
+    case NS_SCN_SOCK_VERB_CONNECT: {
+        bool bind = s->verb.sock == NS_SCN_SOCK_VERB_BIND;
         s->u.addr.sock = sock;
         return need(p, st, a, v,
                     bind ? "an endpoint like :8080 or 10.0.0.2:8080"
                          : "an endpoint like 10.0.0.2:80") &&
                tok_endpoint(p, st, a, bind, &s->u.addr.ep) && no_more(p, st, a + 1, v);
     }
-    case NS_SCN_VERB_LISTEN: {
+    case NS_SCN_SOCK_VERB_LISTEN: {
         s->u.listen.sock = sock;
         s->u.listen.backlog = 128;
         if (a >= st->n)
@@ -1199,7 +1208,7 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
         s->u.listen.has_backlog = true;
         return no_more(p, st, a + 2, v);
     }
-    case NS_SCN_VERB_ACCEPT:
+    case NS_SCN_SOCK_VERB_ACCEPT:
         s->u.accept.sock = sock;
         if (!need(p, st, a, v, "'as NAME'"))
             return false;
@@ -1208,24 +1217,24 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
         return need(p, st, a + 1, v, "a name for the new socket") &&
                new_sock(p, st, a + 1, h, NS_SCN_PROTO_TCP, &s->u.accept.new_sock) &&
                no_more(p, st, a + 2, v);
-    case NS_SCN_VERB_SEND:
+    case NS_SCN_SOCK_VERB_SEND:
         s->u.send.sock = sock;
         return need(p, st, a, v, "a payload: a quoted string or a size") &&
                tok_payload(p, st, a, &s->u.send.payload) && no_more(p, st, a + 1, v);
-    case NS_SCN_VERB_SENDTO:
+    case NS_SCN_SOCK_VERB_SENDTO:
         s->u.send.sock = sock;
         return need(p, st, a, v, "an endpoint like 10.0.0.2:53") &&
                tok_endpoint(p, st, a, false, &s->u.send.to) &&
                need(p, st, a + 1, v, "a payload: a quoted string or a size") &&
                tok_payload(p, st, a + 1, &s->u.send.payload) && no_more(p, st, a + 2, v);
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_RECVFROM:
+    case NS_SCN_SOCK_VERB_RECV:
+    case NS_SCN_SOCK_VERB_RECVFROM:
         s->u.recv.sock = sock;
         if (a >= st->n)
             return true;
         s->u.recv.has_size = true;
         return tok_size(p, st, a, &s->u.recv.size) && no_more(p, st, a + 1, v);
-    case NS_SCN_VERB_SHUTDOWN: {
+    case NS_SCN_SOCK_VERB_SHUTDOWN: {
         static const char *const hows[] = {"read", "write", "both", NULL};
         static const NsScnShutHow how_values[] = {NS_SCN_SHUT_READ, NS_SCN_SHUT_WRITE,
                                                   NS_SCN_SHUT_BOTH};
@@ -1238,13 +1247,13 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
         s->u.shutdown.how = how_values[k];
         return no_more(p, st, a + 1, v);
     }
-    case NS_SCN_VERB_CLOSE:
+    case NS_SCN_SOCK_VERB_CLOSE:
         s->u.close.sock = sock;
         if (!no_more(p, st, a, v))
             return false;
         g_array_index(p->sock_closed, bool, sock) = true;
         return true;
-    case NS_SCN_VERB_SETSOCKOPT: {
+    case NS_SCN_SOCK_VERB_SETSOCKOPT: {
         static const char *const onoff[] = {"on", "off", NULL};
         s->u.sockopt.sock = sock;
         s->u.sockopt.nodelay = true;
@@ -1261,20 +1270,7 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
         s->u.sockopt.nodelay = k == 0;
         return no_more(p, st, a + 2, v);
     }
-    case NS_SCN_VERB_FETCH:
-    case NS_SCN_VERB_RESOLVE:
-    case NS_SCN_VERB_PING:
-    case NS_SCN_VERB_UDP_SEND:
-    case NS_SCN_VERB_MAIL:
-    case NS_SCN_VERB_SOCKET:
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP:
-    case NS_SCN_VERB_NETWORK_SET:
-    case NS_SCN_VERB_HOST_CRASH:
-    case NS_SCN_VERB_HOST_RESTART:
+    case NS_SCN_SOCK_VERB_SOCKET:
         break;
     }
     g_assert_not_reached();
@@ -1283,6 +1279,7 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
 /* `at T link A B ...`, `at T network N ...`, `at T host H crash|restart` */
 static bool step_fault(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
 {
+    s->kind = NS_SCN_STEP_FAULT;
     const char *what = st->t[2].text;
     if (strcmp(what, "host") == 0) {
         uint32_t h;
@@ -1291,9 +1288,9 @@ static bool step_fault(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
             return false;
         s->host = (int32_t)h;
         if (is_word(st, 4, "crash"))
-            s->verb = NS_SCN_VERB_HOST_CRASH;
+            s->verb.fault = NS_SCN_FAULT_VERB_HOST_CRASH;
         else if (is_word(st, 4, "restart"))
-            s->verb = NS_SCN_VERB_HOST_RESTART;
+            s->verb.fault = NS_SCN_FAULT_VERB_HOST_RESTART;
         else
             return serr(p, st, 4, "expected crash or restart, not '%s'", shown(&st->t[4]));
         return no_more(p, st, 5, 2);
@@ -1321,12 +1318,49 @@ static bool step_fault(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
         return false;
     if (is_word(st, v, "down") || is_word(st, v, "up")) {
         bool down = is_word(st, v, "down");
-        s->verb = link ? (down ? NS_SCN_VERB_LINK_DOWN : NS_SCN_VERB_LINK_UP)
-                       : (down ? NS_SCN_VERB_NETWORK_DOWN : NS_SCN_VERB_NETWORK_UP);
+        s->verb.fault = link ? (down ? NS_SCN_FAULT_VERB_LINK_DOWN : NS_SCN_FAULT_VERB_LINK_UP)
+                             : (down ? NS_SCN_FAULT_VERB_NETWORK_DOWN : NS_SCN_FAULT_VERB_NETWORK_UP);
         return no_more(p, st, v + 1, 2);
     }
-    s->verb = link ? NS_SCN_VERB_LINK_SET : NS_SCN_VERB_NETWORK_SET;
+    s->verb.fault = link ? NS_SCN_FAULT_VERB_LINK_SET : NS_SCN_FAULT_VERB_NETWORK_SET;
     return parse_link_opts(p, st, v, link ? &s->u.link.opts : &s->u.network.opts);
+}
+
+/* `at T HOST VERB ...` for an application verb (token 3). */
+static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *s)
+{
+    bool ok = false;
+    switch (s->verb.app) {
+    case NS_SCN_APP_VERB_FETCH:
+        ok = step_fetch(p, st, 3, s);
+        break;
+    case NS_SCN_APP_VERB_RESOLVE:
+        ok = need(p, st, 4, 3, "a name to resolve");
+        if (ok && (st->t[4].quoted || !valid_dns_name(st->t[4].text)))
+            ok = serr(p, st, 4, "'%s' is not a valid DNS name", shown(&st->t[4]));
+        if (ok) {
+            s->u.resolve.name = intern(p, st->t[4].text);
+            ok = no_more(p, st, 5, 3);
+        }
+        break;
+    case NS_SCN_APP_VERB_PING:
+        ok = step_ping(p, st, 3, s);
+        break;
+    case NS_SCN_APP_VERB_UDP_SEND:
+    case NS_SCN_APP_VERB_MAIL: {
+        bool mail = s->verb.app == NS_SCN_APP_VERB_MAIL;
+        ok = need(p, st, 4, 3, mail ? "the mail server's endpoint, like mail.example.com:25"
+                                    : "an endpoint like 10.0.0.2:9") &&
+             tok_endpoint(p, st, 4, false, &s->u.send_to.to) &&
+             need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
+                                    : "a payload: a quoted string or a size") &&
+             tok_payload(p, st, 5, &s->u.send_to.payload) && no_more(p, st, 6, 3);
+        if (ok && mail)
+            remember_step(p, "mail", h, st->t[4].text);
+        break;
+    }
+    }
+    return ok;
 }
 
 static void stmt_at(NsScnParser *p, NsScnStmt *st)
@@ -1348,67 +1382,23 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
         if (!need(p, st, 3, 2, "a verb (fetch, ping, socket, connect, ...)"))
             return;
         const NsScnTok *vt = &st->t[3];
-        int k = vt->quoted ? -1 : pick(vt->text, verb_names);
-        if (k < 0) {
+        int app = vt->quoted ? -1 : pick(vt->text, app_verb_names);
+        int sock = vt->quoted || app >= 0 ? -1 : pick(vt->text, sock_verb_names);
+        if (app < 0 && sock < 0) {
             char hint[HINT_SIZE];
             const char *hs = vt->quoted ? "" : list_hint(vt->text, verb_names, hint, sizeof hint);
             serr(p, st, 3, "unknown verb '%s'%s", shown(vt), *hs ? hs : " (see the verbs in "
                  "scenarios/README.md)");
             return;
         }
-        s.verb = (NsScnVerb)k; /* verb_names follows the enum's order */
-        switch (s.verb) {
-        case NS_SCN_VERB_FETCH:
-            ok = step_fetch(p, st, 3, &s);
-            break;
-        case NS_SCN_VERB_RESOLVE:
-            ok = need(p, st, 4, 3, "a name to resolve");
-            if (ok && (st->t[4].quoted || !valid_dns_name(st->t[4].text)))
-                ok = serr(p, st, 4, "'%s' is not a valid DNS name", shown(&st->t[4]));
-            if (ok) {
-                s.u.resolve.name = intern(p, st->t[4].text);
-                ok = no_more(p, st, 5, 3);
-            }
-            break;
-        case NS_SCN_VERB_PING:
-            ok = step_ping(p, st, 3, &s);
-            break;
-        case NS_SCN_VERB_UDP_SEND:
-        case NS_SCN_VERB_MAIL: {
-            bool mail = s.verb == NS_SCN_VERB_MAIL;
-            ok = need(p, st, 4, 3, mail ? "the mail server's endpoint, like mail.example.com:25"
-                                        : "an endpoint like 10.0.0.2:9") &&
-                 tok_endpoint(p, st, 4, false, &s.u.send_to.to) &&
-                 need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
-                                        : "a payload: a quoted string or a size") &&
-                 tok_payload(p, st, 5, &s.u.send_to.payload) && no_more(p, st, 6, 3);
-            if (ok && mail)
-                remember_step(p, "mail", h, st->t[4].text);
-            break;
-        }
-        case NS_SCN_VERB_SOCKET:
-        case NS_SCN_VERB_BIND:
-        case NS_SCN_VERB_LISTEN:
-        case NS_SCN_VERB_ACCEPT:
-        case NS_SCN_VERB_CONNECT:
-        case NS_SCN_VERB_SEND:
-        case NS_SCN_VERB_RECV:
-        case NS_SCN_VERB_SENDTO:
-        case NS_SCN_VERB_RECVFROM:
-        case NS_SCN_VERB_SHUTDOWN:
-        case NS_SCN_VERB_CLOSE:
-        case NS_SCN_VERB_SETSOCKOPT:
+        if (sock >= 0) {
+            s.kind = NS_SCN_STEP_SOCKET;
+            s.verb.sock = (NsScnSockVerb)sock; /* sock_verb_names follows the enum */
             ok = step_socket_verb(p, st, 3, &s);
-            break;
-        case NS_SCN_VERB_LINK_DOWN:
-        case NS_SCN_VERB_LINK_UP:
-        case NS_SCN_VERB_LINK_SET:
-        case NS_SCN_VERB_NETWORK_DOWN:
-        case NS_SCN_VERB_NETWORK_UP:
-        case NS_SCN_VERB_NETWORK_SET:
-        case NS_SCN_VERB_HOST_CRASH:
-        case NS_SCN_VERB_HOST_RESTART:
-            g_assert_not_reached();
+        } else {
+            s.kind = NS_SCN_STEP_APP;
+            s.verb.app = (NsScnAppVerb)app; /* app_verb_names follows the enum */
+            ok = step_app_verb(p, st, h, &s);
         }
     }
     if (ok)

@@ -19,100 +19,87 @@ G_DEFINE_QUARK(ns-scenario-error-quark, ns_scenario_error)
 
 /* ---- Names of enum values ---- */
 
-const char *ns_scn_verb_name(NsScnVerb verb)
+const char *ns_scn_app_verb_name(NsScnAppVerb verb)
 {
     static const char *const names[] = {
-        [NS_SCN_VERB_FETCH] = "fetch",           [NS_SCN_VERB_RESOLVE] = "resolve",
-        [NS_SCN_VERB_PING] = "ping",             [NS_SCN_VERB_UDP_SEND] = "udp-send",
-        [NS_SCN_VERB_MAIL] = "mail",             [NS_SCN_VERB_SOCKET] = "socket",
-        [NS_SCN_VERB_BIND] = "bind",             [NS_SCN_VERB_LISTEN] = "listen",
-        [NS_SCN_VERB_ACCEPT] = "accept",         [NS_SCN_VERB_CONNECT] = "connect",
-        [NS_SCN_VERB_SEND] = "send",             [NS_SCN_VERB_RECV] = "recv",
-        [NS_SCN_VERB_SENDTO] = "sendto",         [NS_SCN_VERB_RECVFROM] = "recvfrom",
-        [NS_SCN_VERB_SHUTDOWN] = "shutdown",     [NS_SCN_VERB_CLOSE] = "close",
-        [NS_SCN_VERB_SETSOCKOPT] = "setsockopt",
-        [NS_SCN_VERB_LINK_DOWN] = "link down",   [NS_SCN_VERB_LINK_UP] = "link up",
-        [NS_SCN_VERB_LINK_SET] = "link",         [NS_SCN_VERB_NETWORK_DOWN] = "network down",
-        [NS_SCN_VERB_NETWORK_UP] = "network up", [NS_SCN_VERB_NETWORK_SET] = "network",
-        [NS_SCN_VERB_HOST_CRASH] = "host crash", [NS_SCN_VERB_HOST_RESTART] = "host restart",
+        [NS_SCN_APP_VERB_FETCH] = "fetch",       [NS_SCN_APP_VERB_RESOLVE] = "resolve",
+        [NS_SCN_APP_VERB_PING] = "ping",         [NS_SCN_APP_VERB_UDP_SEND] = "udp-send",
+        [NS_SCN_APP_VERB_MAIL] = "mail",
     };
     g_return_val_if_fail((size_t)verb < G_N_ELEMENTS(names), "?");
     return names[verb];
 }
 
-bool ns_scn_verb_is_socket(NsScnVerb verb)
+const char *ns_scn_sock_verb_name(NsScnSockVerb verb)
 {
-    switch (verb) {
-    case NS_SCN_VERB_SOCKET:
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_LISTEN:
-    case NS_SCN_VERB_ACCEPT:
-    case NS_SCN_VERB_CONNECT:
-    case NS_SCN_VERB_SEND:
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_SENDTO:
-    case NS_SCN_VERB_RECVFROM:
-    case NS_SCN_VERB_SHUTDOWN:
-    case NS_SCN_VERB_CLOSE:
-    case NS_SCN_VERB_SETSOCKOPT:
-        return true;
-    case NS_SCN_VERB_FETCH:
-    case NS_SCN_VERB_RESOLVE:
-    case NS_SCN_VERB_PING:
-    case NS_SCN_VERB_UDP_SEND:
-    case NS_SCN_VERB_MAIL:
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP:
-    case NS_SCN_VERB_NETWORK_SET:
-    case NS_SCN_VERB_HOST_CRASH:
-    case NS_SCN_VERB_HOST_RESTART:
-        return false;
+    static const char *const names[] = {
+        [NS_SCN_SOCK_VERB_SOCKET] = "socket",     [NS_SCN_SOCK_VERB_BIND] = "bind",
+        [NS_SCN_SOCK_VERB_LISTEN] = "listen",     [NS_SCN_SOCK_VERB_ACCEPT] = "accept",
+        [NS_SCN_SOCK_VERB_CONNECT] = "connect",   [NS_SCN_SOCK_VERB_SEND] = "send",
+        [NS_SCN_SOCK_VERB_RECV] = "recv",         [NS_SCN_SOCK_VERB_SENDTO] = "sendto",
+        [NS_SCN_SOCK_VERB_RECVFROM] = "recvfrom", [NS_SCN_SOCK_VERB_SHUTDOWN] = "shutdown",
+        [NS_SCN_SOCK_VERB_CLOSE] = "close",       [NS_SCN_SOCK_VERB_SETSOCKOPT] = "setsockopt",
+    };
+    g_return_val_if_fail((size_t)verb < G_N_ELEMENTS(names), "?");
+    return names[verb];
+}
+
+const char *ns_scn_fault_verb_name(NsScnFaultVerb verb)
+{
+    static const char *const names[] = {
+        [NS_SCN_FAULT_VERB_LINK_DOWN] = "link down",
+        [NS_SCN_FAULT_VERB_LINK_UP] = "link up",
+        [NS_SCN_FAULT_VERB_LINK_SET] = "link",
+        [NS_SCN_FAULT_VERB_NETWORK_DOWN] = "network down",
+        [NS_SCN_FAULT_VERB_NETWORK_UP] = "network up",
+        [NS_SCN_FAULT_VERB_NETWORK_SET] = "network",
+        [NS_SCN_FAULT_VERB_HOST_CRASH] = "host crash",
+        [NS_SCN_FAULT_VERB_HOST_RESTART] = "host restart",
+    };
+    g_return_val_if_fail((size_t)verb < G_N_ELEMENTS(names), "?");
+    return names[verb];
+}
+
+const char *ns_scn_step_verb_name(const NsScnStep *st)
+{
+    switch (st->kind) {
+    case NS_SCN_STEP_APP:
+        return ns_scn_app_verb_name(st->verb.app);
+    case NS_SCN_STEP_SOCKET:
+        return ns_scn_sock_verb_name(st->verb.sock);
+    case NS_SCN_STEP_FAULT:
+        return ns_scn_fault_verb_name(st->verb.fault);
     }
-    return false;
+    return "?";
 }
 
 /* The socket a step acts on (the one it creates, for `socket`). */
 uint32_t ns_scn_step_socket(const NsScnStep *st)
 {
-    switch (st->verb) {
-    case NS_SCN_VERB_SOCKET:
+    if (st->kind != NS_SCN_STEP_SOCKET)
+        return UINT32_MAX;
+    switch (st->verb.sock) {
+    case NS_SCN_SOCK_VERB_SOCKET:
         return st->u.socket.sock;
-    case NS_SCN_VERB_BIND:
-    case NS_SCN_VERB_CONNECT:
+    case NS_SCN_SOCK_VERB_BIND:
+    case NS_SCN_SOCK_VERB_CONNECT:
         return st->u.addr.sock;
-    case NS_SCN_VERB_SEND:
-    case NS_SCN_VERB_SENDTO:
+    case NS_SCN_SOCK_VERB_SEND:
+    case NS_SCN_SOCK_VERB_SENDTO:
         return st->u.send.sock;
-    case NS_SCN_VERB_RECV:
-    case NS_SCN_VERB_RECVFROM:
+    case NS_SCN_SOCK_VERB_RECV:
+    case NS_SCN_SOCK_VERB_RECVFROM:
         return st->u.recv.sock;
-    case NS_SCN_VERB_SHUTDOWN:
+    case NS_SCN_SOCK_VERB_SHUTDOWN:
         return st->u.shutdown.sock;
-    case NS_SCN_VERB_CLOSE:
+    case NS_SCN_SOCK_VERB_CLOSE:
         return st->u.close.sock;
-    case NS_SCN_VERB_SETSOCKOPT:
+    case NS_SCN_SOCK_VERB_SETSOCKOPT:
         return st->u.sockopt.sock;
-    case NS_SCN_VERB_LISTEN:
+    case NS_SCN_SOCK_VERB_LISTEN:
         return st->u.listen.sock;
-    case NS_SCN_VERB_ACCEPT:
+    case NS_SCN_SOCK_VERB_ACCEPT:
         return st->u.accept.sock;
-    case NS_SCN_VERB_FETCH:
-    case NS_SCN_VERB_RESOLVE:
-    case NS_SCN_VERB_PING:
-    case NS_SCN_VERB_UDP_SEND:
-    case NS_SCN_VERB_MAIL:
-    case NS_SCN_VERB_LINK_DOWN:
-    case NS_SCN_VERB_LINK_UP:
-    case NS_SCN_VERB_LINK_SET:
-    case NS_SCN_VERB_NETWORK_DOWN:
-    case NS_SCN_VERB_NETWORK_UP:
-    case NS_SCN_VERB_NETWORK_SET:
-    case NS_SCN_VERB_HOST_CRASH:
-    case NS_SCN_VERB_HOST_RESTART:
-        break;
     }
     return UINT32_MAX;
 }

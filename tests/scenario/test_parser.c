@@ -177,7 +177,8 @@ static void test_application_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
     const NsScnStep *f = ns_scn_step(scn, 0);
-    CU_ASSERT_EQUAL(f->verb, NS_SCN_VERB_FETCH);
+    CU_ASSERT_EQUAL(f->kind, NS_SCN_STEP_APP);
+    CU_ASSERT_EQUAL(f->verb.app, NS_SCN_APP_VERB_FETCH);
     CU_ASSERT_EQUAL(f->host, 0);
     CU_ASSERT_EQUAL(f->loc.line, 19);
     CU_ASSERT_EQUAL(f->u.fetch.url.server.kind, NS_SCN_TARGET_NAME);
@@ -207,7 +208,8 @@ static void test_application_steps(void)
     CU_ASSERT_EQUAL(us->u.send_to.payload.len, 4);
     CU_ASSERT_EQUAL(memcmp(us->u.send_to.payload.data, "hi\0\n", 4), 0);
     const NsScnStep *mail = ns_scn_step(scn, 5);
-    CU_ASSERT_EQUAL(mail->verb, NS_SCN_VERB_MAIL);
+    CU_ASSERT_EQUAL(mail->kind, NS_SCN_STEP_APP);
+    CU_ASSERT_EQUAL(mail->verb.app, NS_SCN_APP_VERB_MAIL);
     CU_ASSERT_EQUAL(mail->u.send_to.to.host, 3);
     CU_ASSERT_EQUAL(mail->u.send_to.to.port, 25);
 }
@@ -228,7 +230,8 @@ static void test_socket_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
     const NsScnStep *s = ns_scn_step(scn, 6);
-    CU_ASSERT_EQUAL(s->verb, NS_SCN_VERB_SOCKET);
+    CU_ASSERT_EQUAL(s->kind, NS_SCN_STEP_SOCKET);
+    CU_ASSERT_EQUAL(s->verb.sock, NS_SCN_SOCK_VERB_SOCKET);
     CU_ASSERT_EQUAL(s->u.socket.proto, NS_SCN_PROTO_TCP);
     CU_ASSERT_EQUAL(s->u.socket.sock, 0);
     CU_ASSERT_STRING_EQUAL(ns_scn_socket(scn, 0)->name, "L");
@@ -245,9 +248,11 @@ static void test_socket_steps(void)
     CU_ASSERT_TRUE(ns_scn_step(scn, 10)->u.recv.has_size);
     CU_ASSERT_EQUAL(ns_scn_step(scn, 10)->u.recv.size, 5);
     CU_ASSERT_EQUAL(ns_scn_step(scn, 11)->u.send.payload.len, 5);
-    CU_ASSERT_EQUAL(ns_scn_step(scn, 12)->verb, NS_SCN_VERB_CLOSE);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 12)->kind, NS_SCN_STEP_SOCKET);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 12)->verb.sock, NS_SCN_SOCK_VERB_CLOSE);
     const NsScnStep *conn = ns_scn_step(scn, 14);
-    CU_ASSERT_EQUAL(conn->verb, NS_SCN_VERB_CONNECT);
+    CU_ASSERT_EQUAL(conn->kind, NS_SCN_STEP_SOCKET);
+    CU_ASSERT_EQUAL(conn->verb.sock, NS_SCN_SOCK_VERB_CONNECT);
     CU_ASSERT_EQUAL(conn->u.addr.ep.host, 1);
     CU_ASSERT_EQUAL(conn->u.addr.ep.addr, 0x0a000050);
     const NsScnStep *send = ns_scn_step(scn, 15);
@@ -256,12 +261,12 @@ static void test_socket_steps(void)
     CU_ASSERT_FALSE(ns_scn_step(scn, 16)->u.recv.has_size);
     CU_ASSERT_EQUAL(ns_scn_step(scn, 17)->u.shutdown.how, NS_SCN_SHUT_WRITE);
     const NsScnStep *sendto = ns_scn_step(scn, 20);
-    CU_ASSERT_EQUAL(sendto->verb, NS_SCN_VERB_SENDTO);
+    CU_ASSERT_EQUAL(sendto->kind, NS_SCN_STEP_SOCKET);
+    CU_ASSERT_EQUAL(sendto->verb.sock, NS_SCN_SOCK_VERB_SENDTO);
     CU_ASSERT_EQUAL(sendto->u.send.to.port, 53);
     CU_ASSERT_EQUAL(sendto->u.send.to.host, 2);
     CU_ASSERT_EQUAL(ns_scn_step(scn, 21)->u.recv.size, 512);
-    CU_ASSERT_TRUE(ns_scn_verb_is_socket(sendto->verb));
-    CU_ASSERT_FALSE(ns_scn_verb_is_socket(NS_SCN_VERB_PING));
+    CU_ASSERT_EQUAL(sendto->kind, NS_SCN_STEP_SOCKET);
 }
 
 /* Extension: setsockopt S nodelay [on|off]. */
@@ -272,11 +277,12 @@ static void test_setsockopt_nodelay(void)
                                        "at 0s a setsockopt S nodelay\n"
                                        "at 0s a setsockopt S nodelay off\n");
     const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
-    CU_ASSERT_EQUAL(on->verb, NS_SCN_VERB_SETSOCKOPT);
+    CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
+    CU_ASSERT_EQUAL(on->verb.sock, NS_SCN_SOCK_VERB_SETSOCKOPT);
     CU_ASSERT_TRUE(on->u.sockopt.nodelay);
     CU_ASSERT_FALSE(off->u.sockopt.nodelay);
     CU_ASSERT_EQUAL(ns_scn_step_socket(off), 0);
-    CU_ASSERT_TRUE(ns_scn_verb_is_socket(NS_SCN_VERB_SETSOCKOPT));
+    CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
 }
 
 static void test_setsockopt_unknown_option(void)
@@ -290,26 +296,33 @@ static void test_fault_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
     const NsScnStep *s = ns_scn_step(scn, 22);
-    CU_ASSERT_EQUAL(s->verb, NS_SCN_VERB_LINK_DOWN);
+    CU_ASSERT_EQUAL(s->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(s->verb.fault, NS_SCN_FAULT_VERB_LINK_DOWN);
     CU_ASSERT_EQUAL(s->host, -1);
     CU_ASSERT_EQUAL(s->u.link.link, 0);
-    CU_ASSERT_EQUAL(ns_scn_step(scn, 23)->verb, NS_SCN_VERB_LINK_UP);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 23)->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 23)->verb.fault, NS_SCN_FAULT_VERB_LINK_UP);
     const NsScnStep *set = ns_scn_step(scn, 24);
-    CU_ASSERT_EQUAL(set->verb, NS_SCN_VERB_LINK_SET);
+    CU_ASSERT_EQUAL(set->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(set->verb.fault, NS_SCN_FAULT_VERB_LINK_SET);
     CU_ASSERT_TRUE(set->u.link.opts.has_delay && set->u.link.opts.has_loss);
     CU_ASSERT_FALSE(set->u.link.opts.has_rate);
     CU_ASSERT_EQUAL(set->u.link.opts.loss_ppm, 10000);
     const NsScnStep *net = ns_scn_step(scn, 25);
-    CU_ASSERT_EQUAL(net->verb, NS_SCN_VERB_NETWORK_SET);
+    CU_ASSERT_EQUAL(net->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(net->verb.fault, NS_SCN_FAULT_VERB_NETWORK_SET);
     CU_ASSERT_EQUAL(net->u.network.network, 0);
     CU_ASSERT_EQUAL(net->u.network.opts.loss_ppm, 50000);
-    CU_ASSERT_EQUAL(ns_scn_step(scn, 26)->verb, NS_SCN_VERB_NETWORK_DOWN);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 26)->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 26)->verb.fault, NS_SCN_FAULT_VERB_NETWORK_DOWN);
     CU_ASSERT_EQUAL(ns_scn_step(scn, 26)->u.network.network, 1);
-    CU_ASSERT_EQUAL(ns_scn_step(scn, 27)->verb, NS_SCN_VERB_HOST_CRASH);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 27)->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 27)->verb.fault, NS_SCN_FAULT_VERB_HOST_CRASH);
     CU_ASSERT_EQUAL(ns_scn_step(scn, 27)->host, 1);
-    CU_ASSERT_EQUAL(ns_scn_step(scn, 28)->verb, NS_SCN_VERB_HOST_RESTART);
-    CU_ASSERT_STRING_EQUAL(ns_scn_verb_name(NS_SCN_VERB_UDP_SEND), "udp-send");
-    CU_ASSERT_STRING_EQUAL(ns_scn_verb_name(NS_SCN_VERB_LINK_DOWN), "link down");
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 28)->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 28)->verb.fault, NS_SCN_FAULT_VERB_HOST_RESTART);
+    CU_ASSERT_STRING_EQUAL(ns_scn_app_verb_name(NS_SCN_APP_VERB_UDP_SEND), "udp-send");
+    CU_ASSERT_STRING_EQUAL(ns_scn_fault_verb_name(NS_SCN_FAULT_VERB_LINK_DOWN), "link down");
 }
 
 static void test_targeted_faults(void)
