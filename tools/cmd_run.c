@@ -27,13 +27,15 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
     g_autofree char *color = NULL;
-    gboolean quiet = FALSE, explain = FALSE;
+    gboolean quiet = FALSE, explain = FALSE, stats = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
         {"stop", 0, 0, G_OPTION_ARG_STRING, &stop_s, "Simulated-time limit, e.g. 10s", "T"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Write the trace to FILE", "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no trace, only failures", NULL},
+        {"stats", 0, 0, G_OPTION_ARG_NONE, &stats,
+         "After the run, print the events run and the simulated time to stderr", NULL},
         {"max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
          "Stop with exit 3 after N events (default 2000000000)", "N"},
         {"format", 0, 0, G_OPTION_ARG_STRING, &format,
@@ -151,6 +153,10 @@ int ns_cmd_run(int argc, char **argv)
         fprintf(stderr, "netsim: writing the trace failed: %s\n", g_strerror(errno));
         return NS_EXIT_USAGE;
     }
+    if (stats)
+        fprintf(stderr, "netsim: stats: %" PRIu64 " events, %" PRId64 ".%09" PRId64
+                        " s simulated, %u expectations\n",
+                rr.events, rr.end / 1000000000, rr.end % 1000000000, rr.expect_count);
     if (rr.expect_failed) {
         fprintf(stderr, "netsim: %s: %u of %u expectations failed\n", files[0], rr.expect_failed,
                 rr.expect_count);
