@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netsim/wire/bytes.h"
@@ -30,7 +31,9 @@ typedef struct {
 struct NsIp {
     NsHost *host;
     NsCtx *ctx;
-    GArray *routes; /* Route, longest prefix first */
+    GArray *routes;            /* Route, in the order added */
+    GHashTable *route_index;   /* (length, network) -> index + 1; NULL while small */
+    uint64_t route_lens;       /* bit L: some route has prefix length L */
     Proto protos[256];
     uint16_t next_id;
     NsIcmpEchoFn echo_fn;
@@ -61,6 +64,8 @@ void ns_ip_free(NsIp *ip)
     if (!ip)
         return;
     g_array_free(ip->routes, TRUE);
+    if (ip->route_index)
+        g_hash_table_destroy(ip->route_index);
     g_free(ip);
 }
 
@@ -96,16 +101,49 @@ void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data)
     ip->echo_data = data;
 }
 
-/* ---- routing table ---- */
+/* ---- routing table ----
+ *
+ * Longest-prefix match over one hash table keyed by (length, network),
+ * probed from the longest length present down: a lookup costs one probe per
+ * distinct prefix length in the table (a host has two or three, a router a
+ * handful), whatever the number of routes. Small tables are scanned. */
 
-void ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
+enum { ROUTE_SCAN_MAX = 8 };
+
+static gpointer route_key(uint8_t len, uint32_t net)
+{
+    /* Never NULL: the length is at least one above zero in the high bits. */
+    return GSIZE_TO_POINTER(((gsize)(len + 1u) << 32) | net);
+}
+
+static guint route_key_hash(gconstpointer k)
+{
+    guint64 v = GPOINTER_TO_SIZE(k);
+    v *= UINT64_C(0x9e3779b97f4a7c15);
+    return (guint)(v >> 32);
+}
+
+bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
                      uint32_t hops)
 {
+    g_return_val_if_fail(prefix_len <= 32, false);
     Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, hops, iface, gateway};
-    guint i = 0;
-    while (i < ip->routes->len && g_array_index(ip->routes, Route, i).prefix_len >= prefix_len)
-        i++;
-    g_array_insert_val(ip->routes, i, r);
+    if (ns_ip_route_exact(ip, r.net, prefix_len))
+        return false; /* the first route for a prefix stays */
+    g_array_append_val(ip->routes, r);
+    ip->route_lens |= UINT64_C(1) << prefix_len;
+    if (ip->routes->len > ROUTE_SCAN_MAX && !ip->route_index) {
+        ip->route_index = g_hash_table_new(route_key_hash, g_direct_equal);
+        for (guint i = 0; i < ip->routes->len; i++) {
+            const Route *e = &g_array_index(ip->routes, Route, i);
+            g_hash_table_insert(ip->route_index, route_key(e->prefix_len, e->net),
+                                GUINT_TO_POINTER(i + 1));
+        }
+    } else if (ip->route_index) {
+        g_hash_table_insert(ip->route_index, route_key(prefix_len, r.net),
+                            GUINT_TO_POINTER(ip->routes->len));
+    }
+    return true;
 }
 
 uint32_t ns_ip_route_count(const NsIp *ip)
@@ -113,12 +151,39 @@ uint32_t ns_ip_route_count(const NsIp *ip)
     return ip->routes->len;
 }
 
+bool ns_ip_route_exact(const NsIp *ip, uint32_t net, uint8_t prefix_len)
+{
+    if (!(ip->route_lens & (UINT64_C(1) << prefix_len)))
+        return false;
+    if (ip->route_index)
+        return g_hash_table_contains(ip->route_index, route_key(prefix_len, net));
+    for (guint i = 0; i < ip->routes->len; i++) {
+        const Route *e = &g_array_index(ip->routes, Route, i);
+        if (e->prefix_len == prefix_len && e->net == net)
+            return true;
+    }
+    return false;
+}
+
 static const Route *route_lookup(const NsIp *ip, uint32_t dst)
 {
-    for (guint i = 0; i < ip->routes->len; i++) {
-        const Route *r = &g_array_index(ip->routes, Route, i);
-        if ((dst & ns_ipv4_mask(r->prefix_len)) == r->net)
-            return r;
+    if (!ip->route_index) {
+        const Route *best = NULL;
+        for (guint i = 0; i < ip->routes->len; i++) {
+            const Route *r = &g_array_index(ip->routes, Route, i);
+            if ((dst & ns_ipv4_mask(r->prefix_len)) == r->net &&
+                (!best || r->prefix_len > best->prefix_len))
+                best = r;
+        }
+        return best;
+    }
+    for (uint64_t lens = ip->route_lens; lens;) {
+        int len = 63 - __builtin_clzll(lens);
+        lens &= ~(UINT64_C(1) << len);
+        gpointer v = g_hash_table_lookup(ip->route_index,
+                                         route_key((uint8_t)len, dst & ns_ipv4_mask((uint8_t)len)));
+        if (v)
+            return &g_array_index(ip->routes, Route, GPOINTER_TO_UINT(v) - 1);
     }
     return NULL;
 }
@@ -133,14 +198,31 @@ bool ns_ip_route(const NsIp *ip, uint32_t dst, NsIface **iface, uint32_t *next_h
     return true;
 }
 
+/* Longest prefix first, then in the order the routes were added. */
+static int route_cmp(gconstpointer a, gconstpointer b)
+{
+    const Route *x = *(const Route *const *)a, *y = *(const Route *const *)b;
+    if (x->prefix_len != y->prefix_len)
+        return x->prefix_len > y->prefix_len ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
 char *ns_ip_routes_format(const NsIp *ip)
 {
     GString *s = g_string_new(NULL);
+    g_autofree const Route **sorted = g_new(const Route *, ip->routes->len + 1);
+    for (guint i = 0; i < ip->routes->len; i++)
+        sorted[i] = &g_array_index(ip->routes, Route, i);
+    qsort(sorted, ip->routes->len, sizeof *sorted, route_cmp);
     for (guint i = 0; i < ip->routes->len; i++) {
-        const Route *r = &g_array_index(ip->routes, Route, i);
+        const Route *r = sorted[i];
         char n[NS_IPV4_STRLEN], g[NS_IPV4_STRLEN];
-        ns_ipv4_format(r->net, n);
-        g_string_append_printf(s, "%s/%u", n, r->prefix_len);
+        if (r->prefix_len == 0) {
+            g_string_append(s, "default");
+        } else {
+            ns_ipv4_format(r->net, n);
+            g_string_append_printf(s, "%s/%u", n, r->prefix_len);
+        }
         if (r->gateway) {
             ns_ipv4_format(r->gateway, g);
             g_string_append_printf(s, " via %s", g);

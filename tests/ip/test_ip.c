@@ -94,14 +94,132 @@ static void test_router_has_direct_routes_on_both_sides(void)
     end();
 }
 
-static void test_unknown_network_has_no_route(void)
+/* pc has one router next door: its own network and a default route via
+ * gw, as a real host has, whatever lies beyond. */
+static void test_stub_host_has_a_default_route_via_its_router(void)
 {
     routed_net();
+    CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(pc)), 2);
+    g_autofree char *table = ns_ip_routes_format(ns_ip_of(pc));
+    CU_ASSERT_STRING_EQUAL(table, "10.0.1.0/24 dev 1 hops 1\n"
+                                  "default via 10.0.1.254 dev 1 hops 2\n");
     NsIface *ifc;
     uint32_t nh;
-    CU_ASSERT_FALSE(ns_ip_route(ns_ip_of(pc), fx_ip("192.168.7.1"), &ifc, &nh));
-    CU_ASSERT_EQUAL(ns_ip_source_for(ns_ip_of(pc), fx_ip("192.168.7.1")), 0);
+    CU_ASSERT(ns_ip_route(ns_ip_of(pc), fx_ip("192.168.7.1"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.1.254"));
+    CU_ASSERT_EQUAL(ns_ip_source_for(ns_ip_of(pc), fx_ip("192.168.7.1")), fx_ip("10.0.1.10"));
     end();
+}
+
+/* A router has a route per prefix it can reach and no default. */
+static void test_router_has_no_route_to_unknown_network(void)
+{
+    routed_net();
+    CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(gw)), 2);
+    NsIface *ifc;
+    uint32_t nh;
+    CU_ASSERT_FALSE(ns_ip_route(ns_ip_of(gw), fx_ip("192.168.7.1"), &ifc, &nh));
+    CU_ASSERT_EQUAL(ns_ip_source_for(ns_ip_of(gw), fx_ip("192.168.7.1")), 0);
+    end();
+}
+
+/* The longest prefix wins, whatever the order the routes were added in. */
+static void test_longest_prefix_wins(void)
+{
+    routed_net();
+    NsIp *ip = ns_ip_of(srv);
+    NsIface *out = ns_host_iface(srv, 0);
+    for (uint32_t i = 0; i < 20; i++) /* enough to leave the small-table scan */
+        CU_ASSERT(ns_ip_add_route(ip, fx_ip("172.16.0.0") + (i << 8), 24, out, fx_ip("10.0.2.1"), 2));
+    CU_ASSERT(ns_ip_add_route(ip, fx_ip("172.16.5.7"), 32, out, fx_ip("10.0.2.2"), 2));
+    CU_ASSERT(ns_ip_add_route(ip, fx_ip("172.16.0.0"), 12, out, fx_ip("10.0.2.3"), 2));
+    CU_ASSERT_FALSE(ns_ip_add_route(ip, fx_ip("172.16.5.0"), 24, out, fx_ip("10.0.2.9"), 2));
+    NsIface *ifc;
+    uint32_t nh;
+    CU_ASSERT(ns_ip_route(ip, fx_ip("172.16.5.7"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.2"));
+    CU_ASSERT(ns_ip_route(ip, fx_ip("172.16.5.8"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.1"));
+    CU_ASSERT(ns_ip_route(ip, fx_ip("172.17.0.1"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.3"));
+    CU_ASSERT(ns_ip_route(ip, fx_ip("10.0.2.77"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.77"));
+    CU_ASSERT(ns_ip_route(ip, fx_ip("8.8.8.8"), &ifc, &nh)); /* the default */
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.254"));
+    CU_ASSERT_EQUAL(ns_ip_route_count(ip), 2 + 20 + 2);
+    end();
+}
+
+/* h sees two routers: ra leads to two networks, rb to one. h's table is
+ * its network, a default via ra and one specific route via rb. */
+static void test_host_with_two_routers_gets_default_and_exceptions(void)
+{
+    fx_setup(1);
+    NsSegment *n1 = fx_network("n1", NS_MS(1)), *a1 = fx_network("a1", NS_MS(1));
+    NsSegment *a2 = fx_network("a2", NS_MS(1)), *b1 = fx_network("b1", NS_MS(1));
+    NsHost *h = fx_host("h", false, NS_PROFILE_MINIMAL);
+    NsHost *ra = fx_host("ra", true, NS_PROFILE_MINIMAL);
+    NsHost *rb = fx_host("rb", true, NS_PROFILE_MINIMAL);
+    fx_addr(h, "10.0.0.1", 24, n1);
+    fx_addr(ra, "10.0.0.2", 24, n1);
+    fx_addr(ra, "10.1.0.2", 24, a1);
+    fx_addr(ra, "10.2.0.2", 24, a2);
+    fx_addr(rb, "10.0.0.3", 24, n1);
+    fx_addr(rb, "10.3.0.3", 24, b1);
+    fx_routes();
+    g_autofree char *table = ns_ip_routes_format(ns_ip_of(h));
+    CU_ASSERT_STRING_EQUAL(table, "10.0.0.0/24 dev 1 hops 1\n"
+                                  "10.3.0.0/24 via 10.0.0.3 dev 1 hops 2\n"
+                                  "default via 10.0.0.2 dev 1 hops 2\n");
+    /* Routers know every network. */
+    CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(ra)), 4);
+    CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(rb)), 4);
+    end();
+}
+
+/* A star: one router, n hosts each on its own link (numbered /32 ends, the
+ * router's end unnumbered). Returns the routing work; *routes gets the sum
+ * of every table's size. */
+static uint64_t star(uint32_t n, uint64_t *routes)
+{
+    fx_setup(1);
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    NsHost *r = fx_host("r", true, NS_PROFILE_MINIMAL);
+    NsHost *srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    ns_host_add_iface(r, fx_ip("10.9.0.1"), 24, lan);
+    ns_host_add_iface(srv, fx_ip("10.9.0.2"), 24, lan);
+    for (uint32_t i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%u", i);
+        NsSegment *l = fx_segment(name, false, &o);
+        NsHost *c = fx_host(name, false, NS_PROFILE_MINIMAL);
+        ns_host_add_iface(c, fx_ip("10.100.0.0") + i, 32, l);
+        ns_host_add_iface(r, fx_ip("10.255.255.254"), 32, l);
+    }
+    uint64_t work = ns_routing_compute(fx.hosts);
+    *routes = 0;
+    for (guint i = 0; i < fx.hosts->len; i++)
+        *routes += ns_ip_route_count(ns_ip_of(g_ptr_array_index(fx.hosts, i)));
+    CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(r)), 1 + 1 + n);
+    CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(srv)), 2);
+    fx_teardown();
+    return work;
+}
+
+/* Setup grows linearly: ten times the hosts, ten times the routes and the
+ * routing work (within a constant), counted rather than timed. */
+static void test_routing_work_is_linear_in_hosts(void)
+{
+    uint64_t routes1, routes10;
+    uint64_t w1 = star(1000, &routes1), w10 = star(10000, &routes10);
+    /* router: lan, its own /32, one per client; srv: lan + default;
+     * each client: its /32, the router's /32, a default. */
+    CU_ASSERT_EQUAL(routes1, (1 + 1 + 1000) + 2 + 3 * 1000);
+    CU_ASSERT_EQUAL(routes10, (1 + 1 + 10000) + 2 + 3 * 10000);
+    CU_ASSERT(w10 <= 10 * w1 + 100);
+    CU_ASSERT(w10 >= 9 * w1);
 }
 
 /* a -- n1 -- r1 -- n2 -- b, and a -- n1 -- r2 -- n3 -- r3 -- n2: fewest hops win
@@ -245,11 +363,12 @@ static void test_router_decrements_ttl(void)
     end();
 }
 
+/* A router has no default route: an unknown network fails at once. */
 static void test_no_route_fails_at_once_with_enetunreach(void)
 {
     routed_net();
-    ns_ip_set_echo_handler(ns_ip_of(pc), on_echo, NULL);
-    CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(pc), fx_ip("172.16.0.1"), 1, 1, 8), ENETUNREACH);
+    ns_ip_set_echo_handler(ns_ip_of(gw), on_echo, NULL);
+    CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(gw), fx_ip("172.16.0.1"), 1, 1, 8), ENETUNREACH);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "no route"), 1);
     end();
 }
@@ -477,7 +596,13 @@ static void test_pcb_lookup_prefers_exact_tuple_over_wildcard(void)
 static CU_TestInfo routing_tests[] = {
     {"route_to_far_network_goes_via_the_router", test_route_to_far_network_goes_via_the_router},
     {"router_has_direct_routes_on_both_sides", test_router_has_direct_routes_on_both_sides},
-    {"unknown_network_has_no_route", test_unknown_network_has_no_route},
+    {"stub_host_has_a_default_route_via_its_router",
+     test_stub_host_has_a_default_route_via_its_router},
+    {"router_has_no_route_to_unknown_network", test_router_has_no_route_to_unknown_network},
+    {"longest_prefix_wins", test_longest_prefix_wins},
+    {"host_with_two_routers_gets_default_and_exceptions",
+     test_host_with_two_routers_gets_default_and_exceptions},
+    {"routing_work_is_linear_in_hosts", test_routing_work_is_linear_in_hosts},
     {"fewest_hops_beat_lower_delay", test_fewest_hops_beat_lower_delay},
     {"equal_hops_prefer_lower_delay_then_declaration_order",
      test_equal_hops_prefer_lower_delay_then_declaration_order},
