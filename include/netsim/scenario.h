@@ -196,6 +196,16 @@ typedef struct {
     uint32_t step;    /* the creating step */
 } NsScnSocket;
 
+/* A named program (`program NAME on HOST`): socket steps written
+ * `at T HOST.NAME VERB ...` run in order in it, concurrently with the
+ * host's other programs, sharing the host's sockets and ports. The steps
+ * written `at T HOST VERB ...` form the host's own unnamed program. */
+typedef struct {
+    NsScnLoc loc;
+    uint32_t host;
+    const char *name; /* no '.' in it */
+} NsScnProgram;
+
 /* A timeline step is one of three kinds, each with its own verbs. */
 typedef enum {
     NS_SCN_STEP_APP,    /* an application started at its time */
@@ -269,6 +279,7 @@ struct NsScnStep {
         NsScnFaultVerb fault;
     } verb;
     int32_t host;  /* the acting host; -1 for link and network faults */
+    int32_t program; /* socket steps: index into programs, or -1 for the host's own */
     union {
         struct {
             NsScnUrl url;
@@ -461,6 +472,7 @@ typedef struct NsScenario {
     GArray *links;         /* NsScnLink */
     GArray *services;      /* NsScnService */
     GArray *sockets;       /* NsScnSocket */
+    GArray *programs;      /* NsScnProgram */
     GArray *steps;         /* NsScnStep, file order (not sorted by time) */
     GArray *faults;        /* NsScnFault */
     GArray *expects;       /* NsScnExpect */
@@ -507,6 +519,10 @@ static inline const NsScnService *ns_scn_service(const NsScenario *scn, uint32_t
 static inline const NsScnSocket *ns_scn_socket(const NsScenario *scn, uint32_t i)
 {
     return &g_array_index(scn->sockets, NsScnSocket, i);
+}
+static inline const NsScnProgram *ns_scn_program(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->programs, NsScnProgram, i);
 }
 static inline const NsScnStep *ns_scn_step(const NsScenario *scn, uint32_t i)
 {

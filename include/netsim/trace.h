@@ -45,7 +45,8 @@ typedef struct {
     NsTime time;
     NsTraceKind kind;
     const char *host;  /* the node where it happens, or NULL */
-    const char *where; /* link or network name (FRAME, DROP on a link, LINK) */
+    const char *where; /* link or network name (FRAME, DROP on a link, LINK); for
+                        * APP, the named program a socket step runs in */
     const char *what;  /* the action: "fetch", "bound", "down", "request", ... */
     const char *text;  /* the rest of the line as people read it */
     const char *cause; /* why: "app connect", "link loss", "RTO", ... */

@@ -67,15 +67,7 @@ static void host_crash(NsWorld *w, HostRt *h)
         if (u->host == h->idx)
             u->sock = NULL;
     }
-    if (h->blocked) {
-        /* The program dies with the host; its remaining steps are skipped
-         * while the host is down. */
-        h->blocked = false;
-        h->connecting = false;
-        h->progress = 0;
-        h->pc++;
-        ns_world_program_next(h);
-    }
+    ns_world_programs_crash(h);
     uint32_t n = ns_socket_count(h->host);
     ns_world_apps_crash(w, h->idx);
     ns_socket_layer_crash(h->host);

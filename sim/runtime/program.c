@@ -1,7 +1,9 @@
-/* The socket-program interpreter: each host's socket verbs run one after
- * another in file order, each at its time or when the one before it ends;
- * a blocking verb (connect, accept, send, recv) waits on its socket's watch
- * and is retried when something changes. */
+/* The socket-program interpreter: each program's socket verbs (a host's
+ * own program, and each `program NAME on HOST`) run one after another in
+ * file order, each at its time or when the one before it ends; a blocking
+ * verb (connect, accept, send, recv) waits on its socket's watch and is
+ * retried when something changes. A host's programs run concurrently and
+ * share its sockets. */
 #include "world-private.h"
 
 #include <errno.h>
@@ -9,17 +11,44 @@
 
 #include "netsim/tcp.h"
 
-void ns_world_program_next(HostRt *h);
+static void program_next(ProgramRt *pg);
+static void host_wake(void *data, NsSocket *sock);
 
-static void step_end(HostRt *h, uint32_t sock, int err)
+/* A program's `app` line: a named program's name comes with it. */
+static void prog_trace(ProgramRt *pg, const char *what, const char *text, int err)
+{
+    NsWorld *w = pg->w;
+    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
+        return;
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_APP,
+                       .host = ns_host_name(pg->h->host), .where = pg->name, .what = what,
+                       .text = text, .err = err};
+    ns_trace_emit(w->ctx.tracer, &ev);
+}
+
+static void prog_tracef(ProgramRt *pg, const char *what, int err, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static void prog_tracef(ProgramRt *pg, const char *what, int err, const char *fmt, ...)
+{
+    if (!ns_tracer_wants(pg->w->ctx.tracer, NS_TRACE_APP))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    prog_trace(pg, what, text, err);
+}
+
+static void step_end(ProgramRt *pg, uint32_t sock, int err)
 {
     /* `expect S error E` asks whether a call on S failed with E: keep the
      * latest failure, so a later close does not hide it. */
     if (sock != UINT32_MAX && err)
-        h->w->socks[sock].last_err = err;
-    h->blocked = false;
-    h->pc++;
-    ns_world_program_next(h);
+        pg->w->socks[sock].last_err = err;
+    pg->blocked = false;
+    pg->pc++;
+    program_next(pg);
 }
 
 /* What a socket step does, as its `app` line shows it before it runs. */
@@ -82,9 +111,9 @@ static void note_tuple(SockRt *s)
 }
 
 /* UDP receive: one datagram. Returns false while nothing is there. */
-static bool try_recv_udp(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
+static bool try_recv_udp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const char *verb, int *err)
 {
-    NsWorld *w = h->w;
+    NsWorld *w = pg->w;
     uint8_t buf[64];
     uint32_t from;
     uint16_t port;
@@ -102,7 +131,7 @@ static bool try_recv_udp(HostRt *h, const NsScnStep *st, SockRt *s, const char *
     g_autofree char *txt = ns_world_payload_text(&pl);
     char ep[32];
     ns_world_fmt_ep(ep, sizeof ep, from, port);
-    ns_world_trace_appf(w, h->idx, verb, 0, "%s got %" PRIu64 "B from %s %s%s",
+    prog_tracef(pg, verb, 0, "%s got %" PRIu64 "B from %s %s%s",
                ns_world_sock_name(w, st->u.recv.sock), got, ep, txt,
                got < (uint64_t)n ? " (the rest of the datagram is discarded)" : "");
     return true;
@@ -110,14 +139,14 @@ static bool try_recv_udp(HostRt *h, const NsScnStep *st, SockRt *s, const char *
 
 /* TCP receive: the requested number of bytes, or up to the end of the
  * stream. Returns false while more must arrive. */
-static bool try_recv_tcp(HostRt *h, const NsScnStep *st, SockRt *s, const char *verb, int *err)
+static bool try_recv_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const char *verb, int *err)
 {
-    NsWorld *w = h->w;
+    NsWorld *w = pg->w;
     uint8_t *buf = w->scratch;
     const size_t cap = sizeof w->scratch;
     bool eof = false;
     for (;;) {
-        uint64_t want = st->u.recv.has_size ? st->u.recv.size - h->progress : cap;
+        uint64_t want = st->u.recv.has_size ? st->u.recv.size - pg->progress : cap;
         if (want == 0)
             break;
         long n = ns_socket_recvfrom(s->sock, buf, want < cap ? want : cap, NULL, NULL);
@@ -132,77 +161,77 @@ static bool try_recv_tcp(HostRt *h, const NsScnStep *st, SockRt *s, const char *
             break;
         }
         ns_world_stream_read(w, s->sock, buf, (size_t)n);
-        if (h->progress == 0) {
+        if (pg->progress == 0) {
             NsScnPayload pl = {buf, (uint64_t)n < 32 ? (uint64_t)n : 32};
-            g_free(h->first_bytes);
-            h->first_bytes = ns_world_payload_text(&pl);
+            g_free(pg->first_bytes);
+            pg->first_bytes = ns_world_payload_text(&pl);
         }
-        h->progress += (uint64_t)n;
+        pg->progress += (uint64_t)n;
         s->received += (uint64_t)n;
     }
-    ns_world_trace_appf(w, h->idx, verb, 0, "%s got %" PRIu64 "B%s%s%s", ns_world_sock_name(w, st->u.recv.sock),
-               h->progress, h->first_bytes ? " " : "", h->first_bytes ? h->first_bytes : "",
+    prog_tracef(pg, verb, 0, "%s got %" PRIu64 "B%s%s%s", ns_world_sock_name(w, st->u.recv.sock),
+               pg->progress, pg->first_bytes ? " " : "", pg->first_bytes ? pg->first_bytes : "",
                eof ? " (end of stream)" : "");
-    g_clear_pointer(&h->first_bytes, g_free);
+    g_clear_pointer(&pg->first_bytes, g_free);
     return true;
 }
 
 /* TCP connect: returns false while the handshake is under way. */
-static bool try_connect_tcp(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
+static bool try_connect_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
 {
-    NsWorld *w = h->w;
-    if (!h->connecting) {
+    NsWorld *w = pg->w;
+    if (!pg->connecting) {
         uint32_t addr = st->u.addr.ep.addr;
         *err = ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
         if (*err)
             return true;
-        h->connecting = true;
+        pg->connecting = true;
         note_tuple(s);
     }
     int e = ns_socket_take_error(s->sock);
     int state = ns_socket_state(s->sock);
     if (e || state == NS_TCP_STATE_CLOSED) {
         *err = e ? e : ECONNREFUSED;
-        h->connecting = false;
+        pg->connecting = false;
         return true;
     }
     if (state == NS_TCP_STATE_SYN_SENT || state == NS_TCP_STATE_SYN_RECEIVED)
         return false;
-    h->connecting = false;
+    pg->connecting = false;
     note_tuple(s);
     char a[32], b[32];
     ns_world_fmt_ep(a, sizeof a, s->laddr, s->lport);
     ns_world_fmt_ep(b, sizeof b, s->raddr, s->rport);
-    ns_world_trace_appf(w, h->idx, "connect", 0, "%s connected: %s-%s", ns_world_sock_name(w, st->u.addr.sock), a,
+    prog_tracef(pg, "connect", 0, "%s connected: %s-%s", ns_world_sock_name(w, st->u.addr.sock), a,
                b);
     return true;
 }
 
 /* TCP send: everything, as a blocking write does; false while the send
  * buffer is full. */
-static bool try_send_tcp(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
+static bool try_send_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
 {
-    NsWorld *w = h->w;
+    NsWorld *w = pg->w;
     const NsScnPayload *pl = &st->u.send.payload;
     const uint8_t *bytes = ns_world_payload_bytes(w, pl);
-    while (h->progress < pl->len) {
-        long n = ns_socket_write(s->sock, bytes + h->progress, pl->len - h->progress);
+    while (pg->progress < pl->len) {
+        long n = ns_socket_write(s->sock, bytes + pg->progress, pl->len - pg->progress);
         if (n == -EAGAIN)
             return false;
         if (n < 0) {
             *err = (int)-n;
             return true;
         }
-        ns_world_stream_wrote(w, s->sock, bytes + h->progress, (size_t)n);
-        h->progress += (uint64_t)n;
+        ns_world_stream_wrote(w, s->sock, bytes + pg->progress, (size_t)n);
+        pg->progress += (uint64_t)n;
     }
     return true;
 }
 
 /* TCP accept: false until a connection is ready. */
-static bool try_accept(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
+static bool try_accept(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
 {
-    NsWorld *w = h->w;
+    NsWorld *w = pg->w;
     NsSocket *a = ns_socket_accept(s->sock, err);
     if (!a) {
         if (*err == EAGAIN) {
@@ -219,7 +248,7 @@ static bool try_accept(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
     char l[32], r[32];
     ns_world_fmt_ep(l, sizeof l, n->laddr, n->lport);
     ns_world_fmt_ep(r, sizeof r, n->raddr, n->rport);
-    ns_world_trace_appf(w, h->idx, "accept", 0, "%s gave %s: %s-%s (fd %u; %s still listens)",
+    prog_tracef(pg, "accept", 0, "%s gave %s: %s-%s (fd %u; %s still listens)",
                ns_world_sock_name(w, st->u.accept.sock), ns_world_sock_name(w, st->u.accept.new_sock), l, r,
                ns_socket_fd(a), ns_world_sock_name(w, st->u.accept.sock));
     return true;
@@ -227,25 +256,25 @@ static bool try_accept(HostRt *h, const NsScnStep *st, SockRt *s, int *err)
 
 /* Run (or retry) the current step; returns false when it must wait for its
  * socket. Each step shows its `app` line first, then what it causes. */
-static bool step_try(HostRt *h)
+static bool step_try(ProgramRt *pg)
 {
-    NsWorld *w = h->w;
-    const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
+    NsWorld *w = pg->w;
+    const NsScnStep *st = ns_scn_step(w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
     const char *verb = ns_scn_step_verb_name(st);
     uint32_t si = ns_scn_step_socket(st);
     SockRt *s = &w->socks[si];
     int err = 0;
     bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;
-    if (!h->blocked && ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
+    if (!pg->blocked && ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
         g_autofree char *text = step_text(w, st);
-        ns_world_trace_app(w, h->idx, verb, text, 0);
+        prog_trace(pg, verb, text, 0);
     }
     if (st->verb.sock != NS_SCN_SOCK_VERB_SOCKET && !s->sock) {
         err = EBADF;
     } else {
         switch (st->verb.sock) {
         case NS_SCN_SOCK_VERB_SOCKET:
-            s->sock = ns_socket_new(h->host,
+            s->sock = ns_socket_new(pg->h->host,
                                     st->u.socket.proto == NS_SCN_PROTO_TCP ? NS_SOCK_TCP
                                                                            : NS_SOCK_UDP,
                                     &err);
@@ -256,7 +285,7 @@ static bool step_try(HostRt *h)
         case NS_SCN_SOCK_VERB_CONNECT: {
             uint32_t addr = st->u.addr.ep.kind == NS_SCN_TARGET_ANY ? 0 : st->u.addr.ep.addr;
             if (st->verb.sock == NS_SCN_SOCK_VERB_CONNECT && is_tcp) {
-                if (!try_connect_tcp(h, st, s, &err))
+                if (!try_connect_tcp(pg, st, s, &err))
                     goto wait;
                 break;
             }
@@ -271,13 +300,13 @@ static bool step_try(HostRt *h)
             note_tuple(s);
             break;
         case NS_SCN_SOCK_VERB_ACCEPT:
-            if (!try_accept(h, st, s, &err))
+            if (!try_accept(pg, st, s, &err))
                 goto wait;
             break;
         case NS_SCN_SOCK_VERB_SEND:
         case NS_SCN_SOCK_VERB_SENDTO: {
             if (is_tcp) {
-                if (!try_send_tcp(h, st, s, &err))
+                if (!try_send_tcp(pg, st, s, &err))
                     goto wait;
                 break;
             }
@@ -291,7 +320,7 @@ static bool step_try(HostRt *h)
         }
         case NS_SCN_SOCK_VERB_RECV:
         case NS_SCN_SOCK_VERB_RECVFROM:
-            if (!(is_tcp ? try_recv_tcp : try_recv_udp)(h, st, s, verb, &err))
+            if (!(is_tcp ? try_recv_tcp : try_recv_udp)(pg, st, s, verb, &err))
                 goto wait;
             break;
         case NS_SCN_SOCK_VERB_SHUTDOWN: {
@@ -310,50 +339,148 @@ static bool step_try(HostRt *h)
         }
     }
     if (err)
-        ns_world_trace_appf(w, h->idx, verb, err, "%s failed:", ns_world_sock_name(w, si));
-    h->progress = 0;
-    step_end(h, si, err);
+        prog_tracef(pg, verb, err, "%s failed:", ns_world_sock_name(w, si));
+    pg->progress = 0;
+    step_end(pg, si, err);
     return true;
 wait:
-    /* Blocked: the socket's watch retries the step when something changes. */
-    h->blocked = true;
-    ns_socket_set_watch(s->sock, h->watch_fn, h);
+    /* Blocked: the socket's watch retries the host's blocked programs when
+     * something changes. */
+    pg->blocked = true;
+    ns_socket_set_watch(s->sock, host_wake, pg->h);
     return false;
 }
 
-void ns_world_program_wake(void *data, NsSocket *sock)
+/* A socket of the host changed: retry every blocked program of the host,
+ * in order (a program blocked on a socket it no longer has keeps waiting,
+ * as a call blocked on a descriptor another thread closed does). */
+static void host_wake(void *data, NsSocket *sock)
 {
     (void)sock;
     HostRt *h = data;
-    if (h->blocked && h->pc < h->program->len)
-        step_try(h);
+    for (guint i = 0; i < h->programs->len; i++) {
+        ProgramRt *pg = g_ptr_array_index(h->programs, i);
+        if (!pg->blocked || pg->pc >= pg->steps->len)
+            continue;
+        const NsScnStep *st = ns_scn_step(pg->w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
+        if (pg->w->socks[ns_scn_step_socket(st)].sock)
+            step_try(pg);
+    }
 }
 
 static void program_run(NsSim *sim, void *obj, void *arg)
 {
     (void)sim;
     (void)arg;
-    HostRt *h = obj;
-    if (h->pc >= h->program->len)
+    ProgramRt *pg = obj;
+    if (pg->pc >= pg->steps->len)
         return;
-    if (!ns_host_is_up(h->host)) {
-        const NsScnStep *st = ns_scn_step(h->w->scn, g_array_index(h->program, uint32_t, h->pc));
-        ns_world_trace_appf(h->w, h->idx, ns_scn_step_verb_name(st), 0, "skipped: the host is down");
-        h->pc++;
-        ns_world_program_next(h);
+    if (!ns_host_is_up(pg->h->host)) {
+        const NsScnStep *st = ns_scn_step(pg->w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
+        prog_tracef(pg, ns_scn_step_verb_name(st), 0, "skipped: the host is down");
+        pg->pc++;
+        program_next(pg);
         return;
     }
-    step_try(h);
+    step_try(pg);
 }
 
 /* Start the next step at its own time or now, whichever is later. */
-void ns_world_program_next(HostRt *h)
+static void program_next(ProgramRt *pg)
 {
-    if (h->pc >= h->program->len)
+    if (pg->pc >= pg->steps->len)
         return;
-    NsWorld *w = h->w;
-    const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
+    NsWorld *w = pg->w;
+    const NsScnStep *st = ns_scn_step(w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
     NsTime now = ns_sim_now(w->ctx.sim);
     NsTime at = st->at > now ? st->at : now;
-    ns_sim_schedule_at(w->ctx.sim, at, program_run, h, NULL);
+    ns_sim_schedule_at(w->ctx.sim, at, program_run, pg, NULL);
+}
+
+static ProgramRt *program_new(NsWorld *w, HostRt *h, const char *name)
+{
+    ProgramRt *pg = g_new0(ProgramRt, 1);
+    pg->w = w;
+    pg->h = h;
+    pg->name = name;
+    pg->steps = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    g_ptr_array_add(h->programs, pg);
+    return pg;
+}
+
+static void program_free(ProgramRt *pg)
+{
+    g_array_free(pg->steps, TRUE);
+    g_free(pg->first_bytes);
+    g_free(pg);
+}
+
+void ns_world_programs_init(NsWorld *w)
+{
+    const NsScenario *scn = w->scn;
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
+        HostRt *h = &w->hosts[i];
+        h->programs = g_ptr_array_new_with_free_func((GDestroyNotify)program_free);
+        program_new(w, h, NULL);
+    }
+    w->programs = g_ptr_array_new();
+    for (guint i = 0; i < scn->programs->len; i++) {
+        const NsScnProgram *sp = ns_scn_program(scn, i);
+        g_ptr_array_add(w->programs, program_new(w, &w->hosts[sp->host], sp->name));
+    }
+    for (guint i = 0; i < scn->steps->len; i++) {
+        const NsScnStep *st = ns_scn_step(scn, i);
+        if (st->kind != NS_SCN_STEP_SOCKET)
+            continue;
+        ProgramRt *pg = st->program < 0 ? g_ptr_array_index(w->hosts[st->host].programs, 0)
+                                        : g_ptr_array_index(w->programs, (guint)st->program);
+        g_array_append_val(pg->steps, i);
+    }
+}
+
+/* Each program's first step, host by host, the host's own program first. */
+void ns_world_programs_start(NsWorld *w)
+{
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
+        GPtrArray *progs = w->hosts[i].programs;
+        for (guint k = 0; k < progs->len; k++)
+            program_next(g_ptr_array_index(progs, k));
+    }
+}
+
+void ns_world_programs_crash(HostRt *h)
+{
+    for (guint k = 0; k < h->programs->len; k++) {
+        ProgramRt *pg = g_ptr_array_index(h->programs, k);
+        if (!pg->blocked)
+            continue;
+        /* The program dies with the host; its remaining steps are skipped
+         * while the host is down. */
+        pg->blocked = false;
+        pg->connecting = false;
+        pg->progress = 0;
+        pg->pc++;
+        program_next(pg);
+    }
+}
+
+void ns_world_programs_report(NsWorld *w)
+{
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
+        GPtrArray *progs = w->hosts[i].programs;
+        for (guint k = 0; k < progs->len; k++) {
+            ProgramRt *pg = g_ptr_array_index(progs, k);
+            if (!pg->blocked)
+                continue;
+            const NsScnStep *st = ns_scn_step(w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
+            prog_tracef(pg, ns_scn_step_verb_name(st), 0, "still waiting at the end of the run");
+        }
+    }
+}
+
+void ns_world_programs_free(NsWorld *w)
+{
+    for (uint32_t i = 0; i < w->n_hosts; i++)
+        g_ptr_array_free(w->hosts[i].programs, TRUE);
+    g_ptr_array_free(w->programs, TRUE);
 }

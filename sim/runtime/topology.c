@@ -68,7 +68,6 @@ void ns_world_build_topology(NsWorld *w)
         h->host = ns_host_new(&w->ctx, sh->name, i, sh->is_router,
                               sh->tcp == NS_SCN_TCP_LINUX ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL);
         ns_ip_new(h->host);
-        h->program = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         g_ptr_array_add(w->host_list, h->host);
         for (uint32_t a = 0; a < sh->n_addrs; a++) {
             int32_t net = sh->addrs[a].network;

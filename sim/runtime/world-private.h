@@ -15,15 +15,23 @@ typedef struct {
     NsWorld *w;
     uint32_t idx;
     NsHost *host;
-    GArray *program; /* uint32 step indices: the host's socket verbs, file order */
+    GPtrArray *programs; /* ProgramRt*: the host's own first, then its named ones */
+    uint32_t ping_ids;
+} HostRt;
+
+/* One program: socket steps run in order, the current one retried while it
+ * blocks. A host's programs run concurrently and share its sockets. */
+typedef struct {
+    NsWorld *w;
+    HostRt *h;
+    const char *name;  /* NULL for the host's own program */
+    GArray *steps;     /* uint32 step indices, file order */
     guint pc;
     bool blocked;
     bool connecting;   /* a TCP connect step has sent its SYN */
     uint64_t progress; /* bytes written or read so far by the current step */
     char *first_bytes; /* the start of what a TCP recv got, for its trace line */
-    NsSocketWatchFn watch_fn;
-    uint32_t ping_ids;
-} HostRt;
+} ProgramRt;
 
 typedef struct {
     NsSocket *sock; /* NULL before `socket`, after `close`, or after a crash */
@@ -114,6 +122,7 @@ struct NsWorld {
     HostRt *hosts;
     uint32_t n_hosts;
     GPtrArray *host_list; /* NsHost*, declaration order */
+    GPtrArray *programs;  /* ProgramRt* of the scenario's named programs, file order */
     SockRt *socks;        /* per scenario socket */
     GPtrArray *services;  /* ServiceRt* */
     GPtrArray *apps;      /* AppRt*, in the order the steps started */
@@ -186,9 +195,12 @@ void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, ui
                         size_t len, int err);
 void ns_world_udp_send_start(NsWorld *w, uint32_t step);
 
-/* program.c: each host's socket verbs, in order. */
-void ns_world_program_next(HostRt *h);
-void ns_world_program_wake(void *data, NsSocket *sock);
+/* program.c: each program's socket verbs, in order. */
+void ns_world_programs_init(NsWorld *w);
+void ns_world_programs_start(NsWorld *w);
+void ns_world_programs_crash(HostRt *h); /* the blocked ones die with the host */
+void ns_world_programs_report(NsWorld *w); /* at the end: the ones still waiting */
+void ns_world_programs_free(NsWorld *w);
 
 /* faults.c: a fault step (an event: arg is the step index), and the
  * targeted-fault output filter (data is a HostRt). */

@@ -118,8 +118,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     ns_world_build_topology(w);
     ns_world_flows_init(w);
 
-    for (uint32_t i = 0; i < w->n_hosts; i++)
-        w->hosts[i].watch_fn = ns_world_program_wake;
+    ns_world_programs_init(w);
     for (guint i = 0; i < scn->services->len; i++) {
         ServiceRt *svc = g_new0(ServiceRt, 1);
         svc->index = i;
@@ -147,8 +146,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         const NsScnStep *st = ns_scn_step(scn, i);
         switch (st->kind) {
         case NS_SCN_STEP_SOCKET:
-            g_array_append_val(w->hosts[st->host].program, i);
-            break;
+            break; /* ns_world_programs_init took them */
         case NS_SCN_STEP_APP:
             ns_sim_schedule_at(w->ctx.sim, st->at, ns_world_app_run, w, GUINT_TO_POINTER(i));
             break;
@@ -157,8 +155,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
             break;
         }
     }
-    for (uint32_t i = 0; i < w->n_hosts; i++)
-        ns_world_program_next(&w->hosts[i]);
+    ns_world_programs_start(w);
     for (guint i = 0; i < scn->expects->len; i++) {
         const NsScnExpect *e = ns_scn_expect(scn, i);
         if (e->kind == NS_SCN_EXPECT_SOCKETS && e->u.sockets.at)
@@ -177,13 +174,7 @@ NsSimResult ns_world_run(NsWorld *w)
     w->result = ns_sim_run(w->ctx.sim, stop, w->opts.max_events);
     if (w->result == NS_SIM_LIMIT)
         return w->result;
-    for (uint32_t i = 0; i < w->n_hosts; i++) {
-        HostRt *h = &w->hosts[i];
-        if (h->blocked) {
-            const NsScnStep *st = ns_scn_step(w->scn, g_array_index(h->program, uint32_t, h->pc));
-            ns_world_trace_appf(w, i, ns_scn_step_verb_name(st), 0, "still waiting at the end of the run");
-        }
-    }
+    ns_world_programs_report(w);
     for (guint i = 0; i < w->scn->expects->len; i++)
         ns_world_expect_end(w, ns_scn_expect(w->scn, i));
     return w->result;
@@ -318,9 +309,8 @@ void ns_world_free(NsWorld *w)
         HostRt *h = &w->hosts[i];
         ns_socket_layer_free(h->host);
         ns_ip_free(ns_ip_of(h->host));
-        g_array_free(h->program, TRUE);
-        g_free(h->first_bytes);
     }
+    ns_world_programs_free(w);
     /* Hosts cancel their own timers, so they go before the engine; packets
      * still held by pending events return with the pool. */
     for (uint32_t i = 0; i < w->n_hosts; i++)

@@ -1041,6 +1041,77 @@ static void stmt_fault(NsScnParser *p, NsScnStmt *st)
     g_array_append_val(p->scn->faults, f);
 }
 
+/* ---- Programs ---- */
+
+static char *prog_key(uint32_t host, const char *name)
+{
+    return g_strdup_printf("%u/%s", host, name);
+}
+
+/* `program NAME on HOST` */
+static void stmt_program(NsScnParser *p, NsScnStmt *st)
+{
+    uint32_t h;
+    if (!need(p, st, 1, 0, "a program name") || !check_name(p, st, 1, "program"))
+        return;
+    const char *name = st->t[1].text;
+    if (strchr(name, '.')) {
+        serr(p, st, 1, "'%s': a program name has no '.' (steps name it as HOST.%s)", name,
+             name);
+        return;
+    }
+    if (!need(p, st, 2, 0, "'on HOST'"))
+        return;
+    if (!is_word(st, 2, "on")) {
+        serr(p, st, 2, "expected 'on HOST' after 'program %s', not '%s'", name, shown(&st->t[2]));
+        return;
+    }
+    if (!need(p, st, 3, 0, "a host name") || !tok_host(p, st, 3, &h) || !no_more(p, st, 4, 0))
+        return;
+    const char *host = ns_scn_host(p->scn, h)->name;
+    g_autofree char *key = prog_key(h, name);
+    gpointer old = g_hash_table_lookup(p->prog_by_name, key);
+    if (old) {
+        serr(p, st, 1, "program '%s' already declared on host '%s' (line %u)", name, host,
+             ns_scn_program(p->scn, idx_of(old))->loc.line);
+        return;
+    }
+    g_autofree char *full = g_strdup_printf("%s.%s", host, name);
+    if (g_hash_table_contains(p->host_by_name, full)) {
+        serr(p, st, 1, "'%s' is already the name of a host: name the program otherwise", full);
+        return;
+    }
+    NsScnProgram pr = {.loc = stmt_loc(p, st), .host = h, .name = intern(p, name)};
+    g_array_append_val(p->scn->programs, pr);
+    g_hash_table_insert(p->prog_by_name, g_steal_pointer(&key),
+                        GUINT_TO_POINTER(p->scn->programs->len));
+}
+
+/* The actor of an `at` line: a host, or HOST.PROGRAM for a declared
+ * program (a host's own name wins: host names may hold dots). */
+static bool tok_actor(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *host,
+                      int32_t *program)
+{
+    const NsScnTok *t = &st->t[i];
+    *program = -1;
+    const char *dot = t->quoted ? NULL : strrchr(t->text, '.');
+    if (dot && !g_hash_table_contains(p->host_by_name, t->text)) {
+        g_autofree char *hname = g_strndup(t->text, (gsize)(dot - t->text));
+        gpointer hv = g_hash_table_lookup(p->host_by_name, hname);
+        if (hv) {
+            *host = idx_of(hv);
+            g_autofree char *key = prog_key(*host, dot + 1);
+            gpointer pv = g_hash_table_lookup(p->prog_by_name, key);
+            if (!pv)
+                return serr(p, st, i, "host '%s' has no program '%s' (declare it: "
+                            "'program %s on %s')", hname, dot + 1, dot + 1, hname);
+            *program = (int32_t)idx_of(pv);
+            return true;
+        }
+    }
+    return tok_host(p, st, i, host);
+}
+
 /* ---- Timeline ---- */
 
 /* The verbs a host runs, in the order of NsScnAppVerb and NsScnSockVerb,
@@ -1365,7 +1436,7 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
 
 static void stmt_at(NsScnParser *p, NsScnStmt *st)
 {
-    NsScnStep s = {.loc = stmt_loc(p, st), .host = -1};
+    NsScnStep s = {.loc = stmt_loc(p, st), .host = -1, .program = -1};
     if (!need(p, st, 1, 0, "a time") || !tok_time(p, st, 1, &s.at) ||
         !need(p, st, 2, 0, "a host name (or link, network, host)"))
         return;
@@ -1376,7 +1447,7 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
         ok = step_fault(p, st, &s);
     } else {
         uint32_t h;
-        if (!tok_host(p, st, 2, &h))
+        if (!tok_actor(p, st, 2, &h, &s.program))
             return;
         s.host = (int32_t)h;
         if (!need(p, st, 3, 2, "a verb (fetch, ping, socket, connect, ...)"))
@@ -1395,6 +1466,11 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
             s.kind = NS_SCN_STEP_SOCKET;
             s.verb.sock = (NsScnSockVerb)sock; /* sock_verb_names follows the enum */
             ok = step_socket_verb(p, st, 3, &s);
+        } else if (s.program >= 0) {
+            serr(p, st, 3, "'%s' is not a socket call: it runs at its time on the host, "
+                 "outside programs (write 'at T %s %s ...')", vt->text,
+                 ns_scn_host(p->scn, h)->name, vt->text);
+            return;
         } else {
             s.kind = NS_SCN_STEP_APP;
             s.verb.app = (NsScnAppVerb)app; /* app_verb_names follows the enum */
@@ -1664,6 +1740,7 @@ static const StmtKind stmt_kinds[] = {
     {"drop", NS_SCN_PASS_WIRING, stmt_fault},
     {"delay", NS_SCN_PASS_WIRING, stmt_fault},
     {"duplicate", NS_SCN_PASS_WIRING, stmt_fault},
+    {"program", NS_SCN_PASS_WIRING, stmt_program},
     {"at", NS_SCN_PASS_STEPS, stmt_at},
     {"expect", NS_SCN_PASS_EXPECTS, stmt_expect},
 };
@@ -1691,7 +1768,7 @@ void ns_scn_unknown_stmt(NsScnParser *p, NsScnStmt *st)
 {
     static const char *const keywords[] = {
         "scenario", "seed", "stop", "network", "host", "router", "link", "service", "drop",
-        "delay", "duplicate", "at", "expect", "repeat", "end", NULL,
+        "delay", "duplicate", "program", "at", "expect", "repeat", "end", NULL,
     };
     if (st->t[0].quoted) {
         serr(p, st, 0, "a line starts with a keyword, not a quoted string");

@@ -103,7 +103,7 @@ typedef struct {
 enum {
     NS_SCN_PASS_HEADER = 1, /* scenario, seed, stop, network */
     NS_SCN_PASS_HOSTS,      /* host, router */
-    NS_SCN_PASS_WIRING,     /* link, service, drop, delay, duplicate */
+    NS_SCN_PASS_WIRING,     /* link, service, drop, delay, duplicate, program */
     NS_SCN_PASS_STEPS,      /* at */
     NS_SCN_PASS_EXPECTS,    /* expect */
     NS_SCN_N_PASSES = NS_SCN_PASS_EXPECTS,
@@ -142,6 +142,7 @@ typedef struct NsScnParser {
     GHashTable *link_by_pair;  /* "a/b" with a < b -> link */
     GHashTable *service_key;   /* "host/port/proto" -> service */
     GHashTable *sock_by_name;  /* "host/name" -> the latest socket of that name */
+    GHashTable *prog_by_name;  /* "host/name" -> program */
     GHashTable *step_key;      /* "verb\nhost\ntext" -> the first such step */
     GHashTable *net_by_prefix[33]; /* per prefix length: network address -> network */
     GArray *net_cidr_col;      /* uint32 per network */

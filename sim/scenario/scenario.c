@@ -497,6 +497,7 @@ static NsScenario *scenario_new(const char *filename)
     scn->links = g_array_new(FALSE, TRUE, sizeof(NsScnLink));
     scn->services = g_array_new(FALSE, TRUE, sizeof(NsScnService));
     scn->sockets = g_array_new(FALSE, TRUE, sizeof(NsScnSocket));
+    scn->programs = g_array_new(FALSE, TRUE, sizeof(NsScnProgram));
     scn->steps = g_array_new(FALSE, TRUE, sizeof(NsScnStep));
     scn->faults = g_array_new(FALSE, TRUE, sizeof(NsScnFault));
     scn->expects = g_array_new(FALSE, TRUE, sizeof(NsScnExpect));
@@ -519,6 +520,7 @@ void ns_scenario_free(NsScenario *scn)
     g_array_unref(scn->links);
     g_array_unref(scn->services);
     g_array_unref(scn->sockets);
+    g_array_unref(scn->programs);
     g_array_unref(scn->steps);
     g_array_unref(scn->faults);
     g_array_unref(scn->expects);
@@ -543,6 +545,7 @@ static void parser_init(NsScnParser *p, NsScenario *scn)
     p->link_by_pair = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->service_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->sock_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    p->prog_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->step_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->net_cidr_col = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     p->host_resolver_col = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -570,6 +573,7 @@ static void parser_clear(NsScnParser *p)
     g_hash_table_unref(p->link_by_pair);
     g_hash_table_unref(p->service_key);
     g_hash_table_unref(p->sock_by_name);
+    g_hash_table_unref(p->prog_by_name);
     g_hash_table_unref(p->step_key);
     for (size_t k = 0; k < G_N_ELEMENTS(p->net_by_prefix); k++)
         if (p->net_by_prefix[k])

@@ -153,6 +153,8 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             g_string_append(s, ev->ok ? "ok  " : "FAIL");
         if (ev->kind == NS_TRACE_LINK && ev->where)
             g_string_append_printf(s, "%s ", ev->where);
+        if (ev->kind == NS_TRACE_APP && ev->where)
+            g_string_append_printf(s, "%s: ", ev->where); /* a named program */
         if (ev->kind == NS_TRACE_TIMER && ev->proto) {
             append_tuple(s, ev);
             g_string_append_c(s, ' ');

@@ -292,6 +292,73 @@ static void test_setsockopt_unknown_option(void)
                    "t.scn:5:22: error: unknown socket option 'cork' (the one option is nodelay)");
 }
 
+/* ---- programs ---- */
+
+#define PROG_NET "host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+
+static void test_program_steps(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(PROG_NET "program p on a\nprogram q on a\n"
+                                       "at 0s a.p socket tcp as S\nat 0s a.q send S \"x\"\n"
+                                       "at 0s a close S\n");
+    CU_ASSERT_EQUAL(scn->programs->len, 2);
+    CU_ASSERT_STRING_EQUAL(ns_scn_program(scn, 1)->name, "q");
+    CU_ASSERT_EQUAL(ns_scn_program(scn, 1)->host, 0);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 0)->program, 0);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 1)->program, 1);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 1)->host, 0);
+    /* A program's sockets are the host's: q sends on p's socket. */
+    CU_ASSERT_EQUAL(ns_scn_step_socket(ns_scn_step(scn, 1)), 0);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 2)->program, -1);
+}
+
+static void test_program_unknown(void)
+{
+    SCN_EXPECT_ERR(PROG_NET "at 0s a.p socket tcp as S\n",
+                   "t.scn:4:7: error: host 'a' has no program 'p' (declare it: 'program p on a')");
+}
+
+static void test_program_app_verb(void)
+{
+    SCN_EXPECT_ERR(PROG_NET "program p on a\nat 0s a.p ping 10.0.0.2\n",
+                   "t.scn:5:11: error: 'ping' is not a socket call: it runs at its time on the "
+                   "host, outside programs (write 'at T a ping ...')");
+}
+
+static void test_program_twice(void)
+{
+    SCN_EXPECT_ERR(PROG_NET "program p on a\nprogram p on a\n",
+                   "t.scn:5:9: error: program 'p' already declared on host 'a' (line 4)");
+}
+
+static void test_program_dotted_name(void)
+{
+    SCN_EXPECT_ERR(PROG_NET "program p.q on a\n",
+                   "t.scn:4:9: error: 'p.q': a program name has no '.' (steps name it as HOST.p.q)");
+}
+
+static void test_program_needs_on(void)
+{
+    SCN_EXPECT_ERR(PROG_NET "program p a\n",
+                   "t.scn:4:11: error: expected 'on HOST' after 'program p', not 'a'");
+}
+
+/* A dotted host name is a host, even when a program could be meant. */
+static void test_program_dotted_host_wins(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("host a 10.0.0.1\nhost a.p 10.0.0.2\nlink a a.p\n"
+                                       "at 0s a.p socket tcp as S\n");
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 0)->host, 1);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 0)->program, -1);
+}
+
+static void test_program_host_name_clash(void)
+{
+    SCN_EXPECT_ERR("host a 10.0.0.1\nhost a.p 10.0.0.2\nlink a a.p\nprogram p on a\n",
+                   "t.scn:4:9: error: 'a.p' is already the name of a host: name the program "
+                   "otherwise");
+}
+
 static void test_fault_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -469,6 +536,14 @@ CU_TestInfo ns_parser_tests[] = {
     {"fault_steps", test_fault_steps},
     {"setsockopt_nodelay", test_setsockopt_nodelay},
     {"setsockopt_unknown_option", test_setsockopt_unknown_option},
+    {"program_steps", test_program_steps},
+    {"program_unknown", test_program_unknown},
+    {"program_app_verb", test_program_app_verb},
+    {"program_twice", test_program_twice},
+    {"program_dotted_name", test_program_dotted_name},
+    {"program_needs_on", test_program_needs_on},
+    {"program_dotted_host_wins", test_program_dotted_host_wins},
+    {"program_host_name_clash", test_program_host_name_clash},
     {"targeted_faults", test_targeted_faults},
     {"expectations", test_expectations},
     {"socket_name_reused_after_close", test_socket_name_reused_after_close},
