@@ -24,7 +24,14 @@ typedef struct {
     uint64_t seed;
     NsPayloadDecoder decoder; /* may be NULL */
     void *decoder_data;
+    uint32_t sock_ids; /* socket ids given out so far */
 } NsCtx;
+
+/* The id of a new socket: 1, 2, ... in creation order for the run. */
+static inline uint32_t ns_ctx_sock_id(NsCtx *ctx)
+{
+    return ++ctx->sock_ids;
+}
 
 /* Run ctx's decoder if any; buf[0] is 0 when nothing was recognised. */
 static inline const char *ns_ctx_decode(const NsCtx *ctx, uint8_t proto, uint16_t sport,

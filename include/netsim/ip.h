@@ -76,7 +76,7 @@ typedef struct {
     bool has_tcp;
     uint32_t seq, ack, win;
     const char *options;
-    const char *cause;
+    NsSendWhy why;
 } NsIpTraceInfo;
 
 /* Send a transport segment (transfer full; it needs NS_IPV4_HLEN + 14 bytes
@@ -111,11 +111,17 @@ void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg,
                       const NsIpTraceInfo *info);
 
 /* A hook on every datagram this host originates, after its IP header is
- * written (targeted faults). It returns the verdict and may change *delay. */
+ * written (targeted faults). It returns the verdict and may change *delay;
+ * for a verdict other than PASS it describes the fault for the trace. */
 typedef enum { NS_IP_FILTER_PASS, NS_IP_FILTER_DROP, NS_IP_FILTER_DELAY,
                NS_IP_FILTER_DUPLICATE } NsIpFilterVerdict;
+typedef struct {
+    NsFaultAction action;
+    const char *rule; /* as the scenario wrote it: "tcp syn#1" (borrowed) */
+    NsTraceLoc loc;
+} NsIpFault;
 typedef NsIpFilterVerdict (*NsIpOutputFilterFn)(void *data, const NsPacket *datagram,
-                                                NsTime *delay, const char **why);
+                                                NsTime *delay, NsIpFault *fault);
 void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data);
 
 /* Counters for summaries. */

@@ -14,11 +14,14 @@ typedef struct NsPcbTable NsPcbTable;
 /* Embedded in a transport's endpoint; the table never allocates it. */
 typedef struct NsPcb {
     uint32_t laddr; /* 0 = any local address */
-    uint16_t lport; /* 0 = not bound */
     uint32_t raddr; /* 0 = not connected */
+    uint16_t lport; /* 0 = not bound */
     uint16_t rport;
     bool in_port_table;  /* holds lport (bind, ephemeral) */
     bool in_tuple_table; /* reachable by its 4-tuple */
+    /* The socket's id for traces (ns_ctx_sock_id()), and the id of the
+     * listener an accepted connection came from (0: none). */
+    uint32_t id, parent_id;
     void *owner;
     /* The table's: the next pcb holding the same local port (bind order).
      * A list through the pcbs costs nothing per port beyond a hash slot. */
@@ -67,6 +70,5 @@ NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t rad
 void ns_pcb_foreach(const NsPcbTable *t, void (*fn)(NsPcb *pcb, void *data), void *data);
 uint32_t ns_pcb_count(const NsPcbTable *t);
 
-/* Emit a SOCK trace event for pcb: "udp 10.0.0.1:49152 bound (ephemeral
- * port)" has what "bound" and cause "ephemeral port". */
-void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, const char *what, const char *cause);
+/* Emit a SOCK trace event for pcb (ephemeral: the host chose its port). */
+void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, NsSockOp op, bool ephemeral);

@@ -10,33 +10,11 @@
 
 #include "netsim/host.h"
 #include "netsim/pcb.h"
+#include "netsim/tcp-state.h"
 #include "netsim/time.h"
 
 typedef struct NsTcp NsTcp;         /* the TCP layer of one host */
 typedef struct NsTcpSock NsTcpSock; /* one endpoint: a listener or a connection */
-
-/* RFC 9293 3.3.2 order, CLOSED first. */
-typedef enum {
-    NS_TCP_STATE_CLOSED,
-    NS_TCP_STATE_LISTEN,
-    NS_TCP_STATE_SYN_SENT,
-    NS_TCP_STATE_SYN_RECEIVED,
-    NS_TCP_STATE_ESTABLISHED,
-    NS_TCP_STATE_FIN_WAIT_1,
-    NS_TCP_STATE_FIN_WAIT_2,
-    NS_TCP_STATE_CLOSE_WAIT,
-    NS_TCP_STATE_CLOSING,
-    NS_TCP_STATE_LAST_ACK,
-    NS_TCP_STATE_TIME_WAIT,
-} NsTcpState;
-
-#define NS_TCP_STATE_COUNT (NS_TCP_STATE_TIME_WAIT + 1)
-
-/* RFC spelling: "SYN-RECEIVED", "TIME-WAIT", ... */
-const char *ns_tcp_state_name(NsTcpState s);
-/* The state for a case-insensitive RFC name ("time-wait", "ESTABLISHED");
- * false if none. */
-bool ns_tcp_state_from_name(const char *name, NsTcpState *out);
 
 /* Something changed: readable, writable, connected, accept-ready, error,
  * closed. Called at the end of the TCP layer's input or timer processing,

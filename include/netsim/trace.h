@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "netsim/tcp-state.h"
 #include "netsim/time.h"
 
 typedef enum {
@@ -39,20 +40,184 @@ const char *ns_trace_kind_name(NsTraceKind kind);
 /* Which side of a frame a FRAME event reports. */
 typedef enum { NS_TRACE_DIR_NONE, NS_TRACE_DIR_OUT, NS_TRACE_DIR_IN } NsTraceDir;
 
+/* The facts an event reports travel as these values; only the sinks turn
+ * them into words. Each enum's first value means "none" or "not given". */
+
+/* SOCK: what happened to the socket. */
+typedef enum {
+    NS_SOCK_OP_NONE,
+    NS_SOCK_OP_BOUND,     /* it holds a local port (ephemeral: chosen by the host) */
+    NS_SOCK_OP_CONNECTED, /* UDP: a peer is recorded, nothing is sent */
+    NS_SOCK_OP_CLOSED,    /* UDP: closed, its port free again */
+} NsSockOp;
+
+/* TCP: which of the connection's values changed. */
+typedef enum {
+    NS_TCP_EV_STATE,      /* tcp_from -> tcp_to */
+    NS_TCP_EV_CWND,       /* cwnd and ssthresh were set */
+    NS_TCP_EV_CONGESTION, /* ca_from -> ca_to */
+} NsTcpEvent;
+
+/* Why a TCP connection changed state, window or congestion state. */
+typedef enum {
+    NS_CAUSE_NONE,
+    /* the application */
+    NS_CAUSE_APP_CONNECT,
+    NS_CAUSE_APP_LISTEN,
+    NS_CAUSE_APP_CLOSE,
+    NS_CAUSE_APP_CLOSE_UNREAD, /* close with unread data: RST (RFC 2525 2.17) */
+    NS_CAUSE_APP_SHUTDOWN,
+    NS_CAUSE_APP_ABORT,
+    NS_CAUSE_LISTENER_CLOSED, /* a pending connection of a listener that closed */
+    NS_CAUSE_HOST_CRASH,
+    NS_CAUSE_ICMP_ERROR,
+    /* a segment arrived */
+    NS_CAUSE_RCV_SYN_LISTENER, /* a SYN for a listener: a new socket (parent_id) */
+    NS_CAUSE_RCV_SYN_ACK,
+    NS_CAUSE_RCV_SYN_SIMULTANEOUS,
+    NS_CAUSE_RCV_ACK_OF_SYN,
+    NS_CAUSE_RCV_ACK_OF_FIN,
+    NS_CAUSE_RCV_FIN,
+    NS_CAUSE_RCV_FIN_SIMULTANEOUS,
+    NS_CAUSE_RCV_RST,
+    NS_CAUSE_RCV_SYN,           /* a SYN that ends the connection */
+    NS_CAUSE_RCV_SYN_IN_WINDOW, /* RFC 9293 3.10.7.4 fourth check */
+    /* a timer */
+    NS_CAUSE_SYN_RETRIES,
+    NS_CAUSE_SYN_ACK_RETRIES,
+    NS_CAUSE_RETRANSMISSIONS,  /* retransmissions exhausted */
+    NS_CAUSE_TIME_WAIT_DONE,   /* 2MSL ran out */
+    NS_CAUSE_FIN_WAIT_2_TIMEOUT,
+    /* congestion control */
+    NS_CAUSE_CONNECTED,
+    NS_CAUSE_ACK,
+    NS_CAUSE_DUP_ACK,
+    NS_CAUSE_DUP_ACKS,            /* the third duplicate ACK */
+    NS_CAUSE_DUP_ACKS_FAST_RETRANSMIT,
+    NS_CAUSE_SACK,
+    NS_CAUSE_SACK_BEYOND_LOSS,
+    NS_CAUSE_SACK_BEYOND_LOSS_FAST_RETRANSMIT,
+    NS_CAUSE_RECOVERY_DONE,
+    NS_CAUSE_LOSS_REPAIRED,
+    NS_CAUSE_SYN_TIMEOUT,
+    NS_CAUSE_RTO,
+    NS_CAUSE_TLP_REPAIRED, /* a tail loss probe repaired a loss (RFC 8985 7.4) */
+} NsTraceCause;
+
+/* Why a packet was sent (SEND): a TCP segment's reason, or a targeted
+ * fault acting on the datagram (`fault` then says which). */
+typedef enum {
+    NS_SEND_NORMAL,          /* new data, an ACK, a handshake segment */
+    NS_SEND_RTO,             /* retransmission after the RTO (RFC 6298) */
+    NS_SEND_FAST_RETRANSMIT, /* after three duplicate ACKs (RFC 5681 3.2) */
+    NS_SEND_SACK_RETRANSMIT, /* a hole the SACK scoreboard deems lost (RFC 6675) */
+    NS_SEND_TLP,             /* tail loss probe (RFC 8985 7) */
+    NS_SEND_PROBE,           /* zero-window probe (RFC 9293 3.8.6.1) */
+    NS_SEND_WINDOW_UPDATE,
+    NS_SEND_DELAYED_ACK,     /* the delayed-ACK timer ran out (RFC 1122 4.2.3.2) */
+    NS_SEND_CHALLENGE_ACK,   /* RFC 5961 */
+    NS_SEND_FAULT,           /* released or copied by a targeted fault */
+} NsSendWhy;
+
+/* Why a packet was lost (DROP). */
+typedef enum {
+    NS_DROP_NONE,
+    NS_DROP_NO_SOCKET,      /* no socket for the port */
+    NS_DROP_LISTEN_QUEUE_FULL,
+    NS_DROP_ACCEPT_QUEUE_FULL,
+    NS_DROP_RCVBUF_FULL,    /* UDP receive buffer full */
+    NS_DROP_CHECKSUM,
+    NS_DROP_MALFORMED,      /* transport header does not parse (proto says which) */
+    NS_DROP_MALFORMED_IP,   /* IPv4 header does not parse */
+    NS_DROP_NO_ROUTE,
+    NS_DROP_NOT_FOR_HOST,   /* hosts do not forward */
+    NS_DROP_FRAGMENT,       /* reassembly is not modelled */
+    NS_DROP_NO_PROTOCOL,
+    NS_DROP_TTL_EXCEEDED,
+    NS_DROP_TOO_BIG,        /* larger than the next link's MTU (DF set) */
+    NS_DROP_ARP_FAILED,     /* the next hop did not answer ARP */
+    NS_DROP_ARP_QUEUE_FULL,
+    NS_DROP_HOST_DOWN,
+    NS_DROP_LINK_DOWN,
+    NS_DROP_LINK_LOSS,
+    NS_DROP_QUEUE_FULL,     /* a link's transmit queue */
+    NS_DROP_FAULT,          /* a targeted fault of the scenario */
+} NsDropReason;
+
+/* TIMER: what happened, and to which timer. */
+typedef enum { NS_TIMER_ARMED, NS_TIMER_FIRED, NS_TIMER_CANCELLED } NsTimerOp;
+
+typedef enum {
+    NS_TIMER_RTO,        /* retransmission */
+    NS_TIMER_PERSIST,    /* zero-window probes */
+    NS_TIMER_KEEPALIVE,
+    NS_TIMER_TIME_WAIT,  /* 2MSL in TIME-WAIT */
+    NS_TIMER_FIN_WAIT_2, /* an orphan's FIN-WAIT-2 timeout (Linux tcp_fin_timeout) */
+    NS_TIMER_DELACK,     /* delayed ACK */
+    NS_TIMER_TLP,        /* tail loss probe */
+} NsTimerKind;
+
+/* ARP: what the resolver did. src is the address asked about; dst the
+ * asker (request) or the one answered (reply). */
+typedef enum {
+    NS_ARP_EV_REQUEST,  /* `unicast` when confirming a stale entry */
+    NS_ARP_EV_REPLY,    /* mac: ours */
+    NS_ARP_EV_RESOLVED, /* mac learnt; count: datagrams released */
+    NS_ARP_EV_EXPIRED,  /* a confirmed neighbour stopped answering */
+    NS_ARP_EV_FAILED,   /* count: requests sent without an answer */
+} NsArpEvent;
+
+/* ICMP: what a host did with an ICMP error (err: the errno it maps to). */
+typedef enum {
+    NS_ICMP_EV_IGNORED_NO_TRANSPORT, /* nothing to tell it to */
+    NS_ICMP_EV_IGNORED_UNCONNECTED,  /* UDP socket not connected: no call can report it */
+    NS_ICMP_EV_QUEUED,               /* connected socket: its next call fails with it */
+} NsIcmpEvent;
+
+/* LINK and HOST changes. */
+typedef enum { NS_LINK_EV_UP, NS_LINK_EV_DOWN, NS_LINK_EV_SET } NsLinkEvent;
+typedef enum { NS_HOST_EV_CRASH, NS_HOST_EV_RESTART } NsHostEvent;
+
+/* APP: which step, where a sink says more about some (most are plain
+ * steps: `what` names the verb). */
+typedef enum {
+    NS_APP_EV_STEP,
+    NS_APP_EV_SOCKET,     /* a socket is created */
+    NS_APP_EV_PING_START, /* ping starts: dst is the target */
+} NsAppEvent;
+
+/* What a targeted fault of the scenario did. */
+typedef enum { NS_FAULT_NONE, NS_FAULT_DROP, NS_FAULT_DELAY, NS_FAULT_DUPLICATE } NsFaultAction;
+
+/* EXPECT: the verdict. */
+typedef enum { NS_VERDICT_PASS, NS_VERDICT_FAIL } NsVerdict;
+
+/* A place in a scenario file. */
+typedef struct {
+    const char *file; /* NULL: none */
+    uint32_t line;
+} NsTraceLoc;
+
 /* One event. Strings and byte views are borrowed (transfer none): a sink
  * copies what it keeps. Fields a kind does not use stay zero/NULL. */
 typedef struct {
     NsTime time;
     NsTraceKind kind;
     const char *host;  /* the node where it happens, or NULL */
-    const char *where; /* link or network name (FRAME, DROP on a link, LINK); for
-                        * APP, the named program a socket step runs in */
-    const char *what;  /* the action: "fetch", "bound", "down", "request", ... */
-    const char *text;  /* the rest of the line as people read it */
-    const char *cause; /* why: "app connect", "link loss", "RTO", ... */
+    /* link or network name (FRAME, DROP on a link, LINK, ARP); for APP, the
+     * named program a socket step runs in */
+    const char *where;
+    /* APP: the step's verb and the rest of its line; LINK set: the options;
+     * EXPECT: what was checked. Other kinds carry their facts below. */
+    const char *what;
+    const char *text;
     const char *summary; /* decoded payload: "DNS A? www.example.com" */
-    int err;           /* errno value, 0 for none */
-    bool ok;           /* EXPECT: verdict */
+    int err;             /* errno value, 0 for none */
+
+    /* The socket the event is about: ids number the sockets of a run from
+     * 1 in creation order (0: none); parent_id is the listener an accepted
+     * socket came from. Set on SOCK, TCP, TIMER and socket ICMP events. */
+    uint32_t sock_id, parent_id;
 
     /* Packet or socket identity (host byte order). proto is an IP protocol
      * number, 0 when the event concerns no packet or socket. */
@@ -67,14 +232,39 @@ typedef struct {
     uint8_t icmp_type, icmp_code;
     uint16_t icmp_id, icmp_seq;
 
-    /* TCP: states, and segment fields. tcp_flags is always set for a TCP
-     * packet; seq/ack (relative to the ISNs), win and options only when
-     * has_seq, i.e. when the TCP layer itself reported the segment. */
-    const char *from, *to;
+    /* TCP segment fields. tcp_flags is always set for a TCP packet;
+     * seq/ack (relative to the ISNs), win and options only when has_seq,
+     * i.e. when the TCP layer itself reported the segment. */
     uint8_t tcp_flags;
     bool has_seq;
     uint32_t seq, ack, win;
     const char *options;
+
+    /* The typed facts, by kind. */
+    NsAppEvent app_ev;      /* APP */
+    NsSockOp sock_op;       /* SOCK */
+    bool ephemeral;         /* SOCK bound: the host chose the port */
+    NsTcpEvent tcp_ev;      /* TCP */
+    NsTcpState tcp_from, tcp_to;  /* TCP state */
+    NsTcpCaState ca_from, ca_to;  /* TCP congestion */
+    uint32_t cwnd, ssthresh, mss; /* TCP cwnd (bytes) */
+    NsTraceCause cause;     /* TCP */
+    NsSendWhy send_why;     /* SEND */
+    NsDropReason drop;      /* DROP */
+    NsFaultAction fault;    /* DROP/SEND by a targeted fault: the action, */
+    const char *fault_rule; /* the rule as written ("tcp syn#1"), */
+    NsTraceLoc loc;         /* and where (also EXPECT: the expectation) */
+    NsTimerOp timer_op;     /* TIMER */
+    NsTimerKind timer;
+    NsTime duration;        /* TIMER armed: how long */
+    NsArpEvent arp_ev;      /* ARP */
+    bool unicast;
+    uint8_t mac[6];
+    uint32_t count;         /* ARP: datagrams released, requests sent; HOST crash: sockets lost */
+    NsIcmpEvent icmp_ev;    /* ICMP */
+    NsLinkEvent link_ev;    /* LINK */
+    NsHostEvent host_ev;    /* HOST */
+    NsVerdict verdict;      /* EXPECT */
 
     /* Raw bytes: the Ethernet frame for FRAME, else the IP datagram. */
     const uint8_t *bytes;

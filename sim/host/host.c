@@ -161,29 +161,27 @@ static NsTime now_of(const NsIface *iface)
 
 /* An ARP event: `who` is the address being resolved or answered for,
  * `peer` the other party (0 for none). */
-static void trace_arp(NsIface *iface, const char *what, uint32_t who, uint32_t peer,
-                      const char *fmt, ...) G_GNUC_PRINTF(5, 6);
-
-static void trace_arp(NsIface *iface, const char *what, uint32_t who, uint32_t peer,
-                      const char *fmt, ...)
+/* An ARP event: `who` is the address asked about or answered for, `peer`
+ * the other end (asker, or the one answered); `mac` the answer. */
+static void trace_arp(NsIface *iface, NsArpEvent what, uint32_t who, uint32_t peer,
+                      const uint8_t *mac, uint32_t count, bool unicast)
 {
     NsTracer *tr = iface->host->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_ARP))
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
     NsTraceEvent ev = {
         .time = now_of(iface),
         .kind = NS_TRACE_ARP,
         .host = iface->host->name,
         .where = ns_segment_name(iface->seg),
-        .what = what,
-        .text = text,
+        .arp_ev = what,
         .src = who,
         .dst = peer,
+        .count = count,
+        .unicast = unicast,
     };
+    if (mac)
+        memcpy(ev.mac, mac, 6);
     ns_trace_emit(tr, &ev);
 }
 
@@ -206,13 +204,8 @@ static void arp_send(NsIface *iface, NsArpOp op, const uint8_t *dst_mac, const u
 static void send_request(NsIface *iface, ArpEntry *e, const uint8_t *dst_mac)
 {
     static const uint8_t zero[6];
-    if (ns_tracer_wants(iface->host->ctx->tracer, NS_TRACE_ARP)) {
-        char a[16], b[16];
-        ns_ipv4_format(e->addr, a);
-        ns_ipv4_format(iface->addr, b);
-        trace_arp(iface, "request", e->addr, iface->addr, "who-has %s tell %s%s", a, b,
-                  dst_mac == ns_eth_broadcast ? "" : " (unicast: confirming a stale entry)");
-    }
+    trace_arp(iface, NS_ARP_EV_REQUEST, e->addr, iface->addr, NULL, 0,
+              dst_mac != ns_eth_broadcast);
     arp_send(iface, NS_ARP_OP_REQUEST, dst_mac, zero, e->addr);
 }
 
@@ -250,9 +243,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
             arm_retry(iface, e);
             return;
         }
-        char a[16];
-        ns_ipv4_format(e->addr, a);
-        trace_arp(iface, "expire", e->addr, 0, "%s stopped answering; entry removed", a);
+        trace_arp(iface, NS_ARP_EV_EXPIRED, e->addr, 0, NULL, 0, false);
         g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
         return;
     }
@@ -262,10 +253,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
         arm_retry(iface, e);
         return;
     }
-    char a[16];
-    ns_ipv4_format(e->addr, a);
-    trace_arp(iface, "failed", e->addr, 0, "no reply for %s after %u requests: host unreachable", a,
-              (unsigned)NS_ARP_RETRIES);
+    trace_arp(iface, NS_ARP_EV_FAILED, e->addr, 0, NULL, NS_ARP_RETRIES, false);
     /* Hand the waiting datagrams back to IP, which reports them unreachable. */
     NsPacketQueue q = e->pending;
     e->pending = (NsPacketQueue){0};
@@ -315,7 +303,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         NsTracer *tr = h->ctx->tracer;
         if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
             NsTraceEvent ev = {.time = now_of(iface), .kind = NS_TRACE_DROP, .host = h->name,
-                               .cause = "ARP queue full"};
+                               .drop = NS_DROP_ARP_QUEUE_FULL};
             ns_trace_describe_ip(&ev, old->data, old->len);
             ns_trace_emit(tr, &ev);
         }
@@ -343,13 +331,8 @@ static void arp_learn(NsIface *iface, uint32_t addr, const uint8_t mac[6], bool 
     e->probing = false;
     e->tries = 0;
     ns_sim_cancel(iface->host->ctx->sim, &e->timer);
-    if (was_incomplete && e->pending.count) {
-        char a[16], m[NS_MAC_STRLEN];
-        ns_ipv4_format(addr, a);
-        ns_mac_format(mac, m);
-        trace_arp(iface, "resolved", addr, 0, "%s is-at %s (%u datagram%s released)", a, m,
-                  e->pending.count, e->pending.count == 1 ? "" : "s");
-    }
+    if (was_incomplete && e->pending.count)
+        trace_arp(iface, NS_ARP_EV_RESOLVED, addr, 0, mac, e->pending.count, false);
     NsPacket *p;
     while ((p = ns_packet_queue_pop(&e->pending)))
         frame_and_send(iface, p, e->mac);
@@ -365,11 +348,7 @@ static void arp_input(NsIface *iface, const uint8_t *buf, size_t len)
      * the request was for us (we are about to talk to it anyway). */
     arp_learn(iface, arp.spa, arp.sha, for_me && arp.op == NS_ARP_OP_REQUEST);
     if (for_me && arp.op == NS_ARP_OP_REQUEST) {
-        char a[16], m[NS_MAC_STRLEN], b[16];
-        ns_ipv4_format(iface->addr, a);
-        ns_mac_format(iface->mac, m);
-        ns_ipv4_format(arp.spa, b);
-        trace_arp(iface, "reply", iface->addr, arp.spa, "%s is-at %s (to %s)", a, m, b);
+        trace_arp(iface, NS_ARP_EV_REPLY, iface->addr, arp.spa, iface->mac, 0, false);
         arp_send(iface, NS_ARP_OP_REPLY, arp.sha, arp.sha, arp.spa);
     }
 }
@@ -380,7 +359,7 @@ static void drop_host_down(NsHost *h, NsPacket *frame)
     if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
         char summary[96];
         NsTraceEvent ev = {.time = ns_sim_now(h->ctx->sim), .kind = NS_TRACE_DROP,
-                           .host = h->name, .cause = "host down"};
+                           .host = h->name, .drop = NS_DROP_HOST_DOWN};
         ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
     }

@@ -253,8 +253,8 @@ static void apply_info(NsTraceEvent *ev, const NsIpTraceInfo *info)
         return;
     if (info->summary)
         ev->summary = info->summary;
-    if (info->cause && !ev->cause)
-        ev->cause = info->cause;
+    if (ev->kind == NS_TRACE_SEND && ev->send_why == NS_SEND_NORMAL)
+        ev->send_why = info->why;
     if (info->has_tcp) {
         ev->has_seq = true;
         ev->seq = info->seq;
@@ -264,8 +264,19 @@ static void apply_info(NsTraceEvent *ev, const NsIpTraceInfo *info)
     }
 }
 
-static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, const char *cause,
-                              const NsIpTraceInfo *info)
+static void apply_fault(NsTraceEvent *ev, const NsIpFault *fault)
+{
+    if (!fault)
+        return;
+    if (ev->kind == NS_TRACE_SEND)
+        ev->send_why = NS_SEND_FAULT;
+    ev->fault = fault->action;
+    ev->fault_rule = fault->rule;
+    ev->loc = fault->loc;
+}
+
+static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, NsDropReason drop,
+                              const NsIpFault *fault, const NsIpTraceInfo *info)
 {
     NsTracer *tr = ip->ctx->tracer;
     if (!ns_tracer_wants(tr, kind))
@@ -274,26 +285,25 @@ static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, c
         .time = ns_sim_now(ip->ctx->sim),
         .kind = kind,
         .host = ns_host_name(ip->host),
-        .cause = cause,
+        .drop = drop,
         .bytes = pkt->data,
         .bytes_len = pkt->len,
     };
     ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+    apply_fault(&ev, fault);
     apply_info(&ev, info);
     ns_trace_emit(tr, &ev);
 }
 
-static void trace_packet(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, const char *cause,
-                         const char *summary)
+static void trace_packet(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, NsDropReason drop)
 {
-    NsIpTraceInfo info = {.summary = summary};
-    trace_packet_info(ip, kind, pkt, cause, &info);
+    trace_packet_info(ip, kind, pkt, drop, NULL, NULL);
 }
 
-static void drop(NsIp *ip, NsPacket *pkt, const char *why)
+static void drop(NsIp *ip, NsPacket *pkt, NsDropReason why)
 {
     ip->stats.dropped++;
-    trace_packet(ip, NS_TRACE_DROP, pkt, why, NULL);
+    trace_packet(ip, NS_TRACE_DROP, pkt, why);
     ns_packet_free(pkt);
 }
 
@@ -311,7 +321,7 @@ typedef struct {
     NsIface *iface;
     uint32_t next_hop;
     bool local;
-    const char *why;
+    NsIpFault fault;
 } HeldDatagram;
 
 static void release_held(NsSim *sim, void *obj, void *arg)
@@ -319,7 +329,7 @@ static void release_held(NsSim *sim, void *obj, void *arg)
     (void)sim;
     HeldDatagram *hd = obj;
     NsPacket *seg = arg;
-    trace_packet(hd->ip, NS_TRACE_SEND, seg, hd->why, NULL);
+    trace_packet_info(hd->ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &hd->fault, NULL);
     if (!ns_host_is_up(hd->ip->host))
         ns_packet_free(seg);
     else if (hd->local)
@@ -349,7 +359,7 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
         NsTracer *tr = ip->ctx->tracer;
         if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
             NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_DROP,
-                               .host = ns_host_name(ip->host), .cause = "no route",
+                               .host = ns_host_name(ip->host), .drop = NS_DROP_NO_ROUTE,
                                .proto = proto, .src = src, .dst = dst};
             ns_trace_emit(tr, &ev);
         }
@@ -377,24 +387,26 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
     ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
     ip->stats.sent++;
-    trace_packet_info(ip, NS_TRACE_SEND, seg, NULL, info);
+    trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, info);
     if (ip->filter) {
         NsTime delay = 0;
-        const char *why = NULL;
-        switch (ip->filter(ip->filter_data, seg, &delay, &why)) {
+        NsIpFault fault = {0};
+        switch (ip->filter(ip->filter_data, seg, &delay, &fault)) {
         case NS_IP_FILTER_PASS:
             break;
         case NS_IP_FILTER_DROP:
-            drop(ip, seg, why);
+            ip->stats.dropped++;
+            trace_packet_info(ip, NS_TRACE_DROP, seg, NS_DROP_FAULT, &fault, NULL);
+            ns_packet_free(seg);
             return 0;
         case NS_IP_FILTER_DELAY: {
             HeldDatagram *hd = g_new(HeldDatagram, 1);
-            *hd = (HeldDatagram){ip, iface, next_hop, local, why};
+            *hd = (HeldDatagram){ip, iface, next_hop, local, fault};
             ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
             return 0;
         }
         case NS_IP_FILTER_DUPLICATE:
-            trace_packet_info(ip, NS_TRACE_SEND, seg, why, info);
+            trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &fault, info);
             if (local)
                 ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
             else
@@ -498,13 +510,13 @@ int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t pa
     return ns_ip_output(ip, p, 0, dst, NS_IPPROTO_ICMP, &o, NULL);
 }
 
-static void trace_icmp(NsIp *ip, const char *what, const char *text, int err)
+static void trace_icmp(NsIp *ip, NsIcmpEvent what, int err)
 {
     NsTracer *tr = ip->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_ICMP))
         return;
     NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_ICMP,
-                       .host = ns_host_name(ip->host), .what = what, .text = text, .err = err};
+                       .host = ns_host_name(ip->host), .icmp_ev = what, .err = err};
     ns_trace_emit(tr, &ev);
 }
 
@@ -521,7 +533,7 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
     NsWireResult res = ns_icmp_parse(pkt->data, pkt->len, &r);
     if (res != NS_WIRE_OK) {
         ns_packet_push(pkt, hdr->header_len);
-        drop(ip, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed ICMP");
+        drop(ip, pkt, res == NS_WIRE_BAD_CHECKSUM ? NS_DROP_CHECKSUM : NS_DROP_MALFORMED);
         return;
     }
     ip->stats.icmp_received++;
@@ -563,7 +575,7 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
         if (pr->ops && pr->ops->error)
             pr->ops->error(pr->data, err, &orig, quote + off, qlen - off);
         else
-            trace_icmp(ip, "ignored", "no transport to tell", err);
+            trace_icmp(ip, NS_ICMP_EV_IGNORED_NO_TRANSPORT, err);
         ns_packet_free(pkt);
         return;
     }
@@ -578,7 +590,7 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
     if (h->ttl <= 1) {
         /* RFC 1812 5.3.1: the TTL ran out here. */
         ip->stats.dropped++;
-        trace_packet(ip, NS_TRACE_DROP, pkt, "TTL exceeded", NULL);
+        trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_TTL_EXCEEDED);
         ns_ip_send_icmp_error(ip, NS_ICMP_TIME_EXCEEDED, NS_ICMP_EXC_TTL, 0, pkt->data, pkt->len);
         ns_packet_free(pkt);
         return;
@@ -587,7 +599,7 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
     uint32_t next_hop;
     if (!ns_ip_route(ip, h->dst, &out, &next_hop)) {
         ip->stats.dropped++;
-        trace_packet(ip, NS_TRACE_DROP, pkt, "no route", NULL);
+        trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_NO_ROUTE);
         ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_NET, 0, pkt->data,
                               pkt->len);
         ns_packet_free(pkt);
@@ -595,7 +607,7 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
     }
     if (pkt->len > ns_iface_mtu(out)) {
         ip->stats.dropped++;
-        trace_packet(ip, NS_TRACE_DROP, pkt, "larger than the next link's MTU", NULL);
+        trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_TOO_BIG);
         if (h->df)
             ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_FRAG_NEEDED,
                                   (uint16_t)ns_iface_mtu(out), pkt->data, pkt->len);
@@ -609,7 +621,7 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
     uint16_t c = ns_inet_checksum(pkt->data, h->header_len);
     ns_write_be16(pkt->data + 10, c);
     ip->stats.forwarded++;
-    trace_packet(ip, NS_TRACE_FWD, pkt, NULL, NULL);
+    trace_packet(ip, NS_TRACE_FWD, pkt, NS_DROP_NONE);
     ns_iface_output(out, pkt, next_hop);
 }
 
@@ -635,7 +647,7 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     NsIpv4Repr h;
     NsWireResult res = ns_ipv4_parse(pkt->data, pkt->len, &h);
     if (res != NS_WIRE_OK) {
-        drop(ip, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed IPv4");
+        drop(ip, pkt, res == NS_WIRE_BAD_CHECKSUM ? NS_DROP_CHECKSUM : NS_DROP_MALFORMED_IP);
         return;
     }
     ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
@@ -643,12 +655,12 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
         if (ns_host_is_router(ip->host))
             forward(ip, &h, pkt);
         else
-            drop(ip, pkt, "not for this host (hosts do not forward)");
+            drop(ip, pkt, NS_DROP_NOT_FOR_HOST);
         return;
     }
     ip->stats.received++;
     if (h.mf || h.frag_offset) {
-        drop(ip, pkt, "fragment (reassembly not modelled)");
+        drop(ip, pkt, NS_DROP_FRAGMENT);
         return;
     }
     if (h.proto == NS_IPPROTO_ICMP) {
@@ -659,17 +671,18 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
             pkt->data[h.header_len] != NS_ICMP_ECHO_REPLY)
             quote_summary(pkt->data + h.header_len + 8, pkt->len - h.header_len - 8u, summary,
                           sizeof summary);
-        trace_packet(ip, NS_TRACE_RECV, pkt, NULL, summary[0] ? summary : NULL);
+        NsIpTraceInfo info = {.summary = summary[0] ? summary : NULL};
+        trace_packet_info(ip, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL, &info);
         ns_packet_pull(pkt, h.header_len);
         icmp_input(ip, &h, pkt);
         return;
     }
     Proto *pr = &ip->protos[h.proto];
     if (!pr->ops) {
-        trace_packet(ip, NS_TRACE_RECV, pkt, NULL, NULL);
+        trace_packet(ip, NS_TRACE_RECV, pkt, NS_DROP_NONE);
         ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_PROTOCOL, 0, pkt->data,
                               pkt->len);
-        drop(ip, pkt, "no such protocol");
+        drop(ip, pkt, NS_DROP_NO_PROTOCOL);
         return;
     }
     /* The transport traces its own RECV line, with what it decoded. */
@@ -688,7 +701,7 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
         return;
     }
     ip->stats.dropped++;
-    trace_packet(ip, NS_TRACE_DROP, pkt, "next hop did not answer ARP", NULL);
+    trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_ARP_FAILED);
     if (ns_ip_is_local(ip, h.src)) {
         /* Our own datagram: tell the transport, as Linux reports
          * EHOSTUNREACH to the socket. */

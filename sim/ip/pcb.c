@@ -301,7 +301,7 @@ uint32_t ns_pcb_count(const NsPcbTable *t)
     return n;
 }
 
-void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, const char *what, const char *cause)
+void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, NsSockOp op, bool ephemeral)
 {
     NsCtx *ctx = ns_host_ctx(t->host);
     if (!ns_tracer_wants(ctx->tracer, NS_TRACE_SOCK))
@@ -310,8 +310,10 @@ void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, const char *what, const
         .time = ns_sim_now(ctx->sim),
         .kind = NS_TRACE_SOCK,
         .host = ns_host_name(t->host),
-        .what = what,
-        .cause = cause,
+        .sock_op = op,
+        .ephemeral = ephemeral,
+        .sock_id = pcb->id,
+        .parent_id = pcb->parent_id,
         .proto = t->proto,
         .src = pcb->laddr,
         .sport = pcb->lport,

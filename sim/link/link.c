@@ -176,7 +176,7 @@ static void trace_frame(NsSegment *seg, uint32_t port, const NsPacket *frame, Ns
 }
 
 /* Report and free a frame the segment lost. `port` is the sender's. */
-static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, const char *why)
+static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsDropReason why)
 {
     seg->drops++;
     NsTracer *tr = seg->ctx->tracer;
@@ -187,7 +187,7 @@ static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, const cha
             .kind = NS_TRACE_DROP,
             .host = port_at(seg, port)->host,
             .where = seg->name,
-            .cause = why,
+            .drop = why,
         };
         ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
@@ -204,7 +204,7 @@ static void arrive(NsSim *sim, void *obj, void *arg)
     if (!seg->up || META_EPOCH(frame->meta) != seg->epoch) {
         /* The segment went down while the frame was on the wire. Report it
          * at the receiving end: that is where it never arrived. */
-        drop_frame(seg, to, frame, "link down");
+        drop_frame(seg, to, frame, NS_DROP_LINK_DOWN);
         return;
     }
     Port *p = port_at(seg, to);
@@ -219,7 +219,7 @@ static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *fram
 {
     const NsLinkOpts *o = &seg->opts;
     if (o->loss_ppm && ns_rng_chance_ppm(&seg->rng, o->loss_ppm)) {
-        drop_frame(seg, from, frame, "link loss");
+        drop_frame(seg, from, frame, NS_DROP_LINK_LOSS);
         return;
     }
     Port *src = port_at(seg, from);
@@ -298,7 +298,7 @@ static void tx_done(NsSim *sim, void *obj, void *arg)
     NsPacket *frame = ns_packet_queue_pop(&p->queue);
     p->busy = false;
     if (frame && !seg->up)
-        drop_frame(seg, port, frame, "link down");
+        drop_frame(seg, port, frame, NS_DROP_LINK_DOWN);
     else if (frame)
         transmitted(seg, port, frame);
     start_tx(seg, port);
@@ -318,7 +318,7 @@ void ns_segment_send(NsSegment *seg, uint32_t port, NsPacket *frame)
 {
     g_return_if_fail(port < seg->ports->len);
     if (!seg->up) {
-        drop_frame(seg, port, frame, "link down");
+        drop_frame(seg, port, frame, NS_DROP_LINK_DOWN);
         return;
     }
     if (seg->opts.rate_bps == 0) {
@@ -329,7 +329,7 @@ void ns_segment_send(NsSegment *seg, uint32_t port, NsPacket *frame)
     Port *p = port_at(seg, port);
     if (p->queue.count >= seg->opts.queue) {
         /* Never left the host: a capture on its interface would not see it. */
-        drop_frame(seg, port, frame, "queue full");
+        drop_frame(seg, port, frame, NS_DROP_QUEUE_FULL);
         return;
     }
     trace_frame(seg, port, frame, NS_TRACE_DIR_OUT);
@@ -352,7 +352,7 @@ void ns_segment_set_up(NsSegment *seg, bool up)
         NsPacket *onwire = p->busy ? ns_packet_queue_pop(&p->queue) : NULL;
         NsPacket *f;
         while ((f = ns_packet_queue_pop(&p->queue)))
-            drop_frame(seg, i, f, "link down");
+            drop_frame(seg, i, f, NS_DROP_LINK_DOWN);
         if (onwire)
             ns_packet_queue_push(&p->queue, onwire);
     }

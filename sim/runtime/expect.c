@@ -14,10 +14,10 @@ static void verdict(NsWorld *w, const NsScnExpect *e, bool ok, const char *text)
         w->expect_failed++;
     if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_EXPECT))
         return;
-    g_autofree char *where = g_strdup_printf("%s:%u", e->loc.file, e->loc.line);
     NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_EXPECT,
                        .host = e->host >= 0 ? ns_host_name(w->hosts[e->host].host) : NULL,
-                       .ok = ok, .text = text, .cause = where};
+                       .verdict = ok ? NS_VERDICT_PASS : NS_VERDICT_FAIL, .text = text,
+                       .loc = {e->loc.file, e->loc.line}};
     ns_trace_emit(w->ctx.tracer, &ev);
 }
 

@@ -12,13 +12,21 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 
-static void trace_change(NsWorld *w, NsTraceKind kind, const char *where, const char *host,
-                         const char *what, const char *text)
+static void trace_link(NsWorld *w, const char *where, NsLinkEvent what, const char *text)
 {
-    if (!ns_tracer_wants(w->ctx.tracer, kind))
+    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_LINK))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = kind, .host = host,
-                       .where = where, .what = what, .text = text};
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_LINK, .where = where,
+                       .link_ev = what, .text = text};
+    ns_trace_emit(w->ctx.tracer, &ev);
+}
+
+static void trace_host(NsWorld *w, const char *host, NsHostEvent what, uint32_t count)
+{
+    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_HOST))
+        return;
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_HOST, .host = host,
+                       .host_ev = what, .count = count};
     ns_trace_emit(w->ctx.tracer, &ev);
 }
 
@@ -72,10 +80,7 @@ static void host_crash(NsWorld *w, HostRt *h)
     ns_world_apps_crash(w, h->idx);
     ns_socket_layer_crash(h->host);
     ns_host_set_up(h->host, false);
-    g_autofree char *text =
-        g_strdup_printf("%u socket%s vanished without a packet; ARP cache lost", n,
-                        n == 1 ? "" : "s");
-    trace_change(w, NS_TRACE_HOST, NULL, ns_host_name(h->host), "crash", text);
+    trace_host(w, ns_host_name(h->host), NS_HOST_EV_CRASH, n);
 }
 
 void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
@@ -95,8 +100,7 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
         bool up = v == NS_SCN_FAULT_VERB_LINK_UP || v == NS_SCN_FAULT_VERB_NETWORK_UP;
         NsSegment *seg = w->segs[link ? nn + st->u.link.link : st->u.network.network];
         ns_segment_set_up(seg, up);
-        trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, up ? "up" : "down",
-                     up ? NULL : "(frames on it are lost)");
+        trace_link(w, ns_segment_name(seg), up ? NS_LINK_EV_UP : NS_LINK_EV_DOWN, NULL);
         return;
     }
     case NS_SCN_FAULT_VERB_LINK_SET:
@@ -108,7 +112,7 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
         ns_world_link_opts(&o, so);
         ns_segment_set_opts(seg, &o);
         g_autofree char *text = opts_text(so);
-        trace_change(w, NS_TRACE_LINK, ns_segment_name(seg), NULL, "set", text + 1);
+        trace_link(w, ns_segment_name(seg), NS_LINK_EV_SET, text + 1);
         return;
     }
     case NS_SCN_FAULT_VERB_HOST_CRASH: {
@@ -122,8 +126,7 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
         if (ns_host_is_up(h->host))
             return;
         ns_host_set_up(h->host, true);
-        trace_change(w, NS_TRACE_HOST, NULL, ns_host_name(h->host), "restart",
-                     "services start again");
+        trace_host(w, ns_host_name(h->host), NS_HOST_EV_RESTART, 0);
         ns_world_services_start_host(w, h->idx);
         return;
     }
@@ -158,7 +161,7 @@ static bool segment_is(const NsTraceEvent *d, NsScnPktKind kind)
 /* Targeted faults: count the packets of one kind from one host to another
  * at the sender's IP output, and act on the Nth. */
 NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
-                                      const char **why)
+                                        NsIpFault *fault)
 {
     HostRt *h = data;
     NsWorld *w = h->w;
@@ -188,14 +191,18 @@ NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTim
     if (!act)
         return NS_IP_FILTER_PASS;
     const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
-    *why = act->why;
+    fault->rule = act->rule;
+    fault->loc = (NsTraceLoc){sf->loc.file, sf->loc.line};
     switch (sf->action) {
     case NS_SCN_FAULT_DROP:
+        fault->action = NS_FAULT_DROP;
         return NS_IP_FILTER_DROP;
     case NS_SCN_FAULT_DELAY:
+        fault->action = NS_FAULT_DELAY;
         *delay = sf->delay;
         return NS_IP_FILTER_DELAY;
     case NS_SCN_FAULT_DUPLICATE:
+        fault->action = NS_FAULT_DUPLICATE;
         return NS_IP_FILTER_DUPLICATE;
     }
     return NS_IP_FILTER_PASS;

@@ -30,13 +30,13 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     int dir = (ev->src == f->a && ev->sport == f->pa) ? 0 : 1;
     if (ev->kind == NS_TRACE_DROP) {
         f->drops++;
-    } else if (!ev->cause || !strstr(ev->cause, "targeted fault") ||
-               !strstr(ev->cause, ": delay ")) {
+    } else if (ev->fault != NS_FAULT_DELAY) {
         /* A delayed datagram is traced again when released: count it once.
          * A duplicated one really is sent twice. */
         f->pkts[dir]++;
         f->bytes[dir] += ev->payload_len;
-        if (ev->cause && strstr(ev->cause, "retransmi"))
+        if (ev->send_why == NS_SEND_RTO || ev->send_why == NS_SEND_FAST_RETRANSMIT ||
+            ev->send_why == NS_SEND_SACK_RETRANSMIT)
             f->retrans++;
     }
 }

@@ -15,15 +15,21 @@ static void program_next(ProgramRt *pg);
 static void host_wake(void *data, NsSocket *sock);
 
 /* A program's `app` line: a named program's name comes with it. */
-static void prog_trace(ProgramRt *pg, const char *what, const char *text, int err)
+static void prog_trace_ev(ProgramRt *pg, NsAppEvent ae, const char *what, const char *text,
+                          int err)
 {
     NsWorld *w = pg->w;
     if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
         return;
     NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_APP,
-                       .host = ns_host_name(pg->h->host), .where = pg->name, .what = what,
-                       .text = text, .err = err};
+                       .host = ns_host_name(pg->h->host), .where = pg->name, .app_ev = ae,
+                       .what = what, .text = text, .err = err};
     ns_trace_emit(w->ctx.tracer, &ev);
+}
+
+static void prog_trace(ProgramRt *pg, const char *what, const char *text, int err)
+{
+    prog_trace_ev(pg, NS_APP_EV_STEP, what, text, err);
 }
 
 static void prog_tracef(ProgramRt *pg, const char *what, int err, const char *fmt, ...)
@@ -267,7 +273,9 @@ static bool step_try(ProgramRt *pg)
     bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;
     if (!pg->blocked && ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
         g_autofree char *text = step_text(w, st);
-        prog_trace(pg, verb, text, 0);
+        prog_trace_ev(pg, st->verb.sock == NS_SCN_SOCK_VERB_SOCKET ? NS_APP_EV_SOCKET
+                                                                   : NS_APP_EV_STEP,
+                      verb, text, 0);
     }
     if (st->verb.sock != NS_SCN_SOCK_VERB_SOCKET && !s->sock) {
         err = EBADF;

@@ -104,8 +104,12 @@ void ns_world_ping_start(NsWorld *w, uint32_t step)
     g_ptr_array_add(w->pings, p);
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(st->u.ping.target.addr, a);
-    ns_world_trace_appf(w, p->host, "ping", 0, "%s count %u size %" PRIu64 "B (ICMP id %u)", a,
-               st->u.ping.count, st->u.ping.size, p->id);
+    if (ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
+        g_autofree char *text = g_strdup_printf("%s count %u size %" PRIu64 "B (ICMP id %u)", a,
+                                                st->u.ping.count, st->u.ping.size, p->id);
+        ns_world_trace_app_ev(w, p->host, NS_APP_EV_PING_START, st->u.ping.target.addr, "ping",
+                              text, 0);
+    }
     ping_tick(w->ctx.sim, p, NULL);
 }
 

@@ -103,7 +103,7 @@ typedef struct {
     uint32_t index; /* fault in the scenario */
     uint32_t seen;
     bool fired;
-    char *why;
+    char *rule; /* "tcp syn#1", for traces */
 } FaultRt;
 
 typedef struct {
@@ -152,6 +152,9 @@ struct NsWorld {
 /* world.c: helpers the modules share. */
 char *ns_world_payload_text(const NsScnPayload *p);
 void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err);
+/* The same, for a step a sink says more about (socket creation, a ping). */
+void ns_world_trace_app_ev(NsWorld *w, uint32_t host, NsAppEvent ae, uint32_t dst,
+                           const char *what, const char *text, int err);
 void ns_world_trace_appf(NsWorld *w, uint32_t host, const char *what, int err, const char *fmt, ...)
     G_GNUC_PRINTF(5, 6);
 void ns_world_fmt_ep(char *buf, size_t n, uint32_t addr, uint16_t port);
@@ -206,7 +209,7 @@ void ns_world_programs_free(NsWorld *w);
  * targeted-fault output filter (data is a HostRt). */
 void ns_world_fault_run(NsSim *sim, void *obj, void *arg);
 NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
-                                        const char **why);
+                                        NsIpFault *fault);
 
 /* expect.c: expectations at their time (an event: arg is the expectation
  * index) and at the end of the run. */

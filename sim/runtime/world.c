@@ -17,14 +17,20 @@ G_DEFINE_QUARK(ns-world-error-quark, ns_world_error)
 
 /* ---- small helpers ---- */
 
-void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err)
+void ns_world_trace_app_ev(NsWorld *w, uint32_t host, NsAppEvent ae, uint32_t dst,
+                           const char *what, const char *text, int err)
 {
     if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
         return;
     NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_APP,
-                       .host = ns_host_name(w->hosts[host].host), .what = what, .text = text,
-                       .err = err};
+                       .host = ns_host_name(w->hosts[host].host), .app_ev = ae, .dst = dst,
+                       .what = what, .text = text, .err = err};
     ns_trace_emit(w->ctx.tracer, &ev);
+}
+
+void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err)
+{
+    ns_world_trace_app_ev(w, host, NS_APP_EV_STEP, 0, what, text, err);
 }
 
 void ns_world_trace_appf(NsWorld *w, uint32_t host, const char *what, int err, const char *fmt, ...)
@@ -126,13 +132,10 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     }
     for (guint i = 0; i < scn->faults->len; i++) {
         const NsScnFault *f = ns_scn_fault(scn, i);
-        static const char *const act[] = {"drop", "delay", "duplicate"};
         static const char *const kinds[] = {"syn", "syn-ack", "ack", "data", "fin", "rst", "any"};
         static const char *const protos[] = {"tcp", "udp", "icmp"};
         FaultRt fr = {.index = i,
-                      .why = g_strdup_printf("targeted fault at %s:%u: %s %s %s#%u", f->loc.file,
-                                             f->loc.line, act[f->action], protos[f->proto],
-                                             kinds[f->kind], f->nth)};
+                      .rule = g_strdup_printf("%s %s#%u", protos[f->proto], kinds[f->kind], f->nth)};
         g_array_append_val(w->faults, fr);
         HostRt *h = &w->hosts[f->from];
         ns_ip_set_output_filter(ns_ip_of(h->host), ns_world_fault_filter, h);
@@ -303,7 +306,7 @@ void ns_world_free(NsWorld *w)
         g_free(g_ptr_array_index(w->udp_sends, i));
     g_ptr_array_free(w->udp_sends, TRUE);
     for (guint i = 0; i < w->faults->len; i++)
-        g_free(g_array_index(w->faults, FaultRt, i).why);
+        g_free(g_array_index(w->faults, FaultRt, i).rule);
     g_array_free(w->faults, TRUE);
     for (uint32_t i = 0; i < w->n_hosts; i++) {
         HostRt *h = &w->hosts[i];

@@ -247,8 +247,8 @@ int ns_socket_close(NsSocket *sock)
     NsCtx *ctx = ns_host_ctx(sock->host);
     if (pcb->lport && ns_tracer_wants(ctx->tracer, NS_TRACE_SOCK)) {
         NsTraceEvent ev = {.time = ns_sim_now(ctx->sim), .kind = NS_TRACE_SOCK,
-                           .host = ns_host_name(sock->host), .what = "closed",
-                           .cause = "port free again", .proto = 17, .src = pcb->laddr,
+                           .host = ns_host_name(sock->host), .sock_op = NS_SOCK_OP_CLOSED,
+                           .sock_id = pcb->id, .proto = 17, .src = pcb->laddr,
                            .sport = pcb->lport, .dst = pcb->raddr, .dport = pcb->rport};
         ns_trace_emit(ctx->tracer, &ev);
     }

@@ -124,7 +124,6 @@ typedef enum {
     NS_TCP_T_COUNT
 } NsTcpTimer;
 
-extern const char *const ns_tcp_timer_names[NS_TCP_T_COUNT];
 
 /* ---- input verdicts (the BSD goto labels as values) ---- */
 typedef enum {
@@ -134,18 +133,8 @@ typedef enum {
     NS_TCP_DROP_WITH_RESET,
 } NsTcpVerdict;
 
-/* Why a segment was sent; stored in NsPacket.meta of queued segments. */
-typedef enum {
-    NS_TCP_WHY_NONE,
-    NS_TCP_WHY_RETRANSMIT,
-    NS_TCP_WHY_FAST_RETRANSMIT,
-    NS_TCP_WHY_PERSIST,
-    NS_TCP_WHY_CHALLENGE,
-    NS_TCP_WHY_WINDOW_UPDATE,
-    NS_TCP_WHY_TLP,
-    NS_TCP_WHY_COUNT
-} NsTcpWhy;
-extern const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT];
+/* Why a segment was sent: an NsSendWhy, stored in NsPacket.meta of queued
+ * segments. */
 
 /* A parsed arriving segment: header and options, payload view. */
 typedef struct {
@@ -206,17 +195,7 @@ typedef struct {
     uint32_t prr_delivered, prr_out;
 } NsTcpScoreboard;
 
-/* Congestion states as Linux names them (tcp_ca_state): Open (normal),
- * Disorder (SACKs or dup ACKs seen, nothing deemed lost yet), Recovery
- * (fast recovery), Loss (after an RTO). */
-typedef enum {
-    NS_TCP_CA_OPEN,
-    NS_TCP_CA_DISORDER,
-    NS_TCP_CA_RECOVERY,
-    NS_TCP_CA_LOSS,
-    NS_TCP_CA_COUNT
-} NsTcpCaState;
-extern const char *const ns_tcp_ca_names[NS_TCP_CA_COUNT];
+/* Congestion states: NsTcpCaState (netsim/tcp-state.h). */
 
 /* RFC 6675 DupThresh. */
 #define NS_TCP_DUPTHRESH 3u
@@ -318,7 +297,7 @@ void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env);
 void tcp_conn_release(NsTcpConn *c);
 
 /* Every transition goes through here: it emits the NS_TRACE_TCP event. */
-void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, const char *why);
+void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, NsTraceCause why);
 
 /* RFC 6528 ISN for the connection's 4-tuple at time now. */
 uint32_t tcp_conn_isn(const NsTcpConn *c, NsTime now);
@@ -335,9 +314,9 @@ NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now);
 /* Application calls on the core. */
 uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime now);
 uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now);
-void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, const char *why);
+void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, NsTraceCause why);
 /* Close with unread data, abort: RST if synchronized, CLOSED. */
-void tcp_conn_reset(NsTcpConn *c, NsTime now, const char *why);
+void tcp_conn_reset(NsTcpConn *c, NsTime now, NsTraceCause why);
 /* Run the timers whose deadline is <= now. */
 void tcp_conn_timers(NsTcpConn *c, NsTime now);
 /* Earliest timer deadline, NS_TIME_NEVER if none. */
@@ -349,15 +328,15 @@ uint32_t tcp_conn_send_space(const NsTcpConn *c);
 /* Internals shared between the core's files. */
 void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg);
 void tcp_conn_established(NsTcpConn *c);
-void tcp_conn_enter_closed(NsTcpConn *c, int err, const char *why);
+void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why);
 
 /* tcp_output.c internals shared with input and timers. */
-void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsTcpWhy why,
+void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsSendWhy why,
                       NsTime now);
-void tcp_send_ack(NsTcpConn *c, NsTime now, NsTcpWhy why);
+void tcp_send_ack(NsTcpConn *c, NsTime now, NsSendWhy why);
 void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
-void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why);
-void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why);
+void tcp_send_syn(NsTcpConn *c, NsTime now, NsSendWhy why);
+void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why);
 /* The retransmission timeout with the current backoff, at most rto_max. */
 NsTime tcp_rexmt_duration(const NsTcpConn *c);
 uint32_t tcp_rcv_window_raw(NsTcpConn *c);
@@ -375,13 +354,13 @@ void tcp_timer_stop_all(NsTcpConn *c);
 void tcp_rtt_sample(NsTcpConn *c, NsTime rtt);
 /* Trace a congestion event (cwnd/ssthresh) as an NS_TRACE_TCP event with
  * no states: what "cwnd". */
-void tcp_trace_cc(NsTcpConn *c, const char *why);
-void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, const char *what, NsTime dur);
+void tcp_trace_cc(NsTcpConn *c, NsTraceCause why);
+void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, NsTimerOp op, NsTime dur);
 
 /* ---- SACK loss recovery (tcp_sack.c, RFC 6675 / RFC 6937) ---- */
 
 /* Enter a congestion state; traced when it changes. */
-void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, const char *why);
+void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, NsTraceCause why);
 static inline uint32_t tcp_ooo_bytes(const NsTcpConn *c) { return c->ooo ? c->ooo->bytes : 0; }
 /* Take the SACK blocks of an arriving ACK into the scoreboard; returns the
  * bytes newly SACKed. */

@@ -85,6 +85,7 @@ static NsTcpSock *sock_alloc(NsTcp *tcp)
     NsTcpSock *s = g_new0(NsTcpSock, 1);
     tcp_conn_init(&s->c, &tcp->env);
     s->c.pcb.owner = s;
+    s->c.pcb.id = ns_ctx_sock_id(tcp->ctx);
     s->prev = tcp->tail;
     if (tcp->tail)
         tcp->tail->next = s;
@@ -181,7 +182,7 @@ void ns_tcp_crash(NsTcp *tcp)
         }
         if (s->app_holds) {
             if (s->c.state != NS_TCP_STATE_CLOSED)
-                tcp_conn_set_state(&s->c, NS_TCP_STATE_CLOSED, "host crash");
+                tcp_conn_set_state(&s->c, NS_TCP_STATE_CLOSED, NS_CAUSE_HOST_CRASH);
             s->c.notify = false;
             s->c.fin_rcvd = true; /* nothing more will ever arrive */
         } else {
@@ -207,7 +208,7 @@ static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo 
     info->win = (r.flags & NS_TCP_SYN) ? r.window : (uint32_t)r.window << c->rcv_wscale;
     ns_tcp_opts_format(&r, opts, opts_len);
     info->options = opts;
-    info->cause = p->meta < NS_TCP_WHY_COUNT ? ns_tcp_why_names[p->meta] : NULL;
+    info->why = (NsSendWhy)p->meta;
     /* What the payload is (HTTP GET /, SMTP EHLO ...), when recognised. */
     if (p->len > r.header_len)
         info->summary = ns_ctx_decode(sock_tcp(s)->ctx, NS_IPPROTO_TCP, r.src_port, r.dst_port,
@@ -328,14 +329,14 @@ static void after(NsTcpSock *s, bool may_notify)
 
 /* ---- input ---- */
 
-static void trace_drop(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *seg, const char *why)
+static void trace_drop(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *seg, NsDropReason why)
 {
     NsTracer *tr = tcp->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_DROP))
         return;
     const uint8_t *start = seg->data - hdr->header_len;
     NsTraceEvent ev = {.time = ns_sim_now(tcp->ctx->sim), .kind = NS_TRACE_DROP,
-                       .host = ns_host_name(tcp->host), .cause = why};
+                       .host = ns_host_name(tcp->host), .drop = why};
     ns_trace_describe_ip(&ev, start, seg->len + hdr->header_len);
     ns_trace_emit(tr, &ev);
 }
@@ -441,7 +442,7 @@ static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
                                                : q->syn_len + q->acc_len >= b;
     if (full) {
         /* Both Linux and BSD drop the SYN silently: the client retries. */
-        trace_drop(tcp, hdr, seg->pkt, "listen queue full");
+        trace_drop(tcp, hdr, seg->pkt, NS_DROP_LISTEN_QUEUE_FULL);
         return;
     }
     NsTcpSock *s = sock_alloc(tcp);
@@ -453,10 +454,10 @@ static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
         destroy(s);
         return;
     }
+    s->c.pcb.parent_id = l->c.pcb.id;
     s->parent = l;
     s->in_syn_q = true;
     q->syn_len++;
-    s->c.state = NS_TCP_STATE_LISTEN; /* the child starts as its listener */
     s->c.nodelay = l->c.nodelay;
     s->c.adv_mss = mss_for(tcp, hdr->src);
     tcp_conn_accept_syn(&s->c, seg, ns_sim_now(tcp->ctx->sim));
@@ -471,7 +472,7 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
                            ? ns_tcp_parse_verified(pkt->data, pkt->len, &seg.h)
                            : ns_tcp_parse(pkt->data, pkt->len, hdr->src, hdr->dst, &seg.h);
     if (res != NS_WIRE_OK) {
-        trace_drop(tcp, hdr, pkt, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed TCP");
+        trace_drop(tcp, hdr, pkt, res == NS_WIRE_BAD_CHECKSUM ? NS_DROP_CHECKSUM : NS_DROP_MALFORMED);
         ns_packet_free(pkt);
         return;
     }
@@ -484,7 +485,7 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
         s = NULL;
     if (!s) {
         trace_recv(tcp, hdr, pkt, &seg, NULL);
-        trace_drop(tcp, hdr, pkt, "no socket");
+        trace_drop(tcp, hdr, pkt, NS_DROP_NO_SOCKET);
         reset_no_socket(tcp, hdr, &seg);
     } else if (s->c.state == NS_TCP_STATE_LISTEN) {
         trace_recv(tcp, hdr, pkt, &seg, &s->c);
@@ -497,7 +498,7 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
             /* Linux: the handshake's last ACK is dropped while the accept
              * queue is full (tcp_abort_on_overflow=0); the SYN-ACK timer
              * retries later. */
-            trace_drop(tcp, hdr, pkt, "accept queue full");
+            trace_drop(tcp, hdr, pkt, NS_DROP_ACCEPT_QUEUE_FULL);
         } else {
             tcp_conn_input(&s->c, &seg, ns_sim_now(tcp->ctx->sim));
             after(s, true);
@@ -524,7 +525,7 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
     NsTcpSock *s = pcb->owner;
     if (s->c.state != NS_TCP_STATE_SYN_SENT)
         return;
-    tcp_conn_enter_closed(&s->c, err, "ICMP error");
+    tcp_conn_enter_closed(&s->c, err, NS_CAUSE_ICMP_ERROR);
     after(s, true);
 }
 
@@ -556,7 +557,7 @@ int ns_tcp_bind(NsTcpSock *s, uint32_t addr, uint16_t port)
         return EINVAL;
     int err = ns_pcb_bind(sock_tcp(s)->pcbs, &s->c.pcb, addr, port, NS_PCB_EPHEMERAL_BIND);
     if (!err)
-        ns_pcb_trace(sock_tcp(s)->pcbs, &s->c.pcb, "bound", port ? NULL : "ephemeral port");
+        ns_pcb_trace(sock_tcp(s)->pcbs, &s->c.pcb, NS_SOCK_OP_BOUND, port == 0);
     return err;
 }
 
@@ -576,7 +577,7 @@ int ns_tcp_listen(NsTcpSock *s, uint32_t backlog)
     if (!s->lq)
         s->lq = g_new0(ListenQ, 1);
     s->lq->backlog = backlog;
-    tcp_conn_set_state(&s->c, NS_TCP_STATE_LISTEN, "app listen");
+    tcp_conn_set_state(&s->c, NS_TCP_STATE_LISTEN, NS_CAUSE_APP_LISTEN);
     s->c.notify = false;
     return 0;
 }
@@ -638,7 +639,7 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
     if (err)
         return err;
     if (!was_bound)
-        ns_pcb_trace(tcp->pcbs, &c->pcb, "bound", "ephemeral port");
+        ns_pcb_trace(tcp->pcbs, &c->pcb, NS_SOCK_OP_BOUND, true);
     /* A fresh TCB for a socket reused after a failed attempt. */
     NsPcb pcb = c->pcb;
     bool nodelay = c->nodelay;
@@ -751,7 +752,7 @@ int ns_tcp_shutdown(NsTcpSock *s, bool rd, bool wr)
         c->rx_len = c->rx_off = 0;
     }
     if (wr)
-        tcp_conn_shutdown_write(c, now_of(s), "app shutdown");
+        tcp_conn_shutdown_write(c, now_of(s), NS_CAUSE_APP_SHUTDOWN);
     after(s, false);
     return 0;
 }
@@ -780,12 +781,12 @@ static void close_listener(NsTcpSock *l)
         /* Linux: established children nobody accepted get a reset;
          * half-open ones vanish. */
         if (tcp_state_synchronized(o->c.state))
-            tcp_conn_reset(&o->c, now, "listener closed");
+            tcp_conn_reset(&o->c, now, NS_CAUSE_LISTENER_CLOSED);
         else
-            tcp_conn_enter_closed(&o->c, 0, "listener closed");
+            tcp_conn_enter_closed(&o->c, 0, NS_CAUSE_LISTENER_CLOSED);
         after(o, false);
     }
-    tcp_conn_set_state(&l->c, NS_TCP_STATE_CLOSED, "app close");
+    tcp_conn_set_state(&l->c, NS_TCP_STATE_CLOSED, NS_CAUSE_APP_CLOSE);
 }
 
 int ns_tcp_close(NsTcpSock *s)
@@ -797,7 +798,7 @@ int ns_tcp_close(NsTcpSock *s)
         close_listener(s);
         break;
     case NS_TCP_STATE_SYN_SENT:
-        tcp_conn_enter_closed(c, 0, "app close");
+        tcp_conn_enter_closed(c, 0, NS_CAUSE_APP_CLOSE);
         break;
     case NS_TCP_STATE_SYN_RECEIVED:
     case NS_TCP_STATE_ESTABLISHED:
@@ -807,9 +808,9 @@ int ns_tcp_close(NsTcpSock *s)
         if (c->rx_len) {
             /* RFC 9293 3.10.4 / RFC 2525 2.17: data the application will
              * never read: reset rather than pretend a graceful close. */
-            tcp_conn_reset(c, now, "app close with unread data");
+            tcp_conn_reset(c, now, NS_CAUSE_APP_CLOSE_UNREAD);
         } else {
-            tcp_conn_shutdown_write(c, now, "app close");
+            tcp_conn_shutdown_write(c, now, NS_CAUSE_APP_CLOSE);
         }
         break;
     case NS_TCP_STATE_CLOSED:
@@ -827,7 +828,7 @@ void ns_tcp_abort(NsTcpSock *s)
     if (s->c.state == NS_TCP_STATE_LISTEN)
         close_listener(s);
     else
-        tcp_conn_reset(&s->c, now_of(s), "app abort");
+        tcp_conn_reset(&s->c, now_of(s), NS_CAUSE_APP_ABORT);
     release(s);
 }
 

@@ -1,4 +1,4 @@
-/* The TCP connection core: state names and transitions (RFC 9293 3.3.2),
+/* The TCP connection core: state transitions (RFC 9293 3.3.2),
  * the two profiles, ISNs (RFC 6528 section 3), RTT estimation (RFC 6298),
  * and the user calls OPEN/SEND/RECEIVE/CLOSE/ABORT (RFC 9293 3.10.1-3.10.5)
  * as they act on one TCB. No I/O: segments go to c->outq. */
@@ -10,68 +10,6 @@
 #include <string.h>
 
 #include "netsim/sim.h"
-
-static const char *const state_names[NS_TCP_STATE_COUNT] = {
-    [NS_TCP_STATE_CLOSED] = "CLOSED",           /* no connection */
-    [NS_TCP_STATE_LISTEN] = "LISTEN",           /* waiting for a SYN */
-    [NS_TCP_STATE_SYN_SENT] = "SYN-SENT",       /* our SYN sent, waiting for theirs */
-    [NS_TCP_STATE_SYN_RECEIVED] = "SYN-RECEIVED", /* both SYNs seen, ours not yet ACKed */
-    [NS_TCP_STATE_ESTABLISHED] = "ESTABLISHED", /* data flows both ways */
-    [NS_TCP_STATE_FIN_WAIT_1] = "FIN-WAIT-1",   /* our FIN sent, not yet ACKed */
-    [NS_TCP_STATE_FIN_WAIT_2] = "FIN-WAIT-2",   /* our FIN ACKed, waiting for theirs */
-    [NS_TCP_STATE_CLOSE_WAIT] = "CLOSE-WAIT",   /* their FIN received, app not closed */
-    [NS_TCP_STATE_CLOSING] = "CLOSING",         /* both FINs sent, ours not yet ACKed */
-    [NS_TCP_STATE_LAST_ACK] = "LAST-ACK",       /* their FIN then ours, waiting for the ACK */
-    [NS_TCP_STATE_TIME_WAIT] = "TIME-WAIT",     /* 2*MSL so old duplicates die out */
-};
-
-const char *ns_tcp_state_name(NsTcpState s)
-{
-    return (unsigned)s < NS_TCP_STATE_COUNT ? state_names[s] : "?";
-}
-
-bool ns_tcp_state_from_name(const char *name, NsTcpState *out)
-{
-    if (!name)
-        return false;
-    for (unsigned i = 0; i < NS_TCP_STATE_COUNT; i++) {
-        const char *a = state_names[i], *b = name;
-        while (*a && *b) {
-            char x = *a, y = *b;
-            if (y >= 'a' && y <= 'z')
-                y = (char)(y - 'a' + 'A');
-            if (y == '_')
-                y = '-';
-            if (x != y)
-                break;
-            a++, b++;
-        }
-        if (!*a && !*b) {
-            *out = (NsTcpState)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *const ns_tcp_timer_names[NS_TCP_T_COUNT] = {
-    [NS_TCP_T_REXMT] = "RTO",
-    [NS_TCP_T_PERSIST] = "persist",
-    [NS_TCP_T_KEEPALIVE] = "keepalive",
-    [NS_TCP_T_TIME_WAIT] = "TIME-WAIT",
-    [NS_TCP_T_DELACK] = "delayed ACK",
-    [NS_TCP_T_TLP] = "TLP",
-};
-
-const char *const ns_tcp_why_names[NS_TCP_WHY_COUNT] = {
-    [NS_TCP_WHY_NONE] = NULL,
-    [NS_TCP_WHY_RETRANSMIT] = "retransmission",
-    [NS_TCP_WHY_FAST_RETRANSMIT] = "fast retransmit",
-    [NS_TCP_WHY_PERSIST] = "persist probe",
-    [NS_TCP_WHY_CHALLENGE] = "challenge ACK",
-    [NS_TCP_WHY_WINDOW_UPDATE] = "window update",
-    [NS_TCP_WHY_TLP] = "tail loss probe",
-};
 
 /* minimal: RFC 9293 with the RFC 1122/5681/6298 numbers a textbook uses:
  * MSS option only, window 65535, IW per RFC 5681 3.1 (3 segments at MSS
@@ -210,6 +148,8 @@ void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev)
 {
     ev->time = ns_sim_now(c->env->ctx->sim);
     ev->host = c->env->host_name;
+    ev->sock_id = c->pcb.id;
+    ev->parent_id = c->pcb.parent_id;
     ev->proto = 6;
     ev->src = c->pcb.laddr;
     ev->sport = c->pcb.lport;
@@ -217,7 +157,7 @@ void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev)
     ev->dport = c->pcb.rport;
 }
 
-void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, const char *why)
+void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, NsTraceCause why)
 {
     NsTcpState from = c->state;
     c->state = to;
@@ -225,38 +165,52 @@ void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, const char *why)
     NsTracer *tr = c->env->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_TCP))
         return;
-    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .cause = why};
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .tcp_ev = NS_TCP_EV_STATE, .tcp_from = from,
+                       .tcp_to = to, .cause = why};
     tcp_conn_trace_ids(c, &ev);
-    ev.from = ns_tcp_state_name(from);
-    ev.to = ns_tcp_state_name(to);
     ns_trace_emit(tr, &ev);
 }
 
-void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, const char *what, NsTime dur)
+/* The timer as a trace names it: one deadline serves both the FIN-WAIT-2
+ * timeout of an orphan and 2MSL in TIME-WAIT. */
+static NsTimerKind timer_kind(const NsTcpConn *c, NsTcpTimer t)
+{
+    switch (t) {
+    case NS_TCP_T_REXMT:
+        return NS_TIMER_RTO;
+    case NS_TCP_T_PERSIST:
+        return NS_TIMER_PERSIST;
+    case NS_TCP_T_KEEPALIVE:
+        return NS_TIMER_KEEPALIVE;
+    case NS_TCP_T_TIME_WAIT:
+        return c->state == NS_TCP_STATE_FIN_WAIT_2 ? NS_TIMER_FIN_WAIT_2 : NS_TIMER_TIME_WAIT;
+    case NS_TCP_T_DELACK:
+        return NS_TIMER_DELACK;
+    case NS_TCP_T_TLP:
+    case NS_TCP_T_COUNT:
+        break;
+    }
+    return NS_TIMER_TLP;
+}
+
+void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, NsTimerOp op, NsTime dur)
 {
     NsTracer *tr = c->env->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_TIMER))
         return;
-    char text[64];
-    if (dur >= 0)
-        snprintf(text, sizeof text, "%s %" PRId64 ".%03" PRId64 "s", ns_tcp_timer_names[t],
-                 dur / NS_S(1), (dur % NS_S(1)) / NS_MS(1));
-    else
-        snprintf(text, sizeof text, "%s", ns_tcp_timer_names[t]);
-    NsTraceEvent ev = {.kind = NS_TRACE_TIMER, .what = what, .text = text};
+    NsTraceEvent ev = {.kind = NS_TRACE_TIMER, .timer_op = op, .timer = timer_kind(c, t),
+                       .duration = dur};
     tcp_conn_trace_ids(c, &ev);
     ns_trace_emit(tr, &ev);
 }
 
-void tcp_trace_cc(NsTcpConn *c, const char *why)
+void tcp_trace_cc(NsTcpConn *c, NsTraceCause why)
 {
     NsTracer *tr = c->env->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_TCP))
         return;
-    char text[96];
-    snprintf(text, sizeof text, "cwnd %" PRIu32 " ssthresh %" PRIu32 " (%u/%u segments)", c->cwnd,
-             c->ssthresh, c->mss ? c->cwnd / c->mss : 0, c->mss ? c->ssthresh / c->mss : 0);
-    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .what = "cwnd", .text = text, .cause = why};
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .tcp_ev = NS_TCP_EV_CWND, .cwnd = c->cwnd,
+                       .ssthresh = c->ssthresh, .mss = c->mss, .cause = why};
     tcp_conn_trace_ids(c, &ev);
     ns_trace_emit(tr, &ev);
 }
@@ -266,7 +220,7 @@ void tcp_timer_arm(NsTcpConn *c, NsTcpTimer t, NsTime now, NsTime dur, bool trac
     bool was = c->timer[t] != NS_TIME_NEVER;
     c->timer[t] = now + dur;
     if (trace && !was)
-        tcp_trace_timer(c, t, "armed", dur);
+        tcp_trace_timer(c, t, NS_TIMER_ARMED, dur);
 }
 
 void tcp_timer_stop(NsTcpConn *c, NsTcpTimer t, bool trace)
@@ -275,7 +229,7 @@ void tcp_timer_stop(NsTcpConn *c, NsTcpTimer t, bool trace)
         return;
     c->timer[t] = NS_TIME_NEVER;
     if (trace)
-        tcp_trace_timer(c, t, "cancelled", -1);
+        tcp_trace_timer(c, t, NS_TIMER_CANCELLED, -1);
 }
 
 void tcp_timer_stop_all(NsTcpConn *c)
@@ -394,8 +348,8 @@ void tcp_conn_connect(NsTcpConn *c, NsTime now)
     c->rto = cfg->rto_init;
     if (cfg->ts && !c->env->fixed_iss)
         c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
-    tcp_conn_set_state(c, NS_TCP_STATE_SYN_SENT, "app connect");
-    tcp_send_syn(c, now, NS_TCP_WHY_NONE);
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_SENT, NS_CAUSE_APP_CONNECT);
+    tcp_send_syn(c, now, NS_SEND_NORMAL);
     c->rtt_start = now;
     c->rtt_seq = c->iss;
     tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init, true);
@@ -423,8 +377,8 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     c->last_ack_sent = c->rcv_nxt;
     if (c->ts_ok && !c->env->fixed_iss)
         c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);
-    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN; new socket from the listener");
-    tcp_send_syn(c, now, NS_TCP_WHY_NONE);
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, NS_CAUSE_RCV_SYN_LISTENER);
+    tcp_send_syn(c, now, NS_SEND_NORMAL);
     c->rtt_start = now;
     c->rtt_seq = c->iss;
     tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init, false);
@@ -452,7 +406,7 @@ void tcp_conn_established(NsTcpConn *c)
     c->was_connected = true;
     tcp_cc(c)->init(c);
     /* Linux: a SYN timeout left the socket in Loss. */
-    tcp_set_ca_state(c, NS_TCP_CA_OPEN, "connected");
+    tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_CONNECTED);
     start_quickack(c);
 }
 
@@ -549,7 +503,7 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
         if (thresh > cfg->rcvbuf / 2)
             thresh = cfg->rcvbuf / 2;
         if (seq_geq(right, c->rcv_adv + thresh) || (c->rcv_adv == c->rcv_nxt && space > 0))
-            tcp_send_ack(c, now, NS_TCP_WHY_WINDOW_UPDATE);
+            tcp_send_ack(c, now, NS_SEND_WINDOW_UPDATE);
         break;
     }
     case NS_TCP_STATE_CLOSED:
@@ -567,7 +521,7 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
 
 /* ---- CLOSE (RFC 9293 3.10.4) ---- */
 
-void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, const char *why)
+void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, NsTraceCause why)
 {
     if (c->fin_queued)
         return;
@@ -598,7 +552,7 @@ void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, const char *why)
 
 /* Enter CLOSED: stop timers, drop what can no longer be sent. Received
  * data stays readable. */
-void tcp_conn_enter_closed(NsTcpConn *c, int err, const char *why)
+void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why)
 {
     if (err)
         c->error = err;
@@ -613,7 +567,7 @@ void tcp_conn_enter_closed(NsTcpConn *c, int err, const char *why)
 
 /* ABORT (RFC 9293 3.10.5), and CLOSE with unread data (3.10.4, RFC 2525
  * 2.17): <SEQ=SND.NXT><CTL=RST> in the synchronized states. */
-void tcp_conn_reset(NsTcpConn *c, NsTime now, const char *why)
+void tcp_conn_reset(NsTcpConn *c, NsTime now, NsTraceCause why)
 {
     switch (c->state) {
     case NS_TCP_STATE_SYN_RECEIVED:
@@ -624,7 +578,7 @@ void tcp_conn_reset(NsTcpConn *c, NsTime now, const char *why)
         uint8_t fl = NS_TCP_RST;
         if (c->env->cfg->profile == NS_PROFILE_LINUX)
             fl |= NS_TCP_ACK; /* Linux's active reset is R. */
-        tcp_send_segment(c, c->snd_max, 0, fl, NS_TCP_WHY_NONE, now);
+        tcp_send_segment(c, c->snd_max, 0, fl, NS_SEND_NORMAL, now);
         break;
     }
     case NS_TCP_STATE_CLOSED:

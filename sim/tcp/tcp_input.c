@@ -16,7 +16,7 @@ typedef struct {
     uint32_t seq, len; /* payload after trimming */
     const uint8_t *data;
     uint8_t flags;
-    NsTcpWhy ack_why; /* for DROP_AFTER_ACK */
+    NsSendWhy ack_why; /* for DROP_AFTER_ACK */
     bool fin_in_order;
 } In;
 
@@ -43,7 +43,7 @@ static NsTcpVerdict input_syn_sent(NsTcpConn *c, In *in)
         if (!ack_ok)
             return NS_TCP_DROP;
         c->rst_sent_or_rcvd = true;
-        tcp_conn_enter_closed(c, ECONNREFUSED, "rcv RST");
+        tcp_conn_enter_closed(c, ECONNREFUSED, NS_CAUSE_RCV_RST);
         return NS_TCP_DROP;
     }
     /* Fourth, SYN. */
@@ -60,17 +60,17 @@ static NsTcpVerdict input_syn_sent(NsTcpConn *c, In *in)
     }
     if (seq_gt(c->snd_una, c->iss)) {
         /* RFC 7323 2.2: the SYN-ACK's window is not scaled either. */
-        tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, "rcv SYN,ACK");
+        tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, NS_CAUSE_RCV_SYN_ACK);
         tcp_conn_established(c);
         /* The bare third ACK; queued data follows in its own segment,
          * as Linux does. */
-        tcp_send_ack(c, in->now, NS_TCP_WHY_NONE);
+        tcp_send_ack(c, in->now, NS_SEND_NORMAL);
         tcp_conn_output(c, in->now);
         return NS_TCP_DROP;
     }
     /* Simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISS. */
-    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, "rcv SYN (simultaneous open)");
-    tcp_send_syn(c, in->now, NS_TCP_WHY_NONE);
+    tcp_conn_set_state(c, NS_TCP_STATE_SYN_RECEIVED, NS_CAUSE_RCV_SYN_SIMULTANEOUS);
+    tcp_send_syn(c, in->now, NS_SEND_NORMAL);
     return NS_TCP_DROP;
 }
 
@@ -146,7 +146,7 @@ static NsTcpVerdict step_rst(NsTcpConn *c, In *in)
     if (!(in->flags & NS_TCP_RST))
         return NS_TCP_CONTINUE;
     if (c->env->cfg->rfc5961 && in->seg->h.seq != c->rcv_nxt) {
-        in->ack_why = NS_TCP_WHY_CHALLENGE;
+        in->ack_why = NS_SEND_CHALLENGE_ACK;
         return NS_TCP_DROP_AFTER_ACK;
     }
     c->rst_sent_or_rcvd = true;
@@ -154,18 +154,18 @@ static NsTcpVerdict step_rst(NsTcpConn *c, In *in)
     case NS_TCP_STATE_SYN_RECEIVED:
         /* Passive: back to LISTEN, i.e. the child goes away; active
          * (simultaneous open): connection refused. */
-        tcp_conn_enter_closed(c, c->passive ? 0 : ECONNREFUSED, "rcv RST");
+        tcp_conn_enter_closed(c, c->passive ? 0 : ECONNREFUSED, NS_CAUSE_RCV_RST);
         return NS_TCP_DROP;
     case NS_TCP_STATE_ESTABLISHED:
     case NS_TCP_STATE_FIN_WAIT_1:
     case NS_TCP_STATE_FIN_WAIT_2:
     case NS_TCP_STATE_CLOSE_WAIT:
-        tcp_conn_enter_closed(c, ECONNRESET, "rcv RST");
+        tcp_conn_enter_closed(c, ECONNRESET, NS_CAUSE_RCV_RST);
         return NS_TCP_DROP;
     case NS_TCP_STATE_CLOSING:
     case NS_TCP_STATE_LAST_ACK:
     case NS_TCP_STATE_TIME_WAIT:
-        tcp_conn_enter_closed(c, 0, "rcv RST");
+        tcp_conn_enter_closed(c, 0, NS_CAUSE_RCV_RST);
         return NS_TCP_DROP;
     case NS_TCP_STATE_CLOSED:
     case NS_TCP_STATE_LISTEN:
@@ -183,16 +183,16 @@ static NsTcpVerdict step_syn(NsTcpConn *c, In *in)
     if (!(in->flags & NS_TCP_SYN))
         return NS_TCP_CONTINUE;
     if (c->state == NS_TCP_STATE_SYN_RECEIVED && c->passive) {
-        tcp_conn_enter_closed(c, 0, "rcv SYN");
+        tcp_conn_enter_closed(c, 0, NS_CAUSE_RCV_SYN);
         return NS_TCP_DROP;
     }
     if (c->env->cfg->rfc5961 || c->state == NS_TCP_STATE_TIME_WAIT) {
-        in->ack_why = NS_TCP_WHY_CHALLENGE;
+        in->ack_why = NS_SEND_CHALLENGE_ACK;
         return NS_TCP_DROP_AFTER_ACK;
     }
-    tcp_send_segment(c, c->snd_max, 0, NS_TCP_RST, NS_TCP_WHY_NONE, in->now);
+    tcp_send_segment(c, c->snd_max, 0, NS_TCP_RST, NS_SEND_NORMAL, in->now);
     c->rst_sent_or_rcvd = true;
-    tcp_conn_enter_closed(c, ECONNRESET, "rcv SYN in window");
+    tcp_conn_enter_closed(c, ECONNRESET, NS_CAUSE_RCV_SYN_IN_WINDOW);
     return NS_TCP_DROP;
 }
 
@@ -269,12 +269,12 @@ static void newreno_ack(NsTcpConn *c, In *in, uint32_t ack)
     case NS_TCP_CA_RECOVERY:
         if (seq_geq(ack, c->recover)) {
             tcp_cc(c)->post_recovery(c);
-            tcp_set_ca_state(c, NS_TCP_CA_OPEN, "recovery done");
-            tcp_trace_cc(c, "recovery done");
+            tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_RECOVERY_DONE);
+            tcp_trace_cc(c, NS_CAUSE_RECOVERY_DONE);
         } else {
             /* Partial ACK: the next hole is lost too; deflate by the amount
              * acknowledged, add back one MSS. */
-            tcp_retransmit_first(c, in->now, NS_TCP_WHY_FAST_RETRANSMIT);
+            tcp_retransmit_first(c, in->now, NS_SEND_FAST_RETRANSMIT);
             c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
             if (acked >= c->mss)
                 c->cwnd += c->mss;
@@ -283,13 +283,12 @@ static void newreno_ack(NsTcpConn *c, In *in, uint32_t ack)
     case NS_TCP_CA_LOSS:
         tcp_cc(c)->on_ack(c, acked);
         if (seq_geq(ack, c->recover))
-            tcp_set_ca_state(c, NS_TCP_CA_OPEN, "loss repaired");
+            tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_LOSS_REPAIRED);
         break;
     case NS_TCP_CA_OPEN:
     case NS_TCP_CA_DISORDER:
-    case NS_TCP_CA_COUNT:
         tcp_cc(c)->on_ack(c, acked);
-        tcp_set_ca_state(c, NS_TCP_CA_OPEN, "ACK");
+        tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_ACK);
         break;
     }
 }
@@ -306,10 +305,9 @@ static void newreno_dup_ack(NsTcpConn *c, In *in)
     case NS_TCP_CA_LOSS:
         return;
     case NS_TCP_CA_OPEN:
-        tcp_set_ca_state(c, NS_TCP_CA_DISORDER, "dup ACK");
+        tcp_set_ca_state(c, NS_TCP_CA_DISORDER, NS_CAUSE_DUP_ACK);
         break;
     case NS_TCP_CA_DISORDER:
-    case NS_TCP_CA_COUNT:
         break;
     }
     if (c->dupacks != NS_TCP_DUPTHRESH)
@@ -319,17 +317,17 @@ static void newreno_dup_ack(NsTcpConn *c, In *in)
         return;
     tcp_cc(c)->on_cong_signal(c);
     c->recover = c->snd_max;
-    tcp_set_ca_state(c, NS_TCP_CA_RECOVERY, "3 dup ACKs");
+    tcp_set_ca_state(c, NS_TCP_CA_RECOVERY, NS_CAUSE_DUP_ACKS);
     c->rtt_start = -1;
-    tcp_retransmit_first(c, in->now, NS_TCP_WHY_FAST_RETRANSMIT);
+    tcp_retransmit_first(c, in->now, NS_SEND_FAST_RETRANSMIT);
     c->cwnd = c->ssthresh + 3u * c->mss;
-    tcp_trace_cc(c, "3 dup ACKs: fast retransmit");
+    tcp_trace_cc(c, NS_CAUSE_DUP_ACKS_FAST_RETRANSMIT);
 }
 
 /* ---- SACK (RFC 6675 with RFC 6937 PRR, as Linux) ---- */
 
 /* Open, or Disorder while SACKed data is still above SND.UNA. */
-static void sack_settle(NsTcpConn *c, const char *why)
+static void sack_settle(NsTcpConn *c, NsTraceCause why)
 {
     if (tcp_sacked_bytes(c))
         tcp_set_ca_state(c, NS_TCP_CA_DISORDER, why);
@@ -357,8 +355,8 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
     case NS_TCP_CA_RECOVERY:
         if (seq_geq(c->snd_una, c->recover)) {
             c->cwnd = c->ssthresh; /* RFC 6937: end of recovery */
-            tcp_trace_cc(c, "recovery done");
-            sack_settle(c, "recovery done");
+            tcp_trace_cc(c, NS_CAUSE_RECOVERY_DONE);
+            sack_settle(c, NS_CAUSE_RECOVERY_DONE);
         } else {
             tcp_sack_prr_ack(c, delivered);
         }
@@ -367,11 +365,10 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
         if (acked)
             tcp_cc(c)->on_ack(c, acked);
         if (seq_geq(c->snd_una, c->recover))
-            sack_settle(c, "loss repaired");
+            sack_settle(c, NS_CAUSE_LOSS_REPAIRED);
         return;
     case NS_TCP_CA_OPEN:
     case NS_TCP_CA_DISORDER:
-    case NS_TCP_CA_COUNT:
         break;
     }
     if (acked)
@@ -379,15 +376,15 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
     if (c->snd_max != c->snd_una &&
         (c->dupacks >= NS_TCP_DUPTHRESH || tcp_sack_first_lost(c))) {
         if (c->ca_state == NS_TCP_CA_OPEN)
-            tcp_set_ca_state(c, NS_TCP_CA_DISORDER, "SACK");
+            tcp_set_ca_state(c, NS_TCP_CA_DISORDER, NS_CAUSE_SACK);
         bool by_dupacks = c->dupacks >= NS_TCP_DUPTHRESH;
         tcp_sack_enter_recovery(c, in->now);
         tcp_sack_prr_ack(c, delivered);
-        tcp_trace_cc(c, by_dupacks ? "3 dup ACKs: fast retransmit"
-                                   : "SACKed beyond a loss: fast retransmit");
+        tcp_trace_cc(c, by_dupacks ? NS_CAUSE_DUP_ACKS_FAST_RETRANSMIT
+                                   : NS_CAUSE_SACK_BEYOND_LOSS_FAST_RETRANSMIT);
         return;
     }
-    sack_settle(c, newly ? "SACK" : "ACK");
+    sack_settle(c, newly ? NS_CAUSE_SACK : NS_CAUSE_ACK);
 }
 
 /* Fifth: ACK. */
@@ -413,9 +410,9 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
         tcp_conn_established(c);
         if (c->fin_queued) {
             /* close() while in SYN-RECEIVED: FIN-WAIT-1 already. */
-            tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_1, "rcv ACK of SYN");
+            tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_1, NS_CAUSE_RCV_ACK_OF_SYN);
         } else {
-            tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, "rcv ACK of SYN");
+            tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, NS_CAUSE_RCV_ACK_OF_SYN);
         }
         tcp_conn_output(c, in->now);
     }
@@ -423,11 +420,11 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
      * SND.NXT] gets a challenge ACK. RFC 9293: an ACK of something not
      * yet sent gets an ACK. */
     if (seq_gt(ack, c->snd_max)) {
-        in->ack_why = c->env->cfg->rfc5961 ? NS_TCP_WHY_CHALLENGE : NS_TCP_WHY_NONE;
+        in->ack_why = c->env->cfg->rfc5961 ? NS_SEND_CHALLENGE_ACK : NS_SEND_NORMAL;
         return NS_TCP_DROP_AFTER_ACK;
     }
     if (c->env->cfg->rfc5961 && seq_lt(ack, c->snd_una - c->max_sndwnd)) {
-        in->ack_why = NS_TCP_WHY_CHALLENGE;
+        in->ack_why = NS_SEND_CHALLENGE_ACK;
         return NS_TCP_DROP_AFTER_ACK;
     }
     uint32_t old_wnd = c->snd_wnd, una_before = c->snd_una;
@@ -447,14 +444,14 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
     switch (c->state) {
     case NS_TCP_STATE_FIN_WAIT_1:
         if (fin_acked) {
-            tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_2, "rcv ACK of FIN");
+            tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_2, NS_CAUSE_RCV_ACK_OF_FIN);
             if (c->orphan)
                 tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, c->env->cfg->fin_wait_2, true);
         }
         break;
     case NS_TCP_STATE_CLOSING:
         if (fin_acked) {
-            tcp_conn_set_state(c, NS_TCP_STATE_TIME_WAIT, "rcv ACK of FIN");
+            tcp_conn_set_state(c, NS_TCP_STATE_TIME_WAIT, NS_CAUSE_RCV_ACK_OF_FIN);
             tcp_timer_stop_all(c);
             tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, c->env->cfg->time_wait, true);
             return NS_TCP_DROP;
@@ -462,7 +459,7 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
         break;
     case NS_TCP_STATE_LAST_ACK:
         if (fin_acked) {
-            tcp_conn_enter_closed(c, 0, "rcv ACK of FIN");
+            tcp_conn_enter_closed(c, 0, NS_CAUSE_RCV_ACK_OF_FIN);
             return NS_TCP_DROP;
         }
         break;
@@ -670,7 +667,7 @@ static NsTcpVerdict step_fin(NsTcpConn *c, In *in)
     switch (c->state) {
     case NS_TCP_STATE_SYN_RECEIVED:
     case NS_TCP_STATE_ESTABLISHED:
-        tcp_conn_set_state(c, NS_TCP_STATE_CLOSE_WAIT, "rcv FIN");
+        tcp_conn_set_state(c, NS_TCP_STATE_CLOSE_WAIT, NS_CAUSE_RCV_FIN);
         /* Linux: the FIN's ACK waits (pingpong), so an application that
          * closes at once sends one F. that acknowledges it (case 1). */
         if (cfg->delay_fin_ack)
@@ -680,11 +677,11 @@ static NsTcpVerdict step_fin(NsTcpConn *c, In *in)
         break;
     case NS_TCP_STATE_FIN_WAIT_1:
         /* Our FIN not yet acknowledged (else step_ack moved us on). */
-        tcp_conn_set_state(c, NS_TCP_STATE_CLOSING, "rcv FIN (simultaneous close)");
+        tcp_conn_set_state(c, NS_TCP_STATE_CLOSING, NS_CAUSE_RCV_FIN_SIMULTANEOUS);
         c->ack_now = true;
         break;
     case NS_TCP_STATE_FIN_WAIT_2:
-        tcp_conn_set_state(c, NS_TCP_STATE_TIME_WAIT, "rcv FIN");
+        tcp_conn_set_state(c, NS_TCP_STATE_TIME_WAIT, NS_CAUSE_RCV_FIN);
         tcp_timer_stop_all(c);
         tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, cfg->time_wait, true);
         c->ack_now = true;
@@ -725,7 +722,7 @@ NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now)
             in.seq == c->irs) {
             /* The peer did not get our SYN-ACK: send it again (what a
              * listener does for a retransmitted SYN). */
-            tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
+            tcp_send_syn(c, now, NS_SEND_RTO);
             return NS_TCP_DROP;
         }
         /* fall through */
@@ -749,7 +746,7 @@ NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now)
     }
     switch (v) {
     case NS_TCP_DROP_AFTER_ACK:
-        if (!(in.flags & NS_TCP_RST) || in.ack_why == NS_TCP_WHY_CHALLENGE)
+        if (!(in.flags & NS_TCP_RST) || in.ack_why == NS_SEND_CHALLENGE_ACK)
             tcp_send_ack(c, now, in.ack_why);
         break;
     case NS_TCP_DROP_WITH_RESET:

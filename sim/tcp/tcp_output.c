@@ -74,7 +74,7 @@ static uint32_t copy_payload(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uin
     return sum;
 }
 
-void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsTcpWhy why,
+void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsSendWhy why,
                       NsTime now)
 {
     const NsTcpCfg *cfg = c->env->cfg;
@@ -152,12 +152,12 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
 /* A pure ACK carries SND.MAX, not SND.NXT (BSD): after a timeout rewinds
  * SND.NXT, a lower number would fall left of the peer's window and its ACK
  * field be ignored, and the peer would answer with an ACK of its own. */
-void tcp_send_ack(NsTcpConn *c, NsTime now, NsTcpWhy why)
+void tcp_send_ack(NsTcpConn *c, NsTime now, NsSendWhy why)
 {
     tcp_send_segment(c, c->snd_max, 0, NS_TCP_ACK, why, now);
 }
 
-void tcp_send_syn(NsTcpConn *c, NsTime now, NsTcpWhy why)
+void tcp_send_syn(NsTcpConn *c, NsTime now, NsSendWhy why)
 {
     uint8_t fl = NS_TCP_SYN;
     if (c->state == NS_TCP_STATE_SYN_RECEIVED)
@@ -192,7 +192,7 @@ void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     ns_tcp_opts_layout(&r, NS_TCP_OPTS_MINIMAL);
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
     ns_tcp_emit(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len);
-    p->meta = NS_TCP_WHY_NONE;
+    p->meta = NS_SEND_NORMAL;
     ns_packet_queue_push(&c->outq, p);
     c->segs_sent++;
     (void)now;
@@ -209,7 +209,7 @@ static uint32_t data_from(const NsTcpConn *c, uint32_t seq)
 
 /* Resend the first unacknowledged segment (fast retransmit, NewReno
  * partial ACK) without moving SND.NXT. */
-void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsTcpWhy why)
+void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why)
 {
     uint32_t avail = data_from(c, c->snd_una);
     uint32_t len = avail < c->mss ? avail : c->mss;
@@ -333,8 +333,8 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             fl |= NS_TCP_PSH;
         if (fin)
             fl |= NS_TCP_FIN;
-        NsTcpWhy why = probe ? NS_TCP_WHY_PERSIST
-                             : rexmit ? NS_TCP_WHY_RETRANSMIT : NS_TCP_WHY_NONE;
+        NsSendWhy why = probe ? NS_SEND_PROBE
+                             : rexmit ? NS_SEND_RTO : NS_SEND_NORMAL;
         tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
         if (!rexmit && c->rtt_start < 0 && !probe) {
             c->rtt_start = now;
@@ -376,5 +376,5 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
     if (seq_gt(c->snd_max, max0))
         tcp_tlp_arm(c, now); /* RFC 8985 7.2: new data went out */
     if (c->ack_now)
-        tcp_send_ack(c, now, NS_TCP_WHY_NONE);
+        tcp_send_ack(c, now, NS_SEND_NORMAL);
 }

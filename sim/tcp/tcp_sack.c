@@ -120,14 +120,8 @@ uint32_t tcp_ranges_covered(const NsTcpRangeSet *set, uint32_t start, uint32_t e
 
 /* ---- congestion states ---- */
 
-const char *const ns_tcp_ca_names[NS_TCP_CA_COUNT] = {
-    [NS_TCP_CA_OPEN] = "Open",
-    [NS_TCP_CA_DISORDER] = "Disorder",
-    [NS_TCP_CA_RECOVERY] = "Recovery",
-    [NS_TCP_CA_LOSS] = "Loss",
-};
 
-void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, const char *why)
+void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, NsTraceCause why)
 {
     NsTcpCaState from = (NsTcpCaState)c->ca_state;
     if (to == NS_TCP_CA_OPEN)
@@ -138,9 +132,8 @@ void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, const char *why)
     NsTracer *tr = c->env->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_TCP))
         return;
-    char text[48];
-    snprintf(text, sizeof text, "congestion %s -> %s", ns_tcp_ca_names[from], ns_tcp_ca_names[to]);
-    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .what = "congestion", .text = text, .cause = why};
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .tcp_ev = NS_TCP_EV_CONGESTION, .ca_from = from,
+                       .ca_to = to, .cause = why};
     tcp_conn_trace_ids(c, &ev);
     ns_trace_emit(tr, &ev);
 }
@@ -255,7 +248,7 @@ static uint32_t send_hole(NsTcpConn *c, uint32_t seq, uint32_t hole_end, uint32_
     uint8_t fl = NS_TCP_ACK;
     if (seq + len == data_end)
         fl |= NS_TCP_PSH;
-    tcp_send_segment(c, seq, len, fl, NS_TCP_WHY_FAST_RETRANSMIT, now);
+    tcp_send_segment(c, seq, len, fl, NS_SEND_FAST_RETRANSMIT, now);
     if (seq_gt(seq + len, sb->high_rxt))
         sb->high_rxt = seq + len;
     if (c->rtt_start >= 0 && seq_leq(seq, c->rtt_seq) && seq_lt(c->rtt_seq, seq + len))
@@ -276,7 +269,7 @@ void tcp_sack_enter_recovery(NsTcpConn *c, NsTime now)
     sb->high_rxt = c->snd_una;
     c->rtt_start = -1;
     tcp_set_ca_state(c, NS_TCP_CA_RECOVERY,
-                     c->dupacks >= NS_TCP_DUPTHRESH ? "3 dup ACKs" : "SACKed beyond a loss");
+                     c->dupacks >= NS_TCP_DUPTHRESH ? NS_CAUSE_DUP_ACKS : NS_CAUSE_SACK_BEYOND_LOSS);
     const NsTcpRange *next = ranges_next(&sb->sacked, c->snd_una);
     send_hole(c, c->snd_una, next ? next->start : c->snd_max, UINT32_MAX, now);
 }

@@ -24,26 +24,26 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
     const NsTcpCfg *cfg = c->env->cfg;
     switch (c->state) {
     case NS_TCP_STATE_SYN_SENT:
-        tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
+        tcp_trace_timer(c, NS_TCP_T_REXMT, NS_TIMER_FIRED, -1);
         if (c->rxt_shift >= cfg->syn_retries) {
-            tcp_conn_enter_closed(c, ETIMEDOUT, "SYN retries exhausted");
+            tcp_conn_enter_closed(c, ETIMEDOUT, NS_CAUSE_SYN_RETRIES);
             return;
         }
         c->rxt_shift++;
         c->rtt_start = -1;
-        tcp_set_ca_state(c, NS_TCP_CA_LOSS, "SYN timeout"); /* as Linux (case 8) */
-        tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
+        tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_SYN_TIMEOUT); /* as Linux (case 8) */
+        tcp_send_syn(c, now, NS_SEND_RTO);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, syn_timeout(cfg, c->rxt_shift), true);
         return;
     case NS_TCP_STATE_SYN_RECEIVED:
-        tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
+        tcp_trace_timer(c, NS_TCP_T_REXMT, NS_TIMER_FIRED, -1);
         if (c->rxt_shift >= cfg->synack_retries) {
-            tcp_conn_enter_closed(c, c->passive ? 0 : ETIMEDOUT, "SYN-ACK retries exhausted");
+            tcp_conn_enter_closed(c, c->passive ? 0 : ETIMEDOUT, NS_CAUSE_SYN_ACK_RETRIES);
             return;
         }
         c->rxt_shift++;
         c->rtt_start = -1;
-        tcp_send_syn(c, now, NS_TCP_WHY_RETRANSMIT);
+        tcp_send_syn(c, now, NS_SEND_RTO);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init << c->rxt_shift, true);
         return;
     case NS_TCP_STATE_ESTABLISHED:
@@ -61,9 +61,9 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
     if (c->snd_una == c->snd_max)
         return;
     tcp_tlp_cancel(c);
-    tcp_trace_timer(c, NS_TCP_T_REXMT, "fired", -1);
+    tcp_trace_timer(c, NS_TCP_T_REXMT, NS_TIMER_FIRED, -1);
     if (c->rxt_shift >= cfg->retries2) {
-        tcp_conn_enter_closed(c, ETIMEDOUT, "retransmissions exhausted");
+        tcp_conn_enter_closed(c, ETIMEDOUT, NS_CAUSE_RETRANSMISSIONS);
         return;
     }
     c->rxt_shift++;
@@ -83,12 +83,12 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
             tcp_ranges_clear(&c->scoreboard->sacked);
         c->scoreboard->high_rxt = c->snd_una;
     }
-    tcp_set_ca_state(c, NS_TCP_CA_LOSS, "RTO");
-    tcp_trace_cc(c, "RTO");
+    tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_RTO);
+    tcp_trace_cc(c, NS_CAUSE_RTO);
     tcp_conn_output(c, now);
     if (c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER) {
         /* Nothing left the window (zero window, say): resend anyway. */
-        tcp_retransmit_first(c, now, NS_TCP_WHY_RETRANSMIT);
+        tcp_retransmit_first(c, now, NS_SEND_RTO);
         NsTime d = c->rto << c->rxt_shift;
         if (d > cfg->rto_max || d <= 0)
             d = cfg->rto_max;
@@ -98,7 +98,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
 
 static void persist_fired(NsTcpConn *c, NsTime now)
 {
-    tcp_trace_timer(c, NS_TCP_T_PERSIST, "fired", -1);
+    tcp_trace_timer(c, NS_TCP_T_PERSIST, NS_TIMER_FIRED, -1);
     if (c->snd_wnd != 0) {
         /* A small window, not a zero one: the override timeout sends what
          * it allows (RFC 9293 3.8.6.2.1); the retransmission timer takes
@@ -149,13 +149,13 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
         case NS_TCP_T_KEEPALIVE:
             break;
         case NS_TCP_T_TIME_WAIT:
-            tcp_trace_timer(c, NS_TCP_T_TIME_WAIT, "fired", -1);
+            tcp_trace_timer(c, NS_TCP_T_TIME_WAIT, NS_TIMER_FIRED, -1);
             tcp_conn_enter_closed(c, 0,
-                                  c->state == NS_TCP_STATE_TIME_WAIT ? "2MSL timer"
-                                                                     : "FIN-WAIT-2 timer");
+                                  c->state == NS_TCP_STATE_TIME_WAIT ? NS_CAUSE_TIME_WAIT_DONE
+                                                                     : NS_CAUSE_FIN_WAIT_2_TIMEOUT);
             break;
         case NS_TCP_T_DELACK:
-            tcp_send_ack(c, now, NS_TCP_WHY_NONE);
+            tcp_send_ack(c, now, NS_SEND_DELAYED_ACK);
             break;
         case NS_TCP_T_TLP:
             tcp_tlp_fired(c, now);

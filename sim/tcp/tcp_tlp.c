@@ -89,7 +89,7 @@ static void tlp_episode(NsTcpConn *c, const NsTcpRepr *h)
     c->ssthresh = s < floor ? floor : (uint32_t)s;
     c->cwnd = c->ssthresh;
     c->bytes_acked_ca = 0;
-    tcp_trace_cc(c, "tail loss probe repaired a loss");
+    tcp_trace_cc(c, NS_CAUSE_TLP_REPAIRED);
 }
 
 void tcp_tlp_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t una_before, NsTime now)
@@ -126,7 +126,7 @@ static bool probe_new_data(NsTcpConn *c, NsTime now)
     uint8_t fl = NS_TCP_ACK;
     if (len == avail)
         fl |= NS_TCP_PSH | (c->fin_queued ? NS_TCP_FIN : 0);
-    tcp_send_segment(c, c->snd_nxt, len, fl, NS_TCP_WHY_TLP, now);
+    tcp_send_segment(c, c->snd_nxt, len, fl, NS_SEND_TLP, now);
     if (c->rtt_start < 0) {
         c->rtt_start = now;
         c->rtt_seq = c->snd_nxt;
@@ -153,7 +153,7 @@ static void probe_last_segment(NsTcpConn *c, NsTime now)
         fl |= NS_TCP_PSH;
     if (fin)
         fl |= NS_TCP_FIN;
-    tcp_send_segment(c, start, len, fl, NS_TCP_WHY_TLP, now);
+    tcp_send_segment(c, start, len, fl, NS_SEND_TLP, now);
     if (c->rtt_start >= 0 && seq_geq(c->rtt_seq, start))
         c->rtt_start = -1; /* Karn: never time a retransmitted segment */
 }
@@ -163,7 +163,7 @@ void tcp_tlp_fired(NsTcpConn *c, NsTime now)
     if (!tlp_allowed(c) || c->ca_state != NS_TCP_CA_OPEN || c->tlp_active ||
         tcp_flight(c) == 0)
         return;
-    tcp_trace_timer(c, NS_TCP_T_TLP, "fired", -1);
+    tcp_trace_timer(c, NS_TCP_T_TLP, NS_TIMER_FIRED, -1);
     c->tlp_is_retrans = !probe_new_data(c, now);
     if (c->tlp_is_retrans)
         probe_last_segment(c, now);

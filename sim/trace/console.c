@@ -48,7 +48,7 @@ static const char *kind_colour(const NsTraceEvent *ev)
     case NS_TRACE_ICMP:
         return "\033[1;33m";
     case NS_TRACE_EXPECT:
-        return ev->ok ? "\033[1;32m" : "\033[1;31m";
+        return ev->verdict == NS_VERDICT_PASS ? "\033[1;32m" : "\033[1;31m";
     case NS_TRACE_LINK:
     case NS_TRACE_HOST:
         return "\033[1;35m";

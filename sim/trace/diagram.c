@@ -212,19 +212,36 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
 {
     GString *s = g_string_new(NULL);
     char eb[24];
+    const char *cause = NULL;
     switch (ev->kind) {
     case NS_TRACE_TCP:
-        g_string_append_printf(s, "%s -> %s", ev->from ? ev->from : "?", ev->to ? ev->to : "?");
+        switch (ev->tcp_ev) {
+        case NS_TCP_EV_STATE:
+            g_string_append_printf(s, "%s -> %s", ns_tcp_state_name(ev->tcp_from),
+                                   ns_tcp_state_name(ev->tcp_to));
+            break;
+        case NS_TCP_EV_CWND:
+            g_string_append_printf(s, "cwnd %" PRIu32 " ssthresh %" PRIu32, ev->cwnd,
+                                   ev->ssthresh);
+            break;
+        case NS_TCP_EV_CONGESTION:
+            g_string_append_printf(s, "congestion %s -> %s", ns_tcp_ca_name(ev->ca_from),
+                                   ns_tcp_ca_name(ev->ca_to));
+            break;
+        }
+        cause = trace_cause_text(ev->cause);
         break;
     case NS_TRACE_ICMP:
         if (ev->err)
             g_string_append_printf(s, "%s ", trace_errno_text(ev->err, eb));
-        g_string_append(s, ev->what ? ev->what : "ICMP error");
+        g_string_append(s, trace_icmp_ev_text(ev->icmp_ev));
         break;
     case NS_TRACE_SOCK:
         g_string_append_printf(s, "%s %s", trace_proto_name(ev->proto) ? trace_proto_name(ev->proto)
                                                                          : "ip",
-                               ev->what ? ev->what : "socket");
+                               trace_sock_op_text(ev->sock_op) ? trace_sock_op_text(ev->sock_op)
+                                                               : "socket");
+        cause = trace_sock_why_text(ev);
         break;
     case NS_TRACE_APP:
     case NS_TRACE_SEND:
@@ -240,8 +257,8 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
     case NS_TRACE_KIND_COUNT:
         break;
     }
-    if (ev->cause)
-        g_string_append_printf(s, " (%s)", ev->cause);
+    if (cause)
+        g_string_append_printf(s, " (%s)", cause);
     see_host(d, ev->host ? g_intern_string(ev->host) : NULL);
     Item it = {.kind = ITEM_NOTE, .time = ev->time, .label = g_string_free(s, FALSE),
                .host = ev->host ? g_intern_string(ev->host) : NULL, .addr = ev->src,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
@@ -119,7 +120,7 @@ static char *last_to_key(const NsTraceEvent *ev, uint16_t port)
 
 static void learn(NsExplainer *ex, const NsTraceEvent *ev)
 {
-    if (ev->kind == NS_TRACE_DROP && ev->cause && strcmp(ev->cause, "no socket") == 0) {
+    if (ev->kind == NS_TRACE_DROP && ev->drop == NS_DROP_NO_SOCKET) {
         NsTraceEvent *r = &host_of(ex, ev->host)->refused;
         *r = (NsTraceEvent){.proto = ev->proto, .src = ev->src, .sport = ev->sport,
                             .dst = ev->dst, .dport = ev->dport};
@@ -175,11 +176,11 @@ static bool explain_ephemeral(NsExplainer *ex, const NsTraceEvent *ev, GString *
 static bool explain_sock(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     Ep a, r;
-    const char *what = ev->what ? ev->what : "";
     const char *P = upper_proto(ev->proto);
-    if (strcmp(what, "bound") == 0 && ev->cause && strstr(ev->cause, "ephemeral"))
-        return explain_ephemeral(ex, ev, out);
-    if (strcmp(what, "bound") == 0) {
+    switch (ev->sock_op) {
+    case NS_SOCK_OP_BOUND:
+        if (ev->ephemeral)
+            return explain_ephemeral(ex, ev, out);
         if (ev->src == 0)
             g_string_append_printf(out,
                                    "%s now owns %s port %u on every one of its addresses (0.0.0.0, "
@@ -194,37 +195,25 @@ static bool explain_sock(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                    "it when they are addressed to %s.",
                                    ep(&a, ev->src, ev->sport), P, ev->sport, ip(&r, ev->src));
         return true;
-    }
-    if (strcmp(what, "connected") == 0 && ev->proto == NS_IPPROTO_UDP) {
+    case NS_SOCK_OP_CONNECTED:
+        if (ev->proto != NS_IPPROTO_UDP)
+            return false;
         g_string_append_printf(out,
                                "connect on a UDP socket sends nothing: it only records %s as the "
                                "one peer, so the socket now accepts datagrams from there alone and "
                                "can be told about errors such as an ICMP port unreachable.",
                                ep(&r, ev->dst, ev->dport));
         return true;
-    }
-    if (strcmp(what, "closed") == 0 && ev->proto == NS_IPPROTO_UDP) {
+    case NS_SOCK_OP_CLOSED:
+        if (ev->proto != NS_IPPROTO_UDP)
+            return false;
         g_string_append_printf(out,
                                "Closing a UDP socket sends nothing (there is no connection to "
                                "end); port %u on %s is free for the next socket at once.",
                                ev->sport, ev->host);
         return true;
-    }
-    if (strcmp(what, "listening") == 0 || strcmp(what, "listen") == 0) {
-        g_string_append_printf(out,
-                               "%s now accepts connection requests on port %u; this listening "
-                               "socket never carries data itself: every accepted connection gets "
-                               "a new socket named by its full 4-tuple.",
-                               ep(&a, ev->src, ev->sport), ev->sport);
-        return true;
-    }
-    if (strcmp(what, "accepted") == 0) {
-        g_string_append_printf(out,
-                               "accept hands over the connection with %s: a socket of its own, "
-                               "sharing port %u with the listener but told apart by the remote "
-                               "address and port.",
-                               ep(&r, ev->dst, ev->dport), ev->sport);
-        return true;
+    case NS_SOCK_OP_NONE:
+        break;
     }
     return false;
 }
@@ -235,39 +224,41 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     (void)ex;
     Ep s, d;
-    const char *cause = ev->cause ? ev->cause : "";
     const char *P = upper_proto(ev->proto);
-    if (strcmp(cause, "no socket") == 0 && ev->proto == NS_IPPROTO_UDP) {
+    switch (ev->drop) {
+    case NS_DROP_NO_SOCKET:
+        if (ev->proto == NS_IPPROTO_UDP) {
         g_string_append_printf(out,
                                "No socket on %s is bound to UDP port %u, so the datagram from %s "
                                "has nowhere to go: %s discards it and tells the sender with an "
                                "ICMP port unreachable.",
                                ev->host, ev->dport, ep(&s, ev->src, ev->sport), ev->host);
-        return true;
-    }
-    if (strcmp(cause, "no socket") == 0 && ev->proto == NS_IPPROTO_TCP) {
+            return true;
+        }
+        if (ev->proto != NS_IPPROTO_TCP)
+            return false;
         g_string_append_printf(out,
                                "No socket on %s, listening or connected, matches %s, so the "
                                "segment is refused: %s answers with RST and the sender's "
                                "connect fails with ECONNREFUSED.",
                                ev->host, ep(&d, ev->dst, ev->dport), ev->host);
         return true;
-    }
-    if (g_str_has_prefix(cause, "targeted fault")) {
+    case NS_DROP_FAULT: {
+        g_autoptr(GString) f = g_string_new(NULL);
+        trace_append_fault(f, ev);
         g_string_append_printf(out,
                                "The scenario itself removes this %s (%s), to show what its loss "
                                "does: the sender is not told.",
-                               ev->proto == NS_IPPROTO_TCP ? "segment" : "datagram", cause);
+                               ev->proto == NS_IPPROTO_TCP ? "segment" : "datagram", f->str);
         return true;
     }
-    if (strcmp(cause, "host down") == 0) {
+    case NS_DROP_HOST_DOWN:
         g_string_append_printf(out,
                                "%s is down, so nothing takes the frame in: it is lost as if the "
                                "cable were cut.",
                                ev->host);
         return true;
-    }
-    if (strcmp(cause, "link loss") == 0) {
+    case NS_DROP_LINK_LOSS:
         g_string_append_printf(out,
                                "%s lost this frame at random, as its loss setting asks; nobody "
                                "is told, %s",
@@ -278,58 +269,62 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                    : "and UDP never sends anything twice: the application must "
                                      "notice the loss on its own.");
         return true;
-    }
-    if (strcmp(cause, "queue full") == 0) {
+    case NS_DROP_QUEUE_FULL:
         g_string_append_printf(out,
                                "The transmit queue of %s on %s is full (the link sends slower than "
                                "packets arrive), so this one is dropped at the tail; TCP reads "
                                "such losses as congestion and slows down.",
                                ev->host, ev->where ? ev->where : "the link");
         return true;
-    }
-    if (strcmp(cause, "no route") == 0) {
+    case NS_DROP_NO_ROUTE:
         g_string_append_printf(out,
                                "%s has no route to %s: none of its networks contains that address "
                                "and no route or default gateway covers it, so the datagram "
                                "cannot leave.",
                                ev->host, ip(&d, ev->dst));
         return true;
-    }
-    if (strcmp(cause, "TTL exceeded") == 0) {
+    case NS_DROP_TTL_EXCEEDED:
         g_string_append_printf(out,
                                "The datagram from %s has used up its TTL, so %s may not forward "
                                "it: it is discarded and the sender gets ICMP time exceeded (the "
                                "message traceroute relies on).",
                                ip(&s, ev->src), ev->host);
         return true;
-    }
-    if (strcmp(cause, "link down") == 0) {
+    case NS_DROP_LINK_DOWN:
         g_string_append_printf(out,
                                "%s is down, so the frame is lost; nothing tells the sender.",
                                ev->where ? ev->where : "The link");
         return true;
-    }
-    if (strcmp(cause, "checksum") == 0) {
+    case NS_DROP_CHECKSUM:
         g_string_append_printf(out,
                                "The %s checksum does not match the bytes, so the packet was "
                                "damaged on the way and %s discards it without a word.",
                                P, ev->host);
         return true;
-    }
-    if (strcmp(cause, "next hop did not answer ARP") == 0) {
+    case NS_DROP_ARP_FAILED:
         g_string_append_printf(out,
                                "Nobody answered %s's ARP requests for the next hop towards %s, "
                                "so the datagram that waited for the answer is thrown away.",
                                ev->host, ip(&d, ev->dst));
         return true;
-    }
-    if (strcmp(cause, "receive buffer full") == 0) {
+    case NS_DROP_RCVBUF_FULL:
         g_string_append_printf(out,
                                "The receive buffer of the socket on port %u is full (its "
                                "application is not reading fast enough), so %s discards the "
                                "datagram.",
                                ev->dport, ev->host);
         return true;
+    case NS_DROP_NONE:
+    case NS_DROP_LISTEN_QUEUE_FULL:
+    case NS_DROP_ACCEPT_QUEUE_FULL:
+    case NS_DROP_MALFORMED:
+    case NS_DROP_MALFORMED_IP:
+    case NS_DROP_NOT_FOR_HOST:
+    case NS_DROP_FRAGMENT:
+    case NS_DROP_NO_PROTOCOL:
+    case NS_DROP_TOO_BIG:
+    case NS_DROP_ARP_QUEUE_FULL:
+        break;
     }
     return false;
 }
@@ -367,9 +362,10 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                ev->host, ip(&d, ev->dst));
         return true;
     }
-    if (ev->proto == NS_IPPROTO_TCP && ev->cause &&
-        (strstr(ev->cause, "retrans") || strstr(ev->cause, "RTO"))) {
-        if (strstr(ev->cause, "fast"))
+    if (ev->proto == NS_IPPROTO_TCP &&
+        (ev->send_why == NS_SEND_RTO || ev->send_why == NS_SEND_FAST_RETRANSMIT ||
+         ev->send_why == NS_SEND_SACK_RETRANSMIT)) {
+        if (ev->send_why != NS_SEND_RTO)
             g_string_append_printf(out,
                                    "Three duplicate ACKs from %s say that the segment at seq %" PRIu32
                                    " is missing while later ones arrived, so %s resends it now "
@@ -433,10 +429,10 @@ static bool explain_fwd(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     Ep l, r;
-    const char *what = ev->what ? ev->what : "";
     char eb[24];
     const char *err = ev->err ? trace_errno_text(ev->err, eb) : "the error";
-    if (strcmp(what, "ignored") == 0) {
+    if (ev->icmp_ev == NS_ICMP_EV_IGNORED_UNCONNECTED ||
+        ev->icmp_ev == NS_ICMP_EV_IGNORED_NO_TRANSPORT) {
         g_autofree char *key = last_to_key(ev, ev->sport);
         const char *to = g_hash_table_lookup(ex->last_to, key);
         g_string_append_printf(out,
@@ -446,7 +442,7 @@ static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                ev->sport, to ? " to " : "", to ? to : "", err);
         return true;
     }
-    if (strcmp(what, "queued") == 0) {
+    if (ev->icmp_ev == NS_ICMP_EV_QUEUED) {
         g_string_append_printf(out,
                                "The socket %s is connected to %s, so the port unreachable clearly "
                                "concerns it: %s waits on the socket and its next send or recv "
@@ -469,236 +465,231 @@ static const char *segment_name(const char *where, char *buf, size_t n)
     return buf;
 }
 
-/* ARP events carry their addresses in the text only ("who-has A tell B"). */
-static uint32_t parse_addr(const char *s)
-{
-    unsigned q[4];
-    if (sscanf(s, "%u.%u.%u.%u", &q[0], &q[1], &q[2], &q[3]) != 4 || q[0] > 255 || q[1] > 255 ||
-        q[2] > 255 || q[3] > 255)
-        return 0;
-    return (uint32_t)q[0] << 24 | q[1] << 16 | q[2] << 8 | q[3];
-}
-
 static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
-    const char *what = ev->what ? ev->what : "";
-    const char *text = ev->text ? ev->text : "";
-    char a[20] = "", b[20] = "", mac[24] = "";
+    Ep a, b, d;
+    char mac[NS_MAC_STRLEN], seg[64];
     HostState *h = host_of(ex, ev->host);
-    if (strcmp(what, "request") == 0 && sscanf(text, "who-has %19s tell %19s", a, b) == 2) {
-        char seg[64];
-        if (strstr(text, "unicast")) {
+    ns_mac_format(ev->mac, mac);
+    switch (ev->arp_ev) {
+    case NS_ARP_EV_REQUEST:
+        if (ev->unicast) {
             g_string_append_printf(out,
                                    "%s's cache entry for %s is old: it checks it with a request "
                                    "sent to that address alone before trusting it again.",
-                                   ev->host, a);
+                                   ev->host, ip(&a, ev->src));
             return true;
         }
-        Ep d;
-        uint32_t target = parse_addr(a);
-        if (h->last_dst && h->last_dst != target)
+        if (h->last_dst && h->last_dst != ev->src)
             g_string_append_printf(out,
                                    "%s is not on %s's %s, so the packet goes to the router "
                                    "%s; %s broadcasts an ARP request for the router's Ethernet "
                                    "address (ARP never crosses a router).",
                                    ip(&d, h->last_dst), ev->host,
-                                   segment_name(ev->where, seg, sizeof seg), a, ev->host);
+                                   segment_name(ev->where, seg, sizeof seg), ip(&a, ev->src),
+                                   ev->host);
         else
             g_string_append_printf(out,
                                    "%s must learn the Ethernet (MAC) address of %s before the "
                                    "packet can leave: it broadcasts the question to every host "
                                    "on %s and keeps the packet waiting.",
-                                   ev->host, a, segment_name(ev->where, seg, sizeof seg));
+                                   ev->host, ip(&a, ev->src),
+                                   segment_name(ev->where, seg, sizeof seg));
         return true;
-    }
-    if (strcmp(what, "reply") == 0 &&
-        sscanf(text, "%19s is-at %23s (to %19[0-9.])", a, mac, b) == 3) {
+    case NS_ARP_EV_REPLY:
+        ip(&b, ev->dst);
         g_string_append_printf(out,
                                "%s owns %s, so it answers %s alone with its MAC address %s (and "
                                "caches %s's address, taken from the request).",
-                               ev->host, a, b, mac, b);
+                               ev->host, ip(&a, ev->src), b.s, mac, b.s);
         return true;
-    }
-    if (strcmp(what, "resolved") == 0 && sscanf(text, "%19s is-at %23s", a, mac) == 2) {
+    case NS_ARP_EV_RESOLVED:
+        ip(&a, ev->src);
         g_string_append_printf(out,
                                "%s stores %s -> %s in its ARP cache and sends what was waiting; "
                                "the next datagrams to %s leave without asking again.",
-                               ev->host, a, mac, a);
+                               ev->host, a.s, mac, a.s);
         return true;
-    }
-    if (strcmp(what, "failed") == 0) {
+    case NS_ARP_EV_FAILED:
         g_string_append_printf(out,
                                "Nobody on %s answered: the address is not in use there (or its "
                                "host is down), so the waiting datagrams are dropped.",
                                ev->where ? ev->where : "the network");
         return true;
+    case NS_ARP_EV_EXPIRED:
+        break;
     }
     return false;
 }
 
 /* ---- TCP state changes ---- */
 
-static bool is(const char *s, const char *want)
-{
-    return s && strcmp(s, want) == 0;
-}
-
-static bool has(const char *s, const char *part)
-{
-    return s && strstr(s, part);
-}
-
 static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     (void)ex;
     Ep l, r;
+    if (ev->tcp_ev != NS_TCP_EV_STATE)
+        return false;
     const char *me = ep(&l, ev->src, ev->sport);
     const char *peer = ep(&r, ev->dst, ev->dport);
-    const char *from = ev->from, *to = ev->to;
-    if (is(from, "CLOSED") && is(to, "SYN-SENT"))
-        g_string_append_printf(out,
-                               "connect starts the three-way handshake: %s sends a SYN carrying "
-                               "its initial sequence number to %s and waits for SYN,ACK.",
-                               me, peer);
-    else if (is(from, "CLOSED") && is(to, "LISTEN"))
-        g_string_append_printf(out,
-                               "listen makes port %u a door for connection requests; the "
-                               "listening socket itself will never exchange data.",
-                               ev->sport);
-    else if (is(from, "LISTEN") && is(to, "SYN-RECEIVED"))
+    NsTcpState from = ev->tcp_from, to = ev->tcp_to;
+#define is(state, want) ((state) == NS_TCP_STATE_##want)
+    if (ev->cause == NS_CAUSE_RCV_SYN_LISTENER)
         g_string_append_printf(out,
                                "The SYN from %s creates a new socket %s-%s; the listener stays in "
                                "LISTEN for further clients, and the new socket answers with "
                                "SYN,ACK.",
                                peer, me, peer);
-    else if (is(from, "SYN-SENT") && is(to, "ESTABLISHED"))
+    else if (is(from, CLOSED) && is(to, SYN_SENT))
+        g_string_append_printf(out,
+                               "connect starts the three-way handshake: %s sends a SYN carrying "
+                               "its initial sequence number to %s and waits for SYN,ACK.",
+                               me, peer);
+    else if (is(from, CLOSED) && is(to, LISTEN))
+        g_string_append_printf(out,
+                               "listen makes port %u a door for connection requests; the "
+                               "listening socket itself will never exchange data.",
+                               ev->sport);
+    else if (is(from, SYN_SENT) && is(to, ESTABLISHED))
         g_string_append_printf(out,
                                "%s accepted: its SYN,ACK acknowledges the SYN of %s, which "
                                "acknowledges it in turn, and data may flow both ways.",
                                peer, me);
-    else if (is(from, "SYN-RECEIVED") && is(to, "ESTABLISHED"))
+    else if (is(from, SYN_RECEIVED) && is(to, ESTABLISHED))
         g_string_append_printf(out,
                                "The ACK of its SYN,ACK completes the handshake with %s; the "
                                "connection waits in the listener's queue until accept takes it.",
                                peer);
-    else if (is(from, "SYN-SENT") && is(to, "SYN-RECEIVED"))
+    else if (is(from, SYN_SENT) && is(to, SYN_RECEIVED))
         g_string_append_printf(out,
                                "Both sides sent a SYN at the same time (simultaneous open): %s "
                                "answers %s's SYN with SYN,ACK.",
                                me, peer);
-    else if (is(to, "CLOSED") && has(ev->cause, "unread"))
+    else if (is(to, CLOSED) && ev->cause == NS_CAUSE_APP_CLOSE_UNREAD)
         g_string_append_printf(out,
                                "The application closed %s while received data was still unread, "
                                "so the data can never be delivered: instead of FIN, TCP sends RST "
                                "and drops the connection at once (RFC 1122 4.2.2.13).",
                                me);
-    else if (is(to, "CLOSED") && has(ev->cause, "RST"))
+    else if (is(to, CLOSED) && ev->cause == NS_CAUSE_RCV_RST)
         g_string_append_printf(out,
                                "%s reset the connection: %s forgets it at once, and the "
                                "application's next call fails (%s).",
                                peer, me,
-                               is(from, "SYN-SENT") ? "ECONNREFUSED: nothing listens there"
+                               is(from, SYN_SENT) ? "ECONNREFUSED: nothing listens there"
                                                     : "ECONNRESET");
-    else if (is(from, "ESTABLISHED") && is(to, "FIN-WAIT-1"))
+    else if (is(from, ESTABLISHED) && is(to, FIN_WAIT_1))
         g_string_append_printf(out,
                                "%s has nothing more to send: it sends FIN to %s but can still "
                                "receive until the peer closes too.",
                                me, peer);
-    else if (is(from, "ESTABLISHED") && is(to, "CLOSE-WAIT"))
+    else if (is(from, ESTABLISHED) && is(to, CLOSE_WAIT))
         g_string_append_printf(out,
                                "%s has finished sending (FIN): %s acknowledges it; reads now "
                                "return end-of-file, but it may still send until its application "
                                "closes.",
                                peer, me);
-    else if (is(from, "FIN-WAIT-1") && is(to, "FIN-WAIT-2"))
+    else if (is(from, FIN_WAIT_1) && is(to, FIN_WAIT_2))
         g_string_append_printf(out,
                                "%s acknowledged our FIN; %s now waits for the peer's own FIN.",
                                peer, me);
-    else if (is(from, "FIN-WAIT-1") && is(to, "CLOSING"))
+    else if (is(from, FIN_WAIT_1) && is(to, CLOSING))
         g_string_append_printf(out,
                                "Both sides closed at the same time: %s's FIN crossed ours, so "
                                "%s waits for the ACK of its own FIN.",
                                peer, me);
-    else if (is(to, "TIME-WAIT"))
+    else if (is(to, TIME_WAIT))
         g_string_append_printf(out,
                                "%s closed first, so it waits twice the maximum segment lifetime "
                                "(2MSL) in TIME-WAIT: long enough to resend the last ACK if %s "
                                "repeats its FIN, and for stray old segments to die before the "
                                "same 4-tuple is used again.",
                                me, peer);
-    else if (is(from, "CLOSE-WAIT") && is(to, "LAST-ACK"))
+    else if (is(from, CLOSE_WAIT) && is(to, LAST_ACK))
         g_string_append_printf(out,
                                "The application closed too: %s sends its own FIN to %s and waits "
                                "for the last ACK.",
                                me, peer);
-    else if (is(from, "LAST-ACK") && is(to, "CLOSED"))
+    else if (is(from, LAST_ACK) && is(to, CLOSED))
         g_string_append_printf(out,
                                "Our FIN is acknowledged: the connection is gone; %s skips "
                                "TIME-WAIT because %s closed first.",
                                me, peer);
-    else if (is(from, "TIME-WAIT") && is(to, "CLOSED"))
+    else if (is(from, TIME_WAIT) && is(to, CLOSED))
         g_string_append_printf(out,
                                "TIME-WAIT is over: the 4-tuple %s-%s may now be used by a new "
                                "connection.",
                                me, peer);
-    else if (is(to, "CLOSED") && (has(ev->cause, "RTO") || has(ev->cause, "timeout")))
+    else if (is(to, CLOSED) && (ev->cause == NS_CAUSE_SYN_RETRIES || ev->cause == NS_CAUSE_RETRANSMISSIONS))
         g_string_append_printf(out,
                                "%s gave up: %s never answered despite repeated retransmissions, "
                                "so the application's call fails with ETIMEDOUT.",
                                me, peer);
-    else if (from && to)
-        g_string_append_printf(out, "%s moves from %s to %s because of %s.", me, from, to,
-                               ev->cause ? ev->cause : "its own timer");
+    else if (trace_cause_text(ev->cause))
+        g_string_append_printf(out, "%s moves from %s to %s because of %s.", me,
+                               ns_tcp_state_name(from), ns_tcp_state_name(to),
+                               trace_cause_text(ev->cause));
     else
-        return false;
+        g_string_append_printf(out, "%s moves from %s to %s because of its own timer.", me,
+                               ns_tcp_state_name(from), ns_tcp_state_name(to));
+#undef is
     return true;
 }
 
 static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     (void)ex;
-    const char *what = ev->what ? ev->what : "";
-    const char *text = ev->text ? ev->text : "";
-    if (!has(what, "fire") && !has(what, "expire"))
+    if (ev->timer_op != NS_TIMER_FIRED)
         return false;
-    if (has(text, "REXMT") || has(text, "RTO") || has(text, "retransmission"))
+    switch (ev->timer) {
+    case NS_TIMER_RTO:
         g_string_append(out, "The retransmission timer ran out before an acknowledgement came "
                              "back: the oldest unacknowledged segment goes out again and the "
                              "timeout doubles (exponential backoff).");
-    else if (has(text, "TIME-WAIT") || has(text, "2MSL"))
+        return true;
+    case NS_TIMER_TIME_WAIT:
         g_string_append(out, "Twice the maximum segment lifetime has passed: no old segment of "
                              "this connection can still be on the way.");
-    else if (has(text, "delayed ACK") || has(text, "DELACK") || has(text, "delack"))
+        return true;
+    case NS_TIMER_FIN_WAIT_2:
+        g_string_append(out, "The application closed this connection and the peer never sent "
+                             "its FIN: rather than wait forever in FIN-WAIT-2, the host gives up "
+                             "after its FIN-WAIT-2 timeout (Linux's tcp_fin_timeout).");
+        return true;
+    case NS_TIMER_DELACK:
         g_string_append(out, "No data went back to carry the acknowledgement, so after waiting "
                              "a little the ACK goes out on its own.");
-    else if (has(text, "persist"))
+        return true;
+    case NS_TIMER_PERSIST:
         g_string_append(out, "The peer's window is zero: a one-byte probe asks whether it has "
                              "opened again, in case the window update was lost.");
-    else if (has(text, "keepalive"))
+        return true;
+    case NS_TIMER_KEEPALIVE:
         g_string_append(out, "The connection has been idle for long: a keepalive probe checks "
                              "that the peer is still there.");
-    else
-        return false;
-    return true;
+        return true;
+    case NS_TIMER_TLP:
+        break;
+    }
+    return false;
 }
 
 static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
-    const char *what = ev->what ? ev->what : "";
     char eb[24];
-    if (strcmp(what, "socket") == 0 && first_time(ex, "socket|%s", ev->host)) {
+    Ep t;
+    if (ev->app_ev == NS_APP_EV_SOCKET && first_time(ex, "socket|%s", ev->host)) {
         g_string_append(out, "A new socket has no address and no port yet: it gets them from "
                              "bind, connect, or its first send.");
         return true;
     }
-    char target[20];
-    if (strcmp(what, "ping") == 0 && ev->text && strstr(ev->text, " count ") &&
-        sscanf(ev->text, "%19s", target) == 1 && first_time(ex, "ping|%s", ev->host)) {
+    if (ev->app_ev == NS_APP_EV_PING_START && first_time(ex, "ping|%s", ev->host)) {
+        ip(&t, ev->dst);
         g_string_append_printf(out,
                                "ping sends ICMP echo requests to %s: ICMP has no ports, and no "
                                "application answers them there; the IP layer of %s replies by "
                                "itself.",
-                               target, target);
+                               t.s, t.s);
         return true;
     }
     if (ev->err && ev->err == ns_errno_from_name("ECONNREFUSED")) {
@@ -715,14 +706,13 @@ static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 static bool explain_change(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     (void)ex;
-    const char *what = ev->what ? ev->what : "";
-    if (ev->kind == NS_TRACE_LINK && strcmp(what, "down") == 0) {
+    if (ev->kind == NS_TRACE_LINK && ev->link_ev == NS_LINK_EV_DOWN) {
         g_string_append_printf(out, "Every frame put on %s or already on its way is lost until "
                                     "it comes back up; the hosts are not told.",
                                ev->where ? ev->where : "the link");
         return true;
     }
-    if (ev->kind == NS_TRACE_HOST && strcmp(what, "crash") == 0) {
+    if (ev->kind == NS_TRACE_HOST && ev->host_ev == NS_HOST_EV_CRASH) {
         g_string_append_printf(out, "%s stops at once: its sockets vanish without sending "
                                     "anything, so its peers learn of it only when they next hear "
                                     "from it.",

@@ -4,6 +4,8 @@
  * written as null. docs/json-trace.md is the reference for the names. */
 #include "netsim/trace-json.h"
 
+#include <inttypes.h>
+
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
@@ -49,11 +51,16 @@ static void add_proto(JsonBuilder *b, uint8_t proto)
     }
 }
 
-/* "sock": {"proto", "local", "remote"} for socket-centred events. */
+/* "sock": {"id", "parent", "proto", "local", "remote"} for socket-centred
+ * events. */
 static void add_sock(JsonBuilder *b, const NsTraceEvent *ev)
 {
     json_builder_set_member_name(b, "sock");
     json_builder_begin_object(b);
+    if (ev->sock_id)
+        add_int(b, "id", ev->sock_id);
+    if (ev->parent_id)
+        add_int(b, "parent", ev->parent_id);
     add_proto(b, ev->proto);
     add_endpoint(b, "local", ev->src, ev->sport, true);
     if (ev->dst || ev->dport)
@@ -107,6 +114,8 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     add_int(b, "t_ns", ev->time);
     add_string(b, "host", ev->host);
     add_string(b, "kind", ns_trace_kind_name(ev->kind));
+    const char *what = NULL, *txt = NULL, *cause = NULL;
+    g_autoptr(GString) text = g_string_new(NULL);
     switch (ev->kind) {
     case NS_TRACE_SEND:
     case NS_TRACE_RECV:
@@ -114,14 +123,71 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     case NS_TRACE_DROP:
         if (ev->proto || ev->src || ev->dst)
             add_packet(b, ev);
+        cause = trace_packet_why_text(ev);
+        if (!cause && ev->fault) {
+            trace_append_fault(text, ev);
+            cause = text->str;
+        }
         break;
     case NS_TRACE_SOCK:
+        add_sock(b, ev);
+        what = trace_sock_op_text(ev->sock_op);
+        cause = trace_sock_why_text(ev);
+        break;
     case NS_TRACE_TCP:
         add_sock(b, ev);
+        what = trace_tcp_ev_text(ev->tcp_ev);
+        cause = trace_cause_text(ev->cause);
+        switch (ev->tcp_ev) {
+        case NS_TCP_EV_STATE:
+            add_string(b, "from", ns_tcp_state_name(ev->tcp_from));
+            add_string(b, "to", ns_tcp_state_name(ev->tcp_to));
+            break;
+        case NS_TCP_EV_CWND:
+            add_int(b, "cwnd", ev->cwnd);
+            add_int(b, "ssthresh", ev->ssthresh);
+            add_int(b, "mss", ev->mss);
+            break;
+        case NS_TCP_EV_CONGESTION:
+            add_string(b, "from", ns_tcp_ca_name(ev->ca_from));
+            add_string(b, "to", ns_tcp_ca_name(ev->ca_to));
+            break;
+        }
         break;
     case NS_TRACE_ICMP:
         if (ev->proto)
             add_sock(b, ev);
+        what = trace_icmp_ev_text(ev->icmp_ev);
+        txt = trace_icmp_why_text(ev->icmp_ev);
+        break;
+    case NS_TRACE_TIMER:
+        if (ev->proto)
+            add_sock(b, ev);
+        what = trace_timer_op_text(ev->timer_op);
+        add_string(b, "timer", trace_timer_text(ev->timer));
+        if (ev->timer_op == NS_TIMER_ARMED)
+            add_int(b, "duration_ns", ev->duration);
+        break;
+    case NS_TRACE_ARP:
+        what = trace_arp_ev_text(ev->arp_ev);
+        trace_append_arp(text, ev);
+        txt = text->str;
+        break;
+    case NS_TRACE_LINK:
+        what = trace_link_ev_text(ev->link_ev);
+        txt = ev->text;
+        break;
+    case NS_TRACE_HOST:
+        what = trace_host_ev_text(ev->host_ev);
+        if (ev->host_ev == NS_HOST_EV_CRASH)
+            add_int(b, "sockets", ev->count);
+        break;
+    case NS_TRACE_EXPECT:
+        txt = ev->text;
+        if (ev->loc.file) {
+            g_string_printf(text, "%s:%" PRIu32, ev->loc.file, ev->loc.line);
+            cause = text->str;
+        }
         break;
     case NS_TRACE_FRAME:
         add_string(b, "dir", ev->dir == NS_TRACE_DIR_OUT ? "out"
@@ -131,20 +197,16 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
         add_int(b, "frame_len", (int64_t)ev->bytes_len);
         break;
     case NS_TRACE_APP:
-    case NS_TRACE_TIMER:
-    case NS_TRACE_ARP:
-    case NS_TRACE_LINK:
-    case NS_TRACE_HOST:
-    case NS_TRACE_EXPECT:
+        what = ev->what;
+        txt = ev->text;
+        break;
     case NS_TRACE_KIND_COUNT:
         break;
     }
-    add_string(b, "from", ev->from);
-    add_string(b, "to", ev->to);
-    add_string(b, "what", ev->what);
-    add_string(b, "text", ev->text);
+    add_string(b, "what", what);
+    add_string(b, "text", txt);
     add_string(b, "summary", ev->summary);
-    add_string(b, "cause", ev->cause);
+    add_string(b, "cause", cause);
     add_string(b, "where", ev->where);
     if (ev->err) {
         char buf[24];
@@ -152,7 +214,7 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     }
     if (ev->kind == NS_TRACE_EXPECT) {
         json_builder_set_member_name(b, "ok");
-        json_builder_add_boolean_value(b, ev->ok);
+        json_builder_add_boolean_value(b, ev->verdict == NS_VERDICT_PASS);
     }
     add_string(b, "explain", explain);
     json_builder_end_object(b);

@@ -62,21 +62,55 @@ static void append_tuple(GString *s, const NsTraceEvent *ev)
     }
 }
 
+/* "#3 tcp 10.0.0.1:49152-10.0.0.2:80": the socket's id, protocol and ends. */
 static void append_sock(GString *s, const NsTraceEvent *ev)
 {
     const char *pn = trace_proto_name(ev->proto);
+    if (ev->sock_id)
+        g_string_append_printf(s, "#%" PRIu32 " ", ev->sock_id);
     g_string_append_printf(s, "%s ", pn ? pn : "ip");
-    trace_append_endpoint(s, ev->src, ev->sport, true);
-    if (ev->dst || ev->dport) {
-        g_string_append_c(s, '-');
-        trace_append_endpoint(s, ev->dst, ev->dport, true);
-    }
+    append_tuple(s, ev);
 }
 
 static void append_errno(GString *s, int err)
 {
     char buf[24];
     g_string_append(s, trace_errno_text(err, buf));
+}
+
+static void append_cause(GString *s, const char *cause)
+{
+    if (cause)
+        g_string_append_printf(s, " (%s)", cause);
+}
+
+static void append_tcp_event(GString *s, const NsTraceEvent *ev)
+{
+    append_tuple(s, ev);
+    switch (ev->tcp_ev) {
+    case NS_TCP_EV_STATE:
+        if (ev->cause == NS_CAUSE_RCV_SYN_LISTENER) {
+            /* The connection is a new socket, not the listener changing. */
+            g_string_append_printf(s, " %s (rcv SYN: new socket #%" PRIu32 " from listener #%" PRIu32
+                                      ")",
+                                   ns_tcp_state_name(ev->tcp_to), ev->sock_id, ev->parent_id);
+            return;
+        }
+        g_string_append_printf(s, " %s -> %s", ns_tcp_state_name(ev->tcp_from),
+                               ns_tcp_state_name(ev->tcp_to));
+        break;
+    case NS_TCP_EV_CWND:
+        g_string_append_printf(s, " cwnd %" PRIu32 " ssthresh %" PRIu32 " (%" PRIu32 "/%" PRIu32
+                                  " segments)",
+                               ev->cwnd, ev->ssthresh, ev->mss ? ev->cwnd / ev->mss : 0,
+                               ev->mss ? ev->ssthresh / ev->mss : 0);
+        break;
+    case NS_TCP_EV_CONGESTION:
+        g_string_append_printf(s, " congestion %s -> %s", ns_tcp_ca_name(ev->ca_from),
+                               ns_tcp_ca_name(ev->ca_to));
+        break;
+    }
+    append_cause(s, trace_cause_text(ev->cause));
 }
 
 void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
@@ -89,7 +123,7 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_SEND:
     case NS_TRACE_RECV:
     case NS_TRACE_FWD:
-    case NS_TRACE_DROP:
+    case NS_TRACE_DROP: {
         if (ev->proto || ev->src || ev->dst)
             append_packet(s, ev);
         if (ev->kind == NS_TRACE_FWD || (ev->kind == NS_TRACE_RECV && ev->ttl &&
@@ -97,35 +131,27 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             g_string_append_printf(s, " ttl %u", ev->ttl);
         if (ev->summary)
             g_string_append_printf(s, "%s%s", (ev->proto || ev->src) ? "  " : "", ev->summary);
-        if (ev->cause || ev->where) {
+        const char *why = trace_packet_why_text(ev);
+        if (why || ev->fault || ev->where) {
             g_string_append(s, " (");
-            if (ev->cause)
-                g_string_append(s, ev->cause);
+            if (why)
+                g_string_append(s, why);
+            else if (ev->fault)
+                trace_append_fault(s, ev);
             if (ev->where)
-                g_string_append_printf(s, "%son %s", ev->cause ? " " : "", ev->where);
+                g_string_append_printf(s, "%son %s", why || ev->fault ? " " : "", ev->where);
             g_string_append_c(s, ')');
         }
         break;
+    }
     case NS_TRACE_SOCK:
         append_sock(s, ev);
-        if (ev->what)
-            g_string_append_printf(s, " %s", ev->what);
-        if (ev->cause)
-            g_string_append_printf(s, " (%s)", ev->cause);
+        if (trace_sock_op_text(ev->sock_op))
+            g_string_append_printf(s, " %s", trace_sock_op_text(ev->sock_op));
+        append_cause(s, trace_sock_why_text(ev));
         break;
     case NS_TRACE_TCP:
-        append_tuple(s, ev);
-        if (ev->from || ev->to)
-            g_string_append_printf(s, " %s -> %s", ev->from ? ev->from : "?",
-                                   ev->to ? ev->to : "?");
-        /* Other TCP events (congestion changes) say it all in their text;
-         * `what` only names the event when there is no text. */
-        if (ev->text)
-            g_string_append_printf(s, " %s", ev->text);
-        else if (ev->what)
-            g_string_append_printf(s, " %s", ev->what);
-        if (ev->cause)
-            g_string_append_printf(s, " (%s)", ev->cause);
+        append_tcp_event(s, ev);
         break;
     case NS_TRACE_ICMP:
         if (ev->proto) {
@@ -136,40 +162,66 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             append_errno(s, ev->err);
             g_string_append_c(s, ' ');
         }
-        if (ev->what)
-            g_string_append(s, ev->what);
-        if (ev->text)
-            g_string_append_printf(s, " %s", ev->text);
+        g_string_append_printf(s, "%s %s", trace_icmp_ev_text(ev->icmp_ev),
+                               trace_icmp_why_text(ev->icmp_ev));
         break;
-    case NS_TRACE_APP:
-    case NS_TRACE_ARP:
     case NS_TRACE_TIMER:
-    case NS_TRACE_HOST:
-    case NS_TRACE_LINK:
-    case NS_TRACE_EXPECT:
-    case NS_TRACE_FRAME:
-    case NS_TRACE_KIND_COUNT:
-        if (ev->kind == NS_TRACE_EXPECT)
-            g_string_append(s, ev->ok ? "ok  " : "FAIL");
-        if (ev->kind == NS_TRACE_LINK && ev->where)
-            g_string_append_printf(s, "%s ", ev->where);
-        if (ev->kind == NS_TRACE_APP && ev->where)
-            g_string_append_printf(s, "%s: ", ev->where); /* a named program */
-        if (ev->kind == NS_TRACE_TIMER && ev->proto) {
+        if (ev->proto) {
             append_tuple(s, ev);
             g_string_append_c(s, ' ');
         }
+        g_string_append_printf(s, "%s %s", trace_timer_op_text(ev->timer_op),
+                               trace_timer_text(ev->timer));
+        if (ev->timer_op == NS_TIMER_ARMED) {
+            g_string_append_c(s, ' ');
+            trace_append_duration(s, ev->duration);
+        }
+        break;
+    case NS_TRACE_ARP:
+        g_string_append_printf(s, "%s ", trace_arp_ev_text(ev->arp_ev));
+        trace_append_arp(s, ev);
+        break;
+    case NS_TRACE_LINK:
+        if (ev->where)
+            g_string_append_printf(s, "%s ", ev->where);
+        g_string_append(s, trace_link_ev_text(ev->link_ev));
+        if (ev->link_ev == NS_LINK_EV_DOWN)
+            g_string_append(s, " (frames on it are lost)");
+        if (ev->text)
+            g_string_append_printf(s, " %s", ev->text);
+        break;
+    case NS_TRACE_HOST:
+        g_string_append(s, trace_host_ev_text(ev->host_ev));
+        switch (ev->host_ev) {
+        case NS_HOST_EV_CRASH:
+            g_string_append_printf(s, " %" PRIu32 " socket%s vanished without a packet; ARP cache lost",
+                                   ev->count, ev->count == 1 ? "" : "s");
+            break;
+        case NS_HOST_EV_RESTART:
+            g_string_append(s, " services start again");
+            break;
+        }
+        break;
+    case NS_TRACE_EXPECT:
+        g_string_append_printf(s, "%-4s", trace_verdict_text(ev->verdict));
+        if (ev->text)
+            g_string_append_printf(s, " %s", ev->text);
+        if (ev->loc.file)
+            g_string_append_printf(s, " (%s:%" PRIu32 ")", ev->loc.file, ev->loc.line);
+        break;
+    case NS_TRACE_APP:
+    case NS_TRACE_FRAME:
+    case NS_TRACE_KIND_COUNT:
+        if (ev->kind == NS_TRACE_APP && ev->where)
+            g_string_append_printf(s, "%s: ", ev->where); /* a named program */
         if (ev->what)
             g_string_append(s, ev->what);
         if (ev->text)
-            g_string_append_printf(s, "%s%s", ev->what || ev->kind == NS_TRACE_EXPECT ? " " : "",
-                                   ev->text);
+            g_string_append_printf(s, "%s%s", ev->what ? " " : "", ev->text);
         if (ev->err) {
             g_string_append_c(s, ' ');
             append_errno(s, ev->err);
         }
-        if (ev->cause)
-            g_string_append_printf(s, " (%s)", ev->cause);
         break;
     }
     /* Keep lines free of trailing blanks, whatever the kind. */

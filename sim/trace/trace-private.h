@@ -23,3 +23,28 @@ const char *trace_icmp_name(uint8_t type, uint8_t code);
 void trace_append_tcp(GString *s, const NsTraceEvent *ev);
 /* The errno's symbolic name, or "errno N" in `buf`. */
 const char *trace_errno_text(int err, char buf[24]);
+
+/* The words for the typed facts of an event (NULL: nothing to say). */
+const char *trace_sock_op_text(NsSockOp op);     /* "bound" */
+const char *trace_sock_why_text(const NsTraceEvent *ev); /* "ephemeral port" */
+const char *trace_tcp_ev_text(NsTcpEvent ev);    /* "state", "cwnd", "congestion" */
+const char *trace_cause_text(NsTraceCause c);    /* "app connect", "rcv FIN" */
+const char *trace_send_why_text(NsSendWhy why);  /* "fast retransmit" */
+const char *trace_drop_text(const NsTraceEvent *ev); /* "link loss" */
+const char *trace_fault_text(NsFaultAction a);   /* "drop", "delay", "duplicate" */
+/* "targeted fault at FILE:LINE: drop tcp syn#1" */
+void trace_append_fault(GString *s, const NsTraceEvent *ev);
+/* Why a SEND was sent or a DROP lost, except a targeted fault. */
+const char *trace_packet_why_text(const NsTraceEvent *ev);
+const char *trace_timer_op_text(NsTimerOp op);   /* "armed" */
+const char *trace_timer_text(NsTimerKind k);     /* "RTO", "FIN-WAIT-2 timeout" */
+const char *trace_arp_ev_text(NsArpEvent ev);    /* "request" */
+const char *trace_icmp_ev_text(NsIcmpEvent ev);  /* "ignored", "queued" */
+const char *trace_icmp_why_text(NsIcmpEvent ev); /* "(connected socket: ...)" */
+const char *trace_link_ev_text(NsLinkEvent ev);  /* "up", "down", "set" */
+const char *trace_host_ev_text(NsHostEvent ev);  /* "crash", "restart" */
+const char *trace_verdict_text(NsVerdict v);     /* "ok", "FAIL" */
+/* "1.000s": a timer's duration, to the millisecond. */
+void trace_append_duration(GString *s, NsTime d);
+/* "who-has 10.0.0.2 tell 10.0.0.1", "10.0.0.2 is-at 02:00:..." */
+void trace_append_arp(GString *s, const NsTraceEvent *ev);

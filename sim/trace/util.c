@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 
+#include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
@@ -88,4 +89,404 @@ void trace_append_tcp(GString *s, const NsTraceEvent *ev)
     g_string_append_printf(s, " win %" PRIu32, ev->win);
     if (ev->options && ev->options[0])
         g_string_append_printf(s, " <%s>", ev->options);
+}
+
+/* ---- the words for the typed facts ---- */
+
+const char *trace_sock_op_text(NsSockOp op)
+{
+    switch (op) {
+    case NS_SOCK_OP_NONE:
+        return NULL;
+    case NS_SOCK_OP_BOUND:
+        return "bound";
+    case NS_SOCK_OP_CONNECTED:
+        return "connected";
+    case NS_SOCK_OP_CLOSED:
+        return "closed";
+    }
+    return NULL;
+}
+
+const char *trace_sock_why_text(const NsTraceEvent *ev)
+{
+    switch (ev->sock_op) {
+    case NS_SOCK_OP_BOUND:
+        return ev->ephemeral ? "ephemeral port" : NULL;
+    case NS_SOCK_OP_CONNECTED:
+        return ev->proto == NS_IPPROTO_UDP ? "peer fixed; no packet sent" : NULL;
+    case NS_SOCK_OP_CLOSED:
+        return "port free again";
+    case NS_SOCK_OP_NONE:
+        break;
+    }
+    return NULL;
+}
+
+const char *trace_tcp_ev_text(NsTcpEvent ev)
+{
+    switch (ev) {
+    case NS_TCP_EV_STATE:
+        return "state";
+    case NS_TCP_EV_CWND:
+        return "cwnd";
+    case NS_TCP_EV_CONGESTION:
+        return "congestion";
+    }
+    return NULL;
+}
+
+const char *trace_cause_text(NsTraceCause c)
+{
+    switch (c) {
+    case NS_CAUSE_NONE:
+        return NULL;
+    case NS_CAUSE_APP_CONNECT:
+        return "app connect";
+    case NS_CAUSE_APP_LISTEN:
+        return "app listen";
+    case NS_CAUSE_APP_CLOSE:
+        return "app close";
+    case NS_CAUSE_APP_CLOSE_UNREAD:
+        return "app close with unread data";
+    case NS_CAUSE_APP_SHUTDOWN:
+        return "app shutdown";
+    case NS_CAUSE_APP_ABORT:
+        return "app abort";
+    case NS_CAUSE_LISTENER_CLOSED:
+        return "listener closed";
+    case NS_CAUSE_HOST_CRASH:
+        return "host crash";
+    case NS_CAUSE_ICMP_ERROR:
+        return "ICMP error";
+    case NS_CAUSE_RCV_SYN_LISTENER:
+        return "rcv SYN on a listener";
+    case NS_CAUSE_RCV_SYN_ACK:
+        return "rcv SYN,ACK";
+    case NS_CAUSE_RCV_SYN_SIMULTANEOUS:
+        return "rcv SYN (simultaneous open)";
+    case NS_CAUSE_RCV_ACK_OF_SYN:
+        return "rcv ACK of SYN";
+    case NS_CAUSE_RCV_ACK_OF_FIN:
+        return "rcv ACK of FIN";
+    case NS_CAUSE_RCV_FIN:
+        return "rcv FIN";
+    case NS_CAUSE_RCV_FIN_SIMULTANEOUS:
+        return "rcv FIN (simultaneous close)";
+    case NS_CAUSE_RCV_RST:
+        return "rcv RST";
+    case NS_CAUSE_RCV_SYN:
+        return "rcv SYN";
+    case NS_CAUSE_RCV_SYN_IN_WINDOW:
+        return "rcv SYN in window";
+    case NS_CAUSE_SYN_RETRIES:
+        return "SYN retries exhausted";
+    case NS_CAUSE_SYN_ACK_RETRIES:
+        return "SYN-ACK retries exhausted";
+    case NS_CAUSE_RETRANSMISSIONS:
+        return "retransmissions exhausted";
+    case NS_CAUSE_TIME_WAIT_DONE:
+        return "2MSL timer";
+    case NS_CAUSE_FIN_WAIT_2_TIMEOUT:
+        return "FIN-WAIT-2 timeout";
+    case NS_CAUSE_CONNECTED:
+        return "connected";
+    case NS_CAUSE_ACK:
+        return "ACK";
+    case NS_CAUSE_DUP_ACK:
+        return "dup ACK";
+    case NS_CAUSE_DUP_ACKS:
+        return "3 dup ACKs";
+    case NS_CAUSE_DUP_ACKS_FAST_RETRANSMIT:
+        return "3 dup ACKs: fast retransmit";
+    case NS_CAUSE_SACK:
+        return "SACK";
+    case NS_CAUSE_SACK_BEYOND_LOSS:
+        return "SACKed beyond a loss";
+    case NS_CAUSE_SACK_BEYOND_LOSS_FAST_RETRANSMIT:
+        return "SACKed beyond a loss: fast retransmit";
+    case NS_CAUSE_RECOVERY_DONE:
+        return "recovery done";
+    case NS_CAUSE_LOSS_REPAIRED:
+        return "loss repaired";
+    case NS_CAUSE_SYN_TIMEOUT:
+        return "SYN timeout";
+    case NS_CAUSE_RTO:
+        return "RTO";
+    case NS_CAUSE_TLP_REPAIRED:
+        return "tail loss probe repaired a loss";
+    }
+    return NULL;
+}
+
+const char *trace_send_why_text(NsSendWhy why)
+{
+    switch (why) {
+    case NS_SEND_NORMAL:
+    case NS_SEND_FAULT: /* trace_append_fault() says it */
+        return NULL;
+    case NS_SEND_RTO:
+        return "retransmission";
+    case NS_SEND_FAST_RETRANSMIT:
+        return "fast retransmit";
+    case NS_SEND_SACK_RETRANSMIT:
+        return "SACK retransmission";
+    case NS_SEND_TLP:
+        return "tail loss probe";
+    case NS_SEND_PROBE:
+        return "persist probe";
+    case NS_SEND_WINDOW_UPDATE:
+        return "window update";
+    case NS_SEND_DELAYED_ACK:
+        return "delayed ACK";
+    case NS_SEND_CHALLENGE_ACK:
+        return "challenge ACK";
+    }
+    return NULL;
+}
+
+const char *trace_drop_text(const NsTraceEvent *ev)
+{
+    switch (ev->drop) {
+    case NS_DROP_NONE:
+    case NS_DROP_FAULT: /* trace_append_fault() says it */
+        return NULL;
+    case NS_DROP_NO_SOCKET:
+        return "no socket";
+    case NS_DROP_LISTEN_QUEUE_FULL:
+        return "listen queue full";
+    case NS_DROP_ACCEPT_QUEUE_FULL:
+        return "accept queue full";
+    case NS_DROP_RCVBUF_FULL:
+        return "receive buffer full";
+    case NS_DROP_CHECKSUM:
+        return "checksum";
+    case NS_DROP_MALFORMED:
+        return ev->proto == NS_IPPROTO_TCP   ? "malformed TCP"
+               : ev->proto == NS_IPPROTO_UDP ? "malformed UDP"
+                                             : "malformed ICMP";
+    case NS_DROP_MALFORMED_IP:
+        return "malformed IPv4";
+    case NS_DROP_NO_ROUTE:
+        return "no route";
+    case NS_DROP_NOT_FOR_HOST:
+        return "not for this host (hosts do not forward)";
+    case NS_DROP_FRAGMENT:
+        return "fragment (reassembly not modelled)";
+    case NS_DROP_NO_PROTOCOL:
+        return "no such protocol";
+    case NS_DROP_TTL_EXCEEDED:
+        return "TTL exceeded";
+    case NS_DROP_TOO_BIG:
+        return "larger than the next link's MTU";
+    case NS_DROP_ARP_FAILED:
+        return "next hop did not answer ARP";
+    case NS_DROP_ARP_QUEUE_FULL:
+        return "ARP queue full";
+    case NS_DROP_HOST_DOWN:
+        return "host down";
+    case NS_DROP_LINK_DOWN:
+        return "link down";
+    case NS_DROP_LINK_LOSS:
+        return "link loss";
+    case NS_DROP_QUEUE_FULL:
+        return "queue full";
+    }
+    return NULL;
+}
+
+const char *trace_fault_text(NsFaultAction a)
+{
+    switch (a) {
+    case NS_FAULT_NONE:
+        return NULL;
+    case NS_FAULT_DROP:
+        return "drop";
+    case NS_FAULT_DELAY:
+        return "delay";
+    case NS_FAULT_DUPLICATE:
+        return "duplicate";
+    }
+    return NULL;
+}
+
+void trace_append_fault(GString *s, const NsTraceEvent *ev)
+{
+    g_string_append(s, "targeted fault");
+    if (ev->loc.file)
+        g_string_append_printf(s, " at %s:%" PRIu32, ev->loc.file, ev->loc.line);
+    const char *a = trace_fault_text(ev->fault);
+    if (a)
+        g_string_append_printf(s, ": %s", a);
+    if (ev->fault_rule)
+        g_string_append_printf(s, " %s", ev->fault_rule);
+}
+
+const char *trace_packet_why_text(const NsTraceEvent *ev)
+{
+    switch (ev->kind) {
+    case NS_TRACE_SEND:
+        return trace_send_why_text(ev->send_why);
+    case NS_TRACE_DROP:
+        return trace_drop_text(ev);
+    case NS_TRACE_RECV:
+    case NS_TRACE_FWD:
+    case NS_TRACE_APP:
+    case NS_TRACE_SOCK:
+    case NS_TRACE_TCP:
+    case NS_TRACE_TIMER:
+    case NS_TRACE_ICMP:
+    case NS_TRACE_ARP:
+    case NS_TRACE_LINK:
+    case NS_TRACE_HOST:
+    case NS_TRACE_EXPECT:
+    case NS_TRACE_FRAME:
+    case NS_TRACE_KIND_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+const char *trace_timer_op_text(NsTimerOp op)
+{
+    switch (op) {
+    case NS_TIMER_ARMED:
+        return "armed";
+    case NS_TIMER_FIRED:
+        return "fired";
+    case NS_TIMER_CANCELLED:
+        return "cancelled";
+    }
+    return NULL;
+}
+
+const char *trace_timer_text(NsTimerKind k)
+{
+    switch (k) {
+    case NS_TIMER_RTO:
+        return "RTO";
+    case NS_TIMER_PERSIST:
+        return "persist";
+    case NS_TIMER_KEEPALIVE:
+        return "keepalive";
+    case NS_TIMER_TIME_WAIT:
+        return "TIME-WAIT";
+    case NS_TIMER_FIN_WAIT_2:
+        return "FIN-WAIT-2 timeout";
+    case NS_TIMER_DELACK:
+        return "delayed ACK";
+    case NS_TIMER_TLP:
+        return "TLP";
+    }
+    return NULL;
+}
+
+const char *trace_arp_ev_text(NsArpEvent ev)
+{
+    switch (ev) {
+    case NS_ARP_EV_REQUEST:
+        return "request";
+    case NS_ARP_EV_REPLY:
+        return "reply";
+    case NS_ARP_EV_RESOLVED:
+        return "resolved";
+    case NS_ARP_EV_EXPIRED:
+        return "expire";
+    case NS_ARP_EV_FAILED:
+        return "failed";
+    }
+    return NULL;
+}
+
+const char *trace_icmp_ev_text(NsIcmpEvent ev)
+{
+    switch (ev) {
+    case NS_ICMP_EV_IGNORED_NO_TRANSPORT:
+    case NS_ICMP_EV_IGNORED_UNCONNECTED:
+        return "ignored";
+    case NS_ICMP_EV_QUEUED:
+        return "queued";
+    }
+    return NULL;
+}
+
+const char *trace_icmp_why_text(NsIcmpEvent ev)
+{
+    switch (ev) {
+    case NS_ICMP_EV_IGNORED_NO_TRANSPORT:
+        return "no transport to tell";
+    case NS_ICMP_EV_IGNORED_UNCONNECTED:
+        return "(the socket is not connected: no call can report it)";
+    case NS_ICMP_EV_QUEUED:
+        return "(connected socket: its next call fails with it)";
+    }
+    return NULL;
+}
+
+const char *trace_link_ev_text(NsLinkEvent ev)
+{
+    switch (ev) {
+    case NS_LINK_EV_UP:
+        return "up";
+    case NS_LINK_EV_DOWN:
+        return "down";
+    case NS_LINK_EV_SET:
+        return "set";
+    }
+    return NULL;
+}
+
+const char *trace_host_ev_text(NsHostEvent ev)
+{
+    switch (ev) {
+    case NS_HOST_EV_CRASH:
+        return "crash";
+    case NS_HOST_EV_RESTART:
+        return "restart";
+    }
+    return NULL;
+}
+
+const char *trace_verdict_text(NsVerdict v)
+{
+    switch (v) {
+    case NS_VERDICT_PASS:
+        return "ok";
+    case NS_VERDICT_FAIL:
+        return "FAIL";
+    }
+    return NULL;
+}
+
+void trace_append_duration(GString *s, NsTime d)
+{
+    g_string_append_printf(s, "%" PRId64 ".%03" PRId64 "s", d / NS_S(1), (d % NS_S(1)) / NS_MS(1));
+}
+
+void trace_append_arp(GString *s, const NsTraceEvent *ev)
+{
+    char a[NS_IPV4_STRLEN], b[NS_IPV4_STRLEN], m[NS_MAC_STRLEN];
+    ns_ipv4_format(ev->src, a);
+    ns_ipv4_format(ev->dst, b);
+    ns_mac_format(ev->mac, m);
+    switch (ev->arp_ev) {
+    case NS_ARP_EV_REQUEST:
+        g_string_append_printf(s, "who-has %s tell %s%s", a, b,
+                               ev->unicast ? " (unicast: confirming a stale entry)" : "");
+        break;
+    case NS_ARP_EV_REPLY:
+        g_string_append_printf(s, "%s is-at %s (to %s)", a, m, b);
+        break;
+    case NS_ARP_EV_RESOLVED:
+        g_string_append_printf(s, "%s is-at %s (%" PRIu32 " datagram%s released)", a, m,
+                               ev->count, ev->count == 1 ? "" : "s");
+        break;
+    case NS_ARP_EV_EXPIRED:
+        g_string_append_printf(s, "%s stopped answering; entry removed", a);
+        break;
+    case NS_ARP_EV_FAILED:
+        g_string_append_printf(s, "no reply for %s after %" PRIu32 " requests: host unreachable",
+                               a, ev->count);
+        break;
+    }
 }

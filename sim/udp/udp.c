@@ -63,6 +63,7 @@ NsUdpSock *ns_udp_sock_new(NsUdp *udp, NsUdpNotifyFn notify, void *owner)
     NsUdpSock *s = g_new0(NsUdpSock, 1);
     s->udp = udp;
     s->pcb.owner = s;
+    s->pcb.id = ns_ctx_sock_id(udp->ctx);
     s->notify = notify;
     s->owner = owner;
     return s;
@@ -86,7 +87,7 @@ int ns_udp_bind(NsUdpSock *s, uint32_t addr, uint16_t port)
 {
     int err = ns_pcb_bind(s->udp->pcbs, &s->pcb, addr, port, NS_PCB_EPHEMERAL_BIND);
     if (!err)
-        ns_pcb_trace(s->udp->pcbs, &s->pcb, "bound", port ? NULL : "ephemeral port");
+        ns_pcb_trace(s->udp->pcbs, &s->pcb, NS_SOCK_OP_BOUND, port == 0);
     return err;
 }
 
@@ -98,8 +99,8 @@ int ns_udp_connect(NsUdpSock *s, uint32_t addr, uint16_t port)
         return err;
     s->error = 0;
     if (!was_bound)
-        ns_pcb_trace(s->udp->pcbs, &s->pcb, "bound", "ephemeral port");
-    ns_pcb_trace(s->udp->pcbs, &s->pcb, "connected", "peer fixed; no packet sent");
+        ns_pcb_trace(s->udp->pcbs, &s->pcb, NS_SOCK_OP_BOUND, true);
+    ns_pcb_trace(s->udp->pcbs, &s->pcb, NS_SOCK_OP_CONNECTED, false);
     return 0;
 }
 
@@ -182,14 +183,14 @@ uint32_t ns_udp_queued(const NsUdpSock *s, size_t *bytes)
     return s->rx.count;
 }
 
-static void trace_drop(NsUdp *u, const NsIpv4Repr *hdr, const NsPacket *seg, const char *why)
+static void trace_drop(NsUdp *u, const NsIpv4Repr *hdr, const NsPacket *seg, NsDropReason why)
 {
     NsTracer *tr = u->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_DROP))
         return;
     const uint8_t *start = seg->data - hdr->header_len;
     NsTraceEvent ev = {.time = ns_sim_now(u->ctx->sim), .kind = NS_TRACE_DROP,
-                       .host = ns_host_name(u->host), .cause = why};
+                       .host = ns_host_name(u->host), .drop = why};
     ns_trace_describe_ip(&ev, start, seg->len + hdr->header_len);
     ns_trace_emit(tr, &ev);
 }
@@ -200,7 +201,7 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     NsUdpRepr r;
     NsWireResult res = ns_udp_parse(seg->data, seg->len, hdr->src, hdr->dst, &r);
     if (res != NS_WIRE_OK) {
-        trace_drop(u, hdr, seg, res == NS_WIRE_BAD_CHECKSUM ? "checksum" : "malformed UDP");
+        trace_drop(u, hdr, seg, res == NS_WIRE_BAD_CHECKSUM ? NS_DROP_CHECKSUM : NS_DROP_MALFORMED);
         ns_packet_free(seg);
         return;
     }
@@ -214,7 +215,7 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     }
     NsPcb *pcb = ns_pcb_lookup(u->pcbs, hdr->dst, r.dst_port, hdr->src, r.src_port);
     if (!pcb) {
-        trace_drop(u, hdr, seg, "no socket");
+        trace_drop(u, hdr, seg, NS_DROP_NO_SOCKET);
         /* RFC 1122 4.1.3.1: say so with port unreachable (not for broadcasts). */
         ns_packet_push(seg, hdr->header_len);
         if (hdr->dst != 0xffffffffu)
@@ -226,7 +227,7 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     NsUdpSock *s = pcb->owner;
     size_t len = r.length - NS_UDP_HLEN;
     if (s->rx_bytes + len > NS_UDP_RCVBUF) {
-        trace_drop(u, hdr, seg, "receive buffer full");
+        trace_drop(u, hdr, seg, NS_DROP_RCVBUF_FULL);
         ns_packet_free(seg);
         return;
     }
@@ -240,14 +241,14 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
         s->notify(s->owner);
 }
 
-static void trace_icmp(NsUdp *u, const NsPcb *pcb, const char *what, const char *text, int err)
+static void trace_icmp(NsUdp *u, const NsPcb *pcb, NsIcmpEvent what, int err)
 {
     NsTracer *tr = u->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_ICMP))
         return;
     NsTraceEvent ev = {.time = ns_sim_now(u->ctx->sim), .kind = NS_TRACE_ICMP,
-                       .host = ns_host_name(u->host), .what = what, .text = text, .err = err,
-                       .proto = NS_IPPROTO_UDP, .src = pcb->laddr, .sport = pcb->lport,
+                       .host = ns_host_name(u->host), .icmp_ev = what, .err = err,
+                       .sock_id = pcb->id, .proto = NS_IPPROTO_UDP, .src = pcb->laddr, .sport = pcb->lport,
                        .dst = pcb->raddr, .dport = pcb->rport};
     ns_trace_emit(tr, &ev);
 }
@@ -265,12 +266,11 @@ static void udp_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t
         return;
     NsUdpSock *s = pcb->owner;
     if (s->pcb.raddr == 0) {
-        trace_icmp(u, pcb, "ignored", "(the socket is not connected: no call can report it)",
-                   err);
+        trace_icmp(u, pcb, NS_ICMP_EV_IGNORED_UNCONNECTED, err);
         return;
     }
     s->error = err;
-    trace_icmp(u, pcb, "queued", "(connected socket: its next call fails with it)", err);
+    trace_icmp(u, pcb, NS_ICMP_EV_QUEUED, err);
     if (s->notify)
         s->notify(s->owner);
 }

@@ -4,7 +4,8 @@ scenarios/*.scn:
 
   json     every line of --format json parses; the JSON stream carries the
            same events as the text trace (same kinds, same times, same order);
-           two runs give the same bytes
+           every event about a socket carries its id, an accepted socket the
+           id of the listener it came from; two runs give the same bytes
   pcap     --pcap (and --pcap-at the first host) opens in tshark with no
            malformed packet, no bad checksum and no expert warning a real
            stack would not cause (skipped only when tshark is not installed);
@@ -91,6 +92,7 @@ def check_json(netsim, root, fail):
         if js.stdout != js2.stdout:
             fail.add(f"{scn}: two JSON runs differ")
         events, meta = [], collections.Counter()
+        sockets = {}  # id -> what is known of it: listening, parent
         for n, line in enumerate(js.stdout.decode().splitlines(), 1):
             try:
                 obj = json.loads(line)
@@ -104,6 +106,8 @@ def check_json(netsim, root, fail):
                 meta[obj["kind"]] += 1
             else:
                 events.append((obj["t_ns"], obj["kind"]))
+                for p in socket_id_problems(obj, sockets):
+                    fail.add(f"{scn}: JSON line {n}: {p}")
         if meta["run"] != 1 or meta["summary"] != 1:
             fail.add(f"{scn}: JSON needs one run and one summary object, got {dict(meta)}")
         want = text_events(text.stdout)
@@ -121,6 +125,31 @@ def check_json(netsim, root, fail):
                 fail.add(f"{scn}: --explain --sockets-at JSON line {n}: {e}")
                 break
         print(f"ok: {scn}: {len(events)} JSON events match the text trace")
+
+
+def socket_id_problems(obj, sockets):
+    """Socket identity in one JSON event: every socket-centred event has
+    sock.id; an accepted socket has the id of a listener as its parent, on
+    every event about it."""
+    kind = obj["kind"]
+    if kind not in ("sock", "tcp", "timer", "icmp") or (kind == "icmp" and "sock" not in obj):
+        return []
+    sock = obj.get("sock")
+    if not isinstance(sock, dict) or not isinstance(sock.get("id"), int) or sock["id"] < 1:
+        return [f"{kind} event without a socket id"]
+    info = sockets.setdefault(sock["id"], {})
+    problems = []
+    if kind == "tcp" and obj.get("to") == "LISTEN":
+        info["listening"] = True
+    if kind == "tcp" and obj.get("cause") == "rcv SYN on a listener":
+        parent = sock.get("parent")
+        if not sockets.get(parent, {}).get("listening"):
+            problems.append(f"accepted socket #{sock['id']} has parent {parent}, not a listener")
+        info["parent"] = parent
+    if sock.get("parent") != info.get("parent"):
+        problems.append(f"socket #{sock['id']} has parent {sock.get('parent')}, "
+                        f"earlier {info.get('parent')}")
+    return problems
 
 
 def tshark_problems(path):

@@ -142,7 +142,7 @@ static void test_full_queue_drops_the_tail(void)
     CU_ASSERT_EQUAL(rx[1].n, 2);
     CU_ASSERT_EQUAL(rx[1].ids[0], 0);
     CU_ASSERT_EQUAL(rx[1].ids[1], 1);
-    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "queue full"), 3);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_QUEUE_FULL), 3);
     CU_ASSERT_EQUAL(ns_segment_drops(s), 3);
     end();
 }
@@ -158,7 +158,7 @@ static void test_total_loss_drops_every_frame_with_reason(void)
         send_frame(s, 0, 1, 100, i);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(rx[1].n, 0);
-    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "link loss"), 10);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_LINK_LOSS), 10);
     end();
 }
 
@@ -256,7 +256,7 @@ static void test_down_segment_drops_new_and_inflight_frames(void)
     send_frame(s, 0, 1, 100, 2);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(rx[1].n, 0);
-    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, "link down"), 2);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_LINK_DOWN), 2);
     ns_segment_set_up(s, true);
     send_frame(s, 0, 1, 100, 3);
     fx_run(NS_TIME_NEVER);

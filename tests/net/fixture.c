@@ -7,12 +7,23 @@
 
 NetFixture fx;
 
+static int fx_why(const NsTraceEvent *ev)
+{
+    if (ev->kind == NS_TRACE_DROP)
+        return (int)ev->drop;
+    if (ev->kind == NS_TRACE_TCP)
+        return (int)ev->cause;
+    if (ev->kind == NS_TRACE_SOCK)
+        return ev->ephemeral;
+    return 0;
+}
+
 static void capture_write(void *self, const NsTraceEvent *ev)
 {
     (void)self;
     CapturedEvent c = {
         .kind = ev->kind, .time = ev->time, .host = g_strdup(ev->host),
-        .where = g_strdup(ev->where), .what = g_strdup(ev->what), .cause = g_strdup(ev->cause),
+        .where = g_strdup(ev->where), .what = g_strdup(ev->what), .why = fx_why(ev),
         .text = g_strdup(ev->text), .proto = ev->proto, .icmp_type = ev->icmp_type,
         .icmp_code = ev->icmp_code, .ttl = ev->ttl, .src = ev->src, .dst = ev->dst,
         .sport = ev->sport, .dport = ev->dport, .err = ev->err,
@@ -53,7 +64,6 @@ void fx_teardown(void)
         g_free(c->host);
         g_free(c->where);
         g_free(c->what);
-        g_free(c->cause);
         g_free(c->text);
     }
     g_array_free(fx.events, TRUE);
@@ -103,22 +113,22 @@ void fx_routes(void)
     ns_routing_compute(fx.hosts);
 }
 
-uint32_t fx_count(NsTraceKind kind, const char *cause)
+uint32_t fx_count(NsTraceKind kind, int why)
 {
     uint32_t n = 0;
     for (guint i = 0; i < fx.events->len; i++) {
         CapturedEvent *c = &g_array_index(fx.events, CapturedEvent, i);
-        if (c->kind == kind && (!cause || (c->cause && strstr(c->cause, cause))))
+        if (c->kind == kind && (why == FX_ANY || c->why == why))
             n++;
     }
     return n;
 }
 
-const CapturedEvent *fx_find(NsTraceKind kind, const char *cause)
+const CapturedEvent *fx_find(NsTraceKind kind, int why)
 {
     for (guint i = 0; i < fx.events->len; i++) {
         CapturedEvent *c = &g_array_index(fx.events, CapturedEvent, i);
-        if (c->kind == kind && (!cause || (c->cause && strstr(c->cause, cause))))
+        if (c->kind == kind && (why == FX_ANY || c->why == why))
             return c;
     }
     return NULL;

@@ -12,7 +12,10 @@
 typedef struct {
     NsTraceKind kind;
     NsTime time;
-    char *host, *where, *what, *cause, *text;
+    char *host, *where, *what, *text;
+    /* The typed reason (fx_why()): a DROP's NsDropReason, a TCP event's
+     * NsTraceCause, whether a SOCK bind chose an ephemeral port. */
+    int why;
     uint8_t proto, icmp_type, icmp_code, ttl;
     uint32_t src, dst;
     uint16_t sport, dport;
@@ -40,6 +43,8 @@ void fx_routes(void);
 
 uint32_t fx_ip(const char *dotted);
 /* Events of a kind, optionally with a given cause (substring). */
-uint32_t fx_count(NsTraceKind kind, const char *cause);
-const CapturedEvent *fx_find(NsTraceKind kind, const char *cause);
+/* Events of `kind` with the typed reason `why` (FX_ANY: all of them). */
+#define FX_ANY (-1)
+uint32_t fx_count(NsTraceKind kind, int why);
+const CapturedEvent *fx_find(NsTraceKind kind, int why);
 void fx_run(NsTime until);

@@ -43,7 +43,7 @@ typedef struct {
     int wscale;            /* peer: -1 none */
     bool sack_perm;
     NsTcpSackBlock sack[4]; /* peer: SACK blocks (empty ones ignored) */
-    const char *why;       /* expected: the cause (NULL = none checked) */
+    NsSendWhy why;         /* expected: why it was sent (NS_SEND_NORMAL = none checked) */
 } TSeg;
 
 #define SEG(...)                                                                              \

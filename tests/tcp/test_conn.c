@@ -148,7 +148,7 @@ static void test_syn_sent_rto_retransmits_syn_with_backoff(void)
     advance(NS_MS(999));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(1));
-    EXPECT_SENT(SEG(.flags = SYN, .seq = LOCAL_SEQ, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = SYN, .seq = LOCAL_SEQ, .why = NS_SEND_RTO));
     advance(NS_MS(1999));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(1));
@@ -222,7 +222,7 @@ static void test_syn_received_rto_resends_syn_ack(void)
     SETUP();
     conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
     advance(NS_S(1));
-    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ, .why = NS_SEND_RTO));
     advance(NS_S(2));
     EXPECT_SENT(SEG(.flags = SYN | ACK, .seq = LOCAL_SEQ));
     h_teardown();
@@ -256,7 +256,7 @@ static void test_syn_received_app_close_fin_wait_1(void)
 {
     SETUP();
     conn_in_state(NS_TCP_STATE_SYN_RECEIVED);
-    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    tcp_conn_shutdown_write(&H->c, H->now, NS_CAUSE_APP_CLOSE);
     EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_1);
     EXPECT_NOTHING_SENT(); /* the FIN waits for the ACK of our SYN */
     peer_sends(SEG(.flags = ACK));
@@ -416,7 +416,7 @@ static void test_established_app_close_fin_wait_1(void)
 {
     SETUP();
     conn_in_state(NS_TCP_STATE_ESTABLISHED);
-    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    tcp_conn_shutdown_write(&H->c, H->now, NS_CAUSE_APP_CLOSE);
     EXPECT_STATE(NS_TCP_STATE_FIN_WAIT_1);
     EXPECT_SENT(SEG(.flags = FIN | ACK));
     h_teardown();
@@ -427,7 +427,7 @@ static void test_established_app_close_fin_after_data(void)
     SETUP();
     conn_in_state(NS_TCP_STATE_ESTABLISHED);
     app_write(100);
-    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    tcp_conn_shutdown_write(&H->c, H->now, NS_CAUSE_APP_CLOSE);
     EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
     EXPECT_SENT(SEG(.flags = FIN | ACK, .seq = LOCAL_SEQ + 101));
     h_teardown();
@@ -512,7 +512,7 @@ static void test_established_rto_retransmits_with_backoff(void)
     app_write(100);
     drain_sent();
     advance(NS_S(1));
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100, .why = NS_SEND_RTO));
     CU_ASSERT_EQUAL(H->c.cwnd, 1460);
     advance(NS_MS(1999));
     EXPECT_NOTHING_SENT();
@@ -550,7 +550,7 @@ static void test_established_3_dupacks_fast_retransmit(void)
     peer_sends(SEG(.ack = LOCAL_SEQ + 1));
     EXPECT_NOTHING_SENT();
     peer_sends(SEG(.ack = LOCAL_SEQ + 1));
-    EXPECT_SENT(SEG(.len = 1460, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.len = 1460, .why = NS_SEND_FAST_RETRANSMIT));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
     CU_ASSERT_EQUAL(H->c.ssthresh, 5 * 1460);
     CU_ASSERT_EQUAL(H->c.cwnd, 8 * 1460);
@@ -569,7 +569,7 @@ static void test_established_partial_ack_retransmits_next_hole(void)
     drain_sent();
     /* RFC 6582: a partial ACK means the next segment is lost too. */
     peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 2920));
-    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 2920, .len = 1460, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 2920, .len = 1460, .why = NS_SEND_FAST_RETRANSMIT));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
     drain_sent();
     peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 14600));
@@ -588,9 +588,9 @@ static void test_established_zero_window_persist_probe(void)
     EXPECT_NOTHING_SENT();
     CU_ASSERT_NOT_EQUAL(H->c.timer[NS_TCP_T_PERSIST], NS_TIME_NEVER);
     advance(NS_S(1));
-    EXPECT_SENT(SEG(.flags = ACK, .len = 1, .why = "persist probe"));
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1, .why = NS_SEND_PROBE));
     advance(NS_S(2));
-    EXPECT_SENT(SEG(.flags = ACK, .len = 1, .why = "persist probe"));
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1, .why = NS_SEND_PROBE));
     peer_sends(SEG(.win = 1000));
     EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 100));
     CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_PERSIST], NS_TIME_NEVER);
@@ -629,7 +629,7 @@ static void test_established_rcv_fills_window_then_update_after_read(void)
     CU_ASSERT_EQUAL(r.window, 0);
     uint8_t buf[4096];
     tcp_conn_read(&H->c, buf, sizeof buf, H->now);
-    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1 + 65535, .win = 4096, .why = "window update"));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1 + 65535, .win = 4096, .why = NS_SEND_WINDOW_UPDATE));
     h_teardown();
 }
 
@@ -652,7 +652,7 @@ static void test_established_abort_sends_rst(void)
 {
     SETUP();
     conn_in_state(NS_TCP_STATE_ESTABLISHED);
-    tcp_conn_reset(&H->c, H->now, "app abort");
+    tcp_conn_reset(&H->c, H->now, NS_CAUSE_APP_ABORT);
     EXPECT_STATE(NS_TCP_STATE_CLOSED);
     EXPECT_SENT(SEG(.flags = RST));
     h_teardown();
@@ -695,7 +695,7 @@ static void test_fin_wait_1_rto_retransmits_fin(void)
     SETUP();
     conn_in_state(NS_TCP_STATE_FIN_WAIT_1);
     advance(NS_S(1));
-    EXPECT_SENT(SEG(.flags = FIN | ACK, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .why = NS_SEND_RTO));
     h_teardown();
 }
 
@@ -752,7 +752,7 @@ static void test_close_wait_app_close_last_ack(void)
 {
     SETUP();
     conn_in_state(NS_TCP_STATE_CLOSE_WAIT);
-    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    tcp_conn_shutdown_write(&H->c, H->now, NS_CAUSE_APP_CLOSE);
     EXPECT_STATE(NS_TCP_STATE_LAST_ACK);
     EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2));
     h_teardown();
@@ -794,7 +794,7 @@ static void test_closing_rto_retransmits_fin(void)
     SETUP();
     conn_in_state(NS_TCP_STATE_CLOSING);
     advance(NS_S(1));
-    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2, .why = NS_SEND_RTO));
     h_teardown();
 }
 
@@ -816,7 +816,7 @@ static void test_last_ack_rto_retransmits_fin(void)
     SETUP();
     conn_in_state(NS_TCP_STATE_LAST_ACK);
     advance(NS_S(1));
-    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .ack = REMOTE_SEQ + 2, .why = NS_SEND_RTO));
     h_teardown();
 }
 

@@ -21,7 +21,7 @@ typedef struct {
     uint8_t n_opts;
     uint8_t opts[NS_TCP_MAX_OPTS];
     uint16_t ip_id;
-    char cause[32];
+    NsSendWhy why;
 } Pkt;
 
 typedef struct {
@@ -33,8 +33,10 @@ typedef struct {
 static void cap_write(void *self, const NsTraceEvent *ev)
 {
     Cap *c = self;
-    if (ev->kind == NS_TRACE_TCP && ev->from) {
-        g_ptr_array_add(c->lines, g_strdup_printf("%s %s->%s", ev->host, ev->from, ev->to));
+    if (ev->kind == NS_TRACE_TCP && ev->tcp_ev == NS_TCP_EV_STATE) {
+        g_ptr_array_add(c->lines, g_strdup_printf("%s %s->%s", ev->host,
+                                                  ns_tcp_state_name(ev->tcp_from),
+                                                  ns_tcp_state_name(ev->tcp_to)));
         return;
     }
     if ((ev->kind != NS_TRACE_SEND && ev->kind != NS_TRACE_RECV) || ev->proto != 6 ||
@@ -51,7 +53,7 @@ static void cap_write(void *self, const NsTraceEvent *ev)
              .len = ev->payload_len, .win = ev->win, .raw_win = t.window, .n_opts = t.n_opts,
              .ip_id = ip.id};
     memcpy(p.opts, t.opt_order, t.n_opts);
-    snprintf(p.cause, sizeof p.cause, "%s", ev->cause ? ev->cause : "");
+    p.why = ev->send_why;
     g_array_append_val(c->pkts, p);
 }
 
@@ -612,7 +614,7 @@ typedef struct {
 } Case5b;
 
 static NsIpFilterVerdict drop_first_three_responses(void *data, const NsPacket *dg,
-                                                    NsTime *delay, const char **why)
+                                                    NsTime *delay, NsIpFault *fault)
 {
     Case5b *k = data;
     (void)delay;
@@ -626,7 +628,7 @@ static NsIpFilterVerdict drop_first_three_responses(void *data, const NsPacket *
     if (k->n < G_N_ELEMENTS(k->at))
         k->at[k->n] = ns_sim_now(k->sim);
     if (k->n++ < 3) {
-        *why = "test drops the response";
+        *fault = (NsIpFault){.action = NS_FAULT_DROP, .rule = "test drops the response"};
         return NS_IP_FILTER_DROP;
     }
     return NS_IP_FILTER_PASS;
@@ -635,14 +637,20 @@ static NsIpFilterVerdict drop_first_three_responses(void *data, const NsPacket *
 static void case5b_write(void *self, const NsTraceEvent *ev)
 {
     Case5b *k = self;
-    if (strcmp(ev->host, "srv") != 0 || !ev->text)
+    if (strcmp(ev->host, "srv") != 0)
         return;
-    if (ev->kind == NS_TRACE_TIMER && strcmp(ev->what, "fired") == 0)
+    if (ev->kind == NS_TRACE_TIMER && ev->timer_op == NS_TIMER_FIRED)
         g_ptr_array_add(k->lines, g_strdup_printf("%.3f fired %s", (double)ev->time / 1e6,
-                                                  ev->text));
-    else if (ev->kind == NS_TRACE_TCP && ev->what && strcmp(ev->what, "congestion") == 0)
-        g_ptr_array_add(k->lines, g_strdup_printf("%.3f %s (%s)", (double)ev->time / 1e6,
-                                                  ev->text, ev->cause));
+                                                  ev->timer == NS_TIMER_RTO   ? "RTO"
+                                                  : ev->timer == NS_TIMER_TLP ? "TLP"
+                                                                              : "other"));
+    else if (ev->kind == NS_TRACE_TCP && ev->tcp_ev == NS_TCP_EV_CONGESTION)
+        g_ptr_array_add(k->lines,
+                        g_strdup_printf("%.3f congestion %s -> %s (%s)", (double)ev->time / 1e6,
+                                        ns_tcp_ca_name(ev->ca_from), ns_tcp_ca_name(ev->ca_to),
+                                        ev->cause == NS_CAUSE_RTO              ? "RTO"
+                                        : ev->cause == NS_CAUSE_LOSS_REPAIRED ? "loss repaired"
+                                                                              : "other"));
 }
 
 static const NsTraceSinkOps case5b_ops = {"case5b", case5b_write, NULL, cap_free};
@@ -705,15 +713,14 @@ static void test_fidelity_case5b_tail_loss_tlp_rto_backoff(void)
     CU_ASSERT_EQUAL(j, G_N_ELEMENTS(want));
     /* The server's SEND lines (traced before the filter drops): the
      * original, the probe, then two timeout retransmissions. */
-    static const char *const causes[] = {"", "tail loss probe", "retransmission",
-                                         "retransmission"};
+    static const NsSendWhy causes[] = {NS_SEND_NORMAL, NS_SEND_TLP, NS_SEND_RTO, NS_SEND_RTO};
     uint32_t data = 0;
     for (guint i = 0; i < cap->pkts->len; i++) {
         const Pkt *p = &g_array_index(cap->pkts, Pkt, i);
         if (!p->out || !p->len)
             continue;
         CU_ASSERT_EQUAL(p->len, 742);
-        CU_ASSERT_TRUE(data < G_N_ELEMENTS(causes) && strcmp(p->cause, causes[data]) == 0);
+        CU_ASSERT_TRUE(data < G_N_ELEMENTS(causes) && p->why == causes[data]);
         data++;
     }
     CU_ASSERT_EQUAL(data, 4);
@@ -733,11 +740,12 @@ static void dbg_write(void *self, const NsTraceEvent *ev)
     char f[NS_TCP_FLAGS_STRLEN] = "";
     if (ev->proto == 6)
         ns_tcp_flags_format(ev->tcp_flags, f);
-    fprintf(stderr, "%12.6f %s %-5s %s seq %u ack %u win %u len %u %s%s%s %s %s %s\n",
+    bool state = ev->kind == NS_TRACE_TCP && ev->tcp_ev == NS_TCP_EV_STATE;
+    fprintf(stderr, "%12.6f %s %-5s %s seq %u ack %u win %u len %u %s%s%s cause %d why %d\n",
             (double)ev->time / 1e9, ev->host ? ev->host : "-", ns_trace_kind_name(ev->kind), f,
-            ev->seq, ev->ack, ev->win, ev->payload_len, ev->from ? ev->from : "",
-            ev->from ? "->" : "", ev->to ? ev->to : "", ev->what ? ev->what : "",
-            ev->text ? ev->text : "", ev->cause ? ev->cause : "");
+            ev->seq, ev->ack, ev->win, ev->payload_len,
+            state ? ns_tcp_state_name(ev->tcp_from) : "", state ? "->" : "",
+            state ? ns_tcp_state_name(ev->tcp_to) : "", (int)ev->cause, (int)ev->send_why);
 }
 
 static const NsTraceSinkOps dbg_ops = {"dbg", dbg_write, NULL, cap_free};

@@ -180,7 +180,7 @@ static void test_disorder_third_dup_ack_recovery_fast_retransmit(void)
     EXPECT_NOTHING_SENT();
     DUP_ACK(BLK(1, 4));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
-    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = NS_SEND_FAST_RETRANSMIT));
     /* cubic's beta 0.7 of the 10 segments in flight. */
     CU_ASSERT_EQUAL(H->c.ssthresh, 10 * MSS * 717 / 1024);
     CU_ASSERT_EQUAL(H->c.recover, S(10));
@@ -220,12 +220,12 @@ static void test_recovery_nextseg_resends_both_lost_holes(void)
     DUP_ACK(BLK(1, 3));
     DUP_ACK(BLK(4, 5), BLK(1, 3));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
-    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = NS_SEND_FAST_RETRANSMIT));
     EXPECT_NOTHING_SENT(); /* hole 3 is not lost yet: only 1 range above */
     DUP_ACK(BLK(4, 6), BLK(1, 3));
     DUP_ACK(BLK(4, 7), BLK(1, 3));
     /* More than 2 SMSS SACKed above 3: NextSeg rule 1 resends it. */
-    EXPECT_SENT(SEG(.seq = S(3), .len = MSS, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.seq = S(3), .len = MSS, .why = NS_SEND_FAST_RETRANSMIT));
     drain_sent();
     h_teardown();
 }
@@ -266,9 +266,9 @@ static void test_recovery_rule3_resends_hole_not_yet_lost(void)
     drain_sent();
     DUP_ACK(BLK(5, 6), BLK(3, 4), BLK(1, 2));
     /* Three ranges above segment 0 and above... only 2 above hole 2. */
-    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = NS_SEND_FAST_RETRANSMIT));
     peer_sends(SEG(.ack = S(2), .sack = {BLK(3, 4), BLK(5, 6)}));
-    EXPECT_SENT(SEG(.seq = S(2), .len = MSS, .why = "fast retransmit"));
+    EXPECT_SENT(SEG(.seq = S(2), .len = MSS, .why = NS_SEND_FAST_RETRANSMIT));
     drain_sent();
     h_teardown();
 }
@@ -282,12 +282,12 @@ static void test_rto_loss_state_skips_sacked_data(void)
     drain_sent();
     advance(H->c.rto); /* one RTO */
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_LOSS);
-    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = "retransmission"));
+    EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = NS_SEND_RTO));
     EXPECT_NOTHING_SENT(); /* cwnd 1 MSS */
     peer_sends(SEG(.ack = S(1), .sack = {BLK(1, 3)}));
     /* 1 and 2 were SACKed: going back N resends 3 and 4 only. */
-    EXPECT_SENT(SEG(.seq = S(3), .len = MSS, .why = "retransmission"));
-    EXPECT_SENT(SEG(.seq = S(4), .len = MSS, .why = "retransmission"));
+    EXPECT_SENT(SEG(.seq = S(3), .len = MSS, .why = NS_SEND_RTO));
+    EXPECT_SENT(SEG(.seq = S(4), .len = MSS, .why = NS_SEND_RTO));
     EXPECT_NOTHING_SENT();
     peer_sends(SEG(.ack = S(6)));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_OPEN);
@@ -324,8 +324,10 @@ static GPtrArray *trace_lines;
 static void line_write(void *self, const NsTraceEvent *ev)
 {
     (void)self;
-    if (ev->kind == NS_TRACE_TCP && !ev->from && ev->what && strcmp(ev->what, "congestion") == 0)
-        g_ptr_array_add(trace_lines, g_strdup_printf("%s (%s)", ev->text, ev->cause));
+    if (ev->kind == NS_TRACE_TCP && ev->tcp_ev == NS_TCP_EV_CONGESTION)
+        g_ptr_array_add(trace_lines, g_strdup_printf("congestion %s -> %s (cause %d)",
+                                                     ns_tcp_ca_name(ev->ca_from),
+                                                     ns_tcp_ca_name(ev->ca_to), (int)ev->cause));
 }
 
 static void line_free(void *self)
@@ -347,9 +349,14 @@ static void test_trace_congestion_states_as_linux_names_them(void)
     DUP_ACK(BLK(1, 4));
     peer_sends(SEG(.ack = S(10)));
     CU_ASSERT_EQUAL_FATAL(trace_lines->len, 3);
-    CU_ASSERT_STRING_EQUAL(trace_lines->pdata[0], "congestion Open -> Disorder (SACK)");
-    CU_ASSERT_STRING_EQUAL(trace_lines->pdata[1], "congestion Disorder -> Recovery (3 dup ACKs)");
-    CU_ASSERT_STRING_EQUAL(trace_lines->pdata[2], "congestion Recovery -> Open (recovery done)");
+    g_autofree char *l0 = g_strdup_printf("congestion Open -> Disorder (cause %d)", NS_CAUSE_SACK);
+    g_autofree char *l1 =
+        g_strdup_printf("congestion Disorder -> Recovery (cause %d)", NS_CAUSE_DUP_ACKS);
+    g_autofree char *l2 =
+        g_strdup_printf("congestion Recovery -> Open (cause %d)", NS_CAUSE_RECOVERY_DONE);
+    CU_ASSERT_STRING_EQUAL(trace_lines->pdata[0], l0);
+    CU_ASSERT_STRING_EQUAL(trace_lines->pdata[1], l1);
+    CU_ASSERT_STRING_EQUAL(trace_lines->pdata[2], l2);
     H->ctx.tracer = NULL;
     ns_tracer_free(tr);
     g_ptr_array_free(trace_lines, TRUE);

@@ -3,6 +3,7 @@
  * flight and before any RTT sample, what the probe sends (the last
  * segment again, or new data), one probe per tail, the ACK that cancels
  * it or ends the episode, its traces, and its absence on minimal. */
+#include <inttypes.h>
 #include <string.h>
 
 #include "tcp-test.h"
@@ -38,7 +39,7 @@ static void test_established_pto_resends_lone_segment_in_open(void)
     advance(NS_MS(219));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(1));
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 742, .why = "tail loss probe"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 742, .why = NS_SEND_TLP));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_OPEN);
     CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_REXMT], H->now + NS_MS(220)); /* re-armed */
     CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_TLP], NS_TIME_NEVER);
@@ -56,12 +57,12 @@ static void test_established_probe_lost_rto_then_backoff(void)
     advance(NS_MS(219));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(1));
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 742, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 742, .why = NS_SEND_RTO));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_LOSS);
     advance(NS_MS(439));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(1));
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 742, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 742, .why = NS_SEND_RTO));
     peer_sends(SEG(.ack = D0 + 742));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_OPEN);
     CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_TLP], NS_TIME_NEVER);
@@ -106,7 +107,7 @@ static void test_established_two_segments_pto_2srtt_plus_2_jiffies(void)
     advance(NS_MS(47));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(1));
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0 + MSS, .len = MSS, .why = "tail loss probe"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0 + MSS, .len = MSS, .why = NS_SEND_TLP));
     EXPECT_NOTHING_SENT();
     h_teardown();
 }
@@ -132,7 +133,7 @@ static void test_established_probe_sends_new_data_when_window_allows(void)
     EXPECT_SENT(SEG(.flags = ACK, .seq = D0, .len = MSS));
     EXPECT_NOTHING_SENT();
     advance(NS_MS(220));
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0 + MSS, .len = MSS, .why = "tail loss probe"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0 + MSS, .len = MSS, .why = NS_SEND_TLP));
     CU_ASSERT_EQUAL(H->c.snd_max, D0 + 2 * MSS);
     CU_ASSERT_FALSE(H->c.tlp_is_retrans);
     h_teardown();
@@ -208,10 +209,10 @@ static void test_disorder_no_probe(void)
 static void test_fin_wait_1_probe_resends_fin(void)
 {
     setup_rtt20(NS_PROFILE_LINUX);
-    tcp_conn_shutdown_write(&H->c, H->now, "app close");
+    tcp_conn_shutdown_write(&H->c, H->now, NS_CAUSE_APP_CLOSE);
     EXPECT_SENT(SEG(.flags = FIN | ACK, .seq = D0));
     advance(NS_MS(220));
-    EXPECT_SENT(SEG(.flags = FIN | ACK, .seq = D0, .why = "tail loss probe"));
+    EXPECT_SENT(SEG(.flags = FIN | ACK, .seq = D0, .why = NS_SEND_TLP));
     h_teardown();
 }
 
@@ -226,7 +227,7 @@ static void test_minimal_no_probe_only_rto(void)
     advance(H->c.rto - 1);
     EXPECT_NOTHING_SENT();
     advance(1);
-    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 100, .why = "retransmission"));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = D0, .len = 100, .why = NS_SEND_RTO));
     h_teardown();
 }
 
@@ -237,8 +238,15 @@ static GPtrArray *timer_lines;
 static void timer_write(void *self, const NsTraceEvent *ev)
 {
     (void)self;
-    if (ev->kind == NS_TRACE_TIMER && strstr(ev->text, "TLP"))
-        g_ptr_array_add(timer_lines, g_strdup_printf("%s %s", ev->what, ev->text));
+    if (ev->kind != NS_TRACE_TIMER || ev->timer != NS_TIMER_TLP)
+        return;
+    if (ev->timer_op == NS_TIMER_ARMED)
+        g_ptr_array_add(timer_lines, g_strdup_printf("armed TLP %" PRId64 " ms",
+                                                     ev->duration / NS_MS(1)));
+    else
+        g_ptr_array_add(timer_lines, g_strdup_printf("%s TLP", ev->timer_op == NS_TIMER_FIRED
+                                                                   ? "fired"
+                                                                   : "cancelled"));
 }
 
 static void timer_free(void *self)
@@ -258,7 +266,7 @@ static void test_trace_tlp_armed_and_fired(void)
     app_write(742);
     advance(NS_MS(220));
     CU_ASSERT_EQUAL_FATAL(timer_lines->len, 2);
-    CU_ASSERT_STRING_EQUAL(timer_lines->pdata[0], "armed TLP 0.220s");
+    CU_ASSERT_STRING_EQUAL(timer_lines->pdata[0], "armed TLP 220 ms");
     CU_ASSERT_STRING_EQUAL(timer_lines->pdata[1], "fired TLP");
     H->ctx.tracer = NULL;
     ns_tracer_free(tr);

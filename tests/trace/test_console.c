@@ -23,7 +23,7 @@ static void test_console_plain_is_the_text_line(void)
 
 static void test_console_colour_adds_escapes(void)
 {
-    NsTraceEvent ev = DGRAM(.kind = NS_TRACE_DROP, .cause = "link loss");
+    NsTraceEvent ev = DGRAM(.kind = NS_TRACE_DROP, .drop = NS_DROP_LINK_LOSS);
     NsConsoleSink *c = ns_console_sink_new(stdout, 4, true, NULL);
     g_autoptr(GString) got = g_string_new(NULL);
     ns_console_format(c, &ev, got);
@@ -38,7 +38,7 @@ static void test_console_explanation_is_indented_and_wrapped(void)
 {
     NsExplainHost h = {.name = "cli", .eph_lo = 49152, .eph_hi = 65535};
     NsTraceEvent ev = {.kind = NS_TRACE_SOCK, .host = "cli", .proto = 17, .sport = 49152,
-                       .what = "bound", .cause = "ephemeral port"};
+                       .sock_op = NS_SOCK_OP_BOUND, .ephemeral = true};
     NsConsoleSink *c = ns_console_sink_new(stdout, 4, false, ns_explainer_new(&h, 1));
     g_autoptr(GString) got = g_string_new(NULL);
     ns_console_format(c, &ev, got);

@@ -34,8 +34,9 @@ static NsDiagram *tiny(void)
 {
     NsDiagram *d = ns_diagram_new("A tiny exchange");
     NsTraceEvent tcp = {.kind = NS_TRACE_TCP, .host = "cli", .proto = 6, .src = CLI,
-                        .sport = 49153, .dst = SRV, .dport = 80, .from = "CLOSED",
-                        .to = "SYN-SENT", .cause = "app connect"};
+                        .sport = 49153, .dst = SRV, .dport = 80,
+                        .tcp_from = NS_TCP_STATE_CLOSED, .tcp_to = NS_TCP_STATE_SYN_SENT,
+                        .cause = NS_CAUSE_APP_CONNECT};
     ns_diagram_add(d, &tcp);
     exchange(d, SEG(.time = 0), "www", false);
     exchange(d, reply(SEG(.time = 20000000, .tcp_flags = 0x12, .ack = 1)), "cli", false);

@@ -26,7 +26,7 @@ static char *explain_last(const NsTraceEvent *evs, size_t n)
 
 #define BOUND(...)                                                                            \
     ((NsTraceEvent){.kind = NS_TRACE_SOCK, .host = "cli", .proto = 17, .sport = 49152,         \
-                    .what = "bound", .cause = "ephemeral port", __VA_ARGS__})
+                    .sock_op = NS_SOCK_OP_BOUND, .ephemeral = true, __VA_ARGS__})
 
 static void test_explain_first_ephemeral_port_names_range_and_port(void)
 {
@@ -60,7 +60,7 @@ static void test_explain_linux_connect_port_is_random_and_even(void)
 static void test_explain_no_socket_drop_names_port_and_sender(void)
 {
     NsTraceEvent evs[] = {DGRAM(.kind = NS_TRACE_DROP, .host = "srv", .dport = 9999,
-                                .cause = "no socket")};
+                                .drop = NS_DROP_NO_SOCKET)};
     g_autofree char *s = explain_last(evs, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "No socket on srv is bound to UDP port 9999"));
@@ -72,7 +72,8 @@ static void test_explain_unconnected_socket_ignores_icmp_error(void)
 {
     NsTraceEvent evs[] = {
         DGRAM(.dport = 9999),
-        {.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .sport = 49152, .what = "ignored",
+        {.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .sport = 49152,
+         .icmp_ev = NS_ICMP_EV_IGNORED_UNCONNECTED,
          .err = ns_errno_from_name("ECONNREFUSED")},
     };
     g_autofree char *s = explain_last(evs, 2);
@@ -84,7 +85,8 @@ static void test_explain_unconnected_socket_ignores_icmp_error(void)
 static void test_explain_connected_socket_queues_econnrefused(void)
 {
     NsTraceEvent evs[] = {{.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .src = CLI,
-                           .sport = 49153, .dst = SRV, .dport = 9999, .what = "queued",
+                           .sport = 49153, .dst = SRV, .dport = 9999,
+                           .icmp_ev = NS_ICMP_EV_QUEUED,
                            .err = ns_errno_from_name("ECONNREFUSED")}};
     g_autofree char *s = explain_last(evs, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -105,8 +107,8 @@ static void test_explain_arp_via_router_names_the_gateway(void)
 {
     NsTraceEvent evs[] = {
         DGRAM(.dst = ADDR(10, 0, 2, 20)),
-        {.kind = NS_TRACE_ARP, .host = "cli", .where = "left", .what = "request",
-         .text = "who-has 10.0.0.254 tell 10.0.0.1"},
+        {.kind = NS_TRACE_ARP, .host = "cli", .where = "left", .arp_ev = NS_ARP_EV_REQUEST,
+         .src = ADDR(10, 0, 0, 254), .dst = ADDR(10, 0, 0, 1)},
     };
     g_autofree char *s = explain_last(evs, 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -117,8 +119,9 @@ static void test_explain_arp_via_router_names_the_gateway(void)
 static void test_explain_time_wait_says_what_it_is_for(void)
 {
     NsTraceEvent evs[] = {{.kind = NS_TRACE_TCP, .host = "cli", .proto = 6, .src = CLI,
-                           .sport = 49153, .dst = SRV, .dport = 80, .from = "FIN-WAIT-2",
-                           .to = "TIME-WAIT", .cause = "rcv FIN"}};
+                           .sport = 49153, .dst = SRV, .dport = 80,
+                           .tcp_from = NS_TCP_STATE_FIN_WAIT_2, .tcp_to = NS_TCP_STATE_TIME_WAIT,
+                           .cause = NS_CAUSE_RCV_FIN}};
     g_autofree char *s = explain_last(evs, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1:49153 closed first"));
@@ -129,8 +132,10 @@ static void test_explain_time_wait_says_what_it_is_for(void)
 static void test_explain_listener_spawns_new_socket(void)
 {
     NsTraceEvent evs[] = {{.kind = NS_TRACE_TCP, .host = "www", .proto = 6, .src = SRV,
-                           .sport = 80, .dst = CLI, .dport = 49153, .from = "LISTEN",
-                           .to = "SYN-RECEIVED", .cause = "rcv SYN"}};
+                           .sport = 80, .dst = CLI, .dport = 49153, .sock_id = 4,
+                           .parent_id = 2, .tcp_from = NS_TCP_STATE_CLOSED,
+                           .tcp_to = NS_TCP_STATE_SYN_RECEIVED,
+                           .cause = NS_CAUSE_RCV_SYN_LISTENER}};
     g_autofree char *s = explain_last(evs, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "new socket 10.0.0.80:80-10.0.0.1:49153"));
@@ -140,7 +145,7 @@ static void test_explain_listener_spawns_new_socket(void)
 static void test_explain_retransmission_names_seq_and_peer(void)
 {
     NsTraceEvent evs[] = {SEG(.tcp_flags = 0x18, .seq = 1001, .ack = 1, .payload_len = 500,
-                              .cause = "retransmission (RTO)")};
+                              .send_why = NS_SEND_RTO)};
     g_autofree char *s = explain_last(evs, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "seq 1001"));

@@ -60,14 +60,15 @@ static void test_json_tcp_without_ack_flag_omits_ack(void)
 static void test_json_tcp_state_change(void)
 {
     NsTraceEvent ev = {.time = 4000000, .kind = NS_TRACE_TCP, .host = "browser", .proto = 6,
-                       .src = CLI, .sport = 49153, .dst = SRV, .dport = 80, .from = "CLOSED",
-                       .to = "SYN-SENT", .cause = "app connect"};
+                       .src = CLI, .sport = 49153, .dst = SRV, .dport = 80, .sock_id = 3,
+                       .tcp_from = NS_TCP_STATE_CLOSED, .tcp_to = NS_TCP_STATE_SYN_SENT,
+                       .cause = NS_CAUSE_APP_CONNECT};
     g_autofree char *line = line_of(&ev);
     CU_ASSERT_STRING_EQUAL(line,
                            "{\"t_ns\":4000000,\"host\":\"browser\",\"kind\":\"tcp\",\"sock\":{"
-                           "\"proto\":\"tcp\",\"local\":\"10.0.0.1:49153\",\"remote\":"
-                           "\"10.0.0.80:80\"},\"from\":\"CLOSED\",\"to\":\"SYN-SENT\",\"cause\":"
-                           "\"app connect\"}\n");
+                           "\"id\":3,\"proto\":\"tcp\",\"local\":\"10.0.0.1:49153\",\"remote\":"
+                           "\"10.0.0.80:80\"},\"from\":\"CLOSED\",\"to\":\"SYN-SENT\",\"what\":"
+                           "\"state\",\"cause\":\"app connect\"}\n");
 }
 
 static void test_json_escapes_quotes_backslashes_and_controls(void)
@@ -104,7 +105,8 @@ static void test_json_icmp_echo_has_id_and_seq(void)
 
 static void test_json_expect_has_ok(void)
 {
-    NsTraceEvent ev = {.kind = NS_TRACE_EXPECT, .host = "cli", .text = "U error none", .ok = false};
+    NsTraceEvent ev = {.kind = NS_TRACE_EXPECT, .host = "cli", .text = "U error none",
+                       .verdict = NS_VERDICT_FAIL};
     g_autofree char *line = line_of(&ev);
     CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"ok\":false"));
 }
