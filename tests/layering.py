@@ -16,7 +16,7 @@ HEADER_LAYER = {
     "atomic-file.h": "core",
     "ctx.h": "core", "tcp-state.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip", "pcb.h": "ip",
     "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",
-    "units.h": "scenario", "world.h": "runtime",
+    "units.h": "scenario", "world.h": "runtime", "net.h": "runtime",
 }
 # Each layer and the layers it may use (its own included).
 ALLOWED = {

@@ -12,13 +12,13 @@ static void verdict(NsWorld *w, const NsScnExpect *e, bool ok, const char *text)
     w->expect_count++;
     if (!ok)
         w->expect_failed++;
-    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_EXPECT))
+    if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_EXPECT))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_EXPECT,
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_EXPECT,
                        .host = e->host >= 0 ? ns_host_name(w->hosts[e->host].host) : NULL,
                        .verdict = ok ? NS_VERDICT_PASS : NS_VERDICT_FAIL, .text = text,
                        .loc = {e->loc.file, e->loc.line}};
-    ns_trace_emit(w->ctx.tracer, &ev);
+    ns_trace_emit(w->ctx->tracer, &ev);
 }
 
 static const char *errno_or_none(int err)

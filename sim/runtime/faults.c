@@ -14,20 +14,20 @@
 
 static void trace_link(NsWorld *w, const char *where, NsLinkEvent what, const char *text)
 {
-    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_LINK))
+    if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_LINK))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_LINK, .where = where,
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_LINK, .where = where,
                        .link_ev = what, .text = text};
-    ns_trace_emit(w->ctx.tracer, &ev);
+    ns_trace_emit(w->ctx->tracer, &ev);
 }
 
 static void trace_host(NsWorld *w, const char *host, NsHostEvent what, uint32_t count)
 {
-    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_HOST))
+    if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_HOST))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_HOST, .host = host,
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_HOST, .host = host,
                        .host_ev = what, .count = count};
-    ns_trace_emit(w->ctx.tracer, &ev);
+    ns_trace_emit(w->ctx->tracer, &ev);
 }
 
 static char *opts_text(const NsScnLinkOpts *o)

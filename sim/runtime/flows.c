@@ -47,8 +47,8 @@ void ns_world_flows_init(NsWorld *w)
 {
     w->flows = g_array_new(FALSE, TRUE, sizeof(Flow));
     w->flow_idx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    if (w->opts.summary && w->ctx.tracer)
-        ns_tracer_add_sink(w->ctx.tracer, &flow_ops, w,
+    if (w->opts.summary && w->ctx->tracer)
+        ns_tracer_add_sink(w->ctx->tracer, &flow_ops, w,
                            NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP));
 }
 

@@ -19,12 +19,12 @@ static void prog_trace_ev(ProgramRt *pg, NsAppEvent ae, const char *what, const 
                           int err)
 {
     NsWorld *w = pg->w;
-    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
+    if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_APP,
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_APP,
                        .host = ns_host_name(pg->h->host), .where = pg->name, .app_ev = ae,
                        .what = what, .text = text, .err = err};
-    ns_trace_emit(w->ctx.tracer, &ev);
+    ns_trace_emit(w->ctx->tracer, &ev);
 }
 
 static void prog_trace(ProgramRt *pg, const char *what, const char *text, int err)
@@ -37,7 +37,7 @@ static void prog_tracef(ProgramRt *pg, const char *what, int err, const char *fm
 
 static void prog_tracef(ProgramRt *pg, const char *what, int err, const char *fmt, ...)
 {
-    if (!ns_tracer_wants(pg->w->ctx.tracer, NS_TRACE_APP))
+    if (!ns_tracer_wants(pg->w->ctx->tracer, NS_TRACE_APP))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -271,7 +271,7 @@ static bool step_try(ProgramRt *pg)
     SockRt *s = &w->socks[si];
     int err = 0;
     bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;
-    if (!pg->blocked && ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
+    if (!pg->blocked && ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {
         g_autofree char *text = step_text(w, st);
         prog_trace_ev(pg, st->verb.sock == NS_SCN_SOCK_VERB_SOCKET ? NS_APP_EV_SOCKET
                                                                    : NS_APP_EV_STEP,
@@ -400,9 +400,9 @@ static void program_next(ProgramRt *pg)
         return;
     NsWorld *w = pg->w;
     const NsScnStep *st = ns_scn_step(w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
-    NsTime now = ns_sim_now(w->ctx.sim);
+    NsTime now = ns_sim_now(w->ctx->sim);
     NsTime at = st->at > now ? st->at : now;
-    ns_sim_schedule_at(w->ctx.sim, at, program_run, pg, NULL);
+    ns_sim_schedule_at(w->ctx->sim, at, program_run, pg, NULL);
 }
 
 static ProgramRt *program_new(NsWorld *w, HostRt *h, const char *name)

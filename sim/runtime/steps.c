@@ -15,7 +15,7 @@ static void ping_finish(NsWorld *w, PingRt *p)
     if (p->done)
         return;
     p->done = true;
-    ns_sim_cancel(w->ctx.sim, &p->timer);
+    ns_sim_cancel(w->ctx->sim, &p->timer);
     const NsScnStep *st = ns_scn_step(w->scn, p->step);
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(st->u.ping.target.addr, a);
@@ -42,7 +42,7 @@ void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, ui
             p->errors++;
         } else {
             p->received++;
-            NsTime rtt = ns_sim_now(w->ctx.sim) - g_array_index(p->sent_at, NsTime, seq - 1);
+            NsTime rtt = ns_sim_now(w->ctx->sim) - g_array_index(p->sent_at, NsTime, seq - 1);
             ns_world_trace_appf(w, h->idx, "ping", 0,
                        "reply from %s seq %u: %zuB ttl %u time %" PRId64 ".%03" PRId64 " ms", a,
                        seq, len, ttl, rtt / 1000000, (rtt / 1000) % 1000);
@@ -70,7 +70,7 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
     }
     HostRt *h = &w->hosts[p->host];
     p->sent++;
-    NsTime now = ns_sim_now(w->ctx.sim);
+    NsTime now = ns_sim_now(w->ctx->sim);
     g_array_append_val(p->sent_at, now);
     int err = ns_host_is_up(h->host)
                   ? ns_ip_send_echo(ns_ip_of(h->host), st->u.ping.target.addr, p->id,
@@ -88,7 +88,7 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
     if (p->sent >= st->u.ping.count && p->received + p->errors >= p->sent)
         ping_finish(w, p);
     else
-        p->timer = ns_sim_schedule(w->ctx.sim, wait, ping_tick, p, NULL);
+        p->timer = ns_sim_schedule(w->ctx->sim, wait, ping_tick, p, NULL);
 }
 
 void ns_world_ping_start(NsWorld *w, uint32_t step)
@@ -104,13 +104,13 @@ void ns_world_ping_start(NsWorld *w, uint32_t step)
     g_ptr_array_add(w->pings, p);
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(st->u.ping.target.addr, a);
-    if (ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP)) {
+    if (ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {
         g_autofree char *text = g_strdup_printf("%s count %u size %" PRIu64 "B (ICMP id %u)", a,
                                                 st->u.ping.count, st->u.ping.size, p->id);
         ns_world_trace_app_ev(w, p->host, NS_APP_EV_PING_START, st->u.ping.target.addr, "ping",
                               text, 0);
     }
-    ping_tick(w->ctx.sim, p, NULL);
+    ping_tick(w->ctx->sim, p, NULL);
 }
 
 /* ---- udp-send: a throwaway socket that waits a second for an answer ---- */
@@ -174,7 +174,7 @@ void ns_world_udp_send_start(NsWorld *w, uint32_t step)
     u->host = (uint32_t)st->host;
     u->sock = s;
     ns_socket_set_watch(s, udp_send_readable, u);
-    u->timer = ns_sim_schedule(w->ctx.sim, NS_S(1), udp_send_done, u, NULL);
+    u->timer = ns_sim_schedule(w->ctx->sim, NS_S(1), udp_send_done, u, NULL);
     g_ptr_array_add(w->udp_sends, u);
 }
 

@@ -3,7 +3,7 @@
  * socket layers, and the routes between them. */
 #include "world-private.h"
 
-#include "netsim/ip.h"
+#include "netsim/net.h"
 
 void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s)
 {
@@ -35,6 +35,25 @@ static uint32_t take_link_addr(const NsScnHost *h, uint32_t *used)
     return h->addrs[0].addr;
 }
 
+/* The link address of host `hi` for its next link: the first of its
+ * addresses outside every network that no interface has yet. */
+static uint32_t next_link_addr(NsWorld *w, uint32_t hi)
+{
+    const NsScnHost *sh = ns_scn_host(w->scn, hi);
+    NsHost *host = w->hosts[hi].host;
+    /* A per-host bitmap of link addresses taken; hosts have few. */
+    uint32_t bits[8] = {0};
+    for (uint32_t k = 0; k < ns_host_iface_count(host); k++) {
+        uint32_t a = ns_iface_addr(ns_host_iface(host, k));
+        for (uint32_t j = 0; j < sh->n_addrs && j < 256; j++)
+            if (sh->addrs[j].addr == a && sh->addrs[j].network < 0)
+                bits[j / 32] |= 1u << (j % 32);
+    }
+    return take_link_addr(sh, bits);
+}
+
+/* Through the builder (netsim/net.h): networks, then hosts with their
+ * network addresses, then links, in file order. */
 void ns_world_build_topology(NsWorld *w)
 {
     const NsScenario *scn = w->scn;
@@ -46,56 +65,34 @@ void ns_world_build_topology(NsWorld *w)
         NsLinkOpts o;
         ns_link_opts_init(&o);
         ns_world_link_opts(&o, &n->opts);
-        w->segs[i] = ns_segment_new(&w->ctx, n->name, true, &o, i);
+        w->segs[i] = ns_net_add_network(w->net, n->name, &o);
+    }
+    w->n_hosts = scn->hosts->len;
+    w->hosts = g_new0(HostRt, w->n_hosts ? w->n_hosts : 1);
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
+        const NsScnHost *sh = ns_scn_host(scn, i);
+        HostRt *h = &w->hosts[i];
+        h->w = w;
+        h->idx = i;
+        h->host = ns_net_add_host(w->net, sh->name,
+                                  sh->tcp == NS_SCN_TCP_LINUX ? NS_PROFILE_LINUX
+                                                              : NS_PROFILE_MINIMAL,
+                                  sh->is_router);
+        for (uint32_t a = 0; a < sh->n_addrs; a++) {
+            int32_t net = sh->addrs[a].network;
+            if (net >= 0)
+                ns_net_attach(w->net, h->host, w->segs[net], sh->addrs[a].addr,
+                              (uint8_t)ns_scn_network(scn, net)->prefix);
+        }
     }
     for (uint32_t i = 0; i < nl; i++) {
         const NsScnLink *l = ns_scn_link(scn, i);
         NsLinkOpts o;
         ns_link_opts_init(&o);
         ns_world_link_opts(&o, &l->opts);
-        g_autofree char *name = g_strdup_printf("%s-%s", ns_scn_host(scn, l->a)->name,
-                                                ns_scn_host(scn, l->b)->name);
-        w->segs[nn + i] = ns_segment_new(&w->ctx, name, false, &o, nn + i);
+        uint32_t addr_a = next_link_addr(w, l->a), addr_b = next_link_addr(w, l->b);
+        w->segs[nn + i] = ns_net_add_link(w->net, w->hosts[l->a].host, addr_a,
+                                          w->hosts[l->b].host, addr_b, &o);
     }
-    w->n_hosts = scn->hosts->len;
-    w->hosts = g_new0(HostRt, w->n_hosts ? w->n_hosts : 1);
-    w->host_list = g_ptr_array_new();
-    for (uint32_t i = 0; i < w->n_hosts; i++) {
-        const NsScnHost *sh = ns_scn_host(scn, i);
-        HostRt *h = &w->hosts[i];
-        h->w = w;
-        h->idx = i;
-        h->host = ns_host_new(&w->ctx, sh->name, i, sh->is_router,
-                              sh->tcp == NS_SCN_TCP_LINUX ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL);
-        ns_ip_new(h->host);
-        g_ptr_array_add(w->host_list, h->host);
-        for (uint32_t a = 0; a < sh->n_addrs; a++) {
-            int32_t net = sh->addrs[a].network;
-            if (net >= 0)
-                ns_host_add_iface(h->host, sh->addrs[a].addr, (uint8_t)ns_scn_network(scn, net)->prefix,
-                                  w->segs[net]);
-        }
-    }
-    g_autofree uint32_t *used = g_new0(uint32_t, (w->n_hosts + 1) * 2 + 64);
-    for (uint32_t i = 0; i < nl; i++) {
-        const NsScnLink *l = ns_scn_link(scn, i);
-        const uint32_t ends[2] = {l->a, l->b};
-        for (int e = 0; e < 2; e++) {
-            const NsScnHost *sh = ns_scn_host(scn, ends[e]);
-            /* A per-host bitmap of link addresses taken; hosts have few. */
-            uint32_t bits[8] = {0};
-            HostRt *h = &w->hosts[ends[e]];
-            for (uint32_t k = 0; k < ns_host_iface_count(h->host); k++) {
-                uint32_t a = ns_iface_addr(ns_host_iface(h->host, k));
-                for (uint32_t j = 0; j < sh->n_addrs && j < 256; j++)
-                    if (sh->addrs[j].addr == a && sh->addrs[j].network < 0)
-                        bits[j / 32] |= 1u << (j % 32);
-            }
-            uint32_t addr = take_link_addr(sh, bits);
-            ns_host_add_iface(h->host, addr, 32, w->segs[nn + i]);
-        }
-    }
-    for (uint32_t i = 0; i < w->n_hosts; i++)
-        ns_socket_layer_init(w->hosts[i].host);
-    ns_routing_compute(w->host_list);
+    ns_net_start(w->net);
 }

@@ -6,6 +6,7 @@
 #include "netsim/host.h"
 #include "netsim/ip.h"
 #include "netsim/link.h"
+#include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/world.h"
 
@@ -116,12 +117,12 @@ typedef struct {
 struct NsWorld {
     const NsScenario *scn;
     NsWorldOpts opts;
-    NsCtx ctx;
+    NsNet *net;  /* the network, built through the public builder */
+    NsCtx *ctx;  /* the network's */
     NsSegment **segs;
     uint32_t n_segs;
     HostRt *hosts;
     uint32_t n_hosts;
-    GPtrArray *host_list; /* NsHost*, declaration order */
     GPtrArray *programs;  /* ProgramRt* of the scenario's named programs, file order */
     SockRt *socks;        /* per scenario socket */
     GPtrArray *services;  /* ServiceRt* */

@@ -20,12 +20,12 @@ G_DEFINE_QUARK(ns-world-error-quark, ns_world_error)
 void ns_world_trace_app_ev(NsWorld *w, uint32_t host, NsAppEvent ae, uint32_t dst,
                            const char *what, const char *text, int err)
 {
-    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
+    if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(w->ctx.sim), .kind = NS_TRACE_APP,
+    NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_APP,
                        .host = ns_host_name(w->hosts[host].host), .app_ev = ae, .dst = dst,
                        .what = what, .text = text, .err = err};
-    ns_trace_emit(w->ctx.tracer, &ev);
+    ns_trace_emit(w->ctx->tracer, &ev);
 }
 
 void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char *text, int err)
@@ -35,7 +35,7 @@ void ns_world_trace_app(NsWorld *w, uint32_t host, const char *what, const char 
 
 void ns_world_trace_appf(NsWorld *w, uint32_t host, const char *what, int err, const char *fmt, ...)
 {
-    if (!ns_tracer_wants(w->ctx.tracer, NS_TRACE_APP))
+    if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -107,11 +107,8 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     NsWorld *w = g_new0(NsWorld, 1);
     w->scn = scn;
     w->opts = *opts;
-    w->ctx.sim = ns_sim_new();
-    w->ctx.tracer = tracer;
-    w->ctx.pool = ns_packet_pool_new();
-    w->ctx.seed = opts->seed;
-    w->ctx.decoder = ns_app_decode;
+    w->net = ns_net_new(opts->seed, tracer);
+    w->ctx = ns_net_ctx(w->net);
     w->apps = g_ptr_array_new();
     ns_world_names_init(w);
     w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
@@ -142,7 +139,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     }
     /* Services first (time 0, before any timeline step), in file order:
      * the first events scheduled, so they run first. */
-    ns_sim_schedule_at(w->ctx.sim, 0, ns_world_services_start_all, w, NULL);
+    ns_sim_schedule_at(w->ctx->sim, 0, ns_world_services_start_all, w, NULL);
     for (uint32_t i = 0; i < w->n_hosts; i++)
         ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_world_ping_echo, &w->hosts[i]);
     for (guint i = 0; i < scn->steps->len; i++) {
@@ -151,10 +148,10 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         case NS_SCN_STEP_SOCKET:
             break; /* ns_world_programs_init took them */
         case NS_SCN_STEP_APP:
-            ns_sim_schedule_at(w->ctx.sim, st->at, ns_world_app_run, w, GUINT_TO_POINTER(i));
+            ns_sim_schedule_at(w->ctx->sim, st->at, ns_world_app_run, w, GUINT_TO_POINTER(i));
             break;
         case NS_SCN_STEP_FAULT:
-            ns_sim_schedule_at(w->ctx.sim, st->at, ns_world_fault_run, w, GUINT_TO_POINTER(i));
+            ns_sim_schedule_at(w->ctx->sim, st->at, ns_world_fault_run, w, GUINT_TO_POINTER(i));
             break;
         }
     }
@@ -162,9 +159,9 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     for (guint i = 0; i < scn->expects->len; i++) {
         const NsScnExpect *e = ns_scn_expect(scn, i);
         if (e->kind == NS_SCN_EXPECT_SOCKETS && e->u.sockets.at)
-            ns_sim_schedule_at(w->ctx.sim, e->u.sockets.at, ns_world_expect_at, w, GUINT_TO_POINTER(i));
+            ns_sim_schedule_at(w->ctx->sim, e->u.sockets.at, ns_world_expect_at, w, GUINT_TO_POINTER(i));
         if (e->kind == NS_SCN_EXPECT_STATE && e->u.state.has_at)
-            ns_sim_schedule_at(w->ctx.sim, e->u.state.at, ns_world_expect_at, w, GUINT_TO_POINTER(i));
+            ns_sim_schedule_at(w->ctx->sim, e->u.state.at, ns_world_expect_at, w, GUINT_TO_POINTER(i));
     }
     return w;
 }
@@ -174,7 +171,7 @@ NsSimResult ns_world_run(NsWorld *w)
     NsTime stop = w->opts.has_stop ? w->opts.stop
                   : w->scn->has_stop ? w->scn->stop
                                      : NS_TIME_NEVER;
-    w->result = ns_sim_run(w->ctx.sim, stop, w->opts.max_events);
+    w->result = ns_net_run_until(w->net, stop, w->opts.max_events);
     if (w->result == NS_SIM_LIMIT)
         return w->result;
     ns_world_programs_report(w);
@@ -183,8 +180,8 @@ NsSimResult ns_world_run(NsWorld *w)
     return w->result;
 }
 
-NsTime ns_world_now(const NsWorld *w) { return ns_sim_now(w->ctx.sim); }
-uint64_t ns_world_events(const NsWorld *w) { return ns_sim_events_run(w->ctx.sim); }
+NsTime ns_world_now(const NsWorld *w) { return ns_sim_now(w->ctx->sim); }
+uint64_t ns_world_events(const NsWorld *w) { return ns_sim_events_run(w->ctx->sim); }
 uint32_t ns_world_expect_failed(const NsWorld *w) { return w->expect_failed; }
 uint32_t ns_world_expect_count(const NsWorld *w) { return w->expect_count; }
 
@@ -197,8 +194,8 @@ static void world_call_run(NsSim *sim, void *obj, void *arg)
 
 void ns_world_at(NsWorld *w, NsTime t, NsWorldCall *call)
 {
-    NsTime now = ns_sim_now(w->ctx.sim);
-    ns_sim_schedule_at(w->ctx.sim, t < now ? now : t, world_call_run, w, call);
+    NsTime now = ns_sim_now(w->ctx->sim);
+    ns_sim_schedule_at(w->ctx->sim, t < now ? now : t, world_call_run, w, call);
 }
 
 void ns_world_foreach_socket(const NsWorld *w,
@@ -257,9 +254,9 @@ char *ns_world_summary(const NsWorld *w)
 {
     GString *s = g_string_new(NULL);
     char t[32];
-    ns_trace_format_time(ns_sim_now(w->ctx.sim), t);
+    ns_trace_format_time(ns_sim_now(w->ctx->sim), t);
     g_string_append_printf(s, "# summary at %s s, %" PRIu64 " events\n", g_strstrip(t),
-                           ns_sim_events_run(w->ctx.sim));
+                           ns_sim_events_run(w->ctx->sim));
     ns_world_flows_summary(w, s);
     g_string_append(s, "# hosts (IP datagrams: sent, received, forwarded, dropped)\n");
     for (uint32_t i = 0; i < w->n_hosts; i++) {
@@ -289,7 +286,7 @@ void ns_world_free(NsWorld *w)
     if (!w)
         return;
     /* Tearing down is not part of the run: nothing more is traced. */
-    w->ctx.tracer = NULL;
+    w->ctx->tracer = NULL;
     /* Applications close their sockets: before the socket layers go. */
     ns_world_apps_free(w);
     for (guint i = 0; i < w->services->len; i++) {
@@ -308,29 +305,16 @@ void ns_world_free(NsWorld *w)
     for (guint i = 0; i < w->faults->len; i++)
         g_free(g_array_index(w->faults, FaultRt, i).rule);
     g_array_free(w->faults, TRUE);
-    for (uint32_t i = 0; i < w->n_hosts; i++) {
-        HostRt *h = &w->hosts[i];
-        ns_socket_layer_free(h->host);
-        ns_ip_free(ns_ip_of(h->host));
-    }
     ns_world_programs_free(w);
-    /* Hosts cancel their own timers, so they go before the engine; packets
-     * still held by pending events return with the pool. */
-    for (uint32_t i = 0; i < w->n_hosts; i++)
-        ns_host_free(w->hosts[i].host);
-    for (uint32_t i = 0; i < w->n_segs; i++)
-        ns_segment_free(w->segs[i]);
-    ns_sim_free(w->ctx.sim);
+    ns_net_free(w->net); /* the sockets, hosts, segments and engine */
     g_free(w->segs);
     g_free(w->hosts);
-    g_ptr_array_free(w->host_list, TRUE);
     g_free(w->socks);
     g_ptr_array_free(w->services, TRUE);
     ns_world_streams_free(w);
     ns_world_names_free(w);
     ns_world_flows_free(w);
     g_free(w->pattern);
-    ns_packet_pool_free(w->ctx.pool);
     g_free(w);
 }
 
