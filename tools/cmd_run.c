@@ -27,7 +27,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
     g_autofree char *color = NULL;
-    gboolean quiet = FALSE, explain = FALSE, stats = FALSE;
+    gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
@@ -42,6 +42,9 @@ int ns_cmd_run(int argc, char **argv)
          "Trace format: text (default) or json (JSON Lines, see docs/json-trace.md)", "FORMAT"},
         {"explain", 0, 0, G_OPTION_ARG_NONE, &explain,
          "Explain steps in plain English under the trace lines", NULL},
+        {"cc-samples", 0, 0, G_OPTION_ARG_NONE, &cc_samples,
+         "Trace a congestion sample (cwnd, ssthresh, in flight, SRTT, RTO) whenever one changes",
+         NULL},
         {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap,
          "Write the frames the links carry to a pcap file (for Wireshark, tshark)", "FILE"},
         {"pcap-at", 0, 0, G_OPTION_ARG_STRING, &pcap_at,
@@ -120,6 +123,7 @@ int ns_cmd_run(int argc, char **argv)
         wo.seed = scn->seed;
 
     NsRunOpts ro = {.world = wo, .quiet = quiet, .json = json, .explain = explain,
+                    .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
                     .n_sockets_at = sockets_at->len};
@@ -140,6 +144,7 @@ int ns_cmd_run(int argc, char **argv)
     }
     NsRunResult rr;
     int status = ns_run_scenario(scn, &ro, f, &rr, &err);
+    ns_run_result_clear(&rr); /* the counts are enough here */
     if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT) {
         fprintf(stderr, "%s\n", err->message);
         ns_atomic_file_abort(&out);

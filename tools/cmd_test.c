@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "netsim/scenario.h"
+#include "netsim/trace-text.h"
 #include "netsim/world.h"
 
 /* Same event budget as `netsim run`. */
@@ -399,62 +400,43 @@ static char *source_line(const char *text, uint32_t n)
     return g_strstrip(s);
 }
 
-/* For a trace line "TIME HOST expect FAIL TEXT", the TIME and TEXT; the
- * columns are separated by runs of spaces and names hold none. */
-static bool expect_fail_line(const Line *l, char **time, char **text)
+/* The trace line (1-based) that ends `offset` bytes into the trace. */
+static uint32_t line_at(const char *trace, size_t len, long offset)
 {
-    g_autofree char *s = g_strndup(l->s, l->len);
-    char *p = s, *tok[3];
-    for (int i = 0; i < 3; i++) {
-        while (*p == ' ')
-            p++;
-        tok[i] = p;
-        while (*p && *p != ' ')
-            p++;
-        if (!*p)
-            return false;
-        *p++ = '\0';
-    }
-    if (strcmp(tok[2], "expect") != 0 || !g_str_has_prefix(p, "FAIL "))
-        return false;
-    *time = g_strdup(tok[0]);
-    *text = g_strdup(p + strlen("FAIL "));
-    return true;
+    uint32_t n = 0;
+    for (size_t i = 0; i < len && (long)i < offset; i++)
+        n += trace[i] == '\n';
+    return n;
 }
 
-/* Explain each failed expectation of a run: the expect line of the file,
- * and where in the trace it was evaluated with what was seen. Returns a
- * one-line summary (transfer full). */
+/* Explain each failed expectation of a run, from the verdicts the run
+ * reported: the expect line of the file, and where in the trace it was
+ * evaluated with what was seen. Returns a one-line summary (transfer
+ * full). */
 static char *explain_expectations(GString *out, const char *path, const char *src,
-                                  GArray *trace, uint32_t failed, uint32_t count)
+                                  const char *trace, size_t len, const NsRunResult *rr)
 {
     char *first = NULL;
-    g_autofree char *tag = g_strdup_printf("(%s:", path);
-    uint32_t found = 0;
-    for (guint i = 0; i < trace->len; i++) {
-        g_autofree char *time = NULL, *text = NULL;
-        if (!expect_fail_line(&g_array_index(trace, Line, i), &time, &text))
+    for (guint i = 0; i < rr->expects->len; i++) {
+        const NsExpectResult *r = &g_array_index(rr->expects, NsExpectResult, i);
+        if (r->ok)
             continue;
-        found++;
-        uint32_t lineno = 0;
-        char *at = g_strrstr(text, tag);
-        if (at) {
-            lineno = (uint32_t)strtoul(at + strlen(tag), NULL, 10);
-            if (at > text && at[-1] == ' ')
-                at--;
-            *at = '\0'; /* what was checked, without the file:line */
-        }
-        g_autofree char *line = source_line(src, lineno);
-        g_string_append_printf(out, "expectation failed: %s:%u: %s\n", path, lineno, line);
+        char t[32];
+        ns_trace_format_time(r->time, t);
+        const char *time = g_strstrip(t);
+        const char *text = r->text ? r->text : "";
+        g_autofree char *line = source_line(src, r->line);
+        g_string_append_printf(out, "expectation failed: %s:%u: %s\n", path, r->line, line);
         g_string_append_printf(out, "  evaluated at simulated time %s s (trace line %u): %s\n",
-                               time, i + 1, text);
+                               time, line_at(trace, len, r->out_offset), text);
         if (!first)
             first = g_strdup_printf("%s:%u: %s: at %s s: %s (%u of %u expectations failed)",
-                                    path, lineno, line, time, text, failed, count);
+                                    path, r->line, line, time, text, rr->expect_failed,
+                                    rr->expect_count);
     }
-    if (found < failed)
-        g_string_append_printf(out, "%u of %u expectations failed\n", failed, count);
-    return first ? first : g_strdup_printf("%u of %u expectations failed", failed, count);
+    return first ? first
+                 : g_strdup_printf("%u of %u expectations failed", rr->expect_failed,
+                                   rr->expect_count);
 }
 
 static void set_result(Unit *u, Verdict v, char *message, GString *detail)
@@ -499,6 +481,8 @@ static void run_unit(Unit *u)
     int status = ns_run_scenario(scn, &ro, mem, &rr, &err);
     fclose(mem);
     g_autofree char *trace = buf;
+    if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT)
+        ns_run_result_clear(&rr);
     if (status == NS_EXIT_USAGE) {
         GString *d = g_string_new(err->message);
         g_string_append_c(d, '\n');
@@ -517,10 +501,9 @@ static void run_unit(Unit *u)
     GString *detail = g_string_new(NULL);
     g_autofree char *message = NULL;
     g_autoptr(GArray) lines = split_lines(trace, len);
-    if (rr.expect_failed) {
-        message = explain_expectations(detail, path, src, lines, rr.expect_failed,
-                                       rr.expect_count);
-    }
+    if (rr.expect_failed)
+        message = explain_expectations(detail, path, src, trace, len, &rr);
+    ns_run_result_clear(&rr);
 
     /* The golden trace is the trace of the file's own seed. */
     g_autofree char *want = NULL;

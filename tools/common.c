@@ -148,7 +148,101 @@ static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
     ns_json_write_line(out, root);
 }
 
-static void write_json_summary(FILE *out, NsWorld *world)
+static void member_int(JsonBuilder *b, const char *name, int64_t v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, v);
+}
+
+static void member_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, v);
+}
+
+static void member_ep(JsonBuilder *b, const char *name, uint32_t addr, uint16_t port)
+{
+    char a[NS_IPV4_STRLEN], s[32];
+    ns_ipv4_format(addr, a);
+    g_snprintf(s, sizeof s, "%s:%u", a, port);
+    member_str(b, name, s);
+}
+
+/* "flows", "hosts" and "links": the summary's counters as objects. */
+static void add_summary_data(JsonBuilder *b, NsWorld *w)
+{
+    size_t n;
+    const NsWorldFlow *flows = ns_world_flows(w, &n);
+    json_builder_set_member_name(b, "flows");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < n; i++) {
+        const NsWorldFlow *f = &flows[i];
+        json_builder_begin_object(b);
+        member_str(b, "proto", f->proto == NS_IPPROTO_UDP ? "udp" : "tcp");
+        member_ep(b, "a", f->a, f->pa);
+        member_ep(b, "b", f->b, f->pb);
+        member_int(b, "pkts_ab", (int64_t)f->pkts[0]);
+        member_int(b, "bytes_ab", (int64_t)f->bytes[0]);
+        member_int(b, "pkts_ba", (int64_t)f->pkts[1]);
+        member_int(b, "bytes_ba", (int64_t)f->bytes[1]);
+        member_int(b, "retransmitted", (int64_t)f->retrans);
+        member_int(b, "dropped", (int64_t)f->drops);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "hosts");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < ns_world_host_count(w); i++) {
+        NsWorldHostStats h = ns_world_host_stats(w, i);
+        json_builder_begin_object(b);
+        member_str(b, "name", h.name);
+        json_builder_set_member_name(b, "up");
+        json_builder_add_boolean_value(b, h.up);
+        member_int(b, "sent", (int64_t)h.sent);
+        member_int(b, "received", (int64_t)h.received);
+        member_int(b, "forwarded", (int64_t)h.forwarded);
+        member_int(b, "dropped", (int64_t)h.dropped);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "links");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < ns_world_link_count(w); i++) {
+        NsWorldLinkStats l = ns_world_link_stats(w, i);
+        json_builder_begin_object(b);
+        member_str(b, "name", l.name);
+        json_builder_set_member_name(b, "up");
+        json_builder_add_boolean_value(b, l.up);
+        member_int(b, "frames", (int64_t)l.frames);
+        member_int(b, "dropped", (int64_t)l.drops);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+/* "results": every expectation's verdict, in evaluation order. */
+static void add_expect_results(JsonBuilder *b, const GArray *expects)
+{
+    json_builder_set_member_name(b, "results");
+    json_builder_begin_array(b);
+    for (guint i = 0; expects && i < expects->len; i++) {
+        const NsExpectResult *r = &g_array_index(expects, NsExpectResult, i);
+        json_builder_begin_object(b);
+        member_int(b, "t_ns", r->time);
+        json_builder_set_member_name(b, "ok");
+        json_builder_add_boolean_value(b, r->ok);
+        if (r->file) {
+            member_str(b, "file", r->file);
+            member_int(b, "line", r->line);
+        }
+        if (r->text)
+            member_str(b, "text", r->text);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects)
 {
     g_autofree char *summary = ns_world_summary(world);
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -165,8 +259,10 @@ static void write_json_summary(FILE *out, NsWorld *world)
     json_builder_add_int_value(b, ns_world_expect_count(world) - ns_world_expect_failed(world));
     json_builder_set_member_name(b, "failed");
     json_builder_add_int_value(b, ns_world_expect_failed(world));
+    add_expect_results(b, expects);
     json_builder_end_object(b);
     add_socket_rows(b, world);
+    add_summary_data(b, world);
     /* The text summary, line by line without its "# ": everything the text
      * trace's summary says (flows, hosts, links), for readers of the JSON. */
     json_builder_set_member_name(b, "lines");
@@ -268,13 +364,59 @@ static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, 
     return true;
 }
 
+/* The expectations' verdicts as data: a sink after the output sinks, so
+ * that the event's trace line is written when it notes the offset. */
+typedef struct {
+    FILE *out;
+    bool quiet;
+    GArray *results;
+} ExpectCollector;
+
+static void expect_write(void *self, const NsTraceEvent *ev)
+{
+    ExpectCollector *c = self;
+    NsExpectResult r = {.time = ev->time, .ok = ev->verdict == NS_VERDICT_PASS,
+                        .file = g_strdup(ev->loc.file), .line = ev->loc.line,
+                        .text = g_strdup(ev->text), .out_offset = c->quiet ? -1 : ftell(c->out)};
+    g_array_append_val(c->results, r);
+}
+
+static void expect_collector_free(void *self)
+{
+    g_free(self);
+}
+
+static const NsTraceSinkOps expect_ops = {"expectations", expect_write, NULL,
+                                          expect_collector_free};
+
+static void expect_result_clear(void *p)
+{
+    NsExpectResult *r = p;
+    g_free(r->file);
+    g_free(r->text);
+}
+
+void ns_run_result_clear(NsRunResult *res)
+{
+    if (res->expects)
+        g_array_free(res->expects, TRUE);
+    res->expects = NULL;
+}
+
 int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRunResult *res,
                     GError **error)
 {
     *res = (NsRunResult){0};
+    res->expects = g_array_new(FALSE, FALSE, sizeof(NsExpectResult));
+    g_array_set_clear_func(res->expects, expect_result_clear);
     g_autoptr(NsTracer) tracer = ns_tracer_new();
+    if (ro->cc_samples)
+        ns_tracer_set_kinds(tracer, NS_TRACE_MASK_ALL);
     if (!attach_sinks(scn, ro, out, tracer, error))
         return NS_EXIT_USAGE;
+    ExpectCollector *ec = g_new0(ExpectCollector, 1);
+    *ec = (ExpectCollector){.out = out, .quiet = ro->quiet, .results = res->expects};
+    ns_tracer_add_sink(tracer, &expect_ops, ec, NS_TRACE_MASK(NS_TRACE_EXPECT));
     if (ro->progress)
         ns_progress_attach(stderr, tracer);
     NsWorldOpts wo = ro->world;
@@ -307,7 +449,7 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         return NS_EXIT_LIMIT;
     }
     if (!ro->quiet && ro->json) {
-        write_json_summary(out, world);
+        write_json_summary(out, world, res->expects);
     } else if (!ro->quiet) {
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);

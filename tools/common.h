@@ -27,6 +27,7 @@ typedef struct {
     /* Outputs of `netsim run` beyond the plain text trace; zero = off. */
     bool json;            /* JSON Lines (docs/json-trace.md) instead of text */
     bool explain;         /* a plain-English sentence under the steps */
+    bool cc_samples;      /* trace congestion samples (kind cc) too */
     bool colour;          /* ANSI colour in the text trace (a terminal only) */
     bool progress;        /* a progress line on stderr (a terminal only) */
     const char *pcap;     /* capture file, or NULL */
@@ -36,14 +37,28 @@ typedef struct {
     size_t n_sockets_at;
 } NsRunOpts;
 
+/* One expectation's verdict, as the run reported it. */
+typedef struct {
+    NsTime time;      /* when it was evaluated */
+    bool ok;
+    char *file;       /* where the scenario says it */
+    uint32_t line;
+    char *text;       /* what was checked and seen */
+    long out_offset;  /* bytes written to `out` once its trace line was (-1: none) */
+} NsExpectResult;
+
 typedef struct {
     uint32_t expect_failed, expect_count;
     uint64_t events;
     NsTime end;
+    GArray *expects; /* NsExpectResult, in evaluation order; ns_run_result_clear() */
 } NsRunResult;
 
+void ns_run_result_clear(NsRunResult *res);
+
 /* Run `scn` and write its trace (header line, events, summary) to `out`,
- * exactly as `netsim run` prints it. Returns NS_EXIT_OK, NS_EXIT_EXPECT
+ * exactly as `netsim run` prints it, and collect the expectations' verdicts
+ * in res->expects (clear it with ns_run_result_clear()). Returns NS_EXIT_OK, NS_EXIT_EXPECT
  * (some expectation failed), or NS_EXIT_USAGE / NS_EXIT_LIMIT with *error
  * set to the message to print (the output is then incomplete). */
 int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRunResult *res,

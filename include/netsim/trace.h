@@ -28,6 +28,7 @@ typedef enum {
     NS_TRACE_HOST,   /* a host crashes or restarts */
     NS_TRACE_EXPECT, /* an expectation's verdict */
     NS_TRACE_FRAME,  /* an Ethernet frame crosses a link (for captures) */
+    NS_TRACE_CC,     /* a TCP congestion sample (cwnd, ssthresh, SRTT, RTO, in flight) */
     NS_TRACE_KIND_COUNT
 } NsTraceKind;
 
@@ -247,7 +248,9 @@ typedef struct {
     NsTcpEvent tcp_ev;      /* TCP */
     NsTcpState tcp_from, tcp_to;  /* TCP state */
     NsTcpCaState ca_from, ca_to;  /* TCP congestion */
-    uint32_t cwnd, ssthresh, mss; /* TCP cwnd (bytes) */
+    uint32_t cwnd, ssthresh, mss; /* TCP cwnd, CC (bytes) */
+    uint32_t in_flight;     /* CC: bytes sent and not yet acknowledged */
+    NsTime srtt, rto;       /* CC: smoothed RTT (0: no sample yet), retransmission timeout */
     NsTraceCause cause;     /* TCP */
     NsSendWhy send_why;     /* SEND */
     NsDropReason drop;      /* DROP */
@@ -290,6 +293,11 @@ void ns_tracer_free(NsTracer *tracer);
 
 /* Subscribe a sink to the kinds in `mask`. The tracer takes ownership. */
 void ns_tracer_add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self, uint32_t mask);
+
+/* The kinds a tracer delivers at all, whatever its sinks ask for: every
+ * kind but the congestion samples unless asked (they are many). */
+#define NS_TRACE_DEFAULT_KINDS (NS_TRACE_MASK_ALL & ~NS_TRACE_MASK(NS_TRACE_CC))
+void ns_tracer_set_kinds(NsTracer *tracer, uint32_t enabled);
 
 /* Close every sink in order; the first failure is reported, all are closed. */
 bool ns_tracer_close(NsTracer *tracer, GError **error);

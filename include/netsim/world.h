@@ -50,6 +50,36 @@ uint32_t ns_world_expect_count(const NsWorld *w);
  * starts with '#'. (transfer full) */
 char *ns_world_summary(const NsWorld *w);
 
+/* The summary as data. A flow is one per unordered pair of UDP or TCP
+ * endpoints: packets and payload bytes each way (index 0: from a:pa, the
+ * side that sent first), datagrams dropped, segments retransmitted. Valid
+ * until the world runs again or is freed; *n is set to the count. */
+typedef struct {
+    uint8_t proto;
+    uint32_t a, b;
+    uint16_t pa, pb;
+    uint64_t pkts[2], bytes[2], drops, retrans;
+} NsWorldFlow;
+const NsWorldFlow *ns_world_flows(const NsWorld *w, size_t *n);
+
+/* A host's IP counters (datagrams sent, received, forwarded, dropped). */
+typedef struct {
+    const char *name;
+    bool up;
+    uint64_t sent, received, forwarded, dropped;
+} NsWorldHostStats;
+/* A link's or network's counters (frames carried, dropped). */
+typedef struct {
+    const char *name;
+    bool up;
+    uint64_t frames, drops;
+} NsWorldLinkStats;
+/* Host i and link i in declaration order, i < the count. */
+size_t ns_world_host_count(const NsWorld *w);
+NsWorldHostStats ns_world_host_stats(const NsWorld *w, size_t i);
+size_t ns_world_link_count(const NsWorld *w);
+NsWorldLinkStats ns_world_link_stats(const NsWorld *w, size_t i);
+
 /* Every socket of every host at the current time, host by host in
  * declaration order, in the order of ns_socket_table(). */
 void ns_world_foreach_socket(const NsWorld *w,

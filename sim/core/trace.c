@@ -10,6 +10,7 @@ typedef struct {
 struct NsTracer {
     struct NsTracerPublic pub; /* first: ns_tracer_wants() reads it */
     GArray *sinks;
+    uint32_t enabled; /* kinds delivered at all */
 };
 
 static const char *const kind_names[NS_TRACE_KIND_COUNT] = {
@@ -18,6 +19,7 @@ static const char *const kind_names[NS_TRACE_KIND_COUNT] = {
     [NS_TRACE_DROP] = "drop",   [NS_TRACE_TIMER] = "timer", [NS_TRACE_ICMP] = "icmp",
     [NS_TRACE_ARP] = "arp",     [NS_TRACE_LINK] = "link",   [NS_TRACE_HOST] = "host",
     [NS_TRACE_EXPECT] = "expect", [NS_TRACE_FRAME] = "frame",
+    [NS_TRACE_CC] = "cc",
 };
 
 const char *ns_trace_kind_name(NsTraceKind kind)
@@ -29,6 +31,7 @@ NsTracer *ns_tracer_new(void)
 {
     NsTracer *t = g_new0(NsTracer, 1);
     t->sinks = g_array_new(FALSE, TRUE, sizeof(Sink));
+    t->enabled = NS_TRACE_DEFAULT_KINDS;
     return t;
 }
 
@@ -49,7 +52,15 @@ void ns_tracer_add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self,
 {
     Sink s = {ops, self, mask};
     g_array_append_val(tracer->sinks, s);
-    tracer->pub.mask |= mask;
+    tracer->pub.mask |= mask & tracer->enabled;
+}
+
+void ns_tracer_set_kinds(NsTracer *tracer, uint32_t enabled)
+{
+    tracer->enabled = enabled;
+    tracer->pub.mask = 0;
+    for (guint i = 0; i < tracer->sinks->len; i++)
+        tracer->pub.mask |= g_array_index(tracer->sinks, Sink, i).mask & enabled;
 }
 
 bool ns_tracer_close(NsTracer *tracer, GError **error)
@@ -73,6 +84,8 @@ void ns_trace_emit(NsTracer *tracer, const NsTraceEvent *ev)
     if (!tracer)
         return;
     uint32_t bit = NS_TRACE_MASK(ev->kind);
+    if (!(tracer->enabled & bit))
+        return;
     for (guint i = 0; i < tracer->sinks->len; i++) {
         Sink *s = &g_array_index(tracer->sinks, Sink, i);
         if (s->mask & bit)

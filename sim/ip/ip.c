@@ -315,13 +315,18 @@ static void loopback_deliver(NsSim *sim, void *obj, void *arg)
     ip_input(obj, NULL, arg);
 }
 
-/* A datagram a targeted fault holds back (rare: one allocation is fine). */
+/* A datagram a targeted fault holds back (rare: one allocation is fine).
+ * It is traced once, when it leaves, with what its transport said of it
+ * (copied: the transport's strings do not outlive its call). */
 typedef struct {
     NsIp *ip;
     NsIface *iface;
     uint32_t next_hop;
     bool local;
     NsIpFault fault;
+    bool has_info;
+    NsIpTraceInfo info;
+    char *summary, *options;
 } HeldDatagram;
 
 static void release_held(NsSim *sim, void *obj, void *arg)
@@ -329,7 +334,10 @@ static void release_held(NsSim *sim, void *obj, void *arg)
     (void)sim;
     HeldDatagram *hd = obj;
     NsPacket *seg = arg;
-    trace_packet_info(hd->ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &hd->fault, NULL);
+    trace_packet_info(hd->ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &hd->fault,
+                      hd->has_info ? &hd->info : NULL);
+    g_free(hd->summary);
+    g_free(hd->options);
     if (!ns_host_is_up(hd->ip->host))
         ns_packet_free(seg);
     else if (hd->local)
@@ -387,11 +395,15 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
     ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
     ip->stats.sent++;
-    trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, info);
+    NsIpFilterVerdict verdict = NS_IP_FILTER_PASS;
+    NsTime delay = 0;
+    NsIpFault fault = {0};
+    if (ip->filter)
+        verdict = ip->filter(ip->filter_data, seg, &delay, &fault);
+    if (verdict != NS_IP_FILTER_DELAY)
+        trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, info);
     if (ip->filter) {
-        NsTime delay = 0;
-        NsIpFault fault = {0};
-        switch (ip->filter(ip->filter_data, seg, &delay, &fault)) {
+        switch (verdict) {
         case NS_IP_FILTER_PASS:
             break;
         case NS_IP_FILTER_DROP:
@@ -400,8 +412,13 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
             ns_packet_free(seg);
             return 0;
         case NS_IP_FILTER_DELAY: {
-            HeldDatagram *hd = g_new(HeldDatagram, 1);
-            *hd = (HeldDatagram){ip, iface, next_hop, local, fault};
+            HeldDatagram *hd = g_new0(HeldDatagram, 1);
+            *hd = (HeldDatagram){ip, iface, next_hop, local, fault, .has_info = info != NULL};
+            if (info) {
+                hd->info = *info;
+                hd->info.summary = hd->summary = g_strdup(info->summary);
+                hd->info.options = hd->options = g_strdup(info->options);
+            }
             ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
             return 0;
         }

@@ -133,9 +133,38 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
     }
 }
 
+/* What a targeted fault looks at in a datagram, read with sim/wire. */
+typedef struct {
+    uint8_t proto;
+    uint32_t dst;
+    uint8_t tcp_flags;
+    size_t payload_len; /* transport payload bytes */
+} Classified;
+
+static bool classify(const NsPacket *dgram, Classified *c)
+{
+    NsIpv4Repr ip;
+    if (ns_ipv4_parse_header(dgram->data, dgram->len, &ip) != NS_WIRE_OK)
+        return false;
+    size_t total = ip.total_len < dgram->len ? ip.total_len : dgram->len;
+    const uint8_t *l4 = dgram->data + ip.header_len;
+    size_t l4_len = total > ip.header_len ? total - ip.header_len : 0;
+    *c = (Classified){.proto = ip.proto, .dst = ip.dst};
+    if (ip.proto == NS_IPPROTO_TCP) {
+        NsTcpRepr t;
+        if (ns_tcp_parse_verified(l4, l4_len, &t) != NS_WIRE_OK)
+            return false;
+        c->tcp_flags = t.flags;
+        c->payload_len = l4_len - t.header_len;
+    } else {
+        c->payload_len = l4_len >= 8 ? l4_len - 8 : 0; /* UDP and ICMP headers: 8 bytes */
+    }
+    return true;
+}
+
 /* Does a packet match a targeted fault's kind? For UDP and ICMP only
  * `any` exists; TCP segments are told apart by their flags and payload. */
-static bool segment_is(const NsTraceEvent *d, NsScnPktKind kind)
+static bool segment_is(const Classified *d, NsScnPktKind kind)
 {
     uint8_t f = d->tcp_flags;
     switch (kind) {
@@ -165,8 +194,9 @@ NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTim
 {
     HostRt *h = data;
     NsWorld *w = h->w;
-    NsTraceEvent d = {0};
-    ns_trace_describe_ip(&d, dgram->data, dgram->len);
+    Classified d;
+    if (!classify(dgram, &d))
+        return NS_IP_FILTER_PASS;
     /* Every fault counts every packet of its kind, even one another fault
      * acts on: `syn#2` is the second SYN whatever became of the first. The
      * first fault in file order that fires decides. */

@@ -30,9 +30,9 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     int dir = (ev->src == f->a && ev->sport == f->pa) ? 0 : 1;
     if (ev->kind == NS_TRACE_DROP) {
         f->drops++;
-    } else if (ev->fault != NS_FAULT_DELAY) {
-        /* A delayed datagram is traced again when released: count it once.
-         * A duplicated one really is sent twice. */
+    } else {
+        /* A delayed datagram is traced once, when it leaves; a duplicated
+         * one really is sent twice. */
         f->pkts[dir]++;
         f->bytes[dir] += ev->payload_len;
         if (ev->send_why == NS_SEND_RTO || ev->send_why == NS_SEND_FAST_RETRANSMIT ||

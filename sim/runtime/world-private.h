@@ -107,12 +107,7 @@ typedef struct {
     char *rule; /* "tcp syn#1", for traces */
 } FaultRt;
 
-typedef struct {
-    uint8_t proto;
-    uint32_t a, b; /* a:pa is the side that sent first */
-    uint16_t pa, pb;
-    uint64_t pkts[2], bytes[2], drops, retrans;
-} Flow;
+typedef NsWorldFlow Flow;
 
 struct NsWorld {
     const NsScenario *scn;

@@ -250,6 +250,37 @@ char *ns_world_socket_tables(const NsWorld *w, const char *indent)
     return g_string_free(t.s, FALSE);
 }
 
+const NsWorldFlow *ns_world_flows(const NsWorld *w, size_t *n)
+{
+    *n = w->flows->len;
+    return (const NsWorldFlow *)(const void *)w->flows->data;
+}
+
+size_t ns_world_host_count(const NsWorld *w)
+{
+    return w->n_hosts;
+}
+
+NsWorldHostStats ns_world_host_stats(const NsWorld *w, size_t i)
+{
+    NsHost *h = w->hosts[i].host;
+    const NsIpStats *st = ns_ip_stats(ns_ip_of(h));
+    return (NsWorldHostStats){ns_host_name(h), ns_host_is_up(h), st->sent, st->received,
+                              st->forwarded, st->dropped};
+}
+
+size_t ns_world_link_count(const NsWorld *w)
+{
+    return w->n_segs;
+}
+
+NsWorldLinkStats ns_world_link_stats(const NsWorld *w, size_t i)
+{
+    const NsSegment *s = w->segs[i];
+    return (NsWorldLinkStats){ns_segment_name(s), ns_segment_is_up(s), ns_segment_frames(s),
+                              ns_segment_drops(s)};
+}
+
 char *ns_world_summary(const NsWorld *w)
 {
     GString *s = g_string_new(NULL);

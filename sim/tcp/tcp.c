@@ -22,7 +22,14 @@ struct NsTcp {
     NsTcpEnv env;
     NsTcpSock *head, *tail; /* every endpoint, creation order */
     uint32_t count;
+    GHashTable *cc_last; /* NsTcpSock* -> CcSample, only while CC samples are traced */
 };
+
+/* The values a congestion sample (NS_TRACE_CC) reports. */
+typedef struct {
+    uint32_t cwnd, ssthresh, in_flight;
+    NsTime srtt, rto;
+} CcSample;
 
 typedef struct {
     uint32_t backlog;
@@ -134,6 +141,8 @@ static void destroy(NsTcpSock *s)
     ns_sim_cancel(tcp->ctx->sim, &s->tev);
     detach_parent(s);
     ns_pcb_remove(tcp->pcbs, &s->c.pcb);
+    if (tcp->cc_last)
+        g_hash_table_remove(tcp->cc_last, s);
     tcp_conn_release(&s->c);
     g_free(s->lq);
     if (s->prev)
@@ -161,6 +170,8 @@ void ns_tcp_free(NsTcp *tcp)
         destroy(s);
     }
     ns_pcb_table_free(tcp->pcbs);
+    if (tcp->cc_last)
+        g_hash_table_destroy(tcp->cc_last);
     if (ns_host_slot(tcp->host, NS_HOST_SLOT_TCP) == tcp)
         ns_host_set_slot(tcp->host, NS_HOST_SLOT_TCP, NULL);
     g_free(tcp);
@@ -287,10 +298,42 @@ static uint32_t acc_limit_reached(const NsTcpSock *l)
 /* After any processing: send what the core queued, move a child that got
  * established to the accept queue, free what is finished, re-arm the
  * timer event, and tell the owner. */
+/* A congestion sample when cwnd, ssthresh, SRTT, RTO or the bytes in
+ * flight changed since the last one of this connection. Only when a sink
+ * wants them (--cc-samples): the last values live outside the connection. */
+static void cc_sample(NsTcpSock *s)
+{
+    NsTcp *tcp = sock_tcp(s);
+    NsTracer *tr = tcp->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_CC))
+        return;
+    const NsTcpConn *c = &s->c;
+    if (!tcp_state_synchronized(c->state)) /* no window before the handshake */
+        return;
+    CcSample now = {c->cwnd, c->ssthresh, c->snd_max - c->snd_una, c->srtt, c->rto};
+    if (!tcp->cc_last)
+        tcp->cc_last = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    CcSample *last = g_hash_table_lookup(tcp->cc_last, s);
+    if (last && last->cwnd == now.cwnd && last->ssthresh == now.ssthresh &&
+        last->in_flight == now.in_flight && last->srtt == now.srtt && last->rto == now.rto)
+        return;
+    if (!last) {
+        last = g_new(CcSample, 1);
+        g_hash_table_insert(tcp->cc_last, s, last);
+    }
+    *last = now;
+    NsTraceEvent ev = {.kind = NS_TRACE_CC, .cwnd = now.cwnd, .ssthresh = now.ssthresh,
+                       .mss = c->mss, .in_flight = now.in_flight, .srtt = now.srtt,
+                       .rto = now.rto};
+    tcp_conn_trace_ids(c, &ev);
+    ns_trace_emit(tr, &ev);
+}
+
 static void after(NsTcpSock *s, bool may_notify)
 {
     NsTcpConn *c = &s->c;
     flush(s);
+    cc_sample(s);
     NsTcpSock *l = s->parent;
     bool tell_listener = false;
     if (l && s->in_syn_q && tcp_state_synchronized(c->state)) {

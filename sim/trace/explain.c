@@ -762,6 +762,7 @@ bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         break;
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:
+    case NS_TRACE_CC:
     case NS_TRACE_KIND_COUNT:
         break;
     }

@@ -185,9 +185,20 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     case NS_TRACE_EXPECT:
         txt = ev->text;
         if (ev->loc.file) {
+            add_string(b, "file", ev->loc.file);
+            add_int(b, "line", ev->loc.line);
             g_string_printf(text, "%s:%" PRIu32, ev->loc.file, ev->loc.line);
             cause = text->str;
         }
+        break;
+    case NS_TRACE_CC:
+        add_sock(b, ev);
+        add_int(b, "cwnd", ev->cwnd);
+        add_int(b, "ssthresh", ev->ssthresh);
+        add_int(b, "mss", ev->mss);
+        add_int(b, "in_flight", ev->in_flight);
+        add_int(b, "srtt_ns", ev->srtt);
+        add_int(b, "rto_ns", ev->rto);
         break;
     case NS_TRACE_FRAME:
         add_string(b, "dir", ev->dir == NS_TRACE_DIR_OUT ? "out"

@@ -209,6 +209,15 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         if (ev->loc.file)
             g_string_append_printf(s, " (%s:%" PRIu32 ")", ev->loc.file, ev->loc.line);
         break;
+    case NS_TRACE_CC:
+        append_tuple(s, ev);
+        g_string_append_printf(s, " cwnd %" PRIu32 " ssthresh %" PRIu32 " in flight %" PRIu32
+                                  " srtt ",
+                               ev->cwnd, ev->ssthresh, ev->in_flight);
+        trace_append_duration(s, ev->srtt);
+        g_string_append(s, " rto ");
+        trace_append_duration(s, ev->rto);
+        break;
     case NS_TRACE_APP:
     case NS_TRACE_FRAME:
     case NS_TRACE_KIND_COUNT:

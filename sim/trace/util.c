@@ -341,6 +341,7 @@ const char *trace_packet_why_text(const NsTraceEvent *ev)
     case NS_TRACE_HOST:
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:
+    case NS_TRACE_CC:
     case NS_TRACE_KIND_COUNT:
         break;
     }

@@ -93,6 +93,7 @@ def check_json(netsim, root, fail):
             fail.add(f"{scn}: two JSON runs differ")
         events, meta = [], collections.Counter()
         sockets = {}  # id -> what is known of it: listening, parent
+        expects = []  # (t_ns, ok, file, line) of the expect events
         for n, line in enumerate(js.stdout.decode().splitlines(), 1):
             try:
                 obj = json.loads(line)
@@ -104,7 +105,12 @@ def check_json(netsim, root, fail):
                 continue
             if obj["kind"] in ("run", "summary", "sockets"):
                 meta[obj["kind"]] += 1
+                if obj["kind"] == "summary":
+                    for p in summary_problems(obj, expects):
+                        fail.add(f"{scn}: JSON summary: {p}")
             else:
+                if obj["kind"] == "expect":
+                    expects.append((obj["t_ns"], obj["ok"], obj.get("file"), obj.get("line")))
                 events.append((obj["t_ns"], obj["kind"]))
                 for p in socket_id_problems(obj, sockets):
                     fail.add(f"{scn}: JSON line {n}: {p}")
@@ -125,6 +131,40 @@ def check_json(netsim, root, fail):
                 fail.add(f"{scn}: --explain --sockets-at JSON line {n}: {e}")
                 break
         print(f"ok: {scn}: {len(events)} JSON events match the text trace")
+
+
+def summary_problems(obj, expects):
+    """The summary's data agree with its text lines and with the expect
+    events of the run."""
+    problems = []
+    lines = obj.get("lines", [])
+    flows, hosts, links = obj.get("flows"), obj.get("hosts"), obj.get("links")
+    if not all(isinstance(x, list) for x in (flows, hosts, links)):
+        return ["no flows, hosts and links arrays"]
+    def section(title):
+        out, on = [], False
+        for l in lines:
+            if not l.startswith("  "):
+                on = l.startswith(title)
+            elif on:
+                out.append(l.split())
+        return out
+    if len(section("flows")) != len(flows):
+        problems.append(f"{len(flows)} flow objects, {len(section('flows'))} flow lines")
+    for row, h in zip(section("hosts"), hosts):
+        if row[:5] != [h["name"], str(h["sent"]), str(h["received"]), str(h["forwarded"]),
+                       str(h["dropped"])]:
+            problems.append(f"host object {h} differs from its line {row}")
+    for row, l in zip(section("links"), links):
+        if row[:3] != [l["name"], str(l["frames"]), str(l["dropped"])]:
+            problems.append(f"link object {l} differs from its line {row}")
+    if len(section("hosts")) != len(hosts) or len(section("links")) != len(links):
+        problems.append("as many host and link objects as lines")
+    results = obj.get("expectations", {}).get("results", [])
+    got = [(r["t_ns"], r["ok"], r.get("file"), r.get("line")) for r in results]
+    if got != expects:
+        problems.append(f"expectation results {got} differ from the expect events {expects}")
+    return problems
 
 
 def socket_id_problems(obj, sockets):

@@ -806,7 +806,91 @@ static void test_property_lossy_transfer_exactly_once(void)
 }
 
 #define T(f) {#f, f}
+/* ---------------- congestion samples ---------------- */
+
+typedef struct {
+    GArray *samples; /* NsTraceEvent copies (no strings kept) */
+} Samples;
+
+static void sample_write(void *self, const NsTraceEvent *ev)
+{
+    Samples *k = self;
+    NsTraceEvent e = *ev;
+    e.host = NULL;
+    g_array_append_val(k->samples, e);
+}
+
+static void sample_free(void *self)
+{
+    (void)self;
+}
+
+static const NsTraceSinkOps sample_ops = {"samples", sample_write, NULL, sample_free};
+
+/* With samples asked for, each connection reports cwnd, ssthresh, bytes in
+ * flight, SRTT and RTO whenever one of them changes, and only then. */
+static void test_layer_congestion_samples_on_every_change(void)
+{
+    Net *n = ref_net();
+    Samples k = {g_array_new(FALSE, FALSE, sizeof(NsTraceEvent))};
+    ns_tracer_set_kinds(n->tracer, NS_TRACE_MASK_ALL);
+    ns_tracer_add_sink(n->tracer, &sample_ops, &k, NS_TRACE_MASK(NS_TRACE_CC));
+    App *srv = app_new(n, 1, http_server), *cli = app_new(n, 0, http_client);
+    cli->expect = 742;
+    app_listen(srv, 80, 511);
+    app_connect(cli, 80);
+    net_run(n, NS_S(120));
+    CU_ASSERT_EQUAL(cli->received, 742);
+    CU_ASSERT_TRUE(k.samples->len >= 4);
+    bool srtt_seen = false, in_flight_seen = false;
+    for (guint i = 0; i < k.samples->len; i++) {
+        const NsTraceEvent *e = &g_array_index(k.samples, NsTraceEvent, i);
+        CU_ASSERT_EQUAL(e->kind, NS_TRACE_CC);
+        CU_ASSERT_NOT_EQUAL(e->sock_id, 0);
+        CU_ASSERT_TRUE(e->cwnd > 0 && e->rto > 0);
+        srtt_seen |= e->srtt > 0;
+        in_flight_seen |= e->in_flight > 1;
+        /* The previous sample of the same connection differs. */
+        for (guint j = i; j-- > 0;) {
+            const NsTraceEvent *p = &g_array_index(k.samples, NsTraceEvent, j);
+            if (p->sock_id != e->sock_id)
+                continue;
+            CU_ASSERT_FALSE(p->cwnd == e->cwnd && p->ssthresh == e->ssthresh &&
+                            p->in_flight == e->in_flight && p->srtt == e->srtt &&
+                            p->rto == e->rto);
+            break;
+        }
+    }
+    CU_ASSERT_TRUE(srtt_seen);
+    CU_ASSERT_TRUE(in_flight_seen);
+    app_free(srv);
+    app_free(cli);
+    net_free(n);
+    g_array_free(k.samples, TRUE);
+}
+
+/* Without asking, no sample is built. */
+static void test_layer_no_congestion_samples_by_default(void)
+{
+    Net *n = ref_net();
+    Samples k = {g_array_new(FALSE, FALSE, sizeof(NsTraceEvent))};
+    ns_tracer_add_sink(n->tracer, &sample_ops, &k, NS_TRACE_MASK(NS_TRACE_CC));
+    App *srv = app_new(n, 1, http_server), *cli = app_new(n, 0, http_client);
+    cli->expect = 742;
+    app_listen(srv, 80, 511);
+    app_connect(cli, 80);
+    net_run(n, NS_S(120));
+    CU_ASSERT_EQUAL(cli->received, 742);
+    CU_ASSERT_EQUAL(k.samples->len, 0);
+    app_free(srv);
+    app_free(cli);
+    net_free(n);
+    g_array_free(k.samples, TRUE);
+}
+
 CU_TestInfo layer_tests[] = {
+    T(test_layer_congestion_samples_on_every_change),
+    T(test_layer_no_congestion_samples_by_default),
     T(test_layer_transfer_both_ways_then_close),
     T(test_layer_closed_port_gets_rst_and_econnrefused),
     T(test_layer_listener_children_by_4_tuple_in_arrival_order),

@@ -13,6 +13,7 @@ static char *line_of(const NsTraceEvent *ev)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     g_autoptr(NsTracer) tr = ns_tracer_new();
+    ns_tracer_set_kinds(tr, NS_TRACE_MASK_ALL); /* congestion samples too */
     ns_json_sink_attach(ns_json_sink_new(f, NULL), tr);
     ns_trace_emit(tr, ev);
     fclose(f);
@@ -133,7 +134,60 @@ static void test_json_one_line_per_event(void)
     free(buf);
 }
 
+static void test_json_accepted_socket_carries_its_listener(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .host = "srv", .proto = 6, .src = SRV, .sport = 80,
+                       .dst = CLI, .dport = 49153, .sock_id = 6, .parent_id = 2,
+                       .tcp_from = NS_TCP_STATE_CLOSED, .tcp_to = NS_TCP_STATE_SYN_RECEIVED,
+                       .cause = NS_CAUSE_RCV_SYN_LISTENER};
+    g_autofree char *line = line_of(&ev);
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonObject *o = parse(p, line);
+    JsonObject *sock = json_object_get_object_member(o, "sock");
+    CU_ASSERT_EQUAL(json_object_get_int_member(sock, "id"), 6);
+    CU_ASSERT_EQUAL(json_object_get_int_member(sock, "parent"), 2);
+    CU_ASSERT_STRING_EQUAL(json_object_get_string_member(o, "to"), "SYN-RECEIVED");
+    CU_ASSERT_STRING_EQUAL(json_object_get_string_member(o, "cause"), "rcv SYN on a listener");
+}
+
+static void test_json_timer_has_socket_kind_and_duration(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_TIMER, .host = "cli", .proto = 6, .src = CLI,
+                       .sport = 49153, .dst = SRV, .dport = 80, .sock_id = 3,
+                       .timer = NS_TIMER_FIN_WAIT_2, .timer_op = NS_TIMER_ARMED,
+                       .duration = 60000000000};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"sock\":{\"id\":3,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"timer\":\"FIN-WAIT-2 timeout\",\"duration_ns\":"
+                                        "60000000000,\"what\":\"armed\""));
+}
+
+static void test_json_congestion_sample_is_numbers(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_CC, .host = "cli", .proto = 6, .src = CLI, .sport = 49153,
+                       .dst = SRV, .dport = 80, .sock_id = 3, .cwnd = 14480, .ssthresh = 7240,
+                       .mss = 1448, .in_flight = 2896, .srtt = 21000000, .rto = 221000000};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"kind\":\"cc\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"cwnd\":14480,\"ssthresh\":7240,\"mss\":1448,"
+                                        "\"in_flight\":2896,\"srtt_ns\":21000000,"
+                                        "\"rto_ns\":221000000"));
+}
+
+static void test_json_expect_has_file_and_line(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_EXPECT, .host = "cli", .text = "S state CLOSED",
+                       .verdict = NS_VERDICT_PASS, .loc = {"s.scn", 12}};
+    g_autofree char *line = line_of(&ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"file\":\"s.scn\",\"line\":12,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"ok\":true"));
+}
+
 CU_TestInfo ns_json_tests[] = {
+    {"accepted_socket_carries_its_listener", test_json_accepted_socket_carries_its_listener},
+    {"timer_has_socket_kind_and_duration", test_json_timer_has_socket_kind_and_duration},
+    {"congestion_sample_is_numbers", test_json_congestion_sample_is_numbers},
+    {"expect_has_file_and_line", test_json_expect_has_file_and_line},
     {"udp_send_fields", test_json_udp_send_fields},
     {"tcp_segment_has_flags_seq_ack_win_options",
      test_json_tcp_segment_has_flags_seq_ack_win_options},

@@ -7,5 +7,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {.pName = "diagram", .pTests = ns_diagram_tests},
     {.pName = "explain", .pTests = ns_explain_tests},
     {.pName = "console", .pTests = ns_console_tests},
+    {.pName = "text", .pTests = ns_text_tests},
     CU_SUITE_INFO_NULL,
 };
