@@ -77,6 +77,7 @@ typedef struct {
     uint32_t seq, ack, win;
     const char *options;
     NsSendWhy why;
+    uint32_t sock_id, parent_id; /* the socket that sends or receives it (0: none) */
 } NsIpTraceInfo;
 
 /* Send a transport segment (transfer full; it needs NS_IPV4_HLEN + 14 bytes

@@ -53,10 +53,11 @@ NsSocket *ns_socket_accept(NsSocket *listener, int *err);
 /* Stream write: bytes taken (possibly fewer than len), or -errno (-EAGAIN
  * while the send buffer is full). On UDP, one datagram: len or -errno. */
 long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len);
-/* `info` (may be NULL) decorates the trace line (a decoded summary). */
+/* One UDP datagram to addr:port, or to the connected peer. The trace says
+ * what the payload is by itself (the context's decoder). */
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
-                     uint16_t port, const NsIpTraceInfo *info);
-int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const NsIpTraceInfo *info);
+                     uint16_t port);
+int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len);
 /* Bytes received (>= 0; the datagram's full length for UDP) or -errno
  * (-EAGAIN when nothing is there yet). */
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,

@@ -38,8 +38,7 @@ int ns_udp_bind(NsUdpSock *s, uint32_t addr, uint16_t port);
 int ns_udp_connect(NsUdpSock *s, uint32_t addr, uint16_t port);
 /* Send one datagram; to 0:0 means the connected peer. A pending error of a
  * connected socket is returned (and cleared) first, as Linux. */
-int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, uint16_t port,
-                  const NsIpTraceInfo *info);
+int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, uint16_t port);
 /* Take the next datagram: its length (the copy is cut at cap), sender and
  * payload; -EAGAIN when none, -errno for a pending error. */
 long ns_udp_recvfrom(NsUdpSock *s, uint8_t *buf, size_t cap, uint32_t *addr, uint16_t *port);

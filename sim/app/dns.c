@@ -70,7 +70,7 @@ static void server_readable(void *data, NsSocket *sock)
             continue; /* a pending error of the socket: nothing to answer */
         size_t len = (size_t)n < sizeof q ? (size_t)n : sizeof q;
         size_t rlen = answer_query(s, q, len, reply, sizeof reply);
-        if (rlen && ns_socket_sendto(sock, reply, rlen, from, port, NULL) == 0)
+        if (rlen && ns_socket_sendto(sock, reply, rlen, from, port) == 0)
             s->answered++;
     }
 }
@@ -210,7 +210,7 @@ static void resolve_deferred(NsSim *sim, void *obj, void *arg)
 
 static bool send_query(NsResolve *r)
 {
-    int err = ns_socket_send(r->sock, r->query, r->query_len, NULL);
+    int err = ns_socket_send(r->sock, r->query, r->query_len);
     if (err) {
         resolve_fail(r, NS_RESOLVE_ERROR, err);
         return false;

@@ -255,6 +255,8 @@ static void apply_info(NsTraceEvent *ev, const NsIpTraceInfo *info)
         ev->summary = info->summary;
     if (ev->kind == NS_TRACE_SEND && ev->send_why == NS_SEND_NORMAL)
         ev->send_why = info->why;
+    ev->sock_id = info->sock_id;
+    ev->parent_id = info->parent_id;
     if (info->has_tcp) {
         ev->has_seq = true;
         ev->seq = info->seq;

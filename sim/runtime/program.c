@@ -321,9 +321,9 @@ static bool step_try(ProgramRt *pg)
             const NsScnPayload *pl = &st->u.send.payload;
             const uint8_t *bytes = ns_world_payload_bytes(w, pl);
             err = st->verb.sock == NS_SCN_SOCK_VERB_SEND
-                      ? ns_socket_send(s->sock, bytes, pl->len, NULL)
+                      ? ns_socket_send(s->sock, bytes, pl->len)
                       : ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
-                                         st->u.send.to.port, NULL);
+                                         st->u.send.to.port);
             break;
         }
         case NS_SCN_SOCK_VERB_RECV:

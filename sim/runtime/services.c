@@ -20,7 +20,7 @@ static void udp_readable(void *data, NsSocket *sock)
         if (n < 0)
             break;
         if (svc->app == NS_SCN_APP_ECHO)
-            ns_socket_sendto(sock, buf, (size_t)n, from, port, NULL);
+            ns_socket_sendto(sock, buf, (size_t)n, from, port);
     }
 }
 

@@ -162,7 +162,7 @@ void ns_world_udp_send_start(NsWorld *w, uint32_t step)
         err = ns_socket_connect(s, st->u.send_to.to.addr, st->u.send_to.to.port);
     if (!err)
         err = ns_socket_send(s, ns_world_payload_bytes(w, &st->u.send_to.payload),
-                             st->u.send_to.payload.len, NULL);
+                             st->u.send_to.payload.len);
     ns_world_trace_appf(w, (uint32_t)st->host, "udp-send", err, "%s %s%s", ep, txt, err ? " failed:" : "");
     if (err) {
         if (s)

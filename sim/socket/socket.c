@@ -174,27 +174,27 @@ long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len)
 {
     if (sock->tcp)
         return ns_tcp_send(sock->tcp, data, len);
-    int err = ns_udp_sendto(sock->udp, data, len, 0, 0, NULL);
+    int err = ns_udp_sendto(sock->udp, data, len, 0, 0);
     return err ? -err : (long)len;
 }
 
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
-                     uint16_t port, const NsIpTraceInfo *info)
+                     uint16_t port)
 {
     if (sock->tcp) /* as Linux: the address of a stream socket's sendto is ignored */
-        return ns_socket_send(sock, data, len, info);
+        return ns_socket_send(sock, data, len);
     if (port == 0)
         return EINVAL;
-    return ns_udp_sendto(sock->udp, data, len, addr, port, info);
+    return ns_udp_sendto(sock->udp, data, len, addr, port);
 }
 
-int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len, const NsIpTraceInfo *info)
+int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len)
 {
     if (sock->tcp) {
         long n = ns_tcp_send(sock->tcp, data, len);
         return n < 0 ? (int)-n : (size_t)n == len ? 0 : EAGAIN;
     }
-    return ns_udp_sendto(sock->udp, data, len, 0, 0, info);
+    return ns_udp_sendto(sock->udp, data, len, 0, 0);
 }
 
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,

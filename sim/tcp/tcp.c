@@ -220,6 +220,8 @@ static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo 
     ns_tcp_opts_format(&r, opts, opts_len);
     info->options = opts;
     info->why = (NsSendWhy)p->meta;
+    info->sock_id = c->pcb.id;
+    info->parent_id = c->pcb.parent_id;
     /* What the payload is (HTTP GET /, SMTP EHLO ...), when recognised. */
     if (p->len > r.header_len)
         info->summary = ns_ctx_decode(sock_tcp(s)->ctx, NS_IPPROTO_TCP, r.src_port, r.dst_port,
@@ -390,7 +392,8 @@ static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *pkt,
     if (!ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_RECV))
         return;
     char opts[160];
-    NsIpTraceInfo info = {.has_tcp = true};
+    NsIpTraceInfo info = {.has_tcp = true, .sock_id = c ? c->pcb.id : 0,
+                          .parent_id = c ? c->pcb.parent_id : 0};
     const NsTcpRepr *h = &seg->h;
     bool known = c && (c->state != NS_TCP_STATE_SYN_SENT || (h->flags & NS_TCP_SYN));
     if (c && c->state == NS_TCP_STATE_SYN_SENT && (h->flags & NS_TCP_SYN)) {

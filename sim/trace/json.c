@@ -71,6 +71,14 @@ static void add_sock(JsonBuilder *b, const NsTraceEvent *ev)
 static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
 {
     bool ports = trace_has_ports(ev->proto);
+    if (ev->sock_id) { /* the socket that sends or receives it */
+        json_builder_set_member_name(b, "sock");
+        json_builder_begin_object(b);
+        add_int(b, "id", ev->sock_id);
+        if (ev->parent_id)
+            add_int(b, "parent", ev->parent_id);
+        json_builder_end_object(b);
+    }
     add_proto(b, ev->proto);
     add_endpoint(b, "src", ev->src, ev->sport, ports);
     add_endpoint(b, "dst", ev->dst, ev->dport, ports);

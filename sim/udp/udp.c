@@ -111,8 +111,7 @@ int ns_udp_take_error(NsUdpSock *s)
     return e;
 }
 
-int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, uint16_t port,
-                  const NsIpTraceInfo *info)
+int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, uint16_t port)
 {
     if (addr == 0 && port == 0) {
         if (s->pcb.raddr == 0)
@@ -146,13 +145,11 @@ int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, 
     /* Linux sets DF on UDP (path MTU discovery "want" mode). */
     NsIpTxOpts o = {.df = true};
     char summary[128];
-    NsIpTraceInfo decoded = {0};
-    if (!info && s->udp->ctx->decoder && ns_tracer_wants(s->udp->ctx->tracer, NS_TRACE_SEND)) {
+    NsIpTraceInfo decoded = {.sock_id = s->pcb.id};
+    if (s->udp->ctx->decoder && ns_tracer_wants(s->udp->ctx->tracer, NS_TRACE_SEND))
         decoded.summary = ns_ctx_decode(s->udp->ctx, NS_IPPROTO_UDP, s->pcb.lport, port, data,
                                         len, summary, sizeof summary);
-        info = &decoded;
-    }
-    return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o, info);
+    return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o, &decoded);
 }
 
 long ns_udp_recvfrom(NsUdpSock *s, uint8_t *buf, size_t cap, uint32_t *addr, uint16_t *port)
@@ -205,15 +202,16 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
         ns_packet_free(seg);
         return;
     }
+    NsPcb *pcb = ns_pcb_lookup(u->pcbs, hdr->dst, r.dst_port, hdr->src, r.src_port);
     if (ns_tracer_wants(u->ctx->tracer, NS_TRACE_RECV)) {
         char summary[128];
         NsIpTraceInfo info = {
             .summary = ns_ctx_decode(u->ctx, NS_IPPROTO_UDP, r.src_port, r.dst_port,
                                      seg->data + NS_UDP_HLEN, r.length - NS_UDP_HLEN, summary,
-                                     sizeof summary)};
+                                     sizeof summary),
+            .sock_id = pcb ? pcb->id : 0};
         ns_ip_trace_recv(u->ip, hdr, seg, &info);
     }
-    NsPcb *pcb = ns_pcb_lookup(u->pcbs, hdr->dst, r.dst_port, hdr->src, r.src_port);
     if (!pcb) {
         trace_drop(u, hdr, seg, NS_DROP_NO_SOCKET);
         /* RFC 1122 4.1.3.1: say so with port unreachable (not for broadcasts). */

@@ -172,6 +172,15 @@ def socket_id_problems(obj, sockets):
     sock.id; an accepted socket has the id of a listener as its parent, on
     every event about it."""
     kind = obj["kind"]
+    if kind in ("send", "recv") and "sock" in obj:
+        sock = obj["sock"]
+        info = sockets.get(sock.get("id"))
+        if info is None:
+            return [f"{kind} by socket #{sock.get('id')} before any event of that socket"]
+        if sock.get("parent") != info.get("parent"):
+            return [f"{kind} by socket #{sock['id']} has parent {sock.get('parent')}, "
+                    f"earlier {info.get('parent')}"]
+        return []
     if kind not in ("sock", "tcp", "timer", "icmp") or (kind == "icmp" and "sock" not in obj):
         return []
     sock = obj.get("sock")

@@ -483,7 +483,7 @@ static void test_datagram_reaches_bound_socket_with_sender(void)
     NsSocket *s = udp_sock(srv);
     CU_ASSERT_EQUAL(ns_socket_bind(s, 0, 7), 0);
     NsSocket *c = udp_sock(pc);
-    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hello", 5, fx_ip("10.0.2.20"), 7, NULL),
+    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hello", 5, fx_ip("10.0.2.20"), 7),
                     0);
     fx_run(NS_TIME_NEVER);
     uint8_t buf[16];
@@ -501,7 +501,7 @@ static void test_closed_port_answers_icmp_port_unreachable(void)
 {
     routed_net();
     NsSocket *c = udp_sock(pc);
-    ns_socket_sendto(c, (const uint8_t *)"x", 1, fx_ip("10.0.2.20"), 9999, NULL);
+    ns_socket_sendto(c, (const uint8_t *)"x", 1, fx_ip("10.0.2.20"), 9999);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_SOCKET), 1);
     bool seen = false;
@@ -519,7 +519,7 @@ static void test_unconnected_socket_ignores_port_unreachable(void)
 {
     routed_net();
     NsSocket *c = udp_sock(pc);
-    ns_socket_sendto(c, (const uint8_t *)"x", 1, fx_ip("10.0.2.20"), 9999, NULL);
+    ns_socket_sendto(c, (const uint8_t *)"x", 1, fx_ip("10.0.2.20"), 9999);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(ns_socket_take_error(c), 0);
     CU_ASSERT_EQUAL(ns_socket_recvfrom(c, NULL, 0, NULL, NULL), -EAGAIN);
@@ -531,7 +531,7 @@ static void test_connected_socket_gets_econnrefused(void)
     routed_net();
     NsSocket *c = udp_sock(pc);
     CU_ASSERT_EQUAL(ns_socket_connect(c, fx_ip("10.0.2.20"), 9999), 0);
-    CU_ASSERT_EQUAL(ns_socket_send(c, (const uint8_t *)"x", 1, NULL), 0);
+    CU_ASSERT_EQUAL(ns_socket_send(c, (const uint8_t *)"x", 1), 0);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(ns_socket_recvfrom(c, NULL, 0, NULL, NULL), -ECONNREFUSED);
     CU_ASSERT_EQUAL(ns_socket_recvfrom(c, NULL, 0, NULL, NULL), -EAGAIN); /* read once */
@@ -547,8 +547,8 @@ static void test_connected_socket_accepts_only_its_peer(void)
     NsSocket *good = udp_sock(pc), *other = udp_sock(pc);
     ns_socket_bind(good, 0, 6000);
     ns_socket_bind(other, 0, 6001);
-    ns_socket_sendto(other, (const uint8_t *)"no", 2, fx_ip("10.0.2.20"), 5000, NULL);
-    ns_socket_sendto(good, (const uint8_t *)"yes", 3, fx_ip("10.0.2.20"), 5000, NULL);
+    ns_socket_sendto(other, (const uint8_t *)"no", 2, fx_ip("10.0.2.20"), 5000);
+    ns_socket_sendto(good, (const uint8_t *)"yes", 3, fx_ip("10.0.2.20"), 5000);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(ns_socket_recvfrom(s, NULL, 0, NULL, NULL), 3);
     CU_ASSERT_EQUAL(ns_socket_recvfrom(s, NULL, 0, NULL, NULL), -EAGAIN);
@@ -565,7 +565,7 @@ static void test_crash_makes_every_socket_vanish(void)
     ns_host_set_up(srv, false);
     CU_ASSERT_EQUAL(ns_socket_count(srv), 0);
     NsSocket *c = udp_sock(pc);
-    ns_socket_sendto(c, (const uint8_t *)"x", 1, fx_ip("10.0.2.20"), 7, NULL);
+    ns_socket_sendto(c, (const uint8_t *)"x", 1, fx_ip("10.0.2.20"), 7);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT(fx_count(NS_TRACE_DROP, NS_DROP_HOST_DOWN) >= 1);
     end();
