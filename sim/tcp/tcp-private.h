@@ -215,7 +215,7 @@ extern const NsTcpCcOps ns_tcp_cc_newreno;
 /* The connection core: one endpoint's TCB (RFC 9293 3.3.1). */
 struct NsTcpConn {
     NsTcpEnv *env; /* env->cfg: the profile, and its congestion control */
-    NsPcb pcb; /* addresses and ports; pcb.owner is the socket */
+    NsPcb pcb; /* addresses and ports; the socket holds the connection first */
     NsTcpState state;
 
     /* send sequence space */

@@ -53,6 +53,12 @@ struct NsTcpSock {
 /* The layer of an endpoint: its core's environment is embedded in it, so
  * the endpoint need not store a pointer of its own (8 bytes for each of
  * 100,000 connections). */
+/* The endpoint a pcb of this layer is embedded in. */
+static inline NsTcpSock *sock_of_pcb(NsPcb *pcb)
+{
+    return (NsTcpSock *)(void *)((char *)pcb - offsetof(NsTcpSock, c) - offsetof(NsTcpConn, pcb));
+}
+
 static inline NsTcp *sock_tcp(const NsTcpSock *s)
 {
     return (NsTcp *)(void *)((char *)s->c.env - offsetof(NsTcp, env));
@@ -91,7 +97,6 @@ static NsTcpSock *sock_alloc(NsTcp *tcp)
 {
     NsTcpSock *s = g_new0(NsTcpSock, 1);
     tcp_conn_init(&s->c, &tcp->env);
-    s->c.pcb.owner = s;
     s->c.pcb.id = ns_ctx_sock_id(tcp->ctx);
     s->prev = tcp->tail;
     if (tcp->tail)
@@ -526,7 +531,7 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
     seg.len = pkt->len - seg.h.header_len;
     seg.pkt = pkt;
     NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, hdr->dst, seg.h.dst_port, hdr->src, seg.h.src_port);
-    NsTcpSock *s = pcb ? pcb->owner : NULL;
+    NsTcpSock *s = pcb ? sock_of_pcb(pcb) : NULL;
     if (s && s->c.state == NS_TCP_STATE_CLOSED)
         s = NULL;
     if (!s) {
@@ -568,7 +573,7 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
     NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, orig->src, sport, orig->dst, dport);
     if (!pcb)
         return;
-    NsTcpSock *s = pcb->owner;
+    NsTcpSock *s = sock_of_pcb(pcb);
     if (s->c.state != NS_TCP_STATE_SYN_SENT)
         return;
     tcp_conn_enter_closed(&s->c, err, NS_CAUSE_ICMP_ERROR);

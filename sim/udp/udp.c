@@ -4,6 +4,7 @@
 #include "netsim/udp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "netsim/ip.h"
@@ -18,7 +19,7 @@ struct NsUdp {
 };
 
 struct NsUdpSock {
-    NsPcb pcb; /* first: the pcb's owner is the socket itself */
+    NsPcb pcb; /* first: sock_of_pcb() finds the socket from it */
     NsUdp *udp;
     NsPacketQueue rx;
     size_t rx_bytes;
@@ -26,6 +27,12 @@ struct NsUdpSock {
     NsUdpNotifyFn notify;
     void *owner;
 };
+
+/* The socket a pcb of this layer is embedded in (its first member). */
+static inline NsUdpSock *sock_of_pcb(NsPcb *pcb)
+{
+    return (NsUdpSock *)(void *)((char *)pcb - offsetof(NsUdpSock, pcb));
+}
 
 static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg);
 static void udp_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
@@ -62,7 +69,6 @@ NsUdpSock *ns_udp_sock_new(NsUdp *udp, NsUdpNotifyFn notify, void *owner)
 {
     NsUdpSock *s = g_new0(NsUdpSock, 1);
     s->udp = udp;
-    s->pcb.owner = s;
     s->pcb.id = ns_ctx_sock_id(udp->ctx);
     s->notify = notify;
     s->owner = owner;
@@ -222,7 +228,7 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
         ns_packet_free(seg);
         return;
     }
-    NsUdpSock *s = pcb->owner;
+    NsUdpSock *s = sock_of_pcb(pcb);
     size_t len = r.length - NS_UDP_HLEN;
     if (s->rx_bytes + len > NS_UDP_RCVBUF) {
         trace_drop(u, hdr, seg, NS_DROP_RCVBUF_FULL);
@@ -262,7 +268,7 @@ static void udp_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t
     NsPcb *pcb = ns_pcb_lookup(u->pcbs, orig->src, sport, orig->dst, dport);
     if (!pcb)
         return;
-    NsUdpSock *s = pcb->owner;
+    NsUdpSock *s = sock_of_pcb(pcb);
     if (s->pcb.raddr == 0) {
         trace_icmp(u, pcb, NS_ICMP_EV_IGNORED_UNCONNECTED, err);
         return;
