@@ -131,6 +131,27 @@ def check_json(netsim, root, fail):
                 fail.add(f"{scn}: --explain --sockets-at JSON line {n}: {e}")
                 break
         print(f"ok: {scn}: {len(events)} JSON events match the text trace")
+    # Congestion samples: only when asked, the same in text and JSON, each
+    # about a socket and with every number.
+    scn = "scenarios/lossy-transfer.scn"
+    plain = text_events(run(netsim, root, scn).stdout)
+    text = text_events(run(netsim, root, scn, "--cc-samples").stdout)
+    js = [json.loads(l) for l in run(netsim, root, scn, "--cc-samples", "--format", "json")
+          .stdout.decode().splitlines()]
+    samples = [o for o in js if o["kind"] == "cc"]
+    if any(k == "cc" for _, k in plain):
+        fail.add(f"{scn}: cc lines without --cc-samples")
+    if not samples or [e for e in text if e[1] != "cc"] != plain:
+        fail.add(f"{scn}: --cc-samples: {len(samples)} samples, other events changed")
+    if [(o["t_ns"], o["kind"]) for o in js if o["kind"] not in ("run", "summary", "sockets")] \
+            != text:
+        fail.add(f"{scn}: --cc-samples: JSON events differ from the text trace")
+    for o in samples:
+        if not all(isinstance(o.get(k), int) for k in ("cwnd", "ssthresh", "in_flight", "srtt_ns",
+                                                         "rto_ns")) or "id" not in o["sock"]:
+            fail.add(f"{scn}: --cc-samples: incomplete sample {o}")
+            break
+    print(f"ok: {scn}: {len(samples)} congestion samples with --cc-samples, none without")
 
 
 def summary_problems(obj, expects):
