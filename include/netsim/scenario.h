@@ -183,6 +183,67 @@ typedef struct {
     NsScnPage *pages;
 } NsScnService;
 
+/* ---- Filters and NAT ---- */
+
+/* `from`/`to` of a filter rule: a network, an address (prefix 32) or any
+ * address (set false), with a port (0: any). */
+typedef struct {
+    bool set;
+    uint32_t net;    /* host bits zero */
+    uint32_t prefix; /* 0..32 */
+    uint16_t port;
+} NsScnAddrMatch;
+
+typedef enum {
+    NS_SCN_CHAIN_IN,
+    NS_SCN_CHAIN_OUT,
+    NS_SCN_CHAIN_FORWARD,
+} NsScnChain;
+
+typedef enum {
+    NS_SCN_FILTER_ACCEPT,
+    NS_SCN_FILTER_DROP,
+    NS_SCN_FILTER_REJECT,     /* ICMP port unreachable */
+    NS_SCN_FILTER_REJECT_RST, /* reject with tcp-reset */
+} NsScnFilterAction;
+
+typedef enum {
+    NS_SCN_STATE_ANY,
+    NS_SCN_STATE_NEW,
+    NS_SCN_STATE_ESTABLISHED,
+} NsScnFilterState;
+
+/* filter HOST in|out|forward accept|drop|reject [with tcp-reset] [tcp|udp|icmp]
+ *        [from CIDR|ADDR[:PORT]] [to CIDR|ADDR[:PORT]] [state new|established] [as NAME] */
+typedef struct {
+    NsScnLoc loc;
+    uint32_t host;
+    NsScnChain chain;
+    NsScnFilterAction action;
+    bool has_proto;
+    NsScnProto proto;
+    NsScnAddrMatch from, to;
+    NsScnFilterState state;
+    const char *name;  /* `as NAME`, or NULL */
+    bool on_timeline;  /* added by an `at T filter` step, not from the start */
+} NsScnFilter;
+
+typedef enum {
+    NS_SCN_NAT_MASQUERADE, /* nat R masquerade ADDR */
+    NS_SCN_NAT_FORWARD,    /* nat R forward tcp|udp ADDR:PORT TO-ADDR:PORT */
+} NsScnNatKind;
+
+typedef struct {
+    NsScnLoc loc;
+    uint32_t host; /* a router */
+    NsScnNatKind kind;
+    uint32_t addr;  /* one of the router's addresses */
+    NsScnProto proto; /* FORWARD: TCP or UDP */
+    uint16_t port;
+    uint32_t to_addr;
+    uint16_t to_port;
+} NsScnNat;
+
 /* ---- Sockets and the timeline ---- */
 
 /* A socket a step creates (`socket ... as NAME` or `accept ... as NAME`).
@@ -245,6 +306,8 @@ typedef enum {
     NS_SCN_FAULT_VERB_NETWORK_SET,
     NS_SCN_FAULT_VERB_HOST_CRASH,
     NS_SCN_FAULT_VERB_HOST_RESTART,
+    NS_SCN_FAULT_VERB_FILTER,   /* at T filter ...: add a rule (host: the rule's) */
+    NS_SCN_FAULT_VERB_UNFILTER, /* at T unfilter NAME|LINE: remove one */
 } NsScnFaultVerb;
 
 /* The spelling of each verb in a file ("udp-send", "link down", ...). */
@@ -346,6 +409,9 @@ struct NsScnStep {
             uint32_t network;
             NsScnLinkOpts opts; /* NETWORK_SET */
         } network;
+        struct {
+            uint32_t filter; /* index into filters: the rule added or removed */
+        } filter;
     } u;
 };
 
@@ -409,6 +475,8 @@ typedef enum {
     NS_SCN_EXPECT_MAIL,          /* expect H mail ENDPOINT ok */
     NS_SCN_EXPECT_PING,          /* extension: expect H ping TARGET received N */
     NS_SCN_EXPECT_RECEIVED,      /* extension: expect H S received SIZE */
+    NS_SCN_EXPECT_ROUTE,         /* expect H route TARGET via ADDR */
+    NS_SCN_EXPECT_NAT_MAPPINGS,  /* expect H nat mappings N */
 } NsScnExpectKind;
 
 typedef struct {
@@ -452,6 +520,13 @@ typedef struct {
             uint32_t sock;
             uint64_t bytes;      /* total bytes received on the socket by the end */
         } received;
+        struct {
+            NsScnEndpoint target; /* port 0 */
+            uint32_t via;         /* the next hop expected */
+        } route;
+        struct {
+            uint32_t count;       /* translated flows alive at the end */
+        } nat;
     } u;
 } NsScnExpect;
 
@@ -475,6 +550,8 @@ typedef struct NsScenario {
     GArray *programs;      /* NsScnProgram */
     GArray *steps;         /* NsScnStep, file order (not sorted by time) */
     GArray *faults;        /* NsScnFault */
+    GArray *filters;       /* NsScnFilter */
+    GArray *nats;          /* NsScnNat */
     GArray *expects;       /* NsScnExpect */
     GStringChunk *strings; /* private: storage for names, paths, payloads */
 } NsScenario;
@@ -531,6 +608,14 @@ static inline const NsScnStep *ns_scn_step(const NsScenario *scn, uint32_t i)
 static inline const NsScnFault *ns_scn_fault(const NsScenario *scn, uint32_t i)
 {
     return &g_array_index(scn->faults, NsScnFault, i);
+}
+static inline const NsScnFilter *ns_scn_filter(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->filters, NsScnFilter, i);
+}
+static inline const NsScnNat *ns_scn_nat(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->nats, NsScnNat, i);
 }
 static inline const NsScnExpect *ns_scn_expect(const NsScenario *scn, uint32_t i)
 {

@@ -29,6 +29,7 @@ typedef enum {
     NS_TRACE_EXPECT, /* an expectation's verdict */
     NS_TRACE_FRAME,  /* an Ethernet frame crosses a link (for captures) */
     NS_TRACE_CC,     /* a TCP congestion sample (cwnd, ssthresh, SRTT, RTO, in flight) */
+    NS_TRACE_NAT,    /* NAT rewrote a datagram's addresses or ports */
     NS_TRACE_KIND_COUNT
 } NsTraceKind;
 
@@ -143,6 +144,7 @@ typedef enum {
     NS_DROP_LINK_LOSS,
     NS_DROP_QUEUE_FULL,     /* a link's transmit queue */
     NS_DROP_FAULT,          /* a targeted fault of the scenario */
+    NS_DROP_FILTER,         /* a filter rule (rule_name, loc say which) */
 } NsDropReason;
 
 /* TIMER: what happened, and to which timer. */
@@ -177,7 +179,20 @@ typedef enum {
 
 /* LINK and HOST changes. */
 typedef enum { NS_LINK_EV_UP, NS_LINK_EV_DOWN, NS_LINK_EV_SET } NsLinkEvent;
-typedef enum { NS_HOST_EV_CRASH, NS_HOST_EV_RESTART } NsHostEvent;
+typedef enum {
+    NS_HOST_EV_CRASH,
+    NS_HOST_EV_RESTART,
+    NS_HOST_EV_FILTER_ADDED,   /* a filter rule (rule_name, loc) */
+    NS_HOST_EV_FILTER_REMOVED,
+} NsHostEvent;
+
+/* NAT: what a translation was. */
+typedef enum {
+    NS_NAT_EV_MAPPED,         /* a datagram of a known mapping, either way */
+    NS_NAT_EV_NEW_MASQUERADE, /* the first datagram: a new source mapping */
+    NS_NAT_EV_NEW_FORWARD,    /* the first datagram: a new port forward */
+    NS_NAT_EV_ICMP_ERROR,     /* an ICMP error about a mapping, quote included */
+} NsNatEvent;
 
 /* APP: which step, where a sink says more about some (most are plain
  * steps: `what` names the verb). */
@@ -268,6 +283,10 @@ typedef struct {
     NsLinkEvent link_ev;    /* LINK */
     NsHostEvent host_ev;    /* HOST */
     NsVerdict verdict;      /* EXPECT */
+    const char *rule_name;  /* DROP by a filter, HOST filter: the rule's name or NULL (with loc) */
+    NsNatEvent nat_ev;      /* NAT: what it was, and the tuple after translation */
+    uint32_t nat_src, nat_dst; /* (the tuple before: src, dst, sport, dport; */
+    uint16_t nat_sport, nat_dport; /* ICMP echo ids as ports) */
 
     /* Raw bytes: the Ethernet frame for FRAME, else the IP datagram. */
     const uint8_t *bytes;

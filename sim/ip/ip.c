@@ -14,6 +14,8 @@
 #include "netsim/wire/checksum.h"
 #include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
+#include "netsim/wire/tcp.h"
+#include "netfilter-private.h"
 
 typedef struct {
     uint32_t net;
@@ -40,6 +42,7 @@ struct NsIp {
     void *echo_data;
     NsIpOutputFilterFn filter;
     void *filter_data;
+    NsNetfilter *nf; /* NULL unless the host has filter rules or NAT */
     NsIpStats stats;
 };
 
@@ -66,6 +69,7 @@ void ns_ip_free(NsIp *ip)
     g_array_free(ip->routes, TRUE);
     if (ip->route_index)
         g_hash_table_destroy(ip->route_index);
+    ns_netfilter_free(ip->nf);
     g_free(ip);
 }
 
@@ -93,6 +97,16 @@ void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data)
 {
     ip->filter = fn;
     ip->filter_data = data;
+}
+
+NsNetfilter *ns_netfilter_peek(const NsIp *ip)
+{
+    return ip->nf;
+}
+
+void ns_ip_attach_netfilter(NsIp *ip, NsNetfilter *nf)
+{
+    ip->nf = nf;
 }
 
 void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data)
@@ -309,6 +323,70 @@ static void drop(NsIp *ip, NsPacket *pkt, NsDropReason why)
     ns_packet_free(pkt);
 }
 
+/* ---- netfilter ---- */
+
+/* `reject with tcp-reset`: the RST a closed port would send (RFC 9293
+ * 3.10.7.1), from the address the segment was sent to. */
+static void send_reset(NsIp *ip, const uint8_t *d, size_t len)
+{
+    NsIpv4Repr h;
+    if (ns_ipv4_parse_header(d, len, &h) != NS_WIRE_OK || h.proto != NS_IPPROTO_TCP ||
+        len < h.header_len + (size_t)NS_TCP_HLEN || h.total_len > len)
+        return;
+    const uint8_t *t = d + h.header_len;
+    uint8_t flags = t[13];
+    if (flags & NS_TCP_RST)
+        return;
+    uint32_t seg_len = h.total_len - h.header_len - (uint32_t)((t[12] >> 4) * 4);
+    NsTcpRepr r = {.src_port = ns_read_be16(t + 2), .dst_port = ns_read_be16(t)};
+    if (flags & NS_TCP_ACK) {
+        r.seq = ns_read_be32(t + 8);
+        r.flags = NS_TCP_RST;
+    } else {
+        r.ack = ns_read_be32(t + 4) + seg_len + ((flags & NS_TCP_SYN) ? 1 : 0) +
+                ((flags & NS_TCP_FIN) ? 1 : 0);
+        r.flags = NS_TCP_RST | NS_TCP_ACK;
+    }
+    NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
+    ns_tcp_emit(&r, h.dst, h.src, p->data, NS_TCP_HLEN);
+    NsIpTxOpts o = {.id_zero = true};
+    ns_ip_output(ip, p, h.dst, h.src, NS_IPPROTO_TCP, &o, NULL);
+}
+
+/* Run `chain` on a datagram (its IP header first). False when a rule took
+ * it (dropped, and answered for reject); the datagram is then consumed. */
+static bool nf_pass(NsIp *ip, NsNfChain chain, NsPacket *pkt, NfInfo *info)
+{
+    const NsNfRule *r = nf_filter(ip->nf, chain, pkt, info);
+    if (!r || r->action == NS_NF_ACCEPT)
+        return true;
+    ip->stats.dropped++;
+    NsTracer *tr = ip->ctx->tracer;
+    if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+        NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_DROP,
+                           .host = ns_host_name(ip->host), .drop = NS_DROP_FILTER,
+                           .rule_name = r->name, .loc = {r->file, r->line},
+                           .bytes = pkt->data, .bytes_len = pkt->len};
+        ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+        ns_trace_emit(tr, &ev);
+    }
+    nf_conntrack_unconfirm(ip->nf, info);
+    switch (r->action) {
+    case NS_NF_ACCEPT:
+    case NS_NF_DROP:
+        break;
+    case NS_NF_REJECT:
+        ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_PORT, 0, pkt->data,
+                              pkt->len);
+        break;
+    case NS_NF_REJECT_RST:
+        send_reset(ip, pkt->data, pkt->len);
+        break;
+    }
+    ns_packet_free(pkt);
+    return false;
+}
+
 /* ---- output ---- */
 
 static void loopback_deliver(NsSim *sim, void *obj, void *arg)
@@ -396,6 +474,14 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     };
     uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
     ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
+    if (ip->nf) {
+        NfInfo nfi;
+        nf_conntrack(ip->nf, seg, &nfi);
+        if (!nf_pass(ip, NS_NF_CHAIN_OUT, seg, &nfi))
+            return 0;
+        if (!local)
+            nf_nat_post(ip->nf, seg, &nfi, ns_iface_addr(iface));
+    }
     ip->stats.sent++;
     NsIpFilterVerdict verdict = NS_IP_FILTER_PASS;
     NsTime delay = 0;
@@ -604,7 +690,7 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
 
 /* ---- input and forwarding ---- */
 
-static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
+static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
 {
     if (h->ttl <= 1) {
         /* RFC 1812 5.3.1: the TTL ran out here. */
@@ -632,6 +718,11 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt)
                                   (uint16_t)ns_iface_mtu(out), pkt->data, pkt->len);
         ns_packet_free(pkt);
         return;
+    }
+    if (ip->nf) {
+        if (!nf_pass(ip, NS_NF_CHAIN_FORWARD, pkt, nfi))
+            return;
+        nf_nat_post(ip->nf, pkt, nfi, ns_iface_addr(out));
     }
     /* Decrement the TTL and patch the header checksum (RFC 1624 would do it
      * incrementally; recomputing 20 bytes is as cheap here). */
@@ -670,13 +761,21 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
         return;
     }
     ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
+    NfInfo nfi = {0};
+    if (ip->nf) {
+        nf_conntrack(ip->nf, pkt, &nfi);
+        nf_nat_pre(ip->nf, pkt, &nfi);
+        ns_ipv4_parse_header(pkt->data, pkt->len, &h); /* NAT may have changed it */
+    }
     if (!is_for_us(ip, h.dst)) {
         if (ns_host_is_router(ip->host))
-            forward(ip, &h, pkt);
+            forward(ip, &h, pkt, &nfi);
         else
             drop(ip, pkt, NS_DROP_NOT_FOR_HOST);
         return;
     }
+    if (ip->nf && !nf_pass(ip, NS_NF_CHAIN_IN, pkt, &nfi))
+        return;
     ip->stats.received++;
     if (h.mf || h.frag_offset) {
         drop(ip, pkt, NS_DROP_FRAGMENT);

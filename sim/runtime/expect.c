@@ -178,6 +178,13 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         g_string_free(t, TRUE);
         return;
     }
+    case NS_SCN_EXPECT_ROUTE:
+    case NS_SCN_EXPECT_NAT_MAPPINGS: {
+        g_autofree char *t = NULL;
+        bool ok = ns_world_check_tables(w, e, &t);
+        verdict(w, e, ok, t);
+        return;
+    }
     case NS_SCN_EXPECT_MAIL: {
         g_autofree char *seen = ns_world_check_mail(w, e);
         char ep[32];

@@ -130,6 +130,10 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
         ns_world_services_start_host(w, h->idx);
         return;
     }
+    case NS_SCN_FAULT_VERB_FILTER:
+    case NS_SCN_FAULT_VERB_UNFILTER:
+        ns_world_filter_step(w, st);
+        return;
     }
 }
 

@@ -8,17 +8,32 @@
 
 #include "netsim/wire/ipv4.h"
 
+static void flow_key(char key[64], uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst,
+                     uint16_t dport)
+{
+    bool fwd = src < dst || (src == dst && sport <= dport);
+    g_snprintf(key, 64, "%u|%08x:%u|%08x:%u", proto, fwd ? src : dst, fwd ? sport : dport,
+               fwd ? dst : src, fwd ? dport : sport);
+}
+
 static void flow_write(void *self, const NsTraceEvent *ev)
 {
     NsWorld *w = self;
     if (!ev->proto || ev->proto == NS_IPPROTO_ICMP)
         return;
     /* One flow per unordered pair of endpoints. */
-    bool fwd = ev->src < ev->dst || (ev->src == ev->dst && ev->sport <= ev->dport);
     char key[64];
-    g_snprintf(key, sizeof key, "%u|%08x:%u|%08x:%u", ev->proto, fwd ? ev->src : ev->dst,
-               fwd ? ev->sport : ev->dport, fwd ? ev->dst : ev->src, fwd ? ev->dport : ev->sport);
+    flow_key(key, ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
     guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(w->flow_idx, key));
+    if (ev->kind == NS_TRACE_NAT) {
+        /* The far side of a NAT sees the flow under its translated tuple:
+         * the same flow. */
+        char after[64];
+        flow_key(after, ev->proto, ev->nat_src, ev->nat_sport, ev->nat_dst, ev->nat_dport);
+        if (idx && !g_hash_table_lookup(w->flow_idx, after))
+            g_hash_table_insert(w->flow_idx, g_strdup(after), GUINT_TO_POINTER(idx));
+        return;
+    }
     if (!idx) {
         Flow f = {.proto = ev->proto, .a = ev->src, .pa = ev->sport, .b = ev->dst,
                   .pb = ev->dport};
@@ -49,7 +64,8 @@ void ns_world_flows_init(NsWorld *w)
     w->flow_idx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (w->opts.summary && w->ctx->tracer)
         ns_tracer_add_sink(w->ctx->tracer, &flow_ops, w,
-                           NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP));
+                           NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP) |
+                               NS_TRACE_MASK(NS_TRACE_NAT));
 }
 
 void ns_world_flows_summary(const NsWorld *w, GString *s)

@@ -156,6 +156,16 @@ void ns_world_trace_appf(NsWorld *w, uint32_t host, const char *what, int err, c
 void ns_world_fmt_ep(char *buf, size_t n, uint32_t addr, uint16_t port);
 const char *ns_world_sock_name(const NsWorld *w, uint32_t sock);
 
+/* netfilter.c: the scenario's filter rules and NAT on the hosts. */
+void ns_world_netfilter_setup(NsWorld *w);
+void ns_world_filter_step(NsWorld *w, const NsScnStep *st);
+/* `expect H route ...` and `expect H nat mappings N`: the verdict, and its
+ * text in *text (transfer full). */
+bool ns_world_check_tables(NsWorld *w, const NsScnExpect *e, char **text);
+/* Filter rules (with hits) and conntrack flows of every host that has
+ * any, one line each after `indent` (transfer full; "" if none). */
+char *ns_world_netfilter_tables(const NsWorld *w, const char *indent);
+
 /* streams.c: record program I/O on TCP sockets; check it at the end. */
 void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
 void ns_world_stream_read(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);

@@ -119,6 +119,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->faults = g_array_new(FALSE, TRUE, sizeof(FaultRt));
     w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ns_world_build_topology(w);
+    ns_world_netfilter_setup(w);
     ns_world_flows_init(w);
 
     ns_world_programs_init(w);
@@ -306,6 +307,11 @@ char *ns_world_summary(const NsWorld *w)
     g_autofree char *tables = ns_world_socket_tables(w, "#   ");
     g_string_append(s, "# sockets at the end\n");
     g_string_append(s, tables[0] ? tables : "#   (none open)\n");
+    g_autofree char *nf = ns_world_netfilter_tables(w, "#   ");
+    if (nf[0]) {
+        g_string_append(s, "# filter rules (hits) and tracked flows at the end\n");
+        g_string_append(s, nf);
+    }
     if (w->expect_count)
         g_string_append_printf(s, "# expectations: %u passed, %u failed\n",
                                w->expect_count - w->expect_failed, w->expect_failed);

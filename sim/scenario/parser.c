@@ -644,7 +644,8 @@ static void stmt_network(NsScnParser *p, NsScnStmt *st)
 
 /* ---- Hosts ---- */
 
-static const char *const host_reserved[] = {"link", "network", "host", "delivered", NULL};
+static const char *const host_reserved[] = {"link", "network", "host", "delivered",
+                                            "filter", "unfilter", NULL};
 static const char *const host_opts[] = {"name", "tcp", "resolver", NULL};
 static const char *const tcp_profiles[] = {"minimal", "linux", NULL};
 
@@ -1112,6 +1113,276 @@ static bool tok_actor(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t 
     return tok_host(p, st, i, host);
 }
 
+/* ---- Filters and NAT ---- */
+
+static const char *const chain_names[] = {"in", "out", "forward", NULL};
+static const char *const action_names[] = {"accept", "drop", "reject", NULL};
+static const char *const filter_opts[] = {"tcp", "udp", "icmp", "from", "to", "state", "as", NULL};
+
+/* CIDR|ADDR|HOST[:PORT] or :PORT for `from`/`to`. */
+static bool tok_addr_match(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnAddrMatch *m)
+{
+    const NsScnTok *t = &st->t[i];
+    if (t->quoted)
+        return serr(p, st, i, "expected a network, an address or ADDR:PORT, not a quoted string");
+    *m = (NsScnAddrMatch){.set = true, .prefix = 32};
+    const char *colon = strrchr(t->text, ':');
+    g_autofree char *hostpart = colon ? g_strndup(t->text, (gsize)(colon - t->text))
+                                      : g_strdup(t->text);
+    if (colon && !parse_port(p, st, i, colon + 1, false, &m->port))
+        return false;
+    if (!*hostpart) {
+        if (!colon)
+            return serr(p, st, i, "expected a network, an address or ADDR:PORT");
+        m->prefix = 0; /* :PORT: any address */
+        return true;
+    }
+    const char *slash = strchr(hostpart, '/');
+    if (slash) {
+        g_autofree char *a = g_strndup(hostpart, (gsize)(slash - hostpart));
+        uint64_t pl;
+        if (!ns_scn_parse_addr(a, &m->net) || !parse_u64(slash + 1, 32, &pl))
+            return serr(p, st, i, "'%s' is not a network like 10.0.0.0/24", hostpart);
+        m->prefix = (uint32_t)pl;
+        uint32_t mask = pl == 0 ? 0 : 0xffffffffu << (32 - pl);
+        if (m->net & ~mask) {
+            char b[16];
+            return serr(p, st, i, "'%s' has host bits set (did you mean %s/%u?)", hostpart,
+                        ns_scn_addr_format(m->net & mask, b), m->prefix);
+        }
+        return true;
+    }
+    NsScnEndpoint ep;
+    if (!resolve_target(p, st, i, hostpart, &ep))
+        return false;
+    m->net = ep.addr;
+    return true;
+}
+
+/* The rule after `filter` (or `at T filter`): HOST at token h. */
+static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnFilter *f)
+{
+    uint32_t kw = h - 1;
+    if (!need(p, st, h, kw, "a host name") || !tok_host(p, st, h, &f->host) ||
+        !need(p, st, h + 1, kw, "in, out or forward"))
+        return false;
+    int c = st->t[h + 1].quoted ? -1 : pick(st->t[h + 1].text, chain_names);
+    if (c < 0) {
+        char hint[HINT_SIZE];
+        const char *hs = st->t[h + 1].quoted
+                             ? "" : list_hint(st->t[h + 1].text, chain_names, hint, sizeof hint);
+        return serr(p, st, h + 1, "expected in, out or forward, not '%s'%s",
+                    shown(&st->t[h + 1]), hs);
+    }
+    f->chain = (NsScnChain)c;
+    if (f->chain == NS_SCN_CHAIN_FORWARD && !ns_scn_host(p->scn, f->host)->is_router)
+        return serr(p, st, h + 1, "'%s' is a host, and hosts do not forward: a 'forward' rule "
+                    "needs a router", st->t[h].text);
+    if (!need(p, st, h + 2, kw, "accept, drop or reject"))
+        return false;
+    int a = st->t[h + 2].quoted ? -1 : pick(st->t[h + 2].text, action_names);
+    if (a < 0) {
+        char hint[HINT_SIZE];
+        const char *hs = st->t[h + 2].quoted
+                             ? "" : list_hint(st->t[h + 2].text, action_names, hint, sizeof hint);
+        return serr(p, st, h + 2, "expected accept, drop or reject, not '%s'%s",
+                    shown(&st->t[h + 2]), hs);
+    }
+    f->action = (NsScnFilterAction)a;
+    uint32_t i = h + 3;
+    uint32_t rst_at = 0;
+    if (f->action == NS_SCN_FILTER_REJECT && is_word(st, i, "with")) {
+        if (!need(p, st, i + 1, kw, "tcp-reset"))
+            return false;
+        if (!is_word(st, i + 1, "tcp-reset"))
+            return serr(p, st, i + 1, "expected 'with tcp-reset', not 'with %s'",
+                        shown(&st->t[i + 1]));
+        f->action = NS_SCN_FILTER_REJECT_RST;
+        rst_at = i;
+        i += 2;
+    }
+    bool seen[7] = {false};
+    uint32_t port_at = 0;
+    while (i < st->n) {
+        int k = st->t[i].quoted ? -1 : pick(st->t[i].text, filter_opts);
+        if (k < 0) {
+            char hint[HINT_SIZE];
+            const char *hs = st->t[i].quoted
+                                 ? "" : list_hint(st->t[i].text, filter_opts, hint, sizeof hint);
+            return serr(p, st, i, "unexpected '%s' in a filter rule%s", shown(&st->t[i]),
+                        *hs ? hs : " (then: tcp|udp|icmp, from X, to X, state S, as NAME)");
+        }
+        int slot = k <= 2 ? 0 : k - 2;
+        if (seen[slot])
+            return serr(p, st, i, "%s given twice", k <= 2 ? "a protocol" : filter_opts[k]);
+        seen[slot] = true;
+        if (k <= 2) {
+            f->has_proto = true;
+            f->proto = proto_values[k];
+            i++;
+            continue;
+        }
+        if (!need(p, st, i + 1, kw, k == 3 || k == 4 ? "a network, an address or ADDR:PORT"
+                                    : k == 5 ? "new or established" : "a name"))
+            return false;
+        if (k == 3 || k == 4) {
+            NsScnAddrMatch *m = k == 3 ? &f->from : &f->to;
+            if (!tok_addr_match(p, st, i + 1, m))
+                return false;
+            if (m->port && !port_at)
+                port_at = i + 1;
+        } else if (k == 5) {
+            if (is_word(st, i + 1, "new"))
+                f->state = NS_SCN_STATE_NEW;
+            else if (is_word(st, i + 1, "established"))
+                f->state = NS_SCN_STATE_ESTABLISHED;
+            else
+                return serr(p, st, i + 1, "expected new or established, not '%s'",
+                            shown(&st->t[i + 1]));
+        } else {
+            if (!check_name(p, st, i + 1, "rule"))
+                return false;
+            const char *name = st->t[i + 1].text;
+            for (guint j = 0; j < p->scn->filters->len; j++) {
+                const NsScnFilter *o = ns_scn_filter(p->scn, j);
+                if (o->name && strcmp(o->name, name) == 0)
+                    return serr(p, st, i + 1, "a filter rule named '%s' exists already (line %u)",
+                                name, o->loc.line);
+            }
+            f->name = intern(p, name);
+        }
+        i += 2;
+    }
+    bool tcp_udp = f->has_proto && (f->proto == NS_SCN_PROTO_TCP || f->proto == NS_SCN_PROTO_UDP);
+    if (port_at && !tcp_udp)
+        return serr(p, st, port_at, "a port needs the protocol: write tcp or udp before "
+                    "'from'/'to' (as iptables needs -p)");
+    if (rst_at && !(f->has_proto && f->proto == NS_SCN_PROTO_TCP))
+        return serr(p, st, rst_at, "'reject with tcp-reset' answers TCP only: add 'tcp' to "
+                    "the rule");
+    return true;
+}
+
+static void stmt_filter(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnFilter f = {.loc = stmt_loc(p, st)};
+    if (parse_filter(p, st, 1, &f))
+        g_array_append_val(p->scn->filters, f);
+}
+
+/* An address that must be one of the router's own. */
+static bool tok_own_addr(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *s,
+                         uint32_t host, uint32_t *out)
+{
+    if (!ns_scn_parse_addr(s, out))
+        return serr(p, st, i, "'%s' is not an IPv4 address", s);
+    const NsScnHost *h = ns_scn_host(p->scn, host);
+    for (uint32_t k = 0; k < h->n_addrs; k++)
+        if (h->addrs[k].addr == *out)
+            return true;
+    return serr(p, st, i, "%s is not an address of '%s' (NAT works on the router's own "
+                "addresses)", s, h->name);
+}
+
+/* nat ROUTER masquerade ADDR | nat ROUTER forward tcp|udp ADDR:PORT TO-ADDR:PORT */
+static void stmt_nat(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnNat n = {.loc = stmt_loc(p, st)};
+    if (!need(p, st, 1, 0, "a router name") || !tok_host(p, st, 1, &n.host))
+        return;
+    if (!ns_scn_host(p->scn, n.host)->is_router) {
+        serr(p, st, 1, "'%s' is a host: NAT runs on a router (declare it with 'router')",
+             st->t[1].text);
+        return;
+    }
+    if (!need(p, st, 2, 0, "masquerade or forward"))
+        return;
+    if (is_word(st, 2, "masquerade")) {
+        n.kind = NS_SCN_NAT_MASQUERADE;
+        if (!need(p, st, 3, 0, "the address of the outside interface") ||
+            (st->t[3].quoted ? !serr(p, st, 3, "expected an address, not a quoted string")
+                             : !tok_own_addr(p, st, 3, st->t[3].text, n.host, &n.addr)) ||
+            !no_more(p, st, 4, 0))
+            return;
+        for (guint j = 0; j < p->scn->nats->len; j++) {
+            const NsScnNat *o = ns_scn_nat(p->scn, j);
+            if (o->kind == NS_SCN_NAT_MASQUERADE && o->host == n.host && o->addr == n.addr) {
+                serr(p, st, 3, "masquerade on %s is declared already (line %u)",
+                     st->t[3].text, o->loc.line);
+                return;
+            }
+        }
+        g_array_append_val(p->scn->nats, n);
+        return;
+    }
+    if (!is_word(st, 2, "forward")) {
+        serr(p, st, 2, "expected masquerade or forward, not '%s'", shown(&st->t[2]));
+        return;
+    }
+    n.kind = NS_SCN_NAT_FORWARD;
+    if (!need(p, st, 3, 0, "tcp or udp"))
+        return;
+    if (is_word(st, 3, "tcp"))
+        n.proto = NS_SCN_PROTO_TCP;
+    else if (is_word(st, 3, "udp"))
+        n.proto = NS_SCN_PROTO_UDP;
+    else {
+        serr(p, st, 3, "port forwarding takes tcp or udp, not '%s'", shown(&st->t[3]));
+        return;
+    }
+    if (!need(p, st, 4, 0, "the router's ADDR:PORT that is forwarded"))
+        return;
+    const NsScnTok *t = &st->t[4];
+    const char *colon = t->quoted ? NULL : strrchr(t->text, ':');
+    if (!colon || colon == t->text) {
+        serr(p, st, 4, "'%s' is not ADDR:PORT (e.g. 203.0.113.1:8080)", shown(t));
+        return;
+    }
+    g_autofree char *a = g_strndup(t->text, (gsize)(colon - t->text));
+    if (!parse_port(p, st, 4, colon + 1, false, &n.port) ||
+        !tok_own_addr(p, st, 4, a, n.host, &n.addr) ||
+        !need(p, st, 5, 0, "where it goes: TO-ADDR:PORT"))
+        return;
+    NsScnEndpoint to;
+    if (!tok_endpoint(p, st, 5, false, &to) || !no_more(p, st, 6, 0))
+        return;
+    n.to_addr = to.addr;
+    n.to_port = to.port;
+    for (guint j = 0; j < p->scn->nats->len; j++) {
+        const NsScnNat *o = ns_scn_nat(p->scn, j);
+        if (o->kind == NS_SCN_NAT_FORWARD && o->host == n.host && o->addr == n.addr &&
+            o->port == n.port && o->proto == n.proto) {
+            serr(p, st, 4, "%s is forwarded already (line %u)", t->text, o->loc.line);
+            return;
+        }
+    }
+    g_array_append_val(p->scn->nats, n);
+}
+
+/* at T unfilter NAME|LINE|FILE:LINE: the rule of that name, or declared on
+ * that line of this file. */
+static bool step_unfilter(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
+{
+    if (!need(p, st, 3, 2, "the rule's name (as NAME) or its line"))
+        return false;
+    const NsScnTok *t = &st->t[3];
+    const char *word = t->quoted ? "" : t->text;
+    const char *colon = strrchr(word, ':');
+    uint64_t line = 0;
+    bool by_line = parse_u64(colon ? colon + 1 : word, UINT32_MAX, &line);
+    for (guint j = 0; j < p->scn->filters->len; j++) {
+        const NsScnFilter *f = ns_scn_filter(p->scn, j);
+        if ((f->name && strcmp(f->name, word) == 0) ||
+            (by_line && f->loc.line == line && !f->loc.ctx)) {
+            s->host = (int32_t)f->host;
+            s->u.filter.filter = j;
+            return no_more(p, st, 4, 2);
+        }
+    }
+    return serr(p, st, 3, "no filter rule named '%s' above this line (give a rule 'as NAME', or "
+                "its line number)", shown(t));
+}
+
 /* ---- Timeline ---- */
 
 /* The verbs a host runs, in the order of NsScnAppVerb and NsScnSockVerb,
@@ -1445,6 +1716,21 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
     if (!st->t[2].quoted &&
         (strcmp(who, "link") == 0 || strcmp(who, "network") == 0 || strcmp(who, "host") == 0)) {
         ok = step_fault(p, st, &s);
+    } else if (!st->t[2].quoted && strcmp(who, "filter") == 0) {
+        NsScnFilter f = {.loc = stmt_loc(p, st), .on_timeline = true};
+        f.loc.col = st->t[2].col;
+        ok = parse_filter(p, st, 3, &f);
+        if (ok) {
+            s.kind = NS_SCN_STEP_FAULT;
+            s.verb.fault = NS_SCN_FAULT_VERB_FILTER;
+            s.host = (int32_t)f.host;
+            s.u.filter.filter = p->scn->filters->len;
+            g_array_append_val(p->scn->filters, f);
+        }
+    } else if (!st->t[2].quoted && strcmp(who, "unfilter") == 0) {
+        s.kind = NS_SCN_STEP_FAULT;
+        s.verb.fault = NS_SCN_FAULT_VERB_UNFILTER;
+        ok = step_unfilter(p, st, &s);
     } else {
         uint32_t h;
         if (!tok_actor(p, st, 2, &h, &s.program))
@@ -1684,7 +1970,7 @@ static void stmt_expect(NsScnParser *p, NsScnStmt *st)
     } else {
         uint32_t h;
         if (!tok_host(p, st, 1, &h) ||
-            !need(p, st, 2, 0, "fetch, sockets, mail, ping or a socket name"))
+            !need(p, st, 2, 0, "fetch, sockets, mail, ping, route, nat or a socket name"))
             return;
         e.host = (int32_t)h;
         if (is_word(st, 2, "fetch")) {
@@ -1700,6 +1986,25 @@ static void stmt_expect(NsScnParser *p, NsScnStmt *st)
             if (ok && !is_word(st, 4, "ok"))
                 ok = serr(p, st, 4, "expected 'ok', not '%s'", shown(&st->t[4]));
             ok = ok && no_more(p, st, 5, 2);
+        } else if (is_word(st, 2, "route")) {
+            e.kind = NS_SCN_EXPECT_ROUTE;
+            ok = need(p, st, 3, 2, "an address or a host name") &&
+                 tok_target(p, st, 3, &e.u.route.target) && need(p, st, 4, 2, "'via ADDR'");
+            if (ok && !is_word(st, 4, "via"))
+                ok = serr(p, st, 4, "expected 'via ADDR', not '%s'", shown(&st->t[4]));
+            ok = ok && need(p, st, 5, 2, "the next hop's address");
+            if (ok && (st->t[5].quoted || !ns_scn_parse_addr(st->t[5].text, &e.u.route.via)))
+                ok = serr(p, st, 5, "'%s' is not an IPv4 address", shown(&st->t[5]));
+            ok = ok && no_more(p, st, 6, 2);
+        } else if (is_word(st, 2, "nat")) {
+            uint64_t n;
+            e.kind = NS_SCN_EXPECT_NAT_MAPPINGS;
+            ok = need(p, st, 3, 2, "'mappings N'");
+            if (ok && !is_word(st, 3, "mappings"))
+                ok = serr(p, st, 3, "expected 'mappings N', not '%s'", shown(&st->t[3]));
+            ok = ok && need(p, st, 4, 2, "a count") &&
+                 parse_count(p, st, 4, "mappings", 0, 100000000, &n) && no_more(p, st, 5, 2);
+            e.u.nat.count = ok ? (uint32_t)n : 0;
         } else if (is_word(st, 2, "ping")) {
             uint64_t n;
             e.kind = NS_SCN_EXPECT_PING;
@@ -1741,6 +2046,8 @@ static const StmtKind stmt_kinds[] = {
     {"delay", NS_SCN_PASS_WIRING, stmt_fault},
     {"duplicate", NS_SCN_PASS_WIRING, stmt_fault},
     {"program", NS_SCN_PASS_WIRING, stmt_program},
+    {"filter", NS_SCN_PASS_WIRING, stmt_filter},
+    {"nat", NS_SCN_PASS_WIRING, stmt_nat},
     {"at", NS_SCN_PASS_STEPS, stmt_at},
     {"expect", NS_SCN_PASS_EXPECTS, stmt_expect},
 };
@@ -1768,7 +2075,7 @@ void ns_scn_unknown_stmt(NsScnParser *p, NsScnStmt *st)
 {
     static const char *const keywords[] = {
         "scenario", "seed", "stop", "network", "host", "router", "link", "service", "drop",
-        "delay", "duplicate", "program", "at", "expect", "repeat", "end", NULL,
+        "delay", "duplicate", "program", "filter", "nat", "at", "expect", "repeat", "end", NULL,
     };
     if (st->t[0].quoted) {
         serr(p, st, 0, "a line starts with a keyword, not a quoted string");

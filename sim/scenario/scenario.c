@@ -55,6 +55,8 @@ const char *ns_scn_fault_verb_name(NsScnFaultVerb verb)
         [NS_SCN_FAULT_VERB_NETWORK_SET] = "network",
         [NS_SCN_FAULT_VERB_HOST_CRASH] = "host crash",
         [NS_SCN_FAULT_VERB_HOST_RESTART] = "host restart",
+        [NS_SCN_FAULT_VERB_FILTER] = "filter",
+        [NS_SCN_FAULT_VERB_UNFILTER] = "unfilter",
     };
     g_return_val_if_fail((size_t)verb < G_N_ELEMENTS(names), "?");
     return names[verb];
@@ -500,6 +502,8 @@ static NsScenario *scenario_new(const char *filename)
     scn->programs = g_array_new(FALSE, TRUE, sizeof(NsScnProgram));
     scn->steps = g_array_new(FALSE, TRUE, sizeof(NsScnStep));
     scn->faults = g_array_new(FALSE, TRUE, sizeof(NsScnFault));
+    scn->filters = g_array_new(FALSE, TRUE, sizeof(NsScnFilter));
+    scn->nats = g_array_new(FALSE, TRUE, sizeof(NsScnNat));
     scn->expects = g_array_new(FALSE, TRUE, sizeof(NsScnExpect));
     return scn;
 }
@@ -523,6 +527,8 @@ void ns_scenario_free(NsScenario *scn)
     g_array_unref(scn->programs);
     g_array_unref(scn->steps);
     g_array_unref(scn->faults);
+    g_array_unref(scn->filters);
+    g_array_unref(scn->nats);
     g_array_unref(scn->expects);
     g_string_chunk_free(scn->strings);
     g_free(scn);

@@ -46,6 +46,7 @@ static const char *kind_colour(const NsTraceEvent *ev)
     case NS_TRACE_SOCK:
         return "\033[33m"; /* yellow */
     case NS_TRACE_ICMP:
+    case NS_TRACE_NAT:
         return "\033[1;33m";
     case NS_TRACE_EXPECT:
         return ev->verdict == NS_VERDICT_PASS ? "\033[1;32m" : "\033[1;31m";

@@ -255,6 +255,7 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:
     case NS_TRACE_CC:
+    case NS_TRACE_NAT:
     case NS_TRACE_KIND_COUNT:
         break;
     }
@@ -296,6 +297,7 @@ void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:
     case NS_TRACE_CC:
+    case NS_TRACE_NAT:
     case NS_TRACE_KIND_COUNT:
         break;
     }

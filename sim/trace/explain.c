@@ -269,6 +269,13 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                    : "and UDP never sends anything twice: the application must "
                                      "notice the loss on its own.");
         return true;
+    case NS_DROP_FILTER:
+        g_string_append_printf(out,
+                               "A filter rule of %s matches this %s and drops it. A plain drop "
+                               "tells the sender nothing, so it waits and retries; a reject "
+                               "answers at once (ICMP port unreachable, or a TCP RST).",
+                               ev->host, ev->proto == NS_IPPROTO_TCP ? "segment" : "datagram");
+        return true;
     case NS_DROP_QUEUE_FULL:
         g_string_append_printf(out,
                                "The transmit queue of %s on %s is full (the link sends slower than "
@@ -747,6 +754,7 @@ bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     case NS_TRACE_ICMP:
         said = explain_icmp(ex, ev, out);
         break;
+    case NS_TRACE_NAT:
     case NS_TRACE_ARP:
         said = explain_arp(ex, ev, out);
         break;

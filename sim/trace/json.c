@@ -135,6 +135,9 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
         if (!cause && ev->fault) {
             trace_append_fault(text, ev);
             cause = text->str;
+        } else if (!cause && ev->kind == NS_TRACE_DROP && ev->drop == NS_DROP_FILTER) {
+            trace_append_rule(text, ev);
+            cause = text->str;
         }
         break;
     case NS_TRACE_SOCK:
@@ -189,6 +192,10 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
         what = trace_host_ev_text(ev->host_ev);
         if (ev->host_ev == NS_HOST_EV_CRASH)
             add_int(b, "sockets", ev->count);
+        if (ev->host_ev == NS_HOST_EV_FILTER_ADDED || ev->host_ev == NS_HOST_EV_FILTER_REMOVED) {
+            trace_append_rule(text, ev);
+            txt = text->str;
+        }
         break;
     case NS_TRACE_EXPECT:
         txt = ev->text;
@@ -208,6 +215,16 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
         add_int(b, "srtt_ns", ev->srtt);
         add_int(b, "rto_ns", ev->rto);
         break;
+    case NS_TRACE_NAT: {
+        bool ports = trace_has_ports(ev->proto);
+        add_proto(b, ev->proto);
+        add_endpoint(b, "src", ev->src, ev->sport, ports);
+        add_endpoint(b, "dst", ev->dst, ev->dport, ports);
+        add_endpoint(b, "nat_src", ev->nat_src, ev->nat_sport, ports);
+        add_endpoint(b, "nat_dst", ev->nat_dst, ev->nat_dport, ports);
+        cause = trace_nat_ev_text(ev->nat_ev);
+        break;
+    }
     case NS_TRACE_FRAME:
         add_string(b, "dir", ev->dir == NS_TRACE_DIR_OUT ? "out"
                              : ev->dir == NS_TRACE_DIR_IN ? "in"

@@ -132,14 +132,18 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         if (ev->summary)
             g_string_append_printf(s, "%s%s", (ev->proto || ev->src) ? "  " : "", ev->summary);
         const char *why = trace_packet_why_text(ev);
-        if (why || ev->fault || ev->where) {
+        bool rule = ev->kind == NS_TRACE_DROP && ev->drop == NS_DROP_FILTER;
+        if (why || ev->fault || ev->where || rule) {
             g_string_append(s, " (");
             if (why)
                 g_string_append(s, why);
             else if (ev->fault)
                 trace_append_fault(s, ev);
+            else if (rule)
+                trace_append_rule(s, ev);
             if (ev->where)
-                g_string_append_printf(s, "%son %s", why || ev->fault ? " " : "", ev->where);
+                g_string_append_printf(s, "%son %s", why || ev->fault || rule ? " " : "",
+                                       ev->where);
             g_string_append_c(s, ')');
         }
         break;
@@ -200,6 +204,12 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         case NS_HOST_EV_RESTART:
             g_string_append(s, " services start again");
             break;
+        case NS_HOST_EV_FILTER_ADDED:
+        case NS_HOST_EV_FILTER_REMOVED:
+            g_string_append(s, " (");
+            trace_append_rule(s, ev);
+            g_string_append_c(s, ')');
+            break;
         }
         break;
     case NS_TRACE_EXPECT:
@@ -218,6 +228,25 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         g_string_append(s, " rto ");
         trace_append_duration(s, ev->rto);
         break;
+    case NS_TRACE_NAT: {
+        /* "tcp 192.168.1.2:49152 > 198.51.100.80:80 -> 203.0.113.1:49152 >
+         * 198.51.100.80:80": one datagram's tuple before and after. */
+        bool ports = trace_has_ports(ev->proto);
+        const char *pn = trace_proto_name(ev->proto);
+        g_string_append_printf(s, "%s ", pn ? pn : "ip");
+        trace_append_endpoint(s, ev->src, ev->sport, ports);
+        g_string_append(s, " > ");
+        trace_append_endpoint(s, ev->dst, ev->dport, ports);
+        g_string_append(s, " -> ");
+        trace_append_endpoint(s, ev->nat_src, ev->nat_sport, ports);
+        g_string_append(s, " > ");
+        trace_append_endpoint(s, ev->nat_dst, ev->nat_dport, ports);
+        if (ev->proto == NS_IPPROTO_ICMP && ev->sport)
+            g_string_append_printf(s, " (echo id %u -> %u)", ev->sport, ev->nat_sport);
+        if (trace_nat_ev_text(ev->nat_ev))
+            g_string_append_printf(s, " (%s)", trace_nat_ev_text(ev->nat_ev));
+        break;
+    }
     case NS_TRACE_APP:
     case NS_TRACE_FRAME:
     case NS_TRACE_KIND_COUNT:

@@ -23,6 +23,10 @@ const char *trace_icmp_name(uint8_t type, uint8_t code);
 void trace_append_tcp(GString *s, const NsTraceEvent *ev);
 /* The errno's symbolic name, or "errno N" in `buf`. */
 const char *trace_errno_text(int err, char buf[24]);
+/* "filter NAME at FILE:LINE" of a DROP by a filter or a HOST filter event. */
+void trace_append_rule(GString *s, const NsTraceEvent *ev);
+/* "new mapping: masquerade", ...; NULL for a plain translation. */
+const char *trace_nat_ev_text(NsNatEvent ev);
 
 /* The words for the typed facts of an event (NULL: nothing to say). */
 const char *trace_sock_op_text(NsSockOp op);     /* "bound" */

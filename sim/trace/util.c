@@ -250,6 +250,7 @@ const char *trace_drop_text(const NsTraceEvent *ev)
     switch (ev->drop) {
     case NS_DROP_NONE:
     case NS_DROP_FAULT: /* trace_append_fault() says it */
+    case NS_DROP_FILTER: /* trace_append_rule() says it */
         return NULL;
     case NS_DROP_NO_SOCKET:
         return "no socket";
@@ -342,6 +343,7 @@ const char *trace_packet_why_text(const NsTraceEvent *ev)
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:
     case NS_TRACE_CC:
+    case NS_TRACE_NAT:
     case NS_TRACE_KIND_COUNT:
         break;
     }
@@ -444,6 +446,34 @@ const char *trace_host_ev_text(NsHostEvent ev)
         return "crash";
     case NS_HOST_EV_RESTART:
         return "restart";
+    case NS_HOST_EV_FILTER_ADDED:
+        return "filter added";
+    case NS_HOST_EV_FILTER_REMOVED:
+        return "filter removed";
+    }
+    return NULL;
+}
+
+void trace_append_rule(GString *s, const NsTraceEvent *ev)
+{
+    g_string_append(s, "filter");
+    if (ev->rule_name)
+        g_string_append_printf(s, " %s", ev->rule_name);
+    if (ev->loc.file)
+        g_string_append_printf(s, " at %s:%" PRIu32, ev->loc.file, ev->loc.line);
+}
+
+const char *trace_nat_ev_text(NsNatEvent ev)
+{
+    switch (ev) {
+    case NS_NAT_EV_MAPPED:
+        return NULL;
+    case NS_NAT_EV_NEW_MASQUERADE:
+        return "new mapping: masquerade";
+    case NS_NAT_EV_NEW_FORWARD:
+        return "new mapping: port forward";
+    case NS_NAT_EV_ICMP_ERROR:
+        return "ICMP error: the header it quotes is translated too";
     }
     return NULL;
 }

@@ -307,22 +307,41 @@ def conversation_mismatches(netsim, root, scn, cap):
             # tshark's "<-" column counts frames from B to A, "->" from A to B.
             convs[(m.group(1), m.group(2))] = (int(m.group(4)), int(m.group(3)))
     problems = []
+    # Behind a NAT a flow is a second conversation on the far side: its
+    # translated 4-tuple, as the trace's nat lines give it.
+    nat_of = {}
+    has_nat = re.search(r"^\s*nat\s", pathlib.Path(root, scn).read_text(), re.M)
+    for o in map(json.loads, run(netsim, root, scn, "--format", "json").stdout.decode()
+                 .splitlines() if has_nat else []):
+        if o["kind"] == "nat" and o.get("proto") == "tcp":
+            before, after = (o["src"], o["dst"]), (o["nat_src"], o["nat_dst"])
+            for f in (before, before[::-1]):
+                if f in flows:
+                    nat_of[f] = after if f == before else after[::-1]
+    translated = set()
+    for f, t in nat_of.items():
+        translated.update({t, t[::-1]})
+    convs_native = {k: v for k, v in convs.items() if k not in translated}
     # A flow whose every segment was lost before the wire (targeted drops)
-    # has no frame, hence no conversation in the capture.
-    flows = {k: v for k, v in flows.items() if v[0] + v[1] > v[2]}
+    # has no frame, hence no conversation in the capture; segments a
+    # receiver dropped (a filter rule, no socket) did reach the wire.
+    flows = {k: v for k, v in flows.items()
+             if v[0] + v[1] > v[2] or k in convs or k[::-1] in convs}
     for (a, b), (ab, ba, drops) in flows.items():
-        got = convs.get((a, b))
-        if got is None and (b, a) in convs:
-            got = tuple(reversed(convs[(b, a)]))
-        if got is None:
-            problems.append(f"tshark has no TCP conversation {a} <-> {b}")
-            continue
-        for sent, wire in ((ab, got[0]), (ba, got[1])):
-            if not (sent - drops <= wire <= sent):
-                problems.append(f"{a} <-> {b}: netsim sent {sent} segments ({drops} dropped), "
-                                f"tshark counts {wire} frames")
-    if len(convs) != len(flows):
-        problems.append(f"tshark sees {len(convs)} TCP conversations, netsim {len(flows)}")
+        for (x, y) in [(a, b)] + ([nat_of[(a, b)]] if (a, b) in nat_of else []):
+            got = convs.get((x, y))
+            if got is None and (y, x) in convs:
+                got = tuple(reversed(convs[(y, x)]))
+            if got is None:
+                problems.append(f"tshark has no TCP conversation {x} <-> {y}")
+                continue
+            for sent, wire in ((ab, got[0]), (ba, got[1])):
+                if not (sent - drops <= wire <= sent):
+                    problems.append(f"{x} <-> {y}: netsim sent {sent} segments ({drops} "
+                                    f"dropped), tshark counts {wire} frames")
+    if len(convs_native) != len(flows):
+        problems.append(f"tshark sees {len(convs_native)} TCP conversations (besides NAT's), "
+                        f"netsim {len(flows)}")
     return problems
 
 
