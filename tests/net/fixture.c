@@ -15,6 +15,8 @@ static int fx_why(const NsTraceEvent *ev)
         return (int)ev->cause;
     if (ev->kind == NS_TRACE_SOCK)
         return ev->ephemeral;
+    if (ev->kind == NS_TRACE_NAT)
+        return (int)ev->nat_ev;
     return 0;
 }
 
