@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "netsim/host.h"
+#include "netsim/socket.h"
 #include "netsim/time.h"
 
 /* ---- trace summaries ---- */
@@ -109,6 +110,24 @@ NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const Ns
                           NsResolveDone cb, void *data);
 void ns_resolve_crash(NsResolve *r);
 void ns_resolve_free(NsResolve *r);
+
+/* ---- echo (RFC 862) and discard (RFC 863) servers ---- */
+
+/* Bytes a server read from (`wrote` false) or wrote to a TCP connection's
+ * socket, for a caller that checks what was delivered. */
+typedef void (*NsAppIoFn)(void *data, NsSocket *sock, bool wrote, const uint8_t *bytes,
+                          size_t n);
+
+typedef struct NsEchoServer NsEchoServer;
+
+/* Listen on `port` over TCP (backlog 128) or UDP and send back every byte
+ * (echo) or drop it (discard, `echo` false). Traces "echo listening on tcp
+ * port 7"; returns NULL (and traces the errno) when the port cannot be
+ * had. `io` (may be NULL) sees the TCP connections' bytes. */
+NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo, NsAppIoFn io,
+                                   void *io_data);
+void ns_echo_server_crash(NsEchoServer *s);
+void ns_echo_server_free(NsEchoServer *s);
 
 /* ---- HTTP/1.1 server ---- */
 

@@ -22,17 +22,16 @@ typedef struct HttpConn HttpConn;
 
 struct NsHttpServer {
     NsHost *host;
-    NsSocket *sock; /* the listener; NULL after a crash */
+    AppServer *srv; /* the listener and the connections */
     uint16_t port;
     NsHttpPage *pages; /* paths owned */
     size_t n_pages;
-    GPtrArray *conns; /* HttpConn* */
     uint64_t requests;
 };
 
 struct HttpConn {
+    AppConn base;      /* first: the skeleton's part */
     NsHttpServer *srv;
-    NsSocket *sock;
     GByteArray *in;  /* received, not yet parsed */
     uint64_t skip;   /* request body bytes still to discard */
     bool eof;        /* the client has finished sending */
@@ -48,12 +47,19 @@ struct HttpConn {
 
 static void conn_close(HttpConn *c)
 {
-    NsHttpServer *s = c->srv;
-    if (c->sock)
-        ns_socket_close(c->sock);
-    g_ptr_array_remove(s->conns, c);
-    g_byte_array_free(c->in, TRUE);
-    g_free(c);
+    ns_app_conn_close(&c->base);
+}
+
+static void conn_opened(AppConn *base)
+{
+    HttpConn *c = (HttpConn *)base;
+    c->srv = ns_app_server_app(base->srv);
+    c->in = g_byte_array_new();
+}
+
+static void conn_closed(AppConn *base)
+{
+    g_byte_array_free(((HttpConn *)base)->in, TRUE);
 }
 
 static const NsHttpPage *find_page(const NsHttpServer *s, const char *path, size_t len)
@@ -154,7 +160,7 @@ static WriteStatus write_response(HttpConn *c)
             ns_app_pattern(c->body_off, buf + h, k);
         else
             memcpy(buf + h, c->small + c->body_off, k);
-        long n = ns_socket_write(c->sock, buf, h + k);
+        long n = ns_socket_write(c->base.sock, buf, h + k);
         if (n == -EAGAIN)
             return WRITE_AGAIN;
         if (n < 0)
@@ -171,7 +177,7 @@ static bool read_requests(HttpConn *c)
 {
     uint8_t buf[IO_CHUNK];
     while (!c->eof && c->in->len < SERVER_IN_MAX) {
-        long n = ns_socket_recvfrom(c->sock, buf, sizeof buf, NULL, NULL);
+        long n = ns_socket_recvfrom(c->base.sock, buf, sizeof buf, NULL, NULL);
         if (n == -EAGAIN)
             return true;
         if (n < 0)
@@ -184,10 +190,9 @@ static bool read_requests(HttpConn *c)
     return true;
 }
 
-static void conn_ready(void *data, NsSocket *sock)
+static void conn_ready(AppConn *base)
 {
-    (void)sock;
-    HttpConn *c = data;
+    HttpConn *c = (HttpConn *)base;
     for (;;) {
         if (c->responding) {
             switch (write_response(c)) {
@@ -220,58 +225,25 @@ static void conn_ready(void *data, NsSocket *sock)
     }
 }
 
-static void listener_ready(void *data, NsSocket *sock)
-{
-    NsHttpServer *s = data;
-    for (;;) {
-        int err;
-        NsSocket *a = ns_socket_accept(sock, &err);
-        if (!a)
-            return;
-        HttpConn *c = g_new0(HttpConn, 1);
-        c->srv = s;
-        c->sock = a;
-        c->in = g_byte_array_new();
-        g_ptr_array_add(s->conns, c);
-        ns_socket_set_watch(a, conn_ready, c);
-        conn_ready(c, a);
-    }
-}
-
-/* Open a listening TCP socket on port; NULL with the errno traced. */
-static NsSocket *listen_on(NsHost *h, const char *app, uint16_t port)
-{
-    int err;
-    NsSocket *sock = ns_socket_new(h, NS_SOCK_TCP, &err);
-    if (sock)
-        err = ns_socket_bind(sock, 0, port);
-    if (!err)
-        err = ns_socket_listen(sock, 128);
-    if (err) {
-        ns_app_trace(h, "service", err, "%s on tcp port %u failed to start:", app, port);
-        if (sock)
-            ns_socket_close(sock);
-        return NULL;
-    }
-    return sock;
-}
+static const AppServerOps http_ops = {sizeof(HttpConn), conn_opened, conn_ready, conn_closed};
 
 NsHttpServer *ns_http_server_start(NsHost *h, uint16_t port, const NsHttpPage *pages, size_t n)
 {
     g_return_val_if_fail(h != NULL, NULL);
-    NsSocket *sock = listen_on(h, "http", port);
-    if (!sock)
-        return NULL;
     NsHttpServer *s = g_new0(NsHttpServer, 1);
+    int err;
+    s->srv = ns_app_server_listen(h, port, &http_ops, s, &err);
+    if (!s->srv) {
+        ns_app_trace(h, "service", err, "http on tcp port %u failed to start:", port);
+        g_free(s);
+        return NULL;
+    }
     s->host = h;
-    s->sock = sock;
     s->port = port;
-    s->conns = g_ptr_array_new();
     s->n_pages = n;
     s->pages = g_new0(NsHttpPage, n ? n : 1);
     for (size_t i = 0; i < n; i++)
         s->pages[i] = (NsHttpPage){g_strdup(pages[i].path), pages[i].size};
-    ns_socket_set_watch(sock, listener_ready, s);
     ns_app_trace(h, "service", 0, "http listening on tcp port %u (%zu page%s)", port, n,
                  n == 1 ? "" : "s");
     return s;
@@ -279,22 +251,15 @@ NsHttpServer *ns_http_server_start(NsHost *h, uint16_t port, const NsHttpPage *p
 
 void ns_http_server_crash(NsHttpServer *s)
 {
-    if (!s)
-        return;
-    s->sock = NULL;
-    for (guint i = 0; i < s->conns->len; i++)
-        ((HttpConn *)g_ptr_array_index(s->conns, i))->sock = NULL;
+    if (s)
+        ns_app_server_crash(s->srv);
 }
 
 void ns_http_server_free(NsHttpServer *s)
 {
     if (!s)
         return;
-    while (s->conns->len)
-        conn_close(g_ptr_array_index(s->conns, s->conns->len - 1));
-    g_ptr_array_free(s->conns, TRUE);
-    if (s->sock)
-        ns_socket_close(s->sock);
+    ns_app_server_free(s->srv);
     for (size_t i = 0; i < s->n_pages; i++)
         g_free((char *)s->pages[i].path);
     g_free(s->pages);
@@ -308,7 +273,7 @@ uint64_t ns_http_server_requests(const NsHttpServer *s)
 
 uint32_t ns_http_server_connections(const NsHttpServer *s)
 {
-    return s ? s->conns->len : 0;
+    return s ? ns_app_server_conns(s->srv) : 0;
 }
 
 /* ======== fetch ======== */

@@ -61,15 +61,14 @@ typedef struct SmtpConn SmtpConn;
 
 struct NsSmtpServer {
     NsHost *host;
-    NsSocket *sock;
+    AppServer *srv; /* the listener and the connections */
     uint16_t port;
-    GPtrArray *conns;
     uint64_t messages;
 };
 
 struct SmtpConn {
+    AppConn base;      /* first: the skeleton's part */
     NsSmtpServer *srv;
-    NsSocket *sock;
     GByteArray *in, *out;
     bool helo, has_mail, has_rcpt, in_data, got_message, quit, eof;
     char from[128], to[128];
@@ -78,12 +77,26 @@ struct SmtpConn {
 
 static void sconn_close(SmtpConn *c)
 {
-    if (c->sock)
-        ns_socket_close(c->sock);
-    g_ptr_array_remove(c->srv->conns, c);
+    ns_app_conn_close(&c->base);
+}
+
+/* A new connection: the server speaks first (RFC 5321 3.1). */
+static void sconn_opened(AppConn *base)
+{
+    SmtpConn *c = (SmtpConn *)base;
+    c->srv = ns_app_server_app(base->srv);
+    c->in = g_byte_array_new();
+    c->out = g_byte_array_new();
+    char text[300];
+    g_snprintf(text, sizeof text, "%s ESMTP netsim", ns_host_name(c->srv->host));
+    reply(c->out, 220, false, text);
+}
+
+static void sconn_closed(AppConn *base)
+{
+    SmtpConn *c = (SmtpConn *)base;
     g_byte_array_free(c->in, TRUE);
     g_byte_array_free(c->out, TRUE);
-    g_free(c);
 }
 
 static void copy_arg(char *dst, size_t cap, const char *p, size_t n)
@@ -217,9 +230,10 @@ static bool process(SmtpConn *c)
     return progress;
 }
 
-static void sconn_ready(void *data, NsSocket *sock)
+static void sconn_ready(AppConn *base)
 {
-    SmtpConn *c = data;
+    SmtpConn *c = (SmtpConn *)base;
+    NsSocket *sock = base->sock;
     for (;;) {
         bool blocked;
         if (!flush_out(sock, c->out, &blocked)) {
@@ -247,71 +261,37 @@ static void sconn_ready(void *data, NsSocket *sock)
     }
 }
 
-static void slistener_ready(void *data, NsSocket *sock)
-{
-    NsSmtpServer *s = data;
-    for (;;) {
-        int err;
-        NsSocket *a = ns_socket_accept(sock, &err);
-        if (!a)
-            return;
-        SmtpConn *c = g_new0(SmtpConn, 1);
-        c->srv = s;
-        c->sock = a;
-        c->in = g_byte_array_new();
-        c->out = g_byte_array_new();
-        g_ptr_array_add(s->conns, c);
-        char text[300];
-        g_snprintf(text, sizeof text, "%s ESMTP netsim", ns_host_name(s->host));
-        reply(c->out, 220, false, text);
-        ns_socket_set_watch(a, sconn_ready, c);
-        sconn_ready(c, a);
-    }
-}
+static const AppServerOps smtp_ops = {sizeof(SmtpConn), sconn_opened, sconn_ready,
+                                      sconn_closed};
 
 NsSmtpServer *ns_smtp_server_start(NsHost *h, uint16_t port)
 {
     g_return_val_if_fail(h != NULL, NULL);
-    int err;
-    NsSocket *sock = ns_socket_new(h, NS_SOCK_TCP, &err);
-    if (sock)
-        err = ns_socket_bind(sock, 0, port);
-    if (!err)
-        err = ns_socket_listen(sock, 128);
-    if (err) {
-        ns_app_trace(h, "service", err, "smtp on tcp port %u failed to start:", port);
-        if (sock)
-            ns_socket_close(sock);
-        return NULL;
-    }
     NsSmtpServer *s = g_new0(NsSmtpServer, 1);
     s->host = h;
-    s->sock = sock;
     s->port = port;
-    s->conns = g_ptr_array_new();
-    ns_socket_set_watch(sock, slistener_ready, s);
+    int err;
+    s->srv = ns_app_server_listen(h, port, &smtp_ops, s, &err);
+    if (!s->srv) {
+        ns_app_trace(h, "service", err, "smtp on tcp port %u failed to start:", port);
+        g_free(s);
+        return NULL;
+    }
     ns_app_trace(h, "service", 0, "smtp listening on tcp port %u", port);
     return s;
 }
 
 void ns_smtp_server_crash(NsSmtpServer *s)
 {
-    if (!s)
-        return;
-    s->sock = NULL;
-    for (guint i = 0; i < s->conns->len; i++)
-        ((SmtpConn *)g_ptr_array_index(s->conns, i))->sock = NULL;
+    if (s)
+        ns_app_server_crash(s->srv);
 }
 
 void ns_smtp_server_free(NsSmtpServer *s)
 {
     if (!s)
         return;
-    while (s->conns->len)
-        sconn_close(g_ptr_array_index(s->conns, s->conns->len - 1));
-    g_ptr_array_free(s->conns, TRUE);
-    if (s->sock)
-        ns_socket_close(s->sock);
+    ns_app_server_free(s->srv);
     g_free(s);
 }
 

@@ -67,26 +67,36 @@ static void target_of(const NsWorld *w, const NsScnEndpoint *ep, char buf[NS_IPV
     }
 }
 
-bool ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
+/* What echo and discard read and write, for `expect delivered all`. */
+static void stream_io(void *data, NsSocket *sock, bool wrote, const uint8_t *bytes, size_t n)
+{
+    if (wrote)
+        ns_world_stream_wrote(data, sock, bytes, n);
+    else
+        ns_world_stream_read(data, sock, bytes, n);
+}
+
+void ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
 {
     const NsScnService *s = ns_scn_service(w->scn, svc->index);
     NsHost *h = w->hosts[s->host].host;
     switch (s->app) {
     case NS_SCN_APP_DNS:
         svc->app_obj = ns_dns_server_start(h, s->port, &w->names);
-        return true;
+        return;
     case NS_SCN_APP_HTTP:
         svc->app_obj = ns_http_server_start(h, s->port, (const NsHttpPage *)(void *)s->pages,
                                             s->n_pages);
-        return true;
+        return;
     case NS_SCN_APP_SMTP:
         svc->app_obj = ns_smtp_server_start(h, s->port);
-        return true;
+        return;
     case NS_SCN_APP_ECHO:
     case NS_SCN_APP_DISCARD:
-        break;
+        svc->app_obj = ns_echo_server_start(h, s->port, s->proto == NS_SCN_PROTO_TCP,
+                                            s->app == NS_SCN_APP_ECHO, stream_io, w);
+        return;
     }
-    return false;
 }
 
 /* Drop an application server: after a crash (its sockets are gone) or at
@@ -113,6 +123,9 @@ void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed)
         break;
     case NS_SCN_APP_ECHO:
     case NS_SCN_APP_DISCARD:
+        if (crashed)
+            ns_echo_server_crash(svc->app_obj);
+        ns_echo_server_free(svc->app_obj);
         break;
     }
     (void)w;

@@ -47,22 +47,11 @@ typedef struct {
 
 typedef struct ServiceRt ServiceRt;
 
-/* One connection accepted by a TCP service. */
-typedef struct {
-    ServiceRt *svc;
-    NsSocket *sock;
-    GByteArray *pending; /* echo: received, not yet written back */
-    bool eof;
-} ServiceConn;
-
 struct ServiceRt {
     NsWorld *w;
     uint32_t index; /* service in the scenario */
     int app;
-    bool tcp;
-    NsSocket *sock; /* echo/discard: the UDP socket or the TCP listener */
-    void *app_obj;  /* dns/http/smtp: the server of sim/app */
-    GPtrArray *conns; /* ServiceConn* */
+    void *app_obj;  /* the server of sim/app; NULL when not running */
 };
 
 /* A fetch, resolve or mail step and its application object. */
@@ -177,7 +166,7 @@ const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p);
 /* apps.c: DNS, HTTP and SMTP servers and the fetch/resolve/mail steps. */
 void ns_world_names_init(NsWorld *w);
 void ns_world_names_free(NsWorld *w);
-bool ns_world_app_service_start(NsWorld *w, ServiceRt *svc);
+void ns_world_app_service_start(NsWorld *w, ServiceRt *svc);
 void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed);
 void ns_world_app_step(NsWorld *w, uint32_t step);
 void ns_world_apps_crash(NsWorld *w, uint32_t host);
@@ -185,7 +174,7 @@ void ns_world_apps_free(NsWorld *w);
 char *ns_world_check_fetch(const NsWorld *w, const NsScnExpect *e);
 char *ns_world_check_mail(const NsWorld *w, const NsScnExpect *e);
 
-/* services.c: the echo and discard services over UDP and TCP. */
+/* services.c: the scenario's services, through apps.c. */
 void ns_world_service_start(NsWorld *w, ServiceRt *svc);
 void ns_world_service_forget(ServiceRt *svc); /* after a crash: sockets are gone */
 void ns_world_service_free(ServiceRt *svc);
