@@ -30,6 +30,7 @@ typedef enum {
 #define NS_SCN_MAX_STRING    32768u               /* decoded bytes per quoted string */
 #define NS_SCN_MAX_NAME      253u                 /* bytes per name (DNS's limit) */
 #define NS_SCN_MAX_DEPTH     8u                   /* nested repeat blocks */
+#define NS_SCN_MAX_EXPR_DEPTH 64u                 /* nested ( and unary signs in {EXPR} */
 #define NS_SCN_MAX_STMTS     2000000u             /* statements after expansion */
 #define NS_SCN_MAX_HOSTS     1000000u             /* hosts and routers */
 #define NS_SCN_MAX_DIAGS     100u                 /* errors listed before giving up */

@@ -11,6 +11,7 @@ typedef struct {
     size_t len, i;
     const NsScnVar *vars;
     size_t n_vars;
+    unsigned depth; /* parentheses and unary signs open around the current primary */
     size_t err_off;
     char *err;
 } Expr;
@@ -47,9 +48,16 @@ static bool expr_primary(Expr *e, int64_t *out)
                                        "the expression"));
     char c = e->s[e->i];
     size_t start = e->i;
+    if ((c == '(' || c == '-' || c == '+') && e->depth >= NS_SCN_MAX_EXPR_DEPTH)
+        return efail(e, start, g_strdup_printf("expression nested deeper than the limit of %u "
+                                               "parentheses and signs",
+                                               NS_SCN_MAX_EXPR_DEPTH));
     if (c == '(') {
         e->i++;
-        if (!expr_sum(e, out))
+        e->depth++;
+        bool ok = expr_sum(e, out);
+        e->depth--;
+        if (!ok)
             return false;
         skip_blanks(e);
         if (e->i >= e->len || e->s[e->i] != ')')
@@ -60,7 +68,10 @@ static bool expr_primary(Expr *e, int64_t *out)
     if (c == '-' || c == '+') {
         e->i++;
         int64_t v;
-        if (!expr_primary(e, &v))
+        e->depth++;
+        bool ok = expr_primary(e, &v);
+        e->depth--;
+        if (!ok)
             return false;
         if (c == '-' && __builtin_sub_overflow((int64_t)0, v, out))
             return efail(e, start, g_strdup("integer overflow"));

@@ -41,7 +41,8 @@ static bool lex_string(const char *s, size_t len, size_t start, size_t *end, GSt
             g_string_append_c(out, c);
             i++;
         } else if (i + 1 >= len) {
-            break; /* unterminated: reported below */
+            i = len; /* a backslash ends the line: unterminated, reported below */
+            break;
         } else {
             char e = s[i + 1];
             switch (e) {

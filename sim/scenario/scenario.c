@@ -388,19 +388,29 @@ static void lex_file(NsScnParser *p, const char *text, size_t len)
 
 /* ---- Expansion ---- */
 
+/* Counts one unit of expansion work against NS_SCN_MAX_STMTS (in the first
+ * pass, which bounds the later ones): a statement, or an iteration of a
+ * repeat block that expanded to no statement, so that empty or `repeat 0`
+ * bodies cannot spin unbounded. False once the limit is passed. */
+static bool count_work(NsScnParser *p, uint32_t line, uint32_t top_line, bool empty)
+{
+    if (p->pass != NS_SCN_PASS_HEADER || ++p->n_stmts <= NS_SCN_MAX_STMTS)
+        return true;
+    /* Reported at the outermost block, which is what to shrink; the values
+     * reached so far would not help. */
+    p->ctx = NULL;
+    p->ctx_valid = true;
+    ns_scn_limit_error(p, top_line ? top_line : line, 1,
+                       "more than %u statements%s after expanding repeat blocks (limit)",
+                       NS_SCN_MAX_STMTS, empty ? " and empty repeat iterations" : "");
+    p->abort_passes = true;
+    return false;
+}
+
 static void run_stmt(NsScnParser *p, const NsScnLine *l, uint32_t top_line)
 {
-    if (p->pass == NS_SCN_PASS_HEADER && ++p->n_stmts > NS_SCN_MAX_STMTS) {
-        /* Reported at the outermost block, which is what to shrink; the
-         * values reached so far would not help. */
-        p->ctx = NULL;
-        p->ctx_valid = true;
-        ns_scn_limit_error(p, top_line ? top_line : l->line, 1,
-                           "more than %u statements after expanding repeat blocks (limit)",
-                           NS_SCN_MAX_STMTS);
-        p->abort_passes = true;
+    if (!count_work(p, l->line, top_line, false))
         return;
-    }
     const NsScnTok *raw = line_tok(p, l, 0);
     int pass = raw->quoted ? 0 : ns_scn_stmt_pass(raw->text);
     if (pass == 0 && p->pass == NS_SCN_PASS_HEADER) {
@@ -478,7 +488,10 @@ static void expand(NsScnParser *p, uint32_t from, uint32_t to, uint32_t top_line
         for (uint64_t v = 1; v <= count && !p->abort_passes; v++) {
             p->vars[depth].value = (int64_t)v;
             p->ctx_valid = false;
+            uint64_t before = p->n_stmts;
             expand(p, i + 1, match, top_line ? top_line : l->line);
+            if (p->n_stmts == before && !count_work(p, l->line, top_line, true))
+                break;
         }
         p->n_vars--;
         p->ctx_valid = false;
