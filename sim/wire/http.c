@@ -491,7 +491,7 @@ bool ns_http_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)
     out[0] = 0;
     if (!ns_http_looks_like(buf, len))
         return false;
-    bool response = memcmp(buf, "HTTP/", 5) == 0;
+    bool response = len >= 5 && memcmp(buf, "HTTP/", 5) == 0;
     NsHttpRequest req = {0};
     NsHttpResponse resp = {0};
     Fields f;

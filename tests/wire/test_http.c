@@ -264,6 +264,16 @@ static void test_http_summary(void)
     CU_ASSERT_FALSE(ns_http_summary(U8("GET /x"), 6, s, sizeof s));
 }
 
+/* The four bytes "GET " alone, in a buffer of exactly four bytes (so that
+ * ASan sees any read past them): a request cut before its target. */
+static void test_http_summary_four_bytes(void)
+{
+    g_autofree uint8_t *get = g_memdup2("GET ", 4);
+    char s[128];
+    CU_ASSERT_FALSE(ns_http_summary(get, 4, s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "");
+}
+
 CU_TestInfo ns_wire_http_tests[] = {
     {"request_parse_fields", test_http_request_parse_fields},
     {"request_every_prefix_truncated", test_http_request_every_prefix_truncated},
@@ -283,5 +293,6 @@ CU_TestInfo ns_wire_http_tests[] = {
     {"reader_garbage_error", test_http_reader_garbage_error},
     {"reader_eof", test_http_reader_eof},
     {"summary", test_http_summary},
+    {"summary_four_bytes", test_http_summary_four_bytes},
     CU_TEST_INFO_NULL,
 };
