@@ -221,8 +221,11 @@ static void frame_and_send(NsIface *iface, NsPacket *datagram, const uint8_t *ds
 
 static void arp_timeout(NsSim *sim, void *obj, void *arg);
 
+/* An entry has at most one timer: arming cancels the one pending, so that
+ * no second timer can fire on an entry the first one has freed. */
 static void arm_retry(NsIface *iface, ArpEntry *e)
 {
+    ns_sim_cancel(iface->host->ctx->sim, &e->timer);
     e->timer = ns_sim_schedule(iface->host->ctx->sim, NS_ARP_RETRY_INTERVAL, arp_timeout, iface,
                                e);
 }
@@ -234,9 +237,10 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
     ArpEntry *e = arg;
     e->timer = NS_EVENT_NONE;
     if (e->state == ARP_REACHABLE) {
-        /* A unicast confirmation went unanswered: forget the neighbour;
-         * the next datagram starts over with a broadcast. */
-        e->probing = false;
+        /* A unicast confirmation went unanswered: ask again (still probing,
+         * so that datagrams sent meanwhile start no second probe), then
+         * forget the neighbour; the next datagram starts over with a
+         * broadcast. */
         if (e->tries < NS_ARP_RETRIES) {
             e->tries++;
             send_request(iface, e, e->mac);
