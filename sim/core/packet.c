@@ -1,13 +1,17 @@
-/* Pooled packet buffers in two size classes: standard frames (up to a
- * 1500-byte MTU plus headroom) and jumbo frames (up to a 9000-byte MTU). */
+/* Pooled packet buffers in three size classes: standard frames (up to a
+ * 1500-byte MTU plus headroom), jumbo frames (up to a 9000-byte MTU) and
+ * whole IP datagrams (up to 65,535 bytes), so that any datagram a sender
+ * may build fits before IP compares it with the MTU (EMSGSIZE). */
 #include "netsim/packet.h"
 
 #include <string.h>
 
-static const uint32_t class_cap[2] = {2048, 9216 + NS_PACKET_HEADROOM};
+#define N_CLASSES 3
+static const uint32_t class_cap[N_CLASSES] = {2048, 9216 + NS_PACKET_HEADROOM,
+                                              65536 + NS_PACKET_HEADROOM};
 
 struct NsPacketPool {
-    NsPacket *free_list[2];
+    NsPacket *free_list[N_CLASSES];
     GPtrArray *blocks; /* every buffer ever made: freed with the pool, even
                         * those still held by events of a run cut short */
     uint64_t next_id;
@@ -33,8 +37,10 @@ NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len)
 {
     g_return_val_if_fail(pool != NULL, NULL);
     size_t need = headroom + len;
-    g_return_val_if_fail(need <= class_cap[1], NULL);
-    int cls = need <= class_cap[0] ? 0 : 1;
+    g_return_val_if_fail(need <= class_cap[N_CLASSES - 1], NULL);
+    int cls = 0;
+    while (need > class_cap[cls])
+        cls++;
     NsPacket *p = pool->free_list[cls];
     if (p) {
         pool->free_list[cls] = p->next;

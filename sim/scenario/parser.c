@@ -5,6 +5,7 @@
 #include "scenario-private.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -465,20 +466,32 @@ static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *u
     return true;
 }
 
-static bool tok_payload(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnPayload *out)
+/* A payload: of one UDP datagram when `datagram` (at most
+ * NS_SCN_MAX_DATAGRAM bytes, as sendto(2) allows over IPv4), else of a
+ * byte stream (at most NS_SCN_MAX_PAYLOAD). */
+static bool tok_payload(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool datagram,
+                        NsScnPayload *out)
 {
     const NsScnTok *t = &st->t[i];
     if (t->quoted) {
         out->data = (const uint8_t *)g_string_chunk_insert_len(p->scn->strings, t->text,
                                                                (gssize)t->len);
         out->len = t->len;
-        return true;
+    } else {
+        if (!g_ascii_isdigit(t->text[0]) && t->text[0] != '-')
+            return serr(p, st, i, "'%s' is not a payload: write text in quotes (\"%s\") or a "
+                        "size (1MB)", t->text, t->text);
+        out->data = NULL;
+        if (!tok_size(p, st, i, &out->len))
+            return false;
     }
-    if (!g_ascii_isdigit(t->text[0]) && t->text[0] != '-')
-        return serr(p, st, i, "'%s' is not a payload: write text in quotes (\"%s\") or a "
-                    "size (1MB)", t->text, t->text);
-    out->data = NULL;
-    return tok_size(p, st, i, &out->len);
+    if (datagram && out->len > NS_SCN_MAX_DATAGRAM)
+        return serr(p, st, i, "a UDP datagram carries at most %u bytes over IPv4, not %" PRIu64,
+                    NS_SCN_MAX_DATAGRAM, out->len);
+    if (out->len > NS_SCN_MAX_PAYLOAD)
+        return serr(p, st, i, "payload of %" PRIu64 " bytes is over the limit of %" PRIu64
+                    " bytes (1 PiB)", out->len, (uint64_t)NS_SCN_MAX_PAYLOAD);
+    return true;
 }
 
 /* ---- Link options ---- */
@@ -938,6 +951,11 @@ static void stmt_service(NsScnParser *p, NsScnStmt *st)
         if (!need(p, st, i + 2, i, "the page size (e.g. 1200B)") ||
             !tok_size(p, st, i + 2, &pg.size))
             return;
+        if (pg.size > NS_SCN_MAX_PAYLOAD) {
+            serr(p, st, i + 2, "page of %" PRIu64 " bytes is over the limit of %" PRIu64
+                 " bytes (1 PiB)", pg.size, (uint64_t)NS_SCN_MAX_PAYLOAD);
+            return;
+        }
         pg.path = intern(p, pt->text);
         g_array_append_val(pages, pg);
         i += 3;
@@ -1562,13 +1580,15 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
     case NS_SCN_SOCK_VERB_SEND:
         s->u.send.sock = sock;
         return need(p, st, a, v, "a payload: a quoted string or a size") &&
-               tok_payload(p, st, a, &s->u.send.payload) && no_more(p, st, a + 1, v);
+               tok_payload(p, st, a, ns_scn_socket(p->scn, sock)->proto == NS_SCN_PROTO_UDP,
+                           &s->u.send.payload) &&
+               no_more(p, st, a + 1, v);
     case NS_SCN_SOCK_VERB_SENDTO:
         s->u.send.sock = sock;
         return need(p, st, a, v, "an endpoint like 10.0.0.2:53") &&
                tok_endpoint(p, st, a, false, &s->u.send.to) &&
                need(p, st, a + 1, v, "a payload: a quoted string or a size") &&
-               tok_payload(p, st, a + 1, &s->u.send.payload) && no_more(p, st, a + 2, v);
+               tok_payload(p, st, a + 1, true, &s->u.send.payload) && no_more(p, st, a + 2, v);
     case NS_SCN_SOCK_VERB_RECV:
     case NS_SCN_SOCK_VERB_RECVFROM:
         s->u.recv.sock = sock;
@@ -1696,7 +1716,7 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
              tok_endpoint(p, st, 4, false, &s->u.send_to.to) &&
              need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
                                     : "a payload: a quoted string or a size") &&
-             tok_payload(p, st, 5, &s->u.send_to.payload) && no_more(p, st, 6, 3);
+             tok_payload(p, st, 5, !mail, &s->u.send_to.payload) && no_more(p, st, 6, 3);
         if (ok && mail)
             remember_step(p, "mail", h, st->t[4].text);
         break;
