@@ -122,20 +122,35 @@ int ns_cmd_run(int argc, char **argv)
     if (!seed_s)
         wo.seed = scn->seed;
 
+    /* Two outputs in one file would lose one of them. */
+    const char *outs[][2] = {{"-o", out_path}, {"--pcap", pcap}, {"--diagram", diagram}};
+    for (size_t i = 0; i < G_N_ELEMENTS(outs); i++)
+        for (size_t j = i + 1; j < G_N_ELEMENTS(outs); j++)
+            if (outs[i][1] && outs[j][1] && ns_atomic_file_same(outs[i][1], outs[j][1]))
+                return ns_usage_error("run: %s and %s name the same file (%s)", outs[i][0],
+                                      outs[j][0], outs[j][1]);
+    /* --quiet silences standard output; a trace asked for with -o is still
+     * written to its file. */
+    if (out_path)
+        quiet = FALSE;
+
     NsRunOpts ro = {.world = wo, .quiet = quiet, .json = json, .explain = explain,
                     .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
                     .n_sockets_at = sockets_at->len};
-    bool to_stdout = !(out_path && !quiet);
+    bool to_stdout = !out_path;
     ro.colour = !json && to_stdout &&
                 (color && strcmp(color, "always") == 0
                      ? true
                      : !(color && strcmp(color, "never") == 0) && ns_console_wants_colour(stdout));
     ro.progress = isatty(fileno(stderr));
+    /* Every output file of the run appears at the end, together, or none
+     * does (a failed or interrupted run leaves the old ones as they were). */
+    ns_atomic_files_hold();
     NsAtomicFile out = {0};
     FILE *f = stdout;
-    if (out_path && !quiet) {
+    if (out_path) {
         if (!ns_atomic_file_open(&out, out_path, &err)) {
             fprintf(stderr, "netsim: cannot write %s\n", err ? err->message : out_path);
             return NS_EXIT_USAGE;
@@ -148,14 +163,22 @@ int ns_cmd_run(int argc, char **argv)
     if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT) {
         fprintf(stderr, "%s\n", err->message);
         ns_atomic_file_abort(&out);
+        ns_atomic_files_release(false, NULL);
         return status;
     }
     if (out.f && !ns_atomic_file_commit(&out, false, &err)) {
         fprintf(stderr, "netsim: cannot write %s\n", err->message);
+        ns_atomic_files_release(false, NULL);
         return NS_EXIT_USAGE;
     }
-    if (f == stdout && fflush(stdout) != 0) {
-        fprintf(stderr, "netsim: writing the trace failed: %s\n", g_strerror(errno));
+    if (f == stdout && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "netsim: writing the trace to standard output failed: %s\n",
+                g_strerror(errno ? errno : EIO));
+        ns_atomic_files_release(false, NULL);
+        return NS_EXIT_USAGE;
+    }
+    if (!ns_atomic_files_release(true, &err)) {
+        fprintf(stderr, "netsim: cannot write %s\n", err->message);
         return NS_EXIT_USAGE;
     }
     if (stats)

@@ -442,10 +442,14 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     res->events = ns_world_events(world);
     res->end = ns_world_now(world);
     if (sr == NS_SIM_LIMIT) {
+        /* A trace streamed to standard output already went out: say that
+         * it stops here rather than that nothing was written. */
         g_set_error(error, NS_WORLD_ERROR, 0,
                     "netsim: %s: resource limit: %" PRIu64 " events run by simulated time "
-                    "%" PRId64 ".%09" PRId64 " s (--max-events); no output written",
-                    scn->filename, wo.max_events, res->end / 1000000000, res->end % 1000000000);
+                    "%" PRId64 ".%09" PRId64 " s (--max-events); %s",
+                    scn->filename, wo.max_events, res->end / 1000000000, res->end % 1000000000,
+                    out == stdout && !ro->quiet ? "the trace above stops there, no file written"
+                                                : "no output written");
         return NS_EXIT_LIMIT;
     }
     if (!ro->quiet && ro->json) {

@@ -2,6 +2,7 @@
  * scenario files without running them. Exit status: 0 success, 1 an
  * expectation failed, 2 bad usage or a bad scenario file, 3 a resource
  * limit was hit. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,12 +47,25 @@ int main(int argc, char **argv)
         printf("netsim %s\n", NETSIM_VERSION);
         return 0;
     }
+    /* An interrupted run leaves no temporary output file behind. */
+    ns_atomic_files_cleanup_on_signals();
     /* Each command parses its own options; argv[1] becomes its name. */
+    int status;
     if (strcmp(cmd, "run") == 0)
-        return ns_cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "check") == 0)
-        return ns_cmd_check(argc - 1, argv + 1);
-    if (strcmp(cmd, "test") == 0)
-        return ns_cmd_test(argc - 1, argv + 1);
-    return ns_usage_error("unknown command '%s' (commands: run, check, test)", cmd);
+        status = ns_cmd_run(argc - 1, argv + 1);
+    else if (strcmp(cmd, "check") == 0)
+        status = ns_cmd_check(argc - 1, argv + 1);
+    else if (strcmp(cmd, "test") == 0)
+        status = ns_cmd_test(argc - 1, argv + 1);
+    else
+        return ns_usage_error("unknown command '%s' (commands: run, check, test)", cmd);
+    /* A lost write to standard output (a full disk, a closed pipe) is a
+     * failure, never exit 0 with half a report. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) &&
+        (status == NS_EXIT_OK || status == NS_EXIT_EXPECT)) {
+        fprintf(stderr, "netsim: writing to standard output failed: %s\n",
+                g_strerror(errno ? errno : EIO));
+        return NS_EXIT_USAGE;
+    }
+    return status;
 }
