@@ -441,6 +441,16 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     NsSimResult sr = ns_world_run(world);
     res->events = ns_world_events(world);
     res->end = ns_world_now(world);
+    if (sr == NS_SIM_HORIZON) {
+        g_set_error(error, NS_WORLD_ERROR, 0,
+                    "netsim: %s: resource limit: an event was due past the simulated-time "
+                    "horizon of 2^62 ns (about 146 years) at simulated time %" PRId64 ".%09" PRId64
+                    " s; %s",
+                    scn->filename, res->end / 1000000000, res->end % 1000000000,
+                    out == stdout && !ro->quiet ? "the trace above stops there, no file written"
+                                                : "no output written");
+        return NS_EXIT_LIMIT;
+    }
     if (sr == NS_SIM_LIMIT) {
         /* A trace streamed to standard output already went out: say that
          * it stops here rather than that nothing was written. */

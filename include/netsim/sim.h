@@ -37,6 +37,7 @@ typedef enum {
     NS_SIM_STOPPED, /* ns_sim_stop() was called */
     NS_SIM_TIME,    /* the time limit was reached */
     NS_SIM_LIMIT,   /* the event limit was reached */
+    NS_SIM_HORIZON, /* an event was due past NS_TIME_HORIZON: not run, run ended */
 } NsSimResult;
 
 /* (transfer full) a new engine at time 0 with no events. */
@@ -47,7 +48,9 @@ NsTime ns_sim_now(const NsSim *sim);
 
 /* Schedule fn(sim, obj, arg) at now + delay (delay >= 0). A negative delay,
  * a time in the past or at NS_TIME_NEVER is a programming error: a critical
- * is logged and NS_EVENT_NONE returned. Events may be scheduled, cancelled
+ * is logged and NS_EVENT_NONE returned. An event due past NS_TIME_HORIZON
+ * is not scheduled (NS_EVENT_NONE); the run then ends with NS_SIM_HORIZON,
+ * so that no event is ever dropped silently. Events may be scheduled, cancelled
  * and the engine stopped from inside a running event. */
 NsEventId ns_sim_schedule(NsSim *sim, NsTime delay, NsEventFn fn, void *obj, void *arg);
 /* Schedule at an absolute time, which must not be in the past. */

@@ -139,6 +139,7 @@ struct NsSim {
     size_t pending;
     bool running;
     bool stop;
+    bool past_horizon; /* an event was due past NS_TIME_HORIZON */
 
     /* Pending events with time < heap_limit are in the heap; the others are
      * in bucket bucket_of(time, last). last <= heap_limit; both only grow. */
@@ -593,7 +594,11 @@ NsTime ns_sim_now(const NsSim *sim)
 NsEventId ns_sim_schedule(NsSim *sim, NsTime delay, NsEventFn fn, void *obj, void *arg)
 {
     g_return_val_if_fail(sim != NULL, NS_EVENT_NONE);
-    g_return_val_if_fail(delay >= 0 && delay < NS_TIME_NEVER - sim->now, NS_EVENT_NONE);
+    g_return_val_if_fail(delay >= 0, NS_EVENT_NONE);
+    if (G_UNLIKELY(delay > NS_TIME_HORIZON - sim->now)) {
+        sim->past_horizon = true;
+        return NS_EVENT_NONE;
+    }
     return ns_sim_schedule_at(sim, sim->now + delay, fn, obj, arg);
 }
 
@@ -605,6 +610,10 @@ NsEventId ns_sim_schedule_at(NsSim *sim, NsTime at, NsEventFn fn, void *obj, voi
     /* NS_TIME_NEVER means "no limit" to ns_sim_run(); an event there could
      * only run after the end of time. */
     g_return_val_if_fail(at != NS_TIME_NEVER, NS_EVENT_NONE);
+    if (G_UNLIKELY(at > NS_TIME_HORIZON)) {
+        sim->past_horizon = true;
+        return NS_EVENT_NONE;
+    }
 
     const uint64_t seq = sim->next_seq++;
     if (G_UNLIKELY(seq >= SEQ_LIMIT))
@@ -669,6 +678,10 @@ NsSimResult ns_sim_run(NsSim *sim, NsTime until, uint64_t max_events)
     sim->running = true;
     sim->stop = false;
     for (;;) {
+        if (G_UNLIKELY(sim->past_horizon)) {
+            result = NS_SIM_HORIZON;
+            break;
+        }
         if (sim->stop) {
             result = NS_SIM_STOPPED;
             break;

@@ -173,7 +173,7 @@ NsSimResult ns_world_run(NsWorld *w)
                   : w->scn->has_stop ? w->scn->stop
                                      : NS_TIME_NEVER;
     w->result = ns_net_run_until(w->net, stop, w->opts.max_events);
-    if (w->result == NS_SIM_LIMIT)
+    if (w->result == NS_SIM_LIMIT || w->result == NS_SIM_HORIZON)
         return w->result;
     ns_world_programs_report(w);
     for (guint i = 0; i < w->scn->expects->len; i++)

@@ -20,6 +20,7 @@ typedef struct {
     const char *example;
     const char *inexact;   /* why a fraction of the base unit is refused */
     uint64_t max;          /* largest value accepted */
+    const char *max_text;  /* the limit in words, or NULL for "too large" */
 } Quantity;
 
 static const Unit time_units[] = {
@@ -37,19 +38,19 @@ static const Unit ratio_units[] = {{"%", 10000}};
 
 static const Quantity q_time = {
     "time", time_units, G_N_ELEMENTS(time_units), "ns, us, ms, s, m", "5ms",
-    "more precise than 1 ns", (uint64_t)NS_TIME_NEVER - 1,
+    "more precise than 1 ns", (uint64_t)NS_TIME_MAX_INPUT, "1000000000s (about 31 years)",
 };
 static const Quantity q_rate = {
     "rate", rate_units, G_N_ELEMENTS(rate_units), "bps, kbps, Mbps, Gbps", "10Mbps",
-    "not a whole number of bits per second", UINT64_MAX,
+    "not a whole number of bits per second", UINT64_MAX, NULL,
 };
 static const Quantity q_size = {
     "size", size_units, G_N_ELEMENTS(size_units), "B, KB, MB, GB, KiB, MiB, GiB", "1500B",
-    "not a whole number of bytes", UINT64_MAX,
+    "not a whole number of bytes", UINT64_MAX, NULL,
 };
 static const Quantity q_ratio = {
     "ratio", ratio_units, G_N_ELEMENTS(ratio_units), "%", "0.5%",
-    "more precise than 0.0001% (1 ppm)", UINT64_MAX, /* 100% is checked apart */
+    "more precise than 0.0001% (1 ppm)", UINT64_MAX, NULL, /* 100% is checked apart */
 };
 
 static bool fail(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -144,8 +145,11 @@ static bool parse_quantity(const Quantity *q, const char *s, uint64_t *out, char
     uint64_t value, frac_value;
     if (too_big || !g_uint64_checked_mul(&value, whole, u->mult) ||
         !g_uint64_checked_mul(&frac_value, frac / scale_r, mult_r) ||
-        !g_uint64_checked_add(&value, value, frac_value) || value > q->max)
+        !g_uint64_checked_add(&value, value, frac_value) || value > q->max) {
+        if (q->max_text)
+            return fail(err, "%s '%s' is over the limit of %s", q->what, s, q->max_text);
         return fail(err, "%s '%s' is too large", q->what, s);
+    }
     *out = value;
     return true;
 }

@@ -288,13 +288,33 @@ static void test_schedule_at_never_is_rejected(void)
     CU_ASSERT_EQUAL(id.slot, 0);
 }
 
-static void test_schedule_latest_representable_time_runs(void)
+static void test_schedule_at_horizon_runs(void)
 {
-    at(NS_TIME_NEVER - 1, 2);
+    at(NS_TIME_HORIZON, 2);
     at(0, 1);
     CU_ASSERT_EQUAL(ns_sim_run(sim, NS_TIME_NEVER, 0), NS_SIM_EMPTY);
     CU_ASSERT_TRUE(TRAIL_IS(1, 2));
-    CU_ASSERT_EQUAL(ns_sim_now(sim), NS_TIME_NEVER - 1);
+    CU_ASSERT_EQUAL(ns_sim_now(sim), NS_TIME_HORIZON);
+}
+
+/* An event due past the horizon is not scheduled, and the run says so
+ * instead of going on without it. */
+static void test_schedule_past_horizon_ends_the_run(void)
+{
+    NsEventId id = at(NS_TIME_HORIZON + 1, 2);
+    CU_ASSERT_EQUAL(id.slot, 0);
+    CU_ASSERT_EQUAL(ns_sim_pending(sim), 0);
+    CU_ASSERT_EQUAL(ns_sim_run(sim, NS_TIME_NEVER, 0), NS_SIM_HORIZON);
+    CU_ASSERT_EQUAL(trail.n, 0);
+}
+
+static void test_schedule_delay_past_horizon_ends_the_run(void)
+{
+    at(10, 1);
+    CU_ASSERT_EQUAL(ns_sim_run(sim, NS_TIME_NEVER, 0), NS_SIM_EMPTY);
+    NsEventId id = ns_sim_schedule(sim, NS_TIME_HORIZON - 9, record, NULL, NULL);
+    CU_ASSERT_EQUAL(id.slot, 0);
+    CU_ASSERT_EQUAL(ns_sim_run(sim, NS_TIME_NEVER, 0), NS_SIM_HORIZON);
 }
 
 /* ==== Handles ============================================================ */
@@ -927,6 +947,9 @@ static void run_differential(uint64_t seed, uint64_t first_seq)
         case NS_SIM_STOPPED:
             CU_FAIL("no event stops");
             break;
+        case NS_SIM_HORIZON:
+            CU_FAIL("no event is due past the horizon");
+            break;
         }
         CU_ASSERT_EQUAL(ns_sim_pending(sim), m.pending->len);
         CU_ASSERT_EQUAL(ns_sim_events_run(sim), m.ran);
@@ -986,7 +1009,9 @@ static CU_TestInfo sim_tests[] = {
     {"schedule_in_past_is_rejected", test_schedule_in_past_is_rejected},
     {"schedule_negative_delay_is_rejected", test_schedule_negative_delay_is_rejected},
     {"schedule_at_never_is_rejected", test_schedule_at_never_is_rejected},
-    {"schedule_latest_representable_time_runs", test_schedule_latest_representable_time_runs},
+    {"schedule_at_horizon_runs", test_schedule_at_horizon_runs},
+    {"schedule_past_horizon_ends_the_run", test_schedule_past_horizon_ends_the_run},
+    {"schedule_delay_past_horizon_ends_the_run", test_schedule_delay_past_horizon_ends_the_run},
     {"handle_of_scheduled_event_is_pending", test_handle_of_scheduled_event_is_pending},
     {"handle_is_stale_after_event_ran", test_handle_is_stale_after_event_ran},
     {"zero_handle_names_no_event", test_zero_handle_names_no_event},

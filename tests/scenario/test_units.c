@@ -52,10 +52,15 @@ static void test_time_zero_may_be_bare(void)
 
 static void test_time_largest(void)
 {
-    CU_ASSERT_EQUAL(time_of("9223372036854775806ns"), INT64_MAX - 1);
-    time_rejects("9223372036854775807ns", "time '9223372036854775807ns' is too large");
-    time_rejects("99999999999999999999s", "time '99999999999999999999s' is too large");
-    time_rejects("153722868m", "time '153722868m' is too large");
+    CU_ASSERT_EQUAL(time_of("1000000000s"), NS_TIME_MAX_INPUT);
+    CU_ASSERT_EQUAL(time_of("16666666m"), INT64_C(999999960000000000));
+    time_rejects("1000000000000000001ns",
+                 "time '1000000000000000001ns' is over the limit of 1000000000s (about 31 years)");
+    time_rejects("9223372036854775806ns",
+                 "time '9223372036854775806ns' is over the limit of 1000000000s (about 31 years)");
+    time_rejects("99999999999999999999s",
+                 "time '99999999999999999999s' is over the limit of 1000000000s (about 31 years)");
+    time_rejects("16666667m", "time '16666667m' is over the limit of 1000000000s (about 31 years)");
 }
 
 static void test_time_rejections(void)
