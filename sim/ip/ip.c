@@ -446,9 +446,19 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
         ip->stats.dropped++;
         NsTracer *tr = ip->ctx->tracer;
         if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+            /* Described from the datagram it would have been, so that the
+             * line says what was dropped (a zeroed ICMP header would read
+             * as an echo reply). */
+            size_t total = seg->len + NS_IPV4_HLEN;
+            NsIpv4Repr h = {.total_len = (uint16_t)(total > 65535 ? 65535 : total),
+                            .ttl = opts->ttl ? opts->ttl : NS_IP_DEFAULT_TTL,
+                            .proto = proto, .src = src, .dst = dst};
+            uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
+            ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
             NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_DROP,
                                .host = ns_host_name(ip->host), .drop = NS_DROP_NO_ROUTE,
                                .proto = proto, .src = src, .dst = dst};
+            ns_trace_describe_ip(&ev, seg->data, seg->len);
             ns_trace_emit(tr, &ev);
         }
         ns_packet_free(seg);
