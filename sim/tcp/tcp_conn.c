@@ -306,8 +306,13 @@ static void set_mss(NsTcpConn *c, bool has_peer_mss, uint16_t peer_mss)
     uint32_t peer = has_peer_mss ? peer_mss : 536;
     uint32_t m = peer < c->adv_mss ? peer : c->adv_mss;
     uint32_t opt = c->ts_ok ? 12 : 0; /* NOP,NOP,TS on every segment */
+    /* A floor against a peer announcing a tiny MSS, but never above what
+     * our own MTU lets out (adv_mss): on a network with an MTU of 68 to 103
+     * a larger segment could not be sent at all. */
     if (m < 64 + opt)
-        m = 64 + opt;
+        m = 64 + opt < c->adv_mss ? 64 + opt : c->adv_mss;
+    if (m <= opt)
+        m = opt + 1;
     c->mss = (uint16_t)(m - opt);
     c->rcv_mss = (uint16_t)(c->adv_mss - opt);
     if (c->rcv_mss > c->mss)
