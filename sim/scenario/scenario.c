@@ -660,20 +660,35 @@ NsScenario *ns_scenario_load(const char *path, GError **error)
     g_return_val_if_fail(path != NULL, NULL);
     /* Read with a size check first: a huge file is refused before it is
      * read into memory. */
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused
+     * below, as is anything but a regular file). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         g_autofree char *msg = g_strdup_printf("cannot open: %s", g_strerror(errno));
         return fail_whole_file(path, NS_SCENARIO_ERROR_IO, msg, NULL, error);
     }
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (fstat(fd, &sb) != 0) {
         int e = errno;
-        bool is_dir = S_ISDIR(sb.st_mode);
         close(fd);
-        g_autofree char *msg =
-            g_strdup_printf("cannot read: %s", is_dir ? "is a directory" : g_strerror(e));
+        g_autofree char *msg = g_strdup_printf("cannot read: %s", g_strerror(e));
         return fail_whole_file(path, NS_SCENARIO_ERROR_IO, msg, NULL, error);
     }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        const char *what = S_ISDIR(sb.st_mode)    ? "is a directory"
+                           : S_ISFIFO(sb.st_mode) ? "is a FIFO, not a regular file"
+                           : S_ISCHR(sb.st_mode)  ? "is a character device, not a regular file"
+                           : S_ISBLK(sb.st_mode)  ? "is a block device, not a regular file"
+                           : S_ISSOCK(sb.st_mode) ? "is a socket, not a regular file"
+                                                  : "is not a regular file";
+        g_autofree char *msg = g_strdup_printf("cannot read: %s", what);
+        return fail_whole_file(path, NS_SCENARIO_ERROR_IO, msg, NULL, error);
+    }
+    /* A regular file never blocks; reads go on as usual. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     if ((uint64_t)sb.st_size > NS_SCN_MAX_FILE_SIZE) {
         close(fd);
         g_autofree char *msg = g_strdup_printf("file larger than the limit of %u bytes",
