@@ -121,6 +121,24 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run(SCN, "-o", ro)
         check(r.returncode == 2 and open(ro).read() == "keep\n", "-o READ-ONLY-FILE: exit 2, unchanged")
 
+# Scenario files that are not regular files: refused at once, saying what they are.
+with tempfile.TemporaryDirectory() as tmp:
+    fifo = os.path.join(tmp, "x.scn")
+    os.mkfifo(fifo)
+    for cmd in (["check", fifo], ["run", fifo], ["test", fifo]):
+        try:
+            r = subprocess.run([netsim, *cmd], capture_output=True, timeout=60)
+            ok = r.returncode == 2 and b"is a FIFO, not a regular file" in (r.stderr + r.stdout)
+        except subprocess.TimeoutExpired:
+            ok = False
+        check(ok, f"netsim {cmd[0]} FIFO: exit 2 at once, 'is a FIFO'")
+for dev in ("/dev/zero", "/dev/null"):
+    if os.path.exists(dev):
+        r = subprocess.run([netsim, "check", dev], capture_output=True, timeout=60)
+        check(r.returncode == 2 and r.stderr.decode().strip() ==
+              f"{dev}: error: cannot read: is a character device, not a regular file",
+              f"netsim check {dev}: exit 2, 'is a character device'")
+
 # A write error on standard output is an error.
 if os.path.exists("/dev/full"):
     with open("/dev/full", "wb") as full:
