@@ -17,7 +17,7 @@ static void verdict(NsWorld *w, const NsScnExpect *e, bool ok, const char *text)
     NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_EXPECT,
                        .host = e->host >= 0 ? ns_host_name(w->hosts[e->host].host) : NULL,
                        .verdict = ok ? NS_VERDICT_PASS : NS_VERDICT_FAIL, .text = text,
-                       .loc = {e->loc.file, e->loc.line}};
+                       .loc = {ns_world_file_name(e->loc.file), e->loc.line}};
     ns_trace_emit(w->ctx->tracer, &ev);
 }
 

@@ -226,7 +226,7 @@ NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTim
         return NS_IP_FILTER_PASS;
     const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
     fault->rule = act->rule;
-    fault->loc = (NsTraceLoc){sf->loc.file, sf->loc.line};
+    fault->loc = (NsTraceLoc){ns_world_file_name(sf->loc.file), sf->loc.line};
     switch (sf->action) {
     case NS_SCN_FAULT_DROP:
         fault->action = NS_FAULT_DROP;

@@ -10,6 +10,17 @@
 #include "netsim/socket.h"
 #include "netsim/world.h"
 
+#include <string.h>
+
+/* The name a trace gives the scenario file of a line: its last path
+ * component, so that a trace does not depend on the directory it was run
+ * from (golden traces compare byte for byte). */
+static inline const char *ns_world_file_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path;
+}
+
 typedef struct NsWorld NsWorld;
 
 typedef struct {
@@ -128,6 +139,7 @@ struct NsWorld {
      * (one read per 64 KiB means one window update per read). */
     uint8_t scratch[65536];
     NsSimResult result;
+    uint64_t memory_seen; /* resident bytes when NS_SIM_MEMORY ended the run */
 };
 
 /* Bytes of TCP payload kept for `expect delivered all` (then it reports
