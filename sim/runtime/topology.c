@@ -17,39 +17,25 @@ void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s)
     if (s->has_mtu) o->mtu = s->mtu;
 }
 
-/* Assign each host's addresses that lie in no network to its links, in
- * link declaration order. */
-static uint32_t take_link_addr(const NsScnHost *h, uint32_t *used)
+/* The link address of a host for its next link, in link declaration
+ * order: the first of its addresses outside every network not yet taken.
+ * `*next` is the first address not yet looked at (a cursor, so any number
+ * of addresses works, in linear time). */
+static uint32_t take_link_addr(const NsScnHost *h, uint32_t *next)
 {
-    for (uint32_t i = 0; i < h->n_addrs; i++) {
-        if (h->addrs[i].network < 0 && !(used[i / 32] & (1u << (i % 32)))) {
-            used[i / 32] |= 1u << (i % 32);
+    for (uint32_t i = *next; i < h->n_addrs; i++) {
+        if (h->addrs[i].network < 0) {
+            *next = i + 1;
             return h->addrs[i].addr;
         }
     }
+    *next = h->n_addrs;
     /* More links than link addresses: the interface reuses an address
      * (like an unnumbered point-to-point interface). */
     for (uint32_t i = 0; i < h->n_addrs; i++)
         if (h->addrs[i].network < 0)
             return h->addrs[i].addr;
     return h->addrs[0].addr;
-}
-
-/* The link address of host `hi` for its next link: the first of its
- * addresses outside every network that no interface has yet. */
-static uint32_t next_link_addr(NsWorld *w, uint32_t hi)
-{
-    const NsScnHost *sh = ns_scn_host(w->scn, hi);
-    NsHost *host = w->hosts[hi].host;
-    /* A per-host bitmap of link addresses taken; hosts have few. */
-    uint32_t bits[8] = {0};
-    for (uint32_t k = 0; k < ns_host_iface_count(host); k++) {
-        uint32_t a = ns_iface_addr(ns_host_iface(host, k));
-        for (uint32_t j = 0; j < sh->n_addrs && j < 256; j++)
-            if (sh->addrs[j].addr == a && sh->addrs[j].network < 0)
-                bits[j / 32] |= 1u << (j % 32);
-    }
-    return take_link_addr(sh, bits);
 }
 
 /* Through the builder (netsim/net.h): networks, then hosts with their
@@ -85,12 +71,14 @@ void ns_world_build_topology(NsWorld *w)
                               (uint8_t)ns_scn_network(scn, net)->prefix);
         }
     }
+    g_autofree uint32_t *next_addr = g_new0(uint32_t, w->n_hosts ? w->n_hosts : 1);
     for (uint32_t i = 0; i < nl; i++) {
         const NsScnLink *l = ns_scn_link(scn, i);
         NsLinkOpts o;
         ns_link_opts_init(&o);
         ns_world_link_opts(&o, &l->opts);
-        uint32_t addr_a = next_link_addr(w, l->a), addr_b = next_link_addr(w, l->b);
+        uint32_t addr_a = take_link_addr(ns_scn_host(scn, l->a), &next_addr[l->a]);
+        uint32_t addr_b = take_link_addr(ns_scn_host(scn, l->b), &next_addr[l->b]);
         w->segs[nn + i] = ns_net_add_link(w->net, w->hosts[l->a].host, addr_a,
                                           w->hosts[l->b].host, addr_b, &o);
     }
