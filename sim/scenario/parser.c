@@ -576,6 +576,20 @@ static void stmt_scenario(NsScnParser *p, NsScnStmt *st)
     }
     if (!no_more(p, st, 2, 0) || !once(p, st, &p->scenario_line))
         return;
+    /* A title is a line of text for headers (text, JSON, diagrams): UTF-8
+     * with no control character (a NUL would cut it short). */
+    const NsScnTok *t = &st->t[1];
+    for (uint32_t k = 0; k < t->len; k++) {
+        if ((unsigned char)t->text[k] < 0x20 || t->text[k] == 0x7f) {
+            serr(p, st, 1, "the title cannot hold control characters (byte 0x%02x at %u)",
+                 (unsigned char)t->text[k], k + 1);
+            return;
+        }
+    }
+    if (!g_utf8_validate(t->text, (gssize)t->len, NULL)) {
+        serr(p, st, 1, "the title must be UTF-8 text");
+        return;
+    }
     p->scn->title = g_string_chunk_insert_len(p->scn->strings, st->t[1].text,
                                               (gssize)st->t[1].len);
 }

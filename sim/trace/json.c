@@ -263,6 +263,13 @@ static void write_node(JsonGenerator *gen, FILE *out, JsonNode *node)
     g_autoptr(GString) s = g_string_sized_new(256);
     json_generator_to_gstring(gen, s);
     g_string_append_c(s, '\n');
+    /* Strings from packets (an HTTP target, a DNS name) may hold any bytes;
+     * JSON is UTF-8: invalid sequences become U+FFFD. */
+    if (!g_utf8_validate(s->str, (gssize)s->len, NULL)) {
+        g_autofree char *valid = g_utf8_make_valid(s->str, (gssize)s->len);
+        fputs(valid, out);
+        return;
+    }
     fwrite(s->str, 1, s->len, out);
 }
 

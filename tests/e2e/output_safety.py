@@ -7,6 +7,7 @@ after losing a write to standard output.
 
 usage: output_safety.py NETSIM SRCROOT
 """
+import json
 import os
 import signal
 import stat
@@ -138,6 +139,24 @@ for dev in ("/dev/zero", "/dev/null"):
         check(r.returncode == 2 and r.stderr.decode().strip() ==
               f"{dev}: error: cannot read: is a character device, not a regular file",
               f"netsim check {dev}: exit 2, 'is a character device'")
+
+# JSON Lines stay UTF-8 whatever bytes the packets carry.
+with tempfile.TemporaryDirectory() as tmp:
+    scn = os.path.join(tmp, "bytes.scn")
+    with open(scn, "w") as f:
+        f.write('network lan 10.0.0.0/24\nhost a 10.0.0.1\nhost b 10.0.0.2\n'
+                'service b http 80 page /x 10B\nat 0s a socket tcp as S\n'
+                'at 0s a connect S b:80\nat 0s a send S "GET /\\xff\\xfe HTTP/1.1\\r\\n\\r\\n"\n'
+                'at 0s a recv S\nat 1s a close S\n')
+    r = subprocess.run([netsim, "run", scn, "--format", "json"], capture_output=True, timeout=60)
+    ok = r.returncode == 0
+    try:
+        for line in r.stdout.decode("utf-8").splitlines():
+            json.loads(line)
+    except (UnicodeDecodeError, ValueError):
+        ok = False
+    check(ok,
+          "--format json: a request with invalid bytes, every line valid UTF-8 JSON")
 
 # A write error on standard output is an error.
 if os.path.exists("/dev/full"):

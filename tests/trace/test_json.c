@@ -1,6 +1,7 @@
 /* The JSON Lines sink: field names and order, omitted fields, escaping, a
  * TCP state change and segment, and one line per event. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netsim/trace-json.h"
@@ -183,7 +184,28 @@ static void test_json_expect_has_file_and_line(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"ok\":true"));
 }
 
+/* Bytes that are not UTF-8 in a string become U+FFFD: the line stays
+ * valid JSON Lines for any reader. */
+static void test_json_line_is_utf8_whatever_the_bytes(void)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "summary");
+    json_builder_add_string_value(b, "GET /\xff\xfe x");
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ns_json_write_line(f, root);
+    fclose(f);
+    CU_ASSERT_TRUE(g_utf8_validate(buf, (gssize)len, NULL));
+    CU_ASSERT_STRING_EQUAL(buf, "{\"summary\":\"GET /\xef\xbf\xbd\xef\xbf\xbd x\"}\n");
+    free(buf);
+}
+
 CU_TestInfo ns_json_tests[] = {
+    {"line_is_utf8_whatever_the_bytes", test_json_line_is_utf8_whatever_the_bytes},
     {"accepted_socket_carries_its_listener", test_json_accepted_socket_carries_its_listener},
     {"timer_has_socket_kind_and_duration", test_json_timer_has_socket_kind_and_duration},
     {"congestion_sample_is_numbers", test_json_congestion_sample_is_numbers},
