@@ -26,6 +26,7 @@ int ns_cmd_run(int argc, char **argv)
 {
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
+    g_autofree char *max_memory_s = NULL;
     g_autofree char *color = NULL;
     gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
@@ -38,6 +39,9 @@ int ns_cmd_run(int argc, char **argv)
          "After the run, print the events run and the simulated time to stderr", NULL},
         {"max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
          "Stop with exit 3 after N events (default 2000000000)", "N"},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory_s,
+         "Stop with exit 3 when the run holds more memory, e.g. 4GiB (default: 3/4 of the "
+         "machine's memory; 0 for none)", "SIZE"},
         {"format", 0, 0, G_OPTION_ARG_STRING, &format,
          "Trace format: text (default) or json (JSON Lines, see docs/json-trace.md)", "FORMAT"},
         {"explain", 0, 0, G_OPTION_ARG_NONE, &explain,
@@ -89,7 +93,15 @@ int ns_cmd_run(int argc, char **argv)
         g_array_append_val(sockets_at, v);
     }
 
-    NsWorldOpts wo = {.max_events = DEFAULT_MAX_EVENTS, .summary = !quiet};
+    NsWorldOpts wo = {.max_events = DEFAULT_MAX_EVENTS, .summary = !quiet,
+                      .max_memory = ns_default_max_memory()};
+    if (max_memory_s) {
+        g_autofree char *msg = NULL;
+        if (strcmp(max_memory_s, "0") != 0 && !ns_parse_size(max_memory_s, &wo.max_memory, &msg))
+            return ns_usage_error("run: --max-memory: %s", msg);
+        if (strcmp(max_memory_s, "0") == 0)
+            wo.max_memory = 0;
+    }
     if (seed_s) {
         char *end;
         errno = 0;

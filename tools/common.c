@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -441,6 +442,17 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     NsSimResult sr = ns_world_run(world);
     res->events = ns_world_events(world);
     res->end = ns_world_now(world);
+    if (sr == NS_SIM_MEMORY) {
+        g_set_error(error, NS_WORLD_ERROR, 0,
+                    "netsim: %s: resource limit: %" PRIu64 " MiB of memory in use, over the "
+                    "limit of %" PRIu64 " MiB (--max-memory), at simulated time %" PRId64
+                    ".%09" PRId64 " s; %s",
+                    scn->filename, ns_world_memory_seen(world) >> 20, wo.max_memory >> 20,
+                    res->end / 1000000000, res->end % 1000000000,
+                    out == stdout && !ro->quiet ? "the trace above stops there, no file written"
+                                                : "no output written");
+        return NS_EXIT_LIMIT;
+    }
     if (sr == NS_SIM_HORIZON) {
         g_set_error(error, NS_WORLD_ERROR, 0,
                     "netsim: %s: resource limit: an event was due past the simulated-time "
@@ -473,4 +485,14 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     res->expect_failed = ns_world_expect_failed(world);
     res->expect_count = ns_world_expect_count(world);
     return res->expect_failed ? NS_EXIT_EXPECT : NS_EXIT_OK;
+}
+
+uint64_t ns_default_max_memory(void)
+{
+    /* Three quarters of the machine's memory: a run that needs more would
+     * push the machine into swap or the OOM killer; it ends with exit 3. */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return 0;
+    return (uint64_t)pages / 4 * 3 * (uint64_t)page;
 }

@@ -68,3 +68,7 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
 int ns_cmd_run(int argc, char **argv);
 int ns_cmd_check(int argc, char **argv);
 int ns_cmd_test(int argc, char **argv);
+
+/* The default of --max-memory: three quarters of the machine's physical
+ * memory (0, no limit, when the system does not say). */
+uint64_t ns_default_max_memory(void);

@@ -38,6 +38,7 @@ typedef enum {
     NS_SIM_TIME,    /* the time limit was reached */
     NS_SIM_LIMIT,   /* the event limit was reached */
     NS_SIM_HORIZON, /* an event was due past NS_TIME_HORIZON: not run, run ended */
+    NS_SIM_MEMORY,  /* never from ns_sim_run: a caller's memory limit was passed */
 } NsSimResult;
 
 /* (transfer full) a new engine at time 0 with no events. */

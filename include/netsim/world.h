@@ -26,8 +26,19 @@ typedef struct {
     bool has_stop;        /* overrides the scenario's stop time */
     NsTime stop;
     uint64_t max_events;  /* 0 = no limit; reaching it is a resource limit */
+    uint64_t max_memory;  /* resident bytes, checked every NS_WORLD_MEMORY_CHECK
+                           * events; 0 = no limit; passing it is a resource
+                           * limit (NS_SIM_MEMORY) */
     bool summary;         /* collect per-flow counters for ns_world_summary() */
 } NsWorldOpts;
+
+#define NS_WORLD_MEMORY_CHECK 65536u
+
+/* The memory the process holds now (resident set), in bytes; 0 when the
+ * system does not say. */
+uint64_t ns_world_resident_bytes(void);
+/* The resident bytes seen when NS_SIM_MEMORY ended the run. */
+uint64_t ns_world_memory_seen(const NsWorld *w);
 
 /* (transfer full) the world of `scn` (borrowed: it must outlive the world),
  * tracing into `tracer` (borrowed). Every valid scenario can be built;

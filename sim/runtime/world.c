@@ -6,6 +6,8 @@
 #include "netsim/world.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "netsim/host.h"
 #include "netsim/ip.h"
@@ -167,13 +169,57 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     return w;
 }
 
+uint64_t ns_world_resident_bytes(void)
+{
+    /* /proc/self/statm: size resident shared text lib data dt, in pages */
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    unsigned long long size = 0, resident = 0;
+    int n = fscanf(f, "%llu %llu", &size, &resident);
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return n == 2 && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
+}
+
+/* Runs as ns_sim_run would, looking at the process's memory before the
+ * first event and every NS_WORLD_MEMORY_CHECK events. */
+static NsSimResult run_watching_memory(NsWorld *w, NsTime stop)
+{
+    if (!w->opts.max_memory)
+        return ns_net_run_until(w->net, stop, w->opts.max_events);
+    uint64_t left = w->opts.max_events; /* 0 = no limit */
+    for (;;) {
+        uint64_t rss = ns_world_resident_bytes();
+        if (rss > w->opts.max_memory) {
+            w->memory_seen = rss;
+            return NS_SIM_MEMORY;
+        }
+        uint64_t chunk = left && left < NS_WORLD_MEMORY_CHECK ? left : NS_WORLD_MEMORY_CHECK;
+        uint64_t before = ns_sim_events_run(w->ctx->sim);
+        NsSimResult r = ns_net_run_until(w->net, stop, chunk);
+        if (r != NS_SIM_LIMIT)
+            return r;
+        if (left) {
+            left -= ns_sim_events_run(w->ctx->sim) - before;
+            if (left == 0)
+                return NS_SIM_LIMIT;
+        }
+    }
+}
+
+uint64_t ns_world_memory_seen(const NsWorld *w)
+{
+    return w->memory_seen;
+}
+
 NsSimResult ns_world_run(NsWorld *w)
 {
     NsTime stop = w->opts.has_stop ? w->opts.stop
                   : w->scn->has_stop ? w->scn->stop
                                      : NS_TIME_NEVER;
-    w->result = ns_net_run_until(w->net, stop, w->opts.max_events);
-    if (w->result == NS_SIM_LIMIT || w->result == NS_SIM_HORIZON)
+    w->result = run_watching_memory(w, stop);
+    if (w->result == NS_SIM_LIMIT || w->result == NS_SIM_HORIZON || w->result == NS_SIM_MEMORY)
         return w->result;
     ns_world_programs_report(w);
     for (guint i = 0; i < w->scn->expects->len; i++)

@@ -950,6 +950,9 @@ static void run_differential(uint64_t seed, uint64_t first_seq)
         case NS_SIM_HORIZON:
             CU_FAIL("no event is due past the horizon");
             break;
+        case NS_SIM_MEMORY:
+            CU_FAIL("the engine watches no memory");
+            break;
         }
         CU_ASSERT_EQUAL(ns_sim_pending(sim), m.pending->len);
         CU_ASSERT_EQUAL(ns_sim_events_run(sim), m.ran);
