@@ -56,14 +56,14 @@ def group_sockets(tmp):
     lines = expect_lines(p.stdout)
     check("sockets: exit 1 for the failed counts", p.returncode == 1, p.stderr)
     check("sockets: UDP sockets are counted beside TCP states",
-          lines[0] == f"ok   sockets: LISTEN 1 ESTABLISHED 1 UDP 1 ({scn}:9)", lines)
+          lines[0] == f"ok   sockets: LISTEN 1 ESTABLISHED 1 UDP 1 ({scn.name}:9)", lines)
     check("sockets: a host with only a UDP socket and a TCP client",
-          lines[1] == f"ok   sockets: UDP 1 ({scn}:10)", lines)
+          lines[1] == f"ok   sockets: UDP 1 ({scn.name}:10)", lines)
     check("sockets: a failure lists every state found, not only those asked",
           lines[2] == f"FAIL sockets: LISTEN 1 UDP 2 (found: LISTEN 1 ESTABLISHED 1 UDP 1) "
-                      f"({scn}:11)", lines)
+                      f"({scn.name}:11)", lines)
     check("sockets: the found list of a client names its UDP socket and connection",
-          lines[3] == f"FAIL sockets: LISTEN 1 (found: LISTEN 0 ESTABLISHED 1 UDP 1) ({scn}:12)",
+          lines[3] == f"FAIL sockets: LISTEN 1 (found: LISTEN 0 ESTABLISHED 1 UDP 1) ({scn.name}:12)",
           lines)
 
 
