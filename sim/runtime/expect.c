@@ -110,8 +110,21 @@ void ns_world_expect_at(NsSim *sim, void *obj, void *arg)
         check_sockets(w, e);
 }
 
+/* An expectation due at a time the run never reached (it stopped first,
+ * e.g. with --stop) is a failure that says so, never a silent omission. */
+static void not_evaluated(NsWorld *w, const NsScnExpect *e, NsTime at, const char *what)
+{
+    NsTime now = ns_sim_now(w->ctx->sim);
+    g_autofree char *t = g_strdup_printf(
+        "%s at %" PRId64 ".%09" PRId64 " s: not evaluated, the run stopped at %" PRId64
+        ".%09" PRId64 " s",
+        what, at / NS_S(1), at % NS_S(1), now / NS_S(1), now % NS_S(1));
+    verdict(w, e, false, t);
+}
+
 void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
 {
+    NsTime now = ns_sim_now(w->ctx->sim);
     switch (e->kind) {
     case NS_SCN_EXPECT_ERROR: {
         const SockRt *s = &w->socks[e->u.error.sock];
@@ -159,10 +172,18 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     case NS_SCN_EXPECT_SOCKETS:
         if (!e->u.sockets.at)
             check_sockets(w, e);
+        else if (e->u.sockets.at > now)
+            not_evaluated(w, e, e->u.sockets.at, "sockets");
         return;
     case NS_SCN_EXPECT_STATE:
-        if (!e->u.state.has_at)
+        if (!e->u.state.has_at) {
             check_state(w, e);
+        } else if (e->u.state.at > now) {
+            g_autofree char *what =
+                g_strdup_printf("%s state %s", ns_world_sock_name(w, e->u.state.sock),
+                                ns_scn_tcp_state_name(e->u.state.state));
+            not_evaluated(w, e, e->u.state.at, what);
+        }
         return;
     case NS_SCN_EXPECT_FETCH: {
         g_autofree char *seen = ns_world_check_fetch(w, e);
