@@ -471,7 +471,8 @@ static void run_unit(Unit *u)
     }
 
     u->ran_seed = u->has_seed ? u->seed : scn->seed;
-    NsRunOpts ro = {.world = {.seed = u->ran_seed, .max_events = o->max_events, .summary = true}};
+    NsRunOpts ro = {.world = {.seed = u->ran_seed, .max_events = o->max_events, .summary = true,
+                              .max_memory = ns_default_max_memory()}};
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
@@ -493,7 +494,7 @@ static void run_unit(Unit *u)
     if (status == NS_EXIT_LIMIT) {
         GString *d = g_string_new(err->message);
         g_string_append_c(d, '\n');
-        set_result(u, V_FAIL, g_strdup("resource limit hit (--max-events)"), d);
+        set_result(u, V_FAIL, g_strdup("resource limit hit"), d);
         u->usec = g_get_monotonic_time() - t0;
         return;
     }
