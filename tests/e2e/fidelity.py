@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Fidelity tests: a scenario replaying one of the Linux reference captures
+(tests/fidelity/, captured on Linux 6.18 at the server's interface) is run
+with --pcap-at srv, and tools/pcap-compare.py must find the two captures
+identical segment by segment: direction, flags, relative seq/ack, length,
+window field, option kinds, DF, TTL, and the time since the previous frame
+within 1 ms.
+
+usage: fidelity.py NETSIM SRCROOT CASE      (CASE: a name from CASES, or
+       "tool" for the compare tool's own checks)
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+# name: (scenario, reference capture, pcap-compare arguments)
+CASES = {
+    "case1-small": ("scenarios/linux-http-get.scn", "case1_http_get.pcap", ["--stream", "0:0"]),
+    "case2": ("tests/fidelity/case2.scn", "case2_tcp_closed_port.pcap", []),
+    "case3": ("tests/fidelity/case3.scn", "case3_udp_closed_port.pcap", []),
+    "case4": ("tests/fidelity/case4.scn", "case4_udp_echo.pcap", []),
+}
+
+
+def compare(root, ref, other, extra):
+    tool = os.path.join(root, "tools", "pcap-compare.py")
+    return subprocess.run([sys.executable, tool, ref, other, *extra], capture_output=True,
+                          text=True, timeout=120)
+
+
+def capture(netsim, root, scn, out):
+    r = subprocess.run([netsim, "run", scn, "-q", "--pcap", out, "--pcap-at", "srv"], cwd=root,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        print(f"FAIL: netsim run {scn} exited {r.returncode}: {r.stderr}")
+        return False
+    return True
+
+
+def check_tool(netsim, root):
+    """The compare tool finds a difference, and refuses what it cannot read."""
+    fid = os.path.join(root, "tests", "fidelity")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "case3.pcap")
+        if not capture(netsim, root, "tests/fidelity/case3.scn", out):
+            return 1
+        # Case 2's reference against case 3's run: TCP against UDP.
+        r = compare(root, os.path.join(fid, "case2_tcp_closed_port.pcap"), out, [])
+        want = "frame 1: differs in proto"
+        if r.returncode != 1 or not r.stdout.startswith(want):
+            print(f"FAIL: different captures: exit {r.returncode}, output:\n{r.stdout}")
+            ok = False
+        if "different: 0 of 4 frames equal" not in r.stdout:
+            print(f"FAIL: no summary line in:\n{r.stdout}")
+            ok = False
+        # A timing difference alone, with and without a tolerance that covers it.
+        ref = os.path.join(fid, "case3_udp_closed_port.pcap")
+        r = compare(root, ref, out, ["--tolerance", "0.001"])
+        if r.returncode != 1 or "time:" not in r.stdout:
+            print(f"FAIL: 1 us tolerance: exit {r.returncode}, output:\n{r.stdout}")
+            ok = False
+        r = compare(root, ref, out, [])
+        if r.returncode != 0:
+            print(f"FAIL: case 3 within 1 ms: exit {r.returncode}, output:\n{r.stdout}")
+            ok = False
+        # Unreadable input and bad options: exit 2 and a message.
+        missing = os.path.join(tmp, "missing.pcap")
+        r = compare(root, ref, missing, [])
+        if r.returncode != 2 or "missing.pcap" not in r.stderr:
+            print(f"FAIL: missing file: exit {r.returncode}, stderr {r.stderr!r}")
+            ok = False
+        r = compare(root, ref, out, ["--ignore", "colour"])
+        if r.returncode != 2 or "colour" not in r.stderr:
+            print(f"FAIL: bad --ignore: exit {r.returncode}, stderr {r.stderr!r}")
+            ok = False
+        r = compare(root, ref, out, ["--stream", "3"])
+        if r.returncode != 2 or "no TCP connection number 3" not in r.stderr:
+            print(f"FAIL: --stream past the end: exit {r.returncode}, stderr {r.stderr!r}")
+            ok = False
+    print("ok: compare tool" if ok else "FAIL: compare tool")
+    return 0 if ok else 1
+
+
+def main():
+    netsim, root, case = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+    if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
+        print("SKIP: tshark is not installed")
+        return 77
+    if case == "tool":
+        return check_tool(netsim, root)
+    scn, ref, extra = CASES[case]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.pcap")
+        if not capture(netsim, root, scn, out):
+            return 1
+        r = compare(root, os.path.join(root, "tests", "fidelity", ref), out,
+                    extra + ["--max-diffs", "5"])
+        print(r.stdout, end="")
+        sys.stderr.write(r.stderr)
+        return r.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
