@@ -67,16 +67,39 @@ static inline bool tcp_state_can_send(NsTcpState s)
 
 typedef struct NsTcpCcOps NsTcpCcOps;
 
-/* Everything that differs between `minimal` and `linux`. */
+/* Everything that differs between `minimal` and `linux`: each a named
+ * parameter (the TCP code never asks which profile it runs), with the
+ * Linux sysctl or constant it stands for where there is one. */
 typedef struct {
     NsProfile profile;
-    const NsTcpCcOps *cc;    /* congestion control */
-    bool ts, sack, wscale;   /* RFC 7323 / RFC 2018 options offered */
+    const NsTcpCcOps *cc;    /* congestion control (net.ipv4.tcp_congestion_control) */
+    bool ts, sack, wscale;   /* RFC 7323 / RFC 2018 options offered (tcp_timestamps,
+                                tcp_sack, tcp_window_scaling) */
     bool rfc5961;            /* challenge ACKs (RST/SYN/ACK checks) */
     bool quickack;           /* Linux quickack mode at connection start */
     bool delay_fin_ack;      /* ACK of a FIN in ESTABLISHED waits (pingpong) */
     bool id_zero_synack_rst; /* IP ID 0 on SYN-ACK and RST */
     bool backlog_plus_one;   /* accept queue full only above backlog */
+    bool rst_ack;            /* an active reset (abort) carries ACK: R. as Linux */
+    bool linux_options;      /* option layout of Linux (MSS,SACK_PERM,TS,NOP,WS) */
+    bool rto_min_on_var;     /* RTO = SRTT + max(4*RTTVAR, rto_min) (Linux
+                                tcp_rto_min_us) instead of a floor on the sum */
+    bool rcv_ssthresh;       /* the advertised window is bounded by rcv_ssthresh,
+                                which grows with full in-order segments (Linux
+                                tcp_grow_window) */
+    bool nagle_minshall;     /* Minshall's Nagle (Linux tcp_minshall_check): a
+                                small segment waits only while an earlier small
+                                one is unacknowledged */
+    /* Timers on a jiffies clock with a timer wheel (Linux CONFIG_HZ and
+     * kernel/time/timer.c): every timeout is a whole number of jiffies
+     * and fires at its wheel bucket, never early. 0 = exact times. */
+    NsTime jiffy;
+    uint32_t jiffies_at_zero; /* the jiffies counter at simulated time 0 */
+    /* RFC 5681 3.1 and RFC 6298 5.7 after a SYN was retransmitted: the
+     * initial window in segments (0: unchanged) and the RTO once the
+     * connection is established (0: unchanged). */
+    uint32_t iw_after_syn_loss;
+    NsTime rto_after_syn_loss;
     uint8_t rcv_wscale;
     uint32_t syn_wnd, synack_wnd; /* window of the SYN / SYN-ACK */
     uint32_t rcvbuf, sndbuf;      /* bytes */
@@ -99,6 +122,12 @@ typedef struct {
 
 /* The configuration of a profile (static storage). */
 const NsTcpCfg *ns_tcp_cfg(NsProfile profile);
+
+/* When a timer of `dur` armed at `now` fires: now + dur, or on a jiffies
+ * clock the wheel bucket (see NsTcpCfg.jiffy). */
+NsTime tcp_timer_deadline(const NsTcpCfg *cfg, NsTime now, NsTime dur);
+/* A duration rounded up to whole jiffies (itself without a jiffies clock). */
+NsTime tcp_jiffies_round(const NsTcpCfg *cfg, NsTime dur);
 
 /* What a connection core needs from its surroundings: no I/O, only the
  * packet pool (to build segments), the tracer (state changes, timers) and
@@ -244,6 +273,7 @@ struct NsTcpConn {
     bool notify : 1;     /* something the owner should hear about */
     bool was_connected : 1, force_probe : 1, rst_sent_or_rcvd : 1;
     bool tlp_active : 1, tlp_is_retrans : 1; /* RFC 8985 7, see snd_last below */
+    bool syn_lost : 1; /* our SYN or SYN-ACK was retransmitted */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
@@ -253,6 +283,7 @@ struct NsTcpConn {
      * newest segment of new data began (the one a probe resends);
      * tlp_end_seq is SND.MAX when the probe went out, tlp_ts its TSval. */
     uint32_t snd_last, tlp_end_seq, tlp_ts;
+    uint32_t snd_sml; /* end of the last small segment sent (Minshall) */
 
     int error; /* pending asynchronous error (SO_ERROR) */
 

@@ -13,9 +13,11 @@
 
 /* minimal: RFC 9293 with the RFC 1122/5681/6298 numbers a textbook uses:
  * MSS option only, window 65535, IW per RFC 5681 3.1 (3 segments at MSS
- * 1460), RTO min 1 s (RFC 6298 2.4), MSL 30 s as BSD (TIME-WAIT 60 s),
+ * 1460; one segment after a lost SYN), RTO min 1 s (RFC 6298 2.4) and 3 s
+ * once data flows after a lost SYN (5.7), MSL 30 s as BSD (TIME-WAIT 60 s),
  * delayed ACK 200 ms (RFC 1122 4.2.3.2 allows up to 500 ms), SYN RTO
- * doubling from 1 s with 6 retries (ETIMEDOUT after 127 s). */
+ * doubling from 1 s with 7 retries: the last at 127 s, ETIMEDOUT at 247 s
+ * (RFC 1122 4.2.3.5: a SYN is retried for at least 3 minutes). */
 static const NsTcpCfg cfg_minimal = {
     .profile = NS_PROFILE_MINIMAL,
     .cc = &ns_tcp_cc_newreno,
@@ -32,21 +34,24 @@ static const NsTcpCfg cfg_minimal = {
     .fin_wait_2 = NS_S(60),
     .delack = NS_MS(200),
     .syn_linear = 0,
-    .syn_retries = 6,
+    .syn_retries = 7,
     .synack_retries = 5,
     .retries2 = 15,
+    .iw_after_syn_loss = 1,
+    .rto_after_syn_loss = NS_S(3),
 };
 
-/* linux: the facts of shared/refs/linux (kernel 6.18 defaults). The
- * receive buffer limit stands for tcp_rmem autotuning; window growth is
+/* linux: the facts of the Linux 6.18 reference captures (default sysctls).
+ * The receive buffer limit stands for tcp_rmem autotuning; window growth is
  * modelled by rcv_ssthresh (+2 MSS per full in-order segment). Loss
  * recovery is NewReno with cubic's beta 0.7 (not CUBIC growth or RACK),
  * with the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
- * + 200 ms with one segment in flight, + 2 jiffies (8 ms at HZ=250)
- * with more, 1 s before an RTT sample, never past the RTO. SYN
- * timeouts: five of 1 s (tcp_syn_linear_timeouts=4), then doubling, 10
- * retransmissions, ETIMEDOUT after 131 s (the real kernel: 133.3 s, its
- * timer wheel adding ~1 %). */
+ * + 200 ms with one segment in flight, + 2 jiffies (8 ms at HZ=250) with
+ * more, 1 s before an RTT sample, never past the RTO. SYN timeouts: five
+ * of 1 s (tcp_syn_linear_timeouts=4), then doubling, 10 retransmissions
+ * (tcp_syn_retries=6 turned into a time limit by the kernel). Timers run
+ * on jiffies at HZ=250 through the timer wheel, so the SYN timer fires
+ * at 1.024 s and ETIMEDOUT comes at 133.3 s as on the real host. */
 static const NsTcpCfg cfg_linux = {
     .profile = NS_PROFILE_LINUX,
     .cc = &ns_tcp_cc_newreno,
@@ -58,6 +63,16 @@ static const NsTcpCfg cfg_linux = {
     .delay_fin_ack = true,
     .id_zero_synack_rst = true,
     .backlog_plus_one = true,
+    .rst_ack = true,
+    .linux_options = true,
+    .rto_min_on_var = true,  /* tcp_rto_min_us */
+    .rcv_ssthresh = true,    /* tcp_grow_window */
+    .nagle_minshall = true,  /* tcp_minshall_check */
+    .jiffy = NS_MS(4),       /* CONFIG_HZ=250 */
+    /* The phase of the timer wheel at time 0 (it matters modulo 4096
+     * jiffies): the one that reproduces the SYN schedule of the reference
+     * host (1.024 s x5, 2.016, 4.096, 8.192, 16.128, 32.256 s). */
+    .jiffies_at_zero = 456,
     .rcv_wscale = 10,
     .syn_wnd = 64240,
     .synack_wnd = 65160,
@@ -80,6 +95,35 @@ static const NsTcpCfg cfg_linux = {
     .pto_slack = NS_MS(8),
     .pto_no_rtt = NS_S(1),
 };
+
+NsTime tcp_jiffies_round(const NsTcpCfg *cfg, NsTime dur)
+{
+    if (!cfg->jiffy || dur <= 0)
+        return dur;
+    return (dur + cfg->jiffy - 1) / cfg->jiffy * cfg->jiffy;
+}
+
+/* Linux: a timeout becomes whole jiffies (usecs_to_jiffies rounds up),
+ * counted from the current jiffy; the timer wheel keeps timers in levels
+ * of 64 buckets, each level 8 times coarser (1 jiffy below 63 jiffies
+ * ahead, 8 below 504, 64 below 4032, ...), and rounds the expiry up to the
+ * next bucket of its level so that a timer never fires early: a 250-jiffy
+ * SYN timer fires after 251 to 258 jiffies (1.004-1.032 s). */
+NsTime tcp_timer_deadline(const NsTcpCfg *cfg, NsTime now, NsTime dur)
+{
+    if (!cfg->jiffy)
+        return now + dur;
+    if (dur < 0)
+        dur = 0;
+    uint64_t j = cfg->jiffies_at_zero + (uint64_t)(now / cfg->jiffy);
+    uint64_t d = (uint64_t)((dur + cfg->jiffy - 1) / cfg->jiffy);
+    uint64_t expires = j + d;
+    unsigned lvl = 0;
+    while (lvl < 8 && d >= (UINT64_C(63) << (3 * lvl)))
+        lvl++;
+    uint64_t bucket = ((expires >> (3 * lvl)) + 1) << (3 * lvl);
+    return (NsTime)(bucket - cfg->jiffies_at_zero) * cfg->jiffy;
+}
 
 const NsTcpCfg *ns_tcp_cfg(NsProfile profile)
 {
@@ -218,7 +262,7 @@ void tcp_trace_cc(NsTcpConn *c, NsTraceCause why)
 void tcp_timer_arm(NsTcpConn *c, NsTcpTimer t, NsTime now, NsTime dur, bool trace)
 {
     bool was = c->timer[t] != NS_TIME_NEVER;
-    c->timer[t] = now + dur;
+    c->timer[t] = tcp_timer_deadline(c->env->cfg, now, dur);
     if (trace && !was)
         tcp_trace_timer(c, t, NS_TIMER_ARMED, dur);
 }
@@ -267,7 +311,7 @@ void tcp_rtt_sample(NsTcpConn *c, NsTime rtt)
     }
     NsTime var = 4 * c->rttvar;
     NsTime rto;
-    if (cfg->profile == NS_PROFILE_LINUX)
+    if (cfg->rto_min_on_var)
         rto = c->srtt + (var > cfg->rto_min ? var : cfg->rto_min);
     else
         rto = c->srtt + (var > NS_MS(1) ? var : NS_MS(1));
@@ -275,7 +319,7 @@ void tcp_rtt_sample(NsTcpConn *c, NsTime rtt)
         rto = cfg->rto_min;
     if (rto > cfg->rto_max)
         rto = cfg->rto_max;
-    c->rto = rto;
+    c->rto = tcp_jiffies_round(cfg, rto); /* Linux: __tcp_set_rto in jiffies */
 }
 
 static uint64_t mix64(uint64_t x)
@@ -347,7 +391,7 @@ void tcp_conn_connect(NsTcpConn *c, NsTime now)
     const NsTcpCfg *cfg = c->env->cfg;
     c->iss = tcp_conn_isn(c, now);
     c->snd_una = c->iss;
-    c->snd_nxt = c->snd_max = c->recover = c->iss;
+    c->snd_nxt = c->snd_max = c->recover = c->snd_sml = c->iss;
     c->sb_seq = c->iss + 1;
     c->passive = false;
     c->rto = cfg->rto_init;
@@ -375,7 +419,7 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     c->snd_wl2 = 0;
     c->iss = tcp_conn_isn(c, now);
     c->snd_una = c->iss;
-    c->snd_nxt = c->snd_max = c->recover = c->iss;
+    c->snd_nxt = c->snd_max = c->recover = c->snd_sml = c->iss;
     c->sb_seq = c->iss + 1;
     c->rcv_ssthresh = cfg->synack_wnd;
     c->rcv_adv = c->rcv_nxt + cfg->synack_wnd;
@@ -408,8 +452,18 @@ void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg)
 /* Called on entering ESTABLISHED (from SYN-SENT or SYN-RECEIVED). */
 void tcp_conn_established(NsTcpConn *c)
 {
+    const NsTcpCfg *cfg = c->env->cfg;
     c->was_connected = true;
     tcp_cc(c)->init(c);
+    if (c->syn_lost) {
+        /* RFC 5681 3.1: after a lost SYN or SYN-ACK the initial window
+         * MUST be one segment; RFC 6298 5.7: an RTO below 3 s MUST be
+         * re-initialized to 3 s when data transmission begins. */
+        if (cfg->iw_after_syn_loss)
+            c->cwnd = cfg->iw_after_syn_loss * c->mss;
+        if (cfg->rto_after_syn_loss && c->rto < cfg->rto_after_syn_loss)
+            c->rto = cfg->rto_after_syn_loss;
+    }
     /* Linux: a SYN timeout left the socket in Loss. */
     tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_CONNECTED);
     start_quickack(c);
@@ -501,7 +555,7 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
             break;
         const NsTcpCfg *cfg = c->env->cfg;
         int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
-        if (cfg->profile == NS_PROFILE_LINUX && space > c->rcv_ssthresh)
+        if (cfg->rcv_ssthresh && space > c->rcv_ssthresh)
             space = c->rcv_ssthresh;
         uint32_t right = c->rcv_nxt + (uint32_t)(space > 0 ? space : 0);
         uint32_t thresh = 2u * c->rcv_mss;
@@ -581,7 +635,7 @@ void tcp_conn_reset(NsTcpConn *c, NsTime now, NsTraceCause why)
     case NS_TCP_STATE_FIN_WAIT_2:
     case NS_TCP_STATE_CLOSE_WAIT: {
         uint8_t fl = NS_TCP_RST;
-        if (c->env->cfg->profile == NS_PROFILE_LINUX)
+        if (c->env->cfg->rst_ack)
             fl |= NS_TCP_ACK; /* Linux's active reset is R. */
         tcp_send_segment(c, c->snd_max, 0, fl, NS_SEND_NORMAL, now);
         break;

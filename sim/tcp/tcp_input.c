@@ -254,7 +254,7 @@ static uint32_t take_ack(NsTcpConn *c, In *in, uint32_t ack)
     if (c->snd_una == c->snd_max)
         tcp_timer_stop(c, NS_TCP_T_REXMT, true);
     else
-        c->timer[NS_TCP_T_REXMT] = in->now + c->rto;
+        c->timer[NS_TCP_T_REXMT] = tcp_timer_deadline(c->env->cfg, in->now, c->rto);
     return acked;
 }
 
@@ -636,7 +636,7 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
         bool had_ooo = c->ooo != NULL;
         NsPacket *p = take_payload(c, in);
         c->rcv_nxt += in->len;
-        if (c->env->cfg->profile == NS_PROFILE_LINUX && in->len >= c->rcv_mss &&
+        if (c->env->cfg->rcv_ssthresh && in->len >= c->rcv_mss &&
             c->rcv_ssthresh < c->env->cfg->rcvbuf) {
             /* Linux tcp_grow_window(): +2 MSS per full in-order segment. */
             c->rcv_ssthresh += 2u * c->rcv_mss;

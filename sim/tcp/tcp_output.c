@@ -26,7 +26,7 @@ uint32_t tcp_rcv_window_raw(NsTcpConn *c)
 {
     const NsTcpCfg *cfg = c->env->cfg;
     int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
-    if (cfg->profile == NS_PROFILE_LINUX && space > c->rcv_ssthresh)
+    if (cfg->rcv_ssthresh && space > c->rcv_ssthresh)
         space = c->rcv_ssthresh;
     if (space < 0)
         space = 0;
@@ -78,7 +78,6 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
                       NsTime now)
 {
     const NsTcpCfg *cfg = c->env->cfg;
-    bool linux = cfg->profile == NS_PROFILE_LINUX;
     NsTcpRepr r;
     memset(&r, 0, sizeof r);
     r.src_port = c->pcb.lport;
@@ -119,7 +118,7 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
             c->timer[NS_TCP_T_DELACK] = NS_TIME_NEVER;
         }
     }
-    NsTcpOptLayout layout = linux ? NS_TCP_OPTS_LINUX : NS_TCP_OPTS_MINIMAL;
+    NsTcpOptLayout layout = cfg->linux_options ? NS_TCP_OPTS_LINUX : NS_TCP_OPTS_MINIMAL;
     ns_tcp_opts_layout(&r, layout);
     size_t hlen = ns_tcp_header_len(&r);
     /* SACK blocks must not push a full segment over the path MTU: drop
@@ -321,9 +320,13 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             /* Nagle (RFC 1122 4.2.3.4): a small segment only when it
              * is the last of the buffer and nothing is outstanding (or
              * TCP_NODELAY), or it is at least half the peer's largest
-             * window (the BSD sender-SWS rule). */
+             * window (the BSD sender-SWS rule). Minshall's variant holds
+             * it only while an earlier small segment is unacknowledged. */
             bool last = len == avail;
-            bool ok = (last && (c->nodelay || in_flight == 0 || fin)) ||
+            bool idle = in_flight == 0;
+            if (c->env->cfg->nagle_minshall)
+                idle = !(seq_gt(c->snd_sml, c->snd_una) && seq_leq(c->snd_sml, c->snd_nxt));
+            bool ok = (last && (c->nodelay || idle || fin)) ||
                       (c->max_sndwnd && len >= c->max_sndwnd / 2);
             if (!ok)
                 break;
@@ -336,6 +339,8 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         NsSendWhy why = probe ? NS_SEND_PROBE
                              : rexmit ? NS_SEND_RTO : NS_SEND_NORMAL;
         tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
+        if (len < c->mss)
+            c->snd_sml = c->snd_nxt + len; /* Linux tcp_minshall_update */
         if (!rexmit && c->rtt_start < 0 && !probe) {
             c->rtt_start = now;
             c->rtt_seq = c->snd_nxt;

@@ -31,6 +31,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
         }
         c->rxt_shift++;
         c->rtt_start = -1;
+        c->syn_lost = true;
         tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_SYN_TIMEOUT); /* as Linux (case 8) */
         tcp_send_syn(c, now, NS_SEND_RTO);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, syn_timeout(cfg, c->rxt_shift), true);
@@ -43,6 +44,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
         }
         c->rxt_shift++;
         c->rtt_start = -1;
+        c->syn_lost = true;
         tcp_send_syn(c, now, NS_SEND_RTO);
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, cfg->rto_init << c->rxt_shift, true);
         return;

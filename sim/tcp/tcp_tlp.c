@@ -64,6 +64,10 @@ void tcp_tlp_arm(NsTcpConn *c, NsTime now)
         return;
     }
     tcp_timer_arm(c, NS_TCP_T_TLP, now, pto, true);
+    /* Linux keeps the probe and the RTO in one timer: a probe capped at
+     * the RTO's expiry never lands in a later wheel bucket than the RTO. */
+    if (c->timer[NS_TCP_T_TLP] > c->timer[NS_TCP_T_REXMT])
+        c->timer[NS_TCP_T_TLP] = c->timer[NS_TCP_T_REXMT];
 }
 
 /* RFC 8985 7.4: the episode ends once the cumulative ACK covers the probe.

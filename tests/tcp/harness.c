@@ -18,6 +18,11 @@ void h_setup(NsProfile profile)
     H->pool = ns_packet_pool_new();
     H->ctx = (NsCtx){.sim = H->sim, .tracer = NULL, .pool = H->pool, .seed = 1};
     ns_tcp_env_init(&H->env, &H->ctx, "test", profile, 42, 1, 0);
+    /* The suites check the core's logic at exact times; the jiffies clock
+     * and its timer wheel have tests of their own. */
+    H->cfg = *H->env.cfg;
+    H->cfg.jiffy = 0;
+    H->env.cfg = &H->cfg;
     H->env.fixed_iss = true;
     H->env.iss = LOCAL_SEQ;
     tcp_conn_init(&H->c, &H->env);

@@ -54,6 +54,8 @@ typedef struct {
     NsPacketPool *pool;
     NsCtx ctx;
     NsTcpEnv env;
+    NsTcpCfg cfg; /* the profile's, with exact timers (jiffy 0) unless a
+                     test restores the jiffies clock */
     NsTcpConn c;
     NsTime now;
 } Harness;

@@ -160,9 +160,12 @@ static void test_syn_sent_retries_exhausted_etimedout(void)
 {
     SETUP();
     conn_in_state(NS_TCP_STATE_SYN_SENT);
-    advance(NS_S(126));
+    /* RFC 1122 4.2.3.5: retried for at least 3 minutes: SYNs again at
+     * 1, 3, 7, 15, 31, 63 and 127 s, and the give-up 120 s (rto_max)
+     * after the last. */
+    advance(NS_S(246));
     EXPECT_STATE(NS_TCP_STATE_SYN_SENT);
-    CU_ASSERT_EQUAL(H->c.outq.count, 6); /* 1, 3, 7, 15, 31, 63 s */
+    CU_ASSERT_EQUAL(H->c.outq.count, 7);
     drain_sent();
     advance(NS_S(1));
     EXPECT_STATE(NS_TCP_STATE_CLOSED);
@@ -361,6 +364,77 @@ static void test_established_nagle_holds_small_segment(void)
     EXPECT_NOTHING_SENT(); /* data outstanding: wait for its ACK */
     peer_sends(SEG(.ack = LOCAL_SEQ + 11));
     EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 11, .len = 10));
+    h_teardown();
+}
+
+/* Minshall's variant (linux, tcp_minshall_check): the small tail of a
+ * write leaves at once behind full segments in flight; a second small
+ * segment waits while the first is unacknowledged. */
+static void test_established_minshall_nagle_sends_tail_at_once(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    CU_ASSERT_EQUAL(H->c.mss, 1448);
+    app_write(1448 + 104);
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1448));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1 + 1448, .len = 104));
+    EXPECT_NOTHING_SENT();
+    app_write(10);
+    EXPECT_NOTHING_SENT(); /* the 104-byte segment is unacknowledged */
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 1448 + 104, .ts = true, .ts_val = 600));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1 + 1448 + 104, .len = 10));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+/* minimal, classic RFC 896: the same tail waits for the full segment's
+ * ACK. */
+static void test_established_classic_nagle_holds_tail(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(1460 + 104);
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1460));
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 1460));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1 + 1460, .len = 104));
+    h_teardown();
+}
+
+/* RFC 5681 3.1 and RFC 6298 5.7 (minimal): after a lost SYN the initial
+ * window is one segment and the RTO 3 s once data flows. */
+static void test_syn_sent_lost_syn_iw_one_rto_3s(void)
+{
+    SETUP();
+    tcp_conn_connect(&H->c, H->now);
+    drain_sent();
+    advance(NS_S(1));
+    CU_ASSERT_EQUAL(H->c.outq.count, 1); /* the SYN again */
+    drain_sent();
+    H->now += NS_MS(20);
+    peer_sends(SEG(.flags = SYN | ACK, .seq = REMOTE_SEQ, .mss = 1460));
+    drain_sent();
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    CU_ASSERT_EQUAL(H->c.srtt, 0); /* Karn: no sample from a retransmitted SYN */
+    CU_ASSERT_EQUAL(H->c.cwnd, 1460);
+    CU_ASSERT_EQUAL(H->c.rto, NS_S(3));
+    app_write(3 * 1460);
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1460));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_REXMT], H->now + NS_S(3));
+    h_teardown();
+}
+
+/* Without a lost SYN: the RFC 5681 initial window, 3 segments. */
+static void test_syn_sent_no_loss_iw_three(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(4 * 1460);
+    EXPECT_SENT(SEG(.flags = ACK, .len = 1460));
+    EXPECT_SENT(SEG(.flags = ACK, .seq = LOCAL_SEQ + 1 + 1460, .len = 1460));
+    EXPECT_SENT(SEG(.flags = ACK, .seq = LOCAL_SEQ + 1 + 2 * 1460, .len = 1460));
+    EXPECT_NOTHING_SENT();
     h_teardown();
 }
 
@@ -908,6 +982,10 @@ CU_TestInfo conn_tests[] = {
     T(test_established_send_data),
     T(test_established_send_segments_by_mss_and_iw),
     T(test_established_nagle_holds_small_segment),
+    T(test_established_minshall_nagle_sends_tail_at_once),
+    T(test_established_classic_nagle_holds_tail),
+    T(test_syn_sent_lost_syn_iw_one_rto_3s),
+    T(test_syn_sent_no_loss_iw_three),
     T(test_established_nodelay_sends_small_segments),
     T(test_established_rcv_fin_close_wait),
     T(test_established_rcv_fin_with_data_close_wait),
