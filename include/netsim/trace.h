@@ -104,6 +104,8 @@ typedef enum {
     NS_CAUSE_SYN_TIMEOUT,
     NS_CAUSE_RTO,
     NS_CAUSE_TLP_REPAIRED, /* a tail loss probe repaired a loss (RFC 8985 7.4) */
+    NS_CAUSE_HYSTART_ACK_TRAIN, /* HyStart ends slow start: ACK train */
+    NS_CAUSE_HYSTART_DELAY,     /* HyStart ends slow start: RTT increase */
 } NsTraceCause;
 
 /* Why a packet was sent (SEND): a TCP segment's reason, or a targeted

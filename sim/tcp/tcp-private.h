@@ -87,6 +87,12 @@ typedef struct {
     bool rcv_ssthresh;       /* the advertised window is bounded by rcv_ssthresh,
                                 which grows with full in-order segments (Linux
                                 tcp_grow_window) */
+    bool ack_one_frame;      /* Linux __tcp_ack_snd_check: ACK at once when more
+                                than one full frame (rcv_mss) is unacknowledged
+                                and the window would not shrink; quickack ACKs
+                                counted per ACK sent (tcp_dec_quickack_mode) */
+    bool rcv_mss_estimate;   /* Linux tcp_measure_rcv_mss: the peer's segment
+                                size learnt from what arrives, from 536 */
     bool nagle_minshall;     /* Minshall's Nagle (Linux tcp_minshall_check): a
                                 small segment waits only while an earlier small
                                 one is unacknowledged */
@@ -233,13 +239,16 @@ typedef struct {
 struct NsTcpCcOps {
     const char *name;
     void (*init)(NsTcpConn *c);
-    void (*on_ack)(NsTcpConn *c, uint32_t acked);
+    void (*on_ack)(NsTcpConn *c, uint32_t acked, NsTime now);
+    void (*on_rtt)(NsTcpConn *c, NsTime rtt); /* an RTT sample (may be NULL) */
     void (*on_dup_ack)(NsTcpConn *c);
     void (*on_cong_signal)(NsTcpConn *c);
     void (*on_rto)(NsTcpConn *c);
     void (*post_recovery)(NsTcpConn *c);
+    void (*release)(NsTcpConn *c); /* free c->cc_state (may be NULL) */
 };
 extern const NsTcpCcOps ns_tcp_cc_newreno;
+extern const NsTcpCcOps ns_tcp_cc_cubic; /* RFC 9438 with HyStart (linux) */
 
 /* The connection core: one endpoint's TCB (RFC 9293 3.3.1). */
 struct NsTcpConn {
@@ -308,6 +317,7 @@ struct NsTcpConn {
     NsTcpOoo *ooo;
 
     NsTcpScoreboard *scoreboard; /* SACK scoreboard, while not Open */
+    void *cc_state;              /* the congestion control's, once data flows */
 
     NsTime timer[NS_TCP_T_COUNT]; /* deadline, NS_TIME_NEVER = off */
 
@@ -371,6 +381,9 @@ void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why);
 /* The retransmission timeout with the current backoff, at most rto_max. */
 NsTime tcp_rexmt_duration(const NsTcpConn *c);
 uint32_t tcp_rcv_window_raw(NsTcpConn *c);
+/* The window the receiver could offer now (free buffer space, bounded by
+ * rcv_ssthresh where the profile has it), before any rounding. */
+uint32_t tcp_rcv_window_free(const NsTcpConn *c);
 uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now);
 static inline const NsTcpCcOps *tcp_cc(const NsTcpConn *c) { return c->env->cfg->cc; }
 /* Flight size: bytes sent and not yet acknowledged. */

@@ -26,8 +26,9 @@ static void nr_init(NsTcpConn *c)
     c->bytes_acked_ca = 0;
 }
 
-static void nr_on_ack(NsTcpConn *c, uint32_t acked)
+static void nr_on_ack(NsTcpConn *c, uint32_t acked, NsTime now)
 {
+    (void)now;
     if (c->cwnd < c->ssthresh) {
         c->cwnd += acked < c->mss ? acked : c->mss; /* slow start, eq. 2 */
         return;

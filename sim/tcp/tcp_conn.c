@@ -43,9 +43,8 @@ static const NsTcpCfg cfg_minimal = {
 
 /* linux: the facts of the Linux 6.18 reference captures (default sysctls).
  * The receive buffer limit stands for tcp_rmem autotuning; window growth is
- * modelled by rcv_ssthresh (+2 MSS per full in-order segment). Loss
- * recovery is NewReno with cubic's beta 0.7 (not CUBIC growth or RACK),
- * with the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
+ * modelled by rcv_ssthresh (+2 MSS per full in-order segment). CUBIC
+ * with HyStart; SACK loss recovery with PRR, and the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
  * + 200 ms with one segment in flight, + 2 jiffies (8 ms at HZ=250) with
  * more, 1 s before an RTT sample, never past the RTO. SYN timeouts: five
  * of 1 s (tcp_syn_linear_timeouts=4), then doubling, 10 retransmissions
@@ -54,7 +53,7 @@ static const NsTcpCfg cfg_minimal = {
  * at 1.024 s and ETIMEDOUT comes at 133.3 s as on the real host. */
 static const NsTcpCfg cfg_linux = {
     .profile = NS_PROFILE_LINUX,
-    .cc = &ns_tcp_cc_newreno,
+    .cc = &ns_tcp_cc_cubic, /* net.ipv4.tcp_congestion_control = cubic */
     .ts = true,
     .sack = true,
     .wscale = true,
@@ -68,6 +67,8 @@ static const NsTcpCfg cfg_linux = {
     .rto_min_on_var = true,  /* tcp_rto_min_us */
     .rcv_ssthresh = true,    /* tcp_grow_window */
     .nagle_minshall = true,  /* tcp_minshall_check */
+    .ack_one_frame = true,   /* __tcp_ack_snd_check */
+    .rcv_mss_estimate = true, /* tcp_measure_rcv_mss */
     .jiffy = NS_MS(4),       /* CONFIG_HZ=250 */
     /* The phase of the timer wheel at time 0 (it matters modulo 4096
      * jiffies): the one that reproduces the SYN schedule of the reference
@@ -185,6 +186,8 @@ void tcp_conn_release(NsTcpConn *c)
     c->rx_len = c->rx_off = 0;
     free_ooo(c);
     tcp_sack_free(c);
+    if (tcp_cc(c)->release)
+        tcp_cc(c)->release(c);
     ns_packet_queue_clear(&c->outq);
 }
 
@@ -309,6 +312,8 @@ void tcp_rtt_sample(NsTcpConn *c, NsTime rtt)
         c->rttvar = (3 * c->rttvar + d) / 4;
         c->srtt = (7 * c->srtt + rtt) / 8;
     }
+    if (tcp_cc(c)->on_rtt)
+        tcp_cc(c)->on_rtt(c, rtt);
     NsTime var = 4 * c->rttvar;
     NsTime rto;
     if (cfg->rto_min_on_var)
@@ -361,6 +366,10 @@ static void set_mss(NsTcpConn *c, bool has_peer_mss, uint16_t peer_mss)
     c->rcv_mss = (uint16_t)(c->adv_mss - opt);
     if (c->rcv_mss > c->mss)
         c->rcv_mss = c->mss;
+    /* Linux tcp_initialize_rcv_mss: a guess of at most TCP_MSS_DEFAULT
+     * until segments show the real size. */
+    if (c->env->cfg->rcv_mss_estimate && c->rcv_mss > 536)
+        c->rcv_mss = 536;
 }
 
 /* Negotiate the options of a SYN (RFC 7323 2.2, 3.2; RFC 2018 2). */
@@ -621,6 +630,8 @@ void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why)
     c->sb_cap = c->sb_len = c->sb_head = 0;
     free_ooo(c);
     tcp_sack_free(c);
+    if (tcp_cc(c)->release)
+        tcp_cc(c)->release(c);
     tcp_conn_set_state(c, NS_TCP_STATE_CLOSED, why);
 }
 

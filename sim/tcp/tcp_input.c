@@ -281,13 +281,13 @@ static void newreno_ack(NsTcpConn *c, In *in, uint32_t ack)
         }
         break;
     case NS_TCP_CA_LOSS:
-        tcp_cc(c)->on_ack(c, acked);
+        tcp_cc(c)->on_ack(c, acked, in->now);
         if (seq_geq(ack, c->recover))
             tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_LOSS_REPAIRED);
         break;
     case NS_TCP_CA_OPEN:
     case NS_TCP_CA_DISORDER:
-        tcp_cc(c)->on_ack(c, acked);
+        tcp_cc(c)->on_ack(c, acked, in->now);
         tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_ACK);
         break;
     }
@@ -363,7 +363,7 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
         return;
     case NS_TCP_CA_LOSS:
         if (acked)
-            tcp_cc(c)->on_ack(c, acked);
+            tcp_cc(c)->on_ack(c, acked, in->now);
         if (seq_geq(c->snd_una, c->recover))
             sack_settle(c, NS_CAUSE_LOSS_REPAIRED);
         return;
@@ -372,7 +372,7 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
         break;
     }
     if (acked)
-        tcp_cc(c)->on_ack(c, acked);
+        tcp_cc(c)->on_ack(c, acked, in->now);
     if (c->snd_max != c->snd_una &&
         (c->dupacks >= NS_TCP_DUPTHRESH || tcp_sack_first_lost(c))) {
         if (c->ca_state == NS_TCP_CA_OPEN)
@@ -608,13 +608,23 @@ static void ack_policy(NsTcpConn *c, In *in, bool in_order, bool filled_hole)
         return;
     }
     if (c->quickack) {
-        c->quickack--;
+        if (!cfg->ack_one_frame)
+            c->quickack--;
         c->ack_now = true;
         return;
     }
-    /* RFC 1122 4.2.3.2 (MUST-58 SHOULD): ACK at least every second
-     * full-sized segment; otherwise within the delayed-ACK time. */
-    if (c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_mss) {
+    uint32_t unacked = c->rcv_nxt - c->last_ack_sent;
+    if (cfg->ack_one_frame) {
+        /* Linux: more than one full frame unacknowledged, and the window
+         * offered now is no smaller than the one last advertised (else the
+         * application's reads will send the ACK with a larger window). */
+        if (unacked > c->rcv_mss && tcp_rcv_window_free(c) >= c->rcv_adv - c->last_ack_sent) {
+            c->ack_now = true;
+            return;
+        }
+    } else if (unacked >= 2u * c->rcv_mss) {
+        /* RFC 1122 4.2.3.2 (MUST-58 SHOULD): ACK at least every second
+         * full-sized segment; otherwise within the delayed-ACK time. */
         c->ack_now = true;
         return;
     }
@@ -636,9 +646,17 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
         bool had_ooo = c->ooo != NULL;
         NsPacket *p = take_payload(c, in);
         c->rcv_nxt += in->len;
-        if (c->env->cfg->rcv_ssthresh && in->len >= c->rcv_mss &&
+        uint32_t full = c->adv_mss - (c->ts_ok ? 12u : 0u);
+        if (c->env->cfg->rcv_mss_estimate && in->len >= c->rcv_mss) {
+            /* Linux tcp_measure_rcv_mss: the largest segment seen, at most
+             * what our MSS option allows. */
+            c->rcv_mss = (uint16_t)(in->len < full ? in->len : full);
+        }
+        if (c->env->cfg->rcv_ssthresh && in->len >= c->rcv_mss && in->len >= full &&
             c->rcv_ssthresh < c->env->cfg->rcvbuf) {
-            /* Linux tcp_grow_window(): +2 MSS per full in-order segment. */
+            /* Linux tcp_grow_window(): +2 MSS per full-sized in-order
+             * segment (a smaller one costs too much buffer memory for the
+             * payload it brings to open the window). */
             c->rcv_ssthresh += 2u * c->rcv_mss;
         }
         rx_append(c, p);

@@ -22,14 +22,19 @@ uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now)
  * min(RCV.BUFF/2, MSS) (receiver SWS avoidance, RFC 1122 4.2.3.3). Linux
  * rounds the scaled window up to the scale unit, as its captures show
  * (64240 -> 63 << 10). */
-uint32_t tcp_rcv_window_raw(NsTcpConn *c)
+uint32_t tcp_rcv_window_free(const NsTcpConn *c)
 {
     const NsTcpCfg *cfg = c->env->cfg;
     int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
     if (cfg->rcv_ssthresh && space > c->rcv_ssthresh)
         space = c->rcv_ssthresh;
-    if (space < 0)
-        space = 0;
+    return space < 0 ? 0 : (uint32_t)space;
+}
+
+uint32_t tcp_rcv_window_raw(NsTcpConn *c)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    int64_t space = tcp_rcv_window_free(c);
     if (seq_lt(c->rcv_adv, c->rcv_nxt))
         c->rcv_adv = c->rcv_nxt;
     uint32_t right = c->rcv_nxt + (uint32_t)space;
@@ -113,6 +118,10 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
         if (c->sack_ok && c->ooo && (flags & NS_TCP_ACK))
             add_sack_blocks(c, &r, c->ts_ok ? 3 : 4);
         if (flags & NS_TCP_ACK) {
+            /* Linux tcp_dec_quickack_mode: a quick ACK is used up by an
+             * ACK of new data. */
+            if (cfg->ack_one_frame && c->quickack && seq_gt(c->rcv_nxt, c->last_ack_sent))
+                c->quickack--;
             c->last_ack_sent = c->rcv_nxt;
             c->ack_now = false;
             c->timer[NS_TCP_T_DELACK] = NS_TIME_NEVER;

@@ -215,6 +215,10 @@ const char *trace_cause_text(NsTraceCause c)
         return "RTO";
     case NS_CAUSE_TLP_REPAIRED:
         return "tail loss probe repaired a loss";
+    case NS_CAUSE_HYSTART_ACK_TRAIN:
+        return "HyStart: ACK train";
+    case NS_CAUSE_HYSTART_DELAY:
+        return "HyStart: RTT increase";
     }
     return NULL;
 }

@@ -9,5 +9,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"property", NULL, NULL, NULL, NULL, property_tests},
     {"sack", NULL, NULL, NULL, NULL, sack_tests},
     {"tlp", NULL, NULL, NULL, NULL, tlp_tests},
+    {"cubic", NULL, NULL, NULL, NULL, cubic_tests},
     CU_SUITE_INFO_NULL,
 };

@@ -107,3 +107,4 @@ extern CU_TestInfo fidelity_tests[];
 extern CU_TestInfo property_tests[];
 extern CU_TestInfo sack_tests[];
 extern CU_TestInfo tlp_tests[];
+extern CU_TestInfo cubic_tests[];

@@ -181,8 +181,8 @@ static void test_disorder_third_dup_ack_recovery_fast_retransmit(void)
     DUP_ACK(BLK(1, 4));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_RECOVERY);
     EXPECT_SENT(SEG(.seq = S(0), .len = MSS, .why = NS_SEND_FAST_RETRANSMIT));
-    /* cubic's beta 0.7 of the 10 segments in flight. */
-    CU_ASSERT_EQUAL(H->c.ssthresh, 10 * MSS * 717 / 1024);
+    /* CUBIC's beta 0.7 of cwnd, 10 segments, in whole segments. */
+    CU_ASSERT_EQUAL(H->c.ssthresh, 7 * MSS);
     CU_ASSERT_EQUAL(H->c.recover, S(10));
     drain_sent();
     h_teardown();
@@ -191,8 +191,9 @@ static void test_disorder_third_dup_ack_recovery_fast_retransmit(void)
 static void test_recovery_prr_sends_one_per_two_delivered_while_pipe_above_ssthresh(void)
 {
     /* RFC 6937: sndcnt = ceil(prr_delivered * ssthresh / RecoverFS) -
-     * prr_out. ssthresh ~ 0.7 of the flight, so about 7 segments go out
-     * for every 10 delivered. */
+     * prr_out. ssthresh is 0.7 of cwnd (CUBIC: 14 of 20 segments) and
+     * RecoverFS the 22 segments in flight, so about 6 segments go out for
+     * every 10 delivered. */
     setup_linux_sending(40);
     H->c.cwnd = 20 * MSS;
     tcp_conn_output(&H->c, H->now);
@@ -205,7 +206,8 @@ static void test_recovery_prr_sends_one_per_two_delivered_while_pipe_above_ssthr
     for (uint32_t k = 4; k < 14; k++)
         DUP_ACK(BLK(1, k + 1));
     uint64_t sent = H->c.segs_sent - before;
-    CU_ASSERT_TRUE(sent >= 6 && sent <= 8);
+    CU_ASSERT_EQUAL(H->c.ssthresh, 14 * MSS);
+    CU_ASSERT_TRUE(sent >= 5 && sent <= 7);
     drain_sent();
     h_teardown();
 }
