@@ -353,6 +353,17 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
     uint32_t delivered = d > 0 ? (uint32_t)d : 0;
     switch ((NsTcpCaState)c->ca_state) {
     case NS_TCP_CA_RECOVERY:
+        if (seq_geq(c->snd_una, c->recover) && c->scoreboard &&
+            seq_gt(c->scoreboard->high_rxt, c->snd_una)) {
+            /* The recovery point is ACKed, but holes above it (data sent
+             * during this recovery and lost too) were already resent in
+             * it: the episode goes on to the new highest sequence, so that
+             * those holes are neither resent nor cut for twice (as Linux,
+             * which repairs every hole of a window in one episode). */
+            c->recover = c->snd_max;
+            tcp_sack_prr_ack(c, delivered);
+            return;
+        }
         if (seq_geq(c->snd_una, c->recover)) {
             c->cwnd = c->ssthresh; /* RFC 6937: end of recovery */
             tcp_trace_cc(c, NS_CAUSE_RECOVERY_DONE);
