@@ -50,9 +50,12 @@ typedef void (*NsL3UnreachFn)(void *l3, NsIface *iface, NsPacket *datagram);
 #define NS_ARP_RETRIES 3
 #define NS_ARP_RETRY_INTERVAL NS_S(1)
 #define NS_ARP_REACHABLE_TIME NS_S(30)
-/* Datagrams held per unresolved neighbour (Linux unres_qlen is about 3 of
- * these sizes); the oldest is dropped when more arrive. */
+/* Datagrams held per unresolved neighbour, the oldest dropped when more
+ * arrive: on `minimal` at most 3 datagrams; on `linux` at most 212992
+ * bytes of them, whatever their number (net.ipv4.neigh.default.
+ * unres_qlen_bytes). */
 #define NS_ARP_QUEUE_LEN 3
+#define NS_ARP_QUEUE_BYTES_LINUX 212992u
 
 /* (transfer full) a host. `index` is its declaration order (from 0): it
  * derives the MAC addresses and the random streams, so they do not depend

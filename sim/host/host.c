@@ -21,7 +21,34 @@ typedef struct {
     uint32_t tries;
     NsEventId timer;
     NsPacketQueue pending;
+    uint32_t pending_bytes;
 } ArpEntry;
+
+/* The unresolved-neighbour queue limit of a profile: a count of datagrams
+ * (0: none) and a count of bytes (0: none). */
+typedef struct {
+    uint32_t packets, bytes;
+} ArpQueueLimit;
+
+static ArpQueueLimit arp_queue_limit(NsProfile profile)
+{
+    switch (profile) {
+    case NS_PROFILE_LINUX:
+        return (ArpQueueLimit){0, NS_ARP_QUEUE_BYTES_LINUX}; /* unres_qlen_bytes */
+    case NS_PROFILE_MINIMAL:
+        break;
+    }
+    return (ArpQueueLimit){NS_ARP_QUEUE_LEN, 0};
+}
+
+static bool arp_queue_full(const ArpEntry *e, NsProfile profile, uint32_t adding)
+{
+    ArpQueueLimit l = arp_queue_limit(profile);
+    if (!e->pending.count)
+        return false;
+    return (l.packets && e->pending.count >= l.packets) ||
+           (l.bytes && e->pending_bytes + adding > l.bytes);
+}
 
 struct NsIface {
     NsHost *host;
@@ -261,6 +288,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
     /* Hand the waiting datagrams back to IP, which reports them unreachable. */
     NsPacketQueue q = e->pending;
     e->pending = (NsPacketQueue){0};
+    e->pending_bytes = 0;
     g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
     NsPacket *p;
     NsHost *h = iface->host;
@@ -297,13 +325,15 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         e->state = ARP_INCOMPLETE;
         g_hash_table_insert(iface->arp, GUINT_TO_POINTER(next_hop), e);
         ns_packet_queue_push(&e->pending, datagram);
+        e->pending_bytes = (uint32_t)datagram->len;
         e->tries = 1;
         send_request(iface, e, ns_eth_broadcast);
         arm_retry(iface, e);
         return;
     }
-    if (e->pending.count >= NS_ARP_QUEUE_LEN) {
+    while (arp_queue_full(e, h->profile, (uint32_t)datagram->len)) {
         NsPacket *old = ns_packet_queue_pop(&e->pending);
+        e->pending_bytes -= (uint32_t)old->len;
         NsTracer *tr = h->ctx->tracer;
         if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
             NsTraceEvent ev = {.time = now_of(iface), .kind = NS_TRACE_DROP, .host = h->name,
@@ -314,6 +344,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         ns_packet_free(old);
     }
     ns_packet_queue_push(&e->pending, datagram);
+    e->pending_bytes += (uint32_t)datagram->len;
 }
 
 /* Create or refresh the entry for (addr, mac) and release waiting datagrams. */
@@ -338,6 +369,7 @@ static void arp_learn(NsIface *iface, uint32_t addr, const uint8_t mac[6], bool 
     if (was_incomplete && e->pending.count)
         trace_arp(iface, NS_ARP_EV_RESOLVED, addr, 0, mac, e->pending.count, false);
     NsPacket *p;
+    e->pending_bytes = 0;
     while ((p = ns_packet_queue_pop(&e->pending)))
         frame_and_send(iface, p, e->mac);
 }

@@ -339,6 +339,40 @@ static void test_unanswered_arp_gives_host_unreachable(void)
     end();
 }
 
+/* 18 datagrams sent while the neighbour is still unresolved: `minimal`
+ * keeps the newest 3 (the others dropped: "ARP queue full"); `linux`
+ * queues by bytes (unres_qlen_bytes, 212992), so all 18 go out once the
+ * reply comes. */
+static uint32_t burst_before_arp(NsProfile profile)
+{
+    fx_setup(1);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    NsHost *a = fx_host("a", false, profile), *b = fx_host("b", false, profile);
+    fx_addr(a, "10.0.0.1", 24, lan);
+    fx_addr(b, "10.0.0.2", 24, lan);
+    fx_routes();
+    memset(&echo, 0, sizeof echo);
+    ns_ip_set_echo_handler(ns_ip_of(a), on_echo, NULL);
+    for (uint16_t i = 1; i <= 18; i++)
+        CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(a), fx_ip("10.0.0.2"), 1, i, 56), 0);
+    fx_run(NS_TIME_NEVER);
+    return fx_count(NS_TRACE_DROP, "ARP queue full");
+}
+
+static void test_arp_queue_minimal_keeps_three_datagrams(void)
+{
+    CU_ASSERT_EQUAL(burst_before_arp(NS_PROFILE_MINIMAL), 15);
+    CU_ASSERT_EQUAL(echo.replies, 3);
+    end();
+}
+
+static void test_arp_queue_linux_counts_bytes(void)
+{
+    CU_ASSERT_EQUAL(burst_before_arp(NS_PROFILE_LINUX), 0);
+    CU_ASSERT_EQUAL(echo.replies, 18);
+    end();
+}
+
 static void test_router_reports_unresolvable_next_hop_with_icmp(void)
 {
     routed_net();
@@ -615,6 +649,8 @@ static CU_TestInfo arp_tests[] = {
      test_first_datagram_waits_for_arp_then_is_released},
     {"cached_neighbour_needs_no_arp", test_cached_neighbour_needs_no_arp},
     {"unanswered_arp_gives_host_unreachable", test_unanswered_arp_gives_host_unreachable},
+    {"arp_queue_minimal_keeps_three_datagrams", test_arp_queue_minimal_keeps_three_datagrams},
+    {"arp_queue_linux_counts_bytes", test_arp_queue_linux_counts_bytes},
     {"router_reports_unresolvable_next_hop_with_icmp",
      test_router_reports_unresolvable_next_hop_with_icmp},
     CU_TEST_INFO_NULL,
