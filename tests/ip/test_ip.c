@@ -356,7 +356,7 @@ static uint32_t burst_before_arp(NsProfile profile)
     for (uint16_t i = 1; i <= 18; i++)
         CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(a), fx_ip("10.0.0.2"), 1, i, 56), 0);
     fx_run(NS_TIME_NEVER);
-    return fx_count(NS_TRACE_DROP, "ARP queue full");
+    return fx_count(NS_TRACE_DROP, NS_DROP_ARP_QUEUE_FULL);
 }
 
 static void test_arp_queue_minimal_keeps_three_datagrams(void)

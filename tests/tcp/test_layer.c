@@ -853,8 +853,9 @@ typedef struct {
 static void rexmit_write(void *self, const NsTraceEvent *ev)
 {
     Rexmits *r = self;
-    if (ev->kind != NS_TRACE_SEND || ev->proto != 6 || !ev->cause || !ev->payload_len ||
-        (strcmp(ev->cause, "fast retransmit") != 0 && strcmp(ev->cause, "retransmission") != 0))
+    if (ev->kind != NS_TRACE_SEND || ev->proto != 6 || !ev->payload_len ||
+        (ev->send_why != NS_SEND_FAST_RETRANSMIT && ev->send_why != NS_SEND_SACK_RETRANSMIT &&
+         ev->send_why != NS_SEND_RTO))
         return;
     char *key = g_strdup_printf("%s %lld %u", ev->host, (long long)ev->time, ev->seq);
     if (!g_hash_table_add(r->seen, key)) {
