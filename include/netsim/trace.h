@@ -106,6 +106,7 @@ typedef enum {
     NS_CAUSE_TLP_REPAIRED, /* a tail loss probe repaired a loss (RFC 8985 7.4) */
     NS_CAUSE_HYSTART_ACK_TRAIN, /* HyStart ends slow start: ACK train */
     NS_CAUSE_HYSTART_DELAY,     /* HyStart ends slow start: RTT increase */
+    NS_CAUSE_RACK_TIMEOUT,      /* RACK's reordering timer found a loss */
 } NsTraceCause;
 
 /* Why a packet was sent (SEND): a TCP segment's reason, or a targeted
@@ -160,6 +161,7 @@ typedef enum {
     NS_TIMER_FIN_WAIT_2, /* an orphan's FIN-WAIT-2 timeout (Linux tcp_fin_timeout) */
     NS_TIMER_DELACK,     /* delayed ACK */
     NS_TIMER_TLP,        /* tail loss probe */
+    NS_TIMER_RACK,       /* RACK reordering timer (RFC 8985 6.3) */
 } NsTimerKind;
 
 /* ARP: what the resolver did. src is the address asked about; dst the

@@ -93,6 +93,8 @@ typedef struct {
                                 counted per ACK sent (tcp_dec_quickack_mode) */
     bool rcv_mss_estimate;   /* Linux tcp_measure_rcv_mss: the peer's segment
                                 size learnt from what arrives, from 536 */
+    bool rack;               /* RACK loss detection, RFC 8985 6 (Linux
+                                tcp_recovery=1) */
     bool nagle_minshall;     /* Minshall's Nagle (Linux tcp_minshall_check): a
                                 small segment waits only while an earlier small
                                 one is unacknowledged */
@@ -156,6 +158,7 @@ typedef enum {
     NS_TCP_T_TIME_WAIT, /* 2*MSL, or an orphan's FIN-WAIT-2 lifetime */
     NS_TCP_T_DELACK,    /* delayed ACK */
     NS_TCP_T_TLP,       /* tail loss probe (RFC 8985 7.2 PTO), linux */
+    NS_TCP_T_RACK,      /* RACK reordering timer (RFC 8985 6.3), linux */
     NS_TCP_T_COUNT
 } NsTcpTimer;
 
@@ -318,6 +321,7 @@ struct NsTcpConn {
 
     NsTcpScoreboard *scoreboard; /* SACK scoreboard, while not Open */
     void *cc_state;              /* the congestion control's, once data flows */
+    struct NsTcpRack *rack;      /* RACK's record of segments sent (tcp_rack.c) */
 
     NsTime timer[NS_TCP_T_COUNT]; /* deadline, NS_TIME_NEVER = off */
 
@@ -431,6 +435,23 @@ void tcp_sack_prr_ack(NsTcpConn *c, uint32_t delivered);
 /* Retransmissions in recovery: NextSeg() rules 1 (lost holes) or 3 (any
  * hole below HighSACK); returns bytes sent. */
 uint32_t tcp_sack_retransmit(NsTcpConn *c, NsTime now, uint32_t budget, bool rule3);
+
+/* ---- RACK (tcp_rack.c, RFC 8985 6; linux profile) ---- */
+
+typedef struct NsTcpRack NsTcpRack;
+/* A data segment [seq, seq+len) went out now (new or again). */
+void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now);
+/* An ACK arrived (after the scoreboard took its SACK blocks, before
+ * SND.UNA moves to `ack`): delivered segments update RACK's state. */
+void tcp_rack_on_ack(NsTcpConn *c, uint32_t ack, NsTime now);
+/* Mark what RACK deems lost; arms or stops the reordering timer. Returns
+ * true if something new was deemed lost. */
+bool tcp_rack_detect(NsTcpConn *c, NsTime now);
+/* Everything unSACKed below it is deemed lost by RACK. */
+uint32_t tcp_rack_lost_edge(const NsTcpConn *c);
+void tcp_rack_free(NsTcpConn *c);
+/* The reordering timer expired: detect, and start recovery if needed. */
+void tcp_rack_timer_fired(NsTcpConn *c, NsTime now);
 
 /* ---- tail loss probe (tcp_tlp.c, RFC 8985 7; linux profile) ---- */
 

@@ -44,7 +44,8 @@ static const NsTcpCfg cfg_minimal = {
 /* linux: the facts of the Linux 6.18 reference captures (default sysctls).
  * The receive buffer limit stands for tcp_rmem autotuning; window growth is
  * modelled by rcv_ssthresh (+2 MSS per full in-order segment). CUBIC
- * with HyStart; SACK loss recovery with PRR, and the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
+ * with HyStart; SACK loss recovery with PRR, RACK (tcp_recovery=1) and
+ * the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
  * + 200 ms with one segment in flight, + 2 jiffies (8 ms at HZ=250) with
  * more, 1 s before an RTT sample, never past the RTO. SYN timeouts: five
  * of 1 s (tcp_syn_linear_timeouts=4), then doubling, 10 retransmissions
@@ -67,6 +68,7 @@ static const NsTcpCfg cfg_linux = {
     .rto_min_on_var = true,  /* tcp_rto_min_us */
     .rcv_ssthresh = true,    /* tcp_grow_window */
     .nagle_minshall = true,  /* tcp_minshall_check */
+    .rack = true,            /* tcp_recovery = 1 */
     .ack_one_frame = true,   /* __tcp_ack_snd_check */
     .rcv_mss_estimate = true, /* tcp_measure_rcv_mss */
     .jiffy = NS_MS(4),       /* CONFIG_HZ=250 */
@@ -186,6 +188,7 @@ void tcp_conn_release(NsTcpConn *c)
     c->rx_len = c->rx_off = 0;
     free_ooo(c);
     tcp_sack_free(c);
+    tcp_rack_free(c);
     if (tcp_cc(c)->release)
         tcp_cc(c)->release(c);
     ns_packet_queue_clear(&c->outq);
@@ -233,6 +236,8 @@ static NsTimerKind timer_kind(const NsTcpConn *c, NsTcpTimer t)
         return c->state == NS_TCP_STATE_FIN_WAIT_2 ? NS_TIMER_FIN_WAIT_2 : NS_TIMER_TIME_WAIT;
     case NS_TCP_T_DELACK:
         return NS_TIMER_DELACK;
+    case NS_TCP_T_RACK:
+        return NS_TIMER_RACK;
     case NS_TCP_T_TLP:
     case NS_TCP_T_COUNT:
         break;
@@ -630,6 +635,7 @@ void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why)
     c->sb_cap = c->sb_len = c->sb_head = 0;
     free_ooo(c);
     tcp_sack_free(c);
+    tcp_rack_free(c);
     if (tcp_cc(c)->release)
         tcp_cc(c)->release(c);
     tcp_conn_set_state(c, NS_TCP_STATE_CLOSED, why);

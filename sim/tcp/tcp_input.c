@@ -343,10 +343,14 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
     uint32_t before = tcp_sacked_bytes(c);
     uint32_t newly = tcp_sack_update(c, &in->seg->h);
     uint32_t acked = 0;
+    if (c->env->cfg->rack)
+        tcp_rack_on_ack(c, seq_gt(ack, c->snd_una) ? ack : c->snd_una, in->now);
     if (seq_gt(ack, c->snd_una))
         acked = take_ack(c, in, ack);
     else if (newly && ack == c->snd_una && c->snd_max != c->snd_una)
         c->dupacks++;
+    if (c->env->cfg->rack)
+        tcp_rack_detect(c, in->now); /* RFC 8985 6.2 step 5 */
     /* RFC 6937 DeliveredData: change in SND.UNA plus change in SACKed
      * bytes (which falls when SACKed bytes become cumulatively ACKed). */
     int64_t d = (int64_t)acked + tcp_sacked_bytes(c) - before;

@@ -147,6 +147,8 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     p->meta = why;
     ns_packet_queue_push(&c->outq, p);
     c->segs_sent++;
+    if (len)
+        tcp_rack_sent(c, seq, len, now);
     if (len && c->scoreboard && c->ca_state == NS_TCP_CA_RECOVERY)
         c->scoreboard->prr_out += len; /* RFC 6937 prr_out */
     if (len) {

@@ -191,7 +191,22 @@ void tcp_sack_acked(NsTcpConn *c)
  * (DupThresh - 1) * SMSS SACKed bytes, lie above seq. For a seq in the hole
  * just below range k that is a property of ranges k..n-1, so walking down
  * from the top finds the highest range below which everything is lost. */
+static uint32_t lost_edge_6675(const NsTcpConn *c);
+
+/* RFC 6675's IsLost() edge, or RACK's if that is higher (Linux runs both
+ * unless tcp_recovery says otherwise). */
 uint32_t tcp_sack_lost_edge(const NsTcpConn *c)
+{
+    uint32_t e = lost_edge_6675(c);
+    if (c->env->cfg->rack && c->scoreboard) {
+        uint32_t r = tcp_rack_lost_edge(c);
+        if (seq_gt(r, e) && seq_leq(r, c->snd_max))
+            e = r;
+    }
+    return e;
+}
+
+static uint32_t lost_edge_6675(const NsTcpConn *c)
 {
     const NsTcpScoreboard *sb = c->scoreboard;
     if (!sb)

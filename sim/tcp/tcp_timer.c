@@ -162,6 +162,9 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
         case NS_TCP_T_TLP:
             tcp_tlp_fired(c, now);
             break;
+        case NS_TCP_T_RACK:
+            tcp_rack_timer_fired(c, now);
+            break;
         case NS_TCP_T_COUNT:
             break;
         }

@@ -676,6 +676,7 @@ static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                              "that the peer is still there.");
         return true;
     case NS_TIMER_TLP:
+    case NS_TIMER_RACK:
         break;
     }
     return false;

@@ -219,6 +219,8 @@ const char *trace_cause_text(NsTraceCause c)
         return "HyStart: ACK train";
     case NS_CAUSE_HYSTART_DELAY:
         return "HyStart: RTT increase";
+    case NS_CAUSE_RACK_TIMEOUT:
+        return "RACK: reordering timer";
     }
     return NULL;
 }
@@ -384,6 +386,8 @@ const char *trace_timer_text(NsTimerKind k)
         return "delayed ACK";
     case NS_TIMER_TLP:
         return "TLP";
+    case NS_TIMER_RACK:
+        return "RACK reordering";
     }
     return NULL;
 }

@@ -10,5 +10,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"sack", NULL, NULL, NULL, NULL, sack_tests},
     {"tlp", NULL, NULL, NULL, NULL, tlp_tests},
     {"cubic", NULL, NULL, NULL, NULL, cubic_tests},
+    {"rack", NULL, NULL, NULL, NULL, rack_tests},
     CU_SUITE_INFO_NULL,
 };

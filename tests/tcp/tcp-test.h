@@ -108,3 +108,4 @@ extern CU_TestInfo property_tests[];
 extern CU_TestInfo sack_tests[];
 extern CU_TestInfo tlp_tests[];
 extern CU_TestInfo cubic_tests[];
+extern CU_TestInfo rack_tests[];

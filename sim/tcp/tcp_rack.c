@@ -1,0 +1,209 @@
+/* RACK loss detection (RFC 8985 section 6), linux profile: a segment is
+ * deemed lost when a segment sent after it has been delivered (ACKed or
+ * SACKed) and more than RACK.rtt + RACK.reo_wnd has passed since it was
+ * sent; the reordering timer waits out the rest of that time. Time, not a
+ * count of duplicate ACKs, decides: one or two SACKs can start recovery. */
+#include "tcp-private.h"
+
+#include <string.h>
+
+/* One segment sent and not yet cumulatively acknowledged. */
+typedef struct {
+    uint32_t start, end;
+    NsTime xmit;    /* when it was (last) sent */
+    bool retrans;   /* sent more than once */
+    bool delivered; /* SACKed (RACK has taken it into account) */
+    bool lost;      /* RACK deemed it lost */
+} Seg;
+
+struct NsTcpRack {
+    Seg *seg; /* a ring in sequence order */
+    uint32_t head, n, cap;
+    NsTime xmit_ts;   /* RACK.xmit_ts: the newest delivered segment's send time */
+    uint32_t end_seq; /* RACK.end_seq */
+    NsTime rtt;       /* RACK.rtt */
+    NsTime min_rtt;   /* of segments sent once, 0 none */
+    uint32_t lost_edge; /* above every segment deemed lost */
+};
+
+static Seg *at(NsTcpRack *r, uint32_t i)
+{
+    return &r->seg[(r->head + i) & (r->cap - 1)];
+}
+
+static NsTcpRack *rack(NsTcpConn *c)
+{
+    if (!c->rack) {
+        c->rack = g_new0(NsTcpRack, 1);
+        c->rack->lost_edge = c->snd_una;
+    }
+    return c->rack;
+}
+
+void tcp_rack_free(NsTcpConn *c)
+{
+    if (!c->rack)
+        return;
+    g_free(c->rack->seg);
+    g_free(c->rack);
+    c->rack = NULL;
+}
+
+static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
+{
+    if (r->n == r->cap) {
+        uint32_t cap = r->cap ? r->cap * 2 : 16;
+        Seg *s = g_new(Seg, cap);
+        for (uint32_t i = 0; i < r->n; i++)
+            s[i] = *at(r, i);
+        g_free(r->seg);
+        r->seg = s;
+        r->cap = cap;
+        r->head = 0;
+    }
+    *at(r, r->n++) = (Seg){.start = start, .end = end, .xmit = now};
+}
+
+void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
+{
+    if (!c->env->cfg->rack || !c->sack_ok || !len)
+        return;
+    NsTcpRack *r = rack(c);
+    uint32_t end = seq + len;
+    if (r->n == 0 || seq_geq(seq, at(r, r->n - 1)->end)) {
+        push(r, seq, end, now); /* new data */
+        return;
+    }
+    /* A retransmission: every segment it overlaps was sent again now. */
+    for (uint32_t i = 0; i < r->n; i++) {
+        Seg *s = at(r, i);
+        if (seq_leq(s->end, seq))
+            continue;
+        if (seq_geq(s->start, end))
+            break;
+        s->xmit = now;
+        s->retrans = true;
+        s->lost = false;
+    }
+    if (seq_gt(end, at(r, r->n - 1)->end))
+        push(r, at(r, r->n - 1)->end, end, now);
+}
+
+/* RFC 8985 6.2 step 2: the newest delivered segment, by send time, sets
+ * RACK.xmit_ts and RACK.rtt; a retransmitted one whose RTT is shorter
+ * than the minimum may have been delivered by its first copy: skipped. */
+static void update(NsTcpRack *r, const Seg *s, NsTime now)
+{
+    NsTime rtt = now - s->xmit;
+    if (s->retrans && r->min_rtt && rtt < r->min_rtt)
+        return;
+    if (!s->retrans && (!r->min_rtt || rtt < r->min_rtt))
+        r->min_rtt = rtt;
+    if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_gt(s->end, r->end_seq))) {
+        r->xmit_ts = s->xmit;
+        r->end_seq = s->end;
+        r->rtt = rtt;
+    }
+}
+
+void tcp_rack_on_ack(NsTcpConn *c, uint32_t ack, NsTime now)
+{
+    NsTcpRack *r = c->rack;
+    if (!r)
+        return;
+    while (r->n && seq_leq(at(r, 0)->end, ack)) {
+        update(r, at(r, 0), now);
+        r->head = (r->head + 1) & (r->cap - 1);
+        r->n--;
+    }
+    if (!c->scoreboard)
+        return;
+    for (uint32_t i = 0; i < r->n; i++) {
+        Seg *s = at(r, i);
+        if (s->delivered)
+            continue;
+        if (tcp_ranges_covered(&c->scoreboard->sacked, s->start, s->end) == s->end - s->start) {
+            s->delivered = true;
+            update(r, s, now);
+        }
+    }
+}
+
+/* RFC 8985 6.2 step 4: no reordering window while recovering or once
+ * DupThresh segments are SACKed (as Linux when it has seen no
+ * reordering); otherwise a quarter of the minimum RTT, at most SRTT. */
+static NsTime reo_wnd(const NsTcpConn *c, const NsTcpRack *r)
+{
+    if (c->ca_state >= NS_TCP_CA_RECOVERY)
+        return 0;
+    if (tcp_sacked_bytes(c) >= NS_TCP_DUPTHRESH * c->mss)
+        return 0;
+    NsTime w = r->min_rtt / 4;
+    return c->srtt && w > c->srtt ? c->srtt : w;
+}
+
+bool tcp_rack_detect(NsTcpConn *c, NsTime now)
+{
+    NsTcpRack *r = c->rack;
+    if (!r || !r->xmit_ts) {
+        if (c->timer[NS_TCP_T_RACK] != NS_TIME_NEVER)
+            tcp_timer_stop(c, NS_TCP_T_RACK, false);
+        return false;
+    }
+    NsTime wnd = reo_wnd(c, r), wait = 0;
+    bool found = false;
+    for (uint32_t i = 0; i < r->n; i++) {
+        Seg *s = at(r, i);
+        if (s->delivered || s->lost)
+            continue;
+        /* Sent before the newest delivered segment (step 5). */
+        if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_geq(s->end, r->end_seq)))
+            continue;
+        NsTime remaining = s->xmit + r->rtt + wnd - now;
+        if (remaining <= 0) {
+            s->lost = true;
+            found = true;
+            if (seq_gt(s->end, r->lost_edge))
+                r->lost_edge = s->end;
+        } else if (remaining > wait) {
+            wait = remaining;
+        }
+    }
+    if (seq_lt(r->lost_edge, c->snd_una))
+        r->lost_edge = c->snd_una;
+    /* The reordering timer (6.3): wake up when the rest may be lost. */
+    if (wait > 0)
+        tcp_timer_arm(c, NS_TCP_T_RACK, now, wait, true);
+    else
+        tcp_timer_stop(c, NS_TCP_T_RACK, false);
+    return found;
+}
+
+uint32_t tcp_rack_lost_edge(const NsTcpConn *c)
+{
+    return c->rack ? c->rack->lost_edge : c->snd_una;
+}
+
+/* RFC 8985 6.3: the reordering timer expired; what RACK now deems lost
+ * starts fast recovery (or is resent in the one under way). */
+void tcp_rack_timer_fired(NsTcpConn *c, NsTime now)
+{
+    tcp_trace_timer(c, NS_TCP_T_RACK, NS_TIMER_FIRED, -1);
+    if (!tcp_rack_detect(c, now))
+        return;
+    switch ((NsTcpCaState)c->ca_state) {
+    case NS_TCP_CA_OPEN:
+    case NS_TCP_CA_DISORDER:
+        if (c->scoreboard && tcp_sack_first_lost(c) && c->snd_max != c->snd_una) {
+            tcp_set_ca_state(c, NS_TCP_CA_DISORDER, NS_CAUSE_SACK);
+            tcp_sack_enter_recovery(c, now);
+            tcp_sack_prr_ack(c, 0);
+            tcp_trace_cc(c, NS_CAUSE_RACK_TIMEOUT);
+        }
+        break;
+    case NS_TCP_CA_RECOVERY:
+    case NS_TCP_CA_LOSS:
+        break;
+    }
+    tcp_conn_output(c, now);
+}
