@@ -443,7 +443,7 @@ typedef struct NsTcpRack NsTcpRack;
 void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now);
 /* An ACK arrived (after the scoreboard took its SACK blocks, before
  * SND.UNA moves to `ack`): delivered segments update RACK's state. */
-void tcp_rack_on_ack(NsTcpConn *c, uint32_t ack, NsTime now);
+void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now);
 /* Mark what RACK deems lost; arms or stops the reordering timer. Returns
  * true if something new was deemed lost. */
 bool tcp_rack_detect(NsTcpConn *c, NsTime now);

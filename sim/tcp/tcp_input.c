@@ -344,7 +344,7 @@ static void sack_ack(NsTcpConn *c, In *in, uint32_t ack)
     uint32_t newly = tcp_sack_update(c, &in->seg->h);
     uint32_t acked = 0;
     if (c->env->cfg->rack)
-        tcp_rack_on_ack(c, seq_gt(ack, c->snd_una) ? ack : c->snd_una, in->now);
+        tcp_rack_on_ack(c, &in->seg->h, seq_gt(ack, c->snd_una) ? ack : c->snd_una, in->now);
     if (seq_gt(ack, c->snd_una))
         acked = take_ack(c, in, ack);
     else if (newly && ack == c->snd_una && c->snd_max != c->snd_una)

@@ -64,6 +64,20 @@ static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
     *at(r, r->n++) = (Seg){.start = start, .end = end, .xmit = now};
 }
 
+/* The first segment (index) that ends after `seq`: a binary search. */
+static uint32_t first_ending_after(NsTcpRack *r, uint32_t seq)
+{
+    uint32_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (seq_leq(at(r, mid)->end, seq))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
 {
     if (!c->env->cfg->rack || !c->sack_ok || !len)
@@ -75,10 +89,8 @@ void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
         return;
     }
     /* A retransmission: every segment it overlaps was sent again now. */
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t i = first_ending_after(r, seq); i < r->n; i++) {
         Seg *s = at(r, i);
-        if (seq_leq(s->end, seq))
-            continue;
         if (seq_geq(s->start, end))
             break;
         s->xmit = now;
@@ -106,7 +118,7 @@ static void update(NsTcpRack *r, const Seg *s, NsTime now)
     }
 }
 
-void tcp_rack_on_ack(NsTcpConn *c, uint32_t ack, NsTime now)
+void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
 {
     NsTcpRack *r = c->rack;
     if (!r)
@@ -116,15 +128,19 @@ void tcp_rack_on_ack(NsTcpConn *c, uint32_t ack, NsTime now)
         r->head = (r->head + 1) & (r->cap - 1);
         r->n--;
     }
-    if (!c->scoreboard)
-        return;
-    for (uint32_t i = 0; i < r->n; i++) {
-        Seg *s = at(r, i);
-        if (s->delivered)
+    /* Segments inside this ACK's SACK blocks are delivered. */
+    for (unsigned b = 0; b < h->n_sack; b++) {
+        uint32_t left = h->sack[b].left, right = h->sack[b].right;
+        if (!seq_lt(left, right))
             continue;
-        if (tcp_ranges_covered(&c->scoreboard->sacked, s->start, s->end) == s->end - s->start) {
-            s->delivered = true;
-            update(r, s, now);
+        for (uint32_t i = first_ending_after(r, left); i < r->n; i++) {
+            Seg *s = at(r, i);
+            if (seq_geq(s->start, right))
+                break;
+            if (!s->delivered && seq_geq(s->start, left) && seq_leq(s->end, right)) {
+                s->delivered = true;
+                update(r, s, now);
+            }
         }
     }
 }
@@ -156,9 +172,14 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
         Seg *s = at(r, i);
         if (s->delivered || s->lost)
             continue;
-        /* Sent before the newest delivered segment (step 5). */
-        if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_geq(s->end, r->end_seq)))
+        /* Sent before the newest delivered segment (step 5). Segments
+         * sent once go out in sequence order, so past the first of them
+         * that is newer, only retransmissions can still qualify. */
+        if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_geq(s->end, r->end_seq))) {
+            if (!s->retrans)
+                break;
             continue;
+        }
         NsTime remaining = s->xmit + r->rtt + wnd - now;
         if (remaining <= 0) {
             s->lost = true;
