@@ -158,8 +158,10 @@ typedef enum {
     NS_TCP_T_TIME_WAIT, /* 2*MSL, or an orphan's FIN-WAIT-2 lifetime */
     NS_TCP_T_DELACK,    /* delayed ACK */
     NS_TCP_T_TLP,       /* tail loss probe (RFC 8985 7.2 PTO), linux */
-    NS_TCP_T_RACK,      /* RACK reordering timer (RFC 8985 6.3), linux */
-    NS_TCP_T_COUNT
+    NS_TCP_T_COUNT,
+    /* RACK's reordering timer (RFC 8985 6.3), linux: its deadline lives in
+     * the RACK record (allocated once data flows), not in timer[]. */
+    NS_TCP_T_RACK
 } NsTcpTimer;
 
 
@@ -450,8 +452,11 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now);
 /* Everything unSACKed below it is deemed lost by RACK. */
 uint32_t tcp_rack_lost_edge(const NsTcpConn *c);
 void tcp_rack_free(NsTcpConn *c);
-/* The reordering timer expired: detect, and start recovery if needed. */
-void tcp_rack_timer_fired(NsTcpConn *c, NsTime now);
+/* The reordering timer's deadline (NS_TIME_NEVER when off), and running
+ * it when it is due: detect, and start recovery if needed. */
+NsTime tcp_rack_deadline(const NsTcpConn *c);
+void tcp_rack_stop(NsTcpConn *c);
+void tcp_rack_timer(NsTcpConn *c, NsTime now);
 
 /* ---- tail loss probe (tcp_tlp.c, RFC 8985 7; linux profile) ---- */
 

@@ -162,6 +162,7 @@ void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env)
     c->rtt_start = -1; /* a segment sent at time 0 can be timed too */
     for (int t = 0; t < NS_TCP_T_COUNT; t++)
         c->timer[t] = NS_TIME_NEVER;
+    tcp_rack_stop(c);
 }
 
 static void free_ooo(NsTcpConn *c)
@@ -296,7 +297,8 @@ NsTime tcp_conn_next_timer(const NsTcpConn *c)
     for (int t = 0; t < NS_TCP_T_COUNT; t++)
         if (c->timer[t] < m)
             m = c->timer[t];
-    return m;
+    NsTime r = tcp_rack_deadline(c);
+    return r < m ? r : m;
 }
 
 /* RFC 6298 2.2 (first sample) and 2.3 (later ones), with alpha 1/8 and

@@ -24,6 +24,7 @@ struct NsTcpRack {
     NsTime rtt;       /* RACK.rtt */
     NsTime min_rtt;   /* of segments sent once, 0 none */
     uint32_t lost_edge; /* above every segment deemed lost */
+    NsTime reo_deadline; /* the reordering timer, NS_TIME_NEVER off */
 };
 
 static Seg *at(NsTcpRack *r, uint32_t i)
@@ -36,6 +37,7 @@ static NsTcpRack *rack(NsTcpConn *c)
     if (!c->rack) {
         c->rack = g_new0(NsTcpRack, 1);
         c->rack->lost_edge = c->snd_una;
+        c->rack->reo_deadline = NS_TIME_NEVER;
     }
     return c->rack;
 }
@@ -162,8 +164,8 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
 {
     NsTcpRack *r = c->rack;
     if (!r || !r->xmit_ts) {
-        if (c->timer[NS_TCP_T_RACK] != NS_TIME_NEVER)
-            tcp_timer_stop(c, NS_TCP_T_RACK, false);
+        if (r)
+            r->reo_deadline = NS_TIME_NEVER;
         return false;
     }
     NsTime wnd = reo_wnd(c, r), wait = 0;
@@ -193,10 +195,13 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
     if (seq_lt(r->lost_edge, c->snd_una))
         r->lost_edge = c->snd_una;
     /* The reordering timer (6.3): wake up when the rest may be lost. */
-    if (wait > 0)
-        tcp_timer_arm(c, NS_TCP_T_RACK, now, wait, true);
-    else
-        tcp_timer_stop(c, NS_TCP_T_RACK, false);
+    if (wait > 0) {
+        if (r->reo_deadline == NS_TIME_NEVER)
+            tcp_trace_timer(c, NS_TCP_T_RACK, NS_TIMER_ARMED, wait);
+        r->reo_deadline = tcp_timer_deadline(c->env->cfg, now, wait);
+    } else {
+        r->reo_deadline = NS_TIME_NEVER;
+    }
     return found;
 }
 
@@ -207,8 +212,22 @@ uint32_t tcp_rack_lost_edge(const NsTcpConn *c)
 
 /* RFC 8985 6.3: the reordering timer expired; what RACK now deems lost
  * starts fast recovery (or is resent in the one under way). */
-void tcp_rack_timer_fired(NsTcpConn *c, NsTime now)
+void tcp_rack_stop(NsTcpConn *c)
 {
+    if (c->rack)
+        c->rack->reo_deadline = NS_TIME_NEVER;
+}
+
+NsTime tcp_rack_deadline(const NsTcpConn *c)
+{
+    return c->rack ? c->rack->reo_deadline : NS_TIME_NEVER;
+}
+
+void tcp_rack_timer(NsTcpConn *c, NsTime now)
+{
+    if (!c->rack || c->rack->reo_deadline > now || c->state == NS_TCP_STATE_CLOSED)
+        return;
+    c->rack->reo_deadline = NS_TIME_NEVER;
     tcp_trace_timer(c, NS_TCP_T_RACK, NS_TIMER_FIRED, -1);
     if (!tcp_rack_detect(c, now))
         return;

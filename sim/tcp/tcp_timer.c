@@ -135,6 +135,7 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
         c->timer[NS_TCP_T_TLP] = NS_TIME_NEVER;
         tcp_tlp_fired(c, now);
     }
+    tcp_rack_timer(c, now);
     for (int t = 0; t < NS_TCP_T_COUNT; t++) {
         if (c->state == NS_TCP_STATE_CLOSED)
             return;
@@ -162,10 +163,8 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
         case NS_TCP_T_TLP:
             tcp_tlp_fired(c, now);
             break;
-        case NS_TCP_T_RACK:
-            tcp_rack_timer_fired(c, now);
-            break;
         case NS_TCP_T_COUNT:
+        case NS_TCP_T_RACK:
             break;
         }
     }

@@ -33,7 +33,7 @@ static void test_rack_one_sack_waits_reordering_window(void)
     DUP_ACK(BLK(1, 2));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_DISORDER);
     EXPECT_NOTHING_SENT();
-    CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_RACK], t0 + NS_MS(25));
+    CU_ASSERT_EQUAL(tcp_rack_deadline(&H->c), t0 + NS_MS(25));
     h_teardown();
 }
 
@@ -74,7 +74,7 @@ static void test_rack_reordering_within_window_no_retransmit(void)
     H->now += NS_MS(3);
     peer_sends(SEG(.ack = S(2)));
     CU_ASSERT_EQUAL(H->c.ca_state, NS_TCP_CA_OPEN);
-    CU_ASSERT_EQUAL(H->c.timer[NS_TCP_T_RACK], NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(tcp_rack_deadline(&H->c), NS_TIME_NEVER);
     advance(NS_MS(10));
     /* (new data may follow the ACK; nothing below S(2) is resent) */
     NsTcpRepr r;
