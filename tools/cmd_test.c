@@ -8,14 +8,19 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
 
 #include "common.h"
 #include "netsim/scenario.h"
+#include "netsim/units.h"
 #include "netsim/trace-text.h"
 #include "netsim/world.h"
 
@@ -34,6 +39,9 @@ typedef struct {
     unsigned jobs;
     unsigned shard_k, shard_n; /* 1-based K of N; 1/1 = everything */
     const char *junit;
+    const char *self;          /* this netsim, run once per scenario */
+    gint64 timeout_us;         /* per run; 0 = none */
+    const char *timeout_text;  /* as given */
 } TestOpts;
 
 typedef enum { V_PASS, V_FAIL, V_SKIP, V_BAD } Verdict;
@@ -439,6 +447,192 @@ static char *explain_expectations(GString *out, const char *path, const char *sr
                                    rr->expect_count);
 }
 
+/* ---- one run in a child process ---- */
+
+/* The child's report on stderr, after its trace on stdout: one line per
+ * verdict and a last line of counts, each starting with RS (0x1e):
+ *   RS expect OK TIME LINE OFFSET TEXT      (TEXT with \\ and \n escaped)
+ *   RS counts FAILED COUNT
+ * Anything else on stderr is a message for the report. */
+#define REPORT_MARK '\x1e'
+
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '\\')
+            fputs("\\\\", f);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* `netsim test --child PATH SEED MAX-EVENTS`: run one scenario as a unit of
+ * `netsim test` would, write its trace to stdout and its report to stderr.
+ * Exit status as `netsim run`. */
+static int child_main(const char *path, uint64_t seed, uint64_t max_events)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NsScenario) scn = ns_scenario_load(path, &err);
+    if (!scn) {
+        fprintf(stderr, "%s\n", err->message);
+        return NS_EXIT_USAGE;
+    }
+    NsRunOpts ro = {.world = {.seed = seed, .max_events = max_events, .summary = true,
+                              .max_memory = ns_default_max_memory()}};
+    /* In memory first: the verdicts give their offsets in the trace. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        g_error("open_memstream: %s", g_strerror(errno));
+    NsRunResult rr;
+    int status = ns_run_scenario(scn, &ro, mem, &rr, &err);
+    fclose(mem);
+    fwrite(buf, 1, len, stdout);
+    free(buf);
+    if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT) {
+        ns_run_result_clear(&rr);
+        fprintf(stderr, "%s\n", err->message);
+        return status;
+    }
+    for (guint i = 0; i < rr.expects->len; i++) {
+        const NsExpectResult *r = &g_array_index(rr.expects, NsExpectResult, i);
+        fprintf(stderr, "%cexpect %d %" PRId64 " %u %ld ", REPORT_MARK, r->ok ? 1 : 0, r->time,
+                r->line, r->out_offset);
+        put_escaped(stderr, r->text);
+        fputc('\n', stderr);
+    }
+    fprintf(stderr, "%ccounts %u %u\n", REPORT_MARK, rr.expect_failed, rr.expect_count);
+    ns_run_result_clear(&rr);
+    return status;
+}
+
+/* Reads a child's report into `rr` (its expects array made here); the
+ * other lines go to `*rest`. False when the report is missing. */
+static bool parse_child_report(const char *err, NsRunResult *rr, char **rest)
+{
+    rr->expects = g_array_new(FALSE, TRUE, sizeof(NsExpectResult));
+    GString *other = g_string_new(NULL);
+    bool counts = false;
+    g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (**l != REPORT_MARK) {
+            if (**l)
+                g_string_append_printf(other, "%s\n", *l);
+            continue;
+        }
+        int ok, n = 0;
+        NsExpectResult r = {0};
+        if (sscanf(*l + 1, "expect %d %" SCNd64 " %u %ld %n", &ok, &r.time, &r.line,
+                   &r.out_offset, &n) == 4 && n > 0) {
+            GString *t = g_string_new(NULL);
+            for (const char *c = *l + 1 + n; *c; c++) {
+                if (*c == '\\' && c[1] == 'n') {
+                    g_string_append_c(t, '\n');
+                    c++;
+                } else if (*c == '\\' && c[1] == '\\') {
+                    g_string_append_c(t, '\\');
+                    c++;
+                } else {
+                    g_string_append_c(t, *c);
+                }
+            }
+            r.ok = ok != 0;
+            r.text = g_string_free(t, FALSE);
+            g_array_append_val(rr->expects, r);
+        } else if (sscanf(*l + 1, "counts %u %u", &rr->expect_failed, &rr->expect_count) == 2) {
+            counts = true;
+        }
+    }
+    *rest = g_string_free(other, FALSE);
+    return counts;
+}
+
+typedef struct {
+    GString *out, *err; /* everything it wrote */
+    int status;         /* exit status, when it exited */
+    int signal;         /* the signal that ended it, or 0 */
+    bool timed_out;     /* killed after o->timeout */
+} Child;
+
+static void run_child(Child *ch, const char *path, uint64_t seed, const TestOpts *o)
+{
+    *ch = (Child){.out = g_string_new(NULL), .err = g_string_new(NULL)};
+    char seed_s[24], max_s[24];
+    g_snprintf(seed_s, sizeof seed_s, "%" PRIu64, seed);
+    g_snprintf(max_s, sizeof max_s, "%" PRIu64, o->max_events);
+    const char *argv[] = {o->self, "test", "--child", path, seed_s, max_s, NULL};
+    GPid pid;
+    int fds[2];
+    g_autoptr(GError) err = NULL;
+    if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL,
+                                  &pid, NULL, &fds[0], &fds[1], &err)) {
+        g_string_append_printf(ch->err, "cannot start %s: %s\n", o->self, err->message);
+        ch->status = 100;
+        return;
+    }
+    GString *into[2] = {ch->out, ch->err};
+    gint64 deadline = o->timeout_us ? g_get_monotonic_time() + o->timeout_us : 0;
+    int open_fds = 2;
+    char buf[65536];
+    while (open_fds > 0) {
+        struct pollfd pf[2];
+        nfds_t n = 0;
+        int which[2];
+        for (int k = 0; k < 2; k++) {
+            if (fds[k] >= 0) {
+                pf[n] = (struct pollfd){.fd = fds[k], .events = POLLIN};
+                which[n++] = k;
+            }
+        }
+        int wait_ms = -1;
+        if (deadline) {
+            gint64 left = deadline - g_get_monotonic_time();
+            if (left <= 0) {
+                ch->timed_out = true;
+                break;
+            }
+            wait_ms = (int)MIN(left / 1000 + 1, 60000);
+        }
+        int r = poll(pf, n, wait_ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        for (nfds_t i = 0; i < n; i++) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int k = which[i];
+            ssize_t got = read(fds[k], buf, sizeof buf);
+            if (got > 0) {
+                g_string_append_len(into[k], buf, got);
+            } else if (got == 0 || errno != EINTR) {
+                close(fds[k]);
+                fds[k] = -1;
+                open_fds--;
+            }
+        }
+    }
+    if (ch->timed_out)
+        kill(pid, SIGKILL);
+    for (int k = 0; k < 2; k++)
+        if (fds[k] >= 0)
+            close(fds[k]);
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    g_spawn_close_pid(pid);
+    if (ch->timed_out)
+        return;
+    if (WIFSIGNALED(wstatus))
+        ch->signal = WTERMSIG(wstatus);
+    else
+        ch->status = WEXITSTATUS(wstatus);
+}
+
 static void set_result(Unit *u, Verdict v, char *message, GString *detail)
 {
     u->verdict = v;
@@ -471,30 +665,43 @@ static void run_unit(Unit *u)
     }
 
     u->ran_seed = u->has_seed ? u->seed : scn->seed;
-    NsRunOpts ro = {.world = {.seed = u->ran_seed, .max_events = o->max_events, .summary = true,
-                              .max_memory = ns_default_max_memory()}};
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem)
-        g_error("open_memstream: %s", g_strerror(errno));
-    NsRunResult rr;
-    int status = ns_run_scenario(scn, &ro, mem, &rr, &err);
-    fclose(mem);
-    g_autofree char *trace = buf;
-    if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT)
-        ns_run_result_clear(&rr);
+    /* The run itself goes on in a child process (this netsim, `test
+     * --child`), so that a crash, a hang or a resource limit is this
+     * scenario's failure and the others still run. */
+    Child ch;
+    run_child(&ch, path, u->ran_seed, o);
+    size_t len = ch.out->len;
+    g_autofree char *trace = g_string_free(ch.out, FALSE);
+    g_autofree char *child_err = g_string_free(ch.err, FALSE);
+    NsRunResult rr = {0};
+    int status = ch.signal || ch.timed_out ? -1 : ch.status;
+    if (status == NS_EXIT_OK || status == NS_EXIT_EXPECT) {
+        g_autofree char *rest = NULL;
+        if (!parse_child_report(child_err, &rr, &rest))
+            status = -1;
+        g_free(child_err);
+        child_err = g_steal_pointer(&rest);
+    }
     if (status == NS_EXIT_USAGE) {
-        GString *d = g_string_new(err->message);
-        g_string_append_c(d, '\n');
-        set_result(u, V_BAD, g_strdup("bad scenario file"), d);
+        set_result(u, V_BAD, g_strdup("bad scenario file"), g_string_new(child_err));
         u->usec = g_get_monotonic_time() - t0;
         return;
     }
-    if (status == NS_EXIT_LIMIT) {
-        GString *d = g_string_new(err->message);
-        g_string_append_c(d, '\n');
-        set_result(u, V_FAIL, g_strdup("resource limit hit"), d);
+    if (status < 0 || status > NS_EXIT_EXPECT) {
+        ns_run_result_clear(&rr);
+        char *why = ch.timed_out ? g_strdup_printf("no result after %s (--timeout): killed",
+                                                   o->timeout_text)
+                    : ch.signal  ? g_strdup_printf("the run crashed (signal %d, %s)", ch.signal,
+                                                   g_strsignal(ch.signal))
+                    : status == NS_EXIT_LIMIT
+                        ? g_strdup("resource limit hit")
+                        : g_strdup_printf("the run ended with exit status %d", ch.status);
+        GString *d = g_string_new(child_err);
+        if (d->len && d->str[d->len - 1] != '\n')
+            g_string_append_c(d, '\n');
+        if (ch.signal || ch.timed_out || status != NS_EXIT_LIMIT)
+            g_string_append_printf(d, "%s\n", why);
+        set_result(u, V_FAIL, why, d);
         u->usec = g_get_monotonic_time() - t0;
         return;
     }
@@ -852,8 +1059,14 @@ static void case_clear(Case *c)
 
 int ns_cmd_test(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--child") == 0) {
+        uint64_t seed, max;
+        if (!parse_u64(argv[3], &seed) || !parse_u64(argv[4], &max))
+            return ns_usage_error("test: --child PATH SEED MAX-EVENTS");
+        return child_main(argv[2], seed, max);
+    }
     g_autofree char *seeds_s = NULL, *jobs_s = NULL, *shard_s = NULL, *junit = NULL;
-    g_autofree char *max_events_s = NULL;
+    g_autofree char *max_events_s = NULL, *timeout_s = NULL;
     gboolean update = FALSE, quiet = FALSE;
     g_auto(GStrv) paths = NULL;
     GOptionEntry entries[] = {
@@ -870,6 +1083,9 @@ int ns_cmd_test(int argc, char **argv)
          NULL},
         {"max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_s,
          "Fail a scenario that runs more than N events (default 2000000000)", "N"},
+        {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_s,
+         "Fail (and stop) a scenario still running after T of real time, e.g. 10m (default "
+         "30m; 0 for none)", "T"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL},
         G_OPTION_ENTRY_NULL,
     };
@@ -922,6 +1138,21 @@ int ns_cmd_test(int argc, char **argv)
     if (max_events_s && (!parse_u64(max_events_s, &o.max_events) || o.max_events == 0))
         return ns_usage_error("test: --max-events needs a positive integer, not '%s'",
                               max_events_s);
+    o.timeout_text = timeout_s ? timeout_s : "30m";
+    {
+        NsTime t;
+        g_autofree char *msg = NULL;
+        if (!ns_parse_time(o.timeout_text, &t, &msg))
+            return ns_usage_error("test: --timeout: %s", msg);
+        o.timeout_us = t / 1000;
+        if (t > 0 && o.timeout_us == 0)
+            o.timeout_us = 1;
+    }
+    /* Each scenario runs in a child: this very program. */
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    if (!self)
+        self = g_strdup(argv[0]);
+    o.self = self;
 
     /* The scenarios, by normalised path in byte order, each once. */
     g_autofree char *cwd = g_get_current_dir();
