@@ -67,7 +67,77 @@ def group_sockets(tmp):
           lines)
 
 
-GROUPS = {"sockets": group_sockets}
+def trace_lines(stdout):
+    """The event lines of a text trace, without header and summary."""
+    return [l for l in stdout.splitlines() if l and not l.startswith("#") and l[:1] == " "
+            and len(l.split()) >= 3 and l.split()[0][0].isdigit()]
+
+
+def summary(stdout):
+    return [l for l in stdout.splitlines() if l.startswith("#")]
+
+
+def group_filters(tmp):
+    scn = "scenarios/ports-vs-sockets.scn"
+    full = netsim("run", scn)
+    check("filters: the unfiltered run passes", full.returncode == 0, full.stderr)
+    lines = trace_lines(full.stdout)
+    kinds = {l.split()[2] for l in lines}
+    check("filters: the scenario shows arp, timer and tcp lines",
+          {"arp", "timer", "tcp", "send", "recv"} <= kinds, kinds)
+
+    p = netsim("run", scn, "--only", "arp")
+    got = trace_lines(p.stdout)
+    check("filters: --only arp shows exactly the arp lines, in order",
+          got == [l for l in lines if l.split()[2] == "arp"] and got, got[:3])
+    check("filters: --only leaves the summary as it was", summary(p.stdout) == summary(full.stdout))
+
+    p = netsim("run", scn, "--hide", "arp,TIMER")
+    got = trace_lines(p.stdout)
+    check("filters: --hide arp,timer shows every other line, in order",
+          got == [l for l in lines if l.split()[2] not in ("arp", "timer")])
+    check("filters: --hide leaves the summary as it was", summary(p.stdout) == summary(full.stdout))
+
+    p = netsim("run", scn, "--only", "tcp,send,timer", "--hide", "timer")
+    got = trace_lines(p.stdout)
+    check("filters: --hide removes from what --only keeps",
+          got == [l for l in lines if l.split()[2] in ("tcp", "send")])
+
+    p = netsim("run", scn, "--host", "www")
+    got = trace_lines(p.stdout)
+    check("filters: --host www shows www's lines and the run-wide ones, in order",
+          got == [l for l in lines if l.split()[1] in ("www", "-")] and got, got[:3])
+    check("filters: --host leaves the summary as it was", summary(p.stdout) == summary(full.stdout))
+
+    p = netsim("run", scn, "--host", "b2", "--only", "tcp")
+    got = trace_lines(p.stdout)
+    check("filters: --host and --only together",
+          got == [l for l in lines if l.split()[1] == "b2" and l.split()[2] == "tcp"] and got)
+
+    jfull = [json.loads(l) for l in netsim("run", scn, "--format", "json").stdout.splitlines()]
+    p = netsim("run", scn, "--format", "json", "--only", "tcp", "--host", "www")
+    jgot = [json.loads(l) for l in p.stdout.splitlines()]
+    check("filters: JSON keeps the run header and the full summary",
+          jgot[0] == jfull[0] and jgot[-1] == jfull[-1])
+    check("filters: JSON --only tcp --host www keeps exactly those events",
+          jgot[1:-1] == [e for e in jfull[1:-1] if e["kind"] == "tcp" and e.get("host") == "www"]
+          and len(jgot) > 2)
+
+    p = netsim("run", "scenarios/refused.scn", "--explain", "--only", "tcp")
+    out = p.stdout.splitlines()
+    check("filters: --explain --only tcp explains the tcp lines and shows nothing else",
+          all(l.startswith("#") or l.startswith(" " * 20) or l.split()[2] == "tcp" for l in out)
+          and any(l.startswith(" " * 20) for l in out), out[:6])
+
+    p = netsim("run", scn, "--only", "tcp,segment")
+    check("filters: an unknown kind exits 2 and lists the kinds",
+          p.returncode == 2 and "'segment' is no kind" in p.stderr and "arp" in p.stderr, p.stderr)
+    p = netsim("run", scn, "--host", "nobody")
+    check("filters: an unknown host exits 2 and names it",
+          p.returncode == 2 and "--host nobody" in p.stderr and p.stdout == "", p.stderr)
+
+
+GROUPS = {"sockets": group_sockets, "filters": group_filters}
 
 with tempfile.TemporaryDirectory() as tmpdir:
     GROUPS[GROUP](pathlib.Path(tmpdir))
