@@ -622,21 +622,26 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
         while (e + 1 < lay->n && lay->group_of[e + 1] == lay->group_of[c])
             e++;
         unsigned x = SVG_LEFT + c * cw + 4, w = (e - c + 1) * cw - 8;
+        const char *group = g_ptr_array_index(lay->groups, lay->group_of[c]);
+        g_string_append(s, "<g class=\"host\" data-host=\"");
+        xml_text(s, group);
         g_string_append_printf(s,
-                               "<g class=\"host\"><rect x=\"%u\" y=\"6\" width=\"%u\" height=\"%u\" "
+                               "\"><rect x=\"%u\" y=\"6\" width=\"%u\" height=\"%u\" "
                                "rx=\"6\" fill=\"#f3f4f8\" stroke=\"#b8bccc\"/>"
                                "<text x=\"%u\" y=\"20\" text-anchor=\"middle\" "
                                "font-weight=\"bold\">",
                                x, w, height - 12, x + w / 2);
-        xml_text(s, g_ptr_array_index(lay->groups, lay->group_of[c]));
+        xml_text(s, group);
         g_string_append(s, "</text></g>\n");
         c = e + 1;
     }
     for (guint c = 0; c < lay->n; c++) {
         const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
         unsigned x = col_x(cw, c);
+        g_string_append(s, "<g class=\"lifeline\" data-host=\"");
+        xml_text(s, g_ptr_array_index(lay->groups, lay->group_of[c]));
         g_string_append_printf(s,
-                               "<g class=\"lifeline\"><line x1=\"%u\" y1=\"56\" x2=\"%u\" y2=\"%u\" "
+                               "\"><line x1=\"%u\" y1=\"56\" x2=\"%u\" y2=\"%u\" "
                                "stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
                                "<rect x=\"%u\" y=\"30\" width=\"%u\" height=\"26\" rx=\"3\" "
                                "fill=\"#e3e8f5\" stroke=\"#6b7794\"/>"

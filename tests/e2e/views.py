@@ -4,9 +4,12 @@ socket-count expectations (`sockets`), the trace filters (`filters`).
 
 usage: views.py NETSIM SRCROOT GROUP
 """
+import html
 import json
 import os
 import pathlib
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -137,7 +140,93 @@ def group_filters(tmp):
           p.returncode == 2 and "--host nobody" in p.stderr and p.stdout == "", p.stderr)
 
 
-GROUPS = {"sockets": group_sockets, "filters": group_filters}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+# Runs in the browser over every diagram of the page: what was laid out, as
+# the rendering engine measured it (text widths are the font's, not guessed).
+PROBE = """
+const out = {};
+for (const sec of document.querySelectorAll('section')) {
+  const svg = sec.querySelector('svg');
+  const r = {lifelines: {}, heads: [], notes: [], overflow: [], outside: [], unrendered: 0};
+  const hosts = {};
+  for (const g of svg.querySelectorAll('g.host'))
+    hosts[g.dataset.host] = g.querySelector('rect').getBBox();
+  for (const g of svg.querySelectorAll('g.lifeline')) {
+    const host = g.dataset.host, t = g.querySelector('text'), box = g.querySelector('rect');
+    r.lifelines[host] = (r.lifelines[host] || 0) + 1;
+    r.heads.push([host, t.textContent]);
+    if (g.getBoundingClientRect().height <= 0) r.unrendered++;
+    if (t.getComputedTextLength() > box.getBBox().width) r.overflow.push(t.textContent);
+    const x = g.querySelector('line').x1.baseVal.value, hb = hosts[host];
+    if (!hb || x < hb.x || x > hb.x + hb.width) r.outside.push(t.textContent);
+  }
+  for (const g of svg.querySelectorAll('g.note')) {
+    const t = g.querySelector('text');
+    r.notes.push(t.textContent);
+    if (t.getComputedTextLength() > g.querySelector('rect').getBBox().width)
+      r.overflow.push(t.textContent);
+  }
+  out[sec.dataset.name] = r;
+}
+document.getElementById('result').textContent = JSON.stringify(out);
+"""
+
+
+def render_in_chromium(tmp, svgs):
+    """Put the SVG diagrams {name: text} in one page, open it in headless
+    Chromium and return what PROBE measured, per diagram."""
+    body = []
+    for name, text in svgs.items():
+        text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
+        body.append(f'<section data-name="{html.escape(name)}">{text}</section>')
+    page = tmp / "diagrams.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    + "".join(body) + "<pre id='result'></pre><script>" + PROBE
+                    + "</script></body></html>", encoding="utf-8")
+    profile = tmp / "profile"
+    p = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom",
+                        page.as_uri()], capture_output=True, text=True, timeout=300)
+    m = re.search(r"<pre id=\"result\">(.*?)</pre>", p.stdout, re.S)
+    if not m or not m.group(1):
+        return None, p.stderr[-2000:]
+    return json.loads(html.unescape(m.group(1))), ""
+
+
+def scenario_files():
+    return sorted(str(p.relative_to(ROOT)) for p in pathlib.Path(ROOT, "scenarios").glob("*.scn"))
+
+
+def group_browser(tmp):
+    svgs = {}
+    for scn in scenario_files():
+        name = pathlib.Path(scn).stem
+        out = tmp / (name + ".svg")
+        p = netsim("run", scn, "-q", "--diagram", str(out))
+        if p.returncode not in (0, 1):
+            check(f"browser: {scn} draws a diagram", False, p.stderr)
+            continue
+        svgs[name] = out.read_text(encoding="utf-8")
+    seen, err = render_in_chromium(tmp, svgs)
+    check("browser: Chromium renders every scenario's diagram", seen is not None
+          and sorted(seen) == sorted(svgs), err)
+    if seen is None:
+        return
+    for name, r in sorted(seen.items()):
+        check(f"browser: {name}: every lifeline is drawn inside its host's box",
+              r["unrendered"] == 0 and not r["outside"], r["outside"])
+        check(f"browser: {name}: no text runs out of its box", not r["overflow"], r["overflow"])
+        check(f"browser: {name}: no note has a '?' for what it does not know",
+              not [n for n in r["notes"] if "?" in n], [n for n in r["notes"] if "?" in n])
+
+
+GROUPS = {"sockets": group_sockets, "filters": group_filters, "browser": group_browser}
+CHROMIUM = shutil.which("chromium")
+if GROUP == "browser" and not CHROMIUM:
+    print("FAIL browser: the chromium command is not installed (Debian package chromium)")
+    sys.exit(1)
 
 with tempfile.TemporaryDirectory() as tmpdir:
     GROUPS[GROUP](pathlib.Path(tmpdir))
