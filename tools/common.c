@@ -9,6 +9,7 @@
 
 #include "netsim-config.h"
 #include "netsim/pcb.h"
+#include "netsim/tcp.h"
 #include "netsim/trace-console.h"
 #include "netsim/trace-diagram.h"
 #include "netsim/trace-filter.h"
@@ -288,8 +289,9 @@ static NsExplainer *explainer_for(const NsScenario *scn)
         bool linux_profile = h->tcp == NS_SCN_TCP_LINUX;
         hosts[i].name = h->name;
         hosts[i].linux_profile = linux_profile;
-        ns_pcb_ephemeral_range(linux_profile ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL,
-                               &hosts[i].eph_lo, &hosts[i].eph_hi);
+        NsProfile profile = linux_profile ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL;
+        ns_pcb_ephemeral_range(profile, &hosts[i].eph_lo, &hosts[i].eph_hi);
+        hosts[i].time_wait = ns_tcp_time_wait(profile);
     }
     return ns_explainer_new(hosts, scn->hosts->len);
 }

@@ -36,7 +36,8 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 EXPLAIN_GOLDEN = ["scenarios/udp-closed-port.scn", "scenarios/udp-echo.scn", "scenarios/browser.scn",
-                  "scenarios/ports-vs-sockets.scn"]
+                  "scenarios/ports-vs-sockets.scn", "scenarios/refused.scn",
+                  "scenarios/zero-window.scn"]
 TEXT_EVENT = re.compile(r"^\s*(-?\d+)\.(\d{9}) (\S+)\s+(\S+)")
 SVG = "{http://www.w3.org/2000/svg}"
 
