@@ -949,7 +949,12 @@ static unsigned column_width(const NsDiagram *d, const Layout *lay, GArray *rows
     size_t longest = 0;
     for (guint i = 0; i < rows->len; i++) {
         const Row *r = &g_array_index(rows, Row, i);
-        if (r->kind != ROW_MSG && r->label) {
+        if (r->kind == ROW_MSG && r->label) {
+            /* An arrow's label sits between its two ends (" (lost)" too). */
+            guint span = r->a > r->b ? r->a - r->b : r->b - r->a;
+            size_t n = (g_utf8_strlen(r->label, -1) + (r->lost ? 7 : 0)) / (span ? span : 1);
+            longest = n > longest ? n : longest;
+        } else if (r->label) {
             size_t n = g_utf8_strlen(r->label, -1) / (r->b - r->a + 1);
             longest = n > longest ? n : longest;
         }
@@ -1078,7 +1083,9 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
                                        "stroke=\"%s\" marker-end=\"url(#arrow)\"/>\n",
                                        x1, y, x2, y, colour);
             }
-            g_string_append_printf(s, "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\" fill=\"%s\">",
+            g_string_append_printf(s,
+                                   "<text class=\"label\" x=\"%u\" y=\"%u\" "
+                                   "text-anchor=\"middle\" fill=\"%s\">",
                                    (x1 + x2) / 2, y - 5, colour);
             xml_text(s, r->label);
             if (r->lost)
