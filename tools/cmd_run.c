@@ -28,7 +28,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
     g_autofree char *max_memory_s = NULL;
-    g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL;
+    g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL, *sock_s = NULL;
     gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
@@ -63,6 +63,8 @@ int ns_cmd_run(int argc, char **argv)
         {"hide", 0, 0, G_OPTION_ARG_STRING, &hide, "Hide these kinds of trace line", "KIND,..."},
         {"host", 0, 0, G_OPTION_ARG_STRING, &host,
          "Show one host's story: what happens at it, and its packets on the wire", "NAME"},
+        {"sock", 0, 0, G_OPTION_ARG_STRING, &sock_s,
+         "Show one socket's story: socket #ID's events and packets", "ID"},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color,
          "Colour the text trace: auto (a terminal, NO_COLOR unset), always, never", "WHEN"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE"},
@@ -105,6 +107,16 @@ int ns_cmd_run(int argc, char **argv)
                                   ns_trace_kind_list());
         if (hide)
             kinds &= ~m;
+    }
+    uint32_t sock = 0;
+    if (sock_s) {
+        char *end;
+        errno = 0;
+        guint64 v = g_ascii_strtoull(sock_s[0] == '#' ? sock_s + 1 : sock_s, &end, 10);
+        if (errno || !*sock_s || *end || v == 0 || v > UINT32_MAX || sock_s[0] == '-')
+            return ns_usage_error("run: --sock needs a socket id as the trace shows it (#3 or 3), "
+                                  "not '%s'", sock_s);
+        sock = (uint32_t)v;
     }
     g_autoptr(GArray) sockets_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
     for (char **t = sockets_at_s; t && *t; t++) {
@@ -172,7 +184,8 @@ int ns_cmd_run(int argc, char **argv)
                     .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
-                    .n_sockets_at = sockets_at->len, .only_kinds = kinds, .only_host = host};
+                    .n_sockets_at = sockets_at->len, .only_kinds = kinds, .only_host = host,
+                    .only_sock = sock};
     bool to_stdout = !out_path;
     ro.colour = !json && to_stdout &&
                 (color && strcmp(color, "always") == 0

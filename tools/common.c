@@ -325,7 +325,7 @@ static bool scenario_has(const NsScenario *scn, const char *name, bool host)
 static NsTracer *filtered(NsTracer *tracer, const NsRunOpts *ro, NsTracer **sub)
 {
     *sub = NULL;
-    if (!ro->only_kinds && !ro->only_host)
+    if (!ro->only_kinds && !ro->only_host && !ro->only_sock)
         return tracer;
     *sub = ns_tracer_new();
     if (ro->cc_samples)
@@ -340,7 +340,8 @@ static void filter_into(NsTracer *tracer, const NsRunOpts *ro, const NsScnHost *
         return;
     NsTraceFilterOpts fo = {.kinds = ro->only_kinds ? ro->only_kinds : NS_TRACE_MASK_ALL,
                             .host = host ? host->name : NULL, .addrs = addrs,
-                            .n_addrs = host ? host->n_addrs : 0, .for_diagram = for_diagram};
+                            .n_addrs = host ? host->n_addrs : 0, .sock = ro->only_sock,
+                            .for_diagram = for_diagram};
     ns_trace_filter_attach(tracer, &fo, sub);
 }
 

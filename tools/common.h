@@ -39,6 +39,7 @@ typedef struct {
      * capture, nor of the summary): kinds kept (0: all), one host's story. */
     uint32_t only_kinds;
     const char *only_host;
+    uint32_t only_sock; /* socket #N's story, 0: all */
 } NsRunOpts;
 
 /* One expectation's verdict, as the run reported it. */

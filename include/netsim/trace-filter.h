@@ -1,6 +1,7 @@
 /* Filters for people: the part of a run's trace one wants to read. A
  * filter keeps some kinds (--only, --hide), one host's story (--host) or
- * one socket's (--sock). It sits between the tracer and the sinks it
+ * one socket's (--sock: the events with its id, the creation of the
+ * sockets a listener accepts, and the packets it sends and receives). It sits between the tracer and the sinks it
  * filters: they subscribe to a tracer of their own, and the filter
  * forwards to it the events it keeps. */
 #pragma once
@@ -15,6 +16,7 @@ typedef struct {
     const char *host;       /* keep this host's events, or NULL for all */
     const uint32_t *addrs;  /* the host's addresses (host byte order) */
     uint32_t n_addrs;
+    uint32_t sock;          /* keep socket #sock's story (its events, its packets), or 0 */
     /* For a diagram: every RECV is forwarded (arrows are matched with them)
      * and --host keeps the packets sent to the host as well as its own. */
     bool for_diagram;

@@ -7,6 +7,12 @@
 typedef struct {
     NsTraceFilterOpts opts;
     NsTracer *sinks;
+    /* --sock: the socket's endpoints, learnt from its own events. */
+    bool known;
+    const char *host; /* interned */
+    uint8_t proto;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
 } Filter;
 
 uint32_t ns_tracer_mask(const NsTracer *tracer)
@@ -70,14 +76,79 @@ static bool keeps_host(const NsTraceFilterOpts *o, const NsTraceEvent *ev)
     return true;
 }
 
+/* Does the packet of `ev` belong to the socket: sent by it, or received
+ * for it (a listener: only the SYNs that ask for a new connection)? */
+static bool is_sock_packet(const Filter *f, const NsTraceEvent *ev)
+{
+    if (!f->known || ev->proto != f->proto)
+        return false;
+    bool out = ev->kind == NS_TRACE_SEND ||
+               (ev->kind == NS_TRACE_DROP && ev->host && g_intern_string(ev->host) == f->host &&
+                ev->src == f->laddr);
+    uint32_t la = out ? ev->src : ev->dst, ra = out ? ev->dst : ev->src;
+    uint16_t lp = out ? ev->sport : ev->dport, rp = out ? ev->dport : ev->sport;
+    if (ev->host && g_intern_string(ev->host) != f->host && ev->kind != NS_TRACE_DROP)
+        return false;
+    if (lp != f->lport || (f->laddr && la != f->laddr))
+        return false;
+    if (f->raddr)
+        return ra == f->raddr && rp == f->rport;
+    /* No peer: a UDP socket takes every datagram to its port; a listener
+     * only the SYNs (the rest goes to the sockets it accepted). */
+    return f->proto != 6 || ((ev->tcp_flags & 0x02) && !(ev->tcp_flags & 0x10) && !out);
+}
+
+/* One socket's story: the events about it (and about the sockets a
+ * listener accepts, as they are created), and its packets. */
+static bool keeps_sock(Filter *f, const NsTraceEvent *ev)
+{
+    if (!f->opts.sock)
+        return true;
+    if (ev->sock_id == f->opts.sock) {
+        f->known = true;
+        f->host = ev->host ? g_intern_string(ev->host) : NULL;
+        f->proto = ev->proto ? ev->proto : f->proto;
+        f->laddr = ev->src ? ev->src : f->laddr;
+        f->lport = ev->sport ? ev->sport : f->lport;
+        if (ev->dst) {
+            f->raddr = ev->dst;
+            f->rport = ev->dport;
+        }
+        return true;
+    }
+    if (ev->parent_id == f->opts.sock && ev->cause == NS_CAUSE_RCV_SYN_LISTENER)
+        return true; /* a listener's story: the sockets it creates */
+    switch (ev->kind) {
+    case NS_TRACE_SEND:
+    case NS_TRACE_RECV:
+    case NS_TRACE_DROP:
+        return is_sock_packet(f, ev);
+    case NS_TRACE_APP:
+    case NS_TRACE_SOCK:
+    case NS_TRACE_TCP:
+    case NS_TRACE_FWD:
+    case NS_TRACE_TIMER:
+    case NS_TRACE_ICMP:
+    case NS_TRACE_ARP:
+    case NS_TRACE_LINK:
+    case NS_TRACE_HOST:
+    case NS_TRACE_EXPECT:
+    case NS_TRACE_FRAME:
+    case NS_TRACE_KIND_COUNT:
+        break;
+    }
+    return false;
+}
+
 static void filter_write(void *self, const NsTraceEvent *ev)
 {
     Filter *f = self;
+    bool sock = keeps_sock(f, ev); /* learns the socket's endpoints from every event */
     if (f->opts.for_diagram && ev->kind == NS_TRACE_RECV) {
         ns_trace_emit(f->sinks, ev);
         return;
     }
-    if (!(f->opts.kinds & NS_TRACE_MASK(ev->kind)) || !keeps_host(&f->opts, ev))
+    if (!(f->opts.kinds & NS_TRACE_MASK(ev->kind)) || !keeps_host(&f->opts, ev) || !sock)
         return;
     ns_trace_emit(f->sinks, ev);
 }
@@ -106,5 +177,7 @@ void ns_trace_filter_attach(NsTracer *tracer, const NsTraceFilterOpts *opts, NsT
     uint32_t mask = want & opts->kinds;
     if (opts->for_diagram)
         mask |= want & NS_TRACE_MASK(NS_TRACE_RECV);
+    if (opts->sock) /* its own events tell the socket's endpoints, shown or not */
+        mask |= NS_TRACE_MASK(NS_TRACE_SOCK) | NS_TRACE_MASK(NS_TRACE_TCP);
     ns_tracer_add_sink(tracer, &filter_ops, f, mask);
 }

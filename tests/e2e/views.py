@@ -132,6 +132,23 @@ def group_filters(tmp):
           all(l.startswith("#") or l.startswith(" " * 20) or l.split()[2] == "tcp" for l in out)
           and any(l.startswith(" " * 20) for l in out), out[:6])
 
+    p = netsim("run", scn, "--sock", "5")
+    got = trace_lines(p.stdout)
+    check("filters: --sock 5 starts where the listener creates socket #5",
+          got and "new socket #5 from listener #1" in got[0], got[:2])
+    check("filters: --sock 5 shows only www's lines of that connection",
+          all(l.split()[1] == "www" and ("10.0.0.1:49152" in l) for l in got), got[:5])
+    check("filters: --sock 5 leaves the other connections out",
+          not any("10.0.0.2:49152" in l or "10.0.0.3:49152" in l for l in got))
+    check("filters: --sock leaves the summary as it was", summary(p.stdout) == summary(full.stdout))
+    p = netsim("run", scn, "--sock", "#1", "--only", "tcp")
+    got = trace_lines(p.stdout)
+    check("filters: --sock #1 (the listener) shows it listening and creating #5, #6, #7",
+          len(got) == 4 and "LISTEN" in got[0]
+          and [("#%d" % n) in got[i + 1] for i, n in enumerate((5, 6, 7))] == [True] * 3, got)
+    p = netsim("run", scn, "--sock", "0")
+    check("filters: --sock 0 exits 2", p.returncode == 2 and "--sock" in p.stderr, p.stderr)
+
     p = netsim("run", scn, "--only", "tcp,segment")
     check("filters: an unknown kind exits 2 and lists the kinds",
           p.returncode == 2 and "'segment' is no kind" in p.stderr and "arp" in p.stderr, p.stderr)

@@ -116,7 +116,57 @@ static void test_diagram_keeps_arrows_to_the_host(void)
     rec_clear(&r);
 }
 
+static void test_sock_story(void)
+{
+    Rec r;
+    NsTraceFilterOpts o = {.kinds = NS_TRACE_MASK_ALL, .sock = 5};
+    g_autoptr(NsTracer) t = filtered(&o, &r);
+    /* Socket #5 of srv, accepted from listener #1: its creation first. */
+    ns_trace_emit(t, &(NsTraceEvent){.kind = NS_TRACE_TCP, .host = "srv", .proto = 6,
+                                     .src = SRV, .sport = 80, .dst = CLI, .dport = 49153,
+                                     .sock_id = 5, .parent_id = 1,
+                                     .cause = NS_CAUSE_RCV_SYN_LISTENER});
+    ns_trace_emit(t, &SEG(.host = "srv", .src = SRV, .sport = 80, .dst = CLI, .dport = 49153,
+                          .tcp_flags = 0x12)); /* its SYN,ACK */
+    ns_trace_emit(t, &SEG(.kind = NS_TRACE_RECV, .host = "srv", .tcp_flags = 0x10)); /* its ACK */
+    ns_trace_emit(t, &SEG(.kind = NS_TRACE_RECV, .host = "srv", .sport = 49154)); /* another */
+    ns_trace_emit(t, &SEG(.kind = NS_TRACE_RECV, .host = "cli", .tcp_flags = 0x10)); /* not at srv */
+    ns_trace_emit(t, &(NsTraceEvent){.kind = NS_TRACE_TIMER, .host = "srv", .sock_id = 6});
+    ns_trace_emit(t, &(NsTraceEvent){.kind = NS_TRACE_ARP, .host = "srv"});
+    CU_ASSERT_EQUAL(r.kinds->len, 3);
+    CU_ASSERT_EQUAL(g_array_index(r.kinds, NsTraceKind, 0), NS_TRACE_TCP);
+    CU_ASSERT_EQUAL(g_array_index(r.kinds, NsTraceKind, 1), NS_TRACE_SEND);
+    CU_ASSERT_EQUAL(g_array_index(r.kinds, NsTraceKind, 2), NS_TRACE_RECV);
+    rec_clear(&r);
+}
+
+static void test_sock_listener_story(void)
+{
+    Rec r;
+    NsTraceFilterOpts o = {.kinds = NS_TRACE_MASK_ALL, .sock = 1};
+    g_autoptr(NsTracer) t = filtered(&o, &r);
+    ns_trace_emit(t, &(NsTraceEvent){.kind = NS_TRACE_SOCK, .host = "srv", .proto = 6,
+                                     .sport = 80, .sock_id = 1, .sock_op = NS_SOCK_OP_BOUND});
+    ns_trace_emit(t, &SEG(.kind = NS_TRACE_RECV, .host = "srv")); /* a SYN for it */
+    ns_trace_emit(t, &(NsTraceEvent){.kind = NS_TRACE_TCP, .host = "srv", .proto = 6,
+                                     .src = SRV, .sport = 80, .dst = CLI, .dport = 49153,
+                                     .sock_id = 5, .parent_id = 1,
+                                     .cause = NS_CAUSE_RCV_SYN_LISTENER}); /* it creates #5 */
+    ns_trace_emit(t, &(NsTraceEvent){.kind = NS_TRACE_TCP, .host = "srv", .proto = 6,
+                                     .src = SRV, .sport = 80, .dst = CLI, .dport = 49153,
+                                     .sock_id = 5, .parent_id = 1,
+                                     .cause = NS_CAUSE_RCV_ACK_OF_SYN}); /* #5's own story */
+    ns_trace_emit(t, &SEG(.kind = NS_TRACE_RECV, .host = "srv", .tcp_flags = 0x10)); /* #5's */
+    CU_ASSERT_EQUAL(r.kinds->len, 3);
+    CU_ASSERT_EQUAL(g_array_index(r.kinds, NsTraceKind, 0), NS_TRACE_SOCK);
+    CU_ASSERT_EQUAL(g_array_index(r.kinds, NsTraceKind, 1), NS_TRACE_RECV);
+    CU_ASSERT_EQUAL(g_array_index(r.kinds, NsTraceKind, 2), NS_TRACE_TCP);
+    rec_clear(&r);
+}
+
 CU_TestInfo ns_filter_tests[] = {
+    {"sock_story", test_sock_story},
+    {"sock_listener_story", test_sock_listener_story},
     {"kinds_parse", test_kinds_parse},
     {"kinds_parse_unknown", test_kinds_parse_unknown},
     {"kinds_parse_no_frames", test_kinds_parse_no_frames},
