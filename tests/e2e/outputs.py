@@ -290,8 +290,8 @@ CONV = re.compile(r"^(\S+)\s+<-> (\S+)\s+(\d+) [\d.]+ (?:bytes|[kMG]B)\s+(\d+) [
 def conversation_mismatches(netsim, root, scn, cap):
     """tshark's TCP conversation statistics against netsim's flow summary:
     the same conversations, and per direction as many frames on the wire as
-    segments sent, less those lost before reaching it (targeted faults, full
-    queues), which the summary counts as dropped."""
+    segments sent, less those lost before reaching it (full queues), which
+    the summary counts as dropped."""
     r = run(netsim, root, scn)
     flows = {}
     for line in r.stdout.decode().splitlines():
@@ -324,9 +324,10 @@ def conversation_mismatches(netsim, root, scn, cap):
     for f, t in nat_of.items():
         translated.update({t, t[::-1]})
     convs_native = {k: v for k, v in convs.items() if k not in translated}
-    # A flow whose every segment was lost before the wire (targeted drops)
+    # A flow whose every segment was lost before the wire (a full queue)
     # has no frame, hence no conversation in the capture; segments a
-    # receiver dropped (a filter rule, no socket) did reach the wire.
+    # receiver dropped (a filter rule, no socket) or a targeted drop took
+    # off the wire did reach it.
     flows = {k: v for k, v in flows.items()
              if v[0] + v[1] > v[2] or k in convs or k[::-1] in convs}
     for (a, b), (ab, ba, drops) in flows.items():
