@@ -135,6 +135,7 @@ static bool keeps_sock(Filter *f, const NsTraceEvent *ev)
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:
     case NS_TRACE_CC:
+    case NS_TRACE_NAT:
     case NS_TRACE_KIND_COUNT:
         break;
     }
