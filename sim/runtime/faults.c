@@ -288,6 +288,6 @@ bool ns_world_wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
         return false;
     const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
     *rule = act->rule;
-    *loc = (NsTraceLoc){sf->loc.file, sf->loc.line};
+    *loc = (NsTraceLoc){ns_world_file_name(sf->loc.file), sf->loc.line};
     return true;
 }
