@@ -14,6 +14,7 @@
 #include "netsim/scenario.h"
 #include "netsim/trace-console.h"
 #include "netsim/trace-diagram.h"
+#include "netsim/trace-filter.h"
 #include "netsim/trace-text.h"
 #include "netsim/units.h"
 #include "netsim/world.h"
@@ -27,7 +28,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
     g_autofree char *max_memory_s = NULL;
-    g_autofree char *color = NULL;
+    g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL, *sock_s = NULL;
     gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
@@ -57,6 +58,13 @@ int ns_cmd_run(int argc, char **argv)
          "Write a sequence diagram: FILE.mmd (Mermaid) or FILE.svg", "FILE"},
         {"sockets-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sockets_at_s,
          "Print every host's socket table at simulated time T (repeatable)", "T"},
+        {"only", 0, 0, G_OPTION_ARG_STRING, &only,
+         "Show only these kinds of trace line (the third column: send,recv,tcp,...)", "KIND,..."},
+        {"hide", 0, 0, G_OPTION_ARG_STRING, &hide, "Hide these kinds of trace line", "KIND,..."},
+        {"host", 0, 0, G_OPTION_ARG_STRING, &host,
+         "Show one host's story: what happens at it, and its packets on the wire", "NAME"},
+        {"sock", 0, 0, G_OPTION_ARG_STRING, &sock_s,
+         "Show one socket's story: socket #ID's events and packets", "ID"},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color,
          "Colour the text trace: auto (a terminal, NO_COLOR unset), always, never", "WHEN"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE"},
@@ -84,6 +92,32 @@ int ns_cmd_run(int argc, char **argv)
     if (color && strcmp(color, "auto") != 0 && strcmp(color, "always") != 0 &&
         strcmp(color, "never") != 0)
         return ns_usage_error("run: --color must be auto, always or never, not '%s'", color);
+    uint32_t kinds = 0;
+    if (only || hide) {
+        g_autofree char *bad = NULL;
+        uint32_t m;
+        kinds = NS_TRACE_MASK_ALL & ~NS_TRACE_MASK(NS_TRACE_FRAME);
+        if (only && !ns_trace_kinds_parse(only, &m, &bad))
+            return ns_usage_error("run: --only: '%s' is no kind of trace line (kinds: %s)", bad,
+                                  ns_trace_kind_list());
+        if (only)
+            kinds = m;
+        if (hide && !ns_trace_kinds_parse(hide, &m, &bad))
+            return ns_usage_error("run: --hide: '%s' is no kind of trace line (kinds: %s)", bad,
+                                  ns_trace_kind_list());
+        if (hide)
+            kinds &= ~m;
+    }
+    uint32_t sock = 0;
+    if (sock_s) {
+        char *end;
+        errno = 0;
+        guint64 v = g_ascii_strtoull(sock_s[0] == '#' ? sock_s + 1 : sock_s, &end, 10);
+        if (errno || !*sock_s || *end || v == 0 || v > UINT32_MAX || sock_s[0] == '-')
+            return ns_usage_error("run: --sock needs a socket id as the trace shows it (#3 or 3), "
+                                  "not '%s'", sock_s);
+        sock = (uint32_t)v;
+    }
     g_autoptr(GArray) sockets_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
     for (char **t = sockets_at_s; t && *t; t++) {
         g_autofree char *msg = NULL;
@@ -150,7 +184,8 @@ int ns_cmd_run(int argc, char **argv)
                     .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
-                    .n_sockets_at = sockets_at->len};
+                    .n_sockets_at = sockets_at->len, .only_kinds = kinds, .only_host = host,
+                    .only_sock = sock};
     bool to_stdout = !out_path;
     ro.colour = !json && to_stdout &&
                 (color && strcmp(color, "always") == 0

@@ -9,8 +9,10 @@
 
 #include "netsim-config.h"
 #include "netsim/pcb.h"
+#include "netsim/tcp.h"
 #include "netsim/trace-console.h"
 #include "netsim/trace-diagram.h"
+#include "netsim/trace-filter.h"
 #include "netsim/trace-json.h"
 #include "netsim/trace-pcap.h"
 #include "netsim/wire/ipv4.h"
@@ -287,8 +289,9 @@ static NsExplainer *explainer_for(const NsScenario *scn)
         bool linux_profile = h->tcp == NS_SCN_TCP_LINUX;
         hosts[i].name = h->name;
         hosts[i].linux_profile = linux_profile;
-        ns_pcb_ephemeral_range(linux_profile ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL,
-                               &hosts[i].eph_lo, &hosts[i].eph_hi);
+        NsProfile profile = linux_profile ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL;
+        ns_pcb_ephemeral_range(profile, &hosts[i].eph_lo, &hosts[i].eph_hi);
+        hosts[i].time_wait = ns_tcp_time_wait(profile);
     }
     return ns_explainer_new(hosts, scn->hosts->len);
 }
@@ -316,11 +319,58 @@ static bool scenario_has(const NsScenario *scn, const char *name, bool host)
     return false;
 }
 
-/* Subscribe the sinks `ro` asks for. False (error set) when a file cannot
- * be created or --pcap-at names nothing in the scenario. */
-static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsTracer *tracer,
-                         GError **error)
+/* The tracer the trace, explanation and diagram sinks subscribe to: `tracer`
+ * itself, or (*sub) a new one that filter_into() then puts behind a filter
+ * when `ro` filters. */
+static NsTracer *filtered(NsTracer *tracer, const NsRunOpts *ro, NsTracer **sub)
 {
+    *sub = NULL;
+    if (!ro->only_kinds && !ro->only_host && !ro->only_sock)
+        return tracer;
+    *sub = ns_tracer_new();
+    if (ro->cc_samples)
+        ns_tracer_set_kinds(*sub, NS_TRACE_MASK_ALL);
+    return *sub;
+}
+
+static void filter_into(NsTracer *tracer, const NsRunOpts *ro, const NsScnHost *host,
+                        const uint32_t *addrs, NsTracer *sub, bool for_diagram)
+{
+    if (!sub)
+        return;
+    NsTraceFilterOpts fo = {.kinds = ro->only_kinds ? ro->only_kinds : NS_TRACE_MASK_ALL,
+                            .host = host ? host->name : NULL, .addrs = addrs,
+                            .n_addrs = host ? host->n_addrs : 0, .sock = ro->only_sock,
+                            .for_diagram = for_diagram};
+    ns_trace_filter_attach(tracer, &fo, sub);
+}
+
+/* The scenario host named `name`, or NULL. */
+static const NsScnHost *scenario_host(const NsScenario *scn, const char *name)
+{
+    for (guint i = 0; i < scn->hosts->len; i++)
+        if (strcmp(ns_scn_host(scn, i)->name, name) == 0)
+            return ns_scn_host(scn, i);
+    return NULL;
+}
+
+/* Subscribe the sinks `ro` asks for. False (error set) when a file cannot
+ * be created, or --pcap-at or --host names nothing in the scenario. */
+static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsTracer *tracer,
+                         uint32_t **addrs, GError **error)
+{
+    const NsScnHost *host = NULL;
+    if (ro->only_host) {
+        host = scenario_host(scn, ro->only_host);
+        if (!host) {
+            g_set_error(error, NS_WORLD_ERROR, 0, "netsim: --host %s: %s has no host of that name",
+                        ro->only_host, scn->filename);
+            return false;
+        }
+        *addrs = g_new0(uint32_t, host->n_addrs);
+        for (uint32_t i = 0; i < host->n_addrs; i++)
+            (*addrs)[i] = host->addrs[i].addr;
+    }
     if (ro->pcap) {
         NsPcapAt at = NS_PCAP_AT_ALL;
         if (ro->pcap_at) {
@@ -350,18 +400,23 @@ static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, 
         NsDiagramSink *d = ns_diagram_sink_new(ro->diagram, fmt, scn->title, error);
         if (!d)
             return false;
-        ns_diagram_sink_attach(d, tracer);
+        NsTracer *sub;
+        ns_diagram_sink_attach(d, filtered(tracer, ro, &sub));
+        filter_into(tracer, ro, host, *addrs, sub, true);
     }
     if (ro->quiet)
         return true;
     NsExplainer *ex = ro->explain ? explainer_for(scn) : NULL;
+    NsTracer *sub;
+    NsTracer *to = filtered(tracer, ro, &sub);
     if (ro->json)
-        ns_json_sink_attach(ns_json_sink_new(out, ex), tracer);
+        ns_json_sink_attach(ns_json_sink_new(out, ex), to);
     else if (ro->explain || ro->colour)
         ns_console_sink_attach(
-            ns_console_sink_new(out, ns_host_column_width(scn), ro->colour, ex), tracer);
+            ns_console_sink_new(out, ns_host_column_width(scn), ro->colour, ex), to);
     else
-        ns_text_sink_attach(ns_text_sink_new(out, ns_host_column_width(scn)), tracer);
+        ns_text_sink_attach(ns_text_sink_new(out, ns_host_column_width(scn)), to);
+    filter_into(tracer, ro, host, *addrs, sub, false);
     return true;
 }
 
@@ -410,10 +465,11 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     *res = (NsRunResult){0};
     res->expects = g_array_new(FALSE, FALSE, sizeof(NsExpectResult));
     g_array_set_clear_func(res->expects, expect_result_clear);
+    g_autofree uint32_t *host_addrs = NULL; /* read by the filters until the tracer goes */
     g_autoptr(NsTracer) tracer = ns_tracer_new();
     if (ro->cc_samples)
         ns_tracer_set_kinds(tracer, NS_TRACE_MASK_ALL);
-    if (!attach_sinks(scn, ro, out, tracer, error))
+    if (!attach_sinks(scn, ro, out, tracer, &host_addrs, error))
         return NS_EXIT_USAGE;
     ExpectCollector *ec = g_new0(ExpectCollector, 1);
     *ec = (ExpectCollector){.out = out, .quiet = ro->quiet, .results = res->expects};

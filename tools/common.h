@@ -35,6 +35,11 @@ typedef struct {
     const char *diagram;  /* sequence diagram, .mmd or .svg, or NULL */
     const NsTime *sockets_at; /* print the socket tables at these times */
     size_t n_sockets_at;
+    /* Filters of the trace, the explanations and the diagram (not of the
+     * capture, nor of the summary): kinds kept (0: all), one host's story. */
+    uint32_t only_kinds;
+    const char *only_host;
+    uint32_t only_sock; /* socket #N's story, 0: all */
 } NsRunOpts;
 
 /* One expectation's verdict, as the run reported it. */

@@ -58,6 +58,14 @@ void ns_segment_send(NsSegment *seg, uint32_t port, NsPacket *frame);
 
 /* Bring the whole segment down (queued and in-flight frames are lost) or up. */
 void ns_segment_set_up(NsSegment *seg, bool up);
+
+/* A hook on every frame a port has put on the wire, before it reaches
+ * anyone (targeted faults of a scenario act here, between the hosts, so
+ * the sender's capture shows the frame leave). True drops the frame, and
+ * *rule and *loc then say which fault did it. */
+typedef bool (*NsSegmentFaultFn)(void *data, const NsSegment *seg, uint32_t from_port,
+                                 const NsPacket *frame, const char **rule, NsTraceLoc *loc);
+void ns_segment_set_fault_hook(NsSegment *seg, NsSegmentFaultFn fn, void *data);
 bool ns_segment_is_up(const NsSegment *seg);
 
 /* Change options mid-run; frames already in flight keep their timing. */

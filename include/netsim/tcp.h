@@ -16,6 +16,9 @@
 typedef struct NsTcp NsTcp;         /* the TCP layer of one host */
 typedef struct NsTcpSock NsTcpSock; /* one endpoint: a listener or a connection */
 
+/* How long a connection of `profile` waits in TIME-WAIT (2MSL). */
+NsTime ns_tcp_time_wait(NsProfile profile);
+
 /* Something changed: readable, writable, connected, accept-ready, error,
  * closed. Called at the end of the TCP layer's input or timer processing,
  * never from inside an application call; the socket layer defers it to an

@@ -1,6 +1,9 @@
 /* Sequence diagrams (`--diagram FILE.mmd` Mermaid text, `FILE.svg` a
- * self-contained SVG): one lifeline per socket endpoint (10.0.0.1:49153),
- * or per address for ICMP, grouped by host; an arrow per packet labelled
+ * self-contained SVG): one lifeline per socket, grouped by host: a
+ * listener and each socket accepted from it side by side, the accepted ones
+ * starting where their SYN arrived; a lifeline for the host itself for what
+ * no socket sends or receives (ICMP, the RST for a closed port, a router's
+ * forwarding step with the TTL); an arrow per packet labelled
  * with protocol, flags, seq/ack and summary (crossed when the packet never
  * arrived); state changes and socket events as notes; long runs of data
  * segments between two endpoints folded into one "... N segments ..." note. */
@@ -17,7 +20,8 @@ typedef enum { NS_DIAGRAM_MERMAID, NS_DIAGRAM_SVG } NsDiagramFormat;
 /* Kinds a diagram reads. */
 #define NS_DIAGRAM_MASK                                                                       \
     (NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_RECV) | NS_TRACE_MASK(NS_TRACE_TCP) | \
-     NS_TRACE_MASK(NS_TRACE_SOCK) | NS_TRACE_MASK(NS_TRACE_ICMP))
+     NS_TRACE_MASK(NS_TRACE_SOCK) | NS_TRACE_MASK(NS_TRACE_ICMP) | NS_TRACE_MASK(NS_TRACE_FWD) | \
+     NS_TRACE_MASK(NS_TRACE_DROP) | NS_TRACE_MASK(NS_TRACE_APP))
 
 /* Runs of more than this many similar messages are folded. */
 #define NS_DIAGRAM_FOLD_AFTER 8
@@ -33,8 +37,10 @@ void ns_diagram_free(NsDiagram *d);
 void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev);
 /* (transfer full) the diagram as Mermaid text or SVG. */
 char *ns_diagram_render(NsDiagram *d, NsDiagramFormat format);
-/* Lifelines so far. */
+/* Lifelines drawn so far (not a guess that an arrival corrected). */
 guint ns_diagram_lifelines(const NsDiagram *d);
+/* Lifelines so far on `host`. */
+guint ns_diagram_lifelines_of(const NsDiagram *d, const char *host);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsDiagram, ns_diagram_free)
 

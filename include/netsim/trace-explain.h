@@ -19,6 +19,7 @@ typedef struct {
     const char *name;
     bool linux_profile;      /* random (and even, for connect) ephemeral ports */
     uint16_t eph_lo, eph_hi; /* the profile's ephemeral port range */
+    NsTime time_wait;        /* how long the profile waits in TIME-WAIT (2MSL) */
 } NsExplainHost;
 
 typedef struct NsExplainer NsExplainer;

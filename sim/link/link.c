@@ -29,6 +29,8 @@ struct NsSegment {
     GArray *ports;        /* Port */
     GHashTable *mac_port; /* MAC (as uint64) -> port + 1 */
     uint64_t frames, drops;
+    NsSegmentFaultFn fault_fn;
+    void *fault_data;
 };
 
 /* The packet's meta field carries (epoch << 24 | receiving port) while the
@@ -195,6 +197,36 @@ static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsDropRea
     ns_packet_free(frame);
 }
 
+/* A frame a targeted fault takes off the wire. */
+static void drop_frame_fault(NsSegment *seg, uint32_t port, NsPacket *frame, const char *rule,
+                             NsTraceLoc loc)
+{
+    seg->drops++;
+    NsTracer *tr = seg->ctx->tracer;
+    if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+        char summary[96];
+        NsTraceEvent ev = {
+            .time = ns_sim_now(seg->ctx->sim),
+            .kind = NS_TRACE_DROP,
+            .host = port_at(seg, port)->host,
+            .where = seg->name,
+            .drop = NS_DROP_FAULT,
+            .fault = NS_FAULT_DROP,
+            .fault_rule = rule,
+            .loc = loc,
+        };
+        ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
+        ns_trace_emit(tr, &ev);
+    }
+    ns_packet_free(frame);
+}
+
+void ns_segment_set_fault_hook(NsSegment *seg, NsSegmentFaultFn fn, void *data)
+{
+    seg->fault_fn = fn;
+    seg->fault_data = data;
+}
+
 static void arrive(NsSim *sim, void *obj, void *arg)
 {
     (void)sim;
@@ -252,6 +284,12 @@ static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *fram
 static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
 {
     seg->frames++;
+    const char *rule = NULL;
+    NsTraceLoc loc = {0};
+    if (seg->fault_fn && seg->fault_fn(seg->fault_data, seg, from, frame, &rule, &loc)) {
+        drop_frame_fault(seg, from, frame, rule, loc);
+        return;
+    }
     uint32_t n = seg->ports->len;
     if (!seg->is_network) {
         if (n == 2)

@@ -5,10 +5,12 @@
 #include "world-private.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "netsim/ip.h"
 #include "netsim/tcp.h"
 #include "netsim/trace-text.h"
+#include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 
@@ -208,7 +210,8 @@ NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTim
     for (guint i = 0; i < w->faults->len; i++) {
         FaultRt *f = &g_array_index(w->faults, FaultRt, i);
         const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
-        if (sf->from != h->idx || f->fired)
+        /* Drops act on the wire (ns_world_wire_fault), the rest here. */
+        if (sf->from != h->idx || f->fired || sf->action == NS_SCN_FAULT_DROP)
             continue;
         uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
                         : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
@@ -240,4 +243,51 @@ NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTim
         return NS_IP_FILTER_DUPLICATE;
     }
     return NS_IP_FILTER_PASS;
+}
+
+/* Targeted drops: count the frames of one kind that a host puts on the
+ * wire towards another host (datagrams it originates), and take the Nth
+ * off the wire. The sender's capture shows it leave; nobody receives it. */
+bool ns_world_wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
+                         const NsPacket *frame, const char **rule, NsTraceLoc *loc)
+{
+    NsWorld *w = data;
+    NsEthRepr eth;
+    if (ns_eth_parse(frame->data, frame->len, &eth) != NS_WIRE_OK ||
+        eth.ethertype != NS_ETHERTYPE_IPV4)
+        return false;
+    NsPacket ip = *frame;
+    ip.data += NS_ETH_HLEN;
+    ip.len -= NS_ETH_HLEN;
+    Classified d;
+    NsIpv4Repr hdr;
+    if (!classify(&ip, &d) || ns_ipv4_parse_header(ip.data, ip.len, &hdr) != NS_WIRE_OK)
+        return false;
+    const char *sender = ns_segment_port_host(seg, from_port);
+    const FaultRt *act = NULL;
+    for (guint i = 0; i < w->faults->len; i++) {
+        FaultRt *f = &g_array_index(w->faults, FaultRt, i);
+        const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
+        if (f->fired || sf->action != NS_SCN_FAULT_DROP)
+            continue;
+        NsHost *from = w->hosts[sf->from].host;
+        uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
+                        : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
+                                                        : NS_IPPROTO_ICMP;
+        if (!sender || strcmp(sender, ns_host_name(from)) != 0 || d.proto != proto ||
+            !ns_host_has_addr(from, hdr.src) || !ns_host_has_addr(w->hosts[sf->to].host, d.dst) ||
+            !segment_is(&d, sf->kind))
+            continue;
+        if (++f->seen != sf->nth)
+            continue;
+        f->fired = true;
+        if (!act)
+            act = f;
+    }
+    if (!act)
+        return false;
+    const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
+    *rule = act->rule;
+    *loc = (NsTraceLoc){ns_world_file_name(sf->loc.file), sf->loc.line};
+    return true;
 }

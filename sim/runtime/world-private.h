@@ -217,6 +217,9 @@ void ns_world_programs_free(NsWorld *w);
 void ns_world_fault_run(NsSim *sim, void *obj, void *arg);
 NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
                                         NsIpFault *fault);
+/* The targeted drops, on the wire (data is the NsWorld). */
+bool ns_world_wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
+                         const NsPacket *frame, const char **rule, NsTraceLoc *loc);
 
 /* expect.c: expectations at their time (an event: arg is the expectation
  * index) and at the end of the run. */

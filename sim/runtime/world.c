@@ -140,6 +140,10 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         HostRt *h = &w->hosts[f->from];
         ns_ip_set_output_filter(ns_ip_of(h->host), ns_world_fault_filter, h);
     }
+    /* A targeted drop acts on the wire between the two hosts: the frame
+     * leaves the sender (after ARP) and never arrives. */
+    for (uint32_t i = 0; scn->faults->len && i < w->n_segs; i++)
+        ns_segment_set_fault_hook(w->segs[i], ns_world_wire_fault, w);
     /* Services first (time 0, before any timeline step), in file order:
      * the first events scheduled, so they run first. */
     ns_sim_schedule_at(w->ctx->sim, 0, ns_world_services_start_all, w, NULL);

@@ -139,6 +139,11 @@ const NsTcpCfg *ns_tcp_cfg(NsProfile profile)
     return &cfg_minimal;
 }
 
+NsTime ns_tcp_time_wait(NsProfile profile)
+{
+    return ns_tcp_cfg(profile)->time_wait;
+}
+
 void ns_tcp_env_init(NsTcpEnv *env, NsCtx *ctx, const char *host_name, NsProfile profile,
                      uint64_t isn_secret, uint64_t rng_seed, uint64_t rng_index)
 {

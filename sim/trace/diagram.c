@@ -13,10 +13,21 @@
 #include "netsim/wire/tcp.h"
 #include "trace-private.h"
 
+/* A lifeline is one socket (a listener, each socket accepted from it, a
+ * client's connected socket, a UDP socket), or a host itself for what no
+ * socket sends or receives (ICMP, the RST for a closed port, forwarding). */
 typedef struct {
-    char *name; /* "10.0.0.1:49152", or "10.0.0.1" for ICMP */
+    char *name;       /* "10.0.0.80:80", "10.0.0.80:80-10.0.0.1:49152", "10.0.0.2" */
     const char *host; /* interned; NULL until known */
-    guint created;
+    uint8_t proto;    /* 0: the host itself */
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    int parent;       /* the listener it was accepted from, or -1 */
+    uint32_t sock_id; /* the run's socket id (#N), 0 when not known */
+    bool listener;    /* a TCP socket that listened */
+    guint first_item; /* the first item drawn on it */
+    NsTime created;   /* when the diagram first heard of it */
+    GString *addrs;   /* host lifeline: its addresses seen, "a, b" */
 } Lifeline;
 
 typedef enum { ITEM_MSG, ITEM_NOTE } ItemKind;
@@ -25,31 +36,34 @@ typedef struct {
     ItemKind kind;
     NsTime time;
     char *label;
-    /* MSG: lifeline indices; NOTE: resolved at render time from below. */
+    /* MSG: lifeline from/to; NOTE: `from` is the lifeline it is on. */
     guint from, to;
     bool lost;
     bool foldable;
     uint8_t proto;
     uint32_t bytes;
-    /* NOTE: the socket it belongs to. */
-    const char *host;
-    uint32_t addr;
-    uint16_t port;
+    /* MSG: the datagram's endpoints (to find its receiver at the end when
+     * its host was unknown when it was sent). */
+    uint32_t src, dst;
+    uint16_t sport, dport;
 } Item;
 
 struct NsDiagram {
     char *title;
-    GPtrArray *lifelines;  /* Lifeline* */
-    GHashTable *by_name;   /* name -> index + 1 */
+    GPtrArray *lifelines;  /* Lifeline*, in creation order */
     GPtrArray *hosts;      /* interned names, first-seen order */
+    GHashTable *addr_host; /* address -> interned host name */
     GArray *items;         /* Item */
     GHashTable *in_flight; /* packet key -> GQueue of item indices */
+    NsTime now;            /* the time of the event being added */
 };
 
 static void lifeline_free(gpointer p)
 {
     Lifeline *l = p;
     g_free(l->name);
+    if (l->addrs)
+        g_string_free(l->addrs, TRUE);
     g_free(l);
 }
 
@@ -63,8 +77,8 @@ NsDiagram *ns_diagram_new(const char *title)
     NsDiagram *d = g_new0(NsDiagram, 1);
     d->title = g_strdup(title);
     d->lifelines = g_ptr_array_new_with_free_func(lifeline_free);
-    d->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     d->hosts = g_ptr_array_new();
+    d->addr_host = g_hash_table_new(g_direct_hash, g_direct_equal);
     d->items = g_array_new(FALSE, TRUE, sizeof(Item));
     d->in_flight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, queue_free);
     return d;
@@ -77,50 +91,174 @@ void ns_diagram_free(NsDiagram *d)
     for (guint i = 0; i < d->items->len; i++)
         g_free(g_array_index(d->items, Item, i).label);
     g_array_free(d->items, TRUE);
-    g_hash_table_destroy(d->by_name);
     g_ptr_array_free(d->lifelines, TRUE);
     g_ptr_array_free(d->hosts, TRUE);
+    g_hash_table_destroy(d->addr_host);
     g_hash_table_destroy(d->in_flight);
     g_free(d->title);
     g_free(d);
 }
 
+/* Is lifeline `i` drawn: does some item stand on it? (A guess that an
+ * arrival corrected is not.) */
+static bool lifeline_used(const NsDiagram *d, guint i)
+{
+    for (guint k = 0; k < d->items->len; k++) {
+        const Item *it = &g_array_index(d->items, Item, k);
+        if (it->from == i || it->to == i)
+            return true;
+    }
+    return false;
+}
+
 guint ns_diagram_lifelines(const NsDiagram *d)
 {
-    return d->lifelines->len;
+    guint n = 0;
+    for (guint i = 0; i < d->lifelines->len; i++)
+        n += lifeline_used(d, i);
+    return n;
 }
 
-static void see_host(NsDiagram *d, const char *host)
+guint ns_diagram_lifelines_of(const NsDiagram *d, const char *host)
+{
+    guint n = 0;
+    for (guint i = 0; i < d->lifelines->len; i++) {
+        const Lifeline *l = g_ptr_array_index(d->lifelines, i);
+        if (l->host && host && strcmp(l->host, host) == 0)
+            n += lifeline_used(d, i);
+    }
+    return n;
+}
+
+static const char *see_host(NsDiagram *d, const char *host)
 {
     if (!host)
-        return;
+        return NULL;
+    host = g_intern_string(host);
     for (guint i = 0; i < d->hosts->len; i++)
         if (g_ptr_array_index(d->hosts, i) == host)
-            return;
+            return host;
     g_ptr_array_add(d->hosts, (gpointer)host);
+    return host;
 }
 
-static guint lifeline(NsDiagram *d, uint32_t addr, uint16_t port, bool with_port,
-                      const char *host)
+/* Remember that `addr` belongs to `host` (a host the diagram never sees
+ * from its own side is found through it). */
+static void see_addr(NsDiagram *d, uint32_t addr, const char *host)
 {
-    g_autoptr(GString) s = g_string_new(NULL);
-    trace_append_endpoint(s, addr, port, with_port);
-    host = host ? g_intern_string(host) : NULL;
-    see_host(d, host);
-    guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(d->by_name, s->str));
-    if (idx) {
-        Lifeline *l = g_ptr_array_index(d->lifelines, idx - 1);
-        if (!l->host)
-            l->host = host;
-        return idx - 1;
+    if (addr && host && !g_hash_table_contains(d->addr_host, GUINT_TO_POINTER(addr)))
+        g_hash_table_insert(d->addr_host, GUINT_TO_POINTER(addr), (gpointer)host);
+}
+
+static guint add_lifeline(NsDiagram *d, Lifeline *l)
+{
+    l->first_item = d->items->len;
+    l->created = d->now;
+    g_ptr_array_add(d->lifelines, l);
+    return d->lifelines->len - 1;
+}
+
+/* The socket of `host` that a packet from local (laddr, lport) to remote
+ * (raddr, rport) belongs to, as the host's demultiplexer finds it: the
+ * connected socket with exactly that pair, else a socket bound to that
+ * port (on that address or on any) with no remote; -1 for none. */
+static int find_socket_before(const NsDiagram *d, NsTime before, const char *host, uint8_t proto,
+                              uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+    int wild = -1;
+    for (guint i = d->lifelines->len; i-- > 0;) {
+        const Lifeline *l = g_ptr_array_index(d->lifelines, i);
+        if (l->host != host || l->proto != proto || !proto || l->lport != lport ||
+            l->created > before)
+            continue;
+        if (l->raddr && l->raddr == raddr && l->rport == rport &&
+            (l->laddr == laddr || !l->laddr))
+            return (int)i;
+        if (!l->raddr && (!l->laddr || l->laddr == laddr) && wild < 0)
+            wild = (int)i;
+    }
+    return wild;
+}
+
+/* The same, for a packet now (sockets created so far). */
+static int find_socket(const NsDiagram *d, const char *host, uint8_t proto, uint32_t laddr,
+                       uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+    return find_socket_before(d, INT64_MAX, host, proto, laddr, lport, raddr, rport);
+}
+
+/* The lifeline of the host itself (created on first use). */
+static guint host_lifeline(NsDiagram *d, const char *host, uint32_t addr)
+{
+    for (guint i = 0; i < d->lifelines->len; i++) {
+        Lifeline *l = g_ptr_array_index(d->lifelines, i);
+        if (l->proto || l->host != host || (!host && l->laddr != addr))
+            continue;
+        /* A host with several addresses (a router) is one lifeline. */
+        g_autoptr(GString) a = g_string_new(NULL);
+        trace_append_endpoint(a, addr, 0, false);
+        bool seen = false;
+        g_auto(GStrv) parts = g_strsplit(l->addrs->str, ", ", -1);
+        for (char **p = parts; *p && !seen; p++)
+            seen = strcmp(*p, a->str) == 0;
+        if (!seen && addr) {
+            g_string_append_printf(l->addrs, "%s%s", l->addrs->len ? ", " : "", a->str);
+            g_free(l->name);
+            l->name = g_strdup(l->addrs->str);
+        }
+        return i;
     }
     Lifeline *l = g_new0(Lifeline, 1);
-    l->name = g_string_free(g_steal_pointer(&s), FALSE);
     l->host = host;
-    l->created = d->lifelines->len;
-    g_ptr_array_add(d->lifelines, l);
-    g_hash_table_insert(d->by_name, l->name, GUINT_TO_POINTER(d->lifelines->len));
-    return d->lifelines->len - 1;
+    l->laddr = addr;
+    l->parent = -1;
+    l->addrs = g_string_new(NULL);
+    if (addr)
+        trace_append_endpoint(l->addrs, addr, 0, false);
+    /* Named by its addresses; a router first seen forwarding, by its name. */
+    l->name = g_strdup(l->addrs->len ? l->addrs->str : host ? host : "router");
+    return add_lifeline(d, l);
+}
+
+/* A new socket lifeline for an event about a socket of `host`. */
+static guint socket_lifeline(NsDiagram *d, const char *host, const NsTraceEvent *ev, int parent)
+{
+    Lifeline *l = g_new0(Lifeline, 1);
+    l->host = host;
+    l->proto = ev->proto;
+    l->laddr = ev->src;
+    l->lport = ev->sport;
+    l->raddr = ev->dst;
+    l->rport = ev->dport;
+    l->parent = parent;
+    l->sock_id = ev->sock_id;
+    GString *n = g_string_new(NULL);
+    if (ev->sock_id)
+        g_string_append_printf(n, "#%u ", ev->sock_id);
+    trace_append_endpoint(n, ev->src, ev->sport, true);
+    if (parent >= 0) {
+        /* Accepted sockets share their local endpoint: the pair tells them apart. */
+        g_string_append_c(n, '-');
+        trace_append_endpoint(n, ev->dst, ev->dport, true);
+    }
+    l->name = g_string_free(n, FALSE);
+    return add_lifeline(d, l);
+}
+
+/* The host an address belongs to, as far as the diagram has seen. */
+static const char *host_of_addr(const NsDiagram *d, uint32_t addr)
+{
+    return g_hash_table_lookup(d->addr_host, GUINT_TO_POINTER(addr));
+}
+
+/* The lifeline at `host` for a packet it receives (or would receive):
+ * its socket, else the host itself. */
+static guint receiver(NsDiagram *d, const char *host, const NsTraceEvent *ev)
+{
+    int l = trace_has_ports(ev->proto)
+                ? find_socket(d, host, ev->proto, ev->dst, ev->dport, ev->src, ev->sport)
+                : -1;
+    return l >= 0 ? (guint)l : host_lifeline(d, host, ev->dst);
 }
 
 /* What identifies one datagram between its SEND and its RECV: addresses,
@@ -134,6 +272,29 @@ static char *packet_key(const NsTraceEvent *ev)
     return g_strdup_printf("%u|%08x:%u|%08x:%u|%u|%u|%u|%u|%u", ev->proto, ev->src, ev->sport,
                            ev->dst, ev->dport, ev->ip_len, ev->icmp_type, ev->icmp_seq,
                            ev->tcp_flags, ip_id);
+}
+
+/* Why a segment was sent, as an arrow says it; NULL for plain sending. */
+static const char *send_why(NsSendWhy why)
+{
+    switch (why) {
+    case NS_SEND_RTO:
+        return "retransmission: RTO expired";
+    case NS_SEND_FAST_RETRANSMIT:
+        return "fast retransmit: 3 duplicate ACKs";
+    case NS_SEND_SACK_RETRANSMIT:
+        return "retransmission: SACK shows it lost";
+    case NS_SEND_TLP:
+        return "tail loss probe";
+    case NS_SEND_NORMAL:
+    case NS_SEND_FAULT:
+    case NS_SEND_PROBE:
+    case NS_SEND_WINDOW_UPDATE:
+    case NS_SEND_DELAYED_ACK:
+    case NS_SEND_CHALLENGE_ACK:
+        break;
+    }
+    return trace_send_why_text(why);
 }
 
 static char *message_label(const NsTraceEvent *ev)
@@ -160,20 +321,53 @@ static char *message_label(const NsTraceEvent *ev)
     }
     if (ev->summary)
         g_string_append_printf(s, " \xc2\xb7 %s", ev->summary);
+    /* Why it was sent when that is not plain new data: a retransmission
+     * and its reason, a probe, a window update. */
+    const char *why = ev->kind == NS_TRACE_SEND ? send_why(ev->send_why) : NULL;
+    if (why)
+        g_string_append_printf(s, " (%s)", why);
+    if (ev->kind == NS_TRACE_FWD)
+        g_string_append_printf(s, " ttl %u", ev->ttl);
     return g_string_free(s, FALSE);
 }
 
-static void add_send(NsDiagram *d, const NsTraceEvent *ev)
+static void push_in_flight(NsDiagram *d, const NsTraceEvent *ev, guint item)
 {
-    bool ports = trace_has_ports(ev->proto);
+    char *key = packet_key(ev);
+    GQueue *q = g_hash_table_lookup(d->in_flight, key);
+    if (!q) {
+        q = g_queue_new();
+        g_hash_table_insert(d->in_flight, key, q);
+    } else {
+        g_free(key);
+    }
+    g_queue_push_tail(q, GUINT_TO_POINTER(item));
+}
+
+/* The item of the datagram `ev` reports at its next stop, or NULL. */
+static Item *pop_in_flight(NsDiagram *d, const NsTraceEvent *ev)
+{
+    g_autofree char *key = packet_key(ev);
+    GQueue *q = g_hash_table_lookup(d->in_flight, key);
+    if (!q || g_queue_is_empty(q))
+        return NULL;
+    return &g_array_index(d->items, Item, GPOINTER_TO_UINT(g_queue_pop_head(q)));
+}
+
+/* An arrow from `from`: to the socket that will receive it if the diagram
+ * knows it (a RECV or FWD event corrects it), else to the host. */
+static void add_arrow(NsDiagram *d, const NsTraceEvent *ev, guint from)
+{
     Item it = {.kind = ITEM_MSG, .time = ev->time, .lost = true, .proto = ev->proto,
-               .bytes = ev->payload_len};
-    it.from = lifeline(d, ev->src, ev->sport, ports, ev->host);
-    it.to = lifeline(d, ev->dst, ev->dport, ports, NULL);
+               .bytes = ev->payload_len, .from = from, .src = ev->src, .dst = ev->dst,
+               .sport = ev->sport, .dport = ev->dport};
+    const char *to_host = host_of_addr(d, ev->dst);
+    it.to = receiver(d, to_host, ev);
     it.label = message_label(ev);
     switch (ev->proto) {
     case NS_IPPROTO_TCP:
-        it.foldable = !(ev->tcp_flags & (NS_TCP_SYN | NS_TCP_FIN | NS_TCP_RST));
+        it.foldable = !(ev->tcp_flags & (NS_TCP_SYN | NS_TCP_FIN | NS_TCP_RST)) &&
+                      ev->send_why == NS_SEND_NORMAL;
         break;
     case NS_IPPROTO_UDP:
         it.foldable = true;
@@ -185,40 +379,123 @@ static void add_send(NsDiagram *d, const NsTraceEvent *ev)
         break;
     }
     g_array_append_val(d->items, it);
-    char *key = packet_key(ev);
-    GQueue *q = g_hash_table_lookup(d->in_flight, key);
-    if (!q) {
-        q = g_queue_new();
-        g_hash_table_insert(d->in_flight, key, q);
-    } else {
-        g_free(key);
-    }
-    g_queue_push_tail(q, GUINT_TO_POINTER(d->items->len - 1));
+    push_in_flight(d, ev, d->items->len - 1);
+}
+
+static void add_send(NsDiagram *d, const NsTraceEvent *ev)
+{
+    const char *host = see_host(d, ev->host);
+    see_addr(d, ev->src, host);
+    int from = trace_has_ports(ev->proto)
+                   ? find_socket(d, host, ev->proto, ev->src, ev->sport, ev->dst, ev->dport)
+                   : -1;
+    add_arrow(d, ev, from >= 0 ? (guint)from : host_lifeline(d, host, ev->src));
 }
 
 static void add_recv(NsDiagram *d, const NsTraceEvent *ev)
 {
-    g_autofree char *key = packet_key(ev);
-    GQueue *q = g_hash_table_lookup(d->in_flight, key);
-    if (!q || g_queue_is_empty(q))
+    const char *host = see_host(d, ev->host);
+    see_addr(d, ev->dst, host);
+    Item *it = pop_in_flight(d, ev);
+    if (!it)
         return;
-    guint idx = GPOINTER_TO_UINT(g_queue_pop_head(q));
-    Item *it = &g_array_index(d->items, Item, idx);
     it->lost = false;
-    lifeline(d, ev->dst, ev->dport, trace_has_ports(ev->proto), ev->host);
+    it->to = receiver(d, host, ev);
+}
+
+/* A router forwards: the arrow ends at the router, and a new one (with
+ * the TTL it now has) leaves it. */
+static void add_fwd(NsDiagram *d, const NsTraceEvent *ev)
+{
+    const char *host = see_host(d, ev->host);
+    Item *it = pop_in_flight(d, ev);
+    guint router = host_lifeline(d, host, 0);
+    if (it) {
+        it->lost = false;
+        it->to = router;
+    }
+    add_arrow(d, ev, router);
+}
+
+/* The lifeline a socket event is about, created when it is a socket the
+ * diagram has not seen: a socket accepted from a listener of that port
+ * when the listener exists, else a socket of its own. */
+/* The lifeline of socket #id on `host`, or -1. */
+static int by_id(const NsDiagram *d, const char *host, uint32_t id)
+{
+    for (guint i = 0; id && i < d->lifelines->len; i++) {
+        const Lifeline *l = g_ptr_array_index(d->lifelines, i);
+        if (l->host == host && l->sock_id == id)
+            return (int)i;
+    }
+    return -1;
+}
+
+static guint event_socket(NsDiagram *d, const char *host, const NsTraceEvent *ev)
+{
+    int known = by_id(d, host, ev->sock_id);
+    if (known >= 0) {
+        /* The same socket, maybe bound to an address or connected since. */
+        Lifeline *k = g_ptr_array_index(d->lifelines, known);
+        k->laddr = ev->src ? ev->src : k->laddr;
+        if (ev->dst) {
+            k->raddr = ev->dst;
+            k->rport = ev->dport;
+        }
+        return (guint)known;
+    }
+    if (ev->parent_id) {
+        int p = by_id(d, host, ev->parent_id);
+        if (p >= 0)
+            return socket_lifeline(d, host, ev, p);
+    }
+    int l = find_socket(d, host, ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
+    if (l >= 0) {
+        const Lifeline *f = g_ptr_array_index(d->lifelines, l);
+        if (f->raddr == ev->dst && f->rport == ev->dport)
+            return (guint)l; /* that very socket */
+    }
+    int parent = -1;
+    if (l >= 0 && ev->dst && ev->proto == NS_IPPROTO_TCP &&
+        ((const Lifeline *)g_ptr_array_index(d->lifelines, l))->listener)
+        parent = l;
+    return socket_lifeline(d, host, ev, parent);
+}
+
+static void note_on(NsDiagram *d, const NsTraceEvent *ev, guint on, char *label)
+{
+    Item it = {.kind = ITEM_NOTE, .time = ev->time, .label = label, .from = on, .to = on,
+               .proto = ev->proto};
+    g_array_append_val(d->items, it);
 }
 
 static void add_note(NsDiagram *d, const NsTraceEvent *ev)
 {
+    const char *host = see_host(d, ev->host);
+    see_addr(d, ev->src, host);
+    guint on = trace_has_ports(ev->proto) ? event_socket(d, host, ev)
+                                          : host_lifeline(d, host, ev->src);
+    Lifeline *l = g_ptr_array_index(d->lifelines, on);
     GString *s = g_string_new(NULL);
     char eb[24];
     const char *cause = NULL;
     switch (ev->kind) {
     case NS_TRACE_TCP:
+        if (ev->tcp_ev == NS_TCP_EV_STATE && ev->cause == NS_CAUSE_RCV_SYN_LISTENER &&
+            l->parent >= 0) {
+            /* Its first state: it never was the listener, it came from it. */
+            const Lifeline *p = g_ptr_array_index(d->lifelines, l->parent);
+            g_string_append_printf(s, "new socket #%u from listener %s: %s", ev->sock_id, p->name,
+                                   ns_tcp_state_name(ev->tcp_to));
+            note_on(d, ev, on, g_string_free(s, FALSE));
+            return;
+        }
         switch (ev->tcp_ev) {
         case NS_TCP_EV_STATE:
             g_string_append_printf(s, "%s -> %s", ns_tcp_state_name(ev->tcp_from),
                                    ns_tcp_state_name(ev->tcp_to));
+            if (ev->tcp_to == NS_TCP_STATE_LISTEN)
+                l->listener = true;
             break;
         case NS_TCP_EV_CWND:
             g_string_append_printf(s, "cwnd %" PRIu32 " ssthresh %" PRIu32, ev->cwnd,
@@ -261,15 +538,47 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
     }
     if (cause)
         g_string_append_printf(s, " (%s)", cause);
-    see_host(d, ev->host ? g_intern_string(ev->host) : NULL);
-    Item it = {.kind = ITEM_NOTE, .time = ev->time, .label = g_string_free(s, FALSE),
-               .host = ev->host ? g_intern_string(ev->host) : NULL, .addr = ev->src,
-               .port = ev->sport, .proto = ev->proto};
-    g_array_append_val(d->items, it);
+    note_on(d, ev, on, g_string_free(s, FALSE));
+}
+
+
+/* A datagram a host received and threw away (no socket for its port, a
+ * full queue): a note where it arrived. Losses on the way are crossed
+ * arrows already. */
+static void add_drop(NsDiagram *d, const NsTraceEvent *ev)
+{
+    const char *host = ev->host ? see_host(d, ev->host) : NULL;
+    if (!host || ev->where || host_of_addr(d, ev->dst) != host)
+        return;
+    note_on(d, ev, receiver(d, host, ev),
+            g_strdup_printf("dropped: %s", trace_drop_text(ev) ? trace_drop_text(ev)
+                                                               : "by a targeted fault"));
+}
+
+/* A call that failed: a note on the socket the host last wrote about at
+ * that moment (a connect refused: on the socket the RST closed). */
+static void add_app_error(NsDiagram *d, const NsTraceEvent *ev)
+{
+    const char *host = ev->host ? see_host(d, ev->host) : NULL;
+    if (!host || !ev->err || !ev->what)
+        return;
+    for (guint i = d->items->len; i-- > 0;) {
+        const Item *it = &g_array_index(d->items, Item, i);
+        if (it->time != ev->time)
+            break;
+        const Lifeline *l = g_ptr_array_index(d->lifelines, it->from);
+        if (it->kind != ITEM_NOTE || l->host != host || !l->proto)
+            continue;
+        char eb[24];
+        note_on(d, ev, it->from,
+                g_strdup_printf("%s fails: %s", ev->what, trace_errno_text(ev->err, eb)));
+        return;
+    }
 }
 
 void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
 {
+    d->now = ev->time;
     switch (ev->kind) {
     case NS_TRACE_SEND:
         if (ev->proto)
@@ -279,6 +588,10 @@ void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
         if (ev->proto)
             add_recv(d, ev);
         break;
+    case NS_TRACE_FWD:
+        if (ev->proto)
+            add_fwd(d, ev);
+        break;
     case NS_TRACE_TCP:
     case NS_TRACE_SOCK:
         add_note(d, ev);
@@ -287,9 +600,13 @@ void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
         if (ev->proto)
             add_note(d, ev);
         break;
-    case NS_TRACE_APP:
-    case NS_TRACE_FWD:
     case NS_TRACE_DROP:
+        if (ev->proto)
+            add_drop(d, ev);
+        break;
+    case NS_TRACE_APP:
+        add_app_error(d, ev);
+        break;
     case NS_TRACE_TIMER:
     case NS_TRACE_ARP:
     case NS_TRACE_LINK:
@@ -303,7 +620,28 @@ void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
     }
 }
 
-/* ---- layout: the order of lifelines, notes resolved, runs folded ---- */
+/* Packets lost before the diagram knew their destination's host: now that
+ * the run is over, the host may be known; draw them to the socket that
+ * existed there when they were sent (else to the host). */
+static void resolve_late(NsDiagram *d)
+{
+    for (guint k = 0; k < d->items->len; k++) {
+        Item *it = &g_array_index(d->items, Item, k);
+        const Lifeline *to = g_ptr_array_index(d->lifelines, it->to);
+        if (it->kind != ITEM_MSG || to->host)
+            continue;
+        const char *host = host_of_addr(d, it->dst);
+        if (!host)
+            continue;
+        int l = trace_has_ports(it->proto) ? find_socket_before(d, it->time, host, it->proto, it->dst,
+                                                                it->dport, it->src, it->sport)
+                                           : -1;
+        it = &g_array_index(d->items, Item, k); /* host_lifeline may grow nothing here */
+        it->to = l >= 0 ? (guint)l : host_lifeline(d, host, it->dst);
+    }
+}
+
+/* ---- layout: the order of lifelines, runs folded ---- */
 
 typedef struct {
     guint n;        /* lifelines */
@@ -311,72 +649,66 @@ typedef struct {
     guint *at;      /* column -> lifeline index */
     GPtrArray *groups; /* host name per column group, in order */
     guint *group_of;   /* column -> group */
+    /* Rows (after place_heads()): a column's head is at the top, or at the
+     * ROW_HEAD row where its socket first appears; its line ends at `last`. */
+    bool *top;
+    guint *last;
 } Layout;
 
-/* The lifeline a note belongs to, or -1: the exact endpoint, else (for a
- * socket bound to 0.0.0.0) the host's endpoint with that port. */
-static int note_lifeline(const NsDiagram *d, const Item *it)
+/* The lifeline that orders `i` among its host's: its listener's for an
+ * accepted socket, so that they stand side by side. */
+static guint root_of(const NsDiagram *d, guint i)
 {
-    bool ports = trace_has_ports(it->proto);
-    g_autoptr(GString) s = g_string_new(NULL);
-    trace_append_endpoint(s, it->addr, it->port, ports);
-    guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(d->by_name, s->str));
-    if (idx && it->addr)
-        return (int)idx - 1;
-    g_autofree char *suffix = g_strdup_printf(":%u", it->port);
-    for (guint i = 0; i < d->lifelines->len; i++) {
-        const Lifeline *l = g_ptr_array_index(d->lifelines, i);
-        if (l->host == it->host && ports && g_str_has_suffix(l->name, suffix))
-            return (int)i;
-    }
-    return -1;
+    const Lifeline *l = g_ptr_array_index(d->lifelines, i);
+    return l->parent >= 0 ? (guint)l->parent : i;
 }
 
-/* The host of a lifeline never seen from its own side (its packets all
- * lost): another lifeline with the same address tells. */
-static const char *guess_host(const NsDiagram *d, const Lifeline *l)
-{
-    const char *colon = strchr(l->name, ':');
-    size_t alen = colon ? (size_t)(colon - l->name) : strlen(l->name);
-    for (guint i = 0; i < d->lifelines->len; i++) {
-        const Lifeline *o = g_ptr_array_index(d->lifelines, i);
-        if (o->host && strncmp(o->name, l->name, alen) == 0 &&
-            (o->name[alen] == ':' || o->name[alen] == '\0'))
-            return o->host;
-    }
-    return NULL;
-}
-
+/* Columns: grouped by host in the order hosts were first seen; within a
+ * host, the host itself first, then sockets in creation order, each
+ * listener followed by the sockets accepted from it. */
 static void layout_init(const NsDiagram *d, Layout *lay)
 {
     lay->n = d->lifelines->len;
     lay->column = g_new0(guint, lay->n + 1);
     lay->at = g_new0(guint, lay->n + 1);
     lay->group_of = g_new0(guint, lay->n + 1);
+    lay->top = g_new0(bool, lay->n + 1);
+    lay->last = g_new0(guint, lay->n + 1);
     lay->groups = g_ptr_array_new();
-    g_autoptr(GPtrArray) hosts = g_ptr_array_copy(d->hosts, NULL, NULL);
-    g_autofree const char **host_of = g_new0(const char *, lay->n + 1);
-    for (guint i = 0; i < lay->n; i++) {
-        const Lifeline *l = g_ptr_array_index(d->lifelines, i);
-        host_of[i] = l->host ? l->host : guess_host(d, l);
+    /* A lifeline no item is drawn on (a guess an arrival corrected) is
+     * left out: no lifeline for a socket that never existed. */
+    g_autofree bool *used = g_new0(bool, lay->n + 1);
+    for (guint k = 0; k < d->items->len; k++) {
+        const Item *it = &g_array_index(d->items, Item, k);
+        used[it->from] = used[it->to] = true;
     }
+    g_autoptr(GPtrArray) hosts = g_ptr_array_copy(d->hosts, NULL, NULL);
     g_ptr_array_add(hosts, NULL); /* lifelines of no known host last */
     guint col = 0;
     for (guint h = 0; h < hosts->len; h++) {
         const char *host = g_ptr_array_index(hosts, h);
         bool any = false;
-        for (guint i = 0; i < lay->n; i++) {
-            if (host_of[i] != host)
-                continue;
-            if (!any)
-                g_ptr_array_add(lay->groups, (gpointer)(host ? host : "elsewhere"));
-            any = true;
-            lay->column[i] = col;
-            lay->at[col] = i;
-            lay->group_of[col] = lay->groups->len - 1;
-            col++;
+        for (int pass = 0; pass < 2; pass++) {
+            for (guint r = 0; r < lay->n; r++) {
+                const Lifeline *root = g_ptr_array_index(d->lifelines, r);
+                if (root->host != host || root->parent >= 0 || (pass == 0) != (root->proto == 0))
+                    continue;
+                for (guint i = r; i < lay->n; i++) {
+                    const Lifeline *l = g_ptr_array_index(d->lifelines, i);
+                    if (root_of(d, i) != r || l->host != host || !used[i])
+                        continue;
+                    if (!any)
+                        g_ptr_array_add(lay->groups, (gpointer)(host ? host : "elsewhere"));
+                    any = true;
+                    lay->column[i] = col;
+                    lay->at[col] = i;
+                    lay->group_of[col] = lay->groups->len - 1;
+                    col++;
+                }
+            }
         }
     }
+    lay->n = col;
 }
 
 static void layout_clear(Layout *lay)
@@ -384,11 +716,13 @@ static void layout_clear(Layout *lay)
     g_free(lay->column);
     g_free(lay->at);
     g_free(lay->group_of);
+    g_free(lay->top);
+    g_free(lay->last);
     g_ptr_array_free(lay->groups, TRUE);
 }
 
 /* A row of the finished diagram. */
-typedef enum { ROW_MSG, ROW_NOTE, ROW_FOLD } RowKind;
+typedef enum { ROW_MSG, ROW_NOTE, ROW_FOLD, ROW_HEAD } RowKind;
 
 typedef struct {
     RowKind kind;
@@ -415,12 +749,9 @@ static GArray *build_rows(const NsDiagram *d, const Layout *lay)
     for (guint i = 0; i < n;) {
         const Item *it = &items[i];
         if (it->kind == ITEM_NOTE) {
-            int l = note_lifeline(d, it);
-            if (l >= 0) {
-                Row r = {.kind = ROW_NOTE, .time = it->time, .label = it->label,
-                         .a = lay->column[l], .b = lay->column[l]};
-                g_array_append_val(rows, r);
-            }
+            Row r = {.kind = ROW_NOTE, .time = it->time, .label = it->label,
+                     .a = lay->column[it->from], .b = lay->column[it->from]};
+            g_array_append_val(rows, r);
             i++;
             continue;
         }
@@ -455,6 +786,38 @@ static GArray *build_rows(const NsDiagram *d, const Layout *lay)
         i = j;
     }
     return rows;
+}
+
+/* A socket that appears after the start of the run gets its head where it
+ * first appears (a ROW_HEAD row before that row): an accepted socket
+ * starts where the SYN arrived. Those there from the first moment have
+ * theirs at the top. Also sets each column's last row. */
+static GArray *place_heads(GArray *rows, Layout *lay)
+{
+    GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(Row), rows->len + lay->n);
+    g_autofree bool *seen = g_new0(bool, lay->n + 1);
+    NsTime start = rows->len ? g_array_index(rows, Row, 0).time : 0;
+    for (guint i = 0; i < rows->len; i++) {
+        const Row *r = &g_array_index(rows, Row, i);
+        guint cols[2] = {r->a, r->b};
+        for (int k = 0; k < 2; k++) {
+            guint c = cols[k];
+            if (seen[c])
+                continue;
+            seen[c] = true;
+            if (r->time == start) {
+                lay->top[c] = true;
+                continue;
+            }
+            Row h = {.kind = ROW_HEAD, .time = r->time, .a = c, .b = c};
+            g_array_append_val(out, h);
+            lay->last[c] = out->len - 1;
+        }
+        g_array_append_val(out, *r);
+        lay->last[r->a] = lay->last[r->b] = out->len - 1;
+    }
+    g_array_free(rows, TRUE);
+    return out;
 }
 
 static void rows_free(GArray *rows)
@@ -506,7 +869,9 @@ static char *render_mermaid(const NsDiagram *d, const Layout *lay, GArray *rows)
             g_string_append_c(s, '\n');
         }
         const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
-        g_string_append_printf(s, "    participant p%u as %s\n", c, l->name);
+        g_string_append_printf(s, "    participant p%u as ", c);
+        mmd_text(s, l->name);
+        g_string_append_c(s, '\n');
         if (c + 1 == lay->n || lay->group_of[c + 1] != lay->group_of[c])
             g_string_append(s, "    end\n");
     }
@@ -519,6 +884,8 @@ static char *render_mermaid(const NsDiagram *d, const Layout *lay, GArray *rows)
             if (r->lost)
                 g_string_append(s, " (lost)");
             break;
+        case ROW_HEAD: /* Mermaid declares every participant at the top */
+            continue;
         case ROW_NOTE:
         case ROW_FOLD:
             if (r->a == r->b)
@@ -582,7 +949,12 @@ static unsigned column_width(const NsDiagram *d, const Layout *lay, GArray *rows
     size_t longest = 0;
     for (guint i = 0; i < rows->len; i++) {
         const Row *r = &g_array_index(rows, Row, i);
-        if (r->kind != ROW_MSG && r->label) {
+        if (r->kind == ROW_MSG && r->label) {
+            /* An arrow's label sits between its two ends (" (lost)" too). */
+            guint span = r->a > r->b ? r->a - r->b : r->b - r->a;
+            size_t n = (g_utf8_strlen(r->label, -1) + (r->lost ? 7 : 0)) / (span ? span : 1);
+            longest = n > longest ? n : longest;
+        } else if (r->label) {
             size_t n = g_utf8_strlen(r->label, -1) / (r->b - r->a + 1);
             longest = n > longest ? n : longest;
         }
@@ -594,6 +966,43 @@ static unsigned column_width(const NsDiagram *d, const Layout *lay, GArray *rows
     }
     unsigned cw = (unsigned)longest * SVG_CHAR + 28;
     return cw < SVG_COL ? SVG_COL : cw;
+}
+
+/* What a lifeline is, for the reader of the SVG's DOM. */
+static const char *lifeline_role(const Lifeline *l)
+{
+    if (!l->proto)
+        return "host";
+    if (l->parent >= 0)
+        return "accepted";
+    return l->listener ? "listener" : "socket";
+}
+
+/* A lifeline's head box at `top` and its dashed line down to `bottom`. */
+static void svg_head(GString *s, const NsDiagram *d, const Layout *lay, guint c, unsigned cw,
+                     unsigned top, unsigned bottom)
+{
+    const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
+    unsigned x = col_x(cw, c);
+    g_string_append(s, "<g class=\"lifeline\" data-host=\"");
+    xml_text(s, g_ptr_array_index(lay->groups, lay->group_of[c]));
+    g_string_append_printf(s, "\" data-role=\"%s\"", lifeline_role(l));
+    if (l->parent >= 0) {
+        const Lifeline *p = g_ptr_array_index(d->lifelines, l->parent);
+        g_string_append(s, " data-parent=\"");
+        xml_text(s, p->name);
+        g_string_append_c(s, '"');
+    }
+    g_string_append_printf(s,
+                           "><line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" "
+                           "stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
+                           "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"26\" rx=\"3\" "
+                           "fill=\"%s\" stroke=\"#6b7794\"/>"
+                           "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\">",
+                           x, top + 26, x, bottom, x - cw / 2 + 12, top, cw - 24,
+                           l->parent >= 0 ? "#e6f2e0" : "#e3e8f5", x, top + 17);
+    xml_text(s, l->name);
+    g_string_append(s, "</text></g>\n");
 }
 
 static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
@@ -622,32 +1031,29 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
         while (e + 1 < lay->n && lay->group_of[e + 1] == lay->group_of[c])
             e++;
         unsigned x = SVG_LEFT + c * cw + 4, w = (e - c + 1) * cw - 8;
+        const char *group = g_ptr_array_index(lay->groups, lay->group_of[c]);
+        g_string_append(s, "<g class=\"host\" data-host=\"");
+        xml_text(s, group);
         g_string_append_printf(s,
-                               "<g class=\"host\"><rect x=\"%u\" y=\"6\" width=\"%u\" height=\"%u\" "
+                               "\"><rect x=\"%u\" y=\"6\" width=\"%u\" height=\"%u\" "
                                "rx=\"6\" fill=\"#f3f4f8\" stroke=\"#b8bccc\"/>"
                                "<text x=\"%u\" y=\"20\" text-anchor=\"middle\" "
                                "font-weight=\"bold\">",
                                x, w, height - 12, x + w / 2);
-        xml_text(s, g_ptr_array_index(lay->groups, lay->group_of[c]));
+        xml_text(s, group);
         g_string_append(s, "</text></g>\n");
         c = e + 1;
     }
-    for (guint c = 0; c < lay->n; c++) {
-        const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
-        unsigned x = col_x(cw, c);
-        g_string_append_printf(s,
-                               "<g class=\"lifeline\"><line x1=\"%u\" y1=\"56\" x2=\"%u\" y2=\"%u\" "
-                               "stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
-                               "<rect x=\"%u\" y=\"30\" width=\"%u\" height=\"26\" rx=\"3\" "
-                               "fill=\"#e3e8f5\" stroke=\"#6b7794\"/>"
-                               "<text x=\"%u\" y=\"47\" text-anchor=\"middle\">",
-                               x, x, height - 10, x - cw / 2 + 12, cw - 24, x);
-        xml_text(s, l->name);
-        g_string_append(s, "</text></g>\n");
-    }
+    for (guint c = 0; c < lay->n; c++)
+        if (lay->top[c])
+            svg_head(s, d, lay, c, cw, 30, SVG_TOP + lay->last[c] * SVG_ROW + 30);
     for (guint i = 0; i < rows->len; i++) {
         const Row *r = &g_array_index(rows, Row, i);
         unsigned y = SVG_TOP + i * SVG_ROW + 20;
+        if (r->kind == ROW_HEAD) {
+            svg_head(s, d, lay, r->a, cw, y - 16, SVG_TOP + lay->last[r->a] * SVG_ROW + 30);
+            continue;
+        }
         char t[32];
         ns_trace_format_time(r->time, t);
         g_string_append_printf(s, "<text x=\"6\" y=\"%u\" fill=\"#777\">%s</text>\n", y,
@@ -677,7 +1083,9 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
                                        "stroke=\"%s\" marker-end=\"url(#arrow)\"/>\n",
                                        x1, y, x2, y, colour);
             }
-            g_string_append_printf(s, "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\" fill=\"%s\">",
+            g_string_append_printf(s,
+                                   "<text class=\"label\" x=\"%u\" y=\"%u\" "
+                                   "text-anchor=\"middle\" fill=\"%s\">",
                                    (x1 + x2) / 2, y - 5, colour);
             xml_text(s, r->label);
             if (r->lost)
@@ -685,6 +1093,8 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
             g_string_append(s, "</text>\n");
             break;
         }
+        case ROW_HEAD:
+            break;
         case ROW_NOTE:
         case ROW_FOLD: {
             unsigned xa = col_x(cw, r->a) - cw / 2 + 8, xb = col_x(cw, r->b) + cw / 2 - 8;
@@ -708,8 +1118,9 @@ static char *render_svg(const NsDiagram *d, const Layout *lay, GArray *rows)
 char *ns_diagram_render(NsDiagram *d, NsDiagramFormat format)
 {
     Layout lay = {0};
+    resolve_late(d);
     layout_init(d, &lay);
-    GArray *rows = build_rows(d, &lay);
+    GArray *rows = place_heads(build_rows(d, &lay), &lay);
     char *out = NULL;
     switch (format) {
     case NS_DIAGRAM_MERMAID:

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "netsim/wire/eth.h"
+#include "netsim/trace-text.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
@@ -21,12 +22,20 @@ typedef struct {
     uint32_t last_dst;   /* destination of the last datagram sent or forwarded */
     NsTraceEvent refused; /* the last datagram refused for want of a socket (no strings) */
     bool known;          /* listed at creation (profile known) */
+    uint8_t refused_by;  /* how the last ECONNREFUSED reached a socket: TCP (a RST answered
+                          * its SYN) or UDP (an ICMP port unreachable), 0 for none */
+    /* The persist timer of this socket just fired: its next segment says
+     * what it did (a zero-window probe, or the silly-window override). */
+    bool persist_fired;
+    uint32_t persist_addr;
+    uint16_t persist_port;
 } HostState;
 
 struct NsExplainer {
     GHashTable *hosts;   /* name -> HostState* */
     GHashTable *last_to; /* "host|proto|port" -> "ADDR:PORT" the socket last sent to */
     GHashTable *once;    /* keys of sentences already said */
+    GHashTable *said;    /* an explanation's shape -> when it was first given (NsTime*) */
 };
 
 NsExplainer *ns_explainer_new(const NsExplainHost *hosts, size_t n_hosts)
@@ -35,6 +44,7 @@ NsExplainer *ns_explainer_new(const NsExplainHost *hosts, size_t n_hosts)
     ex->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     ex->last_to = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     ex->once = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    ex->said = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (size_t i = 0; i < n_hosts; i++) {
         HostState *h = g_new0(HostState, 1);
         h->info = hosts[i];
@@ -52,6 +62,7 @@ void ns_explainer_free(NsExplainer *ex)
     g_hash_table_destroy(ex->hosts);
     g_hash_table_destroy(ex->last_to);
     g_hash_table_destroy(ex->once);
+    g_hash_table_destroy(ex->said);
     g_free(ex);
 }
 
@@ -369,6 +380,27 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                ev->host, ip(&d, ev->dst));
         return true;
     }
+    HostState *h = host_of(ex, ev->host);
+    if (ev->proto == NS_IPPROTO_TCP && h && h->persist_fired && h->persist_addr == ev->src &&
+        h->persist_port == ev->sport && ev->payload_len) {
+        h->persist_fired = false;
+        if (ev->send_why == NS_SEND_PROBE)
+            g_string_append_printf(out,
+                                   "A zero-window probe: the peer's window is zero, so %s sends "
+                                   "one byte beyond it; the peer's answer carries its current "
+                                   "window. While it stays zero the probes go on, each wait "
+                                   "twice as long as the last.",
+                                   ep(&s, ev->src, ev->sport));
+        else
+            g_string_append_printf(out,
+                                   "Not a probe: the peer's window was open, but smaller than a "
+                                   "full segment, and the sender held the data back to avoid "
+                                   "sending tiny segments (silly window syndrome avoidance). "
+                                   "When the timer fires it sends what fits anyway (RFC 1122 "
+                                   "4.2.3.4): %" PRIu32 " bytes.",
+                                   ev->payload_len);
+        return true;
+    }
     if (ev->proto == NS_IPPROTO_TCP &&
         (ev->send_why == NS_SEND_RTO || ev->send_why == NS_SEND_FAST_RETRANSMIT ||
          ev->send_why == NS_SEND_SACK_RETRANSMIT)) {
@@ -450,6 +482,9 @@ static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         return true;
     }
     if (ev->icmp_ev == NS_ICMP_EV_QUEUED) {
+        HostState *h = host_of(ex, ev->host);
+        if (h && ev->err == ns_errno_from_name("ECONNREFUSED"))
+            h->refused_by = NS_IPPROTO_UDP;
         g_string_append_printf(out,
                                "The socket %s is connected to %s, so the port unreachable clearly "
                                "concerns it: %s waits on the socket and its next send or recv "
@@ -531,6 +566,19 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 
 /* ---- TCP state changes ---- */
 
+/* " srv's profile waits 60 s, so it assumes an MSL of 30 s.", or "". */
+static const char *msl_text(const HostState *h, char *buf, size_t n)
+{
+    NsTime tw = h ? h->info.time_wait : 0;
+    if (tw <= 0) {
+        g_strlcpy(buf, "", n);
+        return buf;
+    }
+    g_snprintf(buf, n, " %s's profile waits %" PRId64 " s, so it assumes an MSL of %" PRId64 " s.",
+               h->info.name, tw / NS_S(1), tw / NS_S(2));
+    return buf;
+}
+
 static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     (void)ex;
@@ -540,7 +588,11 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     const char *me = ep(&l, ev->src, ev->sport);
     const char *peer = ep(&r, ev->dst, ev->dport);
     NsTcpState from = ev->tcp_from, to = ev->tcp_to;
+    HostState *h = host_of(ex, ev->host);
+    char msl[96];
 #define is(state, want) ((state) == NS_TCP_STATE_##want)
+    if (h && is(from, SYN_SENT) && is(to, CLOSED) && ev->cause == NS_CAUSE_RCV_RST)
+        h->refused_by = NS_IPPROTO_TCP; /* connect will fail with ECONNREFUSED */
     if (ev->cause == NS_CAUSE_RCV_SYN_LISTENER)
         g_string_append_printf(out,
                                "The SYN from %s creates a new socket %s-%s; the listener stays in "
@@ -610,8 +662,8 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "%s closed first, so it waits twice the maximum segment lifetime "
                                "(2MSL) in TIME-WAIT: long enough to resend the last ACK if %s "
                                "repeats its FIN, and for stray old segments to die before the "
-                               "same 4-tuple is used again.",
-                               me, peer);
+                               "same 4-tuple is used again.%s",
+                               me, peer, msl_text(h, msl, sizeof msl));
     else if (is(from, CLOSE_WAIT) && is(to, LAST_ACK))
         g_string_append_printf(out,
                                "The application closed too: %s sends its own FIN to %s and waits "
@@ -645,9 +697,10 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 
 static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
-    (void)ex;
     if (ev->timer_op != NS_TIMER_FIRED)
         return false;
+    HostState *h = host_of(ex, ev->host);
+    char msl[96];
     switch (ev->timer) {
     case NS_TIMER_RTO:
         g_string_append(out, "The retransmission timer ran out before an acknowledgement came "
@@ -655,8 +708,9 @@ static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                              "timeout doubles (exponential backoff).");
         return true;
     case NS_TIMER_TIME_WAIT:
-        g_string_append(out, "Twice the maximum segment lifetime has passed: no old segment of "
-                             "this connection can still be on the way.");
+        g_string_append_printf(out, "Twice the maximum segment lifetime has passed: no old "
+                                    "segment of this connection can still be on the way.%s",
+                               msl_text(h, msl, sizeof msl));
         return true;
     case NS_TIMER_FIN_WAIT_2:
         g_string_append(out, "The application closed this connection and the peer never sent "
@@ -668,8 +722,15 @@ static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                              "a little the ACK goes out on its own.");
         return true;
     case NS_TIMER_PERSIST:
-        g_string_append(out, "The peer's window is zero: a one-byte probe asks whether it has "
-                             "opened again, in case the window update was lost.");
+        /* What it makes the sender do is told with the segment it sends. */
+        if (h) {
+            h->persist_fired = true;
+            h->persist_addr = ev->src;
+            h->persist_port = ev->sport;
+        }
+        g_string_append(out, "The persist timer ran out: data is waiting that the peer's window "
+                             "did not let out, and TCP now sends something anyway, so that a "
+                             "lost window update cannot stall the connection for ever.");
         return true;
     case NS_TIMER_KEEPALIVE:
         g_string_append(out, "The connection has been idle for long: a keepalive probe checks "
@@ -701,11 +762,26 @@ static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         return true;
     }
     if (ev->err && ev->err == ns_errno_from_name("ECONNREFUSED")) {
-        g_string_append_printf(out,
-                               "The call returns the error an earlier ICMP port unreachable "
-                               "left on the socket: %s, although UDP never set up a connection "
-                               "to refuse.",
-                               trace_errno_text(ev->err, eb));
+        /* Refused by a RST (TCP) or by an ICMP port unreachable (UDP): the
+         * same error from two different messages. */
+        HostState *h = host_of(ex, ev->host);
+        uint8_t by = h ? h->refused_by : 0;
+        if (h)
+            h->refused_by = 0;
+        if (by == NS_IPPROTO_TCP)
+            g_string_append_printf(out,
+                                   "The RST that answered the SYN reaches the application as "
+                                   "%s: the host was there, but no socket listened on that "
+                                   "port.",
+                                   trace_errno_text(ev->err, eb));
+        else if (by == NS_IPPROTO_UDP)
+            g_string_append_printf(out,
+                                   "The call returns the error an earlier ICMP port unreachable "
+                                   "left on the socket: %s, although UDP never set up a "
+                                   "connection to refuse.",
+                                   trace_errno_text(ev->err, eb));
+        else
+            return false;
         return true;
     }
     return false;
@@ -730,9 +806,60 @@ static bool explain_change(NsExplainer *ex, const NsTraceEvent *ev, GString *out
     return false;
 }
 
+/* The shape of an explanation: its words, with every word holding a digit
+ * (addresses, ports, numbers) and every host name blanked, so that the
+ * same explanation about another host or connection has the same shape. */
+static char *shape_of(NsExplainer *ex, const char *text)
+{
+    GString *s = g_string_new(NULL);
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    for (char **w = words; *w; w++) {
+        bool digit = false;
+        for (const char *c = *w; *c && !digit; c++)
+            digit = g_ascii_isdigit(*c);
+        g_autofree char *bare = g_strdup(*w);
+        g_strstrip(g_strdelimit(bare, ".,:;()'", ' '));
+        if (digit)
+            g_string_append(s, "# ");
+        else if (g_hash_table_contains(ex->hosts, bare))
+            g_string_append(s, "@ ");
+        else
+            g_string_append_printf(s, "%s ", *w);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Say a concept in full the first time; after that, its first clause and
+ * where the full explanation is, so a run with three clients does not
+ * repeat the same paragraph three times. */
+static void refer_back(NsExplainer *ex, const NsTraceEvent *ev, GString *out, gsize start)
+{
+    char *shape = shape_of(ex, out->str + start);
+    const NsTime *first = g_hash_table_lookup(ex->said, shape);
+    if (!first) {
+        NsTime *t = g_new(NsTime, 1);
+        *t = ev->time;
+        g_hash_table_insert(ex->said, shape, t);
+        return;
+    }
+    g_free(shape);
+    const char *text = out->str + start;
+    size_t cut = strlen(text);
+    for (const char *p = text; *p; p++)
+        if ((*p == ':' || *p == ';' || *p == '.') && (p[1] == ' ' || !p[1])) {
+            cut = (size_t)(p - text);
+            break;
+        }
+    char t[32];
+    ns_trace_format_time(*first, t);
+    g_string_truncate(out, start + cut);
+    g_string_append_printf(out, " (explained at %s s).", g_strstrip(t));
+}
+
 bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     bool said = false;
+    gsize start = out->len;
     switch (ev->kind) {
     case NS_TRACE_SOCK:
         said = explain_sock(ex, ev, out);
@@ -775,6 +902,8 @@ bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     case NS_TRACE_KIND_COUNT:
         break;
     }
+    if (said)
+        refer_back(ex, ev, out, start);
     learn(ex, ev);
     return said;
 }

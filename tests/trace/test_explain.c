@@ -1,12 +1,13 @@
 /* The explainer: sentences name the real addresses and ports and follow
  * the situation (first or next ephemeral port, profile, connected or not). */
+#include <errno.h>
 #include <string.h>
 
 #include "netsim/trace-explain.h"
 #include "trace-tests.h"
 
 static const NsExplainHost HOSTS[] = {
-    {.name = "cli", .eph_lo = 49152, .eph_hi = 65535},
+    {.name = "cli", .eph_lo = 49152, .eph_hi = 65535, .time_wait = NS_S(60)},
     {.name = "lx", .linux_profile = true, .eph_lo = 32768, .eph_hi = 60999},
 };
 
@@ -160,7 +161,102 @@ static void test_explain_plain_send_needs_no_sentence(void)
     CU_ASSERT_PTR_NULL(s);
 }
 
+#define RST_CLOSES                                                                            \
+    ((NsTraceEvent){.kind = NS_TRACE_TCP, .host = "cli", .proto = 6, .src = CLI, .sport = 49153, \
+                    .dst = SRV, .dport = 81, .tcp_from = NS_TCP_STATE_SYN_SENT, .tcp_to = NS_TCP_STATE_CLOSED,               \
+                    .cause = NS_CAUSE_RCV_RST})
+#define CONNECT_REFUSED                                                                       \
+    ((NsTraceEvent){.kind = NS_TRACE_APP, .host = "cli", .what = "connect", .err = ECONNREFUSED})
+
+static void test_explain_refused_by_rst_is_told_as_tcp(void)
+{
+    NsTraceEvent evs[] = {RST_CLOSES, CONNECT_REFUSED};
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "The RST that answered the SYN"));
+    CU_ASSERT_PTR_NULL(strstr(s, "UDP"));
+    CU_ASSERT_PTR_NULL(strstr(s, "ICMP"));
+}
+
+static void test_explain_refused_by_icmp_is_told_as_udp(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .src = CLI,
+                           .sport = 49153, .dst = SRV, .dport = 9999, .icmp_ev = NS_ICMP_EV_QUEUED,
+                           .err = ECONNREFUSED},
+                          CONNECT_REFUSED};
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "ICMP port unreachable"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "although UDP never set up a connection"));
+}
+
+#define PERSIST_FIRES                                                                         \
+    ((NsTraceEvent){.kind = NS_TRACE_TIMER, .host = "cli", .proto = 6, .src = CLI,              \
+                    .sport = 49153, .dst = SRV, .dport = 80, .timer_op = NS_TIMER_FIRED, .timer = NS_TIMER_PERSIST})
+
+static void test_explain_persist_override_is_not_a_probe(void)
+{
+    NsTraceEvent evs[] = {PERSIST_FIRES, SEG(.tcp_flags = 0x10, .seq = 64241, .payload_len = 1295)};
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Not a probe"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "silly window"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "1295 bytes"));
+    CU_ASSERT_PTR_NULL(strstr(s, "one byte"));
+}
+
+static void test_explain_persist_probe_is_one_byte(void)
+{
+    NsTraceEvent evs[] = {PERSIST_FIRES, SEG(.tcp_flags = 0x10, .seq = 65536, .payload_len = 1,
+                                             .send_why = NS_SEND_PROBE)};
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "A zero-window probe"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "one byte"));
+}
+
+static void test_explain_persist_timer_does_not_promise_a_probe(void)
+{
+    NsTraceEvent evs[] = {PERSIST_FIRES};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NULL(strstr(s, "one-byte"));
+    CU_ASSERT_PTR_NULL(strstr(s, "probe"));
+}
+
+static void test_explain_time_wait_names_the_profiles_msl(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_TCP, .host = "cli", .proto = 6, .src = CLI,
+                           .sport = 49153, .dst = SRV, .dport = 80, .tcp_from = NS_TCP_STATE_FIN_WAIT_2,
+                           .tcp_to = NS_TCP_STATE_TIME_WAIT, .cause = NS_CAUSE_RCV_FIN}};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "cli's profile waits 60 s, so it assumes an MSL of 30 s."));
+}
+
+static void test_explain_a_concept_is_told_once_then_referred_to(void)
+{
+    NsTraceEvent spawn = {.time = NS_MS(3), .kind = NS_TRACE_TCP, .host = "www", .proto = 6,
+                          .src = SRV, .sport = 80, .dst = CLI, .dport = 49153, .tcp_from = NS_TCP_STATE_LISTEN,
+                          .tcp_to = NS_TCP_STATE_SYN_RECEIVED, .cause = NS_CAUSE_RCV_SYN_LISTENER};
+    NsTraceEvent again = spawn;
+    again.time = NS_MS(4);
+    again.dst = ADDR(10, 0, 0, 2);
+    NsTraceEvent evs[] = {spawn, again};
+    g_autofree char *s = explain_last(evs, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s, "The SYN from 10.0.0.2:49153 creates a new socket "
+                              "10.0.0.80:80-10.0.0.2:49153 (explained at 0.003000000 s).");
+}
+
 CU_TestInfo ns_explain_tests[] = {
+    {"refused_by_rst_is_told_as_tcp", test_explain_refused_by_rst_is_told_as_tcp},
+    {"refused_by_icmp_is_told_as_udp", test_explain_refused_by_icmp_is_told_as_udp},
+    {"persist_override_is_not_a_probe", test_explain_persist_override_is_not_a_probe},
+    {"persist_probe_is_one_byte", test_explain_persist_probe_is_one_byte},
+    {"persist_timer_does_not_promise_a_probe", test_explain_persist_timer_does_not_promise_a_probe},
+    {"time_wait_names_the_profiles_msl", test_explain_time_wait_names_the_profiles_msl},
+    {"a_concept_is_told_once_then_referred_to", test_explain_a_concept_is_told_once_then_referred_to},
     {"first_ephemeral_port_names_range_and_port",
      test_explain_first_ephemeral_port_names_range_and_port},
     {"next_ephemeral_port_refers_to_the_previous",

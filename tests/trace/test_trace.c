@@ -8,5 +8,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {.pName = "explain", .pTests = ns_explain_tests},
     {.pName = "console", .pTests = ns_console_tests},
     {.pName = "text", .pTests = ns_text_tests},
+    {.pName = "filter", .pTests = ns_filter_tests},
     CU_SUITE_INFO_NULL,
 };
