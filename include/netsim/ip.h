@@ -66,28 +66,14 @@ uint32_t ns_ip_source_for(const NsIp *ip, uint32_t dst);
 /* True if addr is one of this host's addresses (or 127.0.0.0/8). */
 bool ns_ip_is_local(const NsIp *ip, uint32_t addr);
 
-/* What a transport adds to the SEND/RECV trace lines of its packets (all
- * optional): a decoded summary of the payload and, for TCP, sequence
- * numbers relative to the ISNs, the window as the receiver reads it, the
- * options in wire order, and why the segment was sent. Only read when a
- * sink wants the event; borrowed for the duration of the call. */
-typedef struct {
-    const char *summary;
-    bool has_tcp;
-    uint32_t seq, ack, win;
-    const char *options;
-    NsSendWhy why;
-    uint32_t sock_id, parent_id; /* the socket that sends or receives it (0: none) */
-} NsIpTraceInfo;
-
 /* Send a transport segment (transfer full; it needs NS_IPV4_HLEN + 14 bytes
- * of headroom). src 0 picks the source address. `info` (may be NULL)
- * decorates the trace line. Returns 0 or the errno a real host gives
+ * of headroom). src 0 picks the source address. The trace line reads the
+ * transport's note on the packet (NsPacketNote), if any. Returns 0 or the errno a real host gives
  * synchronously: EHOSTUNREACH/ENETUNREACH (no route), EMSGSIZE (over the
  * MTU with DF). ARP failure later yields an ICMP-like error to the
  * transport. */
 int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
-                 const NsIpTxOpts *opts, const NsIpTraceInfo *info);
+                 const NsIpTxOpts *opts);
 
 /* Echo replies (ping) are handed to one handler per host, like a ping
  * socket: id/seq, the sender, TTL and payload length; or, with err != 0,
@@ -106,10 +92,10 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
                            const uint8_t *orig, size_t orig_len);
 
 /* Trace the RECV line of a datagram a transport accepted: `seg` starts at
- * the transport header with the IP header still in front of it. The
- * transport calls this because it can decode the payload (`info`). */
-void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg,
-                      const NsIpTraceInfo *info);
+ * the transport header with the IP header still in front of it, and carries
+ * the transport's note (its socket, relative sequence numbers). The
+ * transport calls this once it has found the socket. */
+void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg);
 
 /* A hook on every datagram this host originates, after its IP header is
  * written (targeted faults). It returns the verdict and may change *delay;

@@ -4,6 +4,7 @@
  * once the pool has reached the run's high-water mark. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,8 +18,23 @@
  * checksum offload, as real NICs and Linux's veth do): set on frames that
  * crossed a simulated link, whose bytes no model ever alters. */
 #define NS_PACKET_RX_CSUM_OK 0x01
+/* `note` is filled in (see NsPacketNote). */
+#define NS_PACKET_NOTED 0x02
 
 typedef struct NsPacketPool NsPacketPool;
+
+/* What the transport that built (or accepted) a datagram knows of it and
+ * its bytes do not say, for IP's SEND/RECV trace event: the socket, why it
+ * was sent, and for TCP the sequence numbers relative to the connection's
+ * ISNs and the scale of its window. Written only when a sink wants the
+ * event (NS_PACKET_NOTED then set); IP clears the flag on arrival. */
+typedef struct {
+    uint32_t sock_id, parent_id; /* 0: none */
+    uint32_t seq, ack;           /* relative, when has_seq */
+    uint8_t why;                 /* NsSendWhy of a sent segment */
+    uint8_t win_shift;           /* window as the receiver reads it: raw << win_shift */
+    bool has_seq;
+} NsPacketNote;
 typedef struct NsPacket NsPacket;
 
 struct NsPacket {
@@ -33,6 +49,7 @@ struct NsPacket {
     uint16_t peer_port;
     uint8_t flags;      /* NS_PACKET_* */
     uint8_t cls;        /* size class */
+    NsPacketNote note;  /* valid when flags has NS_PACKET_NOTED */
     uint8_t buf[];
 };
 

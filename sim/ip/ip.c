@@ -14,7 +14,9 @@
 #include "netsim/wire/checksum.h"
 #include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
+#include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
+#include "netsim/wire/udp.h"
 #include "netfilter-private.h"
 
 typedef struct {
@@ -261,23 +263,56 @@ uint32_t ns_ip_source_for(const NsIp *ip, uint32_t dst)
 
 /* ---- tracing ---- */
 
-static void apply_info(NsTraceEvent *ev, const NsIpTraceInfo *info)
+/* What the transport noted on its datagram (NsPacketNote): the socket, why
+ * it was sent and, for TCP, the relative numbers with the window and the
+ * options as the header gives them; and the payload, decoded. The strings
+ * go to the caller's buffers. */
+typedef struct {
+    char opts[160], summary[128];
+} NoteText;
+
+static void apply_note(NsIp *ip, NsTraceEvent *ev, const NsPacket *pkt, const uint8_t *start,
+                       size_t len, NoteText *txt)
 {
-    if (!info)
+    if (!(pkt->flags & NS_PACKET_NOTED))
         return;
-    if (info->summary)
-        ev->summary = info->summary;
+    const NsPacketNote *n = &pkt->note;
     if (ev->kind == NS_TRACE_SEND && ev->send_why == NS_SEND_NORMAL)
-        ev->send_why = info->why;
-    ev->sock_id = info->sock_id;
-    ev->parent_id = info->parent_id;
-    if (info->has_tcp) {
-        ev->has_seq = true;
-        ev->seq = info->seq;
-        ev->ack = info->ack;
-        ev->win = info->win;
-        ev->options = info->options;
+        ev->send_why = (NsSendWhy)n->why;
+    ev->sock_id = n->sock_id;
+    ev->parent_id = n->parent_id;
+    NsIpv4Repr h;
+    if (ns_ipv4_parse_header(start, len, &h) != NS_WIRE_OK || h.total_len > len ||
+        h.total_len < h.header_len)
+        return;
+    const uint8_t *l4 = start + h.header_len;
+    size_t l4len = (size_t)h.total_len - h.header_len;
+    size_t hlen;
+    if (h.proto == NS_IPPROTO_TCP) {
+        NsTcpRepr r;
+        if (ns_tcp_parse_verified(l4, l4len, &r) != NS_WIRE_OK)
+            return;
+        hlen = r.header_len;
+        if (n->has_seq) {
+            ev->has_seq = true;
+            ev->seq = n->seq;
+            ev->ack = n->ack;
+            ev->win = (uint32_t)r.window << n->win_shift;
+            ns_tcp_opts_format(&r, txt->opts, sizeof txt->opts);
+            ev->options = txt->opts;
+        }
+        if (l4len <= hlen)
+            return;
+    } else if (h.proto == NS_IPPROTO_UDP && l4len >= NS_UDP_HLEN) {
+        hlen = NS_UDP_HLEN;
+    } else {
+        return;
     }
+    const char *summary = ns_ctx_decode(ip->ctx, h.proto, ns_read_be16(l4), ns_read_be16(l4 + 2),
+                                        l4 + hlen, l4len - hlen, txt->summary,
+                                        sizeof txt->summary);
+    if (summary)
+        ev->summary = summary;
 }
 
 static void apply_fault(NsTraceEvent *ev, const NsIpFault *fault)
@@ -291,8 +326,11 @@ static void apply_fault(NsTraceEvent *ev, const NsIpFault *fault)
     ev->loc = fault->loc;
 }
 
+/* A datagram's trace line: what its bytes say, a fault that hit it, IP's
+ * own summary (an ICMP error's quote; may be NULL) and, on SEND and RECV,
+ * the transport's note. */
 static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, NsDropReason drop,
-                              const NsIpFault *fault, const NsIpTraceInfo *info)
+                              const NsIpFault *fault, const char *summary)
 {
     NsTracer *tr = ip->ctx->tracer;
     if (!ns_tracer_wants(tr, kind))
@@ -307,7 +345,10 @@ static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, N
     };
     ns_trace_describe_ip(&ev, pkt->data, pkt->len);
     apply_fault(&ev, fault);
-    apply_info(&ev, info);
+    ev.summary = summary;
+    NoteText txt;
+    if (kind == NS_TRACE_SEND || kind == NS_TRACE_RECV)
+        apply_note(ip, &ev, pkt, pkt->data, pkt->len, &txt);
     ns_trace_emit(tr, &ev);
 }
 
@@ -350,7 +391,7 @@ static void send_reset(NsIp *ip, const uint8_t *d, size_t len)
     NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
     ns_tcp_emit(&r, h.dst, h.src, p->data, NS_TCP_HLEN);
     NsIpTxOpts o = {.id_zero = true};
-    ns_ip_output(ip, p, h.dst, h.src, NS_IPPROTO_TCP, &o, NULL);
+    ns_ip_output(ip, p, h.dst, h.src, NS_IPPROTO_TCP, &o);
 }
 
 /* Run `chain` on a datagram (its IP header first). False when a rule took
@@ -396,17 +437,15 @@ static void loopback_deliver(NsSim *sim, void *obj, void *arg)
 }
 
 /* A datagram a targeted fault holds back (rare: one allocation is fine).
- * It is traced once, when it leaves, with what its transport said of it
- * (copied: the transport's strings do not outlive its call). */
+ * It is traced once, when it leaves; its transport's note travels with it,
+ * IP's own summary is copied. */
 typedef struct {
     NsIp *ip;
     NsIface *iface;
     uint32_t next_hop;
     bool local;
     NsIpFault fault;
-    bool has_info;
-    NsIpTraceInfo info;
-    char *summary, *options;
+    char *summary;
 } HeldDatagram;
 
 static void release_held(NsSim *sim, void *obj, void *arg)
@@ -414,10 +453,8 @@ static void release_held(NsSim *sim, void *obj, void *arg)
     (void)sim;
     HeldDatagram *hd = obj;
     NsPacket *seg = arg;
-    trace_packet_info(hd->ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &hd->fault,
-                      hd->has_info ? &hd->info : NULL);
+    trace_packet_info(hd->ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &hd->fault, hd->summary);
     g_free(hd->summary);
-    g_free(hd->options);
     if (!ns_host_is_up(hd->ip->host))
         ns_packet_free(seg);
     else if (hd->local)
@@ -427,8 +464,9 @@ static void release_held(NsSim *sim, void *obj, void *arg)
     g_free(hd);
 }
 
-int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
-                 const NsIpTxOpts *opts, const NsIpTraceInfo *info)
+/* ns_ip_output() with IP's own summary for the trace line (may be NULL). */
+static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
+                     const NsIpTxOpts *opts, const char *summary)
 {
     static const NsIpTxOpts defaults = {0};
     if (!opts)
@@ -499,7 +537,7 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     if (ip->filter)
         verdict = ip->filter(ip->filter_data, seg, &delay, &fault);
     if (verdict != NS_IP_FILTER_DELAY)
-        trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, info);
+        trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, summary);
     if (ip->filter) {
         switch (verdict) {
         case NS_IP_FILTER_PASS:
@@ -511,17 +549,12 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
             return 0;
         case NS_IP_FILTER_DELAY: {
             HeldDatagram *hd = g_new0(HeldDatagram, 1);
-            *hd = (HeldDatagram){ip, iface, next_hop, local, fault, .has_info = info != NULL};
-            if (info) {
-                hd->info = *info;
-                hd->info.summary = hd->summary = g_strdup(info->summary);
-                hd->info.options = hd->options = g_strdup(info->options);
-            }
+            *hd = (HeldDatagram){ip, iface, next_hop, local, fault, g_strdup(summary)};
             ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
             return 0;
         }
         case NS_IP_FILTER_DUPLICATE:
-            trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &fault, info);
+            trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &fault, summary);
             if (local)
                 ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
             else
@@ -535,6 +568,12 @@ int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t pr
     }
     ns_iface_output(iface, seg, next_hop);
     return 0;
+}
+
+int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
+                 const NsIpTxOpts *opts)
+{
+    return ip_output(ip, seg, src, dst, proto, opts, NULL);
 }
 
 /* ---- ICMP ---- */
@@ -606,8 +645,7 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
         quote_summary(orig, avail, summary, sizeof summary);
     ip->stats.icmp_sent++;
     NsIpTxOpts o = {0}; /* Linux sends ICMP errors without DF */
-    NsIpTraceInfo info = {.summary = summary[0] ? summary : NULL};
-    ns_ip_output(ip, p, src, oh.src, NS_IPPROTO_ICMP, &o, &info);
+    ip_output(ip, p, src, oh.src, NS_IPPROTO_ICMP, &o, summary[0] ? summary : NULL);
 }
 
 int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len)
@@ -622,7 +660,7 @@ int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t pa
     ns_icmp_emit(&r, p->data + NS_ICMP_HLEN, payload_len, p->data, p->len);
     NsIpTxOpts o = {.df = true};
     ip->stats.icmp_sent++;
-    return ns_ip_output(ip, p, 0, dst, NS_IPPROTO_ICMP, &o, NULL);
+    return ns_ip_output(ip, p, 0, dst, NS_IPPROTO_ICMP, &o);
 }
 
 static void trace_icmp(NsIp *ip, NsIcmpEvent what, int err)
@@ -660,7 +698,7 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
                      pkt->len);
         NsIpTxOpts o = {.df = hdr->df};
         ip->stats.icmp_sent++;
-        ns_ip_output(ip, pkt, hdr->dst, hdr->src, NS_IPPROTO_ICMP, &o, NULL);
+        ns_ip_output(ip, pkt, hdr->dst, hdr->src, NS_IPPROTO_ICMP, &o);
         return;
     }
     case NS_ICMP_ECHO_REPLY:
@@ -771,6 +809,7 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
         return;
     }
     ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
+    pkt->flags &= (uint8_t)~NS_PACKET_NOTED; /* the sender's note, not ours */
     NfInfo nfi = {0};
     if (ip->nf) {
         nf_conntrack(ip->nf, pkt, &nfi);
@@ -799,8 +838,7 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
             pkt->data[h.header_len] != NS_ICMP_ECHO_REPLY)
             quote_summary(pkt->data + h.header_len + 8, pkt->len - h.header_len - 8u, summary,
                           sizeof summary);
-        NsIpTraceInfo info = {.summary = summary[0] ? summary : NULL};
-        trace_packet_info(ip, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL, &info);
+        trace_packet_info(ip, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL, summary[0] ? summary : NULL);
         ns_packet_pull(pkt, h.header_len);
         icmp_input(ip, &h, pkt);
         return;
@@ -847,8 +885,7 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
     ns_packet_free(pkt);
 }
 
-void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg,
-                      const NsIpTraceInfo *info)
+void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg)
 {
     NsTracer *tr = ip->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_RECV))
@@ -859,6 +896,7 @@ void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg,
                        .host = ns_host_name(ip->host),
                        .bytes = start, .bytes_len = seg->len + hdr->header_len};
     ns_trace_describe_ip(&ev, start, ev.bytes_len);
-    apply_info(&ev, info);
+    NoteText txt;
+    apply_note(ip, &ev, seg, start, ev.bytes_len, &txt);
     ns_trace_emit(tr, &ev);
 }

@@ -210,36 +210,11 @@ void ns_tcp_crash(NsTcp *tcp)
 
 /* ---- output: drain a core's queue into IP ---- */
 
-static void trace_info_for(const NsTcpSock *s, const NsPacket *p, NsIpTraceInfo *info,
-                           char *opts, size_t opts_len, char *summary, size_t summary_len)
-{
-    const NsTcpConn *c = &s->c;
-    NsTcpRepr r;
-    memset(info, 0, sizeof *info);
-    if (ns_tcp_parse(p->data, p->len, c->pcb.laddr, c->pcb.raddr, &r) != NS_WIRE_OK)
-        return;
-    info->has_tcp = true;
-    info->seq = (r.flags & NS_TCP_RST) && r.seq == 0 ? 0 : r.seq - c->iss;
-    info->ack = (r.flags & NS_TCP_ACK) ? r.ack - c->irs : 0;
-    info->win = (r.flags & NS_TCP_SYN) ? r.window : (uint32_t)r.window << c->rcv_wscale;
-    ns_tcp_opts_format(&r, opts, opts_len);
-    info->options = opts;
-    info->why = (NsSendWhy)p->meta;
-    info->sock_id = c->pcb.id;
-    info->parent_id = c->pcb.parent_id;
-    /* What the payload is (HTTP GET /, SMTP EHLO ...), when recognised. */
-    if (p->len > r.header_len)
-        info->summary = ns_ctx_decode(sock_tcp(s)->ctx, NS_IPPROTO_TCP, r.src_port, r.dst_port,
-                                      p->data + r.header_len, p->len - r.header_len, summary,
-                                      summary_len);
-}
-
 static void flush(NsTcpSock *s)
 {
     NsTcp *tcp = sock_tcp(s);
     NsTcpConn *c = &s->c;
     const NsTcpCfg *cfg = tcp->env.cfg;
-    bool tracing = ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_SEND);
     NsPacket *p;
     while ((p = ns_packet_queue_pop(&c->outq))) {
         p->next = NULL;
@@ -248,14 +223,7 @@ static void flush(NsTcpSock *s)
         if (cfg->id_zero_synack_rst &&
             ((fl & (NS_TCP_SYN | NS_TCP_ACK)) == (NS_TCP_SYN | NS_TCP_ACK) || (fl & NS_TCP_RST)))
             o.id_zero = true;
-        if (tracing) {
-            NsIpTraceInfo info;
-            char opts[160], summary[128];
-            trace_info_for(s, p, &info, opts, sizeof opts, summary, sizeof summary);
-            ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o, &info);
-        } else {
-            ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o, NULL);
-        }
+        ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o);
     }
 }
 
@@ -391,40 +359,34 @@ static void trace_drop(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *seg, N
     ns_trace_emit(tr, &ev);
 }
 
-static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *pkt,
-                       const NsTcpSeg *seg, const NsTcpConn *c)
+/* The RECV line, with the segment's numbers relative to the ISNs as the
+ * receiving socket knows them (none for a non-SYN nobody knows) and the
+ * window as it reads it. */
+static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, NsPacket *pkt, const NsTcpSeg *seg,
+                       const NsTcpConn *c)
 {
     if (!ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_RECV))
         return;
-    char opts[160];
-    NsIpTraceInfo info = {.has_tcp = true, .sock_id = c ? c->pcb.id : 0,
-                          .parent_id = c ? c->pcb.parent_id : 0};
+    NsPacketNote n = {.sock_id = c ? c->pcb.id : 0, .parent_id = c ? c->pcb.parent_id : 0,
+                      .has_seq = true};
     const NsTcpRepr *h = &seg->h;
     bool known = c && (c->state != NS_TCP_STATE_SYN_SENT || (h->flags & NS_TCP_SYN));
     if (c && c->state == NS_TCP_STATE_SYN_SENT && (h->flags & NS_TCP_SYN)) {
-        info.seq = 0;
-        info.ack = h->ack - c->iss;
+        n.seq = 0;
+        n.ack = h->ack - c->iss;
     } else if (known && c->state != NS_TCP_STATE_LISTEN) {
-        info.seq = h->seq - c->irs;
-        info.ack = h->ack - c->iss;
+        n.seq = h->seq - c->irs;
+        n.ack = h->ack - c->iss;
     } else if (h->flags & NS_TCP_SYN) {
-        info.seq = 0; /* the SYN carries the sender's ISN */
-        info.ack = h->ack;
+        n.seq = 0; /* the SYN carries the sender's ISN */
+        n.ack = h->ack;
     } else {
-        info.has_tcp = false;
+        n.has_seq = false;
     }
-    if (info.has_tcp) {
-        uint8_t ws = (c && !(h->flags & NS_TCP_SYN)) ? c->snd_wscale : 0;
-        info.win = (uint32_t)h->window << ws;
-        ns_tcp_opts_format(h, opts, sizeof opts);
-        info.options = opts;
-    }
-    char summary[128];
-    if (pkt->len > h->header_len)
-        info.summary = ns_ctx_decode(tcp->ctx, NS_IPPROTO_TCP, h->src_port, h->dst_port,
-                                     pkt->data + h->header_len, pkt->len - h->header_len,
-                                     summary, sizeof summary);
-    ns_ip_trace_recv(tcp->ip, hdr, pkt, &info);
+    n.win_shift = (c && !(h->flags & NS_TCP_SYN)) ? c->snd_wscale : 0;
+    pkt->note = n;
+    pkt->flags |= NS_PACKET_NOTED;
+    ns_ip_trace_recv(tcp->ip, hdr, pkt);
 }
 
 /* RFC 9293 3.10.7.1 (CLOSED): an arriving segment without RST gets one.
@@ -457,8 +419,11 @@ static void reset_no_socket(NsTcp *tcp, const NsIpv4Repr *hdr, const NsTcpSeg *s
     NsPacket *p = ns_packet_new(tcp->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
     ns_tcp_emit(&r, hdr->dst, hdr->src, p->data, p->len);
     NsIpTxOpts o = {.df = true, .id_zero = tcp->env.cfg->id_zero_synack_rst};
-    NsIpTraceInfo info = {.has_tcp = rel, .seq = 0, .ack = rel_ack, .win = 0, .options = ""};
-    ns_ip_output(tcp->ip, p, hdr->dst, hdr->src, NS_IPPROTO_TCP, &o, &info);
+    if (ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_SEND)) {
+        p->note = (NsPacketNote){.ack = rel_ack, .has_seq = rel};
+        p->flags |= NS_PACKET_NOTED;
+    }
+    ns_ip_output(tcp->ip, p, hdr->dst, hdr->src, NS_IPPROTO_TCP, &o);
 }
 
 static uint16_t mss_for(NsTcp *tcp, uint32_t dst)

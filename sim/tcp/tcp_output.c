@@ -79,6 +79,25 @@ static uint32_t copy_payload(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uin
     return sum;
 }
 
+/* For the SEND trace line (only when a sink wants it): the segment's
+ * numbers relative to the ISNs (a RST with sequence 0 shows 0), the scale
+ * the peer applies to its window (none on a SYN), and why it was sent. */
+static void note_segment(const NsTcpConn *c, NsPacket *p, const NsTcpRepr *r, NsSendWhy why)
+{
+    if (!ns_tracer_wants(c->env->ctx->tracer, NS_TRACE_SEND))
+        return;
+    p->flags |= NS_PACKET_NOTED;
+    p->note = (NsPacketNote){
+        .sock_id = c->pcb.id,
+        .parent_id = c->pcb.parent_id,
+        .seq = (r->flags & NS_TCP_RST) && r->seq == 0 ? 0 : r->seq - c->iss,
+        .ack = (r->flags & NS_TCP_ACK) ? r->ack - c->irs : 0,
+        .why = (uint8_t)why,
+        .win_shift = (r->flags & NS_TCP_SYN) ? 0 : c->rcv_wscale,
+        .has_seq = true,
+    };
+}
+
 void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, NsSendWhy why,
                       NsTime now)
 {
@@ -144,7 +163,8 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     uint32_t payload_sum = len ? copy_payload(c, p->data + hlen, seq, len) : 0;
     size_t w = ns_tcp_emit_summed(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len, payload_sum);
     g_assert(w == hlen);
-    p->meta = why;
+    p->meta = why; /* for whoever drains outq (tests read it) */
+    note_segment(c, p, &r, why);
     ns_packet_queue_push(&c->outq, p);
     c->segs_sent++;
     if (len)
@@ -203,6 +223,7 @@ void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
     ns_tcp_emit(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len);
     p->meta = NS_SEND_NORMAL;
+    note_segment(c, p, &r, NS_SEND_NORMAL);
     ns_packet_queue_push(&c->outq, p);
     c->segs_sent++;
     (void)now;

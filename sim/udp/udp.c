@@ -150,12 +150,11 @@ int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, 
     ns_udp_emit(&r, src, addr, p->data, p->len);
     /* Linux sets DF on UDP (path MTU discovery "want" mode). */
     NsIpTxOpts o = {.df = true};
-    char summary[128];
-    NsIpTraceInfo decoded = {.sock_id = s->pcb.id};
-    if (s->udp->ctx->decoder && ns_tracer_wants(s->udp->ctx->tracer, NS_TRACE_SEND))
-        decoded.summary = ns_ctx_decode(s->udp->ctx, NS_IPPROTO_UDP, s->pcb.lport, port, data,
-                                        len, summary, sizeof summary);
-    return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o, &decoded);
+    if (ns_tracer_wants(s->udp->ctx->tracer, NS_TRACE_SEND)) {
+        p->note = (NsPacketNote){.sock_id = s->pcb.id};
+        p->flags |= NS_PACKET_NOTED;
+    }
+    return ns_ip_output(s->udp->ip, p, src, addr, NS_IPPROTO_UDP, &o);
 }
 
 long ns_udp_recvfrom(NsUdpSock *s, uint8_t *buf, size_t cap, uint32_t *addr, uint16_t *port)
@@ -210,13 +209,9 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     }
     NsPcb *pcb = ns_pcb_lookup(u->pcbs, hdr->dst, r.dst_port, hdr->src, r.src_port);
     if (ns_tracer_wants(u->ctx->tracer, NS_TRACE_RECV)) {
-        char summary[128];
-        NsIpTraceInfo info = {
-            .summary = ns_ctx_decode(u->ctx, NS_IPPROTO_UDP, r.src_port, r.dst_port,
-                                     seg->data + NS_UDP_HLEN, r.length - NS_UDP_HLEN, summary,
-                                     sizeof summary),
-            .sock_id = pcb ? pcb->id : 0};
-        ns_ip_trace_recv(u->ip, hdr, seg, &info);
+        seg->note = (NsPacketNote){.sock_id = pcb ? pcb->id : 0};
+        seg->flags |= NS_PACKET_NOTED;
+        ns_ip_trace_recv(u->ip, hdr, seg);
     }
     if (!pcb) {
         trace_drop(u, hdr, seg, NS_DROP_NO_SOCKET);

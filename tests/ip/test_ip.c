@@ -417,7 +417,7 @@ static void test_ttl_expiry_at_router_sends_time_exceeded(void)
     p->data[3] = 9;
     p->data[5] = 8; /* UDP length 8, checksum 0 */
     NsIpTxOpts o = {.ttl = 1};
-    CU_ASSERT_EQUAL(ns_ip_output(ns_ip_of(pc), p, 0, fx_ip("10.0.2.20"), NS_IPPROTO_UDP, &o, NULL),
+    CU_ASSERT_EQUAL(ns_ip_output(ns_ip_of(pc), p, 0, fx_ip("10.0.2.20"), NS_IPPROTO_UDP, &o),
                     0);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TTL_EXCEEDED), 1);
