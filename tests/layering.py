@@ -13,7 +13,7 @@ root = pathlib.Path(sys.argv[1])
 # Which public headers belong to which layer.
 HEADER_LAYER = {
     "time.h": "core", "sim.h": "core", "rng.h": "core", "packet.h": "core", "trace.h": "core",
-    "atomic-file.h": "core",
+    "atomic-file.h": "core", "pattern.h": "core",
     "ctx.h": "core", "tcp-state.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip",
     "pcb.h": "ip", "netfilter.h": "ip",
     "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",

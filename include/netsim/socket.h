@@ -53,6 +53,12 @@ NsSocket *ns_socket_accept(NsSocket *listener, int *err);
 /* Stream write: bytes taken (possibly fewer than len), or -errno (-EAGAIN
  * while the send buffer is full). On UDP, one datagram: len or -errno. */
 long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len);
+/* TCP: as ns_socket_write() of head_len bytes (may be 0) and then len bytes
+ * of the payload pattern from pattern offset `off`, in one write; the send
+ * buffer holds the pattern without storing it (netsim/pattern.h). Returns
+ * the bytes taken (head first), or -errno; -EOPNOTSUPP on UDP. */
+long ns_socket_write_pattern(NsSocket *sock, const uint8_t *head, size_t head_len, uint64_t off,
+                             size_t len);
 /* One UDP datagram to addr:port, or to the connected peer. The trace says
  * what the payload is by itself (the context's decoder). */
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,

@@ -68,6 +68,12 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port);
  * -EPIPE (after shutdown write, or the connection is gone), -ENOTCONN,
  * or -error for a pending asynchronous error (which is then cleared). */
 long ns_tcp_send(NsTcpSock *s, const uint8_t *data, size_t len);
+/* As ns_tcp_send() of head_len bytes from head (may be 0) followed by len
+ * bytes of the payload pattern from pattern offset `off` (netsim/pattern.h),
+ * in one write: the send buffer keeps (offset, length) for the pattern, not
+ * the bytes, which are made when a segment is built. */
+long ns_tcp_send_pattern(NsTcpSock *s, const uint8_t *head, size_t head_len, uint64_t off,
+                         size_t len);
 /* Bytes copied to buf (buf may be NULL to discard), 0 at end of stream
  * (FIN received and every byte read, or after shutdown read), -EAGAIN,
  * -ECONNRESET / -ETIMEDOUT / ... (pending error, cleared), -ENOTCONN. */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 
 #include "netsim/ip.h"
+#include "netsim/pattern.h"
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/dns.h"
 #include "netsim/wire/http.h"
@@ -50,10 +51,7 @@ const char *ns_app_endpoint(uint32_t addr, uint16_t port, char *buf, size_t n)
 
 void ns_app_pattern(uint64_t offset, uint8_t *buf, size_t n)
 {
-    static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789\n";
-    const uint64_t period = sizeof abc - 1;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (uint8_t)abc[(offset + i) % period];
+    ns_pattern_fill(offset, buf, n);
 }
 
 bool ns_dns_table_lookup(const NsDnsTable *t, const char *name, uint32_t *addr)

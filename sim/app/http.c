@@ -152,14 +152,25 @@ typedef enum { WRITE_DONE, WRITE_AGAIN, WRITE_FAILED } WriteStatus;
 static WriteStatus write_response(HttpConn *c)
 {
     uint8_t buf[IO_CHUNK];
+    /* A page body is the pattern: the socket keeps (offset, length), so
+     * nothing is generated here and nothing is made twice. */
+    while (c->pattern && (c->head_off < c->head_len || c->body_off < c->body_len)) {
+        size_t h = c->head_len - c->head_off;
+        long n = ns_socket_write_pattern(c->base.sock, c->head + c->head_off, h, c->body_off,
+                                         c->body_len - c->body_off);
+        if (n == -EAGAIN)
+            return WRITE_AGAIN;
+        if (n < 0)
+            return WRITE_FAILED;
+        size_t from_head = MIN((size_t)n, h);
+        c->head_off += from_head;
+        c->body_off += (uint64_t)n - from_head;
+    }
     while (c->head_off < c->head_len || c->body_off < c->body_len) {
         size_t h = c->head_len - c->head_off;
         memcpy(buf, c->head + c->head_off, h);
         size_t k = (size_t)MIN((uint64_t)(sizeof buf - h), c->body_len - c->body_off);
-        if (c->pattern)
-            ns_app_pattern(c->body_off, buf + h, k);
-        else
-            memcpy(buf + h, c->small + c->body_off, k);
+        memcpy(buf + h, c->small + c->body_off, k);
         long n = ns_socket_write(c->base.sock, buf, h + k);
         if (n == -EAGAIN)
             return WRITE_AGAIN;

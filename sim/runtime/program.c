@@ -219,16 +219,22 @@ static bool try_send_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err
 {
     NsWorld *w = pg->w;
     const NsScnPayload *pl = &st->u.send.payload;
-    const uint8_t *bytes = ns_world_payload_bytes(w, pl);
+    /* A generated payload goes in as the pattern: nothing the size of the
+     * payload is ever allocated, however large (`send S 1000GB`). */
     while (pg->progress < pl->len) {
-        long n = ns_socket_write(s->sock, bytes + pg->progress, pl->len - pg->progress);
+        size_t want = pl->len - pg->progress;
+        long n = pl->data ? ns_socket_write(s->sock, pl->data + pg->progress, want)
+                          : ns_socket_write_pattern(s->sock, NULL, 0, pg->progress, want);
         if (n == -EAGAIN)
             return false;
         if (n < 0) {
             *err = (int)-n;
             return true;
         }
-        ns_world_stream_wrote(w, s->sock, bytes + pg->progress, (size_t)n);
+        if (pl->data)
+            ns_world_stream_wrote(w, s->sock, pl->data + pg->progress, (size_t)n);
+        else
+            ns_world_stream_wrote_pattern(w, s->sock, pg->progress, (size_t)n);
         pg->progress += (uint64_t)n;
     }
     return true;

@@ -1,10 +1,12 @@
 /* `expect delivered all`: every byte a program handed to TCP must be read,
  * once and in order, by the program at the other end. The bytes written
  * are kept per direction of each connection and compared as they are
- * read. */
+ * read; a direction that carried only the payload pattern keeps no bytes.
+ * Nothing is recorded in a run without that expectation. */
 #include <inttypes.h>
 #include <string.h>
 
+#include "netsim/pattern.h"
 #include "netsim/wire/ipv4.h"
 #include "world-private.h"
 
@@ -25,41 +27,81 @@ static Stream *stream_get(NsWorld *w, char *key)
     }
     st = g_new0(Stream, 1);
     st->sent = g_byte_array_new();
+    st->pattern = true;
     g_hash_table_insert(w->streams, key, st);
     g_ptr_array_add(w->stream_keys, key);
     return st;
 }
 
-void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n)
+static Stream *stream_of(NsWorld *w, NsSocket *sock, bool sender)
 {
     uint32_t la, ra;
     uint16_t lp, rp;
     ns_socket_local(sock, &la, &lp);
     ns_socket_peer(sock, &ra, &rp);
-    Stream *st = stream_get(w, stream_key(la, lp, ra, rp));
-    st->sent_len += n;
+    return stream_get(w, sender ? stream_key(la, lp, ra, rp) : stream_key(ra, rp, la, lp));
+}
+
+/* Keep n more bytes (generated from the pattern when data is NULL). */
+static void stream_keep(NsWorld *w, Stream *st, const uint8_t *data, uint64_t off, uint64_t n)
+{
     if (st->truncated)
         return;
     if (w->stream_bytes + n > NS_WORLD_STREAM_LIMIT) {
         st->truncated = true;
         return;
     }
-    g_byte_array_append(st->sent, data, (guint)n);
+    guint at = st->sent->len;
+    g_byte_array_set_size(st->sent, at + (guint)n);
+    if (data)
+        memcpy(st->sent->data + at, data, n);
+    else
+        ns_pattern_fill(off, st->sent->data + at, n);
     w->stream_bytes += n;
+}
+
+void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n)
+{
+    if (!w->track_streams)
+        return;
+    Stream *st = stream_of(w, sock, true);
+    if (st->pattern) { /* from now on bytes: make those the pattern stood for */
+        st->pattern = false;
+        stream_keep(w, st, NULL, 0, st->sent_len);
+    }
+    st->sent_len += n;
+    stream_keep(w, st, data, 0, n);
+}
+
+void ns_world_stream_wrote_pattern(NsWorld *w, NsSocket *sock, uint64_t off, size_t n)
+{
+    if (!w->track_streams)
+        return;
+    Stream *st = stream_of(w, sock, true);
+    if (st->pattern && off == st->sent_len) {
+        st->sent_len += n;
+        return;
+    }
+    if (st->pattern) {
+        st->pattern = false;
+        stream_keep(w, st, NULL, 0, st->sent_len);
+    }
+    st->sent_len += n;
+    stream_keep(w, st, NULL, off, n);
 }
 
 void ns_world_stream_read(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n)
 {
-    uint32_t la, ra;
-    uint16_t lp, rp;
-    ns_socket_local(sock, &la, &lp);
-    ns_socket_peer(sock, &ra, &rp);
-    Stream *st = stream_get(w, stream_key(ra, rp, la, lp));
+    if (!w->track_streams)
+        return;
+    Stream *st = stream_of(w, sock, false);
     uint64_t off = st->read_len;
     st->read_len += n;
     if (st->truncated || st->mismatch)
         return;
-    if (off + n > st->sent->len || memcmp(st->sent->data + off, data, n) != 0)
+    bool same = st->pattern ? off + n <= st->sent_len && ns_pattern_equal(off, data, n)
+                            : off + n <= st->sent->len && memcmp(st->sent->data + off, data, n) == 0;
+    if (!same)
         st->mismatch = true;
 }
 

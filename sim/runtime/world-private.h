@@ -76,8 +76,9 @@ typedef struct {
 /* What the programs of a run wrote into and read out of one direction of
  * a TCP connection, for `expect delivered all`. */
 typedef struct {
-    GByteArray *sent;
+    GByteArray *sent; /* the bytes, once one was not the pattern */
     uint64_t sent_len;
+    bool pattern;     /* so far exactly the pattern from offset 0: no bytes kept */
     uint64_t read_len;
     bool mismatch;   /* a byte read differs from the byte sent there */
     bool truncated;  /* too much data to keep: the comparison stopped */
@@ -124,6 +125,7 @@ struct NsWorld {
     GPtrArray *apps;      /* AppRt*, in the order the steps started */
     NsDnsTable names;     /* every `name` of the scenario */
     uint32_t dns_server;  /* the first dns service's address, or 0 */
+    bool track_streams;   /* some `expect delivered all`: record program I/O */
     GHashTable *streams;  /* "laddr:lport>raddr:rport" -> Stream*, sender's view */
     GPtrArray *stream_keys; /* creation order, for deterministic reports */
     uint64_t stream_bytes;  /* kept so far, against NS_WORLD_STREAM_LIMIT */
@@ -169,6 +171,8 @@ char *ns_world_netfilter_tables(const NsWorld *w, const char *indent);
 
 /* streams.c: record program I/O on TCP sockets; check it at the end. */
 void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
+/* n bytes of the payload pattern from pattern offset `off` were written. */
+void ns_world_stream_wrote_pattern(NsWorld *w, NsSocket *sock, uint64_t off, size_t n);
 void ns_world_stream_read(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
 bool ns_world_streams_check(NsWorld *w, GString *why);
 void ns_world_streams_free(NsWorld *w);

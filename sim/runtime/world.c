@@ -11,6 +11,7 @@
 
 #include "netsim/host.h"
 #include "netsim/ip.h"
+#include "netsim/pattern.h"
 #include "netsim/trace-text.h"
 #include "netsim/wire/ipv4.h"
 #include "world-private.h"
@@ -72,7 +73,8 @@ char *ns_world_payload_text(const NsScnPayload *p)
     return g_string_free(s, FALSE);
 }
 
-/* Generated payloads: a repeating, recognisable pattern. */
+/* Generated payloads of datagrams (at most 64 KiB; TCP sends write the
+ * pattern into the send buffer without making it): the pattern's bytes. */
 const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p)
 {
     if (p->data)
@@ -80,9 +82,7 @@ const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p)
     if (w->pattern_len < p->len) {
         g_free(w->pattern);
         w->pattern = g_malloc(p->len ? p->len : 1);
-        static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789\n";
-        for (uint64_t i = 0; i < p->len; i++)
-            w->pattern[i] = (uint8_t)abc[i % (sizeof abc - 1)];
+        ns_pattern_fill(0, w->pattern, p->len);
         w->pattern_len = p->len;
     }
     return w->pattern;
@@ -115,6 +115,9 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     ns_world_names_init(w);
     w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
     w->streams = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < scn->expects->len; i++)
+        if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL)
+            w->track_streams = true;
     w->stream_keys = g_ptr_array_new_with_free_func(g_free);
     w->pings = g_ptr_array_new();
     w->udp_sends = g_ptr_array_new();

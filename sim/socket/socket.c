@@ -178,6 +178,12 @@ long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len)
     return err ? -err : (long)len;
 }
 
+long ns_socket_write_pattern(NsSocket *sock, const uint8_t *head, size_t head_len, uint64_t off,
+                             size_t len)
+{
+    return sock->tcp ? ns_tcp_send_pattern(sock->tcp, head, head_len, off, len) : -EOPNOTSUPP;
+}
+
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
                      uint16_t port)
 {

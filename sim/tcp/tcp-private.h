@@ -188,6 +188,7 @@ typedef struct {
 } NsTcpSeg;
 
 typedef struct NsTcpConn NsTcpConn;
+typedef struct NsTcpSndBuf NsTcpSndBuf;
 
 /* ---- sets of sequence ranges (tcp_sack.c) ---- */
 
@@ -308,11 +309,11 @@ struct NsTcpConn {
     NsTime rtt_start; /* when rtt_seq was sent; -1 = not timing (Karn) */
     uint32_t rtt_seq;
 
-    /* send buffer: a ring, allocated on first use and freed when empty;
-     * byte 0 (at sb_head) has sequence number sb_seq */
-    uint32_t sb_cap;
-    uint8_t *sb;
-    uint32_t sb_head, sb_len, sb_seq;
+    /* send buffer: sb_len bytes, the first with sequence number sb_seq;
+     * allocated on first write and freed when empty (tcp_conn.c). Bytes an
+     * application wrote are kept in a ring; pattern bytes only as runs. */
+    NsTcpSndBuf *sb;
+    uint32_t sb_len, sb_seq;
 
     /* receive: in-order segments (payload only), and those beyond a hole */
     uint32_t rx_off;
@@ -360,6 +361,19 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
 NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now);
 /* Application calls on the core. */
 uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime now);
+/* Queue head_len written bytes, then len bytes of the payload pattern from
+ * pattern offset `off` (netsim/pattern.h), kept without storing them; as
+ * much as fits, in that order, sent as one write. Returns the bytes taken. */
+uint32_t tcp_conn_write_pattern(NsTcpConn *c, const uint8_t *head, uint32_t head_len,
+                                uint64_t off, uint32_t len, NsTime now);
+/* The send buffer: drop its first n bytes (acknowledged); copy len bytes
+ * from sequence number seq into dst and return their ns_csum_partial();
+ * free it all. */
+void tcp_sb_drop(NsTcpConn *c, uint32_t n);
+uint32_t tcp_sb_copy(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len);
+void tcp_sb_free(NsTcpConn *c);
+/* Bytes allocated for the send buffer's ring (0: none), for tests. */
+uint32_t tcp_sb_ring_cap(const NsTcpConn *c);
 uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now);
 void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, NsTraceCause why);
 /* Close with unread data, abort: RST if synchronized, CLOSED. */

@@ -669,7 +669,8 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
     return 0;
 }
 
-long ns_tcp_send(NsTcpSock *s, const uint8_t *data, size_t len)
+/* 0 if the connection takes data now, else the -errno ns_tcp_send gives. */
+static long send_check(NsTcpSock *s)
 {
     NsTcpConn *c = &s->c;
     if (c->error) {
@@ -696,11 +697,40 @@ long ns_tcp_send(NsTcpSock *s, const uint8_t *data, size_t len)
     }
     if (c->fin_queued)
         return -EPIPE;
+    return 0;
+}
+
+long ns_tcp_send(NsTcpSock *s, const uint8_t *data, size_t len)
+{
+    NsTcpConn *c = &s->c;
+    long e = send_check(s);
+    if (e)
+        return e;
     if (len == 0)
         return 0;
     if (len > UINT32_MAX / 2)
         len = UINT32_MAX / 2;
     uint32_t n = tcp_conn_write(c, data, (uint32_t)len, now_of(s));
+    if (n == 0)
+        return -EAGAIN;
+    after(s, false);
+    return (long)n;
+}
+
+long ns_tcp_send_pattern(NsTcpSock *s, const uint8_t *head, size_t head_len, uint64_t off,
+                         size_t len)
+{
+    NsTcpConn *c = &s->c;
+    long e = send_check(s);
+    if (e)
+        return e;
+    if (head_len + len == 0)
+        return 0;
+    if (head_len > UINT32_MAX / 4)
+        head_len = UINT32_MAX / 4;
+    if (len > UINT32_MAX / 4)
+        len = UINT32_MAX / 4;
+    uint32_t n = tcp_conn_write_pattern(c, head, (uint32_t)head_len, off, (uint32_t)len, now_of(s));
     if (n == 0)
         return -EAGAIN;
     after(s, false);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netsim/pattern.h"
 #include "netsim/sim.h"
+#include "netsim/wire/checksum.h"
 
 /* minimal: RFC 9293 with the RFC 1122/5681/6298 numbers a textbook uses:
  * MSS option only, window 65535, IW per RFC 5681 3.1 (3 segments at MSS
@@ -187,9 +189,7 @@ static void free_ooo(NsTcpConn *c)
 
 void tcp_conn_release(NsTcpConn *c)
 {
-    g_free(c->sb);
-    c->sb = NULL;
-    c->sb_cap = c->sb_len = c->sb_head = 0;
+    tcp_sb_free(c);
     ns_packet_queue_clear(&c->rxq);
     c->rx_len = c->rx_off = 0;
     free_ooo(c);
@@ -498,26 +498,200 @@ uint32_t tcp_conn_send_space(const NsTcpConn *c)
     return c->sb_len >= max ? 0 : max - c->sb_len;
 }
 
-static void sb_grow(NsTcpConn *c, uint32_t need)
+/* The send buffer. Written bytes go to a ring (a power-of-two capacity,
+ * grown by doubling, at the end of this struct). Pattern bytes are kept as
+ * (pattern offset, length) runs and made by tcp_sb_copy() when a segment is
+ * built: a bulk sender's buffer costs a few words, not megabytes. While
+ * nothing but written bytes is queued, runs is NULL and the ring alone
+ * describes the buffer. */
+typedef struct {
+    uint32_t len;
+    bool pattern;
+    uint64_t off; /* pattern offset of the run's first byte */
+} SbRun;
+
+struct NsTcpSndBuf {
+    uint32_t cap, head, ring_len; /* ring capacity, first byte, bytes held */
+    uint32_t n_runs, runs_cap, runs_head;
+    SbRun *runs; /* a ring of runs in order; NULL: all ring bytes */
+    uint8_t ring[];
+};
+
+static NsTcpSndBuf *sb_reserve(NsTcpConn *c, uint32_t more)
 {
-    uint32_t cap = c->sb_cap ? c->sb_cap : 4096;
+    NsTcpSndBuf *b = c->sb;
+    uint32_t need = (b ? b->ring_len : 0) + more;
+    if (b && need <= b->cap)
+        return b;
+    uint32_t cap = b && b->cap ? b->cap : (more ? 4096 : 0);
     while (cap < need)
         cap *= 2;
-    if (cap == c->sb_cap)
-        return;
-    uint8_t *nb = g_malloc(cap);
-    /* Unwrap the ring into the new buffer. */
-    uint32_t first = c->sb_cap - c->sb_head;
-    if (first > c->sb_len)
-        first = c->sb_len;
-    if (c->sb_len) {
-        memcpy(nb, c->sb + c->sb_head, first);
-        memcpy(nb + first, c->sb, c->sb_len - first);
+    NsTcpSndBuf *nb = g_malloc(sizeof *nb + cap);
+    *nb = b ? *b : (NsTcpSndBuf){0};
+    nb->cap = cap;
+    nb->head = 0;
+    if (b && b->ring_len) { /* unwrap the ring into the new one */
+        uint32_t first = b->cap - b->head;
+        if (first > b->ring_len)
+            first = b->ring_len;
+        memcpy(nb->ring, b->ring + b->head, first);
+        memcpy(nb->ring + first, b->ring, b->ring_len - first);
     }
-    g_free(c->sb);
+    g_free(b);
     c->sb = nb;
-    c->sb_cap = cap;
-    c->sb_head = 0;
+    return nb;
+}
+
+static SbRun *run_at(const NsTcpSndBuf *b, uint32_t i)
+{
+    return &b->runs[(b->runs_head + i) & (b->runs_cap - 1)];
+}
+
+static void run_append(NsTcpSndBuf *b, bool pattern, uint64_t off, uint32_t len)
+{
+    if (b->n_runs) {
+        SbRun *last = run_at(b, b->n_runs - 1);
+        if (last->pattern == pattern && (!pattern || last->off + last->len == off)) {
+            last->len += len;
+            return;
+        }
+    }
+    if (b->n_runs == b->runs_cap) {
+        uint32_t cap = b->runs_cap ? b->runs_cap * 2 : 4;
+        SbRun *nr = g_new(SbRun, cap);
+        for (uint32_t i = 0; i < b->n_runs; i++)
+            nr[i] = *run_at(b, i);
+        g_free(b->runs);
+        b->runs = nr;
+        b->runs_cap = cap;
+        b->runs_head = 0;
+    }
+    *run_at(b, b->n_runs++) = (SbRun){len, pattern, off};
+}
+
+uint32_t tcp_sb_ring_cap(const NsTcpConn *c)
+{
+    return c->sb ? c->sb->cap : 0;
+}
+
+void tcp_sb_free(NsTcpConn *c)
+{
+    if (c->sb)
+        g_free(c->sb->runs);
+    g_free(c->sb);
+    c->sb = NULL;
+    c->sb_len = 0;
+}
+
+void tcp_sb_drop(NsTcpConn *c, uint32_t n)
+{
+    NsTcpSndBuf *b = c->sb;
+    if (n > c->sb_len)
+        n = c->sb_len;
+    c->sb_len -= n;
+    c->sb_seq += n;
+    if (!b)
+        return;
+    if (c->sb_len == 0) {
+        uint32_t seq = c->sb_seq;
+        tcp_sb_free(c);
+        c->sb_seq = seq;
+        return;
+    }
+    uint32_t ring = n;
+    if (b->runs) {
+        ring = 0;
+        while (n) {
+            SbRun *r = run_at(b, 0);
+            uint32_t k = n < r->len ? n : r->len;
+            if (!r->pattern)
+                ring += k;
+            r->off += k;
+            r->len -= k;
+            n -= k;
+            if (r->len == 0) {
+                b->runs_head = (b->runs_head + 1) & (b->runs_cap - 1);
+                b->n_runs--;
+            }
+        }
+    }
+    b->head = b->cap ? (b->head + ring) & (b->cap - 1) : 0;
+    b->ring_len -= ring;
+}
+
+/* Copy k bytes at ring offset roff (from the ring's first byte). */
+static uint32_t ring_copy(const NsTcpSndBuf *b, uint8_t *dst, uint32_t roff, uint32_t k)
+{
+    uint32_t pos = (b->head + roff) & (b->cap - 1);
+    uint32_t first = b->cap - pos;
+    if (first > k)
+        first = k;
+    uint32_t sum = ns_csum_copy(0, dst, b->ring + pos, first);
+    if (k > first)
+        sum = ns_csum_add_at(sum, ns_csum_copy(0, dst + first, b->ring, k - first), first);
+    return sum;
+}
+
+static uint32_t pattern_copy(uint8_t *dst, uint64_t off, uint32_t k)
+{
+    uint32_t sum = 0;
+    for (uint32_t done = 0; done < k;) {
+        size_t avail;
+        const uint8_t *src = ns_pattern_at(off + done, &avail);
+        uint32_t n = k - done < avail ? k - done : (uint32_t)avail;
+        sum = ns_csum_add_at(sum, ns_csum_copy(0, dst + done, src, n), done);
+        done += n;
+    }
+    return sum;
+}
+
+uint32_t tcp_sb_copy(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len)
+{
+    const NsTcpSndBuf *b = c->sb;
+    uint32_t off = seq - c->sb_seq;
+    g_assert(b && off + len <= c->sb_len);
+    if (!b->runs)
+        return ring_copy(b, dst, off, len);
+    uint32_t sum = 0, done = 0, pos = 0, roff = 0;
+    for (uint32_t i = 0; i < b->n_runs && done < len; i++) {
+        const SbRun *r = run_at(b, i);
+        if (off + done >= pos + r->len) {
+            pos += r->len;
+            if (!r->pattern)
+                roff += r->len;
+            continue;
+        }
+        uint32_t in = off + done - pos; /* where in this run */
+        uint32_t k = r->len - in < len - done ? r->len - in : len - done;
+        uint32_t part = r->pattern ? pattern_copy(dst + done, r->off + in, k)
+                                   : ring_copy(b, dst + done, roff + in, k);
+        sum = ns_csum_add_at(sum, part, done);
+        done += k;
+        pos += r->len;
+        if (!r->pattern)
+            roff += r->len;
+    }
+    return sum;
+}
+
+static void sb_put(NsTcpConn *c, const uint8_t *data, uint32_t len)
+{
+    NsTcpSndBuf *b = sb_reserve(c, len);
+    uint32_t tail = (b->head + b->ring_len) & (b->cap - 1);
+    uint32_t first = b->cap - tail;
+    if (first > len)
+        first = len;
+    if (data) {
+        memcpy(b->ring + tail, data, first);
+        memcpy(b->ring, data + first, len - first);
+    } else {
+        memset(b->ring + tail, 0, first);
+        memset(b->ring, 0, len - first);
+    }
+    b->ring_len += len;
+    if (b->runs)
+        run_append(b, false, 0, len);
+    c->sb_len += len;
 }
 
 uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime now)
@@ -527,22 +701,32 @@ uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime 
         len = room;
     if (len == 0)
         return 0;
-    if (c->sb_len + len > c->sb_cap)
-        sb_grow(c, c->sb_len + len);
-    uint32_t tail = (c->sb_head + c->sb_len) & (c->sb_cap - 1);
-    uint32_t first = c->sb_cap - tail;
-    if (first > len)
-        first = len;
-    if (data) {
-        memcpy(c->sb + tail, data, first);
-        memcpy(c->sb, data + first, len - first);
-    } else {
-        memset(c->sb + tail, 0, first);
-        memset(c->sb, 0, len - first);
-    }
-    c->sb_len += len;
+    sb_put(c, data, len);
     tcp_conn_output(c, now);
     return len;
+}
+
+uint32_t tcp_conn_write_pattern(NsTcpConn *c, const uint8_t *head, uint32_t head_len,
+                                uint64_t off, uint32_t len, NsTime now)
+{
+    uint32_t room = tcp_conn_send_space(c);
+    if (head_len > room)
+        head_len = room;
+    if (len > room - head_len)
+        len = room - head_len;
+    if (head_len + len == 0)
+        return 0;
+    if (head_len)
+        sb_put(c, head, head_len);
+    if (len) {
+        NsTcpSndBuf *b = sb_reserve(c, 0);
+        if (!b->runs && b->ring_len)
+            run_append(b, false, 0, b->ring_len); /* what was written before */
+        run_append(b, true, off, len);
+        c->sb_len += len;
+    }
+    tcp_conn_output(c, now);
+    return head_len + len;
 }
 
 /* ---- RECEIVE (RFC 9293 3.10.3) ---- */
@@ -637,9 +821,7 @@ void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why)
     if (err)
         c->error = err;
     tcp_timer_stop_all(c);
-    g_free(c->sb);
-    c->sb = NULL;
-    c->sb_cap = c->sb_len = c->sb_head = 0;
+    tcp_sb_free(c);
     free_ooo(c);
     tcp_sack_free(c);
     tcp_rack_free(c);

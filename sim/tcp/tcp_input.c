@@ -234,15 +234,8 @@ static uint32_t take_ack(NsTcpConn *c, In *in, uint32_t ack)
         uint32_t n = ack - c->sb_seq;
         if (n > c->sb_len)
             n = c->sb_len;
-        c->sb_head = c->sb_cap ? (c->sb_head + n) & (c->sb_cap - 1) : 0;
-        c->sb_len -= n;
-        c->sb_seq += n;
+        tcp_sb_drop(c, n);
         c->bytes_acked += n;
-        if (c->sb_len == 0 && c->sb) {
-            g_free(c->sb);
-            c->sb = NULL;
-            c->sb_cap = c->sb_head = 0;
-        }
         if (n)
             c->notify = true; /* writable */
     }

@@ -64,21 +64,6 @@ static void add_sack_blocks(const NsTcpConn *c, NsTcpRepr *r, unsigned max)
             r->sack[r->n_sack++] = (NsTcpSackBlock){b->r[i].start, b->r[i].end};
 }
 
-/* Copy the payload out of the send ring, summing it on the way (RFC 1071
- * sums of the two pieces merge at the second one's offset). */
-static uint32_t copy_payload(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len)
-{
-    uint32_t off = seq - c->sb_seq;
-    uint32_t pos = (c->sb_head + off) & (c->sb_cap - 1);
-    uint32_t first = c->sb_cap - pos;
-    if (first > len)
-        first = len;
-    uint32_t sum = ns_csum_copy(0, dst, c->sb + pos, first);
-    if (len > first)
-        sum = ns_csum_add_at(sum, ns_csum_copy(0, dst + first, c->sb, len - first), first);
-    return sum;
-}
-
 /* For the SEND trace line (only when a sink wants it): the segment's
  * numbers relative to the ISNs (a RST with sequence 0 shows 0), the scale
  * the peer applies to its window (none on a SYN), and why it was sent. */
@@ -160,7 +145,7 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     }
     g_assert(hlen >= NS_TCP_HLEN);
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
-    uint32_t payload_sum = len ? copy_payload(c, p->data + hlen, seq, len) : 0;
+    uint32_t payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;
     size_t w = ns_tcp_emit_summed(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len, payload_sum);
     g_assert(w == hlen);
     p->meta = why; /* for whoever drains outq (tests read it) */

@@ -3,6 +3,8 @@
  * (names test_<state>_<event>_<outcome>). */
 #include <errno.h>
 
+#include "netsim/pattern.h"
+#include "netsim/wire/checksum.h"
 #include "tcp-test.h"
 
 #define SETUP() h_setup(NS_PROFILE_MINIMAL)
@@ -953,7 +955,82 @@ static void test_time_wait_rcv_syn_acks(void)
 }
 
 #define T(f) {#f, f}
+/* ---- send buffer: written bytes in a ring, pattern bytes as runs ---- */
+
+/* The send buffer holds "HELLO", 3,000 pattern bytes from pattern offset
+ * 100, "xyz": nothing is sent (zero window), and copies of any range give
+ * those bytes with their checksum. */
+static void sb_mixed(uint8_t *want)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.snd_wnd = 0;
+    CU_ASSERT_EQUAL(tcp_conn_write(&H->c, (const uint8_t *)"HELLO", 5, H->now), 5);
+    CU_ASSERT_EQUAL(tcp_conn_write_pattern(&H->c, NULL, 0, 100, 3000, H->now), 3000);
+    CU_ASSERT_EQUAL(tcp_conn_write(&H->c, (const uint8_t *)"xyz", 3, H->now), 3);
+    memcpy(want, "HELLO", 5);
+    ns_pattern_fill(100, want + 5, 3000);
+    memcpy(want + 3005, "xyz", 3);
+}
+
+static void test_send_buffer_mixes_written_and_pattern_bytes(void)
+{
+    uint8_t want[3008], got[3008];
+    sb_mixed(want);
+    drain_sent();
+    CU_ASSERT_EQUAL(H->c.sb_len, 3008);
+    CU_ASSERT_EQUAL(tcp_sb_ring_cap(&H->c), 4096); /* the 8 written bytes' ring */
+    /* Every range, at even and odd offsets, across the runs' edges. */
+    static const uint32_t ranges[][2] = {{0, 3008}, {3, 1000}, {4, 3004}, {2999, 9}, {3005, 3}};
+    for (size_t i = 0; i < G_N_ELEMENTS(ranges); i++) {
+        uint32_t off = ranges[i][0], len = ranges[i][1];
+        memset(got, 0, sizeof got);
+        uint32_t sum = tcp_sb_copy(&H->c, got, H->c.sb_seq + off, len);
+        CU_ASSERT_EQUAL(memcmp(got, want + off, len), 0);
+        CU_ASSERT_EQUAL(ns_csum_fold(sum), ns_csum_fold(ns_csum_partial(0, want + off, len)));
+    }
+    h_teardown();
+}
+
+static void test_send_buffer_drops_acked_bytes_across_runs(void)
+{
+    uint8_t want[3008], got[3008];
+    sb_mixed(want);
+    drain_sent();
+    uint32_t seq = H->c.sb_seq;
+    tcp_sb_drop(&H->c, 7); /* "HELLO" and two pattern bytes */
+    CU_ASSERT_EQUAL(H->c.sb_seq, seq + 7);
+    CU_ASSERT_EQUAL(H->c.sb_len, 3001);
+    tcp_sb_copy(&H->c, got, H->c.sb_seq, 3001);
+    CU_ASSERT_EQUAL(memcmp(got, want + 7, 3001), 0);
+    tcp_sb_drop(&H->c, 3000);
+    tcp_sb_copy(&H->c, got, H->c.sb_seq, 1);
+    CU_ASSERT_EQUAL(got[0], 'z');
+    tcp_sb_drop(&H->c, 1);
+    CU_ASSERT_PTR_NULL(H->c.sb); /* empty: freed */
+    CU_ASSERT_EQUAL(H->c.sb_seq, seq + 3008);
+    h_teardown();
+}
+
+/* A megabyte of pattern costs no ring at all. */
+static void test_pattern_write_stores_no_bytes(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.snd_wnd = 0;
+    uint32_t room = tcp_conn_send_space(&H->c);
+    CU_ASSERT_EQUAL(tcp_conn_write_pattern(&H->c, NULL, 0, 0, room + 1, H->now), room);
+    CU_ASSERT_EQUAL(H->c.sb_len, room);
+    CU_ASSERT_EQUAL(tcp_sb_ring_cap(&H->c), 0);
+    CU_ASSERT_EQUAL(tcp_conn_write_pattern(&H->c, NULL, 0, room, 1, H->now), 0); /* full */
+    drain_sent();
+    h_teardown();
+}
+
 CU_TestInfo conn_tests[] = {
+    T(test_send_buffer_mixes_written_and_pattern_bytes),
+    T(test_send_buffer_drops_acked_bytes_across_runs),
+    T(test_pattern_write_stores_no_bytes),
     T(test_closed_connect_sends_syn),
     T(test_closed_minimal_syn_has_only_mss),
     T(test_listen_rcv_syn_sends_syn_ack),

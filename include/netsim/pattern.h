@@ -1,0 +1,22 @@
+/* The recognisable payload pattern: byte i of a generated payload (`send S
+ * 1MB`, an HTTP page body, a `discard` test) is "abcdefghijklmnopqrstuvwxyz0123456789\n"
+ * [i % 37]. Bytes are made in bulk by copying from a precomputed run of
+ * whole periods, never one at a time, so that a sender can keep "pattern
+ * from offset X, N bytes" instead of the bytes themselves. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NS_PATTERN_PERIOD 37u
+
+/* Write n bytes of the pattern, starting at pattern offset `offset`. */
+void ns_pattern_fill(uint64_t offset, uint8_t *buf, size_t n);
+
+/* A pointer into a contiguous run of the pattern starting at `offset`'s
+ * phase; *avail gets its length (over 8 KiB). The bytes are constant. */
+const uint8_t *ns_pattern_at(uint64_t offset, size_t *avail);
+
+/* Whether buf holds n bytes of the pattern from `offset`. */
+bool ns_pattern_equal(uint64_t offset, const uint8_t *buf, size_t n);
