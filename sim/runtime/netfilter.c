@@ -72,7 +72,7 @@ static void add_filter(NsWorld *w, uint32_t index)
     NsNfRule r = {.id = index, .chain = chain_of(f->chain), .action = action_of(f->action),
                   .proto = f->has_proto ? proto_number(f->proto) : 0,
                   .from = addr_match(&f->from), .to = addr_match(&f->to),
-                  .state = state_of(f->state), .name = f->name, .file = f->loc.file,
+                  .state = state_of(f->state), .name = f->name, .file = ns_world_file_name(f->loc.file),
                   .line = f->loc.line};
     ns_nf_rule_add(ns_netfilter_of(ns_ip_of(w->hosts[f->host].host)), &r);
 }
@@ -112,7 +112,7 @@ void ns_world_filter_step(NsWorld *w, const NsScnStep *st)
     NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_HOST,
                        .host = ns_host_name(host),
                        .host_ev = add ? NS_HOST_EV_FILTER_ADDED : NS_HOST_EV_FILTER_REMOVED,
-                       .rule_name = f->name, .loc = {f->loc.file, f->loc.line}};
+                       .rule_name = f->name, .loc = {ns_world_file_name(f->loc.file), f->loc.line}};
     ns_trace_emit(w->ctx->tracer, &ev);
 }
 
