@@ -84,6 +84,9 @@ typedef void (*NsIcmpEchoFn)(void *data, uint32_t from, uint16_t id, uint16_t se
 void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data);
 /* Send an echo request with payload_len bytes of pattern. Returns 0 or errno. */
 int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len);
+/* The same with the given TTL (0: the default, 64), as `ping -t TTL`. */
+int ns_ip_send_echo_ttl(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len,
+                        uint8_t ttl);
 
 /* Send an ICMP error about the offending datagram `orig` (its IP header
  * first; transfer none), as RFC 1122 3.2.2 allows: never about an ICMP

@@ -360,6 +360,7 @@ struct NsScnStep {
             NsScnEndpoint target; /* port 0 */
             uint32_t count;       /* default 1 */
             NsTime interval;      /* default 1s */
+            uint8_t ttl;          /* `ttl N`: 1..255; 0 means the default, 64 */
             uint64_t size;        /* ICMP payload bytes, default 56 */
         } ping;
         struct {

@@ -650,6 +650,12 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
 
 int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len)
 {
+    return ns_ip_send_echo_ttl(ip, dst, id, seq, payload_len, 0);
+}
+
+int ns_ip_send_echo_ttl(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len,
+                        uint8_t ttl)
+{
     if (payload_len > 65507)
         return EMSGSIZE;
     NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + payload_len);
@@ -658,7 +664,7 @@ int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t pa
         p->data[NS_ICMP_HLEN + i] = (uint8_t)(0x10 + i);
     NsIcmpRepr r = {.type = NS_ICMP_ECHO_REQUEST, .id = id, .seq = seq};
     ns_icmp_emit(&r, p->data + NS_ICMP_HLEN, payload_len, p->data, p->len);
-    NsIpTxOpts o = {.df = true};
+    NsIpTxOpts o = {.df = true, .ttl = ttl};
     ip->stats.icmp_sent++;
     return ns_ip_output(ip, p, 0, dst, NS_IPPROTO_ICMP, &o);
 }

@@ -73,8 +73,8 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
     NsTime now = ns_sim_now(w->ctx->sim);
     g_array_append_val(p->sent_at, now);
     int err = ns_host_is_up(h->host)
-                  ? ns_ip_send_echo(ns_ip_of(h->host), st->u.ping.target.addr, p->id,
-                                    (uint16_t)p->sent, st->u.ping.size)
+                  ? ns_ip_send_echo_ttl(ns_ip_of(h->host), st->u.ping.target.addr, p->id,
+                                        (uint16_t)p->sent, st->u.ping.size, st->u.ping.ttl)
                   : ENETDOWN;
     if (err) {
         ns_world_trace_appf(w, p->host, "ping", err, "seq %u: send failed:", p->sent);

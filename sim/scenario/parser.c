@@ -1493,8 +1493,8 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
     s->u.ping.count = 1;
     s->u.ping.interval = NS_S(1);
     s->u.ping.size = 56;
-    bool seen[3] = {false, false, false};
-    static const char *const opts[] = {"count", "interval", "size", NULL};
+    bool seen[4] = {false, false, false, false};
+    static const char *const opts[] = {"count", "interval", "size", "ttl", NULL};
     for (uint32_t i = v + 2; i < st->n; i += 2) {
         int k = st->t[i].quoted ? -1 : pick(st->t[i].text, opts);
         if (k < 0) {
@@ -1502,12 +1502,12 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
             const char *hs = st->t[i].quoted ? ""
                                              : list_hint(st->t[i].text, opts, hint, sizeof hint);
             return serr(p, st, i, "unknown ping option '%s'%s", shown(&st->t[i]),
-                        *hs ? hs : " (options: count N, interval T, size B)");
+                        *hs ? hs : " (options: count N, interval T, size B, ttl N)");
         }
         if (seen[k])
             return serr(p, st, i, "'%s' given twice", opts[k]);
         seen[k] = true;
-        static const char *const what[] = {"a number", "a time", "a size"};
+        static const char *const what[] = {"a number", "a time", "a size", "a TTL (1 to 255)"};
         if (!need(p, st, i + 1, i, what[k]))
             return false;
         uint64_t n;
@@ -1515,6 +1515,10 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
             if (!parse_count(p, st, i + 1, "count", 1, 1000000, &n))
                 return false;
             s->u.ping.count = (uint32_t)n;
+        } else if (k == 3) {
+            if (!parse_count(p, st, i + 1, "ttl", 1, 255, &n))
+                return false;
+            s->u.ping.ttl = (uint8_t)n;
         } else if (k == 1) {
             if (!tok_time(p, st, i + 1, &s->u.ping.interval))
                 return false;

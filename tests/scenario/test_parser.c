@@ -224,6 +224,13 @@ static void test_ping_defaults(void)
     CU_ASSERT_EQUAL(s->u.ping.count, 1);
     CU_ASSERT_EQUAL(s->u.ping.interval, NS_S(1));
     CU_ASSERT_EQUAL(s->u.ping.size, 56);
+    CU_ASSERT_EQUAL(s->u.ping.ttl, 0); /* the default TTL */
+}
+
+static void test_ping_ttl(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET "at 1s a ping b ttl 1\n");
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 0)->u.ping.ttl, 1);
 }
 
 static void test_socket_steps(void)
@@ -532,6 +539,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"services", test_services},
     {"application_steps", test_application_steps},
     {"ping_defaults", test_ping_defaults},
+    {"ping_ttl", test_ping_ttl},
     {"socket_steps", test_socket_steps},
     {"fault_steps", test_fault_steps},
     {"setsockopt_nodelay", test_setsockopt_nodelay},
