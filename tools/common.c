@@ -12,6 +12,7 @@
 #include "netsim/trace-console.h"
 #include "netsim/trace-diagram.h"
 #include "netsim/trace-json.h"
+#include "netsim/trace-page.h"
 #include "netsim/trace-pcap.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/trace-text.h"
@@ -75,10 +76,8 @@ static void socket_json_row(const char *host, bool up, const NsSocketRow *row, v
     json_builder_end_object(b);
 }
 
-/* Every host's sockets as JSON rows (member "sockets"). */
-static void add_socket_rows(JsonBuilder *b, NsWorld *w)
+void ns_add_socket_rows(JsonBuilder *b, NsWorld *w)
 {
-    json_builder_set_member_name(b, "sockets");
     json_builder_begin_array(b);
     ns_world_foreach_socket(w, socket_json_row, b);
     json_builder_end_array(b);
@@ -115,7 +114,8 @@ static void print_sockets_at(NsWorld *w, void *data)
         json_builder_add_int_value(b, ns_world_now(w));
         json_builder_set_member_name(b, "kind");
         json_builder_add_string_value(b, "sockets");
-        add_socket_rows(b, w);
+        json_builder_set_member_name(b, "sockets");
+        ns_add_socket_rows(b, w);
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
         ns_json_write_line(sa->out, root);
@@ -262,7 +262,8 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects)
     json_builder_add_int_value(b, ns_world_expect_failed(world));
     add_expect_results(b, expects);
     json_builder_end_object(b);
-    add_socket_rows(b, world);
+    json_builder_set_member_name(b, "sockets");
+    ns_add_socket_rows(b, world);
     add_summary_data(b, world);
     /* The text summary, line by line without its "# ": everything the text
      * trace's summary says (flows, hosts, links), for readers of the JSON. */
@@ -319,8 +320,14 @@ static bool scenario_has(const NsScenario *scn, const char *name, bool host)
 /* Subscribe the sinks `ro` asks for. False (error set) when a file cannot
  * be created or --pcap-at names nothing in the scenario. */
 static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsTracer *tracer,
-                         GError **error)
+                         NsPageSink **page, GError **error)
 {
+    if (ro->html) {
+        *page = ns_page_sink_new(ro->html, explainer_for(scn), error);
+        if (!*page)
+            return false;
+        ns_page_sink_attach(*page, tracer);
+    }
     if (ro->pcap) {
         NsPcapAt at = NS_PCAP_AT_ALL;
         if (ro->pcap_at) {
@@ -411,9 +418,11 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     res->expects = g_array_new(FALSE, FALSE, sizeof(NsExpectResult));
     g_array_set_clear_func(res->expects, expect_result_clear);
     g_autoptr(NsTracer) tracer = ns_tracer_new();
-    if (ro->cc_samples)
+    /* Congestion samples are traced only when asked for: the page plots them. */
+    if (ro->cc_samples || ro->html)
         ns_tracer_set_kinds(tracer, NS_TRACE_MASK_ALL);
-    if (!attach_sinks(scn, ro, out, tracer, error))
+    NsPageSink *page = NULL; /* owned by the tracer */
+    if (!attach_sinks(scn, ro, out, tracer, &page, error))
         return NS_EXIT_USAGE;
     ExpectCollector *ec = g_new0(ExpectCollector, 1);
     *ec = (ExpectCollector){.out = out, .quiet = ro->quiet, .results = res->expects};
@@ -480,6 +489,8 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);
     }
+    if (page)
+        ns_page_sink_set_meta(page, ns_page_meta(scn, wo.seed, ro->student, world));
     if (!ns_tracer_close(tracer, error))
         return NS_EXIT_USAGE;
     res->expect_failed = ns_world_expect_failed(world);
