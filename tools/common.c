@@ -434,6 +434,8 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     g_autoptr(NsWorld) world = ns_world_new(scn, &wo, tracer, error);
     if (!world)
         return NS_EXIT_USAGE;
+    if (page)
+        ns_page_sink_set_tables(page, ns_page_tables, world);
     g_autofree SocketsAt *at = g_new0(SocketsAt, ro->n_sockets_at + 1);
     for (size_t i = 0; i < ro->n_sockets_at && !ro->quiet; i++) {
         at[i] = (SocketsAt){.out = out, .json = ro->json, .t = ro->sockets_at[i]};

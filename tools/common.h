@@ -74,6 +74,11 @@ void ns_add_socket_rows(JsonBuilder *b, NsWorld *w);
 /* (transfer full) the page's description of the run (tools/page-meta.c). */
 JsonNode *ns_page_meta(const NsScenario *scn, uint64_t seed, bool student, NsWorld *world);
 
+/* The page's socket tables now: [[host, proto, state, local, remote], ...]
+ * (host names are scenario names: no character JSON must escape).
+ * `world` is an NsWorld. */
+void ns_page_tables(void *world, GString *out);
+
 /* The sub-commands: each takes argv with argv[0] = its own name. */
 int ns_cmd_run(int argc, char **argv);
 int ns_cmd_check(int argc, char **argv);

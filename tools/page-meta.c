@@ -76,6 +76,33 @@ static void add_networks(JsonBuilder *b, const NsScenario *scn)
     json_builder_end_array(b);
 }
 
+static void table_row(const char *host, bool up, const NsSocketRow *row, void *data)
+{
+    (void)up;
+    GString *out = data;
+    char a[NS_IPV4_STRLEN];
+    if (out->len > 1)
+        g_string_append_c(out, ',');
+    g_string_append_printf(out, "[\"%s\",\"%s\",\"%s\",\"", host, row->proto, row->state);
+    ns_ipv4_format(row->laddr, a);
+    if (row->laddr)
+        g_string_append_printf(out, "%s:%u\",\"", a, row->lport);
+    else
+        g_string_append_printf(out, "*:%u\",\"", row->lport);
+    ns_ipv4_format(row->raddr, a);
+    if (row->raddr)
+        g_string_append_printf(out, "%s:%u\"]", a, row->rport);
+    else
+        g_string_append(out, "*:*\"]");
+}
+
+void ns_page_tables(void *world, GString *out)
+{
+    g_string_append_c(out, '[');
+    ns_world_foreach_socket(world, table_row, out);
+    g_string_append_c(out, ']');
+}
+
 JsonNode *ns_page_meta(const NsScenario *scn, uint64_t seed, bool student, NsWorld *world)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();

@@ -34,5 +34,13 @@ NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **
  * Set it before the tracer closes the sink. */
 void ns_page_sink_set_meta(NsPageSink *sink, JsonNode *meta);
 
+/* Socket tables for the page: `fn` appends to `out` a JSON array of every
+ * host's sockets at this moment (the caller's format, read by the page's
+ * model.js). The sink asks before each event and writes a "tables" record
+ * whenever the answer changed, so the page shows each step's real tables.
+ * `data` is borrowed. */
+typedef void (*NsPageTablesFn)(void *data, GString *out);
+void ns_page_sink_set_tables(NsPageSink *sink, NsPageTablesFn fn, void *data);
+
 /* Hand the sink to `tracer` (which then owns it). */
 void ns_page_sink_attach(NsPageSink *sink, NsTracer *tracer);

@@ -24,6 +24,10 @@ struct NsPageSink {
     JsonGenerator *gen;
     GString *why, *buf;
     uint64_t n_events;
+    NsPageTablesFn tables_fn;
+    void *tables_data;
+    GString *tables, *tables_new; /* the last tables written, and now */
+    NsTime last_time;
 };
 
 /* Write `s` so that it can sit inside a <script> element: JSON strings may
@@ -43,9 +47,37 @@ static void write_script_safe(FILE *out, const GString *s)
     }
 }
 
+static void put_separator(NsPageSink *sink)
+{
+    if (sink->n_events++)
+        fputs(",\n", sink->file.f);
+}
+
+/* After each event, a "tables" record when the hosts' sockets changed
+ * since the last one: the tables as they are when the event is reported
+ * (a state change is traced once made, a new socket once it exists). */
+static void check_tables(NsPageSink *sink)
+{
+    if (!sink->tables_fn)
+        return;
+    g_string_truncate(sink->tables_new, 0);
+    sink->tables_fn(sink->tables_data, sink->tables_new);
+    if (g_string_equal(sink->tables, sink->tables_new))
+        return;
+    put_separator(sink);
+    fprintf(sink->file.f, "{\"t_ns\":%" G_GINT64_FORMAT ",\"kind\":\"tables\",\"rows\":",
+            (gint64)sink->last_time);
+    write_script_safe(sink->file.f, sink->tables_new);
+    fputc('}', sink->file.f);
+    GString *t = sink->tables;
+    sink->tables = sink->tables_new;
+    sink->tables_new = t;
+}
+
 static void page_write(void *self, const NsTraceEvent *ev)
 {
     NsPageSink *sink = self;
+    sink->last_time = ev->time;
     /* A frame is kept as it leaves its sender: the page pairs it with the
      * send, fwd or arp step it carries. Arrivals repeat the same bytes. */
     if (ev->kind == NS_TRACE_FRAME && ev->dir != NS_TRACE_DIR_OUT)
@@ -69,15 +101,16 @@ static void page_write(void *self, const NsTraceEvent *ev)
     json_generator_set_root(sink->gen, node);
     g_string_truncate(sink->buf, 0);
     json_generator_to_gstring(sink->gen, sink->buf);
-    if (sink->n_events++)
-        fputs(",\n", sink->file.f);
+    put_separator(sink);
     write_script_safe(sink->file.f, sink->buf);
+    check_tables(sink);
 }
 
 static bool page_close(void *self, GError **error)
 {
     NsPageSink *sink = self;
     FILE *f = sink->file.f;
+    check_tables(sink); /* sockets freed after the last event */
     fputs("]</script>\n<script type=\"application/json\" id=\"ns-meta\">", f);
     JsonNode *meta = sink->meta ? sink->meta : json_node_init_object(json_node_alloc(),
                                                                      json_object_new());
@@ -105,6 +138,8 @@ static void page_free(void *self)
     g_object_unref(sink->gen);
     g_string_free(sink->why, TRUE);
     g_string_free(sink->buf, TRUE);
+    g_string_free(sink->tables, TRUE);
+    g_string_free(sink->tables_new, TRUE);
     g_free(sink);
 }
 
@@ -123,6 +158,8 @@ NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **
     sink->gen = json_generator_new();
     sink->why = g_string_new(NULL);
     sink->buf = g_string_sized_new(512);
+    sink->tables = g_string_new("[]");
+    sink->tables_new = g_string_new(NULL);
     fwrite(ns_page_head, 1, ns_page_head_len, sink->file.f);
     fputs("<script type=\"application/json\" id=\"ns-events\">[", sink->file.f);
     return sink;
@@ -133,6 +170,12 @@ void ns_page_sink_set_meta(NsPageSink *sink, JsonNode *meta)
     if (sink->meta)
         json_node_unref(sink->meta);
     sink->meta = meta;
+}
+
+void ns_page_sink_set_tables(NsPageSink *sink, NsPageTablesFn fn, void *data)
+{
+    sink->tables_fn = fn;
+    sink->tables_data = data;
 }
 
 void ns_page_sink_attach(NsPageSink *sink, NsTracer *tracer)

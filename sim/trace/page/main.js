@@ -4,7 +4,7 @@
 // current step.
 import { el, fmtTime, parseTime, hex2 } from './util.js';
 import { decodeFrame, decodeIp } from './decode.js';
-import { loadRun, sockKey, sockLabel, ssAddr, ssState } from './model.js';
+import { loadRun, sockKey, sockLabel } from './model.js';
 import { Topology } from './topo.js';
 import { Plots } from './plots.js';
 
@@ -313,6 +313,7 @@ class Page {
   showSockets(n) {
     const root = document.getElementById('socks');
     const tables = this.run.socketsAt(n);
+    const before = new Set(n > 0 ? this.run.rowsAt(n - 1).map(r => r.join(' ')) : []);
     const host = this.steps[n].host;
     root.replaceChildren();
     let any = false;
@@ -323,9 +324,9 @@ class Page {
         el('caption', { class: h === host ? 'here' : '', text: h }),
         el('tr', {}, el('th', { text: 'Netid' }), el('th', { text: 'State' }), el('th', { text: 'Local Address:Port' }), el('th', { text: 'Peer Address:Port' })));
       for (const r of rows) {
-        const changed = this.steps[n].sock && (sockKey(this.steps[n]) === sockKey({ host: r.host, sock: { proto: r.proto, local: r.local, remote: r.remote || undefined } }));
-        t.append(el('tr', { class: changed ? 'changed' : '' }, el('td', { text: r.proto }), el('td', { text: r.proto === 'udp' ? (r.remote ? 'ESTAB' : 'UNCONN') : ssState(r.state) }),
-          el('td', { text: ssAddr(r.local) }), el('td', { text: ssAddr(r.remote) })));
+        const changed = !before.has([r.host, r.proto, r.state, r.local, r.remote].join(' '));
+        t.append(el('tr', { class: changed ? 'changed' : '' }, el('td', { text: r.proto }), el('td', { text: r.state }),
+          el('td', { text: r.local }), el('td', { text: r.remote })));
       }
       root.append(t);
     }

@@ -5,28 +5,12 @@
 // Data (written by sim/trace/page.c): #ns-events is an array of events as
 // the JSON trace writes them (docs/json-trace.md) plus `bytes` (base64 of
 // the IP datagram, or of the Ethernet frame for kind "frame", cut at
-// NS_PAGE_BYTES_MAX) and `bytes_len` (the real length). #ns-meta holds
+// NS_PAGE_BYTES_MAX) and `bytes_len` (the real length); and records of
+// kind "tables" ({rows: [[host, proto, state, local, remote], ...]}), the
+// run's own socket tables, written after each step that changed them. #ns-meta holds
 // {title, scenario, seed, student, hosts, networks, links, sockets_end,
 // questions, diagram}.
 import { b64bytes } from './util.js';
-
-// RFC 9293 state names to the names `ss` prints.
-const SS_STATE = {
-  'LISTEN': 'LISTEN', 'SYN-SENT': 'SYN-SENT', 'SYN-RECEIVED': 'SYN-RECV',
-  'ESTABLISHED': 'ESTAB', 'FIN-WAIT-1': 'FIN-WAIT-1', 'FIN-WAIT-2': 'FIN-WAIT-2',
-  'CLOSE-WAIT': 'CLOSE-WAIT', 'CLOSING': 'CLOSING', 'LAST-ACK': 'LAST-ACK',
-  'TIME-WAIT': 'TIME-WAIT', 'CLOSED': 'UNCONN',
-};
-
-export function ssState(rfc) {
-  return SS_STATE[rfc] || rfc;
-}
-
-// "0.0.0.0:80" -> "*:80", as ss writes a wildcard.
-export function ssAddr(ep) {
-  if (!ep) return '*:*';
-  return ep.startsWith('0.0.0.0:') ? '*:' + ep.slice(8) : ep;
-}
 
 // A name for the socket an event is about: its run-wide id when the trace
 // has one, else host, protocol and addresses.
@@ -49,70 +33,6 @@ export function connKey(ev) {
   return ev.src < ev.dst ? ev.src + ' ' + ev.dst : ev.dst + ' ' + ev.src;
 }
 
-// Socket tables, replayed from the sock and tcp events (and host crashes).
-// The page checks its replay against the run's own table at the end.
-class SocketReplay {
-  constructor() { this.rows = new Map(); }
-  clone() {
-    const c = new SocketReplay();
-    for (const [k, v] of this.rows) c.rows.set(k, { ...v });
-    return c;
-  }
-  find(ev, withRemote) {
-    const key = sockKey(ev);
-    if (this.rows.has(key)) return key;
-    if (ev.sock.id !== undefined) return null;
-    // A socket bound without a peer that now has one (bind, then connect).
-    for (const [k, r] of this.rows)
-      if (r.host === ev.host && r.proto === ev.sock.proto && r.local === ev.sock.local &&
-          !r.remote && r.state !== 'LISTEN' && withRemote) return k;
-    return null;
-  }
-  apply(ev) {
-    if (ev.kind === 'host' && ev.what === 'crash') {
-      for (const [k, r] of this.rows) if (r.host === ev.host) this.rows.delete(k);
-      return;
-    }
-    if (!ev.sock || (ev.kind !== 'sock' && ev.kind !== 'tcp')) return;
-    if (ev.kind === 'tcp' && !ev.to) return; // a congestion-window line
-    const s = ev.sock;
-    let key = this.find(ev, !!s.remote);
-    if (ev.kind === 'sock' && ev.what === 'closed') {
-      if (key !== null) this.rows.delete(key);
-      return;
-    }
-    if (ev.kind === 'tcp' && ev.to === 'CLOSED') {
-      if (key !== null) this.rows.delete(key);
-      return;
-    }
-    const newKey = sockKey(ev);
-    let row = key !== null ? this.rows.get(key) : null;
-    if (!row) {
-      row = { host: ev.host, proto: s.proto, state: s.proto === 'udp' ? 'UNCONN' : 'CLOSED', local: s.local, remote: s.remote || null, order: ev.n };
-    } else if (key !== newKey) {
-      this.rows.delete(key);
-    }
-    row.local = s.local;
-    row.remote = s.remote || null;
-    if (ev.kind === 'tcp') row.state = ev.to;
-    else if (s.proto === 'udp') row.state = s.remote ? 'ESTAB' : 'UNCONN';
-    this.rows.set(newKey, row);
-  }
-  // Rows grouped by host in the scenario's order, each host's as ss sorts
-  // them: by state's age in the run (creation order).
-  table(hostOrder) {
-    const by = new Map(hostOrder.map(h => [h, []]));
-    for (const r of this.rows.values()) {
-      if (!by.has(r.host)) by.set(r.host, []);
-      by.get(r.host).push(r);
-    }
-    for (const rows of by.values()) rows.sort((a, b) => a.order - b.order);
-    return by;
-  }
-}
-
-const CHECKPOINT_EVERY = 2000;
-
 export class Run {
   constructor(events, meta) {
     this.meta = meta;
@@ -120,11 +40,16 @@ export class Run {
     this.steps = [];        // events that are steps (not frames)
     this.frames = [];       // indices into `all` of frames
     this.hostOrder = (meta.hosts || []).map(h => h.name);
+    this.tableSteps = [];    // steps after which the socket tables changed
     const arpWaiting = new Map(); // host -> its ARP steps not yet on the wire
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       ev.i = i;
-      if (ev.kind === 'frame') {
+      if (ev.kind === 'tables') {
+        const last = this.steps.length - 1;
+        if (this.tableSteps[this.tableSteps.length - 1] !== last) this.tableSteps.push(last);
+        (last >= 0 ? this.steps[last] : this).tables = ev.rows;
+      } else if (ev.kind === 'frame') {
         this.frames.push(i);
         // ARP frames go out in the order their steps were traced.
         const q = arpWaiting.get(ev.host);
@@ -139,23 +64,27 @@ export class Run {
         }
       }
     }
-    this.checkpoints = [];
     this.connections = this.buildConnections();
   }
 
-  // Socket tables after step n (inclusive), from the nearest checkpoint.
+  // The rows of the socket tables after step n, or [].
+  rowsAt(n) {
+    let lo = 0, hi = this.tableSteps.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (this.tableSteps[m] <= n) lo = m + 1; else hi = m; }
+    if (lo === 0) return this.tables || [];
+    const k = this.tableSteps[lo - 1];
+    return k >= 0 ? this.steps[k].tables : this.tables;
+  }
+
+  // Socket tables after step n: host -> rows {host, proto, state, local,
+  // remote}, hosts in the scenario's order.
   socketsAt(n) {
-    let k = Math.min(Math.floor((n + 1) / CHECKPOINT_EVERY), this.checkpoints.length);
-    while (this.checkpoints.length < Math.floor((n + 1) / CHECKPOINT_EVERY)) {
-      const c = this.checkpoints.length;
-      const r = c === 0 ? new SocketReplay() : this.checkpoints[c - 1].clone();
-      for (let j = c * CHECKPOINT_EVERY; j < (c + 1) * CHECKPOINT_EVERY; j++) r.apply(this.steps[j]);
-      this.checkpoints.push(r);
-      k = this.checkpoints.length;
+    const by = new Map(this.hostOrder.map(h => [h, []]));
+    for (const [host, proto, state, local, remote] of this.rowsAt(n)) {
+      if (!by.has(host)) by.set(host, []);
+      by.get(host).push({ host, proto, state, local, remote });
     }
-    const r = k === 0 ? new SocketReplay() : this.checkpoints[k - 1].clone();
-    for (let j = k * CHECKPOINT_EVERY; j <= n; j++) r.apply(this.steps[j]);
-    return r.table(this.hostOrder);
+    return by;
   }
 
   // The frame that carried step `ev`. For a send, fwd or ARP step: the
