@@ -66,7 +66,9 @@ class Page {
     const box = document.getElementById('fkinds');
     this.kindBoxes = new Map();
     for (const k of kinds) {
-      const cb = el('input', { type: 'checkbox', checked: true, value: k, onchange: () => this.applyFilters() });
+      // Congestion samples come with every ACK: the plots show them; the
+      // list hides them unless asked.
+      const cb = el('input', { type: 'checkbox', checked: k !== 'cc', value: k, onchange: () => this.applyFilters() });
       this.kindBoxes.set(k, cb);
       box.append(el('label', { class: 'kind k-' + k }, cb, k));
     }

@@ -152,7 +152,7 @@ export class Run {
           if (!c.dirs.has(ev.dst)) c.dirs.set(ev.dst, { from: ev.dst, segs: [], acks: [], maxEnd: 0 });
           c.dirs.get(ev.dst).acks.push({ t: ev.t_ns, ack: ev.ack, n: ev.n });
         }
-      } else if (ev.kind === 'tcp' && ev.sock && ev.sock.remote) {
+      } else if (ev.kind === 'cc' && ev.sock && ev.sock.remote) {
         const s = ccSample(ev);
         if (s) {
           const l = ev.sock.local, r = ev.sock.remote;
@@ -165,14 +165,11 @@ export class Run {
   }
 }
 
-// A congestion sample from a tcp event: typed members when the trace has
-// them; the cwnd line's numbers otherwise.
+// A congestion sample (kind "cc": cwnd, ssthresh, smoothed RTT once
+// measured).
 export function ccSample(ev) {
-  if (ev.cwnd !== undefined) return { cwnd: ev.cwnd, ssthresh: ev.ssthresh, rtt: ev.srtt_ns ?? ev.rtt_ns };
-  if (ev.cc) return { cwnd: ev.cc.cwnd, ssthresh: ev.cc.ssthresh, rtt: ev.cc.srtt_ns ?? ev.cc.rtt_ns };
-  if (ev.what !== 'cwnd' || !ev.text) return null;
-  const m = /cwnd (\d+) ssthresh (\d+)/.exec(ev.text);
-  return m ? { cwnd: +m[1], ssthresh: +m[2] } : null;
+  if (ev.cwnd === undefined) return null;
+  return { cwnd: ev.cwnd, ssthresh: ev.ssthresh, rtt: ev.srtt_ns ? ev.srtt_ns : undefined };
 }
 
 export function loadRun(doc) {

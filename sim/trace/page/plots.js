@@ -46,7 +46,13 @@ export class Plots {
       let dirs = [...c.dirs.values()].filter(d => d.segs.some(s => s.end - s.seq > 1));
       if (!dirs.length) dirs = [...c.dirs.values()].filter(d => d.segs.length).slice(0, 1);
       for (const d of dirs) box.append(this.timeSeq(c, d, jump));
-      if (c.cc.length) box.append(this.ccPlot(c, tEnd));
+      // The congestion window of the sides that sent data, over the
+      // connection's life.
+      let tLast = 0;
+      for (const d of c.dirs.values()) for (const x of d.segs) tLast = Math.max(tLast, x.t);
+      const senders = new Set(dirs.map(d => d.from));
+      const cc = c.cc.filter(s => senders.has(s.from));
+      if (cc.length) box.append(this.ccPlot(cc, Math.min(tEnd, tLast)));
       root.append(box);
     }
   }
@@ -78,9 +84,9 @@ export class Plots {
     return el('figure', {}, svg, el('figcaption', { text: 'Time-sequence graph of the data ' + d.from + ' sent' }), legend);
   }
 
-  ccPlot(c, tEnd) {
+  ccPlot(samplesAll, tEnd) {
     const byFrom = new Map();
-    for (const s of c.cc) {
+    for (const s of samplesAll) {
       if (!byFrom.has(s.from)) byFrom.set(s.from, []);
       byFrom.get(s.from).push(s);
     }
