@@ -28,7 +28,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
     g_autofree char *max_memory_s = NULL;
     g_autofree char *color = NULL, *html = NULL;
-    gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE, student = FALSE;
+    gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
@@ -57,8 +57,6 @@ int ns_cmd_run(int argc, char **argv)
          "Write a sequence diagram: FILE.mmd (Mermaid) or FILE.svg", "FILE"},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
          "Write a self-contained page to step through the run in a browser", "FILE"},
-        {"student", 0, 0, G_OPTION_ARG_NONE, &student,
-         "Hide what gives the answer away (fault annotations, causes of drops)", NULL},
         {"sockets-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sockets_at_s,
          "Print every host's socket table at simulated time T (repeatable)", "T"},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color,
@@ -153,7 +151,7 @@ int ns_cmd_run(int argc, char **argv)
     NsRunOpts ro = {.world = wo, .quiet = quiet, .json = json, .explain = explain,
                     .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
-                    .html = html, .student = student,
+                    .html = html,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
                     .n_sockets_at = sockets_at->len};
     bool to_stdout = !out_path;
