@@ -29,6 +29,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *pcap = NULL, *diagram = NULL, *max_events_s = NULL, *pcap_at = NULL;
     g_autofree char *max_memory_s = NULL;
     g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL, *sock_s = NULL;
+    g_autofree char *html = NULL;
     gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
@@ -56,6 +57,8 @@ int ns_cmd_run(int argc, char **argv)
          "Capture only at this host (both directions) or on this network or link", "NAME"},
         {"diagram", 0, 0, G_OPTION_ARG_FILENAME, &diagram,
          "Write a sequence diagram: FILE.mmd (Mermaid) or FILE.svg", "FILE"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
+         "Write a self-contained page to step through the run in a browser", "FILE"},
         {"sockets-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sockets_at_s,
          "Print every host's socket table at simulated time T (repeatable)", "T"},
         {"only", 0, 0, G_OPTION_ARG_STRING, &only,
@@ -183,6 +186,7 @@ int ns_cmd_run(int argc, char **argv)
     NsRunOpts ro = {.world = wo, .quiet = quiet, .json = json, .explain = explain,
                     .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
+                    .html = html,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
                     .n_sockets_at = sockets_at->len, .only_kinds = kinds, .only_host = host,
                     .only_sock = sock};

@@ -14,6 +14,7 @@
 #include "netsim/trace-diagram.h"
 #include "netsim/trace-filter.h"
 #include "netsim/trace-json.h"
+#include "netsim/trace-page.h"
 #include "netsim/trace-pcap.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/trace-text.h"
@@ -77,10 +78,8 @@ static void socket_json_row(const char *host, bool up, const NsSocketRow *row, v
     json_builder_end_object(b);
 }
 
-/* Every host's sockets as JSON rows (member "sockets"). */
-static void add_socket_rows(JsonBuilder *b, NsWorld *w)
+void ns_add_socket_rows(JsonBuilder *b, NsWorld *w)
 {
-    json_builder_set_member_name(b, "sockets");
     json_builder_begin_array(b);
     ns_world_foreach_socket(w, socket_json_row, b);
     json_builder_end_array(b);
@@ -117,7 +116,8 @@ static void print_sockets_at(NsWorld *w, void *data)
         json_builder_add_int_value(b, ns_world_now(w));
         json_builder_set_member_name(b, "kind");
         json_builder_add_string_value(b, "sockets");
-        add_socket_rows(b, w);
+        json_builder_set_member_name(b, "sockets");
+        ns_add_socket_rows(b, w);
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
         ns_json_write_line(sa->out, root);
@@ -264,7 +264,8 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects)
     json_builder_add_int_value(b, ns_world_expect_failed(world));
     add_expect_results(b, expects);
     json_builder_end_object(b);
-    add_socket_rows(b, world);
+    json_builder_set_member_name(b, "sockets");
+    ns_add_socket_rows(b, world);
     add_summary_data(b, world);
     /* The text summary, line by line without its "# ": everything the text
      * trace's summary says (flows, hosts, links), for readers of the JSON. */
@@ -357,8 +358,14 @@ static const NsScnHost *scenario_host(const NsScenario *scn, const char *name)
 /* Subscribe the sinks `ro` asks for. False (error set) when a file cannot
  * be created, or --pcap-at or --host names nothing in the scenario. */
 static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsTracer *tracer,
-                         uint32_t **addrs, GError **error)
+                         uint32_t **addrs, NsPageSink **page, GError **error)
 {
+    if (ro->html) {
+        *page = ns_page_sink_new(ro->html, explainer_for(scn), error);
+        if (!*page)
+            return false;
+        ns_page_sink_attach(*page, tracer);
+    }
     const NsScnHost *host = NULL;
     if (ro->only_host) {
         host = scenario_host(scn, ro->only_host);
@@ -467,9 +474,11 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     g_array_set_clear_func(res->expects, expect_result_clear);
     g_autofree uint32_t *host_addrs = NULL; /* read by the filters until the tracer goes */
     g_autoptr(NsTracer) tracer = ns_tracer_new();
-    if (ro->cc_samples)
+    /* Congestion samples are traced only when asked for: the page plots them. */
+    if (ro->cc_samples || ro->html)
         ns_tracer_set_kinds(tracer, NS_TRACE_MASK_ALL);
-    if (!attach_sinks(scn, ro, out, tracer, &host_addrs, error))
+    NsPageSink *page = NULL; /* owned by the tracer */
+    if (!attach_sinks(scn, ro, out, tracer, &host_addrs, &page, error))
         return NS_EXIT_USAGE;
     ExpectCollector *ec = g_new0(ExpectCollector, 1);
     *ec = (ExpectCollector){.out = out, .quiet = ro->quiet, .results = res->expects};
@@ -481,6 +490,8 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     g_autoptr(NsWorld) world = ns_world_new(scn, &wo, tracer, error);
     if (!world)
         return NS_EXIT_USAGE;
+    if (page)
+        ns_page_sink_set_tables(page, ns_page_tables, world);
     g_autofree SocketsAt *at = g_new0(SocketsAt, ro->n_sockets_at + 1);
     for (size_t i = 0; i < ro->n_sockets_at && !ro->quiet; i++) {
         at[i] = (SocketsAt){.out = out, .json = ro->json, .t = ro->sockets_at[i]};
@@ -536,6 +547,8 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);
     }
+    if (page)
+        ns_page_sink_set_meta(page, ns_page_meta(scn, wo.seed, ro->student, world));
     if (!ns_tracer_close(tracer, error))
         return NS_EXIT_USAGE;
     res->expect_failed = ns_world_expect_failed(world);

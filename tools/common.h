@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "netsim/atomic-file.h"
 #include "netsim/scenario.h"
@@ -33,6 +34,8 @@ typedef struct {
     const char *pcap;     /* capture file, or NULL */
     const char *pcap_at;  /* capture at this host or network only, or NULL */
     const char *diagram;  /* sequence diagram, .mmd or .svg, or NULL */
+    const char *html;     /* the step-through page, or NULL */
+    bool student;         /* hide what gives the answer away (--student) */
     const NsTime *sockets_at; /* print the socket tables at these times */
     size_t n_sockets_at;
     /* Filters of the trace, the explanations and the diagram (not of the
@@ -68,6 +71,18 @@ void ns_run_result_clear(NsRunResult *res);
  * set to the message to print (the output is then incomplete). */
 int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRunResult *res,
                     GError **error);
+
+/* Every host's sockets at the current time as a JSON array of `ss` rows
+ * (docs/json-trace.md). */
+void ns_add_socket_rows(JsonBuilder *b, NsWorld *w);
+
+/* (transfer full) the page's description of the run (tools/page-meta.c). */
+JsonNode *ns_page_meta(const NsScenario *scn, uint64_t seed, bool student, NsWorld *world);
+
+/* The page's socket tables now: [[host, proto, state, local, remote], ...]
+ * (host names are scenario names: no character JSON must escape).
+ * `world` is an NsWorld. */
+void ns_page_tables(void *world, GString *out);
 
 /* The sub-commands: each takes argv with argv[0] = its own name. */
 int ns_cmd_run(int argc, char **argv);

@@ -1,0 +1,179 @@
+// The run as the page knows it: the events (steps) and frames from the
+// page's data block, socket tables replayed step by step, and per TCP
+// connection the series the plots draw.
+//
+// Data (written by sim/trace/page.c): #ns-events is an array of events as
+// the JSON trace writes them (docs/json-trace.md) plus `bytes` (base64 of
+// the IP datagram, or of the Ethernet frame for kind "frame", cut at
+// NS_PAGE_BYTES_MAX) and `bytes_len` (the real length); and records of
+// kind "tables" ({rows: [[host, proto, state, local, remote], ...]}), the
+// run's own socket tables, written after each step that changed them. #ns-meta holds
+// {title, scenario, seed, student, hosts, networks, links, sockets_end,
+// questions, diagram}.
+import { b64bytes } from './util.js';
+
+// A name for the socket an event is about: its run-wide id when the trace
+// has one, else host, protocol and addresses.
+export function sockKey(ev) {
+  const s = ev.sock;
+  if (!s) return null;
+  if (s.id !== undefined) return String(s.id);
+  return ev.host + ' ' + s.proto + ' ' + s.local + (s.remote ? ' ' + s.remote : '');
+}
+
+export function sockLabel(ev) {
+  const s = ev.sock;
+  if (!s) return '';
+  return ev.host + ' ' + s.proto + ' ' + s.local + (s.remote ? '-' + s.remote : '');
+}
+
+// The connection a TCP packet belongs to, the same from both sides.
+export function connKey(ev) {
+  if (ev.proto !== 'tcp' || !ev.src || !ev.dst) return null;
+  return ev.src < ev.dst ? ev.src + ' ' + ev.dst : ev.dst + ' ' + ev.src;
+}
+
+export class Run {
+  constructor(events, meta) {
+    this.meta = meta;
+    this.all = events;
+    this.steps = [];        // events that are steps (not frames)
+    this.frames = [];       // indices into `all` of frames
+    this.hostOrder = (meta.hosts || []).map(h => h.name);
+    this.tableSteps = [];    // steps after which the socket tables changed
+    const arpWaiting = new Map(); // host -> its ARP steps not yet on the wire
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      ev.i = i;
+      if (ev.kind === 'tables') {
+        const last = this.steps.length - 1;
+        if (this.tableSteps[this.tableSteps.length - 1] !== last) this.tableSteps.push(last);
+        (last >= 0 ? this.steps[last] : this).tables = ev.rows;
+      } else if (ev.kind === 'frame') {
+        this.frames.push(i);
+        // ARP frames go out in the order their steps were traced.
+        const q = arpWaiting.get(ev.host);
+        if (q && q.length && ev.bytes && this.bytesOf(ev)[12] === 0x08 && this.bytesOf(ev)[13] === 0x06)
+          q.shift().frame = ev;
+      } else {
+        ev.n = this.steps.length;
+        this.steps.push(ev);
+        if (ev.kind === 'arp' && (ev.what === 'request' || ev.what === 'reply')) {
+          if (!arpWaiting.has(ev.host)) arpWaiting.set(ev.host, []);
+          arpWaiting.get(ev.host).push(ev);
+        }
+      }
+    }
+    this.connections = this.buildConnections();
+  }
+
+  // The rows of the socket tables after step n, or [].
+  rowsAt(n) {
+    let lo = 0, hi = this.tableSteps.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (this.tableSteps[m] <= n) lo = m + 1; else hi = m; }
+    if (lo === 0) return this.tables || [];
+    const k = this.tableSteps[lo - 1];
+    return k >= 0 ? this.steps[k].tables : this.tables;
+  }
+
+  // Socket tables after step n: host -> rows {host, proto, state, local,
+  // remote}, hosts in the scenario's order.
+  socketsAt(n) {
+    const by = new Map(this.hostOrder.map(h => [h, []]));
+    for (const [host, proto, state, local, remote] of this.rowsAt(n)) {
+      if (!by.has(host)) by.set(host, []);
+      by.get(host).push({ host, proto, state, local, remote });
+    }
+    return by;
+  }
+
+  // The frame that carried step `ev`. For a send, fwd or ARP step: the
+  // first frame its host sent after it with the same IP datagram (or, for
+  // ARP, the first ARP frame of that host). For a recv or drop: the last
+  // frame before it that carried the same datagram. null when there is
+  // none (a datagram for the host itself, a packet lost before the wire).
+  frameOf(ev) {
+    if (ev.frame !== undefined) return ev.frame;
+    ev.frame = null;
+    const out = ev.kind === 'send' || ev.kind === 'fwd';
+    const back = (ev.kind === 'recv' || ev.kind === 'drop') && ev.bytes;
+    if (!out && !back) return null;
+    const ip = ev.bytes ? this.bytesOf(ev) : null;
+    const carries = f => {
+      const b = this.bytesOf(f);
+      const type = (b[12] << 8) | b[13];
+      if (type !== 0x0800 || !ip) return false;
+      const n = Math.min(ip.length, b.length - 14);
+      for (let k = 0; k < n; k++) if (ip[k] !== b[14 + k]) return false;
+      return true;
+    };
+    let lo = 0, hi = this.frames.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (this.frames[m] < ev.i) lo = m + 1; else hi = m; }
+    if (out) {
+      for (let j = lo; j < this.frames.length && j < lo + 4096; j++) {
+        const f = this.all[this.frames[j]];
+        if (f.host !== ev.host || !carries(f)) continue;
+        ev.frame = f;
+        break;
+      }
+    } else {
+      for (let j = lo - 1; j >= 0 && j >= lo - 4096; j--) {
+        const f = this.all[this.frames[j]];
+        if (carries(f)) { ev.frame = f; break; }
+      }
+    }
+    return ev.frame;
+  }
+
+  bytesOf(ev) {
+    if (!ev.bytes) return null;
+    if (!ev.raw) ev.raw = b64bytes(ev.bytes);
+    return ev.raw;
+  }
+
+  // Per TCP connection: each direction's segments (sent by TCP, with
+  // relative seq), the ACKs the other side sent, and congestion samples.
+  buildConnections() {
+    const conns = new Map();
+    const get = (key, a, b) => {
+      if (!conns.has(key)) conns.set(key, { key, a, b, dirs: new Map(), cc: [] });
+      return conns.get(key);
+    };
+    for (const ev of this.steps) {
+      if (ev.kind === 'send' && ev.proto === 'tcp' && ev.seq !== undefined) {
+        const c = get(connKey(ev), ev.src, ev.dst);
+        if (!c.dirs.has(ev.src)) c.dirs.set(ev.src, { from: ev.src, segs: [], acks: [], maxEnd: 0 });
+        const d = c.dirs.get(ev.src);
+        const span = ev.len + (ev.flags.includes('S') ? 1 : 0) + (ev.flags.includes('F') ? 1 : 0);
+        const retrans = span > 0 && ev.seq < d.maxEnd;
+        d.maxEnd = Math.max(d.maxEnd, ev.seq + span);
+        d.segs.push({ t: ev.t_ns, seq: ev.seq, end: ev.seq + span, retrans, n: ev.n });
+        if (ev.ack !== undefined) {
+          if (!c.dirs.has(ev.dst)) c.dirs.set(ev.dst, { from: ev.dst, segs: [], acks: [], maxEnd: 0 });
+          c.dirs.get(ev.dst).acks.push({ t: ev.t_ns, ack: ev.ack, n: ev.n });
+        }
+      } else if (ev.kind === 'cc' && ev.sock && ev.sock.remote) {
+        const s = ccSample(ev);
+        if (s) {
+          const l = ev.sock.local, r = ev.sock.remote;
+          const c = get(l < r ? l + ' ' + r : r + ' ' + l, l, r);
+          c.cc.push({ t: ev.t_ns, from: l, n: ev.n, ...s });
+        }
+      }
+    }
+    return [...conns.values()];
+  }
+}
+
+// A congestion sample (kind "cc": cwnd, ssthresh, smoothed RTT once
+// measured).
+export function ccSample(ev) {
+  if (ev.cwnd === undefined) return null;
+  return { cwnd: ev.cwnd, ssthresh: ev.ssthresh, rtt: ev.srtt_ns ? ev.srtt_ns : undefined };
+}
+
+export function loadRun(doc) {
+  const events = JSON.parse(doc.getElementById('ns-events').textContent);
+  const meta = JSON.parse(doc.getElementById('ns-meta').textContent);
+  return new Run(events, meta);
+}
