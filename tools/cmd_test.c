@@ -514,6 +514,7 @@ static int child_main(const char *path, uint64_t seed, uint64_t max_events)
 static bool parse_child_report(const char *err, NsRunResult *rr, char **rest)
 {
     rr->expects = g_array_new(FALSE, TRUE, sizeof(NsExpectResult));
+    g_array_set_clear_func(rr->expects, ns_expect_result_clear);
     GString *other = g_string_new(NULL);
     bool counts = false;
     g_auto(GStrv) lines = g_strsplit(err, "\n", -1);

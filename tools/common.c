@@ -452,7 +452,7 @@ static void expect_collector_free(void *self)
 static const NsTraceSinkOps expect_ops = {"expectations", expect_write, NULL,
                                           expect_collector_free};
 
-static void expect_result_clear(void *p)
+void ns_expect_result_clear(void *p)
 {
     NsExpectResult *r = p;
     g_free(r->file);
@@ -471,7 +471,7 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
 {
     *res = (NsRunResult){0};
     res->expects = g_array_new(FALSE, FALSE, sizeof(NsExpectResult));
-    g_array_set_clear_func(res->expects, expect_result_clear);
+    g_array_set_clear_func(res->expects, ns_expect_result_clear);
     g_autofree uint32_t *host_addrs = NULL; /* read by the filters until the tracer goes */
     g_autoptr(NsTracer) tracer = ns_tracer_new();
     /* Congestion samples are traced only when asked for: the page plots them. */

@@ -55,6 +55,9 @@ typedef struct {
     long out_offset;  /* bytes written to `out` once its trace line was (-1: none) */
 } NsExpectResult;
 
+/* Frees what one NsExpectResult owns: the clear function of an array of them. */
+void ns_expect_result_clear(void *result);
+
 typedef struct {
     uint32_t expect_failed, expect_count;
     uint64_t events;

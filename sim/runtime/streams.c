@@ -45,7 +45,7 @@ static Stream *stream_of(NsWorld *w, NsSocket *sock, bool sender)
 /* Keep n more bytes (generated from the pattern when data is NULL). */
 static void stream_keep(NsWorld *w, Stream *st, const uint8_t *data, uint64_t off, uint64_t n)
 {
-    if (st->truncated)
+    if (st->truncated || n == 0) /* an empty array's data is NULL */
         return;
     if (w->stream_bytes + n > NS_WORLD_STREAM_LIMIT) {
         st->truncated = true;
