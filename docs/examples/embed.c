@@ -67,8 +67,10 @@ int main(void)
     }
     printf("# %s: %" PRIu64 " frames\n", ns_segment_name(lan), ns_segment_frames(lan));
 
-    /* Applications go before the network that carries their sockets. */
+    /* The result belongs to the fetch: judge it before freeing. Applications
+     * go before the network that carries their sockets. */
+    bool ok = res && res->ok && res->status == 200 && res->bytes == 5000;
     ns_fetch_free(fetch);
     ns_http_server_free(http);
-    return res && res->ok && res->status == 200 && res->bytes == 5000 ? 0 : 1;
+    return ok ? 0 : 1;
 }
