@@ -177,48 +177,36 @@ static void trace_frame(NsSegment *seg, uint32_t port, const NsPacket *frame, Ns
     ns_trace_emit(tr, &ev);
 }
 
-/* Report and free a frame the segment lost. `port` is the sender's. */
-static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsDropReason why)
+/* Report and free a frame the segment lost. `port` is the sender's; `ev`
+ * holds the drop reason (and, for a targeted fault, the rule and its place). */
+static void drop_frame_as(NsSegment *seg, uint32_t port, NsPacket *frame, NsTraceEvent ev)
 {
     seg->drops++;
     NsTracer *tr = seg->ctx->tracer;
     if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
         char summary[96];
-        NsTraceEvent ev = {
-            .time = ns_sim_now(seg->ctx->sim),
-            .kind = NS_TRACE_DROP,
-            .host = port_at(seg, port)->host,
-            .where = seg->name,
-            .drop = why,
-        };
+        ev.time = ns_sim_now(seg->ctx->sim);
+        ev.kind = NS_TRACE_DROP;
+        ev.host = port_at(seg, port)->host;
+        ev.where = seg->name;
         ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
     }
     ns_packet_free(frame);
 }
 
+static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsDropReason why)
+{
+    drop_frame_as(seg, port, frame, (NsTraceEvent){.drop = why});
+}
+
 /* A frame a targeted fault takes off the wire. */
 static void drop_frame_fault(NsSegment *seg, uint32_t port, NsPacket *frame, const char *rule,
                              NsTraceLoc loc)
 {
-    seg->drops++;
-    NsTracer *tr = seg->ctx->tracer;
-    if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
-        char summary[96];
-        NsTraceEvent ev = {
-            .time = ns_sim_now(seg->ctx->sim),
-            .kind = NS_TRACE_DROP,
-            .host = port_at(seg, port)->host,
-            .where = seg->name,
-            .drop = NS_DROP_FAULT,
-            .fault = NS_FAULT_DROP,
-            .fault_rule = rule,
-            .loc = loc,
-        };
-        ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
-        ns_trace_emit(tr, &ev);
-    }
-    ns_packet_free(frame);
+    drop_frame_as(seg, port, frame,
+                  (NsTraceEvent){.drop = NS_DROP_FAULT, .fault = NS_FAULT_DROP,
+                                 .fault_rule = rule, .loc = loc});
 }
 
 void ns_segment_set_fault_hook(NsSegment *seg, NsSegmentFaultFn fn, void *data)
