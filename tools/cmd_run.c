@@ -30,7 +30,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *max_memory_s = NULL;
     g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL, *sock_s = NULL;
     g_autofree char *html = NULL;
-    gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE;
+    gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE, student = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
@@ -59,6 +59,9 @@ int ns_cmd_run(int argc, char **argv)
          "Write a sequence diagram: FILE.mmd (Mermaid) or FILE.svg", "FILE"},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
          "Write a self-contained page to step through the run in a browser", "FILE"},
+        {"student", 0, 0, G_OPTION_ARG_NONE, &student,
+         "Student mode: show the packets but not why one was dropped or sent again, nor the "
+         "faults, filter rules and expectations that give an exercise's answer away", NULL},
         {"sockets-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sockets_at_s,
          "Print every host's socket table at simulated time T (repeatable)", "T"},
         {"only", 0, 0, G_OPTION_ARG_STRING, &only,
@@ -186,7 +189,7 @@ int ns_cmd_run(int argc, char **argv)
     NsRunOpts ro = {.world = wo, .quiet = quiet, .json = json, .explain = explain,
                     .cc_samples = cc_samples,
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
-                    .html = html,
+                    .html = html, .student = student,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
                     .n_sockets_at = sockets_at->len, .only_kinds = kinds, .only_host = host,
                     .only_sock = sock};

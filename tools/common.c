@@ -16,6 +16,7 @@
 #include "netsim/trace-json.h"
 #include "netsim/trace-page.h"
 #include "netsim/trace-pcap.h"
+#include "netsim/trace-student.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/trace-text.h"
 
@@ -245,7 +246,7 @@ static void add_expect_results(JsonBuilder *b, const GArray *expects)
     json_builder_end_array(b);
 }
 
-static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects)
+static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects, bool student)
 {
     g_autofree char *summary = ns_world_summary(world);
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -256,14 +257,16 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects)
     json_builder_add_string_value(b, "summary");
     json_builder_set_member_name(b, "events");
     json_builder_add_int_value(b, (int64_t)ns_world_events(world));
-    json_builder_set_member_name(b, "expectations");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "passed");
-    json_builder_add_int_value(b, ns_world_expect_count(world) - ns_world_expect_failed(world));
-    json_builder_set_member_name(b, "failed");
-    json_builder_add_int_value(b, ns_world_expect_failed(world));
-    add_expect_results(b, expects);
-    json_builder_end_object(b);
+    if (!student) { /* the teacher's checks are the answers */
+        json_builder_set_member_name(b, "expectations");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "passed");
+        json_builder_add_int_value(b, ns_world_expect_count(world) - ns_world_expect_failed(world));
+        json_builder_set_member_name(b, "failed");
+        json_builder_add_int_value(b, ns_world_expect_failed(world));
+        add_expect_results(b, expects);
+        json_builder_end_object(b);
+    }
     json_builder_set_member_name(b, "sockets");
     ns_add_socket_rows(b, world);
     add_summary_data(b, world);
@@ -282,7 +285,7 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects)
 }
 
 /* (transfer full) the explainer of a scenario's hosts, with their profiles. */
-static NsExplainer *explainer_for(const NsScenario *scn)
+static NsExplainer *explainer_for(const NsScenario *scn, bool student)
 {
     g_autofree NsExplainHost *hosts = g_new0(NsExplainHost, scn->hosts->len + 1);
     for (guint i = 0; i < scn->hosts->len; i++) {
@@ -294,7 +297,9 @@ static NsExplainer *explainer_for(const NsScenario *scn)
         ns_pcb_ephemeral_range(profile, &hosts[i].eph_lo, &hosts[i].eph_hi);
         hosts[i].time_wait = ns_tcp_time_wait(profile);
     }
-    return ns_explainer_new(hosts, scn->hosts->len);
+    NsExplainer *ex = ns_explainer_new(hosts, scn->hosts->len);
+    ns_explainer_set_student(ex, student);
+    return ex;
 }
 
 /* Is `name` a host, or a network or link, of the scenario? */
@@ -361,7 +366,7 @@ static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, 
                          uint32_t **addrs, NsPageSink **page, GError **error)
 {
     if (ro->html) {
-        *page = ns_page_sink_new(ro->html, explainer_for(scn), error);
+        *page = ns_page_sink_new(ro->html, explainer_for(scn, ro->student), error);
         if (!*page)
             return false;
         ns_page_sink_attach(*page, tracer);
@@ -413,7 +418,7 @@ static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, 
     }
     if (ro->quiet)
         return true;
-    NsExplainer *ex = ro->explain ? explainer_for(scn) : NULL;
+    NsExplainer *ex = ro->explain ? explainer_for(scn, ro->student) : NULL;
     NsTracer *sub;
     NsTracer *to = filtered(tracer, ro, &sub);
     if (ro->json)
@@ -478,8 +483,21 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     if (ro->cc_samples || ro->html)
         ns_tracer_set_kinds(tracer, NS_TRACE_MASK_ALL);
     NsPageSink *page = NULL; /* owned by the tracer */
-    if (!attach_sinks(scn, ro, out, tracer, &host_addrs, &page, error))
+    /* --student: the outputs subscribe to a tracer of their own that is
+     * handed the student's view of every event. */
+    NsTracer *shown = tracer;
+    if (ro->student) {
+        shown = ns_tracer_new();
+        if (ro->cc_samples || ro->html)
+            ns_tracer_set_kinds(shown, NS_TRACE_MASK_ALL);
+    }
+    if (!attach_sinks(scn, ro, out, shown, &host_addrs, &page, error)) {
+        if (shown != tracer)
+            ns_tracer_free(shown);
         return NS_EXIT_USAGE;
+    }
+    if (shown != tracer)
+        ns_trace_student_attach(tracer, shown);
     ExpectCollector *ec = g_new0(ExpectCollector, 1);
     *ec = (ExpectCollector){.out = out, .quiet = ro->quiet, .results = res->expects};
     ns_tracer_add_sink(tracer, &expect_ops, ec, NS_TRACE_MASK(NS_TRACE_EXPECT));
@@ -487,6 +505,7 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         ns_progress_attach(stderr, tracer);
     NsWorldOpts wo = ro->world;
     wo.summary = !ro->quiet;
+    wo.student = ro->student;
     g_autoptr(NsWorld) world = ns_world_new(scn, &wo, tracer, error);
     if (!world)
         return NS_EXIT_USAGE;
@@ -542,7 +561,7 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         return NS_EXIT_LIMIT;
     }
     if (!ro->quiet && ro->json) {
-        write_json_summary(out, world, res->expects);
+        write_json_summary(out, world, res->expects, ro->student);
     } else if (!ro->quiet) {
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);

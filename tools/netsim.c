@@ -16,7 +16,7 @@ static const char usage_text[] =
     "  netsim run FILE [--seed N] [--stop T] [-o FILE] [--quiet] [--max-events N]\n"
     "                  [--format text|json] [--explain] [--pcap FILE [--pcap-at NAME]]\n"
     "                  [--diagram FILE.mmd|FILE.svg] [--sockets-at T]... [--color WHEN]\n"
-    "                  [--stats] [--cc-samples]\n"
+    "                  [--stats] [--cc-samples] [--html FILE] [--student]\n"
     "  netsim check FILE...\n"
     "  netsim test PATH... [--update] [--seeds A..B] [-j N] [--shard K/N] [--junit FILE]\n"
     "                      [--quiet] [--max-events N]\n"

@@ -28,6 +28,11 @@ typedef struct NsExplainer NsExplainer;
 NsExplainer *ns_explainer_new(const NsExplainHost *hosts, size_t n_hosts);
 void ns_explainer_free(NsExplainer *ex);
 
+/* Student mode: explain how things work, never why a connection failed
+ * (a call's error, a connection ended by a RST, a timeout or an ICMP
+ * error): that is what the student is asked. */
+void ns_explainer_set_student(NsExplainer *ex, bool student);
+
 /* Append the explanation of `ev` to `out` (one sentence, no newline) and
  * return true, or return false when the event needs none. Feed it every
  * event of the run in order: it learns from those it does not explain. */

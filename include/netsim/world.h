@@ -30,6 +30,8 @@ typedef struct {
                            * events; 0 = no limit; passing it is a resource
                            * limit (NS_SIM_MEMORY) */
     bool summary;         /* collect per-flow counters for ns_world_summary() */
+    bool student;         /* the summary leaves out the answers (--student): filter
+                           * rules and their hits, the expectations' counts */
 } NsWorldOpts;
 
 #define NS_WORLD_MEMORY_CHECK 65536u

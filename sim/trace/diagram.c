@@ -550,9 +550,13 @@ static void add_drop(NsDiagram *d, const NsTraceEvent *ev)
     const char *host = ev->host ? see_host(d, ev->host) : NULL;
     if (!host || ev->where || host_of_addr(d, ev->dst) != host)
         return;
+    const char *why = trace_drop_text(ev);
+    if (!why && ev->drop == NS_DROP_FAULT)
+        why = "by a targeted fault";
+    if (!why && ev->drop == NS_DROP_FILTER)
+        why = "by a filter rule";
     note_on(d, ev, receiver(d, host, ev),
-            g_strdup_printf("dropped: %s", trace_drop_text(ev) ? trace_drop_text(ev)
-                                                               : "by a targeted fault"));
+            why ? g_strdup_printf("dropped: %s", why) : g_strdup("dropped"));
 }
 
 /* A call that failed: a note on the socket the host last wrote about at

@@ -36,7 +36,68 @@ struct NsExplainer {
     GHashTable *last_to; /* "host|proto|port" -> "ADDR:PORT" the socket last sent to */
     GHashTable *once;    /* keys of sentences already said */
     GHashTable *said;    /* an explanation's shape -> when it was first given (NsTime*) */
+    bool student;        /* ns_explainer_set_student() */
 };
+
+void ns_explainer_set_student(NsExplainer *ex, bool student)
+{
+    ex->student = student;
+}
+
+/* Does `ev` tell why a connection or a call failed? */
+static bool tells_failure(const NsTraceEvent *ev)
+{
+    if (ev->err)
+        return true;
+    if (ev->kind != NS_TRACE_TCP || ev->tcp_ev != NS_TCP_EV_STATE)
+        return false;
+    switch (ev->cause) {
+    case NS_CAUSE_RCV_RST:
+    case NS_CAUSE_SYN_RETRIES:
+    case NS_CAUSE_SYN_ACK_RETRIES:
+    case NS_CAUSE_RETRANSMISSIONS:
+    case NS_CAUSE_ICMP_ERROR:
+    case NS_CAUSE_HOST_CRASH:
+    case NS_CAUSE_RCV_SYN:
+    case NS_CAUSE_RCV_SYN_IN_WINDOW:
+        return true;
+    case NS_CAUSE_NONE:
+    case NS_CAUSE_APP_CONNECT:
+    case NS_CAUSE_APP_LISTEN:
+    case NS_CAUSE_APP_CLOSE:
+    case NS_CAUSE_APP_CLOSE_UNREAD:
+    case NS_CAUSE_APP_SHUTDOWN:
+    case NS_CAUSE_APP_ABORT:
+    case NS_CAUSE_LISTENER_CLOSED:
+    case NS_CAUSE_RCV_SYN_LISTENER:
+    case NS_CAUSE_RCV_SYN_ACK:
+    case NS_CAUSE_RCV_SYN_SIMULTANEOUS:
+    case NS_CAUSE_RCV_ACK_OF_SYN:
+    case NS_CAUSE_RCV_ACK_OF_FIN:
+    case NS_CAUSE_RCV_FIN:
+    case NS_CAUSE_RCV_FIN_SIMULTANEOUS:
+    case NS_CAUSE_TIME_WAIT_DONE:
+    case NS_CAUSE_FIN_WAIT_2_TIMEOUT:
+    case NS_CAUSE_CONNECTED:
+    case NS_CAUSE_ACK:
+    case NS_CAUSE_DUP_ACK:
+    case NS_CAUSE_DUP_ACKS:
+    case NS_CAUSE_DUP_ACKS_FAST_RETRANSMIT:
+    case NS_CAUSE_SACK:
+    case NS_CAUSE_SACK_BEYOND_LOSS:
+    case NS_CAUSE_SACK_BEYOND_LOSS_FAST_RETRANSMIT:
+    case NS_CAUSE_RECOVERY_DONE:
+    case NS_CAUSE_LOSS_REPAIRED:
+    case NS_CAUSE_SYN_TIMEOUT:
+    case NS_CAUSE_RTO:
+    case NS_CAUSE_TLP_REPAIRED:
+    case NS_CAUSE_HYSTART_ACK_TRAIN:
+    case NS_CAUSE_HYSTART_DELAY:
+    case NS_CAUSE_RACK_TIMEOUT:
+        return false;
+    }
+    return false;
+}
 
 NsExplainer *ns_explainer_new(const NsExplainHost *hosts, size_t n_hosts)
 {
@@ -860,6 +921,10 @@ bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     bool said = false;
     gsize start = out->len;
+    if (ex->student && tells_failure(ev)) {
+        learn(ex, ev);
+        return false;
+    }
     switch (ev->kind) {
     case NS_TRACE_SOCK:
         said = explain_sock(ex, ev, out);

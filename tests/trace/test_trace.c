@@ -9,5 +9,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {.pName = "console", .pTests = ns_console_tests},
     {.pName = "text", .pTests = ns_text_tests},
     {.pName = "filter", .pTests = ns_filter_tests},
+    {.pName = "student", .pTests = ns_student_tests},
     CU_SUITE_INFO_NULL,
 };
