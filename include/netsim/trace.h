@@ -58,6 +58,9 @@ typedef enum {
     NS_TCP_EV_STATE,      /* tcp_from -> tcp_to */
     NS_TCP_EV_CWND,       /* cwnd and ssthresh were set */
     NS_TCP_EV_CONGESTION, /* ca_from -> ca_to */
+    /* Nagle's algorithm (RFC 1122 4.2.3.4) holds a small segment back:
+     * payload_len bytes wait while in_flight bytes are unacknowledged */
+    NS_TCP_EV_NAGLE,
 } NsTcpEvent;
 
 /* Why a TCP connection changed state, window or congestion state. */

@@ -289,6 +289,7 @@ struct NsTcpConn {
     bool was_connected : 1, force_probe : 1, rst_sent_or_rcvd : 1;
     bool tlp_active : 1, tlp_is_retrans : 1; /* RFC 8985 7, see snd_last below */
     bool syn_lost : 1; /* our SYN or SYN-ACK was retransmitted */
+    bool nagle_held : 1; /* Nagle holds data back; traced once per hold */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
@@ -418,6 +419,8 @@ void tcp_timer_stop_all(NsTcpConn *c);
 void tcp_rtt_sample(NsTcpConn *c, NsTime rtt);
 /* Trace a congestion event (cwnd/ssthresh) as an NS_TRACE_TCP event with
  * no states: what "cwnd". */
+/* Nagle's algorithm holds `held` bytes while `unacked` are in flight. */
+void tcp_trace_nagle(NsTcpConn *c, uint32_t held, uint32_t unacked);
 void tcp_trace_cc(NsTcpConn *c, NsTraceCause why);
 void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, NsTimerOp op, NsTime dur);
 

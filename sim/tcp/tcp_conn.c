@@ -262,6 +262,17 @@ void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, NsTimerOp op, NsTime dur)
     ns_trace_emit(tr, &ev);
 }
 
+void tcp_trace_nagle(NsTcpConn *c, uint32_t held, uint32_t unacked)
+{
+    NsTracer *tr = c->env->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_TCP))
+        return;
+    NsTraceEvent ev = {.kind = NS_TRACE_TCP, .tcp_ev = NS_TCP_EV_NAGLE, .payload_len = held,
+                       .in_flight = unacked, .mss = c->mss};
+    tcp_conn_trace_ids(c, &ev);
+    ns_trace_emit(tr, &ev);
+}
+
 void tcp_trace_cc(NsTcpConn *c, NsTraceCause why)
 {
     NsTracer *tr = c->env->ctx->tracer;

@@ -637,7 +637,7 @@ static void ack_policy(NsTcpConn *c, In *in, bool in_order, bool filled_hole)
         return;
     }
     if (c->timer[NS_TCP_T_DELACK] == NS_TIME_NEVER)
-        tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, false);
+        tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, true);
 }
 
 /* Seventh: segment text. */
@@ -697,7 +697,7 @@ static NsTcpVerdict step_fin(NsTcpConn *c, In *in)
         /* Linux: the FIN's ACK waits (pingpong), so an application that
          * closes at once sends one F. that acknowledges it (case 1). */
         if (cfg->delay_fin_ack)
-            tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, false);
+            tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, true);
         else
             c->ack_now = true;
         break;

@@ -128,7 +128,7 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
                 c->quickack--;
             c->last_ack_sent = c->rcv_nxt;
             c->ack_now = false;
-            c->timer[NS_TCP_T_DELACK] = NS_TIME_NEVER;
+            tcp_timer_stop(c, NS_TCP_T_DELACK, true); /* the ACK went out */
         }
     }
     NsTcpOptLayout layout = cfg->linux_options ? NS_TCP_OPTS_LINUX : NS_TCP_OPTS_MINIMAL;
@@ -345,9 +345,16 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
                 idle = !(seq_gt(c->snd_sml, c->snd_una) && seq_leq(c->snd_sml, c->snd_nxt));
             bool ok = (last && (c->nodelay || idle || fin)) ||
                       (c->max_sndwnd && len >= c->max_sndwnd / 2);
-            if (!ok)
+            if (!ok) {
+                /* Traced when a hold begins (the rest is SWS avoidance:
+                 * the window, not Nagle, keeps a partial segment). */
+                if (last && !c->nagle_held)
+                    tcp_trace_nagle(c, len, in_flight);
+                c->nagle_held = last;
                 break;
+            }
         }
+        c->nagle_held = false;
         uint8_t fl = NS_TCP_ACK;
         if (len && len == avail)
             fl |= NS_TCP_PSH;

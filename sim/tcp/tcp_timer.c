@@ -158,6 +158,7 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
                                                                      : NS_CAUSE_FIN_WAIT_2_TIMEOUT);
             break;
         case NS_TCP_T_DELACK:
+            tcp_trace_timer(c, NS_TCP_T_DELACK, NS_TIMER_FIRED, -1);
             tcp_send_ack(c, now, NS_SEND_DELAYED_ACK);
             break;
         case NS_TCP_T_TLP:

@@ -505,6 +505,9 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
             g_string_append_printf(s, "congestion %s -> %s", ns_tcp_ca_name(ev->ca_from),
                                    ns_tcp_ca_name(ev->ca_to));
             break;
+        case NS_TCP_EV_NAGLE:
+            g_string_append_printf(s, "Nagle holds %" PRIu32 " B", ev->payload_len);
+            break;
         }
         cause = trace_cause_text(ev->cause);
         break;

@@ -644,6 +644,18 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     (void)ex;
     Ep l, r;
+    if (ev->tcp_ev == NS_TCP_EV_NAGLE) {
+        g_string_append_printf(out,
+                               "The application wrote %" PRIu32 " byte%s, less than a full "
+                               "segment, while %" PRIu32 " byte%s sent earlier %s not yet "
+                               "acknowledged: Nagle's algorithm keeps small writes back until the "
+                               "ACK comes, and then sends them together in one segment. If the "
+                               "peer delays its ACK, the data waits as long (an application can "
+                               "turn this off with TCP_NODELAY).",
+                               ev->payload_len, ev->payload_len == 1 ? "" : "s", ev->in_flight,
+                               ev->in_flight == 1 ? "" : "s", ev->in_flight == 1 ? "is" : "are");
+        return true;
+    }
     if (ev->tcp_ev != NS_TCP_EV_STATE)
         return false;
     const char *me = ep(&l, ev->src, ev->sport);
@@ -779,8 +791,10 @@ static bool explain_timer(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                              "after its FIN-WAIT-2 timeout (Linux's tcp_fin_timeout).");
         return true;
     case NS_TIMER_DELACK:
-        g_string_append(out, "No data went back to carry the acknowledgement, so after waiting "
-                             "a little the ACK goes out on its own.");
+        g_string_append(out, "Data arrived and the receiver did not acknowledge it at once: it "
+                             "waited, hoping to send the ACK along with data of its own. No "
+                             "data went back in time, so the delayed-ACK timer ran out and the "
+                             "ACK goes out on its own.");
         return true;
     case NS_TIMER_PERSIST:
         /* What it makes the sender do is told with the segment it sends. */

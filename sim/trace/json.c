@@ -163,6 +163,10 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
             add_string(b, "from", ns_tcp_ca_name(ev->ca_from));
             add_string(b, "to", ns_tcp_ca_name(ev->ca_to));
             break;
+        case NS_TCP_EV_NAGLE:
+            add_int(b, "held", ev->payload_len);
+            add_int(b, "unacked", ev->in_flight);
+            break;
         }
         break;
     case NS_TRACE_ICMP:

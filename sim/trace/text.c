@@ -109,6 +109,12 @@ static void append_tcp_event(GString *s, const NsTraceEvent *ev)
         g_string_append_printf(s, " congestion %s -> %s", ns_tcp_ca_name(ev->ca_from),
                                ns_tcp_ca_name(ev->ca_to));
         break;
+    case NS_TCP_EV_NAGLE:
+        g_string_append_printf(s, " Nagle holds %" PRIu32 " byte%s until an ACK (%" PRIu32
+                                  " byte%s unacknowledged)",
+                               ev->payload_len, ev->payload_len == 1 ? "" : "s", ev->in_flight,
+                               ev->in_flight == 1 ? "" : "s");
+        break;
     }
     append_cause(s, trace_cause_text(ev->cause));
 }

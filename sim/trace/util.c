@@ -132,6 +132,8 @@ const char *trace_tcp_ev_text(NsTcpEvent ev)
         return "cwnd";
     case NS_TCP_EV_CONGESTION:
         return "congestion";
+    case NS_TCP_EV_NAGLE:
+        return "nagle";
     }
     return NULL;
 }

@@ -34,9 +34,57 @@ void h_setup(NsProfile profile)
     H->now = NS_S(1);
 }
 
+static void rec_write(void *self, const NsTraceEvent *ev)
+{
+    NsTraceEvent copy = *ev;
+    copy.host = copy.where = copy.what = copy.text = copy.summary = copy.options = NULL;
+    copy.bytes = NULL;
+    g_array_append_val((GArray *)self, copy);
+}
+
+static void rec_free(void *self)
+{
+    (void)self; /* the harness owns the array */
+}
+
+static const NsTraceSinkOps rec_ops = {.name = "record", .write = rec_write, .free = rec_free};
+
+void h_record(void)
+{
+    H->events = g_array_new(FALSE, TRUE, sizeof(NsTraceEvent));
+    H->tracer = ns_tracer_new();
+    ns_tracer_add_sink(H->tracer, &rec_ops, H->events,
+                       NS_TRACE_MASK(NS_TRACE_TCP) | NS_TRACE_MASK(NS_TRACE_TIMER));
+    H->ctx.tracer = H->tracer;
+}
+
+const NsTraceEvent *h_event(NsTraceKind kind, int timer, uint32_t i)
+{
+    for (guint k = 0; H->events && k < H->events->len; k++) {
+        const NsTraceEvent *ev = &g_array_index(H->events, NsTraceEvent, k);
+        if (ev->kind != kind || (kind == NS_TRACE_TIMER && (int)ev->timer != timer))
+            continue;
+        if (i-- == 0)
+            return ev;
+    }
+    return NULL;
+}
+
+uint32_t h_count(NsTraceKind kind, int timer)
+{
+    uint32_t n = 0;
+    while (h_event(kind, timer, n))
+        n++;
+    return n;
+}
+
 void h_teardown(void)
 {
     tcp_conn_release(&H->c);
+    if (H->tracer)
+        ns_tracer_free(H->tracer);
+    if (H->events)
+        g_array_free(H->events, TRUE);
     CU_ASSERT_EQUAL(ns_packet_pool_in_use(H->pool), 0);
     ns_packet_pool_free(H->pool);
     ns_sim_free(H->sim);

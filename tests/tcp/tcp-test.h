@@ -58,6 +58,8 @@ typedef struct {
                      test restores the jiffies clock */
     NsTcpConn c;
     NsTime now;
+    NsTracer *tracer; /* h_record(): the TCP and timer events, in `events` */
+    GArray *events;   /* of NsTraceEvent (strings not kept) */
 } Harness;
 
 /* The harness of the running test (set up by h_setup, checked and freed by
@@ -66,6 +68,12 @@ extern Harness *H;
 
 void h_setup(NsProfile profile);
 void h_teardown(void);
+/* Record the connection's TCP and TIMER events from now on into H->events. */
+void h_record(void);
+/* The recorded events of `kind` (TIMER: of timer kind `timer` too), and
+ * the i-th of them (NULL when fewer). */
+uint32_t h_count(NsTraceKind kind, int timer);
+const NsTraceEvent *h_event(NsTraceKind kind, int timer, uint32_t i);
 /* Put H->c into `state` through the real arcs; nothing left queued. */
 void conn_in_state(NsTcpState state);
 void conn_in_state_linux(NsTcpState state);

@@ -403,6 +403,84 @@ static void test_established_classic_nagle_holds_tail(void)
     h_teardown();
 }
 
+/* The delayed-ACK timer is traced as the other timers: armed when data
+ * arrives with nothing to send back, fired when the ACK goes alone. */
+static void test_established_delack_timer_armed_then_fired(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    h_record();
+    peer_sends(SEG(.flags = ACK | PSH, .data = "hello"));
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TIMER, NS_TIMER_DELACK), 1);
+    const NsTraceEvent *armed = h_event(NS_TRACE_TIMER, NS_TIMER_DELACK, 0);
+    CU_ASSERT_EQUAL(armed->timer_op, NS_TIMER_ARMED);
+    CU_ASSERT_EQUAL(armed->duration, NS_MS(200));
+    advance(NS_MS(200));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 6, .why = NS_SEND_DELAYED_ACK));
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TIMER, NS_TIMER_DELACK), 2);
+    CU_ASSERT_EQUAL(h_event(NS_TRACE_TIMER, NS_TIMER_DELACK, 1)->timer_op, NS_TIMER_FIRED);
+    h_teardown();
+}
+
+/* An ACK that leaves for another reason (here on the application's data)
+ * cancels the pending delayed ACK, and the trace says so. */
+static void test_established_delack_cancelled_by_data(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    h_record();
+    peer_sends(SEG(.flags = ACK | PSH, .data = "hello"));
+    app_write(10);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .ack = REMOTE_SEQ + 6, .len = 10));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TIMER, NS_TIMER_DELACK), 2);
+    CU_ASSERT_EQUAL(h_event(NS_TRACE_TIMER, NS_TIMER_DELACK, 1)->timer_op, NS_TIMER_CANCELLED);
+    advance(NS_MS(300));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TIMER, NS_TIMER_DELACK), 2);
+    h_teardown();
+}
+
+/* A write held back by Nagle is one typed event when the hold begins,
+ * carrying the bytes held and the bytes unacknowledged; later writes
+ * joining the same hold add none. */
+static void test_established_nagle_hold_traced_once(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    h_record();
+    app_write(10);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 10));
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TCP, 0), 0);
+    app_write(4);
+    app_write(6);
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TCP, 0), 1);
+    const NsTraceEvent *ev = h_event(NS_TRACE_TCP, 0, 0);
+    CU_ASSERT_EQUAL(ev->tcp_ev, NS_TCP_EV_NAGLE);
+    CU_ASSERT_EQUAL(ev->payload_len, 4);
+    CU_ASSERT_EQUAL(ev->in_flight, 10);
+    peer_sends(SEG(.ack = LOCAL_SEQ + 11));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 11, .len = 10));
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TCP, 0), 1);
+    h_teardown();
+}
+
+/* With TCP_NODELAY nothing is held, so nothing is traced. */
+static void test_established_nodelay_no_nagle_event(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.nodelay = true;
+    h_record();
+    app_write(10);
+    app_write(10);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 10));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 11, .len = 10));
+    CU_ASSERT_EQUAL(h_count(NS_TRACE_TCP, 0), 0);
+    h_teardown();
+}
+
 /* RFC 5681 3.1 and RFC 6298 5.7 (minimal): after a lost SYN the initial
  * window is one segment and the RTO 3 s once data flows. */
 static void test_syn_sent_lost_syn_iw_one_rto_3s(void)
@@ -1061,6 +1139,10 @@ CU_TestInfo conn_tests[] = {
     T(test_established_nagle_holds_small_segment),
     T(test_established_minshall_nagle_sends_tail_at_once),
     T(test_established_classic_nagle_holds_tail),
+    T(test_established_delack_timer_armed_then_fired),
+    T(test_established_delack_cancelled_by_data),
+    T(test_established_nagle_hold_traced_once),
+    T(test_established_nodelay_no_nagle_event),
     T(test_syn_sent_lost_syn_iw_one_rto_3s),
     T(test_syn_sent_no_loss_iw_three),
     T(test_established_nodelay_sends_small_segments),

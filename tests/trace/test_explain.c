@@ -249,7 +249,32 @@ static void test_explain_a_concept_is_told_once_then_referred_to(void)
                               "10.0.0.80:80-10.0.0.2:49153 (explained at 0.003000000 s).");
 }
 
+static void test_explain_nagle_hold_names_bytes_and_nodelay(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_TCP, .host = "cli", .proto = 6, .src = CLI,
+                           .sport = 49153, .dst = SRV, .dport = 9, .tcp_ev = NS_TCP_EV_NAGLE,
+                           .payload_len = 1, .in_flight = 1}};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "wrote 1 byte,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "1 byte sent earlier is not yet acknowledged"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Nagle's algorithm"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "TCP_NODELAY"));
+}
+
+static void test_explain_delayed_ack_fired(void)
+{
+    NsTraceEvent evs[] = {{.kind = NS_TRACE_TIMER, .host = "cli", .proto = 6, .src = CLI,
+                           .sport = 49153, .dst = SRV, .dport = 9, .timer_op = NS_TIMER_FIRED,
+                           .timer = NS_TIMER_DELACK}};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "delayed-ACK timer ran out"));
+}
+
 CU_TestInfo ns_explain_tests[] = {
+    {"nagle_hold_names_bytes_and_nodelay", test_explain_nagle_hold_names_bytes_and_nodelay},
+    {"delayed_ack_fired", test_explain_delayed_ack_fired},
     {"refused_by_rst_is_told_as_tcp", test_explain_refused_by_rst_is_told_as_tcp},
     {"refused_by_icmp_is_told_as_udp", test_explain_refused_by_icmp_is_told_as_udp},
     {"persist_override_is_not_a_probe", test_explain_persist_override_is_not_a_probe},

@@ -112,6 +112,14 @@ static void test_text_congestion_and_window_changes(void)
                                "segments) (RTO)");
 }
 
+static void test_text_nagle_hold(void)
+{
+    NsTraceEvent ev = TCP_EV(.tcp_ev = NS_TCP_EV_NAGLE, .payload_len = 3, .in_flight = 1);
+    g_autofree char *l = line_of(&ev);
+    CU_ASSERT_STRING_EQUAL(l, "10.0.0.1:49153-10.0.0.80:80 Nagle holds 3 bytes until an ACK "
+                              "(1 byte unacknowledged)");
+}
+
 static void test_text_sock_lines_name_the_socket(void)
 {
     NsTraceEvent ev = {.kind = NS_TRACE_SOCK, .host = "cli", .proto = 17, .sport = 49152,
@@ -294,6 +302,7 @@ CU_TestInfo ns_text_tests[] = {
     {"every_tcp_cause_has_its_words", test_text_every_tcp_cause_has_its_words},
     {"accepted_socket_is_new_not_a_listener", test_text_accepted_socket_is_new_not_a_listener},
     {"congestion_and_window_changes", test_text_congestion_and_window_changes},
+    {"nagle_hold", test_text_nagle_hold},
     {"sock_lines_name_the_socket", test_text_sock_lines_name_the_socket},
     {"every_send_reason_has_its_words", test_text_every_send_reason_has_its_words},
     {"every_drop_reason_has_its_words", test_text_every_drop_reason_has_its_words},
