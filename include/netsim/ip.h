@@ -70,7 +70,7 @@ bool ns_ip_is_local(const NsIp *ip, uint32_t addr);
  * of headroom). src 0 picks the source address. The trace line reads the
  * transport's note on the packet (NsPacketNote), if any. Returns 0 or the errno a real host gives
  * synchronously: EHOSTUNREACH/ENETUNREACH (no route), EMSGSIZE (over the
- * MTU with DF). ARP failure later yields an ICMP-like error to the
+ * MTU with DF), EPERM (a rule of the host's output chain took it). ARP failure later yields an ICMP-like error to the
  * transport. */
 int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
                  const NsIpTxOpts *opts);

@@ -525,8 +525,12 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
     if (ip->nf) {
         NfInfo nfi;
         nf_conntrack(ip->nf, seg, &nfi);
+        /* A rule of the output chain that takes the datagram fails the
+         * call that sent it with EPERM, as Linux's OUTPUT DROP or REJECT
+         * does for sendto (TCP ignores it and retransmits, as Linux's
+         * does). */
         if (!nf_pass(ip, NS_NF_CHAIN_OUT, seg, &nfi))
-            return 0;
+            return EPERM;
         if (!local)
             nf_nat_post(ip->nf, seg, &nfi, ns_iface_addr(iface));
     }

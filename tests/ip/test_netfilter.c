@@ -93,6 +93,35 @@ static void test_drop_rule_drops_and_names_itself(void)
     end();
 }
 
+/* Linux's OUTPUT DROP fails sendto with EPERM; nothing leaves the host. */
+static void test_out_drop_fails_sendto_with_eperm(void)
+{
+    net();
+    NsSocket *c = udp_bound(pc, 0);
+    NsNfRule r = rule(NS_NF_CHAIN_OUT, NS_NF_DROP, NS_IPPROTO_UDP, 7);
+    ns_nf_rule_add(nf_of(pc), &r);
+    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hi", 2, fx_ip("10.0.2.20"), 7), EPERM);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, FX_ANY), 0);
+    end();
+}
+
+/* REJECT in the output chain is a drop for the caller too (its target
+ * answers NF_DROP after sending the ICMP error). */
+static void test_out_reject_fails_sendto_with_eperm(void)
+{
+    net();
+    NsSocket *c = udp_bound(pc, 0);
+    NsNfRule r = rule(NS_NF_CHAIN_OUT, NS_NF_REJECT, NS_IPPROTO_UDP, 7);
+    ns_nf_rule_add(nf_of(pc), &r);
+    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hi", 2, fx_ip("10.0.2.20"), 7), EPERM);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    end();
+}
+
 static void test_rule_for_another_port_does_not_match(void)
 {
     net();
@@ -392,6 +421,8 @@ static void test_translated_datagrams_have_good_checksums(void)
 
 static CU_TestInfo filter_tests[] = {
     {"drop_rule_drops_and_names_itself", test_drop_rule_drops_and_names_itself},
+    {"out_drop_fails_sendto_with_eperm", test_out_drop_fails_sendto_with_eperm},
+    {"out_reject_fails_sendto_with_eperm", test_out_reject_fails_sendto_with_eperm},
     {"rule_for_another_port_does_not_match", test_rule_for_another_port_does_not_match},
     {"first_match_wins", test_first_match_wins},
     {"reject_answers_port_unreachable", test_reject_answers_port_unreachable},
