@@ -51,12 +51,48 @@ void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void
 bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
                      uint32_t hops);
 uint32_t ns_ip_route_count(const NsIp *ip);
+
+/* Where a route comes from, as `ip route` says it with `proto`: a network
+ * the host is on ("kernel"), netsim's automatic routing ("auto", its metric
+ * the hop count), a `route` line of the scenario ("static"). */
+typedef enum {
+    NS_ROUTE_CONNECTED,
+    NS_ROUTE_AUTO,
+    NS_ROUTE_STATIC,
+} NsRouteOrigin;
+const char *ns_route_origin_name(NsRouteOrigin origin);
+
+/* A static route (`ip route replace`): it replaces any route for exactly
+ * this prefix. gateway 0: the prefix is reached directly on iface. */
+void ns_ip_set_static_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface,
+                            uint32_t gateway);
+/* Remove the route for exactly this prefix (`ip route del`); false if
+ * there is none. */
+bool ns_ip_remove_route(NsIp *ip, uint32_t net, uint8_t prefix_len);
+
+/* One row of the routing table, for tables and tests. */
+typedef struct {
+    uint32_t net;
+    uint8_t prefix_len;
+    uint32_t gateway; /* 0: directly attached */
+    uint32_t ifindex; /* interface number from 0 (named eth0, eth1, ...) */
+    uint32_t src;     /* the interface's address */
+    uint32_t metric;  /* hops */
+    NsRouteOrigin origin;
+} NsRouteRow;
+typedef void (*NsRouteRowFn)(const NsRouteRow *row, void *data);
+/* Every route in the order `ip route` lists them: by network, a shorter
+ * prefix of the same network first. */
+void ns_ip_routes_foreach(const NsIp *ip, NsRouteRowFn fn, void *data);
+/* A row as `ip route` prints it: "default via 10.0.1.254 dev eth0 proto
+ * static", "10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.10",
+ * "10.0.3.0/24 via 10.0.2.2 dev eth1 proto auto metric 2". (transfer full) */
+char *ns_route_row_format(const NsRouteRow *row);
 /* Whether the table holds a route for exactly this network and length. */
 bool ns_ip_route_exact(const NsIp *ip, uint32_t net, uint8_t prefix_len);
 /* The route for dst: outgoing interface and next hop; false if none. */
 bool ns_ip_route(const NsIp *ip, uint32_t dst, NsIface **iface, uint32_t *next_hop);
-/* Write the routing table as text lines, longest prefix first
- * ("10.0.1.0/24 dev 1 hops 1", "default via 10.0.0.254 dev 1 hops 2"). */
+/* The routing table as `ip route` prints it, one row a line. */
 char *ns_ip_routes_format(const NsIp *ip);
 
 /* The source address for talking to dst (the outgoing interface's); 0 if
@@ -131,3 +167,6 @@ const NsIpStats *ns_ip_stats(const NsIp *ip);
  * operations, routes added): linear in the topology for stub hosts, trees
  * and stars, which tests check by counting, not timing. */
 uint64_t ns_routing_compute(GPtrArray *hosts);
+/* Routing by hand (`routing manual`): every host gets only the routes of
+ * the networks and links it is on; the rest is left to static routes. */
+void ns_routing_direct(GPtrArray *hosts);

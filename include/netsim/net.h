@@ -71,6 +71,10 @@ NsIface *ns_net_attach(NsNet *net, NsHost *host, NsSegment *network, uint32_t ad
 NsSegment *ns_net_add_link(NsNet *net, NsHost *a, uint32_t addr_a, NsHost *b, uint32_t addr_b,
                            const NsLinkOpts *opts);
 
+/* Routing by hand: ns_net_start() gives each host only the routes of its
+ * own networks and links; add the rest with ns_ip_set_static_route(). */
+void ns_net_set_manual_routing(NsNet *net);
+
 /* Ends building: every host gets its socket layer, routes are computed.
  * Call it once, before opening sockets or running. */
 void ns_net_start(NsNet *net);

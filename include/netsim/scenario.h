@@ -247,6 +247,21 @@ typedef struct {
     uint16_t to_port;
 } NsScnNat;
 
+/* ---- Static routes ---- */
+
+/* route HOST CIDR|default via ADDR [dev ADDR]: a route the scenario gives
+ * by hand; it replaces an automatic route for the same prefix. */
+typedef struct {
+    NsScnLoc loc;
+    uint32_t host;
+    uint32_t net;    /* host bits zero; 0 with prefix 0 for `default` */
+    uint32_t prefix; /* 0..32 */
+    uint32_t via;    /* the next hop: on a network or link of the host */
+    bool has_dev;
+    uint32_t dev;    /* `dev ADDR`: the host's address on the interface to use */
+    bool on_timeline; /* added by an `at T route` step, not from the start */
+} NsScnRoute;
+
 /* ---- Sockets and the timeline ---- */
 
 /* A socket a step creates (`socket ... as NAME` or `accept ... as NAME`).
@@ -311,6 +326,8 @@ typedef enum {
     NS_SCN_FAULT_VERB_HOST_RESTART,
     NS_SCN_FAULT_VERB_FILTER,   /* at T filter ...: add a rule (host: the rule's) */
     NS_SCN_FAULT_VERB_UNFILTER, /* at T unfilter NAME|LINE: remove one */
+    NS_SCN_FAULT_VERB_ROUTE,    /* at T route ...: add a static route (host: the route's) */
+    NS_SCN_FAULT_VERB_UNROUTE,  /* at T unroute HOST CIDR|default: remove a route */
 } NsScnFaultVerb;
 
 /* The spelling of each verb in a file ("udp-send", "link down", ...). */
@@ -416,6 +433,11 @@ struct NsScnStep {
         struct {
             uint32_t filter; /* index into filters: the rule added or removed */
         } filter;
+        struct {
+            uint32_t route;  /* ROUTE: index into routes */
+            uint32_t net;    /* UNROUTE: the prefix removed */
+            uint32_t prefix;
+        } route;
     } u;
 };
 
@@ -556,6 +578,8 @@ typedef struct NsScenario {
     GArray *faults;        /* NsScnFault */
     GArray *filters;       /* NsScnFilter */
     GArray *nats;          /* NsScnNat */
+    GArray *routes;        /* NsScnRoute */
+    bool routing_manual;   /* `routing manual`: no automatic routes */
     GArray *expects;       /* NsScnExpect */
     GStringChunk *strings; /* private: storage for names, paths, payloads */
 } NsScenario;
@@ -620,6 +644,10 @@ static inline const NsScnFilter *ns_scn_filter(const NsScenario *scn, uint32_t i
 static inline const NsScnNat *ns_scn_nat(const NsScenario *scn, uint32_t i)
 {
     return &g_array_index(scn->nats, NsScnNat, i);
+}
+static inline const NsScnRoute *ns_scn_route(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->routes, NsScnRoute, i);
 }
 static inline const NsScnExpect *ns_scn_expect(const NsScenario *scn, uint32_t i)
 {

@@ -191,6 +191,8 @@ typedef enum {
     NS_HOST_EV_RESTART,
     NS_HOST_EV_FILTER_ADDED,   /* a filter rule (rule_name, loc) */
     NS_HOST_EV_FILTER_REMOVED,
+    NS_HOST_EV_ROUTE_ADDED,    /* a static route (route_*, loc) */
+    NS_HOST_EV_ROUTE_REMOVED,  /* a route went (route_net, route_prefix; route_missing) */
 } NsHostEvent;
 
 /* NAT: what a translation was. */
@@ -291,6 +293,9 @@ typedef struct {
     NsHostEvent host_ev;    /* HOST */
     NsVerdict verdict;      /* EXPECT */
     const char *rule_name;  /* DROP by a filter, HOST filter: the rule's name or NULL (with loc) */
+    uint32_t route_net, route_via; /* HOST route: the prefix and next hop (0: none) */
+    uint8_t route_prefix;
+    bool route_missing;     /* HOST route removed: there was no such route */
     NsNatEvent nat_ev;      /* NAT: what it was, and the tuple after translation */
     uint32_t nat_src, nat_dst; /* (the tuple before: src, dst, sport, dport; */
     uint16_t nat_sport, nat_dport; /* ICMP echo ids as ports) */

@@ -25,6 +25,7 @@ typedef struct {
     uint32_t hops;
     NsIface *iface;
     uint32_t gateway;
+    NsRouteOrigin origin;
 } Route;
 
 typedef struct {
@@ -139,15 +140,11 @@ static guint route_key_hash(gconstpointer k)
     return (guint)(v >> 32);
 }
 
-bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
-                     uint32_t hops)
+static void route_append(NsIp *ip, const Route *rp)
 {
-    g_return_val_if_fail(prefix_len <= 32, false);
-    Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, hops, iface, gateway};
-    if (ns_ip_route_exact(ip, r.net, prefix_len))
-        return false; /* the first route for a prefix stays */
+    Route r = *rp;
     g_array_append_val(ip->routes, r);
-    ip->route_lens |= UINT64_C(1) << prefix_len;
+    ip->route_lens |= UINT64_C(1) << r.prefix_len;
     if (ip->routes->len > ROUTE_SCAN_MAX && !ip->route_index) {
         ip->route_index = g_hash_table_new(route_key_hash, g_direct_equal);
         for (guint i = 0; i < ip->routes->len; i++) {
@@ -156,10 +153,69 @@ bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface,
                                 GUINT_TO_POINTER(i + 1));
         }
     } else if (ip->route_index) {
-        g_hash_table_insert(ip->route_index, route_key(prefix_len, r.net),
+        g_hash_table_insert(ip->route_index, route_key(r.prefix_len, r.net),
                             GUINT_TO_POINTER(ip->routes->len));
     }
+}
+
+bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface, uint32_t gateway,
+                     uint32_t hops)
+{
+    g_return_val_if_fail(prefix_len <= 32, false);
+    Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, hops, iface, gateway,
+               gateway ? NS_ROUTE_AUTO : NS_ROUTE_CONNECTED};
+    if (ns_ip_route_exact(ip, r.net, prefix_len))
+        return false; /* the first route for a prefix stays */
+    route_append(ip, &r);
     return true;
+}
+
+/* The index of the route for exactly this prefix, or -1. */
+static int route_find(const NsIp *ip, uint32_t net, uint8_t prefix_len)
+{
+    for (guint i = 0; i < ip->routes->len; i++) {
+        const Route *e = &g_array_index(ip->routes, Route, i);
+        if (e->prefix_len == prefix_len && e->net == net)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* After a removal: the length set and the index from the array (rare: a
+ * scenario's timeline removes routes a few times per run). */
+static void route_reindex(NsIp *ip)
+{
+    ip->route_lens = 0;
+    if (ip->route_index)
+        g_hash_table_remove_all(ip->route_index);
+    for (guint i = 0; i < ip->routes->len; i++) {
+        const Route *e = &g_array_index(ip->routes, Route, i);
+        ip->route_lens |= UINT64_C(1) << e->prefix_len;
+        if (ip->route_index)
+            g_hash_table_insert(ip->route_index, route_key(e->prefix_len, e->net),
+                                GUINT_TO_POINTER(i + 1));
+    }
+}
+
+bool ns_ip_remove_route(NsIp *ip, uint32_t net, uint8_t prefix_len)
+{
+    g_return_val_if_fail(prefix_len <= 32, false);
+    int i = route_find(ip, net & ns_ipv4_mask(prefix_len), prefix_len);
+    if (i < 0)
+        return false;
+    g_array_remove_index(ip->routes, (guint)i);
+    route_reindex(ip);
+    return true;
+}
+
+void ns_ip_set_static_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface,
+                            uint32_t gateway)
+{
+    g_return_if_fail(prefix_len <= 32 && iface);
+    ns_ip_remove_route(ip, net, prefix_len);
+    Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, gateway ? 2 : 1, iface, gateway,
+               NS_ROUTE_STATIC};
+    route_append(ip, &r);
 }
 
 uint32_t ns_ip_route_count(const NsIp *ip)
@@ -214,37 +270,84 @@ bool ns_ip_route(const NsIp *ip, uint32_t dst, NsIface **iface, uint32_t *next_h
     return true;
 }
 
-/* Longest prefix first, then in the order the routes were added. */
+/* As `ip route` lists the main table: by network, a shorter prefix of
+ * the same network first. */
 static int route_cmp(gconstpointer a, gconstpointer b)
 {
     const Route *x = *(const Route *const *)a, *y = *(const Route *const *)b;
-    if (x->prefix_len != y->prefix_len)
-        return x->prefix_len > y->prefix_len ? -1 : 1;
-    return x < y ? -1 : x > y;
+    if (x->net != y->net)
+        return x->net < y->net ? -1 : 1;
+    return (int)x->prefix_len - (int)y->prefix_len;
 }
 
-char *ns_ip_routes_format(const NsIp *ip)
+void ns_ip_routes_foreach(const NsIp *ip, NsRouteRowFn fn, void *data)
 {
-    GString *s = g_string_new(NULL);
     g_autofree const Route **sorted = g_new(const Route *, ip->routes->len + 1);
     for (guint i = 0; i < ip->routes->len; i++)
         sorted[i] = &g_array_index(ip->routes, Route, i);
     qsort(sorted, ip->routes->len, sizeof *sorted, route_cmp);
     for (guint i = 0; i < ip->routes->len; i++) {
         const Route *r = sorted[i];
-        char n[NS_IPV4_STRLEN], g[NS_IPV4_STRLEN];
-        if (r->prefix_len == 0) {
-            g_string_append(s, "default");
-        } else {
-            ns_ipv4_format(r->net, n);
-            g_string_append_printf(s, "%s/%u", n, r->prefix_len);
-        }
-        if (r->gateway) {
-            ns_ipv4_format(r->gateway, g);
-            g_string_append_printf(s, " via %s", g);
-        }
-        g_string_append_printf(s, " dev %u hops %u\n", ns_iface_index(r->iface) + 1, r->hops);
+        NsRouteRow row = {.net = r->net, .prefix_len = r->prefix_len, .gateway = r->gateway,
+                          .ifindex = ns_iface_index(r->iface), .src = ns_iface_addr(r->iface),
+                          .metric = r->hops, .origin = r->origin};
+        fn(&row, data);
     }
+}
+
+const char *ns_route_origin_name(NsRouteOrigin origin)
+{
+    switch (origin) {
+    case NS_ROUTE_CONNECTED:
+        return "kernel";
+    case NS_ROUTE_AUTO:
+        return "auto";
+    case NS_ROUTE_STATIC:
+        return "static";
+    }
+    return "?";
+}
+
+char *ns_route_row_format(const NsRouteRow *r)
+{
+    GString *s = g_string_new(NULL);
+    char n[NS_IPV4_STRLEN], g[NS_IPV4_STRLEN];
+    ns_ipv4_format(r->net, n);
+    if (r->prefix_len == 0)
+        g_string_append(s, "default");
+    else if (r->prefix_len == 32)
+        g_string_append(s, n);
+    else
+        g_string_append_printf(s, "%s/%u", n, r->prefix_len);
+    if (r->gateway) {
+        ns_ipv4_format(r->gateway, g);
+        g_string_append_printf(s, " via %s", g);
+    }
+    g_string_append_printf(s, " dev eth%u proto %s", r->ifindex, ns_route_origin_name(r->origin));
+    switch (r->origin) {
+    case NS_ROUTE_CONNECTED:
+        ns_ipv4_format(r->src, g);
+        g_string_append_printf(s, " scope link src %s", g);
+        break;
+    case NS_ROUTE_AUTO:
+        g_string_append_printf(s, " metric %u", r->metric);
+        break;
+    case NS_ROUTE_STATIC:
+        break;
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void route_line(const NsRouteRow *row, void *data)
+{
+    g_autofree char *l = ns_route_row_format(row);
+    g_string_append_printf(data, "%s\n", l);
+}
+
+char *ns_ip_routes_format(const NsIp *ip)
+{
+    GString *s = g_string_new(NULL);
+    ns_ip_routes_foreach(ip, route_line, s);
     return g_string_free(s, FALSE);
 }
 

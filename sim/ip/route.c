@@ -306,6 +306,23 @@ static GString *options_key(const GArray *opts)
     return k;
 }
 
+static void ctx_free(Ctx *c)
+{
+    for (guint r = 0; r < c->routers->len; r++)
+        g_array_free(c->router_opts[r], TRUE);
+    g_free(c->router_opts);
+    for (guint i = 0; i < c->segs->len; i++) {
+        g_array_free(g_array_index(c->segs, Seg, i).prefixes, TRUE);
+        g_ptr_array_free(g_array_index(c->segs, Seg, i).rifs, TRUE);
+    }
+    g_array_free(c->segs, TRUE);
+    g_hash_table_destroy(c->seg_map);
+    g_ptr_array_free(c->routers, TRUE);
+    g_hash_table_destroy(c->router_idx);
+    g_free(c->st);
+    g_free(c->heap.v);
+}
+
 uint64_t ns_routing_compute(GPtrArray *hosts)
 {
     Ctx c = {.hosts = hosts,
@@ -410,18 +427,19 @@ uint64_t ns_routing_compute(GPtrArray *hosts)
         g_free(g);
     }
 
-    for (guint r = 0; r < nr; r++)
-        g_array_free(c.router_opts[r], TRUE);
-    g_free(c.router_opts);
-    for (guint i = 0; i < ns; i++) {
-        g_array_free(g_array_index(c.segs, Seg, i).prefixes, TRUE);
-        g_ptr_array_free(g_array_index(c.segs, Seg, i).rifs, TRUE);
-    }
-    g_array_free(c.segs, TRUE);
-    g_hash_table_destroy(c.seg_map);
-    g_ptr_array_free(c.routers, TRUE);
-    g_hash_table_destroy(c.router_idx);
-    g_free(c.st);
-    g_free(c.heap.v);
+    ctx_free(&c);
     return c.work;
+}
+
+void ns_routing_direct(GPtrArray *hosts)
+{
+    Ctx c = {.hosts = hosts,
+             .segs = g_array_new(FALSE, TRUE, sizeof(Seg)),
+             .seg_map = g_hash_table_new(g_direct_hash, g_direct_equal),
+             .routers = g_ptr_array_new(),
+             .router_idx = g_hash_table_new(g_direct_hash, g_direct_equal)};
+    collect(&c);
+    for (guint h = 0; h < hosts->len; h++)
+        add_direct_routes(&c, g_ptr_array_index(hosts, h));
+    ctx_free(&c);
 }

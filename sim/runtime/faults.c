@@ -136,6 +136,10 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
     case NS_SCN_FAULT_VERB_UNFILTER:
         ns_world_filter_step(w, st);
         return;
+    case NS_SCN_FAULT_VERB_ROUTE:
+    case NS_SCN_FAULT_VERB_UNROUTE:
+        ns_world_route_step(w, st);
+        return;
     }
 }
 

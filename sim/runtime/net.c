@@ -12,6 +12,7 @@ struct NsNet {
     GPtrArray *segs;  /* NsSegment*, creation order */
     GPtrArray *hosts; /* NsHost*, creation order */
     bool started;
+    bool manual_routing;
 };
 
 NsNet *ns_net_new(uint64_t seed, NsTracer *tracer)
@@ -98,13 +99,22 @@ NsSegment *ns_net_add_link(NsNet *net, NsHost *a, uint32_t addr_a, NsHost *b, ui
     return seg;
 }
 
+void ns_net_set_manual_routing(NsNet *net)
+{
+    g_return_if_fail(net && !net->started);
+    net->manual_routing = true;
+}
+
 void ns_net_start(NsNet *net)
 {
     g_return_if_fail(net && !net->started);
     net->started = true;
     for (guint i = 0; i < net->hosts->len; i++)
         ns_socket_layer_init(g_ptr_array_index(net->hosts, i));
-    ns_routing_compute(net->hosts);
+    if (net->manual_routing)
+        ns_routing_direct(net->hosts);
+    else
+        ns_routing_compute(net->hosts);
 }
 
 NsSimResult ns_net_run_until(NsNet *net, NsTime stop, uint64_t max_events)

@@ -82,5 +82,7 @@ void ns_world_build_topology(NsWorld *w)
         w->segs[nn + i] = ns_net_add_link(w->net, w->hosts[l->a].host, addr_a,
                                           w->hosts[l->b].host, addr_b, &o);
     }
+    if (scn->routing_manual)
+        ns_net_set_manual_routing(w->net);
     ns_net_start(w->net);
 }

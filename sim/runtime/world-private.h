@@ -169,6 +169,10 @@ bool ns_world_check_tables(NsWorld *w, const NsScnExpect *e, char **text);
  * any, one line each after `indent` (transfer full; "" if none). */
 char *ns_world_netfilter_tables(const NsWorld *w, const char *indent);
 
+/* routes.c: the scenario's static routes, at the start and on the timeline. */
+void ns_world_routes_setup(NsWorld *w);
+void ns_world_route_step(NsWorld *w, const NsScnStep *st);
+
 /* streams.c: record program I/O on TCP sockets; check it at the end. */
 void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
 /* n bytes of the payload pattern from pattern offset `off` were written. */

@@ -125,6 +125,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ns_world_build_topology(w);
     ns_world_netfilter_setup(w);
+    ns_world_routes_setup(w);
     ns_world_flows_init(w);
 
     ns_world_programs_init(w);

@@ -1391,6 +1391,123 @@ static void stmt_nat(NsScnParser *p, NsScnStmt *st)
     g_array_append_val(p->scn->nats, n);
 }
 
+/* ---- Routing by hand ---- */
+
+/* routing manual */
+static void stmt_routing(NsScnParser *p, NsScnStmt *st)
+{
+    if (!need(p, st, 1, 0, "manual"))
+        return;
+    if (!is_word(st, 1, "manual")) {
+        serr(p, st, 1, "expected 'routing manual', not 'routing %s' (routing is automatic "
+             "unless the file says manual)", shown(&st->t[1]));
+        return;
+    }
+    if (!no_more(p, st, 2, 0) || !once(p, st, &p->routing_line))
+        return;
+    p->scn->routing_manual = true;
+}
+
+/* CIDR or `default` (0.0.0.0/0). */
+static bool tok_prefix(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *net,
+                       uint32_t *prefix)
+{
+    if (is_word(st, i, "default")) {
+        *net = *prefix = 0;
+        return true;
+    }
+    if (!st->t[i].quoted && !strchr(st->t[i].text, '/'))
+        return serr(p, st, i, "'%s' is not a network like 10.0.2.0/24 or 'default' (a single "
+                    "address is written ADDR/32)", st->t[i].text);
+    return parse_cidr(p, st, i, net, prefix);
+}
+
+/* Whether `host` reaches `addr` directly: on one of its networks, or as
+ * the address of a host at the other end of one of its links; with
+ * has_dev, through the interface holding `dev`. */
+static bool on_link(NsScnParser *p, uint32_t host, uint32_t addr, bool has_dev, uint32_t dev)
+{
+    const NsScnHost *h = ns_scn_host(p->scn, host);
+    bool dev_on_link = false;
+    for (uint32_t k = 0; k < h->n_addrs; k++) {
+        const NsScnHostAddr *a = &h->addrs[k];
+        if (has_dev && a->addr != dev)
+            continue;
+        if (a->network < 0) {
+            dev_on_link = true;
+            continue;
+        }
+        const NsScnNetwork *n = ns_scn_network(p->scn, (uint32_t)a->network);
+        uint32_t mask = n->prefix == 0 ? 0 : 0xffffffffu << (32 - n->prefix);
+        if ((addr & mask) == n->net)
+            return true;
+    }
+    if (has_dev && !dev_on_link)
+        return false;
+    for (guint j = 0; j < p->scn->links->len; j++) {
+        const NsScnLink *l = ns_scn_link(p->scn, j);
+        if (l->a != host && l->b != host)
+            continue;
+        const NsScnHost *peer = ns_scn_host(p->scn, l->a == host ? l->b : l->a);
+        for (uint32_t k = 0; k < peer->n_addrs; k++)
+            if (peer->addrs[k].network < 0 && peer->addrs[k].addr == addr)
+                return true;
+    }
+    return false;
+}
+
+/* HOST CIDR|default via ADDR [dev ADDR], from token i. */
+static bool parse_route(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnRoute *r)
+{
+    if (!need(p, st, i, 0, "a host name") || !tok_host(p, st, i, &r->host) ||
+        !need(p, st, i + 1, 0, "a network like 10.0.2.0/24, or default") ||
+        !tok_prefix(p, st, i + 1, &r->net, &r->prefix) || !need(p, st, i + 2, 0, "via ADDR"))
+        return false;
+    if (!is_word(st, i + 2, "via"))
+        return serr(p, st, i + 2, "expected 'via ADDR' (the next hop), not '%s'",
+                    shown(&st->t[i + 2]));
+    const NsScnHost *h = ns_scn_host(p->scn, r->host);
+    if (!need(p, st, i + 3, 0, "the next hop's address"))
+        return false;
+    if (st->t[i + 3].quoted || !ns_scn_parse_addr(st->t[i + 3].text, &r->via))
+        return serr(p, st, i + 3, "'%s' is not an IPv4 address", shown(&st->t[i + 3]));
+    for (uint32_t k = 0; k < h->n_addrs; k++)
+        if (h->addrs[k].addr == r->via)
+            return serr(p, st, i + 3, "%s is an address of '%s' itself: the next hop is a "
+                        "neighbour's address", st->t[i + 3].text, h->name);
+    if (i + 4 < st->n) {
+        if (!is_word(st, i + 4, "dev"))
+            return serr(p, st, i + 4, "expected 'dev ADDR' or the end of the line, not '%s'",
+                        shown(&st->t[i + 4]));
+        if (!need(p, st, i + 5, 0, "the address of the interface to use"))
+            return false;
+        if (st->t[i + 5].quoted || !ns_scn_parse_addr(st->t[i + 5].text, &r->dev))
+            return serr(p, st, i + 5, "'%s' is not an IPv4 address", shown(&st->t[i + 5]));
+        bool own = false;
+        for (uint32_t k = 0; k < h->n_addrs && !own; k++)
+            own = h->addrs[k].addr == r->dev;
+        if (!own)
+            return serr(p, st, i + 5, "%s is not an address of '%s' (dev names an interface "
+                        "by the host's own address on it)", st->t[i + 5].text, h->name);
+        r->has_dev = true;
+        if (!no_more(p, st, i + 6, 0))
+            return false;
+    }
+    if (!on_link(p, r->host, r->via, r->has_dev, r->dev))
+        return serr(p, st, i + 3, "'%s' cannot reach %s directly%s: a next hop must be on one "
+                    "of its networks or at the other end of one of its links", h->name,
+                    st->t[i + 3].text, r->has_dev ? " through that interface" : "");
+    return true;
+}
+
+/* route HOST CIDR|default via ADDR [dev ADDR] */
+static void stmt_route(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnRoute r = {.loc = stmt_loc(p, st)};
+    if (parse_route(p, st, 1, &r))
+        g_array_append_val(p->scn->routes, r);
+}
+
 /* at T unfilter NAME|LINE|FILE:LINE: the rule of that name, or declared on
  * that line of this file. */
 static bool step_unfilter(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
@@ -1765,6 +1882,26 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
             s.u.filter.filter = p->scn->filters->len;
             g_array_append_val(p->scn->filters, f);
         }
+    } else if (!st->t[2].quoted && strcmp(who, "route") == 0) {
+        NsScnRoute r = {.loc = stmt_loc(p, st), .on_timeline = true};
+        r.loc.col = st->t[2].col;
+        ok = parse_route(p, st, 3, &r);
+        if (ok) {
+            s.kind = NS_SCN_STEP_FAULT;
+            s.verb.fault = NS_SCN_FAULT_VERB_ROUTE;
+            s.host = (int32_t)r.host;
+            s.u.route.route = p->scn->routes->len;
+            g_array_append_val(p->scn->routes, r);
+        }
+    } else if (!st->t[2].quoted && strcmp(who, "unroute") == 0) {
+        uint32_t h;
+        s.kind = NS_SCN_STEP_FAULT;
+        s.verb.fault = NS_SCN_FAULT_VERB_UNROUTE;
+        ok = need(p, st, 3, 2, "a host name") && tok_host(p, st, 3, &h) &&
+             need(p, st, 4, 2, "the route's network like 10.0.2.0/24, or default") &&
+             tok_prefix(p, st, 4, &s.u.route.net, &s.u.route.prefix) && no_more(p, st, 5, 2);
+        if (ok)
+            s.host = (int32_t)h;
     } else if (!st->t[2].quoted && strcmp(who, "unfilter") == 0) {
         s.kind = NS_SCN_STEP_FAULT;
         s.verb.fault = NS_SCN_FAULT_VERB_UNFILTER;
@@ -2087,6 +2224,8 @@ static const StmtKind stmt_kinds[] = {
     {"program", NS_SCN_PASS_WIRING, stmt_program},
     {"filter", NS_SCN_PASS_WIRING, stmt_filter},
     {"nat", NS_SCN_PASS_WIRING, stmt_nat},
+    {"routing", NS_SCN_PASS_HEADER, stmt_routing},
+    {"route", NS_SCN_PASS_STEPS, stmt_route}, /* after every link: next hops may be on them */
     {"at", NS_SCN_PASS_STEPS, stmt_at},
     {"expect", NS_SCN_PASS_EXPECTS, stmt_expect},
 };
@@ -2114,7 +2253,8 @@ void ns_scn_unknown_stmt(NsScnParser *p, NsScnStmt *st)
 {
     static const char *const keywords[] = {
         "scenario", "seed", "stop", "network", "host", "router", "link", "service", "drop",
-        "delay", "duplicate", "program", "filter", "nat", "at", "expect", "repeat", "end", NULL,
+        "delay", "duplicate", "program", "filter", "nat", "routing", "route", "at", "expect",
+        "repeat", "end", NULL,
     };
     if (st->t[0].quoted) {
         serr(p, st, 0, "a line starts with a keyword, not a quoted string");

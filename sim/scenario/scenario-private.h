@@ -133,7 +133,7 @@ typedef struct NsScnParser {
     uint64_t n_stmts;
     bool host_limit_reported;
     /* header */
-    uint32_t scenario_line, seed_line, stop_line;
+    uint32_t scenario_line, seed_line, stop_line, routing_line;
     /* name tables: values are index + 1 */
     GHashTable *host_by_name;  /* host names */
     GHashTable *dns_by_name;   /* dns names */

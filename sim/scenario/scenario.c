@@ -57,6 +57,8 @@ const char *ns_scn_fault_verb_name(NsScnFaultVerb verb)
         [NS_SCN_FAULT_VERB_HOST_RESTART] = "host restart",
         [NS_SCN_FAULT_VERB_FILTER] = "filter",
         [NS_SCN_FAULT_VERB_UNFILTER] = "unfilter",
+        [NS_SCN_FAULT_VERB_ROUTE] = "route",
+        [NS_SCN_FAULT_VERB_UNROUTE] = "unroute",
     };
     g_return_val_if_fail((size_t)verb < G_N_ELEMENTS(names), "?");
     return names[verb];
@@ -517,6 +519,7 @@ static NsScenario *scenario_new(const char *filename)
     scn->faults = g_array_new(FALSE, TRUE, sizeof(NsScnFault));
     scn->filters = g_array_new(FALSE, TRUE, sizeof(NsScnFilter));
     scn->nats = g_array_new(FALSE, TRUE, sizeof(NsScnNat));
+    scn->routes = g_array_new(FALSE, TRUE, sizeof(NsScnRoute));
     scn->expects = g_array_new(FALSE, TRUE, sizeof(NsScnExpect));
     return scn;
 }
@@ -542,6 +545,7 @@ void ns_scenario_free(NsScenario *scn)
     g_array_unref(scn->faults);
     g_array_unref(scn->filters);
     g_array_unref(scn->nats);
+    g_array_unref(scn->routes);
     g_array_unref(scn->expects);
     g_string_chunk_free(scn->strings);
     g_free(scn);

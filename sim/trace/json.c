@@ -68,6 +68,27 @@ static void add_sock(JsonBuilder *b, const NsTraceEvent *ev)
     json_builder_end_object(b);
 }
 
+/* "route": {"dst": "10.0.3.0/24" or "default", "via", "missing"} */
+static void add_route(JsonBuilder *b, const NsTraceEvent *ev)
+{
+    json_builder_set_member_name(b, "route");
+    json_builder_begin_object(b);
+    char n[NS_IPV4_STRLEN];
+    ns_ipv4_format(ev->route_net, n);
+    g_autofree char *dst = ev->route_prefix ? g_strdup_printf("%s/%u", n, ev->route_prefix)
+                                            : g_strdup("default");
+    add_string(b, "dst", dst);
+    if (ev->route_via) {
+        ns_ipv4_format(ev->route_via, n);
+        add_string(b, "via", n);
+    }
+    if (ev->route_missing) {
+        json_builder_set_member_name(b, "missing");
+        json_builder_add_boolean_value(b, true);
+    }
+    json_builder_end_object(b);
+}
+
 static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
 {
     bool ports = trace_has_ports(ev->proto);
@@ -198,6 +219,11 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
             add_int(b, "sockets", ev->count);
         if (ev->host_ev == NS_HOST_EV_FILTER_ADDED || ev->host_ev == NS_HOST_EV_FILTER_REMOVED) {
             trace_append_rule(text, ev);
+            txt = text->str;
+        }
+        if (ev->host_ev == NS_HOST_EV_ROUTE_ADDED || ev->host_ev == NS_HOST_EV_ROUTE_REMOVED) {
+            add_route(b, ev);
+            trace_append_route(text, ev);
             txt = text->str;
         }
         break;

@@ -216,6 +216,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             trace_append_rule(s, ev);
             g_string_append_c(s, ')');
             break;
+        case NS_HOST_EV_ROUTE_ADDED:
+        case NS_HOST_EV_ROUTE_REMOVED:
+            g_string_append_c(s, ' ');
+            trace_append_route(s, ev);
+            break;
         }
         break;
     case NS_TRACE_EXPECT:

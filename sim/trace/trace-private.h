@@ -25,6 +25,8 @@ void trace_append_tcp(GString *s, const NsTraceEvent *ev);
 const char *trace_errno_text(int err, char buf[24]);
 /* "filter NAME at FILE:LINE" of a DROP by a filter or a HOST filter event. */
 void trace_append_rule(GString *s, const NsTraceEvent *ev);
+/* "10.0.3.0/24 via 10.0.9.2 (route at loop.scn:14)", "default", ... */
+void trace_append_route(GString *s, const NsTraceEvent *ev);
 /* "new mapping: masquerade", ...; NULL for a plain translation. */
 const char *trace_nat_ev_text(NsNatEvent ev);
 

@@ -460,6 +460,10 @@ const char *trace_host_ev_text(NsHostEvent ev)
         return "filter added";
     case NS_HOST_EV_FILTER_REMOVED:
         return "filter removed";
+    case NS_HOST_EV_ROUTE_ADDED:
+        return "route added";
+    case NS_HOST_EV_ROUTE_REMOVED:
+        return "route removed";
     }
     return NULL;
 }
@@ -471,6 +475,25 @@ void trace_append_rule(GString *s, const NsTraceEvent *ev)
         g_string_append_printf(s, " %s", ev->rule_name);
     if (ev->loc.file)
         g_string_append_printf(s, " at %s:%" PRIu32, ev->loc.file, ev->loc.line);
+}
+
+void trace_append_route(GString *s, const NsTraceEvent *ev)
+{
+    char n[NS_IPV4_STRLEN], v[NS_IPV4_STRLEN];
+    if (ev->route_prefix == 0) {
+        g_string_append(s, "default");
+    } else {
+        ns_ipv4_format(ev->route_net, n);
+        g_string_append_printf(s, "%s/%u", n, ev->route_prefix);
+    }
+    if (ev->route_via) {
+        ns_ipv4_format(ev->route_via, v);
+        g_string_append_printf(s, " via %s", v);
+    }
+    if (ev->route_missing)
+        g_string_append(s, " (there was no such route)");
+    else if (ev->loc.file)
+        g_string_append_printf(s, " (route at %s:%" PRIu32 ")", ev->loc.file, ev->loc.line);
 }
 
 const char *trace_nat_ev_text(NsNatEvent ev)

@@ -101,8 +101,8 @@ static void test_stub_host_has_a_default_route_via_its_router(void)
     routed_net();
     CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(pc)), 2);
     g_autofree char *table = ns_ip_routes_format(ns_ip_of(pc));
-    CU_ASSERT_STRING_EQUAL(table, "10.0.1.0/24 dev 1 hops 1\n"
-                                  "default via 10.0.1.254 dev 1 hops 2\n");
+    CU_ASSERT_STRING_EQUAL(table, "default via 10.0.1.254 dev eth0 proto auto metric 2\n"
+                                  "10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.10\n");
     NsIface *ifc;
     uint32_t nh;
     CU_ASSERT(ns_ip_route(ns_ip_of(pc), fx_ip("192.168.7.1"), &ifc, &nh));
@@ -168,9 +168,9 @@ static void test_host_with_two_routers_gets_default_and_exceptions(void)
     fx_addr(rb, "10.3.0.3", 24, b1);
     fx_routes();
     g_autofree char *table = ns_ip_routes_format(ns_ip_of(h));
-    CU_ASSERT_STRING_EQUAL(table, "10.0.0.0/24 dev 1 hops 1\n"
-                                  "10.3.0.0/24 via 10.0.0.3 dev 1 hops 2\n"
-                                  "default via 10.0.0.2 dev 1 hops 2\n");
+    CU_ASSERT_STRING_EQUAL(table, "default via 10.0.0.2 dev eth0 proto auto metric 2\n"
+                                  "10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.1\n"
+                                  "10.3.0.0/24 via 10.0.0.3 dev eth0 proto auto metric 2\n");
     /* Routers know every network. */
     CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(ra)), 4);
     CU_ASSERT_EQUAL(ns_ip_route_count(ns_ip_of(rb)), 4);
@@ -627,6 +627,108 @@ static void test_pcb_lookup_prefers_exact_tuple_over_wildcard(void)
     end();
 }
 
+/* ---- static routes and routing by hand ---- */
+
+/* `route` replaces the automatic route for the same prefix. */
+static void test_static_route_replaces_the_automatic_one(void)
+{
+    routed_net();
+    NsIp *ip = ns_ip_of(pc);
+    ns_ip_set_static_route(ip, 0, 0, ns_host_iface(pc, 0), fx_ip("10.0.1.99"));
+    CU_ASSERT_EQUAL(ns_ip_route_count(ip), 2);
+    g_autofree char *table = ns_ip_routes_format(ip);
+    CU_ASSERT_STRING_EQUAL(table, "default via 10.0.1.99 dev eth0 proto static\n"
+                                  "10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.10\n");
+    NsIface *ifc;
+    uint32_t nh;
+    CU_ASSERT(ns_ip_route(ip, fx_ip("10.0.2.20"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.1.99"));
+    end();
+}
+
+/* `unroute`: the prefix is gone, the longest prefix left decides. */
+static void test_removed_route_falls_back_to_a_shorter_prefix(void)
+{
+    routed_net();
+    NsIp *ip = ns_ip_of(pc);
+    ns_ip_set_static_route(ip, fx_ip("10.0.2.0"), 24, ns_host_iface(pc, 0), fx_ip("10.0.1.99"));
+    CU_ASSERT(ns_ip_remove_route(ip, fx_ip("10.0.2.0"), 24));
+    CU_ASSERT_FALSE(ns_ip_remove_route(ip, fx_ip("10.0.2.0"), 24));
+    NsIface *ifc;
+    uint32_t nh;
+    CU_ASSERT(ns_ip_route(ip, fx_ip("10.0.2.20"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.1.254")); /* the default again */
+    CU_ASSERT(ns_ip_remove_route(ip, 0, 0));
+    CU_ASSERT_FALSE(ns_ip_route(ip, fx_ip("10.0.2.20"), &ifc, &nh));
+    end();
+}
+
+/* Removal keeps a large (indexed) table consistent. */
+static void test_removal_from_a_large_table_keeps_lookups_right(void)
+{
+    routed_net();
+    NsIp *ip = ns_ip_of(srv);
+    NsIface *out = ns_host_iface(srv, 0);
+    for (uint32_t i = 0; i < 20; i++)
+        CU_ASSERT(ns_ip_add_route(ip, fx_ip("172.16.0.0") + (i << 8), 24, out, fx_ip("10.0.2.1"), 2));
+    CU_ASSERT(ns_ip_remove_route(ip, fx_ip("172.16.3.0"), 24));
+    NsIface *ifc;
+    uint32_t nh;
+    CU_ASSERT(ns_ip_route(ip, fx_ip("172.16.3.1"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.254")); /* the default */
+    CU_ASSERT(ns_ip_route(ip, fx_ip("172.16.4.1"), &ifc, &nh));
+    CU_ASSERT_EQUAL(nh, fx_ip("10.0.2.1"));
+    end();
+}
+
+/* routing manual: only the networks a host is on. */
+static void test_manual_routing_gives_only_attached_networks(void)
+{
+    fx_setup(1);
+    NsSegment *left = fx_network("left", NS_MS(1)), *right = fx_network("right", NS_MS(1));
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    gw = fx_host("gw", true, NS_PROFILE_MINIMAL);
+    fx_addr(pc, "10.0.1.10", 24, left);
+    fx_addr(gw, "10.0.1.254", 24, left);
+    fx_addr(gw, "10.0.2.254", 24, right);
+    ns_routing_direct(fx.hosts);
+    g_autofree char *t1 = ns_ip_routes_format(ns_ip_of(pc));
+    g_autofree char *t2 = ns_ip_routes_format(ns_ip_of(gw));
+    CU_ASSERT_STRING_EQUAL(t1, "10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.10\n");
+    CU_ASSERT_STRING_EQUAL(t2, "10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.254\n"
+                               "10.0.2.0/24 dev eth1 proto kernel scope link src 10.0.2.254\n");
+    end();
+}
+
+/* Two routers pointing at each other: the datagram goes round until its
+ * TTL runs out, and the router where it does answers time exceeded. */
+static void test_routing_loop_ends_with_time_exceeded(void)
+{
+    fx_setup(1);
+    NsSegment *left = fx_network("left", NS_MS(1)), *mid = fx_network("mid", NS_MS(1));
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    NsHost *r1 = fx_host("r1", true, NS_PROFILE_MINIMAL);
+    NsHost *r2 = fx_host("r2", true, NS_PROFILE_MINIMAL);
+    fx_addr(pc, "10.0.1.10", 24, left);
+    fx_addr(r1, "10.0.1.1", 24, left);
+    fx_addr(r1, "10.0.9.1", 24, mid);
+    fx_addr(r2, "10.0.9.2", 24, mid);
+    ns_routing_direct(fx.hosts);
+    ns_ip_set_static_route(ns_ip_of(pc), 0, 0, ns_host_iface(pc, 0), fx_ip("10.0.1.1"));
+    ns_ip_set_static_route(ns_ip_of(r1), 0, 0, ns_host_iface(r1, 1), fx_ip("10.0.9.2"));
+    ns_ip_set_static_route(ns_ip_of(r2), 0, 0, ns_host_iface(r2, 0), fx_ip("10.0.9.1"));
+    ns_ip_set_static_route(ns_ip_of(r2), fx_ip("10.0.1.0"), 24, ns_host_iface(r2, 0),
+                           fx_ip("10.0.9.1"));
+    ping(pc, "192.0.2.1");
+    fx_run(NS_TIME_NEVER);
+    /* TTL 64: r1 forwards with 63, r2 with 62, ... until one gets it at 1. */
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_FWD, FX_ANY), 63 + 1); /* + the ICMP error back via r1 */
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TTL_EXCEEDED), 1);
+    CU_ASSERT_EQUAL(echo.errors, 1);
+    CU_ASSERT_EQUAL(echo.last_err, EHOSTUNREACH);
+    end();
+}
+
 static CU_TestInfo routing_tests[] = {
     {"route_to_far_network_goes_via_the_router", test_route_to_far_network_goes_via_the_router},
     {"router_has_direct_routes_on_both_sides", test_router_has_direct_routes_on_both_sides},
@@ -641,6 +743,14 @@ static CU_TestInfo routing_tests[] = {
     {"equal_hops_prefer_lower_delay_then_declaration_order",
      test_equal_hops_prefer_lower_delay_then_declaration_order},
     {"hosts_do_not_forward", test_hosts_do_not_forward},
+    {"static_route_replaces_the_automatic_one", test_static_route_replaces_the_automatic_one},
+    {"removed_route_falls_back_to_a_shorter_prefix",
+     test_removed_route_falls_back_to_a_shorter_prefix},
+    {"removal_from_a_large_table_keeps_lookups_right",
+     test_removal_from_a_large_table_keeps_lookups_right},
+    {"manual_routing_gives_only_attached_networks",
+     test_manual_routing_gives_only_attached_networks},
+    {"routing_loop_ends_with_time_exceeded", test_routing_loop_ends_with_time_exceeded},
     CU_TEST_INFO_NULL,
 };
 

@@ -233,6 +233,58 @@ static void test_ping_ttl(void)
     CU_ASSERT_EQUAL(ns_scn_step(scn, 0)->u.ping.ttl, 1);
 }
 
+#define ROUTED "network lan 10.0.0.0/24\nnetwork wan 10.1.0.0/24\nhost a 10.0.0.1\n" \
+               "router r 10.0.0.254 10.1.0.1\n"
+
+static void test_routing_manual_and_routes(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("routing manual\n" ROUTED
+                                       "route a default via 10.0.0.254\n"
+                                       "route r 10.9.0.0/16 via 10.1.0.7 dev 10.1.0.1\n");
+    CU_ASSERT_TRUE(scn->routing_manual);
+    CU_ASSERT_EQUAL_FATAL(scn->routes->len, 2);
+    const NsScnRoute *d = ns_scn_route(scn, 0), *r = ns_scn_route(scn, 1);
+    CU_ASSERT_EQUAL(d->host, 0);
+    CU_ASSERT_EQUAL(d->net, 0);
+    CU_ASSERT_EQUAL(d->prefix, 0);
+    CU_ASSERT_EQUAL(d->via, 0x0a0000fe);
+    CU_ASSERT_FALSE(d->has_dev || d->on_timeline);
+    CU_ASSERT_EQUAL(r->net, 0x0a090000);
+    CU_ASSERT_EQUAL(r->prefix, 16);
+    CU_ASSERT_TRUE(r->has_dev);
+    CU_ASSERT_EQUAL(r->dev, 0x0a010001);
+}
+
+static void test_routing_is_automatic_by_default(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(ROUTED);
+    CU_ASSERT_FALSE(scn->routing_manual);
+    CU_ASSERT_EQUAL(scn->routes->len, 0);
+}
+
+static void test_route_and_unroute_steps(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(ROUTED "at 5s route a 10.1.0.0/24 via 10.0.0.254\n"
+                                              "at 6s unroute a 10.1.0.0/24\n");
+    const NsScnStep *add = ns_scn_step(scn, 0), *del = ns_scn_step(scn, 1);
+    CU_ASSERT_EQUAL(add->kind, NS_SCN_STEP_FAULT);
+    CU_ASSERT_EQUAL(add->verb.fault, NS_SCN_FAULT_VERB_ROUTE);
+    CU_ASSERT_EQUAL(add->host, 0);
+    CU_ASSERT_EQUAL(add->u.route.route, 0);
+    CU_ASSERT_TRUE(ns_scn_route(scn, 0)->on_timeline);
+    CU_ASSERT_EQUAL(del->verb.fault, NS_SCN_FAULT_VERB_UNROUTE);
+    CU_ASSERT_EQUAL(del->u.route.net, 0x0a010000);
+    CU_ASSERT_EQUAL(del->u.route.prefix, 24);
+    CU_ASSERT_STRING_EQUAL(ns_scn_step_verb_name(del), "unroute");
+}
+
+static void test_route_next_hop_must_be_on_link(void)
+{
+    SCN_EXPECT_ERR(ROUTED "route a default via 10.1.0.1\n",
+            "t.scn:5:21: error: 'a' cannot reach 10.1.0.1 directly: a next hop must be on one "
+            "of its networks or at the other end of one of its links");
+}
+
 static void test_socket_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -540,6 +592,10 @@ CU_TestInfo ns_parser_tests[] = {
     {"application_steps", test_application_steps},
     {"ping_defaults", test_ping_defaults},
     {"ping_ttl", test_ping_ttl},
+    {"routing_manual_and_routes", test_routing_manual_and_routes},
+    {"routing_is_automatic_by_default", test_routing_is_automatic_by_default},
+    {"route_and_unroute_steps", test_route_and_unroute_steps},
+    {"route_next_hop_must_be_on_link", test_route_next_hop_must_be_on_link},
     {"socket_steps", test_socket_steps},
     {"fault_steps", test_fault_steps},
     {"setsockopt_nodelay", test_setsockopt_nodelay},
