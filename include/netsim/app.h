@@ -240,6 +240,65 @@ const NsMailResult *ns_mail_result(const NsMail *m);
 void ns_mail_crash(NsMail *m);
 void ns_mail_free(NsMail *m);
 
+/* ---- traceroute ---- */
+
+#define NS_TRACEROUTE_UDP_PORT 33434 /* the first UDP probe's port */
+#define NS_TRACEROUTE_WAIT NS_S(5)   /* how long a probe is waited for (-w 5) */
+
+typedef enum {
+    NS_TRACEROUTE_UDP,  /* UDP to port 33434, +1 per probe (the default) */
+    NS_TRACEROUTE_ICMP, /* echo requests (traceroute -I) */
+    NS_TRACEROUTE_TCP,  /* SYNs to one port (traceroute -T -p PORT) */
+} NsTracerouteMethod;
+const char *ns_traceroute_method_name(NsTracerouteMethod m);
+
+/* The name to print for an address (NULL: the address itself). */
+typedef const char *(*NsTracerouteNameFn)(void *data, uint32_t addr);
+
+typedef struct {
+    uint32_t dst;
+    const char *target;        /* as written, for the first line (copied); NULL: dst */
+    NsTracerouteMethod method;
+    uint16_t port;             /* UDP: the first port (0: 33434); TCP: the port (0: 80) */
+    uint32_t max_hops;         /* 0: 30 */
+    uint32_t queries;          /* probes per hop; 0: 3 */
+    NsTime wait;               /* 0: NS_TRACEROUTE_WAIT */
+    uint16_t ident;            /* ICMP probes' echo id (0: 1) */
+    NsTracerouteNameFn name_of; /* may be NULL */
+    void *name_data;
+} NsTracerouteSpec;
+
+/* One probe's outcome, for a hop line. */
+typedef struct {
+    bool answered;
+    bool final;     /* the target, or an unreachable: the last hop */
+    uint32_t from;  /* who answered */
+    NsTime rtt;
+    char annot[12]; /* "!H", "!N", "!X", "!F-1400" or "" */
+} NsTracerouteProbe;
+
+/* A hop as Linux traceroute prints it: " 1  gw (10.0.1.254)  2.003 ms
+ * 2.001 ms  2.002 ms", " 3  * * *", the address again where it changes
+ * between probes. (transfer full) */
+char *ns_traceroute_format_hop(uint32_t ttl, const NsTracerouteProbe *probes, size_t n,
+                               NsTracerouteNameFn name_of, void *data);
+
+typedef struct NsTraceroute NsTraceroute;
+
+/* Trace "traceroute to TARGET (ADDR), 30 hops max, 60 byte packets", then
+ * probe one hop at a time: the hop's probes leave together with TTL 1, 2,
+ * ...; its line is traced once each has an answer or has waited `wait`;
+ * it stops after the hop where the target (or an unreachable) answered,
+ * or at max_hops. UDP and TCP probes come from a port held by a bound
+ * socket of that kind. */
+NsTraceroute *ns_traceroute_start(NsHost *h, const NsTracerouteSpec *spec);
+bool ns_traceroute_done(const NsTraceroute *t);
+bool ns_traceroute_reached(const NsTraceroute *t); /* the target itself answered */
+uint32_t ns_traceroute_hops(const NsTraceroute *t); /* hop lines traced */
+void ns_traceroute_crash(NsTraceroute *t);
+void ns_traceroute_free(NsTraceroute *t);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsTraceroute, ns_traceroute_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsDnsServer, ns_dns_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsResolve, ns_resolve_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsHttpServer, ns_http_server_free)

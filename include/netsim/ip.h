@@ -124,6 +124,15 @@ int ns_ip_send_echo(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t pa
 int ns_ip_send_echo_ttl(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_t payload_len,
                         uint8_t ttl);
 
+/* A tap sees every datagram delivered to this host (after the input
+ * filter; `dgram` is the whole datagram, IP header first; transfer none)
+ * before its protocol does, as a raw socket would; returning true takes it
+ * from the protocol (traceroute takes the answers to its probes; the RECV
+ * line is still traced). Taps are asked in the order they were added. */
+typedef bool (*NsIpTapFn)(void *data, const NsIpv4Repr *hdr, const uint8_t *dgram, size_t len);
+void ns_ip_add_tap(NsIp *ip, NsIpTapFn fn, void *data);
+void ns_ip_remove_tap(NsIp *ip, NsIpTapFn fn, void *data);
+
 /* Send an ICMP error about the offending datagram `orig` (its IP header
  * first; transfer none), as RFC 1122 3.2.2 allows: never about an ICMP
  * error, a broadcast, or a non-initial fragment. */

@@ -298,7 +298,14 @@ typedef enum {
     NS_SCN_APP_VERB_PING,
     NS_SCN_APP_VERB_UDP_SEND,
     NS_SCN_APP_VERB_MAIL,
+    NS_SCN_APP_VERB_TRACEROUTE,
 } NsScnAppVerb;
+
+typedef enum {
+    NS_SCN_TRACE_UDP,  /* the default: UDP to port 33434 upwards */
+    NS_SCN_TRACE_ICMP, /* echo requests */
+    NS_SCN_TRACE_TCP,  /* SYNs to `port` */
+} NsScnTraceMethod;
 
 typedef enum {
     NS_SCN_SOCK_VERB_SOCKET,
@@ -380,6 +387,13 @@ struct NsScnStep {
             uint8_t ttl;          /* `ttl N`: 1..255; 0 means the default, 64 */
             uint64_t size;        /* ICMP payload bytes, default 56 */
         } ping;
+        struct {
+            NsScnEndpoint target;   /* port 0 */
+            NsScnTraceMethod method;
+            uint16_t port;          /* TCP only */
+            uint32_t max_hops;      /* default 30 */
+            uint32_t queries;       /* probes per hop, default 3 */
+        } traceroute;
         struct {
             NsScnEndpoint to;
             NsScnPayload payload;

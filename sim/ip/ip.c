@@ -46,6 +46,7 @@ struct NsIp {
     NsIpOutputFilterFn filter;
     void *filter_data;
     NsNetfilter *nf; /* NULL unless the host has filter rules or NAT */
+    GArray *taps;    /* Tap, in the order added; NULL until one is */
     NsIpStats stats;
 };
 
@@ -73,6 +74,8 @@ void ns_ip_free(NsIp *ip)
     if (ip->route_index)
         g_hash_table_destroy(ip->route_index);
     ns_netfilter_free(ip->nf);
+    if (ip->taps)
+        g_array_free(ip->taps, TRUE);
     g_free(ip);
 }
 
@@ -100,6 +103,41 @@ void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data)
 {
     ip->filter = fn;
     ip->filter_data = data;
+}
+
+typedef struct {
+    NsIpTapFn fn;
+    void *data;
+} Tap;
+
+void ns_ip_add_tap(NsIp *ip, NsIpTapFn fn, void *data)
+{
+    if (!ip->taps)
+        ip->taps = g_array_new(FALSE, FALSE, sizeof(Tap));
+    Tap t = {fn, data};
+    g_array_append_val(ip->taps, t);
+}
+
+void ns_ip_remove_tap(NsIp *ip, NsIpTapFn fn, void *data)
+{
+    for (guint i = 0; ip->taps && i < ip->taps->len; i++) {
+        const Tap *t = &g_array_index(ip->taps, Tap, i);
+        if (t->fn == fn && t->data == data) {
+            g_array_remove_index(ip->taps, i);
+            return;
+        }
+    }
+}
+
+/* Whether a tap takes the datagram (its IP header first). */
+static bool tapped(NsIp *ip, const NsIpv4Repr *h, const NsPacket *pkt)
+{
+    for (guint i = 0; i < ip->taps->len; i++) {
+        Tap t = g_array_index(ip->taps, Tap, i);
+        if (t.fn(t.data, h, pkt->data, pkt->len))
+            return true;
+    }
+    return false;
 }
 
 NsNetfilter *ns_netfilter_peek(const NsIp *ip)
@@ -853,14 +891,8 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
 
 static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
 {
-    if (h->ttl <= 1) {
-        /* RFC 1812 5.3.1: the TTL ran out here. */
-        ip->stats.dropped++;
-        trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_TTL_EXCEEDED);
-        ns_ip_send_icmp_error(ip, NS_ICMP_TIME_EXCEEDED, NS_ICMP_EXC_TTL, 0, pkt->data, pkt->len);
-        ns_packet_free(pkt);
-        return;
-    }
+    /* As Linux: the route is looked up first (a datagram nobody can route
+     * is unreachable whatever its TTL), then the TTL is checked. */
     NsIface *out;
     uint32_t next_hop;
     if (!ns_ip_route(ip, h->dst, &out, &next_hop)) {
@@ -868,6 +900,14 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
         trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_NO_ROUTE);
         ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_NET, 0, pkt->data,
                               pkt->len);
+        ns_packet_free(pkt);
+        return;
+    }
+    if (h->ttl <= 1) {
+        /* RFC 1812 5.3.1: the TTL ran out here. */
+        ip->stats.dropped++;
+        trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_TTL_EXCEEDED);
+        ns_ip_send_icmp_error(ip, NS_ICMP_TIME_EXCEEDED, NS_ICMP_EXC_TTL, 0, pkt->data, pkt->len);
         ns_packet_free(pkt);
         return;
     }
@@ -941,6 +981,16 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     ip->stats.received++;
     if (h.mf || h.frag_offset) {
         drop(ip, pkt, NS_DROP_FRAGMENT);
+        return;
+    }
+    if (ip->taps && ip->taps->len && tapped(ip, &h, pkt)) {
+        char summary[96] = "";
+        if (h.proto == NS_IPPROTO_ICMP && ns_tracer_wants(ip->ctx->tracer, NS_TRACE_RECV) &&
+            pkt->len > h.header_len + 8u && pkt->data[h.header_len] != NS_ICMP_ECHO_REPLY)
+            quote_summary(pkt->data + h.header_len + 8, pkt->len - h.header_len - 8u, summary,
+                          sizeof summary);
+        trace_packet_info(ip, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL, summary[0] ? summary : NULL);
+        ns_packet_free(pkt);
         return;
     }
     if (h.proto == NS_IPPROTO_ICMP) {

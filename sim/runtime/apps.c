@@ -132,6 +132,34 @@ void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed)
     svc->app_obj = NULL;
 }
 
+/* traceroute's names: the scenario's name of the host holding the
+ * address, as an /etc/hosts listing every host would give (no DNS query
+ * is sent for them). */
+static const char *host_name_of(void *data, uint32_t addr)
+{
+    const NsWorld *w = data;
+    for (guint i = 0; i < w->scn->hosts->len; i++) {
+        const NsScnHost *h = ns_scn_host(w->scn, i);
+        for (uint32_t k = 0; k < h->n_addrs; k++)
+            if (h->addrs[k].addr == addr)
+                return h->name;
+    }
+    return NULL;
+}
+
+static NsTracerouteMethod trace_method(NsScnTraceMethod m)
+{
+    switch (m) {
+    case NS_SCN_TRACE_UDP:
+        return NS_TRACEROUTE_UDP;
+    case NS_SCN_TRACE_ICMP:
+        return NS_TRACEROUTE_ICMP;
+    case NS_SCN_TRACE_TCP:
+        return NS_TRACEROUTE_TCP;
+    }
+    return NS_TRACEROUTE_UDP;
+}
+
 void ns_world_app_step(NsWorld *w, uint32_t step)
 {
     const NsScnStep *st = ns_scn_step(w->scn, step);
@@ -172,6 +200,22 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
         a->obj = ns_mail_start(h->host, &spec, NULL, NULL);
         break;
     }
+    case NS_SCN_APP_VERB_TRACEROUTE: {
+        const NsScnEndpoint *tg = &st->u.traceroute.target;
+        NsTracerouteSpec spec = {
+            .dst = tg->addr,
+            .target = tg->kind == NS_SCN_TARGET_NAME ? tg->name : NULL,
+            .method = trace_method(st->u.traceroute.method),
+            .port = st->u.traceroute.port,
+            .max_hops = st->u.traceroute.max_hops,
+            .queries = st->u.traceroute.queries,
+            .ident = (uint16_t)++h->ping_ids,
+            .name_of = host_name_of,
+            .name_data = w,
+        };
+        a->obj = ns_traceroute_start(h->host, &spec);
+        break;
+    }
     case NS_SCN_APP_VERB_PING:
     case NS_SCN_APP_VERB_UDP_SEND:
         g_assert_not_reached(); /* steps.c runs them */
@@ -199,6 +243,11 @@ static void app_drop(AppRt *a, bool crashed)
         if (crashed)
             ns_mail_crash(a->obj);
         ns_mail_free(a->obj);
+        break;
+    case NS_SCN_APP_VERB_TRACEROUTE:
+        if (crashed)
+            ns_traceroute_crash(a->obj);
+        ns_traceroute_free(a->obj);
         break;
     case NS_SCN_APP_VERB_PING:
     case NS_SCN_APP_VERB_UDP_SEND:

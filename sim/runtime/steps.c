@@ -195,6 +195,7 @@ void ns_world_app_run(NsSim *sim, void *obj, void *arg)
     case NS_SCN_APP_VERB_FETCH:
     case NS_SCN_APP_VERB_RESOLVE:
     case NS_SCN_APP_VERB_MAIL:
+    case NS_SCN_APP_VERB_TRACEROUTE:
         if (ns_host_is_up(w->hosts[st->host].host))
             ns_world_app_step(w, step);
         return;

@@ -1537,14 +1537,14 @@ static bool step_unfilter(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
 /* The verbs a host runs, in the order of NsScnAppVerb and NsScnSockVerb,
  * and all of them for hints. */
 static const char *const app_verb_names[] = {
-    "fetch", "resolve", "ping", "udp-send", "mail", NULL,
+    "fetch", "resolve", "ping", "udp-send", "mail", "traceroute", NULL,
 };
 static const char *const sock_verb_names[] = {
     "socket", "bind", "listen",   "accept",   "connect", "send",       "recv",
     "sendto", "recvfrom", "shutdown", "close", "setsockopt", NULL,
 };
 static const char *const verb_names[] = {
-    "fetch", "resolve", "ping",   "udp-send", "mail",     "socket",   "bind", "listen",
+    "fetch", "resolve", "ping",   "udp-send", "mail",  "traceroute", "socket",   "bind", "listen",
     "accept", "connect", "send",  "recv",     "sendto",   "recvfrom", "shutdown", "close",
     "setsockopt", NULL,
 };
@@ -1651,6 +1651,60 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
         }
     }
     remember_step(p, "ping", (uint32_t)s->host, st->t[v + 1].text);
+    return true;
+}
+
+/* traceroute TARGET [udp|icmp|tcp PORT] [max-hops N] [queries N] */
+static bool step_traceroute(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
+{
+    if (!need(p, st, v + 1, v, "an address or a host name") ||
+        !tok_target(p, st, v + 1, &s->u.traceroute.target))
+        return false;
+    s->u.traceroute.method = NS_SCN_TRACE_UDP;
+    s->u.traceroute.max_hops = 30;
+    s->u.traceroute.queries = 3;
+    static const char *const opts[] = {"udp", "icmp", "tcp", "max-hops", "queries", NULL};
+    bool seen_method = false, seen_hops = false, seen_queries = false;
+    for (uint32_t i = v + 2; i < st->n;) {
+        int k = st->t[i].quoted ? -1 : pick(st->t[i].text, opts);
+        if (k < 0) {
+            char hint[HINT_SIZE];
+            const char *hs = st->t[i].quoted ? ""
+                                             : list_hint(st->t[i].text, opts, hint, sizeof hint);
+            return serr(p, st, i, "unknown traceroute option '%s'%s", shown(&st->t[i]),
+                        *hs ? hs : " (options: udp, icmp or tcp PORT; max-hops N; queries N)");
+        }
+        uint64_t n;
+        if (k <= 2) {
+            if (seen_method)
+                return serr(p, st, i, "one probe kind only: udp, icmp or tcp PORT");
+            seen_method = true;
+            s->u.traceroute.method = k == 0 ? NS_SCN_TRACE_UDP
+                                     : k == 1 ? NS_SCN_TRACE_ICMP : NS_SCN_TRACE_TCP;
+            if (k < 2) {
+                i++;
+                continue;
+            }
+            if (!need(p, st, i + 1, i, "the port the SYNs go to, like 80") ||
+                !parse_port(p, st, i + 1, st->t[i + 1].text, false, &s->u.traceroute.port))
+                return false;
+            i += 2;
+            continue;
+        }
+        bool *seen = k == 3 ? &seen_hops : &seen_queries;
+        if (*seen)
+            return serr(p, st, i, "'%s' given twice", opts[k]);
+        *seen = true;
+        if (!need(p, st, i + 1, i, k == 3 ? "a number of hops (1 to 255)"
+                                          : "a number of probes per hop (1 to 10)") ||
+            !parse_count(p, st, i + 1, opts[k], 1, k == 3 ? 255 : 10, &n))
+            return false;
+        if (k == 3)
+            s->u.traceroute.max_hops = (uint32_t)n;
+        else
+            s->u.traceroute.queries = (uint32_t)n;
+        i += 2;
+    }
     return true;
 }
 
@@ -1842,6 +1896,9 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
         break;
     case NS_SCN_APP_VERB_PING:
         ok = step_ping(p, st, 3, s);
+        break;
+    case NS_SCN_APP_VERB_TRACEROUTE:
+        ok = step_traceroute(p, st, 3, s);
         break;
     case NS_SCN_APP_VERB_UDP_SEND:
     case NS_SCN_APP_VERB_MAIL: {

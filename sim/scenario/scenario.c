@@ -25,6 +25,7 @@ const char *ns_scn_app_verb_name(NsScnAppVerb verb)
         [NS_SCN_APP_VERB_FETCH] = "fetch",       [NS_SCN_APP_VERB_RESOLVE] = "resolve",
         [NS_SCN_APP_VERB_PING] = "ping",         [NS_SCN_APP_VERB_UDP_SEND] = "udp-send",
         [NS_SCN_APP_VERB_MAIL] = "mail",
+        [NS_SCN_APP_VERB_TRACEROUTE] = "traceroute",
     };
     g_return_val_if_fail((size_t)verb < G_N_ELEMENTS(names), "?");
     return names[verb];

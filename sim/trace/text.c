@@ -132,8 +132,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_DROP: {
         if (ev->proto || ev->src || ev->dst)
             append_packet(s, ev);
-        if (ev->kind == NS_TRACE_FWD || (ev->kind == NS_TRACE_RECV && ev->ttl &&
-                                         ev->ttl != 64 && ev->ttl != 255))
+        /* A datagram sent with a TTL other than the default (ping ttl N,
+         * traceroute's probes) shows it too. */
+        if (ev->kind == NS_TRACE_FWD ||
+            ((ev->kind == NS_TRACE_RECV || ev->kind == NS_TRACE_SEND) && ev->ttl &&
+             ev->ttl != 64 && ev->ttl != 255))
             g_string_append_printf(s, " ttl %u", ev->ttl);
         if (ev->summary)
             g_string_append_printf(s, "%s%s", (ev->proto || ev->src) ? "  " : "", ev->summary);

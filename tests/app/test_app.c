@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../net/fixture.h"
+#include "netsim/netfilter.h"
 #include "netsim/tcp.h"
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/dns.h"
@@ -593,6 +594,183 @@ static void test_smtp_server_bad_sequence_503(void)
     fx_teardown();
 }
 
+/* ---- traceroute ---- */
+
+static NsTracerouteProbe probe(const char *from, NsTime rtt)
+{
+    return (NsTracerouteProbe){.answered = true, .from = fx_ip(from), .rtt = rtt};
+}
+
+static const char *names_of(void *data, uint32_t addr)
+{
+    (void)data;
+    return addr == fx_ip("10.0.1.254") ? "gw" : NULL;
+}
+
+static void test_traceroute_hop_names_the_router_once(void)
+{
+    NsTracerouteProbe p[3] = {probe("10.0.1.254", 2003000), probe("10.0.1.254", 2001000),
+                              probe("10.0.1.254", 2002000)};
+    g_autofree char *l = ns_traceroute_format_hop(1, p, 3, names_of, NULL);
+    CU_ASSERT_STRING_EQUAL(l, " 1  gw (10.0.1.254)  2.003 ms  2.001 ms  2.002 ms");
+}
+
+static void test_traceroute_hop_without_answers_is_stars(void)
+{
+    NsTracerouteProbe p[3] = {{0}};
+    g_autofree char *l = ns_traceroute_format_hop(12, p, 3, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(l, "12  * * *");
+}
+
+/* A name that does not resolve is the address twice; a probe answered by
+ * another router names it; a star between keeps the last address. */
+static void test_traceroute_hop_names_each_new_address(void)
+{
+    NsTracerouteProbe p[4] = {probe("10.0.2.1", 4000000), {0}, probe("10.0.2.1", 4000400),
+                              probe("10.0.3.1", 5123456)};
+    g_autofree char *l = ns_traceroute_format_hop(2, p, 4, names_of, NULL);
+    CU_ASSERT_STRING_EQUAL(l, " 2  10.0.2.1 (10.0.2.1)  4.000 ms *  4.000 ms "
+                              "10.0.3.1 (10.0.3.1)  5.123 ms");
+}
+
+/* Round to the microsecond as %.3f does; an unreachable is annotated. */
+static void test_traceroute_hop_rounds_and_annotates(void)
+{
+    NsTracerouteProbe p = probe("10.0.2.1", 999500);
+    snprintf(p.annot, sizeof p.annot, "!H");
+    g_autofree char *l = ns_traceroute_format_hop(3, &p, 1, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(l, " 3  10.0.2.1 (10.0.2.1)  1.000 ms !H");
+}
+
+/* pc -- r1 -- r2 -- srv, 1 ms per network. */
+static NsHost *tr_pc, *tr_r2, *tr_srv;
+
+static void routed(void)
+{
+    fx_setup(3);
+    NsSegment *a = fx_network("a", NS_MS(1)), *b = fx_network("b", NS_MS(1)),
+              *c = fx_network("c", NS_MS(1));
+    tr_pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    NsHost *r1 = fx_host("r1", true, NS_PROFILE_MINIMAL);
+    NsHost *r2 = tr_r2 = fx_host("r2", true, NS_PROFILE_MINIMAL);
+    tr_srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    fx_addr(tr_pc, "10.0.1.10", 24, a);
+    fx_addr(r1, "10.0.1.254", 24, a);
+    fx_addr(r1, "10.0.2.1", 24, b);
+    fx_addr(r2, "10.0.2.2", 24, b);
+    fx_addr(r2, "10.0.3.1", 24, c);
+    fx_addr(tr_srv, "10.0.3.20", 24, c);
+    fx_routes();
+}
+
+/* The app lines of a run, joined by newlines. */
+static char *app_lines(void)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < fx.events->len; i++) {
+        const CapturedEvent *c = &g_array_index(fx.events, CapturedEvent, i);
+        if (c->kind == NS_TRACE_APP)
+            g_string_append_printf(s, "%s\n", c->text);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void test_traceroute_udp_finds_both_routers_then_the_target(void)
+{
+    routed();
+    NsTracerouteSpec spec = {.dst = fx_ip("10.0.3.20"), .name_of = names_of};
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_TRUE(ns_traceroute_done(t));
+    CU_ASSERT_TRUE(ns_traceroute_reached(t));
+    CU_ASSERT_EQUAL(ns_traceroute_hops(t), 3);
+    g_autofree char *lines = app_lines();
+    /* ARP takes 2 ms on the first hop of each network. */
+    CU_ASSERT_STRING_EQUAL(lines,
+                           "to 10.0.3.20 (10.0.3.20), 30 hops max, 60 byte packets\n"
+                           " 1  gw (10.0.1.254)  4.000 ms  4.000 ms  4.000 ms\n"
+                           " 2  10.0.2.2 (10.0.2.2)  6.000 ms  6.000 ms  6.000 ms\n"
+                           " 3  10.0.3.20 (10.0.3.20)  8.000 ms  8.000 ms  8.000 ms\n");
+    /* Three probes per hop, the last three to ports 33440..33442. */
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TTL_EXCEEDED), 6);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_SOCKET), 3);
+    ns_traceroute_free(t);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+static void test_traceroute_icmp_ends_with_the_echo_reply(void)
+{
+    routed();
+    NsTracerouteSpec spec = {.dst = fx_ip("10.0.3.20"), .method = NS_TRACEROUTE_ICMP,
+                             .queries = 1};
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_TRUE(ns_traceroute_reached(t));
+    CU_ASSERT_EQUAL(ns_traceroute_hops(t), 3);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 2); /* TTL exceeded at r1, then r2 */
+    ns_traceroute_free(t);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+static void test_traceroute_tcp_ends_with_the_targets_answer(void)
+{
+    routed();
+    NsTracerouteSpec spec = {.dst = fx_ip("10.0.3.20"), .method = NS_TRACEROUTE_TCP,
+                             .port = 80, .queries = 2};
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_TRUE(ns_traceroute_reached(t)); /* a RST from the closed port */
+    CU_ASSERT_EQUAL(ns_traceroute_hops(t), 3);
+    ns_traceroute_free(t);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+/* An unreachable ends it, annotated as traceroute does (!N). */
+static void test_traceroute_unreachable_ends_with_its_annotation(void)
+{
+    routed();
+    NsTracerouteSpec spec = {.dst = fx_ip("10.9.9.9"), .max_hops = 2, .queries = 1};
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_TRUE(ns_traceroute_done(t));
+    CU_ASSERT_FALSE(ns_traceroute_reached(t));
+    g_autofree char *lines = app_lines();
+    /* r1 has no route for 10.9.9.9: net unreachable for the first probe,
+     * before its TTL is looked at (as Linux routes first). */
+    CU_ASSERT_STRING_EQUAL(lines,
+                           "to 10.9.9.9 (10.9.9.9), 2 hops max, 60 byte packets\n"
+                           " 1  10.0.1.254 (10.0.1.254)  4.000 ms !N\n");
+    ns_traceroute_free(t);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+/* A hop that never answers waits 5 s per probe; max-hops ends it. */
+static void test_traceroute_silent_hops_are_stars_until_max_hops(void)
+{
+    routed();
+    NsNfRule r = {.id = 1, .chain = NS_NF_CHAIN_OUT, .action = NS_NF_DROP,
+                  .proto = NS_IPPROTO_ICMP, .file = "t.scn", .line = 1};
+    ns_nf_rule_add(ns_netfilter_of(ns_ip_of(tr_r2)), &r);
+    NsTracerouteSpec spec = {.dst = fx_ip("10.0.3.20"), .max_hops = 2, .queries = 2};
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_TRUE(ns_traceroute_done(t));
+    CU_ASSERT_FALSE(ns_traceroute_reached(t));
+    g_autofree char *lines = app_lines();
+    CU_ASSERT_STRING_EQUAL(lines,
+                           "to 10.0.3.20 (10.0.3.20), 2 hops max, 60 byte packets\n"
+                           " 1  10.0.1.254 (10.0.1.254)  4.000 ms  4.000 ms\n"
+                           " 2  * *\n");
+    CU_ASSERT_EQUAL(ns_sim_now(fx.ctx.sim), NS_MS(4) + NS_S(5));
+    ns_traceroute_free(t);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
 static CU_TestInfo decode_tests[] = {
     {"dns_either_side", test_decode_dns_either_side},
     {"http_any_port_smtp_on_25", test_decode_http_any_port_smtp_on_25},
@@ -634,7 +812,22 @@ static CU_TestInfo smtp_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo traceroute_tests[] = {
+    {"hop_names_the_router_once", test_traceroute_hop_names_the_router_once},
+    {"hop_without_answers_is_stars", test_traceroute_hop_without_answers_is_stars},
+    {"hop_names_each_new_address", test_traceroute_hop_names_each_new_address},
+    {"hop_rounds_and_annotates", test_traceroute_hop_rounds_and_annotates},
+    {"udp_finds_both_routers_then_the_target",
+     test_traceroute_udp_finds_both_routers_then_the_target},
+    {"icmp_ends_with_the_echo_reply", test_traceroute_icmp_ends_with_the_echo_reply},
+    {"tcp_ends_with_the_targets_answer", test_traceroute_tcp_ends_with_the_targets_answer},
+    {"unreachable_ends_with_its_annotation", test_traceroute_unreachable_ends_with_its_annotation},
+    {"silent_hops_are_stars_until_max_hops", test_traceroute_silent_hops_are_stars_until_max_hops},
+    CU_TEST_INFO_NULL,
+};
+
 CU_SuiteInfo ns_test_suites[] = {
+    {"traceroute", NULL, NULL, NULL, NULL, traceroute_tests},
     {"decode", NULL, NULL, NULL, NULL, decode_tests},
     {"dns", NULL, NULL, NULL, NULL, dns_tests},
     {"http", NULL, NULL, NULL, NULL, http_tests},

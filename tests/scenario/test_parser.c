@@ -285,6 +285,32 @@ static void test_route_next_hop_must_be_on_link(void)
             "of its networks or at the other end of one of its links");
 }
 
+static void test_traceroute_defaults_and_options(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(NET "at 1s a traceroute b\n"
+                                           "at 2s a traceroute 10.0.0.2 tcp 443 max-hops 5 "
+                                           "queries 1\n"
+                                           "at 3s a traceroute b icmp\n");
+    const NsScnStep *d = ns_scn_step(scn, 0), *t = ns_scn_step(scn, 1);
+    CU_ASSERT_EQUAL(d->kind, NS_SCN_STEP_APP);
+    CU_ASSERT_EQUAL(d->verb.app, NS_SCN_APP_VERB_TRACEROUTE);
+    CU_ASSERT_EQUAL(d->u.traceroute.method, NS_SCN_TRACE_UDP);
+    CU_ASSERT_EQUAL(d->u.traceroute.max_hops, 30);
+    CU_ASSERT_EQUAL(d->u.traceroute.queries, 3);
+    CU_ASSERT_EQUAL(d->u.traceroute.target.addr, 0x0a000002);
+    CU_ASSERT_EQUAL(t->u.traceroute.method, NS_SCN_TRACE_TCP);
+    CU_ASSERT_EQUAL(t->u.traceroute.port, 443);
+    CU_ASSERT_EQUAL(t->u.traceroute.max_hops, 5);
+    CU_ASSERT_EQUAL(t->u.traceroute.queries, 1);
+    CU_ASSERT_EQUAL(ns_scn_step(scn, 2)->u.traceroute.method, NS_SCN_TRACE_ICMP);
+}
+
+static void test_traceroute_tcp_needs_a_port(void)
+{
+    SCN_EXPECT_ERR(NET "at 1s a traceroute b tcp\n",
+                   "t.scn:4:26: error: expected the port the SYNs go to, like 80 after 'tcp'");
+}
+
 static void test_socket_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -593,6 +619,8 @@ CU_TestInfo ns_parser_tests[] = {
     {"ping_defaults", test_ping_defaults},
     {"ping_ttl", test_ping_ttl},
     {"routing_manual_and_routes", test_routing_manual_and_routes},
+    {"traceroute_defaults_and_options", test_traceroute_defaults_and_options},
+    {"traceroute_tcp_needs_a_port", test_traceroute_tcp_needs_a_port},
     {"routing_is_automatic_by_default", test_routing_is_automatic_by_default},
     {"route_and_unroute_steps", test_route_and_unroute_steps},
     {"route_next_hop_must_be_on_link", test_route_next_hop_must_be_on_link},

@@ -277,6 +277,34 @@ static void test_text_arp_icmp_link_host_expect(void)
     CU_ASSERT_STRING_EQUAL(e, "FAIL S state CLOSED (s.scn:12)");
 }
 
+/* Route changes name the prefix, the next hop and the line; a removal of
+ * a route that was not there says so. */
+static void test_text_route_changes(void)
+{
+    NsTraceEvent add = {.kind = NS_TRACE_HOST, .host = "r1", .host_ev = NS_HOST_EV_ROUTE_ADDED,
+                        .route_net = 0x0a000300, .route_prefix = 24, .route_via = 0x0a000902,
+                        .loc = {"loop.scn", 14}};
+    g_autofree char *a = line_of(&add);
+    CU_ASSERT_STRING_EQUAL(a, "route added 10.0.3.0/24 via 10.0.9.2 (route at loop.scn:14)");
+    NsTraceEvent del = {.kind = NS_TRACE_HOST, .host = "r1",
+                        .host_ev = NS_HOST_EV_ROUTE_REMOVED, .route_missing = true};
+    g_autofree char *d = line_of(&del);
+    CU_ASSERT_STRING_EQUAL(d, "route removed default (there was no such route)");
+}
+
+/* A datagram sent with a TTL other than 64 shows it (traceroute's probes);
+ * one with the default does not. */
+static void test_text_send_shows_a_chosen_ttl(void)
+{
+    NsTraceEvent ev = {.kind = NS_TRACE_SEND, .host = "cli", .proto = 17, .src = CLI,
+                       .sport = 49152, .dst = SRV, .dport = 33434, .payload_len = 32, .ttl = 2};
+    g_autofree char *a = line_of(&ev);
+    CU_ASSERT_STRING_EQUAL(a, "10.0.0.1:49152 > 10.0.0.80:33434 UDP 32B ttl 2");
+    ev.ttl = 64;
+    g_autofree char *b = line_of(&ev);
+    CU_ASSERT_STRING_EQUAL(b, "10.0.0.1:49152 > 10.0.0.80:33434 UDP 32B");
+}
+
 static void test_text_congestion_sample(void)
 {
     NsTraceEvent ev = TCP_EV(.kind = NS_TRACE_CC, .cwnd = 14480, .ssthresh = 0x7fffffff,
@@ -309,6 +337,8 @@ CU_TestInfo ns_text_tests[] = {
     {"targeted_fault_names_its_rule_and_place", test_text_targeted_fault_names_its_rule_and_place},
     {"every_timer_has_its_words", test_text_every_timer_has_its_words},
     {"arp_icmp_link_host_expect", test_text_arp_icmp_link_host_expect},
+    {"route_changes", test_text_route_changes},
+    {"send_shows_a_chosen_ttl", test_text_send_shows_a_chosen_ttl},
     {"congestion_sample", test_text_congestion_sample},
     CU_TEST_INFO_NULL,
 };
