@@ -113,19 +113,13 @@ void ns_resolve_free(NsResolve *r);
 
 /* ---- echo (RFC 862) and discard (RFC 863) servers ---- */
 
-/* Bytes a server read from (`wrote` false) or wrote to a TCP connection's
- * socket, for a caller that checks what was delivered. */
-typedef void (*NsAppIoFn)(void *data, NsSocket *sock, bool wrote, const uint8_t *bytes,
-                          size_t n);
-
 typedef struct NsEchoServer NsEchoServer;
 
 /* Listen on `port` over TCP (backlog 128) or UDP and send back every byte
  * (echo) or drop it (discard, `echo` false). Traces "echo listening on tcp
  * port 7"; returns NULL (and traces the errno) when the port cannot be
- * had. `io` (may be NULL) sees the TCP connections' bytes. */
-NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo, NsAppIoFn io,
-                                   void *io_data);
+ * had. */
+NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo);
 void ns_echo_server_crash(NsEchoServer *s);
 void ns_echo_server_free(NsEchoServer *s);
 

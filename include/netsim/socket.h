@@ -84,8 +84,27 @@ int ns_socket_take_error(NsSocket *sock);
 /* True when a recvfrom would not return -EAGAIN. */
 bool ns_socket_readable(const NsSocket *sock);
 
+/* TCP: the socket's id for traces (netsim/pcb.h); 0 for UDP. */
+uint32_t ns_socket_id(const NsSocket *sock);
+/* TCP: the ISS, and the peer's ISN once its SYN arrived (else false). Both
+ * ends of one connection see the same pair, whatever NAT did to the
+ * addresses and ports between them. */
+bool ns_socket_isns(const NsSocket *sock, uint32_t *iss, uint32_t *irs);
 void ns_socket_local(const NsSocket *sock, uint32_t *addr, uint16_t *port);
 void ns_socket_peer(const NsSocket *sock, uint32_t *addr, uint16_t *port);
+
+/* A stream observer hears, on a host, every byte any application hands
+ * to a TCP socket (as the send buffer takes it: `head` bytes, then bytes
+ * of the payload pattern from `off` without storing them) and every byte
+ * any application reads from one. `expect delivered all` checks streams
+ * with it, whatever application made them. */
+typedef struct {
+    void (*wrote)(void *data, NsSocket *sock, const uint8_t *bytes, size_t n);
+    void (*wrote_pattern)(void *data, NsSocket *sock, uint64_t off, size_t n);
+    void (*read)(void *data, NsSocket *sock, const uint8_t *bytes, size_t n);
+} NsStreamObserver;
+/* obs NULL: none. obs is borrowed and must outlive the host's sockets. */
+void ns_socket_set_stream_observer(NsHost *host, const NsStreamObserver *obs, void *data);
 
 /* One row of a socket table, like `ss -tuan`. */
 typedef struct {

@@ -115,6 +115,9 @@ typedef struct {
     uint32_t recv_q, send_q;      /* unread bytes; unacknowledged + unsent bytes */
 } NsTcpInfo;
 void ns_tcp_info(const NsTcpSock *s, NsTcpInfo *out);
+/* The connection's initial send sequence number, and the peer's (IRS) once
+ * its SYN has arrived; false (irs untouched) before that. */
+bool ns_tcp_isns(const NsTcpSock *s, uint32_t *iss, uint32_t *irs);
 
 /* Every endpoint of the host, including orphans (closed by the app, still
  * in FIN-WAIT/TIME-WAIT/LAST-ACK) and listeners and their unaccepted

@@ -13,8 +13,6 @@ struct NsEchoServer {
     bool echo;      /* else discard */
     AppServer *srv; /* TCP */
     NsSocket *udp;  /* UDP; NULL after a crash */
-    NsAppIoFn io;
-    void *io_data;
 };
 
 typedef struct {
@@ -65,8 +63,6 @@ static void conn_ready(AppConn *base)
         if (c->pending && c->pending->len) {
             long n = ns_socket_write(sock, c->pending->data, c->pending->len);
             if (n > 0) {
-                if (s->io)
-                    s->io(s->io_data, sock, true, c->pending->data, (size_t)n);
                 g_byte_array_remove_range(c->pending, 0, (guint)n);
             } else if (n != -EAGAIN) {
                 ns_app_conn_close(base); /* reset or closed under us */
@@ -84,8 +80,6 @@ static void conn_ready(AppConn *base)
             c->eof = true;
             continue;
         }
-        if (s->io)
-            s->io(s->io_data, sock, false, buf, (size_t)n);
         if (s->echo)
             g_byte_array_append(c->pending, buf, (guint)n);
     }
@@ -94,15 +88,12 @@ static void conn_ready(AppConn *base)
 
 static const AppServerOps echo_ops = {sizeof(EchoConn), conn_opened, conn_ready, conn_closed};
 
-NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo, NsAppIoFn io,
-                                   void *io_data)
+NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo)
 {
     g_return_val_if_fail(h != NULL, NULL);
     NsEchoServer *s = g_new0(NsEchoServer, 1);
     s->host = h;
     s->echo = echo;
-    s->io = io;
-    s->io_data = io_data;
     int err = 0;
     if (tcp) {
         s->srv = ns_app_server_listen(h, port, &echo_ops, s, &err);

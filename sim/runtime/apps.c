@@ -67,15 +67,6 @@ static void target_of(const NsWorld *w, const NsScnEndpoint *ep, char buf[NS_IPV
     }
 }
 
-/* What echo and discard read and write, for `expect delivered all`. */
-static void stream_io(void *data, NsSocket *sock, bool wrote, const uint8_t *bytes, size_t n)
-{
-    if (wrote)
-        ns_world_stream_wrote(data, sock, bytes, n);
-    else
-        ns_world_stream_read(data, sock, bytes, n);
-}
-
 void ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
 {
     const NsScnService *s = ns_scn_service(w->scn, svc->index);
@@ -94,7 +85,7 @@ void ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
     case NS_SCN_APP_ECHO:
     case NS_SCN_APP_DISCARD:
         svc->app_obj = ns_echo_server_start(h, s->port, s->proto == NS_SCN_PROTO_TCP,
-                                            s->app == NS_SCN_APP_ECHO, stream_io, w);
+                                            s->app == NS_SCN_APP_ECHO);
         return;
     }
 }

@@ -162,10 +162,10 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     }
     case NS_SCN_EXPECT_DELIVERED_ALL: {
         g_autoptr(GString) why = g_string_new(NULL);
-        bool ok = ns_world_streams_check(w, why);
-        g_autofree char *t = g_strdup_printf("delivered all (%u TCP stream%s)%s",
-                                             w->stream_keys->len,
-                                             w->stream_keys->len == 1 ? "" : "s", why->str);
+        bool ok = ns_streams_check(w->streams, why);
+        uint32_t n = ns_streams_count(w->streams);
+        g_autofree char *t = g_strdup_printf("delivered all (%u TCP stream%s)%s", n,
+                                             n == 1 ? "" : "s", why->str);
         verdict(w, e, ok, t);
         return;
     }

@@ -166,7 +166,6 @@ static bool try_recv_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const ch
             eof = true;
             break;
         }
-        ns_world_stream_read(w, s->sock, buf, (size_t)n);
         if (pg->progress == 0) {
             NsScnPayload pl = {buf, (uint64_t)n < 32 ? (uint64_t)n : 32};
             g_free(pg->first_bytes);
@@ -217,7 +216,6 @@ static bool try_connect_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *
  * buffer is full. */
 static bool try_send_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
 {
-    NsWorld *w = pg->w;
     const NsScnPayload *pl = &st->u.send.payload;
     /* A generated payload goes in as the pattern: nothing the size of the
      * payload is ever allocated, however large (`send S 1000GB`). */
@@ -231,10 +229,6 @@ static bool try_send_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err
             *err = (int)-n;
             return true;
         }
-        if (pl->data)
-            ns_world_stream_wrote(w, s->sock, pl->data + pg->progress, (size_t)n);
-        else
-            ns_world_stream_wrote_pattern(w, s->sock, pg->progress, (size_t)n);
         pg->progress += (uint64_t)n;
     }
     return true;

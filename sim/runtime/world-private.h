@@ -9,6 +9,7 @@
 #include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/world.h"
+#include "streams-private.h"
 
 #include <string.h>
 
@@ -73,17 +74,6 @@ typedef struct {
     bool crashed;
 } AppRt;
 
-/* What the programs of a run wrote into and read out of one direction of
- * a TCP connection, for `expect delivered all`. */
-typedef struct {
-    GByteArray *sent; /* the bytes, once one was not the pattern */
-    uint64_t sent_len;
-    bool pattern;     /* so far exactly the pattern from offset 0: no bytes kept */
-    uint64_t read_len;
-    bool mismatch;   /* a byte read differs from the byte sent there */
-    bool truncated;  /* too much data to keep: the comparison stopped */
-} Stream;
-
 typedef struct {
     NsWorld *w;
     uint32_t step, host;
@@ -125,10 +115,7 @@ struct NsWorld {
     GPtrArray *apps;      /* AppRt*, in the order the steps started */
     NsDnsTable names;     /* every `name` of the scenario */
     uint32_t dns_server;  /* the first dns service's address, or 0 */
-    bool track_streams;   /* some `expect delivered all`: record program I/O */
-    GHashTable *streams;  /* "laddr:lport>raddr:rport" -> Stream*, sender's view */
-    GPtrArray *stream_keys; /* creation order, for deterministic reports */
-    uint64_t stream_bytes;  /* kept so far, against NS_WORLD_STREAM_LIMIT */
+    NsStreams *streams;   /* NULL unless some `expect delivered all` */
     GPtrArray *pings;     /* PingRt* */
     GPtrArray *udp_sends; /* UdpSendRt* */
     GArray *faults;       /* FaultRt */
@@ -143,10 +130,6 @@ struct NsWorld {
     NsSimResult result;
     uint64_t memory_seen; /* resident bytes when NS_SIM_MEMORY ended the run */
 };
-
-/* Bytes of TCP payload kept for `expect delivered all` (then it reports
- * that it could not check everything). */
-#define NS_WORLD_STREAM_LIMIT (UINT64_C(256) << 20)
 
 /* world.c: helpers the modules share. */
 char *ns_world_payload_text(const NsScnPayload *p);
@@ -172,14 +155,6 @@ char *ns_world_netfilter_tables(const NsWorld *w, const char *indent);
 /* routes.c: the scenario's static routes, at the start and on the timeline. */
 void ns_world_routes_setup(NsWorld *w);
 void ns_world_route_step(NsWorld *w, const NsScnStep *st);
-
-/* streams.c: record program I/O on TCP sockets; check it at the end. */
-void ns_world_stream_wrote(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
-/* n bytes of the payload pattern from pattern offset `off` were written. */
-void ns_world_stream_wrote_pattern(NsWorld *w, NsSocket *sock, uint64_t off, size_t n);
-void ns_world_stream_read(NsWorld *w, NsSocket *sock, const uint8_t *data, size_t n);
-bool ns_world_streams_check(NsWorld *w, GString *why);
-void ns_world_streams_free(NsWorld *w);
 
 const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p);
 

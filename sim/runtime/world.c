@@ -114,16 +114,16 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->apps = g_ptr_array_new();
     ns_world_names_init(w);
     w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
-    w->streams = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < scn->expects->len; i++)
-        if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL)
-            w->track_streams = true;
-    w->stream_keys = g_ptr_array_new_with_free_func(g_free);
+        if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL && !w->streams)
+            w->streams = ns_streams_new();
     w->pings = g_ptr_array_new();
     w->udp_sends = g_ptr_array_new();
     w->faults = g_array_new(FALSE, TRUE, sizeof(FaultRt));
     w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ns_world_build_topology(w);
+    for (uint32_t i = 0; w->streams && i < w->n_hosts; i++)
+        ns_streams_watch(w->streams, w->hosts[i].host);
     ns_world_netfilter_setup(w);
     ns_world_routes_setup(w);
     ns_world_flows_init(w);
@@ -398,11 +398,11 @@ void ns_world_free(NsWorld *w)
     g_array_free(w->faults, TRUE);
     ns_world_programs_free(w);
     ns_net_free(w->net); /* the sockets, hosts, segments and engine */
+    ns_streams_free(w->streams);
     g_free(w->segs);
     g_free(w->hosts);
     g_free(w->socks);
     g_ptr_array_free(w->services, TRUE);
-    ns_world_streams_free(w);
     ns_world_names_free(w);
     ns_world_flows_free(w);
     g_free(w->pattern);

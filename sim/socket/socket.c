@@ -24,6 +24,8 @@ typedef struct {
     NsHost *host;
     GPtrArray *socks; /* NsSocket*, creation order */
     uint32_t next_fd;
+    const NsStreamObserver *obs; /* NULL: nobody watches the streams */
+    void *obs_data;
 } Layer;
 
 static Layer *layer_of(const NsHost *host)
@@ -170,10 +172,26 @@ NsSocket *ns_socket_accept(NsSocket *listener, int *err)
     return s;
 }
 
+void ns_socket_set_stream_observer(NsHost *host, const NsStreamObserver *obs, void *data)
+{
+    Layer *l = layer_of(host);
+    l->obs = obs;
+    l->obs_data = data;
+}
+
+static long tcp_write(NsSocket *sock, const uint8_t *data, size_t len)
+{
+    long n = ns_tcp_send(sock->tcp, data, len);
+    const Layer *l = layer_of(sock->host);
+    if (n > 0 && l->obs)
+        l->obs->wrote(l->obs_data, sock, data, (size_t)n);
+    return n;
+}
+
 long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len)
 {
     if (sock->tcp)
-        return ns_tcp_send(sock->tcp, data, len);
+        return tcp_write(sock, data, len);
     int err = ns_udp_sendto(sock->udp, data, len, 0, 0);
     return err ? -err : (long)len;
 }
@@ -181,7 +199,18 @@ long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len)
 long ns_socket_write_pattern(NsSocket *sock, const uint8_t *head, size_t head_len, uint64_t off,
                              size_t len)
 {
-    return sock->tcp ? ns_tcp_send_pattern(sock->tcp, head, head_len, off, len) : -EOPNOTSUPP;
+    if (!sock->tcp)
+        return -EOPNOTSUPP;
+    long n = ns_tcp_send_pattern(sock->tcp, head, head_len, off, len);
+    const Layer *l = layer_of(sock->host);
+    if (n > 0 && l->obs) {
+        size_t h = (size_t)n < head_len ? (size_t)n : head_len;
+        if (h)
+            l->obs->wrote(l->obs_data, sock, head, h);
+        if ((size_t)n > h)
+            l->obs->wrote_pattern(l->obs_data, sock, off, (size_t)n - h);
+    }
+    return n;
 }
 
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
@@ -197,7 +226,7 @@ int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t a
 int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len)
 {
     if (sock->tcp) {
-        long n = ns_tcp_send(sock->tcp, data, len);
+        long n = tcp_write(sock, data, len);
         return n < 0 ? (int)-n : (size_t)n == len ? 0 : EAGAIN;
     }
     return ns_udp_sendto(sock->udp, data, len, 0, 0);
@@ -212,7 +241,11 @@ long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr
             *addr = p->raddr;
         if (port)
             *port = p->rport;
-        return ns_tcp_recv(sock->tcp, buf, cap);
+        long n = ns_tcp_recv(sock->tcp, buf, cap);
+        const Layer *l = layer_of(sock->host);
+        if (n > 0 && l->obs)
+            l->obs->read(l->obs_data, sock, buf, (size_t)n);
+        return n;
     }
     return ns_udp_recvfrom(sock->udp, buf, cap, addr, port);
 }
@@ -276,6 +309,16 @@ bool ns_socket_readable(const NsSocket *sock)
         return ns_tcp_readable(sock->tcp) > 0 || ns_tcp_at_eof(sock->tcp) ||
                ns_tcp_has_error(sock->tcp) || ns_tcp_accept_pending(sock->tcp) > 0;
     return ns_udp_queued(sock->udp, NULL) > 0;
+}
+
+uint32_t ns_socket_id(const NsSocket *sock)
+{
+    return sock->tcp ? ns_tcp_sock_pcb(sock->tcp)->id : 0;
+}
+
+bool ns_socket_isns(const NsSocket *sock, uint32_t *iss, uint32_t *irs)
+{
+    return sock->tcp && ns_tcp_isns(sock->tcp, iss, irs);
 }
 
 void ns_socket_local(const NsSocket *sock, uint32_t *addr, uint16_t *port)

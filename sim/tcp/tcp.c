@@ -890,6 +890,31 @@ NsTcpState ns_tcp_state(const NsTcpSock *s)
     return s->c.state;
 }
 
+bool ns_tcp_isns(const NsTcpSock *s, uint32_t *iss, uint32_t *irs)
+{
+    *iss = s->c.iss;
+    switch (s->c.state) {
+    case NS_TCP_STATE_CLOSED:
+        if (!s->c.was_connected)
+            return false;
+        break;
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+        return false;
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+    case NS_TCP_STATE_TIME_WAIT:
+        break;
+    }
+    *irs = s->c.irs;
+    return true;
+}
+
 const NsPcb *ns_tcp_sock_pcb(const NsTcpSock *s)
 {
     return &s->c.pcb;
