@@ -207,7 +207,8 @@ typedef struct {
     const char *server;      /* name or dotted address, for the trace (copied) */
     uint32_t addr;           /* 0: resolve `server` */
     uint16_t port;           /* 0 means 25 */
-    const uint8_t *message;  /* the message text, headers first (copied) */
+    const uint8_t *message;  /* the message text, headers first (copied); NULL: len
+                              * bytes of the payload pattern, made as they are sent */
     size_t len;
     const char *from, *to;   /* NULL: "<host>@<host>" and "postmaster@<server>" */
     uint32_t dns_server;

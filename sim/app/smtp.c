@@ -321,8 +321,11 @@ struct NsMail {
     char *server, *from, *to;
     uint32_t addr;
     uint16_t port;
-    uint8_t *text; /* dot-stuffed message, ended by CRLF.CRLF */
-    size_t text_len, msg_len;
+    uint8_t *msg;  /* the message as given; NULL: msg_len bytes of the pattern */
+    size_t msg_len;
+    size_t msg_off;    /* bytes of it already encoded into out[] */
+    NsSmtpDataEnc enc; /* dot-stuffing state at msg_off */
+    bool text_done;    /* CRLF.CRLF is in out[] */
     uint32_t dns_server;
     const NsDnsTable *names;
     NsMailDone cb;
@@ -418,8 +421,7 @@ static void on_reply(NsMail *m, uint16_t code)
         send_cmd(m, NS_SMTP_CMD_DATA, NULL, MS_DATA);
         break;
     case MS_DATA:
-        g_byte_array_append(m->out, m->text, (guint)m->text_len);
-        m->st = MS_TEXT;
+        m->st = MS_TEXT; /* mail_ready() feeds the text as the socket takes it */
         break;
     case MS_TEXT:
         m->accepted = true;
@@ -450,6 +452,28 @@ static bool read_replies(NsMail *m)
     return true;
 }
 
+/* Encode the next piece of the message into out[] while out[] is short,
+ * so that a message of any size costs no more than a piece; true when
+ * something was added. */
+static bool feed_text(NsMail *m)
+{
+    if (m->st != MS_TEXT || m->text_done || m->out->len >= IO_CHUNK)
+        return false;
+    uint8_t piece[IO_CHUNK / 2], enc[IO_CHUNK + 8];
+    size_t n = MIN(sizeof piece, m->msg_len - m->msg_off);
+    const uint8_t *src = m->msg ? m->msg + m->msg_off : piece;
+    if (!m->msg)
+        ns_app_pattern(m->msg_off, piece, n);
+    size_t k = ns_smtp_data_encode_part(&m->enc, src, n, enc);
+    m->msg_off += n;
+    if (m->msg_off == m->msg_len) { /* the end goes with the last piece */
+        k += ns_smtp_data_encode_end(&m->enc, enc + k);
+        m->text_done = true;
+    }
+    g_byte_array_append(m->out, enc, (guint)k);
+    return true;
+}
+
 static void mail_ready(void *data, NsSocket *sock)
 {
     NsMail *m = data;
@@ -470,6 +494,8 @@ static void mail_ready(void *data, NsSocket *sock)
             mail_fail(m, ns_socket_take_error(sock), "connection lost");
             return;
         }
+        if (feed_text(m))
+            continue;
         int r = read_in(sock, m->in);
         if (r > 0) {
             mail_fail(m, r, "connection lost");
@@ -549,10 +575,8 @@ NsMail *ns_mail_start(NsHost *h, const NsMailSpec *spec, NsMailDone cb, void *da
                          : g_strdup_printf("%s@%s", ns_host_name(h), ns_host_name(h));
     m->to = spec->to ? g_strdup(spec->to) : g_strdup_printf("postmaster@%s", m->server);
     m->msg_len = spec->len;
-    const uint8_t *msg = spec->message ? spec->message : (const uint8_t *)"";
-    m->text_len = ns_smtp_data_encode(msg, spec->len, NULL);
-    m->text = g_malloc(m->text_len);
-    ns_smtp_data_encode(msg, spec->len, m->text);
+    m->msg = spec->message ? g_memdup2(spec->message, spec->len) : NULL;
+    m->enc = NS_SMTP_DATA_ENC_INIT;
     m->dns_server = spec->dns_server;
     m->names = spec->names;
     m->cb = cb;
@@ -594,7 +618,7 @@ void ns_mail_free(NsMail *m)
         ns_socket_close(m->sock);
     g_byte_array_free(m->in, TRUE);
     g_byte_array_free(m->out, TRUE);
-    g_free(m->text);
+    g_free(m->msg);
     g_free(m->server);
     g_free(m->from);
     g_free(m->to);

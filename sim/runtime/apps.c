@@ -182,7 +182,7 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
     case NS_SCN_APP_VERB_MAIL: {
         NsMailSpec spec = {
             .port = st->u.send_to.to.port,
-            .message = ns_world_payload_bytes(w, &st->u.send_to.payload),
+            .message = st->u.send_to.payload.data, /* NULL: the pattern */
             .len = st->u.send_to.payload.len,
             .dns_server = resolver_of(w, a->host),
             .names = &w->names,

@@ -170,18 +170,17 @@ size_t ns_smtp_reply_emit(uint16_t code, bool more, const char *text, uint8_t *b
     return (size_t)n;
 }
 
-size_t ns_smtp_data_encode(const uint8_t *text, size_t len, uint8_t *buf)
+size_t ns_smtp_data_encode_part(NsSmtpDataEnc *e, const uint8_t *text, size_t len, uint8_t *buf)
 {
     size_t o = 0;
-    bool bol = true; /* at the beginning of a line */
     for (size_t i = 0; i < len; i++) {
         uint8_t c = text[i];
-        if (bol && c == '.') {
+        if (e->bol && c == '.') {
             if (buf)
                 buf[o] = '.';
             o++;
         }
-        if (c == '\n' && (i == 0 || text[i - 1] != '\r')) {
+        if (c == '\n' && !e->prev_cr) {
             if (buf)
                 buf[o] = '\r';
             o++;
@@ -189,14 +188,27 @@ size_t ns_smtp_data_encode(const uint8_t *text, size_t len, uint8_t *buf)
         if (buf)
             buf[o] = c;
         o++;
-        bol = c == '\n';
+        e->bol = c == '\n';
+        e->prev_cr = c == '\r';
     }
+    return o;
+}
+
+size_t ns_smtp_data_encode_end(const NsSmtpDataEnc *e, uint8_t *buf)
+{
     static const char end_crlf[] = "\r\n.\r\n";
-    const char *end = bol ? end_crlf + 2 : end_crlf;
+    const char *end = e->bol ? end_crlf + 2 : end_crlf;
     size_t n = strlen(end);
     if (buf)
-        memcpy(buf + o, end, n);
-    return o + n;
+        memcpy(buf, end, n);
+    return n;
+}
+
+size_t ns_smtp_data_encode(const uint8_t *text, size_t len, uint8_t *buf)
+{
+    NsSmtpDataEnc e = NS_SMTP_DATA_ENC_INIT;
+    size_t o = ns_smtp_data_encode_part(&e, text, len, buf);
+    return o + ns_smtp_data_encode_end(&e, buf ? buf + o : NULL);
 }
 
 bool ns_smtp_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)

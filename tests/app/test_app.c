@@ -559,6 +559,26 @@ static void test_smtp_mail_accepted(void)
     fx_teardown();
 }
 
+/* A message given as a size (the payload pattern) is made piece by piece
+ * as the socket takes it: 1 MB goes through, dot-stuffed, and arrives
+ * whole: its 27,027 bare LFs become CRLFs, and the CRLF that ends the
+ * text goes after the last line ("a"). */
+static void test_smtp_mail_pattern_message(void)
+{
+    build();
+    NsSmtpServer *srv = ns_smtp_server_start(mail, 25);
+    NsMailSpec sp = {.addr = MAIL_ADDR, .message = NULL, .len = 1000000};
+    NsMail *m = ns_mail_start(cli, &sp, on_mail, NULL);
+    fx_run(NS_S(60));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.mail.ok);
+    CU_ASSERT_EQUAL(ns_smtp_server_messages(srv), 1);
+    CU_ASSERT_TRUE(app_said(": 1027029B accepted"));
+    ns_mail_free(m);
+    ns_smtp_server_free(srv);
+    fx_teardown();
+}
+
 static void test_smtp_mail_no_server_refused(void)
 {
     build();
@@ -807,6 +827,7 @@ static CU_TestInfo http_tests[] = {
 
 static CU_TestInfo smtp_tests[] = {
     {"mail_accepted", test_smtp_mail_accepted},
+    {"mail_pattern_message", test_smtp_mail_pattern_message},
     {"mail_no_server_refused", test_smtp_mail_no_server_refused},
     {"server_bad_sequence_503", test_smtp_server_bad_sequence_503},
     CU_TEST_INFO_NULL,

@@ -161,6 +161,24 @@ static void test_smtp_data_encode_dot_stuffing(void)
     CU_ASSERT_EQUAL(memcmp(e, ".\r\n", 3), 0);
 }
 
+/* Cut anywhere (between CR and LF, before a '.' that starts a line), the
+ * piecewise encoder writes what the whole-message encoder writes. */
+static void test_smtp_data_encode_in_pieces(void)
+{
+    static const char text[] = ".a\r\n.b\nc\r\r\n\n.";
+    const size_t len = strlen(text);
+    uint8_t whole[64], pieces[64];
+    size_t need = ns_smtp_data_encode(U8(text), len, whole);
+    for (size_t cut = 0; cut <= len; cut++) {
+        NsSmtpDataEnc e = NS_SMTP_DATA_ENC_INIT;
+        size_t o = ns_smtp_data_encode_part(&e, U8(text), cut, pieces);
+        o += ns_smtp_data_encode_part(&e, U8(text) + cut, len - cut, pieces + o);
+        o += ns_smtp_data_encode_end(&e, pieces + o);
+        CU_ASSERT_EQUAL(o, need);
+        CU_ASSERT_EQUAL(memcmp(pieces, whole, need), 0);
+    }
+}
+
 static void test_smtp_summary(void)
 {
     char s[64];
@@ -186,6 +204,7 @@ CU_TestInfo ns_wire_smtp_tests[] = {
     {"reply_malformed_and_truncated", test_smtp_reply_malformed_and_truncated},
     {"reply_emit", test_smtp_reply_emit},
     {"data_encode_dot_stuffing", test_smtp_data_encode_dot_stuffing},
+    {"data_encode_in_pieces", test_smtp_data_encode_in_pieces},
     {"summary", test_smtp_summary},
     CU_TEST_INFO_NULL,
 };

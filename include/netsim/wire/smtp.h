@@ -77,6 +77,19 @@ const char *ns_smtp_verb_name(NsSmtpVerb verb);
  * the bytes written, or the bytes needed when buf is NULL. */
 size_t ns_smtp_data_encode(const uint8_t *text, size_t len, uint8_t *buf);
 
+/* The same in pieces, for a message too large to hold: feeding the text
+ * through ns_smtp_data_encode_part() in any cut and then calling
+ * ns_smtp_data_encode_end() writes exactly what ns_smtp_data_encode()
+ * writes. A piece of len bytes needs at most 2 * len bytes of buf (NULL:
+ * count only); the end at most 5. Start from NS_SMTP_DATA_ENC_INIT. */
+typedef struct {
+    bool bol;     /* at the beginning of a line */
+    bool prev_cr; /* the last byte was '\r' */
+} NsSmtpDataEnc;
+#define NS_SMTP_DATA_ENC_INIT ((NsSmtpDataEnc){.bol = true, .prev_cr = false})
+size_t ns_smtp_data_encode_part(NsSmtpDataEnc *e, const uint8_t *text, size_t len, uint8_t *buf);
+size_t ns_smtp_data_encode_end(const NsSmtpDataEnc *e, uint8_t *buf);
+
 /* Summary for traces: "SMTP EHLO pc", "SMTP MAIL FROM:<a@b>", "SMTP 250
  * OK", "SMTP 354 Start mail input" (the first line of a reply). false
  * (out[0] = 0) when buf does not start with a whole command or reply
