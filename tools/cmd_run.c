@@ -31,7 +31,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL, *sock_s = NULL;
     g_autofree char *html = NULL;
     gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE, student = FALSE;
-    g_auto(GStrv) files = NULL, sockets_at_s = NULL;
+    g_auto(GStrv) files = NULL, sockets_at_s = NULL, tables_at_s = NULL;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Random seed (overrides the file's)", "N"},
         {"stop", 0, 0, G_OPTION_ARG_STRING, &stop_s, "Simulated-time limit, e.g. 10s", "T"},
@@ -64,6 +64,9 @@ int ns_cmd_run(int argc, char **argv)
          "faults, filter rules and expectations that give an exercise's answer away", NULL},
         {"sockets-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sockets_at_s,
          "Print every host's socket table at simulated time T (repeatable)", "T"},
+        {"tables-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tables_at_s,
+         "Print every host's routing table, ARP cache, filter rules and NAT mappings at "
+         "simulated time T (repeatable); the summary lists them too", "T"},
         {"only", 0, 0, G_OPTION_ARG_STRING, &only,
          "Show only these kinds of trace line (the third column: send,recv,tcp,...)", "KIND,..."},
         {"hide", 0, 0, G_OPTION_ARG_STRING, &hide, "Hide these kinds of trace line", "KIND,..."},
@@ -133,8 +136,17 @@ int ns_cmd_run(int argc, char **argv)
         g_array_append_val(sockets_at, v);
     }
 
+    g_autoptr(GArray) tables_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
+    for (char **t = tables_at_s; t && *t; t++) {
+        g_autofree char *msg = NULL;
+        NsTime v;
+        if (!ns_parse_time(*t, &v, &msg))
+            return ns_usage_error("run: --tables-at: %s", msg);
+        g_array_append_val(tables_at, v);
+    }
+
     NsWorldOpts wo = {.max_events = DEFAULT_MAX_EVENTS, .summary = !quiet,
-                      .max_memory = ns_default_max_memory()};
+                      .max_memory = ns_default_max_memory(), .tables = tables_at->len > 0};
     if (max_memory_s) {
         g_autofree char *msg = NULL;
         if (strcmp(max_memory_s, "0") != 0 && !ns_parse_size(max_memory_s, &wo.max_memory, &msg))
@@ -191,7 +203,9 @@ int ns_cmd_run(int argc, char **argv)
                     .pcap = pcap, .pcap_at = pcap_at, .diagram = diagram,
                     .html = html, .student = student,
                     .sockets_at = (const NsTime *)(const void *)sockets_at->data,
-                    .n_sockets_at = sockets_at->len, .only_kinds = kinds, .only_host = host,
+                    .n_sockets_at = sockets_at->len,
+                    .tables_at = (const NsTime *)(const void *)tables_at->data,
+                    .n_tables_at = tables_at->len, .only_kinds = kinds, .only_host = host,
                     .only_sock = sock};
     bool to_stdout = !out_path;
     ro.colour = !json && to_stdout &&

@@ -8,6 +8,9 @@
 #include <inttypes.h>
 
 #include "netsim-config.h"
+#include "netsim/host.h"
+#include "netsim/ip.h"
+#include "netsim/netfilter.h"
 #include "netsim/pcb.h"
 #include "netsim/tcp.h"
 #include "netsim/trace-console.h"
@@ -129,6 +132,203 @@ static void print_sockets_at(NsWorld *w, void *data)
     fprintf(sa->out, "# sockets at %s s\n%s", at, tables[0] ? tables : "#   (none open)\n");
 }
 
+/* ---- --tables-at: routes, neighbours, filter rules, tracked flows ---- */
+
+static void route_json(const NsRouteRow *r, void *data)
+{
+    JsonBuilder *b = data;
+    char a[NS_IPV4_STRLEN];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "dst");
+    ns_ipv4_format(r->net, a);
+    g_autofree char *dst = r->prefix_len ? g_strdup_printf("%s/%u", a, r->prefix_len)
+                                         : g_strdup("default");
+    json_builder_add_string_value(b, dst);
+    if (r->gateway) {
+        ns_ipv4_format(r->gateway, a);
+        json_builder_set_member_name(b, "via");
+        json_builder_add_string_value(b, a);
+    }
+    g_autofree char *dev = g_strdup_printf("eth%u", r->ifindex);
+    json_builder_set_member_name(b, "dev");
+    json_builder_add_string_value(b, dev);
+    json_builder_set_member_name(b, "proto");
+    json_builder_add_string_value(b, ns_route_origin_name(r->origin));
+    ns_ipv4_format(r->src, a);
+    json_builder_set_member_name(b, "src");
+    json_builder_add_string_value(b, a);
+    if (r->origin == NS_ROUTE_AUTO) {
+        json_builder_set_member_name(b, "metric");
+        json_builder_add_int_value(b, r->metric);
+    }
+    json_builder_end_object(b);
+}
+
+static void neigh_json(const NsNeighRow *r, void *data)
+{
+    JsonBuilder *b = data;
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(r->addr, a);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "dst");
+    json_builder_add_string_value(b, a);
+    g_autofree char *dev = g_strdup_printf("eth%u", r->ifindex);
+    json_builder_set_member_name(b, "dev");
+    json_builder_add_string_value(b, dev);
+    if (r->state != NS_NEIGH_INCOMPLETE) {
+        g_autofree char *mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0],
+                                               r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+                                               r->mac[5]);
+        json_builder_set_member_name(b, "lladdr");
+        json_builder_add_string_value(b, mac);
+    }
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, ns_neigh_state_name(r->state));
+    json_builder_end_object(b);
+}
+
+static void rule_json(const NsNfRuleRow *r, void *data)
+{
+    JsonBuilder *b = data;
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "chain");
+    json_builder_add_string_value(b, ns_nf_chain_name(r->rule->chain));
+    g_autofree char *text = ns_nf_rule_format(r);
+    json_builder_set_member_name(b, "text");
+    json_builder_add_string_value(b, text);
+    json_builder_set_member_name(b, "hits");
+    json_builder_add_int_value(b, (int64_t)r->pkts);
+    json_builder_set_member_name(b, "bytes");
+    json_builder_add_int_value(b, (int64_t)r->bytes);
+    if (r->rule->name) {
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, r->rule->name);
+    }
+    if (r->rule->file) {
+        json_builder_set_member_name(b, "file");
+        json_builder_add_string_value(b, r->rule->file);
+        json_builder_set_member_name(b, "line");
+        json_builder_add_int_value(b, r->rule->line);
+    }
+    json_builder_end_object(b);
+}
+
+static void flow_json(const NsCtRow *r, void *data)
+{
+    JsonBuilder *b = data;
+    json_builder_begin_object(b);
+    g_autofree char *text = ns_ct_row_format(r);
+    json_builder_set_member_name(b, "text");
+    json_builder_add_string_value(b, text);
+    json_builder_set_member_name(b, "translated");
+    json_builder_add_boolean_value(b, r->translated);
+    json_builder_set_member_name(b, "expires_ns");
+    json_builder_add_int_value(b, r->expires_in);
+    json_builder_end_object(b);
+}
+
+void ns_add_host_tables(JsonBuilder *b, NsWorld *w, bool student)
+{
+    json_builder_begin_array(b);
+    NsTime now = ns_world_now(w);
+    for (size_t i = 0; i < ns_world_host_count(w); i++) {
+        NsHost *h = ns_world_host(w, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "host");
+        json_builder_add_string_value(b, ns_host_name(h));
+        json_builder_set_member_name(b, "routes");
+        json_builder_begin_array(b);
+        ns_ip_routes_foreach(ns_ip_of(h), route_json, b);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "neigh");
+        json_builder_begin_array(b);
+        ns_host_neigh_foreach(h, neigh_json, b);
+        json_builder_end_array(b);
+        const NsNetfilter *nf = student ? NULL : ns_netfilter_peek(ns_ip_of(h));
+        if (nf) {
+            json_builder_set_member_name(b, "filter");
+            json_builder_begin_array(b);
+            ns_nf_rules_foreach(nf, rule_json, b);
+            json_builder_end_array(b);
+            json_builder_set_member_name(b, "conntrack");
+            json_builder_begin_array(b);
+            ns_nf_conntrack_foreach(nf, now, flow_json, b);
+            json_builder_end_array(b);
+            json_builder_set_member_name(b, "nat_mappings");
+            json_builder_add_int_value(b, ns_nf_mapping_count(nf, now));
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void fdb_json(const NsFdbRow *r, void *data)
+{
+    JsonBuilder *b = data;
+    g_autofree char *mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1],
+                                           r->mac[2], r->mac[3], r->mac[4], r->mac[5]);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "mac");
+    json_builder_add_string_value(b, mac);
+    json_builder_set_member_name(b, "port");
+    json_builder_add_int_value(b, r->port + 1);
+    json_builder_set_member_name(b, "host");
+    json_builder_add_string_value(b, r->host);
+    json_builder_set_member_name(b, "age_ns");
+    json_builder_add_int_value(b, r->age);
+    json_builder_end_object(b);
+}
+
+void ns_add_switch_tables(JsonBuilder *b, NsWorld *w)
+{
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < ns_world_link_count(w); i++) {
+        NsSegment *seg = ns_world_segment(w, i);
+        if (!ns_segment_is_learning(seg))
+            continue;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "switch");
+        json_builder_add_string_value(b, ns_segment_name(seg));
+        json_builder_set_member_name(b, "fdb");
+        json_builder_begin_array(b);
+        ns_segment_fdb_foreach(seg, fdb_json, b);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+typedef struct {
+    FILE *out;
+    bool json, student;
+    NsTime t;
+    NsWorldCall call;
+} TablesAt;
+
+static void print_tables_at(NsWorld *w, void *data)
+{
+    TablesAt *ta = data;
+    if (ta->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "t_ns");
+        json_builder_add_int_value(b, ns_world_now(w));
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, "tables");
+        json_builder_set_member_name(b, "hosts");
+        ns_add_host_tables(b, w, ta->student);
+        json_builder_set_member_name(b, "switches");
+        ns_add_switch_tables(b, w);
+        json_builder_end_object(b);
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
+        ns_json_write_line(ta->out, root);
+        return;
+    }
+    g_autofree char *tables = ns_world_host_tables(w, "#   ", true);
+    g_autofree char *at = seconds_text(ta->t);
+    fprintf(ta->out, "# tables at %s s\n%s", at, tables);
+}
+
 static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -246,7 +446,8 @@ static void add_expect_results(JsonBuilder *b, const GArray *expects)
     json_builder_end_array(b);
 }
 
-static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects, bool student)
+static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects, bool student,
+                               bool tables)
 {
     g_autofree char *summary = ns_world_summary(world);
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -269,6 +470,12 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects,
     }
     json_builder_set_member_name(b, "sockets");
     ns_add_socket_rows(b, world);
+    if (tables) {
+        json_builder_set_member_name(b, "tables");
+        ns_add_host_tables(b, world, student);
+        json_builder_set_member_name(b, "switches");
+        ns_add_switch_tables(b, world);
+    }
     add_summary_data(b, world);
     /* The text summary, line by line without its "# ": everything the text
      * trace's summary says (flows, hosts, links), for readers of the JSON. */
@@ -517,6 +724,13 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         at[i].call = (NsWorldCall){print_sockets_at, &at[i]};
         ns_world_at(world, at[i].t, &at[i].call);
     }
+    g_autofree TablesAt *tat = g_new0(TablesAt, ro->n_tables_at + 1);
+    for (size_t i = 0; i < ro->n_tables_at && !ro->quiet; i++) {
+        tat[i] = (TablesAt){.out = out, .json = ro->json, .student = ro->student,
+                            .t = ro->tables_at[i]};
+        tat[i].call = (NsWorldCall){print_tables_at, &tat[i]};
+        ns_world_at(world, tat[i].t, &tat[i].call);
+    }
     if (!ro->quiet && ro->json) {
         write_json_header(out, scn, wo.seed);
     } else if (!ro->quiet) {
@@ -561,7 +775,7 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         return NS_EXIT_LIMIT;
     }
     if (!ro->quiet && ro->json) {
-        write_json_summary(out, world, res->expects, ro->student);
+        write_json_summary(out, world, res->expects, ro->student, ro->n_tables_at > 0);
     } else if (!ro->quiet) {
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);

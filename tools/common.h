@@ -38,6 +38,8 @@ typedef struct {
     bool student;         /* hide what gives the answer away (--student) */
     const NsTime *sockets_at; /* print the socket tables at these times */
     size_t n_sockets_at;
+    const NsTime *tables_at; /* print every host's tables at these times */
+    size_t n_tables_at;
     /* Filters of the trace, the explanations and the diagram (not of the
      * capture, nor of the summary): kinds kept (0: all), one host's story. */
     uint32_t only_kinds;
@@ -78,6 +80,11 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
 /* Every host's sockets at the current time as a JSON array of `ss` rows
  * (docs/json-trace.md). */
 void ns_add_socket_rows(JsonBuilder *b, NsWorld *w);
+/* Every host's tables as objects: {"host", "routes", "neigh"[, "filter",
+ * "conntrack", "nat_mappings"]} (filter rules left out for students). */
+void ns_add_host_tables(JsonBuilder *b, NsWorld *w, bool student);
+/* Every switch's table: {"switch", "fdb": [{"mac", "port", "host", "age_ns"}]}. */
+void ns_add_switch_tables(JsonBuilder *b, NsWorld *w);
 
 /* (transfer full) the page's description of the run (tools/page-meta.c). */
 JsonNode *ns_page_meta(const NsScenario *scn, uint64_t seed, bool student, NsWorld *world);

@@ -104,6 +104,30 @@ uint32_t ns_iface_mtu(const NsIface *iface);
  * wait in the neighbour's queue meanwhile. */
 void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop);
 
+/* The ARP cache as `ip neigh` shows it: INCOMPLETE while a request is
+ * unanswered, REACHABLE for 30 s after a reply, STALE after that until a
+ * datagram needs it, PROBE while a unicast request confirms it (netsim
+ * sends that request at once: it has no DELAY state). */
+typedef enum {
+    NS_NEIGH_INCOMPLETE,
+    NS_NEIGH_REACHABLE,
+    NS_NEIGH_STALE,
+    NS_NEIGH_PROBE,
+} NsNeighState;
+const char *ns_neigh_state_name(NsNeighState state);
+
+typedef struct {
+    uint32_t addr;
+    uint8_t mac[6];   /* zero while INCOMPLETE */
+    uint32_t ifindex; /* from 0: eth0, eth1, ... */
+    NsNeighState state;
+} NsNeighRow;
+typedef void (*NsNeighRowFn)(const NsNeighRow *row, void *data);
+/* Every entry, interface by interface, by address. */
+void ns_host_neigh_foreach(const NsHost *host, NsNeighRowFn fn, void *data);
+/* "10.0.0.1 dev eth0 lladdr 02:00:00:00:01:01 REACHABLE" (transfer full) */
+char *ns_neigh_row_format(const NsNeighRow *row);
+
 /* Number of ARP cache entries (resolved or not), for tests. */
 uint32_t ns_iface_arp_entries(const NsIface *iface);
 /* True and the MAC when `addr` is resolved in the cache. */

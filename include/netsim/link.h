@@ -68,6 +68,28 @@ typedef bool (*NsSegmentFaultFn)(void *data, const NsSegment *seg, uint32_t from
 void ns_segment_set_fault_hook(NsSegment *seg, NsSegmentFaultFn fn, void *data);
 bool ns_segment_is_up(const NsSegment *seg);
 
+/* Make a network (before any port is attached) a switch you can see: it
+ * learns which MAC is behind which port from the frames' sources (IEEE
+ * 802.1D), sends a unicast frame only to the port its MAC was learnt on,
+ * and floods a frame for a MAC it does not know (yet) to every other
+ * port, where the hosts' NICs drop what is not theirs. Learning and
+ * flooding are LINK trace events. An entry is forgotten after
+ * NS_SWITCH_AGEING without a frame from it (Linux bridges' 300 s). */
+#define NS_SWITCH_AGEING NS_S(300)
+void ns_segment_set_learning(NsSegment *seg);
+bool ns_segment_is_learning(const NsSegment *seg);
+
+/* One entry of a switch's table, as `bridge fdb` lists it. */
+typedef struct {
+    uint8_t mac[6];
+    uint32_t port;    /* from 0; printed from 1 */
+    const char *host; /* the host on that port */
+    NsTime age;       /* since a frame from it was last seen */
+} NsFdbRow;
+typedef void (*NsFdbRowFn)(const NsFdbRow *row, void *data);
+/* The entries alive now, by port then MAC (none unless learning). */
+void ns_segment_fdb_foreach(const NsSegment *seg, NsFdbRowFn fn, void *data);
+
 /* Change options mid-run; frames already in flight keep their timing. */
 void ns_segment_set_opts(NsSegment *seg, const NsLinkOpts *opts);
 

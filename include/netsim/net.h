@@ -57,6 +57,10 @@ void ns_net_free(NsNet *net);
  * NULL for the defaults of ns_link_opts_init(). (transfer none) */
 NsSegment *ns_net_add_network(NsNet *net, const char *name, const NsLinkOpts *opts);
 
+/* A switch you can see (ns_segment_set_learning): hosts join it with
+ * ns_net_attach(), each with an address as a /32. (transfer none) */
+NsSegment *ns_net_add_switch(NsNet *net, const char *name, const NsLinkOpts *opts);
+
 /* A host, or a router (forwards datagrams between its interfaces), with
  * the TCP profile `profile`. Its IP layer comes with it. (transfer none) */
 NsHost *ns_net_add_host(NsNet *net, const char *name, NsProfile profile, bool is_router);

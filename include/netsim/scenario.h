@@ -156,6 +156,21 @@ typedef struct {
     int32_t resolver_host;
 } NsScnHost;
 
+/* switch NAME [LINK-OPTIONS]: a switch you can see (it learns MACs and
+ * floods unknown ones); hosts join it with `link HOST NAME`. */
+typedef struct {
+    NsScnLoc loc;
+    const char *name;
+    NsScnLinkOpts opts; /* every port's */
+} NsScnSwitch;
+
+/* `link HOST SWITCH`: one port of a switch. */
+typedef struct {
+    NsScnLoc loc;
+    uint32_t host;
+    uint32_t sw; /* index into switches */
+} NsScnSwitchPort;
+
 /* A point-to-point segment; a < b is not implied (order as written). */
 typedef struct {
     NsScnLoc loc;
@@ -585,6 +600,8 @@ typedef struct NsScenario {
     GArray *networks;      /* NsScnNetwork */
     GArray *hosts;         /* NsScnHost (hosts and routers) */
     GArray *links;         /* NsScnLink */
+    GArray *switches;      /* NsScnSwitch */
+    GArray *switch_ports;  /* NsScnSwitchPort, file order */
     GArray *services;      /* NsScnService */
     GArray *sockets;       /* NsScnSocket */
     GArray *programs;      /* NsScnProgram */
@@ -630,6 +647,14 @@ static inline const NsScnNetwork *ns_scn_network(const NsScenario *scn, uint32_t
 static inline const NsScnLink *ns_scn_link(const NsScenario *scn, uint32_t i)
 {
     return &g_array_index(scn->links, NsScnLink, i);
+}
+static inline const NsScnSwitch *ns_scn_switch(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->switches, NsScnSwitch, i);
+}
+static inline const NsScnSwitchPort *ns_scn_switch_port(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->switch_ports, NsScnSwitchPort, i);
 }
 static inline const NsScnService *ns_scn_service(const NsScenario *scn, uint32_t i)
 {

@@ -185,7 +185,13 @@ typedef enum {
 } NsIcmpEvent;
 
 /* LINK and HOST changes. */
-typedef enum { NS_LINK_EV_UP, NS_LINK_EV_DOWN, NS_LINK_EV_SET } NsLinkEvent;
+typedef enum {
+    NS_LINK_EV_UP,
+    NS_LINK_EV_DOWN,
+    NS_LINK_EV_SET,
+    NS_LINK_EV_LEARNED, /* a switch learnt mac behind port ifindex (host on it: text) */
+    NS_LINK_EV_FLOODED, /* a switch flooded a frame for unknown mac to count ports */
+} NsLinkEvent;
 typedef enum {
     NS_HOST_EV_CRASH,
     NS_HOST_EV_RESTART,

@@ -32,6 +32,8 @@ typedef struct {
     bool summary;         /* collect per-flow counters for ns_world_summary() */
     bool student;         /* the summary leaves out the answers (--student): filter
                            * rules and their hits, the expectations' counts */
+    bool tables;          /* the summary lists every host's routes and ARP cache
+                           * (netsim run --tables-at) */
 } NsWorldOpts;
 
 #define NS_WORLD_MEMORY_CHECK 65536u
@@ -103,6 +105,17 @@ void ns_world_foreach_socket(const NsWorld *w,
 /* Socket tables of every host with sockets, like `ss -tuan`, at the current
  * time. (transfer full) */
 char *ns_world_socket_tables(const NsWorld *w, const char *indent);
+
+/* Every host's routing table (as `ip route`) and ARP cache (as `ip
+ * neigh`) at the current time; with_netfilter adds the filter rules with
+ * their hits and the tracked flows of the hosts that have any (not in
+ * student mode). (transfer full) */
+char *ns_world_host_tables(const NsWorld *w, const char *indent, bool with_netfilter);
+/* Host i in declaration order, for tools that read its layers. */
+NsHost *ns_world_host(const NsWorld *w, size_t i);
+/* Network, link or switch i (networks, links, then switches, each in
+ * declaration order; i < ns_world_link_count()). */
+NsSegment *ns_world_segment(const NsWorld *w, size_t i);
 
 /* A call at a simulated time, for tools (`netsim run --sockets-at T`).
  * The caller owns it and keeps it alive until the world is freed. */

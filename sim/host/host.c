@@ -467,6 +467,66 @@ void ns_host_set_up(NsHost *host, bool up)
     }
 }
 
+const char *ns_neigh_state_name(NsNeighState state)
+{
+    switch (state) {
+    case NS_NEIGH_INCOMPLETE:
+        return "INCOMPLETE";
+    case NS_NEIGH_REACHABLE:
+        return "REACHABLE";
+    case NS_NEIGH_STALE:
+        return "STALE";
+    case NS_NEIGH_PROBE:
+        return "PROBE";
+    }
+    return "?";
+}
+
+static gint addr_cmp(gconstpointer a, gconstpointer b)
+{
+    uint32_t x = (*(const ArpEntry *const *)a)->addr, y = (*(const ArpEntry *const *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+void ns_host_neigh_foreach(const NsHost *host, NsNeighRowFn fn, void *data)
+{
+    NsTime now = ns_sim_now(host->ctx->sim);
+    for (uint32_t i = 0; i < ns_host_iface_count(host); i++) {
+        NsIface *ifc = ns_host_iface(host, i);
+        g_autoptr(GPtrArray) v = g_ptr_array_new();
+        GHashTableIter it;
+        gpointer k, e;
+        g_hash_table_iter_init(&it, ifc->arp);
+        while (g_hash_table_iter_next(&it, &k, &e))
+            g_ptr_array_add(v, e);
+        g_ptr_array_sort(v, addr_cmp);
+        for (guint j = 0; j < v->len; j++) {
+            const ArpEntry *e = g_ptr_array_index(v, j);
+            NsNeighRow row = {.addr = e->addr, .ifindex = i};
+            if (e->state == ARP_INCOMPLETE) {
+                row.state = NS_NEIGH_INCOMPLETE;
+            } else {
+                memcpy(row.mac, e->mac, 6);
+                row.state = e->probing ? NS_NEIGH_PROBE
+                            : now - e->confirmed < NS_ARP_REACHABLE_TIME ? NS_NEIGH_REACHABLE
+                                                                          : NS_NEIGH_STALE;
+            }
+            fn(&row, data);
+        }
+    }
+}
+
+char *ns_neigh_row_format(const NsNeighRow *r)
+{
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(r->addr, a);
+    if (r->state == NS_NEIGH_INCOMPLETE)
+        return g_strdup_printf("%s dev eth%u INCOMPLETE", a, r->ifindex);
+    return g_strdup_printf("%s dev eth%u lladdr %02x:%02x:%02x:%02x:%02x:%02x %s", a, r->ifindex,
+                           r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4], r->mac[5],
+                           ns_neigh_state_name(r->state));
+}
+
 uint32_t ns_iface_arp_entries(const NsIface *iface)
 {
     return g_hash_table_size(iface->arp);

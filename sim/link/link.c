@@ -18,10 +18,19 @@ typedef struct {
     NsTime last_arrival; /* keeps jittered frames in order per sender */
 } Port;
 
+/* A switch's forwarding table entry (`bridge fdb`): where a MAC was last
+ * seen as a source, and when. */
+typedef struct {
+    uint32_t port;
+    NsTime seen;
+} FdbEntry;
+
 struct NsSegment {
     NsCtx *ctx;
     char *name;
     bool is_network;
+    bool learning;        /* a switch you can see: learns source MACs, floods unknown ones */
+    GHashTable *fdb;      /* learning: MAC (as uint64) -> FdbEntry* */
     bool up;
     uint8_t epoch; /* bumped when the segment goes down: in-flight frames die */
     NsLinkOpts opts;
@@ -100,6 +109,8 @@ void ns_segment_free(NsSegment *seg)
     g_array_free(seg->ports, TRUE);
     g_hash_table_foreach(seg->mac_port, free_key, NULL);
     g_hash_table_destroy(seg->mac_port);
+    if (seg->fdb)
+        g_hash_table_destroy(seg->fdb);
     g_free(seg->name);
     g_free(seg);
 }
@@ -156,6 +167,98 @@ uint32_t ns_segment_attach(NsSegment *seg, const uint8_t mac[6], NsPortDeliverFn
 static Port *port_at(NsSegment *seg, uint32_t port)
 {
     return &g_array_index(seg->ports, Port, port);
+}
+
+void ns_segment_set_learning(NsSegment *seg)
+{
+    g_return_if_fail(seg->is_network && seg->ports->len == 0);
+    seg->learning = true;
+    seg->fdb = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
+bool ns_segment_is_learning(const NsSegment *seg)
+{
+    return seg->learning;
+}
+
+static void trace_switch(NsSegment *seg, NsLinkEvent what, const uint8_t mac[6], uint32_t port,
+                         uint32_t count)
+{
+    NsTracer *tr = seg->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_LINK))
+        return;
+    NsTraceEvent ev = {.time = ns_sim_now(seg->ctx->sim), .kind = NS_TRACE_LINK,
+                       .where = seg->name, .link_ev = what, .ifindex = port + 1,
+                       .count = count, .text = port_at(seg, port)->host};
+    memcpy(ev.mac, mac, 6);
+    ns_trace_emit(tr, &ev);
+}
+
+static bool fdb_alive(const NsSegment *seg, const FdbEntry *e)
+{
+    return ns_sim_now(seg->ctx->sim) - e->seen < NS_SWITCH_AGEING;
+}
+
+/* IEEE 802.1D learning: the source MAC is behind the port it came in on. */
+static void learn(NsSegment *seg, uint32_t from, const uint8_t *src)
+{
+    if (mac_is_broadcast(src))
+        return;
+    int64_t key = (int64_t)mac_key(src);
+    FdbEntry *e = g_hash_table_lookup(seg->fdb, &key);
+    bool known = e && e->port == from && fdb_alive(seg, e);
+    if (!e) {
+        int64_t *k = g_new(int64_t, 1);
+        *k = key;
+        e = g_new0(FdbEntry, 1);
+        g_hash_table_insert(seg->fdb, k, e);
+    }
+    e->port = from;
+    e->seen = ns_sim_now(seg->ctx->sim);
+    if (!known)
+        trace_switch(seg, NS_LINK_EV_LEARNED, src, from, 0);
+}
+
+/* The port a switch sends a unicast frame to: index + 1, 0 when it does
+ * not know the MAC (or forgot it: entries age out). */
+static uint32_t fdb_port(NsSegment *seg, const uint8_t *dst)
+{
+    int64_t key = (int64_t)mac_key(dst);
+    const FdbEntry *e = g_hash_table_lookup(seg->fdb, &key);
+    return e && fdb_alive(seg, e) ? e->port + 1 : 0;
+}
+
+static gint fdb_cmp(gconstpointer a, gconstpointer b)
+{
+    const NsFdbRow *x = a, *y = b;
+    if (x->port != y->port)
+        return x->port < y->port ? -1 : 1;
+    return memcmp(x->mac, y->mac, 6);
+}
+
+void ns_segment_fdb_foreach(const NsSegment *seg, NsFdbRowFn fn, void *data)
+{
+    if (!seg->fdb)
+        return;
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(NsFdbRow));
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, seg->fdb);
+    NsTime now = ns_sim_now(seg->ctx->sim);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const FdbEntry *e = v;
+        if (!fdb_alive(seg, e))
+            continue;
+        NsFdbRow r = {.port = e->port, .age = now - e->seen,
+                      .host = g_array_index(seg->ports, Port, e->port).host};
+        uint64_t m = (uint64_t)*(const int64_t *)k;
+        for (int i = 5; i >= 0; i--, m >>= 8)
+            r.mac[i] = (uint8_t)m;
+        g_array_append_val(rows, r);
+    }
+    g_array_sort(rows, fdb_cmp);
+    for (guint i = 0; i < rows->len; i++)
+        fn(&g_array_index(rows, NsFdbRow, i), data);
 }
 
 static void trace_frame(NsSegment *seg, uint32_t port, const NsPacket *frame, NsTraceDir dir)
@@ -287,7 +390,21 @@ static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
         return;
     }
     const uint8_t *dst = frame->data;
-    if (!mac_is_broadcast(dst)) {
+    if (seg->learning) {
+        learn(seg, from, frame->data + 6);
+        if (!mac_is_broadcast(dst)) {
+            uint32_t to = fdb_port(seg, dst);
+            if (to != 0 && to - 1 != from) {
+                propagate(seg, from, to - 1, frame);
+                return;
+            }
+            if (to != 0) { /* behind the port it came from: filtered */
+                ns_packet_free(frame);
+                return;
+            }
+            trace_switch(seg, NS_LINK_EV_FLOODED, dst, from, n - 1);
+        }
+    } else if (!mac_is_broadcast(dst)) {
         int64_t key = (int64_t)mac_key(dst);
         uint32_t to = GPOINTER_TO_UINT(g_hash_table_lookup(seg->mac_port, &key));
         if (to != 0 && to - 1 != from) {
@@ -299,7 +416,7 @@ static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
             return;
         }
     }
-    /* Broadcast (or unknown unicast, which a switch floods). */
+    /* Broadcast, or a unicast a switch does not know yet: flooded. */
     uint32_t last = UINT32_MAX;
     for (uint32_t i = 0; i < n; i++)
         if (i != from)

@@ -72,6 +72,14 @@ NsSegment *ns_net_add_network(NsNet *net, const char *name, const NsLinkOpts *op
     return add_segment(net, name, true, opts);
 }
 
+NsSegment *ns_net_add_switch(NsNet *net, const char *name, const NsLinkOpts *opts)
+{
+    g_return_val_if_fail(net && name && !net->started, NULL);
+    NsSegment *seg = add_segment(net, name, true, opts);
+    ns_segment_set_learning(seg);
+    return seg;
+}
+
 NsHost *ns_net_add_host(NsNet *net, const char *name, NsProfile profile, bool is_router)
 {
     g_return_val_if_fail(net && name && !net->started, NULL);

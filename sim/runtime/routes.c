@@ -1,7 +1,10 @@
 /* The scenario's static routes: `route` lines given to the hosts at the
  * start (after automatic routing, or alone with `routing manual`), and
- * `at T route` / `at T unroute` steps changing them during the run. */
+ * `at T route` / `at T unroute` steps changing them during the run; and
+ * the hosts' tables as text (routes, neighbours, filter rules, flows). */
 #include "world-private.h"
+
+#include <inttypes.h>
 
 #include "netsim/ip.h"
 
@@ -68,4 +71,82 @@ void ns_world_route_step(NsWorld *w, const NsScnStep *st)
         return;
     ev.time = ns_sim_now(w->ctx->sim);
     ns_trace_emit(w->ctx->tracer, &ev);
+}
+
+/* ---- the hosts' tables (--tables-at, and the summary with it) ---- */
+
+typedef struct {
+    GString *s;
+    const char *indent;
+} TableText;
+
+static void route_text(const NsRouteRow *row, void *data)
+{
+    TableText *t = data;
+    g_autofree char *l = ns_route_row_format(row);
+    g_string_append_printf(t->s, "%s    %s\n", t->indent, l);
+}
+
+static void neigh_text(const NsNeighRow *row, void *data)
+{
+    TableText *t = data;
+    g_autofree char *l = ns_neigh_row_format(row);
+    g_string_append_printf(t->s, "%s    %s\n", t->indent, l);
+}
+
+static void count_neigh(const NsNeighRow *row, void *data)
+{
+    (void)row;
+    (*(uint32_t *)data)++;
+}
+
+static void fdb_text(const NsFdbRow *r, void *data)
+{
+    TableText *t = data;
+    g_string_append_printf(t->s, "%s    %02x:%02x:%02x:%02x:%02x:%02x port %u (%s) age %" PRId64
+                                 ".%03" PRId64 " s\n",
+                           t->indent, r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+                           r->mac[5], r->port + 1, r->host, r->age / NS_S(1),
+                           (r->age / NS_MS(1)) % 1000);
+}
+
+char *ns_world_host_tables(const NsWorld *w, const char *indent, bool with_netfilter)
+{
+    GString *s = g_string_new(NULL);
+    TableText t = {s, indent};
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
+        NsHost *h = w->hosts[i].host;
+        const char *name = ns_host_name(h);
+        g_string_append_printf(s, "%s%s%s\n", indent, name, ns_host_is_up(h) ? "" : " (down)");
+        g_string_append_printf(s, "%s  ip route\n", indent);
+        ns_ip_routes_foreach(ns_ip_of(h), route_text, &t);
+        uint32_t nn = 0;
+        ns_host_neigh_foreach(h, count_neigh, &nn);
+        g_string_append_printf(s, "%s  ip neigh%s\n", indent, nn ? "" : " (empty)");
+        ns_host_neigh_foreach(h, neigh_text, &t);
+    }
+    for (uint32_t i = 0; i < w->n_segs; i++) {
+        if (!ns_segment_is_learning(w->segs[i]))
+            continue;
+        g_string_append_printf(s, "%s%s: switch table (bridge fdb)\n", indent,
+                               ns_segment_name(w->segs[i]));
+        ns_segment_fdb_foreach(w->segs[i], fdb_text, &t);
+    }
+    if (with_netfilter && !w->opts.student) {
+        g_autofree char *nf = ns_world_netfilter_tables(w, indent);
+        g_string_append(s, nf);
+    }
+    return g_string_free(s, FALSE);
+}
+
+NsHost *ns_world_host(const NsWorld *w, size_t i)
+{
+    g_return_val_if_fail(i < w->n_hosts, NULL);
+    return w->hosts[i].host;
+}
+
+NsSegment *ns_world_segment(const NsWorld *w, size_t i)
+{
+    g_return_val_if_fail(i < w->n_segs, NULL);
+    return w->segs[i];
 }

@@ -43,8 +43,8 @@ static uint32_t take_link_addr(const NsScnHost *h, uint32_t *next)
 void ns_world_build_topology(NsWorld *w)
 {
     const NsScenario *scn = w->scn;
-    uint32_t nn = scn->networks->len, nl = scn->links->len;
-    w->n_segs = nn + nl;
+    uint32_t nn = scn->networks->len, nl = scn->links->len, nsw = scn->switches->len;
+    w->n_segs = nn + nl + nsw;
     w->segs = g_new0(NsSegment *, w->n_segs ? w->n_segs : 1);
     for (uint32_t i = 0; i < nn; i++) {
         const NsScnNetwork *n = ns_scn_network(scn, i);
@@ -81,6 +81,21 @@ void ns_world_build_topology(NsWorld *w)
         uint32_t addr_b = take_link_addr(ns_scn_host(scn, l->b), &next_addr[l->b]);
         w->segs[nn + i] = ns_net_add_link(w->net, w->hosts[l->a].host, addr_a,
                                           w->hosts[l->b].host, addr_b, &o);
+    }
+    /* Switches, then their ports in file order: each host's port takes its
+     * next link address, as a /32 (the hosts on a switch reach each other
+     * directly, as on a network). */
+    for (uint32_t i = 0; i < nsw; i++) {
+        const NsScnSwitch *sw = ns_scn_switch(scn, i);
+        NsLinkOpts o;
+        ns_link_opts_init(&o);
+        ns_world_link_opts(&o, &sw->opts);
+        w->segs[nn + nl + i] = ns_net_add_switch(w->net, sw->name, &o);
+    }
+    for (guint i = 0; i < scn->switch_ports->len; i++) {
+        const NsScnSwitchPort *sp = ns_scn_switch_port(scn, i);
+        uint32_t addr = take_link_addr(ns_scn_host(scn, sp->host), &next_addr[sp->host]);
+        ns_net_attach(w->net, w->hosts[sp->host].host, w->segs[nn + nl + sp->sw], addr, 32);
     }
     if (scn->routing_manual)
         ns_net_set_manual_routing(w->net);

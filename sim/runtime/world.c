@@ -361,6 +361,11 @@ char *ns_world_summary(const NsWorld *w)
     g_autofree char *tables = ns_world_socket_tables(w, "#   ");
     g_string_append(s, "# sockets at the end\n");
     g_string_append(s, tables[0] ? tables : "#   (none open)\n");
+    if (w->opts.tables) {
+        g_autofree char *ht = ns_world_host_tables(w, "#   ", false);
+        g_string_append(s, "# routes and ARP caches at the end\n");
+        g_string_append(s, ht);
+    }
     g_autofree char *nf = w->opts.student ? g_strdup("") : ns_world_netfilter_tables(w, "#   ");
     if (nf[0]) {
         g_string_append(s, "# filter rules (hits) and tracked flows at the end\n");

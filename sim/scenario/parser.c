@@ -669,6 +669,59 @@ static void stmt_network(NsScnParser *p, NsScnStmt *st)
     (void)ok;
 }
 
+/* switch NAME [LINK-OPTIONS] */
+static void stmt_switch(NsScnParser *p, NsScnStmt *st)
+{
+    if (!need(p, st, 1, 0, "a switch name") || !check_name(p, st, 1, "switch"))
+        return;
+    const char *name = st->t[1].text;
+    gpointer old = g_hash_table_lookup(p->sw_by_name, name);
+    if (old || g_hash_table_lookup(p->net_by_name, name)) {
+        serr(p, st, 1, "'%s' already names a %s (line %u)", name, old ? "switch" : "network",
+             old ? ns_scn_switch(p->scn, idx_of(old))->loc.line
+                 : ns_scn_network(p->scn, idx_of(g_hash_table_lookup(p->net_by_name, name)))
+                       ->loc.line);
+        return;
+    }
+    NsScnSwitch sw = {.loc = stmt_loc(p, st), .name = intern(p, name)};
+    bool ok = parse_link_opts(p, st, 2, &sw.opts);
+    g_array_append_val(p->scn->switches, sw);
+    g_hash_table_insert(p->sw_by_name, (gpointer)sw.name,
+                        GUINT_TO_POINTER(p->scn->switches->len));
+    (void)ok;
+}
+
+/* `link HOST SWITCH` (either order): a port of the switch for the host. */
+static bool link_to_switch(NsScnParser *p, NsScnStmt *st)
+{
+    gpointer s1 = st->t[1].quoted ? NULL : g_hash_table_lookup(p->sw_by_name, st->t[1].text);
+    gpointer s2 = st->t[2].quoted ? NULL : g_hash_table_lookup(p->sw_by_name, st->t[2].text);
+    if (!s1 && !s2)
+        return false;
+    if (s1 && s2) {
+        serr(p, st, 2, "a link joins a host to a switch, not two switches");
+        return true;
+    }
+    uint32_t hi = s1 ? 2 : 1;
+    NsScnSwitchPort sp = {.loc = stmt_loc(p, st), .sw = idx_of(s1 ? s1 : s2)};
+    if (!tok_host(p, st, hi, &sp.host))
+        return true;
+    if (st->n > 3) {
+        serr(p, st, 3, "link options of a switch's ports are given on its 'switch' line");
+        return true;
+    }
+    for (guint j = 0; j < p->scn->switch_ports->len; j++) {
+        const NsScnSwitchPort *o = ns_scn_switch_port(p->scn, j);
+        if (o->host == sp.host && o->sw == sp.sw) {
+            serr(p, st, 0, "'%s' is already linked to switch '%s' (line %u)", st->t[hi].text,
+                 ns_scn_switch(p->scn, sp.sw)->name, o->loc.line);
+            return true;
+        }
+    }
+    g_array_append_val(p->scn->switch_ports, sp);
+    return true;
+}
+
 /* ---- Hosts ---- */
 
 static const char *const host_reserved[] = {"link", "network", "host", "delivered",
@@ -759,6 +812,12 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
     if (old) {
         serr(p, st, 1, "host '%s' already declared on line %u", name,
              ns_scn_host(p->scn, idx_of(old))->loc.line);
+        return;
+    }
+    old = g_hash_table_lookup(p->sw_by_name, name);
+    if (old) {
+        serr(p, st, 1, "'%s' already names a switch (line %u)", name,
+             ns_scn_switch(p->scn, idx_of(old))->loc.line);
         return;
     }
     old = g_hash_table_lookup(p->dns_by_name, name);
@@ -876,7 +935,11 @@ static char *pair_key(uint32_t a, uint32_t b)
 static void stmt_link(NsScnParser *p, NsScnStmt *st)
 {
     NsScnLink l = {.loc = stmt_loc(p, st)};
-    if (!need(p, st, 1, 0, "two host names") || !tok_host(p, st, 1, &l.a) ||
+    if (!need(p, st, 1, 0, "two host names"))
+        return;
+    if (st->n > 2 && link_to_switch(p, st))
+        return;
+    if (!tok_host(p, st, 1, &l.a) ||
         !need(p, st, 2, 0, "a second host name") || !tok_host(p, st, 2, &l.b))
         return;
     if (l.a == l.b) {
@@ -1452,6 +1515,21 @@ static bool on_link(NsScnParser *p, uint32_t host, uint32_t addr, bool has_dev, 
         for (uint32_t k = 0; k < peer->n_addrs; k++)
             if (peer->addrs[k].network < 0 && peer->addrs[k].addr == addr)
                 return true;
+    }
+    /* A host on the same switch. */
+    for (guint j = 0; j < p->scn->switch_ports->len; j++) {
+        const NsScnSwitchPort *mine = ns_scn_switch_port(p->scn, j);
+        if (mine->host != host)
+            continue;
+        for (guint q = 0; q < p->scn->switch_ports->len; q++) {
+            const NsScnSwitchPort *o = ns_scn_switch_port(p->scn, q);
+            if (o->sw != mine->sw || o->host == host)
+                continue;
+            const NsScnHost *peer = ns_scn_host(p->scn, o->host);
+            for (uint32_t k = 0; k < peer->n_addrs; k++)
+                if (peer->addrs[k].network < 0 && peer->addrs[k].addr == addr)
+                    return true;
+        }
     }
     return false;
 }
@@ -2282,6 +2360,7 @@ static const StmtKind stmt_kinds[] = {
     {"filter", NS_SCN_PASS_WIRING, stmt_filter},
     {"nat", NS_SCN_PASS_WIRING, stmt_nat},
     {"routing", NS_SCN_PASS_HEADER, stmt_routing},
+    {"switch", NS_SCN_PASS_HEADER, stmt_switch},
     {"route", NS_SCN_PASS_STEPS, stmt_route}, /* after every link: next hops may be on them */
     {"at", NS_SCN_PASS_STEPS, stmt_at},
     {"expect", NS_SCN_PASS_EXPECTS, stmt_expect},
@@ -2310,7 +2389,8 @@ void ns_scn_unknown_stmt(NsScnParser *p, NsScnStmt *st)
 {
     static const char *const keywords[] = {
         "scenario", "seed", "stop", "network", "host", "router", "link", "service", "drop",
-        "delay", "duplicate", "program", "filter", "nat", "routing", "route", "at", "expect",
+        "delay", "duplicate", "program", "filter", "nat", "routing", "route", "switch", "at",
+        "expect",
         "repeat", "end", NULL,
     };
     if (st->t[0].quoted) {

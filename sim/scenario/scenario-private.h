@@ -138,6 +138,7 @@ typedef struct NsScnParser {
     GHashTable *host_by_name;  /* host names */
     GHashTable *dns_by_name;   /* dns names */
     GHashTable *net_by_name;
+    GHashTable *sw_by_name;    /* switch names -> index + 1 */
     GHashTable *addr_owner;    /* address -> host */
     GHashTable *link_by_pair;  /* "a/b" with a < b -> link */
     GHashTable *service_key;   /* "host/port/proto" -> service */

@@ -513,6 +513,8 @@ static NsScenario *scenario_new(const char *filename)
     scn->networks = g_array_new(FALSE, TRUE, sizeof(NsScnNetwork));
     scn->hosts = g_array_new(FALSE, TRUE, sizeof(NsScnHost));
     scn->links = g_array_new(FALSE, TRUE, sizeof(NsScnLink));
+    scn->switches = g_array_new(FALSE, TRUE, sizeof(NsScnSwitch));
+    scn->switch_ports = g_array_new(FALSE, TRUE, sizeof(NsScnSwitchPort));
     scn->services = g_array_new(FALSE, TRUE, sizeof(NsScnService));
     scn->sockets = g_array_new(FALSE, TRUE, sizeof(NsScnSocket));
     scn->programs = g_array_new(FALSE, TRUE, sizeof(NsScnProgram));
@@ -539,6 +541,8 @@ void ns_scenario_free(NsScenario *scn)
     g_array_unref(scn->networks);
     g_array_unref(scn->hosts);
     g_array_unref(scn->links);
+    g_array_unref(scn->switches);
+    g_array_unref(scn->switch_ports);
     g_array_unref(scn->services);
     g_array_unref(scn->sockets);
     g_array_unref(scn->programs);
@@ -565,6 +569,7 @@ static void parser_init(NsScnParser *p, NsScenario *scn)
     p->host_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->dns_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->net_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    p->sw_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->addr_owner = g_hash_table_new(g_direct_hash, g_direct_equal);
     p->link_by_pair = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->service_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -593,6 +598,7 @@ static void parser_clear(NsScnParser *p)
     g_hash_table_unref(p->host_by_name);
     g_hash_table_unref(p->dns_by_name);
     g_hash_table_unref(p->net_by_name);
+    g_hash_table_unref(p->sw_by_name);
     g_hash_table_unref(p->addr_owner);
     g_hash_table_unref(p->link_by_pair);
     g_hash_table_unref(p->service_key);

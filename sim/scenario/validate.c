@@ -212,6 +212,9 @@ void ns_scn_check_reachable(NsScnParser *p)
         const NsScnLink *l = &g_array_index(p->scn->links, NsScnLink, i);
         linked[l->a] = linked[l->b] = true;
     }
+    for (unsigned i = 0; i < p->scn->switch_ports->len; i++) {
+        linked[ns_scn_switch_port(p->scn, i)->host] = true;
+    }
     for (unsigned i = 0; i < hosts->len; i++) {
         const NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
         if (linked[i])

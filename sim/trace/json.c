@@ -212,6 +212,10 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     case NS_TRACE_LINK:
         what = trace_link_ev_text(ev->link_ev);
         txt = ev->text;
+        if (ev->link_ev == NS_LINK_EV_LEARNED || ev->link_ev == NS_LINK_EV_FLOODED) {
+            trace_append_switch(text, ev);
+            txt = text->str;
+        }
         break;
     case NS_TRACE_HOST:
         what = trace_host_ev_text(ev->host_ev);

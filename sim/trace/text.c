@@ -200,8 +200,12 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         g_string_append(s, trace_link_ev_text(ev->link_ev));
         if (ev->link_ev == NS_LINK_EV_DOWN)
             g_string_append(s, " (frames on it are lost)");
-        if (ev->text)
+        if (ev->link_ev == NS_LINK_EV_LEARNED || ev->link_ev == NS_LINK_EV_FLOODED) {
+            g_string_append_c(s, ' ');
+            trace_append_switch(s, ev);
+        } else if (ev->text) {
             g_string_append_printf(s, " %s", ev->text);
+        }
         break;
     case NS_TRACE_HOST:
         g_string_append(s, trace_host_ev_text(ev->host_ev));

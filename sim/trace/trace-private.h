@@ -27,6 +27,9 @@ const char *trace_errno_text(int err, char buf[24]);
 void trace_append_rule(GString *s, const NsTraceEvent *ev);
 /* "10.0.3.0/24 via 10.0.9.2 (route at loop.scn:14)", "default", ... */
 void trace_append_route(GString *s, const NsTraceEvent *ev);
+/* A switch's LINK event: "02:00:00:00:01:01 on port 1 (a)" (learned),
+ * "02:00:00:00:02:01 (not learnt yet) from port 1 to the 2 other ports". */
+void trace_append_switch(GString *s, const NsTraceEvent *ev);
 /* "new mapping: masquerade", ...; NULL for a plain translation. */
 const char *trace_nat_ev_text(NsNatEvent ev);
 

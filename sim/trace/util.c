@@ -445,6 +445,10 @@ const char *trace_link_ev_text(NsLinkEvent ev)
         return "down";
     case NS_LINK_EV_SET:
         return "set";
+    case NS_LINK_EV_LEARNED:
+        return "learned";
+    case NS_LINK_EV_FLOODED:
+        return "flooded";
     }
     return NULL;
 }
@@ -475,6 +479,20 @@ void trace_append_rule(GString *s, const NsTraceEvent *ev)
         g_string_append_printf(s, " %s", ev->rule_name);
     if (ev->loc.file)
         g_string_append_printf(s, " at %s:%" PRIu32, ev->loc.file, ev->loc.line);
+}
+
+void trace_append_switch(GString *s, const NsTraceEvent *ev)
+{
+    const uint8_t *m = ev->mac;
+    g_string_append_printf(s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+                           m[5]);
+    if (ev->link_ev == NS_LINK_EV_LEARNED)
+        g_string_append_printf(s, " on port %" PRIu32 " (%s)", ev->ifindex,
+                               ev->text ? ev->text : "?");
+    else
+        g_string_append_printf(s, " (not learnt yet) from port %" PRIu32 " to the %" PRIu32
+                                  " other port%s",
+                               ev->ifindex, ev->count, ev->count == 1 ? "" : "s");
 }
 
 void trace_append_route(GString *s, const NsTraceEvent *ev)

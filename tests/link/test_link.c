@@ -313,6 +313,83 @@ static void test_options_change_mid_run(void)
     end();
 }
 
+/* ---- a learning switch ---- */
+
+static NsSegment *make_switch(uint32_t ports)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    NsSegment *s = fx_segment("sw", true, &o);
+    ns_segment_set_learning(s);
+    for (uint32_t i = 0; i < ports; i++) {
+        memset(&rx[i], 0, sizeof rx[i]);
+        ns_segment_attach(s, mac[i], deliver, &rx[i], "h", i);
+    }
+    return s;
+}
+
+static void fdb_count(const NsFdbRow *row, void *data)
+{
+    (void)row;
+    (*(uint32_t *)data)++;
+}
+
+/* Nothing learnt yet: a unicast frame goes out of every other port. */
+static void test_learning_switch_floods_an_unknown_mac(void)
+{
+    begin();
+    NsSegment *s = make_switch(3);
+    send_frame(s, 0, 1, 60, 1);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 1);
+    CU_ASSERT_EQUAL(rx[2].n, 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_LINK, FX_ANY), 2); /* learned port 1, flooded */
+    end();
+}
+
+/* Once port 1's MAC was seen as a source, frames for it go there only. */
+static void test_learning_switch_sends_a_learnt_mac_to_its_port_only(void)
+{
+    begin();
+    NsSegment *s = make_switch(3);
+    send_frame(s, 1, -1, 60, 1); /* a broadcast from port 1 teaches its MAC */
+    fx_run(NS_TIME_NEVER);
+    send_frame(s, 0, 1, 60, 2);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[1].n, 1);
+    CU_ASSERT_EQUAL(rx[1].ids[0], 2);
+    CU_ASSERT_EQUAL(rx[2].n, 1); /* the broadcast only */
+    uint32_t n = 0;
+    ns_segment_fdb_foreach(s, fdb_count, &n);
+    CU_ASSERT_EQUAL(n, 2);
+    end();
+}
+
+static void tick(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)obj;
+    (void)arg;
+}
+
+/* An entry not refreshed for 300 s is forgotten: flooding again. */
+static void test_learning_switch_forgets_after_ageing(void)
+{
+    begin();
+    NsSegment *s = make_switch(3);
+    send_frame(s, 1, -1, 60, 1);
+    fx_run(NS_TIME_NEVER);
+    ns_sim_schedule(fx.ctx.sim, NS_SWITCH_AGEING + NS_S(1), tick, NULL, NULL); /* time passes */
+    fx_run(NS_TIME_NEVER);
+    uint32_t n = 0;
+    ns_segment_fdb_foreach(s, fdb_count, &n);
+    CU_ASSERT_EQUAL(n, 0);
+    send_frame(s, 0, 1, 60, 2);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(rx[2].n, 2); /* the broadcast, then the flooded frame */
+    end();
+}
+
 static CU_TestInfo link_tests[] = {
     {"tx_time_1500_bytes_at_10mbps_is_1200us", test_tx_time_1500_bytes_at_10mbps_is_1200us},
     {"frame_arrives_after_serialization_plus_delay",
@@ -332,6 +409,10 @@ static CU_TestInfo link_tests[] = {
     {"switch_floods_broadcast_to_every_other_port",
      test_switch_floods_broadcast_to_every_other_port},
     {"options_change_mid_run", test_options_change_mid_run},
+    {"learning_switch_floods_an_unknown_mac", test_learning_switch_floods_an_unknown_mac},
+    {"learning_switch_sends_a_learnt_mac_to_its_port_only",
+     test_learning_switch_sends_a_learnt_mac_to_its_port_only},
+    {"learning_switch_forgets_after_ageing", test_learning_switch_forgets_after_ageing},
     CU_TEST_INFO_NULL,
 };
 

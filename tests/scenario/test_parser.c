@@ -311,6 +311,20 @@ static void test_traceroute_tcp_needs_a_port(void)
                    "t.scn:4:26: error: expected the port the SYNs go to, like 80 after 'tcp'");
 }
 
+static void test_switch_and_its_ports(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("switch sw delay 2ms\nhost a 10.9.0.1\nhost b 10.9.0.2\n"
+                                       "link a sw\nlink sw b\n");
+    CU_ASSERT_EQUAL_FATAL(scn->switches->len, 1);
+    CU_ASSERT_STRING_EQUAL(ns_scn_switch(scn, 0)->name, "sw");
+    CU_ASSERT_TRUE(ns_scn_switch(scn, 0)->opts.has_delay);
+    CU_ASSERT_EQUAL(scn->links->len, 0);
+    CU_ASSERT_EQUAL_FATAL(scn->switch_ports->len, 2);
+    CU_ASSERT_EQUAL(ns_scn_switch_port(scn, 0)->host, 0);
+    CU_ASSERT_EQUAL(ns_scn_switch_port(scn, 1)->host, 1);
+    CU_ASSERT_EQUAL(ns_scn_switch_port(scn, 1)->sw, 0);
+}
+
 static void test_socket_steps(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -619,6 +633,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"ping_defaults", test_ping_defaults},
     {"ping_ttl", test_ping_ttl},
     {"routing_manual_and_routes", test_routing_manual_and_routes},
+    {"switch_and_its_ports", test_switch_and_its_ports},
     {"traceroute_defaults_and_options", test_traceroute_defaults_and_options},
     {"traceroute_tcp_needs_a_port", test_traceroute_tcp_needs_a_port},
     {"routing_is_automatic_by_default", test_routing_is_automatic_by_default},
