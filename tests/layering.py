@@ -17,7 +17,7 @@ HEADER_LAYER = {
     "ctx.h": "core", "tcp-state.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip",
     "pcb.h": "ip", "netfilter.h": "ip",
     "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",
-    "units.h": "scenario", "world.h": "runtime", "net.h": "runtime",
+    "units.h": "scenario", "world.h": "runtime", "net.h": "runtime", "drill.h": "drill",
 }
 # Each layer and the layers it may use (its own included).
 ALLOWED = {
@@ -34,6 +34,9 @@ ALLOWED = {
     "scenario": {"core", "scenario"},
     "runtime": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "app", "trace",
                 "scenario", "runtime"},
+    # packetdrill scripts: a network built with the runtime's builder
+    "drill": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "trace", "runtime",
+              "drill"},
 }
 
 

@@ -98,6 +98,7 @@ void ns_page_tables(void *world, GString *out);
 int ns_cmd_run(int argc, char **argv);
 int ns_cmd_check(int argc, char **argv);
 int ns_cmd_test(int argc, char **argv);
+int ns_cmd_drill(int argc, char **argv);
 
 /* The default of --max-memory: three quarters of the machine's physical
  * memory (0, no limit, when the system does not say). */

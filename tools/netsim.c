@@ -21,6 +21,8 @@ static const char usage_text[] =
     "  netsim check FILE...\n"
     "  netsim test PATH... [--update] [--seeds A..B] [-j N] [--shard K/N] [--junit FILE]\n"
     "                      [--quiet] [--max-events N]\n"
+    "  netsim drill FILE.pkt... [--profile linux|minimal] [--tolerance-usecs N] [--trace]\n"
+    "                      [--pcap FILE] [--junit FILE] [-j N]\n"
     "  netsim --help | --version\n"
     "\n"
     "Commands:\n"
@@ -28,6 +30,7 @@ static const char usage_text[] =
     "  check   parse and validate scenario files without running them\n"
     "  test    run the *.scn files under PATHs as tests: expect lines and golden\n"
     "          traces (NAME.trace); ends with 'N passed, N failed' (docs/testing.md)\n"
+    "  drill   run packetdrill scripts against netsim's TCP (docs/packetdrill.md)\n"
     "\n"
     "Exit status: 0 success, 1 an expectation failed, 2 bad usage or bad\n"
     "scenario file, 3 a resource limit was hit.\n"
@@ -58,8 +61,10 @@ int main(int argc, char **argv)
         status = ns_cmd_check(argc - 1, argv + 1);
     else if (strcmp(cmd, "test") == 0)
         status = ns_cmd_test(argc - 1, argv + 1);
+    else if (strcmp(cmd, "drill") == 0)
+        status = ns_cmd_drill(argc - 1, argv + 1);
     else
-        return ns_usage_error("unknown command '%s' (commands: run, check, test)", cmd);
+        return ns_usage_error("unknown command '%s' (commands: run, check, test, drill)", cmd);
     /* A lost write to standard output (a full disk, a closed pipe) is a
      * failure, never exit 0 with half a report. */
     if ((fflush(stdout) != 0 || ferror(stdout)) &&

@@ -110,6 +110,10 @@ typedef struct {
     NsTime rto_after_syn_loss;
     uint8_t rcv_wscale;
     uint32_t syn_wnd, synack_wnd; /* window of the SYN / SYN-ACK */
+    /* Linux tcp_select_initial_window(): the SYN-ACK's window is the
+     * largest multiple of the segment size (our MSS less the timestamp
+     * option when it is on) that fits in 16 bits, not synack_wnd. */
+    bool synack_wnd_mss_multiple;
     uint32_t rcvbuf, sndbuf;      /* bytes */
     uint32_t iw;                  /* initial window, segments */
     uint32_t beta_1024;           /* ssthresh = flight * beta / 1024 */
@@ -383,6 +387,9 @@ void tcp_conn_reset(NsTcpConn *c, NsTime now, NsTraceCause why);
 void tcp_conn_timers(NsTcpConn *c, NsTime now);
 /* Earliest timer deadline, NS_TIME_NEVER if none. */
 NsTime tcp_conn_next_timer(const NsTcpConn *c);
+/* The window a SYN-ACK offers (synack_wnd, or Linux's MSS multiple). */
+uint32_t tcp_synack_wnd(const NsTcpConn *c);
+
 /* Send what window, Nagle and the ACK policy allow. */
 void tcp_conn_output(NsTcpConn *c, NsTime now);
 uint32_t tcp_conn_send_space(const NsTcpConn *c);

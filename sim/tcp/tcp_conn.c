@@ -81,6 +81,7 @@ static const NsTcpCfg cfg_linux = {
     .rcv_wscale = 10,
     .syn_wnd = 64240,
     .synack_wnd = 65160,
+    .synack_wnd_mss_multiple = true, /* tcp_select_initial_window */
     .rcvbuf = 6 * 1024 * 1024,
     .sndbuf = 4 * 1024 * 1024,
     .iw = 10,
@@ -437,6 +438,15 @@ void tcp_conn_connect(NsTcpConn *c, NsTime now)
 }
 
 /* RFC 9293 3.10.7.2, third check: a SYN for a listener. */
+uint32_t tcp_synack_wnd(const NsTcpConn *c)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    if (!cfg->synack_wnd_mss_multiple || c->adv_mss == 0)
+        return cfg->synack_wnd;
+    uint32_t mss = c->adv_mss - (c->ts_ok ? 12u : 0u);
+    return 65535u / mss * mss;
+}
+
 void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
 {
     const NsTcpCfg *cfg = c->env->cfg;
@@ -453,8 +463,8 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     c->snd_una = c->iss;
     c->snd_nxt = c->snd_max = c->recover = c->snd_sml = c->iss;
     c->sb_seq = c->iss + 1;
-    c->rcv_ssthresh = cfg->synack_wnd;
-    c->rcv_adv = c->rcv_nxt + cfg->synack_wnd;
+    c->rcv_ssthresh = tcp_synack_wnd(c);
+    c->rcv_adv = c->rcv_nxt + c->rcv_ssthresh;
     c->last_ack_sent = c->rcv_nxt;
     if (c->ts_ok && !c->env->fixed_iss)
         c->ts_offset = (uint32_t)ns_rng_next(&c->env->rng);

@@ -98,7 +98,7 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     if (flags & NS_TCP_SYN) {
         /* RFC 9293 3.7.1: MSS on every SYN; RFC 7323/2018: the others are
          * offered in a SYN and answered in a SYN-ACK only if offered. */
-        uint32_t w = c->passive ? cfg->synack_wnd : cfg->syn_wnd;
+        uint32_t w = c->passive ? tcp_synack_wnd(c) : cfg->syn_wnd;
         r.window = (uint16_t)(w > 65535 ? 65535 : w);
         r.has_mss = true;
         r.mss = c->adv_mss;

@@ -1,0 +1,52 @@
+/* packetdrill scripts (.pkt) against netsim's TCP: the parser of the
+ * language (ns_pkt_parse) and the runner (ns_drill_run), which plays a
+ * script against one simulated host, 192.168.0.1, with the script as the
+ * peer, 192.0.2.1, one link away: inbound packets are injected, outbound
+ * ones are captured and matched, system calls go to the host's sockets.
+ * docs/packetdrill.md describes the dialect. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "netsim/host.h"
+#include "netsim/time.h"
+#include "netsim/trace.h"
+
+#define NS_PKT_ERROR (ns_pkt_error_quark())
+GQuark ns_pkt_error_quark(void);
+typedef enum { NS_PKT_ERROR_SYNTAX, NS_PKT_ERROR_LIMIT } NsPktError;
+
+/* Limits of the front end (docs/packetdrill.md): script size and events. */
+#define NS_PKT_MAX_BYTES (4u << 20)
+#define NS_PKT_MAX_EVENTS 100000u
+#define NS_PKT_MAX_NESTING 32u
+
+typedef struct NsPkt NsPkt;
+
+/* (transfer full) The script `text` (len bytes, need not end in NUL) read
+ * from `name`, or NULL with a "NAME:LINE:COL: error: ..." message in
+ * *error (NS_PKT_ERROR_SYNTAX; NS_PKT_ERROR_LIMIT past a limit above). */
+NsPkt *ns_pkt_parse(const char *name, const char *text, size_t len, GError **error);
+void ns_pkt_free(NsPkt *pkt);
+uint32_t ns_pkt_event_count(const NsPkt *pkt);
+
+typedef struct {
+    NsProfile profile;   /* the stack under test (NS_PROFILE_LINUX for Linux's scripts) */
+    int64_t tolerance_us; /* < 0: the script's --tolerance_usecs, else 4000 */
+    NsTracer *tracer;    /* borrowed, may be NULL: netsim's own trace of the run */
+} NsDrillOpts;
+
+typedef struct {
+    bool pass;
+    uint32_t line;   /* the script line of the first mismatch (0: none) */
+    char *message;   /* (owned) what was expected and what netsim did, or NULL */
+    uint64_t events; /* simulated events run */
+} NsDrillResult;
+
+/* Run `pkt`; the verdict in *res (free res->message with g_free). */
+void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsPkt, ns_pkt_free)

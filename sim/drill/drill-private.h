@@ -1,0 +1,87 @@
+/* The parsed form of a packetdrill script, shared by the parser (pkt.c)
+ * and the runner (drill.c). */
+#pragma once
+
+#include "netsim/drill.h"
+#include "netsim/wire/tcp.h"
+
+/* ---- expressions: system call arguments ---- */
+typedef enum {
+    PKT_E_NUM,      /* 42, 0x10, -1 */
+    PKT_E_IDENT,    /* SOCK_STREAM, O_NONBLOCK */
+    PKT_E_ELLIPSIS, /* ... */
+    PKT_E_STRING,   /* "text" */
+    PKT_E_LIST,     /* [a, b] (a pointer to values) */
+    PKT_E_STRUCT,   /* {name=value, ...} (items are FIELDs) */
+    PKT_E_FIELD,    /* name=value (sub[0]) */
+    PKT_E_CALL,     /* htons(8080), inet_addr("1.2.3.4") */
+    PKT_E_OR,       /* a|b (sub[0], sub[1]) */
+} PktExprKind;
+
+typedef struct PktExpr PktExpr;
+struct PktExpr {
+    PktExprKind kind;
+    int64_t num;
+    char *str; /* IDENT, STRING, FIELD and CALL names */
+    GPtrArray *sub; /* of PktExpr* (owned) */
+};
+
+/* ---- events ---- */
+typedef enum { PKT_EV_PACKET, PKT_EV_SYSCALL, PKT_EV_SHELL, PKT_EV_CODE } PktEvKind;
+typedef enum { PKT_T_ABS, PKT_T_REL, PKT_T_ANY } PktTimeKind;
+
+/* One TCP option as written. */
+typedef struct {
+    uint8_t kind; /* NsTcpOptKind */
+    uint32_t a, b; /* mss / wscale value / TS val and ecr */
+    uint8_t n_sack;
+    NsTcpSackBlock sack[NS_TCP_MAX_SACK];
+} PktOpt;
+
+typedef struct {
+    PktEvKind kind;
+    uint32_t line, col;
+    /* time: start (ABS or REL to the previous event's end, or ANY), and an
+     * end for ranges (t1~t2) and blocking calls (t1...t2); end_rel: the end
+     * is relative to the start */
+    PktTimeKind tkind;
+    int64_t t_us;
+    bool range, blocking, end_rel;
+    int64_t end_us;
+
+    /* PACKET */
+    bool outbound;
+    uint8_t proto; /* 6 TCP, 17 UDP, 1 ICMP */
+    uint8_t flags;
+    uint32_t seq, len; /* start and payload length (end = seq + len) */
+    bool has_ack, has_win;
+    uint32_t ack, win;
+    bool any_opts, has_opts; /* <...>, <list> */
+    uint8_t n_opts;
+    PktOpt opts[NS_TCP_MAX_OPTS];
+    char *icmp_text; /* ICMP: the words after "icmp" */
+
+    /* SYSCALL */
+    char *name;
+    GPtrArray *args; /* of PktExpr* */
+    bool ret_any;    /* = ... is not allowed; ret always given */
+    int64_t ret;
+    int err;         /* errno value expected with -1 (0: none) */
+    char *err_name;  /* as written */
+
+    /* SHELL (`...`) and CODE (%{ ... }%): the text */
+    char *text;
+} PktEvent;
+
+struct NsPkt {
+    char *name;
+    GPtrArray *events; /* of PktEvent* */
+    /* --flags of the script's own lines */
+    int64_t tolerance_us; /* -1: not given */
+    int mss;              /* --mss, 0: not given */
+    bool ipv6;            /* --ip_version=ipv6 (refused when run) */
+    uint32_t flag_line;   /* where an unsupported --flag was, 0: none */
+    char *flag_unsupported;
+};
+
+const char *pkt_expr_kind_name(PktExprKind k);

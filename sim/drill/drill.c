@@ -1,0 +1,1125 @@
+/* The packetdrill runner: plays a parsed script against one simulated host
+ * (192.168.0.1, the stack under test) joined by one link without delay to
+ * a scripted peer (192.0.2.1). The peer has no TCP of its own: its IP layer
+ * hands every TCP and UDP datagram that reaches it to the runner, which
+ * matches it against the script's outbound lines; inbound lines are built
+ * with sim/wire and sent from the peer. System calls go to the host's
+ * socket layer; a call that would block waits, as packetdrill's blocking
+ * calls do, while the script's next packets are played. */
+#include "drill-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/ip.h"
+#include "netsim/net.h"
+#include "netsim/socket.h"
+#include "netsim/tcp.h"
+
+#define STACK_ADDR 0xc0a80001u /* 192.168.0.1 */
+#define PEER_ADDR 0xc0000201u  /* 192.0.2.1 */
+#define SERVER_PORT 8080       /* packetdrill's bind and connect port */
+#define PEER_PORT 48000        /* the peer's port for connections it opens */
+#define FIRST_FD 3
+/* Linux's values of the fcntl flags scripts write. */
+#define LX_O_RDWR 02
+#define LX_O_NONBLOCK 04000
+
+typedef struct {
+    NsTime t;
+    uint8_t proto;
+    NsTcpRepr tcp;
+    uint32_t len; /* payload bytes */
+    uint16_t sport, dport;
+} Seen;
+
+typedef struct {
+    int fd;
+    NsSocket *sock;
+    bool nonblock, listening;
+} Fd;
+
+typedef struct Run Run;
+
+/* A call that blocks: retried whenever its socket changes. */
+typedef struct {
+    const PktEvent *ev;
+    Fd *fd;
+    NsTime start, lo, hi; /* when it may return */
+    bool done;
+    int64_t ret;
+    int err;
+    NsTime at;
+    size_t written; /* write: bytes taken so far */
+} Pending;
+
+struct Run {
+    const NsPkt *pkt;
+    NsNet *net;
+    NsHost *stack, *peer;
+    NsTime tol;
+    GQueue seen; /* Seen*, in arrival order */
+    GHashTable *fds; /* int fd -> Fd* */
+    uint16_t lport, rport; /* the connection the script's packets belong to */
+    bool have_iss;
+    uint32_t iss;
+    GHashTable *ts_map; /* script TS val -> actual */
+    uint32_t last_ts;
+    bool have_ts;
+    Pending pending;
+    bool blocked;
+    bool drained; /* the last run_to ran every event up to its time */
+    /* verdict */
+    bool failed;
+    uint32_t fail_line;
+    GString *msg;
+};
+
+static bool fail(Run *r, const PktEvent *ev, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static bool fail(Run *r, const PktEvent *ev, const char *fmt, ...)
+{
+    if (r->failed)
+        return false;
+    r->failed = true;
+    r->fail_line = ev ? ev->line : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_vprintf(r->msg, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static void fmt_time(GString *s, NsTime t)
+{
+    g_string_append_printf(s, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT, t / NS_S(1),
+                           (t % NS_S(1)) / 1000);
+}
+
+static char *time_text(NsTime t)
+{
+    GString *s = g_string_new(NULL);
+    fmt_time(s, t);
+    return g_string_free(s, FALSE);
+}
+
+/* ---------------- packet text, packetdrill style ---------------- */
+
+static void flags_text(GString *s, uint8_t f)
+{
+    static const struct {
+        uint8_t bit;
+        char c;
+    } order[] = {{NS_TCP_FIN, 'F'}, {NS_TCP_SYN, 'S'}, {NS_TCP_RST, 'R'}, {NS_TCP_PSH, 'P'},
+                 {NS_TCP_ACK, '.'}, {NS_TCP_URG, 'U'}, {NS_TCP_ECE, 'E'}, {NS_TCP_CWR, 'W'}};
+    for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
+        if (f & order[i].bit)
+            g_string_append_c(s, order[i].c);
+}
+
+static void opt_text(GString *s, const PktOpt *o)
+{
+    switch ((NsTcpOptKind)o->kind) {
+    case NS_TCP_OPT_EOL:
+        g_string_append(s, "eol");
+        break;
+    case NS_TCP_OPT_NOP:
+        g_string_append(s, "nop");
+        break;
+    case NS_TCP_OPT_MSS:
+        g_string_append_printf(s, "mss %u", o->a);
+        break;
+    case NS_TCP_OPT_WSCALE:
+        g_string_append_printf(s, "wscale %u", o->a);
+        break;
+    case NS_TCP_OPT_SACK_PERM:
+        g_string_append(s, "sackOK");
+        break;
+    case NS_TCP_OPT_SACK:
+        g_string_append(s, "sack");
+        for (uint8_t i = 0; i < o->n_sack; i++)
+            g_string_append_printf(s, " %u:%u", o->sack[i].left, o->sack[i].right);
+        break;
+    case NS_TCP_OPT_TS:
+        g_string_append_printf(s, "TS val %u ecr %u", o->a, o->b);
+        break;
+    }
+}
+
+/* The options of a segment netsim sent, as PktOpts (TS val/ecr, SACK
+ * blocks in the peer's numbers as they are on the wire). */
+static uint8_t actual_opts(const NsTcpRepr *t, PktOpt *out)
+{
+    uint8_t n = 0, sack_i = 0;
+    (void)sack_i;
+    for (uint8_t i = 0; i < t->n_opts; i++) {
+        PktOpt o = {.kind = t->opt_order[i]};
+        switch ((NsTcpOptKind)t->opt_order[i]) {
+        case NS_TCP_OPT_MSS:
+            o.a = t->mss;
+            break;
+        case NS_TCP_OPT_WSCALE:
+            o.a = t->wscale;
+            break;
+        case NS_TCP_OPT_TS:
+            o.a = t->ts_val;
+            o.b = t->ts_ecr;
+            break;
+        case NS_TCP_OPT_SACK:
+            o.n_sack = t->n_sack;
+            memcpy(o.sack, t->sack, sizeof o.sack);
+            break;
+        case NS_TCP_OPT_EOL:
+        case NS_TCP_OPT_NOP:
+        case NS_TCP_OPT_SACK_PERM:
+            break;
+        }
+        out[n++] = o;
+    }
+    return n;
+}
+
+static void seen_text(Run *r, GString *s, const Seen *p)
+{
+    if (p->proto == 17) {
+        g_string_append_printf(s, "> udp (%u)", p->len);
+        return;
+    }
+    const NsTcpRepr *t = &p->tcp;
+    g_string_append(s, "> ");
+    flags_text(s, t->flags);
+    uint32_t seq = r->have_iss ? t->seq - r->iss : t->seq;
+    g_string_append_printf(s, " %u:%u(%u)", seq, seq + p->len, p->len);
+    if (t->flags & NS_TCP_ACK)
+        g_string_append_printf(s, " ack %u", t->ack);
+    g_string_append_printf(s, " win %u", t->window);
+    if (t->n_opts) {
+        PktOpt o[NS_TCP_MAX_OPTS];
+        uint8_t n = actual_opts(t, o);
+        g_string_append(s, " <");
+        for (uint8_t i = 0; i < n; i++) {
+            if (i)
+                g_string_append_c(s, ',');
+            opt_text(s, &o[i]);
+        }
+        g_string_append_c(s, '>');
+    }
+}
+
+static void script_packet_text(GString *s, const PktEvent *ev)
+{
+    g_string_append(s, ev->outbound ? "> " : "< ");
+    if (ev->proto == 17) {
+        g_string_append_printf(s, "udp (%u)", ev->len);
+        return;
+    }
+    if (ev->proto == 1) {
+        g_string_append_printf(s, "icmp %s", ev->icmp_text);
+        return;
+    }
+    flags_text(s, ev->flags);
+    g_string_append_printf(s, " %u:%u(%u)", ev->seq, ev->seq + ev->len, ev->len);
+    if (ev->has_ack)
+        g_string_append_printf(s, " ack %u", ev->ack);
+    if (ev->has_win)
+        g_string_append_printf(s, " win %u", ev->win);
+    if (ev->any_opts)
+        g_string_append(s, " <...>");
+    if (ev->has_opts) {
+        g_string_append(s, " <");
+        for (uint8_t i = 0; i < ev->n_opts; i++) {
+            if (i)
+                g_string_append_c(s, ',');
+            opt_text(s, &ev->opts[i]);
+        }
+        g_string_append_c(s, '>');
+    }
+}
+
+/* ---------------- the peer ---------------- */
+
+static void peer_tcp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
+{
+    Run *r = data;
+    Seen *p = g_new0(Seen, 1);
+    p->t = ns_net_now(r->net);
+    p->proto = 6;
+    if (ns_tcp_parse(seg->data, seg->len, hdr->src, hdr->dst, &p->tcp) != NS_WIRE_OK) {
+        g_free(p);
+        ns_packet_free(seg);
+        fail(r, NULL, "netsim sent a malformed TCP segment");
+        return;
+    }
+    p->len = seg->len - p->tcp.header_len;
+    p->sport = p->tcp.src_port;
+    p->dport = p->tcp.dst_port;
+    ns_packet_free(seg);
+    if (p->tcp.has_ts) {
+        r->last_ts = p->tcp.ts_val;
+        r->have_ts = true;
+    }
+    g_queue_push_tail(&r->seen, p);
+    ns_sim_stop(ns_net_sim(r->net));
+}
+
+static void peer_udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
+{
+    Run *r = data;
+    (void)hdr;
+    Seen *p = g_new0(Seen, 1);
+    p->t = ns_net_now(r->net);
+    p->proto = 17;
+    p->len = seg->len >= 8 ? seg->len - 8 : 0;
+    ns_packet_free(seg);
+    g_queue_push_tail(&r->seen, p);
+    ns_sim_stop(ns_net_sim(r->net));
+}
+
+static void peer_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
+                       size_t l4_len)
+{
+    (void)data, (void)err, (void)orig, (void)l4, (void)l4_len;
+}
+
+static const NsIpProtoOps peer_tcp_ops = {"drill-tcp", peer_tcp_input, peer_error};
+static const NsIpProtoOps peer_udp_ops = {"drill-udp", peer_udp_input, peer_error};
+
+static void noop_event(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim, (void)obj, (void)arg;
+}
+
+/* Whether an event may still be due at or before `t`: the last run was
+ * stopped early (by a packet or a call's return), not by the time. */
+static bool next_due_by(Run *r, NsTime t)
+{
+    return !r->drained && ns_net_now(r->net) <= t;
+}
+
+/* Run the host's events up to and including time `t`; it stops early
+ * after an event that sent something or completed a waiting call. */
+static void run_to(Run *r, NsTime t)
+{
+    NsSim *sim = ns_net_sim(r->net);
+    if (t > ns_sim_now(sim))
+        ns_sim_schedule_at(sim, t, noop_event, NULL, NULL);
+    NsSimResult res = ns_net_run_until(r->net, t, 0);
+    r->drained = res == NS_SIM_TIME || res == NS_SIM_EMPTY;
+}
+
+/* Until `t` (its own events included), no packet may leave that the
+ * script did not announce. */
+static bool quiet_until(Run *r, const PktEvent *ev, NsTime t)
+{
+    for (;;) {
+        run_to(r, t);
+        if (r->seen.length) {
+            const Seen *p = g_queue_peek_head(&r->seen);
+            g_autoptr(GString) s = g_string_new(NULL);
+            seen_text(r, s, p);
+            g_autofree char *at = time_text(p->t);
+            return fail(r, ev, "netsim sent a packet the script does not expect: %s at %s",
+                        s->str, at);
+        }
+        if (r->failed)
+            return false;
+        if (ns_net_now(r->net) >= t && !next_due_by(r, t))
+            return true;
+    }
+}
+
+/* ---------------- inbound ---------------- */
+
+static uint32_t map_ecr(Run *r, uint32_t script_ecr)
+{
+    gpointer v;
+    if (g_hash_table_lookup_extended(r->ts_map, GUINT_TO_POINTER(script_ecr), NULL, &v))
+        return GPOINTER_TO_UINT(v);
+    return r->have_ts ? r->last_ts : script_ecr;
+}
+
+static bool inject(Run *r, const PktEvent *ev)
+{
+    if (ev->proto != 6)
+        return fail(r, ev, "inbound %s packets are not modelled yet (only TCP)",
+                    ev->proto == 17 ? "UDP" : "ICMP");
+    if (!r->lport)
+        return fail(r, ev, "an inbound packet before any socket listens or connects: there is "
+                           "no port to send it to");
+    NsTcpRepr t;
+    memset(&t, 0, sizeof t);
+    t.src_port = r->rport;
+    t.dst_port = r->lport;
+    t.seq = ev->seq;
+    t.flags = ev->flags;
+    t.ack = ev->has_ack ? (r->have_iss ? r->iss + ev->ack : ev->ack) : 0;
+    t.window = (uint16_t)ev->win;
+    for (uint8_t i = 0; i < ev->n_opts; i++) {
+        const PktOpt *o = &ev->opts[i];
+        t.opt_order[t.n_opts++] = o->kind;
+        switch ((NsTcpOptKind)o->kind) {
+        case NS_TCP_OPT_MSS:
+            t.has_mss = true;
+            t.mss = (uint16_t)o->a;
+            break;
+        case NS_TCP_OPT_WSCALE:
+            t.has_wscale = true;
+            t.wscale = (uint8_t)o->a;
+            break;
+        case NS_TCP_OPT_SACK_PERM:
+            t.sack_permitted = true;
+            break;
+        case NS_TCP_OPT_TS:
+            t.has_ts = true;
+            t.ts_val = o->a;
+            t.ts_ecr = o->b ? map_ecr(r, o->b) : 0;
+            break;
+        case NS_TCP_OPT_SACK:
+            if (t.n_sack)
+                return fail(r, ev, "two SACK options in one packet");
+            t.n_sack = o->n_sack;
+            for (uint8_t k = 0; k < o->n_sack; k++) {
+                /* our (the stack's) sequence space: relative to its ISN */
+                t.sack[k].left = r->iss + o->sack[k].left;
+                t.sack[k].right = r->iss + o->sack[k].right;
+            }
+            break;
+        case NS_TCP_OPT_NOP:
+        case NS_TCP_OPT_EOL:
+            break;
+        }
+    }
+    size_t hlen = ns_tcp_header_len(&t);
+    if (hlen == 0)
+        return fail(r, ev, "these TCP options do not fit in a header (at most 40 bytes)");
+    NsCtx *ctx = ns_net_ctx(r->net);
+    NsPacket *p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, hlen + ev->len);
+    for (uint32_t i = 0; i < ev->len; i++)
+        p->data[hlen + i] = (uint8_t)('a' + (ev->seq + i) % 26);
+    ns_tcp_emit(&t, PEER_ADDR, STACK_ADDR, p->data, hlen + ev->len);
+    NsIpTxOpts o = {.ttl = 64};
+    int e = ns_ip_output(ns_ip_of(r->peer), p, PEER_ADDR, STACK_ADDR, 6, &o);
+    if (e)
+        return fail(r, ev, "the peer could not send the packet: %s", g_strerror(e));
+    return true;
+}
+
+/* ---------------- outbound ---------------- */
+
+static bool opts_match(Run *r, const PktEvent *ev, const Seen *p, GString *why)
+{
+    (void)r;
+    if (ev->any_opts)
+        return true;
+    PktOpt a[NS_TCP_MAX_OPTS];
+    uint8_t n = actual_opts(&p->tcp, a);
+    if (n != ev->n_opts) {
+        g_string_append_printf(why, "%u TCP options expected, %u sent", ev->n_opts, n);
+        return false;
+    }
+    for (uint8_t i = 0; i < n; i++) {
+        const PktOpt *w = &ev->opts[i], *g = &a[i];
+        bool ok = w->kind == g->kind;
+        if (ok && (w->kind == NS_TCP_OPT_MSS || w->kind == NS_TCP_OPT_WSCALE))
+            ok = w->a == g->a;
+        if (ok && w->kind == NS_TCP_OPT_SACK) {
+            ok = w->n_sack == g->n_sack;
+            for (uint8_t k = 0; ok && k < w->n_sack; k++)
+                ok = w->sack[k].left == g->sack[k].left - r->iss + 0 &&
+                     w->sack[k].right == g->sack[k].right - r->iss + 0;
+        }
+        if (!ok) {
+            g_string_append_printf(why, "TCP option %u differs: expected ", i + 1);
+            opt_text(why, w);
+            g_string_append(why, ", sent ");
+            opt_text(why, g);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool tcp_match(Run *r, const PktEvent *ev, const Seen *p, GString *why)
+{
+    const NsTcpRepr *t = &p->tcp;
+    if (p->proto != 6) {
+        g_string_append(why, "a UDP datagram, not a TCP segment");
+        return false;
+    }
+    if (t->flags != ev->flags) {
+        g_autoptr(GString) a = g_string_new(NULL), b = g_string_new(NULL);
+        flags_text(a, ev->flags);
+        flags_text(b, t->flags);
+        g_string_append_printf(why, "flags %s expected, %s sent", a->str, b->str);
+        return false;
+    }
+    uint32_t seq = t->seq - (r->have_iss ? r->iss : t->seq - ev->seq);
+    if (seq != ev->seq) {
+        g_string_append_printf(why, "sequence number %u expected, %u sent", ev->seq, seq);
+        return false;
+    }
+    if (p->len != ev->len) {
+        g_string_append_printf(why, "%u payload bytes expected, %u sent", ev->len, p->len);
+        return false;
+    }
+    uint32_t want_ack = ev->has_ack ? ev->ack : 0;
+    if (t->ack != want_ack) {
+        g_string_append_printf(why, "ack %u expected, %u sent", want_ack, t->ack);
+        return false;
+    }
+    if (ev->has_win && t->window != ev->win) {
+        g_string_append_printf(why, "window %u expected, %u sent", ev->win, t->window);
+        return false;
+    }
+    return opts_match(r, ev, p, why);
+}
+
+static bool expect_packet(Run *r, const PktEvent *ev, NsTime lo, NsTime hi, bool any)
+{
+    NsTime deadline = any ? ns_net_now(r->net) + NS_S(600) : hi + r->tol;
+    while (!r->seen.length && !r->failed &&
+           (ns_net_now(r->net) < deadline || next_due_by(r, deadline)))
+        run_to(r, deadline);
+    if (r->failed)
+        return false;
+    g_autoptr(GString) want = g_string_new(NULL);
+    script_packet_text(want, ev);
+    if (!r->seen.length) {
+        g_autofree char *at = time_text(any ? lo : hi);
+        g_autofree char *now = time_text(ns_net_now(r->net));
+        return fail(r, ev, "expected %s at %s; netsim sent nothing until %s", want->str, at,
+                    now);
+    }
+    Seen *p = g_queue_pop_head(&r->seen);
+    g_autoptr(GString) got = g_string_new(NULL);
+    g_autoptr(GString) why = g_string_new(NULL);
+    /* The first segment the stack sends with SYN names its ISN. */
+    if (ev->proto == 6 && p->proto == 6 && !r->have_iss && (p->tcp.flags & NS_TCP_SYN)) {
+        r->iss = p->tcp.seq - ev->seq;
+        r->have_iss = true;
+        if (!r->rport || !r->lport) {
+            r->lport = p->tcp.src_port;
+            r->rport = p->tcp.dst_port;
+        }
+    }
+    seen_text(r, got, p);
+    g_autofree char *at = time_text(p->t);
+    bool ok = ev->proto == 6 ? tcp_match(r, ev, p, why)
+                             : (p->proto == ev->proto && p->len == ev->len);
+    if (!ok && !why->len)
+        g_string_append(why, "a different packet");
+    if (ok && !any && (p->t < lo - r->tol || p->t > hi + r->tol)) {
+        g_autofree char *w = time_text(lo);
+        g_string_append_printf(why, "sent at %s, expected at %s (tolerance %" G_GINT64_FORMAT
+                                    " us)",
+                               at, w, r->tol / 1000);
+        ok = false;
+    }
+    if (ok && p->tcp.has_ts) {
+        for (uint8_t i = 0; i < ev->n_opts; i++)
+            if (ev->opts[i].kind == NS_TCP_OPT_TS)
+                g_hash_table_insert(r->ts_map, GUINT_TO_POINTER(ev->opts[i].a),
+                                    GUINT_TO_POINTER(p->tcp.ts_val));
+    }
+    g_free(p);
+    if (!ok)
+        return fail(r, ev, "expected %s; netsim sent %s at %s: %s", want->str, got->str, at,
+                    why->str);
+    return true;
+}
+
+/* ---------------- system calls ---------------- */
+
+static const PktExpr *arg(const PktEvent *ev, guint i)
+{
+    return ev->args && i < ev->args->len ? g_ptr_array_index(ev->args, i) : NULL;
+}
+
+/* Names scripts use for constants (Linux's values). */
+static const struct {
+    const char *name;
+    int64_t value;
+} constants[] = {
+    {"AF_INET", 2}, {"AF_INET6", 10}, {"PF_INET", 2}, {"SOCK_STREAM", 1}, {"SOCK_DGRAM", 2},
+    {"SOCK_NONBLOCK", LX_O_NONBLOCK}, {"IPPROTO_TCP", 6}, {"IPPROTO_UDP", 17}, {"IPPROTO_IP", 0},
+    {"SOL_SOCKET", 1}, {"SOL_TCP", 6}, {"SO_REUSEADDR", 2}, {"SO_ERROR", 4}, {"SO_SNDBUF", 7},
+    {"SO_RCVBUF", 8}, {"SO_KEEPALIVE", 9}, {"SO_LINGER", 13}, {"SO_REUSEPORT", 15},
+    {"TCP_NODELAY", 1}, {"TCP_MAXSEG", 2}, {"TCP_CORK", 3}, {"TCP_KEEPIDLE", 4},
+    {"TCP_KEEPINTVL", 5}, {"TCP_KEEPCNT", 6}, {"TCP_INFO", 11}, {"TCP_USER_TIMEOUT", 18},
+    {"F_GETFL", 3}, {"F_SETFL", 4}, {"O_RDWR", LX_O_RDWR}, {"O_NONBLOCK", LX_O_NONBLOCK},
+    {"SHUT_RD", 0}, {"SHUT_WR", 1}, {"SHUT_RDWR", 2}, {"MSG_PEEK", 2}, {"MSG_DONTWAIT", 0x40},
+    {"MSG_NOSIGNAL", 0x4000}, {"MSG_MORE", 0x8000},
+};
+
+/* An integer argument: a number, a known name, [x], a|b, htons(x). */
+static bool eval_int(Run *r, const PktEvent *ev, const PktExpr *e, int64_t *out)
+{
+    if (!e)
+        return fail(r, ev, "%s: an argument is missing", ev->name);
+    switch (e->kind) {
+    case PKT_E_NUM:
+        *out = e->num;
+        return true;
+    case PKT_E_IDENT:
+        for (size_t i = 0; i < G_N_ELEMENTS(constants); i++)
+            if (strcmp(constants[i].name, e->str) == 0) {
+                *out = constants[i].value;
+                return true;
+            }
+        return fail(r, ev, "%s: the constant %s is not known to netsim", ev->name, e->str);
+    case PKT_E_LIST:
+        if (e->sub->len == 1)
+            return eval_int(r, ev, g_ptr_array_index(e->sub, 0), out);
+        break;
+    case PKT_E_OR: {
+        int64_t a, b;
+        if (!eval_int(r, ev, g_ptr_array_index(e->sub, 0), &a) ||
+            !eval_int(r, ev, g_ptr_array_index(e->sub, 1), &b))
+            return false;
+        *out = a | b;
+        return true;
+    }
+    case PKT_E_CALL:
+        if ((strcmp(e->str, "htons") == 0 || strcmp(e->str, "htonl") == 0) && e->sub->len == 1)
+            return eval_int(r, ev, g_ptr_array_index(e->sub, 0), out);
+        break;
+    case PKT_E_ELLIPSIS:
+    case PKT_E_STRING:
+    case PKT_E_STRUCT:
+    case PKT_E_FIELD:
+        break;
+    }
+    return fail(r, ev, "%s: %s where a number is expected", ev->name, pkt_expr_kind_name(e->kind));
+}
+
+static Fd *fd_of(Run *r, const PktEvent *ev, guint i)
+{
+    int64_t v;
+    if (!eval_int(r, ev, arg(ev, i), &v))
+        return NULL;
+    Fd *f = g_hash_table_lookup(r->fds, GINT_TO_POINTER((int)v));
+    if (!f)
+        fail(r, ev, "%s: file descriptor %" G_GINT64_FORMAT " is not open", ev->name, v);
+    return f;
+}
+
+static int new_fd(Run *r)
+{
+    int fd = FIRST_FD;
+    while (g_hash_table_contains(r->fds, GINT_TO_POINTER(fd)))
+        fd++;
+    return fd;
+}
+
+static Fd *add_fd(Run *r, NsSocket *s);
+
+static void on_watch(void *data, NsSocket *sock);
+
+/* One try of a call. Returns false when it would block (on a blocking
+ * socket); else the result is in ret/err. */
+static bool try_call(Run *r, Pending *c)
+{
+    const PktEvent *ev = c->ev;
+    Fd *f = c->fd;
+    const char *n = ev->name;
+    c->err = 0;
+    c->ret = 0;
+    if (strcmp(n, "accept") == 0) {
+        int e = 0;
+        NsSocket *s = ns_socket_accept(f->sock, &e);
+        if (!s) {
+            if (e == EAGAIN && !f->nonblock)
+                return false;
+            c->ret = -1;
+            c->err = e;
+            return true;
+        }
+        Fd *nf = add_fd(r, s);
+        c->ret = nf->fd;
+        uint32_t a;
+        ns_socket_peer(s, &a, &r->rport);
+        ns_socket_local(s, &a, &r->lport);
+        return true;
+    }
+    if (strcmp(n, "connect") == 0) {
+        int st = ns_socket_state(f->sock);
+        if (st == NS_TCP_STATE_ESTABLISHED || st == NS_TCP_STATE_CLOSE_WAIT) {
+            c->ret = 0;
+            return true;
+        }
+        int e = ns_socket_take_error(f->sock);
+        if (e) {
+            c->ret = -1;
+            c->err = e;
+            return true;
+        }
+        return false;
+    }
+    if (strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 || strcmp(n, "recvfrom") == 0) {
+        int64_t len;
+        if (!eval_int(r, ev, arg(ev, 2), &len))
+            return true;
+        if (len < 0 || len > (1 << 26)) {
+            fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", n, len);
+            return true;
+        }
+        g_autofree uint8_t *buf = g_malloc((size_t)len + 1);
+        long got = ns_socket_recvfrom(f->sock, buf, (size_t)len, NULL, NULL);
+        if (got == -EAGAIN && !f->nonblock)
+            return false;
+        c->ret = got < 0 ? -1 : got;
+        c->err = got < 0 ? (int)-got : 0;
+        return true;
+    }
+    if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0) {
+        int64_t len;
+        if (!eval_int(r, ev, arg(ev, 2), &len))
+            return true;
+        if (len < 0 || len > (1 << 30)) {
+            fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", n, len);
+            return true;
+        }
+        long put = len == 0 ? 0
+                            : ns_socket_write_pattern(f->sock, NULL, 0, c->written,
+                                                      (size_t)len - c->written);
+        if (put >= 0)
+            c->written += (size_t)put;
+        if (put == -EAGAIN || (put >= 0 && c->written < (size_t)len)) {
+            if (!f->nonblock)
+                return false;
+            if (c->written == 0) {
+                c->ret = -1;
+                c->err = EAGAIN;
+                return true;
+            }
+        } else if (put < 0) {
+            c->ret = -1;
+            c->err = (int)-put;
+            return true;
+        }
+        c->ret = (int64_t)c->written;
+        return true;
+    }
+    fail(r, ev, "%s: cannot wait", n);
+    return true;
+}
+
+static Fd *add_fd(Run *r, NsSocket *s)
+{
+    Fd *f = g_new0(Fd, 1);
+    f->fd = new_fd(r);
+    f->sock = s;
+    ns_socket_set_watch(s, on_watch, r);
+    g_hash_table_insert(r->fds, GINT_TO_POINTER(f->fd), f);
+    return f;
+}
+
+static void on_watch(void *data, NsSocket *sock)
+{
+    Run *r = data;
+    (void)sock;
+    if (!r->blocked || r->pending.done || r->failed)
+        return;
+    if (try_call(r, &r->pending)) {
+        r->pending.done = true;
+        r->pending.at = ns_net_now(r->net);
+        ns_sim_stop(ns_net_sim(r->net));
+    }
+}
+
+static bool check_result(Run *r, const PktEvent *ev, int64_t ret, int err)
+{
+    if (r->failed)
+        return false;
+    if (ret == ev->ret && (ret != -1 || err == ev->err))
+        return true;
+    g_autoptr(GString) got = g_string_new(NULL);
+    if (ret == -1)
+        g_string_append_printf(got, "-1 %s (%s)", ns_errno_name(err) ? ns_errno_name(err) : "?",
+                               g_strerror(err));
+    else
+        g_string_append_printf(got, "%" G_GINT64_FORMAT, ret);
+    if (ev->ret == -1)
+        return fail(r, ev, "%s returned %s, expected -1 %s", ev->name, got->str, ev->err_name);
+    return fail(r, ev, "%s returned %s, expected %" G_GINT64_FORMAT, ev->name, got->str, ev->ret);
+}
+
+/* address and port of a sockaddr argument, or the defaults for `...` */
+static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, uint32_t *addr,
+                        uint16_t *port)
+{
+    if (!e || e->kind == PKT_E_ELLIPSIS)
+        return true;
+    if (e->kind != PKT_E_STRUCT)
+        return fail(r, ev, "%s: expected ... or {sa_family=..., sin_port=htons(N), "
+                           "sin_addr=inet_addr(\"A.B.C.D\")}",
+                    ev->name);
+    for (guint i = 0; i < e->sub->len; i++) {
+        const PktExpr *f = g_ptr_array_index(e->sub, i);
+        if (f->kind != PKT_E_FIELD)
+            continue;
+        const PktExpr *v = g_ptr_array_index(f->sub, 0);
+        if (strcmp(f->str, "sin_port") == 0) {
+            int64_t p;
+            if (!eval_int(r, ev, v, &p))
+                return false;
+            *port = (uint16_t)p;
+        } else if (strcmp(f->str, "sin_addr") == 0) {
+            const PktExpr *s = v->kind == PKT_E_CALL && v->sub->len == 1
+                                   ? g_ptr_array_index(v->sub, 0)
+                                   : NULL;
+            uint32_t a[4];
+            if (!s || s->kind != PKT_E_STRING ||
+                sscanf(s->str, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]) != 4 || a[0] > 255 ||
+                a[1] > 255 || a[2] > 255 || a[3] > 255)
+                return fail(r, ev, "%s: sin_addr=inet_addr(\"A.B.C.D\") expected", ev->name);
+            *addr = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+        }
+    }
+    return true;
+}
+
+static bool do_setsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *err)
+{
+    int64_t level, opt, val = 0;
+    if (!eval_int(r, ev, arg(ev, 1), &level) || !eval_int(r, ev, arg(ev, 2), &opt))
+        return false;
+    const PktExpr *v = arg(ev, 3);
+    if (v && v->kind != PKT_E_STRUCT && !eval_int(r, ev, v, &val))
+        return false;
+    *ret = 0;
+    *err = 0;
+    if (level == 1 && (opt == 2 || opt == 15))
+        return true; /* SO_REUSEADDR / SO_REUSEPORT: one socket per port here anyway */
+    if (level == 6 && opt == 1) {
+        int e = ns_socket_set_nodelay(f->sock, val != 0);
+        if (e) {
+            *ret = -1;
+            *err = e;
+        }
+        return true;
+    }
+    const PktExpr *o = arg(ev, 2);
+    return fail(r, ev, "setsockopt %s is not modelled by netsim yet",
+                o && o->kind == PKT_E_IDENT ? o->str : "(this option)");
+}
+
+static bool do_getsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *err)
+{
+    int64_t level, opt;
+    if (!eval_int(r, ev, arg(ev, 1), &level) || !eval_int(r, ev, arg(ev, 2), &opt))
+        return false;
+    *ret = 0;
+    *err = 0;
+    if (level == 1 && opt == 4) {
+        int e = ns_socket_take_error(f->sock);
+        const PktExpr *v = arg(ev, 3);
+        int64_t want;
+        if (v && v->kind != PKT_E_ELLIPSIS) {
+            if (!eval_int(r, ev, v, &want))
+                return false;
+            if (want != e)
+                return fail(r, ev, "getsockopt SO_ERROR gave [%d] (%s), expected [%" G_GINT64_FORMAT
+                                   "]",
+                            e, e ? ns_errno_name(e) : "no error", want);
+        }
+        return true;
+    }
+    const PktExpr *o = arg(ev, 2);
+    return fail(r, ev, "getsockopt %s is not modelled by netsim yet",
+                o && o->kind == PKT_E_IDENT ? o->str : "(this option)");
+}
+
+/* Run a call at `start`: at once, or (blocking) until it returns. */
+static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
+{
+    const char *n = ev->name;
+    int64_t ret = 0;
+    int err = 0;
+    if (strcmp(n, "socket") == 0) {
+        int64_t type;
+        if (!eval_int(r, ev, arg(ev, 1), &type))
+            return false;
+        int e = 0;
+        bool stream = (type & 0xf) == 1;
+        if ((type & 0xf) != 1 && (type & 0xf) != 2)
+            return fail(r, ev, "socket: only SOCK_STREAM and SOCK_DGRAM are modelled");
+        NsSocket *s = ns_socket_new(r->stack, stream ? NS_SOCK_TCP : NS_SOCK_UDP, &e);
+        if (!s)
+            return check_result(r, ev, -1, e);
+        Fd *f = add_fd(r, s);
+        f->nonblock = (type & LX_O_NONBLOCK) != 0;
+        return check_result(r, ev, f->fd, 0);
+    }
+    Fd *f = fd_of(r, ev, 0);
+    if (!f)
+        return false;
+    if (strcmp(n, "bind") == 0) {
+        uint32_t a = 0;
+        uint16_t p = SERVER_PORT;
+        if (!sockaddr_of(r, ev, arg(ev, 1), &a, &p))
+            return false;
+        int e = ns_socket_bind(f->sock, a == STACK_ADDR ? a : 0, p);
+        return check_result(r, ev, e ? -1 : 0, e);
+    }
+    if (strcmp(n, "listen") == 0) {
+        int64_t backlog;
+        if (!eval_int(r, ev, arg(ev, 1), &backlog))
+            return false;
+        int e = ns_socket_listen(f->sock, backlog < 0 ? 0 : (uint32_t)backlog);
+        if (!e) {
+            f->listening = true;
+            uint32_t a;
+            ns_socket_local(f->sock, &a, &r->lport);
+            r->rport = PEER_PORT;
+        }
+        return check_result(r, ev, e ? -1 : 0, e);
+    }
+    if (strcmp(n, "connect") == 0) {
+        uint32_t a = PEER_ADDR;
+        uint16_t p = SERVER_PORT;
+        if (!sockaddr_of(r, ev, arg(ev, 1), &a, &p))
+            return false;
+        int st = ns_socket_state(f->sock);
+        int e;
+        if (st == NS_TCP_STATE_SYN_SENT) {
+            e = EALREADY;
+        } else {
+            e = ns_socket_connect(f->sock, a, p);
+            if (!e && ns_socket_type(f->sock) == NS_SOCK_TCP) {
+                uint32_t la;
+                ns_socket_local(f->sock, &la, &r->lport);
+                r->rport = p;
+                e = EINPROGRESS;
+            }
+        }
+        if (e == EINPROGRESS && !f->nonblock) {
+            r->pending = (Pending){.ev = ev, .fd = f, .start = start};
+            goto block;
+        }
+        return check_result(r, ev, e ? -1 : 0, e);
+    }
+    if (strcmp(n, "close") == 0) {
+        g_hash_table_remove(r->fds, GINT_TO_POINTER(f->fd));
+        int e = ns_socket_close(f->sock);
+        g_free(f);
+        return check_result(r, ev, e ? -1 : 0, e);
+    }
+    if (strcmp(n, "shutdown") == 0) {
+        int64_t how;
+        if (!eval_int(r, ev, arg(ev, 1), &how))
+            return false;
+        if (how < 0 || how > 2)
+            return check_result(r, ev, -1, EINVAL);
+        int e = ns_socket_shutdown(f->sock, (NsShutHow)(how + 1));
+        return check_result(r, ev, e ? -1 : 0, e);
+    }
+    if (strcmp(n, "fcntl") == 0) {
+        int64_t cmd, val = 0;
+        if (!eval_int(r, ev, arg(ev, 1), &cmd))
+            return false;
+        if (cmd == 3)
+            return check_result(r, ev, LX_O_RDWR | (f->nonblock ? LX_O_NONBLOCK : 0), 0);
+        if (cmd != 4)
+            return fail(r, ev, "fcntl: only F_GETFL and F_SETFL are modelled");
+        if (!eval_int(r, ev, arg(ev, 2), &val))
+            return false;
+        f->nonblock = (val & LX_O_NONBLOCK) != 0;
+        return check_result(r, ev, 0, 0);
+    }
+    if (strcmp(n, "setsockopt") == 0)
+        return do_setsockopt(r, ev, f, &ret, &err) && check_result(r, ev, ret, err);
+    if (strcmp(n, "getsockopt") == 0)
+        return do_getsockopt(r, ev, f, &ret, &err) && check_result(r, ev, ret, err);
+    if (strcmp(n, "recv") == 0 || strcmp(n, "send") == 0) {
+        int64_t flags = 0;
+        if (arg(ev, 3) && !eval_int(r, ev, arg(ev, 3), &flags))
+            return false;
+        if (flags & ~(int64_t)(0x40 | 0x4000))
+            return fail(r, ev, "%s: flags other than MSG_DONTWAIT and MSG_NOSIGNAL are not "
+                               "modelled yet",
+                        n);
+    }
+    if (strcmp(n, "accept") == 0 || strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 ||
+        strcmp(n, "recvfrom") == 0 || strcmp(n, "write") == 0 || strcmp(n, "send") == 0) {
+        r->pending = (Pending){.ev = ev, .fd = f, .start = start};
+        if (try_call(r, &r->pending))
+            return check_result(r, ev, r->pending.ret, r->pending.err);
+        goto block;
+    }
+    return fail(r, ev, "the system call %s is not modelled by netsim yet", n);
+
+block:
+    r->pending.lo = end;
+    r->pending.hi = end;
+    r->blocked = true;
+    return true;
+}
+
+/* Wait for the blocked call to return (at the latest when the script says
+ * it must, plus the tolerance). */
+static bool finish_blocked(Run *r)
+{
+    Pending *c = &r->pending;
+    NsTime deadline = c->hi + r->tol;
+    while (!c->done && !r->failed &&
+           (ns_net_now(r->net) < deadline || next_due_by(r, deadline))) {
+        if (r->seen.length) {
+            const Seen *p = g_queue_peek_head(&r->seen);
+            g_autoptr(GString) s = g_string_new(NULL);
+            seen_text(r, s, p);
+            g_autofree char *at = time_text(p->t);
+            return fail(r, c->ev, "netsim sent a packet the script does not expect while %s "
+                                  "waited: %s at %s",
+                        c->ev->name, s->str, at);
+        }
+        run_to(r, deadline);
+    }
+    r->blocked = false;
+    if (r->failed)
+        return false;
+    if (!c->done) {
+        g_autofree char *w = time_text(c->hi);
+        return fail(r, c->ev, "%s was expected to return at %s; it was still waiting", c->ev->name,
+                    w);
+    }
+    if (c->at < c->lo - r->tol) {
+        g_autofree char *w = time_text(c->lo), *a = time_text(c->at);
+        return fail(r, c->ev, "%s returned at %s, expected at %s (tolerance %" G_GINT64_FORMAT
+                              " us)",
+                    c->ev->name, a, w, r->tol / 1000);
+    }
+    return check_result(r, c->ev, c->ret, c->err);
+}
+
+/* ---------------- shell lines and code blocks ---------------- */
+
+static bool run_shell(Run *r, const PktEvent *ev)
+{
+    /* Scripts of the public suites start with their defaults and set
+     * sysctls; netsim's profiles are fixed for now. */
+    g_autofree char *t = g_strstrip(g_strdup(ev->text));
+    return fail(r, ev, "shell command `%s` is not run: netsim does not model it (sysctls are "
+                       "not applied yet)",
+                t);
+}
+
+static bool run_code(Run *r, const PktEvent *ev)
+{
+    return fail(r, ev, "%%{ }%% code blocks (tcpi_* assertions) are not evaluated by netsim yet");
+}
+
+/* ---------------- the run ---------------- */
+
+static void fd_free(gpointer p)
+{
+    g_free(p);
+}
+
+static void seen_free(gpointer p)
+{
+    g_free(p);
+}
+
+void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
+{
+    memset(res, 0, sizeof *res);
+    Run r = {.pkt = pkt, .msg = g_string_new(NULL)};
+    int64_t tol_us = opts->tolerance_us >= 0   ? opts->tolerance_us
+                     : pkt->tolerance_us >= 0 ? pkt->tolerance_us
+                                              : 4000;
+    r.tol = tol_us * 1000;
+    g_queue_init(&r.seen);
+    r.fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, fd_free);
+    r.ts_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (pkt->ipv6) {
+        fail(&r, NULL, "IPv6 scripts are not modelled (--ip_version=ipv6)");
+    } else if (pkt->flag_unsupported) {
+        fail(&r, NULL, "the flag --%s is not supported", pkt->flag_unsupported);
+        r.fail_line = pkt->flag_line;
+    }
+    r.net = ns_net_new(1, opts->tracer);
+    r.stack = ns_net_add_host(r.net, "stack", opts->profile, false);
+    r.peer = ns_net_add_host(r.net, "peer", NS_PROFILE_MINIMAL, false);
+    ns_net_add_link(r.net, r.stack, STACK_ADDR, r.peer, PEER_ADDR, NULL);
+    ns_net_start(r.net);
+    ns_ip_register_proto(ns_ip_of(r.peer), 6, &peer_tcp_ops, &r);
+    ns_ip_register_proto(ns_ip_of(r.peer), 17, &peer_udp_ops, &r);
+
+    NsTime prev = 0;
+    for (guint i = 0; i < pkt->events->len && !r.failed; i++) {
+        const PktEvent *ev = g_ptr_array_index(pkt->events, i);
+        bool any = ev->tkind == PKT_T_ANY;
+        NsTime start = ev->tkind == PKT_T_ABS   ? ev->t_us * 1000
+                       : ev->tkind == PKT_T_REL ? prev + ev->t_us * 1000
+                                                : ns_net_now(r.net);
+        NsTime end = start;
+        if (ev->range || ev->blocking)
+            end = ev->end_rel ? start + ev->end_us * 1000 : ev->end_us * 1000;
+        if (end < start) {
+            fail(&r, ev, "the end of the time range comes before its start");
+            break;
+        }
+        if (ev->kind == PKT_EV_PACKET && ev->outbound) {
+            if (!expect_packet(&r, ev, start, end, any))
+                break;
+            prev = any ? ns_net_now(r.net) : start;
+            continue;
+        }
+        /* Everything else happens at its time; a blocked call must have
+         * returned before the next call. */
+        if (r.blocked && ev->kind == PKT_EV_SYSCALL && !finish_blocked(&r))
+            break;
+        if (start < ns_net_now(r.net) - r.tol && !r.blocked) {
+            g_autofree char *a = time_text(start), *b = time_text(ns_net_now(r.net));
+            fail(&r, ev, "this event is due at %s, but the script is already at %s", a, b);
+            break;
+        }
+        if (!r.blocked && !quiet_until(&r, ev, start))
+            break;
+        if (r.blocked) {
+            /* play the packet while the call waits */
+            run_to(&r, start);
+        }
+        switch (ev->kind) {
+        case PKT_EV_PACKET:
+            inject(&r, ev);
+            break;
+        case PKT_EV_SYSCALL:
+            syscall_start(&r, ev, start, end);
+            break;
+        case PKT_EV_SHELL:
+            run_shell(&r, ev);
+            break;
+        case PKT_EV_CODE:
+            run_code(&r, ev);
+            break;
+        }
+        prev = start;
+    }
+    if (!r.failed && r.blocked)
+        finish_blocked(&r);
+    if (!r.failed) {
+        /* packetdrill's end: whatever was sent and not expected fails */
+        run_to(&r, ns_net_now(r.net));
+        if (r.seen.length) {
+            const Seen *p = g_queue_peek_head(&r.seen);
+            g_autoptr(GString) s = g_string_new(NULL);
+            seen_text(&r, s, p);
+            g_autofree char *at = time_text(p->t);
+            fail(&r, NULL, "netsim sent a packet the script does not expect at its end: %s at %s",
+                 s->str, at);
+        }
+    }
+    res->events = ns_net_events(r.net);
+    res->pass = !r.failed;
+    res->line = r.fail_line;
+    res->message = r.failed ? g_string_free(g_steal_pointer(&r.msg), FALSE) : NULL;
+    if (r.msg)
+        g_string_free(r.msg, TRUE);
+    /* The sockets the script left open close with the host. */
+    g_hash_table_destroy(r.fds);
+    ns_net_free(r.net);
+    g_queue_clear_full(&r.seen, seen_free);
+    g_hash_table_destroy(r.ts_map);
+}
