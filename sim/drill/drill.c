@@ -900,7 +900,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         return check_result(r, ev, e ? -1 : 0, e);
     }
     if (strcmp(n, "close") == 0) {
-        g_hash_table_remove(r->fds, GINT_TO_POINTER(f->fd));
+        g_hash_table_steal(r->fds, GINT_TO_POINTER(f->fd));
         int e = ns_socket_close(f->sock);
         g_free(f);
         return check_result(r, ev, e ? -1 : 0, e);
@@ -943,8 +943,15 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
     if (strcmp(n, "accept") == 0 || strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 ||
         strcmp(n, "recvfrom") == 0 || strcmp(n, "write") == 0 || strcmp(n, "send") == 0) {
         r->pending = (Pending){.ev = ev, .fd = f, .start = start};
-        if (try_call(r, &r->pending))
+        if (try_call(r, &r->pending)) {
+            if (ev->blocking && end > start + r->tol) {
+                g_autofree char *a = time_text(start), *w = time_text(end);
+                return fail(r, ev, "%s returned at %s, expected at %s (tolerance %" G_GINT64_FORMAT
+                                   " us)",
+                            n, a, w, r->tol / 1000);
+            }
             return check_result(r, ev, r->pending.ret, r->pending.err);
+        }
         goto block;
     }
     return fail(r, ev, "the system call %s is not modelled by netsim yet", n);
@@ -1055,7 +1062,9 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
                                                 : ns_net_now(r.net);
         NsTime end = start;
         if (ev->range || ev->blocking)
-            end = ev->end_rel ? start + ev->end_us * 1000 : ev->end_us * 1000;
+            /* packetdrill: a relative event's end moves with its start
+             * (both from the previous event), whatever its own '+' */
+            end = ev->tkind == PKT_T_REL ? prev + ev->end_us * 1000 : ev->end_us * 1000;
         if (end < start) {
             fail(&r, ev, "the end of the time range comes before its start");
             break;

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""The packetdrill scripts of tests/drill through `netsim drill`.
+
+usage: check.py NETSIM DRILL_DIR
+
+- DRILL_DIR/*.pkt must all pass (exit 0, "N passed, 0 failed");
+- each DRILL_DIR/fail/*.pkt must fail (exit 1) with exactly the message of
+  its last line, "// expect: LINE: MESSAGE";
+- each DRILL_DIR/bad/*.pkt must be refused (exit 2) with exactly the
+  error of its last line, "// expect: LINE:COL: error: MESSAGE";
+- --junit writes a report that names every script.
+"""
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+netsim, root = sys.argv[1], pathlib.Path(sys.argv[2])
+problems = []
+
+
+def drill(*args):
+    return subprocess.run([netsim, "drill", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def expected(path):
+    last = path.read_text().rstrip("\n").splitlines()[-1]
+    prefix = "// expect: "
+    if not last.startswith(prefix):
+        problems.append(f"{path}: last line must be '{prefix}...'")
+        return None
+    return last[len(prefix):]
+
+
+passing = sorted(root.glob("*.pkt"))
+with tempfile.TemporaryDirectory() as tmp:
+    junit = pathlib.Path(tmp, "drill.xml")
+    r = drill(*passing, "--junit", junit)
+    if r.returncode != 0 or not r.stdout.endswith(f"{len(passing)} passed, 0 failed\n"):
+        problems.append(f"passing scripts: exit {r.returncode}\n{r.stdout}{r.stderr}")
+    report = junit.read_text() if junit.exists() else ""
+    for p in passing:
+        if f'name="{p.name}"' not in report:
+            problems.append(f"--junit report does not name {p.name}")
+    if f'tests="{len(passing)}" failures="0" errors="0"' not in report:
+        problems.append(f"--junit counts wrong:\n{report}")
+
+for p in sorted((root / "fail").glob("*.pkt")):
+    want = expected(p)
+    r = drill(p)
+    got = r.stdout.splitlines()[0] if r.stdout else ""
+    if r.returncode != 1 or got != f"FAIL {p}:{want}" or not r.stdout.endswith("0 passed, 1 failed\n"):
+        problems.append(f"{p}: exit {r.returncode}, wanted 'FAIL {p}:{want}', got:\n{r.stdout}")
+
+for p in sorted((root / "bad").glob("*.pkt")):
+    want = expected(p)
+    r = drill(p)
+    got = r.stderr.splitlines()[0] if r.stderr else ""
+    if r.returncode != 2 or got != f"{p}:{want}":
+        problems.append(f"{p}: exit {r.returncode}, wanted '{p}:{want}', got:\n{r.stderr}")
+
+# A mix: one failing script makes the exit status 1, and both are reported.
+mix = drill(passing[0], root / "fail" / "wrong-fd.pkt")
+if mix.returncode != 1 or "1 passed, 1 failed" not in mix.stdout:
+    problems.append(f"pass + fail: exit {mix.returncode}\n{mix.stdout}")
+
+for pr in problems:
+    print("FAIL:", pr)
+print(f"{len(problems)} problem(s)")
+sys.exit(1 if problems else 0)

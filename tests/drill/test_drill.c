@@ -1,0 +1,178 @@
+/* The packetdrill front end (sim/drill/pkt.c): what each construct parses
+ * to, and the FILE:LINE:COL of what it refuses. The runner's behaviour is
+ * checked by the scripts under tests/drill (check.py). */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <string.h>
+
+#include "drill-private.h"
+
+static NsPkt *parse(const char *text, char **err)
+{
+    GError *e = NULL;
+    NsPkt *p = ns_pkt_parse("t.pkt", text, strlen(text), &e);
+    *err = e ? g_strdup(e->message) : NULL;
+    g_clear_error(&e);
+    return p;
+}
+
+static const PktEvent *ev_at(const NsPkt *p, guint i)
+{
+    return g_ptr_array_index(p->events, i);
+}
+
+#define ERROR_IS(text, want)                                                                  \
+    do {                                                                                      \
+        g_autofree char *e_ = NULL;                                                           \
+        NsPkt *p_ = parse((text), &e_);                                                       \
+        CU_ASSERT_PTR_NULL(p_);                                                               \
+        ns_pkt_free(p_);                                                                      \
+        CU_ASSERT_STRING_EQUAL(e_ ? e_ : "", (want));                                         \
+    } while (0)
+
+static void test_pkt_times_absolute_relative_any_range_blocking(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("0.100 close(3) = 0\n+.5 close(3) = 0\n* > . 1:1(0) ack 1\n"
+                               "+0~+0.2 > . 1:1(0) ack 1\n0.1...0.3 read(4, ..., 10) = 10\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(ns_pkt_event_count(p), 5);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->tkind, PKT_T_ABS);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->t_us, 100000);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->tkind, PKT_T_REL);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->t_us, 500000);
+    CU_ASSERT_EQUAL(ev_at(p, 2)->tkind, PKT_T_ANY);
+    CU_ASSERT_TRUE(ev_at(p, 3)->range);
+    CU_ASSERT_EQUAL(ev_at(p, 3)->end_us, 200000);
+    CU_ASSERT_TRUE(ev_at(p, 4)->blocking);
+    CU_ASSERT_EQUAL(ev_at(p, 4)->end_us, 300000);
+}
+
+static void test_pkt_tcp_packet_fields_and_options(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("0 < S. 10:20(10) ack 5 win 257 <mss 1000,sackOK,TS val 7 ecr 9,"
+                               "nop,wscale 7,sack 1:2 3:4,eol>\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    const PktEvent *ev = ev_at(p, 0);
+    CU_ASSERT_FALSE(ev->outbound);
+    CU_ASSERT_EQUAL(ev->flags, NS_TCP_SYN | NS_TCP_ACK);
+    CU_ASSERT_EQUAL(ev->seq, 10);
+    CU_ASSERT_EQUAL(ev->len, 10);
+    CU_ASSERT_EQUAL(ev->ack, 5);
+    CU_ASSERT_EQUAL(ev->win, 257);
+    CU_ASSERT_EQUAL(ev->n_opts, 7);
+    CU_ASSERT_EQUAL(ev->opts[2].kind, NS_TCP_OPT_TS);
+    CU_ASSERT_EQUAL(ev->opts[2].a, 7);
+    CU_ASSERT_EQUAL(ev->opts[2].b, 9);
+    CU_ASSERT_EQUAL(ev->opts[5].n_sack, 2);
+    CU_ASSERT_EQUAL(ev->opts[5].sack[1].right, 4);
+    CU_ASSERT_EQUAL(ev->opts[6].kind, NS_TCP_OPT_EOL);
+}
+
+static void test_pkt_outbound_any_options(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("0 > P. 1:1001(1000) ack 1 <...>\n", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_TRUE(ev_at(p, 0)->outbound);
+    CU_ASSERT_TRUE(ev_at(p, 0)->any_opts);
+    CU_ASSERT_FALSE(ev_at(p, 0)->has_win);
+}
+
+static void test_pkt_syscall_arguments_and_errno(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n"
+                               "+0 connect(3, {sa_family=AF_INET, sin_port=htons(8080),\n"
+                               "     sin_addr=inet_addr(\"192.0.2.1\")}, 16) = -1 EINPROGRESS "
+                               "(Operation now in progress)\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    const PktEvent *a = ev_at(p, 0), *b = ev_at(p, 1);
+    CU_ASSERT_STRING_EQUAL(a->name, "fcntl");
+    CU_ASSERT_EQUAL(((PktExpr *)g_ptr_array_index(a->args, 2))->kind, PKT_E_OR);
+    CU_ASSERT_EQUAL(b->ret, -1);
+    CU_ASSERT_EQUAL(b->err, EINPROGRESS);
+    CU_ASSERT_EQUAL(((PktExpr *)g_ptr_array_index(b->args, 1))->kind, PKT_E_STRUCT);
+    CU_ASSERT_EQUAL(b->line, 2);
+}
+
+static void test_pkt_comments_flags_shell_and_code(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("// c\n/* a\n b */ --tolerance_usecs=10000\n"
+                               "0 `sysctl -q net.ipv4.tcp_sack=1`\n"
+                               "+0 %{ assert tcpi_ca_state == 0 }%\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(p->tolerance_us, 10000);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->kind, PKT_EV_SHELL);
+    CU_ASSERT_STRING_EQUAL(ev_at(p, 0)->text, "sysctl -q net.ipv4.tcp_sack=1");
+    CU_ASSERT_EQUAL(ev_at(p, 1)->kind, PKT_EV_CODE);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->line, 5);
+}
+
+static void test_pkt_errors_name_line_and_column(void)
+{
+    ERROR_IS("0 socket(..., SOCK_STREAM) = 3 /* open", "t.pkt:1:32: error: comment not closed "
+                                                       "(missing */)");
+    ERROR_IS("\n  0 < Z 0:0(0) win 1\n", "t.pkt:2:7: error: expected TCP flags (S, S., ., P., F., "
+                                         "R, R., ...)");
+    ERROR_IS("0 > S 0:0(0) <fo abc>\n", "t.pkt:1:15: error: TCP option 'fo' is not supported "
+                                        "(supported: mss, sackOK, TS val ecr, nop, wscale, sack, "
+                                        "eol)");
+    ERROR_IS("0 close(3) = -1\n", "t.pkt:1:16: error: a result of -1 needs its errno (= -1 ENAME "
+                                  "(text))");
+    ERROR_IS("0 < . 1:1(0) ack 1 win 70000\n", "t.pkt:1:29: error: the window field holds 16 bits "
+                                               "(at most 65535)");
+    ERROR_IS("0 < . 1:1(0) win 1 <...>\n", "t.pkt:1:5: error: <...> (any options) is for outbound "
+                                           "packets only");
+    ERROR_IS("0 < . 1:1(0) win 1 extra\n", "t.pkt:1:20: error: unexpected 'extra' in a TCP packet "
+                                           "(ack, win or <options>)");
+    ERROR_IS("0.5...0.1 read(3, ..., 1) = 1\n", "t.pkt:1:10: error: the end of a time range comes "
+                                                "before its start");
+    ERROR_IS("0 > . 1:1(0) ack 1\n+\n", "t.pkt:2:2: error: expected a time in seconds");
+}
+
+static void test_pkt_nesting_is_limited(void)
+{
+    GString *s = g_string_new("0 f(");
+    for (int i = 0; i < 40; i++)
+        g_string_append_c(s, '[');
+    g_autofree char *err = NULL;
+    NsPkt *p = parse(s->str, &err);
+    CU_ASSERT_PTR_NULL(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "nest deeper than 32"));
+    g_string_free(s, TRUE);
+}
+
+static void test_pkt_nul_byte_refused(void)
+{
+    GError *e = NULL;
+    NsPkt *p = ns_pkt_parse("t.pkt", "0 close(3) = 0\0", 15, &e);
+    CU_ASSERT_PTR_NULL(p);
+    CU_ASSERT_STRING_EQUAL(e->message, "t.pkt: error: the script holds a NUL byte (not a text "
+                                       "file)");
+    g_clear_error(&e);
+}
+
+static CU_TestInfo pkt_tests[] = {
+    {"times_absolute_relative_any_range_blocking",
+     test_pkt_times_absolute_relative_any_range_blocking},
+    {"tcp_packet_fields_and_options", test_pkt_tcp_packet_fields_and_options},
+    {"outbound_any_options", test_pkt_outbound_any_options},
+    {"syscall_arguments_and_errno", test_pkt_syscall_arguments_and_errno},
+    {"comments_flags_shell_and_code", test_pkt_comments_flags_shell_and_code},
+    {"errors_name_line_and_column", test_pkt_errors_name_line_and_column},
+    {"nesting_is_limited", test_pkt_nesting_is_limited},
+    {"nul_byte_refused", test_pkt_nul_byte_refused},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo ns_test_suites[] = {
+    {.pName = "pkt", .pTests = pkt_tests},
+    CU_SUITE_INFO_NULL,
+};
