@@ -25,6 +25,7 @@ typedef struct {
     int parent;       /* the listener it was accepted from, or -1 */
     uint32_t sock_id; /* the run's socket id (#N), 0 when not known */
     bool listener;    /* a TCP socket that listened */
+    bool closed;      /* its connection reached CLOSED: the line ends there */
     guint first_item; /* the first item drawn on it */
     NsTime created;   /* when the diagram first heard of it */
     GString *addrs;   /* host lifeline: its addresses seen, "a, b" */
@@ -34,7 +35,13 @@ typedef enum { ITEM_MSG, ITEM_NOTE } ItemKind;
 
 typedef struct {
     ItemKind kind;
-    NsTime time;
+    NsTime time; /* a delivered message's: when it arrived */
+    /* Where it stands in the drawing: a note, or a message never
+     * delivered, where it happened; a delivered message where it arrived,
+     * after everything before the arrival and before what the arrival
+     * caused (a SYN queued behind ARP is drawn when it reached the
+     * server, not at 0). Sorted by (seq, sub). */
+    uint64_t seq, sub;
     char *label;
     /* MSG: lifeline from/to; NOTE: `from` is the lifeline it is on. */
     guint from, to;
@@ -55,6 +62,7 @@ struct NsDiagram {
     GHashTable *addr_host; /* address -> interned host name */
     GArray *items;         /* Item */
     GHashTable *in_flight; /* packet key -> GQueue of item indices */
+    uint64_t arrivals;     /* messages delivered so far (Item.sub) */
     NsTime now;            /* the time of the event being added */
 };
 
@@ -358,7 +366,8 @@ static Item *pop_in_flight(NsDiagram *d, const NsTraceEvent *ev)
  * knows it (a RECV or FWD event corrects it), else to the host. */
 static void add_arrow(NsDiagram *d, const NsTraceEvent *ev, guint from)
 {
-    Item it = {.kind = ITEM_MSG, .time = ev->time, .lost = true, .proto = ev->proto,
+    Item it = {.kind = ITEM_MSG, .time = ev->time, .seq = 2 * (uint64_t)d->items->len,
+               .lost = true, .proto = ev->proto,
                .bytes = ev->payload_len, .from = from, .src = ev->src, .dst = ev->dst,
                .sport = ev->sport, .dport = ev->dport};
     const char *to_host = host_of_addr(d, ev->dst);
@@ -392,6 +401,15 @@ static void add_send(NsDiagram *d, const NsTraceEvent *ev)
     add_arrow(d, ev, from >= 0 ? (guint)from : host_lifeline(d, host, ev->src));
 }
 
+/* A message reached its next stop at ev->time: it is drawn there. */
+static void arrived(NsDiagram *d, Item *it, const NsTraceEvent *ev)
+{
+    it->lost = false;
+    it->time = ev->time;
+    it->seq = 2 * (uint64_t)d->items->len - 1;
+    it->sub = ++d->arrivals;
+}
+
 static void add_recv(NsDiagram *d, const NsTraceEvent *ev)
 {
     const char *host = see_host(d, ev->host);
@@ -399,7 +417,7 @@ static void add_recv(NsDiagram *d, const NsTraceEvent *ev)
     Item *it = pop_in_flight(d, ev);
     if (!it)
         return;
-    it->lost = false;
+    arrived(d, it, ev);
     it->to = receiver(d, host, ev);
 }
 
@@ -411,7 +429,7 @@ static void add_fwd(NsDiagram *d, const NsTraceEvent *ev)
     Item *it = pop_in_flight(d, ev);
     guint router = host_lifeline(d, host, 0);
     if (it) {
-        it->lost = false;
+        arrived(d, it, ev);
         it->to = router;
     }
     add_arrow(d, ev, router);
@@ -464,8 +482,8 @@ static guint event_socket(NsDiagram *d, const char *host, const NsTraceEvent *ev
 
 static void note_on(NsDiagram *d, const NsTraceEvent *ev, guint on, char *label)
 {
-    Item it = {.kind = ITEM_NOTE, .time = ev->time, .label = label, .from = on, .to = on,
-               .proto = ev->proto};
+    Item it = {.kind = ITEM_NOTE, .time = ev->time, .seq = 2 * (uint64_t)d->items->len,
+               .label = label, .from = on, .to = on, .proto = ev->proto};
     g_array_append_val(d->items, it);
 }
 
@@ -496,6 +514,8 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
                                    ns_tcp_state_name(ev->tcp_to));
             if (ev->tcp_to == NS_TCP_STATE_LISTEN)
                 l->listener = true;
+            if (ev->tcp_to == NS_TCP_STATE_CLOSED)
+                l->closed = true;
             break;
         case NS_TCP_EV_CWND:
             g_string_append_printf(s, "cwnd %" PRIu32 " ssthresh %" PRIu32, ev->cwnd,
@@ -748,11 +768,22 @@ static bool same_run(const Item *x, const Item *y)
            xb == yb;
 }
 
+static gint item_order(gconstpointer a, gconstpointer b)
+{
+    const Item *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return x->sub < y->sub ? -1 : x->sub > y->sub;
+}
+
 static GArray *build_rows(const NsDiagram *d, const Layout *lay)
 {
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(Row));
-    const Item *items = (const Item *)(const void *)d->items->data;
-    guint n = d->items->len;
+    /* The items in drawing order (labels stay owned by d->items). */
+    g_autoptr(GArray) sorted = g_array_copy(d->items);
+    g_array_sort(sorted, item_order);
+    const Item *items = (const Item *)(const void *)sorted->data;
+    guint n = sorted->len;
     for (guint i = 0; i < n;) {
         const Item *it = &items[i];
         if (it->kind == ITEM_NOTE) {
@@ -798,8 +829,10 @@ static GArray *build_rows(const NsDiagram *d, const Layout *lay)
 /* A socket that appears after the start of the run gets its head where it
  * first appears (a ROW_HEAD row before that row): an accepted socket
  * starts where the SYN arrived. Those there from the first moment have
- * theirs at the top. Also sets each column's last row. */
-static GArray *place_heads(GArray *rows, Layout *lay)
+ * theirs at the top. Also sets each column's last row: a socket whose
+ * connection closed ends at its last item, any other (a listener still
+ * listening, a host) runs to the end. */
+static GArray *place_heads(const NsDiagram *d, GArray *rows, Layout *lay)
 {
     GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(Row), rows->len + lay->n);
     g_autofree bool *seen = g_new0(bool, lay->n + 1);
@@ -822,6 +855,11 @@ static GArray *place_heads(GArray *rows, Layout *lay)
         }
         g_array_append_val(out, *r);
         lay->last[r->a] = lay->last[r->b] = out->len - 1;
+    }
+    for (guint c = 0; c < lay->n && out->len; c++) {
+        const Lifeline *l = g_ptr_array_index(d->lifelines, lay->at[c]);
+        if (!l->closed)
+            lay->last[c] = out->len - 1;
     }
     g_array_free(rows, TRUE);
     return out;
@@ -1127,7 +1165,7 @@ char *ns_diagram_render(NsDiagram *d, NsDiagramFormat format)
     Layout lay = {0};
     resolve_late(d);
     layout_init(d, &lay);
-    GArray *rows = place_heads(build_rows(d, &lay), &lay);
+    GArray *rows = place_heads(d, build_rows(d, &lay), &lay);
     char *out = NULL;
     switch (format) {
     case NS_DIAGRAM_MERMAID:

@@ -1,6 +1,7 @@
 /* Sequence diagrams: lifelines per socket grouped by host, labelled
  * arrows, lost packets, notes for state changes, folding of long runs,
  * Mermaid escaping and well-formed SVG. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "netsim/trace-diagram.h"
@@ -294,6 +295,66 @@ static void test_diagram_svg_is_well_formed_with_one_lifeline_per_socket(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(svg, "&lt;mss 1460&gt;"));
 }
 
+/* A SYN that waited 2 ms for ARP is drawn where it reached the server:
+ * after what happened meanwhile, with the arrival's time. */
+static void test_diagram_message_is_drawn_where_it_arrived(void)
+{
+    g_autoptr(NsDiagram) d = ns_diagram_new(NULL);
+    listen_80(d);
+    ns_diagram_add(d, &(NsTraceEvent){.kind = NS_TRACE_TCP, .host = "cli", .proto = 6,
+                                      .src = CLI, .sport = 49153, .dst = SRV, .dport = 80,
+                                      .tcp_from = NS_TCP_STATE_CLOSED,
+                                      .tcp_to = NS_TCP_STATE_SYN_SENT, .cause = NS_CAUSE_APP_CONNECT});
+    ns_diagram_add(d, &SEG(.time = 0));
+    ns_diagram_add(d, &(NsTraceEvent){.time = 1000000, .kind = NS_TRACE_TCP, .host = "cli",
+                                      .proto = 6, .src = CLI, .sport = 49153, .dst = SRV,
+                                      .dport = 80, .tcp_ev = NS_TCP_EV_CWND, .cwnd = 14600,
+                                      .ssthresh = 65535});
+    ns_diagram_add(d, &SEG(.time = 2000000, .kind = NS_TRACE_RECV, .host = "www"));
+    accept_from(d, 2000000, CLI);
+    g_autofree char *m = ns_diagram_render(d, NS_DIAGRAM_MERMAID);
+    const char *meanwhile = strstr(m, "Note over p2: cwnd 14600 ssthresh 65535");
+    const char *syn = strstr(m, "    p2->>p0: TCP [S] ");
+    const char *created = strstr(m, "Note over p1: new socket #35;11 from listener");
+    CU_ASSERT_TRUE(meanwhile && syn && created && meanwhile < syn && syn < created);
+    g_autofree char *svg = ns_diagram_render(d, NS_DIAGRAM_SVG);
+    const char *arrow = strstr(svg, "<line class=\"msg\"");
+    const char *label = g_strrstr_len(svg, arrow ? arrow - svg : 0, "fill=\"#777\">");
+    CU_ASSERT_TRUE(label && g_str_has_prefix(label, "fill=\"#777\">0.002000000<"));
+}
+
+/* y2 of the dashed line of the lifeline whose head reads `name`. */
+static unsigned line_end(const char *svg, const char *name)
+{
+    g_autofree char *head = g_strdup_printf(">%s</text></g>", name);
+    const char *h = strstr(svg, head);
+    const char *g = h ? g_strrstr_len(svg, h - svg, "<g class=\"lifeline\"") : NULL;
+    const char *y2 = g ? strstr(g, " y2=\"") : NULL;
+    return y2 && y2 < h ? (unsigned)strtoul(y2 + 5, NULL, 10) : 0;
+}
+
+/* A listener listens to the end of the run, though nothing happens on it
+ * after the last SYN; a client socket whose connection closed ends there. */
+static void test_diagram_lifeline_ends_only_when_its_socket_closes(void)
+{
+    g_autoptr(NsDiagram) d = tiny();
+    ns_diagram_add(d, &(NsTraceEvent){.time = 50000000, .kind = NS_TRACE_TCP, .host = "cli",
+                                      .proto = 6, .src = CLI, .sport = 49153, .dst = SRV,
+                                      .dport = 80, .tcp_from = NS_TCP_STATE_SYN_SENT,
+                                      .tcp_to = NS_TCP_STATE_CLOSED, .cause = NS_CAUSE_APP_CLOSE});
+    ns_diagram_add(d, &(NsTraceEvent){.time = 60000000, .kind = NS_TRACE_TCP, .host = "www",
+                                      .proto = 6, .src = SRV, .sport = 80, .dst = CLI,
+                                      .dport = 49153, .tcp_ev = NS_TCP_EV_CWND, .cwnd = 2920,
+                                      .ssthresh = 65535, .sock_id = 11, .parent_id = 1});
+    g_autofree char *svg = ns_diagram_render(d, NS_DIAGRAM_SVG);
+    unsigned listener = line_end(svg, "#1 0.0.0.0:80");
+    unsigned accepted = line_end(svg, "#11 10.0.0.80:80-10.0.0.1:49153");
+    unsigned client = line_end(svg, "10.0.0.1:49153");
+    CU_ASSERT_TRUE(listener > 0 && client > 0);
+    CU_ASSERT_EQUAL(listener, accepted); /* both to the last row */
+    CU_ASSERT_TRUE(client < listener);
+}
+
 static void test_diagram_format_from_extension(void)
 {
     NsDiagramFormat f;
@@ -324,6 +385,9 @@ CU_TestInfo ns_diagram_tests[] = {
     {"lost_segment_breaks_a_run", test_diagram_lost_segment_breaks_a_run},
     {"svg_is_well_formed_with_one_lifeline_per_socket",
      test_diagram_svg_is_well_formed_with_one_lifeline_per_socket},
+    {"message_is_drawn_where_it_arrived", test_diagram_message_is_drawn_where_it_arrived},
+    {"lifeline_ends_only_when_its_socket_closes",
+     test_diagram_lifeline_ends_only_when_its_socket_closes},
     {"format_from_extension", test_diagram_format_from_extension},
     CU_TEST_INFO_NULL,
 };
