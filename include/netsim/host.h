@@ -84,6 +84,9 @@ NsIface *ns_host_iface(const NsHost *host, uint32_t i);
 /* The interface holding `addr`, or NULL. */
 NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr);
 bool ns_host_has_addr(const NsHost *host, uint32_t addr);
+/* True when `addr` is the directed broadcast address of a subnet attached
+ * to one of the host's interfaces (none for /31 and /32). */
+bool ns_host_is_directed_broadcast(const NsHost *host, uint32_t addr);
 
 void ns_host_set_l3(NsHost *host, NsL3InputFn input, NsL3UnreachFn unreach, void *l3);
 

@@ -9,6 +9,9 @@
 #include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
 
+/* Up to this many interfaces, a host finds one by a scan. */
+#define NS_HOST_SCAN_IFACES 8
+
 typedef enum { ARP_INCOMPLETE, ARP_REACHABLE } ArpState;
 
 typedef struct {
@@ -70,6 +73,11 @@ struct NsHost {
     NsProfile profile;
     NsRng rng;
     GPtrArray *ifaces;
+    /* Indexes of the interfaces for hosts with many (a router with a link
+     * per client): address -> first NsIface holding it, and the directed
+     * broadcast addresses of attached subnets (a set). NULL while the host
+     * has few interfaces; then a scan is cheaper. */
+    GHashTable *by_addr, *bcasts;
     void *slots[NS_HOST_SLOT_COUNT];
     uint32_t ephemeral_cursor;
     NsL3InputFn l3_input;
@@ -121,6 +129,10 @@ void ns_host_free(NsHost *host)
         g_free(ifc);
     }
     g_ptr_array_free(host->ifaces, TRUE);
+    if (host->by_addr) {
+        g_hash_table_destroy(host->by_addr);
+        g_hash_table_destroy(host->bcasts);
+    }
     g_free(host->name);
     g_free(host);
 }
@@ -160,6 +172,8 @@ NsIface *ns_host_iface(const NsHost *host, uint32_t i)
 
 NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr)
 {
+    if (host->by_addr)
+        return g_hash_table_lookup(host->by_addr, GUINT_TO_POINTER(addr));
     for (guint i = 0; i < host->ifaces->len; i++) {
         NsIface *ifc = g_ptr_array_index(host->ifaces, i);
         if (ifc->addr == addr)
@@ -171,6 +185,36 @@ NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr)
 bool ns_host_has_addr(const NsHost *host, uint32_t addr)
 {
     return ns_host_iface_by_addr(host, addr) != NULL;
+}
+
+/* The directed broadcast address of an interface's subnet, or 0 when the
+ * subnet has none (/31 and /32: RFC 3021). */
+static uint32_t iface_bcast(const NsIface *ifc)
+{
+    if (ifc->prefix_len >= 31)
+        return 0;
+    return ifc->addr | ~ns_ipv4_mask(ifc->prefix_len);
+}
+
+bool ns_host_is_directed_broadcast(const NsHost *host, uint32_t addr)
+{
+    if (host->bcasts)
+        return g_hash_table_contains(host->bcasts, GUINT_TO_POINTER(addr));
+    for (guint i = 0; i < host->ifaces->len; i++) {
+        uint32_t b = iface_bcast(g_ptr_array_index(host->ifaces, i));
+        if (b && b == addr)
+            return true;
+    }
+    return false;
+}
+
+static void index_iface(NsHost *host, NsIface *ifc)
+{
+    if (!g_hash_table_contains(host->by_addr, GUINT_TO_POINTER(ifc->addr)))
+        g_hash_table_insert(host->by_addr, GUINT_TO_POINTER(ifc->addr), ifc);
+    uint32_t b = iface_bcast(ifc);
+    if (b)
+        g_hash_table_add(host->bcasts, GUINT_TO_POINTER(b));
 }
 
 NsHost *ns_iface_host(const NsIface *iface) { return iface->host; }
@@ -453,6 +497,14 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     ifc->arp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, arp_entry_free);
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
     g_ptr_array_add(host->ifaces, ifc);
+    if (!host->by_addr && host->ifaces->len > NS_HOST_SCAN_IFACES) {
+        host->by_addr = g_hash_table_new(g_direct_hash, g_direct_equal);
+        host->bcasts = g_hash_table_new(g_direct_hash, g_direct_equal);
+        for (guint i = 0; i + 1 < host->ifaces->len; i++)
+            index_iface(host, g_ptr_array_index(host->ifaces, i));
+    }
+    if (host->by_addr)
+        index_iface(host, ifc);
     return ifc;
 }
 

@@ -938,17 +938,10 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
 
 static bool is_for_us(const NsIp *ip, uint32_t dst)
 {
-    if (dst == 0xffffffffu || ns_ip_is_local(ip, dst))
-        return true;
-    /* Directed broadcast of an attached subnet. */
-    for (uint32_t i = 0; i < ns_host_iface_count(ip->host); i++) {
-        NsIface *ifc = ns_host_iface(ip->host, i);
-        uint8_t pl = ns_iface_prefix_len(ifc);
-        if (pl < 31 && (dst | ns_ipv4_mask(pl)) == 0xffffffffu &&
-            ns_ipv4_in_subnet(dst, ns_iface_addr(ifc), pl))
-            return true;
-    }
-    return false;
+    /* Limited broadcast, our own address, or the directed broadcast of an
+     * attached subnet. */
+    return dst == 0xffffffffu || ns_ip_is_local(ip, dst) ||
+           ns_host_is_directed_broadcast(ip->host, dst);
 }
 
 static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
