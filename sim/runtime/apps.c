@@ -212,6 +212,7 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
         g_assert_not_reached(); /* steps.c runs them */
     }
     g_ptr_array_add(w->apps, a);
+    g_hash_table_insert(w->app_by_step, GUINT_TO_POINTER(step), a);
 }
 
 /* Crash (when `crashed`) and free one step's application object. */
@@ -266,16 +267,12 @@ void ns_world_apps_free(NsWorld *w)
         g_free(a);
     }
     g_ptr_array_free(w->apps, TRUE);
+    g_hash_table_destroy(w->app_by_step);
 }
 
 static const AppRt *app_of_step(const NsWorld *w, uint32_t step)
 {
-    for (guint i = 0; i < w->apps->len; i++) {
-        const AppRt *a = g_ptr_array_index(w->apps, i);
-        if (a->step == step)
-            return a;
-    }
-    return NULL;
+    return g_hash_table_lookup(w->app_by_step, GUINT_TO_POINTER(step));
 }
 
 /* `expect H fetch URL [status N] [bytes N]`: "" when it holds, else what

@@ -146,11 +146,9 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     }
     case NS_SCN_EXPECT_PING: {
         uint32_t got = 0;
-        for (guint i = 0; i < w->pings->len; i++) {
-            PingRt *p = g_ptr_array_index(w->pings, i);
-            if (p->step == e->u.ping.step)
-                got = p->received;
-        }
+        const PingRt *p = g_hash_table_lookup(w->ping_by_step, GUINT_TO_POINTER(e->u.ping.step));
+        if (p)
+            got = p->received;
         char a[NS_IPV4_STRLEN];
         ns_ipv4_format(e->u.ping.target.addr, a);
         bool ok = got == e->u.ping.received;

@@ -31,27 +31,25 @@ void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, ui
 {
     HostRt *h = data;
     NsWorld *w = h->w;
-    for (guint i = 0; i < w->pings->len; i++) {
-        PingRt *p = g_ptr_array_index(w->pings, i);
-        if (p->host != h->idx || p->id != id || p->done || seq == 0 || seq > p->sent)
-            continue;
-        char a[NS_IPV4_STRLEN];
-        ns_ipv4_format(from, a);
-        if (err) {
-            ns_world_trace_appf(w, h->idx, "ping", err, "seq %u: error reported by %s:", seq, a);
-            p->errors++;
-        } else {
-            p->received++;
-            NsTime rtt = ns_sim_now(w->ctx->sim) - g_array_index(p->sent_at, NsTime, seq - 1);
-            ns_world_trace_appf(w, h->idx, "ping", 0,
-                       "reply from %s seq %u: %zuB ttl %u time %" PRId64 ".%03" PRId64 " ms", a,
-                       seq, len, ttl, rtt / 1000000, (rtt / 1000) % 1000);
-        }
-        const NsScnStep *st = ns_scn_step(w->scn, p->step);
-        if (p->sent == st->u.ping.count && p->received + p->errors >= p->sent)
-            ping_finish(w, p);
+    gint64 key = (gint64)h->idx << 16 | id;
+    PingRt *p = g_hash_table_lookup(w->ping_by_id, &key);
+    if (!p || p->done || seq == 0 || seq > p->sent)
         return;
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(from, a);
+    if (err) {
+        ns_world_trace_appf(w, h->idx, "ping", err, "seq %u: error reported by %s:", seq, a);
+        p->errors++;
+    } else {
+        p->received++;
+        NsTime rtt = ns_sim_now(w->ctx->sim) - g_array_index(p->sent_at, NsTime, seq - 1);
+        ns_world_trace_appf(w, h->idx, "ping", 0,
+                            "reply from %s seq %u: %zuB ttl %u time %" PRId64 ".%03" PRId64
+                            " ms", a, seq, len, ttl, rtt / 1000000, (rtt / 1000) % 1000);
     }
+    const NsScnStep *st = ns_scn_step(w->scn, p->step);
+    if (p->sent == st->u.ping.count && p->received + p->errors >= p->sent)
+        ping_finish(w, p);
 }
 
 static void ping_tick(NsSim *sim, void *obj, void *arg)
@@ -102,6 +100,11 @@ void ns_world_ping_start(NsWorld *w, uint32_t step)
     p->id = (uint16_t)++h->ping_ids;
     p->sent_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
     g_ptr_array_add(w->pings, p);
+    g_hash_table_insert(w->ping_by_step, GUINT_TO_POINTER(step), p);
+    /* Ids count up per host: a later ping with a wrapped id replaces the
+     * earlier one as the owner of that id, as it would on a real host. */
+    p->id_key = (gint64)p->host << 16 | p->id;
+    g_hash_table_insert(w->ping_by_id, &p->id_key, p);
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(st->u.ping.target.addr, a);
     if (ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {

@@ -78,6 +78,7 @@ typedef struct {
     NsWorld *w;
     uint32_t step, host;
     uint16_t id;
+    gint64 id_key; /* host << 16 | id: its key in ping_by_id */
     uint32_t sent, received, errors;
     GArray *sent_at; /* NsTime per seq */
     NsEventId timer;
@@ -113,10 +114,13 @@ struct NsWorld {
     SockRt *socks;        /* per scenario socket */
     GPtrArray *services;  /* ServiceRt* */
     GPtrArray *apps;      /* AppRt*, in the order the steps started */
+    GHashTable *app_by_step; /* step -> AppRt*, for expectations */
     NsDnsTable names;     /* every `name` of the scenario */
     uint32_t dns_server;  /* the first dns service's address, or 0 */
     NsStreams *streams;   /* NULL unless some `expect delivered all` */
     GPtrArray *pings;     /* PingRt* */
+    GHashTable *ping_by_step; /* step -> PingRt*, for expectations */
+    GHashTable *ping_by_id;   /* &PingRt.id_key -> PingRt*, for replies */
     GPtrArray *udp_sends; /* UdpSendRt* */
     GArray *faults;       /* FaultRt */
     GArray *flows;        /* Flow, first-seen order */

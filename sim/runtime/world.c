@@ -112,12 +112,15 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->net = ns_net_new(opts->seed, tracer);
     w->ctx = ns_net_ctx(w->net);
     w->apps = g_ptr_array_new();
+    w->app_by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
     ns_world_names_init(w);
     w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
     for (guint i = 0; i < scn->expects->len; i++)
         if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL && !w->streams)
             w->streams = ns_streams_new();
     w->pings = g_ptr_array_new();
+    w->ping_by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
+    w->ping_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
     w->udp_sends = g_ptr_array_new();
     w->faults = g_array_new(FALSE, TRUE, sizeof(FaultRt));
     w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
@@ -395,6 +398,8 @@ void ns_world_free(NsWorld *w)
         g_free(p);
     }
     g_ptr_array_free(w->pings, TRUE);
+    g_hash_table_destroy(w->ping_by_step);
+    g_hash_table_destroy(w->ping_by_id);
     for (guint i = 0; i < w->udp_sends->len; i++)
         g_free(g_ptr_array_index(w->udp_sends, i));
     g_ptr_array_free(w->udp_sends, TRUE);
