@@ -37,7 +37,10 @@ typedef struct {
     NsProfile profile;   /* the stack under test (NS_PROFILE_LINUX for Linux's scripts) */
     int64_t tolerance_us; /* < 0: the script's --tolerance_usecs, else 4000 */
     NsTracer *tracer;    /* borrowed, may be NULL: netsim's own trace of the run */
+    uint64_t max_events; /* 0: the default, NS_DRILL_MAX_EVENTS; past it the script fails */
 } NsDrillOpts;
+
+#define NS_DRILL_MAX_EVENTS UINT64_C(100000000)
 
 typedef struct {
     bool pass;

@@ -34,6 +34,16 @@ NsTcp *ns_tcp_new(NsHost *host);
 void ns_tcp_free(NsTcp *tcp);
 NsTcp *ns_tcp_of(const NsHost *host);
 
+/* Set one of the Linux sysctls the profiles model, for this host's
+ * connections opened from now on: net.ipv4.tcp_timestamps, tcp_sack,
+ * tcp_window_scaling, tcp_syn_retries, tcp_synack_retries, tcp_retries2,
+ * tcp_recovery (bit 0: RACK), tcp_early_retrans (3 or 4: tail loss
+ * probes), tcp_fin_timeout (seconds), tcp_rmem and tcp_wmem ("MIN DEFAULT
+ * MAX": the maximum sizes the buffer, and tcp_rmem's the window scale, as
+ * Linux's tcp_select_initial_window). `value` as sysctl takes it. Returns
+ * 0, ENOENT (a sysctl netsim does not model) or EINVAL (a bad value). */
+int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value);
+
 /* Host crash: every connection and listener vanishes without sending
  * anything; timers are cancelled. Handles the application holds stay valid
  * (state CLOSED, error 0) until ns_tcp_close(); orphans are freed. */

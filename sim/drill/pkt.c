@@ -841,7 +841,10 @@ static bool parse_event(Cur *c, NsPkt *pkt)
     }
     ev->line = c->line;
     ev->col = c->col;
-    if (peekc(c) == '*') {
+    if (peekc(c) == '`') {
+        /* a command with no time, as scripts start: at +0 */
+        ev->tkind = PKT_T_REL;
+    } else if (peekc(c) == '*') {
         adv(c);
         ev->tkind = PKT_T_ANY;
     } else {

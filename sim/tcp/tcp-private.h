@@ -78,6 +78,9 @@ typedef struct {
     bool rfc5961;            /* challenge ACKs (RST/SYN/ACK checks) */
     bool quickack;           /* Linux quickack mode at connection start */
     bool delay_fin_ack;      /* ACK of a FIN in ESTABLISHED waits (pingpong) */
+    bool ato_from_first_data; /* Linux icsk_ack.ato: 0 until the first data
+                                 arrives (then TCP_ATO_MIN), so an ACK
+                                 "delayed" before any data leaves at once */
     bool id_zero_synack_rst; /* IP ID 0 on SYN-ACK and RST */
     bool backlog_plus_one;   /* accept queue full only above backlog */
     bool rst_ack;            /* an active reset (abort) carries ACK: R. as Linux */

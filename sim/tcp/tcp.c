@@ -23,6 +23,7 @@ struct NsTcp {
     NsTcpSock *head, *tail; /* every endpoint, creation order */
     uint32_t count;
     GHashTable *cc_last; /* NsTcpSock* -> CcSample, only while CC samples are traced */
+    NsTcpCfg *own_cfg;   /* the profile changed by sysctls (ns_tcp_set_sysctl), or NULL */
 };
 
 /* The values a congestion sample (NS_TRACE_CC) reports. */
@@ -162,6 +163,102 @@ static void destroy(NsTcpSock *s)
     g_free(s);
 }
 
+/* Linux's rule for the window scale it offers (tcp_select_initial_window):
+ * enough to cover the largest receive buffer, ilog2(space) - 15. */
+static uint8_t wscale_for(uint64_t space)
+{
+    int log = 0;
+    while (space > 1) {
+        space >>= 1;
+        log++;
+    }
+    return (uint8_t)(log <= 15 ? 0 : log - 15 > 14 ? 14 : log - 15);
+}
+
+/* "N" or "A B C" (tcp_rmem/tcp_wmem: the last is the maximum). */
+static bool sysctl_values(const char *value, uint64_t *v, int *n)
+{
+    *n = 0;
+    const char *p = value;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        if (*n == 3 || !g_ascii_isdigit(*p))
+            return false;
+        char *end;
+        guint64 x = g_ascii_strtoull(p, &end, 10);
+        if (x > UINT32_MAX)
+            return false;
+        v[(*n)++] = x;
+        p = end;
+        if (*p && *p != ' ' && *p != '\t')
+            return false;
+    }
+    return *n > 0;
+}
+
+int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
+{
+    g_return_val_if_fail(tcp && name && value, EINVAL);
+    uint64_t v[3];
+    int n;
+    if (!sysctl_values(value, v, &n))
+        return EINVAL;
+    if (!tcp->own_cfg) {
+        tcp->own_cfg = g_memdup2(tcp->env.cfg, sizeof *tcp->own_cfg);
+        tcp->env.cfg = tcp->own_cfg;
+    }
+    NsTcpCfg *c = tcp->own_cfg;
+    bool one = n == 1;
+#define BOOL_SYSCTL(key, field)                                                               \
+    if (strcmp(name, key) == 0) {                                                             \
+        if (!one || v[0] > 1)                                                                 \
+            return EINVAL;                                                                    \
+        c->field = v[0] != 0;                                                                 \
+        return 0;                                                                             \
+    }
+#define COUNT_SYSCTL(key, field, max)                                                         \
+    if (strcmp(name, key) == 0) {                                                             \
+        if (!one || v[0] > (max))                                                             \
+            return EINVAL;                                                                    \
+        c->field = (uint32_t)v[0];                                                            \
+        return 0;                                                                             \
+    }
+    BOOL_SYSCTL("net.ipv4.tcp_timestamps", ts)
+    BOOL_SYSCTL("net.ipv4.tcp_sack", sack)
+    BOOL_SYSCTL("net.ipv4.tcp_window_scaling", wscale)
+    COUNT_SYSCTL("net.ipv4.tcp_syn_retries", syn_retries, 127)
+    COUNT_SYSCTL("net.ipv4.tcp_synack_retries", synack_retries, 255)
+    COUNT_SYSCTL("net.ipv4.tcp_retries2", retries2, 255)
+    if (strcmp(name, "net.ipv4.tcp_recovery") == 0 && one) {
+        c->rack = (v[0] & 1) != 0; /* bit 0: RACK loss detection */
+        return 0;
+    }
+    if (strcmp(name, "net.ipv4.tcp_early_retrans") == 0 && one && v[0] <= 4) {
+        c->tlp = v[0] >= 3; /* 3 and 4 enable tail loss probes */
+        return 0;
+    }
+    if (strcmp(name, "net.ipv4.tcp_fin_timeout") == 0 && one && v[0] <= 3600) {
+        c->fin_wait_2 = NS_S((int64_t)v[0]);
+        return 0;
+    }
+    if (strcmp(name, "net.ipv4.tcp_rmem") == 0 && n == 3 && v[2] >= v[1] && v[1] >= v[0]) {
+        c->rcvbuf = (uint32_t)v[2];
+        /* the scale covers the larger of tcp_rmem[2] and rmem_max (212992) */
+        c->rcv_wscale = wscale_for(v[2] > 212992 ? v[2] : 212992);
+        return 0;
+    }
+    if (strcmp(name, "net.ipv4.tcp_wmem") == 0 && n == 3 && v[2] >= v[1] && v[1] >= v[0]) {
+        c->sndbuf = (uint32_t)v[2];
+        return 0;
+    }
+#undef BOOL_SYSCTL
+#undef COUNT_SYSCTL
+    return ENOENT;
+}
+
 void ns_tcp_free(NsTcp *tcp)
 {
     if (!tcp)
@@ -179,6 +276,7 @@ void ns_tcp_free(NsTcp *tcp)
         g_hash_table_destroy(tcp->cc_last);
     if (ns_host_slot(tcp->host, NS_HOST_SLOT_TCP) == tcp)
         ns_host_set_slot(tcp->host, NS_HOST_SLOT_TCP, NULL);
+    g_free(tcp->own_cfg);
     g_free(tcp);
 }
 

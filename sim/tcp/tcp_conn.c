@@ -63,6 +63,7 @@ static const NsTcpCfg cfg_linux = {
     .rfc5961 = true,
     .quickack = true,
     .delay_fin_ack = true,
+    .ato_from_first_data = true, /* tcp_event_data_recv, tcp_send_delayed_ack */
     .id_zero_synack_rst = true,
     .backlog_plus_one = true,
     .rst_ack = true,

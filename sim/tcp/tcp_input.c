@@ -696,7 +696,9 @@ static NsTcpVerdict step_fin(NsTcpConn *c, In *in)
         tcp_conn_set_state(c, NS_TCP_STATE_CLOSE_WAIT, NS_CAUSE_RCV_FIN);
         /* Linux: the FIN's ACK waits (pingpong), so an application that
          * closes at once sends one F. that acknowledges it (case 1). */
-        if (cfg->delay_fin_ack)
+        if (cfg->delay_fin_ack && cfg->ato_from_first_data && c->bytes_received == 0)
+            c->ack_now = true; /* no data yet: the delayed-ACK timeout is 0 */
+        else if (cfg->delay_fin_ack)
             tcp_timer_arm(c, NS_TCP_T_DELACK, in->now, cfg->delack, true);
         else
             c->ack_now = true;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The fuzzing campaign of CI: the wire and scenario fuzzers (libFuzzer) each
-# run a fixed number of executions from a seed corpus: for the wire, every
-# known-answer frame and text of tests/fuzz/corpus/wire; for scenarios,
-# every example (scenarios/), every malformed file (tests/scenario/bad/)
-# and every hostile file (tests/scenario/hostile/). Deterministic (-seed=1).
+# The fuzzing campaign of CI: the wire, scenario and packetdrill fuzzers
+# (libFuzzer) each run a fixed number of executions from a seed corpus: for
+# the wire, every known-answer frame and text of tests/fuzz/corpus/wire; for
+# scenarios, every example (scenarios/), every malformed file
+# (tests/scenario/bad/) and every hostile file (tests/scenario/hostile/);
+# for packetdrill, every script of tests/drill. Deterministic (-seed=1).
 # Any crash, sanitizer report, leak or timeout fails the campaign; the
 # input that caused it is kept in FUZZ_ARTIFACTS (default ./fuzz-artifacts).
 #
@@ -11,8 +12,10 @@
 #   BUILD_DIR: a clang build with the fuzzers, e.g.
 #     CC=clang meson setup build-fuzz -Db_sanitize=address,undefined \
 #       -Db_lundef=false -Dwerror=false -Dc_args=-fsanitize=fuzzer-no-link
-#     ninja -C build-fuzz tests/wire/fuzz-wire tests/scenario/fuzz-scenario
-# FUZZ_WIRE_RUNS and FUZZ_SCENARIO_RUNS change the number of executions.
+#     ninja -C build-fuzz tests/wire/fuzz-wire tests/scenario/fuzz-scenario \
+#       tests/drill/fuzz-drill
+# FUZZ_WIRE_RUNS, FUZZ_SCENARIO_RUNS and FUZZ_DRILL_RUNS change the number
+# of executions.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: tests/fuzz/run.sh BUILD_DIR}
@@ -23,12 +26,16 @@ wire_runs=${FUZZ_WIRE_RUNS:-300000}
 # about 11 per second on a 2-core machine, so 3,000 keep CI's fuzzing stage
 # near five minutes.
 scenario_runs=${FUZZ_SCENARIO_RUNS:-3000}
+drill_runs=${FUZZ_DRILL_RUNS:-20000}
 artifacts=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}
 mkdir -p "$artifacts"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/wire" "$work/scenario" "$work/scenario-seeds"
+mkdir -p "$work/wire" "$work/scenario" "$work/scenario-seeds" "$work/drill" "$work/drill-seeds"
+for f in $(find "$src/tests/drill" -name '*.pkt'); do
+    cp "$f" "$work/drill-seeds/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
 for f in "$src"/scenarios/*.scn "$src"/tests/scenario/bad/*.scn "$src"/tests/scenario/hostile/*.scn; do
     d=$(basename "$(dirname "$f")")
     cp "$f" "$work/scenario-seeds/$d-$(basename "$f")"
@@ -55,6 +62,9 @@ run wire "$build/tests/wire/fuzz-wire" -runs="$wire_runs" -seed=1 -max_len=4096 
 run scenario "$build/tests/scenario/fuzz-scenario" -runs="$scenario_runs" -seed=1 -max_len=65536 \
     -timeout=120 -rss_limit_mb=4096 -dict="$src/tests/fuzz/scenario.dict" \
     -artifact_prefix="$artifacts/scenario-" "$work/scenario" "$work/scenario-seeds"
+run drill "$build/tests/drill/fuzz-drill" -runs="$drill_runs" -seed=1 -max_len=16384 \
+    -timeout=60 -rss_limit_mb=2048 -artifact_prefix="$artifacts/drill-" "$work/drill" \
+    "$work/drill-seeds"
 if [ $status -eq 0 ]; then
     echo "fuzzing: no finding"
     rmdir "$artifacts" 2>/dev/null || true
