@@ -48,6 +48,34 @@ static void test_listen_rcv_syn_sends_syn_ack(void)
     h_teardown();
 }
 
+/* linux (tcp_select_initial_window): the SYN-ACK offers the largest
+ * multiple of the segment size in 16 bits: 44 x 1460 without timestamps,
+ * 45 x 1448 with them. */
+static void test_listen_linux_synack_window_is_mss_multiple(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_LISTEN);
+    H->c.adv_mss = 1460;
+    NsTcpSeg seg = {.h = {.src_port = REMOTE_PORT, .dst_port = LOCAL_PORT, .seq = REMOTE_SEQ,
+                          .flags = SYN, .window = 65535, .has_mss = true, .mss = 1000}};
+    tcp_conn_accept_syn(&H->c, &seg, H->now);
+    NsTcpRepr r;
+    uint32_t len;
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, &len));
+    CU_ASSERT_EQUAL(r.window, 64240);
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_LISTEN);
+    H->c.adv_mss = 1460;
+    seg.h.has_ts = true;
+    seg.h.ts_val = 5;
+    tcp_conn_accept_syn(&H->c, &seg, H->now);
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, &len));
+    CU_ASSERT_EQUAL(r.window, 65160);
+    h_teardown();
+}
+
 /* ---------------- SYN-SENT ---------------- */
 
 static void test_syn_sent_rcv_syn_ack_established(void)
@@ -400,6 +428,33 @@ static void test_established_classic_nagle_holds_tail(void)
     EXPECT_NOTHING_SENT();
     peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 1460));
     EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1 + 1460, .len = 104));
+    h_teardown();
+}
+
+/* linux: before any data arrived the delayed-ACK timeout is 0 (Linux's
+ * icsk_ack.ato), so a FIN is acknowledged at once; after data it waits. */
+static void test_established_linux_fin_before_data_acked_at_once(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = FIN | ACK, .ts = true, .ts_val = 600));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 2));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+static void test_established_linux_fin_after_data_acked_late(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = ACK | PSH, .data = "hi", .ts = true, .ts_val = 600));
+    drain_sent();
+    peer_sends(SEG(.flags = FIN | ACK, .seq = REMOTE_SEQ + 3, .ts = true, .ts_val = 601));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_NOTHING_SENT();
+    advance(NS_MS(40));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 4, .why = NS_SEND_DELAYED_ACK));
     h_teardown();
 }
 
@@ -1140,6 +1195,9 @@ CU_TestInfo conn_tests[] = {
     T(test_established_minshall_nagle_sends_tail_at_once),
     T(test_established_classic_nagle_holds_tail),
     T(test_established_delack_timer_armed_then_fired),
+    T(test_established_linux_fin_before_data_acked_at_once),
+    T(test_established_linux_fin_after_data_acked_late),
+    T(test_listen_linux_synack_window_is_mss_multiple),
     T(test_established_delack_cancelled_by_data),
     T(test_established_nagle_hold_traced_once),
     T(test_established_nodelay_no_nagle_event),
