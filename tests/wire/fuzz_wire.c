@@ -18,6 +18,7 @@
 #include "netsim/wire/http.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/result.h"
 #include "netsim/wire/smtp.h"
 #include "netsim/wire/tcp.h"
@@ -350,8 +351,55 @@ static void fuzz_apps(const uint8_t *d, size_t n)
     }
 }
 
+/* ---- IPv6 and ICMPv6 ---- */
+
+static void fuzz_ipv6(const uint8_t *d, size_t n)
+{
+    NsIpv6Repr h, back;
+    NsWireResult r = ns_ipv6_parse(d, n, &h);
+    FUZZ_CHECK(valid_result(r));
+    if (r == NS_WIRE_OK) {
+        FUZZ_CHECK(ns_ipv6_emit(&h, out_buf, sizeof(out_buf)) == NS_IPV6_HLEN);
+        FUZZ_CHECK(memcmp(out_buf, d, NS_IPV6_HLEN) == 0);
+        FUZZ_CHECK(ns_ipv6_parse(out_buf, NS_IPV6_HLEN, &back) == NS_WIRE_OK ||
+                   h.payload_len > 0);
+    }
+    /* The first 16 bytes as an address: format, then parse the text back. */
+    if (n >= 16) {
+        NsIpv6Addr a, again;
+        memcpy(a.b, d, 16);
+        char text[NS_IPV6_STRLEN];
+        ns_ipv6_format(&a, text);
+        FUZZ_CHECK(ns_ipv6_parse_addr(text, &again) && ns_ipv6_addr_equal(&a, &again));
+    }
+    /* The input as text, NUL-terminated: parse must not read past it. */
+    if (n < 64) {
+        char t[64];
+        memcpy(t, d, n);
+        t[n] = '\0';
+        NsIpv6Addr a;
+        (void)ns_ipv6_parse_addr(t, &a);
+    }
+    /* As an ICMPv6 message between two link-local addresses, raw and with
+     * its checksum repaired so that the type checks are reached. */
+    NsIpv6Addr src, dst;
+    ns_ipv6_parse_addr("fe80::1", &src);
+    ns_ipv6_parse_addr("fe80::2", &dst);
+    NsIcmp6Repr m;
+    FUZZ_CHECK(valid_result(ns_icmp6_parse(d, n, &src, &dst, &m)));
+    if (n >= NS_ICMP6_HLEN && n <= MAX_COPY) {
+        memcpy(copy_buf, d, n);
+        copy_buf[2] = copy_buf[3] = 0;
+        uint32_t sum = ns_csum_pseudo6(&src, &dst, NS_IPPROTO_ICMPV6, (uint32_t)n);
+        ns_write_be16(copy_buf + 2, ns_csum_fold(ns_csum_partial(sum, copy_buf, n)));
+        r = ns_icmp6_parse(copy_buf, n, &src, &dst, &m);
+        FUZZ_CHECK(valid_result(r) && r != NS_WIRE_BAD_CHECKSUM);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_ipv6(data, size);
     NsIpv4Repr ip;
     fuzz_eth(data, size);
     fuzz_arp(data, size);

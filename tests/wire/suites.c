@@ -12,6 +12,7 @@ extern CU_TestInfo ns_wire_tcp_tests[];
 extern CU_TestInfo ns_wire_dns_tests[];
 extern CU_TestInfo ns_wire_http_tests[];
 extern CU_TestInfo ns_wire_smtp_tests[];
+extern CU_TestInfo ns_wire_ipv6_tests[];
 
 CU_SuiteInfo ns_test_suites[] = {
     {"result", NULL, NULL, NULL, NULL, ns_wire_result_tests},
@@ -25,5 +26,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"dns", NULL, NULL, NULL, NULL, ns_wire_dns_tests},
     {"http", NULL, NULL, NULL, NULL, ns_wire_http_tests},
     {"smtp", NULL, NULL, NULL, NULL, ns_wire_smtp_tests},
+    {"ipv6", NULL, NULL, NULL, NULL, ns_wire_ipv6_tests},
     CU_SUITE_INFO_NULL,
 };
