@@ -247,6 +247,9 @@ static bool tok_host_addr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint3
             return serr(p, st, i,
                         "'%s': a host address takes no prefix (the network line gives it)",
                         t->text);
+        if (strchr(t->text, ':'))
+            return serr(p, st, i, "'%s' looks like an IPv6 address: hosts take IPv4 addresses "
+                        "only so far", t->text);
         return serr(p, st, i, "'%s' is not an IPv4 address", t->text);
     }
     uint32_t a = *out;
@@ -627,6 +630,9 @@ static bool parse_cidr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t
     const char *slash = t->quoted ? NULL : strchr(t->text, '/');
     uint64_t pl;
     g_autofree char *a = slash ? g_strndup(t->text, (gsize)(slash - t->text)) : NULL;
+    if (slash && strchr(a, ':'))
+        return serr(p, st, i, "'%s' looks like an IPv6 network: networks take IPv4 prefixes "
+                    "only so far", t->text);
     if (!slash || !ns_scn_parse_addr(a, net) || !parse_u64(slash + 1, 32, &pl))
         return serr(p, st, i, "'%s' is not a network like 10.0.0.0/24", shown(t));
     *prefix = (uint32_t)pl;
