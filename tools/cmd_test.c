@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "common.h"
+#include "netsim/drill.h"
 #include "netsim/scenario.h"
 #include "netsim/units.h"
 #include "netsim/trace-text.h"
@@ -641,11 +642,48 @@ static void set_result(Unit *u, Verdict v, char *message, GString *detail)
     u->detail = detail ? g_string_free(detail, FALSE) : NULL;
 }
 
+/* A packetdrill script among the scenarios: run by `netsim drill`'s
+ * runner on the linux profile (the stack such scripts test); it has no
+ * golden trace and no seed (a script's run is the same on every seed). */
+static void run_pkt_unit(Unit *u, const char *path, gint64 t0)
+{
+    u->ran_seed = u->has_seed ? u->seed : 0;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(NsPkt) pkt = NULL;
+    if (g_file_get_contents(path, &text, &len, &err))
+        pkt = ns_pkt_parse(path, text, len, &err);
+    if (!pkt) {
+        GString *d = g_string_new(err->message);
+        g_string_append_c(d, '\n');
+        set_result(u, V_BAD, g_strdup("bad packetdrill script"), d);
+    } else {
+        NsDrillOpts opts = {.profile = NS_PROFILE_LINUX, .tolerance_us = -1,
+                            .max_events = u->o->max_events};
+        NsDrillResult res;
+        ns_drill_run(pkt, &opts, &res);
+        if (res.pass) {
+            set_result(u, V_PASS, NULL, NULL);
+        } else {
+            GString *d = g_string_new(NULL);
+            g_string_append_printf(d, "%s:%u: %s\n", path, res.line, res.message);
+            set_result(u, V_FAIL, g_strdup_printf("%s:%u: %s", path, res.line, res.message), d);
+        }
+        g_free(res.message);
+    }
+    u->usec = g_get_monotonic_time() - t0;
+}
+
 static void run_unit(Unit *u)
 {
     const TestOpts *o = u->o;
     const char *path = u->c->path;
     gint64 t0 = g_get_monotonic_time();
+    if (g_str_has_suffix(path, ".pkt")) {
+        run_pkt_unit(u, path, t0);
+        return;
+    }
     g_autoptr(GError) err = NULL;
     g_autoptr(NsScenario) scn = ns_scenario_load(path, &err);
     if (!scn) {
@@ -787,7 +825,7 @@ static char *normalise_path(const char *arg, const char *cwd)
     return g_steal_pointer(&abs);
 }
 
-/* Every *.scn below `dir`, recursively; hidden entries and symbolic links
+/* Every *.scn (and *.pkt: packetdrill scripts) below `dir`, recursively; hidden entries and symbolic links
  * to directories are left out. */
 static bool collect_dir(const char *dir, GPtrArray *found, GError **error)
 {
@@ -805,7 +843,7 @@ static bool collect_dir(const char *dir, GPtrArray *found, GError **error)
                 return false;
             }
             g_free(child);
-        } else if (g_str_has_suffix(name, ".scn")) {
+        } else if (g_str_has_suffix(name, ".scn") || g_str_has_suffix(name, ".pkt")) {
             g_ptr_array_add(found, child);
         } else {
             g_free(child);
@@ -1170,7 +1208,7 @@ int ns_cmd_test(int argc, char **argv)
         }
     }
     if (found->len == 0)
-        return ns_usage_error("test: no *.scn file found");
+        return ns_usage_error("test: no *.scn or *.pkt file found");
     g_ptr_array_sort(found, cmp_str);
 
     g_autoptr(GArray) cases = g_array_new(FALSE, TRUE, sizeof(Case));

@@ -65,6 +65,17 @@ mix = drill(passing[0], root / "fail" / "wrong-fd.pkt")
 if mix.returncode != 1 or "1 passed, 1 failed" not in mix.stdout:
     problems.append(f"pass + fail: exit {mix.returncode}\n{mix.stdout}")
 
+# `netsim test` runs scripts found among scenarios, and says which failed.
+with tempfile.TemporaryDirectory() as tmp:
+    import shutil
+    shutil.copy(passing[0], tmp)
+    shutil.copy(root / "fail" / "wrong-flags.pkt", tmp)
+    t = subprocess.run([netsim, "test", tmp], capture_output=True, text=True, timeout=120)
+    want_fail = f"    {tmp}/wrong-flags.pkt:{expected(root / 'fail' / 'wrong-flags.pkt')}"
+    if (t.returncode != 1 or not t.stdout.endswith("1 passed, 1 failed\n")
+            or f"ok   {tmp}/{passing[0].name}" not in t.stdout or want_fail not in t.stdout):
+        problems.append(f"netsim test over scripts: exit {t.returncode}\n{t.stdout}{t.stderr}")
+
 for pr in problems:
     print("FAIL:", pr)
 print(f"{len(problems)} problem(s)")
