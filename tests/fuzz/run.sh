@@ -26,6 +26,8 @@ wire_runs=${FUZZ_WIRE_RUNS:-300000}
 # about 11 per second on a 2-core machine, so 3,000 keep CI's fuzzing stage
 # near five minutes.
 scenario_runs=${FUZZ_SCENARIO_RUNS:-3000}
+# A packetdrill execution parses a script and plays it (milliseconds):
+# 20,000 took 33 s with ASan+UBSan on the 2-core machine, with no finding.
 drill_runs=${FUZZ_DRILL_RUNS:-20000}
 artifacts=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}
 mkdir -p "$artifacts"
