@@ -1,8 +1,14 @@
-/* A BSD-like socket API per host, over UDP now and TCP later: what the
- * scenario's socket verbs and the applications use. Calls never block;
- * a socket's owner learns that it became readable, connected or failed
- * through its watch callback, which runs as its own event at the current
- * time (never inside the transport code that caused it). */
+/* A BSD-like socket API per host, over UDP and TCP: what the scenario's
+ * socket verbs and the applications use. Calls never block; a socket's
+ * owner learns that it became readable, connected or failed through its
+ * watch callback, which runs as its own event at the current time (never
+ * inside the transport code that caused it).
+ *
+ * Errors, everywhere in this API, are negative errno values, as inside the
+ * Linux kernel: a call returns 0 (or a byte count) on success and -EFOO on
+ * failure; the two calls that return a socket return NULL and put the
+ * -EFOO in *err. The one exception is a value, not a failure:
+ * ns_socket_take_error() gives SO_ERROR's positive errno (0 for none). */
 #pragma once
 
 #include <stdbool.h>
@@ -29,7 +35,7 @@ void ns_socket_layer_free(NsHost *host);
 void ns_socket_layer_crash(NsHost *host);
 
 /* (transfer none: the host's socket table owns it until ns_socket_close)
- * a new socket, or NULL with *err set. */
+ * a new socket (*err = 0), or NULL with *err = -errno. */
 NsSocket *ns_socket_new(NsHost *host, NsSockType type, int *err);
 
 NsSockType ns_socket_type(const NsSocket *sock);
@@ -39,16 +45,16 @@ uint32_t ns_socket_fd(const NsSocket *sock);
 
 void ns_socket_set_watch(NsSocket *sock, NsSocketWatchFn fn, void *data);
 
-/* Each returns 0 or an errno value. */
+/* Each returns 0 or -errno. */
 int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port);
 /* UDP: fixes the peer at once. TCP: sends the SYN and returns 0 while the
  * handshake goes on (the watch hears of the outcome: ns_socket_state()
  * becomes ESTABLISHED, or ns_socket_take_error() gives the errno). */
 int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port);
-/* TCP only: passive open with a backlog (EOPNOTSUPP on UDP). */
+/* TCP only: passive open with a backlog (-EOPNOTSUPP on UDP). */
 int ns_socket_listen(NsSocket *sock, uint32_t backlog);
 /* TCP only: the next established connection of a listener, in arrival
- * order, as a new socket; NULL with *err = EAGAIN while none is ready. */
+ * order, as a new socket; NULL with *err = -EAGAIN while none is ready. */
 NsSocket *ns_socket_accept(NsSocket *listener, int *err);
 /* Stream write: bytes taken (possibly fewer than len), or -errno (-EAGAIN
  * while the send buffer is full). On UDP, one datagram: len or -errno. */
@@ -59,8 +65,10 @@ long ns_socket_write(NsSocket *sock, const uint8_t *data, size_t len);
  * the bytes taken (head first), or -errno; -EOPNOTSUPP on UDP. */
 long ns_socket_write_pattern(NsSocket *sock, const uint8_t *head, size_t head_len, uint64_t off,
                              size_t len);
-/* One UDP datagram to addr:port, or to the connected peer. The trace says
- * what the payload is by itself (the context's decoder). */
+/* One UDP datagram to addr:port, or to the connected peer: 0 or -errno.
+ * The trace says what the payload is by itself (the context's decoder).
+ * On TCP both are a whole write: 0, -EAGAIN when not all of it was taken,
+ * or -errno. */
 int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t addr,
                      uint16_t port);
 int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len);
@@ -68,12 +76,13 @@ int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len);
  * (-EAGAIN when nothing is there yet). */
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,
                         uint16_t *port);
+/* 0 or -errno (-ENOTCONN). */
 int ns_socket_shutdown(NsSocket *sock, NsShutHow how);
-/* Release the socket; the handle is invalid afterwards. */
+/* Release the socket; the handle is invalid afterwards. Returns 0. */
 int ns_socket_close(NsSocket *sock);
 
 /* TCP_NODELAY: send small segments at once instead of waiting, as Nagle's
- * algorithm does, for the ACK of what is outstanding. ENOPROTOOPT on UDP. */
+ * algorithm does, for the ACK of what is outstanding. -ENOPROTOOPT on UDP. */
 int ns_socket_set_nodelay(NsSocket *sock, bool on);
 
 /* TCP: the connection state (NS_TCP_STATE_* of netsim/tcp.h); UDP: -1. */

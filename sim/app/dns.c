@@ -83,7 +83,7 @@ NsDnsServer *ns_dns_server_start(NsHost *h, uint16_t port, const NsDnsTable *t)
     if (sock)
         err = ns_socket_bind(sock, 0, port);
     if (err) {
-        ns_app_trace(h, "service", err, "dns on udp port %u failed to start:", port);
+        ns_app_trace(h, "service", -err, "dns on udp port %u failed to start:", port);
         if (sock)
             ns_socket_close(sock);
         return NULL;
@@ -212,7 +212,7 @@ static bool send_query(NsResolve *r)
 {
     int err = ns_socket_send(r->sock, r->query, r->query_len);
     if (err) {
-        resolve_fail(r, NS_RESOLVE_ERROR, err);
+        resolve_fail(r, NS_RESOLVE_ERROR, -err);
         return false;
     }
     r->res.tries++;
@@ -298,7 +298,7 @@ static void resolve_ask(NsResolve *r)
     if (r->sock)
         err = ns_socket_connect(r->sock, r->server, NS_DNS_PORT);
     if (err) {
-        resolve_fail(r, NS_RESOLVE_ERROR, err);
+        resolve_fail(r, NS_RESOLVE_ERROR, -err);
         return;
     }
     ns_socket_set_watch(r->sock, resolve_readable, r);

@@ -101,6 +101,7 @@ NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo
         s->udp = ns_socket_new(h, NS_SOCK_UDP, &err);
         if (s->udp)
             err = ns_socket_bind(s->udp, 0, port);
+        err = -err; /* the trace's errno, as ns_app_server_listen() gives */
         if (err && s->udp) {
             ns_socket_close(s->udp);
             s->udp = NULL;

@@ -521,7 +521,7 @@ static void fetch_connect(NsFetch *f)
         if (c->sock)
             err = ns_socket_connect(c->sock, f->addr, f->port);
         if (err) {
-            fconn_end(c, false, err, "could not connect");
+            fconn_end(c, false, -err, "could not connect");
             continue;
         }
         c->st = FC_CONNECTING;

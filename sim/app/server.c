@@ -47,6 +47,7 @@ AppServer *ns_app_server_listen(NsHost *h, uint16_t port, const AppServerOps *op
     if (!*err)
         *err = ns_socket_listen(sock, 128);
     if (*err) {
+        *err = -*err; /* the trace's errno, for the application */
         if (sock)
             ns_socket_close(sock);
         return NULL;

@@ -530,7 +530,7 @@ static void mail_connect(NsMail *m)
     if (m->sock)
         err = ns_socket_connect(m->sock, m->addr, m->port);
     if (err) {
-        mail_fail(m, err, "could not connect");
+        mail_fail(m, -err, "could not connect");
         return;
     }
     m->st = MS_CONNECTING;

@@ -377,6 +377,7 @@ NsTraceroute *ns_traceroute_start(NsHost *h, const NsTracerouteSpec *spec)
                                 &err);
         if (t->sock)
             err = ns_socket_bind(t->sock, t->src, 0);
+        err = -err; /* the trace's errno */
         if (!err) {
             uint32_t la;
             ns_socket_local(t->sock, &la, &t->sport);

@@ -652,6 +652,7 @@ static bool try_call(Run *r, Pending *c)
     if (strcmp(n, "accept") == 0) {
         int e = 0;
         NsSocket *s = ns_socket_accept(f->sock, &e);
+        e = -e; /* the socket API's -errno; a syscall's errno */
         if (!s) {
             if (e == EAGAIN && !f->nonblock)
                 return false;
@@ -821,7 +822,7 @@ static bool do_setsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *
     if (level == 1 && (opt == 2 || opt == 15))
         return true; /* SO_REUSEADDR / SO_REUSEPORT: one socket per port here anyway */
     if (level == 6 && opt == 1) {
-        int e = ns_socket_set_nodelay(f->sock, val != 0);
+        int e = -ns_socket_set_nodelay(f->sock, val != 0);
         if (e) {
             *ret = -1;
             *err = e;
@@ -875,7 +876,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
             return fail(r, ev, "socket: only SOCK_STREAM and SOCK_DGRAM are modelled");
         NsSocket *s = ns_socket_new(r->stack, stream ? NS_SOCK_TCP : NS_SOCK_UDP, &e);
         if (!s)
-            return check_result(r, ev, -1, e);
+            return check_result(r, ev, -1, -e);
         Fd *f = add_fd(r, s, ev->ret);
         f->nonblock = (type & LX_O_NONBLOCK) != 0;
         return check_result(r, ev, f->fd, 0);
@@ -888,14 +889,14 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         uint16_t p = SERVER_PORT;
         if (!sockaddr_of(r, ev, arg(ev, 1), &a, &p))
             return false;
-        int e = ns_socket_bind(f->sock, a == STACK_ADDR ? a : 0, p);
+        int e = -ns_socket_bind(f->sock, a == STACK_ADDR ? a : 0, p);
         return check_result(r, ev, e ? -1 : 0, e);
     }
     if (strcmp(n, "listen") == 0) {
         int64_t backlog;
         if (!eval_int(r, ev, arg(ev, 1), &backlog))
             return false;
-        int e = ns_socket_listen(f->sock, backlog < 0 ? 0 : (uint32_t)backlog);
+        int e = -ns_socket_listen(f->sock, backlog < 0 ? 0 : (uint32_t)backlog);
         if (!e) {
             f->listening = true;
             uint32_t a;
@@ -914,7 +915,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         if (st == NS_TCP_STATE_SYN_SENT) {
             e = EALREADY;
         } else {
-            e = ns_socket_connect(f->sock, a, p);
+            e = -ns_socket_connect(f->sock, a, p);
             if (!e && ns_socket_type(f->sock) == NS_SOCK_TCP) {
                 uint32_t la;
                 ns_socket_local(f->sock, &la, &r->lport);
@@ -930,7 +931,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
     }
     if (strcmp(n, "close") == 0) {
         g_hash_table_steal(r->fds, GINT_TO_POINTER(f->fd));
-        int e = ns_socket_close(f->sock);
+        int e = -ns_socket_close(f->sock);
         g_free(f);
         return check_result(r, ev, e ? -1 : 0, e);
     }
@@ -940,7 +941,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
             return false;
         if (how < 0 || how > 2)
             return check_result(r, ev, -1, EINVAL);
-        int e = ns_socket_shutdown(f->sock, (NsShutHow)(how + 1));
+        int e = -ns_socket_shutdown(f->sock, (NsShutHow)(how + 1));
         return check_result(r, ev, e ? -1 : 0, e);
     }
     if (strcmp(n, "fcntl") == 0) {

@@ -187,7 +187,7 @@ static bool try_connect_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *
     NsWorld *w = pg->w;
     if (!pg->connecting) {
         uint32_t addr = st->u.addr.ep.addr;
-        *err = ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
+        *err = -ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
         if (*err)
             return true;
         pg->connecting = true;
@@ -239,6 +239,7 @@ static bool try_accept(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
 {
     NsWorld *w = pg->w;
     NsSocket *a = ns_socket_accept(s->sock, err);
+    *err = -*err;
     if (!a) {
         if (*err == EAGAIN) {
             *err = 0;
@@ -286,6 +287,7 @@ static bool step_try(ProgramRt *pg)
                                     st->u.socket.proto == NS_SCN_PROTO_TCP ? NS_SOCK_TCP
                                                                            : NS_SOCK_UDP,
                                     &err);
+            err = -err;
             s->received = 0;
             s->last_err = 0;
             break;
@@ -297,14 +299,14 @@ static bool step_try(ProgramRt *pg)
                     goto wait;
                 break;
             }
-            err = st->verb.sock == NS_SCN_SOCK_VERB_BIND
-                      ? ns_socket_bind(s->sock, addr, st->u.addr.ep.port)
-                      : ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
+            err = -(st->verb.sock == NS_SCN_SOCK_VERB_BIND
+                        ? ns_socket_bind(s->sock, addr, st->u.addr.ep.port)
+                        : ns_socket_connect(s->sock, addr, st->u.addr.ep.port));
             note_tuple(s);
             break;
         }
         case NS_SCN_SOCK_VERB_LISTEN:
-            err = ns_socket_listen(s->sock, st->u.listen.backlog);
+            err = -ns_socket_listen(s->sock, st->u.listen.backlog);
             note_tuple(s);
             break;
         case NS_SCN_SOCK_VERB_ACCEPT:
@@ -320,10 +322,10 @@ static bool step_try(ProgramRt *pg)
             }
             const NsScnPayload *pl = &st->u.send.payload;
             const uint8_t *bytes = ns_world_payload_bytes(w, pl);
-            err = st->verb.sock == NS_SCN_SOCK_VERB_SEND
-                      ? ns_socket_send(s->sock, bytes, pl->len)
-                      : ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
-                                         st->u.send.to.port);
+            err = -(st->verb.sock == NS_SCN_SOCK_VERB_SEND
+                        ? ns_socket_send(s->sock, bytes, pl->len)
+                        : ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
+                                           st->u.send.to.port));
             break;
         }
         case NS_SCN_SOCK_VERB_RECV:
@@ -333,16 +335,16 @@ static bool step_try(ProgramRt *pg)
             break;
         case NS_SCN_SOCK_VERB_SHUTDOWN: {
             static const NsShutHow how[] = {NS_SHUT_RD, NS_SHUT_WR, NS_SHUT_RDWR};
-            err = ns_socket_shutdown(s->sock, how[st->u.shutdown.how]);
+            err = -ns_socket_shutdown(s->sock, how[st->u.shutdown.how]);
             break;
         }
         case NS_SCN_SOCK_VERB_CLOSE:
             note_tuple(s);
-            err = ns_socket_close(s->sock);
+            err = -ns_socket_close(s->sock);
             s->sock = NULL;
             break;
         case NS_SCN_SOCK_VERB_SETSOCKOPT:
-            err = ns_socket_set_nodelay(s->sock, st->u.sockopt.nodelay);
+            err = -ns_socket_set_nodelay(s->sock, st->u.sockopt.nodelay);
             break;
         }
     }

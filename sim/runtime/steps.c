@@ -160,12 +160,14 @@ void ns_world_udp_send_start(NsWorld *w, uint32_t step)
     g_autofree char *txt = ns_world_payload_text(&st->u.send_to.payload);
     int err;
     NsSocket *s = ns_socket_new(h->host, NS_SOCK_UDP, &err);
-    /* Connected, as `nc -u` does: an ICMP error then reaches the program. */
+    /* Connected, as `nc -u` does: an ICMP error then reaches the program.
+     * (The socket API's errors are -errno; traces take errno.) */
     if (s)
         err = ns_socket_connect(s, st->u.send_to.to.addr, st->u.send_to.to.port);
     if (!err)
         err = ns_socket_send(s, ns_world_payload_bytes(w, &st->u.send_to.payload),
                              st->u.send_to.payload.len);
+    err = -err;
     ns_world_trace_appf(w, (uint32_t)st->host, "udp-send", err, "%s %s%s", ep, txt, err ? " failed:" : "");
     if (err) {
         if (s)

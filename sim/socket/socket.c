@@ -137,34 +137,33 @@ static const NsPcb *pcb_of(const NsSocket *sock)
 
 int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port)
 {
-    if (sock->tcp)
-        return ns_tcp_bind(sock->tcp, addr, port);
-    return ns_udp_bind(sock->udp, addr, port);
+    return -(sock->tcp ? ns_tcp_bind(sock->tcp, addr, port) : ns_udp_bind(sock->udp, addr, port));
 }
 
 int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port)
 {
-    if (sock->tcp)
-        return ns_tcp_connect(sock->tcp, addr, port);
-    return ns_udp_connect(sock->udp, addr, port);
+    return -(sock->tcp ? ns_tcp_connect(sock->tcp, addr, port)
+                       : ns_udp_connect(sock->udp, addr, port));
 }
 
 int ns_socket_listen(NsSocket *sock, uint32_t backlog)
 {
     if (!sock->tcp)
-        return EOPNOTSUPP;
-    return ns_tcp_listen(sock->tcp, backlog);
+        return -EOPNOTSUPP;
+    return -ns_tcp_listen(sock->tcp, backlog);
 }
 
 NsSocket *ns_socket_accept(NsSocket *listener, int *err)
 {
     if (!listener->tcp) {
-        *err = EOPNOTSUPP;
+        *err = -EOPNOTSUPP;
         return NULL;
     }
     NsTcpSock *t = ns_tcp_accept(listener->tcp, err);
-    if (!t)
+    if (!t) {
+        *err = -*err;
         return NULL;
+    }
     NsSocket *s = wrap(listener->host, NS_SOCK_TCP);
     s->tcp = t;
     ns_tcp_sock_set_notify(t, transport_notify, s);
@@ -219,17 +218,17 @@ int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t a
     if (sock->tcp) /* as Linux: the address of a stream socket's sendto is ignored */
         return ns_socket_send(sock, data, len);
     if (port == 0)
-        return EINVAL;
-    return ns_udp_sendto(sock->udp, data, len, addr, port);
+        return -EINVAL;
+    return -ns_udp_sendto(sock->udp, data, len, addr, port);
 }
 
 int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len)
 {
     if (sock->tcp) {
         long n = tcp_write(sock, data, len);
-        return n < 0 ? (int)-n : (size_t)n == len ? 0 : EAGAIN;
+        return n < 0 ? (int)n : (size_t)n == len ? 0 : -EAGAIN;
     }
-    return ns_udp_sendto(sock->udp, data, len, 0, 0);
+    return -ns_udp_sendto(sock->udp, data, len, 0, 0);
 }
 
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,
@@ -253,16 +252,16 @@ long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr
 int ns_socket_shutdown(NsSocket *sock, NsShutHow how)
 {
     if (sock->tcp)
-        return ns_tcp_shutdown(sock->tcp, (how & NS_SHUT_RD) != 0, (how & NS_SHUT_WR) != 0);
+        return -ns_tcp_shutdown(sock->tcp, (how & NS_SHUT_RD) != 0, (how & NS_SHUT_WR) != 0);
     /* Datagram sockets have no connection to half-close; Linux accepts the
      * call on a connected UDP socket and refuses it otherwise. */
-    return ns_udp_sock_pcb(sock->udp)->raddr ? 0 : ENOTCONN;
+    return ns_udp_sock_pcb(sock->udp)->raddr ? 0 : -ENOTCONN;
 }
 
 int ns_socket_set_nodelay(NsSocket *sock, bool on)
 {
     if (!sock->tcp)
-        return ENOPROTOOPT;
+        return -ENOPROTOOPT;
     ns_tcp_set_nodelay(sock->tcp, on);
     return 0;
 }
@@ -280,7 +279,7 @@ int ns_socket_close(NsSocket *sock)
         int err = ns_tcp_close(sock->tcp);
         g_ptr_array_remove(l->socks, sock);
         sock_free(sock);
-        return err;
+        return -err;
     }
     const NsPcb *pcb = ns_udp_sock_pcb(sock->udp);
     NsCtx *ctx = ns_host_ctx(sock->host);

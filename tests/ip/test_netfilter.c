@@ -100,7 +100,7 @@ static void test_out_drop_fails_sendto_with_eperm(void)
     NsSocket *c = udp_bound(pc, 0);
     NsNfRule r = rule(NS_NF_CHAIN_OUT, NS_NF_DROP, NS_IPPROTO_UDP, 7);
     ns_nf_rule_add(nf_of(pc), &r);
-    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hi", 2, fx_ip("10.0.2.20"), 7), EPERM);
+    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hi", 2, fx_ip("10.0.2.20"), 7), -EPERM);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 1);
@@ -116,7 +116,7 @@ static void test_out_reject_fails_sendto_with_eperm(void)
     NsSocket *c = udp_bound(pc, 0);
     NsNfRule r = rule(NS_NF_CHAIN_OUT, NS_NF_REJECT, NS_IPPROTO_UDP, 7);
     ns_nf_rule_add(nf_of(pc), &r);
-    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hi", 2, fx_ip("10.0.2.20"), 7), EPERM);
+    CU_ASSERT_EQUAL(ns_socket_sendto(c, (const uint8_t *)"hi", 2, fx_ip("10.0.2.20"), 7), -EPERM);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
     end();
