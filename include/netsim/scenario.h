@@ -532,6 +532,7 @@ typedef enum {
     NS_SCN_EXPECT_RECEIVED,      /* extension: expect H S received SIZE */
     NS_SCN_EXPECT_ROUTE,         /* expect H route TARGET via ADDR */
     NS_SCN_EXPECT_NAT_MAPPINGS,  /* expect H nat mappings N */
+    NS_SCN_EXPECT_PORT,          /* expect H S port N (its local port) */
 } NsScnExpectKind;
 
 typedef struct {
@@ -582,8 +583,34 @@ typedef struct {
         struct {
             uint32_t count;       /* translated flows alive at the end */
         } nat;
+        struct {
+            uint32_t sock;
+            uint16_t port;        /* its local port at the end (0: none) */
+        } port;
     } u;
 } NsScnExpect;
+
+/* ---- Questions (netsim lab) ---- */
+
+/* What a `question` asks: the value an expectation of the same words
+ * would check, which the run finds. */
+typedef enum {
+    NS_SCN_ASK_STATE,    /* question "..." H S state ? [at T] */
+    NS_SCN_ASK_ERROR,    /* question "..." H S error ? */
+    NS_SCN_ASK_RECEIVED, /* question "..." H S received ? */
+    NS_SCN_ASK_PORT,     /* question "..." H S port ? */
+    NS_SCN_ASK_SOCKETS,  /* question "..." H sockets at T STATE|udp ? */
+} NsScnAsk;
+
+typedef struct {
+    NsScnLoc loc;
+    const char *text;    /* the question, as the sheet prints it */
+    NsScnAsk ask;
+    /* The expectation the question's words make, with a placeholder where
+     * the '?' is: the run evaluates it as it would the expectation. */
+    NsScnExpect subject;
+    int32_t state;       /* SOCKETS: the NsScnTcpState counted, -1 for UDP */
+} NsScnQuestion;
 
 /* ---- The scenario ---- */
 
@@ -612,6 +639,7 @@ typedef struct NsScenario {
     GArray *routes;        /* NsScnRoute */
     bool routing_manual;   /* `routing manual`: no automatic routes */
     GArray *expects;       /* NsScnExpect */
+    GArray *questions;     /* NsScnQuestion */
     GStringChunk *strings; /* private: storage for names, paths, payloads */
 } NsScenario;
 
@@ -691,6 +719,11 @@ static inline const NsScnRoute *ns_scn_route(const NsScenario *scn, uint32_t i)
 static inline const NsScnExpect *ns_scn_expect(const NsScenario *scn, uint32_t i)
 {
     return &g_array_index(scn->expects, NsScnExpect, i);
+}
+
+static inline const NsScnQuestion *ns_scn_question(const NsScenario *scn, uint32_t i)
+{
+    return &g_array_index(scn->questions, NsScnQuestion, i);
 }
 
 /* "10.0.0.1" into buf (at least 16 bytes); returns buf. */

@@ -61,6 +61,12 @@ uint64_t ns_world_events(const NsWorld *w);
 uint32_t ns_world_expect_failed(const NsWorld *w);
 uint32_t ns_world_expect_count(const NsWorld *w);
 
+/* The answer the run found to the scenario's question i (`question`
+ * lines, in file order): a TCP state by its RFC name, an errno name or
+ * "none", a number of bytes, a port, a count. NULL when the run stopped
+ * before the question's time. Valid until the world is freed. */
+const char *ns_world_answer(const NsWorld *w, uint32_t i);
+
 /* The end-of-run summary: flows, hosts' socket tables, links; each line
  * starts with '#'. (transfer full) */
 char *ns_world_summary(const NsWorld *w);

@@ -3,6 +3,7 @@
 #include "world-private.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "netsim/tcp.h"
 #include "netsim/wire/ipv4.h"
@@ -30,19 +31,26 @@ static const char *errno_or_none(int err)
 /* Count the TCP states of a host's endpoints (those its programs closed
  * that are still finishing included, as `ss` shows them) and its UDP
  * sockets. A failure lists every state found, asked about or not. */
-static void check_sockets(NsWorld *w, const NsScnExpect *e)
+void ns_world_count_sockets(NsWorld *w, uint32_t host, int counts[NS_SCN_TCP_N_STATES], int *udp)
 {
-    GString *want = g_string_new(NULL), *got = g_string_new(NULL);
-    bool ok = true;
-    int counts[NS_SCN_TCP_N_STATES] = {0}, udp = 0;
-    g_autoptr(GArray) rows = ns_socket_table(w->hosts[e->host].host);
+    memset(counts, 0, NS_SCN_TCP_N_STATES * sizeof *counts);
+    *udp = 0;
+    g_autoptr(GArray) rows = ns_socket_table(w->hosts[host].host);
     for (guint r = 0; r < rows->len; r++) {
         const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
         if (row->tcp_state >= 0 && row->tcp_state < NS_SCN_TCP_N_STATES)
             counts[row->tcp_state]++;
         else if (row->tcp_state < 0)
-            udp++;
+            (*udp)++;
     }
+}
+
+static void check_sockets(NsWorld *w, const NsScnExpect *e)
+{
+    GString *want = g_string_new(NULL), *got = g_string_new(NULL);
+    bool ok = true;
+    int counts[NS_SCN_TCP_N_STATES], udp;
+    ns_world_count_sockets(w, (uint32_t)e->host, counts, &udp);
     for (int s = 0; s < NS_SCN_TCP_N_STATES; s++) {
         bool asked = e->u.sockets.count[s] >= 0;
         const char *name = ns_scn_tcp_state_name((NsScnTcpState)s);
@@ -70,7 +78,7 @@ static void check_sockets(NsWorld *w, const NsScnExpect *e)
 /* The TCP state of a scenario socket: its own while the program holds it,
  * else that of the connection with its last 4-tuple (still finishing, or
  * CLOSED when gone). */
-static int sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
+int ns_world_sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
 {
     if (s->sock)
         return ns_socket_state(s->sock);
@@ -89,7 +97,7 @@ static int sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
 static void check_state(NsWorld *w, const NsScnExpect *e)
 {
     const SockRt *s = &w->socks[e->u.state.sock];
-    int have = sock_tcp_state(w, (uint32_t)e->host, s);
+    int have = ns_world_sock_tcp_state(w, (uint32_t)e->host, s);
     const char *want = ns_scn_tcp_state_name(e->u.state.state);
     const char *got = have < 0 ? "not a TCP socket" : ns_tcp_state_name((NsTcpState)have);
     bool ok = have == (int)e->u.state.state;
@@ -97,6 +105,16 @@ static void check_state(NsWorld *w, const NsScnExpect *e)
                             : g_strdup_printf("%s state %s (it is %s)",
                                               ns_world_sock_name(w, e->u.state.sock), want, got);
     verdict(w, e, ok, t);
+}
+
+uint16_t ns_world_sock_port(const SockRt *s)
+{
+    uint32_t addr;
+    uint16_t port;
+    if (!s->sock)
+        return s->lport;
+    ns_socket_local(s->sock, &addr, &port);
+    return port;
 }
 
 void ns_world_expect_at(NsSim *sim, void *obj, void *arg)
@@ -132,6 +150,16 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         g_autofree char *t = g_strdup_printf(
             "%s error %s%s%s%s", ns_world_sock_name(w, e->u.error.sock), errno_or_none(e->u.error.errnum),
             ok ? "" : " (last failure on it: ", ok ? "" : errno_or_none(s->last_err), ok ? "" : ")");
+        verdict(w, e, ok, t);
+        return;
+    }
+    case NS_SCN_EXPECT_PORT: {
+        uint16_t got = ns_world_sock_port(&w->socks[e->u.port.sock]);
+        bool ok = got == e->u.port.port;
+        g_autofree char *t =
+            ok ? g_strdup_printf("%s port %u", ns_world_sock_name(w, e->u.port.sock), got)
+               : g_strdup_printf("%s port %u (it is %u)", ns_world_sock_name(w, e->u.port.sock),
+                                 e->u.port.port, got);
         verdict(w, e, ok, t);
         return;
     }

@@ -155,6 +155,7 @@ bool ns_world_check_tables(NsWorld *w, const NsScnExpect *e, char **text)
     case NS_SCN_EXPECT_MAIL:
     case NS_SCN_EXPECT_PING:
     case NS_SCN_EXPECT_RECEIVED:
+    case NS_SCN_EXPECT_PORT:
         break;
     }
     *text = g_strdup("?");

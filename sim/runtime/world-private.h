@@ -126,6 +126,7 @@ struct NsWorld {
     GArray *flows;        /* Flow, first-seen order */
     GHashTable *flow_idx; /* key string -> index + 1 */
     uint32_t expect_failed, expect_count;
+    char **answers;       /* per question: its answer (questions.c), NULL until found */
     uint8_t *pattern;
     uint64_t pattern_len;
     /* Where programs' recv calls read into: a real program's buffer size
@@ -212,6 +213,16 @@ bool ns_world_wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
  * index) and at the end of the run. */
 void ns_world_expect_at(NsSim *sim, void *obj, void *arg);
 void ns_world_expect_end(NsWorld *w, const NsScnExpect *e);
+/* What expectations and questions look at: a scenario socket's TCP state
+ * (-1: not TCP), its local port (0: none), a host's sockets by state. */
+int ns_world_sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s);
+uint16_t ns_world_sock_port(const SockRt *s);
+void ns_world_count_sockets(NsWorld *w, uint32_t host, int counts[NS_SCN_TCP_N_STATES], int *udp);
+
+/* questions.c: the `question` lines, answered at their time or at the end. */
+void ns_world_questions_start(NsWorld *w);
+void ns_world_questions_end(NsWorld *w);
+void ns_world_questions_free(NsWorld *w);
 
 /* flows.c: per-flow counters for the summary. */
 void ns_world_flows_init(NsWorld *w);

@@ -177,6 +177,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         if (e->kind == NS_SCN_EXPECT_STATE && e->u.state.has_at)
             ns_sim_schedule_at(w->ctx->sim, e->u.state.at, ns_world_expect_at, w, GUINT_TO_POINTER(i));
     }
+    ns_world_questions_start(w);
     return w;
 }
 
@@ -235,6 +236,7 @@ NsSimResult ns_world_run(NsWorld *w)
     ns_world_programs_report(w);
     for (guint i = 0; i < w->scn->expects->len; i++)
         ns_world_expect_end(w, ns_scn_expect(w->scn, i));
+    ns_world_questions_end(w);
     return w->result;
 }
 
@@ -415,6 +417,7 @@ void ns_world_free(NsWorld *w)
     g_ptr_array_free(w->services, TRUE);
     ns_world_names_free(w);
     ns_world_flows_free(w);
+    ns_world_questions_free(w);
     g_free(w->pattern);
     g_free(w);
 }

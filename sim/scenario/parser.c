@@ -2149,15 +2149,15 @@ static bool expect_on_sock(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnExpec
     uint32_t sock;
     if (!tok_sock(p, st, 2, h, &sock))
         return false;
-    static const char *const what[] = {"state", "error", "received", NULL};
-    if (!need(p, st, 3, 2, "state, error or received"))
+    static const char *const what[] = {"state", "error", "received", "port", NULL};
+    if (!need(p, st, 3, 2, "state, error, received or port"))
         return false;
     int k = st->t[3].quoted ? -1 : pick(st->t[3].text, what);
     if (k < 0) {
         char hint[HINT_SIZE];
         const char *hs = st->t[3].quoted ? "" : list_hint(st->t[3].text, what, hint, sizeof hint);
         return serr(p, st, 3, "unknown socket expectation '%s'%s", shown(&st->t[3]),
-                    *hs ? hs : " (expect a socket's state, error or received)");
+                    *hs ? hs : " (expect a socket's state, error, received or port)");
     }
     if (k == 0) {
         e->kind = NS_SCN_EXPECT_STATE;
@@ -2197,6 +2197,16 @@ static bool expect_on_sock(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnExpec
             e->u.error.errno_name = found->name;
             e->u.error.errnum = found->value;
         }
+        return no_more(p, st, 5, 2);
+    }
+    if (k == 3) {
+        uint64_t n;
+        e->kind = NS_SCN_EXPECT_PORT;
+        e->u.port.sock = sock;
+        if (!need(p, st, 4, 2, "a port number") ||
+            !parse_count(p, st, 4, "a port", 0, 65535, &n))
+            return false;
+        e->u.port.port = (uint16_t)n;
         return no_more(p, st, 5, 2);
     }
     e->kind = NS_SCN_EXPECT_RECEIVED;
@@ -2269,26 +2279,27 @@ static bool expect_sockets(NsScnParser *p, NsScnStmt *st, NsScnExpect *e)
     return true;
 }
 
-static void stmt_expect(NsScnParser *p, NsScnStmt *st)
+/* The words of an expectation after its keyword, into *e. */
+static bool parse_expect(NsScnParser *p, NsScnStmt *st, NsScnExpect *e_out)
 {
     NsScnExpect e = {.loc = stmt_loc(p, st), .host = -1};
     if (!need(p, st, 1, 0, "a host name (or delivered all)"))
-        return;
+        return false;
     bool ok;
     if (is_word(st, 1, "delivered")) {
         e.kind = NS_SCN_EXPECT_DELIVERED_ALL;
         if (!need(p, st, 2, 0, "'all'"))
-            return;
+            return false;
         if (!is_word(st, 2, "all")) {
             serr(p, st, 2, "expected 'all' after 'expect delivered', not '%s'", shown(&st->t[2]));
-            return;
+            return false;
         }
         ok = no_more(p, st, 3, 0);
     } else {
         uint32_t h;
         if (!tok_host(p, st, 1, &h) ||
             !need(p, st, 2, 0, "fetch, sockets, mail, ping, route, nat or a socket name"))
-            return;
+            return false;
         e.host = (int32_t)h;
         if (is_word(st, 2, "fetch")) {
             ok = expect_fetch(p, st, h, &e);
@@ -2338,8 +2349,97 @@ static void stmt_expect(NsScnParser *p, NsScnStmt *st)
             ok = expect_on_sock(p, st, h, &e);
         }
     }
-    if (ok)
+    *e_out = e;
+    return ok;
+}
+
+static void stmt_expect(NsScnParser *p, NsScnStmt *st)
+{
+    NsScnExpect e;
+    if (parse_expect(p, st, &e))
         g_array_append_val(p->scn->expects, e);
+}
+
+/* `question "TEXT" H S state ? [at T]`, `... error ?`, `... received ?`,
+ * `... port ?`, `question "TEXT" H sockets at T STATE ?`: the words of an
+ * expectation with '?' where its value would be. They are parsed as that
+ * expectation (with a placeholder for the '?'), so a question can ask
+ * whatever an expectation of that shape can check. */
+static void stmt_question(NsScnParser *p, NsScnStmt *st)
+{
+    static const char usage[] =
+        " (as in: question \"Which port did cli use?\" cli S port ?)";
+    if (!need(p, st, 1, 0, "the question in double quotes"))
+        return;
+    if (!st->t[1].quoted) {
+        serr(p, st, 1, "expected the question in double quotes, not '%s'%s", st->t[1].text, usage);
+        return;
+    }
+    if (st->t[1].len == 0) {
+        serr(p, st, 1, "the question is empty");
+        return;
+    }
+    if (!need(p, st, 2, 0, "what the question asks about: HOST SOCKET state|error|received|port ?"))
+        return;
+    uint32_t q = 0;
+    for (uint32_t i = 2; i < st->n; i++) {
+        if (st->t[i].quoted || strcmp(st->t[i].text, "?") != 0)
+            continue;
+        if (q) {
+            serr(p, st, i, "a question asks one thing: one '?' only");
+            return;
+        }
+        q = i;
+    }
+    if (!q) {
+        serr(p, st, st->n - 1, "a question needs '?' where its answer goes%s", usage);
+        return;
+    }
+    /* The statement from the question's text on reads as an expectation
+     * (the text standing where `expect` stands). */
+    g_autofree NsScnTok *toks = g_memdup2(st->t + 1, (st->n - 1) * sizeof *toks);
+    NsScnStmt view = {st->line, st->ctx, toks, st->n - 1};
+    uint32_t vq = q - 1;
+    const char *before = vq >= 3 && !toks[vq - 1].quoted ? toks[vq - 1].text : "";
+    bool sockets = view.n > 2 && !toks[2].quoted && strcmp(toks[2].text, "sockets") == 0;
+    NsScnQuestion qn = {.loc = stmt_loc(p, st), .state = -1};
+    const char *placeholder;
+    if (sockets && vq >= 5) {
+        qn.ask = NS_SCN_ASK_SOCKETS;
+        placeholder = "0";
+    } else if (!sockets && vq == 4 && strcmp(before, "state") == 0) {
+        qn.ask = NS_SCN_ASK_STATE;
+        placeholder = "closed";
+    } else if (!sockets && vq == 4 && strcmp(before, "error") == 0) {
+        qn.ask = NS_SCN_ASK_ERROR;
+        placeholder = "none";
+    } else if (!sockets && vq == 4 && strcmp(before, "received") == 0) {
+        qn.ask = NS_SCN_ASK_RECEIVED;
+        placeholder = "0B";
+    } else if (!sockets && vq == 4 && strcmp(before, "port") == 0) {
+        qn.ask = NS_SCN_ASK_PORT;
+        placeholder = "0";
+    } else {
+        serr(p, st, q, "'?' stands for the answer: after a socket's state, error, received or "
+             "port, or after a state of 'sockets at T'%s", usage);
+        return;
+    }
+    toks[vq].text = placeholder;
+    toks[vq].len = (uint32_t)strlen(placeholder);
+    if (!parse_expect(p, &view, &qn.subject))
+        return;
+    if (qn.ask == NS_SCN_ASK_SOCKETS) {
+        if (view.n != vq + 1 || vq != 6) {
+            serr(p, st, vq == 6 ? q + 1 : 6, "a question about sockets counts one state: "
+                 "HOST sockets at T STATE ?");
+            return;
+        }
+        for (int k = 0; k < NS_SCN_TCP_N_STATES; k++)
+            if (qn.subject.u.sockets.count[k] >= 0)
+                qn.state = k;
+    }
+    qn.text = g_string_chunk_insert(p->scn->strings, st->t[1].text);
+    g_array_append_val(p->scn->questions, qn);
 }
 
 /* ---- Dispatch ---- */
@@ -2370,6 +2470,7 @@ static const StmtKind stmt_kinds[] = {
     {"route", NS_SCN_PASS_STEPS, stmt_route}, /* after every link: next hops may be on them */
     {"at", NS_SCN_PASS_STEPS, stmt_at},
     {"expect", NS_SCN_PASS_EXPECTS, stmt_expect},
+    {"question", NS_SCN_PASS_EXPECTS, stmt_question},
 };
 
 int ns_scn_stmt_pass(const char *keyword)
@@ -2396,8 +2497,7 @@ void ns_scn_unknown_stmt(NsScnParser *p, NsScnStmt *st)
     static const char *const keywords[] = {
         "scenario", "seed", "stop", "network", "host", "router", "link", "service", "drop",
         "delay", "duplicate", "program", "filter", "nat", "routing", "route", "switch", "at",
-        "expect",
-        "repeat", "end", NULL,
+        "expect", "question", "repeat", "end", NULL,
     };
     if (st->t[0].quoted) {
         serr(p, st, 0, "a line starts with a keyword, not a quoted string");

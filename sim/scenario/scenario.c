@@ -524,6 +524,7 @@ static NsScenario *scenario_new(const char *filename)
     scn->nats = g_array_new(FALSE, TRUE, sizeof(NsScnNat));
     scn->routes = g_array_new(FALSE, TRUE, sizeof(NsScnRoute));
     scn->expects = g_array_new(FALSE, TRUE, sizeof(NsScnExpect));
+    scn->questions = g_array_new(FALSE, TRUE, sizeof(NsScnQuestion));
     return scn;
 }
 
@@ -552,6 +553,7 @@ void ns_scenario_free(NsScenario *scn)
     g_array_unref(scn->nats);
     g_array_unref(scn->routes);
     g_array_unref(scn->expects);
+    g_array_unref(scn->questions);
     g_string_chunk_free(scn->strings);
     g_free(scn);
 }

@@ -623,6 +623,91 @@ static void test_endpoint_forms(void)
     CU_ASSERT_EQUAL(ns_scn_step(scn, 3)->u.send.to.host, -1);
 }
 
+
+/* ---- question (netsim lab) ---- */
+
+#define Q_NET NET "at 0s a socket tcp as S\nat 0s a connect S b:80\n"
+
+static void test_question_forms(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(Q_NET
+                                       "question \"Which port?\" a S port ?\n"
+                                       "question \"State at 1s?\" a S state ? at 1s\n"
+                                       "question \"Error?\" a S error ?\n"
+                                       "question \"Bytes?\" a S received ?\n"
+                                       "question \"Listening?\" b sockets at 2s listen ?\n"
+                                       "question \"UDP?\" b sockets at 2s udp ?\n");
+    CU_ASSERT_EQUAL(scn->questions->len, 6);
+    CU_ASSERT_EQUAL(scn->expects->len, 0);
+    const NsScnQuestion *q = ns_scn_question(scn, 0);
+    CU_ASSERT_STRING_EQUAL(q->text, "Which port?");
+    CU_ASSERT_EQUAL(q->ask, NS_SCN_ASK_PORT);
+    CU_ASSERT_EQUAL(q->subject.kind, NS_SCN_EXPECT_PORT);
+    CU_ASSERT_EQUAL(q->subject.host, 0);
+    CU_ASSERT_EQUAL(q->loc.line, 6);
+    q = ns_scn_question(scn, 1);
+    CU_ASSERT_EQUAL(q->ask, NS_SCN_ASK_STATE);
+    CU_ASSERT_TRUE(q->subject.u.state.has_at);
+    CU_ASSERT_EQUAL(q->subject.u.state.at, NS_S(1));
+    CU_ASSERT_EQUAL(ns_scn_question(scn, 2)->ask, NS_SCN_ASK_ERROR);
+    CU_ASSERT_EQUAL(ns_scn_question(scn, 3)->ask, NS_SCN_ASK_RECEIVED);
+    q = ns_scn_question(scn, 4);
+    CU_ASSERT_EQUAL(q->ask, NS_SCN_ASK_SOCKETS);
+    CU_ASSERT_EQUAL(q->state, NS_SCN_TCP_LISTEN);
+    CU_ASSERT_EQUAL(q->subject.u.sockets.at, NS_S(2));
+    CU_ASSERT_EQUAL(ns_scn_question(scn, 5)->state, -1);
+}
+
+static void test_question_needs_quoted_text(void)
+{
+    SCN_EXPECT_ERR(Q_NET "question which a S port ?\n",
+                   "t.scn:6:10: error: expected the question in double quotes, not 'which' (as in: "
+                   "question \"Which port did cli use?\" cli S port ?)");
+}
+
+static void test_question_needs_mark(void)
+{
+    SCN_EXPECT_ERR(Q_NET "question \"Which port?\" a S port\n",
+                   "t.scn:6:28: error: a question needs '?' where its answer goes (as in: "
+                   "question \"Which port did cli use?\" cli S port ?)");
+}
+
+static void test_question_one_mark(void)
+{
+    SCN_EXPECT_ERR(Q_NET "question \"Which?\" a S state ? at ?\n",
+                   "t.scn:6:34: error: a question asks one thing: one '?' only");
+}
+
+static void test_question_mark_in_place(void)
+{
+    SCN_EXPECT_ERR(Q_NET "question \"Which?\" a ? state closed\n",
+                   "t.scn:6:21: error: '?' stands for the answer: after a socket's state, error, "
+                   "received or port, or after a state of 'sockets at T' (as in: question "
+                   "\"Which port did cli use?\" cli S port ?)");
+}
+
+static void test_question_one_state(void)
+{
+    SCN_EXPECT_ERR(Q_NET "question \"How many?\" b sockets at 1s listen 1 established ?\n",
+                   "t.scn:6:38: error: a question about sockets counts one state: HOST sockets "
+                   "at T STATE ?");
+}
+
+static void test_question_checks_like_expect(void)
+{
+    SCN_EXPECT_ERR(Q_NET "question \"Which?\" a T port ?\n",
+                   "t.scn:6:21: error: unknown socket 'T' on host 'a' (did you mean 'S'?)");
+}
+
+static void test_expect_port(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(Q_NET "expect a S port 49152\n");
+    const NsScnExpect *e = ns_scn_expect(scn, 0);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_PORT);
+    CU_ASSERT_EQUAL(e->u.port.sock, 0);
+    CU_ASSERT_EQUAL(e->u.port.port, 49152);
+}
+
 CU_TestInfo ns_parser_tests[] = {
     {"rich_scenario_loads", test_rich_scenario_loads},
     {"header_defaults", test_header_defaults},
@@ -659,5 +744,13 @@ CU_TestInfo ns_parser_tests[] = {
     {"endpoint_forms", test_endpoint_forms},
     {"expect_sockets_udp", test_expect_sockets_udp},
     {"expect_sockets_udp_twice", test_expect_sockets_udp_twice},
+    {"question_forms", test_question_forms},
+    {"question_needs_quoted_text", test_question_needs_quoted_text},
+    {"question_needs_mark", test_question_needs_mark},
+    {"question_one_mark", test_question_one_mark},
+    {"question_mark_in_place", test_question_mark_in_place},
+    {"question_one_state", test_question_one_state},
+    {"question_checks_like_expect", test_question_checks_like_expect},
+    {"expect_port", test_expect_port},
     CU_TEST_INFO_NULL,
 };
