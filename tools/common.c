@@ -705,6 +705,8 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     }
     if (shown != tracer)
         ns_trace_student_attach(tracer, shown);
+    if (ro->hooks && ro->hooks->attach)
+        ro->hooks->attach(tracer, ro->hooks->data);
     ExpectCollector *ec = g_new0(ExpectCollector, 1);
     *ec = (ExpectCollector){.out = out, .quiet = ro->quiet, .results = res->expects};
     ns_tracer_add_sink(tracer, &expect_ops, ec, NS_TRACE_MASK(NS_TRACE_EXPECT));
@@ -780,8 +782,16 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         g_autofree char *summary = ns_world_summary(world);
         fputs(summary, out);
     }
+    JsonNode *meta = page ? ns_page_meta(scn, wo.seed, ro->student, world) : NULL;
+    if (ro->hooks && ro->hooks->finish &&
+        !ro->hooks->finish(world, meta ? json_node_get_object(meta) : NULL, ro->hooks->data,
+                           error)) {
+        if (meta)
+            json_node_unref(meta);
+        return NS_EXIT_USAGE;
+    }
     if (page)
-        ns_page_sink_set_meta(page, ns_page_meta(scn, wo.seed, ro->student, world));
+        ns_page_sink_set_meta(page, meta);
     if (!ns_tracer_close(tracer, error))
         return NS_EXIT_USAGE;
     res->expect_failed = ns_world_expect_failed(world);

@@ -21,6 +21,16 @@ int ns_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Width of the trace's host column for a scenario. */
 int ns_host_column_width(const NsScenario *scn);
 
+/* What a command adds to a run (netsim lab): a sink on the run's own
+ * events (the full view, even in student mode), and a look at the world
+ * when the run is over, before the outputs are written; `page_meta` is the
+ * --html page's description to add to, or NULL. */
+typedef struct {
+    void (*attach)(NsTracer *tracer, void *data);
+    bool (*finish)(NsWorld *world, JsonObject *page_meta, void *data, GError **error);
+    void *data;
+} NsRunHooks;
+
 /* How to run a scenario and what to write. */
 typedef struct {
     NsWorldOpts world;
@@ -45,6 +55,7 @@ typedef struct {
     uint32_t only_kinds;
     const char *only_host;
     uint32_t only_sock; /* socket #N's story, 0: all */
+    const NsRunHooks *hooks; /* or NULL */
 } NsRunOpts;
 
 /* One expectation's verdict, as the run reported it. */
@@ -99,6 +110,7 @@ int ns_cmd_run(int argc, char **argv);
 int ns_cmd_check(int argc, char **argv);
 int ns_cmd_test(int argc, char **argv);
 int ns_cmd_drill(int argc, char **argv);
+int ns_cmd_lab(int argc, char **argv);
 
 /* The default of --max-memory: three quarters of the machine's physical
  * memory (0, no limit, when the system does not say). */

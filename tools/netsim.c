@@ -23,6 +23,7 @@ static const char usage_text[] =
     "                      [--quiet] [--max-events N]\n"
     "  netsim drill FILE.pkt... [--profile linux|minimal] [--tolerance-usecs N] [--trace]\n"
     "                      [--pcap FILE] [--junit FILE] [-j N]\n"
+    "  netsim lab FILE [-o DIR]\n"
     "  netsim --help | --version\n"
     "\n"
     "Commands:\n"
@@ -31,6 +32,8 @@ static const char usage_text[] =
     "  test    run the *.scn files under PATHs as tests: expect lines and golden\n"
     "          traces (NAME.trace); ends with 'N passed, N failed' (docs/testing.md)\n"
     "  drill   run packetdrill scripts against netsim's TCP (docs/packetdrill.md)\n"
+    "  lab     turn a scenario into an exercise sheet (NAME.md), its answer key\n"
+    "          (NAME-key.md) and a student page to check answers (NAME.html)\n"
     "\n"
     "Exit status: 0 success, 1 an expectation failed, 2 bad usage or bad\n"
     "scenario file, 3 a resource limit was hit.\n"
@@ -63,8 +66,10 @@ int main(int argc, char **argv)
         status = ns_cmd_test(argc - 1, argv + 1);
     else if (strcmp(cmd, "drill") == 0)
         status = ns_cmd_drill(argc - 1, argv + 1);
+    else if (strcmp(cmd, "lab") == 0)
+        status = ns_cmd_lab(argc - 1, argv + 1);
     else
-        return ns_usage_error("unknown command '%s' (commands: run, check, test, drill)", cmd);
+        return ns_usage_error("unknown command '%s' (commands: run, check, test, drill, lab)", cmd);
     /* A lost write to standard output (a full disk, a closed pipe) is a
      * failure, never exit 0 with half a report. */
     if ((fflush(stdout) != 0 || ferror(stdout)) &&

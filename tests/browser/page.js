@@ -11,6 +11,8 @@
 //          all       every scenarios/*.scn page loads with no console error
 //                    and its socket tables at the last step are the summary's
 //          screens   ports-vs-sockets.scn at three steps, PNGs in OUTDIR
+//          lab       a lab's page (netsim lab): answers checked right and wrong,
+//                    free answers and choices; a screenshot in OUTDIR
 //          bench     (a benchmark) a 100,000-event page: time to open, to
 //                    step, to filter
 // Exit 77 (meson: skipped) when chromium or playwright-core is missing.
@@ -121,7 +123,7 @@ async function checkBrowser(ctx) {
   ok(explain.length > 0, 'the step has its explanation: ' + explain.slice(0, 60) + '...');
   // Filter to the browser's TCP socket.
   const opt = await p.$$eval('#fsock option', os => os.map(o => [o.value, o.textContent]));
-  const tcpSock = opt.find(([, t]) => t === 'browser tcp 10.0.0.1:49153-10.0.0.80:80');
+  const tcpSock = opt.find(([, t]) => t === 'browser tcp 10.0.0.1:49153-10.0.0.80:80 (#5)');
   ok(!!tcpSock, 'the socket filter lists the browser\'s TCP socket');
   await p.selectOption('#fsock', tcpSock[0]);
   const rows = await p.$$eval('.row', rs => rs.map(r => r.querySelector('.h').textContent + ' ' + r.querySelector('.x').textContent));
@@ -213,6 +215,46 @@ async function checkScreens(ctx) {
   await p.close();
 }
 
+async function checkLab(ctx) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const name = 'refused-filtered-timeout';
+  const dir = path.join(work, 'lab');
+  fs.mkdirSync(dir);
+  execFileSync(netsim, ['lab', path.join(srcroot, 'scenarios/labs', name + '.scn'), '-o', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const key = fs.readFileSync(path.join(dir, name + '-key.md'), 'utf8');
+  const answers = [...key.matchAll(/^ {3}\*\*(.*?)\*\*/gm)].map(m => m[1]);
+  const p = await open(ctx, path.join(dir, name + '.html'));
+  ok((await p.$eval('#title', t => t.textContent)).endsWith('(student mode)'), 'the lab\'s page is in student mode');
+  eq(await p.$eval('#lab', e => e.hidden), false, 'the Questions panel is shown');
+  eq(await p.$$eval('#questions .q', qs => qs.length), answers.length, 'one question per answer of the key');
+  const verdict = q => p.$eval(`#questions .q[data-q="${q}"] .verdict`, v => v.textContent);
+  // Question 1 takes a typed answer (a port).
+  const box = '#questions .q[data-q="1"] input.answer';
+  await p.fill(box, '1234');
+  await p.click('#questions .q[data-q="1"] button.check');
+  eq(await verdict(1), 'Not that: look again.', 'a wrong port is refused');
+  await p.fill(box, ' ' + answers[0] + ' ');
+  await p.press(box, 'Enter');
+  eq(await verdict(1), 'Right.', 'the key\'s port (' + answers[0] + ') is right, typed with blanks, checked with Enter');
+  // The first multiple-choice question.
+  const q = await p.$$eval('#questions .q', qs => qs.findIndex(x => x.querySelector('input[type=radio]')) + 1);
+  ok(q > 0, 'a multiple-choice question (' + q + ')');
+  const right = answers[q - 1][0], wrong = right === 'a' ? 'b' : 'a';
+  await p.click(`#questions .q[data-q="${q}"] button.check`);
+  eq(await verdict(q), 'Give an answer first.', 'checking with nothing chosen asks for an answer');
+  await p.check(`#questions .q[data-q="${q}"] input[value="${wrong}"]`);
+  await p.click(`#questions .q[data-q="${q}"] button.check`);
+  eq(await verdict(q), 'Not that: look again.', 'choice ' + wrong + ' is refused');
+  await p.check(`#questions .q[data-q="${q}"] input[value="${right}"]`);
+  await p.click(`#questions .q[data-q="${q}"] button.check`);
+  eq(await verdict(q), 'Right.', 'choice ' + right + ' (the key\'s) is right');
+  const png = path.join(outdir, name + '-lab.png');
+  await p.screenshot({ path: png, fullPage: true });
+  ok(fs.statSync(png).size > 10000, 'screenshot ' + png);
+  eq(p.errors, [], 'no console error');
+  await p.close();
+}
+
 async function checkBench(ctx) {
   const scn = path.join(work, 'bench.scn');
   fs.writeFileSync(scn, [
@@ -260,7 +302,7 @@ async function checkBench(ctx) {
 (async () => {
   const ctx = await browser();
   try {
-    const checks = { browser: checkBrowser, plots: checkPlots, all: checkAll, screens: checkScreens, bench: checkBench };
+    const checks = { browser: checkBrowser, plots: checkPlots, all: checkAll, screens: checkScreens, lab: checkLab, bench: checkBench };
     if (!checks[check]) throw new Error('unknown check ' + check);
     await checks[check](ctx);
   } catch (e) {

@@ -7,6 +7,7 @@ import { decodeFrame, decodeIp } from './decode.js';
 import { loadRun, sockKey, sockLabel } from './model.js';
 import { Topology } from './topo.js';
 import { Plots } from './plots.js';
+import { setupQuestions } from './lab.js';
 
 const ROW = 20; // px, the height of one event row (page.css agrees)
 
@@ -23,7 +24,8 @@ function lineText(ev) {
     if (ev.len !== undefined) p.push('len ' + ev.len);
     if (ev.kind === 'fwd' && ev.ttl) p.push('ttl ' + ev.ttl);
   } else if (ev.sock) {
-    p.push(ev.sock.proto + ' ' + ev.sock.local + (ev.sock.remote ? '-' + ev.sock.remote : ''));
+    // Sockets by their run-wide number, as the text trace names them.
+    p.push((ev.sock.id ? '#' + ev.sock.id + ' ' : '') + ev.sock.proto + ' ' + ev.sock.local + (ev.sock.remote ? '-' + ev.sock.remote : ''));
   }
   if (ev.kind === 'expect') p.push(ev.ok ? 'ok' : 'FAILED');
   if (ev.from) p.push(ev.from + ' \u2192 ' + ev.to);
@@ -31,7 +33,7 @@ function lineText(ev) {
   if (ev.text) p.push(ev.text);
   if (ev.summary) p.push(ev.summary);
   if (ev.errno) p.push(ev.errno);
-  if (ev.cause) p.push('(' + ev.cause + ')');
+  if (ev.cause) p.push('(' + ev.cause + (ev.kind === 'tcp' && ev.from === 'CLOSED' && ev.sock && ev.sock.parent ? ': new socket #' + ev.sock.id + ' from listener #' + ev.sock.parent : '') + ')');
   return p.join(' ');
 }
 
@@ -344,7 +346,9 @@ class Page {
     document.getElementById('diagpanel').hidden = false;
   }
 
-  setupQuestions() {}
+  setupQuestions() {
+    setupQuestions(document.getElementById('lab'), document.getElementById('questions'), this.meta.questions);
+  }
 }
 
 window.addEventListener('DOMContentLoaded', () => {

@@ -24,7 +24,7 @@ export function sockKey(ev) {
 export function sockLabel(ev) {
   const s = ev.sock;
   if (!s) return '';
-  return ev.host + ' ' + s.proto + ' ' + s.local + (s.remote ? '-' + s.remote : '');
+  return ev.host + ' ' + s.proto + ' ' + s.local + (s.remote ? '-' + s.remote : '') + (s.id ? ' (#' + s.id + ')' : '');
 }
 
 // The connection a TCP packet belongs to, the same from both sides.
