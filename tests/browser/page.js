@@ -116,6 +116,29 @@ async function checkBrowser(ctx) {
     www: ['tcp LISTEN *:80 *:*', 'tcp SYN-RECV 10.0.0.80:80 10.0.0.1:49153'],
     mx: ['tcp LISTEN *:25 *:*'],
   }, 'socket tables at the SYN-ACK: the listener and its new SYN-RECV socket');
+  // The sequence diagram marks the rows of the step's moment and scrolls
+  // them into view.
+  const diag = async () => p.evaluate(() => {
+    const m = document.querySelector('#diagram rect.now'), box = document.getElementById('diagram');
+    const y0 = +m.getAttribute('y'), y1 = y0 + +m.getAttribute('height');
+    const r = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+    return {
+      shown: m.getAttribute('visibility') === 'visible', y: y0,
+      inView: r.top >= b.top - 1 && r.bottom <= b.bottom + 1,
+      times: [...box.querySelectorAll('text[x="6"]')].filter(t => +t.getAttribute('y') > y0 && +t.getAttribute('y') < y1).map(t => t.textContent),
+      labels: [...box.querySelectorAll('text.label')].filter(t => +t.getAttribute('y') > y0 && +t.getAttribute('y') < y1).map(t => t.textContent),
+    };
+  });
+  const d1 = await diag();
+  const t1 = await p.$eval('.row.cur .t', e => e.textContent);
+  ok(d1.shown && d1.inView, 'the diagram marks the SYN-ACK\'s moment, in view');
+  ok(d1.times.length > 0 && d1.times.every(t => t === t1), 'the marked rows are those of ' + t1 + ': ' + d1.times.join(', '));
+  ok(d1.labels.some(l => l.includes('TCP [S.]')), 'the marked rows hold the SYN,ACK arrow: ' + d1.labels.join(' | '));
+  await p.keyboard.press('End');
+  const d2 = await diag();
+  ok(d2.shown && d2.inView && d2.y > d1.y + 200, 'at the last step the mark has moved down the diagram (' + d1.y + ' -> ' + d2.y + ') and the diagram scrolled to it');
+  await p.evaluate(k => { location.hash = '#step=' + k; }, n);
+  await p.waitForFunction(k => window.netsimPage.cur === k - 1, n);
   await p.keyboard.press('ArrowLeft');
   eq(await step(p), n - 1, 'ArrowLeft steps back');
   eq((await socks(p)).www, ['tcp LISTEN *:80 *:*', 'tcp SYN-RECV 10.0.0.80:80 10.0.0.1:49153'], 'one step back the new socket exists already (it was made on the SYN)');
@@ -211,6 +234,11 @@ async function checkScreens(ctx) {
     await p.screenshot({ path: png, fullPage: true });
     ok(fs.statSync(png).size > 10000, 'screenshot ' + png);
   }
+  // The sequence diagram at the last of them, its rows of that moment marked.
+  const dpng = path.join(outdir, `ports-vs-sockets-diagram-step${at[2]}.png`);
+  await p.$eval('#diagpanel', e => e.scrollIntoView());
+  await (await p.$('#diagpanel')).screenshot({ path: dpng });
+  ok(fs.statSync(dpng).size > 10000, 'screenshot ' + dpng);
   eq(p.errors, [], 'no console error');
   await p.close();
 }

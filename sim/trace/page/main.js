@@ -30,6 +30,7 @@ function lineText(ev) {
   if (ev.kind === 'expect') p.push(ev.ok ? 'ok' : 'FAILED');
   if (ev.from) p.push(ev.from + ' \u2192 ' + ev.to);
   if (ev.what && !(ev.kind === 'sock' || ev.kind === 'tcp') || ev.kind === 'sock') if (ev.what) p.push(ev.what);
+  if (ev.kind === 'timer' && ev.timer) p.push(ev.timer);
   if (ev.text) p.push(ev.text);
   if (ev.summary) p.push(ev.summary);
   if (ev.errno) p.push(ev.errno);
@@ -253,6 +254,7 @@ class Page {
     this.showPacket(ev, frame);
     this.showSockets(n);
     this.plots.setTime(ev.t_ns);
+    this.showDiagram(ev);
   }
 
   // ---- panels ----------------------------------------------------------
@@ -342,8 +344,61 @@ class Page {
     const doc = new DOMParser().parseFromString(this.meta.diagram, 'image/svg+xml');
     const svg = doc.documentElement;
     if (svg.nodeName !== 'svg') return;
-    document.getElementById('diagram').append(document.importNode(svg, true));
+    const node = document.importNode(svg, true);
+    document.getElementById('diagram').append(node);
     document.getElementById('diagpanel').hidden = false;
+    // The diagram's rows, by the time each one shows in its left column
+    // (the text at x=6, as the trace writes times), in time order.
+    this.diagRows = [];
+    for (const t of node.querySelectorAll('text[x="6"]')) {
+      const m = /^(\d+)\.(\d{9})$/.exec(t.textContent.trim());
+      if (m) this.diagRows.push({ t: +m[1] * 1e9 + +m[2], y: +t.getAttribute('y') });
+    }
+    const ns = 'http://www.w3.org/2000/svg';
+    this.diagMark = document.createElementNS(ns, 'rect');
+    this.diagMark.setAttribute('class', 'now');
+    this.diagMark.setAttribute('x', '0');
+    this.diagMark.setAttribute('width', '100%');
+    this.diagMark.setAttribute('fill', '#ffd54f');
+    this.diagMark.setAttribute('fill-opacity', '0.35');
+    this.diagMark.setAttribute('stroke', '#f9a825');
+    this.diagMark.setAttribute('pointer-events', 'none');
+    this.diagMark.setAttribute('visibility', 'hidden');
+    node.append(this.diagMark); // over the host boxes, see-through
+    this.diagLabels = [...node.querySelectorAll('text.label')].map(t => ({ y: +t.getAttribute('y'), x: +t.getAttribute('x') }));
+    this.diagSvg = node;
+  }
+
+  // The diagram follows the step: the rows of its moment (or, between
+  // rows, the last one before it) are marked and scrolled into view.
+  showDiagram(ev) {
+    if (!this.diagRows || !this.diagRows.length) return;
+    const rows = this.diagRows;
+    let lo = 0, hi = rows.length; // the first row later than the step
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (rows[mid].t <= ev.t_ns) lo = mid + 1; else hi = mid; }
+    const mark = this.diagMark;
+    if (lo === 0) { mark.setAttribute('visibility', 'hidden'); delete this.diagSvg.dataset.row; return; }
+    const last = rows[lo - 1];
+    let first = lo - 1;
+    if (last.t === ev.t_ns) while (first > 0 && rows[first - 1].t === last.t) first--;
+    const y0 = rows[first].y - 22, y1 = last.y + 12;
+    mark.setAttribute('y', y0);
+    mark.setAttribute('height', y1 - y0);
+    mark.setAttribute('visibility', 'visible');
+    mark.dataset.rows = (first + 1) + '-' + lo;
+    this.diagSvg.dataset.row = lo;
+    const box = document.getElementById('diagram');
+    const scale = this.diagSvg.getBoundingClientRect().height / (+this.diagSvg.getAttribute('height') || 1) || 1;
+    const top = y0 * scale, bottom = y1 * scale;
+    if (top < box.scrollTop || bottom > box.scrollTop + box.clientHeight)
+      box.scrollTop = Math.max(0, (top + bottom) / 2 - box.clientHeight / 2);
+    // Sideways, to the arrow of that moment (the diagram is wide).
+    const label = this.diagLabels.find(l => l.y > y0 && l.y < y1);
+    if (label) {
+      const x = label.x * scale;
+      if (x < box.scrollLeft + 40 || x > box.scrollLeft + box.clientWidth - 40)
+        box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
+    }
   }
 
   setupQuestions() {
