@@ -131,9 +131,9 @@ async function checkBrowser(ctx) {
   });
   const d1 = await diag();
   const t1 = await p.$eval('.row.cur .t', e => e.textContent);
-  ok(d1.shown && d1.inView, 'the diagram marks the SYN-ACK\'s moment, in view');
-  ok(d1.times.length > 0 && d1.times.every(t => t === t1), 'the marked rows are those of ' + t1 + ': ' + d1.times.join(', '));
-  ok(d1.labels.some(l => l.includes('TCP [S.]')), 'the marked rows hold the SYN,ACK arrow: ' + d1.labels.join(' | '));
+  ok(d1.shown && d1.inView, 'the diagram marks the SYN-ACK, in view');
+  eq(d1.labels.length === 1 && d1.labels[0].startsWith('TCP [S.] seq 0 ack 1 '), true, 'the marked row is the SYN,ACK arrow: ' + d1.labels.join(' | '));
+  eq([t1, d1.times], ['0.007000000', ['0.008000000']], 'sent at 7 ms, its arrow is drawn where it arrived, at 8 ms');
   await p.keyboard.press('End');
   const d2 = await diag();
   ok(d2.shown && d2.inView && d2.y > d1.y + 200, 'at the last step the mark has moved down the diagram (' + d1.y + ' -> ' + d2.y + ') and the diagram scrolled to it');
@@ -141,6 +141,9 @@ async function checkBrowser(ctx) {
   await p.waitForFunction(k => window.netsimPage.cur === k - 1, n);
   await p.keyboard.press('ArrowLeft');
   eq(await step(p), n - 1, 'ArrowLeft steps back');
+  const d3 = await diag();
+  const t3 = await p.$eval('.row.cur .t', e => e.textContent);
+  ok(d3.shown && d3.times.length > 0 && d3.times.every(t => t === t3), 'a step that is no packet marks the rows of its moment (' + t3 + '): ' + d3.times.join(', '));
   eq((await socks(p)).www, ['tcp LISTEN *:80 *:*', 'tcp SYN-RECV 10.0.0.80:80 10.0.0.1:49153'], 'one step back the new socket exists already (it was made on the SYN)');
   const explain = await p.$eval('#explain', e => e.hidden ? '' : e.textContent);
   ok(explain.length > 0, 'the step has its explanation: ' + explain.slice(0, 60) + '...');

@@ -38,6 +38,13 @@ function lineText(ev) {
   return p.join(' ');
 }
 
+// The start of a packet's arrow label in the sequence diagram
+// ("TCP [S.] seq 0 ack 1 "), or null for a step that is no TCP segment.
+function arrowKey(ev) {
+  if (ev.proto !== 'tcp' || ev.seq === undefined || !ev.flags) return null;
+  return 'TCP [' + ev.flags + '] seq ' + ev.seq + (ev.ack !== undefined ? ' ack ' + ev.ack : '') + ' ';
+}
+
 class Page {
   constructor() {
     this.run = loadRun(document);
@@ -366,6 +373,12 @@ class Page {
     this.diagMark.setAttribute('visibility', 'hidden');
     node.append(this.diagMark); // over the host boxes, see-through
     this.diagLabels = [...node.querySelectorAll('text.label')].map(t => ({ y: +t.getAttribute('y'), x: +t.getAttribute('x') }));
+    // An arrow's label sits 5 units above its row's time.
+    const byY = new Map(this.diagRows.map((r, i) => [r.y, i]));
+    for (const t of node.querySelectorAll('text.label')) {
+      const i = byY.get(+t.getAttribute('y') + 5);
+      if (i !== undefined) this.diagRows[i].label = t.textContent;
+    }
     this.diagSvg = node;
   }
 
@@ -377,16 +390,30 @@ class Page {
     let lo = 0, hi = rows.length; // the first row later than the step
     while (lo < hi) { const mid = (lo + hi) >> 1; if (rows[mid].t <= ev.t_ns) lo = mid + 1; else hi = mid; }
     const mark = this.diagMark;
-    if (lo === 0) { mark.setAttribute('visibility', 'hidden'); delete this.diagSvg.dataset.row; return; }
-    const last = rows[lo - 1];
-    let first = lo - 1;
-    if (last.t === ev.t_ns) while (first > 0 && rows[first - 1].t === last.t) first--;
+    // A packet's step: its own arrow, drawn where it arrived (at or after
+    // a send, at a receive or a loss), found by its label.
+    const key = arrowKey(ev);
+    let arrow = -1;
+    if (key && ev.kind === 'send') {
+      for (let k = Math.max(0, lo - 64); k < rows.length && k < lo + 2000 && arrow < 0; k++)
+        if (rows[k].t >= ev.t_ns && rows[k].label && rows[k].label.startsWith(key)) arrow = k;
+    } else if (key) {
+      for (let k = lo - 1; k >= 0 && k >= lo - 2000 && arrow < 0; k--)
+        if (rows[k].label && rows[k].label.startsWith(key)) arrow = k;
+    }
+    if (lo === 0 && arrow < 0) { mark.setAttribute('visibility', 'hidden'); delete this.diagSvg.dataset.row; return; }
+    let first = lo - 1, last = rows[Math.max(0, lo - 1)];
+    if (arrow >= 0) {
+      first = arrow;
+      last = rows[arrow];
+    } else if (last.t === ev.t_ns) {
+      while (first > 0 && rows[first - 1].t === last.t) first--;
+    }
     const y0 = rows[first].y - 22, y1 = last.y + 12;
     mark.setAttribute('y', y0);
     mark.setAttribute('height', y1 - y0);
     mark.setAttribute('visibility', 'visible');
-    mark.dataset.rows = (first + 1) + '-' + lo;
-    this.diagSvg.dataset.row = lo;
+    mark.dataset.rows = (first + 1) + '-' + (arrow >= 0 ? arrow + 1 : lo);
     const box = document.getElementById('diagram');
     const scale = this.diagSvg.getBoundingClientRect().height / (+this.diagSvg.getAttribute('height') || 1) || 1;
     const top = y0 * scale, bottom = y1 * scale;
