@@ -65,18 +65,29 @@ static void test_net_reads_back_what_was_built_in_order(void)
     CU_ASSERT_EQUAL(ns_host_iface_count(r), 2);
 }
 
+/* a on a LAN with the router r, b on a link from r; started, with routes
+ * computed or (manual) only each host's own. */
+static NsNet *routed(bool manual, NsHost **a, NsHost **b)
+{
+    NsNet *net = ns_net_new(1, NULL);
+    NsSegment *lan = ns_net_add_network(net, "lan", NULL);
+    *a = ns_net_add_host(net, "a", NS_PROFILE_LINUX, false);
+    NsHost *r = ns_net_add_host(net, "r", NS_PROFILE_LINUX, true);
+    *b = ns_net_add_host(net, "b", NS_PROFILE_LINUX, false);
+    ns_net_attach(net, *a, lan, ADDR(10, 0, 0, 1), 24);
+    ns_net_attach(net, r, lan, ADDR(10, 0, 0, 254), 24);
+    ns_net_add_link(net, r, ADDR(10, 9, 0, 1), *b, ADDR(10, 9, 0, 2), NULL);
+    if (manual)
+        ns_net_set_manual_routing(net);
+    ns_net_start(net);
+    return net;
+}
+
 /* ns_net_start() computes routes: a reaches b behind the router r. */
 static void test_net_start_computes_routes_through_a_router(void)
 {
-    g_autoptr(NsNet) net = ns_net_new(1, NULL);
-    NsSegment *lan = ns_net_add_network(net, "lan", NULL);
-    NsHost *a = ns_net_add_host(net, "a", NS_PROFILE_LINUX, false);
-    NsHost *r = ns_net_add_host(net, "r", NS_PROFILE_LINUX, true);
-    NsHost *b = ns_net_add_host(net, "b", NS_PROFILE_LINUX, false);
-    ns_net_attach(net, a, lan, ADDR(10, 0, 0, 1), 24);
-    ns_net_attach(net, r, lan, ADDR(10, 0, 0, 254), 24);
-    ns_net_add_link(net, r, ADDR(10, 9, 0, 1), b, ADDR(10, 9, 0, 2), NULL);
-    ns_net_start(net);
+    NsHost *a, *b;
+    g_autoptr(NsNet) net = routed(false, &a, &b);
     NsIface *out = NULL;
     uint32_t hop = 0;
     CU_ASSERT_TRUE(ns_ip_route(ns_ip_of(a), ADDR(10, 9, 0, 2), &out, &hop));
@@ -88,16 +99,8 @@ static void test_net_start_computes_routes_through_a_router(void)
 /* Manual routing: each host knows only its own networks and links. */
 static void test_net_manual_routing_keeps_only_own_networks(void)
 {
-    g_autoptr(NsNet) net = ns_net_new(1, NULL);
-    NsSegment *lan = ns_net_add_network(net, "lan", NULL);
-    NsHost *a = ns_net_add_host(net, "a", NS_PROFILE_LINUX, false);
-    NsHost *r = ns_net_add_host(net, "r", NS_PROFILE_LINUX, true);
-    NsHost *b = ns_net_add_host(net, "b", NS_PROFILE_LINUX, false);
-    ns_net_attach(net, a, lan, ADDR(10, 0, 0, 1), 24);
-    ns_net_attach(net, r, lan, ADDR(10, 0, 0, 254), 24);
-    ns_net_add_link(net, r, ADDR(10, 9, 0, 1), b, ADDR(10, 9, 0, 2), NULL);
-    ns_net_set_manual_routing(net);
-    ns_net_start(net);
+    NsHost *a, *b;
+    g_autoptr(NsNet) net = routed(true, &a, &b);
     NsIface *out = NULL;
     uint32_t hop = 0;
     CU_ASSERT_TRUE(ns_ip_route(ns_ip_of(a), ADDR(10, 0, 0, 254), &out, &hop));
