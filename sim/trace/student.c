@@ -71,7 +71,19 @@ bool ns_trace_student_view(NsTraceEvent *ev)
         return true;
     case NS_TRACE_TIMER:
         return !loss_timer(ev->timer);
-    case NS_TRACE_LINK: /* the timeline's faults: links, networks, */
+    case NS_TRACE_LINK:
+        /* A switch learning and flooding is the lesson; a link going down
+         * or changing on the timeline is the teacher's fault. */
+        switch (ev->link_ev) {
+        case NS_LINK_EV_LEARNED:
+        case NS_LINK_EV_FLOODED:
+            return true;
+        case NS_LINK_EV_UP:
+        case NS_LINK_EV_DOWN:
+        case NS_LINK_EV_SET:
+            return false;
+        }
+        return false;
     case NS_TRACE_HOST: /* host crashes, filter rules */
     case NS_TRACE_EXPECT: /* the teacher's checks */
         return false;
@@ -111,7 +123,6 @@ static const NsTraceSinkOps student_ops = {"student", student_write, student_clo
 
 void ns_trace_student_attach(NsTracer *tracer, NsTracer *sinks)
 {
-    uint32_t hidden = NS_TRACE_MASK(NS_TRACE_LINK) | NS_TRACE_MASK(NS_TRACE_HOST) |
-                      NS_TRACE_MASK(NS_TRACE_EXPECT);
+    uint32_t hidden = NS_TRACE_MASK(NS_TRACE_HOST) | NS_TRACE_MASK(NS_TRACE_EXPECT);
     ns_tracer_add_sink(tracer, &student_ops, sinks, ns_tracer_mask(sinks) & ~hidden);
 }

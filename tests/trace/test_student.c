@@ -79,6 +79,17 @@ static void test_faults_and_verdicts_hidden(void)
     CU_ASSERT_FALSE(ns_trace_student_view(&expect));
 }
 
+/* What a switch does is what the student should watch. */
+static void test_switch_learning_and_flooding_kept(void)
+{
+    NsTraceEvent learned = {.kind = NS_TRACE_LINK, .link_ev = NS_LINK_EV_LEARNED};
+    NsTraceEvent flooded = {.kind = NS_TRACE_LINK, .link_ev = NS_LINK_EV_FLOODED};
+    NsTraceEvent set = {.kind = NS_TRACE_LINK, .link_ev = NS_LINK_EV_SET};
+    CU_ASSERT_TRUE(ns_trace_student_view(&learned));
+    CU_ASSERT_TRUE(ns_trace_student_view(&flooded));
+    CU_ASSERT_FALSE(ns_trace_student_view(&set));
+}
+
 typedef struct {
     int n;
     NsTraceEvent last;
@@ -112,6 +123,7 @@ static void test_tracer_forwards_the_view(void)
 }
 
 CU_TestInfo ns_student_tests[] = {
+    {"switch_learning_and_flooding_kept", test_switch_learning_and_flooding_kept},
     {"drop_keeps_packet_loses_reason", test_drop_keeps_packet_loses_reason},
     {"drop_by_fault_loses_rule", test_drop_by_fault_loses_rule},
     {"retransmission_is_plain_send", test_retransmission_is_plain_send},
