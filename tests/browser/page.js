@@ -118,12 +118,14 @@ async function checkBrowser(ctx) {
   }, 'socket tables at the SYN-ACK: the listener and its new SYN-RECV socket');
   // The sequence diagram marks the rows of the step's moment and scrolls
   // them into view.
-  const diag = async () => p.evaluate(() => {
-    const m = document.querySelector('#diagram rect.now'), box = document.getElementById('diagram');
-    const y0 = +m.getAttribute('y'), y1 = y0 + +m.getAttribute('height');
+  const diag = async () => p.evaluate(async () => {
+    // The diagram scrolls at the next frame.
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const m = document.querySelector('#diagram .now'), box = document.getElementById('diagram');
+    const y0 = +m.dataset.y, y1 = y0 + +m.dataset.h;
     const r = m.getBoundingClientRect(), b = box.getBoundingClientRect();
     return {
-      shown: m.getAttribute('visibility') === 'visible', y: y0,
+      shown: !m.hidden, y: y0,
       inView: r.top >= b.top - 1 && r.bottom <= b.bottom + 1,
       times: [...box.querySelectorAll('text[x="6"]')].filter(t => +t.getAttribute('y') > y0 && +t.getAttribute('y') < y1).map(t => t.textContent),
       labels: [...box.querySelectorAll('text.label')].filter(t => +t.getAttribute('y') > y0 && +t.getAttribute('y') < y1).map(t => t.textContent),

@@ -361,17 +361,11 @@ class Page {
       const m = /^(\d+)\.(\d{9})$/.exec(t.textContent.trim());
       if (m) this.diagRows.push({ t: +m[1] * 1e9 + +m[2], y: +t.getAttribute('y') });
     }
-    const ns = 'http://www.w3.org/2000/svg';
-    this.diagMark = document.createElementNS(ns, 'rect');
-    this.diagMark.setAttribute('class', 'now');
-    this.diagMark.setAttribute('x', '0');
-    this.diagMark.setAttribute('width', '100%');
-    this.diagMark.setAttribute('fill', '#ffd54f');
-    this.diagMark.setAttribute('fill-opacity', '0.35');
-    this.diagMark.setAttribute('stroke', '#f9a825');
-    this.diagMark.setAttribute('pointer-events', 'none');
-    this.diagMark.setAttribute('visibility', 'hidden');
-    node.append(this.diagMark); // over the host boxes, see-through
+    // The mark is a see-through box over the diagram, outside the SVG:
+    // moving it never lays the (maybe huge) diagram out again.
+    this.diagMark = el('div', { class: 'now', hidden: true });
+    document.getElementById('diagram').append(this.diagMark);
+    this.diagScale = null;
     this.diagLabels = [...node.querySelectorAll('text.label')].map(t => ({ y: +t.getAttribute('y'), x: +t.getAttribute('x') }));
     // An arrow's label sits 5 units above its row's time.
     const byY = new Map(this.diagRows.map((r, i) => [r.y, i]));
@@ -401,7 +395,7 @@ class Page {
       for (let k = lo - 1; k >= 0 && k >= lo - 2000 && arrow < 0; k--)
         if (rows[k].label && rows[k].label.startsWith(key)) arrow = k;
     }
-    if (lo === 0 && arrow < 0) { mark.setAttribute('visibility', 'hidden'); delete this.diagSvg.dataset.row; return; }
+    if (lo === 0 && arrow < 0) { mark.hidden = true; return; }
     let first = lo - 1, last = rows[Math.max(0, lo - 1)];
     if (arrow >= 0) {
       first = arrow;
@@ -410,22 +404,37 @@ class Page {
       while (first > 0 && rows[first - 1].t === last.t) first--;
     }
     const y0 = rows[first].y - 22, y1 = last.y + 12;
-    mark.setAttribute('y', y0);
-    mark.setAttribute('height', y1 - y0);
-    mark.setAttribute('visibility', 'visible');
+    if (this.diagScale === null)
+      this.diagScale = this.diagSvg.getBoundingClientRect().height / (+this.diagSvg.getAttribute('height') || 1) || 1;
+    const sc = this.diagScale;
+    mark.style.top = y0 * sc + 'px';
+    mark.style.height = (y1 - y0) * sc + 'px';
+    mark.style.width = (+this.diagSvg.getAttribute('width') || 0) * sc + 'px';
+    mark.dataset.y = y0;
+    mark.dataset.h = y1 - y0;
+    mark.hidden = false;
     mark.dataset.rows = (first + 1) + '-' + (arrow >= 0 ? arrow + 1 : lo);
-    const box = document.getElementById('diagram');
-    const scale = this.diagSvg.getBoundingClientRect().height / (+this.diagSvg.getAttribute('height') || 1) || 1;
-    const top = y0 * scale, bottom = y1 * scale;
-    if (top < box.scrollTop || bottom > box.scrollTop + box.clientHeight)
-      box.scrollTop = Math.max(0, (top + bottom) / 2 - box.clientHeight / 2);
-    // Sideways, to the arrow of that moment (the diagram is wide).
-    const label = this.diagLabels.find(l => l.y > y0 && l.y < y1);
-    if (label) {
-      const x = label.x * scale;
-      if (x < box.scrollLeft + 40 || x > box.scrollLeft + box.clientWidth - 40)
-        box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
-    }
+    // Scrolling reads the layout: once per frame, not once per step (a
+    // synchronous read would lay out a diagram of thousands of rows each
+    // time, 40 ms at 40,000 steps).
+    this.diagWant = [y0, y1];
+    if (this.diagFrame) return;
+    this.diagFrame = requestAnimationFrame(() => {
+      this.diagFrame = null;
+      const [a, b] = this.diagWant;
+      const box = document.getElementById('diagram');
+      const scale = this.diagScale;
+      const top = a * scale, bottom = b * scale;
+      if (top < box.scrollTop || bottom > box.scrollTop + box.clientHeight)
+        box.scrollTop = Math.max(0, (top + bottom) / 2 - box.clientHeight / 2);
+      // Sideways, to the arrow of that moment (the diagram is wide).
+      const label = this.diagLabels.find(l => l.y > a && l.y < b);
+      if (label) {
+        const x = label.x * scale;
+        if (x < box.scrollLeft + 40 || x > box.scrollLeft + box.clientWidth - 40)
+          box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
+      }
+    });
   }
 
   setupQuestions() {
