@@ -294,7 +294,8 @@ async function checkBench(ctx) {
     'scenario "page benchmark: one long transfer"', 'seed 1',
     'network lan 10.0.0.0/24 delay 1ms rate 100Mbps loss 0.2%',
     'host cli 10.0.0.1', 'host srv 10.0.0.2',
-    'service srv http 80 page /big 12MB',
+    // 30 MB with 0.2% loss: about 100,000 steps (12 MB made only 41,000).
+    'service srv http 80 page /big 30MB',
     'at 0s cli fetch http://10.0.0.2/big', ''].join('\n'));
   const out = path.join(work, 'bench.html');
   let t = Date.now();
