@@ -354,6 +354,12 @@ static void fetch_finish(NsFetch *f)
         ns_app_trace(f->host, "fetch", res->err, "%s: %s after %u response%s (%" PRIu64
                      "B) in %s%s", f->url, res->why, res->responses,
                      res->responses == 1 ? "" : "s", res->bytes, d, res->err ? ":" : "");
+    /* Every connection is done and its socket closed: its request buffer
+     * and response reader go now, not at the end of the run (a run of
+     * 100,000 fetches keeps only their results). */
+    for (uint32_t i = 0; i < f->parallel; i++)
+        g_free(f->conns[i].reader);
+    g_clear_pointer(&f->conns, g_free);
     NsFetchResult copy = *res;
     if (f->cb)
         f->cb(f->data, &copy); /* last: the callback may free f */
@@ -610,7 +616,7 @@ void ns_fetch_crash(NsFetch *f)
         return;
     ns_resolve_crash(f->resolve);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
-    for (uint32_t i = 0; i < f->parallel; i++)
+    for (uint32_t i = 0; f->conns && i < f->parallel; i++)
         f->conns[i].sock = NULL;
     f->inert = true;
 }
@@ -621,7 +627,7 @@ void ns_fetch_free(NsFetch *f)
         return;
     ns_resolve_free(f->resolve);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
-    for (uint32_t i = 0; i < f->parallel; i++) {
+    for (uint32_t i = 0; f->conns && i < f->parallel; i++) {
         if (f->conns[i].sock)
             ns_socket_close(f->conns[i].sock);
         g_free(f->conns[i].reader);
