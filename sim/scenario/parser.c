@@ -1592,17 +1592,25 @@ static void stmt_route(NsScnParser *p, NsScnStmt *st)
         g_array_append_val(p->scn->routes, r);
 }
 
-/* at T unfilter NAME|LINE|FILE:LINE: the rule of that name, or declared on
- * that line of this file. */
+/* at T unfilter NAME|LINE|FILE:LINE|FILE-LINE: the rule of that name, or
+ * declared on that line of this file (FILE, when given, must be this
+ * file's name, as a drop line prints it). */
 static bool step_unfilter(NsScnParser *p, NsScnStmt *st, NsScnStep *s)
 {
     if (!need(p, st, 3, 2, "the rule's name (as NAME) or its line"))
         return false;
     const NsScnTok *t = &st->t[3];
     const char *word = t->quoted ? "" : t->text;
-    const char *colon = strrchr(word, ':');
+    const char *sep = strrchr(word, ':');
     uint64_t line = 0;
-    bool by_line = parse_u64(colon ? colon + 1 : word, UINT32_MAX, &line);
+    if (!sep && (sep = strrchr(word, '-')) && !parse_u64(sep + 1, UINT32_MAX, &line))
+        sep = NULL;
+    bool by_line = parse_u64(sep ? sep + 1 : word, UINT32_MAX, &line);
+    if (by_line && sep) {
+        const char *base = strrchr(p->file, '/');
+        base = base ? base + 1 : p->file;
+        by_line = strlen(base) == (size_t)(sep - word) && strncmp(base, word, sep - word) == 0;
+    }
     for (guint j = 0; j < p->scn->filters->len; j++) {
         const NsScnFilter *f = ns_scn_filter(p->scn, j);
         if ((f->name && strcmp(f->name, word) == 0) ||

@@ -708,7 +708,29 @@ static void test_expect_port(void)
     CU_ASSERT_EQUAL(e->u.port.port, 49152);
 }
 
+/* `unfilter` names a rule by its name, its line, or the FILE:LINE or
+ * FILE-LINE a drop line prints; another file's line is not this one's. */
+static void test_unfilter_by_name_line_or_file_line(void)
+{
+    static const char *const ok[] = {"as web", "4", "t.scn:4", "t.scn-4"};
+    for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "network lan 10.0.0.0/24\nhost a 10.0.0.1\nhost b 10.0.0.2\n"
+            "filter b in drop tcp to :80%s\nat 1s unfilter %s\n",
+            i == 0 ? " as web" : "", i == 0 ? "web" : ok[i]);
+        NsScenario *scn = scn_ok(text);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+        CU_ASSERT_EQUAL(scn->steps->len, 1);
+        ns_scenario_free(scn);
+    }
+    SCN_EXPECT_ERR("network lan 10.0.0.0/24\nhost a 10.0.0.1\nhost b 10.0.0.2\n"
+                   "filter b in drop tcp to :80\nat 1s unfilter other.scn-4\n",
+                   "t.scn:5:16: error: no filter rule named 'other.scn-4' above this line (give "
+                   "a rule 'as NAME', or its line number)");
+}
+
 CU_TestInfo ns_parser_tests[] = {
+    {"unfilter_by_name_line_or_file_line", test_unfilter_by_name_line_or_file_line},
     {"rich_scenario_loads", test_rich_scenario_loads},
     {"header_defaults", test_header_defaults},
     {"network_options", test_network_options},
