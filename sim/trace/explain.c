@@ -24,6 +24,7 @@ typedef struct {
     bool known;          /* listed at creation (profile known) */
     uint8_t refused_by;  /* how the last ECONNREFUSED reached a socket: TCP (a RST answered
                           * its SYN) or UDP (an ICMP port unreachable), 0 for none */
+    bool refused_by_filter; /* that RST came from a `reject with tcp-reset` rule */
     /* The persist timer of this socket just fired: its next segment says
      * what it did (a zero-window probe, or the silly-window override). */
     bool persist_fired;
@@ -36,6 +37,9 @@ struct NsExplainer {
     GHashTable *last_to; /* "host|proto|port" -> "ADDR:PORT" the socket last sent to */
     GHashTable *once;    /* keys of sentences already said */
     GHashTable *said;    /* an explanation's shape -> when it was first given (NsTime*) */
+    /* "ADDR:PORT>ADDR:PORT" of SYNs a filter rule took: a RST that then
+     * refuses that connection came from the rule, not from a closed port. */
+    GHashTable *filtered_syns;
     bool student;        /* ns_explainer_set_student() */
 };
 
@@ -106,6 +110,7 @@ NsExplainer *ns_explainer_new(const NsExplainHost *hosts, size_t n_hosts)
     ex->last_to = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     ex->once = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     ex->said = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ex->filtered_syns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t i = 0; i < n_hosts; i++) {
         HostState *h = g_new0(HostState, 1);
         h->info = hosts[i];
@@ -124,6 +129,7 @@ void ns_explainer_free(NsExplainer *ex)
     g_hash_table_destroy(ex->last_to);
     g_hash_table_destroy(ex->once);
     g_hash_table_destroy(ex->said);
+    g_hash_table_destroy(ex->filtered_syns);
     g_free(ex);
 }
 
@@ -292,9 +298,14 @@ static bool explain_sock(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 
 /* ---- packets ---- */
 
+static char *syn_key(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+    Ep s, d;
+    return g_strdup_printf("%s>%s", ep(&s, src, sport), ep(&d, dst, dport));
+}
+
 static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
-    (void)ex;
     Ep s, d;
     const char *P = upper_proto(ev->proto);
     switch (ev->drop) {
@@ -342,6 +353,10 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                      "notice the loss on its own.");
         return true;
     case NS_DROP_FILTER:
+        if (ev->proto == NS_IPPROTO_TCP && (ev->tcp_flags & NS_TCP_SYN) &&
+            !(ev->tcp_flags & NS_TCP_ACK))
+            g_hash_table_add(ex->filtered_syns,
+                             syn_key(ev->src, ev->sport, ev->dst, ev->dport));
         g_string_append_printf(out,
                                "A filter rule of %s matches this %s and drops it. A plain drop "
                                "tells the sender nothing, so it waits and retries; a reject "
@@ -664,8 +679,11 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     HostState *h = host_of(ex, ev->host);
     char msl[96];
 #define is(state, want) ((state) == NS_TCP_STATE_##want)
-    if (h && is(from, SYN_SENT) && is(to, CLOSED) && ev->cause == NS_CAUSE_RCV_RST)
+    if (h && is(from, SYN_SENT) && is(to, CLOSED) && ev->cause == NS_CAUSE_RCV_RST) {
         h->refused_by = NS_IPPROTO_TCP; /* connect will fail with ECONNREFUSED */
+        g_autofree char *key = syn_key(ev->src, ev->sport, ev->dst, ev->dport);
+        h->refused_by_filter = g_hash_table_contains(ex->filtered_syns, key);
+    }
     if (ev->cause == NS_CAUSE_RCV_SYN_LISTENER)
         g_string_append_printf(out,
                                "The SYN from %s creates a new socket %s-%s; the listener stays in "
@@ -841,9 +859,17 @@ static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
          * same error from two different messages. */
         HostState *h = host_of(ex, ev->host);
         uint8_t by = h ? h->refused_by : 0;
+        bool filter = h && h->refused_by_filter;
         if (h)
-            h->refused_by = 0;
-        if (by == NS_IPPROTO_TCP)
+            h->refused_by = 0, h->refused_by_filter = false;
+        if (by == NS_IPPROTO_TCP && filter)
+            g_string_append_printf(out,
+                                   "The RST that answered the SYN reaches the application as "
+                                   "%s, but no closed port sent it: a filter rule of the server "
+                                   "rejected the SYN with a reset (reject with tcp-reset), so "
+                                   "the client cannot tell it from a port nobody listens on.",
+                                   trace_errno_text(ev->err, eb));
+        else if (by == NS_IPPROTO_TCP)
             g_string_append_printf(out,
                                    "The RST that answered the SYN reaches the application as "
                                    "%s: the host was there, but no socket listened on that "

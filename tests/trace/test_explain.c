@@ -178,6 +178,19 @@ static void test_explain_refused_by_rst_is_told_as_tcp(void)
     CU_ASSERT_PTR_NULL(strstr(s, "ICMP"));
 }
 
+/* A SYN a filter rule took, then the RST: the rule's reset, not a port
+ * nobody listens on. */
+static void test_explain_refused_by_filter_reset_names_the_rule(void)
+{
+    NsTraceEvent evs[] = {SEG(.kind = NS_TRACE_DROP, .host = "srv", .dport = 81,
+                              .drop = NS_DROP_FILTER),
+                          RST_CLOSES, CONNECT_REFUSED};
+    g_autofree char *s = explain_last(evs, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "a filter rule of the server rejected the SYN"));
+    CU_ASSERT_PTR_NULL(strstr(s, "no socket listened"));
+}
+
 static void test_explain_refused_by_icmp_is_told_as_udp(void)
 {
     NsTraceEvent evs[] = {{.kind = NS_TRACE_ICMP, .host = "cli", .proto = 17, .src = CLI,
@@ -277,6 +290,8 @@ CU_TestInfo ns_explain_tests[] = {
     {"delayed_ack_fired", test_explain_delayed_ack_fired},
     {"refused_by_rst_is_told_as_tcp", test_explain_refused_by_rst_is_told_as_tcp},
     {"refused_by_icmp_is_told_as_udp", test_explain_refused_by_icmp_is_told_as_udp},
+    {"refused_by_filter_reset_names_the_rule",
+     test_explain_refused_by_filter_reset_names_the_rule},
     {"persist_override_is_not_a_probe", test_explain_persist_override_is_not_a_probe},
     {"persist_probe_is_one_byte", test_explain_persist_probe_is_one_byte},
     {"persist_timer_does_not_promise_a_probe", test_explain_persist_timer_does_not_promise_a_probe},
