@@ -10,6 +10,7 @@
 #include "netsim/socket.h"
 #include "netsim/world.h"
 #include "streams-private.h"
+#include "targeted-private.h"
 
 #include <string.h>
 
@@ -92,13 +93,6 @@ typedef struct {
     NsEventId timer;
 } UdpSendRt;
 
-typedef struct {
-    uint32_t index; /* fault in the scenario */
-    uint32_t seen;
-    bool fired;
-    char *rule; /* "tcp syn#1", for traces */
-} FaultRt;
-
 typedef NsWorldFlow Flow;
 
 struct NsWorld {
@@ -122,7 +116,7 @@ struct NsWorld {
     GHashTable *ping_by_step; /* step -> PingRt*, for expectations */
     GHashTable *ping_by_id;   /* &PingRt.id_key -> PingRt*, for replies */
     GPtrArray *udp_sends; /* UdpSendRt* */
-    GArray *faults;       /* FaultRt */
+    NsTargeted *targeted; /* the scenario's targeted faults; NULL if none */
     GArray *flows;        /* Flow, first-seen order */
     GHashTable *flow_idx; /* key string -> index + 1 */
     uint32_t expect_failed, expect_count;
@@ -200,14 +194,8 @@ void ns_world_programs_crash(HostRt *h); /* the blocked ones die with the host *
 void ns_world_programs_report(NsWorld *w); /* at the end: the ones still waiting */
 void ns_world_programs_free(NsWorld *w);
 
-/* faults.c: a fault step (an event: arg is the step index), and the
- * targeted-fault output filter (data is a HostRt). */
+/* faults.c: a fault step (an event: arg is the step index). */
 void ns_world_fault_run(NsSim *sim, void *obj, void *arg);
-NsIpFilterVerdict ns_world_fault_filter(void *data, const NsPacket *dgram, NsTime *delay,
-                                        NsIpFault *fault);
-/* The targeted drops, on the wire (data is the NsWorld). */
-bool ns_world_wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
-                         const NsPacket *frame, const char **rule, NsTraceLoc *loc);
 
 /* expect.c: expectations at their time (an event: arg is the expectation
  * index) and at the end of the run. */

@@ -122,7 +122,6 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->ping_by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
     w->ping_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
     w->udp_sends = g_ptr_array_new();
-    w->faults = g_array_new(FALSE, TRUE, sizeof(FaultRt));
     w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ns_world_build_topology(w);
     for (uint32_t i = 0; w->streams && i < w->n_hosts; i++)
@@ -137,20 +136,12 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         svc->index = i;
         g_ptr_array_add(w->services, svc);
     }
-    for (guint i = 0; i < scn->faults->len; i++) {
-        const NsScnFault *f = ns_scn_fault(scn, i);
-        static const char *const kinds[] = {"syn", "syn-ack", "ack", "data", "fin", "rst", "any"};
-        static const char *const protos[] = {"tcp", "udp", "icmp"};
-        FaultRt fr = {.index = i,
-                      .rule = g_strdup_printf("%s %s#%u", protos[f->proto], kinds[f->kind], f->nth)};
-        g_array_append_val(w->faults, fr);
-        HostRt *h = &w->hosts[f->from];
-        ns_ip_set_output_filter(ns_ip_of(h->host), ns_world_fault_filter, h);
+    if (scn->faults->len) {
+        g_autofree NsHost **hosts = g_new(NsHost *, w->n_hosts);
+        for (uint32_t i = 0; i < w->n_hosts; i++)
+            hosts[i] = w->hosts[i].host;
+        w->targeted = ns_targeted_new(scn, hosts, w->n_hosts, w->segs, w->n_segs);
     }
-    /* A targeted drop acts on the wire between the two hosts: the frame
-     * leaves the sender (after ARP) and never arrives. */
-    for (uint32_t i = 0; scn->faults->len && i < w->n_segs; i++)
-        ns_segment_set_fault_hook(w->segs[i], ns_world_wire_fault, w);
     /* Services first (time 0, before any timeline step), in file order:
      * the first events scheduled, so they run first. */
     ns_sim_schedule_at(w->ctx->sim, 0, ns_world_services_start_all, w, NULL);
@@ -405,12 +396,10 @@ void ns_world_free(NsWorld *w)
     for (guint i = 0; i < w->udp_sends->len; i++)
         g_free(g_ptr_array_index(w->udp_sends, i));
     g_ptr_array_free(w->udp_sends, TRUE);
-    for (guint i = 0; i < w->faults->len; i++)
-        g_free(g_array_index(w->faults, FaultRt, i).rule);
-    g_array_free(w->faults, TRUE);
     ns_world_programs_free(w);
     ns_net_free(w->net); /* the sockets, hosts, segments and engine */
     ns_streams_free(w->streams);
+    ns_targeted_free(w->targeted); /* after the hooks' segments and hosts */
     g_free(w->segs);
     g_free(w->hosts);
     g_free(w->socks);
