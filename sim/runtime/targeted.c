@@ -89,31 +89,26 @@ static bool segment_is(const Classified *d, NsScnPktKind kind)
     return false;
 }
 
-/* Targeted faults: count the packets of one kind from one host to another
- * at the sender's IP output, and act on the Nth. */
-static NsIpFilterVerdict output_fault(void *data, const NsPacket *dgram, NsTime *delay,
-                                      NsIpFault *fault)
+/* Count a packet of `sender` (its IP source *src, unless NULL) against every fault of
+ * the given place (drops act on the wire, the rest at the sender's IP
+ * output) and return the one that fires on it, or NULL. Every fault counts
+ * every packet of its kind, even one another fault acts on: `syn#2` is
+ * the second SYN whatever became of the first. The first fault in file
+ * order that fires decides. */
+static const Fault *fire(NsTargeted *t, const Classified *d, bool on_wire, uint32_t sender,
+                         const uint32_t *src)
 {
-    const Sender *h = data;
-    NsTargeted *w = h->t;
-    Classified d;
-    if (!classify(dgram, &d))
-        return NS_IP_FILTER_PASS;
-    /* Every fault counts every packet of its kind, even one another fault
-     * acts on: `syn#2` is the second SYN whatever became of the first. The
-     * first fault in file order that fires decides. */
     const Fault *act = NULL;
-    for (guint i = 0; i < w->faults->len; i++) {
-        Fault *f = &g_array_index(w->faults, Fault, i);
-        const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
-        /* Drops act on the wire (ns_world_wire_fault), the rest here. */
-        if (sf->from != h->idx || f->fired || sf->action == NS_SCN_FAULT_DROP)
+    for (guint i = 0; i < t->faults->len; i++) {
+        Fault *f = &g_array_index(t->faults, Fault, i);
+        const NsScnFault *sf = ns_scn_fault(t->scn, f->index);
+        if (f->fired || sf->from != sender || (sf->action == NS_SCN_FAULT_DROP) != on_wire)
             continue;
         uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
                         : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
                                                         : NS_IPPROTO_ICMP;
-        if (d.proto != proto || !ns_host_has_addr(w->hosts[sf->to], d.dst) ||
-            !segment_is(&d, sf->kind))
+        if (d->proto != proto || (src && !ns_host_has_addr(t->hosts[sender], *src)) ||
+            !ns_host_has_addr(t->hosts[sf->to], d->dst) || !segment_is(d, sf->kind))
             continue;
         if (++f->seen != sf->nth)
             continue;
@@ -121,11 +116,27 @@ static NsIpFilterVerdict output_fault(void *data, const NsPacket *dgram, NsTime 
         if (!act)
             act = f;
     }
+    return act;
+}
+
+static NsTraceLoc loc_of(const NsTargeted *t, const Fault *f)
+{
+    const NsScnFault *sf = ns_scn_fault(t->scn, f->index);
+    return (NsTraceLoc){ns_world_file_name(sf->loc.file), sf->loc.line};
+}
+
+/* Delays and duplicates: at the sender's IP output. */
+static NsIpFilterVerdict output_fault(void *data, const NsPacket *dgram, NsTime *delay,
+                                      NsIpFault *fault)
+{
+    const Sender *h = data;
+    Classified d;
+    const Fault *act = classify(dgram, &d) ? fire(h->t, &d, false, h->idx, NULL) : NULL;
     if (!act)
         return NS_IP_FILTER_PASS;
-    const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
+    const NsScnFault *sf = ns_scn_fault(h->t->scn, act->index);
     fault->rule = act->rule;
-    fault->loc = (NsTraceLoc){ns_world_file_name(sf->loc.file), sf->loc.line};
+    fault->loc = loc_of(h->t, act);
     switch (sf->action) {
     case NS_SCN_FAULT_DROP:
         fault->action = NS_FAULT_DROP;
@@ -147,7 +158,7 @@ static NsIpFilterVerdict output_fault(void *data, const NsPacket *dgram, NsTime 
 static bool wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
                        const NsPacket *frame, const char **rule, NsTraceLoc *loc)
 {
-    NsTargeted *w = data;
+    NsTargeted *t = data;
     NsEthRepr eth;
     if (ns_eth_parse(frame->data, frame->len, &eth) != NS_WIRE_OK ||
         eth.ethertype != NS_ETHERTYPE_IPV4)
@@ -157,34 +168,24 @@ static bool wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
     ip.len -= NS_ETH_HLEN;
     Classified d;
     NsIpv4Repr hdr;
-    if (!classify(&ip, &d) || ns_ipv4_parse_header(ip.data, ip.len, &hdr) != NS_WIRE_OK)
-        return false;
     const char *sender = ns_segment_port_host(seg, from_port);
+    if (!sender || !classify(&ip, &d) ||
+        ns_ipv4_parse_header(ip.data, ip.len, &hdr) != NS_WIRE_OK)
+        return false;
+    /* The port's host, among the scenario's hosts that have wire drops. */
     const Fault *act = NULL;
-    for (guint i = 0; i < w->faults->len; i++) {
-        Fault *f = &g_array_index(w->faults, Fault, i);
-        const NsScnFault *sf = ns_scn_fault(w->scn, f->index);
-        if (f->fired || sf->action != NS_SCN_FAULT_DROP)
-            continue;
-        NsHost *from = w->hosts[sf->from];
-        uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
-                        : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
-                                                        : NS_IPPROTO_ICMP;
-        if (!sender || strcmp(sender, ns_host_name(from)) != 0 || d.proto != proto ||
-            !ns_host_has_addr(from, hdr.src) || !ns_host_has_addr(w->hosts[sf->to], d.dst) ||
-            !segment_is(&d, sf->kind))
-            continue;
-        if (++f->seen != sf->nth)
-            continue;
-        f->fired = true;
-        if (!act)
-            act = f;
+    for (guint i = 0; i < t->faults->len && !act; i++) {
+        const NsScnFault *sf = ns_scn_fault(t->scn, g_array_index(t->faults, Fault, i).index);
+        if (sf->action == NS_SCN_FAULT_DROP &&
+            strcmp(sender, ns_host_name(t->hosts[sf->from])) == 0) {
+            act = fire(t, &d, true, sf->from, &hdr.src);
+            break;
+        }
     }
     if (!act)
         return false;
-    const NsScnFault *sf = ns_scn_fault(w->scn, act->index);
     *rule = act->rule;
-    *loc = (NsTraceLoc){ns_world_file_name(sf->loc.file), sf->loc.line};
+    *loc = loc_of(t, act);
     return true;
 }
 
