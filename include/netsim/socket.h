@@ -17,6 +17,7 @@
 
 #include "netsim/host.h"
 #include "netsim/ip.h"
+#include "netsim/tcp.h"
 
 typedef struct NsSocket NsSocket;
 
@@ -90,6 +91,9 @@ int ns_socket_state(const NsSocket *sock);
 
 /* The pending asynchronous error (SO_ERROR), cleared by reading. */
 int ns_socket_take_error(NsSocket *sock);
+/* TCP_INFO: the connection's counters and state (netsim/tcp.h), 0; or
+ * -ENOPROTOOPT on UDP. */
+int ns_socket_tcp_info(const NsSocket *sock, NsTcpInfo *out);
 /* True when a recvfrom would not return -EAGAIN. */
 bool ns_socket_readable(const NsSocket *sock);
 

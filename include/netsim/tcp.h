@@ -123,6 +123,21 @@ typedef struct {
     NsTime srtt; /* 0 before the first sample */
     uint32_t cwnd, ssthresh, mss; /* bytes */
     uint32_t recv_q, send_q;      /* unread bytes; unacknowledged + unsent bytes */
+    /* What Linux's TCP_INFO reports besides (tcpi_* names in comments). */
+    NsTcpState state;             /* tcpi_state */
+    NsTcpCaState ca_state;        /* tcpi_ca_state */
+    NsTime rto, rttvar;           /* tcpi_rto (backed off), tcpi_rttvar */
+    uint32_t unacked;             /* tcpi_unacked: segments in flight (listener: accept queue) */
+    uint32_t sacked;              /* tcpi_sacked: segments the peer SACKed */
+    uint8_t backoff;              /* tcpi_retransmits / tcpi_backoff: timeouts in a row */
+    bool opt_ts, opt_sack, opt_wscale; /* tcpi_options */
+    uint8_t snd_wscale, rcv_wscale;
+    uint32_t rcv_mss, adv_mss;    /* tcpi_rcv_mss, tcpi_advmss */
+    uint32_t snd_wnd, rcv_wnd;    /* the peer's window; the one we last offered (bytes) */
+    uint32_t rcv_ssthresh;        /* tcpi_rcv_ssthresh */
+    uint32_t notsent;             /* tcpi_notsent_bytes */
+    bool ssthresh_initial;        /* ssthresh still "infinite" (RFC 5681 3.1) */
+    bool syn_acked;               /* our SYN is acknowledged (tcpi_bytes_acked counts it) */
 } NsTcpInfo;
 void ns_tcp_info(const NsTcpSock *s, NsTcpInfo *out);
 /* The connection's initial send sequence number, and the peer's (IRS) once

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "netsim/drill.h"
+#include "netsim/tcp.h"
 #include "netsim/wire/tcp.h"
 
 /* ---- expressions: system call arguments ---- */
@@ -85,3 +86,8 @@ struct NsPkt {
 };
 
 const char *pkt_expr_kind_name(PktExprKind k);
+
+/* A %{ }% block's statements (code.c) against a TCP_INFO snapshot (NULL:
+ * no TCP socket): true when every assertion holds; else false with the
+ * reason in msg and the failing line's index within the block in *line. */
+bool pkt_code_eval(const char *text, const NsTcpInfo *info, uint32_t *line, GString *msg);

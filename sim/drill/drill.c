@@ -68,6 +68,7 @@ struct Run {
     uint32_t last_ts;
     bool have_ts;
     Pending pending;
+    Fd *sut; /* the socket under test: the last opened or accepted */
     bool blocked;
     bool drained; /* the last run_to ran every event up to its time */
     uint64_t max_events;
@@ -662,6 +663,7 @@ static bool try_call(Run *r, Pending *c)
         }
         Fd *nf = add_fd(r, s, c->ev->ret);
         c->ret = nf->fd;
+        r->sut = nf;
         uint32_t a;
         ns_socket_peer(s, &a, &r->rport);
         ns_socket_local(s, &a, &r->lport);
@@ -879,6 +881,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
             return check_result(r, ev, -1, -e);
         Fd *f = add_fd(r, s, ev->ret);
         f->nonblock = (type & LX_O_NONBLOCK) != 0;
+        r->sut = f;
         return check_result(r, ev, f->fd, 0);
     }
     Fd *f = fd_of(r, ev, 0);
@@ -931,6 +934,8 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
     }
     if (strcmp(n, "close") == 0) {
         g_hash_table_steal(r->fds, GINT_TO_POINTER(f->fd));
+        if (r->sut == f)
+            r->sut = NULL;
         int e = -ns_socket_close(f->sock);
         g_free(f);
         return check_result(r, ev, e ? -1 : 0, e);
@@ -1089,9 +1094,19 @@ static bool run_shell(Run *r, const PktEvent *ev)
     return true;
 }
 
+/* packetdrill reads TCP_INFO of the socket under test (the last one the
+ * script opened or accepted) when the block is reached. */
 static bool run_code(Run *r, const PktEvent *ev)
 {
-    return fail(r, ev, "%%{ }%% code blocks (tcpi_* assertions) are not evaluated by netsim yet");
+    NsTcpInfo info;
+    bool tcp = r->sut && ns_socket_tcp_info(r->sut->sock, &info) == 0;
+    uint32_t line = 0;
+    g_autoptr(GString) why = g_string_new(NULL);
+    if (pkt_code_eval(ev->text, tcp ? &info : NULL, &line, why))
+        return true;
+    fail(r, ev, "%s", why->str);
+    r->fail_line = ev->line + line;
+    return false;
 }
 
 /* ---------------- the run ---------------- */

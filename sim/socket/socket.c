@@ -302,6 +302,14 @@ int ns_socket_take_error(NsSocket *sock)
     return ns_udp_take_error(sock->udp);
 }
 
+int ns_socket_tcp_info(const NsSocket *sock, NsTcpInfo *out)
+{
+    if (!sock->tcp)
+        return -ENOPROTOOPT;
+    ns_tcp_info(sock->tcp, out);
+    return 0;
+}
+
 bool ns_socket_readable(const NsSocket *sock)
 {
     if (sock->tcp)

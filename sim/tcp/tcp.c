@@ -1072,7 +1072,29 @@ void ns_tcp_info(const NsTcpSock *s, NsTcpInfo *out)
     out->cwnd = c->cwnd;
     out->ssthresh = c->ssthresh;
     out->mss = c->mss;
+    out->state = c->state;
+    out->ca_state = (NsTcpCaState)c->ca_state;
+    out->rto = tcp_jiffies_round(c->env->cfg, tcp_rexmt_duration(c)); /* icsk_rto, in jiffies */
+    out->rttvar = c->rttvar;
+    uint32_t mss = c->mss ? c->mss : 536;
+    out->unacked = (tcp_flight(c) + mss - 1) / mss;
+    out->sacked = c->scoreboard ? (c->scoreboard->sacked.bytes + mss - 1) / mss : 0;
+    out->backoff = c->rxt_shift;
+    out->opt_ts = c->ts_ok;
+    out->opt_sack = c->sack_ok;
+    out->opt_wscale = c->ws_ok;
+    out->snd_wscale = c->ws_ok ? c->snd_wscale : 0;
+    out->rcv_wscale = c->ws_ok ? c->rcv_wscale : 0;
+    out->rcv_mss = c->rcv_mss;
+    out->adv_mss = c->adv_mss;
+    out->snd_wnd = c->snd_wnd;
+    out->rcv_wnd = c->rcv_adv - c->rcv_nxt;
+    out->rcv_ssthresh = c->rcv_ssthresh;
+    out->notsent = c->sb_len > tcp_flight(c) ? c->sb_len - tcp_flight(c) : 0;
+    out->ssthresh_initial = c->ssthresh >= 0x7fffffff;
+    out->syn_acked = c->snd_una != c->iss;
     if (c->state == NS_TCP_STATE_LISTEN && s->lq) {
+        out->unacked = s->lq->acc_len;
         out->recv_q = s->lq->acc_len; /* as ss shows for listeners */
         out->send_q = s->lq->backlog;
     } else {

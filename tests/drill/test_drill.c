@@ -172,7 +172,120 @@ static CU_TestInfo pkt_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+/* ---- %{ }% blocks (code.c) ---- */
+
+static NsTcpInfo info_established(void)
+{
+    NsTcpInfo i = {0};
+    i.state = NS_TCP_STATE_ESTABLISHED;
+    i.ca_state = NS_TCP_CA_RECOVERY;
+    i.cwnd = 10 * 1448;
+    i.mss = 1448;
+    i.ssthresh = 7 * 1448;
+    i.rto = NS_MS(304);
+    i.srtt = NS_US(100320);
+    i.opt_ts = i.opt_sack = true;
+    return i;
+}
+
+/* The verdict and message of one block against `i`. */
+static bool eval(const char *code, const NsTcpInfo *i, uint32_t *line, char **msg)
+{
+    g_autoptr(GString) m = g_string_new(NULL);
+    *line = 99;
+    bool ok = pkt_code_eval(code, i, line, m);
+    *msg = g_strdup(m->str);
+    return ok;
+}
+
+static void test_code_linux_units_and_names(void)
+{
+    NsTcpInfo i = info_established();
+    uint32_t line;
+    g_autofree char *msg = NULL;
+    CU_ASSERT_TRUE(eval("assert tcpi_state == TCP_ESTABLISHED == 1\n"
+                        "assert tcpi_ca_state == TCP_CA_Recovery == 3\n"
+                        "assert tcpi_snd_cwnd == 10 and tcpi_snd_ssthresh == 7\n"
+                        "assert tcpi_rto == 304000 and tcpi_rtt == 100320\n"
+                        "assert tcpi_options == TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK\n",
+                        &i, &line, &msg));
+    CU_ASSERT_STRING_EQUAL(msg, "");
+}
+
+static void test_code_infinite_ssthresh_as_linux(void)
+{
+    NsTcpInfo i = info_established();
+    i.ssthresh_initial = true;
+    i.ssthresh = 0x7fffffff;
+    uint32_t line;
+    g_autofree char *msg = NULL;
+    CU_ASSERT_TRUE(eval("assert tcpi_snd_ssthresh == 2147483647", &i, &line, &msg));
+}
+
+static void test_code_python_operators(void)
+{
+    uint32_t line;
+    g_autofree char *msg = NULL;
+    CU_ASSERT_TRUE(eval("x = 7 // 2; y = -7 % 3\nassert x == 3 and y == 2\n"
+                        "assert 1 < 2 <= 2 and not 2 < 1 < 3\n"
+                        "assert (1 << 4 | 1) & 0x11 == 17 and 2 ** 3 == 8 and 7 / 2 == 3.5\n"
+                        "assert False or True  # a comment\npass\nprint(x)\n",
+                        NULL, &line, &msg));
+    CU_ASSERT_STRING_EQUAL(msg, "");
+}
+
+static void test_code_failed_assertion_names_line_and_values(void)
+{
+    NsTcpInfo i = info_established();
+    uint32_t line;
+    g_autofree char *msg = NULL;
+    CU_ASSERT_FALSE(eval("\nassert tcpi_rto > 0\nassert tcpi_snd_cwnd == 11, tcpi_snd_cwnd\n"
+                         "assert False\n",
+                         &i, &line, &msg));
+    CU_ASSERT_EQUAL(line, 2);
+    CU_ASSERT_STRING_EQUAL(msg, "%{ }% assertion failed: assert tcpi_snd_cwnd == 11 (netsim: "
+                                "tcpi_snd_cwnd is 10)");
+}
+
+static void test_code_unmodelled_refused_by_name(void)
+{
+    NsTcpInfo i = info_established();
+    uint32_t line;
+    g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    CU_ASSERT_FALSE(eval("assert tcpi_pacing_rate > 0", &i, &line, &a));
+    CU_ASSERT_STRING_EQUAL(a, "%{ }%: assert tcpi_pacing_rate > 0: tcpi_pacing_rate is not "
+                              "modelled by netsim");
+    CU_ASSERT_FALSE(eval("import os", &i, &line, &b));
+    CU_ASSERT_STRING_EQUAL(b, "%{ }%: import os: netsim evaluates only assert, NAME = EXPR, "
+                              "print and pass statements");
+    CU_ASSERT_FALSE(eval("assert len(x) == 1", &i, &line, &c));
+    CU_ASSERT_STRING_EQUAL(c, "%{ }%: assert len(x) == 1: the name len is not known to "
+                              "netsim's %{ }% evaluator");
+    CU_ASSERT_FALSE(eval("assert tcpi_state == 1", NULL, &line, &d));
+    CU_ASSERT_STRING_EQUAL(d, "%{ }%: assert tcpi_state == 1: tcpi_state: no TCP socket to "
+                              "read TCP_INFO from");
+}
+
+static void test_code_division_by_zero_is_an_error(void)
+{
+    uint32_t line;
+    g_autofree char *msg = NULL;
+    CU_ASSERT_FALSE(eval("assert 1 // 0 == 0", NULL, &line, &msg));
+    CU_ASSERT_STRING_EQUAL(msg, "%{ }%: assert 1 // 0 == 0: division by zero");
+}
+
+static CU_TestInfo code_tests[] = {
+    {"linux_units_and_names", test_code_linux_units_and_names},
+    {"infinite_ssthresh_as_linux", test_code_infinite_ssthresh_as_linux},
+    {"python_operators", test_code_python_operators},
+    {"failed_assertion_names_line_and_values", test_code_failed_assertion_names_line_and_values},
+    {"unmodelled_refused_by_name", test_code_unmodelled_refused_by_name},
+    {"division_by_zero_is_an_error", test_code_division_by_zero_is_an_error},
+    CU_TEST_INFO_NULL,
+};
+
 CU_SuiteInfo ns_test_suites[] = {
     {.pName = "pkt", .pTests = pkt_tests},
+    {.pName = "code", .pTests = code_tests},
     CU_SUITE_INFO_NULL,
 };
