@@ -12,6 +12,7 @@
 #include "netsim/ctx.h"
 #include "netsim/link.h"
 #include "netsim/rng.h"
+#include "netsim/wire/ipv6.h"
 
 typedef struct NsHost NsHost;
 typedef struct NsIface NsIface;
@@ -89,6 +90,9 @@ bool ns_host_has_addr(const NsHost *host, uint32_t addr);
 bool ns_host_is_directed_broadcast(const NsHost *host, uint32_t addr);
 
 void ns_host_set_l3(NsHost *host, NsL3InputFn input, NsL3UnreachFn unreach, void *l3);
+/* The IPv6 layer: every IPv6 datagram that reaches the host, unicast to
+ * the interface's MAC or multicast (33:33:...), goes to `input`. */
+void ns_host_set_l3_v6(NsHost *host, NsL3InputFn input, void *l3);
 
 /* A crashed host neither sends nor receives; its ARP cache is lost. */
 void ns_host_set_up(NsHost *host, bool up);
@@ -101,22 +105,36 @@ uint8_t ns_iface_prefix_len(const NsIface *iface);
 const uint8_t *ns_iface_mac(const NsIface *iface);
 NsSegment *ns_iface_segment(const NsIface *iface);
 uint32_t ns_iface_mtu(const NsIface *iface);
+/* False for an interface on an IPv6-only network (its IPv4 address is 0). */
+bool ns_iface_has_ipv4(const NsIface *iface);
+
+/* IPv6 addresses of an interface: its link-local address (fe80::/64 with
+ * the modified EUI-64 identifier of its MAC: 02:00:00:00:01:01 gives
+ * fe80::ff:fe00:101), which every interface has, and up to
+ * NS_IFACE_MAX_ADDR6 others given by the scenario. */
+#define NS_IFACE_MAX_ADDR6 4
+const NsIpv6Addr *ns_iface_link_local(const NsIface *iface);
+bool ns_iface_add_addr6(NsIface *iface, const NsIpv6Addr *addr, uint8_t prefix_len);
+uint32_t ns_iface_addr6_count(const NsIface *iface);
+const NsIpv6Addr *ns_iface_addr6(const NsIface *iface, uint32_t i, uint8_t *prefix_len);
+/* Whether addr is the interface's link-local or one of its addresses. */
+bool ns_iface_owns_addr6(const NsIface *iface, const NsIpv6Addr *addr);
+/* Frame `datagram` (transfer full) for dst_mac with the given ethertype
+ * and put it on the interface's segment: for a layer that resolved the
+ * neighbour itself (IPv6's Neighbor Discovery). */
+void ns_iface_send_frame(NsIface *iface, NsPacket *datagram, const uint8_t dst_mac[6],
+                         uint16_t ethertype);
 
 /* Send an IPv4 datagram out of `iface` to the neighbour `next_hop`
  * (transfer full). Resolves next_hop with ARP first when needed; datagrams
  * wait in the neighbour's queue meanwhile. */
 void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop);
 
-/* The ARP cache as `ip neigh` shows it: INCOMPLETE while a request is
- * unanswered, REACHABLE for 30 s after a reply, STALE after that until a
- * datagram needs it, PROBE while a unicast request confirms it (netsim
- * sends that request at once: it has no DELAY state). */
-typedef enum {
-    NS_NEIGH_INCOMPLETE,
-    NS_NEIGH_REACHABLE,
-    NS_NEIGH_STALE,
-    NS_NEIGH_PROBE,
-} NsNeighState;
+/* The ARP cache as `ip neigh` shows it (NsNeighState): INCOMPLETE while a
+ * request is unanswered, REACHABLE for 30 s after a reply, STALE after that
+ * until a datagram needs it, PROBE while a unicast request confirms it
+ * (ARP sends that request at once: it has no DELAY state; IPv6's Neighbor
+ * Discovery has). */
 const char *ns_neigh_state_name(NsNeighState state);
 
 typedef struct {

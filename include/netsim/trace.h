@@ -30,6 +30,7 @@ typedef enum {
     NS_TRACE_FRAME,  /* an Ethernet frame crosses a link (for captures) */
     NS_TRACE_CC,     /* a TCP congestion sample (cwnd, ssthresh, SRTT, RTO, in flight) */
     NS_TRACE_NAT,    /* NAT rewrote a datagram's addresses or ports */
+    NS_TRACE_NDP,    /* IPv6 Neighbor Discovery: solicitations, advertisements, cache states */
     NS_TRACE_KIND_COUNT
 } NsTraceKind;
 
@@ -177,6 +178,28 @@ typedef enum {
     NS_ARP_EV_FAILED,   /* count: requests sent without an answer */
 } NsArpEvent;
 
+/* The states of a neighbour cache entry (RFC 4861 section 7.3.2), as
+ * `ip neigh` names them. ARP entries use INCOMPLETE, REACHABLE, STALE and
+ * PROBE; Neighbor Discovery all five. */
+typedef enum {
+    NS_NEIGH_INCOMPLETE,
+    NS_NEIGH_REACHABLE,
+    NS_NEIGH_STALE,
+    NS_NEIGH_DELAY,
+    NS_NEIGH_PROBE,
+} NsNeighState;
+
+/* NDP: what Neighbor Discovery did. target6 is the address resolved (or
+ * answered for), dst6 the other end (the solicitation's sender, or the
+ * address a solicitation went to). */
+typedef enum {
+    NS_NDP_EV_SOLICIT,  /* a neighbour solicitation sent (`unicast` when probing) */
+    NS_NDP_EV_ADVERT,   /* a neighbour advertisement sent; mac: ours */
+    NS_NDP_EV_RESOLVED, /* INCOMPLETE -> REACHABLE, mac learnt; count: datagrams released */
+    NS_NDP_EV_STATE,    /* the entry went from neigh_from to neigh_to (cause in count: 0) */
+    NS_NDP_EV_FAILED,   /* count: solicitations sent without an answer */
+} NsNdpEvent;
+
 /* ICMP: what a host did with an ICMP error (err: the errno it maps to). */
 typedef enum {
     NS_ICMP_EV_IGNORED_NO_TRANSPORT, /* nothing to tell it to */
@@ -305,6 +328,12 @@ typedef struct {
     NsNatEvent nat_ev;      /* NAT: what it was, and the tuple after translation */
     uint32_t nat_src, nat_dst; /* (the tuple before: src, dst, sport, dport; */
     uint16_t nat_sport, nat_dport; /* ICMP echo ids as ports) */
+
+    /* IPv6: the packet's or socket's addresses (16 bytes each, network
+     * order, borrowed), given instead of src and dst; NDP: target6 too. */
+    const uint8_t *src6, *dst6, *target6;
+    NsNdpEvent ndp_ev;      /* NDP */
+    NsNeighState neigh_from, neigh_to; /* NDP state */
 
     /* Raw bytes: the Ethernet frame for FRAME, else the IP datagram. */
     const uint8_t *bytes;

@@ -20,7 +20,7 @@ static const char *const kind_names[NS_TRACE_KIND_COUNT] = {
     [NS_TRACE_ARP] = "arp",     [NS_TRACE_LINK] = "link",   [NS_TRACE_HOST] = "host",
     [NS_TRACE_EXPECT] = "expect", [NS_TRACE_FRAME] = "frame",
     [NS_TRACE_CC] = "cc",
-    [NS_TRACE_NAT] = "nat",
+    [NS_TRACE_NAT] = "nat",     [NS_TRACE_NDP] = "ndp",
 };
 
 const char *ns_trace_kind_name(NsTraceKind kind)

@@ -8,6 +8,7 @@
 #include "netsim/wire/arp.h"
 #include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 
 /* Up to this many interfaces, a host finds one by a scan. */
 #define NS_HOST_SCAN_IFACES 8
@@ -62,6 +63,12 @@ struct NsIface {
     NsSegment *seg;
     uint32_t port;
     GHashTable *arp; /* addr -> ArpEntry* */
+    /* IPv6: the link-local address (fe80::/64 + modified EUI-64 of the MAC,
+     * every interface has one) and the addresses the scenario gives. */
+    NsIpv6Addr ll6;
+    uint32_t n_addr6;
+    NsIpv6Addr addr6[NS_IFACE_MAX_ADDR6];
+    uint8_t prefix6[NS_IFACE_MAX_ADDR6];
 };
 
 struct NsHost {
@@ -83,6 +90,8 @@ struct NsHost {
     NsL3InputFn l3_input;
     NsL3UnreachFn l3_unreach;
     void *l3;
+    NsL3InputFn l3_input6; /* IPv6 datagrams (ethertype 0x86dd) */
+    void *l3v6;
 };
 
 const char *ns_profile_name(NsProfile profile)
@@ -163,6 +172,12 @@ void ns_host_set_l3(NsHost *host, NsL3InputFn input, NsL3UnreachFn unreach, void
     host->l3 = l3;
 }
 
+void ns_host_set_l3_v6(NsHost *host, NsL3InputFn input, void *l3)
+{
+    host->l3_input6 = input;
+    host->l3v6 = l3;
+}
+
 uint32_t ns_host_iface_count(const NsHost *host) { return host->ifaces->len; }
 
 NsIface *ns_host_iface(const NsHost *host, uint32_t i)
@@ -174,6 +189,8 @@ NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr)
 {
     if (host->by_addr)
         return g_hash_table_lookup(host->by_addr, GUINT_TO_POINTER(addr));
+    if (!addr)
+        return NULL; /* an interface without IPv4 has address 0 */
     for (guint i = 0; i < host->ifaces->len; i++) {
         NsIface *ifc = g_ptr_array_index(host->ifaces, i);
         if (ifc->addr == addr)
@@ -191,7 +208,7 @@ bool ns_host_has_addr(const NsHost *host, uint32_t addr)
  * subnet has none (/31 and /32: RFC 3021). */
 static uint32_t iface_bcast(const NsIface *ifc)
 {
-    if (ifc->prefix_len >= 31)
+    if (ifc->prefix_len >= 31 || !ifc->addr)
         return 0;
     return ifc->addr | ~ns_ipv4_mask(ifc->prefix_len);
 }
@@ -210,7 +227,7 @@ bool ns_host_is_directed_broadcast(const NsHost *host, uint32_t addr)
 
 static void index_iface(NsHost *host, NsIface *ifc)
 {
-    if (!g_hash_table_contains(host->by_addr, GUINT_TO_POINTER(ifc->addr)))
+    if (ifc->addr && !g_hash_table_contains(host->by_addr, GUINT_TO_POINTER(ifc->addr)))
         g_hash_table_insert(host->by_addr, GUINT_TO_POINTER(ifc->addr), ifc);
     uint32_t b = iface_bcast(ifc);
     if (b)
@@ -224,6 +241,51 @@ uint8_t ns_iface_prefix_len(const NsIface *iface) { return iface->prefix_len; }
 const uint8_t *ns_iface_mac(const NsIface *iface) { return iface->mac; }
 NsSegment *ns_iface_segment(const NsIface *iface) { return iface->seg; }
 uint32_t ns_iface_mtu(const NsIface *iface) { return ns_segment_opts(iface->seg)->mtu; }
+bool ns_iface_has_ipv4(const NsIface *iface) { return iface->addr != 0; }
+const NsIpv6Addr *ns_iface_link_local(const NsIface *iface) { return &iface->ll6; }
+uint32_t ns_iface_addr6_count(const NsIface *iface) { return iface->n_addr6; }
+
+const NsIpv6Addr *ns_iface_addr6(const NsIface *iface, uint32_t i, uint8_t *prefix_len)
+{
+    if (prefix_len)
+        *prefix_len = iface->prefix6[i];
+    return &iface->addr6[i];
+}
+
+bool ns_iface_add_addr6(NsIface *iface, const NsIpv6Addr *addr, uint8_t prefix_len)
+{
+    if (iface->n_addr6 >= NS_IFACE_MAX_ADDR6 || prefix_len > 128)
+        return false;
+    iface->addr6[iface->n_addr6] = *addr;
+    iface->prefix6[iface->n_addr6] = prefix_len;
+    iface->n_addr6++;
+    return true;
+}
+
+bool ns_iface_owns_addr6(const NsIface *iface, const NsIpv6Addr *addr)
+{
+    if (ns_ipv6_addr_equal(addr, &iface->ll6))
+        return true;
+    for (uint32_t i = 0; i < iface->n_addr6; i++)
+        if (ns_ipv6_addr_equal(addr, &iface->addr6[i]))
+            return true;
+    return false;
+}
+
+void ns_iface_send_frame(NsIface *iface, NsPacket *datagram, const uint8_t dst_mac[6],
+                         uint16_t ethertype)
+{
+    if (!iface->host->up) {
+        ns_packet_free(datagram);
+        return;
+    }
+    NsEthRepr eth = {.ethertype = ethertype};
+    memcpy(eth.dst, dst_mac, 6);
+    memcpy(eth.src, iface->mac, 6);
+    uint8_t *h = ns_packet_push(datagram, NS_ETH_HLEN);
+    ns_eth_emit(&eth, h, NS_ETH_HLEN);
+    ns_segment_send(iface->seg, iface->port, datagram);
+}
 
 static NsTime now_of(const NsIface *iface)
 {
@@ -423,7 +485,7 @@ static void arp_input(NsIface *iface, const uint8_t *buf, size_t len)
     NsArpRepr arp;
     if (ns_arp_parse(buf, len, &arp) != NS_WIRE_OK)
         return;
-    bool for_me = arp.tpa == iface->addr;
+    bool for_me = iface->addr && arp.tpa == iface->addr;
     /* RFC 826: update an existing entry for the sender; add one only when
      * the request was for us (we are about to talk to it anyway). */
     arp_learn(iface, arp.spa, arp.sha, for_me && arp.op == NS_ARP_OP_REQUEST);
@@ -456,8 +518,12 @@ static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
         return;
     }
     NsEthRepr eth;
+    /* IPv6 multicast (33:33:...) is let through: the IPv6 layer keeps
+     * what is for a group the interface joined (all-nodes, its
+     * solicited-node groups), as a NIC's multicast filter would. */
     if (ns_eth_parse(frame->data, frame->len, &eth) != NS_WIRE_OK ||
-        (!ns_mac_is_broadcast(eth.dst) && memcmp(eth.dst, iface->mac, 6) != 0)) {
+        (!ns_mac_is_broadcast(eth.dst) && memcmp(eth.dst, iface->mac, 6) != 0 &&
+         !(eth.dst[0] == 0x33 && eth.dst[1] == 0x33 && eth.ethertype == NS_ETHERTYPE_IPV6))) {
         ns_packet_free(frame); /* not for this NIC: filtered in hardware */
         return;
     }
@@ -473,6 +539,14 @@ static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
         frame->flags |= NS_PACKET_RX_CSUM_OK;
         if (h->l3_input)
             h->l3_input(h->l3, iface, frame);
+        else
+            ns_packet_free(frame);
+        return;
+    case NS_ETHERTYPE_IPV6:
+        ns_packet_pull(frame, NS_ETH_HLEN);
+        frame->flags |= NS_PACKET_RX_CSUM_OK;
+        if (h->l3_input6)
+            h->l3_input6(h->l3v6, iface, frame);
         else
             ns_packet_free(frame);
         return;
@@ -493,6 +567,7 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     uint8_t mac[6] = {0x02, 0x00, (uint8_t)(hn >> 16), (uint8_t)(hn >> 8), (uint8_t)hn,
                       (uint8_t)(ifc->index + 1)};
     memcpy(ifc->mac, mac, 6);
+    ns_ipv6_link_local_from_mac(mac, &ifc->ll6);
     ifc->seg = seg;
     ifc->arp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, arp_entry_free);
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
@@ -528,6 +603,8 @@ const char *ns_neigh_state_name(NsNeighState state)
         return "REACHABLE";
     case NS_NEIGH_STALE:
         return "STALE";
+    case NS_NEIGH_DELAY:
+        return "DELAY";
     case NS_NEIGH_PROBE:
         return "PROBE";
     }

@@ -4,6 +4,7 @@
  * are refused with EMSGSIZE or, on a router, answered with "fragmentation
  * needed". */
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ struct NsIp {
     NsNetfilter *nf; /* NULL unless the host has filter rules or NAT */
     GArray *taps;    /* Tap, in the order added; NULL until one is */
     NsIpStats stats;
+    NsIp6 *ip6;      /* the host's IPv6 layer */
 };
 
 static void ip_input(void *l3, NsIface *iface, NsPacket *pkt);
@@ -63,6 +65,7 @@ NsIp *ns_ip_new(NsHost *host)
     ip->next_id = (uint16_t)ns_rng_below(ns_host_rng(host), 65536);
     ns_host_set_l3(host, ip_input, ip_unreach, ip);
     ns_host_set_slot(host, NS_HOST_SLOT_IP, ip);
+    ip->ip6 = ns_ip6_new(host, &ip->stats);
     return ip;
 }
 
@@ -76,12 +79,19 @@ void ns_ip_free(NsIp *ip)
     ns_netfilter_free(ip->nf);
     if (ip->taps)
         g_array_free(ip->taps, TRUE);
+    ns_ip6_free(ip->ip6);
     g_free(ip);
 }
 
 NsIp *ns_ip_of(const NsHost *host)
 {
     return ns_host_slot(host, NS_HOST_SLOT_IP);
+}
+
+NsIp6 *ns_ip6_of(const NsHost *host)
+{
+    NsIp *ip = ns_ip_of(host);
+    return ip ? ip->ip6 : NULL;
 }
 
 NsHost *ns_ip_host(const NsIp *ip)

@@ -14,6 +14,7 @@
  *    another router is better; hosts with the same routers next door share
  *    the work. */
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 
 #include <string.h>
 
@@ -184,6 +185,10 @@ static void collect(Ctx *c)
                 g_hash_table_insert(c->seg_map, sg, GUINT_TO_POINTER(si));
             }
             Seg *s = &g_array_index(c->segs, Seg, si - 1);
+            /* An interface on an IPv6-only network gives IPv4 no prefix
+             * and no way through. */
+            if (!ns_iface_has_ipv4(ifc))
+                continue;
             uint8_t pl = ns_iface_prefix_len(ifc);
             Prefix p = {ns_iface_addr(ifc) & ns_ipv4_mask(pl), pl};
             /* A network's prefix is the same for every host on it, so this
@@ -428,6 +433,7 @@ uint64_t ns_routing_compute(GPtrArray *hosts)
     }
 
     ctx_free(&c);
+    ns_routing6_compute(hosts, true);
     return c.work;
 }
 
@@ -442,4 +448,5 @@ void ns_routing_direct(GPtrArray *hosts)
     for (guint h = 0; h < hosts->len; h++)
         add_direct_routes(&c, g_ptr_array_index(hosts, h));
     ctx_free(&c);
+    ns_routing6_compute(hosts, false);
 }

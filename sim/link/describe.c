@@ -10,11 +10,65 @@
 #include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 #include "netsim/wire/udp.h"
 
+/* An IPv6 datagram: addresses point into buf (the event borrows them). */
+static void describe_ip6(NsTraceEvent *ev, const uint8_t *buf, size_t len)
+{
+    NsIpv6Repr ip;
+    if (ns_ipv6_parse(buf, len, &ip) != NS_WIRE_OK)
+        return;
+    ev->proto = ip.next_header;
+    ev->src6 = buf + 8;
+    ev->dst6 = buf + 24;
+    ev->ttl = ip.hop_limit;
+    ev->ip_len = NS_IPV6_HLEN + ip.payload_len;
+    const uint8_t *l4 = buf + NS_IPV6_HLEN;
+    size_t l4len = ip.payload_len;
+    switch (ip.next_header) {
+    case NS_IPPROTO_UDP:
+        if (l4len >= NS_UDP_HLEN) {
+            ev->sport = ns_read_be16(l4);
+            ev->dport = ns_read_be16(l4 + 2);
+            ev->payload_len = (uint32_t)(l4len - NS_UDP_HLEN);
+        }
+        break;
+    case NS_IPPROTO_TCP:
+        if (l4len >= 20) {
+            ev->sport = ns_read_be16(l4);
+            ev->dport = ns_read_be16(l4 + 2);
+            ev->tcp_flags = l4[13];
+            uint32_t off = (uint32_t)(l4[12] >> 4) * 4u;
+            ev->payload_len = off <= l4len ? (uint32_t)(l4len - off) : 0;
+        }
+        break;
+    case NS_IPPROTO_ICMPV6:
+        if (l4len >= NS_ICMP6_HLEN) {
+            ev->icmp_type = l4[0];
+            ev->icmp_code = l4[1];
+            if (l4[0] == NS_ICMP6_ECHO_REQUEST || l4[0] == NS_ICMP6_ECHO_REPLY) {
+                ev->icmp_id = ns_read_be16(l4 + 4);
+                ev->icmp_seq = ns_read_be16(l4 + 6);
+            }
+            if ((l4[0] == NS_ICMP6_NEIGHBOR_SOLICIT || l4[0] == NS_ICMP6_NEIGHBOR_ADVERT) &&
+                l4len >= NS_ND_NS_LEN)
+                ev->target6 = l4 + 8;
+            ev->payload_len = (uint32_t)(l4len - NS_ICMP6_HLEN);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 void ns_trace_describe_ip(NsTraceEvent *ev, const uint8_t *buf, size_t len)
 {
+    if (len >= 1 && buf[0] >> 4 == 6) {
+        describe_ip6(ev, buf, len);
+        return;
+    }
     NsIpv4Repr ip;
     if (ns_ipv4_parse_header(buf, len, &ip) != NS_WIRE_OK)
         return;
@@ -68,7 +122,7 @@ void ns_trace_describe_frame(NsTraceEvent *ev, const uint8_t *frame, size_t len,
         return;
     const uint8_t *pl = frame + NS_ETH_HLEN;
     size_t plen = len - NS_ETH_HLEN;
-    if (eth.ethertype == NS_ETHERTYPE_IPV4) {
+    if (eth.ethertype == NS_ETHERTYPE_IPV4 || eth.ethertype == NS_ETHERTYPE_IPV6) {
         ns_trace_describe_ip(ev, pl, plen);
         return;
     }

@@ -57,6 +57,7 @@ static const char *kind_colour(const NsTraceEvent *ev)
         return "\033[1m";
     case NS_TRACE_TIMER:
     case NS_TRACE_ARP:
+    case NS_TRACE_NDP:
     case NS_TRACE_FRAME:
     case NS_TRACE_CC:
     case NS_TRACE_KIND_COUNT:

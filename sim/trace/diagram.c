@@ -243,11 +243,11 @@ static guint socket_lifeline(NsDiagram *d, const char *host, const NsTraceEvent 
     GString *n = g_string_new(NULL);
     if (ev->sock_id)
         g_string_append_printf(n, "#%u ", ev->sock_id);
-    trace_append_endpoint(n, ev->src, ev->sport, true);
+    trace_append_end(n, ev, false, true);
     if (parent >= 0) {
         /* Accepted sockets share their local endpoint: the pair tells them apart. */
         g_string_append_c(n, '-');
-        trace_append_endpoint(n, ev->dst, ev->dport, true);
+        trace_append_end(n, ev, true, true);
     }
     l->name = g_string_free(n, FALSE);
     return add_lifeline(d, l);
@@ -550,6 +550,7 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
     case NS_TRACE_DROP:
     case NS_TRACE_TIMER:
     case NS_TRACE_ARP:
+    case NS_TRACE_NDP:
     case NS_TRACE_LINK:
     case NS_TRACE_HOST:
     case NS_TRACE_EXPECT:
@@ -636,6 +637,7 @@ void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
         break;
     case NS_TRACE_TIMER:
     case NS_TRACE_ARP:
+    case NS_TRACE_NDP:
     case NS_TRACE_LINK:
     case NS_TRACE_HOST:
     case NS_TRACE_EXPECT:

@@ -13,6 +13,7 @@
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
+#include "netsim/wire/ipv6.h"
 #include "trace-private.h"
 
 typedef struct {
@@ -957,6 +958,66 @@ static void refer_back(NsExplainer *ex, const NsTraceEvent *ev, GString *out, gs
     g_string_append_printf(out, " (explained at %s s).", g_strstrip(t));
 }
 
+/* Neighbor Discovery, told as ARP's IPv6 counterpart. */
+static bool explain_ndp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
+{
+    (void)ex;
+    char a[NS_IPV6_STRLEN];
+    if (ev->target6)
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->target6, a);
+    else
+        g_strlcpy(a, "?", sizeof a);
+    switch (ev->ndp_ev) {
+    case NS_NDP_EV_SOLICIT:
+        if (ev->unicast)
+            g_string_append_printf(out,
+                                   "%s checks that %s still answers: a solicitation sent to that "
+                                   "address alone (IPv6's counterpart of ARP's unicast request).",
+                                   ev->host, a);
+        else
+            g_string_append_printf(out,
+                                   "IPv6 has no ARP and no broadcast: %s asks for %s's Ethernet "
+                                   "address with a neighbour solicitation sent to %s's "
+                                   "solicited-node multicast group, which only hosts whose "
+                                   "address ends the same way listen to.",
+                                   ev->host, a, a);
+        return true;
+    case NS_NDP_EV_ADVERT:
+        g_string_append_printf(out,
+                               "%s owns %s and answers the solicitation with a neighbour "
+                               "advertisement sent straight to the asker.",
+                               ev->host, a);
+        return true;
+    case NS_NDP_EV_RESOLVED:
+        g_string_append_printf(out,
+                               "%s now knows %s's Ethernet address; the datagrams that waited "
+                               "for it leave.",
+                               ev->host, a);
+        return true;
+    case NS_NDP_EV_STATE:
+        if (ev->neigh_to == NS_NEIGH_DELAY)
+            g_string_append_printf(out,
+                                   "The entry for %s is stale: %s uses it anyway and gives the "
+                                   "upper layers 5 s to confirm the neighbour before it asks "
+                                   "itself (RFC 4861 7.3.3).",
+                                   a, ev->host);
+        else if (ev->neigh_to == NS_NEIGH_PROBE)
+            g_string_append_printf(out,
+                                   "Nothing confirmed %s within 5 s: %s now asks it directly.",
+                                   a, ev->host);
+        else
+            return false;
+        return true;
+    case NS_NDP_EV_FAILED:
+        g_string_append_printf(out,
+                               "No host answered for %s: the datagrams waiting for it are "
+                               "dropped and their senders told the address is unreachable.",
+                               a);
+        return true;
+    }
+    return false;
+}
+
 bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     bool said = false;
@@ -1000,6 +1061,9 @@ bool ns_explainer_explain(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     case NS_TRACE_LINK:
     case NS_TRACE_HOST:
         said = explain_change(ex, ev, out);
+        break;
+    case NS_TRACE_NDP:
+        said = explain_ndp(ex, ev, out);
         break;
     case NS_TRACE_EXPECT:
     case NS_TRACE_FRAME:

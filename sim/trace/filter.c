@@ -130,6 +130,7 @@ static bool keeps_sock(Filter *f, const NsTraceEvent *ev)
     case NS_TRACE_TIMER:
     case NS_TRACE_ICMP:
     case NS_TRACE_ARP:
+    case NS_TRACE_NDP:
     case NS_TRACE_LINK:
     case NS_TRACE_HOST:
     case NS_TRACE_EXPECT:

@@ -8,6 +8,7 @@
 
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 #include "trace-private.h"
 
@@ -40,6 +41,14 @@ static void add_endpoint(JsonBuilder *b, const char *name, uint32_t addr, uint16
     add_string(b, name, s->str);
 }
 
+static void add_end(JsonBuilder *b, const char *name, const NsTraceEvent *ev, bool remote,
+                    bool with_port)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    trace_append_end(s, ev, remote, with_port);
+    add_string(b, name, s->str);
+}
+
 static void add_proto(JsonBuilder *b, uint8_t proto)
 {
     const char *name = trace_proto_name(proto);
@@ -62,9 +71,9 @@ static void add_sock(JsonBuilder *b, const NsTraceEvent *ev)
     if (ev->parent_id)
         add_int(b, "parent", ev->parent_id);
     add_proto(b, ev->proto);
-    add_endpoint(b, "local", ev->src, ev->sport, true);
-    if (ev->dst || ev->dport)
-        add_endpoint(b, "remote", ev->dst, ev->dport, true);
+    add_end(b, "local", ev, false, true);
+    if (trace_has_ends(ev, true))
+        add_end(b, "remote", ev, true, true);
     json_builder_end_object(b);
 }
 
@@ -101,8 +110,8 @@ static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
         json_builder_end_object(b);
     }
     add_proto(b, ev->proto);
-    add_endpoint(b, "src", ev->src, ev->sport, ports);
-    add_endpoint(b, "dst", ev->dst, ev->dport, ports);
+    add_end(b, "src", ev, false, ports);
+    add_end(b, "dst", ev, true, ports);
     if (ev->ttl)
         add_int(b, "ttl", ev->ttl);
     if (ev->ip_len)
@@ -114,6 +123,18 @@ static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
         add_int(b, "code", ev->icmp_code);
         add_string(b, "name", trace_icmp_name(ev->icmp_type, ev->icmp_code));
         if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY) {
+            add_int(b, "id", ev->icmp_id);
+            add_int(b, "seq", ev->icmp_seq);
+        }
+        json_builder_end_object(b);
+    }
+    if (ev->proto == NS_IPPROTO_ICMPV6) {
+        json_builder_set_member_name(b, "icmp6");
+        json_builder_begin_object(b);
+        add_int(b, "type", ev->icmp_type);
+        add_int(b, "code", ev->icmp_code);
+        add_string(b, "name", trace_icmp6_name(ev->icmp_type, ev->icmp_code));
+        if (ev->icmp_type == NS_ICMP6_ECHO_REQUEST || ev->icmp_type == NS_ICMP6_ECHO_REPLY) {
             add_int(b, "id", ev->icmp_id);
             add_int(b, "seq", ev->icmp_seq);
         }
@@ -150,7 +171,7 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     case NS_TRACE_RECV:
     case NS_TRACE_FWD:
     case NS_TRACE_DROP:
-        if (ev->proto || ev->src || ev->dst)
+        if (ev->proto || ev->src || ev->dst || ev->src6)
             add_packet(b, ev);
         cause = trace_packet_why_text(ev);
         if (!cause && ev->fault) {
@@ -207,6 +228,11 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     case NS_TRACE_ARP:
         what = trace_arp_ev_text(ev->arp_ev);
         trace_append_arp(text, ev);
+        txt = text->str;
+        break;
+    case NS_TRACE_NDP:
+        what = trace_ndp_ev_text(ev->ndp_ev);
+        trace_append_ndp(text, ev);
         txt = text->str;
         break;
     case NS_TRACE_LINK:

@@ -93,6 +93,7 @@ bool ns_trace_student_view(NsTraceEvent *ev)
     case NS_TRACE_FWD:
     case NS_TRACE_ICMP:
     case NS_TRACE_ARP:
+    case NS_TRACE_NDP:
     case NS_TRACE_FRAME:
     case NS_TRACE_CC:
     case NS_TRACE_NAT:

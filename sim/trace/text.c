@@ -6,6 +6,7 @@
 
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 #include "trace-private.h"
 
@@ -26,9 +27,9 @@ void ns_trace_format_time(NsTime t, char out[32])
 static void append_packet(GString *s, const NsTraceEvent *ev)
 {
     bool ports = ev->proto == NS_IPPROTO_UDP || ev->proto == NS_IPPROTO_TCP;
-    trace_append_endpoint(s, ev->src, ev->sport, ports);
+    trace_append_end(s, ev, false, ports);
     g_string_append(s, " > ");
-    trace_append_endpoint(s, ev->dst, ev->dport, ports);
+    trace_append_end(s, ev, true, ports);
     switch (ev->proto) {
     case NS_IPPROTO_UDP:
         g_string_append_printf(s, " UDP %" PRIu32 "B", ev->payload_len);
@@ -36,6 +37,12 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
     case NS_IPPROTO_ICMP:
         g_string_append_printf(s, " ICMP %s", trace_icmp_name(ev->icmp_type, ev->icmp_code));
         if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY)
+            g_string_append_printf(s, " id %u seq %u %" PRIu32 "B", ev->icmp_id, ev->icmp_seq,
+                                   ev->payload_len);
+        break;
+    case NS_IPPROTO_ICMPV6:
+        g_string_append_printf(s, " ICMPv6 %s", trace_icmp6_name(ev->icmp_type, ev->icmp_code));
+        if (ev->icmp_type == NS_ICMP6_ECHO_REQUEST || ev->icmp_type == NS_ICMP6_ECHO_REPLY)
             g_string_append_printf(s, " id %u seq %u %" PRIu32 "B", ev->icmp_id, ev->icmp_seq,
                                    ev->payload_len);
         break;
@@ -55,10 +62,10 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
 /* "10.0.0.1:49152-10.0.0.2:80": the socket's local end, then its peer. */
 static void append_tuple(GString *s, const NsTraceEvent *ev)
 {
-    trace_append_endpoint(s, ev->src, ev->sport, true);
-    if (ev->dst || ev->dport) {
+    trace_append_end(s, ev, false, true);
+    if (trace_has_ends(ev, true)) {
         g_string_append_c(s, '-');
-        trace_append_endpoint(s, ev->dst, ev->dport, true);
+        trace_append_end(s, ev, true, true);
     }
 }
 
@@ -130,7 +137,7 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_RECV:
     case NS_TRACE_FWD:
     case NS_TRACE_DROP: {
-        if (ev->proto || ev->src || ev->dst)
+        if (ev->proto || ev->src || ev->dst || ev->src6)
             append_packet(s, ev);
         /* A datagram sent with a TTL other than the default (ping ttl N,
          * traceroute's probes) shows it too. */
@@ -193,6 +200,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_ARP:
         g_string_append_printf(s, "%s ", trace_arp_ev_text(ev->arp_ev));
         trace_append_arp(s, ev);
+        break;
+    case NS_TRACE_NDP:
+        if (ev->ndp_ev != NS_NDP_EV_STATE)
+            g_string_append_printf(s, "%s ", trace_ndp_ev_text(ev->ndp_ev));
+        trace_append_ndp(s, ev);
         break;
     case NS_TRACE_LINK:
         if (ev->where)

@@ -12,12 +12,19 @@
 
 /* "10.0.0.1:49152", or "10.0.0.1" when !with_port. */
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port);
+/* The event's source (or, when remote, destination) end: its IPv6 address
+ * when it has one ("[2001:db8::1]:80", "2001:db8::1"), else the IPv4. */
+void trace_append_end(GString *s, const NsTraceEvent *ev, bool remote, bool with_port);
+/* Whether the event has that end at all (an address or a port). */
+bool trace_has_ends(const NsTraceEvent *ev, bool remote);
 /* True when the event's packet has ports (UDP or TCP). */
 bool trace_has_ports(uint8_t proto);
 /* "udp", "tcp", "icmp", or NULL for another protocol. */
 const char *trace_proto_name(uint8_t proto);
 /* "echo request", "port unreachable", ... */
 const char *trace_icmp_name(uint8_t type, uint8_t code);
+/* ICMPv6's: "echo request", "neighbor solicitation", "packet too big"... */
+const char *trace_icmp6_name(uint8_t type, uint8_t code);
 /* " [S.] seq 0 ack 1 win 65535 <mss 1460>": a TCP segment's flags and, when
  * the TCP layer reported them, its relative numbers, window and options. */
 void trace_append_tcp(GString *s, const NsTraceEvent *ev);
@@ -55,5 +62,9 @@ const char *trace_host_ev_text(NsHostEvent ev);  /* "crash", "restart" */
 const char *trace_verdict_text(NsVerdict v);     /* "ok", "FAIL" */
 /* "1.000s": a timer's duration, to the millisecond. */
 void trace_append_duration(GString *s, NsTime d);
+const char *trace_ndp_ev_text(NsNdpEvent ev);    /* "solicit", "advert" */
+const char *trace_neigh_state_text(NsNeighState st); /* "REACHABLE" */
+/* "who-has 2001:db8::2 (to ff02::1:ff00:2)", "2001:db8::2 STALE -> DELAY" */
+void trace_append_ndp(GString *s, const NsTraceEvent *ev);
 /* "who-has 10.0.0.2 tell 10.0.0.1", "10.0.0.2 is-at 02:00:..." */
 void trace_append_arp(GString *s, const NsTraceEvent *ev);

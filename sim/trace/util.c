@@ -7,6 +7,7 @@
 #include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
@@ -17,6 +18,27 @@ void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_p
         g_string_append_printf(s, "%s:%u", a, port);
     else
         g_string_append(s, a);
+}
+
+void trace_append_end(GString *s, const NsTraceEvent *ev, bool remote, bool with_port)
+{
+    const uint8_t *a6 = remote ? ev->dst6 : ev->src6;
+    uint16_t port = remote ? ev->dport : ev->sport;
+    if (!a6) {
+        trace_append_endpoint(s, remote ? ev->dst : ev->src, port, with_port);
+        return;
+    }
+    char a[NS_IPV6_STRLEN];
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)a6, a);
+    if (with_port)
+        g_string_append_printf(s, "[%s]:%u", a, port); /* RFC 5952 section 6 */
+    else
+        g_string_append(s, a);
+}
+
+bool trace_has_ends(const NsTraceEvent *ev, bool remote)
+{
+    return remote ? (ev->dst6 || ev->dst || ev->dport) : (ev->src6 || ev->src || ev->sport);
 }
 
 bool trace_has_ports(uint8_t proto)
@@ -33,6 +55,8 @@ const char *trace_proto_name(uint8_t proto)
         return "tcp";
     case NS_IPPROTO_ICMP:
         return "icmp";
+    case NS_IPPROTO_ICMPV6:
+        return "icmp6";
     default:
         return NULL;
     }
@@ -64,6 +88,113 @@ const char *trace_icmp_name(uint8_t type, uint8_t code)
         }
     default:
         return "message";
+    }
+}
+
+const char *trace_icmp6_name(uint8_t type, uint8_t code)
+{
+    switch (type) {
+    case NS_ICMP6_ECHO_REQUEST:
+        return "echo request";
+    case NS_ICMP6_ECHO_REPLY:
+        return "echo reply";
+    case NS_ICMP6_TIME_EXCEEDED:
+        return "time exceeded";
+    case NS_ICMP6_PACKET_TOO_BIG:
+        return "packet too big";
+    case NS_ICMP6_PARAM_PROBLEM:
+        return "parameter problem";
+    case NS_ICMP6_NEIGHBOR_SOLICIT:
+        return "neighbor solicitation";
+    case NS_ICMP6_NEIGHBOR_ADVERT:
+        return "neighbor advertisement";
+    case NS_ICMP6_ROUTER_SOLICIT:
+        return "router solicitation";
+    case NS_ICMP6_ROUTER_ADVERT:
+        return "router advertisement";
+    case NS_ICMP6_DEST_UNREACH:
+        switch (code) {
+        case NS_ICMP6_UNREACH_NO_ROUTE:
+            return "no route";
+        case NS_ICMP6_UNREACH_ADMIN:
+            return "administratively prohibited";
+        case NS_ICMP6_UNREACH_BEYOND_SCOPE:
+            return "beyond scope";
+        case NS_ICMP6_UNREACH_ADDRESS:
+            return "address unreachable";
+        case NS_ICMP6_UNREACH_PORT:
+            return "port unreachable";
+        default:
+            return "destination unreachable";
+        }
+    default:
+        return "message";
+    }
+}
+
+const char *trace_ndp_ev_text(NsNdpEvent ev)
+{
+    switch (ev) {
+    case NS_NDP_EV_SOLICIT:
+        return "solicit";
+    case NS_NDP_EV_ADVERT:
+        return "advert";
+    case NS_NDP_EV_RESOLVED:
+        return "resolved";
+    case NS_NDP_EV_STATE:
+        return "state";
+    case NS_NDP_EV_FAILED:
+        return "failed";
+    }
+    return NULL;
+}
+
+const char *trace_neigh_state_text(NsNeighState st)
+{
+    switch (st) {
+    case NS_NEIGH_INCOMPLETE:
+        return "INCOMPLETE";
+    case NS_NEIGH_REACHABLE:
+        return "REACHABLE";
+    case NS_NEIGH_STALE:
+        return "STALE";
+    case NS_NEIGH_DELAY:
+        return "DELAY";
+    case NS_NEIGH_PROBE:
+        return "PROBE";
+    }
+    return NULL;
+}
+
+void trace_append_ndp(GString *s, const NsTraceEvent *ev)
+{
+    static const uint8_t zero[16];
+    char a[NS_IPV6_STRLEN], b[NS_IPV6_STRLEN], m[NS_MAC_STRLEN];
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)(ev->target6 ? ev->target6 : zero), a);
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)(ev->dst6 ? ev->dst6 : zero), b);
+    ns_mac_format(ev->mac, m);
+    switch (ev->ndp_ev) {
+    case NS_NDP_EV_SOLICIT:
+        g_string_append_printf(s, "who-has %s (to %s)%s", a, b,
+                               ev->unicast ? " (unicast: confirming the entry)" : "");
+        break;
+    case NS_NDP_EV_ADVERT:
+        g_string_append_printf(s, "%s is-at %s (to %s)", a, m, b);
+        break;
+    case NS_NDP_EV_RESOLVED:
+        g_string_append_printf(s, "%s is-at %s (%" PRIu32 " datagram%s released)", a, m,
+                               ev->count, ev->count == 1 ? "" : "s");
+        break;
+    case NS_NDP_EV_STATE:
+        g_string_append_printf(s, "%s %s -> %s", a, trace_neigh_state_text(ev->neigh_from),
+                               trace_neigh_state_text(ev->neigh_to));
+        break;
+    case NS_NDP_EV_FAILED:
+        g_string_append_printf(s,
+                               "no advertisement for %s after %" PRIu32
+                               " solicitations: address unreachable",
+                               a, ev->count);
+        break;
     }
 }
 
@@ -346,6 +477,7 @@ const char *trace_packet_why_text(const NsTraceEvent *ev)
     case NS_TRACE_TIMER:
     case NS_TRACE_ICMP:
     case NS_TRACE_ARP:
+    case NS_TRACE_NDP:
     case NS_TRACE_LINK:
     case NS_TRACE_HOST:
     case NS_TRACE_EXPECT:

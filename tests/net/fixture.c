@@ -17,6 +17,8 @@ static int fx_why(const NsTraceEvent *ev)
         return ev->ephemeral;
     if (ev->kind == NS_TRACE_NAT)
         return (int)ev->nat_ev;
+    if (ev->kind == NS_TRACE_NDP) /* the event, and for a state change the new state */
+        return ev->ndp_ev == NS_NDP_EV_STATE ? FX_NDP_STATE(ev->neigh_to) : (int)ev->ndp_ev;
     return 0;
 }
 

@@ -45,6 +45,8 @@ uint32_t fx_ip(const char *dotted);
 /* Events of a kind, optionally with a given cause (substring). */
 /* Events of `kind` with the typed reason `why` (FX_ANY: all of them). */
 #define FX_ANY (-1)
+/* An NDP event's reason is its NsNdpEvent; a state change's, this. */
+#define FX_NDP_STATE(to) (100 + (int)(to))
 uint32_t fx_count(NsTraceKind kind, int why);
 const CapturedEvent *fx_find(NsTraceKind kind, int why);
 void fx_run(NsTime until);

@@ -1,0 +1,1107 @@
+/* IPv6 input, output and forwarding (RFC 8200), ICMPv6 (RFC 4443) and
+ * Neighbor Discovery's address resolution and neighbour unreachability
+ * detection (RFC 4861 sections 7.2 and 7.3). */
+#include "netsim/ip6.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netsim/wire/bytes.h"
+#include "netsim/wire/eth.h"
+
+typedef struct {
+    NsIpv6Addr net;
+    uint8_t prefix_len;
+    bool has_gateway;
+    NsIpv6Addr gateway;
+    NsIface *iface;
+    uint32_t metric;
+    NsRouteOrigin origin;
+} Route6;
+
+typedef struct {
+    NsIface *iface;
+    NsIpv6Addr addr;
+    uint8_t mac[6];
+    NsNeighState state;
+    bool router;
+    NsTime confirmed; /* when reachability was last confirmed */
+    uint32_t tries;   /* solicitations sent in this state */
+    NsEventId timer;
+    NsPacketQueue pending;
+    NsIp6 *ip6;
+} Neigh;
+
+struct NsIp6 {
+    NsHost *host;
+    NsCtx *ctx;
+    GArray *routes;     /* Route6 */
+    GPtrArray *neigh;   /* per interface: GHashTable NsIpv6Addr* -> Neigh* (NULL until used) */
+    NsIcmp6EchoFn echo_fn;
+    void *echo_data;
+    NsIp6Stats stats;
+    NsIpStats *ipstats; /* the host's IP counters, shared with IPv4 */
+};
+
+static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt);
+
+static guint addr_hash(gconstpointer k)
+{
+    const uint8_t *b = k;
+    guint h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static gboolean addr_eq(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, 16) == 0;
+}
+
+static void neigh_free(gpointer p)
+{
+    Neigh *n = p;
+    ns_sim_cancel(n->ip6->ctx->sim, &n->timer);
+    ns_packet_queue_clear(&n->pending);
+    g_free(n);
+}
+
+NsIp6 *ns_ip6_new(NsHost *host, NsIpStats *stats)
+{
+    NsIp6 *ip6 = g_new0(NsIp6, 1);
+    ip6->ipstats = stats;
+    ip6->host = host;
+    ip6->ctx = ns_host_ctx(host);
+    ip6->routes = g_array_new(FALSE, TRUE, sizeof(Route6));
+    ip6->neigh = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_destroy);
+    ns_host_set_l3_v6(host, ip6_input, ip6);
+    return ip6;
+}
+
+void ns_ip6_free(NsIp6 *ip6)
+{
+    if (!ip6)
+        return;
+    g_array_free(ip6->routes, TRUE);
+    for (guint i = 0; i < ip6->neigh->len; i++)
+        if (!g_ptr_array_index(ip6->neigh, i))
+            g_ptr_array_index(ip6->neigh, i) = g_hash_table_new(NULL, NULL);
+    g_ptr_array_free(ip6->neigh, TRUE);
+    g_free(ip6);
+}
+
+const NsIp6Stats *ns_ip6_stats(const NsIp6 *ip6) { return &ip6->stats; }
+
+void ns_ip6_set_echo_handler(NsIp6 *ip6, NsIcmp6EchoFn fn, void *data)
+{
+    ip6->echo_fn = fn;
+    ip6->echo_data = data;
+}
+
+static NsTime now6(const NsIp6 *ip6)
+{
+    return ns_sim_now(ip6->ctx->sim);
+}
+
+/* ---- addresses and routes ---- */
+
+static bool is_loopback(const NsIpv6Addr *a)
+{
+    static const NsIpv6Addr lo = {.b = {[15] = 1}};
+    return ns_ipv6_addr_equal(a, &lo);
+}
+
+bool ns_ip6_is_local(const NsIp6 *ip6, const NsIpv6Addr *addr)
+{
+    if (is_loopback(addr))
+        return true;
+    for (uint32_t i = 0; i < ns_host_iface_count(ip6->host); i++)
+        if (ns_iface_owns_addr6(ns_host_iface(ip6->host, i), addr))
+            return true;
+    return false;
+}
+
+bool ns_ip6_first_addr(const NsIp6 *ip6, NsIpv6Addr *out)
+{
+    for (uint32_t i = 0; i < ns_host_iface_count(ip6->host); i++) {
+        NsIface *ifc = ns_host_iface(ip6->host, i);
+        if (ns_iface_addr6_count(ifc)) {
+            *out = *ns_iface_addr6(ifc, 0, NULL);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsIface *iface,
+                      const NsIpv6Addr *gateway, uint32_t metric, NsRouteOrigin origin)
+{
+    for (guint i = 0; i < ip6->routes->len; i++) {
+        const Route6 *r = &g_array_index(ip6->routes, Route6, i);
+        if (r->prefix_len == prefix_len && ns_ipv6_addr_equal(&r->net, net))
+            return false;
+    }
+    Route6 r = {.net = *net, .prefix_len = prefix_len, .iface = iface, .metric = metric,
+                .origin = origin};
+    if (gateway) {
+        r.has_gateway = true;
+        r.gateway = *gateway;
+    }
+    g_array_append_val(ip6->routes, r);
+    return true;
+}
+
+uint32_t ns_ip6_route_count(const NsIp6 *ip6) { return ip6->routes->len; }
+
+static const Route6 *route6_lookup(const NsIp6 *ip6, const NsIpv6Addr *dst)
+{
+    const Route6 *best = NULL;
+    for (guint i = 0; i < ip6->routes->len; i++) {
+        const Route6 *r = &g_array_index(ip6->routes, Route6, i);
+        if (ns_ipv6_in_prefix(dst, &r->net, r->prefix_len) &&
+            (!best || r->prefix_len > best->prefix_len))
+            best = r;
+    }
+    return best;
+}
+
+bool ns_ip6_route(const NsIp6 *ip6, const NsIpv6Addr *dst, NsIface **iface,
+                  NsIpv6Addr *next_hop)
+{
+    const Route6 *r = route6_lookup(ip6, dst);
+    if (!r)
+        return false;
+    *iface = r->iface;
+    *next_hop = r->has_gateway ? r->gateway : *dst;
+    return true;
+}
+
+static uint32_t common_bits(const NsIpv6Addr *a, const NsIpv6Addr *b)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < 16; i++) {
+        uint8_t x = a->b[i] ^ b->b[i];
+        if (!x) {
+            n += 8;
+            continue;
+        }
+        while (!(x & 0x80)) {
+            n++;
+            x = (uint8_t)(x << 1);
+        }
+        break;
+    }
+    return n;
+}
+
+/* The source for dst on iface: the link-local address for a link-local or
+ * multicast link-scope dst, else the global address with the longest
+ * common prefix (RFC 6724 rules 2 and 8, in short), else the link-local. */
+static NsIpv6Addr source_on(const NsIface *iface, const NsIpv6Addr *dst)
+{
+    bool link_scope = ns_ipv6_is_link_local(dst) ||
+                      (ns_ipv6_is_multicast(dst) && (dst->b[1] & 0x0f) == 2);
+    uint32_t n = ns_iface_addr6_count(iface);
+    if (link_scope || n == 0)
+        return *ns_iface_link_local(iface);
+    const NsIpv6Addr *best = ns_iface_addr6(iface, 0, NULL);
+    uint32_t best_bits = common_bits(best, dst);
+    for (uint32_t i = 1; i < n; i++) {
+        const NsIpv6Addr *a = ns_iface_addr6(iface, i, NULL);
+        uint32_t c = common_bits(a, dst);
+        if (c > best_bits) {
+            best = a;
+            best_bits = c;
+        }
+    }
+    return *best;
+}
+
+bool ns_ip6_source_for(const NsIp6 *ip6, const NsIpv6Addr *dst, NsIpv6Addr *src)
+{
+    if (ns_ip6_is_local(ip6, dst)) {
+        *src = *dst;
+        return true;
+    }
+    NsIface *iface;
+    NsIpv6Addr nh;
+    if (!ns_ip6_route(ip6, dst, &iface, &nh))
+        return false;
+    *src = source_on(iface, dst);
+    return true;
+}
+
+static gint route6_cmp(gconstpointer a, gconstpointer b)
+{
+    const Route6 *x = *(const Route6 *const *)a, *y = *(const Route6 *const *)b;
+    int c = memcmp(x->net.b, y->net.b, 16);
+    if (c)
+        return c;
+    return (int)x->prefix_len - (int)y->prefix_len;
+}
+
+char *ns_ip6_routes_format(const NsIp6 *ip6)
+{
+    GString *s = g_string_new(NULL);
+    g_autoptr(GPtrArray) v = g_ptr_array_new();
+    for (guint i = 0; i < ip6->routes->len; i++)
+        g_ptr_array_add(v, &g_array_index(ip6->routes, Route6, i));
+    g_ptr_array_sort(v, route6_cmp);
+    for (guint i = 0; i < v->len; i++) {
+        const Route6 *r = g_ptr_array_index(v, i);
+        char n[NS_IPV6_STRLEN], g[NS_IPV6_STRLEN];
+        ns_ipv6_format(&r->net, n);
+        if (r->prefix_len == 0)
+            g_string_append(s, "default");
+        else
+            g_string_append_printf(s, "%s/%u", n, r->prefix_len);
+        if (r->has_gateway) {
+            ns_ipv6_format(&r->gateway, g);
+            g_string_append_printf(s, " via %s", g);
+        }
+        g_string_append_printf(s, " dev eth%u proto %s", ns_iface_index(r->iface),
+                               ns_route_origin_name(r->origin));
+        if (r->origin == NS_ROUTE_AUTO)
+            g_string_append_printf(s, " metric %u", r->metric);
+        g_string_append_c(s, '\n');
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* ---- tracing ---- */
+
+static void trace_packet(NsIp6 *ip6, NsTraceKind kind, const NsPacket *pkt, NsDropReason why,
+                         const char *summary)
+{
+    NsTracer *tr = ip6->ctx->tracer;
+    if (!ns_tracer_wants(tr, kind))
+        return;
+    NsTraceEvent ev = {
+        .time = now6(ip6),
+        .kind = kind,
+        .host = ns_host_name(ip6->host),
+        .drop = why,
+        .bytes = pkt->data,
+        .bytes_len = pkt->len,
+        .summary = summary,
+    };
+    ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+    ns_trace_emit(tr, &ev);
+}
+
+static void drop6(NsIp6 *ip6, NsPacket *pkt, NsDropReason why)
+{
+    ip6->ipstats->dropped++;
+    trace_packet(ip6, NS_TRACE_DROP, pkt, why, NULL);
+    ns_packet_free(pkt);
+}
+
+static void trace_ndp(NsIp6 *ip6, NsIface *iface, NsNdpEvent what, const NsIpv6Addr *target,
+                      const NsIpv6Addr *peer, const uint8_t *mac, uint32_t count, bool unicast,
+                      NsNeighState from, NsNeighState to)
+{
+    NsTracer *tr = ip6->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_NDP))
+        return;
+    NsTraceEvent ev = {
+        .time = now6(ip6),
+        .kind = NS_TRACE_NDP,
+        .host = ns_host_name(ip6->host),
+        .where = ns_segment_name(ns_iface_segment(iface)),
+        .ndp_ev = what,
+        .target6 = target->b,
+        .dst6 = peer ? peer->b : NULL,
+        .count = count,
+        .unicast = unicast,
+        .neigh_from = from,
+        .neigh_to = to,
+    };
+    if (mac)
+        memcpy(ev.mac, mac, 6);
+    ns_trace_emit(tr, &ev);
+}
+
+/* ---- Neighbor Discovery ---- */
+
+static GHashTable *neigh_table(NsIp6 *ip6, const NsIface *iface, bool create)
+{
+    uint32_t i = ns_iface_index(iface);
+    while (ip6->neigh->len <= i) {
+        if (!create)
+            return NULL;
+        g_ptr_array_add(ip6->neigh, NULL);
+    }
+    GHashTable *t = g_ptr_array_index(ip6->neigh, i);
+    if (!t && create) {
+        t = g_hash_table_new_full(addr_hash, addr_eq, NULL, neigh_free);
+        g_ptr_array_index(ip6->neigh, i) = t;
+    }
+    return t;
+}
+
+static Neigh *neigh_find(NsIp6 *ip6, const NsIface *iface, const NsIpv6Addr *addr)
+{
+    GHashTable *t = neigh_table(ip6, iface, false);
+    return t ? g_hash_table_lookup(t, addr) : NULL;
+}
+
+/* The state the entry is in now: REACHABLE turns STALE by itself once
+ * ReachableTime has passed without a confirmation (RFC 4861 7.3.3). */
+static NsNeighState neigh_state(const NsIp6 *ip6, const Neigh *n)
+{
+    if (n->state == NS_NEIGH_REACHABLE && now6(ip6) - n->confirmed >= NS_ND_REACHABLE_TIME)
+        return NS_NEIGH_STALE;
+    return n->state;
+}
+
+static void set_state(NsIp6 *ip6, Neigh *n, NsNeighState to, bool trace)
+{
+    NsNeighState from = neigh_state(ip6, n);
+    n->state = to;
+    if (trace && from != to)
+        trace_ndp(ip6, n->iface, NS_NDP_EV_STATE, &n->addr, NULL, NULL, 0, false, from, to);
+}
+
+/* Write the IPv6 header in front of an ICMPv6 message and frame it. */
+static void send_icmp6_frame(NsIface *iface, NsPacket *p, const NsIpv6Addr *src,
+                             const NsIpv6Addr *dst, const uint8_t mac[6])
+{
+    NsIpv6Repr h = {.payload_len = (uint16_t)p->len, .next_header = NS_IPPROTO_ICMPV6,
+                    .hop_limit = 255, .src = *src, .dst = *dst};
+    uint8_t *hdr = ns_packet_push(p, NS_IPV6_HLEN);
+    ns_ipv6_emit(&h, hdr, NS_IPV6_HLEN);
+    ns_iface_send_frame(iface, p, mac, NS_ETHERTYPE_IPV6);
+}
+
+/* A neighbour solicitation for n: to its solicited-node group while
+ * resolving, to the neighbour itself while probing (RFC 4861 7.2.2). */
+static void send_solicit(NsIp6 *ip6, Neigh *n, bool unicast)
+{
+    NsIface *iface = n->iface;
+    NsIpv6Addr dst;
+    uint8_t mac[6];
+    if (unicast) {
+        dst = n->addr;
+        memcpy(mac, n->mac, 6);
+    } else {
+        ns_ipv6_solicited_node(&n->addr, &dst);
+        ns_ipv6_multicast_mac(&dst, mac);
+    }
+    NsIpv6Addr src = source_on(iface, &n->addr);
+    NsIcmp6Repr r = {.type = NS_ICMP6_NEIGHBOR_SOLICIT, .target = n->addr, .has_lladdr = true};
+    memcpy(r.lladdr, ns_iface_mac(iface), 6);
+    NsPacket *p = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, NS_ND_NS_LEN + 8);
+    size_t len = ns_icmp6_emit(&r, &src, &dst, NULL, 0, p->data, p->len);
+    ns_packet_trim(p, len);
+    ip6->stats.nd_solicits++;
+    trace_ndp(ip6, iface, NS_NDP_EV_SOLICIT, &n->addr, &dst, NULL, 0, unicast, NS_NEIGH_INCOMPLETE,
+              NS_NEIGH_INCOMPLETE);
+    send_icmp6_frame(iface, p, &src, &dst, mac);
+}
+
+static void nd_timeout(NsSim *sim, void *obj, void *arg);
+
+static void arm(NsIp6 *ip6, Neigh *n, NsTime after)
+{
+    ns_sim_cancel(ip6->ctx->sim, &n->timer);
+    n->timer = ns_sim_schedule(ip6->ctx->sim, after, nd_timeout, ip6, n);
+}
+
+static void frame_out(Neigh *n, NsPacket *p)
+{
+    ns_iface_send_frame(n->iface, p, n->mac, NS_ETHERTYPE_IPV6);
+}
+
+static void echo_error6(NsIp6 *ip6, const NsIpv6Addr *from, const uint8_t *dgram, size_t len,
+                        int err);
+
+/* No answer to the last solicitation allowed: the entry goes, and with it
+ * the datagrams it held (their senders are told: address unreachable). */
+static void neigh_fail(NsIp6 *ip6, Neigh *n, uint32_t tries)
+{
+    trace_ndp(ip6, n->iface, NS_NDP_EV_FAILED, &n->addr, NULL, NULL, tries, false,
+              NS_NEIGH_INCOMPLETE, NS_NEIGH_INCOMPLETE);
+    NsPacketQueue q = n->pending;
+    n->pending = (NsPacketQueue){0};
+    NsIface *iface = n->iface;
+    NsIpv6Addr addr = n->addr;
+    g_hash_table_remove(neigh_table(ip6, iface, false), &addr);
+    NsPacket *p;
+    while ((p = ns_packet_queue_pop(&q))) {
+        NsIpv6Repr h;
+        if (ns_ipv6_parse(p->data, p->len, &h) == NS_WIRE_OK && ns_ip6_is_local(ip6, &h.src)) {
+            /* Ours: the sender's call learns it (ping: "address unreachable"). */
+            if (h.next_header == NS_IPPROTO_ICMPV6)
+                echo_error6(ip6, &h.src, p->data, p->len, EHOSTUNREACH);
+            drop6(ip6, p, NS_DROP_ARP_FAILED);
+        } else {
+            ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_ADDRESS, 0,
+                                   p->data, p->len);
+            drop6(ip6, p, NS_DROP_ARP_FAILED);
+        }
+    }
+}
+
+static void nd_timeout(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    NsIp6 *ip6 = obj;
+    Neigh *n = arg;
+    n->timer = NS_EVENT_NONE;
+    switch (n->state) {
+    case NS_NEIGH_INCOMPLETE:
+        if (n->tries < NS_ND_MAX_MULTICAST_SOLICIT) {
+            n->tries++;
+            send_solicit(ip6, n, false);
+            arm(ip6, n, NS_ND_RETRANS_TIMER);
+            return;
+        }
+        neigh_fail(ip6, n, n->tries);
+        return;
+    case NS_NEIGH_DELAY:
+        /* Nothing confirmed the neighbour meanwhile: ask it (7.3.3). */
+        set_state(ip6, n, NS_NEIGH_PROBE, true);
+        n->tries = 1;
+        send_solicit(ip6, n, true);
+        arm(ip6, n, NS_ND_RETRANS_TIMER);
+        return;
+    case NS_NEIGH_PROBE:
+        if (n->tries < NS_ND_MAX_UNICAST_SOLICIT) {
+            n->tries++;
+            send_solicit(ip6, n, true);
+            arm(ip6, n, NS_ND_RETRANS_TIMER);
+            return;
+        }
+        neigh_fail(ip6, n, n->tries);
+        return;
+    case NS_NEIGH_REACHABLE:
+    case NS_NEIGH_STALE:
+        return;
+    }
+}
+
+/* Send `pkt` (an IPv6 datagram, transfer full) to the neighbour next_hop
+ * on iface, resolving it first (RFC 4861 7.2.2, 7.3.3). */
+static void nd_output(NsIp6 *ip6, NsIface *iface, NsPacket *pkt, const NsIpv6Addr *next_hop)
+{
+    if (ns_ipv6_is_multicast(next_hop)) {
+        uint8_t mac[6];
+        ns_ipv6_multicast_mac(next_hop, mac);
+        ns_iface_send_frame(iface, pkt, mac, NS_ETHERTYPE_IPV6);
+        return;
+    }
+    Neigh *n = neigh_find(ip6, iface, next_hop);
+    if (!n) {
+        n = g_new0(Neigh, 1);
+        n->ip6 = ip6;
+        n->iface = iface;
+        n->addr = *next_hop;
+        n->state = NS_NEIGH_INCOMPLETE;
+        g_hash_table_insert(neigh_table(ip6, iface, true), &n->addr, n);
+        ns_packet_queue_push(&n->pending, pkt);
+        n->tries = 1;
+        send_solicit(ip6, n, false);
+        arm(ip6, n, NS_ND_RETRANS_TIMER);
+        return;
+    }
+    switch (neigh_state(ip6, n)) {
+    case NS_NEIGH_INCOMPLETE:
+        while (n->pending.count >= NS_ND_QUEUE_LEN) {
+            NsPacket *old = ns_packet_queue_pop(&n->pending);
+            drop6(ip6, old, NS_DROP_ARP_QUEUE_FULL);
+        }
+        ns_packet_queue_push(&n->pending, pkt);
+        return;
+    case NS_NEIGH_STALE:
+        /* A stale entry is used at once; the neighbour has
+         * DELAY_FIRST_PROBE_TIME to be confirmed before it is asked. */
+        set_state(ip6, n, NS_NEIGH_DELAY, true);
+        n->tries = 0;
+        arm(ip6, n, NS_ND_DELAY_FIRST_PROBE);
+        frame_out(n, pkt);
+        return;
+    case NS_NEIGH_REACHABLE:
+    case NS_NEIGH_DELAY:
+    case NS_NEIGH_PROBE:
+        frame_out(n, pkt);
+        return;
+    }
+}
+
+/* What the cache learns from a solicitation's source link-layer address
+ * option (7.2.3) or an advertisement (7.2.5). */
+static void nd_learn(NsIp6 *ip6, NsIface *iface, const NsIpv6Addr *addr, const uint8_t mac[6],
+                     bool advert, bool solicited, bool override, bool router)
+{
+    Neigh *n = neigh_find(ip6, iface, addr);
+    if (!n) {
+        if (advert)
+            return; /* an unsolicited advertisement creates no entry */
+        n = g_new0(Neigh, 1);
+        n->ip6 = ip6;
+        n->iface = iface;
+        n->addr = *addr;
+        memcpy(n->mac, mac, 6);
+        n->state = NS_NEIGH_STALE;
+        g_hash_table_insert(neigh_table(ip6, iface, true), &n->addr, n);
+        return;
+    }
+    NsNeighState st = neigh_state(ip6, n);
+    bool same = memcmp(n->mac, mac, 6) == 0;
+    if (advert)
+        n->router = router;
+    if (st == NS_NEIGH_INCOMPLETE) {
+        memcpy(n->mac, mac, 6);
+        ns_sim_cancel(ip6->ctx->sim, &n->timer);
+        n->tries = 0;
+        n->state = advert && solicited ? NS_NEIGH_REACHABLE : NS_NEIGH_STALE;
+        n->confirmed = now6(ip6);
+        if (n->pending.count)
+            trace_ndp(ip6, iface, NS_NDP_EV_RESOLVED, addr, NULL, mac, n->pending.count, false,
+                      NS_NEIGH_INCOMPLETE, n->state);
+        NsPacket *p;
+        while ((p = ns_packet_queue_pop(&n->pending)))
+            frame_out(n, p);
+        return;
+    }
+    if (!advert) {
+        if (!same) {
+            memcpy(n->mac, mac, 6);
+            set_state(ip6, n, NS_NEIGH_STALE, true);
+        }
+        return;
+    }
+    if (!override && !same) {
+        /* Another address without the override flag: a REACHABLE entry
+         * only goes STALE, nothing else changes. */
+        if (st == NS_NEIGH_REACHABLE)
+            set_state(ip6, n, NS_NEIGH_STALE, true);
+        return;
+    }
+    memcpy(n->mac, mac, 6);
+    if (solicited) {
+        ns_sim_cancel(ip6->ctx->sim, &n->timer);
+        n->tries = 0;
+        set_state(ip6, n, NS_NEIGH_REACHABLE, st != NS_NEIGH_REACHABLE);
+        n->confirmed = now6(ip6);
+    } else if (!same) {
+        set_state(ip6, n, NS_NEIGH_STALE, true);
+    }
+}
+
+static bool iface_in_group(const NsIface *iface, const NsIpv6Addr *group)
+{
+    static const NsIpv6Addr all_nodes = {.b = {0xff, 0x02, [15] = 1}};
+    if (ns_ipv6_addr_equal(group, &all_nodes))
+        return true;
+    NsIpv6Addr sn;
+    ns_ipv6_solicited_node(ns_iface_link_local(iface), &sn);
+    if (ns_ipv6_addr_equal(group, &sn))
+        return true;
+    for (uint32_t i = 0; i < ns_iface_addr6_count(iface); i++) {
+        ns_ipv6_solicited_node(ns_iface_addr6(iface, i, NULL), &sn);
+        if (ns_ipv6_addr_equal(group, &sn))
+            return true;
+    }
+    return false;
+}
+
+static void nd_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, const NsIcmp6Repr *m)
+{
+    /* RFC 4861 7.1.1 and 7.1.2: a hop limit of 255 proves the message
+     * was not forwarded. */
+    if (h->hop_limit != 255)
+        return;
+    if (m->type == NS_ICMP6_NEIGHBOR_SOLICIT) {
+        if (!ns_iface_owns_addr6(iface, &m->target))
+            return;
+        bool dad = ns_ipv6_is_unspecified(&h->src);
+        if (!dad && m->has_lladdr)
+            nd_learn(ip6, iface, &h->src, m->lladdr, false, false, false, false);
+        if (!dad && !m->has_lladdr && ns_ipv6_is_multicast(&h->dst))
+            return; /* 7.1.1: a multicast solicitation must carry the option */
+        static const NsIpv6Addr all_nodes = {.b = {0xff, 0x02, [15] = 1}};
+        NsIpv6Addr dst = dad ? all_nodes : h->src;
+        uint8_t mac[6];
+        if (dad) {
+            ns_ipv6_multicast_mac(&dst, mac);
+        } else if (m->has_lladdr) {
+            memcpy(mac, m->lladdr, 6);
+        } else {
+            Neigh *n = neigh_find(ip6, iface, &h->src);
+            if (!n || n->state == NS_NEIGH_INCOMPLETE)
+                return;
+            memcpy(mac, n->mac, 6);
+        }
+        NsIcmp6Repr a = {.type = NS_ICMP6_NEIGHBOR_ADVERT, .target = m->target,
+                         .router = ns_host_is_router(ip6->host), .solicited = !dad,
+                         .override = true, .has_lladdr = true};
+        memcpy(a.lladdr, ns_iface_mac(iface), 6);
+        NsPacket *p = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, NS_ND_NS_LEN + 8);
+        size_t len = ns_icmp6_emit(&a, &m->target, &dst, NULL, 0, p->data, p->len);
+        ns_packet_trim(p, len);
+        ip6->stats.nd_adverts++;
+        trace_ndp(ip6, iface, NS_NDP_EV_ADVERT, &m->target, &dst, ns_iface_mac(iface), 0, false,
+                  NS_NEIGH_INCOMPLETE, NS_NEIGH_INCOMPLETE);
+        send_icmp6_frame(iface, p, &m->target, &dst, mac);
+        return;
+    }
+    /* An advertisement: solicited ones must not go to a multicast group
+     * (7.1.2); without the option it can only confirm what we know. */
+    if (m->solicited && ns_ipv6_is_multicast(&h->dst))
+        return;
+    Neigh *n = neigh_find(ip6, iface, &m->target);
+    if (!n)
+        return;
+    if (!m->has_lladdr) {
+        if (n->state == NS_NEIGH_INCOMPLETE)
+            return;
+        nd_learn(ip6, iface, &m->target, n->mac, true, m->solicited, m->override, m->router);
+        return;
+    }
+    nd_learn(ip6, iface, &m->target, m->lladdr, true, m->solicited, m->override, m->router);
+}
+
+static gint neigh_cmp(gconstpointer a, gconstpointer b)
+{
+    const Neigh *x = *(const Neigh *const *)a, *y = *(const Neigh *const *)b;
+    return memcmp(x->addr.b, y->addr.b, 16);
+}
+
+void ns_ip6_neigh_foreach(const NsIp6 *ip6, NsNeigh6RowFn fn, void *data)
+{
+    for (guint i = 0; i < ip6->neigh->len; i++) {
+        GHashTable *t = g_ptr_array_index(ip6->neigh, i);
+        if (!t)
+            continue;
+        g_autoptr(GPtrArray) v = g_ptr_array_new();
+        GHashTableIter it;
+        gpointer k, e;
+        g_hash_table_iter_init(&it, t);
+        while (g_hash_table_iter_next(&it, &k, &e))
+            g_ptr_array_add(v, e);
+        g_ptr_array_sort(v, neigh_cmp);
+        for (guint j = 0; j < v->len; j++) {
+            const Neigh *n = g_ptr_array_index(v, j);
+            NsNeigh6Row row = {.addr = n->addr, .ifindex = i, .state = neigh_state(ip6, n),
+                               .router = n->router};
+            if (row.state != NS_NEIGH_INCOMPLETE)
+                memcpy(row.mac, n->mac, 6);
+            fn(&row, data);
+        }
+    }
+}
+
+char *ns_neigh6_row_format(const NsNeigh6Row *r)
+{
+    char a[NS_IPV6_STRLEN];
+    ns_ipv6_format(&r->addr, a);
+    if (r->state == NS_NEIGH_INCOMPLETE)
+        return g_strdup_printf("%s dev eth%u INCOMPLETE", a, r->ifindex);
+    return g_strdup_printf("%s dev eth%u lladdr %02x:%02x:%02x:%02x:%02x:%02x%s %s", a,
+                           r->ifindex, r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+                           r->mac[5], r->router ? " router" : "",
+                           ns_neigh_state_name(r->state));
+}
+
+bool ns_ip6_neigh_state(const NsIp6 *ip6, const NsIface *iface, const NsIpv6Addr *addr,
+                        NsNeighState *state)
+{
+    Neigh *n = neigh_find((NsIp6 *)ip6, iface, addr);
+    if (!n)
+        return false;
+    *state = neigh_state(ip6, n);
+    return true;
+}
+
+void ns_ip6_flush_neighbours(NsIp6 *ip6)
+{
+    for (guint i = 0; i < ip6->neigh->len; i++) {
+        GHashTable *t = g_ptr_array_index(ip6->neigh, i);
+        if (t)
+            g_hash_table_remove_all(t);
+    }
+}
+
+/* ---- output ---- */
+
+int ns_ip6_output(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
+                  uint8_t next_header, uint8_t hop_limit)
+{
+    if (!ns_host_is_up(ip6->host)) {
+        ns_packet_free(seg);
+        return ENETDOWN;
+    }
+    NsIface *iface = NULL;
+    NsIpv6Addr next_hop = *dst;
+    bool local = ns_ip6_is_local(ip6, dst);
+    if (!local && !ns_ip6_route(ip6, dst, &iface, &next_hop)) {
+        ip6->ipstats->dropped++;
+        ns_packet_free(seg);
+        return ENETUNREACH;
+    }
+    if (local) {
+        ns_packet_free(seg); /* loopback over IPv6 is not modelled */
+        return ENETUNREACH;
+    }
+    size_t total = seg->len + NS_IPV6_HLEN;
+    if (total > ns_iface_mtu(iface) || seg->len > 65535) {
+        ns_packet_free(seg);
+        return EMSGSIZE;
+    }
+    NsIpv6Repr h = {.payload_len = (uint16_t)seg->len, .next_header = next_header,
+                    .hop_limit = hop_limit ? hop_limit : NS_IP6_DEFAULT_HOP_LIMIT,
+                    .dst = *dst};
+    h.src = src ? *src : source_on(iface, dst);
+    uint8_t *hdr = ns_packet_push(seg, NS_IPV6_HLEN);
+    ns_ipv6_emit(&h, hdr, NS_IPV6_HLEN);
+    ip6->ipstats->sent++;
+    trace_packet(ip6, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL);
+    nd_output(ip6, iface, seg, &next_hop);
+    return 0;
+}
+
+int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t seq,
+                     size_t payload_len, uint8_t hop_limit)
+{
+    if (payload_len > 65535 - NS_ICMP6_HLEN)
+        return EMSGSIZE;
+    NsIpv6Addr src;
+    if (!ns_ip6_source_for(ip6, dst, &src))
+        return ENETUNREACH;
+    NsPacket *p = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP6_HLEN + payload_len);
+    for (size_t i = 0; i < payload_len; i++)
+        p->data[NS_ICMP6_HLEN + i] = (uint8_t)(0x10 + i);
+    NsIcmp6Repr r = {.type = NS_ICMP6_ECHO_REQUEST, .id = id, .seq = seq};
+    ns_icmp6_emit(&r, &src, dst, p->data + NS_ICMP6_HLEN, payload_len, p->data, p->len);
+    return ns_ip6_output(ip6, p, &src, dst, NS_IPPROTO_ICMPV6, hop_limit);
+}
+
+/* "about [2001:db8::1]:5000 > ..." is left to the line's own fields: the
+ * quote's summary names only the protocol. */
+void ns_ip6_send_icmp_error(NsIp6 *ip6, uint8_t type, uint8_t code, uint32_t param,
+                            const uint8_t *orig, size_t orig_len)
+{
+    NsIpv6Repr oh;
+    if (ns_ipv6_parse(orig, orig_len, &oh) != NS_WIRE_OK)
+        return;
+    /* RFC 4443 2.4 (e): not about a multicast destination (packet too big
+     * aside), an unspecified or multicast source, or an ICMPv6 error. */
+    if (ns_ipv6_is_unspecified(&oh.src) || ns_ipv6_is_multicast(&oh.src) ||
+        (ns_ipv6_is_multicast(&oh.dst) && type != NS_ICMP6_PACKET_TOO_BIG))
+        return;
+    if (oh.next_header == NS_IPPROTO_ICMPV6 && orig_len > NS_IPV6_HLEN &&
+        orig[NS_IPV6_HLEN] < 128)
+        return;
+    size_t avail = NS_IPV6_HLEN + (size_t)oh.payload_len;
+    if (avail > orig_len)
+        avail = orig_len;
+    size_t room = NS_IP6_MIN_MTU - NS_IPV6_HLEN - NS_ICMP6_HLEN;
+    size_t quote = avail < room ? avail : room;
+    NsIpv6Addr src;
+    if (ns_ip6_is_local(ip6, &oh.dst))
+        src = oh.dst;
+    else if (!ns_ip6_source_for(ip6, &oh.src, &src))
+        return;
+    NsPacket *p = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP6_HLEN + quote);
+    NsIcmp6Repr r = {.type = (NsIcmp6Type)type, .code = code, .mtu = param};
+    if (ns_icmp6_emit(&r, &src, &oh.src, orig, quote, p->data, p->len) == 0) {
+        ns_packet_free(p);
+        return;
+    }
+    ns_ip6_output(ip6, p, &src, &oh.src, NS_IPPROTO_ICMPV6, 0);
+}
+
+/* ---- input ---- */
+
+static int icmp6_errno(uint8_t type, uint8_t code)
+{
+    switch (type) {
+    case NS_ICMP6_PACKET_TOO_BIG:
+        return EMSGSIZE;
+    case NS_ICMP6_TIME_EXCEEDED:
+        return EHOSTUNREACH;
+    case NS_ICMP6_DEST_UNREACH:
+        switch (code) {
+        case NS_ICMP6_UNREACH_NO_ROUTE:
+            return ENETUNREACH;
+        case NS_ICMP6_UNREACH_ADMIN:
+            return EACCES;
+        case NS_ICMP6_UNREACH_PORT:
+            return ECONNREFUSED;
+        default:
+            return EHOSTUNREACH;
+        }
+    default:
+        return EPROTO;
+    }
+}
+
+/* An error about one of our echo requests (dgram: the quoted datagram, or
+ * ours when Neighbor Discovery failed) goes to the ping handler. */
+static void echo_error6(NsIp6 *ip6, const NsIpv6Addr *from, const uint8_t *dgram, size_t len,
+                        int err)
+{
+    if (!ip6->echo_fn || len < NS_IPV6_HLEN + NS_ICMP6_HLEN)
+        return;
+    const uint8_t *m = dgram + NS_IPV6_HLEN;
+    if (dgram[6] != NS_IPPROTO_ICMPV6 || m[0] != NS_ICMP6_ECHO_REQUEST)
+        return;
+    ip6->echo_fn(ip6->echo_data, from, ns_read_be16(m + 4), ns_read_be16(m + 6), 0, 0, err);
+}
+
+static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacket *pkt)
+{
+    const uint8_t *l4 = pkt->data + NS_IPV6_HLEN;
+    size_t len = h->payload_len;
+    NsIcmp6Repr m;
+    NsWireResult res = ns_icmp6_parse(l4, len, &h->src, &h->dst, &m);
+    if (res != NS_WIRE_OK && res != NS_WIRE_UNSUPPORTED) {
+        drop6(ip6, pkt, res == NS_WIRE_BAD_CHECKSUM ? NS_DROP_CHECKSUM : NS_DROP_MALFORMED);
+        return;
+    }
+    switch (m.type) {
+    case NS_ICMP6_NEIGHBOR_SOLICIT:
+    case NS_ICMP6_NEIGHBOR_ADVERT:
+        /* Neighbor Discovery is traced by its own lines, like ARP. */
+        nd_input(ip6, iface, h, &m);
+        ns_packet_free(pkt);
+        return;
+    case NS_ICMP6_ECHO_REQUEST: {
+        ip6->ipstats->received++;
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        if (ns_ipv6_is_multicast(&h->dst)) {
+            ns_packet_free(pkt); /* answering a group is not modelled */
+            return;
+        }
+        size_t plen = len - NS_ICMP6_HLEN;
+        NsPacket *p = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, len);
+        NsIcmp6Repr r = {.type = NS_ICMP6_ECHO_REPLY, .id = m.id, .seq = m.seq};
+        ns_icmp6_emit(&r, &h->dst, &h->src, l4 + NS_ICMP6_HLEN, plen, p->data, p->len);
+        ns_packet_free(pkt);
+        ns_ip6_output(ip6, p, &h->dst, &h->src, NS_IPPROTO_ICMPV6, 0);
+        return;
+    }
+    case NS_ICMP6_ECHO_REPLY:
+        ip6->ipstats->received++;
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        if (ip6->echo_fn)
+            ip6->echo_fn(ip6->echo_data, &h->src, m.id, m.seq, h->hop_limit,
+                         len - NS_ICMP6_HLEN, 0);
+        ns_packet_free(pkt);
+        return;
+    case NS_ICMP6_DEST_UNREACH:
+    case NS_ICMP6_PACKET_TOO_BIG:
+    case NS_ICMP6_TIME_EXCEEDED:
+    case NS_ICMP6_PARAM_PROBLEM:
+        ip6->ipstats->received++;
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        echo_error6(ip6, &h->src, l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN,
+                    icmp6_errno(m.type, m.code));
+        ns_packet_free(pkt);
+        return;
+    case NS_ICMP6_ROUTER_SOLICIT:
+    case NS_ICMP6_ROUTER_ADVERT:
+        break;
+    }
+    ip6->ipstats->received++;
+    trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+    ns_packet_free(pkt);
+}
+
+/* A router passes the datagram on (RFC 8200 section 3; RFC 4443 for the
+ * errors): the route first, then the hop limit, then the next link's MTU
+ * (routers do not fragment IPv6). Link-local sources and destinations
+ * never leave their link. */
+static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
+{
+    if (ns_ipv6_is_link_local(&h->dst) || ns_ipv6_is_link_local(&h->src) ||
+        ns_ipv6_is_multicast(&h->dst)) {
+        drop6(ip6, pkt, NS_DROP_NOT_FOR_HOST);
+        return;
+    }
+    NsIface *out;
+    NsIpv6Addr nh;
+    if (!ns_ip6_route(ip6, &h->dst, &out, &nh)) {
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_NO_ROUTE, 0,
+                               pkt->data, pkt->len);
+        drop6(ip6, pkt, NS_DROP_NO_ROUTE);
+        return;
+    }
+    if (h->hop_limit <= 1) {
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_TIME_EXCEEDED, 0, 0, pkt->data, pkt->len);
+        drop6(ip6, pkt, NS_DROP_TTL_EXCEEDED);
+        return;
+    }
+    if (pkt->len > ns_iface_mtu(out)) {
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_PACKET_TOO_BIG, 0, ns_iface_mtu(out), pkt->data,
+                               pkt->len);
+        drop6(ip6, pkt, NS_DROP_TOO_BIG);
+        return;
+    }
+    pkt->data[7] = (uint8_t)(h->hop_limit - 1);
+    ip6->ipstats->forwarded++;
+    trace_packet(ip6, NS_TRACE_FWD, pkt, NS_DROP_NONE, NULL);
+    nd_output(ip6, out, pkt, &nh);
+}
+
+static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
+{
+    NsIp6 *ip6 = l3;
+    NsIpv6Repr h;
+    if (ns_ipv6_parse(pkt->data, pkt->len, &h) != NS_WIRE_OK) {
+        drop6(ip6, pkt, NS_DROP_MALFORMED_IP);
+        return;
+    }
+    ns_packet_trim(pkt, NS_IPV6_HLEN + (size_t)h.payload_len);
+    bool for_us = ns_ipv6_is_multicast(&h.dst) ? iface_in_group(iface, &h.dst)
+                                               : ns_ip6_is_local(ip6, &h.dst);
+    if (!for_us) {
+        if (ns_ipv6_is_multicast(&h.dst)) {
+            ns_packet_free(pkt); /* a group this interface did not join */
+            return;
+        }
+        if (ns_host_is_router(ip6->host)) {
+            forward6(ip6, &h, pkt);
+            return;
+        }
+        drop6(ip6, pkt, NS_DROP_NOT_FOR_HOST);
+        return;
+    }
+    if (h.next_header == NS_IPPROTO_ICMPV6) {
+        icmp6_input(ip6, iface, &h, pkt);
+        return;
+    }
+    /* TCP and UDP over IPv6 are not carried yet: a host answers as for a
+     * protocol it does not run (RFC 4443 3.1 says port unreachable for
+     * a transport without a listener; a missing transport is a parameter
+     * problem, code 1, pointing at the Next Header field). */
+    ip6->ipstats->received++;
+    trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+    ns_ip6_send_icmp_error(ip6, NS_ICMP6_PARAM_PROBLEM, 1, 6, pkt->data, pkt->len);
+    drop6(ip6, pkt, NS_DROP_NO_PROTOCOL);
+}
+
+/* ---- routing ---- */
+
+static void add_connected(NsHost *h)
+{
+    NsIp6 *ip6 = ns_ip6_of(h);
+    static const NsIpv6Addr fe80 = {.b = {0xfe, 0x80}};
+    for (uint32_t i = 0; i < ns_host_iface_count(h); i++) {
+        NsIface *ifc = ns_host_iface(h, i);
+        for (uint32_t a = 0; a < ns_iface_addr6_count(ifc); a++) {
+            uint8_t pl;
+            const NsIpv6Addr *addr = ns_iface_addr6(ifc, a, &pl);
+            NsIpv6Addr net = *addr;
+            for (int b = pl; b < 128; b++)
+                net.b[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+            ns_ip6_add_route(ip6, &net, pl, ifc, NULL, 0, NS_ROUTE_CONNECTED);
+        }
+    }
+    for (uint32_t i = 0; i < ns_host_iface_count(h); i++)
+        ns_ip6_add_route(ip6, &fe80, 64, ns_host_iface(h, i), NULL, 0, NS_ROUTE_CONNECTED);
+}
+
+static bool has_v6(NsHost *h)
+{
+    for (uint32_t i = 0; i < ns_host_iface_count(h); i++)
+        if (ns_iface_addr6_count(ns_host_iface(h, i)))
+            return true;
+    return false;
+}
+
+/* The interface of `h` on segment seg, or NULL. */
+static NsIface *iface_on(NsHost *h, NsSegment *seg)
+{
+    for (uint32_t i = 0; i < ns_host_iface_count(h); i++)
+        if (ns_iface_segment(ns_host_iface(h, i)) == seg)
+            return ns_host_iface(h, i);
+    return NULL;
+}
+
+void ns_routing6_compute(GPtrArray *hosts, bool automatic)
+{
+    bool any = false;
+    for (guint i = 0; i < hosts->len; i++) {
+        NsHost *h = g_ptr_array_index(hosts, i);
+        add_connected(h);
+        any = any || has_v6(h);
+    }
+    if (!automatic || !any)
+        return;
+    /* Routers: every IPv6 prefix of the network, by a breadth-first search
+     * over routers that share a segment, from the routers on the prefix. */
+    guint n = hosts->len;
+    g_autofree int32_t *dist = g_new(int32_t, n);
+    g_autofree uint32_t *queue = g_new(uint32_t, n);
+    for (guint hi = 0; hi < n; hi++) {
+        NsHost *owner = g_ptr_array_index(hosts, hi);
+        for (uint32_t ii = 0; ii < ns_host_iface_count(owner); ii++) {
+            NsIface *pifc = ns_host_iface(owner, ii);
+            for (uint32_t a = 0; a < ns_iface_addr6_count(pifc); a++) {
+                uint8_t pl;
+                NsIpv6Addr net = *ns_iface_addr6(pifc, a, &pl);
+                for (int b = pl; b < 128; b++)
+                    net.b[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+                NsSegment *pseg = ns_iface_segment(pifc);
+                uint32_t qh = 0, qt = 0;
+                for (guint r = 0; r < n; r++) {
+                    NsHost *rh = g_ptr_array_index(hosts, r);
+                    dist[r] = -1;
+                    if (ns_host_is_router(rh) && iface_on(rh, pseg)) {
+                        dist[r] = 0;
+                        queue[qt++] = r;
+                    }
+                }
+                while (qh < qt) {
+                    uint32_t r = queue[qh++];
+                    NsHost *rh = g_ptr_array_index(hosts, r);
+                    for (uint32_t k = 0; k < ns_host_iface_count(rh); k++) {
+                        NsIface *rif = ns_host_iface(rh, k);
+                        NsSegment *seg = ns_iface_segment(rif);
+                        for (guint o = 0; o < n; o++) {
+                            NsHost *oh = g_ptr_array_index(hosts, o);
+                            if (dist[o] >= 0 || !ns_host_is_router(oh))
+                                continue;
+                            NsIface *oif = iface_on(oh, seg);
+                            if (!oif)
+                                continue;
+                            dist[o] = dist[r] + 1;
+                            queue[qt++] = o;
+                            ns_ip6_add_route(ns_ip6_of(oh), &net, pl, oif,
+                                             ns_iface_link_local(rif), (uint32_t)dist[o] + 1,
+                                             NS_ROUTE_AUTO);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    /* Hosts: a default route via the first router on one of their IPv6
+     * networks (its link-local address, as router advertisements give). */
+    static const NsIpv6Addr any6;
+    for (guint hi = 0; hi < n; hi++) {
+        NsHost *h = g_ptr_array_index(hosts, hi);
+        if (ns_host_is_router(h) || !has_v6(h))
+            continue;
+        for (uint32_t k = 0; k < ns_host_iface_count(h); k++) {
+            NsIface *ifc = ns_host_iface(h, k);
+            if (!ns_iface_addr6_count(ifc))
+                continue;
+            NsIface *rif = NULL;
+            for (guint r = 0; r < n && !rif; r++) {
+                NsHost *rh = g_ptr_array_index(hosts, r);
+                if (ns_host_is_router(rh) && has_v6(rh))
+                    rif = iface_on(rh, ns_iface_segment(ifc));
+            }
+            if (rif) {
+                ns_ip6_add_route(ns_ip6_of(h), &any6, 0, ifc, ns_iface_link_local(rif), 1,
+                                 NS_ROUTE_AUTO);
+                break;
+            }
+        }
+    }
+}

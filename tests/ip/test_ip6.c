@@ -1,0 +1,333 @@
+/* IPv6 in the host: Neighbor Discovery's cache states (RFC 4861 7.3.2),
+ * in the style of the ARP tests, and forwarding with the hop limit and
+ * the ICMPv6 errors of routers (RFC 4443), on small networks built by
+ * the fixture. */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../net/fixture.h"
+#include "../runner.h"
+#include "netsim/ip6.h"
+
+static int noop(void)
+{
+    return 0;
+}
+
+static void end(void)
+{
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+static NsIpv6Addr a6(const char *text)
+{
+    NsIpv6Addr a;
+    CU_ASSERT_FATAL(ns_ipv6_parse_addr(text, &a));
+    return a;
+}
+
+/* An interface with no IPv4 address and `addr`/64 on seg. */
+static void fx_addr6(NsHost *h, const char *addr, NsSegment *seg)
+{
+    fx_addr(h, "0.0.0.0", 0, seg);
+    NsIpv6Addr a = a6(addr);
+    CU_ASSERT(ns_iface_add_addr6(ns_host_iface(h, ns_host_iface_count(h) - 1), &a, 64));
+}
+
+/* pc (2001:db8:1::10) -- left -- gw -- right -- srv (2001:db8:2::20) */
+static NsHost *pc, *srv, *gw;
+
+static void routed_net6(uint32_t right_mtu)
+{
+    fx_setup(1);
+    NsSegment *left = fx_network("left", NS_MS(1));
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    if (right_mtu)
+        o.mtu = right_mtu;
+    NsSegment *right = fx_segment("right", true, &o);
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    gw = fx_host("gw", true, NS_PROFILE_MINIMAL);
+    fx_addr6(pc, "2001:db8:1::10", left);
+    fx_addr6(srv, "2001:db8:2::20", right);
+    fx_addr6(gw, "2001:db8:1::1", left);
+    fx_addr6(gw, "2001:db8:2::1", right);
+    fx_routes();
+}
+
+/* ---- echo capture ---- */
+static struct {
+    uint32_t replies, errors;
+    int last_err;
+    uint8_t hops;
+    NsIpv6Addr from;
+} echo;
+
+static void on_echo(void *data, const NsIpv6Addr *from, uint16_t id, uint16_t seq, uint8_t hops,
+                    size_t len, int err)
+{
+    (void)data;
+    (void)id;
+    (void)seq;
+    (void)len;
+    echo.from = *from;
+    if (err) {
+        echo.errors++;
+        echo.last_err = err;
+    } else {
+        echo.replies++;
+        echo.hops = hops;
+    }
+}
+
+static void ping6(NsHost *h, const char *dst, size_t len)
+{
+    memset(&echo, 0, sizeof echo);
+    ns_ip6_set_echo_handler(ns_ip6_of(h), on_echo, NULL);
+    NsIpv6Addr d = a6(dst);
+    CU_ASSERT_EQUAL(ns_ip6_send_echo(ns_ip6_of(h), &d, 1, 1, len, 0), 0);
+}
+
+static NsNeighState state_of(NsHost *h, const char *addr)
+{
+    NsIpv6Addr a = a6(addr);
+    NsNeighState st = NS_NEIGH_INCOMPLETE;
+    CU_ASSERT_FATAL(ns_ip6_neigh_state(ns_ip6_of(h), ns_host_iface(h, 0), &a, &st));
+    return st;
+}
+
+/* NDP events of one host with the reason `why` (FX_ANY: all). */
+static uint32_t ndp_at(const char *host, int why)
+{
+    uint32_t n = 0;
+    for (guint i = 0; i < fx.events->len; i++) {
+        const CapturedEvent *e = &g_array_index(fx.events, CapturedEvent, i);
+        if (e->kind == NS_TRACE_NDP && strcmp(e->host, host) == 0 && (why == FX_ANY || e->why == why))
+            n++;
+    }
+    return n;
+}
+
+static bool has_entry(NsHost *h, const char *addr)
+{
+    NsIpv6Addr a = a6(addr);
+    NsNeighState st;
+    return ns_ip6_neigh_state(ns_ip6_of(h), ns_host_iface(h, 0), &a, &st);
+}
+
+/* ---- Neighbor Discovery ---- */
+
+static void nothing(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)obj;
+    (void)arg;
+}
+
+/* The clock stops at the last event: an idle event at `t` lets fx_run()
+ * take it there. */
+static void idle_until(NsTime t)
+{
+    ns_sim_schedule(fx.ctx.sim, t - ns_sim_now(fx.ctx.sim), nothing, NULL, NULL);
+}
+
+static void test_link_local_address_is_modified_eui64_of_the_mac(void)
+{
+    routed_net6(0);
+    char t[NS_IPV6_STRLEN];
+    /* pc is host #1, interface #1: MAC 02:00:00:00:01:01 */
+    ns_ipv6_format(ns_iface_link_local(ns_host_iface(pc, 0)), t);
+    CU_ASSERT_STRING_EQUAL(t, "fe80::ff:fe00:101");
+    end();
+}
+
+/* The first datagram waits for one solicitation to the solicited-node
+ * group and its advertisement; the asker's entry is REACHABLE. The
+ * answerer learnt the asker from the solicitation's option as STALE
+ * (nothing confirmed that path, RFC 4861 7.2.3), so its echo reply puts
+ * the entry in DELAY: the one state change traced. */
+static void test_first_datagram_waits_for_nd_then_is_released(void)
+{
+    routed_net6(0);
+    ping6(pc, "2001:db8:1::1", 56);
+    fx_run(NS_MS(3));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, NS_NDP_EV_SOLICIT), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, NS_NDP_EV_ADVERT), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, NS_NDP_EV_RESOLVED), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, FX_NDP_STATE(NS_NEIGH_DELAY)), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, FX_ANY), 4);
+    CU_ASSERT_EQUAL(state_of(pc, "2001:db8:1::1"), NS_NEIGH_REACHABLE);
+    CU_ASSERT_EQUAL(state_of(gw, "2001:db8:1::10"), NS_NEIGH_DELAY);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(echo.hops, 64);
+    end();
+}
+
+static void test_cached_neighbour_needs_no_solicitation(void)
+{
+    routed_net6(0);
+    ping6(pc, "2001:db8:1::1", 56);
+    fx_run(NS_TIME_NEVER);
+    uint32_t before = fx_count(NS_TRACE_NDP, FX_ANY);
+    ping6(pc, "2001:db8:1::1", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, FX_ANY), before);
+    end();
+}
+
+/* REACHABLE lasts ReachableTime (30 s); then STALE until a datagram uses
+ * the entry: DELAY, and 5 s later, unconfirmed, PROBE with a unicast
+ * solicitation, whose answer makes it REACHABLE again. */
+static void test_stale_entry_goes_through_delay_and_probe(void)
+{
+    routed_net6(0);
+    ping6(pc, "2001:db8:1::1", 56);
+    idle_until(NS_S(60));
+    fx_run(NS_S(29));
+    CU_ASSERT_EQUAL(state_of(pc, "2001:db8:1::1"), NS_NEIGH_REACHABLE);
+    fx_run(NS_S(31));
+    CU_ASSERT_EQUAL(state_of(pc, "2001:db8:1::1"), NS_NEIGH_STALE);
+    ping6(pc, "2001:db8:1::1", 56);
+    CU_ASSERT_EQUAL(state_of(pc, "2001:db8:1::1"), NS_NEIGH_DELAY);
+    CU_ASSERT_EQUAL(ndp_at("pc", FX_NDP_STATE(NS_NEIGH_DELAY)), 1);
+    fx_run(NS_S(36) + NS_MS(1) / 2);
+    CU_ASSERT_EQUAL(echo.replies, 1); /* the stale entry was used at once */
+    CU_ASSERT_EQUAL(state_of(pc, "2001:db8:1::1"), NS_NEIGH_PROBE);
+    CU_ASSERT_EQUAL(ndp_at("pc", NS_NDP_EV_SOLICIT), 2);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(state_of(pc, "2001:db8:1::1"), NS_NEIGH_REACHABLE);
+    CU_ASSERT_EQUAL(ndp_at("pc", FX_NDP_STATE(NS_NEIGH_PROBE)), 1);
+    CU_ASSERT_EQUAL(ndp_at("pc", FX_NDP_STATE(NS_NEIGH_REACHABLE)), 1);
+    end();
+}
+
+/* Three solicitations 1 s apart, then the entry goes and the sender
+ * learns the address is unreachable. */
+static void test_unanswered_solicitations_give_host_unreachable(void)
+{
+    routed_net6(0);
+    ping6(pc, "2001:db8:1::77", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 0);
+    CU_ASSERT_EQUAL(echo.errors, 1);
+    CU_ASSERT_EQUAL(echo.last_err, EHOSTUNREACH);
+    CU_ASSERT_EQUAL(ndp_at("pc", NS_NDP_EV_SOLICIT), 3);
+    CU_ASSERT_EQUAL(ndp_at("pc", NS_NDP_EV_FAILED), 1);
+    CU_ASSERT_EQUAL(ns_sim_now(fx.ctx.sim), NS_S(3));
+    CU_ASSERT_FALSE(has_entry(pc, "2001:db8:1::77"));
+    end();
+}
+
+/* A probed neighbour that never answers is removed after three unicast
+ * solicitations. */
+static void test_probe_without_answer_removes_the_entry(void)
+{
+    routed_net6(0);
+    ping6(pc, "2001:db8:1::1", 56);
+    idle_until(NS_S(31));
+    fx_run(NS_S(31));
+    ns_host_set_up(gw, false);
+    ping6(pc, "2001:db8:1::1", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(ndp_at("pc", FX_NDP_STATE(NS_NEIGH_PROBE)), 1);
+    CU_ASSERT_EQUAL(ndp_at("pc", NS_NDP_EV_SOLICIT), 1 + 3);
+    CU_ASSERT_EQUAL(ndp_at("pc", NS_NDP_EV_FAILED), 1);
+    CU_ASSERT_FALSE(has_entry(pc, "2001:db8:1::1"));
+    /* DELAY 5 s, then three probes 1 s apart */
+    CU_ASSERT_EQUAL(fx_find(NS_TRACE_NDP, NS_NDP_EV_FAILED)->time, NS_S(31) + NS_S(5) + NS_S(3));
+    end();
+}
+
+/* ---- forwarding and ICMPv6 ---- */
+
+static void test_router_forwards_with_hop_limit_via_link_local(void)
+{
+    routed_net6(0);
+    g_autofree char *table = ns_ip6_routes_format(ns_ip6_of(pc));
+    CU_ASSERT_STRING_EQUAL(table,
+                           "default via fe80::ff:fe00:301 dev eth0 proto auto metric 1\n"
+                           "2001:db8:1::/64 dev eth0 proto kernel\n"
+                           "fe80::/64 dev eth0 proto kernel\n");
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(echo.hops, 63);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_FWD, FX_ANY), 2);
+    end();
+}
+
+static void test_hop_limit_one_at_router_gives_time_exceeded(void)
+{
+    routed_net6(0);
+    memset(&echo, 0, sizeof echo);
+    ns_ip6_set_echo_handler(ns_ip6_of(pc), on_echo, NULL);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_send_echo(ns_ip6_of(pc), &d, 1, 1, 8, 1), 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.errors, 1);
+    CU_ASSERT_EQUAL(echo.last_err, EHOSTUNREACH);
+    NsIpv6Addr g = a6("2001:db8:1::1");
+    CU_ASSERT(ns_ipv6_addr_equal(&echo.from, &g));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TTL_EXCEEDED), 1);
+    end();
+}
+
+/* Routers do not fragment IPv6: a datagram over the next link's MTU is
+ * answered with packet too big (RFC 8200 5, RFC 4443 3.2). */
+static void test_too_big_for_next_link_gives_packet_too_big(void)
+{
+    routed_net6(1280);
+    ping6(pc, "2001:db8:2::20", 1400);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 0);
+    CU_ASSERT_EQUAL(echo.errors, 1);
+    CU_ASSERT_EQUAL(echo.last_err, EMSGSIZE);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TOO_BIG), 1);
+    end();
+}
+
+static void test_router_without_route_answers_no_route(void)
+{
+    routed_net6(0);
+    ping6(pc, "2001:db8:99::1", 8);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.errors, 1);
+    CU_ASSERT_EQUAL(echo.last_err, ENETUNREACH);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_ROUTE), 1);
+    end();
+}
+
+static CU_TestInfo ndp_tests[] = {
+    {"link_local_address_is_modified_eui64_of_the_mac",
+     test_link_local_address_is_modified_eui64_of_the_mac},
+    {"first_datagram_waits_for_nd_then_is_released",
+     test_first_datagram_waits_for_nd_then_is_released},
+    {"cached_neighbour_needs_no_solicitation", test_cached_neighbour_needs_no_solicitation},
+    {"stale_entry_goes_through_delay_and_probe", test_stale_entry_goes_through_delay_and_probe},
+    {"unanswered_solicitations_give_host_unreachable",
+     test_unanswered_solicitations_give_host_unreachable},
+    {"probe_without_answer_removes_the_entry", test_probe_without_answer_removes_the_entry},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo ip6_tests[] = {
+    {"router_forwards_with_hop_limit_via_link_local",
+     test_router_forwards_with_hop_limit_via_link_local},
+    {"hop_limit_one_at_router_gives_time_exceeded",
+     test_hop_limit_one_at_router_gives_time_exceeded},
+    {"too_big_for_next_link_gives_packet_too_big", test_too_big_for_next_link_gives_packet_too_big},
+    {"router_without_route_answers_no_route", test_router_without_route_answers_no_route},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo ns_test_suites[] = {
+    {"ndp", noop, NULL, NULL, NULL, ndp_tests},
+    {"ip6", noop, NULL, NULL, NULL, ip6_tests},
+    CU_SUITE_INFO_NULL,
+};
