@@ -18,5 +18,12 @@ void ns_pattern_fill(uint64_t offset, uint8_t *buf, size_t n);
  * phase; *avail gets its length (over 8 KiB). The bytes are constant. */
 const uint8_t *ns_pattern_at(uint64_t offset, size_t *avail);
 
+/* The Internet checksum's one's complement sum (RFC 1071) of n bytes of
+ * the pattern from `offset`, as 16-bit big-endian words starting at the
+ * first byte, folded to 16 bits: what summing the bytes would give, from
+ * a table (two periods hold each byte once high, once low: 257 times the
+ * period's sum), so a segment of pattern bytes is copied, not summed. */
+uint32_t ns_pattern_sum(uint64_t offset, size_t n);
+
 /* Whether buf holds n bytes of the pattern from `offset`. */
 bool ns_pattern_equal(uint64_t offset, const uint8_t *buf, size_t n);

@@ -228,6 +228,9 @@ uint32_t tcp_ranges_covered(const NsTcpRangeSet *set, uint32_t start, uint32_t e
  * and the blocks they form, for SACK options (RFC 2018 4). */
 typedef struct {
     NsPacket *head, *tail;
+    NsPacket *hint; /* the one last inserted before the tail: a search for
+                     * the place of the next starts there (retransmissions
+                     * fill the holes in order) */
     uint32_t bytes;
     uint32_t last; /* seq of the segment that arrived last */
     NsTcpRangeSet blocks;

@@ -654,17 +654,11 @@ static uint32_t ring_copy(const NsTcpSndBuf *b, uint8_t *dst, uint32_t roff, uin
     return sum;
 }
 
+/* Pattern bytes are copied; their sum comes from the pattern's table. */
 static uint32_t pattern_copy(uint8_t *dst, uint64_t off, uint32_t k)
 {
-    uint32_t sum = 0;
-    for (uint32_t done = 0; done < k;) {
-        size_t avail;
-        const uint8_t *src = ns_pattern_at(off + done, &avail);
-        uint32_t n = k - done < avail ? k - done : (uint32_t)avail;
-        sum = ns_csum_add_at(sum, ns_csum_copy(0, dst + done, src, n), done);
-        done += n;
-    }
-    return sum;
+    ns_pattern_fill(off, dst, k);
+    return ns_pattern_sum(off, k);
 }
 
 uint32_t tcp_sb_copy(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len)

@@ -517,10 +517,15 @@ static void ooo_insert(NsTcpConn *c, In *in)
     if (!o)
         o = c->ooo = g_new0(NsTcpOoo, 1);
     NsPacket **pp = &o->head, *prev = NULL;
-    if (o->tail && seq_lt(o->tail->meta, in->seq)) {
+    bool at_tail = o->tail && seq_lt(o->tail->meta, in->seq);
+    if (at_tail) {
         prev = o->tail;
         pp = &o->tail->next;
     } else {
+        if (o->hint && seq_lt(o->hint->meta, in->seq)) {
+            prev = o->hint; /* the list is sorted: everything before is smaller */
+            pp = &o->hint->next;
+        }
         while (*pp && seq_lt((*pp)->meta, in->seq)) {
             prev = *pp;
             pp = &(*pp)->next;
@@ -537,6 +542,8 @@ static void ooo_insert(NsTcpConn *c, In *in)
     p->peer_port = fin ? 1 : 0;
     p->next = *pp;
     *pp = p;
+    if (!at_tail)
+        o->hint = p;
     if (!p->next)
         o->tail = p;
     o->bytes += p->len;
@@ -565,6 +572,8 @@ static void ooo_drain(NsTcpConn *c, In *in)
         NsPacket *p = o->head;
         o->head = p->next;
         p->next = NULL;
+        if (o->hint == p)
+            o->hint = NULL;
         o->bytes -= p->len;
         uint32_t end = p->meta + p->len;
         bool fin = p->peer_port != 0;

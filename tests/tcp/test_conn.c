@@ -1145,6 +1145,24 @@ static void test_send_buffer_drops_acked_bytes_across_runs(void)
     h_teardown();
 }
 
+/* Pattern bytes are copied and their sum taken from the pattern's table:
+ * it equals the sum of the bytes at every phase, every length up to three
+ * pairs of periods, and a full-sized segment, also far into a stream. */
+static void test_pattern_sum_matches_its_bytes(void)
+{
+    static uint8_t buf[1448];
+    const uint64_t bases[] = {0, 37ull * 1000000007ull};
+    for (size_t b = 0; b < G_N_ELEMENTS(bases); b++)
+        for (uint64_t phase = 0; phase < NS_PATTERN_PERIOD; phase++) {
+            uint64_t off = bases[b] + phase;
+            ns_pattern_fill(off, buf, sizeof buf);
+            for (size_t len = 0; len <= 6 * NS_PATTERN_PERIOD; len++)
+                CU_ASSERT_EQUAL_FATAL(ns_pattern_sum(off, len), ns_csum_partial(0, buf, len));
+            CU_ASSERT_EQUAL_FATAL(ns_pattern_sum(off, sizeof buf),
+                                  ns_csum_partial(0, buf, sizeof buf));
+        }
+}
+
 /* A megabyte of pattern costs no ring at all. */
 static void test_pattern_write_stores_no_bytes(void)
 {
@@ -1164,6 +1182,7 @@ CU_TestInfo conn_tests[] = {
     T(test_send_buffer_mixes_written_and_pattern_bytes),
     T(test_send_buffer_drops_acked_bytes_across_runs),
     T(test_pattern_write_stores_no_bytes),
+    T(test_pattern_sum_matches_its_bytes),
     T(test_closed_connect_sends_syn),
     T(test_closed_minimal_syn_has_only_mss),
     T(test_listen_rcv_syn_sends_syn_ack),
