@@ -18,9 +18,15 @@ struct NsTextSink {
 
 void ns_trace_format_time(NsTime t, char out[32])
 {
-    const char *sign = t < 0 ? "-" : "";
+    /* As "%s%4" PRIu64 ".%09" PRIu64 with the sign, without printf. */
     uint64_t u = t < 0 ? (uint64_t)(-(t + 1)) + 1 : (uint64_t)t;
-    g_snprintf(out, 32, "%s%4" PRIu64 ".%09" PRIu64, sign, u / 1000000000u, u % 1000000000u);
+    size_t k = 0;
+    if (t < 0)
+        out[k++] = '-';
+    k += trace_format_u64(out + k, u / 1000000000u, 4, ' ');
+    out[k++] = '.';
+    k += trace_format_u64(out + k, u % 1000000000u, 9, '0');
+    out[k] = '\0';
 }
 
 /* "10.0.0.1:49152 > 10.0.0.53:53 UDP 33B" and its ICMP/TCP cousins. */
@@ -32,7 +38,9 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
     trace_append_end(s, ev, true, ports);
     switch (ev->proto) {
     case NS_IPPROTO_UDP:
-        g_string_append_printf(s, " UDP %" PRIu32 "B", ev->payload_len);
+        g_string_append(s, " UDP ");
+        trace_append_u64(s, ev->payload_len);
+        g_string_append_c(s, 'B');
         break;
     case NS_IPPROTO_ICMP:
         g_string_append_printf(s, " ICMP %s", trace_icmp_name(ev->icmp_type, ev->icmp_code));
@@ -49,7 +57,8 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
     case NS_IPPROTO_TCP:
         g_string_append(s, " TCP");
         trace_append_tcp(s, ev);
-        g_string_append_printf(s, " len %" PRIu32, ev->payload_len);
+        g_string_append(s, " len ");
+        trace_append_u64(s, ev->payload_len);
         break;
     case 0:
         break;
@@ -73,9 +82,13 @@ static void append_tuple(GString *s, const NsTraceEvent *ev)
 static void append_sock(GString *s, const NsTraceEvent *ev)
 {
     const char *pn = trace_proto_name(ev->proto);
-    if (ev->sock_id)
-        g_string_append_printf(s, "#%" PRIu32 " ", ev->sock_id);
-    g_string_append_printf(s, "%s ", pn ? pn : "ip");
+    if (ev->sock_id) {
+        g_string_append_c(s, '#');
+        trace_append_u64(s, ev->sock_id);
+        g_string_append_c(s, ' ');
+    }
+    g_string_append(s, pn ? pn : "ip");
+    g_string_append_c(s, ' ');
     append_tuple(s, ev);
 }
 
@@ -87,8 +100,11 @@ static void append_errno(GString *s, int err)
 
 static void append_cause(GString *s, const char *cause)
 {
-    if (cause)
-        g_string_append_printf(s, " (%s)", cause);
+    if (cause) {
+        g_string_append(s, " (");
+        g_string_append(s, cause);
+        g_string_append_c(s, ')');
+    }
 }
 
 static void append_tcp_event(GString *s, const NsTraceEvent *ev)
@@ -103,8 +119,10 @@ static void append_tcp_event(GString *s, const NsTraceEvent *ev)
                                    ns_tcp_state_name(ev->tcp_to), ev->sock_id, ev->parent_id);
             return;
         }
-        g_string_append_printf(s, " %s -> %s", ns_tcp_state_name(ev->tcp_from),
-                               ns_tcp_state_name(ev->tcp_to));
+        g_string_append_c(s, ' ');
+        g_string_append(s, ns_tcp_state_name(ev->tcp_from));
+        g_string_append(s, " -> ");
+        g_string_append(s, ns_tcp_state_name(ev->tcp_to));
         break;
     case NS_TCP_EV_CWND:
         g_string_append_printf(s, " cwnd %" PRIu32 " ssthresh %" PRIu32 " (%" PRIu32 "/%" PRIu32
@@ -130,8 +148,12 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
 {
     char t[32];
     ns_trace_format_time(ev->time, t);
-    g_string_append_printf(s, "%s %-*s %-6s ", t, host_width, ev->host ? ev->host : "-",
-                           ns_trace_kind_name(ev->kind));
+    g_string_append(s, t);
+    g_string_append_c(s, ' ');
+    trace_append_padded(s, ev->host ? ev->host : "-", host_width);
+    g_string_append_c(s, ' ');
+    trace_append_padded(s, ns_trace_kind_name(ev->kind), 6);
+    g_string_append_c(s, ' ');
     switch (ev->kind) {
     case NS_TRACE_SEND:
     case NS_TRACE_RECV:
@@ -145,8 +167,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             ((ev->kind == NS_TRACE_RECV || ev->kind == NS_TRACE_SEND) && ev->ttl &&
              ev->ttl != 64 && ev->ttl != 255))
             g_string_append_printf(s, " ttl %u", ev->ttl);
-        if (ev->summary)
-            g_string_append_printf(s, "%s%s", (ev->proto || ev->src) ? "  " : "", ev->summary);
+        if (ev->summary) {
+            if (ev->proto || ev->src)
+                g_string_append(s, "  ");
+            g_string_append(s, ev->summary);
+        }
         const char *why = trace_packet_why_text(ev);
         bool rule = ev->kind == NS_TRACE_DROP && ev->drop == NS_DROP_FILTER;
         if (why || ev->fault || ev->where || rule) {
@@ -166,8 +191,10 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     }
     case NS_TRACE_SOCK:
         append_sock(s, ev);
-        if (trace_sock_op_text(ev->sock_op))
-            g_string_append_printf(s, " %s", trace_sock_op_text(ev->sock_op));
+        if (trace_sock_op_text(ev->sock_op)) {
+            g_string_append_c(s, ' ');
+            g_string_append(s, trace_sock_op_text(ev->sock_op));
+        }
         append_cause(s, trace_sock_why_text(ev));
         break;
     case NS_TRACE_TCP:
@@ -190,8 +217,9 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             append_tuple(s, ev);
             g_string_append_c(s, ' ');
         }
-        g_string_append_printf(s, "%s %s", trace_timer_op_text(ev->timer_op),
-                               trace_timer_text(ev->timer));
+        g_string_append(s, trace_timer_op_text(ev->timer_op));
+        g_string_append_c(s, ' ');
+        g_string_append(s, trace_timer_text(ev->timer));
         if (ev->timer_op == NS_TIMER_ARMED) {
             g_string_append_c(s, ' ');
             trace_append_duration(s, ev->duration);
@@ -284,8 +312,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             g_string_append_printf(s, "%s: ", ev->where); /* a named program */
         if (ev->what)
             g_string_append(s, ev->what);
-        if (ev->text)
-            g_string_append_printf(s, "%s%s", ev->what ? " " : "", ev->text);
+        if (ev->text) {
+            if (ev->what)
+                g_string_append_c(s, ' ');
+            g_string_append(s, ev->text);
+        }
         if (ev->err) {
             g_string_append_c(s, ' ');
             append_errno(s, ev->err);

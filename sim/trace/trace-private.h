@@ -10,6 +10,16 @@
 #include "netsim/atomic-file.h"
 #include "netsim/trace.h"
 
+/* Decimal numbers and padded words appended without printf: the text
+ * trace formats every event, and GLib's printf allocates a string per
+ * call. */
+void trace_append_u64(GString *s, uint64_t v);
+/* Left-aligned in `width` columns (as %-*s). */
+void trace_append_padded(GString *s, const char *str, int width);
+/* Writes v right-aligned in `width` columns, padded with `pad` (as %4 or
+ * %09); returns the length written (at most 20 + width). */
+size_t trace_format_u64(char *out, uint64_t v, int width, char pad);
+
 /* "10.0.0.1:49152", or "10.0.0.1" when !with_port. */
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port);
 /* The event's source (or, when remote, destination) end: its IPv6 address

@@ -3,6 +3,7 @@
 #include "trace-private.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "netsim/wire/eth.h"
 #include "netsim/wire/icmp.h"
@@ -10,14 +11,50 @@
 #include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 
+size_t trace_format_u64(char *out, uint64_t v, int width, char pad)
+{
+    char d[20];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t k = 0;
+    for (int i = n; i < width; i++)
+        out[k++] = pad;
+    while (n)
+        out[k++] = d[--n];
+    return k;
+}
+
+void trace_append_u64(GString *s, uint64_t v)
+{
+    char d[20];
+    g_string_append_len(s, d, (gssize)trace_format_u64(d, v, 0, ' '));
+}
+
+void trace_append_padded(GString *s, const char *str, int width)
+{
+    size_t n = strlen(str);
+    g_string_append_len(s, str, (gssize)n);
+    for (int i = (int)n; i < width; i++)
+        g_string_append_c(s, ' ');
+}
+
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
 {
-    char a[NS_IPV4_STRLEN];
-    ns_ipv4_format(addr, a);
-    if (with_port)
-        g_string_append_printf(s, "%s:%u", a, port);
-    else
-        g_string_append(s, a);
+    char a[24];
+    size_t k = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        k += trace_format_u64(a + k, (addr >> shift) & 0xffu, 0, ' ');
+        a[k++] = '.';
+    }
+    k--; /* the last dot */
+    if (with_port) {
+        a[k++] = ':';
+        k += trace_format_u64(a + k, port, 0, ' ');
+    }
+    g_string_append_len(s, a, (gssize)k);
 }
 
 void trace_append_end(GString *s, const NsTraceEvent *ev, bool remote, bool with_port)
@@ -211,15 +248,24 @@ void trace_append_tcp(GString *s, const NsTraceEvent *ev)
 {
     char f[NS_TCP_FLAGS_STRLEN];
     ns_tcp_flags_format(ev->tcp_flags, f);
-    g_string_append_printf(s, " [%s]", f);
+    g_string_append(s, " [");
+    g_string_append(s, f);
+    g_string_append_c(s, ']');
     if (!ev->has_seq)
         return;
-    g_string_append_printf(s, " seq %" PRIu32, ev->seq);
-    if (ev->tcp_flags & NS_TCP_ACK)
-        g_string_append_printf(s, " ack %" PRIu32, ev->ack);
-    g_string_append_printf(s, " win %" PRIu32, ev->win);
-    if (ev->options && ev->options[0])
-        g_string_append_printf(s, " <%s>", ev->options);
+    g_string_append(s, " seq ");
+    trace_append_u64(s, ev->seq);
+    if (ev->tcp_flags & NS_TCP_ACK) {
+        g_string_append(s, " ack ");
+        trace_append_u64(s, ev->ack);
+    }
+    g_string_append(s, " win ");
+    trace_append_u64(s, ev->win);
+    if (ev->options && ev->options[0]) {
+        g_string_append(s, " <");
+        g_string_append(s, ev->options);
+        g_string_append_c(s, '>');
+    }
 }
 
 /* ---- the words for the typed facts ---- */
@@ -674,7 +720,17 @@ const char *trace_verdict_text(NsVerdict v)
 
 void trace_append_duration(GString *s, NsTime d)
 {
-    g_string_append_printf(s, "%" PRId64 ".%03" PRId64 "s", d / NS_S(1), (d % NS_S(1)) / NS_MS(1));
+    if (d < 0) {
+        g_string_append_printf(s, "%" PRId64 ".%03" PRId64 "s", d / NS_S(1),
+                               (d % NS_S(1)) / NS_MS(1));
+        return;
+    }
+    char b[48];
+    size_t k = trace_format_u64(b, (uint64_t)(d / NS_S(1)), 0, ' ');
+    b[k++] = '.';
+    k += trace_format_u64(b + k, (uint64_t)((d % NS_S(1)) / NS_MS(1)), 3, '0');
+    b[k++] = 's';
+    g_string_append_len(s, b, (gssize)k);
 }
 
 void trace_append_arp(GString *s, const NsTraceEvent *ev)
