@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Check the layering rule: a file under sim/LAYER includes only public
-headers of its own layer and of the layers below it (nothing points up).
+"""Check the layering rule: a file under sim/LAYER includes only headers
+(public, or private to the simulator in sim/private/netsim-private) of its
+own layer and of the layers below it (nothing points up); the tools include
+no private header.
 
 usage: layering.py SRCROOT
 """
@@ -15,10 +17,12 @@ HEADER_LAYER = {
     "time.h": "core", "sim.h": "core", "rng.h": "core", "packet.h": "core", "trace.h": "core",
     "atomic-file.h": "core", "pattern.h": "core",
     "ctx.h": "core", "tcp-state.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip",
-    "pcb.h": "ip", "netfilter.h": "ip",
+    "netfilter.h": "ip",
     "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",
     "units.h": "scenario", "world.h": "runtime", "net.h": "runtime", "drill.h": "drill",
 }
+# The headers private to the simulator's layers (sim/private/netsim-private).
+PRIVATE_LAYER = {"packet.h": "core", "host.h": "host", "pcb.h": "ip"}
 # Each layer and the layers it may use (its own included).
 ALLOWED = {
     "core": {"core"},
@@ -54,15 +58,21 @@ for layer, allowed in ALLOWED.items():
     for f in sorted((root / "sim" / layer).glob("*.[ch]")):
         checked += 1
         for n, line in enumerate(f.read_text().splitlines(), 1):
-            m = re.match(r'\s*#\s*include\s+"netsim/([^"]+)"', line)
+            m = re.match(r'\s*#\s*include\s+"netsim(-private)?/([^"]+)"', line)
             if not m:
                 continue
-            hl = layer_of(m.group(1))
+            hl = PRIVATE_LAYER.get(m.group(2)) if m.group(1) else layer_of(m.group(2))
             if hl is None:
-                problems.append(f"{f.relative_to(root)}:{n}: unknown public header {m.group(1)}")
+                problems.append(f"{f.relative_to(root)}:{n}: unknown header {m.group(0).strip()}")
             elif hl not in allowed:
                 problems.append(f"{f.relative_to(root)}:{n}: layer '{layer}' must not include "
-                                f"netsim/{m.group(1)} (layer '{hl}' is above it)")
+                                f"netsim{m.group(1) or ''}/{m.group(2)} (layer '{hl}' is above it)")
+# A program using the library (the tools, the examples) sees public headers only.
+for f in sorted(list((root / "tools").glob("*.[ch]")) + list((root / "docs").rglob("*.[ch]"))):
+    checked += 1
+    for n, line in enumerate(f.read_text().splitlines(), 1):
+        if re.match(r'\s*#\s*include\s+"netsim-private/', line):
+            problems.append(f"{f.relative_to(root)}:{n}: includes a header private to the simulator")
 for p in problems:
     print(p)
 print(f"{checked} files checked: {len(problems)} layering problem(s)")

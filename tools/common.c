@@ -11,7 +11,6 @@
 #include "netsim/host.h"
 #include "netsim/ip.h"
 #include "netsim/netfilter.h"
-#include "netsim/pcb.h"
 #include "netsim/tcp.h"
 #include "netsim/trace-console.h"
 #include "netsim/trace-diagram.h"
@@ -501,7 +500,7 @@ static NsExplainer *explainer_for(const NsScenario *scn, bool student)
         hosts[i].name = h->name;
         hosts[i].linux_profile = linux_profile;
         NsProfile profile = linux_profile ? NS_PROFILE_LINUX : NS_PROFILE_MINIMAL;
-        ns_pcb_ephemeral_range(profile, &hosts[i].eph_lo, &hosts[i].eph_hi);
+        ns_ip_ephemeral_range(profile, &hosts[i].eph_lo, &hosts[i].eph_hi);
         hosts[i].time_wait = ns_tcp_time_wait(profile);
     }
     NsExplainer *ex = ns_explainer_new(hosts, scn->hosts->len);

@@ -25,22 +25,6 @@ typedef enum {
 
 const char *ns_profile_name(NsProfile profile);
 
-/* The host's ephemeral-port cursor, shared by its transports so that a
- * host's successive ephemeral ports are distinct across UDP and TCP. 0
- * until the first allocation. */
-uint32_t *ns_host_ephemeral_cursor(NsHost *host);
-
-/* Per-host slots where upper layers keep their state; the host does not
- * look inside. */
-typedef enum {
-    NS_HOST_SLOT_IP,
-    NS_HOST_SLOT_UDP,
-    NS_HOST_SLOT_TCP,
-    NS_HOST_SLOT_SOCKET,
-    NS_HOST_SLOT_APP,
-    NS_HOST_SLOT_COUNT
-} NsHostSlot;
-
 /* Called with every IPv4 datagram that reaches the host (transfer full). */
 typedef void (*NsL3InputFn)(void *l3, NsIface *iface, NsPacket *datagram);
 /* Called with a datagram whose next hop did not answer ARP (transfer full). */
@@ -72,9 +56,6 @@ NsProfile ns_host_profile(const NsHost *host);
 NsCtx *ns_host_ctx(const NsHost *host);
 /* The host's own random stream (ISNs, ephemeral ports, DNS ids). */
 NsRng *ns_host_rng(NsHost *host);
-
-void *ns_host_slot(const NsHost *host, NsHostSlot slot);
-void ns_host_set_slot(NsHost *host, NsHostSlot slot, void *data);
 
 /* Add an interface with address/prefix attached to `seg`. Its MAC is
  * 02:00:HH:HH:HH:II from the host index (HHHHHH, from 1) and interface

@@ -35,12 +35,17 @@ typedef struct {
 
 #define NS_IP_DEFAULT_TTL 64
 
-/* (transfer full) the IP layer of `host`; registers as the host's L3 and in
- * its NS_HOST_SLOT_IP slot. Freed with ns_ip_free(). */
+/* (transfer full) the IP layer of `host`; registers as the host's L3 and
+ * keeps itself with the host. Freed with ns_ip_free(). */
 NsIp *ns_ip_new(NsHost *host);
 void ns_ip_free(NsIp *ip);
 NsIp *ns_ip_of(const NsHost *host);
 NsHost *ns_ip_host(const NsIp *ip);
+
+/* The ephemeral port range of a profile, shared by TCP and UDP: minimal
+ * 49152-65535 (IANA, RFC 6335), linux 32768-60999
+ * (net.ipv4.ip_local_port_range). */
+void ns_ip_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi);
 
 void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data);
 

@@ -97,7 +97,7 @@ int ns_socket_tcp_info(const NsSocket *sock, NsTcpInfo *out);
 /* True when a recvfrom would not return -EAGAIN. */
 bool ns_socket_readable(const NsSocket *sock);
 
-/* TCP: the socket's id for traces (netsim/pcb.h); 0 for UDP. */
+/* TCP: the socket's id for traces; 0 for UDP. */
 uint32_t ns_socket_id(const NsSocket *sock);
 /* TCP: the ISS, and the peer's ISN once its SYN arrived (else false). Both
  * ends of one connection see the same pair, whatever NAT did to the

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "netsim/host.h"
-#include "netsim/pcb.h"
 #include "netsim/tcp-state.h"
 #include "netsim/time.h"
 
@@ -26,7 +25,7 @@ NsTime ns_tcp_time_wait(NsProfile profile);
 typedef void (*NsTcpNotifyFn)(void *owner);
 
 /* (transfer full) the TCP layer of a host with IP (ns_ip_of()): registers
- * protocol 6 with IP and stores itself in NS_HOST_SLOT_TCP. The profile
+ * protocol 6 with IP and keeps itself with the host. The profile
  * comes from ns_host_profile(). */
 NsTcp *ns_tcp_new(NsHost *host);
 /* Frees every endpoint (including ones the application still holds:
@@ -102,7 +101,6 @@ void ns_tcp_abort(NsTcpSock *s);
 /* The pending asynchronous error (SO_ERROR), cleared by reading. */
 int ns_tcp_take_error(NsTcpSock *s);
 NsTcpState ns_tcp_state(const NsTcpSock *s);
-const NsPcb *ns_tcp_sock_pcb(const NsTcpSock *s);
 void ns_tcp_set_nodelay(NsTcpSock *s, bool on);
 /* Bytes waiting to be read. The FIN does not count: check
  * ns_tcp_at_eof() for it (a recv then returns 0). */

@@ -10,7 +10,6 @@
 
 #include "netsim/host.h"
 #include "netsim/ip.h"
-#include "netsim/pcb.h"
 
 typedef struct NsUdp NsUdp;
 typedef struct NsUdpSock NsUdpSock;
@@ -32,7 +31,6 @@ NsUdpSock *ns_udp_sock_new(NsUdp *udp, NsUdpNotifyFn notify, void *owner);
 /* Unbind and free, dropping queued datagrams. */
 void ns_udp_sock_free(NsUdpSock *s);
 
-const NsPcb *ns_udp_sock_pcb(const NsUdpSock *s);
 int ns_udp_bind(NsUdpSock *s, uint32_t addr, uint16_t port);
 /* Fix the peer (and the local address and port, if unbound). */
 int ns_udp_connect(NsUdpSock *s, uint32_t addr, uint16_t port);

@@ -19,6 +19,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "netsim/wire/udp.h"
+#include "netsim-private/packet.h"
 
 /* Linux traceroute's default probe: 60 bytes with the IP header; UDP and
  * ICMP carry 32 bytes of data, 0x40, 0x41, ... */

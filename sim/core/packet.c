@@ -3,6 +3,7 @@
  * whole IP datagrams (up to 65,535 bytes), so that any datagram a sender
  * may build fits before IP compares it with the MTU (EMSGSIZE). */
 #include "netsim/packet.h"
+#include "netsim-private/packet.h"
 
 #include <string.h>
 

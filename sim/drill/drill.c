@@ -16,6 +16,7 @@
 #include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/tcp.h"
+#include "netsim-private/packet.h"
 
 #define STACK_ADDR 0xc0a80001u /* 192.168.0.1 */
 #define PEER_ADDR 0xc0000201u  /* 192.0.2.1 */

@@ -9,6 +9,8 @@
 #include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/ipv6.h"
+#include "netsim-private/host.h"
+#include "netsim-private/packet.h"
 
 /* Up to this many interfaces, a host finds one by a scan. */
 #define NS_HOST_SCAN_IFACES 8

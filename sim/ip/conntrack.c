@@ -13,6 +13,7 @@
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
+#include "netsim-private/packet.h"
 
 /* ---- tuples ---- */
 

@@ -12,6 +12,7 @@
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim-private/packet.h"
 
 void ns_nf_rule_add(NsNetfilter *nf, const NsNfRule *rule)
 {

@@ -19,6 +19,8 @@
 #include "netsim/wire/tcp.h"
 #include "netsim/wire/udp.h"
 #include "netfilter-private.h"
+#include "netsim-private/host.h"
+#include "netsim-private/packet.h"
 
 typedef struct {
     uint32_t net;

@@ -14,6 +14,7 @@
 #include "netsim/wire/checksum.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim-private/packet.h"
 
 /* ---- configuration ---- */
 

@@ -2,11 +2,12 @@
  * connected ones. The tuple hash reads the pcb itself and the pcbs of one
  * port are linked through the pcbs, so entering either table allocates
  * nothing beyond a hash slot. */
-#include "netsim/pcb.h"
+#include "netsim-private/pcb.h"
 
 #include <errno.h>
 
 #include "netsim/ip.h"
+#include "netsim-private/host.h"
 
 struct NsPcbTable {
     NsHost *host;
@@ -50,7 +51,7 @@ void ns_pcb_table_free(NsPcbTable *t)
     g_free(t);
 }
 
-void ns_pcb_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi)
+void ns_ip_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi)
 {
     switch (profile) {
     case NS_PROFILE_LINUX:
@@ -92,7 +93,7 @@ static uint16_t pick_ephemeral(NsPcbTable *t, NsPcbEphemeral kind)
 {
     uint16_t lo, hi;
     NsProfile prof = ns_host_profile(t->host);
-    ns_pcb_ephemeral_range(prof, &lo, &hi);
+    ns_ip_ephemeral_range(prof, &lo, &hi);
     uint32_t span = (uint32_t)hi - lo + 1;
     uint32_t *cursor = ns_host_ephemeral_cursor(t->host);
     NsRng *rng = ns_host_rng(t->host);

@@ -12,6 +12,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "world-private.h"
+#include "netsim-private/packet.h"
 
 typedef struct {
     uint32_t index; /* fault in the scenario */

@@ -13,6 +13,7 @@
 #include "netsim/sim.h"
 #include "netsim/wire/ipv4.h"
 #include "tcp-private.h"
+#include "netsim-private/host.h"
 
 struct NsTcp {
     NsHost *host;

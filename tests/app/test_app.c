@@ -14,6 +14,7 @@
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/dns.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim-private/packet.h"
 
 #define CLI_ADDR 0x0a000001u  /* 10.0.0.1 */
 #define NS_ADDR 0x0a000035u   /* 10.0.0.53 */

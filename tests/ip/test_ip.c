@@ -6,8 +6,9 @@
 
 #include "../net/fixture.h"
 #include "../runner.h"
-#include "netsim/pcb.h"
+#include "netsim-private/pcb.h"
 #include "netsim/wire/icmp.h"
+#include "netsim-private/packet.h"
 
 static int noop(void)
 {

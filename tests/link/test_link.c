@@ -5,6 +5,7 @@
 
 #include "../net/fixture.h"
 #include "../runner.h"
+#include "netsim-private/packet.h"
 
 typedef struct {
     uint32_t port;

@@ -1,6 +1,7 @@
 /* Fixtures of the TCP suites: the connection-core harness (states,
  * segment templates, expectations) and a two-host network. */
 #include "tcp-test.h"
+#include "netsim-private/packet.h"
 
 #include <stdio.h>
 #include <string.h>

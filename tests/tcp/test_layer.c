@@ -10,6 +10,7 @@
 
 #include "netsim/wire/ipv4.h"
 #include "tcp-test.h"
+#include "netsim-private/packet.h"
 
 /* ---- a captured packet stream (the view of one host's interface) ---- */
 

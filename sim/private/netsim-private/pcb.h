@@ -1,7 +1,8 @@
 /* Protocol control block tables (BSD in_pcb): which local address and port
  * each transport endpoint holds, the 4-tuple of connected ones, ephemeral
  * port allocation per host profile, and the demultiplexing of arriving
- * datagrams to an endpoint. UDP uses it now; TCP uses the same table. */
+ * datagrams to an endpoint, for UDP and TCP. Private to the simulator's
+ * layers: a program using the library sees sockets, not their pcbs. */
 #pragma once
 
 #include <stdbool.h>
@@ -37,10 +38,6 @@ typedef enum { NS_PCB_EPHEMERAL_BIND, NS_PCB_EPHEMERAL_CONNECT } NsPcbEphemeral;
 NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto);
 void ns_pcb_table_free(NsPcbTable *t);
 
-/* The ephemeral range of a profile: minimal 49152-65535 (IANA, RFC 6335),
- * linux 32768-60999. */
-void ns_pcb_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi);
-
 /* Bind pcb to (laddr, lport). lport 0 picks an ephemeral port. Returns 0,
  * EADDRINUSE (taken: same port with the same or a wildcard address),
  * EADDRNOTAVAIL (laddr not ours), EAGAIN (no ephemeral port left) or EINVAL
@@ -73,3 +70,9 @@ uint32_t ns_pcb_count(const NsPcbTable *t);
 
 /* Emit a SOCK trace event for pcb (ephemeral: the host chose its port). */
 void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, NsSockOp op, bool ephemeral);
+
+/* The pcb inside a transport's endpoint (sim/tcp, sim/udp). */
+typedef struct NsTcpSock NsTcpSock;
+typedef struct NsUdpSock NsUdpSock;
+const NsPcb *ns_tcp_sock_pcb(const NsTcpSock *s);
+const NsPcb *ns_udp_sock_pcb(const NsUdpSock *s);
