@@ -9,6 +9,7 @@
 
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/eth.h"
+#include "netsim-private/packet.h"
 
 typedef struct {
     NsIpv6Addr net;
