@@ -17,7 +17,7 @@ HEADER_LAYER = {
     "time.h": "core", "sim.h": "core", "rng.h": "core", "packet.h": "core", "trace.h": "core",
     "atomic-file.h": "core", "pattern.h": "core",
     "ctx.h": "core", "tcp-state.h": "core", "link.h": "link", "host.h": "host", "ip.h": "ip",
-    "netfilter.h": "ip",
+    "netfilter.h": "ip", "ip6.h": "ip",
     "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",
     "units.h": "scenario", "world.h": "runtime", "net.h": "runtime", "drill.h": "drill",
 }
