@@ -372,6 +372,58 @@ static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *fram
     }
 }
 
+/* A flooded frame reaching every port but its sender's, as one event: one
+ * frame in flight instead of a copy per port. Each port gets its copy as
+ * the frame arrives (the last port the frame itself), so a receiver that
+ * only reads it (an ARP request, a unicast for another NIC) has returned
+ * the buffer to the pool before the next port's copy is made. The ports
+ * see it in the order they would have seen one arrival event each. */
+static void arrive_flood(NsSim *sim, void *obj, void *arg)
+{
+    NsSegment *seg = obj;
+    NsPacket *frame = arg;
+    uint32_t from = META_PORT(frame->meta);
+    uint8_t epoch = META_EPOCH(frame->meta);
+    uint32_t n = seg->ports->len, last = from == n - 1 ? n - 2 : n - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == from)
+            continue;
+        NsPacket *f = i == last ? frame : ns_packet_copy(frame);
+        f->meta = META(epoch, i);
+        arrive(sim, seg, f);
+    }
+}
+
+/* Flood a frame from `from` to every other port. Without per-frame
+ * models (loss, jitter, reordering, duplication) every port receives it
+ * at the same moment: one event carries it to all of them. */
+static void flood(NsSegment *seg, uint32_t from, NsPacket *frame)
+{
+    uint32_t n = seg->ports->len;
+    const NsLinkOpts *o = &seg->opts;
+    if (n > 2 && !o->loss_ppm && !o->jitter && !o->reorder_ppm && !o->dup_ppm) {
+        Port *src = port_at(seg, from);
+        NsTime at = ns_sim_now(seg->ctx->sim) + o->delay;
+        if (at < src->last_arrival)
+            at = src->last_arrival;
+        src->last_arrival = at;
+        frame->meta = META(seg->epoch, from);
+        ns_sim_schedule_at(seg->ctx->sim, at, arrive_flood, seg, frame);
+        return;
+    }
+    uint32_t last = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        if (i != from)
+            last = i;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == from)
+            continue;
+        propagate(seg, from, i, i == last ? frame : ns_packet_copy(frame));
+    }
+    if (last == UINT32_MAX)
+        ns_packet_free(frame);
+}
+
 /* A frame has been fully put on the wire by port `from`. */
 static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
 {
@@ -418,17 +470,7 @@ static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
         }
     }
     /* Broadcast, or a unicast a switch does not know yet: flooded. */
-    uint32_t last = UINT32_MAX;
-    for (uint32_t i = 0; i < n; i++)
-        if (i != from)
-            last = i;
-    for (uint32_t i = 0; i < n; i++) {
-        if (i == from)
-            continue;
-        propagate(seg, from, i, i == last ? frame : ns_packet_copy(frame));
-    }
-    if (last == UINT32_MAX)
-        ns_packet_free(frame);
+    flood(seg, from, frame);
 }
 
 static void start_tx(NsSegment *seg, uint32_t port);

@@ -295,6 +295,53 @@ static void test_switch_floods_broadcast_to_every_other_port(void)
     end();
 }
 
+/* A broadcast on a network is one frame in flight, not a copy per port;
+ * each port gets its copy as it arrives, at the same moment, in port
+ * order, the copy freed by its receiver before the next is made. */
+static uint32_t order[8], n_order;
+static size_t pool_at_delivery[8];
+
+static void deliver_noting(void *owner, uint32_t port, NsPacket *frame)
+{
+    if (n_order < 8) {
+        pool_at_delivery[n_order] = ns_packet_pool_in_use(fx.ctx.pool);
+        order[n_order++] = port;
+    }
+    deliver(owner, port, frame);
+}
+
+static void test_broadcast_is_one_frame_in_flight(void)
+{
+    begin();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    NsSegment *s = fx_segment("l", true, &o);
+    n_order = 0;
+    for (uint32_t i = 0; i < 4; i++) {
+        memset(&rx[i], 0, sizeof rx[i]);
+        ns_segment_attach(s, mac[i], deliver_noting, &rx[i], "h", i);
+    }
+    send_frame(s, 1, -1, 100, 7);
+    fx_run(NS_US(500));
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 1); /* on the wire: one frame */
+    CU_ASSERT_EQUAL(n_order, 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL_FATAL(n_order, 3);
+    static const uint32_t want[3] = {0, 2, 3};
+    for (uint32_t i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(order[i], want[i]);
+        CU_ASSERT_EQUAL(rx[want[i]].n, 1);
+        CU_ASSERT_EQUAL(rx[want[i]].at[0], NS_MS(1));
+        CU_ASSERT_EQUAL(rx[want[i]].ids[0], 7);
+    }
+    CU_ASSERT_EQUAL(rx[1].n, 0);
+    CU_ASSERT_EQUAL(pool_at_delivery[0], 2); /* the frame and port 0's copy */
+    CU_ASSERT_EQUAL(pool_at_delivery[1], 2); /* port 0's copy came back first */
+    CU_ASSERT_EQUAL(pool_at_delivery[2], 1); /* the last port gets the frame itself */
+    end();
+}
+
 static void test_options_change_mid_run(void)
 {
     begin();
@@ -409,6 +456,7 @@ static CU_TestInfo link_tests[] = {
     {"switch_sends_unicast_to_one_port_only", test_switch_sends_unicast_to_one_port_only},
     {"switch_floods_broadcast_to_every_other_port",
      test_switch_floods_broadcast_to_every_other_port},
+    {"broadcast_is_one_frame_in_flight", test_broadcast_is_one_frame_in_flight},
     {"options_change_mid_run", test_options_change_mid_run},
     {"learning_switch_floods_an_unknown_mac", test_learning_switch_floods_an_unknown_mac},
     {"learning_switch_sends_a_learnt_mac_to_its_port_only",
