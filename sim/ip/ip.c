@@ -34,7 +34,13 @@ typedef struct {
 typedef struct {
     const NsIpProtoOps *ops;
     void *data;
+    uint8_t proto;
 } Proto;
+
+/* Transports a host registers: ICMP's is built in, so TCP and UDP (and a
+ * test's own): a short array, not one slot for each of 256 numbers (4 KiB
+ * a host). */
+#define MAX_PROTOS 8
 
 struct NsIp {
     NsHost *host;
@@ -42,7 +48,8 @@ struct NsIp {
     GArray *routes;            /* Route, in the order added */
     GHashTable *route_index;   /* (length, network) -> index + 1; NULL while small */
     uint64_t route_lens;       /* bit L: some route has prefix length L */
-    Proto protos[256];
+    Proto protos[MAX_PROTOS];
+    uint8_t n_protos;
     uint16_t next_id;
     NsIcmpEchoFn echo_fn;
     void *echo_data;
@@ -106,9 +113,24 @@ const NsIpStats *ns_ip_stats(const NsIp *ip)
     return &ip->stats;
 }
 
+static const Proto *proto_of(const NsIp *ip, uint8_t proto)
+{
+    static const Proto none;
+    for (uint8_t i = 0; i < ip->n_protos; i++)
+        if (ip->protos[i].proto == proto)
+            return &ip->protos[i];
+    return &none;
+}
+
 void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data)
 {
-    ip->protos[proto] = (Proto){ops, data};
+    uint8_t i = 0;
+    while (i < ip->n_protos && ip->protos[i].proto != proto)
+        i++;
+    g_return_if_fail(i < MAX_PROTOS);
+    if (i == ip->n_protos)
+        ip->n_protos++;
+    ip->protos[i] = (Proto){ops, data, proto};
 }
 
 void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data)
@@ -881,7 +903,7 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
             ns_packet_free(pkt);
             return;
         }
-        Proto *pr = &ip->protos[orig.proto];
+        const Proto *pr = proto_of(ip, orig.proto);
         int err = icmp_errno(r.type, r.code);
         if (orig.proto == NS_IPPROTO_ICMP) {
             echo_error(ip, hdr->src, quote + off, qlen - off, err);
@@ -1011,7 +1033,7 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
         icmp_input(ip, &h, pkt);
         return;
     }
-    Proto *pr = &ip->protos[h.proto];
+    const Proto *pr = proto_of(ip, h.proto);
     if (!pr->ops) {
         trace_packet(ip, NS_TRACE_RECV, pkt, NS_DROP_NONE);
         ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_PROTOCOL, 0, pkt->data,
@@ -1039,7 +1061,7 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
     if (ns_ip_is_local(ip, h.src)) {
         /* Our own datagram: tell the transport, as Linux reports
          * EHOSTUNREACH to the socket. */
-        Proto *pr = &ip->protos[h.proto];
+        const Proto *pr = proto_of(ip, h.proto);
         if (h.proto == NS_IPPROTO_ICMP)
             echo_error(ip, h.src, pkt->data + h.header_len, pkt->len - h.header_len,
                        EHOSTUNREACH);

@@ -1,10 +1,15 @@
 /* TCP benchmarks (report figures, never fail on speed):
  *   bench-tcp memory N   N idle established connections from 8 client hosts
  *                        to one server; peak RSS per connection (both ends)
+ *   bench-tcp timewait N N connections as above, closed by the clients
+ *                        first: heap bytes per connection while every
+ *                        client waits in TIME-WAIT and the servers' ends
+ *                        are gone
  *   bench-tcp bulk MB    MB megabytes over a 1 Gbps, 10 ms link (linux
  *                        profile, no trace sink); simulated segments per
  *                        wall-clock second */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +133,68 @@ static int bench_memory(uint32_t n)
     return 0;
 }
 
+/* ---- memory: connections in TIME-WAIT ---- */
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static void close_one(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    ns_tcp_close(obj);
+}
+
+static int bench_timewait(uint32_t n)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    Mem m = {.n = n, .clients = 8};
+    m.w = world_new(1 + m.clients, NS_PROFILE_LINUX, &o);
+    m.cli = g_new0(NsTcpSock *, n);
+    NsTcpSock **acc = g_new0(NsTcpSock *, n);
+    NsTcp *srv = ns_tcp_of(g_ptr_array_index(m.w->hosts, 0));
+    NsTcpSock *l = ns_tcp_sock_new(srv, NULL, NULL);
+    ns_tcp_bind(l, SRV_ADDR, 80);
+    ns_tcp_listen(l, n + 1);
+    /* Warm ARP and the packet pool, then take the baseline. */
+    for (uint32_t i = 0; i < 100; i++)
+        ns_sim_schedule(m.w->sim, NS_US(10) * i, connect_one, &m, NULL);
+    ns_sim_run(m.w->sim, NS_S(1), 0);
+    uint32_t got = 0;
+    int err;
+    while (got < n && (acc[got] = ns_tcp_accept(l, &err)))
+        got++;
+    size_t base = heap_in_use();
+    for (uint32_t i = 100; i < n; i++)
+        ns_sim_schedule(m.w->sim, NS_S(1) + NS_US(10) * i, connect_one, &m, NULL);
+    ns_sim_run(m.w->sim, NS_S(10), 0);
+    while (got < n && (acc[got] = ns_tcp_accept(l, &err)))
+        got++;
+    /* The clients close first (TIME-WAIT is theirs), then the servers,
+     * 10 us apart as they connected: few packets in flight at once. */
+    for (uint32_t i = 0; i < n; i++)
+        if (m.cli[i])
+            ns_sim_schedule_at(m.w->sim, NS_S(10) + NS_US(10) * i, close_one, m.cli[i], NULL);
+    for (uint32_t i = 0; i < got; i++)
+        ns_sim_schedule_at(m.w->sim, NS_S(15) + NS_US(10) * i, close_one, acc[i], NULL);
+    ns_sim_run(m.w->sim, NS_S(30), 0); /* well within the 60 s of TIME-WAIT */
+    size_t now = heap_in_use();
+    uint32_t tw = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (m.cli[i] && ns_tcp_state(m.cli[i]) == NS_TCP_STATE_TIME_WAIT)
+            tw++;
+    printf("tcp-timewait: %u connections, %u accepted, %u clients in TIME-WAIT\n", n, got, tw);
+    printf("tcp-timewait: heap in use %zu KiB -> %zu KiB: %.0f bytes per TIME-WAIT connection "
+           "(the server's end gone)\n",
+           base / 1024, now / 1024, ((double)now - (double)base) / (n - 100));
+    return 0;
+}
+
 /* ---- bulk transfer ---- */
 
 typedef struct {
@@ -221,8 +288,10 @@ int main(int argc, char **argv)
     memset(chunk, 'x', sizeof chunk);
     if (argc >= 2 && strcmp(argv[1], "memory") == 0)
         return bench_memory(argc >= 3 ? (uint32_t)atoi(argv[2]) : 100000);
+    if (argc >= 2 && strcmp(argv[1], "timewait") == 0)
+        return bench_timewait(argc >= 3 ? (uint32_t)atoi(argv[2]) : 100000);
     if (argc >= 2 && strcmp(argv[1], "bulk") == 0)
         return bench_bulk(argc >= 3 ? (uint64_t)atoll(argv[2]) : 100);
-    fprintf(stderr, "usage: %s memory N | bulk MB\n", argv[0]);
+    fprintf(stderr, "usage: %s memory N | timewait N | bulk MB\n", argv[0]);
     return 2;
 }
