@@ -1,10 +1,15 @@
-/* The --html sink: streams every event into the page as it happens (one
- * JSON object each, as the JSON trace writes it, plus the packet's bytes in
- * base64), then closes the data block with the run's description and the
- * sequence diagram. The page around the data is the template the build
- * makes from sim/trace/page/ (page-template.c). */
+/* The --html sink: packs every event into the page as it happens (one
+ * JSON object each, as the JSON trace writes it, plus where its packet's
+ * bytes are), the packets' bytes one after another, and at the end the
+ * run's description and the sequence diagram. Each of the three is
+ * compressed (zlib, RFC 1950) and written in base64, in its own script
+ * element: a run's trace repeats itself so much that 100,000 steps shrink
+ * from 83 MB to about 2 MB, which a browser reads in a moment and inflates
+ * with its own DecompressionStream. The page around the data is the
+ * template the build makes from sim/trace/page/ (page-template.c). */
 #include "netsim/trace-page.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "netsim/atomic-file.h"
@@ -16,8 +21,41 @@ extern const size_t ns_page_head_len;
 extern const unsigned char ns_page_tail[];
 extern const size_t ns_page_tail_len;
 
+/* Bytes compressed as they come and written in base64 to a file or kept
+ * in memory (exactly one of f and mem). */
+typedef struct {
+    GConverter *z;
+    FILE *f;
+    GString *mem;
+    int b64_state, b64_save;
+    uint64_t in; /* bytes taken */
+} Packer;
+
+/* The last PAGE_SHARED datagrams' kept bytes, by their first
+ * PAGE_SHARED_KEY bytes (all a frame of NS_PAGE_BYTES_MAX bytes carries of
+ * its datagram): a packet received, or the frame that carried it, points
+ * at the bytes already written for it instead of writing them again. */
+#define PAGE_ETH_HEADER 14
+#define PAGE_SHARED 4096
+#define PAGE_SHARED_KEY (NS_PAGE_BYTES_MAX - PAGE_ETH_HEADER)
+
+typedef struct {
+    GBytes *whole;   /* the datagram's kept bytes */
+    uint64_t at;     /* where they are in the bytes element */
+    uint64_t serial; /* the how-manieth datagram kept */
+} Shared;
+
+typedef struct {
+    GBytes *key;
+    uint64_t serial;
+} SharedAge;
+
 struct NsPageSink {
     NsAtomicFile file;
+    Packer events, bytes; /* the events go straight to the file */
+    GHashTable *shared;   /* GBytes key -> Shared */
+    GQueue shared_order;  /* SharedAge, oldest first */
+    uint64_t shared_serial;
     NsExplainer *explainer;
     NsDiagram *diagram;
     JsonNode *meta;
@@ -30,27 +68,158 @@ struct NsPageSink {
     NsTime last_time;
 };
 
-/* Write `s` so that it can sit inside a <script> element: JSON strings may
- * hold "</script>" (an HTTP body could); every '<' becomes \u003c, which
- * JSON.parse reads back as '<'. '<' only ever occurs inside strings. */
-static void write_script_safe(FILE *out, const GString *s)
+static void packer_init(Packer *p, FILE *f)
 {
-    const char *p = s->str, *end = s->str + s->len;
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p));
-        size_t n = lt ? (size_t)(lt - p) : (size_t)(end - p);
-        fwrite(p, 1, n, out);
-        if (!lt)
-            break;
-        fputs("\\u003c", out);
-        p = lt + 1;
+    p->z = G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, -1));
+    p->f = f;
+    p->mem = f ? NULL : g_string_new(NULL);
+    p->b64_state = p->b64_save = 0;
+    p->in = 0;
+}
+
+#define PACK_CHUNK 4096
+
+static void packer_out(Packer *p, const char *data, size_t len)
+{
+    char b64[(PACK_CHUNK / 3 + 2) * 4]; /* what g_base64_encode_step asks */
+    while (len) {
+        size_t n = MIN(len, (size_t)PACK_CHUNK);
+        size_t m = g_base64_encode_step((const guchar *)data, n, FALSE, b64, &p->b64_state,
+                                        &p->b64_save);
+        if (p->f)
+            fwrite(b64, 1, m, p->f);
+        else
+            g_string_append_len(p->mem, b64, (gssize)m);
+        data += n;
+        len -= n;
     }
 }
 
-static void put_separator(NsPageSink *sink)
+/* Compress `len` bytes of `data`; at_end: and finish the stream. */
+static void packer_put(Packer *p, const void *data, size_t len, bool at_end)
+{
+    if (!len && !at_end)
+        return;
+    char out[4 * PACK_CHUNK];
+    const char *in = data;
+    p->in += len;
+    for (;;) {
+        gsize read = 0, written = 0;
+        g_autoptr(GError) error = NULL;
+        GConverterResult r = g_converter_convert(p->z, in, len, out, sizeof out,
+                                                 at_end ? G_CONVERTER_INPUT_AT_END
+                                                        : G_CONVERTER_NO_FLAGS,
+                                                 &read, &written, &error);
+        if (r == G_CONVERTER_ERROR) {
+            /* deflate wants more input once it has taken all and filled
+             * `out` exactly; it fails for nothing else but memory. */
+            g_assert(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) && !len);
+            break;
+        }
+        packer_out(p, out, written);
+        in += read;
+        len -= read;
+        if (r == G_CONVERTER_FINISHED || (!at_end && !len && written < sizeof out))
+            break;
+    }
+    if (at_end) {
+        char tail[8];
+        size_t m = g_base64_encode_close(FALSE, tail, &p->b64_state, &p->b64_save);
+        if (p->f)
+            fwrite(tail, 1, m, p->f);
+        else
+            g_string_append_len(p->mem, tail, (gssize)m);
+    }
+}
+
+static void packer_clear(Packer *p)
+{
+    g_clear_object(&p->z);
+    if (p->mem)
+        g_string_free(p->mem, TRUE);
+    p->mem = NULL;
+}
+
+static void shared_free(gpointer p)
+{
+    Shared *sh = p;
+    g_bytes_unref(sh->whole);
+    g_free(sh);
+}
+
+/* The offset of an earlier datagram with these bytes, or -1. */
+static int64_t shared_find(NsPageSink *sink, const uint8_t *b, size_t n)
+{
+    g_autoptr(GBytes) key = g_bytes_new_static(b, MIN(n, (size_t)PAGE_SHARED_KEY));
+    const Shared *sh = g_hash_table_lookup(sink->shared, key);
+    if (!sh)
+        return -1;
+    size_t len = 0;
+    const uint8_t *w = g_bytes_get_data(sh->whole, &len);
+    /* A frame's part of the datagram may be shorter than the datagram. */
+    if (n > len || memcmp(w, b, n) != 0)
+        return -1;
+    return (int64_t)sh->at;
+}
+
+static void shared_age_free(gpointer p)
+{
+    SharedAge *age = p;
+    g_bytes_unref(age->key);
+    g_free(age);
+}
+
+static void shared_add(NsPageSink *sink, const uint8_t *b, size_t n, uint64_t at)
+{
+    Shared *sh = g_new(Shared, 1);
+    sh->whole = g_bytes_new(b, n);
+    sh->at = at;
+    sh->serial = sink->shared_serial++;
+    SharedAge *age = g_new(SharedAge, 1);
+    age->key = g_bytes_new_from_bytes(sh->whole, 0, MIN(n, (size_t)PAGE_SHARED_KEY));
+    age->serial = sh->serial;
+    g_hash_table_replace(sink->shared, g_bytes_ref(age->key), sh);
+    g_queue_push_tail(&sink->shared_order, age);
+    if (sink->shared_order.length > PAGE_SHARED) {
+        SharedAge *old = g_queue_pop_head(&sink->shared_order);
+        /* Unless a later datagram with the same key took its place. */
+        const Shared *o = g_hash_table_lookup(sink->shared, old->key);
+        if (o && o->serial == old->serial)
+            g_hash_table_remove(sink->shared, old->key);
+        shared_age_free(old);
+    }
+}
+
+/* Where the event's kept bytes are: a datagram seen before points at its
+ * bytes; a frame whose datagram was seen writes only its Ethernet header
+ * and points at the rest (bytes_rest_at). */
+static void put_bytes(NsPageSink *sink, const NsTraceEvent *ev, JsonObject *o)
+{
+    size_t n = MIN(ev->bytes_len, (size_t)NS_PAGE_BYTES_MAX);
+    int64_t at = -1, rest = -1;
+    if (ev->kind != NS_TRACE_FRAME)
+        at = shared_find(sink, ev->bytes, n);
+    else if (n > PAGE_ETH_HEADER)
+        rest = shared_find(sink, ev->bytes + PAGE_ETH_HEADER, n - PAGE_ETH_HEADER);
+    if (at < 0) {
+        at = (int64_t)sink->bytes.in;
+        size_t w = rest >= 0 ? PAGE_ETH_HEADER : n;
+        packer_put(&sink->bytes, ev->bytes, w, false);
+        if (ev->kind != NS_TRACE_FRAME)
+            shared_add(sink, ev->bytes, n, (uint64_t)at);
+    }
+    json_object_set_int_member(o, "bytes_at", at);
+    if (rest >= 0)
+        json_object_set_int_member(o, "bytes_rest_at", rest);
+    json_object_set_int_member(o, "bytes_kept", (int64_t)n);
+    json_object_set_int_member(o, "bytes_len", (int64_t)ev->bytes_len);
+}
+
+static void put_event(NsPageSink *sink, const char *json, size_t len)
 {
     if (sink->n_events++)
-        fputs(",\n", sink->file.f);
+        packer_put(&sink->events, ",\n", 2, false);
+    packer_put(&sink->events, json, len, false);
 }
 
 /* After each event, a "tables" record when the hosts' sockets changed
@@ -64,11 +233,12 @@ static void check_tables(NsPageSink *sink)
     sink->tables_fn(sink->tables_data, sink->tables_new);
     if (g_string_equal(sink->tables, sink->tables_new))
         return;
-    put_separator(sink);
-    fprintf(sink->file.f, "{\"t_ns\":%" G_GINT64_FORMAT ",\"kind\":\"tables\",\"rows\":",
-            (gint64)sink->last_time);
-    write_script_safe(sink->file.f, sink->tables_new);
-    fputc('}', sink->file.f);
+    g_autofree char *head = g_strdup_printf("{\"t_ns\":%" G_GINT64_FORMAT
+                                            ",\"kind\":\"tables\",\"rows\":",
+                                            (gint64)sink->last_time);
+    put_event(sink, head, strlen(head));
+    packer_put(&sink->events, sink->tables_new->str, sink->tables_new->len, false);
+    packer_put(&sink->events, "}", 1, false);
     GString *t = sink->tables;
     sink->tables = sink->tables_new;
     sink->tables_new = t;
@@ -91,18 +261,12 @@ static void page_write(void *self, const NsTraceEvent *ev)
             why = sink->why->str;
     }
     g_autoptr(JsonNode) node = ns_json_event_node(ev, why);
-    if (ev->bytes && ev->bytes_len) {
-        size_t n = MIN(ev->bytes_len, (size_t)NS_PAGE_BYTES_MAX);
-        g_autofree char *b64 = g_base64_encode(ev->bytes, n);
-        JsonObject *o = json_node_get_object(node);
-        json_object_set_string_member(o, "bytes", b64);
-        json_object_set_int_member(o, "bytes_len", (int64_t)ev->bytes_len);
-    }
+    if (ev->bytes && ev->bytes_len)
+        put_bytes(sink, ev, json_node_get_object(node));
     json_generator_set_root(sink->gen, node);
     g_string_truncate(sink->buf, 0);
     json_generator_to_gstring(sink->gen, sink->buf);
-    put_separator(sink);
-    write_script_safe(sink->file.f, sink->buf);
+    put_event(sink, sink->buf->str, sink->buf->len);
     check_tables(sink);
 }
 
@@ -111,7 +275,15 @@ static bool page_close(void *self, GError **error)
     NsPageSink *sink = self;
     FILE *f = sink->file.f;
     check_tables(sink); /* sockets freed after the last event */
-    fputs("]</script>\n<script type=\"application/json\" id=\"ns-meta\">", f);
+    packer_put(&sink->events, "]", 1, true);
+    fputs("</script>\n<script type=\"application/octet-stream\" data-encoding=\"zlib base64\" "
+          "id=\"ns-bytes\">",
+          f);
+    packer_put(&sink->bytes, NULL, 0, true);
+    fwrite(sink->bytes.mem->str, 1, sink->bytes.mem->len, f);
+    fputs("</script>\n<script type=\"application/octet-stream\" data-encoding=\"zlib base64\" "
+          "id=\"ns-meta\">",
+          f);
     JsonNode *meta = sink->meta ? sink->meta : json_node_init_object(json_node_alloc(),
                                                                      json_object_new());
     sink->meta = meta;
@@ -121,7 +293,10 @@ static bool page_close(void *self, GError **error)
     json_generator_set_root(sink->gen, meta);
     g_string_truncate(sink->buf, 0);
     json_generator_to_gstring(sink->gen, sink->buf);
-    write_script_safe(f, sink->buf);
+    Packer mp;
+    packer_init(&mp, f);
+    packer_put(&mp, sink->buf->str, sink->buf->len, true);
+    packer_clear(&mp);
     fputs("</script>\n", f);
     fwrite(ns_page_tail, 1, ns_page_tail_len, f);
     return ns_atomic_file_commit(&sink->file, false, error);
@@ -131,6 +306,10 @@ static void page_free(void *self)
 {
     NsPageSink *sink = self;
     ns_atomic_file_abort(&sink->file);
+    packer_clear(&sink->events);
+    packer_clear(&sink->bytes);
+    g_hash_table_destroy(sink->shared);
+    g_queue_clear_full(&sink->shared_order, shared_age_free);
     ns_explainer_free(sink->explainer);
     ns_diagram_free(sink->diagram);
     if (sink->meta)
@@ -161,7 +340,15 @@ NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **
     sink->tables = g_string_new("[]");
     sink->tables_new = g_string_new(NULL);
     fwrite(ns_page_head, 1, ns_page_head_len, sink->file.f);
-    fputs("<script type=\"application/json\" id=\"ns-events\">[", sink->file.f);
+    fputs("<script type=\"application/octet-stream\" data-encoding=\"zlib base64\" "
+          "id=\"ns-events\">",
+          sink->file.f);
+    packer_init(&sink->events, sink->file.f);
+    packer_init(&sink->bytes, NULL);
+    sink->shared = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                         (GDestroyNotify)g_bytes_unref, shared_free);
+    g_queue_init(&sink->shared_order);
+    packer_put(&sink->events, "[", 1, false);
     return sink;
 }
 

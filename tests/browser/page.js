@@ -13,8 +13,12 @@
 //          screens   ports-vs-sockets.scn at three steps, PNGs in OUTDIR
 //          lab       a lab's page (netsim lab): answers checked right and wrong,
 //                    free answers and choices; a screenshot in OUTDIR
-//          bench     (a benchmark) a 100,000-event page: time to open, to
-//                    step, to filter
+//          large     a page of about 5,000 steps: the code paths of large
+//                    pages (rows in view only, diagram in bands, bars per
+//                    half pixel) work
+//          bench     (a benchmark) a 100,000-event page: its size, the time
+//                    to open it, to step (with the layout a step causes),
+//                    to search
 // Exit 77 (meson: skipped) when chromium or playwright-core is missing.
 'use strict';
 const fs = require('fs');
@@ -78,7 +82,12 @@ async function open(ctx, file, hash) {
   return p;
 }
 
-const step = p => p.evaluate(() => +location.hash.replace('#step=', ''));
+// The step in the URL fragment, once it has caught up with the page (it is
+// written at most every 100 ms).
+const step = async p => {
+  await p.waitForFunction(() => location.hash === '#step=' + (window.netsimPage.cur + 1), null, { timeout: 5000 });
+  return p.evaluate(() => +location.hash.replace('#step=', ''));
+};
 const cur = p => p.$eval('.row.cur', r => r.textContent);
 const field = (p, layer, name) => p.$eval(`details[data-layer="${layer}"] tr[data-field="${name}"] td.v`, td => td.textContent);
 const socks = p => p.$$eval('table.ss', ts => Object.fromEntries(ts.map(t => [t.dataset.host,
@@ -108,7 +117,7 @@ async function checkBrowser(ctx) {
   // Clicking a field highlights its bytes: the flags byte is one byte at
   // 14 (Ethernet) + 20 (IP) + 13.
   await p.click('details[data-layer="TCP"] tr[data-field="flags"]');
-  const sel = await p.$$eval('.hex .b', bs => bs.map((b, i) => b.classList.contains('sel') ? i + ':' + b.textContent : null).filter(Boolean));
+  const sel = await p.$$eval('.hex .sel', bs => bs.map(b => b.dataset.off + ':' + b.textContent));
   eq(sel, ['47:12'], 'the flags field highlights byte 47 (0x12 = SYN+ACK)');
   eq(await socks(p), {
     browser: ['tcp SYN-SENT 10.0.0.1:49153 10.0.0.80:80'],
@@ -288,47 +297,123 @@ async function checkLab(ctx) {
   await p.close();
 }
 
-async function checkBench(ctx) {
-  const scn = path.join(work, 'bench.scn');
+// A long transfer with loss: `mb` megabytes make about 3,400 steps each.
+function transfer(name, mb) {
+  const scn = path.join(work, name + '.scn');
   fs.writeFileSync(scn, [
     'scenario "page benchmark: one long transfer"', 'seed 1',
     'network lan 10.0.0.0/24 delay 1ms rate 100Mbps loss 0.2%',
     'host cli 10.0.0.1', 'host srv 10.0.0.2',
-    // 30 MB with 0.2% loss: about 100,000 steps (12 MB made only 41,000).
-    'service srv http 80 page /big 30MB',
+    `service srv http 80 page /big ${mb}MB`,
     'at 0s cli fetch http://10.0.0.2/big', ''].join('\n'));
+  return scn;
+}
+
+// Step the page `k` times by `d`, each step with the layout it causes: the
+// mean time of one, in ms.
+const stepping = (p, k, d) => p.evaluate(([k, d]) => {
+  const pg = window.netsimPage;
+  const t = performance.now();
+  for (let i = 0; i < k; i++) { pg.step(d); void document.body.offsetHeight; }
+  return (performance.now() - t) / k;
+}, [k, d]);
+
+// The large page's own code paths, in a page of about 5,000 steps: only
+// the rows in view exist, the diagram holds only the bands near its view,
+// a long connection's time-sequence graph draws one bar per half pixel.
+async function checkLarge(ctx) {
+  const out = path.join(work, 'large.html');
+  execFileSync(netsim, ['run', '-q', '--html', out, transfer('large', 2)]);
+  const p = await open(ctx, out);
+  const r = await p.evaluate(() => {
+    const pg = window.netsimPage;
+    const sends = pg.run.connections[0].dirs.get('10.0.0.2:80').segs.length;
+    return { steps: pg.steps.length, rows: document.querySelectorAll('#list .row').length, sends,
+      bars: document.querySelectorAll('svg.tseq[aria-label="time-sequence graph 10.0.0.2:80"] line.seg').length,
+      diagRows: pg.diagram.rows.length, diagShown: document.querySelectorAll('#diagram text[x="6"]').length };
+  });
+  ok(r.steps > 4000, 'a page of ' + r.steps + ' steps');
+  ok(r.rows > 20 && r.rows < 100, 'the list holds only the rows in view and near it: ' + r.rows);
+  ok(r.sends > 1000 && r.bars > 20 && r.bars < r.sends / 2, 'the server\'s ' + r.sends + ' segments drawn as ' + r.bars + ' bars');
+  ok(r.diagShown > 0 && r.diagShown < r.diagRows / 4, 'the diagram holds ' + r.diagShown + ' of its ' + r.diagRows + ' rows');
+  // Stepping moves the mark between rows, the list follows (congestion
+  // samples are not in the list unless asked).
+  for (let k = 0; k < 60; k++) await p.keyboard.press('ArrowRight');
+  const want = await p.evaluate(() => window.netsimPage.view[60] + 1);
+  eq(await step(p), want, '60 steps forward with the arrow key: step ' + want);
+  ok((await cur(p)).startsWith(String(want)), 'the marked row is step ' + want);
+  eq(await p.$$eval('#list .row.cur', rs => rs.length), 1, 'one row marked');
+  // The end: the list and the diagram followed; the diagram's rows there exist.
+  await p.keyboard.press('End');
+  const end = await p.evaluate(async () => {
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const m = document.querySelector('#diagram .now'), box = document.getElementById('diagram');
+    const y0 = +m.dataset.y, y1 = y0 + +m.dataset.h;
+    const r = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+    const pg = window.netsimPage, ev = pg.steps[pg.cur];
+    const fmt = ns => Math.floor(ns / 1e9) + '.' + String(ns % 1e9).padStart(9, '0');
+    return {
+      cur: pg.cur, last: pg.steps.length - 1, inView: r.top >= b.top - 1 && r.bottom <= b.bottom + 1,
+      times: [...box.querySelectorAll('text[x="6"]')].filter(t => +t.getAttribute('y') > y0 && +t.getAttribute('y') < y1).map(t => t.textContent),
+      t: fmt(ev.t_ns), row: document.querySelector('#list .row.cur .n').textContent,
+    };
+  });
+  eq([end.cur, end.row], [end.last, String(end.last + 1)], 'End goes to the last step and marks its row');
+  ok(end.inView && end.times.length > 0 && end.times.every(x => x === end.t), 'the diagram marks the rows of the last moment, drawn and in view: ' + end.times.join(', '));
+  // A bar of segments sent again jumps to the first of them.
+  await p.$eval('svg.tseq line.seg.retrans', l => l.dispatchEvent(new MouseEvent('click')));
+  const kind = await p.evaluate(() => { const e = window.netsimPage.steps[window.netsimPage.cur]; return e.kind + ' ' + e.proto + ' ' + e.host; });
+  eq(kind, 'send tcp srv', 'clicking a bar of segments sent again steps to a send of the server');
+  // Search across the whole page.
+  await p.fill('#search', 'delayed ACK');
+  await p.press('#search', 'Enter');
+  const found = await p.$$eval('#list .row .x', rs => rs.map(r => r.textContent));
+  const count = await p.$eval('#count', c => c.textContent);
+  ok(found.length > 20 && found.every(x => x.includes('delayed ACK')) && +count.split(' ')[0] > 1000,
+    'search "delayed ACK": ' + count + ', the ' + found.length + ' rows in view each a delayed ACK timer');
+  eq(p.errors, [], 'no console error');
+  await p.close();
+}
+
+async function checkBench(ctx) {
   const out = path.join(work, 'bench.html');
   let t = Date.now();
-  execFileSync(netsim, ['run', '-q', '--html', out, scn]);
+  // 30 MB with 0.2% loss: about 100,000 steps (12 MB made only 41,000).
+  execFileSync(netsim, ['run', '-q', '--html', out, transfer('bench', 30)]);
   const write = Date.now() - t;
   const p0 = await ctx.newPage();
+  await p0.goto('about:blank');
   t = Date.now();
   await p0.goto('file://' + out);
   await p0.waitForSelector('body[data-ready]', { timeout: 120000 });
   const open_ms = Date.now() - t;
   const n = await p0.evaluate(() => window.netsimPage.steps.length);
-  const times = await p0.evaluate(async () => {
+  const step_ms = await stepping(p0, 200, 1);
+  const back_ms = await stepping(p0, 200, -1);
+  const times = await p0.evaluate(() => {
     const pg = window.netsimPage;
     const res = {};
     let t = performance.now();
-    for (let k = 0; k < 200; k++) pg.step(1);
-    res.step_ms = (performance.now() - t) / 200;
-    t = performance.now();
     pg.go(pg.steps.length - 1);
+    void document.body.offsetHeight;
     res.jump_end_ms = performance.now() - t;
-    t = performance.now();
-    for (let k = 0; k < 200; k++) pg.step(-1);
-    res.step_back_ms = (performance.now() - t) / 200;
-    t = performance.now();
-    document.getElementById('search').value = 'retransmit';
-    pg.applyFilters();
-    res.search_ms = performance.now() - t;
+    const search = q => {
+      t = performance.now();
+      document.getElementById('search').value = q;
+      pg.applyFilters();
+      void document.body.offsetHeight;
+      return performance.now() - t;
+    };
+    res.search_ms = search('retransmit');
+    res.search2_ms = search('rto fired');
+    res.found = pg.view.length;
     return res;
   });
   const mb = fs.statSync(out).size / 1e6;
   console.log(`page of ${n} steps, ${mb.toFixed(1)} MB: written in ${write} ms, opened in ${open_ms} ms; ` +
-    `step ${times.step_ms.toFixed(2)} ms, jump to the end ${times.jump_end_ms.toFixed(1)} ms, ` +
-    `step back ${times.step_back_ms.toFixed(2)} ms, search ${times.search_ms.toFixed(0)} ms`);
+    `a step ${step_ms.toFixed(2)} ms, a step back ${back_ms.toFixed(2)} ms, to the end ${times.jump_end_ms.toFixed(1)} ms; ` +
+    `first search ${times.search_ms.toFixed(0)} ms, next search ${times.search2_ms.toFixed(0)} ms (${times.found} found); ` +
+    `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
   ok(n >= 100000, 'the page holds at least 100,000 steps');
   await p0.close();
 }
@@ -336,7 +421,7 @@ async function checkBench(ctx) {
 (async () => {
   const ctx = await browser();
   try {
-    const checks = { browser: checkBrowser, plots: checkPlots, all: checkAll, screens: checkScreens, lab: checkLab, bench: checkBench };
+    const checks = { browser: checkBrowser, plots: checkPlots, all: checkAll, screens: checkScreens, lab: checkLab, large: checkLarge, bench: checkBench };
     if (!checks[check]) throw new Error('unknown check ' + check);
     await checks[check](ctx);
   } catch (e) {

@@ -10,13 +10,14 @@ usage: labs.py NETSIM SRCROOT    (NS_UPDATE_LABS=1 rewrites the committed
 files instead, for a reviewed change)
 """
 import difflib
-import json
 import os
 import pathlib
 import re
 import subprocess
 import sys
 import tempfile
+
+import pagedata
 
 NETSIM, ROOT = os.path.abspath(sys.argv[1]), pathlib.Path(sys.argv[2])
 LABS = ROOT / "scenarios" / "labs"
@@ -79,7 +80,7 @@ def check_lab(scn, tmp):
           f"{len(answers)} answers")
     check(f"{name}: the sheet holds no answer", "**" not in sheet)
     html = pathlib.Path(tmp, name + ".html").read_text()
-    meta = json.loads(re.search(r'id="ns-meta">(.*?)</script>', html, re.S).group(1))
+    meta = pagedata.meta(html)
     qs = meta.get("questions", [])
     check(f"{name}: the page is in student mode with the sheet's questions",
           meta.get("student") is True and len(qs) == n)

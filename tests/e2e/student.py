@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 
+import pagedata
+
 NETSIM, ROOT = os.path.abspath(sys.argv[1]), sys.argv[2]
 failures = 0
 count = 0
@@ -130,8 +132,8 @@ def scenario(name, marker, tmp):
     netsim("run", path, "--student", "--quiet", "--html", page)
     with open(page, encoding="utf-8") as f:
         h = f.read()
-    ev = json.loads(re.search(r'id="ns-events">(.*?)</script>', h, re.S).group(1))
-    meta = json.loads(re.search(r'id="ns-meta">(.*?)</script>', h, re.S).group(1))
+    ev = pagedata.events(h)
+    meta = pagedata.meta(h)
     ev = [e for e in ev if e["kind"] not in ("tables", "frame", "cc")]
     json_hides(f"{name} page", ev)
     check(f"{name}: the page keeps every packet", packets(ev) == packets(nj))

@@ -8,6 +8,7 @@ import { loadRun, sockKey, sockLabel } from './model.js';
 import { Topology } from './topo.js';
 import { Plots } from './plots.js';
 import { setupQuestions } from './lab.js';
+import { Diagram } from './diagram.js';
 
 const ROW = 20; // px, the height of one event row (page.css agrees)
 
@@ -46,8 +47,8 @@ function arrowKey(ev) {
 }
 
 class Page {
-  constructor() {
-    this.run = loadRun(document);
+  constructor(run) {
+    this.run = run;
     this.meta = this.run.meta;
     this.steps = this.run.steps;
     this.cur = 0;
@@ -59,6 +60,9 @@ class Page {
     document.getElementById('title').textContent = title + (this.meta.student ? ' (student mode)' : '');
     this.list = document.getElementById('list');
     this.pad = document.getElementById('listpad');
+    this.rows = null;
+    this.listTop = 0;
+    this.listH = this.list.clientHeight || 600;
     this.topo = new Topology(document.getElementById('topo'), this.meta);
     this.plots = new Plots(document.getElementById('plots'), this.run, n => this.go(n));
     this.setupFilters();
@@ -66,7 +70,7 @@ class Page {
     this.setupQuestions();
     this.setupControls();
     this.applyFilters();
-    this.go(this.fromHash() ?? 0, { scroll: true });
+    this.go(this.fromHash() ?? 0);
     document.body.dataset.ready = 'true';
   }
 
@@ -134,47 +138,82 @@ class Page {
     this.pad.style.height = view.length * ROW + 'px';
     document.getElementById('count').textContent = view.length === this.steps.length
       ? this.steps.length + ' steps' : view.length + ' of ' + this.steps.length + ' steps shown';
-    this.rendered = null;
+    this.rows = null;
     this.renderRows();
     if (view.length && this.pos[this.cur] < 0) {
       const next = view.find(n => n >= this.cur);
-      this.go(next !== undefined ? next : view[view.length - 1], { scroll: true });
+      this.go(next !== undefined ? next : view[view.length - 1]);
     } else {
       this.scrollTo(this.cur);
     }
   }
 
   // ---- the list --------------------------------------------------------
+  // Only the rows in view (and ten either side) exist, kept by their place
+  // in the view: scrolling adds the rows that came into view and removes
+  // those that left, stepping moves the mark from one row to another, and
+  // neither lays out rows that did not change. The list's scroll position
+  // and height are remembered, not read back: reading them makes the
+  // browser lay the page out at once.
   renderRows() {
-    const top = this.list.scrollTop, h = this.list.clientHeight || 600;
-    const a = Math.max(0, Math.floor(top / ROW) - 10);
+    // A shorter view than before moves the list up (the browser does the same).
+    this.listTop = Math.max(0, Math.min(this.listTop, this.view.length * ROW - this.listH));
+    const top = this.listTop, h = this.listH;
     const b = Math.min(this.view.length, Math.ceil((top + h) / ROW) + 10);
-    const key = a + ':' + b + ':' + this.cur;
-    if (this.rendered === key) return;
-    this.rendered = key;
-    const frag = document.createDocumentFragment();
-    for (let i = a; i < b; i++) {
-      const ev = this.steps[this.view[i]];
-      const row = el('div', {
-        class: 'row k-' + ev.kind + (ev.n === this.cur ? ' cur' : '') + (ev.kind === 'expect' && !ev.ok ? ' bad' : ''),
-        style: 'top:' + i * ROW + 'px', 'data-step': ev.n + 1, onclick: () => this.go(ev.n),
-      },
-      el('span', { class: 'n', text: ev.n + 1 }),
-      el('span', { class: 't', text: fmtTime(ev.t_ns) }),
-      el('span', { class: 'h', text: ev.host || '' }),
-      el('span', { class: 'k', text: ev.kind }),
-      el('span', { class: 'x', text: lineText(ev) }));
-      frag.append(row);
+    const a = Math.min(b, Math.max(0, Math.floor(top / ROW) - 10));
+    if (!this.rows || b <= this.rowsA || a >= this.rowsB) {
+      this.rows = new Map();
+      this.pad.replaceChildren();
+      this.rowsA = this.rowsB = a;
+      this.curRow = null;
     }
-    this.pad.replaceChildren(frag);
+    for (let i = this.rowsA; i < a; i++) { this.rows.get(i).remove(); this.rows.delete(i); }
+    for (let i = b; i < this.rowsB; i++) { this.rows.get(i).remove(); this.rows.delete(i); }
+    const before = document.createDocumentFragment(), after = document.createDocumentFragment();
+    for (let i = a; i < b; i++) {
+      if (this.rows.has(i)) continue;
+      const row = this.makeRow(i);
+      this.rows.set(i, row);
+      (i < this.rowsA ? before : after).append(row);
+    }
+    this.pad.prepend(before);
+    this.pad.append(after);
+    this.rowsA = a;
+    this.rowsB = b;
+    this.markRow();
+  }
+
+  makeRow(i) {
+    const ev = this.steps[this.view[i]];
+    return el('div', {
+      class: 'row k-' + ev.kind + (ev.kind === 'expect' && !ev.ok ? ' bad' : ''),
+      style: 'top:' + i * ROW + 'px', 'data-step': ev.n + 1, onclick: () => this.go(ev.n),
+    },
+    el('span', { class: 'n', text: ev.n + 1 }),
+    el('span', { class: 't', text: fmtTime(ev.t_ns) }),
+    el('span', { class: 'h', text: ev.host || '' }),
+    el('span', { class: 'k', text: ev.kind }),
+    el('span', { class: 'x', text: lineText(ev) }));
+  }
+
+  // The current step's row, marked.
+  markRow() {
+    const i = this.pos[this.cur];
+    const row = i >= 0 ? this.rows.get(i) : undefined;
+    if (this.curRow === row) return;
+    if (this.curRow) this.curRow.classList.remove('cur');
+    if (row) row.classList.add('cur');
+    this.curRow = row;
   }
 
   scrollTo(n) {
     const i = this.pos[n];
-    if (i < 0) return;
-    const top = i * ROW, h = this.list.clientHeight;
-    if (top < this.list.scrollTop || top + ROW > this.list.scrollTop + h)
-      this.list.scrollTop = Math.max(0, top - h / 2);
+    if (i < 0) { this.markRow(); return; }
+    const top = i * ROW, h = this.listH;
+    if (top < this.listTop || top + ROW > this.listTop + h) {
+      this.listTop = Math.max(0, Math.min(top - h / 2, this.view.length * ROW - h));
+      this.list.scrollTop = this.listTop;
+    }
     this.renderRows();
   }
 
@@ -194,9 +233,9 @@ class Page {
       const n = this.view.find(k => this.steps[k].t_ns >= t);
       this.go(n !== undefined ? n : this.view[this.view.length - 1]);
     });
-    this.list.addEventListener('scroll', () => this.renderRows());
-    window.addEventListener('resize', () => { this.rendered = null; this.renderRows(); });
-    window.addEventListener('hashchange', () => { const n = this.fromHash(); if (n !== null && n !== this.cur) this.go(n, { scroll: true }); });
+    this.list.addEventListener('scroll', () => { this.listTop = this.list.scrollTop; this.renderRows(); });
+    window.addEventListener('resize', () => { this.listH = this.list.clientHeight || 600; this.renderRows(); });
+    window.addEventListener('hashchange', () => { const n = this.fromHash(); if (n !== null && n !== this.cur) this.go(n); });
     document.addEventListener('keydown', e => {
       const tag = (e.target.tagName || '').toLowerCase();
       if (tag === 'input' || tag === 'select' || tag === 'textarea' || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -245,16 +284,13 @@ class Page {
     }, 450);
   }
 
-  go(n, opts) {
+  go(n) {
     if (n === undefined || n === null || !this.steps.length) return;
     this.cur = n;
     const ev = this.steps[n];
-    const hash = '#step=' + (n + 1);
-    if (location.hash !== hash) history.replaceState(null, '', hash);
+    this.setHash('#step=' + (n + 1));
     document.getElementById('stepinfo').textContent = 'step ' + (n + 1) + ' of ' + this.steps.length + ' \u00b7 ' + fmtTime(ev.t_ns) + ' s';
-    this.rendered = null;
     this.scrollTo(n);
-    if (opts && opts.scroll) this.renderRows();
     const frame = this.run.frameOf(ev);
     this.topo.show(ev, frame);
     this.showExplain(ev);
@@ -262,6 +298,21 @@ class Page {
     this.showSockets(n);
     this.plots.setTime(ev.t_ns);
     this.showDiagram(ev);
+  }
+
+  // The URL fragment follows the step, written at most every 100 ms:
+  // browsers refuse a flood of history changes, and each costs time.
+  setHash(hash) {
+    this.hashWant = hash;
+    if (this.hashTimer) return;
+    const write = () => {
+      this.hashTimer = null;
+      this.hashAt = performance.now();
+      if (location.hash !== this.hashWant) history.replaceState(null, '', this.hashWant);
+    };
+    const wait = (this.hashAt ?? -Infinity) + 100 - performance.now();
+    if (wait <= 0) write();
+    else this.hashTimer = setTimeout(write, wait);
   }
 
   // ---- panels ----------------------------------------------------------
@@ -279,7 +330,7 @@ class Page {
       bytes = this.run.bytesOf(frame);
       full = frame.bytes_len;
       layers = decodeFrame(bytes, full);
-    } else if (ev.bytes) {
+    } else if (ev.bytes_kept) {
       bytes = this.run.bytesOf(ev);
       full = ev.bytes_len;
       layers = decodeIp(bytes, 0, full);
@@ -291,20 +342,33 @@ class Page {
     const head = el('p', { class: 'pkthead' }, el('b', { text: (ev.host || '') + ' ' + ev.kind }), ' ',
       (frame ? 'frame on ' + frame.where + ', ' : '') + full + ' bytes' + (bytes.length < full ? ' (the first ' + bytes.length + ' kept)' : ''));
     if (ev.summary) head.append(el('span', { class: 'summary', text: ' \u2014 ' + ev.summary }));
+    // The raw bytes, 16 a line, each line one text: a page is stepped
+    // through fast, and 512 elements a step would cost more to lay out than
+    // all the rest. A field's bytes, when chosen, are marked by redrawing
+    // the lines they are on.
     const hexbox = el('div', { class: 'hex', 'aria-label': 'raw bytes' });
-    const cells = [];
-    for (let off = 0; off < bytes.length; off += 16) {
+    const hex = (a, b) => { const p = []; for (let k = a; k < b; k++) p.push(hex2(bytes[k])); return p.join(' '); };
+    const hexLine = (off, sel) => {
+      const end = Math.min(off + 16, bytes.length);
+      const a = Math.max(off, Math.min(end, sel[0])), b = Math.max(a, Math.min(end, sel[1]));
       const line = el('div', {}, el('span', { class: 'off', text: off.toString(16).padStart(4, '0') }));
-      for (let k = off; k < Math.min(off + 16, bytes.length); k++) {
-        const c = el('span', { class: 'b', text: hex2(bytes[k]) });
-        cells.push(c);
-        line.append(c);
-      }
-      hexbox.append(line);
-    }
+      if (a > off) line.append(hex(off, a) + (a < end ? ' ' : ''));
+      if (b > a) line.append(el('span', { class: 'sel', 'data-off': a, text: hex(a, b) }));
+      if (end > b) line.append((b > a ? ' ' : '') + hex(b, end));
+      return line;
+    };
+    const lines = [];
+    for (let off = 0; off < bytes.length; off += 16) lines.push(hexLine(off, [0, 0]));
+    hexbox.append(...lines);
+    let marked = [];
+    const redraw = (i, sel) => { const l = hexLine(i * 16, sel); lines[i].replaceWith(l); lines[i] = l; };
     const mark = (off, len) => {
-      for (const c of cells) c.classList.remove('sel');
-      for (let k = off; k < off + len && k < cells.length; k++) cells[k].classList.add('sel');
+      for (const i of marked) redraw(i, [0, 0]);
+      marked = [];
+      for (let i = Math.floor(off / 16); i < lines.length && i * 16 < off + len; i++) {
+        redraw(i, [off, off + len]);
+        marked.push(i);
+      }
     };
     const tree = el('div', { class: 'layers' });
     for (const l of layers) {
@@ -348,93 +412,17 @@ class Page {
 
   setupDiagram() {
     if (!this.meta.diagram) return;
-    const doc = new DOMParser().parseFromString(this.meta.diagram, 'image/svg+xml');
-    const svg = doc.documentElement;
-    if (svg.nodeName !== 'svg') return;
-    const node = document.importNode(svg, true);
-    document.getElementById('diagram').append(node);
+    const d = new Diagram(document.getElementById('diagram'), this.meta.diagram);
+    if (!d.ok) return;
     document.getElementById('diagpanel').hidden = false;
-    // The diagram's rows, by the time each one shows in its left column
-    // (the text at x=6, as the trace writes times), in time order.
-    this.diagRows = [];
-    for (const t of node.querySelectorAll('text[x="6"]')) {
-      const m = /^(\d+)\.(\d{9})$/.exec(t.textContent.trim());
-      if (m) this.diagRows.push({ t: +m[1] * 1e9 + +m[2], y: +t.getAttribute('y') });
-    }
-    // The mark is a see-through box over the diagram, outside the SVG:
-    // moving it never lays the (maybe huge) diagram out again.
-    this.diagMark = el('div', { class: 'now', hidden: true });
-    document.getElementById('diagram').append(this.diagMark);
-    this.diagScale = null;
-    this.diagLabels = [...node.querySelectorAll('text.label')].map(t => ({ y: +t.getAttribute('y'), x: +t.getAttribute('x') }));
-    // An arrow's label sits 5 units above its row's time.
-    const byY = new Map(this.diagRows.map((r, i) => [r.y, i]));
-    for (const t of node.querySelectorAll('text.label')) {
-      const i = byY.get(+t.getAttribute('y') + 5);
-      if (i !== undefined) this.diagRows[i].label = t.textContent;
-    }
-    this.diagSvg = node;
+    this.diagram = d;
+    d.fill();
   }
 
   // The diagram follows the step: the rows of its moment (or, between
   // rows, the last one before it) are marked and scrolled into view.
   showDiagram(ev) {
-    if (!this.diagRows || !this.diagRows.length) return;
-    const rows = this.diagRows;
-    let lo = 0, hi = rows.length; // the first row later than the step
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (rows[mid].t <= ev.t_ns) lo = mid + 1; else hi = mid; }
-    const mark = this.diagMark;
-    // A packet's step: its own arrow, drawn where it arrived (at or after
-    // a send, at a receive or a loss), found by its label.
-    const key = arrowKey(ev);
-    let arrow = -1;
-    if (key && ev.kind === 'send') {
-      for (let k = Math.max(0, lo - 64); k < rows.length && k < lo + 2000 && arrow < 0; k++)
-        if (rows[k].t >= ev.t_ns && rows[k].label && rows[k].label.startsWith(key)) arrow = k;
-    } else if (key) {
-      for (let k = lo - 1; k >= 0 && k >= lo - 2000 && arrow < 0; k--)
-        if (rows[k].label && rows[k].label.startsWith(key)) arrow = k;
-    }
-    if (lo === 0 && arrow < 0) { mark.hidden = true; return; }
-    let first = lo - 1, last = rows[Math.max(0, lo - 1)];
-    if (arrow >= 0) {
-      first = arrow;
-      last = rows[arrow];
-    } else if (last.t === ev.t_ns) {
-      while (first > 0 && rows[first - 1].t === last.t) first--;
-    }
-    const y0 = rows[first].y - 22, y1 = last.y + 12;
-    if (this.diagScale === null)
-      this.diagScale = this.diagSvg.getBoundingClientRect().height / (+this.diagSvg.getAttribute('height') || 1) || 1;
-    const sc = this.diagScale;
-    mark.style.top = y0 * sc + 'px';
-    mark.style.height = (y1 - y0) * sc + 'px';
-    mark.style.width = (+this.diagSvg.getAttribute('width') || 0) * sc + 'px';
-    mark.dataset.y = y0;
-    mark.dataset.h = y1 - y0;
-    mark.hidden = false;
-    mark.dataset.rows = (first + 1) + '-' + (arrow >= 0 ? arrow + 1 : lo);
-    // Scrolling reads the layout: once per frame, not once per step (a
-    // synchronous read would lay out a diagram of thousands of rows each
-    // time, 40 ms at 40,000 steps).
-    this.diagWant = [y0, y1];
-    if (this.diagFrame) return;
-    this.diagFrame = requestAnimationFrame(() => {
-      this.diagFrame = null;
-      const [a, b] = this.diagWant;
-      const box = document.getElementById('diagram');
-      const scale = this.diagScale;
-      const top = a * scale, bottom = b * scale;
-      if (top < box.scrollTop || bottom > box.scrollTop + box.clientHeight)
-        box.scrollTop = Math.max(0, (top + bottom) / 2 - box.clientHeight / 2);
-      // Sideways, to the arrow of that moment (the diagram is wide).
-      const label = this.diagLabels.find(l => l.y > a && l.y < b);
-      if (label) {
-        const x = label.x * scale;
-        if (x < box.scrollLeft + 40 || x > box.scrollLeft + box.clientWidth - 40)
-          box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
-      }
-    });
+    if (this.diagram) this.diagram.show(ev.t_ns, arrowKey(ev), ev.kind === 'send');
   }
 
   setupQuestions() {
@@ -443,10 +431,10 @@ class Page {
 }
 
 window.addEventListener('DOMContentLoaded', () => {
-  try {
-    window.netsimPage = new Page();
-  } catch (e) {
+  loadRun(document).then(run => {
+    window.netsimPage = new Page(run);
+  }).catch(e => {
     document.body.prepend(el('p', { class: 'error', text: 'This page could not load its run: ' + e.message }));
     throw e;
-  }
+  });
 });

@@ -2,15 +2,21 @@
 // page's data block, socket tables replayed step by step, and per TCP
 // connection the series the plots draw.
 //
-// Data (written by sim/trace/page.c): #ns-events is an array of events as
-// the JSON trace writes them (docs/json-trace.md) plus `bytes` (base64 of
-// the IP datagram, or of the Ethernet frame for kind "frame", cut at
-// NS_PAGE_BYTES_MAX) and `bytes_len` (the real length); and records of
+// Data (written by sim/trace/page.c): three script elements, each holding
+// zlib-compressed bytes (RFC 1950) in base64. #ns-events is an array of
+// events as the JSON trace writes them (docs/json-trace.md) plus, for a
+// packet, where its bytes are in #ns-bytes: `bytes_kept` bytes at
+// `bytes_at` (the IP datagram, or the Ethernet frame for kind "frame", cut
+// at NS_PAGE_BYTES_MAX; a packet seen before points at the same bytes; a
+// frame with `bytes_rest_at` has there only its 14-byte Ethernet header,
+// the rest being its datagram's bytes at bytes_rest_at) and `bytes_len`
+// (the real length); and records of
 // kind "tables" ({rows: [[host, proto, state, local, remote], ...]}), the
 // run's own socket tables, written after each step that changed them. #ns-meta holds
 // {title, scenario, seed, student, hosts, networks, links, sockets_end,
 // questions, diagram}.
 import { b64bytes } from './util.js';
+
 
 // A name for the socket an event is about: its run-wide id when the trace
 // has one, else host, protocol and addresses.
@@ -34,8 +40,9 @@ export function connKey(ev) {
 }
 
 export class Run {
-  constructor(events, meta) {
+  constructor(events, meta, bytes) {
     this.meta = meta;
+    this.bytes = bytes || new Uint8Array(0);
     this.all = events;
     this.steps = [];        // events that are steps (not frames)
     this.frames = [];       // indices into `all` of frames
@@ -53,7 +60,7 @@ export class Run {
         this.frames.push(i);
         // ARP frames go out in the order their steps were traced.
         const q = arpWaiting.get(ev.host);
-        if (q && q.length && ev.bytes && this.bytesOf(ev)[12] === 0x08 && this.bytesOf(ev)[13] === 0x06)
+        if (q && q.length && ev.bytes_kept && this.bytesOf(ev)[12] === 0x08 && this.bytesOf(ev)[13] === 0x06)
           q.shift().frame = ev;
       } else {
         ev.n = this.steps.length;
@@ -96,9 +103,9 @@ export class Run {
     if (ev.frame !== undefined) return ev.frame;
     ev.frame = null;
     const out = ev.kind === 'send' || ev.kind === 'fwd';
-    const back = (ev.kind === 'recv' || ev.kind === 'drop') && ev.bytes;
+    const back = (ev.kind === 'recv' || ev.kind === 'drop') && ev.bytes_kept;
     if (!out && !back) return null;
-    const ip = ev.bytes ? this.bytesOf(ev) : null;
+    const ip = this.bytesOf(ev);
     const carries = f => {
       const b = this.bytesOf(f);
       const type = (b[12] << 8) | b[13];
@@ -126,8 +133,15 @@ export class Run {
   }
 
   bytesOf(ev) {
-    if (!ev.bytes) return null;
-    if (!ev.raw) ev.raw = b64bytes(ev.bytes);
+    if (!ev.bytes_kept) return null;
+    if (ev.bytes_rest_at === undefined) return this.bytes.subarray(ev.bytes_at, ev.bytes_at + ev.bytes_kept);
+    // A frame whose datagram the page holds already: its Ethernet header,
+    // then the datagram's first bytes.
+    if (!ev.raw) {
+      ev.raw = new Uint8Array(ev.bytes_kept);
+      ev.raw.set(this.bytes.subarray(ev.bytes_at, ev.bytes_at + 14));
+      ev.raw.set(this.bytes.subarray(ev.bytes_rest_at, ev.bytes_rest_at + ev.bytes_kept - 14), 14);
+    }
     return ev.raw;
   }
 
@@ -172,8 +186,17 @@ export function ccSample(ev) {
   return { cwnd: ev.cwnd, ssthresh: ev.ssthresh, rtt: ev.srtt_ns ? ev.srtt_ns : undefined };
 }
 
-export function loadRun(doc) {
-  const events = JSON.parse(doc.getElementById('ns-events').textContent);
-  const meta = JSON.parse(doc.getElementById('ns-meta').textContent);
-  return new Run(events, meta);
+// One of the page's data elements, inflated.
+async function inflate(node) {
+  const raw = b64bytes(node.textContent);
+  const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export async function loadRun(doc) {
+  if (typeof DecompressionStream !== 'function')
+    throw new Error('this browser cannot inflate the run\'s data: it needs DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 or later)');
+  const [events, bytes, meta] = await Promise.all(['ns-events', 'ns-bytes', 'ns-meta'].map(id => inflate(doc.getElementById(id))));
+  const text = new TextDecoder();
+  return new Run(JSON.parse(text.decode(events)), JSON.parse(text.decode(meta)), bytes);
 }

@@ -30,6 +30,33 @@ function stepLine(points, sx, sy, x1) {
   return d + `H${sx(x1)}`;
 }
 
+// The bars of a time-sequence graph: one per segment, or for a long
+// connection (more than MANY segments) one per half pixel of time and kind
+// (first sent or sent again), from the lowest sequence number to the
+// highest of the segments it stands for; it jumps to the first of them. A
+// graph 460 pixels wide shows no more detail, and a page of 100,000 steps
+// does not carry 35,000 SVG elements it would lay out at every step.
+const MANY = 1000;
+function bars(segs, sx) {
+  if (segs.length <= MANY) return segs.map(s => ({ ...s, count: 1 }));
+  const out = [];
+  const open = new Map(); // retrans -> the bar being filled
+  for (const s of segs) {
+    const x = Math.round(sx(s.t) * 2);
+    const b = open.get(s.retrans);
+    if (b && b.x === x) {
+      b.seq = Math.min(b.seq, s.seq);
+      b.end = Math.max(b.end, s.end);
+      b.count++;
+      continue;
+    }
+    const nb = { x, t: s.t, seq: s.seq, end: s.end, retrans: s.retrans, n: s.n, count: 1 };
+    open.set(s.retrans, nb);
+    out.push(nb);
+  }
+  return out;
+}
+
 export class Plots {
   constructor(root, run, jump) {
     this.root = root;
@@ -68,9 +95,10 @@ export class Plots {
     const svg = svgEl('svg', { class: 'plot tseq', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'time-sequence graph ' + d.from });
     const { sx, sy } = axes(svg, t0, t1, 0, maxSeq, 'sequence number');
     if (acks.length) svg.append(svgEl('path', { d: stepLine(acks.map(a => ({ t: a.t, v: a.ack })), sx, sy, t1), class: 'ackline' }));
-    for (const s of d.segs) {
+    for (const s of bars(d.segs, sx)) {
       const bar = svgEl('line', { x1: sx(s.t), x2: sx(s.t), y1: sy(s.seq), y2: Math.min(sy(s.end), sy(s.seq) - 2), class: s.retrans ? 'seg retrans' : 'seg' });
-      bar.append(svgEl('title', { text: `${fmtShort(s.t)} seq ${s.seq}-${s.end}${s.retrans ? ' (sent again)' : ''}` }));
+      const what = s.count > 1 ? `${s.count} segments from ` : '';
+      bar.append(svgEl('title', { text: `${what}${fmtShort(s.t)} seq ${s.seq}-${s.end}${s.retrans ? ' (sent again)' : ''}` }));
       bar.addEventListener('click', () => jump(s.n));
       svg.append(bar);
     }
