@@ -1,9 +1,10 @@
 // Layer-by-layer decoding of a packet's bytes for the packet view: every
 // field with its value, a short meaning and where it sits in the bytes
 // (offset and length, so the hex view can highlight it). Ethernet II
-// (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), ICMP (RFC 792), UDP
-// (RFC 768), TCP (RFC 9293, options from RFC 7323, RFC 2018), and the
-// start of the application data.
+// (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), IPv6 (RFC 8200, addresses
+// written as RFC 5952 says), ICMP (RFC 792), ICMPv6 (RFC 4443, Neighbor
+// Discovery from RFC 4861), UDP (RFC 768), TCP (RFC 9293, options from
+// RFC 7323, RFC 2018), and the start of the application data.
 import { hex2, ipv4, mac, u16, u32 } from './util.js';
 
 function field(name, value, meaning, off, len) {
@@ -36,7 +37,7 @@ export function decodeFrame(b, full) {
     ],
   });
   if (type === 0x0806) layers.push(...decodeArp(b, 14));
-  else if (type === 0x0800) layers.push(...decodeIp(b, 14, full - 14));
+  else if (type === 0x0800 || type === 0x86dd) layers.push(...decodeIp(b, 14, full - 14));
   return layers;
 }
 
@@ -59,7 +60,95 @@ function decodeArp(b, o) {
 }
 
 // Decode an IPv4 datagram starting at `o`; `full` is its real length.
+// An IPv6 address as RFC 5952 writes it: lower-case hex, no leading
+// zeros, the longest run of two or more zero groups (the first of equal
+// ones) as "::".
+export function ipv6(b, o) {
+  const g = [];
+  for (let i = 0; i < 8; i++) g.push(u16(b, o + 2 * i));
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = a => a.map(x => x.toString(16)).join(':');
+  if (best < 0) return hex(g);
+  return hex(g.slice(0, best)) + '::' + hex(g.slice(best + bestLen));
+}
+
+const ICMP6_TYPES = {
+  1: 'destination unreachable', 2: 'packet too big', 3: 'time exceeded', 4: 'parameter problem',
+  128: 'echo request', 129: 'echo reply', 133: 'router solicitation', 134: 'router advertisement',
+  135: 'neighbor solicitation', 136: 'neighbor advertisement', 137: 'redirect',
+};
+
+function decodeIp6(b, o, full) {
+  if (b.length < o + 40) return [];
+  const plen = u16(b, o + 4), next = b[o + 6];
+  const names = { 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' };
+  const layers = [{
+    name: 'IPv6', start: o, end: o + 40,
+    fields: [
+      field('version', b[o] >> 4, 'IP version 6', o, 1),
+      field('traffic class', '0x' + hex2(((b[o] & 15) << 4) | (b[o + 1] >> 4)), 'service class and congestion marks', o, 2),
+      field('flow label', ((b[o + 1] & 15) << 16) | u16(b, o + 2), 'ties the packets of one flow together (0: none)', o + 1, 3),
+      field('payload length', plen, 'bytes after this 40-byte header', o + 4, 2),
+      field('next header', next + ' (' + (names[next] || '?') + ')', 'which header or transport layer follows', o + 6, 1),
+      field('hop limit', b[o + 7], 'hops left: each router takes one; at 0 the packet is dropped', o + 7, 1),
+      field('source', ipv6(b, o + 8), 'the sending interface\'s address', o + 8, 16),
+      field('destination', ipv6(b, o + 24), 'the address it is for (routers only pass it on)', o + 24, 16),
+    ],
+  }];
+  const t = o + 40;
+  const end = o + Math.min(40 + plen, full);
+  if (next === 6) layers.push(...decodeTcp(b, t, end));
+  else if (next === 17) layers.push(...decodeUdp(b, t, end));
+  else if (next === 58) layers.push(...decodeIcmp6(b, t, end));
+  return layers;
+}
+
+function decodeIcmp6(b, o, end) {
+  if (b.length < o + 4) return [];
+  const type = b[o];
+  const fields = [
+    field('type', type + ' (' + (ICMP6_TYPES[type] || '?') + ')', 'what kind of message', o, 1),
+    field('code', b[o + 1], 'detail of the type', o + 1, 1),
+    field('checksum', '0x' + u16(b, o + 2).toString(16).padStart(4, '0'), 'covers a pseudo-header (addresses) and the message', o + 2, 2),
+  ];
+  const layers = [{ name: 'ICMPv6', start: o, end: Math.min(end, b.length), fields }];
+  if ((type === 128 || type === 129) && b.length >= o + 8) {
+    fields.push(field('identifier', u16(b, o + 4), 'ties replies to the pinging program', o + 4, 2));
+    fields.push(field('sequence', u16(b, o + 6), 'counts the echo requests', o + 6, 2));
+    layers[0].end = o + 8;
+    layers.push(...payloadLayer(b, o + 8, end, 'echo data'));
+  } else if ((type === 135 || type === 136) && b.length >= o + 24) {
+    if (type === 136) {
+      const f = b[o + 4];
+      fields.push(field('flags', [f & 0x80 ? 'router' : '', f & 0x40 ? 'solicited' : '', f & 0x20 ? 'override' : ''].filter(Boolean).join(' ') || 'none',
+        'R: sent by a router; S: answers a solicitation; O: replaces a cached address', o + 4, 1));
+    }
+    fields.push(field('target', ipv6(b, o + 8), type === 135 ? 'the address whose link-layer address is asked for' : 'the address this advertisement is about', o + 8, 16));
+    for (let i = o + 24; i + 8 <= Math.min(end, b.length) && b[i + 1];) {
+      const kind = b[i], len = b[i + 1] * 8;
+      if (kind === 1 || kind === 2) fields.push(field(kind === 1 ? 'source link-layer address' : 'target link-layer address', mac(b, i + 2), 'the MAC address that goes with it', i, len));
+      else fields.push(field('option ' + kind, len + ' bytes', 'an option netsim does not name', i, len));
+      i += len;
+    }
+  } else if (type >= 1 && type <= 4 && b.length >= o + 8) {
+    fields.push(field(type === 2 ? 'MTU' : type === 4 ? 'pointer' : 'unused', u32(b, o + 4), type === 2 ? 'the largest packet the next link takes' : type === 4 ? 'where the error is' : 'zero', o + 4, 4));
+    layers[0].end = o + 8;
+    const inner = decodeIp(b, o + 8, end - o - 8);
+    for (const l of inner) l.name = 'quoted ' + l.name;
+    layers.push(...inner);
+  }
+  return layers;
+}
+
 export function decodeIp(b, o, full) {
+  if (b.length > o && b[o] >> 4 === 6) return decodeIp6(b, o, full);
   if (b.length < o + 20) return [];
   const ihl = (b[o] & 15) * 4;
   const total = u16(b, o + 2);

@@ -109,7 +109,7 @@ export class Run {
     const carries = f => {
       const b = this.bytesOf(f);
       const type = (b[12] << 8) | b[13];
-      if (type !== 0x0800 || !ip) return false;
+      if ((type !== 0x0800 && type !== 0x86dd) || !ip) return false;
       const n = Math.min(ip.length, b.length - 14);
       for (let k = 0; k < n; k++) if (ip[k] !== b[14 + k]) return false;
       return true;
