@@ -19,6 +19,8 @@ typedef struct {
 struct NsTcpRack {
     Seg *seg; /* a ring in sequence order */
     uint32_t head, n, cap;
+    uint32_t live;    /* every segment before this index is delivered or deemed
+                       * lost (and not sent again since): detection starts here */
     NsTime xmit_ts;   /* RACK.xmit_ts: the newest delivered segment's send time */
     uint32_t end_seq; /* RACK.end_seq */
     NsTime rtt;       /* RACK.rtt */
@@ -98,6 +100,8 @@ void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
         s->xmit = now;
         s->retrans = true;
         s->lost = false;
+        if (i < r->live)
+            r->live = i;
     }
     if (seq_gt(end, at(r, r->n - 1)->end))
         push(r, at(r, r->n - 1)->end, end, now);
@@ -129,6 +133,8 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
         update(r, at(r, 0), now);
         r->head = (r->head + 1) & (r->cap - 1);
         r->n--;
+        if (r->live)
+            r->live--;
     }
     /* Segments inside this ACK's SACK blocks are delivered. */
     for (unsigned b = 0; b < h->n_sack; b++) {
@@ -170,7 +176,9 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
     }
     NsTime wnd = reo_wnd(c, r), wait = 0;
     bool found = false;
-    for (uint32_t i = 0; i < r->n; i++) {
+    while (r->live < r->n && (at(r, r->live)->delivered || at(r, r->live)->lost))
+        r->live++; /* the loop below would only skip them */
+    for (uint32_t i = r->live; i < r->n; i++) {
         Seg *s = at(r, i);
         if (s->delivered || s->lost)
             continue;
