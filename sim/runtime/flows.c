@@ -1,6 +1,7 @@
 /* Flow statistics for the end-of-run summary: a trace sink on the SEND and
  * DROP events that counts packets and payload bytes each way per pair of
  * endpoints, retransmissions and drops. */
+#include "flows-private.h"
 #include "world-private.h"
 
 #include <inttypes.h>
@@ -8,40 +9,72 @@
 
 #include "netsim/wire/ipv4.h"
 
-static void flow_key(char key[64], uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst,
-                     uint16_t dport)
+/* One flow per unordered pair of endpoints: the key puts the lower
+ * endpoint first. Compared as bytes, so it has no padding. */
+typedef struct {
+    uint32_t a, b;
+    uint16_t pa, pb;
+    uint32_t proto;
+} FlowKey;
+
+struct NsFlows {
+    GArray *flows;     /* NsWorldFlow, first-seen order */
+    GHashTable *index; /* FlowKey* -> index + 1 */
+};
+
+static FlowKey flow_key(uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
     bool fwd = src < dst || (src == dst && sport <= dport);
-    g_snprintf(key, 64, "%u|%08x:%u|%08x:%u", proto, fwd ? src : dst, fwd ? sport : dport,
-               fwd ? dst : src, fwd ? dport : sport);
+    return (FlowKey){fwd ? src : dst, fwd ? dst : src, fwd ? sport : dport, fwd ? dport : sport,
+                     proto};
+}
+
+static guint flow_key_hash(gconstpointer p)
+{
+    const FlowKey *k = p;
+    uint64_t h = ((uint64_t)k->a << 32 | k->b) * 0x9E3779B97F4A7C15u;
+    h ^= ((uint64_t)k->pa << 32 | (uint64_t)k->pb << 16 | k->proto) * 0xC2B2AE3D27D4EB4Fu;
+    return (guint)(h ^ h >> 32);
+}
+
+static gboolean flow_key_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(FlowKey)) == 0;
+}
+
+static guint flow_find(const NsFlows *f, const FlowKey *k)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(f->index, k));
+}
+
+static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
+{
+    g_hash_table_insert(f->index, g_memdup2(k, sizeof *k), GUINT_TO_POINTER(idx));
 }
 
 static void flow_write(void *self, const NsTraceEvent *ev)
 {
-    NsWorld *w = self;
+    NsFlows *fl = self;
     if (!ev->proto || ev->proto == NS_IPPROTO_ICMP)
         return;
-    /* One flow per unordered pair of endpoints. */
-    char key[64];
-    flow_key(key, ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
-    guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(w->flow_idx, key));
+    FlowKey key = flow_key(ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
+    guint idx = flow_find(fl, &key);
     if (ev->kind == NS_TRACE_NAT) {
         /* The far side of a NAT sees the flow under its translated tuple:
          * the same flow. */
-        char after[64];
-        flow_key(after, ev->proto, ev->nat_src, ev->nat_sport, ev->nat_dst, ev->nat_dport);
-        if (idx && !g_hash_table_lookup(w->flow_idx, after))
-            g_hash_table_insert(w->flow_idx, g_strdup(after), GUINT_TO_POINTER(idx));
+        FlowKey after = flow_key(ev->proto, ev->nat_src, ev->nat_sport, ev->nat_dst, ev->nat_dport);
+        if (idx && !flow_find(fl, &after))
+            flow_index(fl, &after, idx);
         return;
     }
     if (!idx) {
-        Flow f = {.proto = ev->proto, .a = ev->src, .pa = ev->sport, .b = ev->dst,
-                  .pb = ev->dport};
-        g_array_append_val(w->flows, f);
-        idx = w->flows->len;
-        g_hash_table_insert(w->flow_idx, g_strdup(key), GUINT_TO_POINTER(idx));
+        NsWorldFlow f = {.proto = ev->proto, .a = ev->src, .pa = ev->sport, .b = ev->dst,
+                         .pb = ev->dport};
+        g_array_append_val(fl->flows, f);
+        idx = fl->flows->len;
+        flow_index(fl, &key, idx);
     }
-    Flow *f = &g_array_index(w->flows, Flow, idx - 1);
+    NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, idx - 1);
     int dir = (ev->src == f->a && ev->sport == f->pa) ? 0 : 1;
     if (ev->kind == NS_TRACE_DROP) {
         f->drops++;
@@ -58,23 +91,31 @@ static void flow_write(void *self, const NsTraceEvent *ev)
 
 static const NsTraceSinkOps flow_ops = {"flows", flow_write, NULL, NULL};
 
-void ns_world_flows_init(NsWorld *w)
+NsFlows *ns_flows_new(NsTracer *tracer)
 {
-    w->flows = g_array_new(FALSE, TRUE, sizeof(Flow));
-    w->flow_idx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    if (w->opts.summary && w->ctx->tracer)
-        ns_tracer_add_sink(w->ctx->tracer, &flow_ops, w,
+    NsFlows *f = g_new0(NsFlows, 1);
+    f->flows = g_array_new(FALSE, TRUE, sizeof(NsWorldFlow));
+    f->index = g_hash_table_new_full(flow_key_hash, flow_key_equal, g_free, NULL);
+    if (tracer)
+        ns_tracer_add_sink(tracer, &flow_ops, f,
                            NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP) |
                                NS_TRACE_MASK(NS_TRACE_NAT));
+    return f;
 }
 
-void ns_world_flows_summary(const NsWorld *w, GString *s)
+const NsWorldFlow *ns_flows_get(const NsFlows *f, size_t *n)
 {
-    if (!w->flows->len)
+    *n = f->flows->len;
+    return (const NsWorldFlow *)(const void *)f->flows->data;
+}
+
+void ns_flows_summary(const NsFlows *fl, GString *s)
+{
+    if (!fl->flows->len)
         return;
     g_string_append(s, "# flows (packets/payload bytes each way)\n");
-    for (guint i = 0; i < w->flows->len; i++) {
-        const Flow *f = &g_array_index(w->flows, Flow, i);
+    for (guint i = 0; i < fl->flows->len; i++) {
+        const NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, i);
         char a[32], b[32];
         ns_world_fmt_ep(a, sizeof a, f->a, f->pa);
         ns_world_fmt_ep(b, sizeof b, f->b, f->pb);
@@ -91,8 +132,11 @@ void ns_world_flows_summary(const NsWorld *w, GString *s)
     }
 }
 
-void ns_world_flows_free(NsWorld *w)
+void ns_flows_free(NsFlows *f)
 {
-    g_array_free(w->flows, TRUE);
-    g_hash_table_destroy(w->flow_idx);
+    if (!f)
+        return;
+    g_array_free(f->flows, TRUE);
+    g_hash_table_destroy(f->index);
+    g_free(f);
 }

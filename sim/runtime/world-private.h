@@ -9,6 +9,7 @@
 #include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/world.h"
+#include "flows-private.h"
 #include "streams-private.h"
 #include "targeted-private.h"
 
@@ -93,8 +94,6 @@ typedef struct {
     NsEventId timer;
 } UdpSendRt;
 
-typedef NsWorldFlow Flow;
-
 struct NsWorld {
     const NsScenario *scn;
     NsWorldOpts opts;
@@ -117,8 +116,7 @@ struct NsWorld {
     GHashTable *ping_by_id;   /* &PingRt.id_key -> PingRt*, for replies */
     GPtrArray *udp_sends; /* UdpSendRt* */
     NsTargeted *targeted; /* the scenario's targeted faults; NULL if none */
-    GArray *flows;        /* Flow, first-seen order */
-    GHashTable *flow_idx; /* key string -> index + 1 */
+    NsFlows *flows;       /* the summary's flow counters */
     uint32_t expect_failed, expect_count;
     char **answers;       /* per question: its answer (questions.c), NULL until found */
     uint8_t *pattern;
@@ -211,8 +209,3 @@ void ns_world_count_sockets(NsWorld *w, uint32_t host, int counts[NS_SCN_TCP_N_S
 void ns_world_questions_start(NsWorld *w);
 void ns_world_questions_end(NsWorld *w);
 void ns_world_questions_free(NsWorld *w);
-
-/* flows.c: per-flow counters for the summary. */
-void ns_world_flows_init(NsWorld *w);
-void ns_world_flows_summary(const NsWorld *w, GString *s);
-void ns_world_flows_free(NsWorld *w);

@@ -128,7 +128,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         ns_streams_watch(w->streams, w->hosts[i].host);
     ns_world_netfilter_setup(w);
     ns_world_routes_setup(w);
-    ns_world_flows_init(w);
+    w->flows = ns_flows_new(w->opts.summary ? w->ctx->tracer : NULL);
 
     ns_world_programs_init(w);
     for (guint i = 0; i < scn->services->len; i++) {
@@ -303,8 +303,7 @@ char *ns_world_socket_tables(const NsWorld *w, const char *indent)
 
 const NsWorldFlow *ns_world_flows(const NsWorld *w, size_t *n)
 {
-    *n = w->flows->len;
-    return (const NsWorldFlow *)(const void *)w->flows->data;
+    return ns_flows_get(w->flows, n);
 }
 
 size_t ns_world_host_count(const NsWorld *w)
@@ -339,7 +338,7 @@ char *ns_world_summary(const NsWorld *w)
     ns_trace_format_time(ns_sim_now(w->ctx->sim), t);
     g_string_append_printf(s, "# summary at %s s, %" PRIu64 " events\n", g_strstrip(t),
                            ns_sim_events_run(w->ctx->sim));
-    ns_world_flows_summary(w, s);
+    ns_flows_summary(w->flows, s);
     g_string_append(s, "# hosts (IP datagrams: sent, received, forwarded, dropped)\n");
     for (uint32_t i = 0; i < w->n_hosts; i++) {
         const NsIpStats *st = ns_ip_stats(ns_ip_of(w->hosts[i].host));
@@ -405,7 +404,7 @@ void ns_world_free(NsWorld *w)
     g_free(w->socks);
     g_ptr_array_free(w->services, TRUE);
     ns_world_names_free(w);
-    ns_world_flows_free(w);
+    ns_flows_free(w->flows);
     ns_world_questions_free(w);
     g_free(w->pattern);
     g_free(w);
