@@ -200,7 +200,7 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
             .port = st->u.traceroute.port,
             .max_hops = st->u.traceroute.max_hops,
             .queries = st->u.traceroute.queries,
-            .ident = (uint16_t)++h->ping_ids,
+            .ident = ns_steps_icmp_id(w->steps, h->idx),
             .name_of = host_name_of,
             .name_data = w,
         };

@@ -173,10 +173,8 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         return;
     }
     case NS_SCN_EXPECT_PING: {
-        uint32_t got = 0;
-        const PingRt *p = g_hash_table_lookup(w->ping_by_step, GUINT_TO_POINTER(e->u.ping.step));
-        if (p)
-            got = p->received;
+        uint32_t got;
+        ns_steps_ping_received(w->steps, e->u.ping.step, &got);
         char a[NS_IPV4_STRLEN];
         ns_ipv4_format(e->u.ping.target.addr, a);
         bool ok = got == e->u.ping.received;

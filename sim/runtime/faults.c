@@ -71,11 +71,7 @@ static void host_crash(NsWorld *w, HostRt *h)
         if (ns_scn_service(w->scn, svc->index)->host == h->idx)
             ns_world_service_forget(svc);
     }
-    for (guint i = 0; i < w->udp_sends->len; i++) {
-        UdpSendRt *u = g_ptr_array_index(w->udp_sends, i);
-        if (u->host == h->idx)
-            u->sock = NULL;
-    }
+    ns_steps_host_crashed(w->steps, h->idx);
     ns_world_programs_crash(h);
     uint32_t n = ns_socket_count(h->host);
     ns_world_apps_crash(w, h->idx);

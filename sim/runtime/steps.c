@@ -2,6 +2,7 @@
  * (fetch, resolve and mail are started through apps.c): `ping` (ICMP echo requests at an interval, replies matched by id and
  * sequence) and `udp-send` (a throwaway connected UDP socket that waits a
  * second for an answer). */
+#include "steps-private.h"
 #include "world-private.h"
 
 #include <errno.h>
@@ -10,8 +11,88 @@
 #include "netsim/ip.h"
 #include "netsim/wire/ipv4.h"
 
-static void ping_finish(NsWorld *w, PingRt *p)
+typedef struct {
+    NsSteps *steps;
+    uint32_t step, host;
+    uint16_t id;
+    gint64 id_key; /* host << 16 | id: its key in by_id */
+    uint32_t sent, received, errors;
+    GArray *sent_at; /* NsTime per seq */
+    NsEventId timer;
+    bool done;
+} PingRt;
+
+typedef struct {
+    NsSteps *steps;
+    uint32_t host;
+    NsSocket *sock;
+    NsEventId timer;
+} UdpSendRt;
+
+struct NsSteps {
+    NsWorld *w;           /* the hosts, the trace helpers */
+    GPtrArray *pings;     /* PingRt* */
+    GHashTable *by_step;  /* step -> PingRt*, for expectations */
+    GHashTable *by_id;    /* &PingRt.id_key -> PingRt*, for replies */
+    uint32_t *ping_ids;   /* per host: ids given out so far */
+    GPtrArray *udp_sends; /* UdpSendRt* */
+};
+
+NsSteps *ns_steps_new(NsWorld *w, uint32_t n_hosts)
 {
+    NsSteps *s = g_new0(NsSteps, 1);
+    s->w = w;
+    s->pings = g_ptr_array_new();
+    s->by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
+    s->by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+    s->ping_ids = g_new0(uint32_t, n_hosts ? n_hosts : 1);
+    s->udp_sends = g_ptr_array_new();
+    return s;
+}
+
+void ns_steps_free(NsSteps *s)
+{
+    if (!s)
+        return;
+    for (guint i = 0; i < s->pings->len; i++) {
+        PingRt *p = g_ptr_array_index(s->pings, i);
+        g_array_free(p->sent_at, TRUE);
+        g_free(p);
+    }
+    g_ptr_array_free(s->pings, TRUE);
+    g_hash_table_destroy(s->by_step);
+    g_hash_table_destroy(s->by_id);
+    g_free(s->ping_ids);
+    for (guint i = 0; i < s->udp_sends->len; i++)
+        g_free(g_ptr_array_index(s->udp_sends, i));
+    g_ptr_array_free(s->udp_sends, TRUE);
+    g_free(s);
+}
+
+bool ns_steps_ping_received(const NsSteps *s, uint32_t step, uint32_t *received)
+{
+    const PingRt *p = g_hash_table_lookup(s->by_step, GUINT_TO_POINTER(step));
+    *received = p ? p->received : 0;
+    return p != NULL;
+}
+
+uint16_t ns_steps_icmp_id(NsSteps *s, uint32_t host)
+{
+    return (uint16_t)++s->ping_ids[host];
+}
+
+void ns_steps_host_crashed(NsSteps *s, uint32_t host)
+{
+    for (guint i = 0; i < s->udp_sends->len; i++) {
+        UdpSendRt *u = g_ptr_array_index(s->udp_sends, i);
+        if (u->host == host)
+            u->sock = NULL;
+    }
+}
+
+static void ping_finish(PingRt *p)
+{
+    NsWorld *w = p->steps->w;
     if (p->done)
         return;
     p->done = true;
@@ -26,13 +107,13 @@ static void ping_finish(NsWorld *w, PingRt *p)
 
 static void ping_tick(NsSim *sim, void *obj, void *arg);
 
-void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
-                      size_t len, int err)
+void ns_steps_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
+                        size_t len, int err)
 {
     HostRt *h = data;
     NsWorld *w = h->w;
     gint64 key = (gint64)h->idx << 16 | id;
-    PingRt *p = g_hash_table_lookup(w->ping_by_id, &key);
+    PingRt *p = g_hash_table_lookup(w->steps->by_id, &key);
     if (!p || p->done || seq == 0 || seq > p->sent)
         return;
     char a[NS_IPV4_STRLEN];
@@ -49,7 +130,7 @@ void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, ui
     }
     const NsScnStep *st = ns_scn_step(w->scn, p->step);
     if (p->sent == st->u.ping.count && p->received + p->errors >= p->sent)
-        ping_finish(w, p);
+        ping_finish(p);
 }
 
 static void ping_tick(NsSim *sim, void *obj, void *arg)
@@ -57,13 +138,13 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
     (void)sim;
     (void)arg;
     PingRt *p = obj;
-    NsWorld *w = p->w;
+    NsWorld *w = p->steps->w;
     p->timer = NS_EVENT_NONE;
     if (p->done)
         return;
     const NsScnStep *st = ns_scn_step(w->scn, p->step);
     if (p->sent >= st->u.ping.count) {
-        ping_finish(w, p); /* the last wait is over */
+        ping_finish(p); /* the last wait is over */
         return;
     }
     HostRt *h = &w->hosts[p->host];
@@ -84,27 +165,27 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
     if (p->sent >= st->u.ping.count && wait < NS_S(1))
         wait = NS_S(1);
     if (p->sent >= st->u.ping.count && p->received + p->errors >= p->sent)
-        ping_finish(w, p);
+        ping_finish(p);
     else
         p->timer = ns_sim_schedule(w->ctx->sim, wait, ping_tick, p, NULL);
 }
 
-void ns_world_ping_start(NsWorld *w, uint32_t step)
+static void ping_start(NsSteps *s, uint32_t step)
 {
+    NsWorld *w = s->w;
     const NsScnStep *st = ns_scn_step(w->scn, step);
-    HostRt *h = &w->hosts[st->host];
     PingRt *p = g_new0(PingRt, 1);
-    p->w = w;
+    p->steps = s;
     p->step = step;
     p->host = (uint32_t)st->host;
-    p->id = (uint16_t)++h->ping_ids;
+    p->id = ns_steps_icmp_id(s, p->host);
     p->sent_at = g_array_new(FALSE, FALSE, sizeof(NsTime));
-    g_ptr_array_add(w->pings, p);
-    g_hash_table_insert(w->ping_by_step, GUINT_TO_POINTER(step), p);
+    g_ptr_array_add(s->pings, p);
+    g_hash_table_insert(s->by_step, GUINT_TO_POINTER(step), p);
     /* Ids count up per host: a later ping with a wrapped id replaces the
      * earlier one as the owner of that id, as it would on a real host. */
     p->id_key = (gint64)p->host << 16 | p->id;
-    g_hash_table_insert(w->ping_by_id, &p->id_key, p);
+    g_hash_table_insert(s->by_id, &p->id_key, p);
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(st->u.ping.target.addr, a);
     if (ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {
@@ -133,7 +214,7 @@ static void udp_send_done(NsSim *sim, void *obj, void *arg)
 static void udp_send_readable(void *data, NsSocket *sock)
 {
     UdpSendRt *u = data;
-    NsWorld *w = u->w;
+    NsWorld *w = u->steps->w;
     uint8_t buf[64];
     uint32_t from;
     uint16_t port;
@@ -151,8 +232,9 @@ static void udp_send_readable(void *data, NsSocket *sock)
     }
 }
 
-void ns_world_udp_send_start(NsWorld *w, uint32_t step)
+static void udp_send_start(NsSteps *steps, uint32_t step)
 {
+    NsWorld *w = steps->w;
     const NsScnStep *st = ns_scn_step(w->scn, step);
     HostRt *h = &w->hosts[st->host];
     char ep[32];
@@ -175,12 +257,12 @@ void ns_world_udp_send_start(NsWorld *w, uint32_t step)
         return;
     }
     UdpSendRt *u = g_new0(UdpSendRt, 1);
-    u->w = w;
+    u->steps = steps;
     u->host = (uint32_t)st->host;
     u->sock = s;
     ns_socket_set_watch(s, udp_send_readable, u);
     u->timer = ns_sim_schedule(w->ctx->sim, NS_S(1), udp_send_done, u, NULL);
-    g_ptr_array_add(w->udp_sends, u);
+    g_ptr_array_add(steps->udp_sends, u);
 }
 
 void ns_world_app_run(NsSim *sim, void *obj, void *arg)
@@ -192,10 +274,10 @@ void ns_world_app_run(NsSim *sim, void *obj, void *arg)
     g_assert(st->kind == NS_SCN_STEP_APP);
     switch (st->verb.app) {
     case NS_SCN_APP_VERB_PING:
-        ns_world_ping_start(w, step);
+        ping_start(w->steps, step);
         return;
     case NS_SCN_APP_VERB_UDP_SEND:
-        ns_world_udp_send_start(w, step);
+        udp_send_start(w->steps, step);
         return;
     case NS_SCN_APP_VERB_FETCH:
     case NS_SCN_APP_VERB_RESOLVE:

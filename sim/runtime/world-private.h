@@ -10,6 +10,7 @@
 #include "netsim/socket.h"
 #include "netsim/world.h"
 #include "flows-private.h"
+#include "steps-private.h"
 #include "streams-private.h"
 #include "targeted-private.h"
 
@@ -31,7 +32,6 @@ typedef struct {
     uint32_t idx;
     NsHost *host;
     GPtrArray *programs; /* ProgramRt*: the host's own first, then its named ones */
-    uint32_t ping_ids;
 } HostRt;
 
 /* One program: socket steps run in order, the current one retried while it
@@ -76,24 +76,6 @@ typedef struct {
     bool crashed;
 } AppRt;
 
-typedef struct {
-    NsWorld *w;
-    uint32_t step, host;
-    uint16_t id;
-    gint64 id_key; /* host << 16 | id: its key in ping_by_id */
-    uint32_t sent, received, errors;
-    GArray *sent_at; /* NsTime per seq */
-    NsEventId timer;
-    bool done;
-} PingRt;
-
-typedef struct {
-    NsWorld *w;
-    uint32_t host;
-    NsSocket *sock;
-    NsEventId timer;
-} UdpSendRt;
-
 struct NsWorld {
     const NsScenario *scn;
     NsWorldOpts opts;
@@ -111,10 +93,7 @@ struct NsWorld {
     NsDnsTable names;     /* every `name` of the scenario */
     uint32_t dns_server;  /* the first dns service's address, or 0 */
     NsStreams *streams;   /* NULL unless some `expect delivered all` */
-    GPtrArray *pings;     /* PingRt* */
-    GHashTable *ping_by_step; /* step -> PingRt*, for expectations */
-    GHashTable *ping_by_id;   /* &PingRt.id_key -> PingRt*, for replies */
-    GPtrArray *udp_sends; /* UdpSendRt* */
+    NsSteps *steps;       /* the ping and udp-send steps */
     NsTargeted *targeted; /* the scenario's targeted faults; NULL if none */
     NsFlows *flows;       /* the summary's flow counters */
     uint32_t expect_failed, expect_count;
@@ -177,13 +156,8 @@ void ns_world_services_start_all(NsSim *sim, void *obj, void *arg); /* an event 
 void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s);
 void ns_world_build_topology(NsWorld *w);
 
-/* steps.c: an application step (an event: arg is the step index); the
- * ping and udp-send steps. */
+/* steps.c: an application step (an event: arg is the step index). */
 void ns_world_app_run(NsSim *sim, void *obj, void *arg);
-void ns_world_ping_start(NsWorld *w, uint32_t step);
-void ns_world_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
-                        size_t len, int err);
-void ns_world_udp_send_start(NsWorld *w, uint32_t step);
 
 /* program.c: each program's socket verbs, in order. */
 void ns_world_programs_init(NsWorld *w);

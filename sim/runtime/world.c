@@ -118,12 +118,9 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     for (guint i = 0; i < scn->expects->len; i++)
         if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL && !w->streams)
             w->streams = ns_streams_new();
-    w->pings = g_ptr_array_new();
-    w->ping_by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
-    w->ping_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
-    w->udp_sends = g_ptr_array_new();
     w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ns_world_build_topology(w);
+    w->steps = ns_steps_new(w, w->n_hosts);
     for (uint32_t i = 0; w->streams && i < w->n_hosts; i++)
         ns_streams_watch(w->streams, w->hosts[i].host);
     ns_world_netfilter_setup(w);
@@ -146,7 +143,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
      * the first events scheduled, so they run first. */
     ns_sim_schedule_at(w->ctx->sim, 0, ns_world_services_start_all, w, NULL);
     for (uint32_t i = 0; i < w->n_hosts; i++)
-        ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_world_ping_echo, &w->hosts[i]);
+        ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_steps_ping_echo, &w->hosts[i]);
     for (guint i = 0; i < scn->steps->len; i++) {
         const NsScnStep *st = ns_scn_step(scn, i);
         switch (st->kind) {
@@ -384,17 +381,7 @@ void ns_world_free(NsWorld *w)
         ServiceRt *svc = g_ptr_array_index(w->services, i);
         ns_world_app_service_stop(w, svc, false);
     }
-    for (guint i = 0; i < w->pings->len; i++) {
-        PingRt *p = g_ptr_array_index(w->pings, i);
-        g_array_free(p->sent_at, TRUE);
-        g_free(p);
-    }
-    g_ptr_array_free(w->pings, TRUE);
-    g_hash_table_destroy(w->ping_by_step);
-    g_hash_table_destroy(w->ping_by_id);
-    for (guint i = 0; i < w->udp_sends->len; i++)
-        g_free(g_ptr_array_index(w->udp_sends, i));
-    g_ptr_array_free(w->udp_sends, TRUE);
+    ns_steps_free(w->steps);
     ns_world_programs_free(w);
     ns_net_free(w->net); /* the sockets, hosts, segments and engine */
     ns_streams_free(w->streams);
