@@ -5,13 +5,34 @@
 
 #include "netsim/app.h"
 #include "netsim/wire/ipv4.h"
+#include "apps-private.h"
 #include "world-private.h"
+
+/* A fetch, resolve, mail or traceroute step and its application object. */
+typedef struct {
+    uint32_t step, host;
+    NsScnAppVerb verb;
+    void *obj;    /* NsFetch, NsResolve, NsMail or NsTraceroute; NULL after a crash */
+    bool crashed;
+} AppRt;
+
+struct NsApps {
+    NsWorld *w;           /* the scenario, the hosts */
+    GPtrArray *apps;      /* AppRt*, in the order the steps started */
+    GHashTable *by_step;  /* step -> AppRt*, for expectations */
+    NsDnsTable names;     /* every `name` of the scenario */
+    uint32_t dns_server;  /* the first dns service's address, or 0 */
+};
 
 /* Every `name` declared on a host line, answering with that host's first
  * address: what the DNS servers serve and, without one, what hosts look up
  * directly. */
-void ns_world_names_init(NsWorld *w)
+NsApps *ns_apps_new(NsWorld *w)
 {
+    NsApps *apps = g_new0(NsApps, 1);
+    apps->w = w;
+    apps->apps = g_ptr_array_new();
+    apps->by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
     const NsScenario *scn = w->scn;
     GArray *entries = g_array_new(FALSE, TRUE, sizeof(NsDnsEntry));
     for (guint i = 0; i < scn->hosts->len; i++) {
@@ -21,45 +42,41 @@ void ns_world_names_init(NsWorld *w)
             g_array_append_val(entries, e);
         }
     }
-    w->names.n = entries->len;
-    w->names.entries = (NsDnsEntry *)(void *)g_array_free(entries, FALSE);
+    apps->names.n = entries->len;
+    apps->names.entries = (NsDnsEntry *)(void *)g_array_free(entries, FALSE);
     /* The first dns service of the file is everybody's resolver. */
     for (guint i = 0; i < scn->services->len; i++) {
         const NsScnService *s = ns_scn_service(scn, i);
         if (s->app == NS_SCN_APP_DNS) {
-            w->dns_server = ns_scn_host(scn, s->host)->addrs[0].addr;
+            apps->dns_server = ns_scn_host(scn, s->host)->addrs[0].addr;
             break;
         }
     }
-}
-
-void ns_world_names_free(NsWorld *w)
-{
-    g_free((void *)w->names.entries);
+    return apps;
 }
 
 /* The DNS server a host asks: its own `resolver`, else the file's first dns
  * service, else none (0: names resolve from the declarations). */
-static uint32_t resolver_of(const NsWorld *w, uint32_t host)
+static uint32_t resolver_of(const NsApps *apps, uint32_t host)
 {
-    const NsScnHost *h = ns_scn_host(w->scn, host);
-    return h->has_resolver ? h->resolver : w->dns_server;
+    const NsScnHost *h = ns_scn_host(apps->w->scn, host);
+    return h->has_resolver ? h->resolver : apps->dns_server;
 }
 
-static bool is_dns_name(const NsWorld *w, const char *name)
+static bool is_dns_name(const NsApps *apps, const char *name)
 {
     uint32_t addr;
-    return ns_dns_table_lookup(&w->names, name, &addr);
+    return ns_dns_table_lookup(&apps->names, name, &addr);
 }
 
 /* Where a step's server is: a DNS name is looked up (addr 0), a host's
  * own name or an address is used as it is. */
-static void target_of(const NsWorld *w, const NsScnEndpoint *ep, char buf[NS_IPV4_STRLEN],
+static void target_of(const NsApps *apps, const NsScnEndpoint *ep, char buf[NS_IPV4_STRLEN],
                       const char **host, uint32_t *addr)
 {
     if (ep->kind == NS_SCN_TARGET_NAME) {
         *host = ep->name;
-        *addr = is_dns_name(w, ep->name) ? 0 : ep->addr;
+        *addr = is_dns_name(apps, ep->name) ? 0 : ep->addr;
     } else {
         ns_ipv4_format(ep->addr, buf);
         *host = buf;
@@ -67,13 +84,14 @@ static void target_of(const NsWorld *w, const NsScnEndpoint *ep, char buf[NS_IPV
     }
 }
 
-void ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
+void ns_apps_service_start(NsApps *apps, ServiceRt *svc)
 {
+    const NsWorld *w = apps->w;
     const NsScnService *s = ns_scn_service(w->scn, svc->index);
     NsHost *h = w->hosts[s->host].host;
     switch (s->app) {
     case NS_SCN_APP_DNS:
-        svc->app_obj = ns_dns_server_start(h, s->port, &w->names);
+        svc->app_obj = ns_dns_server_start(h, s->port, &apps->names);
         return;
     case NS_SCN_APP_HTTP:
         svc->app_obj = ns_http_server_start(h, s->port, (const NsHttpPage *)(void *)s->pages,
@@ -92,7 +110,7 @@ void ns_world_app_service_start(NsWorld *w, ServiceRt *svc)
 
 /* Drop an application server: after a crash (its sockets are gone) or at
  * the end of the run. */
-void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed)
+void ns_apps_service_stop(ServiceRt *svc, bool crashed)
 {
     if (!svc->app_obj)
         return;
@@ -119,7 +137,6 @@ void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed)
         ns_echo_server_free(svc->app_obj);
         break;
     }
-    (void)w;
     svc->app_obj = NULL;
 }
 
@@ -151,8 +168,9 @@ static NsTracerouteMethod trace_method(NsScnTraceMethod m)
     return NS_TRACEROUTE_UDP;
 }
 
-void ns_world_app_step(NsWorld *w, uint32_t step)
+void ns_apps_step(NsApps *apps, uint32_t step)
 {
+    NsWorld *w = apps->w;
     const NsScnStep *st = ns_scn_step(w->scn, step);
     HostRt *h = &w->hosts[st->host];
     AppRt *a = g_new0(AppRt, 1);
@@ -168,15 +186,15 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
             .path = st->u.fetch.url.path,
             .requests = st->u.fetch.keep_alive ? st->u.fetch.requests : 1,
             .parallel = st->u.fetch.parallel,
-            .dns_server = resolver_of(w, a->host),
-            .names = &w->names,
+            .dns_server = resolver_of(apps, a->host),
+            .names = &apps->names,
         };
-        target_of(w, &st->u.fetch.url.server, buf, &spec.host, &spec.addr);
+        target_of(apps, &st->u.fetch.url.server, buf, &spec.host, &spec.addr);
         a->obj = ns_fetch_start(h->host, &spec, NULL, NULL);
         break;
     }
     case NS_SCN_APP_VERB_RESOLVE:
-        a->obj = ns_dns_resolve(h->host, resolver_of(w, a->host), st->u.resolve.name, &w->names,
+        a->obj = ns_dns_resolve(h->host, resolver_of(apps, a->host), st->u.resolve.name, &apps->names,
                                 NULL, NULL);
         break;
     case NS_SCN_APP_VERB_MAIL: {
@@ -184,10 +202,10 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
             .port = st->u.send_to.to.port,
             .message = st->u.send_to.payload.data, /* NULL: the pattern */
             .len = st->u.send_to.payload.len,
-            .dns_server = resolver_of(w, a->host),
-            .names = &w->names,
+            .dns_server = resolver_of(apps, a->host),
+            .names = &apps->names,
         };
-        target_of(w, &st->u.send_to.to, buf, &spec.server, &spec.addr);
+        target_of(apps, &st->u.send_to.to, buf, &spec.server, &spec.addr);
         a->obj = ns_mail_start(h->host, &spec, NULL, NULL);
         break;
     }
@@ -211,8 +229,8 @@ void ns_world_app_step(NsWorld *w, uint32_t step)
     case NS_SCN_APP_VERB_UDP_SEND:
         g_assert_not_reached(); /* steps.c runs them */
     }
-    g_ptr_array_add(w->apps, a);
-    g_hash_table_insert(w->app_by_step, GUINT_TO_POINTER(step), a);
+    g_ptr_array_add(apps->apps, a);
+    g_hash_table_insert(apps->by_step, GUINT_TO_POINTER(step), a);
 }
 
 /* Crash (when `crashed`) and free one step's application object. */
@@ -248,10 +266,10 @@ static void app_drop(AppRt *a, bool crashed)
     a->obj = NULL;
 }
 
-void ns_world_apps_crash(NsWorld *w, uint32_t host)
+void ns_apps_host_crashed(NsApps *apps, uint32_t host)
 {
-    for (guint i = 0; i < w->apps->len; i++) {
-        AppRt *a = g_ptr_array_index(w->apps, i);
+    for (guint i = 0; i < apps->apps->len; i++) {
+        AppRt *a = g_ptr_array_index(apps->apps, i);
         if (a->host == host) {
             a->crashed = true;
             app_drop(a, true);
@@ -259,27 +277,37 @@ void ns_world_apps_crash(NsWorld *w, uint32_t host)
     }
 }
 
-void ns_world_apps_free(NsWorld *w)
+void ns_apps_stop(NsApps *apps)
 {
-    for (guint i = 0; i < w->apps->len; i++) {
-        AppRt *a = g_ptr_array_index(w->apps, i);
+    for (guint i = 0; i < apps->apps->len; i++)
+        app_drop(g_ptr_array_index(apps->apps, i), false);
+}
+
+void ns_apps_free(NsApps *apps)
+{
+    if (!apps)
+        return;
+    for (guint i = 0; i < apps->apps->len; i++) {
+        AppRt *a = g_ptr_array_index(apps->apps, i);
         app_drop(a, false);
         g_free(a);
     }
-    g_ptr_array_free(w->apps, TRUE);
-    g_hash_table_destroy(w->app_by_step);
+    g_ptr_array_free(apps->apps, TRUE);
+    g_hash_table_destroy(apps->by_step);
+    g_free((void *)apps->names.entries);
+    g_free(apps);
 }
 
-static const AppRt *app_of_step(const NsWorld *w, uint32_t step)
+static const AppRt *app_of_step(const NsApps *apps, uint32_t step)
 {
-    return g_hash_table_lookup(w->app_by_step, GUINT_TO_POINTER(step));
+    return g_hash_table_lookup(apps->by_step, GUINT_TO_POINTER(step));
 }
 
 /* `expect H fetch URL [status N] [bytes N]`: "" when it holds, else what
  * was seen. */
-char *ns_world_check_fetch(const NsWorld *w, const NsScnExpect *e)
+char *ns_apps_check_fetch(const NsApps *apps, const NsScnExpect *e)
 {
-    const AppRt *a = app_of_step(w, e->u.fetch.step);
+    const AppRt *a = app_of_step(apps, e->u.fetch.step);
     const NsFetchResult *r = a && a->obj ? ns_fetch_result(a->obj) : NULL;
     if (!r)
         return g_strdup(a && a->crashed ? "the host crashed before it finished"
@@ -295,9 +323,9 @@ char *ns_world_check_fetch(const NsWorld *w, const NsScnExpect *e)
     return g_string_free(s, FALSE);
 }
 
-char *ns_world_check_mail(const NsWorld *w, const NsScnExpect *e)
+char *ns_apps_check_mail(const NsApps *apps, const NsScnExpect *e)
 {
-    const AppRt *a = app_of_step(w, e->u.mail.step);
+    const AppRt *a = app_of_step(apps, e->u.mail.step);
     const NsMailResult *r = a && a->obj ? ns_mail_result(a->obj) : NULL;
     if (!r)
         return g_strdup(a && a->crashed ? "the host crashed before it finished"

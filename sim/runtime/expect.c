@@ -210,7 +210,7 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         }
         return;
     case NS_SCN_EXPECT_FETCH: {
-        g_autofree char *seen = ns_world_check_fetch(w, e);
+        g_autofree char *seen = ns_apps_check_fetch(w->apps, e);
         GString *t = g_string_new("fetch ");
         g_string_append(t, e->u.fetch.url.text);
         if (e->u.fetch.has_status)
@@ -231,7 +231,7 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         return;
     }
     case NS_SCN_EXPECT_MAIL: {
-        g_autofree char *seen = ns_world_check_mail(w, e);
+        g_autofree char *seen = ns_apps_check_mail(w->apps, e);
         char ep[32];
         ns_world_fmt_ep(ep, sizeof ep, e->u.mail.to.addr, e->u.mail.to.port);
         g_autofree char *t = seen[0] ? g_strdup_printf("mail %s ok (got %s)", ep, seen)

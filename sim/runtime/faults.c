@@ -74,7 +74,7 @@ static void host_crash(NsWorld *w, HostRt *h)
     ns_steps_host_crashed(w->steps, h->idx);
     ns_world_programs_crash(h);
     uint32_t n = ns_socket_count(h->host);
-    ns_world_apps_crash(w, h->idx);
+    ns_apps_host_crashed(w->apps, h->idx);
     ns_socket_layer_crash(h->host);
     ns_host_set_up(h->host, false);
     trace_host(w, ns_host_name(h->host), NS_HOST_EV_CRASH, n);

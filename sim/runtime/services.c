@@ -7,19 +7,19 @@ void ns_world_service_start(NsWorld *w, ServiceRt *svc)
 {
     svc->w = w;
     svc->app = ns_scn_service(w->scn, svc->index)->app;
-    ns_world_app_service_start(w, svc);
+    ns_apps_service_start(w->apps, svc);
 }
 
 void ns_world_service_forget(ServiceRt *svc)
 {
     if (svc->w)
-        ns_world_app_service_stop(svc->w, svc, true);
+        ns_apps_service_stop(svc, true);
 }
 
 void ns_world_service_free(ServiceRt *svc)
 {
     if (svc->w)
-        ns_world_app_service_stop(svc->w, svc, false);
+        ns_apps_service_stop(svc, false);
     g_free(svc);
 }
 

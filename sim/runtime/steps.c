@@ -284,7 +284,7 @@ void ns_world_app_run(NsSim *sim, void *obj, void *arg)
     case NS_SCN_APP_VERB_MAIL:
     case NS_SCN_APP_VERB_TRACEROUTE:
         if (ns_host_is_up(w->hosts[st->host].host))
-            ns_world_app_step(w, step);
+            ns_apps_step(w->apps, step);
         return;
     }
 }

@@ -9,6 +9,7 @@
 #include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/world.h"
+#include "apps-private.h"
 #include "flows-private.h"
 #include "steps-private.h"
 #include "streams-private.h"
@@ -68,14 +69,6 @@ struct ServiceRt {
     void *app_obj;  /* the server of sim/app; NULL when not running */
 };
 
-/* A fetch, resolve or mail step and its application object. */
-typedef struct {
-    uint32_t step, host;
-    NsScnAppVerb verb;
-    void *obj;    /* NsFetch, NsResolve or NsMail; NULL after a crash */
-    bool crashed;
-} AppRt;
-
 struct NsWorld {
     const NsScenario *scn;
     NsWorldOpts opts;
@@ -88,10 +81,7 @@ struct NsWorld {
     GPtrArray *programs;  /* ProgramRt* of the scenario's named programs, file order */
     SockRt *socks;        /* per scenario socket */
     GPtrArray *services;  /* ServiceRt* */
-    GPtrArray *apps;      /* AppRt*, in the order the steps started */
-    GHashTable *app_by_step; /* step -> AppRt*, for expectations */
-    NsDnsTable names;     /* every `name` of the scenario */
-    uint32_t dns_server;  /* the first dns service's address, or 0 */
+    NsApps *apps;         /* the applications: servers' names, steps */
     NsStreams *streams;   /* NULL unless some `expect delivered all` */
     NsSteps *steps;       /* the ping and udp-send steps */
     NsTargeted *targeted; /* the scenario's targeted faults; NULL if none */
@@ -133,17 +123,6 @@ void ns_world_routes_setup(NsWorld *w);
 void ns_world_route_step(NsWorld *w, const NsScnStep *st);
 
 const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p);
-
-/* apps.c: DNS, HTTP and SMTP servers and the fetch/resolve/mail steps. */
-void ns_world_names_init(NsWorld *w);
-void ns_world_names_free(NsWorld *w);
-void ns_world_app_service_start(NsWorld *w, ServiceRt *svc);
-void ns_world_app_service_stop(NsWorld *w, ServiceRt *svc, bool crashed);
-void ns_world_app_step(NsWorld *w, uint32_t step);
-void ns_world_apps_crash(NsWorld *w, uint32_t host);
-void ns_world_apps_free(NsWorld *w);
-char *ns_world_check_fetch(const NsWorld *w, const NsScnExpect *e);
-char *ns_world_check_mail(const NsWorld *w, const NsScnExpect *e);
 
 /* services.c: the scenario's services, through apps.c. */
 void ns_world_service_start(NsWorld *w, ServiceRt *svc);

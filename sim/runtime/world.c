@@ -111,9 +111,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->opts = *opts;
     w->net = ns_net_new(opts->seed, tracer);
     w->ctx = ns_net_ctx(w->net);
-    w->apps = g_ptr_array_new();
-    w->app_by_step = g_hash_table_new(g_direct_hash, g_direct_equal);
-    ns_world_names_init(w);
+    w->apps = ns_apps_new(w);
     w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
     for (guint i = 0; i < scn->expects->len; i++)
         if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL && !w->streams)
@@ -376,10 +374,10 @@ void ns_world_free(NsWorld *w)
     /* Tearing down is not part of the run: nothing more is traced. */
     w->ctx->tracer = NULL;
     /* Applications close their sockets: before the socket layers go. */
-    ns_world_apps_free(w);
+    ns_apps_stop(w->apps);
     for (guint i = 0; i < w->services->len; i++) {
         ServiceRt *svc = g_ptr_array_index(w->services, i);
-        ns_world_app_service_stop(w, svc, false);
+        ns_apps_service_stop(svc, false);
     }
     ns_steps_free(w->steps);
     ns_world_programs_free(w);
@@ -390,7 +388,7 @@ void ns_world_free(NsWorld *w)
     g_free(w->hosts);
     g_free(w->socks);
     g_ptr_array_free(w->services, TRUE);
-    ns_world_names_free(w);
+    ns_apps_free(w->apps);
     ns_flows_free(w->flows);
     ns_world_questions_free(w);
     g_free(w->pattern);
