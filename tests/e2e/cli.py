@@ -7,27 +7,9 @@ usage: cli.py NETSIM SRCROOT
 """
 import os
 import pathlib
-import subprocess
-import sys
 import tempfile
 
-NETSIM, ROOT = os.path.abspath(sys.argv[1]), sys.argv[2]
-failures = 0
-count = 0
-
-
-def netsim(*args, cwd=ROOT):
-    return subprocess.run([NETSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-
-
-def check(name, cond, detail=""):
-    global failures, count
-    count += 1
-    if cond:
-        print(f"ok   {name}")
-    else:
-        failures += 1
-        print(f"FAIL {name} {detail}")
+from harness import check, finish, netsim
 
 
 p = netsim("--help")
@@ -88,5 +70,4 @@ check("check accepts good files", p.returncode == 0 and p.stdout.count(": ok") =
 p = netsim("run", "scenarios/ping.scn", "--seed", "99")
 check("--seed overrides the file's seed", p.returncode == 0 and "seed 99" in p.stdout)
 
-print(f"{count - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

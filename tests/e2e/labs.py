@@ -13,31 +13,17 @@ import difflib
 import os
 import pathlib
 import re
-import subprocess
-import sys
 import tempfile
 
 import pagedata
 
-NETSIM, ROOT = os.path.abspath(sys.argv[1]), pathlib.Path(sys.argv[2])
+import harness
+from harness import check, finish, netsim
+
+harness.TIMEOUT = 300
+ROOT = pathlib.Path(harness.ROOT)
 LABS = ROOT / "scenarios" / "labs"
 UPDATE = os.environ.get("NS_UPDATE_LABS") == "1"
-failures = 0
-count = 0
-
-
-def check(name, cond, detail=""):
-    global failures, count
-    count += 1
-    if cond:
-        print(f"ok   {name}")
-    else:
-        failures += 1
-        print(f"FAIL {name} {detail}")
-
-
-def netsim(*args, cwd=ROOT):
-    return subprocess.run([NETSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def fnv1a(text):
@@ -122,5 +108,4 @@ with tempfile.TemporaryDirectory() as tmp:
     for scn in labs:
         check_lab(scn, tmp)
     check_errors(tmp)
-print(f"{count - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

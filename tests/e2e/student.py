@@ -12,15 +12,14 @@ usage: student.py NETSIM SRCROOT
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 
 import pagedata
 
-NETSIM, ROOT = os.path.abspath(sys.argv[1]), sys.argv[2]
-failures = 0
-count = 0
+import harness
+from harness import check, finish, netsim
+
+harness.TIMEOUT = 120
 
 # Scenario -> a fact its normal trace shows and the student's must not.
 SCENARIOS = {
@@ -40,20 +39,6 @@ WHY = re.compile(r"targeted fault|\bfilter\b|\.scn:\d|no socket|link loss|queue 
                  r"host down|link down|retransmission|fast retransmit|tail loss probe|"
                  r"\bRTO\b|duplicate ACK|dup ACK")
 RESEND = {"retransmission", "fast retransmit", "SACK retransmission", "tail loss probe"}
-
-
-def netsim(*args):
-    return subprocess.run([NETSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
-
-
-def check(name, cond, detail=""):
-    global failures, count
-    count += 1
-    if cond:
-        print(f"ok   {name}")
-    else:
-        failures += 1
-        print(f"FAIL {name} {detail}")
 
 
 def untitled(diagram):
@@ -145,5 +130,4 @@ def scenario(name, marker, tmp):
 with tempfile.TemporaryDirectory() as tmp:
     for name, marker in SCENARIOS.items():
         scenario(name, marker, tmp)
-print(f"{count - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -6,27 +6,8 @@ mappings, and switches' tables, in text and in JSON, and in the summary.
 usage: tables.py NETSIM SRCROOT
 """
 import json
-import os
-import subprocess
-import sys
 
-NETSIM, ROOT = os.path.abspath(sys.argv[1]), sys.argv[2]
-failures = 0
-count = 0
-
-
-def netsim(*args):
-    return subprocess.run([NETSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
-
-
-def check(name, cond, detail=""):
-    global failures, count
-    count += 1
-    if cond:
-        print(f"ok   {name}")
-    else:
-        failures += 1
-        print(f"FAIL {name} {detail}")
+from harness import check, finish, netsim
 
 
 def block(text, title):
@@ -100,5 +81,4 @@ check("json: the switch's table", tables["switches"][0]["switch"] == "sw1" and
 p = netsim("run", "scenarios/switch.scn", "--tables-at", "soon")
 check("a bad time is a usage error", p.returncode == 2 and "--tables-at" in p.stderr)
 
-print(f"{count - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

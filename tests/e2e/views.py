@@ -6,7 +6,6 @@ usage: views.py NETSIM SRCROOT GROUP
 """
 import html
 import json
-import os
 import pathlib
 import re
 import shutil
@@ -14,23 +13,11 @@ import subprocess
 import sys
 import tempfile
 
-NETSIM, ROOT, GROUP = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
-failures = 0
-count = 0
+import harness
+from harness import ROOT, check, finish, netsim
 
-
-def netsim(*args, cwd=ROOT):
-    return subprocess.run([NETSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
-def check(name, cond, detail=""):
-    global failures, count
-    count += 1
-    if cond:
-        print(f"ok   {name}")
-    else:
-        failures += 1
-        print(f"FAIL {name} {detail}")
+harness.TIMEOUT = 120
+GROUP = sys.argv[3]
 
 
 def expect_lines(stdout):
@@ -247,5 +234,4 @@ if GROUP == "browser" and not CHROMIUM:
 
 with tempfile.TemporaryDirectory() as tmpdir:
     GROUPS[GROUP](pathlib.Path(tmpdir))
-print(f"{count - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()
