@@ -102,28 +102,53 @@ static char *seconds_text(NsTime t)
     return g_strdup(s);
 }
 
+static void member_int(JsonBuilder *b, const char *name, int64_t v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, v);
+}
+
+static void member_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, v);
+}
+
+/* (transfer full) a JSON Lines record begun: {"t_ns": t, "kind": kind, ... */
+static JsonBuilder *record_begin(NsTime t, const char *kind)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    member_int(b, "t_ns", (int64_t)t);
+    member_str(b, "kind", kind);
+    return b;
+}
+
+/* The record ended and written as one line. */
+static void record_write(FILE *out, JsonBuilder *b)
+{
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    ns_json_write_line(out, root);
+}
+
+/* A --sockets-at or --tables-at moment: where to print, how, and the
+ * world's call at that time. */
 typedef struct {
     FILE *out;
-    bool json;
+    bool json, student;
     NsTime t;
     NsWorldCall call;
-} SocketsAt;
+} PrintAt;
 
 static void print_sockets_at(NsWorld *w, void *data)
 {
-    SocketsAt *sa = data;
+    PrintAt *sa = data;
     if (sa->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "t_ns");
-        json_builder_add_int_value(b, ns_world_now(w));
-        json_builder_set_member_name(b, "kind");
-        json_builder_add_string_value(b, "sockets");
+        g_autoptr(JsonBuilder) b = record_begin(ns_world_now(w), "sockets");
         json_builder_set_member_name(b, "sockets");
         ns_add_socket_rows(b, w);
-        json_builder_end_object(b);
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        ns_json_write_line(sa->out, root);
+        record_write(sa->out, b);
         return;
     }
     g_autofree char *tables = ns_world_socket_tables(w, "#   ");
@@ -297,30 +322,16 @@ void ns_add_switch_tables(JsonBuilder *b, NsWorld *w)
     json_builder_end_array(b);
 }
 
-typedef struct {
-    FILE *out;
-    bool json, student;
-    NsTime t;
-    NsWorldCall call;
-} TablesAt;
-
 static void print_tables_at(NsWorld *w, void *data)
 {
-    TablesAt *ta = data;
+    PrintAt *ta = data;
     if (ta->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "t_ns");
-        json_builder_add_int_value(b, ns_world_now(w));
-        json_builder_set_member_name(b, "kind");
-        json_builder_add_string_value(b, "tables");
+        g_autoptr(JsonBuilder) b = record_begin(ns_world_now(w), "tables");
         json_builder_set_member_name(b, "hosts");
         ns_add_host_tables(b, w, ta->student);
         json_builder_set_member_name(b, "switches");
         ns_add_switch_tables(b, w);
-        json_builder_end_object(b);
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        ns_json_write_line(ta->out, root);
+        record_write(ta->out, b);
         return;
     }
     g_autofree char *tables = ns_world_host_tables(w, "#   ", true);
@@ -330,12 +341,7 @@ static void print_tables_at(NsWorld *w, void *data)
 
 static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "t_ns");
-    json_builder_add_int_value(b, 0);
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, "run");
+    g_autoptr(JsonBuilder) b = record_begin(0, "run");
     json_builder_set_member_name(b, "netsim");
     json_builder_add_string_value(b, NETSIM_VERSION);
     json_builder_set_member_name(b, "scenario");
@@ -346,21 +352,7 @@ static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
     }
     json_builder_set_member_name(b, "seed");
     json_builder_add_int_value(b, (int64_t)seed);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    ns_json_write_line(out, root);
-}
-
-static void member_int(JsonBuilder *b, const char *name, int64_t v)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, v);
-}
-
-static void member_str(JsonBuilder *b, const char *name, const char *v)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, v);
+    record_write(out, b);
 }
 
 static void member_ep(JsonBuilder *b, const char *name, uint32_t addr, uint16_t port)
@@ -449,12 +441,7 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects,
                                bool tables)
 {
     g_autofree char *summary = ns_world_summary(world);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "t_ns");
-    json_builder_add_int_value(b, ns_world_now(world));
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, "summary");
+    g_autoptr(JsonBuilder) b = record_begin(ns_world_now(world), "summary");
     json_builder_set_member_name(b, "events");
     json_builder_add_int_value(b, (int64_t)ns_world_events(world));
     if (!student) { /* the teacher's checks are the answers */
@@ -485,9 +472,7 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects,
         if (**l)
             json_builder_add_string_value(b, g_str_has_prefix(*l, "# ") ? *l + 2 : *l);
     json_builder_end_array(b);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    ns_json_write_line(out, root);
+    record_write(out, b);
 }
 
 /* (transfer full) the explainer of a scenario's hosts, with their profiles. */
@@ -719,15 +704,15 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
         return NS_EXIT_USAGE;
     if (page)
         ns_page_sink_set_tables(page, ns_page_tables, world);
-    g_autofree SocketsAt *at = g_new0(SocketsAt, ro->n_sockets_at + 1);
+    g_autofree PrintAt *at = g_new0(PrintAt, ro->n_sockets_at + 1);
     for (size_t i = 0; i < ro->n_sockets_at && !ro->quiet; i++) {
-        at[i] = (SocketsAt){.out = out, .json = ro->json, .t = ro->sockets_at[i]};
+        at[i] = (PrintAt){.out = out, .json = ro->json, .t = ro->sockets_at[i]};
         at[i].call = (NsWorldCall){print_sockets_at, &at[i]};
         ns_world_at(world, at[i].t, &at[i].call);
     }
-    g_autofree TablesAt *tat = g_new0(TablesAt, ro->n_tables_at + 1);
+    g_autofree PrintAt *tat = g_new0(PrintAt, ro->n_tables_at + 1);
     for (size_t i = 0; i < ro->n_tables_at && !ro->quiet; i++) {
-        tat[i] = (TablesAt){.out = out, .json = ro->json, .student = ro->student,
+        tat[i] = (PrintAt){.out = out, .json = ro->json, .student = ro->student,
                             .t = ro->tables_at[i]};
         tat[i].call = (NsWorldCall){print_tables_at, &tat[i]};
         ns_world_at(world, tat[i].t, &tat[i].call);
