@@ -4,7 +4,7 @@
  * run's description and the sequence diagram. Each of the three is
  * compressed (zlib, RFC 1950) and written in base64, in its own script
  * element: a run's trace repeats itself so much that 100,000 steps shrink
- * from 83 MB to about 2 MB, which a browser reads in a moment and inflates
+ * from 83 MB to about 4 MB, which a browser reads in a moment and inflates
  * with its own DecompressionStream. The page around the data is the
  * template the build makes from sim/trace/page/ (page-template.c). */
 #include "netsim/trace-page.h"
