@@ -96,7 +96,7 @@ int ns_world_sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
 
 static void check_state(NsWorld *w, const NsScnExpect *e)
 {
-    const SockRt *s = &w->socks[e->u.state.sock];
+    const SockRt *s = ns_programs_sock(w->progs, e->u.state.sock);
     int have = ns_world_sock_tcp_state(w, (uint32_t)e->host, s);
     const char *want = ns_scn_tcp_state_name(e->u.state.state);
     const char *got = have < 0 ? "not a TCP socket" : ns_tcp_state_name((NsTcpState)have);
@@ -145,7 +145,7 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     NsTime now = ns_sim_now(w->ctx->sim);
     switch (e->kind) {
     case NS_SCN_EXPECT_ERROR: {
-        const SockRt *s = &w->socks[e->u.error.sock];
+        const SockRt *s = ns_programs_sock(w->progs, e->u.error.sock);
         bool ok = s->last_err == e->u.error.errnum;
         g_autofree char *t = g_strdup_printf(
             "%s error %s%s%s%s", ns_world_sock_name(w, e->u.error.sock), errno_or_none(e->u.error.errnum),
@@ -154,7 +154,7 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         return;
     }
     case NS_SCN_EXPECT_PORT: {
-        uint16_t got = ns_world_sock_port(&w->socks[e->u.port.sock]);
+        uint16_t got = ns_world_sock_port(ns_programs_sock(w->progs, e->u.port.sock));
         bool ok = got == e->u.port.port;
         g_autofree char *t =
             ok ? g_strdup_printf("%s port %u", ns_world_sock_name(w, e->u.port.sock), got)
@@ -164,7 +164,7 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
         return;
     }
     case NS_SCN_EXPECT_RECEIVED: {
-        const SockRt *s = &w->socks[e->u.received.sock];
+        const SockRt *s = ns_programs_sock(w->progs, e->u.received.sock);
         bool ok = s->received == e->u.received.bytes;
         g_autofree char *t = g_strdup_printf("%s received %" PRIu64 "B%s", ns_world_sock_name(w, e->u.received.sock),
                                              e->u.received.bytes, ok ? "" : " (got ");

@@ -62,17 +62,13 @@ static char *opts_text(const NsScnLinkOpts *o)
 
 static void host_crash(NsWorld *w, HostRt *h)
 {
-    /* Every socket vanishes with the host: forget our handles first. */
-    for (guint i = 0; i < w->scn->sockets->len; i++)
-        if (ns_scn_socket(w->scn, i)->host == h->idx)
-            w->socks[i].sock = NULL;
     for (guint i = 0; i < w->services->len; i++) {
         ServiceRt *svc = g_ptr_array_index(w->services, i);
         if (ns_scn_service(w->scn, svc->index)->host == h->idx)
             ns_world_service_forget(svc);
     }
     ns_steps_host_crashed(w->steps, h->idx);
-    ns_world_programs_crash(h);
+    ns_programs_host_crashed(w->progs, h->idx);
     uint32_t n = ns_socket_count(h->host);
     ns_apps_host_crashed(w->apps, h->idx);
     ns_socket_layer_crash(h->host);

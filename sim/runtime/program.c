@@ -6,6 +6,33 @@
  * share its sockets. */
 #include "world-private.h"
 
+/* One program: socket steps run in order, the current one retried while it
+ * blocks. A host's programs run concurrently and share its sockets. */
+typedef struct {
+    NsWorld *w;
+    NsPrograms *ps;
+    HostRt *h;
+    uint32_t host;
+    const char *name;  /* NULL for the host's own program */
+    GArray *steps;     /* uint32 step indices, file order */
+    guint pc;
+    bool blocked;
+    bool connecting;   /* a TCP connect step has sent its SYN */
+    uint64_t progress; /* bytes written or read so far by the current step */
+    char *first_bytes; /* the start of what a TCP recv got, for its trace line */
+} ProgramRt;
+
+struct NsPrograms {
+    NsWorld *w;
+    uint32_t n_hosts;
+    GPtrArray **by_host; /* ProgramRt* per host: its own first, then its named ones */
+    GPtrArray *named;    /* ProgramRt* of the scenario's named programs, file order */
+    SockRt *socks;       /* per scenario socket */
+    /* Where programs' recv calls read into: a real program's buffer size
+     * (one read per 64 KiB means one window update per read). */
+    uint8_t scratch[65536];
+};
+
 #include <errno.h>
 #include <inttypes.h>
 
@@ -51,7 +78,7 @@ static void step_end(ProgramRt *pg, uint32_t sock, int err)
     /* `expect S error E` asks whether a call on S failed with E: keep the
      * latest failure, so a later close does not hide it. */
     if (sock != UINT32_MAX && err)
-        pg->w->socks[sock].last_err = err;
+        pg->ps->socks[sock].last_err = err;
     pg->blocked = false;
     pg->pc++;
     program_next(pg);
@@ -148,8 +175,8 @@ static bool try_recv_udp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const ch
 static bool try_recv_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const char *verb, int *err)
 {
     NsWorld *w = pg->w;
-    uint8_t *buf = w->scratch;
-    const size_t cap = sizeof w->scratch;
+    uint8_t *buf = pg->ps->scratch;
+    const size_t cap = sizeof pg->ps->scratch;
     bool eof = false;
     for (;;) {
         uint64_t want = st->u.recv.has_size ? st->u.recv.size - pg->progress : cap;
@@ -247,7 +274,7 @@ static bool try_accept(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
         }
         return true;
     }
-    SockRt *n = &w->socks[st->u.accept.new_sock];
+    SockRt *n = &pg->ps->socks[st->u.accept.new_sock];
     n->sock = a;
     n->received = 0;
     n->last_err = 0;
@@ -269,7 +296,7 @@ static bool step_try(ProgramRt *pg)
     const NsScnStep *st = ns_scn_step(w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
     const char *verb = ns_scn_step_verb_name(st);
     uint32_t si = ns_scn_step_socket(st);
-    SockRt *s = &w->socks[si];
+    SockRt *s = &pg->ps->socks[si];
     int err = 0;
     bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;
     if (!pg->blocked && ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {
@@ -357,7 +384,7 @@ wait:
     /* Blocked: the socket's watch retries the host's blocked programs when
      * something changes. */
     pg->blocked = true;
-    ns_socket_set_watch(s->sock, host_wake, pg->h);
+    ns_socket_set_watch(s->sock, host_wake, pg);
     return false;
 }
 
@@ -367,13 +394,14 @@ wait:
 static void host_wake(void *data, NsSocket *sock)
 {
     (void)sock;
-    HostRt *h = data;
-    for (guint i = 0; i < h->programs->len; i++) {
-        ProgramRt *pg = g_ptr_array_index(h->programs, i);
+    const ProgramRt *waker = data;
+    GPtrArray *progs = waker->ps->by_host[waker->host];
+    for (guint i = 0; i < progs->len; i++) {
+        ProgramRt *pg = g_ptr_array_index(progs, i);
         if (!pg->blocked || pg->pc >= pg->steps->len)
             continue;
         const NsScnStep *st = ns_scn_step(pg->w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
-        if (pg->w->socks[ns_scn_step_socket(st)].sock)
+        if (pg->ps->socks[ns_scn_step_socket(st)].sock)
             step_try(pg);
     }
 }
@@ -407,14 +435,16 @@ static void program_next(ProgramRt *pg)
     ns_sim_schedule_at(w->ctx->sim, at, program_run, pg, NULL);
 }
 
-static ProgramRt *program_new(NsWorld *w, HostRt *h, const char *name)
+static ProgramRt *program_new(NsPrograms *ps, uint32_t host, const char *name)
 {
     ProgramRt *pg = g_new0(ProgramRt, 1);
-    pg->w = w;
-    pg->h = h;
+    pg->w = ps->w;
+    pg->ps = ps;
+    pg->host = host;
+    pg->h = &ps->w->hosts[host];
     pg->name = name;
     pg->steps = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    g_ptr_array_add(h->programs, pg);
+    g_ptr_array_add(ps->by_host[host], pg);
     return pg;
 }
 
@@ -425,43 +455,53 @@ static void program_free(ProgramRt *pg)
     g_free(pg);
 }
 
-void ns_world_programs_init(NsWorld *w)
+NsPrograms *ns_programs_new(NsWorld *w, uint32_t n_hosts)
 {
     const NsScenario *scn = w->scn;
-    for (uint32_t i = 0; i < w->n_hosts; i++) {
-        HostRt *h = &w->hosts[i];
-        h->programs = g_ptr_array_new_with_free_func((GDestroyNotify)program_free);
-        program_new(w, h, NULL);
+    NsPrograms *ps = g_new0(NsPrograms, 1);
+    ps->w = w;
+    ps->n_hosts = n_hosts;
+    ps->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
+    ps->by_host = g_new0(GPtrArray *, n_hosts ? n_hosts : 1);
+    for (uint32_t i = 0; i < n_hosts; i++) {
+        ps->by_host[i] = g_ptr_array_new_with_free_func((GDestroyNotify)program_free);
+        program_new(ps, i, NULL);
     }
-    w->programs = g_ptr_array_new();
+    ps->named = g_ptr_array_new();
     for (guint i = 0; i < scn->programs->len; i++) {
         const NsScnProgram *sp = ns_scn_program(scn, i);
-        g_ptr_array_add(w->programs, program_new(w, &w->hosts[sp->host], sp->name));
+        g_ptr_array_add(ps->named, program_new(ps, sp->host, sp->name));
     }
     for (guint i = 0; i < scn->steps->len; i++) {
         const NsScnStep *st = ns_scn_step(scn, i);
         if (st->kind != NS_SCN_STEP_SOCKET)
             continue;
-        ProgramRt *pg = st->program < 0 ? g_ptr_array_index(w->hosts[st->host].programs, 0)
-                                        : g_ptr_array_index(w->programs, (guint)st->program);
+        ProgramRt *pg = st->program < 0 ? g_ptr_array_index(ps->by_host[st->host], 0)
+                                        : g_ptr_array_index(ps->named, (guint)st->program);
         g_array_append_val(pg->steps, i);
     }
+    return ps;
 }
 
-/* Each program's first step, host by host, the host's own program first. */
-void ns_world_programs_start(NsWorld *w)
+void ns_programs_start(NsPrograms *ps)
 {
-    for (uint32_t i = 0; i < w->n_hosts; i++) {
-        GPtrArray *progs = w->hosts[i].programs;
+    for (uint32_t i = 0; i < ps->n_hosts; i++) {
+        GPtrArray *progs = ps->by_host[i];
         for (guint k = 0; k < progs->len; k++)
             program_next(g_ptr_array_index(progs, k));
     }
 }
 
-void ns_world_programs_crash(HostRt *h)
+void ns_programs_host_crashed(NsPrograms *ps, uint32_t host)
 {
-    for (guint k = 0; k < h->programs->len; k++) {
-        ProgramRt *pg = g_ptr_array_index(h->programs, k);
+    /* Every socket vanishes with the host: forget our handles first. */
+    const NsScenario *scn = ps->w->scn;
+    for (guint i = 0; i < scn->sockets->len; i++)
+        if (ns_scn_socket(scn, i)->host == host)
+            ps->socks[i].sock = NULL;
+    GPtrArray *progs = ps->by_host[host];
+    for (guint k = 0; k < progs->len; k++) {
+        ProgramRt *pg = g_ptr_array_index(progs, k);
         if (!pg->blocked)
             continue;
         /* The program dies with the host; its remaining steps are skipped
@@ -474,23 +514,34 @@ void ns_world_programs_crash(HostRt *h)
     }
 }
 
-void ns_world_programs_report(NsWorld *w)
+void ns_programs_report(NsPrograms *ps)
 {
-    for (uint32_t i = 0; i < w->n_hosts; i++) {
-        GPtrArray *progs = w->hosts[i].programs;
+    for (uint32_t i = 0; i < ps->n_hosts; i++) {
+        GPtrArray *progs = ps->by_host[i];
         for (guint k = 0; k < progs->len; k++) {
             ProgramRt *pg = g_ptr_array_index(progs, k);
             if (!pg->blocked)
                 continue;
-            const NsScnStep *st = ns_scn_step(w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
+            const NsScnStep *st =
+                ns_scn_step(ps->w->scn, g_array_index(pg->steps, uint32_t, pg->pc));
             prog_tracef(pg, ns_scn_step_verb_name(st), 0, "still waiting at the end of the run");
         }
     }
 }
 
-void ns_world_programs_free(NsWorld *w)
+const SockRt *ns_programs_sock(const NsPrograms *ps, uint32_t i)
 {
-    for (uint32_t i = 0; i < w->n_hosts; i++)
-        g_ptr_array_free(w->hosts[i].programs, TRUE);
-    g_ptr_array_free(w->programs, TRUE);
+    return &ps->socks[i];
+}
+
+void ns_programs_free(NsPrograms *ps)
+{
+    if (!ps)
+        return;
+    for (uint32_t i = 0; i < ps->n_hosts; i++)
+        g_ptr_array_free(ps->by_host[i], TRUE);
+    g_free(ps->by_host);
+    g_ptr_array_free(ps->named, TRUE);
+    g_free(ps->socks);
+    g_free(ps);
 }

@@ -14,18 +14,18 @@ static char *answer_now(NsWorld *w, const NsScnQuestion *q)
     uint32_t host = (uint32_t)e->host;
     switch (q->ask) {
     case NS_SCN_ASK_STATE: {
-        int st = ns_world_sock_tcp_state(w, host, &w->socks[e->u.state.sock]);
+        int st = ns_world_sock_tcp_state(w, host, ns_programs_sock(w->progs, e->u.state.sock));
         return g_strdup(st < 0 ? "not a TCP socket" : ns_tcp_state_name((NsTcpState)st));
     }
     case NS_SCN_ASK_ERROR: {
-        int err = w->socks[e->u.error.sock].last_err;
+        int err = ns_programs_sock(w->progs, e->u.error.sock)->last_err;
         const char *n = ns_errno_name(err);
         return g_strdup(err == 0 ? "none" : n ? n : "?");
     }
     case NS_SCN_ASK_RECEIVED:
-        return g_strdup_printf("%" PRIu64, w->socks[e->u.received.sock].received);
+        return g_strdup_printf("%" PRIu64, ns_programs_sock(w->progs, e->u.received.sock)->received);
     case NS_SCN_ASK_PORT:
-        return g_strdup_printf("%u", ns_world_sock_port(&w->socks[e->u.port.sock]));
+        return g_strdup_printf("%u", ns_world_sock_port(ns_programs_sock(w->progs, e->u.port.sock)));
     case NS_SCN_ASK_SOCKETS: {
         int counts[NS_SCN_TCP_N_STATES], udp;
         ns_world_count_sockets(w, host, counts, &udp);

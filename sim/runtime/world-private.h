@@ -11,6 +11,7 @@
 #include "netsim/world.h"
 #include "apps-private.h"
 #include "flows-private.h"
+#include "programs-private.h"
 #include "steps-private.h"
 #include "streams-private.h"
 #include "targeted-private.h"
@@ -32,33 +33,7 @@ typedef struct {
     NsWorld *w;
     uint32_t idx;
     NsHost *host;
-    GPtrArray *programs; /* ProgramRt*: the host's own first, then its named ones */
 } HostRt;
-
-/* One program: socket steps run in order, the current one retried while it
- * blocks. A host's programs run concurrently and share its sockets. */
-typedef struct {
-    NsWorld *w;
-    HostRt *h;
-    const char *name;  /* NULL for the host's own program */
-    GArray *steps;     /* uint32 step indices, file order */
-    guint pc;
-    bool blocked;
-    bool connecting;   /* a TCP connect step has sent its SYN */
-    uint64_t progress; /* bytes written or read so far by the current step */
-    char *first_bytes; /* the start of what a TCP recv got, for its trace line */
-} ProgramRt;
-
-typedef struct {
-    NsSocket *sock; /* NULL before `socket`, after `close`, or after a crash */
-    int last_err; /* errno of the latest call on it that failed, 0 if none */
-    uint64_t received;
-    /* The 4-tuple it last had, to find a closed TCP socket's connection
-     * still finishing (FIN-WAIT, TIME-WAIT) for `expect ... state`. */
-    uint32_t laddr, raddr;
-    uint16_t lport, rport;
-    bool was_tcp;
-} SockRt;
 
 typedef struct ServiceRt ServiceRt;
 
@@ -78,8 +53,7 @@ struct NsWorld {
     uint32_t n_segs;
     HostRt *hosts;
     uint32_t n_hosts;
-    GPtrArray *programs;  /* ProgramRt* of the scenario's named programs, file order */
-    SockRt *socks;        /* per scenario socket */
+    NsPrograms *progs;    /* the socket programs and their sockets */
     GPtrArray *services;  /* ServiceRt* */
     NsApps *apps;         /* the applications: servers' names, steps */
     NsStreams *streams;   /* NULL unless some `expect delivered all` */
@@ -90,9 +64,6 @@ struct NsWorld {
     char **answers;       /* per question: its answer (questions.c), NULL until found */
     uint8_t *pattern;
     uint64_t pattern_len;
-    /* Where programs' recv calls read into: a real program's buffer size
-     * (one read per 64 KiB means one window update per read). */
-    uint8_t scratch[65536];
     NsSimResult result;
     uint64_t memory_seen; /* resident bytes when NS_SIM_MEMORY ended the run */
 };
@@ -137,13 +108,6 @@ void ns_world_build_topology(NsWorld *w);
 
 /* steps.c: an application step (an event: arg is the step index). */
 void ns_world_app_run(NsSim *sim, void *obj, void *arg);
-
-/* program.c: each program's socket verbs, in order. */
-void ns_world_programs_init(NsWorld *w);
-void ns_world_programs_start(NsWorld *w);
-void ns_world_programs_crash(HostRt *h); /* the blocked ones die with the host */
-void ns_world_programs_report(NsWorld *w); /* at the end: the ones still waiting */
-void ns_world_programs_free(NsWorld *w);
 
 /* faults.c: a fault step (an event: arg is the step index). */
 void ns_world_fault_run(NsSim *sim, void *obj, void *arg);

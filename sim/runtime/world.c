@@ -116,7 +116,6 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     for (guint i = 0; i < scn->expects->len; i++)
         if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL && !w->streams)
             w->streams = ns_streams_new();
-    w->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ns_world_build_topology(w);
     w->steps = ns_steps_new(w, w->n_hosts);
     for (uint32_t i = 0; w->streams && i < w->n_hosts; i++)
@@ -125,7 +124,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     ns_world_routes_setup(w);
     w->flows = ns_flows_new(w->opts.summary ? w->ctx->tracer : NULL);
 
-    ns_world_programs_init(w);
+    w->progs = ns_programs_new(w, w->n_hosts);
     for (guint i = 0; i < scn->services->len; i++) {
         ServiceRt *svc = g_new0(ServiceRt, 1);
         svc->index = i;
@@ -146,7 +145,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         const NsScnStep *st = ns_scn_step(scn, i);
         switch (st->kind) {
         case NS_SCN_STEP_SOCKET:
-            break; /* ns_world_programs_init took them */
+            break; /* ns_programs_new took them */
         case NS_SCN_STEP_APP:
             ns_sim_schedule_at(w->ctx->sim, st->at, ns_world_app_run, w, GUINT_TO_POINTER(i));
             break;
@@ -155,7 +154,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
             break;
         }
     }
-    ns_world_programs_start(w);
+    ns_programs_start(w->progs);
     for (guint i = 0; i < scn->expects->len; i++) {
         const NsScnExpect *e = ns_scn_expect(scn, i);
         if (e->kind == NS_SCN_EXPECT_SOCKETS && e->u.sockets.at)
@@ -219,7 +218,7 @@ NsSimResult ns_world_run(NsWorld *w)
     w->result = run_watching_memory(w, stop);
     if (w->result == NS_SIM_LIMIT || w->result == NS_SIM_HORIZON || w->result == NS_SIM_MEMORY)
         return w->result;
-    ns_world_programs_report(w);
+    ns_programs_report(w->progs);
     for (guint i = 0; i < w->scn->expects->len; i++)
         ns_world_expect_end(w, ns_scn_expect(w->scn, i));
     ns_world_questions_end(w);
@@ -380,13 +379,12 @@ void ns_world_free(NsWorld *w)
         ns_apps_service_stop(svc, false);
     }
     ns_steps_free(w->steps);
-    ns_world_programs_free(w);
+    ns_programs_free(w->progs);
     ns_net_free(w->net); /* the sockets, hosts, segments and engine */
     ns_streams_free(w->streams);
     ns_targeted_free(w->targeted); /* after the hooks' segments and hosts */
     g_free(w->segs);
     g_free(w->hosts);
-    g_free(w->socks);
     g_ptr_array_free(w->services, TRUE);
     ns_apps_free(w->apps);
     ns_flows_free(w->flows);
