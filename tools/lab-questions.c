@@ -465,6 +465,7 @@ static int resend_letter(NsSendWhy why)
     case NS_SEND_WINDOW_UPDATE:
     case NS_SEND_DELAYED_ACK:
     case NS_SEND_CHALLENGE_ACK:
+    case NS_SEND_KEEPALIVE:
     case NS_SEND_FAULT:
         return -1;
     }

@@ -334,8 +334,23 @@ typedef enum {
     NS_SCN_SOCK_VERB_RECVFROM,
     NS_SCN_SOCK_VERB_SHUTDOWN,
     NS_SCN_SOCK_VERB_CLOSE,
-    NS_SCN_SOCK_VERB_SETSOCKOPT, /* extension: setsockopt S nodelay [on|off] */
+    NS_SCN_SOCK_VERB_SETSOCKOPT, /* extension: setsockopt S OPTION [VALUE] */
 } NsScnSockVerb;
+
+/* setsockopt S OPTION VALUE (extension): the socket options, as Linux names
+ * them without their prefixes. */
+typedef enum {
+    NS_SCN_SOCKOPT_NODELAY,      /* on|off */
+    NS_SCN_SOCKOPT_RCVBUF,       /* SIZE */
+    NS_SCN_SOCKOPT_SNDBUF,       /* SIZE */
+    NS_SCN_SOCKOPT_KEEPALIVE,    /* on|off */
+    NS_SCN_SOCKOPT_KEEPIDLE,     /* DURATION, whole seconds */
+    NS_SCN_SOCKOPT_KEEPINTVL,    /* DURATION, whole seconds */
+    NS_SCN_SOCKOPT_KEEPCNT,      /* N */
+    NS_SCN_SOCKOPT_MAXSEG,       /* N bytes */
+    NS_SCN_SOCKOPT_LINGER,       /* off|DURATION, whole seconds */
+    NS_SCN_SOCKOPT_USER_TIMEOUT, /* DURATION, whole milliseconds */
+} NsScnSockOpt;
 
 typedef enum {
     NS_SCN_FAULT_VERB_LINK_DOWN,
@@ -449,7 +464,9 @@ struct NsScnStep {
         } close;
         struct {
             uint32_t sock;
-            bool nodelay;       /* the only option so far: TCP_NODELAY */
+            NsScnSockOpt opt;
+            int64_t value;      /* on/off 1/0; bytes; a count; durations in ns
+                                   (linger: -1 off) */
         } sockopt;
         struct {
             uint32_t link;      /* index into links */

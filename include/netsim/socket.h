@@ -91,6 +91,12 @@ int ns_socket_state(const NsSocket *sock);
 
 /* The pending asynchronous error (SO_ERROR), cleared by reading. */
 int ns_socket_take_error(NsSocket *sock);
+/* setsockopt / getsockopt (NsSockOpt, netsim/tcp.h: Linux's meanings and
+ * units): 0, -EINVAL for a value out of range; -ENOPROTOOPT on UDP, whose
+ * buffers and options are not modelled. SO_LINGER 0 makes close() reset
+ * the connection; other linger times close as usual (close never blocks). */
+int ns_socket_setopt(NsSocket *sock, NsSockOpt opt, int64_t value);
+int ns_socket_getopt(const NsSocket *sock, NsSockOpt opt, int64_t *value);
 /* TCP_INFO: the connection's counters and state (netsim/tcp.h), 0; or
  * -ENOPROTOOPT on UDP. */
 int ns_socket_tcp_info(const NsSocket *sock, NsTcpInfo *out);

@@ -98,6 +98,23 @@ int ns_tcp_shutdown(NsTcpSock *s, bool rd, bool wr);
 int ns_tcp_close(NsTcpSock *s);
 /* SO_LINGER 0: RST if synchronized, then free the handle. */
 void ns_tcp_abort(NsTcpSock *s);
+
+/* Socket options, with Linux's meanings and units (setsockopt(2)). */
+typedef enum {
+    NS_SO_RCVBUF,      /* bytes; kept (and reported) doubled, as Linux */
+    NS_SO_SNDBUF,
+    NS_SO_KEEPALIVE,   /* 0/1 */
+    NS_SO_LINGER,      /* seconds, -1: off; 0: close resets the connection */
+    NS_SO_TCP_NODELAY, /* 0/1 */
+    NS_SO_TCP_MAXSEG,  /* bytes: the MSS offered and the largest segment sent */
+    NS_SO_TCP_KEEPIDLE,  /* seconds idle before the first keepalive probe */
+    NS_SO_TCP_KEEPINTVL, /* seconds between probes */
+    NS_SO_TCP_KEEPCNT,   /* unanswered probes before the connection is reset */
+    NS_SO_TCP_USER_TIMEOUT, /* ms data may stay unacknowledged (RFC 5482), 0: off */
+} NsSockOpt;
+/* 0, or -EINVAL for a value out of Linux's range. */
+int ns_tcp_setsockopt(NsTcpSock *s, NsSockOpt opt, int64_t value);
+int ns_tcp_getsockopt(const NsTcpSock *s, NsSockOpt opt, int64_t *value);
 /* The pending asynchronous error (SO_ERROR), cleared by reading. */
 int ns_tcp_take_error(NsTcpSock *s);
 NsTcpState ns_tcp_state(const NsTcpSock *s);

@@ -94,6 +94,8 @@ typedef enum {
     NS_CAUSE_RETRANSMISSIONS,  /* retransmissions exhausted */
     NS_CAUSE_TIME_WAIT_DONE,   /* 2MSL ran out */
     NS_CAUSE_FIN_WAIT_2_TIMEOUT,
+    NS_CAUSE_KEEPALIVE_TIMEOUT, /* keepalive probes unanswered */
+    NS_CAUSE_USER_TIMEOUT,      /* TCP_USER_TIMEOUT passed (RFC 5482) */
     /* congestion control */
     NS_CAUSE_CONNECTED,
     NS_CAUSE_ACK,
@@ -125,6 +127,7 @@ typedef enum {
     NS_SEND_WINDOW_UPDATE,
     NS_SEND_DELAYED_ACK,     /* the delayed-ACK timer ran out (RFC 1122 4.2.3.2) */
     NS_SEND_CHALLENGE_ACK,   /* RFC 5961 */
+    NS_SEND_KEEPALIVE,       /* keepalive probe (RFC 1122 4.2.3.6) */
     NS_SEND_FAULT,           /* released or copied by a targeted fault */
 } NsSendWhy;
 

@@ -71,7 +71,7 @@ static const struct {
 
 /* A tcpi_* field of the snapshot in Linux's units; false if netsim does
  * not model it. */
-static bool tcpi_value(const NsTcpInfo *i, const char *name, double *out)
+bool pkt_tcpi_value(const NsTcpInfo *i, const char *name, double *out)
 {
     uint32_t mss = i->mss ? i->mss : 1;
     struct {
@@ -226,7 +226,7 @@ static double name_value(Ev *e)
             err(e, "%s: no TCP socket to read TCP_INFO from", n);
             return 0;
         }
-        if (!tcpi_value(e->info, n, &v)) {
+        if (!pkt_tcpi_value(e->info, n, &v)) {
             err(e, "%s is not modelled by netsim", n);
             return 0;
         }

@@ -90,4 +90,6 @@ const char *pkt_expr_kind_name(PktExprKind k);
 /* A %{ }% block's statements (code.c) against a TCP_INFO snapshot (NULL:
  * no TCP socket): true when every assertion holds; else false with the
  * reason in msg and the failing line's index within the block in *line. */
+/* A tcpi_* field of a snapshot in Linux's units; false if not modelled. */
+bool pkt_tcpi_value(const NsTcpInfo *info, const char *name, double *out);
 bool pkt_code_eval(const char *text, const NsTcpInfo *info, uint32_t *line, GString *msg);

@@ -70,6 +70,7 @@ struct Run {
     bool have_ts;
     Pending pending;
     Fd *sut; /* the socket under test: the last opened or accepted */
+    NsTime last_out; /* when the last outbound packet the script matched was sent */
     bool blocked;
     bool drained; /* the last run_to ran every event up to its time */
     uint64_t max_events;
@@ -550,6 +551,7 @@ static bool expect_packet(Run *r, const PktEvent *ev, NsTime lo, NsTime hi, bool
                 g_hash_table_insert(r->ts_map, GUINT_TO_POINTER(ev->opts[i].a),
                                     GUINT_TO_POINTER(p->tcp.ts_val));
     }
+    r->last_out = p->t;
     g_free(p);
     if (!ok)
         return fail(r, ev, "expected %s; netsim sent %s at %s: %s", want->str, got->str, at,
@@ -812,43 +814,91 @@ static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, uint32_t *
     return true;
 }
 
+/* The option a (level, name) pair of Linux's numbers names. */
+static bool sockopt_of(int64_t level, int64_t name, NsSockOpt *out)
+{
+    static const struct {
+        int64_t level, name;
+        NsSockOpt opt;
+    } map[] = {
+        {1, 7, NS_SO_SNDBUF},        {1, 8, NS_SO_RCVBUF},          {1, 9, NS_SO_KEEPALIVE},
+        {1, 13, NS_SO_LINGER},       {6, 1, NS_SO_TCP_NODELAY},     {6, 2, NS_SO_TCP_MAXSEG},
+        {6, 4, NS_SO_TCP_KEEPIDLE},  {6, 5, NS_SO_TCP_KEEPINTVL},   {6, 6, NS_SO_TCP_KEEPCNT},
+        {6, 18, NS_SO_TCP_USER_TIMEOUT},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+        if (map[i].level == level && map[i].name == name) {
+            *out = map[i].opt;
+            return true;
+        }
+    return false;
+}
+
+static const char *sockopt_name(const PktEvent *ev)
+{
+    const PktExpr *o = arg(ev, 2);
+    return o && o->kind == PKT_E_IDENT ? o->str : "(this option)";
+}
+
+/* A {name=value, ...} structure's field (either of two names), or NULL. */
+static const PktExpr *field(const PktExpr *e, const char *a, const char *b)
+{
+    if (!e || e->kind != PKT_E_STRUCT)
+        return NULL;
+    for (guint i = 0; i < e->sub->len; i++) {
+        const PktExpr *f = g_ptr_array_index(e->sub, i);
+        if (f->kind == PKT_E_FIELD && (strcmp(f->str, a) == 0 || strcmp(f->str, b) == 0))
+            return g_ptr_array_index(f->sub, 0);
+    }
+    return NULL;
+}
+
 static bool do_setsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *err)
 {
-    int64_t level, opt, val = 0;
-    if (!eval_int(r, ev, arg(ev, 1), &level) || !eval_int(r, ev, arg(ev, 2), &opt))
+    int64_t level, name, val = 0;
+    if (!eval_int(r, ev, arg(ev, 1), &level) || !eval_int(r, ev, arg(ev, 2), &name))
         return false;
     const PktExpr *v = arg(ev, 3);
-    if (v && v->kind != PKT_E_STRUCT && !eval_int(r, ev, v, &val))
-        return false;
     *ret = 0;
     *err = 0;
-    if (level == 1 && (opt == 2 || opt == 15))
+    if (level == 1 && (name == 2 || name == 15))
         return true; /* SO_REUSEADDR / SO_REUSEPORT: one socket per port here anyway */
-    if (level == 6 && opt == 1) {
-        int e = -ns_socket_set_nodelay(f->sock, val != 0);
-        if (e) {
-            *ret = -1;
-            *err = e;
-        }
-        return true;
+    NsSockOpt opt;
+    if (!sockopt_of(level, name, &opt))
+        return fail(r, ev, "setsockopt %s is not modelled by netsim yet", sockopt_name(ev));
+    if (opt == NS_SO_LINGER) {
+        /* struct linger {l_onoff, l_linger} */
+        int64_t on = 0, secs = 0;
+        const PktExpr *a = field(v, "onoff", "l_onoff"), *b = field(v, "linger", "l_linger");
+        if (!a || !b)
+            return fail(r, ev, "setsockopt SO_LINGER: expected {onoff=N, linger=N}");
+        if (!eval_int(r, ev, a, &on) || !eval_int(r, ev, b, &secs))
+            return false;
+        val = on ? (secs < 0 ? 0 : secs) : -1;
+    } else if (v && !eval_int(r, ev, v, &val)) {
+        return false;
     }
-    const PktExpr *o = arg(ev, 2);
-    return fail(r, ev, "setsockopt %s is not modelled by netsim yet",
-                o && o->kind == PKT_E_IDENT ? o->str : "(this option)");
+    int e = -ns_socket_setopt(f->sock, opt, val);
+    if (e) {
+        *ret = -1;
+        *err = e;
+    }
+    return true;
 }
 
 static bool do_getsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *err)
 {
-    int64_t level, opt;
-    if (!eval_int(r, ev, arg(ev, 1), &level) || !eval_int(r, ev, arg(ev, 2), &opt))
+    int64_t level, name;
+    if (!eval_int(r, ev, arg(ev, 1), &level) || !eval_int(r, ev, arg(ev, 2), &name))
         return false;
     *ret = 0;
     *err = 0;
-    if (level == 1 && opt == 4) {
+    const PktExpr *v = arg(ev, 3);
+    bool check = v && v->kind != PKT_E_ELLIPSIS;
+    if (level == 1 && name == 4) {
         int e = ns_socket_take_error(f->sock);
-        const PktExpr *v = arg(ev, 3);
         int64_t want;
-        if (v && v->kind != PKT_E_ELLIPSIS) {
+        if (check) {
             if (!eval_int(r, ev, v, &want))
                 return false;
             if (want != e)
@@ -858,9 +908,66 @@ static bool do_getsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *
         }
         return true;
     }
-    const PktExpr *o = arg(ev, 2);
-    return fail(r, ev, "getsockopt %s is not modelled by netsim yet",
-                o && o->kind == PKT_E_IDENT ? o->str : "(this option)");
+    if (level == 6 && name == 11) {
+        /* TCP_INFO: the fields the script names, in Linux's units */
+        NsTcpInfo info;
+        int e = -ns_socket_tcp_info(f->sock, &info);
+        if (e) {
+            *ret = -1;
+            *err = e;
+            return true;
+        }
+        if (check && v->kind != PKT_E_STRUCT)
+            return fail(r, ev, "getsockopt TCP_INFO: expected ... or {tcpi_NAME=VALUE, ...}");
+        for (guint i = 0; check && i < v->sub->len; i++) {
+            const PktExpr *fe = g_ptr_array_index(v->sub, i);
+            int64_t want;
+            double got;
+            if (fe->kind != PKT_E_FIELD)
+                continue;
+            if (!pkt_tcpi_value(&info, fe->str, &got))
+                return fail(r, ev, "getsockopt TCP_INFO: %s is not modelled by netsim", fe->str);
+            if (!eval_int(r, ev, g_ptr_array_index(fe->sub, 0), &want))
+                return false;
+            if ((double)want != got)
+                return fail(r, ev, "getsockopt TCP_INFO gave %s=%.15g, expected %" G_GINT64_FORMAT,
+                            fe->str, got, want);
+        }
+        return true;
+    }
+    NsSockOpt opt;
+    if (!sockopt_of(level, name, &opt))
+        return fail(r, ev, "getsockopt %s is not modelled by netsim yet", sockopt_name(ev));
+    int64_t got;
+    int e = -ns_socket_getopt(f->sock, opt, &got);
+    if (e) {
+        *ret = -1;
+        *err = e;
+        return true;
+    }
+    if (opt == NS_SO_LINGER) {
+        const PktExpr *a = field(v, "onoff", "l_onoff"), *b = field(v, "linger", "l_linger");
+        int64_t on, secs;
+        if (a && (!eval_int(r, ev, a, &on)))
+            return false;
+        if (b && (!eval_int(r, ev, b, &secs)))
+            return false;
+        if ((a && on != (got >= 0)) || (b && secs != (got >= 0 ? got : 0)))
+            return fail(r, ev, "getsockopt SO_LINGER gave {onoff=%d, linger=%" G_GINT64_FORMAT
+                               "}",
+                        got >= 0, got >= 0 ? got : 0);
+        return true;
+    }
+    int64_t want;
+    if (check) {
+        if (!eval_int(r, ev, v, &want))
+            return false;
+        if (want != got)
+            return fail(r, ev, "getsockopt %s gave [%" G_GINT64_FORMAT "], expected [%" G_GINT64_FORMAT
+                               "]",
+                        sockopt_name(ev), got, want);
+    }
+    return true;
 }
 
 /* Run a call at `start`: at once, or (blocking) until it returns. */
@@ -1172,7 +1279,10 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
         if (ev->kind == PKT_EV_PACKET && ev->outbound) {
             if (!expect_packet(&r, ev, start, end, any))
                 break;
-            prev = any ? ns_net_now(r.net) : start;
+            /* packetdrill: what follows an outbound packet is timed from
+             * when it was actually sent (within the tolerance), so that
+             * lateness does not add up over the script */
+            prev = r.last_out;
             continue;
         }
         /* Everything else happens at its time; a blocked call must have

@@ -84,6 +84,87 @@ static void step_end(ProgramRt *pg, uint32_t sock, int err)
     program_next(pg);
 }
 
+
+/* setsockopt: the socket layer's option and its value in Linux's units
+ * (seconds, milliseconds) from the scenario's (durations in ns). */
+static NsSockOpt sockopt_of(NsScnSockOpt o)
+{
+    switch (o) {
+    case NS_SCN_SOCKOPT_NODELAY:
+        return NS_SO_TCP_NODELAY;
+    case NS_SCN_SOCKOPT_RCVBUF:
+        return NS_SO_RCVBUF;
+    case NS_SCN_SOCKOPT_SNDBUF:
+        return NS_SO_SNDBUF;
+    case NS_SCN_SOCKOPT_KEEPALIVE:
+        return NS_SO_KEEPALIVE;
+    case NS_SCN_SOCKOPT_KEEPIDLE:
+        return NS_SO_TCP_KEEPIDLE;
+    case NS_SCN_SOCKOPT_KEEPINTVL:
+        return NS_SO_TCP_KEEPINTVL;
+    case NS_SCN_SOCKOPT_KEEPCNT:
+        return NS_SO_TCP_KEEPCNT;
+    case NS_SCN_SOCKOPT_MAXSEG:
+        return NS_SO_TCP_MAXSEG;
+    case NS_SCN_SOCKOPT_LINGER:
+        return NS_SO_LINGER;
+    case NS_SCN_SOCKOPT_USER_TIMEOUT:
+        return NS_SO_TCP_USER_TIMEOUT;
+    }
+    return NS_SO_TCP_NODELAY;
+}
+
+static int64_t sockopt_arg(NsScnSockOpt o, int64_t v)
+{
+    switch (o) {
+    case NS_SCN_SOCKOPT_KEEPIDLE:
+    case NS_SCN_SOCKOPT_KEEPINTVL:
+        return v / NS_S(1);
+    case NS_SCN_SOCKOPT_LINGER:
+        return v < 0 ? -1 : v / NS_S(1);
+    case NS_SCN_SOCKOPT_USER_TIMEOUT:
+        return v / NS_MS(1);
+    case NS_SCN_SOCKOPT_NODELAY:
+    case NS_SCN_SOCKOPT_RCVBUF:
+    case NS_SCN_SOCKOPT_SNDBUF:
+    case NS_SCN_SOCKOPT_KEEPALIVE:
+    case NS_SCN_SOCKOPT_KEEPCNT:
+    case NS_SCN_SOCKOPT_MAXSEG:
+        break;
+    }
+    return v;
+}
+
+/* The step as the trace shows it: "S keepidle 10s", "S nodelay on". */
+static char *sockopt_text(const char *sock, const NsScnStep *st)
+{
+    static const char *const names[] = {"nodelay",   "rcvbuf",  "sndbuf", "keepalive",
+                                        "keepidle",  "keepintvl", "keepcnt", "maxseg",
+                                        "linger",    "user_timeout"};
+    const char *name = names[st->u.sockopt.opt];
+    int64_t v = st->u.sockopt.value;
+    switch (st->u.sockopt.opt) {
+    case NS_SCN_SOCKOPT_NODELAY:
+    case NS_SCN_SOCKOPT_KEEPALIVE:
+        return g_strdup_printf("%s %s %s", sock, name, v ? "on" : "off");
+    case NS_SCN_SOCKOPT_KEEPIDLE:
+    case NS_SCN_SOCKOPT_KEEPINTVL:
+        return g_strdup_printf("%s %s %" G_GINT64_FORMAT "s", sock, name, v / NS_S(1));
+    case NS_SCN_SOCKOPT_LINGER:
+        if (v < 0)
+            return g_strdup_printf("%s %s off", sock, name);
+        return g_strdup_printf("%s %s %" G_GINT64_FORMAT "s", sock, name, v / NS_S(1));
+    case NS_SCN_SOCKOPT_USER_TIMEOUT:
+        return g_strdup_printf("%s %s %" G_GINT64_FORMAT "ms", sock, name, v / NS_MS(1));
+    case NS_SCN_SOCKOPT_RCVBUF:
+    case NS_SCN_SOCKOPT_SNDBUF:
+    case NS_SCN_SOCKOPT_KEEPCNT:
+    case NS_SCN_SOCKOPT_MAXSEG:
+        break;
+    }
+    return g_strdup_printf("%s %s %" G_GINT64_FORMAT, sock, name, v);
+}
+
 /* What a socket step does, as its `app` line shows it before it runs. */
 static char *step_text(NsWorld *w, const NsScnStep *st)
 {
@@ -121,8 +202,7 @@ static char *step_text(NsWorld *w, const NsScnStep *st)
     case NS_SCN_SOCK_VERB_CLOSE:
         return g_strdup(ns_world_sock_name(w, st->u.close.sock));
     case NS_SCN_SOCK_VERB_SETSOCKOPT:
-        return g_strdup_printf("%s nodelay %s", ns_world_sock_name(w, st->u.sockopt.sock),
-                               st->u.sockopt.nodelay ? "on" : "off");
+        return sockopt_text(ns_world_sock_name(w, st->u.sockopt.sock), st);
     case NS_SCN_SOCK_VERB_LISTEN:
         return g_strdup_printf("%s backlog %u", ns_world_sock_name(w, st->u.listen.sock),
                                st->u.listen.backlog);
@@ -371,7 +451,8 @@ static bool step_try(ProgramRt *pg)
             s->sock = NULL;
             break;
         case NS_SCN_SOCK_VERB_SETSOCKOPT:
-            err = -ns_socket_set_nodelay(s->sock, st->u.sockopt.nodelay);
+            err = -ns_socket_setopt(s->sock, sockopt_of(st->u.sockopt.opt),
+                                    sockopt_arg(st->u.sockopt.opt, st->u.sockopt.value));
             break;
         }
     }

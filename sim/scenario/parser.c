@@ -1801,6 +1801,105 @@ static bool step_traceroute(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep
 }
 
 /* The socket verbs; v is the verb's token index, v + 1 the socket. */
+#define SOCKOPT_NAMES                                                                         \
+    "nodelay, rcvbuf, sndbuf, keepalive, keepidle, keepintvl, keepcnt, maxseg, linger, "      \
+    "user_timeout"
+
+/* A duration in whole `unit`s from lo to hi units (setsockopt). */
+static bool sockopt_time(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsTime unit,
+                         const char *unit_name, int64_t lo, int64_t hi, int64_t *out)
+{
+    NsTime t;
+    if (!tok_time(p, st, i, &t))
+        return false;
+    if (t % unit != 0 || t / unit < lo || t / unit > hi)
+        return serr(p, st, i, "expected whole %s from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                    ", not '%s'", unit_name, lo, hi, shown(&st->t[i]));
+    *out = t;
+    return true;
+}
+
+/* setsockopt S OPTION [VALUE]: the option and its value (on when an
+ * on/off option has none). */
+static bool sockopt_value(NsScnParser *p, NsScnStmt *st, uint32_t a, uint32_t v, NsScnStep *s)
+{
+    static const char *const names[] = {"nodelay", "rcvbuf", "sndbuf", "keepalive", "keepidle",
+                                        "keepintvl", "keepcnt", "maxseg", "linger",
+                                        "user_timeout", NULL};
+    static const NsScnSockOpt opts[] = {
+        NS_SCN_SOCKOPT_NODELAY,  NS_SCN_SOCKOPT_RCVBUF,    NS_SCN_SOCKOPT_SNDBUF,
+        NS_SCN_SOCKOPT_KEEPALIVE, NS_SCN_SOCKOPT_KEEPIDLE, NS_SCN_SOCKOPT_KEEPINTVL,
+        NS_SCN_SOCKOPT_KEEPCNT,  NS_SCN_SOCKOPT_MAXSEG,    NS_SCN_SOCKOPT_LINGER,
+        NS_SCN_SOCKOPT_USER_TIMEOUT};
+    static const char *const onoff[] = {"on", "off", NULL};
+    if (!need(p, st, a, v, "an option: " SOCKOPT_NAMES))
+        return false;
+    int k = st->t[a].quoted ? -1 : pick(st->t[a].text, names);
+    if (k < 0)
+        return serr(p, st, a, "unknown socket option '%s' (the options: " SOCKOPT_NAMES ")",
+                    shown(&st->t[a]));
+    NsScnSockOpt opt = opts[k];
+    s->u.sockopt.opt = opt;
+    s->u.sockopt.value = 1;
+    uint32_t i = a + 1;
+    switch (opt) {
+    case NS_SCN_SOCKOPT_NODELAY:
+    case NS_SCN_SOCKOPT_KEEPALIVE: {
+        if (i >= st->n)
+            return true;
+        int o = st->t[i].quoted ? -1 : pick(st->t[i].text, onoff);
+        if (o < 0)
+            return serr(p, st, i, "expected on or off, not '%s'", shown(&st->t[i]));
+        s->u.sockopt.value = o == 0;
+        break;
+    }
+    case NS_SCN_SOCKOPT_RCVBUF:
+    case NS_SCN_SOCKOPT_SNDBUF: {
+        uint64_t b;
+        if (!need(p, st, i, v, "a size in bytes"))
+            return false;
+        if (!tok_bytes(p, st, i, &b))
+            return false;
+        if (b > INT32_MAX)
+            return serr(p, st, i, "a buffer of at most 2147483647 bytes, not '%s'",
+                        shown(&st->t[i]));
+        s->u.sockopt.value = (int64_t)b;
+        break;
+    }
+    case NS_SCN_SOCKOPT_KEEPIDLE:
+    case NS_SCN_SOCKOPT_KEEPINTVL:
+        if (!need(p, st, i, v, "a duration in whole seconds") ||
+            !sockopt_time(p, st, i, NS_S(1), "seconds", 1, 32767, &s->u.sockopt.value))
+            return false;
+        break;
+    case NS_SCN_SOCKOPT_KEEPCNT:
+    case NS_SCN_SOCKOPT_MAXSEG: {
+        uint64_t n;
+        bool cnt = opt == NS_SCN_SOCKOPT_KEEPCNT;
+        if (!need(p, st, i, v, cnt ? "a number of probes" : "a segment size in bytes") ||
+            !parse_count(p, st, i, cnt ? "keepcnt" : "maxseg", cnt ? 1 : 88, cnt ? 127 : 65495,
+                         &n))
+            return false;
+        s->u.sockopt.value = (int64_t)n;
+        break;
+    }
+    case NS_SCN_SOCKOPT_LINGER:
+        if (!need(p, st, i, v, "off or a duration in whole seconds"))
+            return false;
+        if (is_word(st, i, "off"))
+            s->u.sockopt.value = -1;
+        else if (!sockopt_time(p, st, i, NS_S(1), "seconds", 0, INT32_MAX, &s->u.sockopt.value))
+            return false;
+        break;
+    case NS_SCN_SOCKOPT_USER_TIMEOUT:
+        if (!need(p, st, i, v, "a duration in whole milliseconds") ||
+            !sockopt_time(p, st, i, NS_MS(1), "milliseconds", 0, INT32_MAX, &s->u.sockopt.value))
+            return false;
+        break;
+    }
+    return no_more(p, st, i + 1, v);
+}
+
 static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 {
     uint32_t h = (uint32_t)s->host;
@@ -1896,23 +1995,9 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
             return false;
         g_array_index(p->sock_closed, bool, sock) = true;
         return true;
-    case NS_SCN_SOCK_VERB_SETSOCKOPT: {
-        static const char *const onoff[] = {"on", "off", NULL};
+    case NS_SCN_SOCK_VERB_SETSOCKOPT:
         s->u.sockopt.sock = sock;
-        s->u.sockopt.nodelay = true;
-        if (!need(p, st, a, v, "an option: nodelay"))
-            return false;
-        if (st->t[a].quoted || strcmp(st->t[a].text, "nodelay") != 0)
-            return serr(p, st, a, "unknown socket option '%s' (the one option is nodelay)",
-                        shown(&st->t[a]));
-        if (a + 1 >= st->n)
-            return true;
-        int k = st->t[a + 1].quoted ? -1 : pick(st->t[a + 1].text, onoff);
-        if (k < 0)
-            return serr(p, st, a + 1, "expected on or off, not '%s'", shown(&st->t[a + 1]));
-        s->u.sockopt.nodelay = k == 0;
-        return no_more(p, st, a + 2, v);
-    }
+        return sockopt_value(p, st, a, v, s);
     case NS_SCN_SOCK_VERB_SOCKET:
         break;
     }

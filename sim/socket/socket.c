@@ -304,6 +304,20 @@ int ns_socket_take_error(NsSocket *sock)
     return ns_udp_take_error(sock->udp);
 }
 
+int ns_socket_setopt(NsSocket *sock, NsSockOpt opt, int64_t value)
+{
+    if (!sock->tcp)
+        return -ENOPROTOOPT;
+    return ns_tcp_setsockopt(sock->tcp, opt, value);
+}
+
+int ns_socket_getopt(const NsSocket *sock, NsSockOpt opt, int64_t *value)
+{
+    if (!sock->tcp)
+        return -ENOPROTOOPT;
+    return ns_tcp_getsockopt(sock->tcp, opt, value);
+}
+
 int ns_socket_tcp_info(const NsSocket *sock, NsTcpInfo *out)
 {
     if (!sock->tcp)

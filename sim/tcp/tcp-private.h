@@ -134,7 +134,31 @@ typedef struct {
      * flight, else plus pto_slack; pto_no_rtt before any RTT sample. */
     bool tlp;
     NsTime pto_one_seg, pto_slack, pto_no_rtt;
+    /* SO_KEEPALIVE's defaults (RFC 1122 4.2.3.6: idle at least two hours;
+     * Linux tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes) */
+    NsTime keepalive_time, keepalive_intvl;
+    uint32_t keepalive_probes;
+    /* What getsockopt SO_RCVBUF / SO_SNDBUF report while the application
+     * set none (Linux tcp_rmem[1], tcp_wmem[1]). */
+    uint32_t rcvbuf_report, sndbuf_report;
 } NsTcpCfg;
+
+/* The socket options an application set (setsockopt), allocated with the
+ * first one: connections that set none pay 8 bytes for them. */
+typedef struct {
+    /* SO_RCVBUF / SO_SNDBUF as Linux keeps them (twice the value asked,
+     * for its bookkeeping): half of it is the usable buffer. 0: not set. */
+    uint32_t rcvbuf, sndbuf;
+    uint16_t user_mss;            /* TCP_MAXSEG, 0: not set */
+    bool keepalive;               /* SO_KEEPALIVE */
+    uint8_t keepalive_sent;       /* probes sent since the peer last spoke */
+    uint32_t keepcnt;             /* TCP_KEEPCNT, 0: the profile's */
+    NsTime keepidle, keepintvl;   /* TCP_KEEPIDLE, TCP_KEEPINTVL, 0: the profile's */
+    NsTime user_timeout;          /* TCP_USER_TIMEOUT, 0: off */
+    int32_t linger;               /* SO_LINGER seconds, -1: off */
+    NsTime last_rcv;              /* when a segment last arrived */
+    NsTime rtx_start;             /* when the first retransmission went (user timeout) */
+} NsTcpOpts;
 
 /* The configuration of a profile (static storage). */
 const NsTcpCfg *ns_tcp_cfg(NsProfile profile);
@@ -337,6 +361,7 @@ struct NsTcpConn {
     NsTcpScoreboard *scoreboard; /* SACK scoreboard, while not Open */
     void *cc_state;              /* the congestion control's, once data flows */
     struct NsTcpRack *rack;      /* RACK's record of segments sent (tcp_rack.c) */
+    NsTcpOpts *opts;             /* socket options set, or NULL (tcp_opts.c) */
 
     NsTime timer[NS_TCP_T_COUNT]; /* deadline, NS_TIME_NEVER = off */
 
@@ -396,6 +421,34 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now);
 NsTime tcp_conn_next_timer(const NsTcpConn *c);
 /* The window a SYN-ACK offers (synack_wnd, or Linux's MSS multiple). */
 uint32_t tcp_synack_wnd(const NsTcpConn *c);
+/* The window of our SYN (syn_wnd, within a receive buffer the application set). */
+uint32_t tcp_syn_wnd(const NsTcpConn *c);
+
+/* ---- socket options (tcp_opts.c) ---- */
+/* The usable receive and send buffers: the profile's, or half of what
+ * SO_RCVBUF / SO_SNDBUF keep. */
+uint32_t tcp_rcvbuf(const NsTcpConn *c);
+uint32_t tcp_sndbuf(const NsTcpConn *c);
+/* The window scale to offer: the profile's, or (receive buffer set, as
+ * Linux's window clamp) enough for that buffer only. */
+uint8_t tcp_offer_wscale(const NsTcpConn *c);
+/* A segment arrived: the keepalive's idle time starts again. */
+void tcp_opts_heard(NsTcpConn *c, NsTime now);
+/* Arm the keepalive timer if SO_KEEPALIVE is on and the connection is
+ * synchronized. */
+void tcp_keepalive_arm(NsTcpConn *c, NsTime now);
+void tcp_keepalive_fired(NsTcpConn *c, NsTime now);
+/* TCP_USER_TIMEOUT: true when the retransmissions have gone on for longer
+ * than it allows (the retransmission timer then gives up). */
+bool tcp_user_timeout_expired(NsTcpConn *c, NsTime now);
+/* ... and the next timeout comes no later than the user timeout's end
+ * (Linux tcp_clamp_rto_to_user_timeout). */
+void tcp_user_timeout_clamp(NsTcpConn *c, NsTime now);
+void tcp_opts_free(NsTcpConn *c);
+void tcp_opts_inherit(NsTcpConn *child, const NsTcpConn *listener, NsTime now);
+/* setsockopt / getsockopt on the core: 0 or -errno. */
+int tcp_conn_setopt(NsTcpConn *c, NsSockOpt opt, int64_t value, NsTime now);
+int tcp_conn_getopt(const NsTcpConn *c, NsSockOpt opt, int64_t *value);
 
 /* Send what window, Nagle and the ACK policy allow. */
 void tcp_conn_output(NsTcpConn *c, NsTime now);
@@ -403,7 +456,7 @@ uint32_t tcp_conn_send_space(const NsTcpConn *c);
 
 /* Internals shared between the core's files. */
 void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg);
-void tcp_conn_established(NsTcpConn *c);
+void tcp_conn_established(NsTcpConn *c, NsTime now);
 void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why);
 
 /* tcp_output.c internals shared with input and timers. */

@@ -67,6 +67,12 @@ static inline NsTcp *sock_tcp(const NsTcpSock *s)
 }
 
 static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg);
+
+/* TCP_MAXSEG: the MSS we offer is at most what the application set. */
+static uint16_t user_mss(const NsTcpConn *c, uint16_t mss)
+{
+    return c->opts && c->opts->user_mss && c->opts->user_mss < mss ? c->opts->user_mss : mss;
+}
 static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
                          size_t l4_len);
 static const NsIpProtoOps tcp_ops = {"tcp", tcp_ip_input, tcp_ip_error};
@@ -239,6 +245,15 @@ int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
     }
     if (strcmp(name, "net.ipv4.tcp_early_retrans") == 0 && one && v[0] <= 4) {
         c->tlp = v[0] >= 3; /* 3 and 4 enable tail loss probes */
+        return 0;
+    }
+    COUNT_SYSCTL("net.ipv4.tcp_keepalive_probes", keepalive_probes, 127)
+    if (strcmp(name, "net.ipv4.tcp_keepalive_time") == 0 && one && v[0] >= 1 && v[0] <= 32767) {
+        c->keepalive_time = NS_S((int64_t)v[0]);
+        return 0;
+    }
+    if (strcmp(name, "net.ipv4.tcp_keepalive_intvl") == 0 && one && v[0] >= 1 && v[0] <= 32767) {
+        c->keepalive_intvl = NS_S((int64_t)v[0]);
         return 0;
     }
     if (strcmp(name, "net.ipv4.tcp_fin_timeout") == 0 && one && v[0] <= 3600) {
@@ -574,7 +589,8 @@ static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
     s->in_syn_q = true;
     q->syn_len++;
     s->c.nodelay = l->c.nodelay;
-    s->c.adv_mss = mss_for(tcp, hdr->src);
+    tcp_opts_inherit(&s->c, &l->c, ns_sim_now(tcp->ctx->sim));
+    s->c.adv_mss = user_mss(&s->c, mss_for(tcp, hdr->src));
     tcp_conn_accept_syn(&s->c, seg, ns_sim_now(tcp->ctx->sim));
     after(s, true);
 }
@@ -758,11 +774,14 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
     /* A fresh TCB for a socket reused after a failed attempt. */
     NsPcb pcb = c->pcb;
     bool nodelay = c->nodelay;
+    NsTcpOpts *opts = c->opts; /* the options survive the TCB */
+    c->opts = NULL;
     tcp_conn_release(c);
     tcp_conn_init(c, &tcp->env);
     c->pcb = pcb;
     c->nodelay = nodelay;
-    c->adv_mss = mss_for(tcp, addr);
+    c->opts = opts;
+    c->adv_mss = user_mss(c, mss_for(tcp, addr));
     tcp_conn_connect(c, now_of(s));
     after(s, false);
     return 0;
@@ -938,6 +957,11 @@ int ns_tcp_close(NsTcpSock *s)
 {
     NsTcpConn *c = &s->c;
     NsTime now = now_of(s);
+    if (c->opts && c->opts->linger == 0) {
+        /* SO_LINGER with a zero timeout: an abortive close (RST) */
+        ns_tcp_abort(s);
+        return 0;
+    }
     switch (c->state) {
     case NS_TCP_STATE_LISTEN:
         close_listener(s);
@@ -1026,6 +1050,20 @@ void ns_tcp_set_nodelay(NsTcpSock *s, bool on)
         tcp_conn_output(&s->c, now_of(s));
         after(s, false);
     }
+}
+
+int ns_tcp_setsockopt(NsTcpSock *s, NsSockOpt opt, int64_t value)
+{
+    int e = tcp_conn_setopt(&s->c, opt, value, now_of(s));
+    if (e == 0 && opt == NS_SO_TCP_NODELAY && value)
+        tcp_conn_output(&s->c, now_of(s));
+    after(s, false); /* (timers may have changed: keepalive) */
+    return e;
+}
+
+int ns_tcp_getsockopt(const NsTcpSock *s, NsSockOpt opt, int64_t *value)
+{
+    return tcp_conn_getopt(&s->c, opt, value);
 }
 
 size_t ns_tcp_readable(const NsTcpSock *s)

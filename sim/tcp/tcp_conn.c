@@ -41,6 +41,11 @@ static const NsTcpCfg cfg_minimal = {
     .retries2 = 15,
     .iw_after_syn_loss = 1,
     .rto_after_syn_loss = NS_S(3),
+    .keepalive_time = NS_S(7200), /* RFC 1122 4.2.3.6: no less than two hours */
+    .keepalive_intvl = NS_S(75),
+    .keepalive_probes = 9,
+    .rcvbuf_report = 2 * 65535, /* as Linux would report this buffer */
+    .sndbuf_report = 2 * 256 * 1024,
 };
 
 /* linux: the facts of the Linux 6.18 reference captures (default sysctls).
@@ -101,6 +106,11 @@ static const NsTcpCfg cfg_linux = {
     .pto_one_seg = NS_MS(200),
     .pto_slack = NS_MS(8),
     .pto_no_rtt = NS_S(1),
+    .keepalive_time = NS_S(7200), /* tcp_keepalive_time */
+    .keepalive_intvl = NS_S(75),  /* tcp_keepalive_intvl */
+    .keepalive_probes = 9,        /* tcp_keepalive_probes */
+    .rcvbuf_report = 131072,      /* tcp_rmem[1] */
+    .sndbuf_report = 16384,       /* tcp_wmem[1] */
 };
 
 NsTime tcp_jiffies_round(const NsTcpCfg *cfg, NsTime dur)
@@ -197,6 +207,7 @@ void tcp_conn_release(NsTcpConn *c)
     free_ooo(c);
     tcp_sack_free(c);
     tcp_rack_free(c);
+    tcp_opts_free(c);
     if (tcp_cc(c)->release)
         tcp_cc(c)->release(c);
     ns_packet_queue_clear(&c->outq);
@@ -403,7 +414,7 @@ static void take_syn_options(NsTcpConn *c, const NsTcpSeg *seg)
     const NsTcpCfg *cfg = c->env->cfg;
     c->ws_ok = cfg->wscale && seg->h.has_wscale;
     c->snd_wscale = c->ws_ok ? (seg->h.wscale > 14 ? 14 : seg->h.wscale) : 0;
-    c->rcv_wscale = c->ws_ok ? cfg->rcv_wscale : 0;
+    c->rcv_wscale = c->ws_ok ? tcp_offer_wscale(c) : 0;
     c->ts_ok = cfg->ts && seg->h.has_ts;
     if (c->ts_ok)
         c->ts_recent = seg->h.ts_val;
@@ -442,10 +453,24 @@ void tcp_conn_connect(NsTcpConn *c, NsTime now)
 uint32_t tcp_synack_wnd(const NsTcpConn *c)
 {
     const NsTcpCfg *cfg = c->env->cfg;
+    uint32_t space = tcp_rcvbuf(c);
     if (!cfg->synack_wnd_mss_multiple || c->adv_mss == 0)
-        return cfg->synack_wnd;
+        return cfg->synack_wnd < space ? cfg->synack_wnd : space;
+    /* Linux tcp_select_initial_window: the buffer's space (at most 16
+     * bits here) rounded down to a multiple of the segment size */
     uint32_t mss = c->adv_mss - (c->ts_ok ? 12u : 0u);
-    return 65535u / mss * mss;
+    if (space > 65535u)
+        space = 65535u;
+    return space > mss ? space / mss * mss : space;
+}
+
+uint32_t tcp_syn_wnd(const NsTcpConn *c)
+{
+    uint32_t w = c->env->cfg->syn_wnd, space = tcp_rcvbuf(c);
+    if (space >= w)
+        return w;
+    /* (as the SYN-ACK's: a buffer the application made smaller) */
+    return space > c->adv_mss ? space / c->adv_mss * c->adv_mss : space;
 }
 
 void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
@@ -479,7 +504,6 @@ void tcp_conn_accept_syn(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
 /* The SYN-ACK (or a crossing SYN) in SYN-SENT: learn the peer. */
 void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg)
 {
-    const NsTcpCfg *cfg = c->env->cfg;
     c->irs = seg->h.seq;
     c->rcv_nxt = c->irs + 1;
     take_syn_options(c, seg);
@@ -487,13 +511,13 @@ void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg)
     c->max_sndwnd = c->snd_wnd;
     c->snd_wl1 = seg->h.seq;
     c->snd_wl2 = seg->h.ack;
-    c->rcv_ssthresh = cfg->syn_wnd;
-    c->rcv_adv = c->rcv_nxt + cfg->syn_wnd;
+    c->rcv_ssthresh = tcp_syn_wnd(c);
+    c->rcv_adv = c->rcv_nxt + c->rcv_ssthresh;
     c->last_ack_sent = c->rcv_nxt;
 }
 
 /* Called on entering ESTABLISHED (from SYN-SENT or SYN-RECEIVED). */
-void tcp_conn_established(NsTcpConn *c)
+void tcp_conn_established(NsTcpConn *c, NsTime now)
 {
     const NsTcpCfg *cfg = c->env->cfg;
     c->was_connected = true;
@@ -510,13 +534,14 @@ void tcp_conn_established(NsTcpConn *c)
     /* Linux: a SYN timeout left the socket in Loss. */
     tcp_set_ca_state(c, NS_TCP_CA_OPEN, NS_CAUSE_CONNECTED);
     start_quickack(c);
+    tcp_keepalive_arm(c, now);
 }
 
 /* ---- SEND (RFC 9293 3.10.2): the send buffer ring ---- */
 
 uint32_t tcp_conn_send_space(const NsTcpConn *c)
 {
-    uint32_t max = c->env->cfg->sndbuf;
+    uint32_t max = tcp_sndbuf(c);
     return c->sb_len >= max ? 0 : max - c->sb_len;
 }
 
@@ -775,13 +800,13 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
         if (c->fin_rcvd)
             break;
         const NsTcpCfg *cfg = c->env->cfg;
-        int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
+        int64_t space = (int64_t)tcp_rcvbuf(c) - c->rx_len - tcp_ooo_bytes(c);
         if (cfg->rcv_ssthresh && space > c->rcv_ssthresh)
             space = c->rcv_ssthresh;
         uint32_t right = c->rcv_nxt + (uint32_t)(space > 0 ? space : 0);
         uint32_t thresh = 2u * c->rcv_mss;
-        if (thresh > cfg->rcvbuf / 2)
-            thresh = cfg->rcvbuf / 2;
+        if (thresh > tcp_rcvbuf(c) / 2)
+            thresh = tcp_rcvbuf(c) / 2;
         if (seq_geq(right, c->rcv_adv + thresh) || (c->rcv_adv == c->rcv_nxt && space > 0))
             tcp_send_ack(c, now, NS_SEND_WINDOW_UPDATE);
         break;

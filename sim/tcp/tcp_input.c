@@ -61,7 +61,7 @@ static NsTcpVerdict input_syn_sent(NsTcpConn *c, In *in)
     if (seq_gt(c->snd_una, c->iss)) {
         /* RFC 7323 2.2: the SYN-ACK's window is not scaled either. */
         tcp_conn_set_state(c, NS_TCP_STATE_ESTABLISHED, NS_CAUSE_RCV_SYN_ACK);
-        tcp_conn_established(c);
+        tcp_conn_established(c, in->now);
         /* The bare third ACK; queued data follows in its own segment,
          * as Linux does. */
         tcp_send_ack(c, in->now, NS_SEND_NORMAL);
@@ -415,7 +415,7 @@ static NsTcpVerdict step_ack(NsTcpConn *c, In *in)
         c->snd_wl1 = in->seq;
         c->snd_wl2 = ack;
         tcp_timer_stop(c, NS_TCP_T_REXMT, false);
-        tcp_conn_established(c);
+        tcp_conn_established(c, in->now);
         if (c->fin_queued) {
             /* close() while in SYN-RECEIVED: FIN-WAIT-1 already. */
             tcp_conn_set_state(c, NS_TCP_STATE_FIN_WAIT_1, NS_CAUSE_RCV_ACK_OF_SYN);
@@ -670,7 +670,7 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
             c->rcv_mss = (uint16_t)(in->len < full ? in->len : full);
         }
         if (c->env->cfg->rcv_ssthresh && in->len >= c->rcv_mss && in->len >= full &&
-            c->rcv_ssthresh < c->env->cfg->rcvbuf) {
+            c->rcv_ssthresh < tcp_rcvbuf(c)) {
             /* Linux tcp_grow_window(): +2 MSS per full-sized in-order
              * segment (a smaller one costs too much buffer memory for the
              * payload it brings to open the window). */
@@ -749,6 +749,7 @@ NsTcpVerdict tcp_conn_input(NsTcpConn *c, NsTcpSeg *seg, NsTime now)
     In in = {.seg = seg, .now = now, .seq = seg->h.seq, .len = seg->len, .data = seg->data,
              .flags = seg->h.flags};
     c->segs_received++;
+    tcp_opts_heard(c, now);
     NsTcpVerdict v = NS_TCP_DROP;
     switch (c->state) {
     case NS_TCP_STATE_SYN_SENT:

@@ -25,7 +25,7 @@ uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now)
 uint32_t tcp_rcv_window_free(const NsTcpConn *c)
 {
     const NsTcpCfg *cfg = c->env->cfg;
-    int64_t space = (int64_t)cfg->rcvbuf - c->rx_len - tcp_ooo_bytes(c);
+    int64_t space = (int64_t)tcp_rcvbuf(c) - c->rx_len - tcp_ooo_bytes(c);
     if (cfg->rcv_ssthresh && space > c->rcv_ssthresh)
         space = c->rcv_ssthresh;
     return space < 0 ? 0 : (uint32_t)space;
@@ -33,12 +33,11 @@ uint32_t tcp_rcv_window_free(const NsTcpConn *c)
 
 uint32_t tcp_rcv_window_raw(NsTcpConn *c)
 {
-    const NsTcpCfg *cfg = c->env->cfg;
     int64_t space = tcp_rcv_window_free(c);
     if (seq_lt(c->rcv_adv, c->rcv_nxt))
         c->rcv_adv = c->rcv_nxt;
     uint32_t right = c->rcv_nxt + (uint32_t)space;
-    uint32_t thresh = c->rcv_mss < cfg->rcvbuf / 2 ? c->rcv_mss : cfg->rcvbuf / 2;
+    uint32_t thresh = c->rcv_mss < tcp_rcvbuf(c) / 2 ? c->rcv_mss : tcp_rcvbuf(c) / 2;
     if (seq_lt(right, c->rcv_adv + thresh))
         right = c->rcv_adv;
     uint32_t wnd = right - c->rcv_nxt;
@@ -98,14 +97,14 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     if (flags & NS_TCP_SYN) {
         /* RFC 9293 3.7.1: MSS on every SYN; RFC 7323/2018: the others are
          * offered in a SYN and answered in a SYN-ACK only if offered. */
-        uint32_t w = c->passive ? tcp_synack_wnd(c) : cfg->syn_wnd;
+        uint32_t w = c->passive ? tcp_synack_wnd(c) : tcp_syn_wnd(c);
         r.window = (uint16_t)(w > 65535 ? 65535 : w);
         r.has_mss = true;
         r.mss = c->adv_mss;
         r.sack_permitted = cfg->sack && (!c->passive || c->sack_ok);
         r.has_ts = cfg->ts && (!c->passive || c->ts_ok);
         r.has_wscale = cfg->wscale && (!c->passive || c->ws_ok);
-        r.wscale = cfg->rcv_wscale;
+        r.wscale = tcp_offer_wscale(c);
         if (r.has_ts) {
             r.ts_val = tcp_ts_now(c, now);
             r.ts_ecr = c->passive ? c->ts_recent : 0;

@@ -68,6 +68,10 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
         tcp_conn_enter_closed(c, ETIMEDOUT, NS_CAUSE_RETRANSMISSIONS);
         return;
     }
+    if (tcp_user_timeout_expired(c, now)) {
+        tcp_conn_enter_closed(c, ETIMEDOUT, NS_CAUSE_USER_TIMEOUT);
+        return;
+    }
     c->rxt_shift++;
     /* RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse cwnd, go back
      * to SND.UNA; RFC 6582 4.2: recover = highest sent. Karn: the next
@@ -96,6 +100,7 @@ static void rexmt_fired(NsTcpConn *c, NsTime now)
             d = cfg->rto_max;
         tcp_timer_arm(c, NS_TCP_T_REXMT, now, d, true);
     }
+    tcp_user_timeout_clamp(c, now);
 }
 
 static void persist_fired(NsTcpConn *c, NsTime now)
@@ -150,6 +155,7 @@ void tcp_conn_timers(NsTcpConn *c, NsTime now)
             persist_fired(c, now);
             break;
         case NS_TCP_T_KEEPALIVE:
+            tcp_keepalive_fired(c, now);
             break;
         case NS_TCP_T_TIME_WAIT:
             tcp_trace_timer(c, NS_TCP_T_TIME_WAIT, NS_TIMER_FIRED, -1);

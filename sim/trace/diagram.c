@@ -300,6 +300,7 @@ static const char *send_why(NsSendWhy why)
     case NS_SEND_WINDOW_UPDATE:
     case NS_SEND_DELAYED_ACK:
     case NS_SEND_CHALLENGE_ACK:
+    case NS_SEND_KEEPALIVE:
         break;
     }
     return trace_send_why_text(why);

@@ -61,6 +61,8 @@ static bool tells_failure(const NsTraceEvent *ev)
     case NS_CAUSE_SYN_RETRIES:
     case NS_CAUSE_SYN_ACK_RETRIES:
     case NS_CAUSE_RETRANSMISSIONS:
+    case NS_CAUSE_KEEPALIVE_TIMEOUT:
+    case NS_CAUSE_USER_TIMEOUT:
     case NS_CAUSE_ICMP_ERROR:
     case NS_CAUSE_HOST_CRASH:
     case NS_CAUSE_RCV_SYN:

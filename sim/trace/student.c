@@ -20,6 +20,7 @@ static bool resend_reason(NsSendWhy why)
     case NS_SEND_WINDOW_UPDATE:
     case NS_SEND_DELAYED_ACK:
     case NS_SEND_CHALLENGE_ACK:
+    case NS_SEND_KEEPALIVE:
         return false;
     }
     return false;

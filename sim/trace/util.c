@@ -368,6 +368,10 @@ const char *trace_cause_text(NsTraceCause c)
         return "2MSL timer";
     case NS_CAUSE_FIN_WAIT_2_TIMEOUT:
         return "FIN-WAIT-2 timeout";
+    case NS_CAUSE_KEEPALIVE_TIMEOUT:
+        return "keepalive probes unanswered";
+    case NS_CAUSE_USER_TIMEOUT:
+        return "user timeout";
     case NS_CAUSE_CONNECTED:
         return "connected";
     case NS_CAUSE_ACK:
@@ -426,6 +430,8 @@ const char *trace_send_why_text(NsSendWhy why)
         return "delayed ACK";
     case NS_SEND_CHALLENGE_ACK:
         return "challenge ACK";
+    case NS_SEND_KEEPALIVE:
+        return "keepalive probe";
     }
     return NULL;
 }

@@ -378,8 +378,9 @@ static void test_setsockopt_nodelay(void)
     const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
     CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
     CU_ASSERT_EQUAL(on->verb.sock, NS_SCN_SOCK_VERB_SETSOCKOPT);
-    CU_ASSERT_TRUE(on->u.sockopt.nodelay);
-    CU_ASSERT_FALSE(off->u.sockopt.nodelay);
+    CU_ASSERT_EQUAL(on->u.sockopt.opt, NS_SCN_SOCKOPT_NODELAY);
+    CU_ASSERT_EQUAL(on->u.sockopt.value, 1);
+    CU_ASSERT_EQUAL(off->u.sockopt.value, 0);
     CU_ASSERT_EQUAL(ns_scn_step_socket(off), 0);
     CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
 }
@@ -388,7 +389,58 @@ static void test_setsockopt_unknown_option(void)
 {
     SCN_EXPECT_ERR("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
                    "at 0s a socket tcp as S\nat 0s a setsockopt S cork\n",
-                   "t.scn:5:22: error: unknown socket option 'cork' (the one option is nodelay)");
+                   "t.scn:5:22: error: unknown socket option 'cork' (the options: nodelay, "
+                   "rcvbuf, sndbuf, keepalive, keepidle, keepintvl, keepcnt, maxseg, linger, "
+                   "user_timeout)");
+}
+
+/* Extension: the other options, each with its value in the scenario's
+ * units (durations in ns, linger off as -1). */
+static void test_setsockopt_values(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+                                       "at 0s a socket tcp as S\n"
+                                       "at 0s a setsockopt S rcvbuf 4KiB\n"
+                                       "at 0s a setsockopt S sndbuf 9000\n"
+                                       "at 0s a setsockopt S keepalive\n"
+                                       "at 0s a setsockopt S keepidle 10s\n"
+                                       "at 0s a setsockopt S keepintvl 2s\n"
+                                       "at 0s a setsockopt S keepcnt 3\n"
+                                       "at 0s a setsockopt S maxseg 1000\n"
+                                       "at 0s a setsockopt S linger 0s\n"
+                                       "at 0s a setsockopt S linger off\n"
+                                       "at 0s a setsockopt S user_timeout 1500ms\n");
+    static const struct {
+        NsScnSockOpt opt;
+        int64_t value;
+    } want[] = {
+        {NS_SCN_SOCKOPT_RCVBUF, 4096},          {NS_SCN_SOCKOPT_SNDBUF, 9000},
+        {NS_SCN_SOCKOPT_KEEPALIVE, 1},          {NS_SCN_SOCKOPT_KEEPIDLE, NS_S(10)},
+        {NS_SCN_SOCKOPT_KEEPINTVL, NS_S(2)},    {NS_SCN_SOCKOPT_KEEPCNT, 3},
+        {NS_SCN_SOCKOPT_MAXSEG, 1000},          {NS_SCN_SOCKOPT_LINGER, 0},
+        {NS_SCN_SOCKOPT_LINGER, -1},            {NS_SCN_SOCKOPT_USER_TIMEOUT, NS_MS(1500)},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        const NsScnStep *s = ns_scn_step(scn, (uint32_t)i + 1);
+        CU_ASSERT_EQUAL(s->verb.sock, NS_SCN_SOCK_VERB_SETSOCKOPT);
+        CU_ASSERT_EQUAL(s->u.sockopt.opt, want[i].opt);
+        CU_ASSERT_EQUAL(s->u.sockopt.value, want[i].value);
+    }
+}
+
+static void test_setsockopt_bad_values(void)
+{
+    const char *head = "host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\nat 0s a socket tcp as S\n";
+    g_autofree char *a = g_strconcat(head, "at 0s a setsockopt S keepidle 1500ms\n", NULL);
+    SCN_EXPECT_ERR(a, "t.scn:5:31: error: expected whole seconds from 1 to 32767, not '1500ms'");
+    g_autofree char *b = g_strconcat(head, "at 0s a setsockopt S keepcnt 0\n", NULL);
+    SCN_EXPECT_ERR(b, "t.scn:5:30: error: keepcnt must be a whole number from 1 to 127, not "
+                      "'0'");
+    g_autofree char *c = g_strconcat(head, "at 0s a setsockopt S maxseg\n", NULL);
+    SCN_EXPECT_ERR(c, "t.scn:5:29: error: expected a segment size in bytes after 'setsockopt S "
+                      "maxseg'");
+    g_autofree char *d = g_strconcat(head, "at 0s a setsockopt S keepalive on 3\n", NULL);
+    SCN_EXPECT_ERR(d, "t.scn:5:35: error: unexpected '3' after 'setsockopt S keepalive on'");
 }
 
 /* ---- programs ---- */
@@ -749,6 +801,8 @@ CU_TestInfo ns_parser_tests[] = {
     {"socket_steps", test_socket_steps},
     {"fault_steps", test_fault_steps},
     {"setsockopt_nodelay", test_setsockopt_nodelay},
+    {"setsockopt_values", test_setsockopt_values},
+    {"setsockopt_bad_values", test_setsockopt_bad_values},
     {"setsockopt_unknown_option", test_setsockopt_unknown_option},
     {"program_steps", test_program_steps},
     {"program_unknown", test_program_unknown},

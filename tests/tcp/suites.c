@@ -11,5 +11,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"tlp", NULL, NULL, NULL, NULL, tlp_tests},
     {"cubic", NULL, NULL, NULL, NULL, cubic_tests},
     {"rack", NULL, NULL, NULL, NULL, rack_tests},
+    {"opts", NULL, NULL, NULL, NULL, opts_tests},
     CU_SUITE_INFO_NULL,
 };
