@@ -91,6 +91,11 @@ int ns_socket_state(const NsSocket *sock);
 
 /* The pending asynchronous error (SO_ERROR), cleared by reading. */
 int ns_socket_take_error(NsSocket *sock);
+/* recv with MSG_PEEK: the bytes stay to be read (-EOPNOTSUPP on UDP,
+ * where it is not modelled). */
+long ns_socket_peek(NsSocket *sock, uint8_t *buf, size_t cap);
+/* poll(2): the NS_POLL* events (netsim/tcp.h) the socket has now. */
+uint32_t ns_socket_poll(const NsSocket *sock);
 /* setsockopt / getsockopt (NsSockOpt, netsim/tcp.h: Linux's meanings and
  * units): 0, -EINVAL for a value out of range; -ENOPROTOOPT on UDP, whose
  * buffers and options are not modelled. SO_LINGER 0 makes close() reset

@@ -119,6 +119,25 @@ int ns_tcp_getsockopt(const NsTcpSock *s, NsSockOpt opt, int64_t *value);
 int ns_tcp_take_error(NsTcpSock *s);
 NsTcpState ns_tcp_state(const NsTcpSock *s);
 void ns_tcp_set_nodelay(NsTcpSock *s, bool on);
+/* recv with MSG_PEEK: as ns_tcp_recv, but the bytes stay to be read. */
+long ns_tcp_peek(NsTcpSock *s, uint8_t *buf, size_t cap);
+
+/* poll(2) events, Linux's bits. */
+#define NS_POLLIN 0x001
+#define NS_POLLPRI 0x002
+#define NS_POLLOUT 0x004
+#define NS_POLLERR 0x008
+#define NS_POLLHUP 0x010
+#define NS_POLLNVAL 0x020
+#define NS_POLLRDNORM 0x040
+#define NS_POLLWRNORM 0x100
+#define NS_POLLRDHUP 0x2000
+/* What poll reports for the endpoint now (Linux tcp_poll): readable data,
+ * FIN or shutdown (IN, RDNORM, RDHUP), room to write (OUT, WRNORM),
+ * closed (HUP), a pending error (ERR); a listener is readable while a
+ * connection waits to be accepted. */
+uint32_t ns_tcp_poll(const NsTcpSock *s);
+
 /* Bytes waiting to be read. The FIN does not count: check
  * ns_tcp_at_eof() for it (a recv then returns 0). */
 size_t ns_tcp_readable(const NsTcpSock *s);

@@ -53,6 +53,7 @@ typedef struct {
     int err;
     NsTime at;
     size_t written; /* write: bytes taken so far */
+    bool timed_out; /* poll: its timeout passed */
 } Pending;
 
 struct Run {
@@ -580,6 +581,9 @@ static const struct {
     {"F_GETFL", 3}, {"F_SETFL", 4}, {"O_RDWR", LX_O_RDWR}, {"O_NONBLOCK", LX_O_NONBLOCK},
     {"SHUT_RD", 0}, {"SHUT_WR", 1}, {"SHUT_RDWR", 2}, {"MSG_PEEK", 2}, {"MSG_DONTWAIT", 0x40},
     {"MSG_NOSIGNAL", 0x4000}, {"MSG_MORE", 0x8000},
+    {"POLLIN", NS_POLLIN}, {"POLLPRI", NS_POLLPRI}, {"POLLOUT", NS_POLLOUT},
+    {"POLLERR", NS_POLLERR}, {"POLLHUP", NS_POLLHUP}, {"POLLNVAL", NS_POLLNVAL},
+    {"POLLRDNORM", NS_POLLRDNORM}, {"POLLWRNORM", NS_POLLWRNORM}, {"POLLRDHUP", NS_POLLRDHUP},
 };
 
 /* An integer argument: a number, a known name, [x], a|b, htons(x). */
@@ -643,6 +647,116 @@ static int new_fd(Run *r)
 static Fd *add_fd(Run *r, NsSocket *s, int64_t want);
 
 static void on_watch(void *data, NsSocket *sock);
+static const PktExpr *field(const PktExpr *e, const char *a, const char *b);
+
+/* readv/writev: the total length of an iovec list [{..., N}, ...] (each
+ * structure's iov_len=N, or its last number). */
+static bool iov_total(Run *r, const PktEvent *ev, int64_t *out)
+{
+    const PktExpr *l = arg(ev, 1);
+    *out = 0;
+    if (!l || l->kind != PKT_E_LIST)
+        return fail(r, ev, "%s: expected an iovec list [{..., N}, ...]", ev->name);
+    for (guint i = 0; i < l->sub->len; i++) {
+        const PktExpr *s = g_ptr_array_index(l->sub, i), *len = NULL;
+        for (guint k = 0; s->kind == PKT_E_STRUCT && k < s->sub->len; k++) {
+            const PktExpr *it = g_ptr_array_index(s->sub, k);
+            if (it->kind == PKT_E_FIELD && strcmp(it->str, "iov_len") == 0)
+                len = g_ptr_array_index(it->sub, 0);
+            else if (it->kind == PKT_E_NUM)
+                len = it;
+        }
+        int64_t n;
+        if (!len)
+            return fail(r, ev, "%s: an iovec without a length", ev->name);
+        if (!eval_int(r, ev, len, &n))
+            return false;
+        if (n < 0 || n > (1 << 26))
+            return fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", ev->name, n);
+        *out += n;
+    }
+    return true;
+}
+
+static void poll_text(GString *s, int64_t mask)
+{
+    static const struct {
+        int64_t bit;
+        const char *name;
+    } bits[] = {{NS_POLLIN, "POLLIN"},       {NS_POLLPRI, "POLLPRI"},     {NS_POLLOUT, "POLLOUT"},
+                {NS_POLLERR, "POLLERR"},     {NS_POLLHUP, "POLLHUP"},     {NS_POLLNVAL, "POLLNVAL"},
+                {NS_POLLRDNORM, "POLLRDNORM"}, {NS_POLLWRNORM, "POLLWRNORM"},
+                {NS_POLLRDHUP, "POLLRDHUP"}};
+    size_t len = s->len;
+    for (size_t i = 0; i < G_N_ELEMENTS(bits); i++)
+        if (mask & bits[i].bit)
+            g_string_append_printf(s, "%s%s", s->len > len ? "|" : "", bits[i].name);
+    if (s->len == len)
+        g_string_append_c(s, '0');
+}
+
+/* poll([{fd=N, events=E, revents=R}, ...], n, timeout): complete when an
+ * fd has an event (or the timeout passed), then each revents given must
+ * be what netsim reports. */
+static bool try_poll(Run *r, Pending *c)
+{
+    const PktEvent *ev = c->ev;
+    const PktExpr *l = arg(ev, 0);
+    if (!l || l->kind != PKT_E_LIST) {
+        fail(r, ev, "poll: expected [{fd=N, events=E, revents=R}, ...]");
+        return true;
+    }
+    int64_t ready = 0;
+    GString *why = g_string_new(NULL);
+    for (guint i = 0; i < l->sub->len && !r->failed; i++) {
+        const PktExpr *s = g_ptr_array_index(l->sub, i);
+        const PktExpr *fd_e = field(s, "fd", "fd"), *ev_e = field(s, "events", "events"),
+                      *rev_e = field(s, "revents", "revents");
+        int64_t fd, events = 0, want;
+        if (!fd_e || !eval_int(r, ev, fd_e, &fd) || (ev_e && !eval_int(r, ev, ev_e, &events))) {
+            if (!r->failed)
+                fail(r, ev, "poll: each entry needs fd=N");
+            break;
+        }
+        Fd *f = fd >= 0 && fd <= INT32_MAX ? g_hash_table_lookup(r->fds, GINT_TO_POINTER((int)fd))
+                                           : NULL;
+        int64_t got = f ? (int64_t)ns_socket_poll(f->sock) & (events | NS_POLLERR | NS_POLLHUP)
+                        : NS_POLLNVAL;
+        ready += got != 0;
+        if (rev_e && rev_e->kind != PKT_E_ELLIPSIS) {
+            if (!eval_int(r, ev, rev_e, &want))
+                break;
+            if (want != got && !why->len) {
+                g_string_append_printf(why, "poll gave fd %" G_GINT64_FORMAT " revents=", fd);
+                poll_text(why, got);
+                g_string_append(why, ", expected ");
+                poll_text(why, want);
+            }
+        }
+    }
+    int64_t timeout = 0;
+    if (!r->failed && !eval_int(r, ev, arg(ev, 2), &timeout)) {
+        g_string_free(why, TRUE);
+        return true;
+    }
+    if (r->failed || ready || timeout == 0 || c->timed_out) {
+        if (!r->failed && why->len)
+            fail(r, ev, "%s", why->str);
+        c->ret = ready;
+        g_string_free(why, TRUE);
+        return true;
+    }
+    g_string_free(why, TRUE);
+    return false;
+}
+
+static void poll_timeout(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim, (void)arg;
+    Run *r = obj;
+    r->pending.timed_out = true;
+    on_watch(r, NULL);
+}
 
 /* One try of a call. Returns false when it would block (on a blocking
  * socket); else the result is in ret/err. */
@@ -686,25 +800,32 @@ static bool try_call(Run *r, Pending *c)
         }
         return false;
     }
-    if (strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 || strcmp(n, "recvfrom") == 0) {
-        int64_t len;
-        if (!eval_int(r, ev, arg(ev, 2), &len))
+    if (strcmp(n, "poll") == 0)
+        return try_poll(r, c);
+    if (strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 || strcmp(n, "recvfrom") == 0 ||
+        strcmp(n, "readv") == 0) {
+        int64_t len, flags = 0;
+        bool vec = n[4] == 'v';
+        if (vec ? !iov_total(r, ev, &len) : !eval_int(r, ev, arg(ev, 2), &len))
+            return true;
+        if (strcmp(n, "read") != 0 && !vec && arg(ev, 3) && !eval_int(r, ev, arg(ev, 3), &flags))
             return true;
         if (len < 0 || len > (1 << 26)) {
             fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", n, len);
             return true;
         }
         g_autofree uint8_t *buf = g_malloc((size_t)len + 1);
-        long got = ns_socket_recvfrom(f->sock, buf, (size_t)len, NULL, NULL);
-        if (got == -EAGAIN && !f->nonblock)
+        long got = flags & 2 /* MSG_PEEK */ ? ns_socket_peek(f->sock, buf, (size_t)len)
+                                            : ns_socket_recvfrom(f->sock, buf, (size_t)len, NULL, NULL);
+        if (got == -EAGAIN && !f->nonblock && !(flags & 0x40 /* MSG_DONTWAIT */))
             return false;
         c->ret = got < 0 ? -1 : got;
         c->err = got < 0 ? (int)-got : 0;
         return true;
     }
-    if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0) {
+    if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "writev") == 0) {
         int64_t len;
-        if (!eval_int(r, ev, arg(ev, 2), &len))
+        if (n[5] == 'v' ? !iov_total(r, ev, &len) : !eval_int(r, ev, arg(ev, 2), &len))
             return true;
         if (len < 0 || len > (1 << 30)) {
             fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", n, len);
@@ -992,6 +1113,17 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         r->sut = f;
         return check_result(r, ev, f->fd, 0);
     }
+    if (strcmp(n, "poll") == 0) {
+        r->pending = (Pending){.ev = ev, .start = start};
+        if (try_call(r, &r->pending))
+            return !r->failed && check_result(r, ev, r->pending.ret, 0);
+        int64_t timeout;
+        if (!eval_int(r, ev, arg(ev, 2), &timeout))
+            return false;
+        if (timeout > 0)
+            ns_sim_schedule_at(ns_net_sim(r->net), start + NS_MS(timeout), poll_timeout, r, NULL);
+        goto block;
+    }
     Fd *f = fd_of(r, ev, 0);
     if (!f)
         return !r->failed && check_result(r, ev, -1, EBADF);
@@ -1078,13 +1210,14 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         int64_t flags = 0;
         if (arg(ev, 3) && !eval_int(r, ev, arg(ev, 3), &flags))
             return false;
-        if (flags & ~(int64_t)(0x40 | 0x4000))
-            return fail(r, ev, "%s: flags other than MSG_DONTWAIT and MSG_NOSIGNAL are not "
-                               "modelled yet",
+        if (flags & ~(int64_t)(0x40 | 0x4000 | (n[0] == 'r' ? 2 : 0)))
+            return fail(r, ev, "%s: flags other than MSG_DONTWAIT, MSG_NOSIGNAL and (recv) "
+                               "MSG_PEEK are not modelled yet",
                         n);
     }
     if (strcmp(n, "accept") == 0 || strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 ||
-        strcmp(n, "recvfrom") == 0 || strcmp(n, "write") == 0 || strcmp(n, "send") == 0) {
+        strcmp(n, "recvfrom") == 0 || strcmp(n, "write") == 0 || strcmp(n, "send") == 0 ||
+        strcmp(n, "readv") == 0 || strcmp(n, "writev") == 0) {
         r->pending = (Pending){.ev = ev, .fd = f, .start = start};
         if (try_call(r, &r->pending)) {
             if (ev->blocking && end > start + r->tol) {

@@ -304,6 +304,24 @@ int ns_socket_take_error(NsSocket *sock)
     return ns_udp_take_error(sock->udp);
 }
 
+long ns_socket_peek(NsSocket *sock, uint8_t *buf, size_t cap)
+{
+    if (!sock->tcp)
+        return -EOPNOTSUPP;
+    return ns_tcp_peek(sock->tcp, buf, cap);
+}
+
+uint32_t ns_socket_poll(const NsSocket *sock)
+{
+    if (sock->tcp)
+        return ns_tcp_poll(sock->tcp);
+    /* a datagram socket can always send; readable with a datagram queued */
+    uint32_t mask = NS_POLLOUT | NS_POLLWRNORM;
+    if (ns_udp_queued(sock->udp, NULL) > 0)
+        mask |= NS_POLLIN | NS_POLLRDNORM;
+    return mask;
+}
+
 int ns_socket_setopt(NsSocket *sock, NsSockOpt opt, int64_t value)
 {
     if (!sock->tcp)

@@ -1052,6 +1052,50 @@ void ns_tcp_set_nodelay(NsTcpSock *s, bool on)
     }
 }
 
+long ns_tcp_peek(NsTcpSock *s, uint8_t *buf, size_t cap)
+{
+    const NsTcpConn *c = &s->c;
+    if (!c->rx_len || c->rd_shut)
+        return ns_tcp_recv(s, buf, 0); /* EOF, error or EAGAIN: nothing is taken */
+    size_t n = 0;
+    uint32_t off = c->rx_off;
+    for (const NsPacket *p = c->rxq.head; p && n < cap; p = p->next, off = 0) {
+        size_t take = p->len - off < cap - n ? p->len - off : cap - n;
+        if (buf)
+            memcpy(buf + n, p->data + off, take);
+        n += take;
+    }
+    return (long)n;
+}
+
+uint32_t ns_tcp_poll(const NsTcpSock *s)
+{
+    const NsTcpConn *c = &s->c;
+    if (c->state == NS_TCP_STATE_LISTEN)
+        return s->lq && s->lq->acc_len ? NS_POLLIN | NS_POLLRDNORM : 0;
+    /* Linux tcp_done shuts both ways: a connection that has ended, or an
+     * attempt that failed; a socket never connected is only "closed". */
+    bool done = c->state == NS_TCP_STATE_CLOSED && (c->was_connected || c->snd_max != c->iss);
+    bool rcv_shut = done || c->fin_rcvd || c->rd_shut;
+    bool snd_shut = done || c->fin_queued;
+    uint32_t mask = 0;
+    if ((rcv_shut && snd_shut) || c->state == NS_TCP_STATE_CLOSED)
+        mask |= NS_POLLHUP;
+    if (rcv_shut)
+        mask |= NS_POLLIN | NS_POLLRDNORM | NS_POLLRDHUP;
+    if (c->state != NS_TCP_STATE_SYN_SENT && c->state != NS_TCP_STATE_SYN_RECEIVED) {
+        if (c->rx_len)
+            mask |= NS_POLLIN | NS_POLLRDNORM;
+        /* sk_stream_is_writeable: free room of at least half what is queued */
+        uint32_t room = tcp_conn_send_space(c);
+        if (snd_shut || (room > 0 && room >= c->sb_len / 2))
+            mask |= NS_POLLOUT | NS_POLLWRNORM;
+    }
+    if (c->error)
+        mask |= NS_POLLERR;
+    return mask;
+}
+
 int ns_tcp_setsockopt(NsTcpSock *s, NsSockOpt opt, int64_t value)
 {
     int e = tcp_conn_setopt(&s->c, opt, value, now_of(s));

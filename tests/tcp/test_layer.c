@@ -255,6 +255,46 @@ static void test_layer_closed_port_gets_rst_and_econnrefused(void)
     net_free(n);
 }
 
+/* poll as Linux's tcp_poll reports it, and MSG_PEEK leaving the bytes
+ * to be read: a listener is readable while a connection waits; the
+ * accepted socket writable only; with data readable too; after the peer's
+ * FIN readable with RDHUP; a fresh socket "closed" but writable. */
+static void test_layer_poll_and_peek(void)
+{
+    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, NULL);
+    App *srv = app_new(n, 1, noop_step), *cli = app_new(n, 0, noop_step);
+    NsTcpSock *fresh = ns_tcp_sock_new(n->tcp[0], NULL, NULL);
+    CU_ASSERT_EQUAL(ns_tcp_poll(fresh), NS_POLLOUT | NS_POLLWRNORM | NS_POLLHUP);
+    ns_tcp_close(fresh);
+    app_listen(srv, 80, 4);
+    CU_ASSERT_EQUAL(ns_tcp_poll(srv->l), 0);
+    app_connect(cli, 80);
+    net_run(n, NS_S(1));
+    CU_ASSERT_EQUAL(ns_tcp_poll(srv->l), NS_POLLIN | NS_POLLRDNORM);
+    int err;
+    NsTcpSock *a = ns_tcp_accept(srv->l, &err);
+    CU_ASSERT_EQUAL(ns_tcp_poll(a), NS_POLLOUT | NS_POLLWRNORM);
+    CU_ASSERT_EQUAL(ns_tcp_peek(a, NULL, 10), -EAGAIN);
+    CU_ASSERT_EQUAL(ns_tcp_send(cli->s, (const uint8_t *)"hello", 5), 5);
+    net_run(n, NS_S(2));
+    CU_ASSERT_EQUAL(ns_tcp_poll(a), NS_POLLIN | NS_POLLRDNORM | NS_POLLOUT | NS_POLLWRNORM);
+    uint8_t buf[8] = {0};
+    CU_ASSERT_EQUAL(ns_tcp_peek(a, buf, 3), 3);
+    CU_ASSERT_EQUAL(memcmp(buf, "hel", 3), 0);
+    CU_ASSERT_EQUAL(ns_tcp_readable(a), 5);
+    CU_ASSERT_EQUAL(ns_tcp_recv(a, buf, sizeof buf), 5);
+    CU_ASSERT_EQUAL(memcmp(buf, "hello", 5), 0);
+    CU_ASSERT_EQUAL(ns_tcp_shutdown(cli->s, false, true), 0);
+    net_run(n, NS_S(3));
+    CU_ASSERT_EQUAL(ns_tcp_poll(a), NS_POLLIN | NS_POLLRDNORM | NS_POLLRDHUP | NS_POLLOUT |
+                                        NS_POLLWRNORM);
+    CU_ASSERT_EQUAL(ns_tcp_peek(a, buf, 3), 0); /* the end of the stream */
+    ns_tcp_close(a);
+    app_free(srv);
+    app_free(cli);
+    net_free(n);
+}
+
 static void test_layer_listener_children_by_4_tuple_in_arrival_order(void)
 {
     Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, NULL);
@@ -985,6 +1025,7 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_no_congestion_samples_by_default),
     T(test_layer_transfer_both_ways_then_close),
     T(test_layer_closed_port_gets_rst_and_econnrefused),
+    T(test_layer_poll_and_peek),
     T(test_layer_listener_children_by_4_tuple_in_arrival_order),
     T(test_layer_backlog_full_drops_syn),
     T(test_layer_close_with_unread_data_sends_rst),
