@@ -10,9 +10,9 @@
 
 static void verdict(NsWorld *w, const NsScnExpect *e, bool ok, const char *text)
 {
-    w->expect_count++;
+    w->expects.checked++;
     if (!ok)
-        w->expect_failed++;
+        w->expects.failed++;
     if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_EXPECT))
         return;
     NsTraceEvent ev = {.time = ns_sim_now(w->ctx->sim), .kind = NS_TRACE_EXPECT,

@@ -45,45 +45,55 @@ static NsTime question_time(const NsScnQuestion *q)
     return 0;
 }
 
+struct NsQuestions {
+    NsWorld *w;     /* what the answers are read from */
+    uint32_t n;
+    char **answers; /* per question, NULL until found */
+};
+
 static void answer_at(NsSim *sim, void *obj, void *arg)
 {
     (void)sim;
-    NsWorld *w = obj;
+    NsQuestions *qs = obj;
     uint32_t i = GPOINTER_TO_UINT(arg);
-    w->answers[i] = answer_now(w, ns_scn_question(w->scn, i));
+    qs->answers[i] = answer_now(qs->w, ns_scn_question(qs->w->scn, i));
 }
 
-void ns_world_questions_start(NsWorld *w)
+NsQuestions *ns_questions_new(NsWorld *w)
 {
-    guint n = w->scn->questions->len;
-    w->answers = g_new0(char *, n + 1);
-    for (guint i = 0; i < n; i++) {
+    NsQuestions *qs = g_new0(NsQuestions, 1);
+    qs->w = w;
+    qs->n = w->scn->questions->len;
+    qs->answers = g_new0(char *, qs->n + 1);
+    for (guint i = 0; i < qs->n; i++) {
         NsTime at = question_time(ns_scn_question(w->scn, i));
         if (at)
-            ns_sim_schedule_at(w->ctx->sim, at, answer_at, w, GUINT_TO_POINTER(i));
+            ns_sim_schedule_at(w->ctx->sim, at, answer_at, qs, GUINT_TO_POINTER(i));
+    }
+    return qs;
+}
+
+void ns_questions_end(NsQuestions *qs)
+{
+    for (guint i = 0; i < qs->n; i++) {
+        const NsScnQuestion *q = ns_scn_question(qs->w->scn, i);
+        if (!question_time(q) && !qs->answers[i])
+            qs->answers[i] = answer_now(qs->w, q);
     }
 }
 
-void ns_world_questions_end(NsWorld *w)
+void ns_questions_free(NsQuestions *qs)
 {
-    for (guint i = 0; i < w->scn->questions->len; i++) {
-        const NsScnQuestion *q = ns_scn_question(w->scn, i);
-        if (!question_time(q) && !w->answers[i])
-            w->answers[i] = answer_now(w, q);
-    }
-}
-
-void ns_world_questions_free(NsWorld *w)
-{
-    if (!w->answers)
+    if (!qs)
         return;
-    for (guint i = 0; i < w->scn->questions->len; i++)
-        g_free(w->answers[i]);
-    g_free(w->answers);
+    for (guint i = 0; i < qs->n; i++)
+        g_free(qs->answers[i]);
+    g_free(qs->answers);
+    g_free(qs);
 }
 
-const char *ns_world_answer(const NsWorld *w, uint32_t i)
+const char *ns_questions_answer(const NsQuestions *qs, uint32_t i)
 {
-    g_return_val_if_fail(i < w->scn->questions->len, NULL);
-    return w->answers[i];
+    g_return_val_if_fail(i < qs->n, NULL);
+    return qs->answers[i];
 }

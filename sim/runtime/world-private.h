@@ -29,6 +29,12 @@ static inline const char *ns_world_file_name(const char *path)
 
 typedef struct NsWorld NsWorld;
 
+/* The expectations' verdicts so far (expect.c). */
+typedef struct {
+    uint32_t checked, failed;
+} NsExpectTally;
+typedef struct NsQuestions NsQuestions;
+
 typedef struct {
     NsWorld *w;
     uint32_t idx;
@@ -60,8 +66,8 @@ struct NsWorld {
     NsSteps *steps;       /* the ping and udp-send steps */
     NsTargeted *targeted; /* the scenario's targeted faults; NULL if none */
     NsFlows *flows;       /* the summary's flow counters */
-    uint32_t expect_failed, expect_count;
-    char **answers;       /* per question: its answer (questions.c), NULL until found */
+    NsExpectTally expects; /* expect.c's verdicts so far */
+    NsQuestions *questions; /* the `question` lines' answers */
     uint8_t *pattern;
     uint64_t pattern_len;
     NsSimResult result;
@@ -122,7 +128,10 @@ int ns_world_sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s);
 uint16_t ns_world_sock_port(const SockRt *s);
 void ns_world_count_sockets(NsWorld *w, uint32_t host, int counts[NS_SCN_TCP_N_STATES], int *udp);
 
-/* questions.c: the `question` lines, answered at their time or at the end. */
-void ns_world_questions_start(NsWorld *w);
-void ns_world_questions_end(NsWorld *w);
-void ns_world_questions_free(NsWorld *w);
+/* questions.c: the `question` lines, answered at their time (scheduled by
+ * ns_questions_new) or at the end; its own type. */
+typedef struct NsQuestions NsQuestions;
+NsQuestions *ns_questions_new(NsWorld *w);
+void ns_questions_end(NsQuestions *qs);
+void ns_questions_free(NsQuestions *qs);
+const char *ns_questions_answer(const NsQuestions *qs, uint32_t i);

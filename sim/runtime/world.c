@@ -162,7 +162,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
         if (e->kind == NS_SCN_EXPECT_STATE && e->u.state.has_at)
             ns_sim_schedule_at(w->ctx->sim, e->u.state.at, ns_world_expect_at, w, GUINT_TO_POINTER(i));
     }
-    ns_world_questions_start(w);
+    w->questions = ns_questions_new(w);
     return w;
 }
 
@@ -221,14 +221,14 @@ NsSimResult ns_world_run(NsWorld *w)
     ns_programs_report(w->progs);
     for (guint i = 0; i < w->scn->expects->len; i++)
         ns_world_expect_end(w, ns_scn_expect(w->scn, i));
-    ns_world_questions_end(w);
+    ns_questions_end(w->questions);
     return w->result;
 }
 
 NsTime ns_world_now(const NsWorld *w) { return ns_sim_now(w->ctx->sim); }
 uint64_t ns_world_events(const NsWorld *w) { return ns_sim_events_run(w->ctx->sim); }
-uint32_t ns_world_expect_failed(const NsWorld *w) { return w->expect_failed; }
-uint32_t ns_world_expect_count(const NsWorld *w) { return w->expect_count; }
+uint32_t ns_world_expect_failed(const NsWorld *w) { return w->expects.failed; }
+uint32_t ns_world_expect_count(const NsWorld *w) { return w->expects.checked; }
 
 static void world_call_run(NsSim *sim, void *obj, void *arg)
 {
@@ -360,9 +360,9 @@ char *ns_world_summary(const NsWorld *w)
         g_string_append(s, "# filter rules (hits) and tracked flows at the end\n");
         g_string_append(s, nf);
     }
-    if (w->expect_count && !w->opts.student)
+    if (w->expects.checked && !w->opts.student)
         g_string_append_printf(s, "# expectations: %u passed, %u failed\n",
-                               w->expect_count - w->expect_failed, w->expect_failed);
+                               w->expects.checked - w->expects.failed, w->expects.failed);
     return g_string_free(s, FALSE);
 }
 
@@ -388,8 +388,13 @@ void ns_world_free(NsWorld *w)
     g_ptr_array_free(w->services, TRUE);
     ns_apps_free(w->apps);
     ns_flows_free(w->flows);
-    ns_world_questions_free(w);
+    ns_questions_free(w->questions);
     g_free(w->pattern);
     g_free(w);
 }
 
+
+const char *ns_world_answer(const NsWorld *w, uint32_t i)
+{
+    return ns_questions_answer(w->questions, i);
+}
