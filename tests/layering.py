@@ -35,7 +35,8 @@ ALLOWED = {
     "socket": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket"},
     "app": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "app"},
     "trace": {"core", "wire", "trace"},
-    "scenario": {"core", "scenario"},
+    # the language reads addresses with the wire layer's parsers (IPv6)
+    "scenario": {"core", "wire", "scenario"},
     "runtime": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "app", "trace",
                 "scenario", "runtime"},
     # packetdrill scripts: a network built with the runtime's builder

@@ -10,6 +10,7 @@
 #include "netsim-config.h"
 #include "netsim/host.h"
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/netfilter.h"
 #include "netsim/tcp.h"
 #include "netsim/trace-console.h"
@@ -251,6 +252,55 @@ static void flow_json(const NsCtRow *r, void *data)
     json_builder_end_object(b);
 }
 
+static void add_str(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, value);
+}
+
+static void route6_json(const NsRoute6Row *r, void *data)
+{
+    JsonBuilder *b = data;
+    char a[NS_IPV6_STRLEN];
+    json_builder_begin_object(b);
+    g_autofree char *dst = r->prefix_len
+                               ? g_strdup_printf("%s/%u", ns_ipv6_format(&r->net, a), r->prefix_len)
+                               : g_strdup("default");
+    add_str(b, "dst", dst);
+    if (r->has_gateway)
+        add_str(b, "via", ns_ipv6_format(&r->gateway, a));
+    g_autofree char *dev = g_strdup_printf("eth%u", r->ifindex);
+    add_str(b, "dev", dev);
+    add_str(b, "proto", ns_route_origin_name(r->origin));
+    if (r->origin == NS_ROUTE_AUTO) {
+        json_builder_set_member_name(b, "metric");
+        json_builder_add_int_value(b, r->metric);
+    }
+    json_builder_end_object(b);
+}
+
+static void neigh6_json(const NsNeigh6Row *r, void *data)
+{
+    JsonBuilder *b = data;
+    char a[NS_IPV6_STRLEN];
+    json_builder_begin_object(b);
+    add_str(b, "dst", ns_ipv6_format(&r->addr, a));
+    g_autofree char *dev = g_strdup_printf("eth%u", r->ifindex);
+    add_str(b, "dev", dev);
+    if (r->state != NS_NEIGH_INCOMPLETE) {
+        g_autofree char *mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0],
+                                               r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+                                               r->mac[5]);
+        add_str(b, "lladdr", mac);
+    }
+    if (r->router) {
+        json_builder_set_member_name(b, "router");
+        json_builder_add_boolean_value(b, true);
+    }
+    add_str(b, "state", ns_neigh_state_name(r->state));
+    json_builder_end_object(b);
+}
+
 void ns_add_host_tables(JsonBuilder *b, NsWorld *w, bool student)
 {
     json_builder_begin_array(b);
@@ -268,6 +318,17 @@ void ns_add_host_tables(JsonBuilder *b, NsWorld *w, bool student)
         json_builder_begin_array(b);
         ns_host_neigh_foreach(h, neigh_json, b);
         json_builder_end_array(b);
+        NsIpv6Addr any6;
+        if (ns_ip6_first_addr(ns_ip6_of(h), &any6)) { /* hosts with IPv6 addresses */
+            json_builder_set_member_name(b, "routes6");
+            json_builder_begin_array(b);
+            ns_ip6_routes_foreach(ns_ip6_of(h), route6_json, b);
+            json_builder_end_array(b);
+            json_builder_set_member_name(b, "neigh6");
+            json_builder_begin_array(b);
+            ns_ip6_neigh_foreach(ns_ip6_of(h), neigh6_json, b);
+            json_builder_end_array(b);
+        }
         const NsNetfilter *nf = student ? NULL : ns_netfilter_peek(ns_ip_of(h));
         if (nf) {
             json_builder_set_member_name(b, "filter");

@@ -25,6 +25,7 @@
 #include "netsim/host.h"
 #include "netsim/socket.h"
 #include "netsim/time.h"
+#include "netsim/wire/ipv6.h"
 
 /* ---- trace summaries ---- */
 
@@ -249,9 +250,12 @@ const char *ns_traceroute_method_name(NsTracerouteMethod m);
 
 /* The name to print for an address (NULL: the address itself). */
 typedef const char *(*NsTracerouteNameFn)(void *data, uint32_t addr);
+typedef const char *(*NsTracerouteName6Fn)(void *data, const NsIpv6Addr *addr);
 
 typedef struct {
     uint32_t dst;
+    bool v6;                   /* to dst6 over IPv6 (traceroute -6) */
+    NsIpv6Addr dst6;
     const char *target;        /* as written, for the first line (copied); NULL: dst */
     NsTracerouteMethod method;
     uint16_t port;             /* UDP: the first port (0: 33434); TCP: the port (0: 80) */
@@ -260,6 +264,7 @@ typedef struct {
     NsTime wait;               /* 0: NS_TRACEROUTE_WAIT */
     uint16_t ident;            /* ICMP probes' echo id (0: 1) */
     NsTracerouteNameFn name_of; /* may be NULL */
+    NsTracerouteName6Fn name6_of; /* IPv6 addresses' (may be NULL) */
     void *name_data;
 } NsTracerouteSpec;
 
@@ -268,6 +273,9 @@ typedef struct {
     bool answered;
     bool final;     /* the target, or an unreachable: the last hop */
     uint32_t from;  /* who answered */
+    bool from_v6;   /* over IPv6: from6 and its name (NULL: none) */
+    NsIpv6Addr from6;
+    const char *name6;
     NsTime rtt;
     char annot[12]; /* "!H", "!N", "!X", "!F-1400" or "" */
 } NsTracerouteProbe;

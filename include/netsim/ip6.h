@@ -5,7 +5,8 @@
  * group, advertisements, and the neighbour cache with its five states).
  * Routers never fragment (RFC 8200 section 5): a datagram over the next
  * link's MTU is answered with "packet too big". Extension headers are not
- * modelled. */
+ * modelled. TCP and UDP are not carried over IPv6 yet: a host answers
+ * them as for a closed port (port unreachable, a reset). */
 #pragma once
 
 #include <stdbool.h>
@@ -47,6 +48,23 @@ bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsI
 uint32_t ns_ip6_route_count(const NsIp6 *ip6);
 bool ns_ip6_route(const NsIp6 *ip6, const NsIpv6Addr *dst, NsIface **iface,
                   NsIpv6Addr *next_hop);
+/* One row of the IPv6 routing table. */
+typedef struct {
+    NsIpv6Addr net;
+    uint8_t prefix_len;
+    bool has_gateway;
+    NsIpv6Addr gateway;
+    uint32_t ifindex; /* eth0, eth1, ... */
+    uint32_t metric;
+    NsRouteOrigin origin;
+} NsRoute6Row;
+typedef void (*NsRoute6RowFn)(const NsRoute6Row *row, void *data);
+/* Every route in the order `ip -6 route` lists them: by network, a
+ * shorter prefix first, then by interface. */
+void ns_ip6_routes_foreach(const NsIp6 *ip6, NsRoute6RowFn fn, void *data);
+/* "2001:db8:1::/64 dev eth0 proto kernel", "default via fe80::ff:fe00:301
+ * dev eth0 proto auto metric 1" (transfer full) */
+char *ns_route6_row_format(const NsRoute6Row *row);
 /* The routing table as `ip -6 route` prints it, one row a line. */
 char *ns_ip6_routes_format(const NsIp6 *ip6);
 
@@ -76,6 +94,14 @@ typedef void (*NsIcmp6EchoFn)(void *data, const NsIpv6Addr *from, uint16_t id, u
 void ns_ip6_set_echo_handler(NsIp6 *ip6, NsIcmp6EchoFn fn, void *data);
 int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t seq,
                      size_t payload_len, uint8_t hop_limit);
+
+/* A tap sees every IPv6 datagram for this host but Neighbor Discovery's
+ * (whole datagram, header first; transfer none) before its protocol does,
+ * as a raw socket would; returning true takes it (the RECV line is still
+ * traced). Asked in the order added. */
+typedef bool (*NsIp6TapFn)(void *data, const NsIpv6Repr *hdr, const uint8_t *dgram, size_t len);
+void ns_ip6_add_tap(NsIp6 *ip6, NsIp6TapFn fn, void *data);
+void ns_ip6_remove_tap(NsIp6 *ip6, NsIp6TapFn fn, void *data);
 
 /* Send an ICMPv6 error about `orig` (its IPv6 header first; transfer
  * none), as RFC 4443 2.4 allows: never about an ICMPv6 error, a multicast
@@ -110,8 +136,10 @@ typedef struct {
 } NsIp6Stats;
 const NsIp6Stats *ns_ip6_stats(const NsIp6 *ip6);
 
-/* Routes for IPv6 (called by ns_routing_compute and ns_routing_direct):
- * every interface's prefixes and fe80::/64 on the link; with `automatic`,
+/* Routes for IPv6 (called by ns_routing_compute and ns_routing_direct),
+ * when some host has an IPv6 address (else none at all): every
+ * interface's prefixes and fe80::/64 on the link, the /128 link addresses
+ * of the other hosts on a link or switch; with `automatic`,
  * routers route every IPv6 prefix by fewest router hops (ties by
  * declaration order) via the next router's link-local address, and hosts
  * get a default route via the first router (in declaration order) on one

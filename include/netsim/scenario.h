@@ -107,6 +107,8 @@ typedef enum {
  * or for `bind S :0`/`ADDR:0` meaning "pick an ephemeral port"). */
 typedef struct {
     NsScnTargetKind kind;
+    bool is_v6;       /* ADDR written as an IPv6 address (ping only, so far): addr6 */
+    uint8_t addr6[16];
     uint32_t addr;    /* host byte order; for NAME: the named host's first address */
     const char *name; /* NAME only: as written */
     int32_t host;     /* host owning the address or name, -1 if no host has it */
@@ -123,11 +125,17 @@ typedef struct {
 
 /* ---- Topology ---- */
 
+/* `network NAME CIDR [CIDR6] [OPTIONS]`: an IPv4 prefix, an IPv6 prefix
+ * (`network lan6 2001:db8:1::/64`), or both on one segment. */
 typedef struct {
     NsScnLoc loc;
     const char *name;
+    bool has_v4;     /* false for an IPv6-only network (net, prefix 0) */
     uint32_t net;    /* host byte order, host bits zero */
     uint32_t prefix; /* 0..32 */
+    bool has_v6;
+    uint8_t net6[16]; /* network order, host bits zero */
+    uint32_t prefix6; /* 1..128 */
     NsScnLinkOpts opts;
 } NsScnNetwork;
 
@@ -136,6 +144,15 @@ typedef struct {
     int32_t network; /* the network holding it, or -1: reached over a link */
     uint32_t col;    /* where it is written on the host line */
 } NsScnHostAddr;
+
+/* An IPv6 address of a host, on the network whose prefix holds it, or
+ * (network -1) a link address: the host's links and switch ports take
+ * them in declaration order, as /128 addresses. */
+typedef struct {
+    uint8_t addr[16]; /* network order */
+    int32_t network;
+    uint32_t col;
+} NsScnHostAddr6;
 
 typedef enum {
     NS_SCN_TCP_MINIMAL, /* RFC 9293 only, MSS option; the default */
@@ -146,8 +163,10 @@ typedef struct {
     NsScnLoc loc;
     const char *name;
     bool is_router;
-    uint32_t n_addrs; /* >= 1; >= 2 for a router */
+    uint32_t n_addrs; /* >= 1; IPv4 and IPv6 together >= 2 for a router */
     NsScnHostAddr *addrs;
+    uint32_t n_addrs6; /* IPv6 addresses, as written */
+    NsScnHostAddr6 *addrs6;
     uint32_t n_dns_names;
     const char **dns_names;
     NsScnTcpProfile tcp;

@@ -14,6 +14,7 @@
 
 #include "app-private.h"
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
@@ -38,6 +39,8 @@ struct NsTraceroute {
     NsSocket *sock;  /* holds the source port (UDP and TCP probes) */
     uint16_t sport;  /* UDP/TCP source port; ICMP echo id */
     uint32_t src;
+    NsIp6 *ip6;      /* over IPv6 (spec.v6): the layer and our source */
+    NsIpv6Addr src6;
     uint32_t ttl;    /* the hop being probed */
     uint32_t sent;   /* probes sent so far, every hop (the next probe's number) */
     uint32_t first;  /* the number of the current hop's first probe */
@@ -83,8 +86,15 @@ char *ns_traceroute_format_hop(uint32_t ttl, const NsTracerouteProbe *p, size_t 
             continue;
         }
         /* The address once per run of probes answered from it. */
-        if (!last || last->from != p[i].from)
+        if (p[i].from_v6) {
+            if (!last || !last->from_v6 || !ns_ipv6_addr_equal(&last->from6, &p[i].from6)) {
+                char a[NS_IPV6_STRLEN];
+                ns_ipv6_format(&p[i].from6, a);
+                g_string_append_printf(s, " %s (%s)", p[i].name6 ? p[i].name6 : a, a);
+            }
+        } else if (!last || last->from_v6 || last->from != p[i].from) {
             append_addr(s, p[i].from, name_of, data);
+        }
         last = &p[i];
         /* Microseconds, rounded as printf's %.3f of milliseconds does. */
         uint64_t us = (uint64_t)(p[i].rtt + 500) / 1000;
@@ -134,10 +144,37 @@ static void unreach_annot(uint8_t code, uint16_t mtu, char out[12])
     }
 }
 
+/* Linux traceroute's marks for ICMPv6 destination unreachable codes (a
+ * port unreachable: nothing, the target was reached). */
+static void unreach6_annot(uint8_t code, char out[12])
+{
+    switch (code) {
+    case NS_ICMP6_UNREACH_NO_ROUTE:
+        snprintf(out, 12, "!N");
+        return;
+    case NS_ICMP6_UNREACH_ADMIN:
+        snprintf(out, 12, "!X");
+        return;
+    case NS_ICMP6_UNREACH_BEYOND_SCOPE:
+        snprintf(out, 12, "!S");
+        return;
+    case NS_ICMP6_UNREACH_ADDRESS:
+        snprintf(out, 12, "!H");
+        return;
+    case NS_ICMP6_UNREACH_PORT:
+        out[0] = '\0';
+        return;
+    default:
+        snprintf(out, 12, "!<%u>", code);
+        return;
+    }
+}
+
 /* ---- probes ---- */
 
 static void hop_start(NsTraceroute *t);
 static bool tap(void *data, const NsIpv4Repr *h, const uint8_t *d, size_t len);
+static bool tap6(void *data, const NsIpv6Repr *h, const uint8_t *d, size_t len);
 
 static void probe_payload(uint8_t *p)
 {
@@ -146,8 +183,56 @@ static void probe_payload(uint8_t *p)
 }
 
 /* Send probe number `k` (from 0) with the current TTL. */
+/* Probe number k over IPv6: the same probes, the hop limit for the TTL,
+ * checksums over IPv6's pseudo-header. */
+static int probe_send6(NsTraceroute *t, uint32_t k)
+{
+    NsCtx *ctx = ns_host_ctx(t->host);
+    NsPacket *p;
+    uint8_t nh;
+    switch (t->spec.method) {
+    case NS_TRACEROUTE_UDP: {
+        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_UDP_HLEN + PROBE_DATA);
+        probe_payload(p->data + NS_UDP_HLEN);
+        NsUdpRepr r = {.src_port = t->sport, .dst_port = (uint16_t)(t->spec.port + k),
+                       .length = NS_UDP_HLEN + PROBE_DATA};
+        ns_udp_emit(&r, 0, 0, p->data, p->len);
+        ns_ipv6_l4_checksum(p->data, p->len, 6, &t->src6, &t->spec.dst6, NS_IPPROTO_UDP);
+        nh = NS_IPPROTO_UDP;
+        break;
+    }
+    case NS_TRACEROUTE_ICMP: {
+        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_ICMP6_HLEN + PROBE_DATA);
+        probe_payload(p->data + NS_ICMP6_HLEN);
+        NsIcmp6Repr r = {.type = NS_ICMP6_ECHO_REQUEST, .id = t->sport, .seq = (uint16_t)(k + 1)};
+        ns_icmp6_emit(&r, &t->src6, &t->spec.dst6, p->data + NS_ICMP6_HLEN, PROBE_DATA, p->data,
+                      p->len);
+        nh = NS_IPPROTO_ICMPV6;
+        break;
+    }
+    case NS_TRACEROUTE_TCP: {
+        NsTcpRepr r = {.src_port = t->sport, .dst_port = t->spec.port, .seq = k + 1,
+                       .flags = NS_TCP_SYN, .window = 64800, .has_mss = true, .mss = 1440,
+                       .sack_permitted = true, .has_ts = true,
+                       .ts_val = (uint32_t)(ns_sim_now(ctx->sim) / NS_MS(1)),
+                       .has_wscale = true, .wscale = 7};
+        size_t hlen = ns_tcp_header_len(&r);
+        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, hlen);
+        ns_tcp_emit(&r, 0, 0, p->data, hlen);
+        ns_ipv6_l4_checksum(p->data, hlen, 16, &t->src6, &t->spec.dst6, NS_IPPROTO_TCP);
+        nh = NS_IPPROTO_TCP;
+        break;
+    }
+    default:
+        return EINVAL;
+    }
+    return ns_ip6_output(t->ip6, p, &t->src6, &t->spec.dst6, nh, (uint8_t)t->ttl);
+}
+
 static int probe_send(NsTraceroute *t, uint32_t k)
 {
+    if (t->spec.v6)
+        return probe_send6(t, k);
     NsCtx *ctx = ns_host_ctx(t->host);
     NsIpTxOpts o = {.ttl = (uint8_t)t->ttl}; /* no DF, as traceroute without -F */
     NsPacket *p;
@@ -190,6 +275,8 @@ static void finish(NsTraceroute *t)
 {
     ns_sim_cancel(ns_host_ctx(t->host)->sim, &t->timer);
     ns_ip_remove_tap(t->ip, tap, t);
+    if (t->ip6)
+        ns_ip6_remove_tap(t->ip6, tap6, t);
     t->done = true;
     if (t->sock) {
         ns_socket_close(t->sock);
@@ -205,7 +292,11 @@ static void hop_end(NsTraceroute *t)
     for (uint32_t i = 0; i < t->spec.queries; i++) {
         res[i] = t->probes[i].res;
         final = final || res[i].final;
-        reached = reached || (res[i].final && res[i].from == t->spec.dst);
+        reached = reached ||
+                  (res[i].final && (t->spec.v6 ? res[i].from_v6 &&
+                                                     ns_ipv6_addr_equal(&res[i].from6,
+                                                                        &t->spec.dst6)
+                                               : res[i].from == t->spec.dst));
     }
     g_autofree char *line = ns_traceroute_format_hop(t->ttl, res, t->spec.queries,
                                                      t->spec.name_of, t->spec.name_data);
@@ -270,6 +361,20 @@ static void answered(NsTraceroute *t, uint32_t k, uint32_t from, bool final, con
     }
 }
 
+/* Record the answer to probe number k from the IPv6 address `from`. */
+static void answered6(NsTraceroute *t, uint32_t k, const NsIpv6Addr *from, bool final,
+                      const char *annot)
+{
+    if (k < t->first || k >= t->first + t->spec.queries ||
+        t->probes[k - t->first].res.answered)
+        return;
+    answered(t, k, 0, final, annot);
+    NsTracerouteProbe *r = &t->probes[k - t->first].res;
+    r->from_v6 = true;
+    r->from6 = *from;
+    r->name6 = t->spec.name6_of ? t->spec.name6_of(t->spec.name_data, from) : NULL;
+}
+
 /* Which probe the transport header `l4` (at least 8 bytes) of one of our
  * datagrams to the target is: true and its number. */
 static bool probe_of(const NsTraceroute *t, uint8_t proto, const uint8_t *l4, uint32_t *k)
@@ -283,8 +388,10 @@ static bool probe_of(const NsTraceroute *t, uint8_t proto, const uint8_t *l4, ui
         return true;
     }
     case NS_TRACEROUTE_ICMP:
-        if (proto != NS_IPPROTO_ICMP || l4[0] != NS_ICMP_ECHO_REQUEST ||
-            ns_read_be16(l4 + 4) != t->sport)
+        if (t->spec.v6 ? proto != NS_IPPROTO_ICMPV6 || l4[0] != NS_ICMP6_ECHO_REQUEST
+                       : proto != NS_IPPROTO_ICMP || l4[0] != NS_ICMP_ECHO_REQUEST)
+            return false;
+        if (ns_read_be16(l4 + 4) != t->sport)
             return false;
         *k = (uint32_t)ns_read_be16(l4 + 6) - 1;
         return true;
@@ -347,6 +454,82 @@ static bool tap(void *data, const NsIpv4Repr *h, const uint8_t *d, size_t len)
     return false;
 }
 
+/* The IPv6 tap: ICMPv6 errors about our probes, and the target's answers. */
+static bool tap6(void *data, const NsIpv6Repr *h, const uint8_t *d, size_t len)
+{
+    NsTraceroute *t = data;
+    if (t->done || len < NS_IPV6_HLEN + 8)
+        return false;
+    const uint8_t *l4 = d + NS_IPV6_HLEN;
+    size_t l4len = len - NS_IPV6_HLEN;
+    bool from_target = ns_ipv6_addr_equal(&h->src, &t->spec.dst6);
+    if (h->next_header == NS_IPPROTO_ICMPV6) {
+        NsIcmp6Repr r;
+        if (ns_icmp6_parse(l4, l4len, &h->src, &h->dst, &r) != NS_WIRE_OK)
+            return false;
+        if (r.type == NS_ICMP6_ECHO_REPLY) {
+            if (t->spec.method != NS_TRACEROUTE_ICMP || r.id != t->sport || !from_target)
+                return false;
+            answered6(t, (uint32_t)r.seq - 1, &h->src, true, "");
+            return true;
+        }
+        if (r.type != NS_ICMP6_TIME_EXCEEDED && r.type != NS_ICMP6_DEST_UNREACH &&
+            r.type != NS_ICMP6_PACKET_TOO_BIG)
+            return false;
+        /* The quote: our probe's IPv6 header and at least 8 bytes after it. */
+        const uint8_t *q = l4 + NS_ICMP6_HLEN;
+        size_t qlen = l4len - NS_ICMP6_HLEN;
+        if (qlen < NS_IPV6_HLEN + 8 || q[0] >> 4 != 6 ||
+            memcmp(q + 8, t->src6.b, 16) != 0 || memcmp(q + 24, t->spec.dst6.b, 16) != 0)
+            return false;
+        uint32_t k;
+        if (!probe_of(t, q[6], q + NS_IPV6_HLEN, &k))
+            return false;
+        char annot[12] = "";
+        if (r.type == NS_ICMP6_DEST_UNREACH)
+            unreach6_annot(r.code, annot);
+        else if (r.type == NS_ICMP6_PACKET_TOO_BIG)
+            snprintf(annot, sizeof annot, "!F-%u", r.mtu);
+        answered6(t, k, &h->src, r.type != NS_ICMP6_TIME_EXCEEDED, annot);
+        return true;
+    }
+    if (h->next_header == NS_IPPROTO_TCP && t->spec.method == NS_TRACEROUTE_TCP && from_target &&
+        l4len >= NS_TCP_HLEN && ns_read_be16(l4) == t->spec.port &&
+        ns_read_be16(l4 + 2) == t->sport) {
+        uint8_t fl = l4[13];
+        if (!(fl & NS_TCP_RST) && (fl & (NS_TCP_SYN | NS_TCP_ACK)) != (NS_TCP_SYN | NS_TCP_ACK))
+            return false;
+        answered6(t, ns_read_be32(l4 + 8) - 2, &h->src, true, "");
+        return true; /* no IPv6 socket holds the port: nothing else wants it */
+    }
+    return false;
+}
+
+/* traceroute -6: no socket holds the port (none can be bound over IPv6
+ * yet); the probes leave from the host's source for the target. */
+static void start6(NsTraceroute *t)
+{
+    NsHost *h = t->host;
+    t->ip6 = ns_ip6_of(h);
+    char a[NS_IPV6_STRLEN];
+    ns_ipv6_format(&t->spec.dst6, a);
+    size_t size = NS_IPV6_HLEN + (t->spec.method == NS_TRACEROUTE_TCP ? 40u : 8u + PROBE_DATA);
+    ns_app_trace(h, "traceroute", 0, "to %s (%s), %u hops max, %zu byte packets",
+                 t->target ? t->target : a, a, t->spec.max_hops, size);
+    if (!ns_ip6_source_for(t->ip6, &t->spec.dst6, &t->src6)) {
+        ns_app_trace(h, "traceroute", ENETUNREACH, "%s:", a);
+        t->done = true;
+        return;
+    }
+    /* Linux's traceroute6 uses its process id; netsim a port from the
+     * host's ephemeral range, as the IPv4 probes' bound socket gets. */
+    t->sport = t->spec.method == NS_TRACEROUTE_ICMP ? (t->spec.ident ? t->spec.ident : 1)
+                                                     : (uint16_t)(49152 + (t->spec.ident % 16384));
+    ns_ip6_add_tap(t->ip6, tap6, t);
+    t->ttl = 1;
+    hop_start(t);
+}
+
 NsTraceroute *ns_traceroute_start(NsHost *h, const NsTracerouteSpec *spec)
 {
     NsTraceroute *t = g_new0(NsTraceroute, 1);
@@ -364,6 +547,10 @@ NsTraceroute *ns_traceroute_start(NsHost *h, const NsTracerouteSpec *spec)
     if (!t->spec.wait)
         t->spec.wait = NS_TRACEROUTE_WAIT;
     t->probes = g_new0(Probe, t->spec.queries);
+    if (t->spec.v6) {
+        start6(t);
+        return t;
+    }
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(spec->dst, a);
     size_t size = 20 + (spec->method == NS_TRACEROUTE_TCP ? 40u : 8u + PROBE_DATA);

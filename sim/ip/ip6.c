@@ -9,6 +9,8 @@
 
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/eth.h"
+#include "netsim/wire/ipv4.h"
+#include "netsim/wire/tcp.h"
 #include "netsim-private/packet.h"
 
 typedef struct {
@@ -37,13 +39,53 @@ typedef struct {
 struct NsIp6 {
     NsHost *host;
     NsCtx *ctx;
+    /* NULL until used (a host of an IPv4-only network costs a few words) */
     GArray *routes;     /* Route6 */
     GPtrArray *neigh;   /* per interface: GHashTable NsIpv6Addr* -> Neigh* (NULL until used) */
     NsIcmp6EchoFn echo_fn;
     void *echo_data;
     NsIp6Stats stats;
     NsIpStats *ipstats; /* the host's IP counters, shared with IPv4 */
+    GArray *taps;       /* Tap6, in the order added; NULL until one is */
 };
+
+typedef struct {
+    NsIp6TapFn fn;
+    void *data;
+} Tap6;
+
+void ns_ip6_add_tap(NsIp6 *ip6, NsIp6TapFn fn, void *data)
+{
+    if (!ip6->taps)
+        ip6->taps = g_array_new(FALSE, FALSE, sizeof(Tap6));
+    Tap6 t = {fn, data};
+    g_array_append_val(ip6->taps, t);
+}
+
+void ns_ip6_remove_tap(NsIp6 *ip6, NsIp6TapFn fn, void *data)
+{
+    if (!ip6->taps)
+        return;
+    for (guint i = 0; i < ip6->taps->len; i++) {
+        const Tap6 *t = &g_array_index(ip6->taps, Tap6, i);
+        if (t->fn == fn && t->data == data) {
+            g_array_remove_index(ip6->taps, i);
+            return;
+        }
+    }
+}
+
+static bool tapped6(NsIp6 *ip6, const NsIpv6Repr *h, const NsPacket *pkt)
+{
+    if (!ip6->taps)
+        return false;
+    for (guint i = 0; i < ip6->taps->len; i++) {
+        const Tap6 *t = &g_array_index(ip6->taps, Tap6, i);
+        if (t->fn(t->data, h, pkt->data, pkt->len))
+            return true;
+    }
+    return false;
+}
 
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt);
 
@@ -75,8 +117,6 @@ NsIp6 *ns_ip6_new(NsHost *host, NsIpStats *stats)
     ip6->ipstats = stats;
     ip6->host = host;
     ip6->ctx = ns_host_ctx(host);
-    ip6->routes = g_array_new(FALSE, TRUE, sizeof(Route6));
-    ip6->neigh = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_destroy);
     ns_host_set_l3_v6(host, ip6_input, ip6);
     return ip6;
 }
@@ -85,11 +125,15 @@ void ns_ip6_free(NsIp6 *ip6)
 {
     if (!ip6)
         return;
-    g_array_free(ip6->routes, TRUE);
-    for (guint i = 0; i < ip6->neigh->len; i++)
-        if (!g_ptr_array_index(ip6->neigh, i))
-            g_ptr_array_index(ip6->neigh, i) = g_hash_table_new(NULL, NULL);
-    g_ptr_array_free(ip6->neigh, TRUE);
+    if (ip6->routes)
+        g_array_free(ip6->routes, TRUE);
+    if (ip6->taps)
+        g_array_free(ip6->taps, TRUE);
+    for (guint i = 0; ip6->neigh && i < ip6->neigh->len; i++)
+        if (g_ptr_array_index(ip6->neigh, i))
+            g_hash_table_destroy(g_ptr_array_index(ip6->neigh, i));
+    if (ip6->neigh)
+        g_ptr_array_free(ip6->neigh, TRUE);
     g_free(ip6);
 }
 
@@ -139,9 +183,15 @@ bool ns_ip6_first_addr(const NsIp6 *ip6, NsIpv6Addr *out)
 bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsIface *iface,
                       const NsIpv6Addr *gateway, uint32_t metric, NsRouteOrigin origin)
 {
+    /* fe80::/64 is on every interface: one route each (the next hop's
+     * interface, not a lookup, says which link a link-local address is on). */
+    bool per_iface = ns_ipv6_is_link_local(net);
+    if (!ip6->routes)
+        ip6->routes = g_array_new(FALSE, TRUE, sizeof(Route6));
     for (guint i = 0; i < ip6->routes->len; i++) {
         const Route6 *r = &g_array_index(ip6->routes, Route6, i);
-        if (r->prefix_len == prefix_len && ns_ipv6_addr_equal(&r->net, net))
+        if (r->prefix_len == prefix_len && ns_ipv6_addr_equal(&r->net, net) &&
+            (!per_iface || r->iface == iface))
             return false;
     }
     Route6 r = {.net = *net, .prefix_len = prefix_len, .iface = iface, .metric = metric,
@@ -154,12 +204,12 @@ bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsI
     return true;
 }
 
-uint32_t ns_ip6_route_count(const NsIp6 *ip6) { return ip6->routes->len; }
+uint32_t ns_ip6_route_count(const NsIp6 *ip6) { return ip6->routes ? ip6->routes->len : 0; }
 
 static const Route6 *route6_lookup(const NsIp6 *ip6, const NsIpv6Addr *dst)
 {
     const Route6 *best = NULL;
-    for (guint i = 0; i < ip6->routes->len; i++) {
+    for (guint i = 0; ip6->routes && i < ip6->routes->len; i++) {
         const Route6 *r = &g_array_index(ip6->routes, Route6, i);
         if (ns_ipv6_in_prefix(dst, &r->net, r->prefix_len) &&
             (!best || r->prefix_len > best->prefix_len))
@@ -240,34 +290,53 @@ static gint route6_cmp(gconstpointer a, gconstpointer b)
     int c = memcmp(x->net.b, y->net.b, 16);
     if (c)
         return c;
-    return (int)x->prefix_len - (int)y->prefix_len;
+    if (x->prefix_len != y->prefix_len)
+        return (int)x->prefix_len - (int)y->prefix_len;
+    return (int)ns_iface_index(x->iface) - (int)ns_iface_index(y->iface);
+}
+
+void ns_ip6_routes_foreach(const NsIp6 *ip6, NsRoute6RowFn fn, void *data)
+{
+    g_autoptr(GPtrArray) v = g_ptr_array_new();
+    for (guint i = 0; ip6->routes && i < ip6->routes->len; i++)
+        g_ptr_array_add(v, &g_array_index(ip6->routes, Route6, i));
+    g_ptr_array_sort(v, route6_cmp);
+    for (guint i = 0; i < v->len; i++) {
+        const Route6 *r = g_ptr_array_index(v, i);
+        NsRoute6Row row = {.net = r->net, .prefix_len = r->prefix_len,
+                           .has_gateway = r->has_gateway, .gateway = r->gateway,
+                           .ifindex = ns_iface_index(r->iface), .metric = r->metric,
+                           .origin = r->origin};
+        fn(&row, data);
+    }
+}
+
+char *ns_route6_row_format(const NsRoute6Row *r)
+{
+    GString *s = g_string_new(NULL);
+    char n[NS_IPV6_STRLEN], g[NS_IPV6_STRLEN];
+    if (r->prefix_len == 0)
+        g_string_append(s, "default");
+    else
+        g_string_append_printf(s, "%s/%u", ns_ipv6_format(&r->net, n), r->prefix_len);
+    if (r->has_gateway)
+        g_string_append_printf(s, " via %s", ns_ipv6_format(&r->gateway, g));
+    g_string_append_printf(s, " dev eth%u proto %s", r->ifindex, ns_route_origin_name(r->origin));
+    if (r->origin == NS_ROUTE_AUTO)
+        g_string_append_printf(s, " metric %u", r->metric);
+    return g_string_free(s, FALSE);
+}
+
+static void route6_line(const NsRoute6Row *row, void *data)
+{
+    g_autofree char *l = ns_route6_row_format(row);
+    g_string_append_printf(data, "%s\n", l);
 }
 
 char *ns_ip6_routes_format(const NsIp6 *ip6)
 {
     GString *s = g_string_new(NULL);
-    g_autoptr(GPtrArray) v = g_ptr_array_new();
-    for (guint i = 0; i < ip6->routes->len; i++)
-        g_ptr_array_add(v, &g_array_index(ip6->routes, Route6, i));
-    g_ptr_array_sort(v, route6_cmp);
-    for (guint i = 0; i < v->len; i++) {
-        const Route6 *r = g_ptr_array_index(v, i);
-        char n[NS_IPV6_STRLEN], g[NS_IPV6_STRLEN];
-        ns_ipv6_format(&r->net, n);
-        if (r->prefix_len == 0)
-            g_string_append(s, "default");
-        else
-            g_string_append_printf(s, "%s/%u", n, r->prefix_len);
-        if (r->has_gateway) {
-            ns_ipv6_format(&r->gateway, g);
-            g_string_append_printf(s, " via %s", g);
-        }
-        g_string_append_printf(s, " dev eth%u proto %s", ns_iface_index(r->iface),
-                               ns_route_origin_name(r->origin));
-        if (r->origin == NS_ROUTE_AUTO)
-            g_string_append_printf(s, " metric %u", r->metric);
-        g_string_append_c(s, '\n');
-    }
+    ns_ip6_routes_foreach(ip6, route6_line, s);
     return g_string_free(s, FALSE);
 }
 
@@ -329,6 +398,11 @@ static void trace_ndp(NsIp6 *ip6, NsIface *iface, NsNdpEvent what, const NsIpv6A
 static GHashTable *neigh_table(NsIp6 *ip6, const NsIface *iface, bool create)
 {
     uint32_t i = ns_iface_index(iface);
+    if (!ip6->neigh) {
+        if (!create)
+            return NULL;
+        ip6->neigh = g_ptr_array_new();
+    }
     while (ip6->neigh->len <= i) {
         if (!create)
             return NULL;
@@ -390,7 +464,17 @@ static void send_solicit(NsIp6 *ip6, Neigh *n, bool unicast)
         ns_ipv6_solicited_node(&n->addr, &dst);
         ns_ipv6_multicast_mac(&dst, mac);
     }
+    /* The source: as Linux's ndisc_solicit(), that of the datagram
+     * waiting when it is one of the interface's addresses (the neighbour
+     * then learns the address it is about to answer), else the address
+     * the interface would use for the target. */
     NsIpv6Addr src = source_on(iface, &n->addr);
+    if (n->pending.head && n->pending.head->len >= NS_IPV6_HLEN) {
+        NsIpv6Addr ps;
+        memcpy(ps.b, n->pending.head->data + 8, 16);
+        if (ns_iface_owns_addr6(iface, &ps))
+            src = ps;
+    }
     NsIcmp6Repr r = {.type = NS_ICMP6_NEIGHBOR_SOLICIT, .target = n->addr, .has_lladdr = true};
     memcpy(r.lladdr, ns_iface_mac(iface), 6);
     NsPacket *p = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, NS_ND_NS_LEN + 8);
@@ -673,7 +757,7 @@ static gint neigh_cmp(gconstpointer a, gconstpointer b)
 
 void ns_ip6_neigh_foreach(const NsIp6 *ip6, NsNeigh6RowFn fn, void *data)
 {
-    for (guint i = 0; i < ip6->neigh->len; i++) {
+    for (guint i = 0; ip6->neigh && i < ip6->neigh->len; i++) {
         GHashTable *t = g_ptr_array_index(ip6->neigh, i);
         if (!t)
             continue;
@@ -719,7 +803,7 @@ bool ns_ip6_neigh_state(const NsIp6 *ip6, const NsIface *iface, const NsIpv6Addr
 
 void ns_ip6_flush_neighbours(NsIp6 *ip6)
 {
-    for (guint i = 0; i < ip6->neigh->len; i++) {
+    for (guint i = 0; ip6->neigh && i < ip6->neigh->len; i++) {
         GHashTable *t = g_ptr_array_index(ip6->neigh, i);
         if (t)
             g_hash_table_remove_all(t);
@@ -728,8 +812,9 @@ void ns_ip6_flush_neighbours(NsIp6 *ip6)
 
 /* ---- output ---- */
 
-int ns_ip6_output(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
-                  uint8_t next_header, uint8_t hop_limit)
+/* ns_ip6_output() with IPv6's own summary for the SEND line (may be NULL). */
+static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
+                   uint8_t next_header, uint8_t hop_limit, const char *summary)
 {
     if (!ns_host_is_up(ip6->host)) {
         ns_packet_free(seg);
@@ -759,9 +844,15 @@ int ns_ip6_output(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6
     uint8_t *hdr = ns_packet_push(seg, NS_IPV6_HLEN);
     ns_ipv6_emit(&h, hdr, NS_IPV6_HLEN);
     ip6->ipstats->sent++;
-    trace_packet(ip6, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL);
+    trace_packet(ip6, NS_TRACE_SEND, seg, NS_DROP_NONE, summary);
     nd_output(ip6, iface, seg, &next_hop);
     return 0;
+}
+
+int ns_ip6_output(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
+                  uint8_t next_header, uint8_t hop_limit)
+{
+    return output6(ip6, seg, src, dst, next_header, hop_limit, NULL);
 }
 
 int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t seq,
@@ -780,8 +871,28 @@ int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t se
     return ns_ip6_output(ip6, p, &src, dst, NS_IPPROTO_ICMPV6, hop_limit);
 }
 
-/* "about [2001:db8::1]:5000 > ..." is left to the line's own fields: the
- * quote's summary names only the protocol. */
+/* "about 2001:db8:1::10 > 2001:db8:2::20 ICMPv6" (with "mtu 1280, " in
+ * front for packet too big): what an ICMPv6 error quotes. */
+static void quote_summary6(const uint8_t *orig, size_t len, uint32_t mtu, char *buf, size_t n)
+{
+    NsTraceEvent q = {0};
+    ns_trace_describe_ip(&q, orig, len);
+    if (!q.src6)
+        return;
+    char a[NS_IPV6_STRLEN], b[NS_IPV6_STRLEN], m[24] = "";
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)q.src6, a);
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)q.dst6, b);
+    if (mtu)
+        snprintf(m, sizeof m, "mtu %u, ", mtu);
+    const char *pn = q.proto == NS_IPPROTO_UDP   ? "UDP"
+                     : q.proto == NS_IPPROTO_TCP ? "TCP"
+                                                 : "ICMPv6";
+    if (q.proto == NS_IPPROTO_UDP || q.proto == NS_IPPROTO_TCP)
+        snprintf(buf, n, "%sabout [%s]:%u > [%s]:%u %s", m, a, q.sport, b, q.dport, pn);
+    else
+        snprintf(buf, n, "%sabout %s > %s %s", m, a, b, pn);
+}
+
 void ns_ip6_send_icmp_error(NsIp6 *ip6, uint8_t type, uint8_t code, uint32_t param,
                             const uint8_t *orig, size_t orig_len)
 {
@@ -812,7 +923,11 @@ void ns_ip6_send_icmp_error(NsIp6 *ip6, uint8_t type, uint8_t code, uint32_t par
         ns_packet_free(p);
         return;
     }
-    ns_ip6_output(ip6, p, &src, &oh.src, NS_IPPROTO_ICMPV6, 0);
+    char summary[160] = "";
+    if (ns_tracer_wants(ip6->ctx->tracer, NS_TRACE_SEND))
+        quote_summary6(orig, avail, type == NS_ICMP6_PACKET_TOO_BIG ? param : 0, summary,
+                       sizeof summary);
+    output6(ip6, p, &src, &oh.src, NS_IPPROTO_ICMPV6, 0, summary[0] ? summary : NULL);
 }
 
 /* ---- input ---- */
@@ -948,6 +1063,42 @@ static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
     nd_output(ip6, out, pkt, &nh);
 }
 
+/* A datagram for a closed port: UDP gets port unreachable (RFC 4443
+ * 3.1), TCP a reset (RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST> for an ACK,
+ * else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>); never for a RST. */
+static void closed_port6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
+{
+    const uint8_t *l4 = pkt->data + NS_IPV6_HLEN;
+    size_t len = h->payload_len;
+    if (h->next_header == NS_IPPROTO_UDP) {
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_PORT, 0, pkt->data,
+                               pkt->len);
+        drop6(ip6, pkt, NS_DROP_NO_SOCKET);
+        return;
+    }
+    if (len >= NS_TCP_HLEN && !(l4[13] & NS_TCP_RST) && !ns_ipv6_is_multicast(&h->dst)) {
+        uint8_t flags = l4[13];
+        size_t hl = (size_t)(l4[12] >> 4) * 4u;
+        uint32_t seg_len = (uint32_t)(len > hl ? len - hl : 0) + ((flags & NS_TCP_SYN) ? 1u : 0u) +
+                           ((flags & NS_TCP_FIN) ? 1u : 0u);
+        NsPacket *r = ns_packet_new(ip6->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
+        memset(r->data, 0, NS_TCP_HLEN);
+        memcpy(r->data, l4 + 2, 2); /* the ports swapped */
+        memcpy(r->data + 2, l4, 2);
+        if (flags & NS_TCP_ACK) {
+            memcpy(r->data + 4, l4 + 8, 4);
+            r->data[13] = NS_TCP_RST;
+        } else {
+            ns_write_be32(r->data + 8, ns_read_be32(l4 + 4) + seg_len);
+            r->data[13] = NS_TCP_RST | NS_TCP_ACK;
+        }
+        r->data[12] = 5 << 4;
+        ns_ipv6_l4_checksum(r->data, NS_TCP_HLEN, 16, &h->dst, &h->src, NS_IPPROTO_TCP);
+        output6(ip6, r, &h->dst, &h->src, NS_IPPROTO_TCP, 0, NULL);
+    }
+    drop6(ip6, pkt, NS_DROP_NO_SOCKET);
+}
+
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
 {
     NsIp6 *ip6 = l3;
@@ -971,18 +1122,37 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
         drop6(ip6, pkt, NS_DROP_NOT_FOR_HOST);
         return;
     }
-    if (h.next_header == NS_IPPROTO_ICMPV6) {
-        icmp6_input(ip6, iface, &h, pkt);
+    bool nd = h.next_header == NS_IPPROTO_ICMPV6 && h.payload_len >= 1 &&
+              (pkt->data[NS_IPV6_HLEN] == NS_ICMP6_NEIGHBOR_SOLICIT ||
+               pkt->data[NS_IPV6_HLEN] == NS_ICMP6_NEIGHBOR_ADVERT);
+    if (!nd && tapped6(ip6, &h, pkt)) {
+        /* A raw socket (traceroute) took it: still received here. */
+        ip6->ipstats->received++;
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        ns_packet_free(pkt);
         return;
     }
-    /* TCP and UDP over IPv6 are not carried yet: a host answers as for a
-     * protocol it does not run (RFC 4443 3.1 says port unreachable for
-     * a transport without a listener; a missing transport is a parameter
-     * problem, code 1, pointing at the Next Header field). */
-    ip6->ipstats->received++;
-    trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
-    ns_ip6_send_icmp_error(ip6, NS_ICMP6_PARAM_PROBLEM, 1, 6, pkt->data, pkt->len);
-    drop6(ip6, pkt, NS_DROP_NO_PROTOCOL);
+    switch (h.next_header) {
+    case NS_IPPROTO_ICMPV6:
+        icmp6_input(ip6, iface, &h, pkt);
+        return;
+    case NS_IPPROTO_UDP:
+    case NS_IPPROTO_TCP:
+        /* No socket can listen on IPv6 yet: every port is closed, and the
+         * host answers as Linux does for a closed port. */
+        ip6->ipstats->received++;
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        closed_port6(ip6, &h, pkt);
+        return;
+    default:
+        /* A transport this host does not run: parameter problem, code 1,
+         * pointing at the Next Header field (RFC 4443 3.4). */
+        ip6->ipstats->received++;
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_PARAM_PROBLEM, 1, 6, pkt->data, pkt->len);
+        drop6(ip6, pkt, NS_DROP_NO_PROTOCOL);
+        return;
+    }
 }
 
 /* ---- routing ---- */
@@ -1023,15 +1193,60 @@ static NsIface *iface_on(NsHost *h, NsSegment *seg)
     return NULL;
 }
 
-void ns_routing6_compute(GPtrArray *hosts, bool automatic)
+/* Addresses of /128 (link addresses: on links and switches) are reached
+ * directly by the other hosts on their segment, as IPv4's /32 are. */
+static void add_link_peers(GPtrArray *hosts)
 {
-    bool any = false;
+    GHashTable *by_seg = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < hosts->len; i++) {
         NsHost *h = g_ptr_array_index(hosts, i);
-        add_connected(h);
-        any = any || has_v6(h);
+        for (uint32_t k = 0; k < ns_host_iface_count(h); k++) {
+            NsIface *ifc = ns_host_iface(h, k);
+            GPtrArray *l = g_hash_table_lookup(by_seg, ns_iface_segment(ifc));
+            if (!l) {
+                l = g_ptr_array_new();
+                g_ptr_array_add(lists, l);
+                g_hash_table_insert(by_seg, ns_iface_segment(ifc), l);
+            }
+            g_ptr_array_add(l, ifc);
+        }
     }
-    if (!automatic || !any)
+    for (guint s = 0; s < lists->len; s++) {
+        GPtrArray *l = g_ptr_array_index(lists, s);
+        for (guint x = 0; x < l->len; x++) {
+            NsIface *peer = g_ptr_array_index(l, x);
+            for (uint32_t a = 0; a < ns_iface_addr6_count(peer); a++) {
+                uint8_t pl;
+                const NsIpv6Addr *addr = ns_iface_addr6(peer, a, &pl);
+                if (pl != 128)
+                    continue;
+                for (guint y = 0; y < l->len; y++) {
+                    NsIface *ifc = g_ptr_array_index(l, y);
+                    if (ifc != peer)
+                        ns_ip6_add_route(ns_ip6_of(ns_iface_host(ifc)), addr, 128, ifc, NULL, 0,
+                                         NS_ROUTE_CONNECTED);
+                }
+            }
+        }
+    }
+    g_hash_table_destroy(by_seg);
+}
+
+void ns_routing6_compute(GPtrArray *hosts, bool automatic)
+{
+    /* A network without IPv6 addresses gets no IPv6 routes at all (not
+     * even fe80::/64): nothing there would use them, and a large IPv4
+     * network keeps its memory. */
+    bool any = false;
+    for (guint i = 0; i < hosts->len && !any; i++)
+        any = has_v6(g_ptr_array_index(hosts, i));
+    if (!any)
+        return;
+    for (guint i = 0; i < hosts->len; i++)
+        add_connected(g_ptr_array_index(hosts, i));
+    add_link_peers(hosts);
+    if (!automatic)
         return;
     /* Routers: every IPv6 prefix of the network, by a breadth-first search
      * over routers that share a segment, from the routers on the prefix. */

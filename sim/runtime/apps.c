@@ -143,6 +143,18 @@ void ns_apps_service_stop(ServiceRt *svc, bool crashed)
 /* traceroute's names: the scenario's name of the host holding the
  * address, as an /etc/hosts listing every host would give (no DNS query
  * is sent for them). */
+static const char *host_name6_of(void *data, const NsIpv6Addr *addr)
+{
+    const NsWorld *w = data;
+    for (guint i = 0; i < w->scn->hosts->len; i++) {
+        const NsScnHost *h = ns_scn_host(w->scn, i);
+        for (uint32_t k = 0; k < h->n_addrs6; k++)
+            if (memcmp(h->addrs6[k].addr, addr->b, 16) == 0)
+                return h->name;
+    }
+    return NULL;
+}
+
 static const char *host_name_of(void *data, uint32_t addr)
 {
     const NsWorld *w = data;
@@ -220,8 +232,13 @@ void ns_apps_step(NsApps *apps, uint32_t step)
             .queries = st->u.traceroute.queries,
             .ident = ns_steps_icmp_id(w->steps, h->idx),
             .name_of = host_name_of,
+            .name6_of = host_name6_of,
             .name_data = w,
         };
+        if (tg->is_v6) {
+            spec.v6 = true;
+            memcpy(spec.dst6.b, tg->addr6, 16);
+        }
         a->obj = ns_traceroute_start(h->host, &spec);
         break;
     }

@@ -175,8 +175,8 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     case NS_SCN_EXPECT_PING: {
         uint32_t got;
         ns_steps_ping_received(w->steps, e->u.ping.step, &got);
-        char a[NS_IPV4_STRLEN];
-        ns_ipv4_format(e->u.ping.target.addr, a);
+        char a[NS_IPV6_STRLEN];
+        ns_world_target_format(&e->u.ping.target, a);
         bool ok = got == e->u.ping.received;
         g_autofree char *t = ok ? g_strdup_printf("ping %s received %u", a, got)
                                 : g_strdup_printf("ping %s received %u (got %u)", a,

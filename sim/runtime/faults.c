@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/tcp.h"
 #include "netsim/trace-text.h"
 #include "netsim/wire/eth.h"
@@ -73,6 +74,7 @@ static void host_crash(NsWorld *w, HostRt *h)
     ns_apps_host_crashed(w->apps, h->idx);
     ns_socket_layer_crash(h->host);
     ns_host_set_up(h->host, false);
+    ns_ip6_flush_neighbours(ns_ip6_of(h->host)); /* its neighbour cache is lost with ARP's */
     trace_host(w, ns_host_name(h->host), NS_HOST_EV_CRASH, n);
 }
 

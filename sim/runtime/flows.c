@@ -55,7 +55,8 @@ static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
 static void flow_write(void *self, const NsTraceEvent *ev)
 {
     NsFlows *fl = self;
-    if (!ev->proto || ev->proto == NS_IPPROTO_ICMP)
+    /* TCP and UDP over IPv4 (IPv6 carries only ICMPv6 so far) */
+    if (!ev->proto || ev->proto == NS_IPPROTO_ICMP || ev->src6)
         return;
     FlowKey key = flow_key(ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
     guint idx = flow_find(fl, &key);

@@ -5,8 +5,10 @@
 #include "world-private.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 
 /* The interface a route's next hop is reached through: the one holding
  * `dev ADDR`, else the one the host reaches `via` on directly. */
@@ -94,6 +96,19 @@ static void neigh_text(const NsNeighRow *row, void *data)
     g_string_append_printf(t->s, "%s    %s\n", t->indent, l);
 }
 
+static void neigh6_text(const NsNeigh6Row *row, void *data)
+{
+    TableText *t = data;
+    g_autofree char *l = ns_neigh6_row_format(row);
+    g_string_append_printf(t->s, "%s    %s\n", t->indent, l);
+}
+
+static void count_neigh6(const NsNeigh6Row *row, void *data)
+{
+    (void)row;
+    (*(uint32_t *)data)++;
+}
+
 static void count_neigh(const NsNeighRow *row, void *data)
 {
     (void)row;
@@ -124,6 +139,21 @@ char *ns_world_host_tables(const NsWorld *w, const char *indent, bool with_netfi
         ns_host_neigh_foreach(h, count_neigh, &nn);
         g_string_append_printf(s, "%s  ip neigh%s\n", indent, nn ? "" : " (empty)");
         ns_host_neigh_foreach(h, neigh_text, &t);
+        /* IPv6: shown for hosts that have an IPv6 address */
+        NsIp6 *ip6 = ns_ip6_of(h);
+        NsIpv6Addr any;
+        if (!ns_ip6_first_addr(ip6, &any))
+            continue;
+        g_autofree char *r6 = ns_ip6_routes_format(ip6);
+        g_string_append_printf(s, "%s  ip -6 route\n", indent);
+        for (char *line = r6, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            g_string_append_printf(s, "%s    %.*s\n", indent, (int)(nl - line), line);
+        }
+        uint32_t n6 = 0;
+        ns_ip6_neigh_foreach(ip6, count_neigh6, &n6);
+        g_string_append_printf(s, "%s  ip -6 neigh%s\n", indent, n6 ? "" : " (empty)");
+        ns_ip6_neigh_foreach(ip6, neigh6_text, &t);
     }
     for (uint32_t i = 0; i < w->n_segs; i++) {
         if (!ns_segment_is_learning(w->segs[i]))

@@ -7,9 +7,23 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
+
+void ns_world_target_format(const NsScnEndpoint *t, char out[NS_IPV6_STRLEN])
+{
+    if (t->is_v6) {
+        NsIpv6Addr a;
+        memcpy(a.b, t->addr6, 16);
+        ns_ipv6_format(&a, out);
+    } else {
+        ns_ipv4_format(t->addr, out);
+    }
+}
 
 typedef struct {
     NsSteps *steps;
@@ -98,8 +112,8 @@ static void ping_finish(PingRt *p)
     p->done = true;
     ns_sim_cancel(w->ctx->sim, &p->timer);
     const NsScnStep *st = ns_scn_step(w->scn, p->step);
-    char a[NS_IPV4_STRLEN];
-    ns_ipv4_format(st->u.ping.target.addr, a);
+    char a[NS_IPV6_STRLEN];
+    ns_world_target_format(&st->u.ping.target, a);
     uint32_t loss = p->sent ? (uint32_t)(100u * (p->sent - p->received) / p->sent) : 0;
     ns_world_trace_appf(w, p->host, "ping", 0, "%s done: %u sent, %u received, %u%% loss", a, p->sent,
                p->received, loss);
@@ -107,17 +121,16 @@ static void ping_finish(PingRt *p)
 
 static void ping_tick(NsSim *sim, void *obj, void *arg);
 
-void ns_steps_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
-                        size_t len, int err)
+/* A reply or error for ping `id` of host h from `a` (its text). */
+static void ping_echo(HostRt *h, const char *a, bool v6, uint16_t id, uint16_t seq, uint8_t ttl,
+                      size_t len, int err)
 {
-    HostRt *h = data;
     NsWorld *w = h->w;
     gint64 key = (gint64)h->idx << 16 | id;
     PingRt *p = g_hash_table_lookup(w->steps->by_id, &key);
-    if (!p || p->done || seq == 0 || seq > p->sent)
+    if (!p || p->done || seq == 0 || seq > p->sent ||
+        ns_scn_step(w->scn, p->step)->u.ping.target.is_v6 != v6)
         return;
-    char a[NS_IPV4_STRLEN];
-    ns_ipv4_format(from, a);
     if (err) {
         ns_world_trace_appf(w, h->idx, "ping", err, "seq %u: error reported by %s:", seq, a);
         p->errors++;
@@ -131,6 +144,22 @@ void ns_steps_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, ui
     const NsScnStep *st = ns_scn_step(w->scn, p->step);
     if (p->sent == st->u.ping.count && p->received + p->errors >= p->sent)
         ping_finish(p);
+}
+
+void ns_steps_ping_echo(void *data, uint32_t from, uint16_t id, uint16_t seq, uint8_t ttl,
+                        size_t len, int err)
+{
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(from, a);
+    ping_echo(data, a, false, id, seq, ttl, len, err);
+}
+
+void ns_steps_ping_echo6(void *data, const NsIpv6Addr *from, uint16_t id, uint16_t seq,
+                         uint8_t hops, size_t len, int err)
+{
+    char a[NS_IPV6_STRLEN];
+    ns_ipv6_format(from, a);
+    ping_echo(data, a, true, id, seq, hops, len, err);
 }
 
 static void ping_tick(NsSim *sim, void *obj, void *arg)
@@ -151,10 +180,18 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
     p->sent++;
     NsTime now = ns_sim_now(w->ctx->sim);
     g_array_append_val(p->sent_at, now);
-    int err = ns_host_is_up(h->host)
-                  ? ns_ip_send_echo_ttl(ns_ip_of(h->host), st->u.ping.target.addr, p->id,
-                                        (uint16_t)p->sent, st->u.ping.size, st->u.ping.ttl)
-                  : ENETDOWN;
+    int err;
+    if (!ns_host_is_up(h->host)) {
+        err = ENETDOWN;
+    } else if (st->u.ping.target.is_v6) {
+        NsIpv6Addr dst;
+        memcpy(dst.b, st->u.ping.target.addr6, 16);
+        err = ns_ip6_send_echo(ns_ip6_of(h->host), &dst, p->id, (uint16_t)p->sent,
+                               st->u.ping.size, st->u.ping.ttl);
+    } else {
+        err = ns_ip_send_echo_ttl(ns_ip_of(h->host), st->u.ping.target.addr, p->id,
+                                  (uint16_t)p->sent, st->u.ping.size, st->u.ping.ttl);
+    }
     if (err) {
         ns_world_trace_appf(w, p->host, "ping", err, "seq %u: send failed:", p->sent);
         p->errors++;
@@ -186,11 +223,12 @@ static void ping_start(NsSteps *s, uint32_t step)
      * earlier one as the owner of that id, as it would on a real host. */
     p->id_key = (gint64)p->host << 16 | p->id;
     g_hash_table_insert(s->by_id, &p->id_key, p);
-    char a[NS_IPV4_STRLEN];
-    ns_ipv4_format(st->u.ping.target.addr, a);
+    char a[NS_IPV6_STRLEN];
+    ns_world_target_format(&st->u.ping.target, a);
     if (ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {
-        g_autofree char *text = g_strdup_printf("%s count %u size %" PRIu64 "B (ICMP id %u)", a,
-                                                st->u.ping.count, st->u.ping.size, p->id);
+        g_autofree char *text = g_strdup_printf("%s count %u size %" PRIu64 "B (ICMP%s id %u)", a,
+                                                st->u.ping.count, st->u.ping.size,
+                                                st->u.ping.target.is_v6 ? "v6" : "", p->id);
         ns_world_trace_app_ev(w, p->host, NS_APP_EV_PING_START, st->u.ping.target.addr, "ping",
                               text, 0);
     }

@@ -3,6 +3,8 @@
  * socket layers, and the routes between them. */
 #include "world-private.h"
 
+#include <string.h>
+
 #include "netsim/net.h"
 
 void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s)
@@ -38,6 +40,28 @@ static uint32_t take_link_addr(const NsScnHost *h, uint32_t *next)
     return h->addrs[0].addr;
 }
 
+/* The host's next IPv6 link address (network -1), in declaration order,
+ * given to `ifc` as a /128; none left: the interface has only its
+ * link-local address. */
+static void take_link_addr6(const NsScnHost *h, uint32_t *next, NsIface *ifc)
+{
+    for (uint32_t i = *next; i < h->n_addrs6; i++) {
+        if (h->addrs6[i].network < 0) {
+            *next = i + 1;
+            NsIpv6Addr v6;
+            memcpy(v6.b, h->addrs6[i].addr, 16);
+            ns_iface_add_addr6(ifc, &v6, 128);
+            return;
+        }
+    }
+    *next = h->n_addrs6;
+}
+
+static NsIface *last_iface(NsHost *h)
+{
+    return ns_host_iface(h, ns_host_iface_count(h) - 1);
+}
+
 /* Through the builder (netsim/net.h): networks, then hosts with their
  * network addresses, then links, in file order. */
 void ns_world_build_topology(NsWorld *w)
@@ -70,8 +94,27 @@ void ns_world_build_topology(NsWorld *w)
                 ns_net_attach(w->net, h->host, w->segs[net], sh->addrs[a].addr,
                               (uint8_t)ns_scn_network(scn, net)->prefix);
         }
+        /* IPv6 addresses join the host's interface on their network (one
+         * interface for both families on a dual-stack network), or a new
+         * interface without IPv4 on an IPv6-only one. */
+        for (uint32_t a = 0; a < sh->n_addrs6; a++) {
+            const NsScnHostAddr6 *ha = &sh->addrs6[a];
+            if (ha->network < 0)
+                continue; /* a link address: its link takes it below */
+            NsSegment *seg = w->segs[ha->network];
+            NsIface *ifc = NULL;
+            for (uint32_t k = 0; k < ns_host_iface_count(h->host) && !ifc; k++)
+                if (ns_iface_segment(ns_host_iface(h->host, k)) == seg)
+                    ifc = ns_host_iface(h->host, k);
+            if (!ifc)
+                ifc = ns_net_attach(w->net, h->host, seg, 0, 0);
+            NsIpv6Addr v6;
+            memcpy(v6.b, ha->addr, 16);
+            ns_iface_add_addr6(ifc, &v6, (uint8_t)ns_scn_network(scn, ha->network)->prefix6);
+        }
     }
     g_autofree uint32_t *next_addr = g_new0(uint32_t, w->n_hosts ? w->n_hosts : 1);
+    g_autofree uint32_t *next_addr6 = g_new0(uint32_t, w->n_hosts ? w->n_hosts : 1);
     for (uint32_t i = 0; i < nl; i++) {
         const NsScnLink *l = ns_scn_link(scn, i);
         NsLinkOpts o;
@@ -81,6 +124,8 @@ void ns_world_build_topology(NsWorld *w)
         uint32_t addr_b = take_link_addr(ns_scn_host(scn, l->b), &next_addr[l->b]);
         w->segs[nn + i] = ns_net_add_link(w->net, w->hosts[l->a].host, addr_a,
                                           w->hosts[l->b].host, addr_b, &o);
+        take_link_addr6(ns_scn_host(scn, l->a), &next_addr6[l->a], last_iface(w->hosts[l->a].host));
+        take_link_addr6(ns_scn_host(scn, l->b), &next_addr6[l->b], last_iface(w->hosts[l->b].host));
     }
     /* Switches, then their ports in file order: each host's port takes its
      * next link address, as a /32 (the hosts on a switch reach each other
@@ -95,7 +140,9 @@ void ns_world_build_topology(NsWorld *w)
     for (guint i = 0; i < scn->switch_ports->len; i++) {
         const NsScnSwitchPort *sp = ns_scn_switch_port(scn, i);
         uint32_t addr = take_link_addr(ns_scn_host(scn, sp->host), &next_addr[sp->host]);
-        ns_net_attach(w->net, w->hosts[sp->host].host, w->segs[nn + nl + sp->sw], addr, 32);
+        NsIface *ifc = ns_net_attach(w->net, w->hosts[sp->host].host, w->segs[nn + nl + sp->sw],
+                                     addr, 32);
+        take_link_addr6(ns_scn_host(scn, sp->host), &next_addr6[sp->host], ifc);
     }
     if (scn->routing_manual)
         ns_net_set_manual_routing(w->net);

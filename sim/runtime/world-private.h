@@ -1,6 +1,8 @@
 /* The world's runtime state, shared by the files of sim/runtime. */
 #pragma once
 
+#include "netsim/wire/ipv6.h"
+
 #include "netsim/app.h"
 #include "netsim/ctx.h"
 #include "netsim/host.h"
@@ -114,6 +116,8 @@ void ns_world_build_topology(NsWorld *w);
 
 /* steps.c: an application step (an event: arg is the step index). */
 void ns_world_app_run(NsSim *sim, void *obj, void *arg);
+/* A target's address as text: dotted IPv4 or RFC 5952 IPv6. */
+void ns_world_target_format(const NsScnEndpoint *t, char out[NS_IPV6_STRLEN]);
 
 /* faults.c: a fault step (an event: arg is the step index). */
 void ns_world_fault_run(NsSim *sim, void *obj, void *arg);

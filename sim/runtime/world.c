@@ -11,6 +11,7 @@
 
 #include "netsim/host.h"
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/pattern.h"
 #include "netsim/trace-text.h"
 #include "netsim/wire/ipv4.h"
@@ -139,8 +140,10 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     /* Services first (time 0, before any timeline step), in file order:
      * the first events scheduled, so they run first. */
     ns_sim_schedule_at(w->ctx->sim, 0, ns_world_services_start_all, w, NULL);
-    for (uint32_t i = 0; i < w->n_hosts; i++)
+    for (uint32_t i = 0; i < w->n_hosts; i++) {
         ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_steps_ping_echo, &w->hosts[i]);
+        ns_ip6_set_echo_handler(ns_ip6_of(w->hosts[i].host), ns_steps_ping_echo6, &w->hosts[i]);
+    }
     for (guint i = 0; i < scn->steps->len; i++) {
         const NsScnStep *st = ns_scn_step(scn, i);
         switch (st->kind) {

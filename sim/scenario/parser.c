@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "netsim/units.h"
+#include "netsim/wire/ipv6.h"
 
 #define HINT_SIZE 320
 
@@ -248,8 +249,8 @@ static bool tok_host_addr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint3
                         "'%s': a host address takes no prefix (the network line gives it)",
                         t->text);
         if (strchr(t->text, ':'))
-            return serr(p, st, i, "'%s' looks like an IPv6 address: hosts take IPv4 addresses "
-                        "only so far", t->text);
+            return serr(p, st, i, "'%s' is an IPv6 address: an IPv4 address is needed here",
+                        t->text);
         return serr(p, st, i, "'%s' is not an IPv4 address", t->text);
     }
     uint32_t a = *out;
@@ -376,6 +377,17 @@ static bool new_sock(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t h
 static bool resolve_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, const char *s,
                            NsScnEndpoint *ep)
 {
+    if (strchr(s, ':')) {
+        NsIpv6Addr a;
+        if (!ns_ipv6_parse_addr(s, &a))
+            return serr(p, st, i, "'%s' is not an IPv6 address", s);
+        ep->kind = NS_SCN_TARGET_ADDR;
+        ep->is_v6 = true;
+        memcpy(ep->addr6, a.b, 16);
+        gpointer v = g_hash_table_lookup(p->addr6_owner, &a);
+        ep->host = v ? (int32_t)idx_of(v) : -1;
+        return true;
+    }
     if (g_ascii_isdigit(s[0])) {
         if (!ns_scn_parse_addr(s, &ep->addr))
             return serr(p, st, i, "'%s' is not an IPv4 address", s);
@@ -417,7 +429,23 @@ static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool i
 {
     const NsScnTok *t = &st->t[i];
     *ep = (NsScnEndpoint){.host = -1};
+    if (!t->quoted && t->text[0] == '[') {
+        /* [ADDR]:PORT, as RFC 3986 and RFC 5952 section 6 write IPv6 ends */
+        const char *close = strchr(t->text, ']');
+        if (!close || close[1] != ':')
+            return serr(p, st, i, "'%s' is not an endpoint (write [ADDR]:PORT, e.g. "
+                        "[2001:db8:1::2]:80)", t->text);
+        g_autofree char *a = g_strndup(t->text + 1, (gsize)(close - t->text - 1));
+        NsIpv6Addr v6;
+        if (!ns_ipv6_parse_addr(a, &v6))
+            return serr(p, st, i, "'%s' is not an IPv6 address", a);
+        return serr(p, st, i, "'%s': TCP and UDP over IPv6 are not supported yet (ping takes "
+                    "IPv6 addresses)", t->text);
+    }
     const char *colon = t->quoted ? NULL : strrchr(t->text, ':');
+    if (colon && memchr(t->text, ':', (size_t)(colon - t->text)))
+        return serr(p, st, i, "'%s': write an IPv6 endpoint in brackets, [ADDR]:PORT",
+                    t->text);
     if (!colon)
         return serr(p, st, i, "'%s' is not an endpoint (write ADDR:PORT or HOST:PORT, "
                     "e.g. 10.0.0.2:80)", shown(t));
@@ -434,13 +462,26 @@ static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool i
     return resolve_target(p, st, i, hostpart, ep);
 }
 
-static bool tok_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep)
+/* An address or a host name; an IPv6 address only where `v6` names the
+ * statement that takes one (NULL: none so far). */
+static bool tok_target6(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep,
+                        const char *v6)
 {
     const NsScnTok *t = &st->t[i];
     *ep = (NsScnEndpoint){.host = -1};
     if (t->quoted)
         return serr(p, st, i, "expected an address or a host name, not a quoted string");
-    return resolve_target(p, st, i, t->text, ep);
+    if (!resolve_target(p, st, i, t->text, ep))
+        return false;
+    if (ep->is_v6 && !v6)
+        return serr(p, st, i, "'%s': only ping and traceroute take an IPv6 address so far",
+                    t->text);
+    return true;
+}
+
+static bool tok_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep)
+{
+    return tok_target6(p, st, i, ep, NULL);
 }
 
 static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *url)
@@ -455,6 +496,8 @@ static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *u
     g_autofree char *hostport = slash ? g_strndup(hp, (gsize)(slash - hp)) : g_strdup(hp);
     if (!*hostport)
         return serr(p, st, i, "URL '%s' names no host", t->text);
+    if (hostport[0] == '[')
+        return serr(p, st, i, "URL '%s': HTTP over IPv6 is not supported yet", t->text);
     char *colon = strchr(hostport, ':');
     url->server.port = 80;
     if (colon) {
@@ -623,6 +666,40 @@ static void stmt_stop(NsScnParser *p, NsScnStmt *st)
     p->scn->has_stop = true;
 }
 
+/* Whether token i is written as an IPv6 address or prefix (it has a ':'). */
+static bool looks_v6(const NsScnStmt *st, uint32_t i)
+{
+    return i < st->n && !st->t[i].quoted && strchr(st->t[i].text, ':') != NULL;
+}
+
+/* An IPv6 prefix "2001:db8:1::/64" (RFC 4291 2.3), host bits zero. */
+static bool parse_cidr6(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint8_t net[16],
+                        uint32_t *prefix)
+{
+    const NsScnTok *t = &st->t[i];
+    const char *slash = strchr(t->text, '/');
+    uint64_t pl;
+    g_autofree char *a = slash ? g_strndup(t->text, (gsize)(slash - t->text)) : NULL;
+    NsIpv6Addr n;
+    if (!slash || !ns_ipv6_parse_addr(a, &n) || !parse_u64(slash + 1, 128, &pl) || pl == 0)
+        return serr(p, st, i, "'%s' is not an IPv6 network like 2001:db8:1::/64", t->text);
+    NsIpv6Addr masked = n;
+    for (uint64_t b = pl; b < 128; b++)
+        masked.b[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+    if (!ns_ipv6_addr_equal(&n, &masked)) {
+        char b[NS_IPV6_STRLEN];
+        return serr(p, st, i, "'%s' has host bits set (did you mean %s/%u?)", t->text,
+                    ns_ipv6_format(&masked, b), (unsigned)pl);
+    }
+    if (ns_ipv6_is_link_local(&n) || ns_ipv6_is_multicast(&n))
+        return serr(p, st, i, "'%s' is a %s prefix: every interface has its fe80:: address "
+                    "already; give a global or unique local prefix", t->text,
+                    ns_ipv6_is_multicast(&n) ? "multicast" : "link-local");
+    memcpy(net, n.b, 16);
+    *prefix = (uint32_t)pl;
+    return true;
+}
+
 static bool parse_cidr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t *net,
                        uint32_t *prefix)
 {
@@ -630,9 +707,6 @@ static bool parse_cidr(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t
     const char *slash = t->quoted ? NULL : strchr(t->text, '/');
     uint64_t pl;
     g_autofree char *a = slash ? g_strndup(t->text, (gsize)(slash - t->text)) : NULL;
-    if (slash && strchr(a, ':'))
-        return serr(p, st, i, "'%s' looks like an IPv6 network: networks take IPv4 prefixes "
-                    "only so far", t->text);
     if (!slash || !ns_scn_parse_addr(a, net) || !parse_u64(slash + 1, 32, &pl))
         return serr(p, st, i, "'%s' is not a network like 10.0.0.0/24", shown(t));
     *prefix = (uint32_t)pl;
@@ -657,21 +731,58 @@ static void stmt_network(NsScnParser *p, NsScnStmt *st)
         return;
     }
     NsScnNetwork n = {.loc = stmt_loc(p, st), .name = intern(p, name)};
-    if (!need(p, st, 2, 0, "a network like 10.0.0.0/24") ||
-        !parse_cidr(p, st, 2, &n.net, &n.prefix))
+    if (!need(p, st, 2, 0, "a network like 10.0.0.0/24 or 2001:db8:1::/64"))
         return;
+    /* An IPv4 prefix, an IPv6 prefix, or the two (one segment, dual stack). */
+    uint32_t next = 3;
+    if (looks_v6(st, 2)) {
+        if (!parse_cidr6(p, st, 2, n.net6, &n.prefix6))
+            return;
+        n.has_v6 = true;
+    } else {
+        if (!parse_cidr(p, st, 2, &n.net, &n.prefix))
+            return;
+        n.has_v4 = true;
+        if (looks_v6(st, 3)) {
+            if (!parse_cidr6(p, st, 3, n.net6, &n.prefix6))
+                return;
+            n.has_v6 = true;
+            next = 4;
+        }
+    }
     /* Registered before its options are checked: a typo in an option
      * should not make every later use of the network an error too. */
-    bool ok = parse_link_opts(p, st, 3, &n.opts);
+    bool ok = parse_link_opts(p, st, next, &n.opts);
     g_array_append_val(p->scn->networks, n);
     uint32_t idx = p->scn->networks->len;
     g_hash_table_insert(p->net_by_name, (gpointer)n.name, GUINT_TO_POINTER(idx));
     uint32_t col = st->t[2].col;
     g_array_append_val(p->net_cidr_col, col);
-    if (!p->net_by_prefix[n.prefix])
-        p->net_by_prefix[n.prefix] = g_hash_table_new(g_direct_hash, g_direct_equal);
-    g_hash_table_insert(p->net_by_prefix[n.prefix], GUINT_TO_POINTER(n.net),
-                        GUINT_TO_POINTER(idx));
+    if (n.has_v6) {
+        /* IPv6 prefixes may not overlap either (checked here: few networks
+         * carry them). */
+        for (uint32_t k = 0; k + 1 < idx; k++) {
+            const NsScnNetwork *o = ns_scn_network(p->scn, k);
+            if (!o->has_v6)
+                continue;
+            uint32_t pl = o->prefix6 < n.prefix6 ? o->prefix6 : n.prefix6;
+            NsIpv6Addr x, y;
+            memcpy(x.b, n.net6, 16);
+            memcpy(y.b, o->net6, 16);
+            if (ns_ipv6_in_prefix(&x, &y, (uint8_t)pl)) {
+                char b[NS_IPV6_STRLEN];
+                serr(p, st, next - 1, "network '%s' overlaps network '%s' (%s/%u, line %u)",
+                     n.name, o->name, ns_ipv6_format(&y, b), o->prefix6, o->loc.line);
+                break;
+            }
+        }
+    }
+    if (n.has_v4) {
+        if (!p->net_by_prefix[n.prefix])
+            p->net_by_prefix[n.prefix] = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_insert(p->net_by_prefix[n.prefix], GUINT_TO_POINTER(n.net),
+                            GUINT_TO_POINTER(idx));
+    }
     (void)ok;
 }
 
@@ -780,6 +891,62 @@ static bool host_address(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32
     return true;
 }
 
+/* The network whose IPv6 prefix holds addr, or -1. */
+static int32_t network6_of(NsScnParser *p, const NsIpv6Addr *addr)
+{
+    for (unsigned k = 0; k < p->scn->networks->len; k++) {
+        const NsScnNetwork *n = ns_scn_network(p->scn, k);
+        NsIpv6Addr net;
+        memcpy(net.b, n->net6, 16);
+        if (n->has_v6 && ns_ipv6_in_prefix(addr, &net, (uint8_t)n->prefix6))
+            return (int32_t)k;
+    }
+    return -1;
+}
+
+/* An IPv6 address of a host: unicast, global or unique local, on one of
+ * the IPv6 networks, owned by nobody else. */
+static bool host_address6(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t host,
+                          GArray *addrs6)
+{
+    const NsScnTok *t = &st->t[i];
+    NsIpv6Addr a;
+    if (strchr(t->text, '/'))
+        return serr(p, st, i, "'%s': a host address takes no prefix (the network line gives it)",
+                    t->text);
+    if (!ns_ipv6_parse_addr(t->text, &a))
+        return serr(p, st, i, "'%s' is not an IPv6 address", t->text);
+    static const NsIpv6Addr loopback = {.b = {[15] = 1}};
+    const char *why = ns_ipv6_is_unspecified(&a)           ? "unspecified"
+                      : ns_ipv6_addr_equal(&a, &loopback)  ? "loopback"
+                      : ns_ipv6_is_multicast(&a)           ? "multicast"
+                      : ns_ipv6_is_link_local(&a)          ? "link-local: every interface has "
+                                                             "its own already"
+                                                           : NULL;
+    if (why)
+        return serr(p, st, i, "%s cannot be a host address (%s)", t->text, why);
+    gpointer owner = g_hash_table_lookup(p->addr6_owner, &a);
+    if (owner) {
+        uint32_t o = idx_of(owner);
+        if (o == host)
+            return serr(p, st, i, "address %s given twice", t->text);
+        const NsScnHost *oh = ns_scn_host(p->scn, o);
+        return serr(p, st, i, "address %s already belongs to host '%s' (line %u)", t->text,
+                    oh->name, oh->loc.line);
+    }
+    int32_t net = network6_of(p, &a); /* -1: a link address */
+    for (guint k = 0; k < addrs6->len && net >= 0; k++)
+        if (g_array_index(addrs6, NsScnHostAddr6, k).network == net)
+            return serr(p, st, i, "%s: the host has an address on network '%s' already "
+                        "(one IPv6 address per network)", t->text,
+                        ns_scn_network(p->scn, (uint32_t)net)->name);
+    NsScnHostAddr6 ha = {.network = net, .col = t->col};
+    memcpy(ha.addr, a.b, 16);
+    g_hash_table_insert(p->addr6_owner, g_memdup2(a.b, 16), GUINT_TO_POINTER(host + 1));
+    g_array_append_val(addrs6, ha);
+    return true;
+}
+
 static bool host_dns_name(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint32_t host,
                           GPtrArray *names)
 {
@@ -850,6 +1017,7 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
     g_hash_table_insert(p->host_by_name, (gpointer)h.name, GUINT_TO_POINTER(idx + 1));
 
     g_autoptr(GArray) addrs = g_array_new(FALSE, FALSE, sizeof(NsScnHostAddr));
+    g_autoptr(GArray) addrs6 = g_array_new(FALSE, FALSE, sizeof(NsScnHostAddr6));
     g_autoptr(GPtrArray) names = g_ptr_array_new();
     NsScnTcpProfile tcp = NS_SCN_TCP_MINIMAL;
     bool has_tcp = false, has_resolver = false, ok = true;
@@ -857,7 +1025,11 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
     uint32_t i = 2;
     while (ok && i < st->n && (st->t[i].quoted || pick(st->t[i].text, host_opts) < 0)) {
         const NsScnTok *t = &st->t[i];
-        if (addrs->len > 0 && !t->quoted && !g_ascii_isdigit(t->text[0])) {
+        if (looks_v6(st, i)) {
+            ok = host_address6(p, st, i++, idx, addrs6);
+            continue;
+        }
+        if (addrs->len + addrs6->len > 0 && !t->quoted && !g_ascii_isdigit(t->text[0])) {
             char hint[HINT_SIZE];
             ok = serr(p, st, i, "unknown host option '%s'%s", t->text,
                       list_hint(t->text, host_opts, hint, sizeof hint));
@@ -865,6 +1037,9 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
         }
         ok = host_address(p, st, i++, idx, addrs);
     }
+    if (ok && addrs->len == 0 && addrs6->len > 0)
+        ok = serr(p, st, 1, "%s '%s' needs an IPv4 address too (IPv6-only hosts are not "
+                  "supported yet)", router ? "router" : "host", name);
     if (ok && addrs->len == 0) {
         if (i >= st->n)
             ok = need(p, st, i, 0, "an address");
@@ -915,13 +1090,17 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
             i += 2;
         }
     }
-    if (ok && router && addrs->len < 2)
+    if (ok && router && addrs->len + addrs6->len < 2)
         serr(p, st, 1, "router '%s' needs at least two addresses (it forwards between "
              "networks)", name);
 
     NsScnHost *hp = &g_array_index(p->scn->hosts, NsScnHost, idx);
     hp->n_addrs = addrs->len;
     hp->addrs = (NsScnHostAddr *)(void *)g_array_free(g_steal_pointer(&addrs), FALSE);
+    hp->n_addrs6 = addrs6->len;
+    hp->addrs6 = addrs6->len
+                     ? (NsScnHostAddr6 *)(void *)g_array_free(g_steal_pointer(&addrs6), FALSE)
+                     : NULL;
     hp->n_dns_names = names->len;
     hp->dns_names = names->len ? (const char **)g_ptr_array_free(g_steal_pointer(&names), FALSE)
                                : NULL;
@@ -1697,7 +1876,7 @@ static bool step_fetch(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 {
     if (!need(p, st, v + 1, v, "an address or a host name") ||
-        !tok_target(p, st, v + 1, &s->u.ping.target))
+        !tok_target6(p, st, v + 1, &s->u.ping.target, "ping"))
         return false;
     s->u.ping.count = 1;
     s->u.ping.interval = NS_S(1);
@@ -1750,7 +1929,7 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 static bool step_traceroute(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 {
     if (!need(p, st, v + 1, v, "an address or a host name") ||
-        !tok_target(p, st, v + 1, &s->u.traceroute.target))
+        !tok_target6(p, st, v + 1, &s->u.traceroute.target, "traceroute"))
         return false;
     s->u.traceroute.method = NS_SCN_TRACE_UDP;
     s->u.traceroute.max_hops = 30;
@@ -2430,7 +2609,7 @@ static bool parse_expect(NsScnParser *p, NsScnStmt *st, NsScnExpect *e_out)
             uint64_t n;
             e.kind = NS_SCN_EXPECT_PING;
             ok = need(p, st, 3, 2, "the ping's target") &&
-                 tok_target(p, st, 3, &e.u.ping.target) &&
+                 tok_target6(p, st, 3, &e.u.ping.target, "ping") &&
                  expect_step(p, st, 3, "ping", h, st->t[3].text, &e.u.ping.step) &&
                  need(p, st, 4, 2, "'received N'");
             if (ok && !is_word(st, 4, "received"))

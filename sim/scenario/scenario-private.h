@@ -140,6 +140,7 @@ typedef struct NsScnParser {
     GHashTable *net_by_name;
     GHashTable *sw_by_name;    /* switch names -> index + 1 */
     GHashTable *addr_owner;    /* address -> host */
+    GHashTable *addr6_owner;   /* IPv6 address (16 bytes, owned) -> host + 1 */
     GHashTable *link_by_pair;  /* "a/b" with a < b -> link */
     GHashTable *service_key;   /* "host/port/proto" -> service */
     GHashTable *sock_by_name;  /* "host/name" -> the latest socket of that name */

@@ -535,6 +535,7 @@ void ns_scenario_free(NsScenario *scn)
     for (unsigned k = 0; k < scn->hosts->len; k++) {
         NsScnHost *h = &g_array_index(scn->hosts, NsScnHost, k);
         g_free(h->addrs);
+        g_free(h->addrs6);
         g_free(h->dns_names);
     }
     for (unsigned k = 0; k < scn->services->len; k++)
@@ -558,6 +559,20 @@ void ns_scenario_free(NsScenario *scn)
     g_free(scn);
 }
 
+static guint addr6_hash(gconstpointer k)
+{
+    const uint8_t *b = k;
+    guint h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static gboolean addr6_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, 16) == 0;
+}
+
 static void parser_init(NsScnParser *p, NsScenario *scn)
 {
     *p = (NsScnParser){.scn = scn, .file = scn->filename};
@@ -573,6 +588,7 @@ static void parser_init(NsScnParser *p, NsScenario *scn)
     p->net_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->sw_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->addr_owner = g_hash_table_new(g_direct_hash, g_direct_equal);
+    p->addr6_owner = g_hash_table_new_full(addr6_hash, addr6_equal, g_free, NULL);
     p->link_by_pair = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->service_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->sock_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -602,6 +618,7 @@ static void parser_clear(NsScnParser *p)
     g_hash_table_unref(p->net_by_name);
     g_hash_table_unref(p->sw_by_name);
     g_hash_table_unref(p->addr_owner);
+    g_hash_table_unref(p->addr6_owner);
     g_hash_table_unref(p->link_by_pair);
     g_hash_table_unref(p->service_key);
     g_hash_table_unref(p->sock_by_name);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netsim/wire/ipv6.h"
+
 /* ---- Did you mean ---- */
 
 size_t ns_scn_edit_distance(const char *a, size_t alen, const char *b, size_t blen, size_t max)
@@ -153,14 +155,19 @@ void ns_scn_check_networks(NsScnParser *p)
     if (nets->len < 2)
         return;
     g_autofree uint32_t *order = g_new(uint32_t, nets->len);
-    for (unsigned i = 0; i < nets->len; i++)
-        order[i] = i;
     const NsScnNetwork *base = (const NsScnNetwork *)(void *)nets->data;
-    g_qsort_with_data(order, (int)nets->len, sizeof *order, cmp_net_start, (gpointer)base);
+    /* IPv4 prefixes only: the parser compares IPv6 prefixes as it reads them. */
+    unsigned n4 = 0;
+    for (unsigned i = 0; i < nets->len; i++)
+        if (base[i].has_v4)
+            order[n4++] = i;
+    if (n4 < 2)
+        return;
+    g_qsort_with_data(order, (int)n4, sizeof *order, cmp_net_start, (gpointer)base);
     /* Sorted by start, each network overlaps an earlier one exactly when it
      * starts before the furthest end seen so far. */
     uint32_t widest = order[0];
-    for (unsigned k = 1; k < nets->len; k++) {
+    for (unsigned k = 1; k < n4; k++) {
         const NsScnNetwork *n = &base[order[k]], *w = &base[widest];
         if (n->net <= net_last(w)) {
             /* Report on whichever of the two comes later in the file. */
@@ -229,6 +236,21 @@ void ns_scn_check_reachable(NsScnParser *p)
                          "address %s of '%s' is in no network, and no link joins '%s' "
                          "(declare a network holding it, or a link)",
                          ns_scn_addr_format(h->addrs[k].addr, a), h->name, h->name);
+            break;
+        }
+        for (uint32_t k = 0; k < h->n_addrs6; k++) {
+            if (h->addrs6[k].network >= 0)
+                continue;
+            NsIpv6Addr v6;
+            char a[NS_IPV6_STRLEN];
+            memcpy(v6.b, h->addrs6[k].addr, 16);
+            p->ctx = h->loc.ctx;
+            p->ctx_valid = true;
+            ns_scn_error(p, h->loc.line, h->addrs6[k].col,
+                         "address %s of '%s' is in no IPv6 network, and no link joins '%s' "
+                         "(declare a network holding it, like 'network lan6 2001:db8:1::/64', "
+                         "or a link)",
+                         ns_ipv6_format(&v6, a), h->name, h->name);
             break;
         }
     }

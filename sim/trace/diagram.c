@@ -11,6 +11,7 @@
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
+#include "netsim/wire/ipv6.h"
 #include "trace-private.h"
 
 /* A lifeline is one socket (a listener, each socket accepted from it, a
@@ -53,6 +54,8 @@ typedef struct {
      * its host was unknown when it was sent). */
     uint32_t src, dst;
     uint16_t sport, dport;
+    bool has_dst6; /* an IPv6 datagram: its destination */
+    uint8_t dst6[16];
 } Item;
 
 struct NsDiagram {
@@ -60,11 +63,26 @@ struct NsDiagram {
     GPtrArray *lifelines;  /* Lifeline*, in creation order */
     GPtrArray *hosts;      /* interned names, first-seen order */
     GHashTable *addr_host; /* address -> interned host name */
+    GHashTable *addr6_host; /* IPv6 address (16 bytes, owned) -> interned host name */
     GArray *items;         /* Item */
     GHashTable *in_flight; /* packet key -> GQueue of item indices */
     uint64_t arrivals;     /* messages delivered so far (Item.sub) */
     NsTime now;            /* the time of the event being added */
 };
+
+static guint addr6_hash(gconstpointer k)
+{
+    const uint8_t *b = k;
+    guint h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static gboolean addr6_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, 16) == 0;
+}
 
 static void lifeline_free(gpointer p)
 {
@@ -87,6 +105,7 @@ NsDiagram *ns_diagram_new(const char *title)
     d->lifelines = g_ptr_array_new_with_free_func(lifeline_free);
     d->hosts = g_ptr_array_new();
     d->addr_host = g_hash_table_new(g_direct_hash, g_direct_equal);
+    d->addr6_host = g_hash_table_new_full(addr6_hash, addr6_equal, g_free, NULL);
     d->items = g_array_new(FALSE, TRUE, sizeof(Item));
     d->in_flight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, queue_free);
     return d;
@@ -102,6 +121,7 @@ void ns_diagram_free(NsDiagram *d)
     g_ptr_array_free(d->lifelines, TRUE);
     g_ptr_array_free(d->hosts, TRUE);
     g_hash_table_destroy(d->addr_host);
+    g_hash_table_destroy(d->addr6_host);
     g_hash_table_destroy(d->in_flight);
     g_free(d->title);
     g_free(d);
@@ -158,6 +178,17 @@ static void see_addr(NsDiagram *d, uint32_t addr, const char *host)
         g_hash_table_insert(d->addr_host, GUINT_TO_POINTER(addr), (gpointer)host);
 }
 
+static void see_addr6(NsDiagram *d, const uint8_t *a6, const char *host)
+{
+    if (a6 && host && !g_hash_table_contains(d->addr6_host, a6))
+        g_hash_table_insert(d->addr6_host, g_memdup2(a6, 16), (gpointer)host);
+}
+
+static const char *host_of_addr6(const NsDiagram *d, const uint8_t *a6)
+{
+    return g_hash_table_lookup(d->addr6_host, a6);
+}
+
 static guint add_lifeline(NsDiagram *d, Lifeline *l)
 {
     l->first_item = d->items->len;
@@ -195,21 +226,30 @@ static int find_socket(const NsDiagram *d, const char *host, uint8_t proto, uint
     return find_socket_before(d, INT64_MAX, host, proto, laddr, lport, raddr, rport);
 }
 
-/* The lifeline of the host itself (created on first use). */
-static guint host_lifeline(NsDiagram *d, const char *host, uint32_t addr)
+/* The lifeline of the host itself (created on first use), named by its
+ * addresses as packets show them: `addr`, or the IPv6 address a6 (16
+ * bytes) when it is not NULL. */
+static guint host_lifeline6(NsDiagram *d, const char *host, uint32_t addr, const uint8_t *a6)
 {
+    g_autoptr(GString) a = g_string_new(NULL);
+    if (a6) {
+        char t[NS_IPV6_STRLEN];
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)a6, t);
+        g_string_append(a, t);
+    } else {
+        trace_append_endpoint(a, addr, 0, false);
+    }
+    bool has = addr || a6;
     for (guint i = 0; i < d->lifelines->len; i++) {
         Lifeline *l = g_ptr_array_index(d->lifelines, i);
-        if (l->proto || l->host != host || (!host && l->laddr != addr))
+        if (l->proto || l->host != host || (!host && (a6 || l->laddr != addr)))
             continue;
         /* A host with several addresses (a router) is one lifeline. */
-        g_autoptr(GString) a = g_string_new(NULL);
-        trace_append_endpoint(a, addr, 0, false);
         bool seen = false;
         g_auto(GStrv) parts = g_strsplit(l->addrs->str, ", ", -1);
         for (char **p = parts; *p && !seen; p++)
             seen = strcmp(*p, a->str) == 0;
-        if (!seen && addr) {
+        if (!seen && has) {
             g_string_append_printf(l->addrs, "%s%s", l->addrs->len ? ", " : "", a->str);
             g_free(l->name);
             l->name = g_strdup(l->addrs->str);
@@ -221,11 +261,16 @@ static guint host_lifeline(NsDiagram *d, const char *host, uint32_t addr)
     l->laddr = addr;
     l->parent = -1;
     l->addrs = g_string_new(NULL);
-    if (addr)
-        trace_append_endpoint(l->addrs, addr, 0, false);
+    if (has)
+        g_string_append(l->addrs, a->str);
     /* Named by its addresses; a router first seen forwarding, by its name. */
     l->name = g_strdup(l->addrs->len ? l->addrs->str : host ? host : "router");
     return add_lifeline(d, l);
+}
+
+static guint host_lifeline(NsDiagram *d, const char *host, uint32_t addr)
+{
+    return host_lifeline6(d, host, addr, NULL);
 }
 
 /* A new socket lifeline for an event about a socket of `host`. */
@@ -266,7 +311,7 @@ static guint receiver(NsDiagram *d, const char *host, const NsTraceEvent *ev)
     int l = trace_has_ports(ev->proto)
                 ? find_socket(d, host, ev->proto, ev->dst, ev->dport, ev->src, ev->sport)
                 : -1;
-    return l >= 0 ? (guint)l : host_lifeline(d, host, ev->dst);
+    return l >= 0 ? (guint)l : host_lifeline6(d, host, ev->dst, ev->dst6);
 }
 
 /* What identifies one datagram between its SEND and its RECV: addresses,
@@ -277,6 +322,13 @@ static char *packet_key(const NsTraceEvent *ev)
 {
     unsigned ip_id = ev->bytes && ev->bytes_len >= 20 ? (unsigned)(ev->bytes[4] << 8 | ev->bytes[5])
                                                        : 0;
+    if (ev->src6 && ev->dst6) {
+        char a[NS_IPV6_STRLEN], b[NS_IPV6_STRLEN];
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->src6, a);
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->dst6, b);
+        return g_strdup_printf("%u|[%s]:%u|[%s]:%u|%u|%u|%u|%u", ev->proto, a, ev->sport, b,
+                               ev->dport, ev->ip_len, ev->icmp_type, ev->icmp_seq, ev->tcp_flags);
+    }
     return g_strdup_printf("%u|%08x:%u|%08x:%u|%u|%u|%u|%u|%u", ev->proto, ev->src, ev->sport,
                            ev->dst, ev->dport, ev->ip_len, ev->icmp_type, ev->icmp_seq,
                            ev->tcp_flags, ip_id);
@@ -322,6 +374,11 @@ static char *message_label(const NsTraceEvent *ev)
     case NS_IPPROTO_ICMP:
         g_string_append_printf(s, "ICMP %s", trace_icmp_name(ev->icmp_type, ev->icmp_code));
         if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY)
+            g_string_append_printf(s, " seq %u", ev->icmp_seq);
+        break;
+    case NS_IPPROTO_ICMPV6:
+        g_string_append_printf(s, "ICMPv6 %s", trace_icmp6_name(ev->icmp_type, ev->icmp_code));
+        if (ev->icmp_type == NS_ICMP6_ECHO_REQUEST || ev->icmp_type == NS_ICMP6_ECHO_REPLY)
             g_string_append_printf(s, " seq %u", ev->icmp_seq);
         break;
     default:
@@ -371,7 +428,11 @@ static void add_arrow(NsDiagram *d, const NsTraceEvent *ev, guint from)
                .lost = true, .proto = ev->proto,
                .bytes = ev->payload_len, .from = from, .src = ev->src, .dst = ev->dst,
                .sport = ev->sport, .dport = ev->dport};
-    const char *to_host = host_of_addr(d, ev->dst);
+    if (ev->dst6) {
+        it.has_dst6 = true;
+        memcpy(it.dst6, ev->dst6, 16);
+    }
+    const char *to_host = ev->dst6 ? host_of_addr6(d, ev->dst6) : host_of_addr(d, ev->dst);
     it.to = receiver(d, to_host, ev);
     it.label = message_label(ev);
     switch (ev->proto) {
@@ -385,6 +446,9 @@ static void add_arrow(NsDiagram *d, const NsTraceEvent *ev, guint from)
     case NS_IPPROTO_ICMP:
         it.foldable = ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY;
         break;
+    case NS_IPPROTO_ICMPV6:
+        it.foldable = ev->icmp_type == NS_ICMP6_ECHO_REQUEST || ev->icmp_type == NS_ICMP6_ECHO_REPLY;
+        break;
     default:
         break;
     }
@@ -396,10 +460,11 @@ static void add_send(NsDiagram *d, const NsTraceEvent *ev)
 {
     const char *host = see_host(d, ev->host);
     see_addr(d, ev->src, host);
+    see_addr6(d, ev->src6, host);
     int from = trace_has_ports(ev->proto)
                    ? find_socket(d, host, ev->proto, ev->src, ev->sport, ev->dst, ev->dport)
                    : -1;
-    add_arrow(d, ev, from >= 0 ? (guint)from : host_lifeline(d, host, ev->src));
+    add_arrow(d, ev, from >= 0 ? (guint)from : host_lifeline6(d, host, ev->src, ev->src6));
 }
 
 /* A message reached its next stop at ev->time: it is drawn there. */
@@ -415,6 +480,7 @@ static void add_recv(NsDiagram *d, const NsTraceEvent *ev)
 {
     const char *host = see_host(d, ev->host);
     see_addr(d, ev->dst, host);
+    see_addr6(d, ev->dst6, host);
     Item *it = pop_in_flight(d, ev);
     if (!it)
         return;
@@ -492,8 +558,9 @@ static void add_note(NsDiagram *d, const NsTraceEvent *ev)
 {
     const char *host = see_host(d, ev->host);
     see_addr(d, ev->src, host);
+    see_addr6(d, ev->src6, host);
     guint on = trace_has_ports(ev->proto) ? event_socket(d, host, ev)
-                                          : host_lifeline(d, host, ev->src);
+                                          : host_lifeline6(d, host, ev->src, ev->src6);
     Lifeline *l = g_ptr_array_index(d->lifelines, on);
     GString *s = g_string_new(NULL);
     char eb[24];
@@ -660,14 +727,16 @@ static void resolve_late(NsDiagram *d)
         const Lifeline *to = g_ptr_array_index(d->lifelines, it->to);
         if (it->kind != ITEM_MSG || to->host)
             continue;
-        const char *host = host_of_addr(d, it->dst);
+        const char *host = it->has_dst6 ? host_of_addr6(d, it->dst6) : host_of_addr(d, it->dst);
         if (!host)
             continue;
         int l = trace_has_ports(it->proto) ? find_socket_before(d, it->time, host, it->proto, it->dst,
                                                                 it->dport, it->src, it->sport)
                                            : -1;
         it = &g_array_index(d->items, Item, k); /* host_lifeline may grow nothing here */
-        it->to = l >= 0 ? (guint)l : host_lifeline(d, host, it->dst);
+        it->to = l >= 0                ? (guint)l
+                 : it->has_dst6 ? host_lifeline6(d, host, 0, it->dst6)
+                                : host_lifeline(d, host, it->dst);
     }
 }
 

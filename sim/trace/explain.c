@@ -170,7 +170,7 @@ static bool first_time(NsExplainer *ex, const char *fmt, ...)
 
 /* Small formatted pieces, valid until the next call with the same buffer. */
 typedef struct {
-    char s[32];
+    char s[64]; /* "[ffff:...:255.255.255.255]:65535" fits */
 } Ep;
 
 static const char *ep(Ep *b, uint32_t addr, uint16_t port)
@@ -184,6 +184,30 @@ static const char *ep(Ep *b, uint32_t addr, uint16_t port)
 static const char *ip(Ep *b, uint32_t addr)
 {
     ns_ipv4_format(addr, b->s);
+    return b->s;
+}
+
+/* An event's source or destination, as its packet gives it: the IPv6
+ * address when it has one. */
+static const char *ip_of(Ep *b, const NsTraceEvent *ev, bool remote)
+{
+    const uint8_t *a6 = remote ? ev->dst6 : ev->src6;
+    if (!a6)
+        return ip(b, remote ? ev->dst : ev->src);
+    char t[NS_IPV6_STRLEN];
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)a6, t);
+    g_snprintf(b->s, sizeof b->s, "%s", t);
+    return b->s;
+}
+
+static const char *ep_of(Ep *b, const NsTraceEvent *ev, bool remote)
+{
+    const uint8_t *a6 = remote ? ev->dst6 : ev->src6;
+    if (!a6)
+        return ep(b, remote ? ev->dst : ev->src, remote ? ev->dport : ev->sport);
+    char t[NS_IPV6_STRLEN];
+    ns_ipv6_format((const NsIpv6Addr *)(const void *)a6, t);
+    g_snprintf(b->s, sizeof b->s, "[%s]:%u", t, remote ? ev->dport : ev->sport);
     return b->s;
 }
 
@@ -211,7 +235,7 @@ static void learn(NsExplainer *ex, const NsTraceEvent *ev)
     if (ev->kind == NS_TRACE_SEND && trace_has_ports(ev->proto)) {
         Ep b;
         g_hash_table_replace(ex->last_to, last_to_key(ev, ev->sport),
-                             g_strdup(ep(&b, ev->dst, ev->dport)));
+                             g_strdup(ep_of(&b, ev, true)));
     }
 }
 
@@ -274,7 +298,7 @@ static bool explain_sock(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
             g_string_append_printf(out,
                                    "The socket is bound to %s only: %s packets for port %u reach "
                                    "it when they are addressed to %s.",
-                                   ep(&a, ev->src, ev->sport), P, ev->sport, ip(&r, ev->src));
+                                   ep_of(&a, ev, false), P, ev->sport, ip_of(&r, ev, false));
         return true;
     case NS_SOCK_OP_CONNECTED:
         if (ev->proto != NS_IPPROTO_UDP)
@@ -283,7 +307,7 @@ static bool explain_sock(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "connect on a UDP socket sends nothing: it only records %s as the "
                                "one peer, so the socket now accepts datagrams from there alone and "
                                "can be told about errors such as an ICMP port unreachable.",
-                               ep(&r, ev->dst, ev->dport));
+                               ep_of(&r, ev, true));
         return true;
     case NS_SOCK_OP_CLOSED:
         if (ev->proto != NS_IPPROTO_UDP)
@@ -318,7 +342,7 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "No socket on %s is bound to UDP port %u, so the datagram from %s "
                                "has nowhere to go: %s discards it and tells the sender with an "
                                "ICMP port unreachable.",
-                               ev->host, ev->dport, ep(&s, ev->src, ev->sport), ev->host);
+                               ev->host, ev->dport, ep_of(&s, ev, false), ev->host);
             return true;
         }
         if (ev->proto != NS_IPPROTO_TCP)
@@ -327,7 +351,7 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "No socket on %s, listening or connected, matches %s, so the "
                                "segment is refused: %s answers with RST and the sender's "
                                "connect fails with ECONNREFUSED.",
-                               ev->host, ep(&d, ev->dst, ev->dport), ev->host);
+                               ev->host, ep_of(&d, ev, true), ev->host);
         return true;
     case NS_DROP_FAULT: {
         g_autoptr(GString) f = g_string_new(NULL);
@@ -378,14 +402,15 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "%s has no route to %s: none of its networks contains that address "
                                "and no route or default gateway covers it, so the datagram "
                                "cannot leave.",
-                               ev->host, ip(&d, ev->dst));
+                               ev->host, ip_of(&d, ev, true));
         return true;
     case NS_DROP_TTL_EXCEEDED:
         g_string_append_printf(out,
-                               "The datagram from %s has used up its TTL, so %s may not forward "
-                               "it: it is discarded and the sender gets ICMP time exceeded (the "
+                               "The datagram from %s has used up its %s, so %s may not forward "
+                               "it: it is discarded and the sender gets %s time exceeded (the "
                                "message traceroute relies on).",
-                               ip(&s, ev->src), ev->host);
+                               ip_of(&s, ev, false), ev->src6 ? "hop limit" : "TTL", ev->host,
+                               ev->src6 ? "ICMPv6" : "ICMP");
         return true;
     case NS_DROP_LINK_DOWN:
         g_string_append_printf(out,
@@ -402,7 +427,7 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         g_string_append_printf(out,
                                "Nobody answered %s's ARP requests for the next hop towards %s, "
                                "so the datagram that waited for the answer is thrown away.",
-                               ev->host, ip(&d, ev->dst));
+                               ev->host, ip_of(&d, ev, true));
         return true;
     case NS_DROP_RCVBUF_FULL:
         g_string_append_printf(out,
@@ -438,7 +463,7 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "%s tells %s that %s port %u is closed; the message quotes the "
                                "first bytes of the refused datagram, so %s can tell which of its "
                                "sockets sent it (port %u).",
-                               ev->host, ip(&d, ev->dst), upper_proto(r->proto), r->dport,
+                               ev->host, ip_of(&d, ev, true), upper_proto(r->proto), r->dport,
                                ip(&s, r->src), r->sport);
         return true;
     }
@@ -456,7 +481,7 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         g_string_append_printf(out,
                                "%s reports the discarded datagram to its sender %s, quoting its "
                                "headers.",
-                               ev->host, ip(&d, ev->dst));
+                               ev->host, ip_of(&d, ev, true));
         return true;
     }
     HostState *h = host_of(ex, ev->host);
@@ -469,7 +494,7 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                    "one byte beyond it; the peer's answer carries its current "
                                    "window. While it stays zero the probes go on, each wait "
                                    "twice as long as the last.",
-                                   ep(&s, ev->src, ev->sport));
+                                   ep_of(&s, ev, false));
         else
             g_string_append_printf(out,
                                    "Not a probe: the peer's window was open, but smaller than a "
@@ -488,13 +513,13 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                    "Three duplicate ACKs from %s say that the segment at seq %" PRIu32
                                    " is missing while later ones arrived, so %s resends it now "
                                    "instead of waiting for the timeout (fast retransmit).",
-                                   ep(&d, ev->dst, ev->dport), ev->seq, ep(&s, ev->src, ev->sport));
+                                   ep_of(&d, ev, true), ev->seq, ep_of(&s, ev, false));
         else
             g_string_append_printf(out,
                                    "No acknowledgement for seq %" PRIu32 " came back from %s before "
                                    "the retransmission timeout, so %s sends the segment again and "
                                    "doubles the timeout.",
-                                   ev->seq, ep(&d, ev->dst, ev->dport), ep(&s, ev->src, ev->sport));
+                                   ev->seq, ep_of(&d, ev, true), ep_of(&s, ev, false));
         return true;
     }
     if (ev->proto == NS_IPPROTO_TCP && (ev->tcp_flags & NS_TCP_RST) &&
@@ -502,7 +527,7 @@ static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         g_string_append_printf(out,
                                "RST tells %s to forget the connection at once: no handshake, no "
                                "acknowledgement, no TIME-WAIT.",
-                               ep(&d, ev->dst, ev->dport));
+                               ep_of(&d, ev, true));
         return true;
     }
     return false;
@@ -518,12 +543,12 @@ static bool explain_recv(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
             g_string_append_printf(out,
                                    "It arrives with TTL %u: it left %s with 64, and the one "
                                    "router on the way took 1 off.",
-                                   ev->ttl, ip(&s, ev->src));
+                                   ev->ttl, ip_of(&s, ev, false));
         else
             g_string_append_printf(out,
                                    "It arrives with TTL %u: it left %s with 64, and each of the "
                                    "%u routers on the way took 1 off.",
-                                   ev->ttl, ip(&s, ev->src), routers);
+                                   ev->ttl, ip_of(&s, ev, false), routers);
         return true;
     }
     return false;
@@ -532,13 +557,15 @@ static bool explain_recv(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 static bool explain_fwd(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     Ep d;
-    if (!first_time(ex, "fwd|%s|%u", ev->host, ev->dst))
+    ip_of(&d, ev, true);
+    if (!first_time(ex, "fwd|%s|%s", ev->host, d.s))
         return false;
     g_string_append_printf(out,
                            "%s is not one of %s's addresses, so %s, a router, passes the datagram "
-                           "on by its routing table and lowers the TTL from %u to %u, so that a "
+                           "on by its routing table and lowers the %s from %u to %u, so that a "
                            "datagram caught in a routing loop dies instead of circling forever.",
-                           ip(&d, ev->dst), ev->host, ev->host, ev->ttl + 1u, ev->ttl);
+                           d.s, ev->host, ev->host, ev->src6 ? "hop limit" : "TTL", ev->ttl + 1u,
+                           ev->ttl);
     return true;
 }
 
@@ -568,7 +595,7 @@ static bool explain_icmp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                "The socket %s is connected to %s, so the port unreachable clearly "
                                "concerns it: %s waits on the socket and its next send or recv "
                                "fails with it.",
-                               ep(&l, ev->src, ev->sport), ep(&r, ev->dst, ev->dport), err);
+                               ep_of(&l, ev, false), ep_of(&r, ev, true), err);
         return true;
     }
     return false;
@@ -598,7 +625,7 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
             g_string_append_printf(out,
                                    "%s's cache entry for %s is old: it checks it with a request "
                                    "sent to that address alone before trusting it again.",
-                                   ev->host, ip(&a, ev->src));
+                                   ev->host, ip_of(&a, ev, false));
             return true;
         }
         if (h->last_dst && h->last_dst != ev->src)
@@ -607,25 +634,25 @@ static bool explain_arp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
                                    "%s; %s broadcasts an ARP request for the router's Ethernet "
                                    "address (ARP never crosses a router).",
                                    ip(&d, h->last_dst), ev->host,
-                                   segment_name(ev->where, seg, sizeof seg), ip(&a, ev->src),
+                                   segment_name(ev->where, seg, sizeof seg), ip_of(&a, ev, false),
                                    ev->host);
         else
             g_string_append_printf(out,
                                    "%s must learn the Ethernet (MAC) address of %s before the "
                                    "packet can leave: it broadcasts the question to every host "
                                    "on %s and keeps the packet waiting.",
-                                   ev->host, ip(&a, ev->src),
+                                   ev->host, ip_of(&a, ev, false),
                                    segment_name(ev->where, seg, sizeof seg));
         return true;
     case NS_ARP_EV_REPLY:
-        ip(&b, ev->dst);
+        ip_of(&b, ev, true);
         g_string_append_printf(out,
                                "%s owns %s, so it answers %s alone with its MAC address %s (and "
                                "caches %s's address, taken from the request).",
-                               ev->host, ip(&a, ev->src), b.s, mac, b.s);
+                               ev->host, ip_of(&a, ev, false), b.s, mac, b.s);
         return true;
     case NS_ARP_EV_RESOLVED:
-        ip(&a, ev->src);
+        ip_of(&a, ev, false);
         g_string_append_printf(out,
                                "%s stores %s -> %s in its ARP cache and sends what was waiting; "
                                "the next datagrams to %s leave without asking again.",
@@ -676,8 +703,8 @@ static bool explain_tcp(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     }
     if (ev->tcp_ev != NS_TCP_EV_STATE)
         return false;
-    const char *me = ep(&l, ev->src, ev->sport);
-    const char *peer = ep(&r, ev->dst, ev->dport);
+    const char *me = ep_of(&l, ev, false);
+    const char *peer = ep_of(&r, ev, true);
     NsTcpState from = ev->tcp_from, to = ev->tcp_to;
     HostState *h = host_of(ex, ev->host);
     char msl[96];
@@ -849,7 +876,7 @@ static bool explain_app(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
         return true;
     }
     if (ev->app_ev == NS_APP_EV_PING_START && first_time(ex, "ping|%s", ev->host)) {
-        ip(&t, ev->dst);
+        ip_of(&t, ev, true);
         g_string_append_printf(out,
                                "ping sends ICMP echo requests to %s: ICMP has no ports, and no "
                                "application answers them there; the IP layer of %s replies by "

@@ -264,6 +264,19 @@ uint32_t ns_csum_pseudo6(const NsIpv6Addr *src, const NsIpv6Addr *dst, uint8_t n
     return ns_csum_partial(sum, tail, sizeof tail);
 }
 
+void ns_ipv6_l4_checksum(uint8_t *l4, size_t len, size_t csum_at, const NsIpv6Addr *src,
+                         const NsIpv6Addr *dst, uint8_t next_header)
+{
+    if (csum_at + 2 > len)
+        return;
+    l4[csum_at] = l4[csum_at + 1] = 0;
+    uint32_t sum = ns_csum_pseudo6(src, dst, next_header, (uint32_t)len);
+    uint16_t c = ns_csum_fold(ns_csum_partial(sum, l4, len));
+    if (c == 0 && next_header == 17)
+        c = 0xffff; /* UDP: 0 would mean "no checksum", which IPv6 forbids */
+    ns_write_be16(l4 + csum_at, c);
+}
+
 /* ---- ICMPv6 ---- */
 
 static void put_checksum(uint8_t *buf, size_t n, const NsIpv6Addr *src, const NsIpv6Addr *dst)

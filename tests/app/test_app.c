@@ -834,7 +834,109 @@ static CU_TestInfo smtp_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+/* The same path over IPv6 only: pc 2001:db8:1::10, r1, r2, srv
+ * 2001:db8:3::20; routers found by their link-local addresses. */
+static void routed6(void)
+{
+    fx_setup(3);
+    NsSegment *a = fx_network("a", NS_MS(1)), *b = fx_network("b", NS_MS(1)),
+              *c = fx_network("c", NS_MS(1));
+    tr_pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    NsHost *r1 = fx_host("r1", true, NS_PROFILE_MINIMAL);
+    NsHost *r2 = tr_r2 = fx_host("r2", true, NS_PROFILE_MINIMAL);
+    tr_srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    struct {
+        NsHost *h;
+        const char *addr;
+        NsSegment *seg;
+    } v6[] = {{tr_pc, "2001:db8:1::10", a}, {r1, "2001:db8:1::1", a}, {r1, "2001:db8:2::1", b},
+              {r2, "2001:db8:2::2", b},     {r2, "2001:db8:3::1", c}, {tr_srv, "2001:db8:3::20", c}};
+    for (size_t i = 0; i < G_N_ELEMENTS(v6); i++) {
+        fx_addr(v6[i].h, "0.0.0.0", 0, v6[i].seg);
+        NsIpv6Addr x;
+        CU_ASSERT_FATAL(ns_ipv6_parse_addr(v6[i].addr, &x));
+        ns_iface_add_addr6(ns_host_iface(v6[i].h, ns_host_iface_count(v6[i].h) - 1), &x, 64);
+    }
+    fx_routes();
+}
+
+static const char *names6_of(void *data, const NsIpv6Addr *addr)
+{
+    (void)data;
+    NsIpv6Addr r1;
+    ns_ipv6_parse_addr("2001:db8:1::1", &r1);
+    return ns_ipv6_addr_equal(addr, &r1) ? "r1" : NULL;
+}
+
+/* UDP probes with hop limit 1, 2, 3: time exceeded from each router (the
+ * address of its interface towards pc), port unreachable from srv; 80
+ * byte packets (IPv6's header is 40 bytes). */
+static void test_traceroute6_udp_finds_both_routers_then_the_target(void)
+{
+    routed6();
+    NsTracerouteSpec spec = {.v6 = true, .name6_of = names6_of};
+    ns_ipv6_parse_addr("2001:db8:3::20", &spec.dst6);
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_TRUE(ns_traceroute_reached(t));
+    CU_ASSERT_EQUAL(ns_traceroute_hops(t), 3);
+    g_autofree char *lines = app_lines();
+    /* Neighbor Discovery takes 2 ms on the first hop of each network, and
+     * 2 ms more at srv: r2 asked for it from 2001:db8:3::1, but srv's
+     * default route is r2's link-local address, which it must resolve
+     * before it can answer (as a Linux host would). */
+    CU_ASSERT_STRING_EQUAL(lines,
+                           "to 2001:db8:3::20 (2001:db8:3::20), 30 hops max, 80 byte packets\n"
+                           " 1  r1 (2001:db8:1::1)  4.000 ms  4.000 ms  4.000 ms\n"
+                           " 2  2001:db8:2::2 (2001:db8:2::2)  6.000 ms  6.000 ms  6.000 ms\n"
+                           " 3  2001:db8:3::20 (2001:db8:3::20)  10.000 ms  10.000 ms  10.000 ms\n");
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TTL_EXCEEDED), 6);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_SOCKET), 3);
+    ns_traceroute_free(t);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+static void test_traceroute6_icmp_and_tcp_reach_the_target(void)
+{
+    for (int m = 0; m < 2; m++) {
+        routed6();
+        NsTracerouteSpec spec = {.v6 = true, .queries = 1,
+                                 .method = m ? NS_TRACEROUTE_TCP : NS_TRACEROUTE_ICMP};
+        ns_ipv6_parse_addr("2001:db8:3::20", &spec.dst6);
+        NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+        fx_run(NS_TIME_NEVER);
+        CU_ASSERT_TRUE(ns_traceroute_reached(t)); /* an echo reply; a RST */
+        CU_ASSERT_EQUAL(ns_traceroute_hops(t), 3);
+        CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TTL_EXCEEDED), 2);
+        ns_traceroute_free(t);
+        CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+        fx_teardown();
+    }
+}
+
+/* No route at r2: ICMPv6 no route, marked !N, ends it. */
+static void test_traceroute6_no_route_is_marked_N(void)
+{
+    routed6();
+    NsTracerouteSpec spec = {.v6 = true, .queries = 1, .max_hops = 4, .name6_of = names6_of};
+    ns_ipv6_parse_addr("2001:db8:9::9", &spec.dst6);
+    NsTraceroute *t = ns_traceroute_start(tr_pc, &spec);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_FALSE(ns_traceroute_reached(t));
+    g_autofree char *lines = app_lines();
+    CU_ASSERT_STRING_EQUAL(lines,
+                           "to 2001:db8:9::9 (2001:db8:9::9), 4 hops max, 80 byte packets\n"
+                           " 1  r1 (2001:db8:1::1)  4.000 ms !N\n");
+    ns_traceroute_free(t);
+    fx_teardown();
+}
+
 static CU_TestInfo traceroute_tests[] = {
+    {"ipv6_udp_finds_both_routers_then_the_target",
+     test_traceroute6_udp_finds_both_routers_then_the_target},
+    {"ipv6_icmp_and_tcp_reach_the_target", test_traceroute6_icmp_and_tcp_reach_the_target},
+    {"ipv6_no_route_is_marked_N", test_traceroute6_no_route_is_marked_N},
     {"hop_names_the_router_once", test_traceroute_hop_names_the_router_once},
     {"hop_without_answers_is_stars", test_traceroute_hop_without_answers_is_stars},
     {"hop_names_each_new_address", test_traceroute_hop_names_each_new_address},

@@ -359,10 +359,21 @@ def endpoints_of(netsim, root, scn):
     return eps
 
 
+def split_endpoint(ep):
+    """("ADDR", "PORT") of "ADDR:PORT", "[ADDR6]:PORT", "ADDR" or "ADDR6"."""
+    if ep.startswith("["):
+        addr, _, port = ep[1:].partition("]:")
+        return addr, port
+    if ep.count(":") > 1:
+        return ep, ""
+    addr, _, port = ep.partition(":")
+    return addr, port
+
+
 def drawn(ep, names):
     """Is endpoint "ADDR:PORT" (or "ADDR") the lifeline of a socket, of a
     socket bound to that port on any address, or of its host?"""
-    addr, _, port = ep.partition(":")
+    addr, port = split_endpoint(ep)
     for n in names:
         local = re.sub(r"^#\d+ ", "", n).split("-")[0]
         if local == ep or (port and local == f"0.0.0.0:{port}") or addr in n.split(", "):

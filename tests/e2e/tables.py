@@ -78,6 +78,29 @@ fdb = tables["switches"][0]["fdb"]
 check("json: the switch's table", tables["switches"][0]["switch"] == "sw1" and
       [(e["port"], e["host"]) for e in fdb] == [(1, "a"), (2, "b")], fdb)
 
+# IPv6: routes and the Neighbor Discovery cache (ipv6-ping.scn). At 3 s
+# srv's entry for pc is DELAY (its echo reply used a STALE entry at
+# 2.003 s; the probe leaves at 7.003 s), at 8 s it is REACHABLE again.
+p = netsim("run", "scenarios/ipv6-ping.scn", "--tables-at", "3s", "--tables-at", "8s")
+at3 = block(p.stdout, "# tables at 3 s")
+at8 = block(p.stdout, "# tables at 8 s")
+check("ip -6 route: the host's IPv6 network and fe80::/64",
+      "#       2001:db8:1::/64 dev eth0 proto kernel" in at3 and
+      "#       fe80::/64 dev eth0 proto kernel" in at3, at3)
+check("ip -6 neigh: DELAY while the neighbour is not confirmed",
+      "#       2001:db8:1::1 dev eth0 lladdr 02:00:00:00:01:01 DELAY" in at3, at3)
+check("and REACHABLE once the probe is answered",
+      "#       2001:db8:1::1 dev eth0 lladdr 02:00:00:00:01:01 REACHABLE" in at8, at8)
+check("hosts without IPv6 show no IPv6 tables",
+      "ip -6" not in netsim("run", "scenarios/ping.scn", "--tables-at", "1s").stdout)
+p = netsim("run", "scenarios/ipv6-ping.scn", "--tables-at", "3s", "--format", "json")
+tables = [json.loads(line) for line in p.stdout.splitlines() if '"kind":"tables"' in line][0]
+srv = [h for h in tables["hosts"] if h["host"] == "srv"][0]
+check("json: neigh6 and routes6",
+      srv["neigh6"] == [{"dst": "2001:db8:1::1", "dev": "eth0", "lladdr": "02:00:00:00:01:01",
+                         "state": "DELAY"}] and
+      [r["dst"] for r in srv["routes6"]] == ["2001:db8:1::/64", "fe80::/64"], srv)
+
 p = netsim("run", "scenarios/switch.scn", "--tables-at", "soon")
 check("a bad time is a usage error", p.returncode == 2 and "--tables-at" in p.stderr)
 

@@ -303,6 +303,49 @@ static void test_router_without_route_answers_no_route(void)
     end();
 }
 
+/* A point-to-point link with /128 link addresses between two routers:
+ * each end reaches the other directly, the routers route the link
+ * addresses and the networks behind them. pc -- gw == isp -- srv. */
+static void test_link_addresses_are_reached_directly_and_routed(void)
+{
+    fx_setup(1);
+    NsSegment *left = fx_network("left", NS_MS(1)), *right = fx_network("right", NS_MS(1));
+    NsLinkOpts lo;
+    ns_link_opts_init(&lo);
+    lo.delay = NS_MS(1);
+    NsSegment *wan = fx_segment("gw-isp", false, &lo);
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    gw = fx_host("gw", true, NS_PROFILE_MINIMAL);
+    NsHost *isp = fx_host("isp", true, NS_PROFILE_MINIMAL);
+    srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    fx_addr6(pc, "2001:db8:1::10", left);
+    fx_addr6(gw, "2001:db8:1::1", left);
+    fx_addr6(isp, "2001:db8:2::1", right);
+    fx_addr6(srv, "2001:db8:2::20", right);
+    fx_addr(gw, "0.0.0.0", 0, wan);
+    fx_addr(isp, "0.0.0.0", 0, wan);
+    NsIpv6Addr g = a6("2001:db8:ff::1"), i = a6("2001:db8:ff::2");
+    ns_iface_add_addr6(ns_host_iface(gw, 1), &g, 128);
+    ns_iface_add_addr6(ns_host_iface(isp, 1), &i, 128);
+    fx_routes();
+    g_autofree char *table = ns_ip6_routes_format(ns_ip6_of(gw));
+    CU_ASSERT_STRING_EQUAL(table,
+                           "2001:db8:1::/64 dev eth0 proto kernel\n"
+                           "2001:db8:2::/64 via fe80::ff:fe00:302 dev eth1 proto auto metric 2\n"
+                           "2001:db8:ff::1/128 dev eth1 proto kernel\n"
+                           "2001:db8:ff::2/128 dev eth1 proto kernel\n"
+                           "fe80::/64 dev eth0 proto kernel\n"
+                           "fe80::/64 dev eth1 proto kernel\n");
+    ping6(pc, "2001:db8:ff::2", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(echo.hops, 62);
+    end();
+}
+
 static CU_TestInfo ndp_tests[] = {
     {"link_local_address_is_modified_eui64_of_the_mac",
      test_link_local_address_is_modified_eui64_of_the_mac},
@@ -323,6 +366,8 @@ static CU_TestInfo ip6_tests[] = {
      test_hop_limit_one_at_router_gives_time_exceeded},
     {"too_big_for_next_link_gives_packet_too_big", test_too_big_for_next_link_gives_packet_too_big},
     {"router_without_route_answers_no_route", test_router_without_route_answers_no_route},
+    {"link_addresses_are_reached_directly_and_routed",
+     test_link_addresses_are_reached_directly_and_routed},
     CU_TEST_INFO_NULL,
 };
 

@@ -125,6 +125,43 @@ static void test_network_options(void)
     CU_ASSERT_FALSE(w->opts.has_delay || w->opts.has_mtu || w->opts.has_queue);
 }
 
+/* IPv6: a dual-stack network and an IPv6-only one, a host with both
+ * families on one network (one interface) and one on each, and a ping to
+ * an IPv6 address. */
+static void test_ipv6_networks_hosts_and_ping(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("network lan 10.0.0.0/24 2001:db8:1::/64 delay 1ms\n"
+                                       "network lan6 2001:DB8:2:0::/64\n"
+                                       "host a 10.0.0.1 2001:db8:1::1\n"
+                                       "host b 10.0.0.2 2001:db8:2::b\n"
+                                       "host c 10.9.0.3 2001:db8:ff::c\n"
+                                       "link a c\n"
+                                       "at 1s a ping 2001:db8:2:0:0::B count 2\n"
+                                       "expect a ping 2001:db8:2:0:0::B received 2\n");
+    const NsScnNetwork *lan = ns_scn_network(scn, 0), *lan6 = ns_scn_network(scn, 1);
+    CU_ASSERT_TRUE(lan->has_v4 && lan->has_v6);
+    CU_ASSERT_EQUAL(lan->prefix6, 64);
+    CU_ASSERT_EQUAL(lan->net6[0], 0x20);
+    CU_ASSERT_EQUAL(lan->net6[5], 0x01);
+    CU_ASSERT_TRUE(lan->opts.has_delay);
+    CU_ASSERT_TRUE(lan6->has_v6 && !lan6->has_v4);
+    CU_ASSERT_EQUAL(lan6->net6[5], 0x02);
+    const NsScnHost *a = ns_scn_host(scn, 0), *b = ns_scn_host(scn, 1);
+    CU_ASSERT_EQUAL(a->n_addrs, 1);
+    CU_ASSERT_EQUAL(a->n_addrs6, 1);
+    CU_ASSERT_EQUAL(a->addrs6[0].network, 0);
+    CU_ASSERT_EQUAL(a->addrs6[0].col, 17);
+    CU_ASSERT_EQUAL(a->addrs6[0].addr[15], 1);
+    CU_ASSERT_EQUAL(b->addrs[0].network, 0);
+    CU_ASSERT_EQUAL(b->addrs6[0].network, 1);
+    CU_ASSERT_EQUAL(ns_scn_host(scn, 2)->addrs6[0].network, -1); /* a link address */
+    const NsScnStep *st = ns_scn_step(scn, 0);
+    CU_ASSERT_TRUE(st->u.ping.target.is_v6);
+    CU_ASSERT_EQUAL(st->u.ping.target.host, 1); /* b owns it, however it is written */
+    CU_ASSERT_EQUAL(st->u.ping.target.addr6[15], 0x0b);
+    CU_ASSERT_EQUAL(st->u.ping.target.addr, 0);
+}
+
 static void test_hosts(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -786,6 +823,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"rich_scenario_loads", test_rich_scenario_loads},
     {"header_defaults", test_header_defaults},
     {"network_options", test_network_options},
+    {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
     {"hosts", test_hosts},
     {"services", test_services},
     {"application_steps", test_application_steps},

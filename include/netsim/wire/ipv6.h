@@ -80,6 +80,13 @@ size_t ns_ipv6_emit(const NsIpv6Repr *repr, uint8_t *buf, size_t len);
 uint32_t ns_csum_pseudo6(const NsIpv6Addr *src, const NsIpv6Addr *dst, uint8_t next_header,
                          uint32_t len);
 
+/* Fill in the checksum of the upper-layer packet l4[0..len), whose
+ * checksum field is at byte csum_at (UDP 6, TCP 16), over the IPv6
+ * pseudo-header; a UDP checksum that comes out 0 is sent as 0xffff
+ * (RFC 8200 section 8.1). */
+void ns_ipv6_l4_checksum(uint8_t *l4, size_t len, size_t csum_at, const NsIpv6Addr *src,
+                         const NsIpv6Addr *dst, uint8_t next_header);
+
 /* ---- ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861) ---- */
 
 typedef enum {
