@@ -111,12 +111,11 @@ void ns_iface_send_frame(NsIface *iface, NsPacket *datagram, const uint8_t dst_m
  * wait in the neighbour's queue meanwhile. */
 void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop);
 
-/* The ARP cache as `ip neigh` shows it (NsNeighState): INCOMPLETE while a
- * request is unanswered, REACHABLE for 30 s after a reply, STALE after that
- * until a datagram needs it, PROBE while a unicast request confirms it
- * (ARP sends that request at once: it has no DELAY state; IPv6's Neighbor
- * Discovery has). */
-const char *ns_neigh_state_name(NsNeighState state);
+/* The ARP cache's states are NsNeighState (netsim/trace.h), named by
+ * ns_neigh_state_name(): INCOMPLETE while a request is unanswered,
+ * REACHABLE for 30 s after a reply, STALE after that until a datagram needs
+ * it, PROBE while a unicast request confirms it (ARP sends that request at
+ * once: it has no DELAY state; IPv6's Neighbor Discovery has). */
 
 typedef struct {
     uint32_t addr;

@@ -391,5 +391,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsTracer, ns_tracer_free)
 
 /* The symbolic name of an errno value ("ECONNREFUSED"), or NULL. */
 const char *ns_errno_name(int err);
+/* A neighbour cache state as `ip neigh` writes it ("REACHABLE"). */
+const char *ns_neigh_state_name(NsNeighState state);
 /* The value of an errno name, or 0. */
 int ns_errno_from_name(const char *name);

@@ -128,6 +128,23 @@ static const struct {
     {ETIMEDOUT, "ETIMEDOUT"},
 };
 
+const char *ns_neigh_state_name(NsNeighState state)
+{
+    switch (state) {
+    case NS_NEIGH_INCOMPLETE:
+        return "INCOMPLETE";
+    case NS_NEIGH_REACHABLE:
+        return "REACHABLE";
+    case NS_NEIGH_STALE:
+        return "STALE";
+    case NS_NEIGH_DELAY:
+        return "DELAY";
+    case NS_NEIGH_PROBE:
+        return "PROBE";
+    }
+    return "?";
+}
+
 const char *ns_errno_name(int err)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(errno_names); i++)

@@ -596,23 +596,6 @@ void ns_host_set_up(NsHost *host, bool up)
     }
 }
 
-const char *ns_neigh_state_name(NsNeighState state)
-{
-    switch (state) {
-    case NS_NEIGH_INCOMPLETE:
-        return "INCOMPLETE";
-    case NS_NEIGH_REACHABLE:
-        return "REACHABLE";
-    case NS_NEIGH_STALE:
-        return "STALE";
-    case NS_NEIGH_DELAY:
-        return "DELAY";
-    case NS_NEIGH_PROBE:
-        return "PROBE";
-    }
-    return "?";
-}
-
 static gint addr_cmp(gconstpointer a, gconstpointer b)
 {
     uint32_t x = (*(const ArpEntry *const *)a)->addr, y = (*(const ArpEntry *const *)b)->addr;

@@ -89,20 +89,6 @@ static bool tapped6(NsIp6 *ip6, const NsIpv6Repr *h, const NsPacket *pkt)
 
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt);
 
-static guint addr_hash(gconstpointer k)
-{
-    const uint8_t *b = k;
-    guint h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
-}
-
-static gboolean addr_eq(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, 16) == 0;
-}
-
 static void neigh_free(gpointer p)
 {
     Neigh *n = p;
@@ -410,7 +396,7 @@ static GHashTable *neigh_table(NsIp6 *ip6, const NsIface *iface, bool create)
     }
     GHashTable *t = g_ptr_array_index(ip6->neigh, i);
     if (!t && create) {
-        t = g_hash_table_new_full(addr_hash, addr_eq, NULL, neigh_free);
+        t = g_hash_table_new_full(ns_ipv6_addr_key_hash, ns_ipv6_addr_key_equal, NULL, neigh_free);
         g_ptr_array_index(ip6->neigh, i) = t;
     }
     return t;

@@ -70,20 +70,6 @@ struct NsDiagram {
     NsTime now;            /* the time of the event being added */
 };
 
-static guint addr6_hash(gconstpointer k)
-{
-    const uint8_t *b = k;
-    guint h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
-}
-
-static gboolean addr6_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, 16) == 0;
-}
-
 static void lifeline_free(gpointer p)
 {
     Lifeline *l = p;
@@ -105,7 +91,7 @@ NsDiagram *ns_diagram_new(const char *title)
     d->lifelines = g_ptr_array_new_with_free_func(lifeline_free);
     d->hosts = g_ptr_array_new();
     d->addr_host = g_hash_table_new(g_direct_hash, g_direct_equal);
-    d->addr6_host = g_hash_table_new_full(addr6_hash, addr6_equal, g_free, NULL);
+    d->addr6_host = g_hash_table_new_full(ns_ipv6_addr_key_hash, ns_ipv6_addr_key_equal, g_free, NULL);
     d->items = g_array_new(FALSE, TRUE, sizeof(Item));
     d->in_flight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, queue_free);
     return d;

@@ -73,7 +73,6 @@ const char *trace_verdict_text(NsVerdict v);     /* "ok", "FAIL" */
 /* "1.000s": a timer's duration, to the millisecond. */
 void trace_append_duration(GString *s, NsTime d);
 const char *trace_ndp_ev_text(NsNdpEvent ev);    /* "solicit", "advert" */
-const char *trace_neigh_state_text(NsNeighState st); /* "REACHABLE" */
 /* "who-has 2001:db8::2 (to ff02::1:ff00:2)", "2001:db8::2 STALE -> DELAY" */
 void trace_append_ndp(GString *s, const NsTraceEvent *ev);
 /* "who-has 10.0.0.2 tell 10.0.0.1", "10.0.0.2 is-at 02:00:..." */

@@ -186,23 +186,6 @@ const char *trace_ndp_ev_text(NsNdpEvent ev)
     return NULL;
 }
 
-const char *trace_neigh_state_text(NsNeighState st)
-{
-    switch (st) {
-    case NS_NEIGH_INCOMPLETE:
-        return "INCOMPLETE";
-    case NS_NEIGH_REACHABLE:
-        return "REACHABLE";
-    case NS_NEIGH_STALE:
-        return "STALE";
-    case NS_NEIGH_DELAY:
-        return "DELAY";
-    case NS_NEIGH_PROBE:
-        return "PROBE";
-    }
-    return NULL;
-}
-
 void trace_append_ndp(GString *s, const NsTraceEvent *ev)
 {
     static const uint8_t zero[16];
@@ -223,8 +206,8 @@ void trace_append_ndp(GString *s, const NsTraceEvent *ev)
                                ev->count, ev->count == 1 ? "" : "s");
         break;
     case NS_NDP_EV_STATE:
-        g_string_append_printf(s, "%s %s -> %s", a, trace_neigh_state_text(ev->neigh_from),
-                               trace_neigh_state_text(ev->neigh_to));
+        g_string_append_printf(s, "%s %s -> %s", a, ns_neigh_state_name(ev->neigh_from),
+                               ns_neigh_state_name(ev->neigh_to));
         break;
     case NS_NDP_EV_FAILED:
         g_string_append_printf(s,

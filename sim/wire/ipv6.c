@@ -397,3 +397,17 @@ NsWireResult ns_icmp6_parse(const uint8_t *buf, size_t len, const NsIpv6Addr *sr
         return NS_WIRE_UNSUPPORTED;
     }
 }
+
+unsigned ns_ipv6_addr_key_hash(const void *key)
+{
+    const uint8_t *b = key;
+    unsigned h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+int ns_ipv6_addr_key_equal(const void *a, const void *b)
+{
+    return memcmp(a, b, 16) == 0;
+}

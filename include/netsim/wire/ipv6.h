@@ -42,6 +42,10 @@ char *ns_ipv6_format(const NsIpv6Addr *a, char out[NS_IPV6_STRLEN]);
 bool ns_ipv6_addr_equal(const NsIpv6Addr *a, const NsIpv6Addr *b);
 /* Whether the first prefix_len bits of a and b agree (0..128). */
 bool ns_ipv6_in_prefix(const NsIpv6Addr *a, const NsIpv6Addr *net, uint8_t prefix_len);
+/* GHashTable functions for keys that are NsIpv6Addr (16 bytes, FNV-1a). */
+unsigned ns_ipv6_addr_key_hash(const void *key);
+int ns_ipv6_addr_key_equal(const void *a, const void *b);
+
 bool ns_ipv6_is_multicast(const NsIpv6Addr *a);  /* ff00::/8 */
 bool ns_ipv6_is_link_local(const NsIpv6Addr *a); /* fe80::/10 */
 bool ns_ipv6_is_unspecified(const NsIpv6Addr *a); /* :: */
