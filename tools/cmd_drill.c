@@ -17,8 +17,17 @@ typedef struct {
     const char *path;
     bool parsed;
     char *parse_error;
+    char *io_error; /* the script could not be read (or the pcap written) */
+    char *trace;    /* --trace: the run's trace with the script's lines */
     NsDrillResult res;
 } Outcome;
+
+/* What every run shares: the options and the command's flags. */
+typedef struct {
+    NsDrillOpts opts;
+    bool trace;
+    const char *pcap;
+} Job;
 
 static void junit_escape(GString *x, const char *s)
 {
@@ -61,8 +70,31 @@ static bool write_junit(const char *path, const Outcome *o, guint n, GError **er
     return g_file_set_contents(path, x->str, (gssize)x->len, error);
 }
 
+static bool run_script(Outcome *o, const NsDrillOpts *base, FILE *out, const char *pcap,
+                       GError **error);
+
 static bool run_one(Outcome *o, const NsDrillOpts *base, bool trace, const char *pcap,
                     GError **error)
+{
+    /* --trace goes to a buffer of its own, printed with the verdict: the
+     * same bytes whatever -j is */
+    char *buf = NULL;
+    size_t buf_len = 0;
+    FILE *out = NULL;
+    if (trace && !(out = open_memstream(&buf, &buf_len))) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s", g_strerror(errno));
+        return false;
+    }
+    bool ok = run_script(o, base, out, pcap, error);
+    if (out) {
+        fclose(out);
+        o->trace = buf;
+    }
+    return ok;
+}
+
+static bool run_script(Outcome *o, const NsDrillOpts *base, FILE *out, const char *pcap,
+                       GError **error)
 {
     g_autofree char *text = NULL;
     gsize len = 0;
@@ -77,10 +109,12 @@ static bool run_one(Outcome *o, const NsDrillOpts *base, bool trace, const char 
     o->parsed = true;
     NsDrillOpts opts = *base;
     g_autoptr(NsTracer) tracer = NULL;
-    if (trace || pcap) {
+    if (out || pcap) {
         tracer = ns_tracer_new();
-        if (trace)
-            ns_text_sink_attach(ns_text_sink_new(stdout, 5), tracer);
+        if (out) {
+            ns_text_sink_attach(ns_text_sink_new(out, 5), tracer);
+            opts.echo = out;
+        }
         if (pcap) {
             NsPcapSink *ps = ns_pcap_sink_new(pcap, NS_PCAP_AT_ALL, NULL, error);
             if (!ps)
@@ -93,6 +127,15 @@ static bool run_one(Outcome *o, const NsDrillOpts *base, bool trace, const char 
     if (tracer && !ns_tracer_close(tracer, error))
         return false;
     return true;
+}
+
+static void run_job(gpointer item, gpointer data)
+{
+    Outcome *o = item;
+    const Job *job = data;
+    g_autoptr(GError) e = NULL;
+    if (!run_one(o, &job->opts, job->trace, job->pcap, &e))
+        o->io_error = g_strdup(e->message);
 }
 
 int ns_cmd_drill(int argc, char **argv)
@@ -109,8 +152,8 @@ int ns_cmd_drill(int argc, char **argv)
         {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap,
          "Write the frames of the run to a pcap file (one script only)", "FILE"},
         {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report", "FILE"},
-        {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs, "Scripts run at once (accepted; runs are "
-                                                     "milliseconds, so one at a time)", "N"},
+        {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
+         "Scripts run at once (default 1; the output is the same)", "N"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.pkt"},
         G_OPTION_ENTRY_NULL,
     };
@@ -133,27 +176,39 @@ int ns_cmd_drill(int argc, char **argv)
             return ns_usage_error("drill: --tolerance-usecs takes 0..1000000000, not '%s'", tol_s);
         opts.tolerance_us = v;
     }
+    gint64 n_jobs = 1;
     if (jobs) {
         char *end;
-        gint64 v = g_ascii_strtoll(jobs, &end, 10);
-        if (!*jobs || *end || v < 1 || v > 1024)
+        n_jobs = g_ascii_strtoll(jobs, &end, 10);
+        if (!*jobs || *end || n_jobs < 1 || n_jobs > 1024)
             return ns_usage_error("drill: -j takes 1..1024, not '%s'", jobs);
     }
     guint n = g_strv_length(files);
     if (pcap && n > 1)
         return ns_usage_error("drill: --pcap captures one script's run; %u scripts given", n);
     g_autofree Outcome *out = g_new0(Outcome, n);
+    Job job = {.opts = opts, .trace = trace, .pcap = pcap};
+    for (guint i = 0; i < n; i++)
+        out[i].path = files[i];
+    if (n_jobs > 1 && n > 1) {
+        /* each run has its own simulation: they share nothing */
+        GThreadPool *pool = g_thread_pool_new(run_job, &job, (gint)MIN((guint)n_jobs, n), TRUE,
+                                              NULL);
+        for (guint i = 0; i < n; i++)
+            g_thread_pool_push(pool, &out[i], NULL);
+        g_thread_pool_free(pool, FALSE, TRUE);
+    }
     guint passed = 0, failed = 0, bad = 0;
     for (guint i = 0; i < n; i++) {
-        out[i].path = files[i];
-        g_autoptr(GError) e = NULL;
-        if (!run_one(&out[i], &opts, trace, pcap, &e)) {
-            fprintf(stderr, "netsim: drill: %s\n", e->message);
-            out[i].parse_error = g_strdup(e->message);
+        if (n_jobs <= 1 || n <= 1)
+            run_job(&out[i], &job);
+        if (out[i].trace)
+            fputs(out[i].trace, stdout);
+        if (out[i].io_error) {
+            fprintf(stderr, "netsim: drill: %s\n", out[i].io_error);
+            out[i].parse_error = g_strdup(out[i].io_error);
             bad++;
-            continue;
-        }
-        if (!out[i].parsed) {
+        } else if (!out[i].parsed) {
             fprintf(stderr, "%s\n", out[i].parse_error);
             printf("BAD  %s\n", files[i]);
             bad++;
@@ -164,6 +219,7 @@ int ns_cmd_drill(int argc, char **argv)
             printf("FAIL %s:%u: %s\n", files[i], out[i].res.line, out[i].res.message);
             failed++;
         }
+        fflush(stdout);
     }
     if (bad)
         printf("%u passed, %u failed, %u not run\n", passed, failed, bad);
@@ -176,6 +232,8 @@ int ns_cmd_drill(int argc, char **argv)
     }
     for (guint i = 0; i < n; i++) {
         g_free(out[i].parse_error);
+        g_free(out[i].io_error);
+        free(out[i].trace); /* (open_memstream's buffer) */
         g_free(out[i].res.message);
     }
     return status;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <glib.h>
 
@@ -38,6 +39,10 @@ typedef struct {
     int64_t tolerance_us; /* < 0: the script's --tolerance_usecs, else 4000 */
     NsTracer *tracer;    /* borrowed, may be NULL: netsim's own trace of the run */
     uint64_t max_events; /* 0: the default, NS_DRILL_MAX_EVENTS; past it the script fails */
+    /* borrowed, may be NULL: each script line is written there as it is
+     * played ("# NAME:LINE: TEXT"), so that a text trace sent to the same
+     * stream shows what netsim did under the line that caused it */
+    FILE *echo;
 } NsDrillOpts;
 
 #define NS_DRILL_MAX_EVENTS UINT64_C(100000000)

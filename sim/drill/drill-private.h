@@ -76,6 +76,7 @@ typedef struct {
 
 struct NsPkt {
     char *name;
+    char **lines; /* the script's text, line by line (for --trace) */
     GPtrArray *events; /* of PktEvent* */
     /* --flags of the script's own lines */
     int64_t tolerance_us; /* -1: not given */

@@ -1352,6 +1352,20 @@ static bool run_code(Run *r, const PktEvent *ev)
 
 /* ---------------- the run ---------------- */
 
+/* --trace: the script's line, before what netsim does for it. An inbound
+ * packet or a call is written at its time, once what came before it has
+ * run; an outbound line when the runner starts waiting for it, so that
+ * what the stack sends meanwhile is printed under it. */
+static void echo_line(Run *r, FILE *out, const PktEvent *ev)
+{
+    const char *text = "";
+    guint n = r->pkt->lines ? g_strv_length(r->pkt->lines) : 0;
+    if (ev->line >= 1 && ev->line <= n)
+        text = r->pkt->lines[ev->line - 1];
+    g_autofree char *t = g_strstrip(g_strdup(text));
+    fprintf(out, "# %s:%u: %s\n", r->pkt->name, ev->line, t);
+}
+
 static void fd_free(gpointer p)
 {
     g_free(p);
@@ -1410,6 +1424,8 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
             break;
         }
         if (ev->kind == PKT_EV_PACKET && ev->outbound) {
+            if (opts->echo)
+                echo_line(&r, opts->echo, ev);
             if (!expect_packet(&r, ev, start, end, any))
                 break;
             /* packetdrill: what follows an outbound packet is timed from
@@ -1433,6 +1449,8 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
             /* play the packet while the call waits */
             run_to(&r, start);
         }
+        if (opts->echo)
+            echo_line(&r, opts->echo, ev);
         switch (ev->kind) {
         case PKT_EV_PACKET:
             inject(&r, ev);

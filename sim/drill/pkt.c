@@ -756,6 +756,7 @@ void ns_pkt_free(NsPkt *pkt)
     g_ptr_array_free(pkt->events, TRUE);
     g_free(pkt->name);
     g_free(pkt->flag_unsupported);
+    g_strfreev(pkt->lines);
     g_free(pkt);
 }
 
@@ -906,6 +907,8 @@ NsPkt *ns_pkt_parse(const char *name, const char *text, size_t len, GError **err
     }
     g_autoptr(NsPkt) pkt = g_new0(NsPkt, 1);
     pkt->name = g_strdup(name);
+    g_autofree char *copy = g_strndup(text, len);
+    pkt->lines = g_strsplit(copy, "\n", -1);
     pkt->events = g_ptr_array_new_with_free_func(event_free);
     pkt->tolerance_us = -1;
     Cur c = {.name = name, .s = text, .n = len, .line = 1, .col = 1, .error = error};

@@ -65,6 +65,42 @@ mix = drill(passing[0], root / "fail" / "wrong-fd.pkt")
 if mix.returncode != 1 or "1 passed, 1 failed" not in mix.stdout:
     problems.append(f"pass + fail: exit {mix.returncode}\n{mix.stdout}")
 
+# -j N: the same bytes whatever N, failures and traces included, in the
+# order the files were given.
+some = [*passing, *sorted((root / "fail").glob("*.pkt"))]
+one = drill("--trace", "-j", "1", *some)
+four = drill("--trace", "-j", "4", *some)
+if one.returncode != 1 or (four.returncode, four.stdout) != (1, one.stdout):
+    problems.append(f"-j 4 differs from -j 1: exit {four.returncode} / {one.returncode}")
+verdicts = [ln.split()[1].split(":")[0] for ln in one.stdout.splitlines()
+            if ln.startswith(("ok ", "FAIL "))]
+if verdicts != [str(p) for p in some]:
+    problems.append(f"-j: verdicts not in the files' order: {verdicts}")
+
+# --trace: each script line, then what netsim did for it. nagle.pkt's
+# second write is held by Nagle (the line right under it), and the held
+# bytes leave under the outbound line that expects them.
+nagle = root / "nagle.pkt"
+t = drill("--trace", nagle)
+lines = t.stdout.splitlines()
+script_lines = [ln for ln in lines if ln.startswith("# ")]
+want_script = [f"# {nagle}:{i + 1}: {text.strip()}"
+               for i, text in enumerate(nagle.read_text().splitlines())
+               if text.strip() and not text.startswith("//")]
+if t.returncode != 0 or script_lines != want_script:
+    problems.append(f"--trace: the script's lines are not all there in order:\n{t.stdout}")
+try:
+    w = lines.index(f"# {nagle}:13: +0   write(4, ..., 20) = 20")
+    held = lines[w + 1]
+    out = lines.index(f"# {nagle}:15: +0   > P. 11:31(20) ack 1")
+    sent = [ln for ln in lines[out:] if " send " in ln][0]
+    if (not held.endswith("Nagle holds 20 bytes until an ACK (10 bytes unacknowledged)")
+            or not sent.endswith("TCP [P.] seq 11 ack 1 win 64240 len 20")
+            or lines[-2:] != [f"ok   {nagle}", "1 passed, 0 failed"]):
+        problems.append(f"--trace: wrong interleaving:\n{t.stdout}")
+except (ValueError, IndexError):
+    problems.append(f"--trace: lines missing:\n{t.stdout}")
+
 # `netsim test` runs scripts found among scenarios, and says which failed.
 with tempfile.TemporaryDirectory() as tmp:
     import shutil
