@@ -234,6 +234,26 @@ void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb)
     }
 }
 
+void ns_pcb_move(NsPcbTable *t, NsPcb *from, NsPcb *to)
+{
+    if (t->last == from)
+        t->last = to;
+    if (from->in_tuple_table)
+        g_hash_table_add(t->by_tuple, to); /* an equal key: replaced in its slot */
+    if (from->in_port_table) {
+        NsPcb *head = port_list(t, from->lport);
+        if (head == from) {
+            g_hash_table_insert(t->by_port, GUINT_TO_POINTER(from->lport), to);
+        } else {
+            for (NsPcb *o = head; o; o = o->port_next)
+                if (o->port_next == from) {
+                    o->port_next = to;
+                    break;
+                }
+        }
+    }
+}
+
 NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t raddr,
                      uint16_t rport)
 {

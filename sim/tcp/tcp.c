@@ -15,15 +15,18 @@
 #include "tcp-private.h"
 #include "netsim-private/host.h"
 
+typedef struct NsTcpTw NsTcpTw;
+
 struct NsTcp {
     NsHost *host;
     NsIp *ip;
     NsCtx *ctx;
     NsPcbTable *pcbs;
     NsTcpEnv env;
-    NsTcpSock *head, *tail; /* every endpoint, creation order */
-    uint32_t count;
-    GHashTable *cc_last; /* NsTcpSock* -> CcSample, only while CC samples are traced */
+    NsTcpSock *head, *tail; /* every full endpoint, creation order */
+    NsTcpTw *tw_head, *tw_tail; /* TIME-WAIT minisocks, creation order */
+    uint32_t count;      /* endpoints, minisocks included */
+    GHashTable *cc_last; /* socket id -> CcSample, only while CC samples are traced */
     NsTcpCfg *own_cfg;   /* the profile changed by sysctls (ns_tcp_set_sysctl), or NULL */
 };
 
@@ -51,6 +54,38 @@ struct NsTcpSock {
     ListenQ *lq;         /* listeners only */
     bool app_holds : 1, in_syn_q : 1, in_acc_q : 1;
 };
+
+/* A connection in TIME-WAIT that nobody holds any more, reduced to what
+ * TIME-WAIT needs (as Linux's tcp_timewait_sock): its addresses, the
+ * sequence and timestamp state that answers a retransmitted FIN, the
+ * counters socket tables show, and its 2*MSL deadline; no buffers, queues,
+ * congestion or RACK state. It starts like a connection (env, pcb, then a
+ * tag where a connection has its state), so that a pcb found in the table
+ * tells which of the two it belongs to. A segment or the timer is handled
+ * by the ordinary code on a full endpoint rebuilt on the stack from it,
+ * whose changes are copied back. */
+#define TW_TAG (-1)
+
+/* The connection's scalar fields from iss to rtt_seq, copied as one block. */
+#define TW_CORE_FIRST offsetof(NsTcpConn, iss)
+#define TW_CORE_SIZE (offsetof(NsTcpConn, sb) - TW_CORE_FIRST)
+
+struct NsTcpTw {
+    NsTcpEnv *env;
+    NsPcb pcb;
+    int32_t tag; /* TW_TAG */
+    NsTcpTw *prev, *next;
+    NsEventId tev;
+    NsTime deadline; /* the TIME-WAIT timer */
+    uint32_t sb_seq, rx_off, retransmits, segs_sent, segs_received;
+    uint64_t bytes_sent, bytes_acked, bytes_received;
+    unsigned char core[TW_CORE_SIZE];
+};
+_Static_assert(offsetof(NsTcpTw, pcb) == offsetof(NsTcpSock, c) + offsetof(NsTcpConn, pcb),
+               "a minisock's pcb sits where a connection's does");
+_Static_assert(offsetof(NsTcpTw, tag) == offsetof(NsTcpSock, c) + offsetof(NsTcpConn, state) &&
+                   sizeof(NsTcpState) == sizeof(int32_t),
+               "a minisock's tag sits where a connection's state does");
 
 /* The layer of an endpoint: its core's environment is embedded in it, so
  * the endpoint need not store a pointer of its own (8 bytes for each of
@@ -148,16 +183,8 @@ static void detach_parent(NsTcpSock *s)
     s->parent = NULL;
 }
 
-static void destroy(NsTcpSock *s)
+static void unlink_sock(NsTcp *tcp, NsTcpSock *s)
 {
-    NsTcp *tcp = sock_tcp(s);
-    ns_sim_cancel(tcp->ctx->sim, &s->tev);
-    detach_parent(s);
-    ns_pcb_remove(tcp->pcbs, &s->c.pcb);
-    if (tcp->cc_last)
-        g_hash_table_remove(tcp->cc_last, s);
-    tcp_conn_release(&s->c);
-    g_free(s->lq);
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -166,9 +193,25 @@ static void destroy(NsTcpSock *s)
         s->next->prev = s->prev;
     else
         tcp->tail = s->prev;
+    s->prev = s->next = NULL;
+}
+
+static void destroy(NsTcpSock *s)
+{
+    NsTcp *tcp = sock_tcp(s);
+    ns_sim_cancel(tcp->ctx->sim, &s->tev);
+    detach_parent(s);
+    ns_pcb_remove(tcp->pcbs, &s->c.pcb);
+    if (tcp->cc_last)
+        g_hash_table_remove(tcp->cc_last, GUINT_TO_POINTER(s->c.pcb.id));
+    tcp_conn_release(&s->c);
+    g_free(s->lq);
+    unlink_sock(tcp, s);
     tcp->count--;
     g_free(s);
 }
+
+static void tw_destroy(NsTcp *tcp, NsTcpTw *tw);
 
 /* Linux's rule for the window scale it offers (tcp_select_initial_window):
  * enough to cover the largest receive buffer, ilog2(space) - 15. */
@@ -279,6 +322,8 @@ void ns_tcp_free(NsTcp *tcp)
 {
     if (!tcp)
         return;
+    while (tcp->tw_head)
+        tw_destroy(tcp, tcp->tw_head);
     /* Children first would not matter: destroy() detaches either way. */
     while (tcp->head) {
         NsTcpSock *s = tcp->head;
@@ -298,6 +343,8 @@ void ns_tcp_free(NsTcp *tcp)
 
 void ns_tcp_crash(NsTcp *tcp)
 {
+    while (tcp->tw_head) /* orphans: they vanish without a word */
+        tw_destroy(tcp, tcp->tw_head);
     NsTcpSock *s = tcp->head;
     while (s) {
         NsTcpSock *next = s->next;
@@ -339,6 +386,228 @@ static void flush(NsTcpSock *s)
             o.id_zero = true;
         ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o);
     }
+}
+
+/* ---- TIME-WAIT minisocks ---- */
+
+static bool pcb_is_tw(const NsPcb *pcb)
+{
+    int32_t tag;
+    memcpy(&tag, (const char *)pcb + (offsetof(NsTcpConn, state) - offsetof(NsTcpConn, pcb)),
+           sizeof tag);
+    return tag == TW_TAG;
+}
+
+static inline NsTcpTw *tw_of_pcb(NsPcb *pcb)
+{
+    return (NsTcpTw *)(void *)((char *)pcb - offsetof(NsTcpTw, pcb));
+}
+
+/* Whether s holds nothing but what a minisock keeps: an orphan in
+ * TIME-WAIT with empty buffers and queues, no socket options, and no timer
+ * but TIME-WAIT's. */
+static bool tw_may_reduce(const NsTcpSock *s)
+{
+    const NsTcpConn *c = &s->c;
+    if (c->state != NS_TCP_STATE_TIME_WAIT || s->app_holds || s->parent || s->lq || c->sb ||
+        c->sb_len || c->rx_len || c->rxq.head || c->ooo || c->scoreboard || c->opts ||
+        c->outq.head || tcp_rack_deadline(c) != NS_TIME_NEVER)
+        return false;
+    for (int t = 0; t < NS_TCP_T_COUNT; t++)
+        if (t != NS_TCP_T_TIME_WAIT && c->timer[t] != NS_TIME_NEVER)
+            return false;
+    return c->timer[NS_TCP_T_TIME_WAIT] != NS_TIME_NEVER;
+}
+
+static void tw_save(NsTcpTw *tw, const NsTcpConn *c)
+{
+    tw->deadline = c->timer[NS_TCP_T_TIME_WAIT];
+    tw->sb_seq = c->sb_seq;
+    tw->rx_off = c->rx_off;
+    tw->retransmits = c->retransmits;
+    tw->segs_sent = c->segs_sent;
+    tw->segs_received = c->segs_received;
+    tw->bytes_sent = c->bytes_sent;
+    tw->bytes_acked = c->bytes_acked;
+    tw->bytes_received = c->bytes_received;
+    memcpy(tw->core, (const char *)c + TW_CORE_FIRST, TW_CORE_SIZE);
+}
+
+/* A full endpoint (on the caller's stack) rebuilt from tw: what the
+ * minisock did not keep is as in a new connection (no buffers, no
+ * congestion or RACK record: they are made again if needed). */
+static void tw_load(const NsTcpTw *tw, NsTcpSock *s)
+{
+    memset(s, 0, sizeof *s);
+    tcp_conn_init(&s->c, tw->env);
+    s->c.pcb = tw->pcb;
+    s->c.state = NS_TCP_STATE_TIME_WAIT;
+    memcpy((char *)&s->c + TW_CORE_FIRST, tw->core, TW_CORE_SIZE);
+    s->c.timer[NS_TCP_T_TIME_WAIT] = tw->deadline;
+    s->c.sb_seq = tw->sb_seq;
+    s->c.rx_off = tw->rx_off;
+    s->c.retransmits = tw->retransmits;
+    s->c.segs_sent = tw->segs_sent;
+    s->c.segs_received = tw->segs_received;
+    s->c.bytes_sent = tw->bytes_sent;
+    s->c.bytes_acked = tw->bytes_acked;
+    s->c.bytes_received = tw->bytes_received;
+    s->tev = NS_EVENT_NONE;
+}
+
+/* The layer's minisocks are kept in socket id order (the order of the
+ * full endpoints' list), so that socket tables list both as before. */
+static void tw_link(NsTcp *tcp, NsTcpTw *tw)
+{
+    NsTcpTw *after = tcp->tw_tail;
+    while (after && after->pcb.id > tw->pcb.id)
+        after = after->prev;
+    tw->prev = after;
+    tw->next = after ? after->next : tcp->tw_head;
+    if (tw->next)
+        tw->next->prev = tw;
+    else
+        tcp->tw_tail = tw;
+    if (after)
+        after->next = tw;
+    else
+        tcp->tw_head = tw;
+}
+
+static void tw_unlink(NsTcp *tcp, NsTcpTw *tw)
+{
+    if (tw->prev)
+        tw->prev->next = tw->next;
+    else
+        tcp->tw_head = tw->next;
+    if (tw->next)
+        tw->next->prev = tw->prev;
+    else
+        tcp->tw_tail = tw->prev;
+}
+
+/* A full endpoint into the list at its id's place (a promoted minisock). */
+static void link_sock_sorted(NsTcp *tcp, NsTcpSock *s)
+{
+    NsTcpSock *after = tcp->tail;
+    while (after && after->c.pcb.id > s->c.pcb.id)
+        after = after->prev;
+    s->prev = after;
+    s->next = after ? after->next : tcp->head;
+    if (s->next)
+        s->next->prev = s;
+    else
+        tcp->tail = s;
+    if (after)
+        after->next = s;
+    else
+        tcp->head = s;
+}
+
+static void tw_destroy(NsTcp *tcp, NsTcpTw *tw)
+{
+    ns_sim_cancel(tcp->ctx->sim, &tw->tev);
+    ns_pcb_remove(tcp->pcbs, &tw->pcb);
+    if (tcp->cc_last)
+        g_hash_table_remove(tcp->cc_last, GUINT_TO_POINTER(tw->pcb.id));
+    tw_unlink(tcp, tw);
+    tcp->count--;
+    g_free(tw);
+}
+
+static void tw_timer_cb(NsSim *sim, void *obj, void *arg);
+
+static void tw_schedule(NsTcp *tcp, NsTcpTw *tw)
+{
+    NsSim *sim = tcp->ctx->sim;
+    if (ns_sim_event_time(sim, tw->tev) <= tw->deadline)
+        return; /* fires earlier and re-syncs (as sync_timer) */
+    ns_sim_cancel(sim, &tw->tev);
+    NsTime now = ns_sim_now(sim);
+    tw->tev = ns_sim_schedule_at(sim, tw->deadline < now ? now : tw->deadline, tw_timer_cb, tw,
+                                 NULL);
+}
+
+/* s (tw_may_reduce) becomes a minisock; s is freed. */
+static void tw_reduce(NsTcpSock *s)
+{
+    NsTcp *tcp = sock_tcp(s);
+    NsTcpTw *tw = g_new(NsTcpTw, 1);
+    tw->env = s->c.env;
+    tw->pcb = s->c.pcb;
+    tw->tag = TW_TAG;
+    tw->tev = NS_EVENT_NONE;
+    tw_save(tw, &s->c);
+    ns_pcb_move(tcp->pcbs, &s->c.pcb, &tw->pcb);
+    /* The endpoint's event, when due before the deadline (an earlier
+     * timer's, e.g. an orphan's FIN-WAIT-2 lifetime), fires at its time
+     * for the minisock and re-syncs, as it would have for the endpoint:
+     * the same events in the same number. */
+    NsSim *sim = tcp->ctx->sim;
+    NsTime at = ns_sim_event_time(sim, s->tev); /* NS_TIME_NEVER: none */
+    ns_sim_cancel(sim, &s->tev);
+    if (at != NS_TIME_NEVER && at <= tw->deadline)
+        tw->tev = ns_sim_schedule_at(sim, at, tw_timer_cb, tw, NULL);
+    else
+        tw_schedule(tcp, tw);
+    tw_link(tcp, tw);
+    tcp_conn_release(&s->c);
+    unlink_sock(tcp, s);
+    g_free(s);
+}
+
+static void flush(NsTcpSock *s);
+static void cc_sample(NsTcpSock *s);
+static void sync_timer(NsTcpSock *s);
+
+/* After a segment or the timer was handled on s, rebuilt from tw on the
+ * stack (what after() does for a full endpoint): s's output sent, then tw
+ * gone (CLOSED), updated, or (when s now holds more than a minisock keeps)
+ * replaced by a full endpoint. */
+static void tw_after(NsTcpTw *tw, NsTcpSock *s)
+{
+    NsTcp *tcp = sock_tcp(s);
+    flush(s);
+    cc_sample(s);
+    s->c.notify = false; /* an orphan: nobody to tell */
+    if (s->c.state == NS_TCP_STATE_CLOSED) {
+        tcp_conn_release(&s->c);
+        tw_destroy(tcp, tw);
+        return;
+    }
+    if (s->c.state == NS_TCP_STATE_TIME_WAIT && !s->c.sb && !s->c.sb_len && !s->c.rx_len &&
+        !s->c.rxq.head && !s->c.ooo && !s->c.scoreboard && !s->c.opts && !s->c.outq.head &&
+        tcp_rack_deadline(&s->c) == NS_TIME_NEVER) {
+        bool only_tw = s->c.timer[NS_TCP_T_TIME_WAIT] != NS_TIME_NEVER;
+        for (int t = 0; t < NS_TCP_T_COUNT; t++)
+            if (t != NS_TCP_T_TIME_WAIT && s->c.timer[t] != NS_TIME_NEVER)
+                only_tw = false;
+        if (only_tw) {
+            tw_save(tw, &s->c);
+            tcp_conn_release(&s->c);
+            tw_schedule(tcp, tw);
+            return;
+        }
+    }
+    NsTcpSock *h = g_new(NsTcpSock, 1);
+    *h = *s;
+    ns_pcb_move(tcp->pcbs, &tw->pcb, &h->c.pcb);
+    ns_sim_cancel(tcp->ctx->sim, &tw->tev);
+    tw_unlink(tcp, tw);
+    g_free(tw);
+    link_sock_sorted(tcp, h);
+    sync_timer(h);
+}
+
+static void tw_timer_cb(NsSim *sim, void *obj, void *arg)
+{
+    (void)arg;
+    NsTcpTw *tw = obj;
+    tw->tev = NS_EVENT_NONE;
+    NsTcpSock s;
+    tw_load(tw, &s);
+    tcp_conn_timers(&s.c, ns_sim_now(sim));
+    tw_after(tw, &s);
 }
 
 /* ---- timers: one event per endpoint at (or before) its earliest deadline ---- */
@@ -402,13 +671,13 @@ static void cc_sample(NsTcpSock *s)
     CcSample now = {c->cwnd, c->ssthresh, c->snd_max - c->snd_una, c->srtt, c->rto};
     if (!tcp->cc_last)
         tcp->cc_last = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-    CcSample *last = g_hash_table_lookup(tcp->cc_last, s);
+    CcSample *last = g_hash_table_lookup(tcp->cc_last, GUINT_TO_POINTER(c->pcb.id));
     if (last && last->cwnd == now.cwnd && last->ssthresh == now.ssthresh &&
         last->in_flight == now.in_flight && last->srtt == now.srtt && last->rto == now.rto)
         return;
     if (!last) {
         last = g_new(CcSample, 1);
-        g_hash_table_insert(tcp->cc_last, s, last);
+        g_hash_table_insert(tcp->cc_last, GUINT_TO_POINTER(c->pcb.id), last);
     }
     *last = now;
     NsTraceEvent ev = {.kind = NS_TRACE_CC, .cwnd = now.cwnd, .ssthresh = now.ssthresh,
@@ -445,6 +714,10 @@ static void after(NsTcpSock *s, bool may_notify)
             destroy(s);
             s = NULL;
         }
+    } else if (tw_may_reduce(s)) {
+        c->notify = false; /* an orphan: nobody to tell */
+        tw_reduce(s);
+        s = NULL;
     } else {
         sync_timer(s);
     }
@@ -611,6 +884,17 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
     seg.len = pkt->len - seg.h.header_len;
     seg.pkt = pkt;
     NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, hdr->dst, seg.h.dst_port, hdr->src, seg.h.src_port);
+    if (pcb && pcb_is_tw(pcb)) {
+        NsTcpTw *tw = tw_of_pcb(pcb);
+        NsTcpSock full;
+        tw_load(tw, &full);
+        trace_recv(tcp, hdr, pkt, &seg, &full.c);
+        tcp_conn_input(&full.c, &seg, ns_sim_now(tcp->ctx->sim));
+        tw_after(tw, &full);
+        if (seg.pkt)
+            ns_packet_free(seg.pkt);
+        return;
+    }
     NsTcpSock *s = pcb ? sock_of_pcb(pcb) : NULL;
     if (s && s->c.state == NS_TCP_STATE_CLOSED)
         s = NULL;
@@ -651,7 +935,7 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
     uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
     uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
     NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, orig->src, sport, orig->dst, dport);
-    if (!pcb)
+    if (!pcb || pcb_is_tw(pcb))
         return;
     NsTcpSock *s = sock_of_pcb(pcb);
     if (s->c.state != NS_TCP_STATE_SYN_SENT)
@@ -1189,8 +1473,21 @@ void ns_tcp_info(const NsTcpSock *s, NsTcpInfo *out)
 void ns_tcp_foreach(const NsTcp *tcp, void (*fn)(const NsTcpSock *s, bool orphan, void *data),
                     void *data)
 {
-    for (const NsTcpSock *s = tcp->head; s; s = s->next)
-        fn(s, s->c.orphan, data);
+    /* Both lists are in socket id order: merged, the endpoints come in the
+     * order they were made, a minisock as the full endpoint it stands for. */
+    const NsTcpSock *s = tcp->head;
+    const NsTcpTw *tw = tcp->tw_head;
+    while (s || tw) {
+        if (tw && (!s || tw->pcb.id < s->c.pcb.id)) {
+            NsTcpSock full;
+            tw_load(tw, &full);
+            fn(&full, true, data);
+            tw = tw->next;
+        } else {
+            fn(s, s->c.orphan, data);
+            s = s->next;
+        }
+    }
 }
 
 uint32_t ns_tcp_count(const NsTcp *tcp)

@@ -405,6 +405,109 @@ static void test_layer_half_close_peer_still_sends(void)
     net_free(n);
 }
 
+/* TIME-WAIT minisock: a closed client's connection in TIME-WAIT is kept
+ * reduced (its buffers and congestion state gone) and still does all that
+ * TIME-WAIT does: it shows in the socket table with its counters, answers
+ * the server's retransmitted FIN with an ACK, restarts its 2*MSL timer
+ * (RFC 9293 3.10.7.4 eighth), and closes when that runs out. The client's
+ * first ACK of the server's FIN is lost on the way. */
+typedef struct {
+    NsSim *sim;
+    uint32_t pure_acks; /* the client's segments with only ACK set */
+    NsTime third_at;
+} TwLoss;
+
+static NsIpFilterVerdict drop_second_pure_ack(void *data, const NsPacket *dg, NsTime *delay,
+                                              NsIpFault *fault)
+{
+    TwLoss *k = data;
+    (void)delay;
+    NsIpv4Repr ip;
+    NsTcpRepr t;
+    if (ns_ipv4_parse(dg->data, dg->len, &ip) != NS_WIRE_OK || ip.proto != NS_IPPROTO_TCP ||
+        ns_tcp_parse(dg->data + ip.header_len, ip.total_len - ip.header_len, ip.src, ip.dst,
+                     &t) != NS_WIRE_OK ||
+        t.flags != NS_TCP_ACK || ip.total_len - ip.header_len != t.header_len)
+        return NS_IP_FILTER_PASS;
+    k->pure_acks++;
+    if (k->pure_acks == 3)
+        k->third_at = ns_sim_now(k->sim);
+    if (k->pure_acks == 2) {
+        *fault = (NsIpFault){.action = NS_FAULT_DROP, .rule = "test drops the ACK of the FIN"};
+        return NS_IP_FILTER_DROP;
+    }
+    return NS_IP_FILTER_PASS;
+}
+
+typedef struct {
+    uint32_t rows, time_wait;
+    bool orphan;
+    uint16_t rport;
+    NsTcpInfo info;
+} TwRows;
+
+static void tw_row(const NsTcpSock *s, bool orphan, void *data)
+{
+    TwRows *r = data;
+    r->rows++;
+    if (ns_tcp_state(s) != NS_TCP_STATE_TIME_WAIT)
+        return;
+    r->time_wait++;
+    r->orphan = orphan;
+    r->rport = ns_tcp_sock_pcb(s)->rport;
+    ns_tcp_info(s, &r->info);
+}
+
+static void test_layer_time_wait_minisock(void)
+{
+    Net *n = net_new(1, NS_PROFILE_MINIMAL, NS_PROFILE_MINIMAL, NULL);
+    TwLoss k = {.sim = n->sim};
+    ns_ip_set_output_filter(ns_ip_of(n->host[0]), drop_second_pure_ack, &k);
+    App *srv = app_new(n, 1, noop_step), *cli = app_new(n, 0, noop_step);
+    app_listen(srv, 80, 4);
+    app_connect(cli, 80);
+    net_run(n, NS_MS(100));
+    int err;
+    NsTcpSock *a = ns_tcp_accept(srv->l, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    uint8_t buf[1000] = {0};
+    CU_ASSERT_EQUAL(ns_tcp_send(cli->s, buf, sizeof buf), 1000);
+    net_run(n, NS_MS(200));
+    CU_ASSERT_EQUAL(ns_tcp_recv(a, buf, sizeof buf), 1000);
+    ns_tcp_close(cli->s);
+    cli->s = NULL;
+    net_run(n, NS_MS(300));
+    ns_tcp_close(a);
+    net_run(n, NS_MS(400));
+    /* The client is in TIME-WAIT (its ACK lost), the server in LAST-ACK. */
+    TwRows r = {0};
+    ns_tcp_foreach(n->tcp[0], tw_row, &r);
+    CU_ASSERT_EQUAL(r.rows, 1);
+    CU_ASSERT_EQUAL(r.time_wait, 1);
+    CU_ASSERT_TRUE(r.orphan);
+    CU_ASSERT_EQUAL(r.rport, 80);
+    CU_ASSERT_EQUAL(r.info.bytes_sent, 1000);
+    CU_ASSERT_EQUAL(r.info.bytes_acked, 1000);
+    CU_ASSERT_EQUAL(r.info.state, NS_TCP_STATE_TIME_WAIT);
+    CU_ASSERT_EQUAL(k.pure_acks, 2);
+    CU_ASSERT_EQUAL(ns_tcp_count(n->tcp[1]), 2); /* listener, LAST-ACK */
+    /* The server's FIN comes again: the minisock acknowledges it. */
+    net_run(n, NS_S(10));
+    CU_ASSERT_EQUAL(k.pure_acks, 3);
+    CU_ASSERT_EQUAL(ns_tcp_count(n->tcp[1]), 1); /* the listener */
+    CU_ASSERT_EQUAL(ns_tcp_count(n->tcp[0]), 1);
+    /* 2*MSL from the retransmitted FIN, not from the first. */
+    NsTime tw = ns_tcp_time_wait(NS_PROFILE_MINIMAL);
+    net_run(n, k.third_at + tw - NS_MS(1));
+    CU_ASSERT_EQUAL(ns_tcp_count(n->tcp[0]), 1);
+    net_run(n, k.third_at + tw + NS_MS(1));
+    CU_ASSERT_EQUAL(ns_tcp_count(n->tcp[0]), 0);
+    CU_ASSERT_EQUAL(k.pure_acks, 3); /* nothing else was sent */
+    app_free(cli);
+    app_free(srv);
+    net_free(n);
+}
+
 static void test_layer_crash_vanishes_silently(void)
 {
     Net *n = net_new(1, NS_PROFILE_MINIMAL, NS_PROFILE_MINIMAL, NULL);
@@ -1030,6 +1133,7 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_backlog_full_drops_syn),
     T(test_layer_close_with_unread_data_sends_rst),
     T(test_layer_half_close_peer_still_sends),
+    T(test_layer_time_wait_minisock),
     T(test_layer_crash_vanishes_silently),
     T(test_layer_orphan_time_wait_listed_then_freed),
     CU_TEST_INFO_NULL,

@@ -56,6 +56,9 @@ int ns_pcb_insert_child(NsPcbTable *t, NsPcb *pcb);
 
 /* Leave both tables (no-op for parts not entered). */
 void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb);
+/* `to` (a copy of `from`, in another endpoint) takes from's place in both
+ * tables, in the same position (TCP's TIME-WAIT minisocks). */
+void ns_pcb_move(NsPcbTable *t, NsPcb *from, NsPcb *to);
 
 /* The endpoint an arriving datagram belongs to: an exact 4-tuple first,
  * then a pcb bound to (laddr, lport) and not connected, then one bound to
