@@ -208,6 +208,9 @@ bool ns_atomic_file_open(NsAtomicFile *tf, const char *path, GError **error)
         g_unlink(tmp);
         return fail(error, path, e, NULL);
     }
+    /* A trace of millions of lines goes out in large blocks, not one
+     * write(2) per 4 KiB. */
+    setvbuf(f, NULL, _IOFBF, 1u << 18);
     tf->path = g_steal_pointer(&target);
     tf->tmp = g_steal_pointer(&tmp);
     tf->f = f;

@@ -34,11 +34,11 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
 {
     bool ports = ev->proto == NS_IPPROTO_UDP || ev->proto == NS_IPPROTO_TCP;
     trace_append_end(s, ev, false, ports);
-    g_string_append(s, " > ");
+    trace_put_lit(s, " > ");
     trace_append_end(s, ev, true, ports);
     switch (ev->proto) {
     case NS_IPPROTO_UDP:
-        g_string_append(s, " UDP ");
+        trace_put_lit(s, " UDP ");
         trace_append_u64(s, ev->payload_len);
         g_string_append_c(s, 'B');
         break;
@@ -55,9 +55,9 @@ static void append_packet(GString *s, const NsTraceEvent *ev)
                                    ev->payload_len);
         break;
     case NS_IPPROTO_TCP:
-        g_string_append(s, " TCP");
+        trace_put_lit(s, " TCP");
         trace_append_tcp(s, ev);
-        g_string_append(s, " len ");
+        trace_put_lit(s, " len ");
         trace_append_u64(s, ev->payload_len);
         break;
     case 0:
@@ -87,7 +87,7 @@ static void append_sock(GString *s, const NsTraceEvent *ev)
         trace_append_u64(s, ev->sock_id);
         g_string_append_c(s, ' ');
     }
-    g_string_append(s, pn ? pn : "ip");
+    trace_put_str(s, pn ? pn : "ip");
     g_string_append_c(s, ' ');
     append_tuple(s, ev);
 }
@@ -95,14 +95,14 @@ static void append_sock(GString *s, const NsTraceEvent *ev)
 static void append_errno(GString *s, int err)
 {
     char buf[24];
-    g_string_append(s, trace_errno_text(err, buf));
+    trace_put_str(s, trace_errno_text(err, buf));
 }
 
 static void append_cause(GString *s, const char *cause)
 {
     if (cause) {
-        g_string_append(s, " (");
-        g_string_append(s, cause);
+        trace_put_lit(s, " (");
+        trace_put_str(s, cause);
         g_string_append_c(s, ')');
     }
 }
@@ -120,9 +120,9 @@ static void append_tcp_event(GString *s, const NsTraceEvent *ev)
             return;
         }
         g_string_append_c(s, ' ');
-        g_string_append(s, ns_tcp_state_name(ev->tcp_from));
-        g_string_append(s, " -> ");
-        g_string_append(s, ns_tcp_state_name(ev->tcp_to));
+        trace_put_str(s, ns_tcp_state_name(ev->tcp_from));
+        trace_put_lit(s, " -> ");
+        trace_put_str(s, ns_tcp_state_name(ev->tcp_to));
         break;
     case NS_TCP_EV_CWND:
         g_string_append_printf(s, " cwnd %" PRIu32 " ssthresh %" PRIu32 " (%" PRIu32 "/%" PRIu32
@@ -148,7 +148,7 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
 {
     char t[32];
     ns_trace_format_time(ev->time, t);
-    g_string_append(s, t);
+    trace_put_str(s, t);
     g_string_append_c(s, ' ');
     trace_append_padded(s, ev->host ? ev->host : "-", host_width);
     g_string_append_c(s, ' ');
@@ -169,15 +169,15 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             g_string_append_printf(s, " ttl %u", ev->ttl);
         if (ev->summary) {
             if (ev->proto || ev->src)
-                g_string_append(s, "  ");
-            g_string_append(s, ev->summary);
+                trace_put_lit(s, "  ");
+            trace_put_str(s, ev->summary);
         }
         const char *why = trace_packet_why_text(ev);
         bool rule = ev->kind == NS_TRACE_DROP && ev->drop == NS_DROP_FILTER;
         if (why || ev->fault || ev->where || rule) {
-            g_string_append(s, " (");
+            trace_put_lit(s, " (");
             if (why)
-                g_string_append(s, why);
+                trace_put_str(s, why);
             else if (ev->fault)
                 trace_append_fault(s, ev);
             else if (rule)
@@ -193,7 +193,7 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         append_sock(s, ev);
         if (trace_sock_op_text(ev->sock_op)) {
             g_string_append_c(s, ' ');
-            g_string_append(s, trace_sock_op_text(ev->sock_op));
+            trace_put_str(s, trace_sock_op_text(ev->sock_op));
         }
         append_cause(s, trace_sock_why_text(ev));
         break;
@@ -203,7 +203,7 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_ICMP:
         if (ev->proto) {
             append_sock(s, ev);
-            g_string_append(s, ": ");
+            trace_put_lit(s, ": ");
         }
         if (ev->err) {
             append_errno(s, ev->err);
@@ -217,9 +217,9 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
             append_tuple(s, ev);
             g_string_append_c(s, ' ');
         }
-        g_string_append(s, trace_timer_op_text(ev->timer_op));
+        trace_put_str(s, trace_timer_op_text(ev->timer_op));
         g_string_append_c(s, ' ');
-        g_string_append(s, trace_timer_text(ev->timer));
+        trace_put_str(s, trace_timer_text(ev->timer));
         if (ev->timer_op == NS_TIMER_ARMED) {
             g_string_append_c(s, ' ');
             trace_append_duration(s, ev->duration);
@@ -237,9 +237,9 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
     case NS_TRACE_LINK:
         if (ev->where)
             g_string_append_printf(s, "%s ", ev->where);
-        g_string_append(s, trace_link_ev_text(ev->link_ev));
+        trace_put_str(s, trace_link_ev_text(ev->link_ev));
         if (ev->link_ev == NS_LINK_EV_DOWN)
-            g_string_append(s, " (frames on it are lost)");
+            trace_put_lit(s, " (frames on it are lost)");
         if (ev->link_ev == NS_LINK_EV_LEARNED || ev->link_ev == NS_LINK_EV_FLOODED) {
             g_string_append_c(s, ' ');
             trace_append_switch(s, ev);
@@ -248,18 +248,18 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         }
         break;
     case NS_TRACE_HOST:
-        g_string_append(s, trace_host_ev_text(ev->host_ev));
+        trace_put_str(s, trace_host_ev_text(ev->host_ev));
         switch (ev->host_ev) {
         case NS_HOST_EV_CRASH:
             g_string_append_printf(s, " %" PRIu32 " socket%s vanished without a packet; ARP cache lost",
                                    ev->count, ev->count == 1 ? "" : "s");
             break;
         case NS_HOST_EV_RESTART:
-            g_string_append(s, " services start again");
+            trace_put_lit(s, " services start again");
             break;
         case NS_HOST_EV_FILTER_ADDED:
         case NS_HOST_EV_FILTER_REMOVED:
-            g_string_append(s, " (");
+            trace_put_lit(s, " (");
             trace_append_rule(s, ev);
             g_string_append_c(s, ')');
             break;
@@ -283,7 +283,7 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
                                   " srtt ",
                                ev->cwnd, ev->ssthresh, ev->in_flight);
         trace_append_duration(s, ev->srtt);
-        g_string_append(s, " rto ");
+        trace_put_lit(s, " rto ");
         trace_append_duration(s, ev->rto);
         break;
     case NS_TRACE_NAT: {
@@ -293,11 +293,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         const char *pn = trace_proto_name(ev->proto);
         g_string_append_printf(s, "%s ", pn ? pn : "ip");
         trace_append_endpoint(s, ev->src, ev->sport, ports);
-        g_string_append(s, " > ");
+        trace_put_lit(s, " > ");
         trace_append_endpoint(s, ev->dst, ev->dport, ports);
-        g_string_append(s, " -> ");
+        trace_put_lit(s, " -> ");
         trace_append_endpoint(s, ev->nat_src, ev->nat_sport, ports);
-        g_string_append(s, " > ");
+        trace_put_lit(s, " > ");
         trace_append_endpoint(s, ev->nat_dst, ev->nat_dport, ports);
         if (ev->proto == NS_IPPROTO_ICMP && ev->sport)
             g_string_append_printf(s, " (echo id %u -> %u)", ev->sport, ev->nat_sport);
@@ -311,11 +311,11 @@ void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
         if (ev->kind == NS_TRACE_APP && ev->where)
             g_string_append_printf(s, "%s: ", ev->where); /* a named program */
         if (ev->what)
-            g_string_append(s, ev->what);
+            trace_put_str(s, ev->what);
         if (ev->text) {
             if (ev->what)
                 g_string_append_c(s, ' ');
-            g_string_append(s, ev->text);
+            trace_put_str(s, ev->text);
         }
         if (ev->err) {
             g_string_append_c(s, ' ');

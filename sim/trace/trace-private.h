@@ -1,9 +1,9 @@
 /* Helpers shared by the sinks of sim/trace (layer-private): the small
  * renderings every sink needs. Output files: netsim/atomic-file.h. */
 #pragma once
-
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -13,6 +13,25 @@
 /* Decimal numbers and padded words appended without printf: the text
  * trace formats every event, and GLib's printf allocates a string per
  * call. */
+/* Append n bytes; while the string has room (the sinks reuse one line),
+ * without a call into GLib. */
+static inline void trace_put(GString *s, const char *p, size_t n)
+{
+    if (s->len + n < s->allocated_len) {
+        memcpy(s->str + s->len, p, n);
+        s->len += n;
+        s->str[s->len] = '\0';
+    } else {
+        g_string_append_len(s, p, (gssize)n);
+    }
+}
+/* The same for a string literal, its length known when compiled. */
+#define trace_put_lit(s, lit) trace_put((s), "" lit, sizeof(lit) - 1)
+static inline void trace_put_str(GString *s, const char *str)
+{
+    trace_put(s, str, strlen(str));
+}
+
 void trace_append_u64(GString *s, uint64_t v);
 /* Left-aligned in `width` columns (as %-*s). */
 void trace_append_padded(GString *s, const char *str, int width);

@@ -11,34 +11,53 @@
 #include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 
+/* Two digits at a time from a table: a trace line has a dozen numbers, and
+ * a long run millions of lines. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 size_t trace_format_u64(char *out, uint64_t v, int width, char pad)
 {
     char d[20];
-    int n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    int n = 20;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        d[--n] = digit_pairs[2 * r + 1];
+        d[--n] = digit_pairs[2 * r];
+    }
+    if (v >= 10) {
+        d[--n] = digit_pairs[2 * v + 1];
+        d[--n] = digit_pairs[2 * v];
+    } else {
+        d[--n] = (char)('0' + v);
+    }
+    int len = 20 - n;
     size_t k = 0;
-    for (int i = n; i < width; i++)
+    for (int i = len; i < width; i++)
         out[k++] = pad;
-    while (n)
-        out[k++] = d[--n];
-    return k;
+    memcpy(out + k, d + n, (size_t)len);
+    return k + (size_t)len;
 }
 
 void trace_append_u64(GString *s, uint64_t v)
 {
     char d[20];
-    g_string_append_len(s, d, (gssize)trace_format_u64(d, v, 0, ' '));
+    trace_put(s, d, trace_format_u64(d, v, 0, ' '));
 }
 
 void trace_append_padded(GString *s, const char *str, int width)
 {
+    static const char blanks[] = "                                ";
     size_t n = strlen(str);
-    g_string_append_len(s, str, (gssize)n);
-    for (int i = (int)n; i < width; i++)
-        g_string_append_c(s, ' ');
+    trace_put(s, str, n);
+    while ((int)n < width) {
+        size_t m = (size_t)width - n < sizeof blanks - 1 ? (size_t)width - n : sizeof blanks - 1;
+        trace_put(s, blanks, m);
+        n += m;
+    }
 }
 
 void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
@@ -46,7 +65,18 @@ void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_p
     char a[24];
     size_t k = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
-        k += trace_format_u64(a + k, (addr >> shift) & 0xffu, 0, ' ');
+        unsigned v = (addr >> shift) & 0xffu;
+        if (v >= 100) {
+            a[k++] = (char)('0' + v / 100);
+            v %= 100;
+            a[k++] = digit_pairs[2 * v];
+            a[k++] = digit_pairs[2 * v + 1];
+        } else if (v >= 10) {
+            a[k++] = digit_pairs[2 * v];
+            a[k++] = digit_pairs[2 * v + 1];
+        } else {
+            a[k++] = (char)('0' + v);
+        }
         a[k++] = '.';
     }
     k--; /* the last dot */
@@ -54,7 +84,7 @@ void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_p
         a[k++] = ':';
         k += trace_format_u64(a + k, port, 0, ' ');
     }
-    g_string_append_len(s, a, (gssize)k);
+    trace_put(s, a, k);
 }
 
 void trace_append_end(GString *s, const NsTraceEvent *ev, bool remote, bool with_port)
@@ -70,7 +100,7 @@ void trace_append_end(GString *s, const NsTraceEvent *ev, bool remote, bool with
     if (with_port)
         g_string_append_printf(s, "[%s]:%u", a, port); /* RFC 5952 section 6 */
     else
-        g_string_append(s, a);
+        trace_put_str(s, a);
 }
 
 bool trace_has_ends(const NsTraceEvent *ev, bool remote)
@@ -231,22 +261,22 @@ void trace_append_tcp(GString *s, const NsTraceEvent *ev)
 {
     char f[NS_TCP_FLAGS_STRLEN];
     ns_tcp_flags_format(ev->tcp_flags, f);
-    g_string_append(s, " [");
-    g_string_append(s, f);
+    trace_put_lit(s, " [");
+    trace_put_str(s, f);
     g_string_append_c(s, ']');
     if (!ev->has_seq)
         return;
-    g_string_append(s, " seq ");
+    trace_put_lit(s, " seq ");
     trace_append_u64(s, ev->seq);
     if (ev->tcp_flags & NS_TCP_ACK) {
-        g_string_append(s, " ack ");
+        trace_put_lit(s, " ack ");
         trace_append_u64(s, ev->ack);
     }
-    g_string_append(s, " win ");
+    trace_put_lit(s, " win ");
     trace_append_u64(s, ev->win);
     if (ev->options && ev->options[0]) {
-        g_string_append(s, " <");
-        g_string_append(s, ev->options);
+        trace_put_lit(s, " <");
+        trace_put_str(s, ev->options);
         g_string_append_c(s, '>');
     }
 }
@@ -487,7 +517,7 @@ const char *trace_fault_text(NsFaultAction a)
 
 void trace_append_fault(GString *s, const NsTraceEvent *ev)
 {
-    g_string_append(s, "targeted fault");
+    trace_put_lit(s, "targeted fault");
     if (ev->loc.file)
         g_string_append_printf(s, " at %s:%" PRIu32, ev->loc.file, ev->loc.line);
     const char *a = trace_fault_text(ev->fault);
@@ -641,7 +671,7 @@ const char *trace_host_ev_text(NsHostEvent ev)
 
 void trace_append_rule(GString *s, const NsTraceEvent *ev)
 {
-    g_string_append(s, "filter");
+    trace_put_lit(s, "filter");
     if (ev->rule_name)
         g_string_append_printf(s, " %s", ev->rule_name);
     if (ev->loc.file)
@@ -666,7 +696,7 @@ void trace_append_route(GString *s, const NsTraceEvent *ev)
 {
     char n[NS_IPV4_STRLEN], v[NS_IPV4_STRLEN];
     if (ev->route_prefix == 0) {
-        g_string_append(s, "default");
+        trace_put_lit(s, "default");
     } else {
         ns_ipv4_format(ev->route_net, n);
         g_string_append_printf(s, "%s/%u", n, ev->route_prefix);
@@ -676,7 +706,7 @@ void trace_append_route(GString *s, const NsTraceEvent *ev)
         g_string_append_printf(s, " via %s", v);
     }
     if (ev->route_missing)
-        g_string_append(s, " (there was no such route)");
+        trace_put_lit(s, " (there was no such route)");
     else if (ev->loc.file)
         g_string_append_printf(s, " (route at %s:%" PRIu32 ")", ev->loc.file, ev->loc.line);
 }
