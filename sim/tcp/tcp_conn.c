@@ -570,7 +570,9 @@ static NsTcpSndBuf *sb_reserve(NsTcpConn *c, uint32_t more)
     uint32_t need = (b ? b->ring_len : 0) + more;
     if (b && need <= b->cap)
         return b;
-    uint32_t cap = b && b->cap ? b->cap : (more ? 4096 : 0);
+    /* From 256 bytes: a request or a response head is a few hundred
+     * bytes, and a connection waiting for its ACK keeps no more. */
+    uint32_t cap = b && b->cap ? b->cap : (more ? 256 : 0);
     while (cap < need)
         cap *= 2;
     NsTcpSndBuf *nb = g_malloc(sizeof *nb + cap);
