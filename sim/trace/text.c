@@ -14,6 +14,11 @@ struct NsTextSink {
     FILE *out;
     int host_width;
     GString *line;
+    /* The time column of the last line: the lines of one moment (a
+     * segment's send, its timer, the state it changes) share it. */
+    NsTime last_time;
+    char time_text[32];
+    size_t time_len;
 };
 
 void ns_trace_format_time(NsTime t, char out[32])
@@ -144,11 +149,20 @@ static void append_tcp_event(GString *s, const NsTraceEvent *ev)
     append_cause(s, trace_cause_text(ev->cause));
 }
 
+static void format_event(GString *s, const NsTraceEvent *ev, int host_width, const char *t,
+                         size_t t_len);
+
 void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
 {
     char t[32];
     ns_trace_format_time(ev->time, t);
-    trace_put_str(s, t);
+    format_event(s, ev, host_width, t, strlen(t));
+}
+
+static void format_event(GString *s, const NsTraceEvent *ev, int host_width, const char *t,
+                         size_t t_len)
+{
+    trace_put(s, t, t_len);
     g_string_append_c(s, ' ');
     trace_append_padded(s, ev->host ? ev->host : "-", host_width);
     g_string_append_c(s, ' ');
@@ -332,7 +346,12 @@ static void text_write(void *self, const NsTraceEvent *ev)
 {
     NsTextSink *sink = self;
     g_string_truncate(sink->line, 0);
-    ns_text_format_event(sink->line, ev, sink->host_width);
+    if (ev->time != sink->last_time || !sink->time_len) {
+        ns_trace_format_time(ev->time, sink->time_text);
+        sink->time_len = strlen(sink->time_text);
+        sink->last_time = ev->time;
+    }
+    format_event(sink->line, ev, sink->host_width, sink->time_text, sink->time_len);
     g_string_append_c(sink->line, '\n');
     fwrite(sink->line->str, 1, sink->line->len, sink->out);
 }
