@@ -39,9 +39,10 @@ ALLOWED = {
     "scenario": {"core", "wire", "scenario"},
     "runtime": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "app", "trace",
                 "scenario", "runtime"},
-    # packetdrill scripts: a network built with the runtime's builder
-    "drill": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "trace", "runtime",
-              "drill"},
+    # packetdrill scripts: a network built with the runtime's builder; a
+    # scenario's run exported as a script
+    "drill": {"core", "wire", "link", "host", "ip", "udp", "tcp", "socket", "trace", "scenario",
+              "runtime", "drill"},
 }
 
 

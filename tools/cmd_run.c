@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "netsim-config.h"
+#include "netsim/drill.h"
 #include "netsim/scenario.h"
 #include "netsim/trace-console.h"
 #include "netsim/trace-diagram.h"
@@ -23,6 +24,86 @@
  * runaway scenario ends with a message instead of running for hours. */
 #define DEFAULT_MAX_EVENTS UINT64_C(2000000000)
 
+/* --export-pkt HOST:SOCKET OUT.pkt: the script is made when the run is
+ * over and written with the run's other files. */
+typedef struct {
+    const char *spec, *path, *scenario;
+    const NsScenario *scn;
+    uint32_t sock;
+    NsPktExport *x;
+} ExportPkt;
+
+static void export_ready(NsWorld *world, NsTracer *tracer, void *data)
+{
+    ExportPkt *e = data;
+    e->x = ns_pkt_export_new(world, e->scn, e->sock, tracer);
+}
+
+static bool export_finish(NsWorld *world, JsonObject *page_meta, void *data, GError **error)
+{
+    (void)world;
+    (void)page_meta;
+    ExportPkt *e = data;
+    g_autofree char *script = ns_pkt_export_script(e->x, e->scenario, error);
+    if (!script) {
+        g_prefix_error(error, "netsim: ");
+        return false;
+    }
+    NsAtomicFile f = {0};
+    if (!ns_atomic_file_open(&f, e->path, error)) {
+        g_prefix_error(error, "netsim: cannot write: ");
+        return false;
+    }
+    fputs(script, f.f);
+    if (!ns_atomic_file_commit(&f, false, error)) {
+        g_prefix_error(error, "netsim: cannot write: ");
+        return false;
+    }
+    return true;
+}
+
+/* GOption takes one value an option: pull `--export-pkt A B` (or
+ * `--export-pkt=A B`) out of argv first. False with a message. */
+static bool take_export_pkt(int *argc, char **argv, ExportPkt *e, char **msg)
+{
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return true;
+        int used;
+        const char *spec;
+        if (strcmp(a, "--export-pkt") == 0) {
+            used = 3;
+            spec = i + 1 < *argc ? argv[i + 1] : NULL;
+        } else if (g_str_has_prefix(a, "--export-pkt=")) {
+            used = 2;
+            spec = a + strlen("--export-pkt=");
+        } else {
+            continue;
+        }
+        if (i + used > *argc) {
+            *msg = g_strdup("run: --export-pkt takes HOST:SOCKET OUT.pkt");
+            return false;
+        }
+        if (e->spec) {
+            *msg = g_strdup("run: --export-pkt exports one socket a run (given twice)");
+            return false;
+        }
+        e->spec = spec;
+        e->path = argv[i + used - 1];
+        if (e->path[0] == '-' && e->path[1]) {
+            *msg = g_strdup_printf("run: --export-pkt takes HOST:SOCKET OUT.pkt, not '%s' as "
+                                   "the file",
+                                   e->path);
+            return false;
+        }
+        memmove(&argv[i], &argv[i + used], sizeof *argv * (size_t)(*argc - i - used + 1));
+        *argc -= used;
+        i--;
+    }
+    return true;
+}
+
 int ns_cmd_run(int argc, char **argv)
 {
     g_autofree char *seed_s = NULL, *stop_s = NULL, *out_path = NULL, *format = NULL;
@@ -30,6 +111,7 @@ int ns_cmd_run(int argc, char **argv)
     g_autofree char *max_memory_s = NULL;
     g_autofree char *color = NULL, *only = NULL, *hide = NULL, *host = NULL, *sock_s = NULL;
     g_autofree char *html = NULL;
+    gboolean export_help = FALSE; /* (--export-pkt is taken out of argv first) */
     gboolean quiet = FALSE, explain = FALSE, stats = FALSE, cc_samples = FALSE, student = FALSE;
     g_auto(GStrv) files = NULL, sockets_at_s = NULL, tables_at_s = NULL;
     GOptionEntry entries[] = {
@@ -74,11 +156,20 @@ int ns_cmd_run(int argc, char **argv)
          "Show one host's story: what happens at it, and its packets on the wire", "NAME"},
         {"sock", 0, 0, G_OPTION_ARG_STRING, &sock_s,
          "Show one socket's story: socket #ID's events and packets", "ID"},
+        {"export-pkt", 0, 0, G_OPTION_ARG_NONE, &export_help,
+         "Write what TCP socket SOCKET of HOST did as a packetdrill script (see "
+         "docs/packetdrill.md)", "HOST:SOCKET OUT.pkt"},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color,
          "Colour the text trace: auto (a terminal, NO_COLOR unset), always, never", "WHEN"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE"},
         G_OPTION_ENTRY_NULL,
     };
+    ExportPkt exp = {0};
+    {
+        g_autofree char *msg = NULL;
+        if (!take_export_pkt(&argc, argv, &exp, &msg))
+            return ns_usage_error("%s", msg);
+    }
     g_autoptr(GOptionContext) octx = g_option_context_new("- simulate a scenario");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_option_context_set_help_enabled(octx, TRUE);
@@ -185,9 +276,17 @@ int ns_cmd_run(int argc, char **argv)
     }
     if (!seed_s)
         wo.seed = scn->seed;
+    if (exp.spec && !ns_pkt_export_find(scn, exp.spec, &exp.sock, &err))
+        return ns_usage_error("run: %s", err->message);
+    exp.scn = scn;
+    exp.scenario = files[0];
+    NsRunHooks hooks = {.finish = export_finish, .data = &exp, .ready = export_ready};
 
     /* Two outputs in one file would lose one of them. */
-    const char *outs[][2] = {{"-o", out_path}, {"--pcap", pcap}, {"--diagram", diagram}};
+    const char *outs[][2] = {{"-o", out_path},
+                             {"--pcap", pcap},
+                             {"--diagram", diagram},
+                             {"--export-pkt", exp.path}};
     for (size_t i = 0; i < G_N_ELEMENTS(outs); i++)
         for (size_t j = i + 1; j < G_N_ELEMENTS(outs); j++)
             if (outs[i][1] && outs[j][1] && ns_atomic_file_same(outs[i][1], outs[j][1]))
@@ -206,7 +305,7 @@ int ns_cmd_run(int argc, char **argv)
                     .n_sockets_at = sockets_at->len,
                     .tables_at = (const NsTime *)(const void *)tables_at->data,
                     .n_tables_at = tables_at->len, .only_kinds = kinds, .only_host = host,
-                    .only_sock = sock};
+                    .only_sock = sock, .hooks = exp.spec ? &hooks : NULL};
     bool to_stdout = !out_path;
     ro.colour = !json && to_stdout &&
                 (color && strcmp(color, "always") == 0
@@ -227,6 +326,7 @@ int ns_cmd_run(int argc, char **argv)
     }
     NsRunResult rr;
     int status = ns_run_scenario(scn, &ro, f, &rr, &err);
+    ns_pkt_export_free(exp.x);
     ns_run_result_clear(&rr); /* the counts are enough here */
     if (status == NS_EXIT_USAGE || status == NS_EXIT_LIMIT) {
         fprintf(stderr, "%s\n", err->message);

@@ -763,6 +763,8 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
     g_autoptr(NsWorld) world = ns_world_new(scn, &wo, tracer, error);
     if (!world)
         return NS_EXIT_USAGE;
+    if (ro->hooks && ro->hooks->ready)
+        ro->hooks->ready(world, tracer, ro->hooks->data);
     if (page)
         ns_page_sink_set_tables(page, ns_page_tables, world);
     g_autofree PrintAt *at = g_new0(PrintAt, ro->n_sockets_at + 1);

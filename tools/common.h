@@ -21,14 +21,17 @@ int ns_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Width of the trace's host column for a scenario. */
 int ns_host_column_width(const NsScenario *scn);
 
-/* What a command adds to a run (netsim lab): a sink on the run's own
- * events (the full view, even in student mode), and a look at the world
- * when the run is over, before the outputs are written; `page_meta` is the
- * --html page's description to add to, or NULL. */
+/* What a command adds to a run (netsim lab, run --export-pkt): a sink on
+ * the run's own events (the full view, even in student mode), a look at
+ * the world once it is built, and one when the run is over, before the
+ * outputs are written; `page_meta` is the --html page's description to
+ * add to, or NULL. */
 typedef struct {
     void (*attach)(NsTracer *tracer, void *data);
     bool (*finish)(NsWorld *world, JsonObject *page_meta, void *data, GError **error);
     void *data;
+    /* the world is built, not yet run (NULL: nothing to do) */
+    void (*ready)(NsWorld *world, NsTracer *tracer, void *data);
 } NsRunHooks;
 
 /* How to run a scenario and what to write. */

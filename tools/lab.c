@@ -193,7 +193,7 @@ int ns_cmd_lab(int argc, char **argv)
     g_autofree char *html = g_strdup_printf("%s/%s.html", dir, name);
 
     Lab lab = {.scn = scn, .run = ns_lab_run_new()};
-    NsRunHooks hooks = {lab_attach, lab_finish, &lab};
+    NsRunHooks hooks = {.attach = lab_attach, .finish = lab_finish, .data = &lab};
     NsRunOpts ro = {.world = wo, .quiet = true, .html = html, .student = true, .hooks = &hooks};
     ns_atomic_files_hold();
     NsRunResult rr;

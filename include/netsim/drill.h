@@ -14,7 +14,9 @@
 
 #include "netsim/host.h"
 #include "netsim/time.h"
+#include "netsim/scenario.h"
 #include "netsim/trace.h"
+#include "netsim/world.h"
 
 #define NS_PKT_ERROR (ns_pkt_error_quark())
 GQuark ns_pkt_error_quark(void);
@@ -58,3 +60,25 @@ typedef struct {
 void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsPkt, ns_pkt_free)
+
+/* netsim run --export-pkt HOST:SOCKET OUT.pkt: what one TCP socket of a
+ * scenario's run did, as a packetdrill script from its host's side (its
+ * calls, and its listener's for an accepted socket; the peer's segments
+ * injected, its own expected; the profile's sysctls first). */
+typedef struct NsPktExport NsPktExport;
+
+/* The scenario's socket named by "HOST:NAME" (the first socket of that
+ * name on that host), or false with a message (NS_PKT_ERROR_SYNTAX): no
+ * such host or socket, or a UDP socket. */
+bool ns_pkt_export_find(const NsScenario *scn, const char *spec, uint32_t *sock, GError **error);
+/* (transfer full) Watch socket `sock` of `world` (borrowed, as are scn and
+ * tracer, which must outlive the export's use): call before the run. */
+NsPktExport *ns_pkt_export_new(NsWorld *world, const NsScenario *scn, uint32_t sock,
+                               NsTracer *tracer);
+/* After the run: (transfer full) the script, its comment naming the
+ * scenario file; NULL with a message when the socket had no connection or
+ * the run was too long to export (NS_PKT_ERROR_LIMIT). */
+char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error);
+void ns_pkt_export_free(NsPktExport *x);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsPktExport, ns_pkt_export_free)

@@ -23,6 +23,10 @@ typedef struct {
      * header, `l4` the quoted transport bytes (at least 8), `err` the errno
      * it means (ECONNREFUSED, EHOSTUNREACH, ...). */
     void (*error)(void *proto, int err, const NsIpv4Repr *orig, const uint8_t *l4, size_t l4_len);
+    /* "Fragmentation needed" (RFC 1191) with the next-hop MTU `mtu` about a
+     * datagram this host sent (NULL: it goes to `error` as EMSGSIZE). */
+    void (*frag_needed)(void *proto, uint16_t mtu, const NsIpv4Repr *orig, const uint8_t *l4,
+                        size_t l4_len);
 } NsIpProtoOps;
 
 /* Options of one outgoing datagram. */

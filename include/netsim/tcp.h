@@ -43,6 +43,16 @@ NsTcp *ns_tcp_of(const NsHost *host);
  * 0, ENOENT (a sysctl netsim does not model) or EINVAL (a bad value). */
 int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value);
 
+/* The values of those sysctls this host's TCP runs with, each as
+ * `sysctl NAME=VALUE` would set it, in the order above, and the keepalive
+ * ones: what a packetdrill script exported from this host sets in its
+ * preamble. tcp_rmem and tcp_wmem are not listed: a profile's buffers and
+ * window scale are not one tcp_rmem (linux: the scale of Linux's default
+ * tcp_rmem maximum, 32 MiB, with 6 MiB buffers). */
+void ns_tcp_foreach_sysctl(const NsTcp *tcp,
+                           void (*fn)(const char *name, const char *value, void *data),
+                           void *data);
+
 /* Host crash: every connection and listener vanishes without sending
  * anything; timers are cancelled. Handles the application holds stay valid
  * (state CLOSED, error 0) until ns_tcp_close(); orphans are freed. */

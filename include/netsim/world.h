@@ -51,6 +51,32 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
                       GError **error);
 void ns_world_free(NsWorld *w);
 
+/* A socket call of a scenario program (netsim run --export-pkt writes
+ * them as a packetdrill script's calls): reported when it is tried (first
+ * made, or tried again after it waited), then when it returns. A TCP recv
+ * that waits for more also reports each time a try got bytes or the end of
+ * the stream. */
+typedef enum {
+    NS_WORLD_CALL_TRY,  /* the call is made (or tried again: retry) */
+    NS_WORLD_CALL_DONE, /* it returned (a recv: this try got bytes or the end) */
+} NsWorldCallPhase;
+
+typedef struct {
+    NsWorldCallPhase phase;
+    bool retry;         /* TRY: tried again after it waited */
+    uint32_t step;      /* the scenario's step (ns_scn_step): verb and arguments */
+    NsTime start;       /* when the call was first made */
+    int err;            /* DONE: 0, or the errno it failed with */
+    uint64_t bytes;     /* DONE: send: bytes written; recv: bytes this try got */
+    bool eof;           /* DONE: recv: this try found the end of the stream */
+    NsSocket *sock;     /* the step's socket (NULL once closed) */
+    NsSocket *accepted; /* DONE: accept: the new connection */
+} NsWorldSockCall;
+typedef void (*NsWorldSockCallFn)(const NsWorldSockCall *call, void *data);
+/* Call fn for every socket call the programs make from now on (one
+ * watcher; NULL stops). */
+void ns_world_watch_calls(NsWorld *w, NsWorldSockCallFn fn, void *data);
+
 /* Run to the end (no event left, the stop time, or the event limit), then
  * evaluate the expectations. Returns how the engine stopped. */
 NsSimResult ns_world_run(NsWorld *w);

@@ -61,6 +61,12 @@ typedef struct {
     uint8_t n_opts;
     PktOpt opts[NS_TCP_MAX_OPTS];
     char *icmp_text; /* ICMP: the words after "icmp" */
+    /* ICMP: type and code, the next-hop MTU of frag_needed (0: none), and
+     * the datagram it quotes: TCP [SEQ:END(LEN)] (seq, len above; the
+     * default [0:0(0)]) or [udp (LEN)] */
+    uint8_t icmp_type, icmp_code;
+    uint16_t icmp_mtu;
+    uint8_t echoed_proto; /* 6 or 17 */
 
     /* SYSCALL */
     char *name;
@@ -94,3 +100,8 @@ const char *pkt_expr_kind_name(PktExprKind k);
 /* A tcpi_* field of a snapshot in Linux's units; false if not modelled. */
 bool pkt_tcpi_value(const NsTcpInfo *info, const char *name, double *out);
 bool pkt_code_eval(const char *text, const NsTcpInfo *info, uint32_t *line, GString *msg);
+
+/* packetdrill's names of an ICMPv4 type and of a code of "unreachable"
+ * (NULL: none; a script writes type_N, code_N). */
+const char *pkt_icmp_type_name(uint8_t type);
+const char *pkt_icmp_code_name(uint8_t type, uint8_t code);

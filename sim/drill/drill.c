@@ -16,6 +16,10 @@
 #include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/tcp.h"
+#include "netsim/wire/bytes.h"
+#include "netsim/wire/icmp.h"
+#include "netsim/wire/ipv4.h"
+#include "netsim/wire/udp.h"
 #include "netsim-private/packet.h"
 
 #define STACK_ADDR 0xc0a80001u /* 192.168.0.1 */
@@ -276,6 +280,10 @@ static void peer_udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     p->t = ns_net_now(r->net);
     p->proto = 17;
     p->len = seg->len >= 8 ? seg->len - 8 : 0;
+    if (seg->len >= 4) {
+        p->sport = ns_read_be16(seg->data);
+        p->dport = ns_read_be16(seg->data + 2);
+    }
     ns_packet_free(seg);
     g_queue_push_tail(&r->seen, p);
     ns_sim_stop(ns_net_sim(r->net));
@@ -287,8 +295,10 @@ static void peer_error(void *data, int err, const NsIpv4Repr *orig, const uint8_
     (void)data, (void)err, (void)orig, (void)l4, (void)l4_len;
 }
 
-static const NsIpProtoOps peer_tcp_ops = {"drill-tcp", peer_tcp_input, peer_error};
-static const NsIpProtoOps peer_udp_ops = {"drill-udp", peer_udp_input, peer_error};
+static const NsIpProtoOps peer_tcp_ops = {.name = "drill-tcp", .input = peer_tcp_input,
+                                          .error = peer_error};
+static const NsIpProtoOps peer_udp_ops = {.name = "drill-udp", .input = peer_udp_input,
+                                          .error = peer_error};
 
 static void noop_event(NsSim *sim, void *obj, void *arg)
 {
@@ -347,11 +357,96 @@ static uint32_t map_ecr(Run *r, uint32_t script_ecr)
     return r->have_ts ? r->last_ts : script_ecr;
 }
 
+/* The UDP socket the script's datagrams belong to: the socket under test
+ * when it is a UDP one. Its port and, when connected, its peer's (else
+ * packetdrill's 8080). */
+static bool udp_ports(Run *r, const PktEvent *ev, uint16_t *lport, uint16_t *rport)
+{
+    if (!r->sut || ns_socket_type(r->sut->sock) != NS_SOCK_UDP)
+        return fail(r, ev, "a UDP datagram needs a UDP socket under test (the last one the "
+                           "script opened)");
+    uint32_t a;
+    ns_socket_local(r->sut->sock, &a, lport);
+    ns_socket_peer(r->sut->sock, &a, rport);
+    if (!*lport)
+        return fail(r, ev, "a UDP datagram for a socket that has no port yet (bind it first)");
+    if (!*rport)
+        *rport = SERVER_PORT;
+    return true;
+}
+
+static bool send_from_peer(Run *r, const PktEvent *ev, NsPacket *p, uint8_t proto)
+{
+    NsIpTxOpts o = {.ttl = 64};
+    int e = ns_ip_output(ns_ip_of(r->peer), p, PEER_ADDR, STACK_ADDR, proto, &o);
+    if (e)
+        return fail(r, ev, "the peer could not send the packet: %s", g_strerror(e));
+    return true;
+}
+
+/* `< udp (LEN)`: a datagram of LEN bytes from the peer. */
+static bool inject_udp(Run *r, const PktEvent *ev)
+{
+    uint16_t lport, rport;
+    if (!udp_ports(r, ev, &lport, &rport))
+        return false;
+    NsCtx *ctx = ns_net_ctx(r->net);
+    NsPacket *p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_UDP_HLEN + ev->len);
+    memset(p->data + NS_UDP_HLEN, 'a', ev->len);
+    NsUdpRepr u = {.src_port = rport, .dst_port = lport,
+                   .length = (uint16_t)(NS_UDP_HLEN + ev->len)};
+    ns_udp_emit(&u, PEER_ADDR, STACK_ADDR, p->data, p->len);
+    return send_from_peer(r, ev, p, 17);
+}
+
+/* `< icmp ...`: an ICMP message from the peer; an error quotes the IP
+ * header and first 8 bytes of a datagram the stack sent: a TCP segment of
+ * the script's connection (its sequence number relative to the stack's
+ * ISN, as packetdrill maps it) or a datagram of its UDP socket. */
+static bool inject_icmp(Run *r, const PktEvent *ev)
+{
+    uint8_t quote[NS_IPV4_HLEN + 8];
+    memset(quote, 0, sizeof quote);
+    NsIpv4Repr q = {.ttl = 64, .df = true, .proto = ev->echoed_proto, .src = STACK_ADDR,
+                    .dst = PEER_ADDR};
+    if (ev->echoed_proto == 17) {
+        uint16_t lport, rport;
+        if (!udp_ports(r, ev, &lport, &rport))
+            return false;
+        q.df = false;
+        q.total_len = (uint16_t)(NS_IPV4_HLEN + NS_UDP_HLEN + ev->len);
+        ns_write_be16(quote + NS_IPV4_HLEN, lport);
+        ns_write_be16(quote + NS_IPV4_HLEN + 2, rport);
+        ns_write_be16(quote + NS_IPV4_HLEN + 4, (uint16_t)(NS_UDP_HLEN + ev->len));
+    } else {
+        if (!r->lport)
+            return fail(r, ev, "an ICMP error about a TCP segment before any socket listens or "
+                               "connects: there is no connection it can be about");
+        q.total_len = (uint16_t)(NS_IPV4_HLEN + NS_TCP_HLEN + ev->len);
+        ns_write_be16(quote + NS_IPV4_HLEN, r->lport);
+        ns_write_be16(quote + NS_IPV4_HLEN + 2, r->rport);
+        ns_write_be32(quote + NS_IPV4_HLEN + 4, (r->have_iss ? r->iss : 0) + ev->seq);
+    }
+    ns_ipv4_emit(&q, quote, NS_IPV4_HLEN);
+    NsIcmpRepr ic = {.type = (NsIcmpType)ev->icmp_type, .code = ev->icmp_code,
+                     .mtu = ev->icmp_mtu};
+    NsCtx *ctx = ns_net_ctx(r->net);
+    NsPacket *p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + sizeof quote);
+    if (ns_icmp_emit(&ic, quote, sizeof quote, p->data, p->len) == 0) {
+        ns_packet_free(p);
+        return fail(r, ev, "ICMP %s is not modelled by netsim (unreachable and time_exceeded "
+                           "errors are)",
+                    ev->icmp_text);
+    }
+    return send_from_peer(r, ev, p, 1);
+}
+
 static bool inject(Run *r, const PktEvent *ev)
 {
-    if (ev->proto != 6)
-        return fail(r, ev, "inbound %s packets are not modelled yet (only TCP)",
-                    ev->proto == 17 ? "UDP" : "ICMP");
+    if (ev->proto == 17)
+        return inject_udp(r, ev);
+    if (ev->proto == 1)
+        return inject_icmp(r, ev);
     if (!r->lport)
         return fail(r, ev, "an inbound packet before any socket listens or connects: there is "
                            "no port to send it to");
@@ -406,11 +501,7 @@ static bool inject(Run *r, const PktEvent *ev)
     for (uint32_t i = 0; i < ev->len; i++)
         p->data[hlen + i] = (uint8_t)('a' + (ev->seq + i) % 26);
     ns_tcp_emit(&t, PEER_ADDR, STACK_ADDR, p->data, hlen + ev->len);
-    NsIpTxOpts o = {.ttl = 64};
-    int e = ns_ip_output(ns_ip_of(r->peer), p, PEER_ADDR, STACK_ADDR, 6, &o);
-    if (e)
-        return fail(r, ev, "the peer could not send the packet: %s", g_strerror(e));
-    return true;
+    return send_from_peer(r, ev, p, 6);
 }
 
 /* ---------------- outbound ---------------- */
@@ -434,8 +525,9 @@ static bool opts_match(Run *r, const PktEvent *ev, const Seen *p, GString *why)
         if (ok && w->kind == NS_TCP_OPT_SACK) {
             ok = w->n_sack == g->n_sack;
             for (uint8_t k = 0; ok && k < w->n_sack; k++)
-                ok = w->sack[k].left == g->sack[k].left - r->iss + 0 &&
-                     w->sack[k].right == g->sack[k].right - r->iss + 0;
+                /* the blocks of the stack's SACKs cover the peer's data:
+                 * its numbers are the script's own */
+                ok = w->sack[k].left == g->sack[k].left && w->sack[k].right == g->sack[k].right;
         }
         if (!ok) {
             g_string_append_printf(why, "TCP option %u differs: expected ", i + 1);
@@ -485,6 +577,8 @@ static bool tcp_match(Run *r, const PktEvent *ev, const Seen *p, GString *why)
 
 static bool expect_packet(Run *r, const PktEvent *ev, NsTime lo, NsTime hi, bool any)
 {
+    if (ev->proto == 1)
+        return fail(r, ev, "outbound ICMP is not captured by netsim's drill (only TCP and UDP)");
     NsTime deadline = any ? ns_net_now(r->net) + NS_S(600) : hi + r->tol;
     /* (at least once: what the last call or packet caused is due now) */
     r->drained = false;
@@ -645,6 +739,8 @@ static int new_fd(Run *r)
 }
 
 static Fd *add_fd(Run *r, NsSocket *s, int64_t want);
+static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, uint32_t *addr,
+                        uint16_t *port);
 
 static void on_watch(void *data, NsSocket *sock);
 static const PktExpr *field(const PktExpr *e, const char *a, const char *b);
@@ -815,20 +911,48 @@ static bool try_call(Run *r, Pending *c)
             return true;
         }
         g_autofree uint8_t *buf = g_malloc((size_t)len + 1);
+        bool udp = ns_socket_type(f->sock) == NS_SOCK_UDP;
+        if (udp && (flags & 2))
+            return fail(r, ev, "%s: MSG_PEEK on a UDP socket is not modelled", n), true;
         long got = flags & 2 /* MSG_PEEK */ ? ns_socket_peek(f->sock, buf, (size_t)len)
                                             : ns_socket_recvfrom(f->sock, buf, (size_t)len, NULL, NULL);
         if (got == -EAGAIN && !f->nonblock && !(flags & 0x40 /* MSG_DONTWAIT */))
             return false;
+        if (udp && got > len)
+            got = (long)len; /* the rest of the datagram is discarded */
         c->ret = got < 0 ? -1 : got;
         c->err = got < 0 ? (int)-got : 0;
         return true;
     }
-    if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "writev") == 0) {
+    if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "writev") == 0 ||
+        strcmp(n, "sendto") == 0) {
         int64_t len;
         if (n[5] == 'v' ? !iov_total(r, ev, &len) : !eval_int(r, ev, arg(ev, 2), &len))
             return true;
         if (len < 0 || len > (1 << 30)) {
             fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", n, len);
+            return true;
+        }
+        if (ns_socket_type(f->sock) == NS_SOCK_UDP) {
+            /* one datagram, all of it or an error (a pending one first) */
+            if (len > 65507) {
+                c->ret = -1;
+                c->err = EMSGSIZE;
+                return true;
+            }
+            /* sendto on an unconnected socket: to the address given, or
+             * packetdrill's 192.0.2.1:8080 for `...` */
+            uint32_t a = PEER_ADDR, pa;
+            uint16_t p = SERVER_PORT, pp;
+            ns_socket_peer(f->sock, &pa, &pp);
+            bool to = strcmp(n, "sendto") == 0 && !pp;
+            if (to && !sockaddr_of(r, ev, arg(ev, 4), &a, &p))
+                return true;
+            g_autofree uint8_t *buf = g_malloc0((size_t)len + 1);
+            int e = to ? ns_socket_sendto(f->sock, buf, (size_t)len, a, p)
+                       : ns_socket_send(f->sock, buf, (size_t)len);
+            c->ret = e ? -1 : len;
+            c->err = e ? -e : 0;
             return true;
         }
         long put = len == 0 ? 0
@@ -1215,9 +1339,17 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
                                "MSG_PEEK are not modelled yet",
                         n);
     }
+    if (strcmp(n, "sendto") == 0) {
+        int64_t flags = 0;
+        if (arg(ev, 3) && !eval_int(r, ev, arg(ev, 3), &flags))
+            return false;
+        if (flags & ~(int64_t)(0x40 | 0x4000))
+            return fail(r, ev, "sendto: flags other than MSG_DONTWAIT and MSG_NOSIGNAL are not "
+                               "modelled yet");
+    }
     if (strcmp(n, "accept") == 0 || strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 ||
         strcmp(n, "recvfrom") == 0 || strcmp(n, "write") == 0 || strcmp(n, "send") == 0 ||
-        strcmp(n, "readv") == 0 || strcmp(n, "writev") == 0) {
+        strcmp(n, "readv") == 0 || strcmp(n, "writev") == 0 || strcmp(n, "sendto") == 0) {
         r->pending = (Pending){.ev = ev, .fd = f, .start = start};
         if (try_call(r, &r->pending)) {
             if (ev->blocking && end > start + r->tol) {
@@ -1321,7 +1453,11 @@ static bool run_command(Run *r, const PktEvent *ev, const char *cmd)
 static bool run_shell(Run *r, const PktEvent *ev)
 {
     g_autofree char *text = g_strdup(ev->text);
-    /* commands separated by newlines, ';' or '&&' */
+    /* commands separated by newlines, ';' or '&&'; a backslash before a
+     * newline continues the line, as in the shell */
+    for (char *p = text; *p; p++)
+        if (p[0] == '\\' && p[1] == '\n')
+            p[0] = p[1] = ' ';
     for (char *p = text; *p; p++)
         if (*p == '\n' || *p == ';' || (p[0] == '&' && p[1] == '&'))
             *p = '\x1f';
@@ -1443,12 +1579,10 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
             fail(&r, ev, "this event is due at %s, but the script is already at %s", a, b);
             break;
         }
-        if (!r.blocked && !quiet_until(&r, ev, start))
+        /* (while a call waits, too: its return does not stop the clock
+         * short of this event's time) */
+        if (!quiet_until(&r, ev, start))
             break;
-        if (r.blocked) {
-            /* play the packet while the call waits */
-            run_to(&r, start);
-        }
         if (opts->echo)
             echo_line(&r, opts->echo, ev);
         switch (ev->kind) {

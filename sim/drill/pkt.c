@@ -634,6 +634,160 @@ static bool parse_tcp(Cur *c, PktEvent *ev)
     }
 }
 
+/* ICMPv4 types and the codes of "unreachable", as packetdrill names them
+ * (RFC 792, RFC 1812 5.2.7.1). */
+static const struct {
+    const char *name;
+    uint8_t type;
+} icmp_types[] = {
+    {"echo_reply", 0},        {"unreachable", 3},      {"source_quench", 4},
+    {"redirect", 5},          {"echo_request", 8},     {"time_exceeded", 11},
+    {"parameter_problem", 12},
+};
+static const char *const unreach_codes[] = {
+    "net_unreachable", "host_unreachable", "protocol_unreachable", "port_unreachable",
+    "frag_needed", "source_route_failed", "net_unknown", "host_unknown", "source_host_isolated",
+    "net_prohibited", "host_prohibited", "net_unreachable_for_tos", "host_unreachable_for_tos",
+    "packet_filtered", "precedence_violation", "precedence_cutoff",
+};
+
+const char *pkt_icmp_type_name(uint8_t type)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(icmp_types); i++)
+        if (icmp_types[i].type == type)
+            return icmp_types[i].name;
+    return NULL;
+}
+
+const char *pkt_icmp_code_name(uint8_t type, uint8_t code)
+{
+    return type == 3 && code < G_N_ELEMENTS(unreach_codes) ? unreach_codes[code] : NULL;
+}
+
+static bool read_word(Cur *c, char *buf, size_t n)
+{
+    size_t k = 0;
+    while (is_ident_char(peekc(c)) && k + 1 < n) {
+        buf[k++] = (char)peekc(c);
+        adv(c);
+    }
+    buf[k] = 0;
+    return k > 0;
+}
+
+/* icmp TYPE [CODE] [mtu N] [[SEQ:END(LEN)] | [udp (LEN)]] (packetdrill's
+ * order; `type_N` and `code_N` name any number). */
+static bool parse_icmp(Cur *c, PktEvent *ev)
+{
+    char w[32];
+    if (!skip_ws(c, false))
+        return false;
+    uint32_t l = c->line, col = c->col;
+    if (!read_word(c, w, sizeof w))
+        return FAIL(c, "expected the ICMP type (unreachable, time_exceeded, ...)");
+    bool found = false;
+    unsigned v;
+    char extra;
+    for (size_t i = 0; i < G_N_ELEMENTS(icmp_types) && !found; i++)
+        if (strcmp(w, icmp_types[i].name) == 0) {
+            ev->icmp_type = icmp_types[i].type;
+            found = true;
+        }
+    if (!found && sscanf(w, "type_%u%c", &v, &extra) == 1 && v <= 255) {
+        ev->icmp_type = (uint8_t)v;
+        found = true;
+    }
+    if (!found)
+        return fail_at(c, l, col, "'%s' is no ICMP type netsim knows (unreachable, "
+                                  "time_exceeded, echo_request, ..., type_N)", w);
+    ev->echoed_proto = 6;
+    if (!skip_ws(c, false))
+        return false;
+    l = c->line, col = c->col;
+    if (is_ident_char(peekc(c)) && !word_is(c, "mtu")) {
+        read_word(c, w, sizeof w);
+        found = false;
+        for (size_t i = 0; i < G_N_ELEMENTS(unreach_codes) && !found; i++)
+            if (ev->icmp_type == 3 && strcmp(w, unreach_codes[i]) == 0) {
+                ev->icmp_code = (uint8_t)i;
+                found = true;
+            }
+        if (!found && sscanf(w, "code_%u%c", &v, &extra) == 1 && v <= 255) {
+            ev->icmp_code = (uint8_t)v;
+            found = true;
+        }
+        if (!found)
+            return fail_at(c, l, col, "'%s' is no code of ICMP %s", w,
+                           ev->icmp_type == 3 ? "unreachable" : "messages of this type");
+        if (!skip_ws(c, false))
+            return false;
+    }
+    if (take_word(c, "mtu")) {
+        uint32_t mtu;
+        if (!skip_ws(c, false))
+            return false;
+        l = c->line, col = c->col;
+        if (!read_u32(c, &mtu, "the MTU"))
+            return false;
+        if (ev->icmp_type != 3 || ev->icmp_code != 4)
+            return fail_at(c, l, col, "an MTU is only for unreachable frag_needed");
+        if (mtu < 68 || mtu > 65535)
+            return fail_at(c, l, col, "the MTU must be 68 to 65535, not %u", mtu);
+        ev->icmp_mtu = (uint16_t)mtu;
+        if (!skip_ws(c, false))
+            return false;
+    }
+    if (peekc(c) == '[') {
+        adv(c);
+        if (!skip_ws(c, false))
+            return false;
+        if (take_word(c, "udp")) {
+            ev->echoed_proto = 17;
+            if (!skip_ws(c, false))
+                return false;
+            if (peekc(c) != '(')
+                return FAIL(c, "expected '(LEN)' after udp");
+            adv(c);
+            if (!read_u32(c, &ev->len, "the UDP payload length"))
+                return false;
+            if (ev->len > 65507)
+                return FAIL(c, "a UDP datagram holds at most 65507 bytes");
+            if (peekc(c) != ')')
+                return FAIL(c, "expected ')' after the length");
+            adv(c);
+        } else {
+            uint32_t end;
+            l = c->line, col = c->col;
+            if (!read_u32(c, &ev->seq, "the quoted segment's START:END(LEN)"))
+                return false;
+            if (peekc(c) != ':')
+                return FAIL(c, "expected ':' after the sequence number (START:END(LEN))");
+            adv(c);
+            if (!read_u32(c, &end, "the end sequence number"))
+                return false;
+            if (peekc(c) != '(')
+                return FAIL(c, "expected '(LEN)' after START:END");
+            adv(c);
+            if (!read_u32(c, &ev->len, "the payload length"))
+                return false;
+            if (peekc(c) != ')')
+                return FAIL(c, "expected ')' after the length");
+            adv(c);
+            if (end - ev->seq != ev->len)
+                return fail_at(c, l, col, "%u:%u is %u bytes, not %u", ev->seq, end,
+                               end - ev->seq, ev->len);
+            if (ev->len > 65535 - 60)
+                return fail_at(c, l, col, "a segment holds at most 65475 bytes");
+        }
+        if (!skip_ws(c, false))
+            return false;
+        if (peekc(c) != ']')
+            return FAIL(c, "expected ']' after the quoted datagram");
+        adv(c);
+    }
+    return true;
+}
+
 static bool parse_packet(Cur *c, PktEvent *ev)
 {
     ev->kind = PKT_EV_PACKET;
@@ -660,9 +814,13 @@ static bool parse_packet(Cur *c, PktEvent *ev)
     if (take_word(c, "icmp")) {
         ev->proto = 1;
         size_t start = c->pos;
-        while (!at_eol(c) && !starts(c, "//"))
-            adv(c);
-        ev->icmp_text = g_strstrip(g_strndup(c->s + start, c->pos - start));
+        if (!parse_icmp(c, ev))
+            return false;
+        ev->icmp_text = g_strndup(c->s + start, c->pos - start);
+        char *comment = strstr(ev->icmp_text, "//");
+        if (comment)
+            *comment = 0;
+        g_strstrip(ev->icmp_text);
         return true;
     }
     uint32_t l = c->line, col = c->col;

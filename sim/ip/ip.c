@@ -910,7 +910,10 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
             ns_packet_free(pkt);
             return;
         }
-        if (pr->ops && pr->ops->error)
+        if (pr->ops && pr->ops->frag_needed && r.type == NS_ICMP_DEST_UNREACH &&
+            r.code == NS_ICMP_UNREACH_FRAG_NEEDED)
+            pr->ops->frag_needed(pr->data, r.mtu, &orig, quote + off, qlen - off);
+        else if (pr->ops && pr->ops->error)
             pr->ops->error(pr->data, err, &orig, quote + off, qlen - off);
         else
             trace_icmp(ip, NS_ICMP_EV_IGNORED_NO_TRANSPORT, err);

@@ -19,6 +19,7 @@ typedef struct {
     bool blocked;
     bool connecting;   /* a TCP connect step has sent its SYN */
     uint64_t progress; /* bytes written or read so far by the current step */
+    NsTime started;    /* when the current step was first tried */
     char *first_bytes; /* the start of what a TCP recv got, for its trace line */
 } ProgramRt;
 
@@ -28,6 +29,8 @@ struct NsPrograms {
     GPtrArray **by_host; /* ProgramRt* per host: its own first, then its named ones */
     GPtrArray *named;    /* ProgramRt* of the scenario's named programs, file order */
     SockRt *socks;       /* per scenario socket */
+    NsWorldSockCallFn on_call; /* ns_world_watch_calls, or NULL */
+    void *on_call_data;
     /* Where programs' recv calls read into: a real program's buffer size
      * (one read per 64 KiB means one window update per read). */
     uint8_t scratch[65536];
@@ -71,6 +74,22 @@ static void prog_tracef(ProgramRt *pg, const char *what, int err, const char *fm
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     prog_trace(pg, what, text, err);
+}
+
+/* A call is tried, or returns (or a waiting recv got bytes): tell the
+ * watcher (ns_world_watch_calls). */
+static void report_call(ProgramRt *pg, NsWorldCallPhase phase, uint64_t bytes, bool eof, int err,
+                        NsSocket *accepted)
+{
+    if (!pg->ps->on_call)
+        return;
+    uint32_t step = g_array_index(pg->steps, uint32_t, pg->pc);
+    const NsScnStep *st = ns_scn_step(pg->w->scn, step);
+    NsWorldSockCall c = {.phase = phase, .retry = pg->blocked, .step = step,
+                         .start = pg->started, .err = err, .bytes = bytes, .eof = eof,
+                         .sock = pg->ps->socks[ns_scn_step_socket(st)].sock,
+                         .accepted = accepted};
+    pg->ps->on_call(&c, pg->ps->on_call_data);
 }
 
 static void step_end(ProgramRt *pg, uint32_t sock, int err)
@@ -258,13 +277,17 @@ static bool try_recv_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const ch
     uint8_t *buf = pg->ps->scratch;
     const size_t cap = sizeof pg->ps->scratch;
     bool eof = false;
+    uint64_t before = pg->progress;
     for (;;) {
         uint64_t want = st->u.recv.has_size ? st->u.recv.size - pg->progress : cap;
         if (want == 0)
             break;
         long n = ns_socket_recvfrom(s->sock, buf, want < cap ? want : cap, NULL, NULL);
-        if (n == -EAGAIN)
+        if (n == -EAGAIN) {
+            if (pg->progress > before)
+                report_call(pg, NS_WORLD_CALL_DONE, pg->progress - before, false, 0, NULL);
             return false;
+        }
         if (n < 0) {
             *err = (int)-n;
             return true;
@@ -281,6 +304,7 @@ static bool try_recv_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const ch
         pg->progress += (uint64_t)n;
         s->received += (uint64_t)n;
     }
+    report_call(pg, NS_WORLD_CALL_DONE, pg->progress - before, eof, 0, NULL);
     prog_tracef(pg, verb, 0, "%s got %" PRIu64 "B%s%s%s", ns_world_sock_name(w, st->u.recv.sock),
                pg->progress, pg->first_bytes ? " " : "", pg->first_bytes ? pg->first_bytes : "",
                eof ? " (end of stream)" : "");
@@ -379,6 +403,9 @@ static bool step_try(ProgramRt *pg)
     SockRt *s = &pg->ps->socks[si];
     int err = 0;
     bool is_tcp = s->sock && ns_socket_type(s->sock) == NS_SOCK_TCP;
+    if (!pg->blocked)
+        pg->started = ns_sim_now(w->ctx->sim);
+    report_call(pg, NS_WORLD_CALL_TRY, 0, false, 0, NULL);
     if (!pg->blocked && ns_tracer_wants(w->ctx->tracer, NS_TRACE_APP)) {
         g_autofree char *text = step_text(w, st);
         prog_trace_ev(pg, st->verb.sock == NS_SCN_SOCK_VERB_SOCKET ? NS_APP_EV_SOCKET
@@ -458,6 +485,11 @@ static bool step_try(ProgramRt *pg)
     }
     if (err)
         prog_tracef(pg, verb, err, "%s failed:", ns_world_sock_name(w, si));
+    if (err || !(is_tcp && st->verb.sock == NS_SCN_SOCK_VERB_RECV))
+        report_call(pg, NS_WORLD_CALL_DONE, pg->progress, false, err,
+                    st->verb.sock == NS_SCN_SOCK_VERB_ACCEPT && !err
+                        ? pg->ps->socks[st->u.accept.new_sock].sock
+                        : NULL);
     pg->progress = 0;
     step_end(pg, si, err);
     return true;
@@ -608,6 +640,12 @@ void ns_programs_report(NsPrograms *ps)
             prog_tracef(pg, ns_scn_step_verb_name(st), 0, "still waiting at the end of the run");
         }
     }
+}
+
+void ns_programs_watch_calls(NsPrograms *ps, NsWorldSockCallFn fn, void *data)
+{
+    ps->on_call = fn;
+    ps->on_call_data = data;
 }
 
 const SockRt *ns_programs_sock(const NsPrograms *ps, uint32_t i)

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "netsim/socket.h"
+#include "netsim/world.h"
 
 typedef struct NsWorld NsWorld;
 typedef struct NsPrograms NsPrograms;
@@ -33,5 +34,7 @@ void ns_programs_start(NsPrograms *ps);
 void ns_programs_host_crashed(NsPrograms *ps, uint32_t host);
 /* At the end: trace the programs still waiting. */
 void ns_programs_report(NsPrograms *ps);
+/* Report every call from now on to fn (ns_world_watch_calls). */
+void ns_programs_watch_calls(NsPrograms *ps, NsWorldSockCallFn fn, void *data);
 /* The scenario's socket i, as the programs left it. */
 const SockRt *ns_programs_sock(const NsPrograms *ps, uint32_t i);

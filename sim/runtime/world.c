@@ -229,6 +229,11 @@ NsSimResult ns_world_run(NsWorld *w)
 }
 
 NsTime ns_world_now(const NsWorld *w) { return ns_sim_now(w->ctx->sim); }
+
+void ns_world_watch_calls(NsWorld *w, NsWorldSockCallFn fn, void *data)
+{
+    ns_programs_watch_calls(w->progs, fn, data);
+}
 uint64_t ns_world_events(const NsWorld *w) { return ns_sim_events_run(w->ctx->sim); }
 uint32_t ns_world_expect_failed(const NsWorld *w) { return w->expects.failed; }
 uint32_t ns_world_expect_count(const NsWorld *w) { return w->expects.checked; }

@@ -450,6 +450,10 @@ void tcp_opts_inherit(NsTcpConn *child, const NsTcpConn *listener, NsTime now);
 int tcp_conn_setopt(NsTcpConn *c, NsSockOpt opt, int64_t value, NsTime now);
 int tcp_conn_getopt(const NsTcpConn *c, NsSockOpt opt, int64_t *value);
 
+/* ICMP "fragmentation needed" with next-hop MTU `mtu` about the segment
+ * starting at `seq` (Linux tcp_v4_err, tcp_v4_mtu_reduced). */
+void tcp_conn_mtu_reduced(NsTcpConn *c, uint16_t mtu, uint32_t seq, NsTime now);
+
 /* Send what window, Nagle and the ACK policy allow. */
 void tcp_conn_output(NsTcpConn *c, NsTime now);
 uint32_t tcp_conn_send_space(const NsTcpConn *c);

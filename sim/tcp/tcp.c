@@ -110,7 +110,10 @@ static uint16_t user_mss(const NsTcpConn *c, uint16_t mss)
 }
 static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
                          size_t l4_len);
-static const NsIpProtoOps tcp_ops = {"tcp", tcp_ip_input, tcp_ip_error};
+static void tcp_ip_frag_needed(void *data, uint16_t mtu, const NsIpv4Repr *orig,
+                               const uint8_t *l4, size_t l4_len);
+static const NsIpProtoOps tcp_ops = {.name = "tcp", .input = tcp_ip_input,
+                                     .error = tcp_ip_error, .frag_needed = tcp_ip_frag_needed};
 
 NsTcp *ns_tcp_new(NsHost *host)
 {
@@ -316,6 +319,30 @@ int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
 #undef BOOL_SYSCTL
 #undef COUNT_SYSCTL
     return ENOENT;
+}
+
+void ns_tcp_foreach_sysctl(const NsTcp *tcp,
+                           void (*fn)(const char *name, const char *value, void *data),
+                           void *data)
+{
+    const NsTcpCfg *c = tcp->env.cfg;
+    char v[64];
+#define SYSCTL_NUM(key, x)                                                                    \
+    g_snprintf(v, sizeof v, "%" G_GUINT64_FORMAT, (guint64)(x));                              \
+    fn(key, v, data);
+    SYSCTL_NUM("net.ipv4.tcp_timestamps", c->ts)
+    SYSCTL_NUM("net.ipv4.tcp_sack", c->sack)
+    SYSCTL_NUM("net.ipv4.tcp_window_scaling", c->wscale)
+    SYSCTL_NUM("net.ipv4.tcp_syn_retries", c->syn_retries)
+    SYSCTL_NUM("net.ipv4.tcp_synack_retries", c->synack_retries)
+    SYSCTL_NUM("net.ipv4.tcp_retries2", c->retries2)
+    SYSCTL_NUM("net.ipv4.tcp_recovery", c->rack)
+    SYSCTL_NUM("net.ipv4.tcp_early_retrans", c->tlp ? 3 : 0)
+    SYSCTL_NUM("net.ipv4.tcp_keepalive_probes", c->keepalive_probes)
+    SYSCTL_NUM("net.ipv4.tcp_keepalive_time", c->keepalive_time / NS_S(1))
+    SYSCTL_NUM("net.ipv4.tcp_keepalive_intvl", c->keepalive_intvl / NS_S(1))
+    SYSCTL_NUM("net.ipv4.tcp_fin_timeout", c->fin_wait_2 / NS_S(1))
+#undef SYSCTL_NUM
 }
 
 void ns_tcp_free(NsTcp *tcp)
@@ -949,6 +976,26 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
 static NsTime now_of(const NsTcpSock *s)
 {
     return ns_sim_now(sock_tcp(s)->ctx->sim);
+}
+
+/* RFC 1191 (path MTU discovery), as Linux's tcp_v4_err and
+ * tcp_v4_mtu_reduced: "fragmentation needed" about a segment in flight
+ * lowers the segment size and resends at once what no longer fits. */
+static void tcp_ip_frag_needed(void *data, uint16_t mtu, const NsIpv4Repr *orig,
+                               const uint8_t *l4, size_t l4_len)
+{
+    NsTcp *tcp = data;
+    if (l4_len < 8)
+        return;
+    uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
+    uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
+    uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+    NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, orig->src, sport, orig->dst, dport);
+    if (!pcb)
+        return;
+    NsTcpSock *s = sock_of_pcb(pcb);
+    tcp_conn_mtu_reduced(&s->c, mtu, seq, now_of(s));
+    after(s, true);
 }
 
 NsTcpSock *ns_tcp_sock_new(NsTcp *tcp, NsTcpNotifyFn notify, void *owner)

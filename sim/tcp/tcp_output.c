@@ -4,6 +4,7 @@
  * resets (RFC 9293 3.10.7.1). Segments are built in pool packets and
  * appended to the connection's output queue; nothing is sent from here. */
 #include "netsim/wire/checksum.h"
+#include "netsim/wire/ipv4.h"
 #include "tcp-private.h"
 
 #include <string.h>
@@ -405,4 +406,57 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         tcp_tlp_arm(c, now); /* RFC 8985 7.2: new data went out */
     if (c->ack_now)
         tcp_send_ack(c, now, NS_SEND_NORMAL);
+}
+
+/* Linux's ip_rt_min_pmtu: a smaller MTU in "fragmentation needed" is
+ * taken as this. */
+#define TCP_MIN_PMTU 552
+
+void tcp_conn_mtu_reduced(NsTcpConn *c, uint16_t mtu, uint32_t seq, NsTime now)
+{
+    switch (c->state) {
+    case NS_TCP_STATE_ESTABLISHED:
+    case NS_TCP_STATE_CLOSE_WAIT:
+    case NS_TCP_STATE_FIN_WAIT_1:
+    case NS_TCP_STATE_CLOSING:
+    case NS_TCP_STATE_LAST_ACK:
+        break;
+    case NS_TCP_STATE_CLOSED:
+    case NS_TCP_STATE_LISTEN:
+    case NS_TCP_STATE_SYN_SENT:
+    case NS_TCP_STATE_SYN_RECEIVED:
+    case NS_TCP_STATE_FIN_WAIT_2:
+    case NS_TCP_STATE_TIME_WAIT:
+        return;
+    }
+    /* an error about something not in flight is stale or forged (Linux
+     * counts it as OutOfWindowIcmps and ignores it) */
+    if (seq_lt(seq, c->snd_una) || seq_geq(seq, c->snd_max))
+        return;
+    if (mtu < TCP_MIN_PMTU)
+        mtu = TCP_MIN_PMTU;
+    /* Linux tcp_mtu_to_mss: the IP and TCP headers, and room for the
+     * options every segment carries */
+    uint32_t mss = (uint32_t)mtu - NS_IPV4_HLEN - NS_TCP_HLEN - (c->ts_ok ? 12 : 0);
+    if (mss >= c->mss)
+        return;
+    /* Linux counts cwnd and ssthresh in segments: as many, smaller */
+    uint32_t old = c->mss;
+    c->cwnd = c->cwnd / old * mss;
+    if (c->ssthresh < UINT32_MAX / 2)
+        c->ssthresh = c->ssthresh / old * mss;
+    c->mss = (uint16_t)mss;
+    if (c->rcv_mss > c->mss)
+        c->rcv_mss = c->mss;
+    /* Linux tcp_simple_retransmit: what was sent larger than the new size
+     * is lost; resend it now, in the Loss state, with cwnd and ssthresh
+     * as they are (the network did not signal congestion). */
+    if (c->snd_una == c->snd_max)
+        return;
+    c->snd_nxt = c->snd_una;
+    c->recover = c->snd_max;
+    c->rtt_start = -1;
+    c->dupacks = 0;
+    tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_ICMP_ERROR);
+    tcp_conn_output(c, now);
 }

@@ -41,7 +41,7 @@ static void udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg);
 static void udp_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
                       size_t l4_len);
 
-static const NsIpProtoOps udp_ops = {"udp", udp_input, udp_error};
+static const NsIpProtoOps udp_ops = {.name = "udp", .input = udp_input, .error = udp_error};
 
 NsUdp *ns_udp_new(NsHost *host)
 {

@@ -11,11 +11,12 @@ usage: check.py NETSIM DRILL_DIR
 - --junit writes a report that names every script.
 """
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
 
-netsim, root = sys.argv[1], pathlib.Path(sys.argv[2])
+netsim, root = str(pathlib.Path(sys.argv[1]).resolve()), pathlib.Path(sys.argv[2])
 problems = []
 
 
@@ -111,6 +112,69 @@ with tempfile.TemporaryDirectory() as tmp:
     if (t.returncode != 1 or not t.stdout.endswith("1 passed, 1 failed\n")
             or f"ok   {tmp}/{passing[0].name}" not in t.stdout or want_fail not in t.stdout):
         problems.append(f"netsim test over scripts: exit {t.returncode}\n{t.stdout}{t.stderr}")
+
+# --export-pkt: every TCP connection of every scenario, exported from its
+# host's side, passes `netsim drill` with the profile it came from (the
+# round trip); a listener, or a connection a targeted fault delayed, is
+# refused with a message. tests/drill/export/*.pkt are exports kept as
+# they must come out (each names its scenario and socket in its first
+# line), read once and checked byte for byte.
+src = root.parent.parent
+made = re.compile(r"^at \S+\s+([\w-]+)(?:\.\w+)?\s+(?:socket tcp as|accept \w+ as)\s+(\w+)",
+                  re.M)
+with tempfile.TemporaryDirectory() as tmp:
+    by_profile = {}
+    exported = 0
+    for scn in sorted(src.glob("scenarios/**/*.scn")):
+        for host, sock in sorted(set(made.findall(scn.read_text()))):
+            out = pathlib.Path(tmp, f"{scn.stem}-{host}-{sock}.pkt")
+            r = subprocess.run([netsim, "run", str(scn.relative_to(src)), "--quiet",
+                                "--export-pkt", f"{host}:{sock}", str(out)],
+                               cwd=src, capture_output=True, text=True, timeout=120)
+            if r.returncode == 2 and ("a listening socket; export a connection" in r.stderr or
+                                      "a targeted fault held back" in r.stderr):
+                continue
+            if r.returncode not in (0, 1) or not out.exists():
+                problems.append(f"export {scn.name} {host}:{sock}: exit {r.returncode}\n{r.stderr}")
+                continue
+            exported += 1
+            profile = re.search(r"netsim drill --profile (\w+)", out.read_text()).group(1)
+            by_profile.setdefault(profile, []).append(out)
+    if exported < 40:
+        problems.append(f"--export-pkt: only {exported} connections exported")
+    for profile, scripts in by_profile.items():
+        d = drill("--profile", profile, "-j", "2", *scripts)
+        if d.returncode != 0:
+            problems.append(f"exported scripts fail netsim drill --profile {profile}:\n"
+                            + "".join(ln + "\n" for ln in d.stdout.splitlines()
+                                      if not ln.startswith("ok")))
+for kept in sorted((root / "export").glob("*.pkt")):
+    first = kept.read_text().splitlines()[0]
+    m = re.search(r"from (\S+) \(netsim run --export-pkt (\S+)\)", first)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp, "x.pkt")
+        subprocess.run([netsim, "run", m.group(1), "--quiet", "--export-pkt", m.group(2), str(out)],
+                       cwd=src, capture_output=True, timeout=120)
+        if not out.exists() or out.read_text() != kept.read_text():
+            problems.append(f"{kept}: the export of {m.group(2)} differs from the kept one")
+
+# --export-pkt's refusals: exit 2, a message, no file.
+with tempfile.TemporaryDirectory() as tmp:
+    out = pathlib.Path(tmp, "x.pkt")
+    for args, want in [
+        (["cli", "x.pkt"], "--export-pkt takes HOST:SOCKET (a socket as the scenario names it"),
+        (["nohost:S", str(out)], "--export-pkt nohost:S: no host is named nohost"),
+        (["cli:Nope", str(out)], "--export-pkt cli:Nope: host cli creates no socket named Nope"),
+        (["srv:L", str(out)], "--export-pkt srv:L: a listening socket; export a connection it "
+                              "accepts (srv:A)"),
+        (["cli:S"], "run: --export-pkt takes HOST:SOCKET OUT.pkt"),
+    ]:
+        r = subprocess.run([netsim, "run", "scenarios/half-close.scn", "--quiet",
+                            "--export-pkt", *args], cwd=src, capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != 2 or want not in r.stderr or out.exists():
+            problems.append(f"--export-pkt {' '.join(args)}: exit {r.returncode}, wanted "
+                            f"'{want}':\n{r.stderr}")
 
 for pr in problems:
     print("FAIL:", pr)

@@ -72,6 +72,43 @@ static void test_pkt_tcp_packet_fields_and_options(void)
     CU_ASSERT_EQUAL(ev->opts[6].kind, NS_TCP_OPT_EOL);
 }
 
+static void test_pkt_udp_and_icmp_packets(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("0 < udp (100)\n"
+                               "+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]\n"
+                               "+0 < icmp unreachable port_unreachable [udp (50)] // why\n"
+                               "+0 < icmp type_11 code_1\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->proto, 17);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->len, 100);
+    const PktEvent *fn = ev_at(p, 1);
+    CU_ASSERT_EQUAL(fn->proto, 1);
+    CU_ASSERT_EQUAL(fn->icmp_type, 3);
+    CU_ASSERT_EQUAL(fn->icmp_code, 4);
+    CU_ASSERT_EQUAL(fn->icmp_mtu, 1200);
+    CU_ASSERT_EQUAL(fn->echoed_proto, 6);
+    CU_ASSERT_EQUAL(fn->seq, 1);
+    CU_ASSERT_EQUAL(fn->len, 1460);
+    const PktEvent *pu = ev_at(p, 2);
+    CU_ASSERT_EQUAL(pu->icmp_code, 3);
+    CU_ASSERT_EQUAL(pu->icmp_mtu, 0);
+    CU_ASSERT_EQUAL(pu->echoed_proto, 17);
+    CU_ASSERT_EQUAL(pu->len, 50);
+    CU_ASSERT_STRING_EQUAL(pu->icmp_text, "unreachable port_unreachable [udp (50)]");
+    const PktEvent *te = ev_at(p, 3);
+    CU_ASSERT_EQUAL(te->icmp_type, 11);
+    CU_ASSERT_EQUAL(te->icmp_code, 1);
+    CU_ASSERT_EQUAL(te->echoed_proto, 6);
+    CU_ASSERT_EQUAL(te->len, 0);
+    ERROR_IS("0 < icmp unreachable frag_needed mtu 40\n",
+             "t.pkt:1:38: error: the MTU must be 68 to 65535, not 40");
+    ERROR_IS("0 < icmp unreachable bogus\n",
+             "t.pkt:1:22: error: 'bogus' is no code of ICMP unreachable");
+    ERROR_IS("0 < icmp unreachable [1:2(5)]\n", "t.pkt:1:23: error: 1:2 is 1 bytes, not 5");
+}
+
 static void test_pkt_outbound_any_options(void)
 {
     g_autofree char *err = NULL;
@@ -164,6 +201,7 @@ static CU_TestInfo pkt_tests[] = {
      test_pkt_times_absolute_relative_any_range_blocking},
     {"tcp_packet_fields_and_options", test_pkt_tcp_packet_fields_and_options},
     {"outbound_any_options", test_pkt_outbound_any_options},
+    {"udp_and_icmp_packets", test_pkt_udp_and_icmp_packets},
     {"syscall_arguments_and_errno", test_pkt_syscall_arguments_and_errno},
     {"comments_flags_shell_and_code", test_pkt_comments_flags_shell_and_code},
     {"errors_name_line_and_column", test_pkt_errors_name_line_and_column},
