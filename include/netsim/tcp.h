@@ -121,6 +121,7 @@ typedef enum {
     NS_SO_TCP_KEEPINTVL, /* seconds between probes */
     NS_SO_TCP_KEEPCNT,   /* unanswered probes before the connection is reset */
     NS_SO_TCP_USER_TIMEOUT, /* ms data may stay unacknowledged (RFC 5482), 0: off */
+    NS_SO_TCP_CORK,    /* 0/1: hold partial segments until uncorked (or the probe timer) */
 } NsSockOpt;
 /* 0, or -EINVAL for a value out of Linux's range. */
 int ns_tcp_setsockopt(NsTcpSock *s, NsSockOpt opt, int64_t value);

@@ -671,7 +671,8 @@ static const struct {
     {"SOL_SOCKET", 1}, {"SOL_TCP", 6}, {"SO_REUSEADDR", 2}, {"SO_ERROR", 4}, {"SO_SNDBUF", 7},
     {"SO_RCVBUF", 8}, {"SO_KEEPALIVE", 9}, {"SO_LINGER", 13}, {"SO_REUSEPORT", 15},
     {"TCP_NODELAY", 1}, {"TCP_MAXSEG", 2}, {"TCP_CORK", 3}, {"TCP_KEEPIDLE", 4},
-    {"TCP_KEEPINTVL", 5}, {"TCP_KEEPCNT", 6}, {"TCP_INFO", 11}, {"TCP_USER_TIMEOUT", 18},
+    {"TCP_KEEPINTVL", 5}, {"TCP_KEEPCNT", 6}, {"TCP_INFO", 11}, {"TCP_QUICKACK", 12},
+    {"TCP_CONGESTION", 13}, {"TCP_USER_TIMEOUT", 18},
     {"F_GETFL", 3}, {"F_SETFL", 4}, {"O_RDWR", LX_O_RDWR}, {"O_NONBLOCK", LX_O_NONBLOCK},
     {"SHUT_RD", 0}, {"SHUT_WR", 1}, {"SHUT_RDWR", 2}, {"MSG_PEEK", 2}, {"MSG_DONTWAIT", 0x40},
     {"MSG_NOSIGNAL", 0x4000}, {"MSG_MORE", 0x8000},
@@ -1069,7 +1070,7 @@ static bool sockopt_of(int64_t level, int64_t name, NsSockOpt *out)
         {1, 7, NS_SO_SNDBUF},        {1, 8, NS_SO_RCVBUF},          {1, 9, NS_SO_KEEPALIVE},
         {1, 13, NS_SO_LINGER},       {6, 1, NS_SO_TCP_NODELAY},     {6, 2, NS_SO_TCP_MAXSEG},
         {6, 4, NS_SO_TCP_KEEPIDLE},  {6, 5, NS_SO_TCP_KEEPINTVL},   {6, 6, NS_SO_TCP_KEEPCNT},
-        {6, 18, NS_SO_TCP_USER_TIMEOUT},
+        {6, 18, NS_SO_TCP_USER_TIMEOUT}, {6, 3, NS_SO_TCP_CORK},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
         if (map[i].level == level && map[i].name == name) {

@@ -151,6 +151,7 @@ typedef struct {
     uint32_t rcvbuf, sndbuf;
     uint16_t user_mss;            /* TCP_MAXSEG, 0: not set */
     bool keepalive;               /* SO_KEEPALIVE */
+    bool cork;                    /* TCP_CORK */
     uint8_t keepalive_sent;       /* probes sent since the peer last spoke */
     uint32_t keepcnt;             /* TCP_KEEPCNT, 0: the profile's */
     NsTime keepidle, keepintvl;   /* TCP_KEEPIDLE, TCP_KEEPINTVL, 0: the profile's */
@@ -432,6 +433,8 @@ uint32_t tcp_sndbuf(const NsTcpConn *c);
 /* The window scale to offer: the profile's, or (receive buffer set, as
  * Linux's window clamp) enough for that buffer only. */
 uint8_t tcp_offer_wscale(const NsTcpConn *c);
+/* TCP_CORK is on: partial segments wait. */
+static inline bool tcp_corked(const NsTcpConn *c) { return c->opts && c->opts->cork; }
 /* A segment arrived: the keepalive's idle time starts again. */
 void tcp_opts_heard(NsTcpConn *c, NsTime now);
 /* Arm the keepalive timer if SO_KEEPALIVE is on and the connection is

@@ -1430,7 +1430,7 @@ uint32_t ns_tcp_poll(const NsTcpSock *s)
 int ns_tcp_setsockopt(NsTcpSock *s, NsSockOpt opt, int64_t value)
 {
     int e = tcp_conn_setopt(&s->c, opt, value, now_of(s));
-    if (e == 0 && opt == NS_SO_TCP_NODELAY && value)
+    if (e == 0 && ((opt == NS_SO_TCP_NODELAY && value) || (opt == NS_SO_TCP_CORK && !value)))
         tcp_conn_output(&s->c, now_of(s));
     after(s, false); /* (timers may have changed: keepalive) */
     return e;

@@ -221,6 +221,12 @@ int tcp_conn_setopt(NsTcpConn *c, NsSockOpt opt, int64_t v, NsTime now)
     case NS_SO_TCP_NODELAY:
         c->nodelay = v != 0; /* (the caller sends what Nagle held) */
         return 0;
+    case NS_SO_TCP_CORK:
+        /* (uncorked, the caller sends what the cork held, as Linux's
+         * tcp_push_pending_frames: Nagle still applies) */
+        if (v || c->opts)
+            opts(c, now)->cork = v != 0;
+        return 0;
     case NS_SO_TCP_MAXSEG:
         if (v < MIN_USER_MSS || v > MAX_USER_MSS)
             return -EINVAL;
@@ -271,6 +277,9 @@ int tcp_conn_getopt(const NsTcpConn *c, NsSockOpt opt, int64_t *v)
         return 0;
     case NS_SO_TCP_NODELAY:
         *v = c->nodelay;
+        return 0;
+    case NS_SO_TCP_CORK:
+        *v = tcp_corked(c);
         return 0;
     case NS_SO_TCP_MAXSEG:
         /* Linux: the sending MSS once connected, else what was set, else

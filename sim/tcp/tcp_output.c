@@ -256,7 +256,7 @@ NsTime tcp_rexmt_duration(const NsTcpConn *c)
  * then an ACK if one is owed and nothing carried it. */
 void tcp_conn_output(NsTcpConn *c, NsTime now)
 {
-    bool data_ok = false;
+    bool data_ok = false, cork_held = false;
     switch (c->state) {
     case NS_TCP_STATE_ESTABLISHED:
     case NS_TCP_STATE_FIN_WAIT_1:
@@ -333,6 +333,13 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         bool rexmit = seq_lt(c->snd_nxt, c->snd_max);
         if (len == 0 && !fin)
             break;
+        if (len > 0 && len < c->mss && !rexmit && !probe && !fin && !c->force_probe &&
+            tcp_corked(c)) {
+            /* TCP_CORK (Linux): a partial segment waits for more data, the
+             * cork's removal, a close, or the probe timer below */
+            cork_held = true;
+            break;
+        }
         if (len > 0 && len < c->mss && !rexmit && !probe && !override) {
             /* Nagle (RFC 1122 4.2.3.4): a small segment only when it
              * is the last of the buffer and nothing is outstanding (or
@@ -394,7 +401,11 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
          * The persist timer serves both, as in BSD. */
         uint32_t waiting = data_from(c, c->snd_nxt);
         uint32_t want = waiting < c->mss ? waiting : c->mss;
-        if (waiting && c->snd_wnd < want && c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER &&
+        /* A corked partial segment with nothing in flight: Linux's probe
+         * timer (tcp_check_probe_timer) sends it after an RTO; that is the
+         * cork's "200 ms ceiling". */
+        if (waiting && (c->snd_wnd < want || cork_held) &&
+            c->timer[NS_TCP_T_REXMT] == NS_TIME_NEVER &&
             c->timer[NS_TCP_T_PERSIST] == NS_TIME_NEVER) {
             NsTime d = c->rto << c->rxt_shift;
             if (d > NS_S(60) || d <= 0)
