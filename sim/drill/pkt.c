@@ -1011,10 +1011,19 @@ static bool parse_event(Cur *c, NsPkt *pkt)
         if (!read_time(c, &rel, &ev->t_us))
             return false;
         ev->tkind = rel ? PKT_T_REL : PKT_T_ABS;
+        /* (blanks around ~ and ... are allowed, as packetdrill's lexer
+         * does: "+.002 ... 0.004") */
+        Cur at = *c;
+        while (peekc(c) == ' ' || peekc(c) == '\t')
+            adv(c);
+        if (peekc(c) != '~' && !starts(c, "..."))
+            *c = at;
         if (peekc(c) == '~' || starts(c, "...")) {
             ev->range = peekc(c) == '~';
             ev->blocking = !ev->range;
             for (int i = ev->range ? 1 : 3; i > 0; i--)
+                adv(c);
+            while (peekc(c) == ' ' || peekc(c) == '\t')
                 adv(c);
             bool rel2;
             if (!read_time(c, &rel2, &ev->end_us))

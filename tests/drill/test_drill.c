@@ -47,6 +47,15 @@ static void test_pkt_times_absolute_relative_any_range_blocking(void)
     CU_ASSERT_EQUAL(ev_at(p, 3)->end_us, 200000);
     CU_ASSERT_TRUE(ev_at(p, 4)->blocking);
     CU_ASSERT_EQUAL(ev_at(p, 4)->end_us, 300000);
+    /* blanks around ... and ~, as packetdrill's lexer allows */
+    g_autoptr(NsPkt) q = parse("+.002 ... 0.004 read(4, ..., 10) = 10\n+0 ~ +.1 > . 1:1(0) ack 1\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    CU_ASSERT_TRUE(ev_at(q, 0)->blocking);
+    CU_ASSERT_EQUAL(ev_at(q, 0)->t_us, 2000);
+    CU_ASSERT_EQUAL(ev_at(q, 0)->end_us, 4000);
+    CU_ASSERT_TRUE(ev_at(q, 1)->range);
+    CU_ASSERT_EQUAL(ev_at(q, 1)->end_us, 100000);
 }
 
 static void test_pkt_tcp_packet_fields_and_options(void)
