@@ -21,6 +21,12 @@
  * packet was longer. */
 #define NS_PAGE_BYTES_MAX 512
 
+/* The page writes each distinct string of its events (an address, a flag
+ * set, an explanation) once and then refers to it, until the strings it
+ * remembers hold this many bytes; later new strings are written in full
+ * each time they occur. */
+#define NS_PAGE_STRINGS_MAX (4u << 20)
+
 typedef struct NsPageSink NsPageSink;
 
 /* (transfer full) a sink writing the page to `path` when the tracer closes

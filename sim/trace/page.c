@@ -1,12 +1,20 @@
-/* The --html sink: packs every event into the page as it happens (one
- * JSON object each, as the JSON trace writes it, plus where its packet's
- * bytes are), the packets' bytes one after another, and at the end the
- * run's description and the sequence diagram. Each of the three is
- * compressed (zlib, RFC 1950) and written in base64, in its own script
- * element: a run's trace repeats itself so much that 100,000 steps shrink
- * from 83 MB to about 4 MB, which a browser reads in a moment and inflates
- * with its own DecompressionStream. The page around the data is the
- * template the build makes from sim/trace/page/ (page-template.c). */
+/* The --html sink: packs every event into the page as it happens, the
+ * packets' bytes one after another, and at the end the run's description
+ * and the sequence diagram. Each of the four is compressed (zlib, RFC
+ * 1950) and written in base64, in its own script element: a run's trace
+ * repeats itself so much that 100,000 steps take about 3.5 MB, which a
+ * browser reads in a moment and inflates with its own DecompressionStream.
+ *
+ * The events are not written as JSON text, which a browser takes seconds
+ * to parse for 100,000 steps, but in a binary form of the same objects
+ * (the members the JSON trace writes, plus where a packet's bytes are):
+ * each event gives the number of its shape (its members' names and types,
+ * defined once, the first time it is seen), then its values: integers as
+ * LEB128 varints (zigzag), strings by their number in a table that grows
+ * as new ones come. The page rebuilds each event as an object from it
+ * (sim/trace/page/model.js reads it, so does tests/e2e/pagedata.py). The
+ * page around the data is the template the build makes from
+ * sim/trace/page/ (page-template.c). */
 #include "netsim/trace-page.h"
 
 #include <gio/gio.h>
@@ -15,6 +23,7 @@
 #include "netsim/atomic-file.h"
 #include "netsim/trace-diagram.h"
 #include "netsim/trace-json.h"
+#include "trace-private.h"
 
 extern const unsigned char ns_page_head[];
 extern const size_t ns_page_head_len;
@@ -60,8 +69,8 @@ struct NsPageSink {
     NsDiagram *diagram;
     JsonNode *meta;
     JsonGenerator *gen;
+    NsPageEncoder *enc;
     GString *why, *buf;
-    uint64_t n_events;
     NsPageTablesFn tables_fn;
     void *tables_data;
     GString *tables, *tables_new; /* the last tables written, and now */
@@ -215,11 +224,12 @@ static void put_bytes(NsPageSink *sink, const NsTraceEvent *ev, JsonObject *o)
     json_object_set_int_member(o, "bytes_len", (int64_t)ev->bytes_len);
 }
 
-static void put_event(NsPageSink *sink, const char *json, size_t len)
+/* The event given to the encoder since ns_page_encoder_begin, packed. */
+static void put_event(NsPageSink *sink)
 {
-    if (sink->n_events++)
-        packer_put(&sink->events, ",\n", 2, false);
-    packer_put(&sink->events, json, len, false);
+    g_string_truncate(sink->buf, 0);
+    ns_page_encoder_end(sink->enc, sink->buf);
+    packer_put(&sink->events, sink->buf->str, sink->buf->len, false);
 }
 
 /* After each event, a "tables" record when the hosts' sockets changed
@@ -233,12 +243,11 @@ static void check_tables(NsPageSink *sink)
     sink->tables_fn(sink->tables_data, sink->tables_new);
     if (g_string_equal(sink->tables, sink->tables_new))
         return;
-    g_autofree char *head = g_strdup_printf("{\"t_ns\":%" G_GINT64_FORMAT
-                                            ",\"kind\":\"tables\",\"rows\":",
-                                            (gint64)sink->last_time);
-    put_event(sink, head, strlen(head));
-    packer_put(&sink->events, sink->tables_new->str, sink->tables_new->len, false);
-    packer_put(&sink->events, "}", 1, false);
+    ns_page_encoder_begin(sink->enc);
+    ns_page_encoder_int(sink->enc, NULL, "t_ns", sink->last_time);
+    ns_page_encoder_string(sink->enc, NULL, "kind", "tables");
+    ns_page_encoder_json(sink->enc, NULL, "rows", sink->tables_new->str, sink->tables_new->len);
+    put_event(sink);
     GString *t = sink->tables;
     sink->tables = sink->tables_new;
     sink->tables_new = t;
@@ -263,10 +272,9 @@ static void page_write(void *self, const NsTraceEvent *ev)
     g_autoptr(JsonNode) node = ns_json_event_node(ev, why);
     if (ev->bytes && ev->bytes_len)
         put_bytes(sink, ev, json_node_get_object(node));
-    json_generator_set_root(sink->gen, node);
-    g_string_truncate(sink->buf, 0);
-    json_generator_to_gstring(sink->gen, sink->buf);
-    put_event(sink, sink->buf->str, sink->buf->len);
+    ns_page_encoder_begin(sink->enc);
+    ns_page_encoder_object(sink->enc, json_node_get_object(node));
+    put_event(sink);
     check_tables(sink);
 }
 
@@ -275,7 +283,7 @@ static bool page_close(void *self, GError **error)
     NsPageSink *sink = self;
     FILE *f = sink->file.f;
     check_tables(sink); /* sockets freed after the last event */
-    packer_put(&sink->events, "]", 1, true);
+    packer_put(&sink->events, NULL, 0, true);
     fputs("</script>\n<script type=\"application/octet-stream\" data-encoding=\"zlib base64\" "
           "id=\"ns-bytes\">",
           f);
@@ -287,15 +295,20 @@ static bool page_close(void *self, GError **error)
     JsonNode *meta = sink->meta ? sink->meta : json_node_init_object(json_node_alloc(),
                                                                      json_object_new());
     sink->meta = meta;
-    JsonObject *o = json_node_get_object(meta);
-    g_autofree char *svg = ns_diagram_render(sink->diagram, NS_DIAGRAM_SVG);
-    json_object_set_string_member(o, "diagram", svg);
     json_generator_set_root(sink->gen, meta);
     g_string_truncate(sink->buf, 0);
     json_generator_to_gstring(sink->gen, sink->buf);
     Packer mp;
     packer_init(&mp, f);
     packer_put(&mp, sink->buf->str, sink->buf->len, true);
+    packer_clear(&mp);
+    /* The diagram apart: the page reads it once it shows the run. */
+    fputs("</script>\n<script type=\"application/octet-stream\" data-encoding=\"zlib base64\" "
+          "id=\"ns-diagram\">",
+          f);
+    g_autofree char *svg = ns_diagram_render(sink->diagram, NS_DIAGRAM_SVG);
+    packer_init(&mp, f);
+    packer_put(&mp, svg, strlen(svg), true);
     packer_clear(&mp);
     fputs("</script>\n", f);
     fwrite(ns_page_tail, 1, ns_page_tail_len, f);
@@ -312,6 +325,7 @@ static void page_free(void *self)
     g_queue_clear_full(&sink->shared_order, shared_age_free);
     ns_explainer_free(sink->explainer);
     ns_diagram_free(sink->diagram);
+    ns_page_encoder_free(sink->enc);
     if (sink->meta)
         json_node_unref(sink->meta);
     g_object_unref(sink->gen);
@@ -335,6 +349,7 @@ NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **
     }
     sink->diagram = ns_diagram_new(NULL);
     sink->gen = json_generator_new();
+    sink->enc = ns_page_encoder_new();
     sink->why = g_string_new(NULL);
     sink->buf = g_string_sized_new(512);
     sink->tables = g_string_new("[]");
@@ -348,7 +363,6 @@ NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **
     sink->shared = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                                          (GDestroyNotify)g_bytes_unref, shared_free);
     g_queue_init(&sink->shared_order);
-    packer_put(&sink->events, "[", 1, false);
     return sink;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "netsim/atomic-file.h"
 #include "netsim/trace.h"
@@ -96,3 +97,23 @@ const char *trace_ndp_ev_text(NsNdpEvent ev);    /* "solicit", "advert" */
 void trace_append_ndp(GString *s, const NsTraceEvent *ev);
 /* "who-has 10.0.0.2 tell 10.0.0.1", "10.0.0.2 is-at 02:00:..." */
 void trace_append_arp(GString *s, const NsTraceEvent *ev);
+
+/* The page's events in binary form (page-events.c, read by the page's
+ * model.js): an event's fields are given between begin and end, named
+ * "name" or, inside an object, "prefix.name"; end appends the event (and
+ * its shape, the first time) to `out`. */
+typedef struct NsPageEncoder NsPageEncoder;
+NsPageEncoder *ns_page_encoder_new(void);
+void ns_page_encoder_free(NsPageEncoder *e);
+void ns_page_encoder_begin(NsPageEncoder *e);
+void ns_page_encoder_int(NsPageEncoder *e, const char *prefix, const char *name, int64_t v);
+void ns_page_encoder_string(NsPageEncoder *e, const char *prefix, const char *name,
+                            const char *s);
+void ns_page_encoder_bool(NsPageEncoder *e, const char *prefix, const char *name, bool v);
+/* `len` bytes of JSON text, which the page parses (an array...). */
+void ns_page_encoder_json(NsPageEncoder *e, const char *prefix, const char *name,
+                          const char *json, size_t len);
+/* Every member of `o`, in order: integers, strings and booleans as such,
+ * an object's members with its name as prefix, anything else as JSON. */
+void ns_page_encoder_object(NsPageEncoder *e, JsonObject *o);
+void ns_page_encoder_end(NsPageEncoder *e, GString *out);

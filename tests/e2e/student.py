@@ -123,7 +123,7 @@ def scenario(name, marker, tmp):
     json_hides(f"{name} page", ev)
     check(f"{name}: the page keeps every packet", packets(ev) == packets(nj))
     check(f"{name}: the page says it is for students", meta.get("student") is True)
-    d = untitled(meta["diagram"])
+    d = untitled(pagedata.diagram(h))
     check(f"{name}: the page's diagram names no reason", not WHY.search(d), str(WHY.findall(d)[:3]))
 
 

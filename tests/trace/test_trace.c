@@ -10,5 +10,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {.pName = "text", .pTests = ns_text_tests},
     {.pName = "filter", .pTests = ns_filter_tests},
     {.pName = "student", .pTests = ns_student_tests},
+    {.pName = "page", .pTests = ns_page_tests},
     CU_SUITE_INFO_NULL,
 };

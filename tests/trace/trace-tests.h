@@ -14,6 +14,7 @@ extern CU_TestInfo ns_console_tests[];
 extern CU_TestInfo ns_text_tests[];
 extern CU_TestInfo ns_filter_tests[];
 extern CU_TestInfo ns_student_tests[];
+extern CU_TestInfo ns_page_tests[];
 
 #define ADDR(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define CLI ADDR(10, 0, 0, 1)

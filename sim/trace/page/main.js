@@ -2,9 +2,9 @@
 // events scroll as fast as 100), filters and search, stepping with buttons,
 // keys and the URL fragment (#step=42), and the panels that follow the
 // current step.
-import { el, fmtTime, parseTime, hex2 } from './util.js';
-import { decodeFrame, decodeIp } from './decode.js';
-import { loadRun, sockKey, sockLabel } from './model.js';
+import { el, fmtTime, parseTime } from './util.js';
+import { PacketView } from './packet.js';
+import { inflate, loadRun, sockKey, sockLabel } from './model.js';
 import { Topology } from './topo.js';
 import { Plots } from './plots.js';
 import { setupQuestions } from './lab.js';
@@ -53,7 +53,7 @@ class Page {
     this.steps = this.run.steps;
     this.cur = 0;
     this.view = [];
-    this.lines = null;
+    this.lines = []; // each step's line in lower case, for the search
     this.playing = null;
     const title = this.meta.title || this.meta.scenario || 'netsim';
     document.title = title + ' \u2014 netsim';
@@ -63,15 +63,27 @@ class Page {
     this.rows = null;
     this.listTop = 0;
     this.listH = this.list.clientHeight || 600;
+    this.packet = new PacketView(document.getElementById('pkt'));
     this.topo = new Topology(document.getElementById('topo'), this.meta);
     this.plots = new Plots(document.getElementById('plots'), this.run, n => this.go(n));
     this.setupFilters();
-    this.setupDiagram();
     this.setupQuestions();
     this.setupControls();
     this.applyFilters();
     this.go(this.fromHash() ?? 0);
-    document.body.dataset.ready = 'true';
+    // The run is shown and can be stepped; the diagram (at the bottom)
+    // comes after, then the page is complete.
+    // (The marks let a benchmark read the times.)
+    document.body.dataset.shown = 'true';
+    performance.mark('netsim-shown');
+    this.setupDiagram().then(() => {
+      document.body.dataset.ready = 'true';
+      performance.mark('netsim-ready');
+      this.whenIdle(() => this.makeLines(this.lines.length + 2000) < this.steps.length);
+    }, e => {
+      document.body.prepend(el('p', { class: 'error', text: 'This page could not draw its sequence diagram: ' + e.message }));
+      throw e;
+    });
   }
 
   // ---- filters -------------------------------------------------------
@@ -105,6 +117,26 @@ class Page {
     search.addEventListener('keydown', e => { if (e.key === 'Enter') { clearTimeout(timer); this.applyFilters(); } });
   }
 
+  // The search's lines of the steps up to `n` (those not made yet); how
+  // many steps have theirs. The page makes them while it waits for the
+  // user, so that the first search need not.
+  makeLines(n) {
+    const end = Math.min(n, this.steps.length);
+    for (let i = this.lines.length; i < end; i++) {
+      const e = this.steps[i];
+      this.lines.push((fmtTime(e.t_ns) + ' ' + (e.host || '') + ' ' + e.kind + ' ' + lineText(e)).toLowerCase());
+    }
+    return this.lines.length;
+  }
+
+  // Call `work` when the browser is idle, again while it returns true.
+  whenIdle(work) {
+    const later = typeof requestIdleCallback === 'function' ? f => requestIdleCallback(f, { timeout: 1000 })
+      : f => setTimeout(f, 20);
+    const run = () => { if (work()) later(run); };
+    later(run);
+  }
+
   // Is `ev` about socket s: its own events, and the packets it sent or
   // received (matched by host and addresses).
   aboutSock(ev, s) {
@@ -123,7 +155,7 @@ class Page {
     const sk = document.getElementById('fsock').value;
     const sock = sk ? this.socks.get(sk) : null;
     const q = document.getElementById('search').value.trim().toLowerCase();
-    if (q && !this.lines) this.lines = this.steps.map(e => (fmtTime(e.t_ns) + ' ' + (e.host || '') + ' ' + e.kind + ' ' + lineText(e)).toLowerCase());
+    if (q) this.makeLines(this.steps.length);
     const view = [];
     for (const ev of this.steps) {
       if (!kinds.has(ev.kind)) continue;
@@ -323,82 +355,35 @@ class Page {
   }
 
   showPacket(ev, frame) {
-    const root = document.getElementById('pkt');
-    root.replaceChildren();
-    let bytes = null, full = 0, layers = [];
-    if (frame) {
-      bytes = this.run.bytesOf(frame);
-      full = frame.bytes_len;
-      layers = decodeFrame(bytes, full);
-    } else if (ev.bytes_kept) {
-      bytes = this.run.bytesOf(ev);
-      full = ev.bytes_len;
-      layers = decodeIp(bytes, 0, full);
-    }
-    if (!bytes) {
-      root.append(el('p', { class: 'muted', text: 'This step carries no packet.' }));
-      return;
-    }
-    const head = el('p', { class: 'pkthead' }, el('b', { text: (ev.host || '') + ' ' + ev.kind }), ' ',
-      (frame ? 'frame on ' + frame.where + ', ' : '') + full + ' bytes' + (bytes.length < full ? ' (the first ' + bytes.length + ' kept)' : ''));
-    if (ev.summary) head.append(el('span', { class: 'summary', text: ' \u2014 ' + ev.summary }));
-    // The raw bytes, 16 a line, each line one text: a page is stepped
-    // through fast, and 512 elements a step would cost more to lay out than
-    // all the rest. A field's bytes, when chosen, are marked by redrawing
-    // the lines they are on.
-    const hexbox = el('div', { class: 'hex', 'aria-label': 'raw bytes' });
-    const hex = (a, b) => { const p = []; for (let k = a; k < b; k++) p.push(hex2(bytes[k])); return p.join(' '); };
-    const hexLine = (off, sel) => {
-      const end = Math.min(off + 16, bytes.length);
-      const a = Math.max(off, Math.min(end, sel[0])), b = Math.max(a, Math.min(end, sel[1]));
-      const line = el('div', {}, el('span', { class: 'off', text: off.toString(16).padStart(4, '0') }));
-      if (a > off) line.append(hex(off, a) + (a < end ? ' ' : ''));
-      if (b > a) line.append(el('span', { class: 'sel', 'data-off': a, text: hex(a, b) }));
-      if (end > b) line.append((b > a ? ' ' : '') + hex(b, end));
-      return line;
-    };
-    const lines = [];
-    for (let off = 0; off < bytes.length; off += 16) lines.push(hexLine(off, [0, 0]));
-    hexbox.append(...lines);
-    let marked = [];
-    const redraw = (i, sel) => { const l = hexLine(i * 16, sel); lines[i].replaceWith(l); lines[i] = l; };
-    const mark = (off, len) => {
-      for (const i of marked) redraw(i, [0, 0]);
-      marked = [];
-      for (let i = Math.floor(off / 16); i < lines.length && i * 16 < off + len; i++) {
-        redraw(i, [off, off + len]);
-        marked.push(i);
-      }
-    };
-    const tree = el('div', { class: 'layers' });
-    for (const l of layers) {
-      const table = el('table', {});
-      for (const f of l.fields) {
-        const tr = el('tr', { tabindex: 0, 'data-field': f.name, onclick: () => { for (const r of tree.querySelectorAll('tr.sel')) r.classList.remove('sel'); tr.classList.add('sel'); mark(f.off, f.len); } },
-          el('th', { text: f.name }), el('td', { class: 'v', text: f.value }), el('td', { class: 'm', text: f.meaning }));
-        tr.addEventListener('keydown', e => { if (e.key === 'Enter') tr.click(); });
-        table.append(tr);
-      }
-      const det = el('details', { open: true, 'data-layer': l.name },
-        el('summary', { onclick: () => mark(l.start, l.end - l.start) }, l.name + ' ', el('small', { text: '(bytes ' + l.start + '-' + (l.end - 1) + ')' })), table);
-      if (l.text) det.append(el('pre', { class: 'payload', text: l.text }));
-      tree.append(det);
-    }
-    root.append(head, tree, hexbox);
+    if (frame) this.packet.show(ev, frame, this.run.bytesOf(frame), frame.bytes_len);
+    else if (ev.bytes_kept) this.packet.show(ev, null, this.run.bytesOf(ev), ev.bytes_len);
+    else this.packet.show(ev, null, null, 0);
   }
 
+  // The tables are made again only when they or the step before's
+  // changed (what is marked new depends on both); otherwise the step only
+  // moves the mark to its host's name.
   showSockets(n) {
     const root = document.getElementById('socks');
-    const tables = this.run.socketsAt(n);
-    const before = new Set(n > 0 ? this.run.rowsAt(n - 1).map(r => r.join(' ')) : []);
+    const now = this.run.rowsAt(n), prev = n > 0 ? this.run.rowsAt(n - 1) : null;
     const host = this.steps[n].host;
+    if (this.sockShown && this.sockShown[0] === now && this.sockShown[1] === prev) {
+      for (const [h, c] of this.sockCaptions) c.className = h === host ? 'here' : '';
+      return;
+    }
+    this.sockShown = [now, prev];
+    this.sockCaptions = new Map();
+    const tables = this.run.socketsAt(n);
+    const before = new Set(prev ? prev.map(r => r.join(' ')) : []);
     root.replaceChildren();
     let any = false;
     for (const [h, rows] of tables) {
       if (!rows.length) continue;
       any = true;
+      const caption = el('caption', { class: h === host ? 'here' : '', text: h });
+      this.sockCaptions.set(h, caption);
       const t = el('table', { class: 'ss', 'data-host': h },
-        el('caption', { class: h === host ? 'here' : '', text: h }),
+        caption,
         el('tr', {}, el('th', { text: 'Netid' }), el('th', { text: 'State' }), el('th', { text: 'Local Address:Port' }), el('th', { text: 'Peer Address:Port' })));
       for (const r of rows) {
         const changed = !before.has([r.host, r.proto, r.state, r.local, r.remote].join(' '));
@@ -410,13 +395,16 @@ class Page {
     if (!any) root.append(el('p', { class: 'muted', text: 'No host has a socket yet.' }));
   }
 
-  setupDiagram() {
-    if (!this.meta.diagram) return;
-    const d = new Diagram(document.getElementById('diagram'), this.meta.diagram);
+  async setupDiagram() {
+    const node = document.getElementById('ns-diagram');
+    if (!node) return;
+    const svg = new TextDecoder().decode(await inflate(node));
+    const d = new Diagram(document.getElementById('diagram'), svg);
     if (!d.ok) return;
     document.getElementById('diagpanel').hidden = false;
     this.diagram = d;
     d.fill();
+    if (this.steps.length) this.showDiagram(this.steps[this.cur]);
   }
 
   // The diagram follows the step: the rows of its moment (or, between

@@ -23,10 +23,17 @@ function axes(svg, x0, x1, y0, y1, ylabel) {
   return { sx, sy };
 }
 
+// A step line through the points; where several fall in the same half
+// pixel of time only the last of them is drawn (a long connection's 35,000
+// ACKs make a line the plot's 460 pixels cannot show more of).
 function stepLine(points, sx, sy, x1) {
   if (!points.length) return '';
   let d = `M${sx(points[0].t)},${sy(points[0].v)}`;
-  for (let i = 1; i < points.length; i++) d += `H${sx(points[i].t)}V${sy(points[i].v)}`;
+  for (let i = 1; i < points.length; i++) {
+    const x = sx(points[i].t);
+    if (i + 1 < points.length && Math.round(sx(points[i + 1].t) * 2) === Math.round(x * 2)) continue;
+    d += `H${x}V${sy(points[i].v)}`;
+  }
   return d + `H${sx(x1)}`;
 }
 
