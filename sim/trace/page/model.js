@@ -195,9 +195,10 @@ export function ccSample(ev) {
 //
 // A shape becomes a small function that reads its values into an object
 // literal: every event of a shape then has the same members in the same
-// order, which the browser's engine reads and builds many times faster
-// than objects grown member by member (100,000 events: a tenth of a
-// second). Names are the trace's words, checked before they are used.
+// order, which the browser's engine builds and reads faster than objects
+// grown member by member (as fast as JSON.parse makes the same objects
+// from eight times the bytes). Names are the trace's words, checked
+// before they are used.
 export function decodeEvents(buf) {
   const text = new TextDecoder();
   const strings = [];
