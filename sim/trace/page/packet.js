@@ -30,6 +30,8 @@ export class PacketView {
   // else the datagram's (`bytes`, their real length `full`).
   show(ev, frame, bytes, full) {
     this.none.hidden = !!bytes;
+    // Over the hidden view once there is one; in its place before.
+    this.none.classList.toggle('over', !!this.head);
     this.box.style.visibility = bytes ? '' : 'hidden';
     if (!bytes) return;
     if (!this.head) {
