@@ -928,7 +928,7 @@ static bool try_call(Run *r, Pending *c)
     if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "writev") == 0 ||
         strcmp(n, "sendto") == 0) {
         int64_t len;
-        if (n[5] == 'v' ? !iov_total(r, ev, &len) : !eval_int(r, ev, arg(ev, 2), &len))
+        if (strcmp(n, "writev") == 0 ? !iov_total(r, ev, &len) : !eval_int(r, ev, arg(ev, 2), &len))
             return true;
         if (len < 0 || len > (1 << 30)) {
             fail(r, ev, "%s: length %" G_GINT64_FORMAT " out of range", n, len);
