@@ -80,6 +80,8 @@ typedef struct {
     uint32_t first_tok, n_toks; /* into NsScnParser.toks */
     uint32_t match;             /* REPEAT: index of its `end` line (or n_lines) */
     bool bad;                   /* REPEAT: malformed or too deep, body skipped */
+    uint32_t passes;            /* REPEAT: bit 1 << pass for each pass its body has a statement of */
+    uint64_t stopped_at;        /* REPEAT: the iteration an error stopped it at (0: none) */
 } NsScnLine;
 
 /* One expanded statement being parsed: tokens after substitution. */
@@ -121,6 +123,7 @@ typedef struct NsScnParser {
     /* diagnostics */
     GArray *diags;          /* NsScnPDiag */
     GHashTable *diag_seen;  /* "line:col:message" */
+    uint64_t n_errors;      /* reported, kept or not (a repeat stops at its first) */
     bool limit_hit;
     bool abort_passes;
     /* expansion */

@@ -153,6 +153,7 @@ void ns_scn_verror(NsScnParser *p, bool limit, uint32_t line, uint32_t col, cons
 {
     if (limit)
         p->limit_hit = true;
+    p->n_errors++;
     if (p->diags->len >= COLLECT_LIMIT)
         return;
     char *message = g_strdup_vprintf(fmt, ap);
@@ -309,6 +310,31 @@ static bool check_repeat(NsScnParser *p, NsScnLine *l, const GArray *stack)
     return true;
 }
 
+/* Which passes each repeat block's body has statements for, so that a pass
+ * skips a block with nothing for it instead of counting through its
+ * iterations (two million of them cost seconds under a sanitizer). */
+static void mark_repeat_passes(NsScnParser *p, GArray *stack)
+{
+    g_array_set_size(stack, 0);
+    for (uint32_t i = 0; i < p->lines->len; i++) {
+        while (stack->len &&
+               g_array_index(p->lines, NsScnLine, g_array_index(stack, uint32_t, stack->len - 1))
+                       .match <= i)
+            g_array_set_size(stack, stack->len - 1);
+        NsScnLine *l = &g_array_index(p->lines, NsScnLine, i);
+        if (l->kind == NS_SCN_LINE_REPEAT) {
+            l->passes = 0;
+            g_array_append_val(stack, i);
+        } else if (l->kind == NS_SCN_LINE_STMT) {
+            const NsScnTok *raw = line_tok(p, l, 0);
+            uint32_t bit = 1u << (raw->quoted ? 0 : ns_scn_stmt_pass(raw->text));
+            for (unsigned k = 0; k < stack->len; k++)
+                g_array_index(p->lines, NsScnLine, g_array_index(stack, uint32_t, k)).passes |=
+                    bit;
+        }
+    }
+}
+
 static void lex_file(NsScnParser *p, const char *text, size_t len)
 {
     g_autoptr(GArray) stack = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -387,6 +413,7 @@ static void lex_file(NsScnParser *p, const char *text, size_t len)
         l->match = p->lines->len;
         ns_scn_error(p, l->line, line_tok(p, l, 0)->col, "'repeat' without a matching 'end'");
     }
+    mark_repeat_passes(p, stack);
 }
 
 /* ---- Expansion ---- */
@@ -450,7 +477,7 @@ static void run_stmt(NsScnParser *p, const NsScnLine *l, uint32_t top_line)
 static void expand(NsScnParser *p, uint32_t from, uint32_t to, uint32_t top_line)
 {
     for (uint32_t i = from; i < to && !p->abort_passes; i++) {
-        const NsScnLine *l = &g_array_index(p->lines, NsScnLine, i);
+        NsScnLine *l = &g_array_index(p->lines, NsScnLine, i);
         if (l->kind == NS_SCN_LINE_STMT) {
             run_stmt(p, l, top_line);
             continue;
@@ -458,7 +485,7 @@ static void expand(NsScnParser *p, uint32_t from, uint32_t to, uint32_t top_line
         if (l->kind != NS_SCN_LINE_REPEAT)
             continue;
         uint32_t match = l->match;
-        if (l->bad) {
+        if (l->bad || (p->pass != NS_SCN_PASS_HEADER && !(l->passes & (1u << p->pass)))) {
             i = match;
             continue;
         }
@@ -488,11 +515,22 @@ static void expand(NsScnParser *p, uint32_t from, uint32_t to, uint32_t top_line
         g_free(count_text);
         uint32_t depth = p->n_vars++;
         p->vars[depth].name = t[3].text;
+        /* One iteration's errors say what to fix: the block stops there, in
+         * this pass and the later ones, rather than repeat them (an unknown
+         * word two million times) or run the rest unchecked by the first
+         * pass's expansion limit. */
+        if (l->stopped_at && count > l->stopped_at)
+            count = l->stopped_at;
         for (uint64_t v = 1; v <= count && !p->abort_passes; v++) {
             p->vars[depth].value = (int64_t)v;
             p->ctx_valid = false;
-            uint64_t before = p->n_stmts;
+            uint64_t before = p->n_stmts, errors = p->n_errors;
             expand(p, i + 1, match, top_line ? top_line : l->line);
+            if (p->n_errors != errors) {
+                l = &g_array_index(p->lines, NsScnLine, i);
+                l->stopped_at = v;
+                break;
+            }
             if (p->n_stmts == before && !count_work(p, l->line, top_line, true))
                 break;
         }
