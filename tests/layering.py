@@ -22,7 +22,7 @@ HEADER_LAYER = {
     "units.h": "scenario", "world.h": "runtime", "net.h": "runtime", "drill.h": "drill",
 }
 # The headers private to the simulator's layers (sim/private/netsim-private).
-PRIVATE_LAYER = {"packet.h": "core", "host.h": "host", "pcb.h": "ip"}
+PRIVATE_LAYER = {"packet.h": "core", "ctx.h": "core", "host.h": "host", "pcb.h": "ip"}
 # Each layer and the layers it may use (its own included).
 ALLOWED = {
     "core": {"core"},

@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #include "netsim/ctx.h"
+#include "netsim/packet.h"
+#include "netsim/sim.h"
+#include "netsim/trace.h"
 
 typedef struct {
     NsTime delay;        /* propagation delay */

@@ -93,8 +93,9 @@ NsSimResult ns_net_run_until(NsNet *net, NsTime stop, uint64_t max_events);
 NsTime ns_net_now(const NsNet *net);
 uint64_t ns_net_events(const NsNet *net);
 
-/* The engine and the context every layer of this network shares, to
- * schedule your own events (ns_sim_schedule) or reach the tracer.
+/* The engine, to schedule your own events (ns_sim_schedule), and the
+ * context every layer of this network shares, to pass to a layer's
+ * constructor (ns_host_new, ns_segment_new); its contents are private.
  * (transfer none) */
 NsSim *ns_net_sim(NsNet *net);
 NsCtx *ns_net_ctx(NsNet *net);

@@ -12,6 +12,7 @@
 #include "netsim/wire/http.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/smtp.h"
+#include "netsim-private/ctx.h"
 
 void ns_app_trace(NsHost *h, const char *what, int err, const char *fmt, ...)
 {

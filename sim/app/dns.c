@@ -9,6 +9,7 @@
 
 #include "netsim/wire/dns.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim-private/ctx.h"
 
 /* ---- server ---- */
 

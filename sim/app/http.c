@@ -10,6 +10,7 @@
 #include "netsim/tcp.h"
 #include "netsim/wire/http.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim-private/ctx.h"
 
 #define IO_CHUNK 16384
 /* Received bytes a server connection holds before it stops reading (the

@@ -9,6 +9,7 @@
 #include "netsim/tcp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/smtp.h"
+#include "netsim-private/ctx.h"
 
 #define IO_CHUNK 16384
 #define IN_MAX 65536

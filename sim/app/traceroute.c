@@ -20,6 +20,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "netsim/wire/udp.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/packet.h"
 
 /* Linux traceroute's default probe: 60 bytes with the IP header; UDP and

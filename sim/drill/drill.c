@@ -20,6 +20,7 @@
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/udp.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/packet.h"
 
 #define STACK_ADDR 0xc0a80001u /* 192.168.0.1 */

@@ -9,6 +9,7 @@
 #include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/ipv6.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/host.h"
 #include "netsim-private/packet.h"
 

@@ -11,6 +11,7 @@
 #include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/packet.h"
 
 typedef struct {

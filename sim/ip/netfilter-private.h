@@ -2,7 +2,7 @@
  * the filter and NAT, and the hooks ip.c calls on a datagram's way. */
 #pragma once
 
-#include "netsim/ctx.h"
+#include "netsim-private/ctx.h"
 #include "netsim/ip.h"
 #include "netsim/netfilter.h"
 #include "netsim/packet.h"

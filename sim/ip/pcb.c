@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "netsim/ip.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/host.h"
 
 struct NsPcbTable {

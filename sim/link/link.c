@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "netsim/rng.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/packet.h"
 
 typedef struct {

@@ -6,6 +6,7 @@
 #include "netsim/app.h"
 #include "netsim/ip.h"
 #include "netsim/socket.h"
+#include "netsim-private/ctx.h"
 
 struct NsNet {
     NsCtx ctx;

@@ -4,7 +4,7 @@
 #include "netsim/wire/ipv6.h"
 
 #include "netsim/app.h"
-#include "netsim/ctx.h"
+#include "netsim-private/ctx.h"
 #include "netsim/host.h"
 #include "netsim/ip.h"
 #include "netsim/link.h"

@@ -7,6 +7,7 @@
 #include "netsim/ip.h"
 #include "netsim/tcp.h"
 #include "netsim/udp.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/host.h"
 #include "netsim-private/pcb.h"
 

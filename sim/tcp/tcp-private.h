@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "netsim/ctx.h"
+#include "netsim-private/ctx.h"
 #include "netsim/host.h"
 #include "netsim/packet.h"
 #include "netsim-private/packet.h"

@@ -10,6 +10,7 @@
 #include "netsim/ip.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/udp.h"
+#include "netsim-private/ctx.h"
 #include "netsim-private/host.h"
 #include "netsim-private/packet.h"
 #include "netsim-private/pcb.h"

@@ -19,6 +19,7 @@
 #include "netsim/ip.h"
 #include "netsim/link.h"
 #include "netsim/tcp.h"
+#include "netsim-private/ctx.h"
 
 #define SRV_ADDR 0x0a000001u
 

@@ -3,7 +3,7 @@
  * the layers reported. */
 #pragma once
 
-#include "netsim/ctx.h"
+#include "netsim-private/ctx.h"
 #include "netsim/host.h"
 #include "netsim/ip.h"
 #include "netsim/link.h"
