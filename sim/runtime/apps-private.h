@@ -9,7 +9,6 @@
 #include "netsim/scenario.h"
 
 typedef struct NsWorld NsWorld;
-typedef struct ServiceRt ServiceRt;
 typedef struct NsApps NsApps;
 
 /* (transfer full) the names and the resolver the scenario declares. */
@@ -19,10 +18,11 @@ NsApps *ns_apps_new(NsWorld *w);
 void ns_apps_stop(NsApps *apps);
 void ns_apps_free(NsApps *apps);
 
-/* A service's application server, started or dropped (after a crash its
+/* The application server of the scenario's service number `service`,
+ * started on its host (transfer full), or dropped (after a crash its
  * sockets are already gone). */
-void ns_apps_service_start(NsApps *apps, ServiceRt *svc);
-void ns_apps_service_stop(ServiceRt *svc, bool crashed);
+void *ns_apps_server_start(NsApps *apps, uint32_t service);
+void ns_apps_server_stop(NsScnApp app, void *server, bool crashed);
 
 /* Start a fetch, resolve, mail or traceroute step. */
 void ns_apps_step(NsApps *apps, uint32_t step);

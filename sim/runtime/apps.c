@@ -84,60 +84,54 @@ static void target_of(const NsApps *apps, const NsScnEndpoint *ep, char buf[NS_I
     }
 }
 
-void ns_apps_service_start(NsApps *apps, ServiceRt *svc)
+void *ns_apps_server_start(NsApps *apps, uint32_t service)
 {
     const NsWorld *w = apps->w;
-    const NsScnService *s = ns_scn_service(w->scn, svc->index);
+    const NsScnService *s = ns_scn_service(w->scn, service);
     NsHost *h = w->hosts[s->host].host;
     switch (s->app) {
     case NS_SCN_APP_DNS:
-        svc->app_obj = ns_dns_server_start(h, s->port, &apps->names);
-        return;
+        return ns_dns_server_start(h, s->port, &apps->names);
     case NS_SCN_APP_HTTP:
-        svc->app_obj = ns_http_server_start(h, s->port, (const NsHttpPage *)(void *)s->pages,
-                                            s->n_pages);
-        return;
+        return ns_http_server_start(h, s->port, (const NsHttpPage *)(void *)s->pages,
+                                    s->n_pages);
     case NS_SCN_APP_SMTP:
-        svc->app_obj = ns_smtp_server_start(h, s->port);
-        return;
+        return ns_smtp_server_start(h, s->port);
     case NS_SCN_APP_ECHO:
     case NS_SCN_APP_DISCARD:
-        svc->app_obj = ns_echo_server_start(h, s->port, s->proto == NS_SCN_PROTO_TCP,
-                                            s->app == NS_SCN_APP_ECHO);
-        return;
+        return ns_echo_server_start(h, s->port, s->proto == NS_SCN_PROTO_TCP,
+                                    s->app == NS_SCN_APP_ECHO);
     }
+    g_assert_not_reached();
 }
 
 /* Drop an application server: after a crash (its sockets are gone) or at
  * the end of the run. */
-void ns_apps_service_stop(ServiceRt *svc, bool crashed)
+void ns_apps_server_stop(NsScnApp app, void *server, bool crashed)
 {
-    if (!svc->app_obj)
-        return;
-    switch ((NsScnApp)svc->app) {
+    switch (app) {
     case NS_SCN_APP_DNS:
         if (crashed)
-            ns_dns_server_crash(svc->app_obj);
-        ns_dns_server_free(svc->app_obj);
-        break;
+            ns_dns_server_crash(server);
+        ns_dns_server_free(server);
+        return;
     case NS_SCN_APP_HTTP:
         if (crashed)
-            ns_http_server_crash(svc->app_obj);
-        ns_http_server_free(svc->app_obj);
-        break;
+            ns_http_server_crash(server);
+        ns_http_server_free(server);
+        return;
     case NS_SCN_APP_SMTP:
         if (crashed)
-            ns_smtp_server_crash(svc->app_obj);
-        ns_smtp_server_free(svc->app_obj);
-        break;
+            ns_smtp_server_crash(server);
+        ns_smtp_server_free(server);
+        return;
     case NS_SCN_APP_ECHO:
     case NS_SCN_APP_DISCARD:
         if (crashed)
-            ns_echo_server_crash(svc->app_obj);
-        ns_echo_server_free(svc->app_obj);
-        break;
+            ns_echo_server_crash(server);
+        ns_echo_server_free(server);
+        return;
     }
-    svc->app_obj = NULL;
 }
 
 /* traceroute's names: the scenario's name of the host holding the

@@ -63,11 +63,7 @@ static char *opts_text(const NsScnLinkOpts *o)
 
 static void host_crash(NsWorld *w, HostRt *h)
 {
-    for (guint i = 0; i < w->services->len; i++) {
-        ServiceRt *svc = g_ptr_array_index(w->services, i);
-        if (ns_scn_service(w->scn, svc->index)->host == h->idx)
-            ns_world_service_forget(svc);
-    }
+    ns_services_host_crashed(w->services, h->idx);
     ns_steps_host_crashed(w->steps, h->idx);
     ns_programs_host_crashed(w->progs, h->idx);
     uint32_t n = ns_socket_count(h->host);
@@ -122,7 +118,7 @@ void ns_world_fault_run(NsSim *sim, void *obj, void *arg)
             return;
         ns_host_set_up(h->host, true);
         trace_host(w, ns_host_name(h->host), NS_HOST_EV_RESTART, 0);
-        ns_world_services_start_host(w, h->idx);
+        ns_services_start_host(w->services, h->idx);
         return;
     }
     case NS_SCN_FAULT_VERB_FILTER:

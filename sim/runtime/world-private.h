@@ -14,6 +14,7 @@
 #include "apps-private.h"
 #include "flows-private.h"
 #include "programs-private.h"
+#include "services-private.h"
 #include "steps-private.h"
 #include "streams-private.h"
 #include "targeted-private.h"
@@ -43,15 +44,6 @@ typedef struct {
     NsHost *host;
 } HostRt;
 
-typedef struct ServiceRt ServiceRt;
-
-struct ServiceRt {
-    NsWorld *w;
-    uint32_t index; /* service in the scenario */
-    int app;
-    void *app_obj;  /* the server of sim/app; NULL when not running */
-};
-
 struct NsWorld {
     const NsScenario *scn;
     NsWorldOpts opts;
@@ -62,7 +54,7 @@ struct NsWorld {
     HostRt *hosts;
     uint32_t n_hosts;
     NsPrograms *progs;    /* the socket programs and their sockets */
-    GPtrArray *services;  /* ServiceRt* */
+    NsServices *services; /* the scenario's services' servers */
     NsApps *apps;         /* the applications: servers' names, steps */
     NsStreams *streams;   /* NULL unless some `expect delivered all` */
     NsSteps *steps;       /* the ping and udp-send steps */
@@ -104,11 +96,6 @@ void ns_world_route_step(NsWorld *w, const NsScnStep *st);
 const uint8_t *ns_world_payload_bytes(NsWorld *w, const NsScnPayload *p);
 
 /* services.c: the scenario's services, through apps.c. */
-void ns_world_service_start(NsWorld *w, ServiceRt *svc);
-void ns_world_service_forget(ServiceRt *svc); /* after a crash: sockets are gone */
-void ns_world_service_free(ServiceRt *svc);
-void ns_world_services_start_host(NsWorld *w, uint32_t host);
-void ns_world_services_start_all(NsSim *sim, void *obj, void *arg); /* an event */
 
 /* topology.c: segments, hosts, addresses, IP and socket layers, routes. */
 void ns_world_link_opts(NsLinkOpts *o, const NsScnLinkOpts *s);

@@ -113,7 +113,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->net = ns_net_new(opts->seed, tracer);
     w->ctx = ns_net_ctx(w->net);
     w->apps = ns_apps_new(w);
-    w->services = g_ptr_array_new_with_free_func((GDestroyNotify)ns_world_service_free);
+    w->services = ns_services_new(scn, w->apps);
     for (guint i = 0; i < scn->expects->len; i++)
         if (ns_scn_expect(scn, i)->kind == NS_SCN_EXPECT_DELIVERED_ALL && !w->streams)
             w->streams = ns_streams_new();
@@ -126,11 +126,6 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     w->flows = ns_flows_new(w->opts.summary ? w->ctx->tracer : NULL);
 
     w->progs = ns_programs_new(w, w->n_hosts);
-    for (guint i = 0; i < scn->services->len; i++) {
-        ServiceRt *svc = g_new0(ServiceRt, 1);
-        svc->index = i;
-        g_ptr_array_add(w->services, svc);
-    }
     if (scn->faults->len) {
         g_autofree NsHost **hosts = g_new(NsHost *, w->n_hosts);
         for (uint32_t i = 0; i < w->n_hosts; i++)
@@ -139,7 +134,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     }
     /* Services first (time 0, before any timeline step), in file order:
      * the first events scheduled, so they run first. */
-    ns_sim_schedule_at(w->ctx->sim, 0, ns_world_services_start_all, w, NULL);
+    ns_sim_schedule_at(w->ctx->sim, 0, ns_services_start_all, w->services, NULL);
     for (uint32_t i = 0; i < w->n_hosts; i++) {
         ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_steps_ping_echo, &w->hosts[i]);
         ns_ip6_set_echo_handler(ns_ip6_of(w->hosts[i].host), ns_steps_ping_echo6, &w->hosts[i]);
@@ -382,10 +377,7 @@ void ns_world_free(NsWorld *w)
     w->ctx->tracer = NULL;
     /* Applications close their sockets: before the socket layers go. */
     ns_apps_stop(w->apps);
-    for (guint i = 0; i < w->services->len; i++) {
-        ServiceRt *svc = g_ptr_array_index(w->services, i);
-        ns_apps_service_stop(svc, false);
-    }
+    ns_services_stop(w->services);
     ns_steps_free(w->steps);
     ns_programs_free(w->progs);
     ns_net_free(w->net); /* the sockets, hosts, segments and engine */
@@ -393,7 +385,7 @@ void ns_world_free(NsWorld *w)
     ns_targeted_free(w->targeted); /* after the hooks' segments and hosts */
     g_free(w->segs);
     g_free(w->hosts);
-    g_ptr_array_free(w->services, TRUE);
+    ns_services_free(w->services);
     ns_apps_free(w->apps);
     ns_flows_free(w->flows);
     ns_questions_free(w->questions);
