@@ -88,6 +88,7 @@ static void test_net_start_computes_routes_through_a_router(void)
 {
     NsHost *a, *b;
     g_autoptr(NsNet) net = routed(false, &a, &b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(net);
     NsIface *out = NULL;
     uint32_t hop = 0;
     CU_ASSERT_TRUE(ns_ip_route(ns_ip_of(a), ADDR(10, 9, 0, 2), &out, &hop));
@@ -101,6 +102,7 @@ static void test_net_manual_routing_keeps_only_own_networks(void)
 {
     NsHost *a, *b;
     g_autoptr(NsNet) net = routed(true, &a, &b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(net);
     NsIface *out = NULL;
     uint32_t hop = 0;
     CU_ASSERT_TRUE(ns_ip_route(ns_ip_of(a), ADDR(10, 0, 0, 254), &out, &hop));
