@@ -297,9 +297,9 @@ typedef struct {
     NsSocket *sock;
     FetchConnState st;
     uint32_t responses;
-    uint8_t req[1024];
+    uint8_t *req; /* the request while it is being sent, of its size */
     size_t req_len, req_off;
-    NsHttpReader *reader;
+    NsHttpReader reader;
     bool ok;
     int err;
     const char *why;
@@ -358,8 +358,10 @@ static void fetch_finish(NsFetch *f)
     /* Every connection is done and its socket closed: its request buffer
      * and response reader go now, not at the end of the run (a run of
      * 100,000 fetches keeps only their results). */
-    for (uint32_t i = 0; i < f->parallel; i++)
-        g_free(f->conns[i].reader);
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        ns_http_reader_clear(&f->conns[i].reader);
+        g_clear_pointer(&f->conns[i].req, g_free);
+    }
     g_clear_pointer(&f->conns, g_free);
     NsFetchResult copy = *res;
     if (f->cb)
@@ -405,10 +407,13 @@ static void fconn_prepare(FetchConn *c)
     NsFetch *f = c->f;
     NsHttpRequest rq = {.method = {"GET", 3}, .target = {f->path, strlen(f->path)},
                         .version_minor = 1, .host = {f->host_field, strlen(f->host_field)}};
+    uint8_t req[1024];
     c->req_len = ns_http_request_emit(&rq, "User-Agent: netsim/" "0.1\r\nAccept: */*\r\n",
-                                      c->req, sizeof c->req);
+                                      req, sizeof req);
+    g_free(c->req);
+    c->req = c->req_len ? g_memdup2(req, c->req_len) : NULL;
     c->req_off = 0;
-    ns_http_reader_init(c->reader);
+    ns_http_reader_clear(&c->reader);
     c->st = c->req_len ? FC_SENDING : FC_DONE;
     if (!c->req_len)
         fconn_end(c, false, 0, "URL too long for a request");
@@ -418,11 +423,11 @@ static void fconn_prepare(FetchConn *c)
 static void fconn_response_done(FetchConn *c)
 {
     NsFetch *f = c->f;
-    const NsHttpResponse *r = &c->reader->resp;
+    const NsHttpResponse *r = &c->reader.resp;
     c->responses++;
     f->res.responses++;
     f->res.status = r->status;
-    f->res.bytes += c->reader->body_read;
+    f->res.bytes += c->reader.body_read;
     if (c->responses == f->requests) {
         fconn_end(c, true, 0, NULL); /* the browser closes: FIN from our side */
         return;
@@ -446,7 +451,7 @@ static void fconn_read(FetchConn *c)
             return;
         }
         if (n == 0) {
-            if (ns_http_reader_eof(c->reader) == NS_HTTP_READ_DONE)
+            if (ns_http_reader_eof(&c->reader) == NS_HTTP_READ_DONE)
                 fconn_response_done(c);
             if (c->st != FC_DONE)
                 fconn_end(c, false, 0, "the server closed the connection before the response "
@@ -456,7 +461,7 @@ static void fconn_read(FetchConn *c)
         size_t off = 0;
         while (off < (size_t)n && c->st == FC_READING) {
             size_t used;
-            NsHttpReadStatus st = ns_http_reader_feed(c->reader, buf + off, (size_t)n - off,
+            NsHttpReadStatus st = ns_http_reader_feed(&c->reader, buf + off, (size_t)n - off,
                                                       &used);
             off += used;
             switch (st) {
@@ -500,8 +505,10 @@ static void fconn_step(FetchConn *c)
                 return;
             }
             c->req_off += (size_t)n;
-            if (c->req_off == c->req_len)
+            if (c->req_off == c->req_len) {
                 c->st = FC_READING;
+                g_clear_pointer(&c->req, g_free); /* sent */
+            }
         }
         if (c->st != FC_READING)
             return;
@@ -591,8 +598,7 @@ NsFetch *ns_fetch_start(NsHost *h, const NsFetchSpec *spec, NsFetchDone cb, void
     f->conns = g_new0(FetchConn, f->parallel);
     for (uint32_t i = 0; i < f->parallel; i++) {
         f->conns[i].f = f;
-        f->conns[i].reader = g_new(NsHttpReader, 1);
-        ns_http_reader_init(f->conns[i].reader);
+        ns_http_reader_init(&f->conns[i].reader);
     }
     g_autofree char *ka = f->requests > 1 ? g_strdup_printf(" keep-alive %u", f->requests)
                                           : g_strdup("");
@@ -631,7 +637,8 @@ void ns_fetch_free(NsFetch *f)
     for (uint32_t i = 0; f->conns && i < f->parallel; i++) {
         if (f->conns[i].sock)
             ns_socket_close(f->conns[i].sock);
-        g_free(f->conns[i].reader);
+        ns_http_reader_clear(&f->conns[i].reader);
+        g_free(f->conns[i].req);
     }
     g_free(f->conns);
     g_free(f->url);

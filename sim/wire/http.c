@@ -398,11 +398,39 @@ const char *ns_http_reason(uint16_t status)
 void ns_http_reader_init(NsHttpReader *r)
 {
     g_return_if_fail(r != NULL);
+    r->head = NULL;
+    r->head_cap = 0;
     r->head_fill = 0;
     r->in_body = false;
     memset(&r->resp, 0, sizeof r->resp);
     r->body_read = 0;
     r->error = NS_WIRE_OK;
+}
+
+void ns_http_reader_clear(NsHttpReader *r)
+{
+    g_return_if_fail(r != NULL);
+    g_free(r->head);
+    ns_http_reader_init(r);
+}
+
+/* Append to the head, its storage doubling from 256 bytes (the caller keeps
+ * head_fill + len within NS_HTTP_HEAD_MAX). */
+static void head_append(NsHttpReader *r, const uint8_t *data, size_t len)
+{
+    size_t need = r->head_fill + len;
+    if (need > r->head_cap) {
+        size_t cap = r->head_cap ? r->head_cap : 256;
+        while (cap < need)
+            cap *= 2;
+        if (cap > NS_HTTP_HEAD_MAX)
+            cap = NS_HTTP_HEAD_MAX;
+        r->head = g_realloc(r->head, cap);
+        r->head_cap = cap;
+    }
+    if (len)
+        memcpy(r->head + r->head_fill, data, len);
+    r->head_fill = need;
 }
 
 /* RFC 9112 6.3 items 1 (1xx, 204, 304: no body). */
@@ -419,13 +447,19 @@ NsHttpReadStatus ns_http_reader_feed(NsHttpReader *r, const uint8_t *data, size_
     if (r->error != NS_WIRE_OK)
         return NS_HTTP_READ_ERROR;
     if (!r->in_body) {
-        size_t room = sizeof r->head - r->head_fill;
+        size_t room = NS_HTTP_HEAD_MAX - r->head_fill;
         size_t take = len < room ? len : room;
-        if (take)
-            memcpy(r->head + r->head_fill, data, take);
         size_t before = r->head_fill;
-        r->head_fill += take;
-        NsWireResult res = ns_http_response_parse(r->head, r->head_fill, &r->resp);
+        NsWireResult res;
+        if (before == 0) {
+            /* Usually the whole head comes in one piece: parse it there. */
+            res = ns_http_response_parse(data, take, &r->resp);
+            if (res == NS_WIRE_TRUNCATED)
+                head_append(r, data, take);
+        } else {
+            head_append(r, data, take);
+            res = ns_http_response_parse(r->head, r->head_fill, &r->resp);
+        }
         if (res == NS_WIRE_TRUNCATED) {
             *used = take;
             return NS_HTTP_READ_MORE;
@@ -435,9 +469,23 @@ NsHttpReadStatus ns_http_reader_feed(NsHttpReader *r, const uint8_t *data, size_
             *used = take;
             return NS_HTTP_READ_ERROR;
         }
-        /* Bytes past the head were copied but belong to the body. */
-        *used = r->resp.head_len - before;
-        r->head_fill = r->resp.head_len;
+        /* Keep the head alone, in storage of its size (bytes past it were
+         * gathered but belong to the body), and point the views into it. */
+        size_t head_len = r->resp.head_len;
+        if (r->head_cap != head_len) {
+            r->head = g_realloc(r->head, head_len);
+            r->head_cap = head_len;
+        }
+        if (before == 0)
+            memcpy(r->head, data, head_len);
+        r->head_fill = head_len;
+        res = ns_http_response_parse(r->head, head_len, &r->resp);
+        if (res != NS_WIRE_OK) { /* the same bytes: cannot happen */
+            r->error = res;
+            *used = take;
+            return NS_HTTP_READ_ERROR;
+        }
+        *used = head_len - before;
         r->in_body = true;
         data += *used;
         len -= *used;

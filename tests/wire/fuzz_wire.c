@@ -349,6 +349,8 @@ static void fuzz_apps(const uint8_t *d, size_t n)
             break;
         at += used;
     }
+    ns_http_reader_clear(&whole);
+    ns_http_reader_clear(&pieces);
 }
 
 /* ---- IPv6 and ICMPv6 ---- */

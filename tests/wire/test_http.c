@@ -202,6 +202,7 @@ static void test_http_reader_byte_by_byte(void)
     }
     CU_ASSERT_EQUAL(r->resp.status, 200);
     CU_ASSERT_EQUAL(r->body_read, 5);
+    ns_http_reader_clear(r);
     g_free(r);
 }
 
@@ -213,9 +214,10 @@ static void test_http_reader_two_responses_in_one_piece(void)
     ns_http_reader_init(r);
     CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(two), len, &used), NS_HTTP_READ_DONE);
     CU_ASSERT_EQUAL(used, one);
-    ns_http_reader_init(r);
+    ns_http_reader_clear(r);
     CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(two) + one, len - one, &used), NS_HTTP_READ_DONE);
     CU_ASSERT_EQUAL(used, one);
+    ns_http_reader_clear(r);
     g_free(r);
 }
 
@@ -227,6 +229,39 @@ static void test_http_reader_garbage_error(void)
     CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8("SSH-2.0-OpenSSH\r\n"), 17, &used),
                     NS_HTTP_READ_ERROR);
     CU_ASSERT_EQUAL(r->error, NS_WIRE_MALFORMED);
+    ns_http_reader_clear(r);
+    g_free(r);
+}
+
+/* The reader keeps the head alone, in storage of the head's size, whether
+ * it came whole or in pieces with body bytes behind it; the reason points
+ * into that storage. */
+static void test_http_reader_keeps_head_alone(void)
+{
+    size_t head = strlen(resp_text) - 5, used;
+    NsHttpReader *r = g_new(NsHttpReader, 1);
+    ns_http_reader_init(r);
+    CU_ASSERT_PTR_NULL(r->head);
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(resp_text), strlen(resp_text), &used),
+                    NS_HTTP_READ_DONE);
+    CU_ASSERT_EQUAL(used, strlen(resp_text));
+    CU_ASSERT_EQUAL(r->head_cap, head);
+    CU_ASSERT_EQUAL(memcmp(r->head, resp_text, head), 0);
+    CU_ASSERT_PTR_EQUAL(r->resp.reason.ptr, (const char *)r->head + 13);
+    ns_http_reader_clear(r);
+    CU_ASSERT_PTR_NULL(r->head);
+    CU_ASSERT_EQUAL(r->head_cap, 0);
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(resp_text), 10, &used), NS_HTTP_READ_MORE);
+    CU_ASSERT_EQUAL(r->head_cap, 256);
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(resp_text) + 10, strlen(resp_text) - 10, &used),
+                    NS_HTTP_READ_DONE);
+    CU_ASSERT_EQUAL(used, strlen(resp_text) - 10);
+    CU_ASSERT_EQUAL(r->head_cap, head);
+    CU_ASSERT_EQUAL(memcmp(r->head, resp_text, head), 0);
+    CU_ASSERT_PTR_EQUAL(r->resp.reason.ptr, (const char *)r->head + 13);
+    CU_ASSERT_EQUAL(r->resp.reason.len, 2);
+    CU_ASSERT_EQUAL(r->body_read, 5);
+    ns_http_reader_clear(r);
     g_free(r);
 }
 
@@ -239,11 +274,12 @@ static void test_http_reader_eof(void)
     CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(no_len), strlen(no_len), &used), NS_HTTP_READ_MORE);
     CU_ASSERT_EQUAL(ns_http_reader_eof(r), NS_HTTP_READ_DONE);
     CU_ASSERT_EQUAL(r->body_read, 16);
-    ns_http_reader_init(r);
+    ns_http_reader_clear(r);
     CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(resp_text), strlen(resp_text) - 1, &used),
                     NS_HTTP_READ_MORE);
     CU_ASSERT_EQUAL(ns_http_reader_eof(r), NS_HTTP_READ_ERROR);
     CU_ASSERT_EQUAL(r->error, NS_WIRE_TRUNCATED);
+    ns_http_reader_clear(r);
     g_free(r);
 }
 
@@ -291,6 +327,7 @@ CU_TestInfo ns_wire_http_tests[] = {
     {"reader_byte_by_byte", test_http_reader_byte_by_byte},
     {"reader_two_responses_in_one_piece", test_http_reader_two_responses_in_one_piece},
     {"reader_garbage_error", test_http_reader_garbage_error},
+    {"reader_keeps_head_alone", test_http_reader_keeps_head_alone},
     {"reader_eof", test_http_reader_eof},
     {"summary", test_http_summary},
     {"summary_four_bytes", test_http_summary_four_bytes},

@@ -74,9 +74,12 @@ size_t ns_http_response_emit(const NsHttpResponse *resp, const char *extra, uint
 /* The standard reason phrase of a status ("OK", "Not Found"), or "". */
 const char *ns_http_reason(uint16_t status);
 
-/* Incremental response reader: feed it bytes as they arrive; it gathers
- * the head in a fixed buffer, then counts the body by Content-Length (or
- * to the end of the stream when there is none). No allocation. */
+/* Incremental response reader: feed it bytes as they arrive; it keeps the
+ * head (at most NS_HTTP_HEAD_MAX bytes) in storage of the head's own size,
+ * then counts the body by Content-Length (or to the end of the stream when
+ * there is none). A head that arrives whole is parsed where it lies and
+ * copied once; one that arrives in pieces is gathered in storage that
+ * doubles from 256 bytes. ns_http_reader_clear frees that storage. */
 typedef enum {
     NS_HTTP_READ_MORE,  /* needs more bytes */
     NS_HTTP_READ_DONE,  /* one whole response has been read */
@@ -84,7 +87,8 @@ typedef enum {
 } NsHttpReadStatus;
 
 typedef struct {
-    uint8_t head[NS_HTTP_HEAD_MAX];
+    uint8_t *head;        /* NULL until the first byte; head_cap bytes */
+    size_t head_cap;
     size_t head_fill;
     bool in_body;
     NsHttpResponse resp;  /* valid once in_body; its views point into head */
@@ -92,7 +96,11 @@ typedef struct {
     NsWireResult error;
 } NsHttpReader;
 
+/* Start a reader (r may hold anything). */
 void ns_http_reader_init(NsHttpReader *r);
+/* Free the head's storage and start again for the next response (r must
+ * have been started by ns_http_reader_init). */
+void ns_http_reader_clear(NsHttpReader *r);
 /* Consume up to len bytes; *used says how many (a body's end or an error
  * may leave some for the next response). */
 NsHttpReadStatus ns_http_reader_feed(NsHttpReader *r, const uint8_t *data, size_t len,
