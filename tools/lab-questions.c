@@ -467,6 +467,7 @@ static int resend_letter(NsSendWhy why)
     case NS_SEND_CHALLENGE_ACK:
     case NS_SEND_KEEPALIVE:
     case NS_SEND_FAULT:
+    case NS_SEND_PMTU:
         return -1;
     }
     return -1;

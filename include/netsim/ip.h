@@ -9,6 +9,7 @@
 
 #include "netsim/host.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 
 typedef struct NsIp NsIp;
 
@@ -27,6 +28,13 @@ typedef struct {
      * datagram this host sent (NULL: it goes to `error` as EMSGSIZE). */
     void (*frag_needed)(void *proto, uint16_t mtu, const NsIpv4Repr *orig, const uint8_t *l4,
                         size_t l4_len);
+    /* The same over IPv6 (NULL: the protocol does not run over IPv6, and
+     * the host answers as for a closed port): `seg` starts at the
+     * transport header, the 40-byte header in front of it; `mtu` is the
+     * MTU of a packet too big (err EMSGSIZE), else 0. */
+    void (*input6)(void *proto, const NsIpv6Repr *hdr, NsPacket *seg);
+    void (*error6)(void *proto, int err, uint32_t mtu, const NsIpv6Repr *orig, const uint8_t *l4,
+                   size_t l4_len);
 } NsIpProtoOps;
 
 /* Options of one outgoing datagram. */
@@ -52,6 +60,8 @@ NsHost *ns_ip_host(const NsIp *ip);
 void ns_ip_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi);
 
 void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data);
+/* The transport registered for `proto` (NULL: none), and its data. */
+const NsIpProtoOps *ns_ip_proto(const NsIp *ip, uint8_t proto, void **data);
 
 /* Routing table: longest prefix wins; a lookup costs one hash probe per
  * distinct prefix length in the table. gateway 0 means directly attached.

@@ -5,8 +5,8 @@
  * group, advertisements, and the neighbour cache with its five states).
  * Routers never fragment (RFC 8200 section 5): a datagram over the next
  * link's MTU is answered with "packet too big". Extension headers are not
- * modelled. TCP and UDP are not carried over IPv6 yet: a host answers
- * them as for a closed port (port unreachable, a reset). */
+ * modelled. TCP and UDP run over IPv6 through NsIpProtoOps' input6 and
+ * error6; a transport without them is answered as a closed port. */
 #pragma once
 
 #include <stdbool.h>
@@ -102,6 +102,11 @@ int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t se
 typedef bool (*NsIp6TapFn)(void *data, const NsIpv6Repr *hdr, const uint8_t *dgram, size_t len);
 void ns_ip6_add_tap(NsIp6 *ip6, NsIp6TapFn fn, void *data);
 void ns_ip6_remove_tap(NsIp6 *ip6, NsIp6TapFn fn, void *data);
+
+/* Trace the RECV line of a datagram a transport accepted: `seg` starts at
+ * the transport header with the IPv6 header in front of it, and carries
+ * the transport's note (as ns_ip_trace_recv). */
+void ns_ip6_trace_recv(NsIp6 *ip6, const NsPacket *seg);
 
 /* Send an ICMPv6 error about `orig` (its IPv6 header first; transfer
  * none), as RFC 4443 2.4 allows: never about an ICMPv6 error, a multicast

@@ -11,6 +11,7 @@
 #include "netsim/host.h"
 #include "netsim/tcp-state.h"
 #include "netsim/time.h"
+#include "netsim/wire/ipv6.h"
 
 typedef struct NsTcp NsTcp;         /* the TCP layer of one host */
 typedef struct NsTcpSock NsTcpSock; /* one endpoint: a listener or a connection */
@@ -67,6 +68,10 @@ void ns_tcp_sock_set_notify(NsTcpSock *s, NsTcpNotifyFn notify, void *owner);
 /* 0, or EADDRINUSE / EADDRNOTAVAIL / EINVAL (already bound). port 0 picks
  * an ephemeral port. */
 int ns_tcp_bind(NsTcpSock *s, uint32_t addr, uint16_t port);
+/* The same for a socket of the IPv6 family (RFC 3493): an IPv4-mapped
+ * address (::ffff:a.b.c.d) binds IPv4; :: takes both families, IPv4 peers
+ * seen as IPv4-mapped addresses (Linux with bindv6only=0). */
+int ns_tcp_bind6(NsTcpSock *s, const NsIpv6Addr *addr, uint16_t port);
 /* Passive open (binds an ephemeral port if unbound). backlog bounds both
  * the SYN queue (children in SYN-RECEIVED) and the accept queue; 0 means 1.
  * Returns 0, EINVAL (connected), EADDRINUSE. Calling it again on a
@@ -82,6 +87,10 @@ NsTcpSock *ns_tcp_accept(NsTcpSock *listener, int *err);
  * EISCONN, EALREADY, EINVAL (listening), ENETUNREACH, EADDRINUSE, EAGAIN
  * (no ephemeral port). */
 int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port);
+/* The same to an IPv6 socket address (IPv4-mapped: over IPv4); the MSS
+ * offered is the route's MTU less 60 bytes over IPv6 (1440 on 1500).
+ * EAFNOSUPPORT on a socket bound to an IPv4 address. */
+int ns_tcp_connect6(NsTcpSock *s, const NsIpv6Addr *addr, uint16_t port);
 /* Bytes taken into the send buffer (may be < len; data given before the
  * connection is established waits for it), or -EAGAIN (buffer full),
  * -EPIPE (after shutdown write, or the connection is gone), -ENOTCONN,

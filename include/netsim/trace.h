@@ -128,6 +128,7 @@ typedef enum {
     NS_SEND_DELAYED_ACK,     /* the delayed-ACK timer ran out (RFC 1122 4.2.3.2) */
     NS_SEND_CHALLENGE_ACK,   /* RFC 5961 */
     NS_SEND_KEEPALIVE,       /* keepalive probe (RFC 1122 4.2.3.6) */
+    NS_SEND_PMTU,            /* sent again smaller after a packet too big (RFC 8201) */
     NS_SEND_FAULT,           /* released or copied by a targeted fault */
 } NsSendWhy;
 

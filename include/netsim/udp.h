@@ -32,6 +32,15 @@ NsUdpSock *ns_udp_sock_new(NsUdp *udp, NsUdpNotifyFn notify, void *owner);
 void ns_udp_sock_free(NsUdpSock *s);
 
 int ns_udp_bind(NsUdpSock *s, uint32_t addr, uint16_t port);
+/* With IPv6 socket addresses (the socket becomes of the IPv6 family; an
+ * IPv4-mapped address means IPv4, :: both families): as bind, connect,
+ * sendto and recvfrom, an IPv4 sender given as ::ffff:a.b.c.d. */
+int ns_udp_bind6(NsUdpSock *s, const NsIpv6Addr *addr, uint16_t port);
+int ns_udp_connect6(NsUdpSock *s, const NsIpv6Addr *addr, uint16_t port);
+int ns_udp_sendto6(NsUdpSock *s, const uint8_t *data, size_t len, const NsIpv6Addr *addr,
+                   uint16_t port);
+long ns_udp_recvfrom6(NsUdpSock *s, uint8_t *buf, size_t cap, NsIpv6Addr *addr,
+                      uint16_t *port);
 /* Fix the peer (and the local address and port, if unbound). */
 int ns_udp_connect(NsUdpSock *s, uint32_t addr, uint16_t port);
 /* Send one datagram; to 0:0 means the connected peer. A pending error of a

@@ -18,6 +18,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "netsim/wire/udp.h"
+#include "ip-private.h"
 #include "netfilter-private.h"
 #include "netsim-private/host.h"
 #include "netsim-private/packet.h"
@@ -120,6 +121,13 @@ static const Proto *proto_of(const NsIp *ip, uint8_t proto)
         if (ip->protos[i].proto == proto)
             return &ip->protos[i];
     return &none;
+}
+
+const NsIpProtoOps *ns_ip_proto(const NsIp *ip, uint8_t proto, void **data)
+{
+    const Proto *pr = proto_of(ip, proto);
+    *data = pr->data;
+    return pr->ops;
 }
 
 void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void *data)
@@ -441,13 +449,9 @@ uint32_t ns_ip_source_for(const NsIp *ip, uint32_t dst)
 /* What the transport noted on its datagram (NsPacketNote): the socket, why
  * it was sent and, for TCP, the relative numbers with the window and the
  * options as the header gives them; and the payload, decoded. The strings
- * go to the caller's buffers. */
-typedef struct {
-    char opts[160], summary[128];
-} NoteText;
-
-static void apply_note(NsIp *ip, NsTraceEvent *ev, const NsPacket *pkt, const uint8_t *start,
-                       size_t len, NoteText *txt)
+ * go to the caller's buffers. IPv4 or IPv6 (ip6.c uses it too). */
+void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const uint8_t *start,
+                      size_t len, NsNoteText *txt)
 {
     if (!(pkt->flags & NS_PACKET_NOTED))
         return;
@@ -456,14 +460,27 @@ static void apply_note(NsIp *ip, NsTraceEvent *ev, const NsPacket *pkt, const ui
         ev->send_why = (NsSendWhy)n->why;
     ev->sock_id = n->sock_id;
     ev->parent_id = n->parent_id;
-    NsIpv4Repr h;
-    if (ns_ipv4_parse_header(start, len, &h) != NS_WIRE_OK || h.total_len > len ||
-        h.total_len < h.header_len)
-        return;
-    const uint8_t *l4 = start + h.header_len;
-    size_t l4len = (size_t)h.total_len - h.header_len;
+    const uint8_t *l4;
+    size_t l4len;
+    uint8_t proto;
+    if (len >= 1 && start[0] >> 4 == 6) {
+        NsIpv6Repr h6;
+        if (ns_ipv6_parse(start, len, &h6) != NS_WIRE_OK)
+            return;
+        l4 = start + NS_IPV6_HLEN;
+        l4len = h6.payload_len;
+        proto = h6.next_header;
+    } else {
+        NsIpv4Repr h;
+        if (ns_ipv4_parse_header(start, len, &h) != NS_WIRE_OK || h.total_len > len ||
+            h.total_len < h.header_len)
+            return;
+        l4 = start + h.header_len;
+        l4len = (size_t)h.total_len - h.header_len;
+        proto = h.proto;
+    }
     size_t hlen;
-    if (h.proto == NS_IPPROTO_TCP) {
+    if (proto == NS_IPPROTO_TCP) {
         NsTcpRepr r;
         if (ns_tcp_parse_verified(l4, l4len, &r) != NS_WIRE_OK)
             return;
@@ -478,12 +495,12 @@ static void apply_note(NsIp *ip, NsTraceEvent *ev, const NsPacket *pkt, const ui
         }
         if (l4len <= hlen)
             return;
-    } else if (h.proto == NS_IPPROTO_UDP && l4len >= NS_UDP_HLEN) {
+    } else if (proto == NS_IPPROTO_UDP && l4len >= NS_UDP_HLEN) {
         hlen = NS_UDP_HLEN;
     } else {
         return;
     }
-    const char *summary = ns_ctx_decode(ip->ctx, h.proto, ns_read_be16(l4), ns_read_be16(l4 + 2),
+    const char *summary = ns_ctx_decode(ctx, proto, ns_read_be16(l4), ns_read_be16(l4 + 2),
                                         l4 + hlen, l4len - hlen, txt->summary,
                                         sizeof txt->summary);
     if (summary)
@@ -521,9 +538,9 @@ static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, N
     ns_trace_describe_ip(&ev, pkt->data, pkt->len);
     apply_fault(&ev, fault);
     ev.summary = summary;
-    NoteText txt;
+    NsNoteText txt;
     if (kind == NS_TRACE_SEND || kind == NS_TRACE_RECV)
-        apply_note(ip, &ev, pkt, pkt->data, pkt->len, &txt);
+        ns_ip_note_apply(ip->ctx, &ev, pkt, pkt->data, pkt->len, &txt);
     ns_trace_emit(tr, &ev);
 }
 
@@ -1089,7 +1106,7 @@ void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg)
                        .host = ns_host_name(ip->host),
                        .bytes = start, .bytes_len = seg->len + hdr->header_len};
     ns_trace_describe_ip(&ev, start, ev.bytes_len);
-    NoteText txt;
-    apply_note(ip, &ev, seg, start, ev.bytes_len, &txt);
+    NsNoteText txt;
+    ns_ip_note_apply(ip->ctx, &ev, seg, start, ev.bytes_len, &txt);
     ns_trace_emit(tr, &ev);
 }

@@ -12,6 +12,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "netsim-private/ctx.h"
+#include "ip-private.h"
 #include "netsim-private/packet.h"
 
 typedef struct {
@@ -345,7 +346,53 @@ static void trace_packet(NsIp6 *ip6, NsTraceKind kind, const NsPacket *pkt, NsDr
         .summary = summary,
     };
     ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+    NsNoteText txt;
+    if (kind == NS_TRACE_SEND || kind == NS_TRACE_RECV)
+        ns_ip_note_apply(ip6->ctx, &ev, pkt, pkt->data, pkt->len, &txt);
     ns_trace_emit(tr, &ev);
+}
+
+void ns_ip6_trace_recv(NsIp6 *ip6, const NsPacket *seg)
+{
+    NsTracer *tr = ip6->ctx->tracer;
+    if (!ns_tracer_wants(tr, NS_TRACE_RECV))
+        return;
+    /* The IPv6 header is still in the buffer in front of the transport's. */
+    const uint8_t *start = seg->data - NS_IPV6_HLEN;
+    NsTraceEvent ev = {.time = now6(ip6), .kind = NS_TRACE_RECV, .host = ns_host_name(ip6->host),
+                       .bytes = start, .bytes_len = seg->len + NS_IPV6_HLEN};
+    ns_trace_describe_ip(&ev, start, ev.bytes_len);
+    NsNoteText txt;
+    ns_ip_note_apply(ip6->ctx, &ev, seg, start, ev.bytes_len, &txt);
+    ns_trace_emit(tr, &ev);
+}
+
+/* The transport running `proto` over IPv6 on this host, or NULL. */
+static const NsIpProtoOps *transport6(const NsIp6 *ip6, uint8_t proto, void **data)
+{
+    const NsIpProtoOps *ops = ns_ip_proto(ns_ip_of(ip6->host), proto, data);
+    return ops && ops->input6 ? ops : NULL;
+}
+
+/* Tell the transport of our datagram dgram (IPv6 header first) that it
+ * failed: err, and the MTU of a packet too big. */
+static void transport_error6(NsIp6 *ip6, int err, uint32_t mtu, const uint8_t *dgram, size_t len)
+{
+    if (len < NS_IPV6_HLEN + 8u)
+        return;
+    /* A quote may be cut short (RFC 4443 2.4 (c)): read its header alone. */
+    uint8_t head[NS_IPV6_HLEN];
+    memcpy(head, dgram, NS_IPV6_HLEN);
+    head[4] = head[5] = 0;
+    NsIpv6Repr oh;
+    if (ns_ipv6_parse(head, NS_IPV6_HLEN, &oh) != NS_WIRE_OK)
+        return;
+    if (!ns_ip6_is_local(ip6, &oh.src))
+        return;
+    void *data;
+    const NsIpProtoOps *ops = transport6(ip6, oh.next_header, &data);
+    if (ops && ops->error6)
+        ops->error6(data, err, mtu, &oh, dgram + NS_IPV6_HLEN, len - NS_IPV6_HLEN);
 }
 
 static void drop6(NsIp6 *ip6, NsPacket *pkt, NsDropReason why)
@@ -507,6 +554,8 @@ static void neigh_fail(NsIp6 *ip6, Neigh *n, uint32_t tries)
             /* Ours: the sender's call learns it (ping: "address unreachable"). */
             if (h.next_header == NS_IPPROTO_ICMPV6)
                 echo_error6(ip6, &h.src, p->data, p->len, EHOSTUNREACH);
+            else
+                transport_error6(ip6, EHOSTUNREACH, 0, p->data, p->len);
             drop6(ip6, p, NS_DROP_ARP_FAILED);
         } else {
             ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_ADDRESS, 0,
@@ -1003,6 +1052,9 @@ static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacke
         trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
         echo_error6(ip6, &h->src, l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN,
                     icmp6_errno(m.type, m.code));
+        transport_error6(ip6, icmp6_errno(m.type, m.code),
+                         m.type == NS_ICMP6_PACKET_TOO_BIG ? m.mtu : 0, l4 + NS_ICMP6_HLEN,
+                         len - NS_ICMP6_HLEN);
         ns_packet_free(pkt);
         return;
     case NS_ICMP6_ROUTER_SOLICIT:
@@ -1124,13 +1176,22 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
         icmp6_input(ip6, iface, &h, pkt);
         return;
     case NS_IPPROTO_UDP:
-    case NS_IPPROTO_TCP:
-        /* No socket can listen on IPv6 yet: every port is closed, and the
-         * host answers as Linux does for a closed port. */
+    case NS_IPPROTO_TCP: {
         ip6->ipstats->received++;
+        void *data;
+        const NsIpProtoOps *ops = transport6(ip6, h.next_header, &data);
+        if (ops) {
+            /* The transport traces its own RECV line, with what it decoded. */
+            ns_packet_pull(pkt, NS_IPV6_HLEN);
+            ops->input6(data, &h, pkt);
+            return;
+        }
+        /* A transport not run over IPv6: the host answers as Linux does
+         * for a closed port. */
         trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
         closed_port6(ip6, &h, pkt);
         return;
+    }
     default:
         /* A transport this host does not run: parameter problem, code 1,
          * pointing at the Next Header field (RFC 4443 3.4). */

@@ -6,8 +6,13 @@
 
 #include <errno.h>
 
+#include <string.h>
+
 #include "netsim/ip.h"
 #include "netsim-private/ctx.h"
+#include "netsim/ip6.h"
+#include "netsim/wire/checksum.h"
+#include "netsim/wire/tcp.h"
 #include "netsim-private/host.h"
 
 struct NsPcbTable {
@@ -23,6 +28,9 @@ static guint tuple_hash(gconstpointer p)
     const NsPcb *c = p;
     uint64_t h = ((uint64_t)c->laddr << 32 | c->raddr) * UINT64_C(0x9e3779b97f4a7c15);
     h ^= ((uint64_t)c->lport << 16 | c->rport) * UINT64_C(0xc2b2ae3d27d4eb4f);
+    if (c->v6)
+        h ^= (uint64_t)ns_ipv6_addr_key_hash(&c->laddr6) << 32 ^
+             ns_ipv6_addr_key_hash(&c->raddr6);
     return (guint)(h ^ (h >> 32));
 }
 
@@ -30,7 +38,40 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
 {
     const NsPcb *x = a, *y = b;
     return x->laddr == y->laddr && x->raddr == y->raddr && x->lport == y->lport &&
-           x->rport == y->rport;
+           x->rport == y->rport && x->v6 == y->v6 &&
+           (!x->v6 || (ns_ipv6_addr_equal(&x->laddr6, &y->laddr6) &&
+                       ns_ipv6_addr_equal(&x->raddr6, &y->raddr6)));
+}
+
+/* ::ffff:a.b.c.d (RFC 4291 2.5.5.2) */
+static bool v4_mapped(const NsIpv6Addr *a, uint32_t *v4)
+{
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a->b, prefix, 12) != 0)
+        return false;
+    *v4 = (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
+          a->b[15];
+    return true;
+}
+
+static NsIpv6Addr mapped(uint32_t v4)
+{
+    NsIpv6Addr a = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, (uint8_t)(v4 >> 24),
+                     (uint8_t)(v4 >> 16), (uint8_t)(v4 >> 8), (uint8_t)v4}};
+    return a;
+}
+
+/* An af6 pcb over IPv4 shows its IPv4 ends mapped; 0.0.0.0 as ::. */
+static void sync_mapped(NsPcb *pcb)
+{
+    if (!pcb->af6 || pcb->v6)
+        return;
+    memset(&pcb->laddr6, 0, sizeof pcb->laddr6);
+    memset(&pcb->raddr6, 0, sizeof pcb->raddr6);
+    if (pcb->laddr)
+        pcb->laddr6 = mapped(pcb->laddr);
+    if (pcb->raddr)
+        pcb->raddr6 = mapped(pcb->raddr);
 }
 
 NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto)
@@ -71,11 +112,26 @@ static NsPcb *port_list(const NsPcbTable *t, uint16_t port)
     return g_hash_table_lookup(t->by_port, GUINT_TO_POINTER(port));
 }
 
-/* Would (laddr, port) clash with an existing binding? */
-static bool port_taken(const NsPcbTable *t, uint32_t laddr, uint16_t port)
+/* Would a binding of (v6 ? laddr6 : laddr) clash with o's? Within a
+ * family, a wildcard clashes with everything; across families only ::
+ * clashes, since it takes IPv4 too (bindv6only=0). */
+static bool clash(const NsPcb *o, bool v6, uint32_t laddr, const NsIpv6Addr *laddr6)
+{
+    if (o->v6 != v6) {
+        const NsIpv6Addr *a6 = o->v6 ? &o->laddr6 : laddr6;
+        return ns_ipv6_is_unspecified(a6);
+    }
+    if (v6)
+        return ns_ipv6_is_unspecified(&o->laddr6) || ns_ipv6_is_unspecified(laddr6) ||
+               ns_ipv6_addr_equal(&o->laddr6, laddr6);
+    return o->laddr == 0 || laddr == 0 || o->laddr == laddr;
+}
+
+static bool port_taken(const NsPcbTable *t, bool v6, uint32_t laddr, const NsIpv6Addr *laddr6,
+                       uint16_t port)
 {
     for (const NsPcb *o = port_list(t, port); o; o = o->port_next)
-        if (o->laddr == 0 || laddr == 0 || o->laddr == laddr)
+        if (clash(o, v6, laddr, laddr6))
             return true;
     return false;
 }
@@ -150,23 +206,50 @@ static void port_add(NsPcbTable *t, NsPcb *pcb)
     pcb->in_port_table = true;
 }
 
-int ns_pcb_bind(NsPcbTable *t, NsPcb *pcb, uint32_t laddr, uint16_t lport, NsPcbEphemeral kind)
+static int bind_family(NsPcbTable *t, NsPcb *pcb, bool v6, uint32_t laddr,
+                       const NsIpv6Addr *laddr6, uint16_t lport, NsPcbEphemeral kind)
 {
+    static const NsIpv6Addr any6;
+    if (!laddr6)
+        laddr6 = &any6;
     if (pcb->lport != 0)
         return EINVAL;
-    if (laddr != 0 && !ns_ip_is_local(ns_ip_of(t->host), laddr))
+    if (!v6 && laddr != 0 && !ns_ip_is_local(ns_ip_of(t->host), laddr))
+        return EADDRNOTAVAIL;
+    if (v6 && !ns_ipv6_is_unspecified(laddr6) && !ns_ip6_is_local(ns_ip6_of(t->host), laddr6))
         return EADDRNOTAVAIL;
     if (lport == 0) {
         lport = pick_ephemeral(t, kind);
         if (lport == 0)
             return EAGAIN;
-    } else if (port_taken(t, laddr, lport)) {
+    } else if (port_taken(t, v6, laddr, laddr6, lport)) {
         return EADDRINUSE;
     }
-    pcb->laddr = laddr;
+    pcb->v6 = v6;
+    pcb->laddr = v6 ? 0 : laddr;
+    if (v6)
+        pcb->laddr6 = *laddr6;
     pcb->lport = lport;
+    sync_mapped(pcb);
     port_add(t, pcb);
     return 0;
+}
+
+int ns_pcb_bind(NsPcbTable *t, NsPcb *pcb, uint32_t laddr, uint16_t lport, NsPcbEphemeral kind)
+{
+    return bind_family(t, pcb, false, laddr, NULL, lport, kind);
+}
+
+int ns_pcb_bind6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *laddr, uint16_t lport,
+                 NsPcbEphemeral kind)
+{
+    if (pcb->lport != 0)
+        return EINVAL;
+    pcb->af6 = true;
+    uint32_t v4;
+    if (v4_mapped(laddr, &v4))
+        return bind_family(t, pcb, false, v4, NULL, lport, kind);
+    return bind_family(t, pcb, true, 0, laddr, lport, kind);
 }
 
 int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, NsPcbEphemeral kind)
@@ -191,8 +274,56 @@ int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, Ns
     NsPcb probe = {.laddr = laddr, .lport = pcb->lport, .raddr = raddr, .rport = rport};
     if (g_hash_table_contains(t->by_tuple, &probe))
         return EADDRINUSE;
+    pcb->v6 = false; /* a dual-stack socket bound to :: talks IPv4 now */
     pcb->laddr = laddr;
     pcb->raddr = raddr;
+    pcb->rport = rport;
+    sync_mapped(pcb);
+    g_hash_table_add(t->by_tuple, pcb);
+    pcb->in_tuple_table = true;
+    return 0;
+}
+
+int ns_pcb_connect6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *raddr, uint16_t rport,
+                    NsPcbEphemeral kind)
+{
+    uint32_t v4;
+    bool bound_v4 = pcb->lport && !pcb->v6 && pcb->laddr;
+    if (pcb->lport && !pcb->af6)
+        return EAFNOSUPPORT; /* an IPv4 socket */
+    pcb->af6 = true;
+    if (v4_mapped(raddr, &v4)) {
+        if (pcb->lport && pcb->v6 && !ns_ipv6_is_unspecified(&pcb->laddr6))
+            return ENETUNREACH; /* bound to an IPv6 address */
+        return ns_pcb_connect(t, pcb, v4, rport, kind);
+    }
+    if (bound_v4)
+        return EAFNOSUPPORT;
+    if (pcb->in_tuple_table) {
+        g_hash_table_remove(t->by_tuple, pcb);
+        pcb->in_tuple_table = false;
+        if (t->last == pcb)
+            t->last = NULL;
+    }
+    NsIpv6Addr laddr = pcb->laddr6;
+    if (!pcb->lport || ns_ipv6_is_unspecified(&laddr)) {
+        if (!ns_ip6_source_for(ns_ip6_of(t->host), raddr, &laddr))
+            return ENETUNREACH;
+    }
+    if (pcb->lport == 0) {
+        static const NsIpv6Addr any6;
+        int err = bind_family(t, pcb, true, 0, &any6, 0, kind);
+        if (err)
+            return err;
+    }
+    NsPcb probe = {.v6 = true, .laddr6 = laddr, .lport = pcb->lport, .raddr6 = *raddr,
+                   .rport = rport};
+    if (g_hash_table_contains(t->by_tuple, &probe))
+        return EADDRINUSE;
+    pcb->v6 = true;
+    pcb->laddr = pcb->raddr = 0;
+    pcb->laddr6 = laddr;
+    pcb->raddr6 = *raddr;
     pcb->rport = rport;
     g_hash_table_add(t->by_tuple, pcb);
     pcb->in_tuple_table = true;
@@ -259,7 +390,8 @@ NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t rad
                      uint16_t rport)
 {
     NsPcb *c = t->last;
-    if (c && c->lport == lport && c->rport == rport && c->laddr == laddr && c->raddr == raddr)
+    if (c && c->lport == lport && c->rport == rport && c->laddr == laddr && c->raddr == raddr &&
+        !c->v6)
         return c;
     NsPcb probe = {.laddr = laddr, .lport = lport, .raddr = raddr, .rport = rport};
     c = g_hash_table_lookup(t->by_tuple, &probe);
@@ -267,16 +399,178 @@ NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t rad
         t->last = c;
         return c;
     }
-    NsPcb *wild = NULL;
+    NsPcb *wild = NULL, *dual = NULL;
     for (NsPcb *o = port_list(t, lport); o; o = o->port_next) {
         if (o->in_tuple_table)
             continue; /* connected elsewhere: only its exact tuple matches */
+        if (o->v6) {
+            /* an IPv6 socket on :: takes IPv4 too, after IPv4's own */
+            if (!dual && ns_ipv6_is_unspecified(&o->laddr6))
+                dual = o;
+            continue;
+        }
         if (o->laddr == laddr)
             return o;
         if (o->laddr == 0 && !wild)
             wild = o;
     }
+    return wild ? wild : dual;
+}
+
+NsPcb *ns_pcb_lookup6(NsPcbTable *t, const NsIpv6Addr *laddr, uint16_t lport,
+                      const NsIpv6Addr *raddr, uint16_t rport)
+{
+    NsPcb *c = t->last;
+    if (c && c->v6 && c->lport == lport && c->rport == rport &&
+        ns_ipv6_addr_equal(&c->laddr6, laddr) && ns_ipv6_addr_equal(&c->raddr6, raddr))
+        return c;
+    NsPcb probe = {.v6 = true, .laddr6 = *laddr, .lport = lport, .raddr6 = *raddr,
+                   .rport = rport};
+    c = g_hash_table_lookup(t->by_tuple, &probe);
+    if (c) {
+        t->last = c;
+        return c;
+    }
+    NsPcb *wild = NULL;
+    for (NsPcb *o = port_list(t, lport); o; o = o->port_next) {
+        if (o->in_tuple_table || !o->v6)
+            continue;
+        if (ns_ipv6_addr_equal(&o->laddr6, laddr))
+            return o;
+        if (!wild && ns_ipv6_is_unspecified(&o->laddr6))
+            wild = o;
+    }
     return wild;
+}
+
+NsPcb *ns_pcb_lookup_ends(NsPcbTable *t, const NsIpEnds *e, uint16_t lport, uint16_t rport)
+{
+    if (e->v6)
+        return ns_pcb_lookup6(t, &e->dst6, lport, &e->src6, rport);
+    return ns_pcb_lookup(t, e->dst, lport, e->src, rport);
+}
+
+NsIpEnds ns_ip_ends4(const NsIpv4Repr *h)
+{
+    NsIpEnds e = {.header_len = h->header_len, .src = h->src, .dst = h->dst};
+    return e;
+}
+
+NsIpEnds ns_ip_ends6(const NsIpv6Repr *h)
+{
+    NsIpEnds e = {.v6 = true, .header_len = NS_IPV6_HLEN, .src6 = h->src, .dst6 = h->dst};
+    return e;
+}
+
+void ns_pcb_set_ends(NsPcb *pcb, const NsIpEnds *e, bool af6)
+{
+    pcb->v6 = e->v6;
+    pcb->af6 = af6 || e->v6;
+    pcb->laddr = e->dst;
+    pcb->raddr = e->src;
+    if (e->v6) {
+        pcb->laddr6 = e->dst6;
+        pcb->raddr6 = e->src6;
+    }
+    sync_mapped(pcb);
+}
+
+int ns_pcb_output(NsPcbTable *t, const NsPcb *pcb, NsPacket *seg, const NsIpTxOpts *opts)
+{
+    if (pcb->v6)
+        return ns_ip6_output(ns_ip6_of(t->host), seg, &pcb->laddr6, &pcb->raddr6, t->proto,
+                             opts ? opts->ttl : 0);
+    return ns_ip_output(ns_ip_of(t->host), seg, pcb->laddr, pcb->raddr, t->proto, opts);
+}
+
+int ns_pcb_reply(NsPcbTable *t, const NsIpEnds *e, NsPacket *seg, const NsIpTxOpts *opts)
+{
+    if (e->v6)
+        return ns_ip6_output(ns_ip6_of(t->host), seg, &e->dst6, &e->src6, t->proto,
+                             opts ? opts->ttl : 0);
+    return ns_ip_output(ns_ip_of(t->host), seg, e->dst, e->src, t->proto, opts);
+}
+
+uint32_t ns_pcb_pseudo(const NsPcb *pcb, uint8_t proto, uint32_t len)
+{
+    if (pcb->v6)
+        return ns_csum_pseudo6(&pcb->laddr6, &pcb->raddr6, proto, len);
+    return ns_csum_pseudo(pcb->laddr, pcb->raddr, proto, (uint16_t)len);
+}
+
+uint32_t ns_ip_ends_pseudo_reply(const NsIpEnds *e, uint8_t proto, uint32_t len)
+{
+    if (e->v6)
+        return ns_csum_pseudo6(&e->dst6, &e->src6, proto, len);
+    return ns_csum_pseudo(e->dst, e->src, proto, (uint16_t)len);
+}
+
+bool ns_ip_ends_checksum_ok(const NsIpEnds *e, uint8_t proto, const uint8_t *bytes, size_t len)
+{
+    uint32_t sum = e->v6 ? ns_csum_pseudo6(&e->src6, &e->dst6, proto, (uint32_t)len)
+                         : ns_csum_pseudo(e->src, e->dst, proto, (uint16_t)len);
+    return ns_csum_fold(ns_csum_partial(sum, bytes, len)) == 0;
+}
+
+void ns_pcb_trace_ends(const NsPcb *pcb, NsTraceEvent *ev)
+{
+    ev->sport = pcb->lport;
+    ev->dport = pcb->rport;
+    if (!pcb->af6) {
+        ev->src = pcb->laddr;
+        ev->dst = pcb->raddr;
+        return;
+    }
+    ev->src6 = pcb->laddr6.b;
+    ev->dst6 = pcb->rport ? pcb->raddr6.b : NULL;
+}
+
+static uint32_t mss_of_mtu(uint32_t mtu, uint32_t ip_hlen)
+{
+    uint32_t m = mtu - ip_hlen - NS_TCP_HLEN;
+    return m > 65535 - ip_hlen - NS_TCP_HLEN ? 65535 - ip_hlen - NS_TCP_HLEN : m;
+}
+
+static uint32_t path_mss(NsPcbTable *t, bool v6, uint32_t dst, const NsIpv6Addr *dst6)
+{
+    NsIface *ifc = NULL;
+    uint32_t mtu = 1500;
+    if (v6) {
+        NsIp6 *ip6 = ns_ip6_of(t->host);
+        NsIpv6Addr nh;
+        if (ns_ip6_is_local(ip6, dst6))
+            mtu = 65535;
+        else if (ns_ip6_route(ip6, dst6, &ifc, &nh) && ifc)
+            mtu = ns_iface_mtu(ifc);
+        return mss_of_mtu(mtu, NS_IPV6_HLEN);
+    }
+    NsIp *ip = ns_ip_of(t->host);
+    uint32_t nh;
+    if (ns_ip_is_local(ip, dst))
+        mtu = 65535;
+    else if (ns_ip_route(ip, dst, &ifc, &nh) && ifc)
+        mtu = ns_iface_mtu(ifc);
+    return mss_of_mtu(mtu, NS_IPV4_HLEN);
+}
+
+uint32_t ns_pcb_path_mss(NsPcbTable *t, const NsPcb *pcb)
+{
+    return path_mss(t, pcb->v6, pcb->raddr, &pcb->raddr6);
+}
+
+uint32_t ns_ip_ends_path_mss(NsPcbTable *t, const NsIpEnds *e)
+{
+    return path_mss(t, e->v6, e->src, &e->src6);
+}
+
+void ns_ip_ends_trace_recv(NsPcbTable *t, const NsIpEnds *e, const NsPacket *seg)
+{
+    if (e->v6) {
+        ns_ip6_trace_recv(ns_ip6_of(t->host), seg);
+        return;
+    }
+    NsIpv4Repr h = {.header_len = e->header_len, .src = e->src, .dst = e->dst};
+    ns_ip_trace_recv(ns_ip_of(t->host), &h, seg);
 }
 
 typedef struct {
@@ -337,10 +631,7 @@ void ns_pcb_trace(const NsPcbTable *t, const NsPcb *pcb, NsSockOp op, bool ephem
         .sock_id = pcb->id,
         .parent_id = pcb->parent_id,
         .proto = t->proto,
-        .src = pcb->laddr,
-        .sport = pcb->lport,
-        .dst = pcb->raddr,
-        .dport = pcb->rport,
     };
+    ns_pcb_trace_ends(pcb, &ev);
     ns_trace_emit(ctx->tracer, &ev);
 }

@@ -326,6 +326,7 @@ struct NsTcpConn {
     bool tlp_active : 1, tlp_is_retrans : 1; /* RFC 8985 7, see snd_last below */
     bool syn_lost : 1; /* our SYN or SYN-ACK was retransmitted */
     bool nagle_held : 1; /* Nagle holds data back; traced once per hold */
+    bool pmtu_resend : 1; /* going back to SND.UNA after a packet too big */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
@@ -473,6 +474,9 @@ void tcp_send_ack(NsTcpConn *c, NsTime now, NsSendWhy why);
 void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
 void tcp_send_syn(NsTcpConn *c, NsTime now, NsSendWhy why);
 void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why);
+/* A packet too big says the path carries segments of at most `mss`
+ * payload bytes with our headers (RFC 8201 section 4, RFC 9293 3.7.3). */
+void tcp_conn_path_mss(NsTcpConn *c, uint32_t mss, NsTime now);
 /* The retransmission timeout with the current backoff, at most rto_max. */
 NsTime tcp_rexmt_duration(const NsTcpConn *c);
 uint32_t tcp_rcv_window_raw(NsTcpConn *c);

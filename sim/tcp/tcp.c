@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/sim.h"
 #include "netsim/wire/ipv4.h"
 #include "tcp-private.h"
@@ -102,6 +103,7 @@ static inline NsTcp *sock_tcp(const NsTcpSock *s)
 }
 
 static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg);
+static void tcp_ip6_input(void *data, const NsIpv6Repr *hdr, NsPacket *seg);
 
 /* TCP_MAXSEG: the MSS we offer is at most what the application set. */
 static uint16_t user_mss(const NsTcpConn *c, uint16_t mss)
@@ -112,8 +114,11 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
                          size_t l4_len);
 static void tcp_ip_frag_needed(void *data, uint16_t mtu, const NsIpv4Repr *orig,
                                const uint8_t *l4, size_t l4_len);
+static void tcp_ip6_error(void *data, int err, uint32_t mtu, const NsIpv6Repr *orig,
+                          const uint8_t *l4, size_t l4_len);
 static const NsIpProtoOps tcp_ops = {.name = "tcp", .input = tcp_ip_input,
-                                     .error = tcp_ip_error, .frag_needed = tcp_ip_frag_needed};
+                                     .error = tcp_ip_error, .frag_needed = tcp_ip_frag_needed,
+                                     .input6 = tcp_ip6_input, .error6 = tcp_ip6_error};
 
 NsTcp *ns_tcp_new(NsHost *host)
 {
@@ -411,7 +416,7 @@ static void flush(NsTcpSock *s)
         if (cfg->id_zero_synack_rst &&
             ((fl & (NS_TCP_SYN | NS_TCP_ACK)) == (NS_TCP_SYN | NS_TCP_ACK) || (fl & NS_TCP_RST)))
             o.id_zero = true;
-        ns_ip_output(tcp->ip, p, c->pcb.laddr, c->pcb.raddr, NS_IPPROTO_TCP, &o);
+        ns_pcb_output(tcp->pcbs, &c->pcb, p, &o);
     }
 }
 
@@ -761,7 +766,7 @@ static void after(NsTcpSock *s, bool may_notify)
 
 /* ---- input ---- */
 
-static void trace_drop(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *seg, NsDropReason why)
+static void trace_drop(NsTcp *tcp, const NsIpEnds *hdr, const NsPacket *seg, NsDropReason why)
 {
     NsTracer *tr = tcp->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_DROP))
@@ -776,7 +781,7 @@ static void trace_drop(NsTcp *tcp, const NsIpv4Repr *hdr, const NsPacket *seg, N
 /* The RECV line, with the segment's numbers relative to the ISNs as the
  * receiving socket knows them (none for a non-SYN nobody knows) and the
  * window as it reads it. */
-static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, NsPacket *pkt, const NsTcpSeg *seg,
+static void trace_recv(NsTcp *tcp, const NsIpEnds *hdr, NsPacket *pkt, const NsTcpSeg *seg,
                        const NsTcpConn *c)
 {
     if (!ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_RECV))
@@ -800,13 +805,13 @@ static void trace_recv(NsTcp *tcp, const NsIpv4Repr *hdr, NsPacket *pkt, const N
     n.win_shift = (c && !(h->flags & NS_TCP_SYN)) ? c->snd_wscale : 0;
     pkt->note = n;
     pkt->flags |= NS_PACKET_NOTED;
-    ns_ip_trace_recv(tcp->ip, hdr, pkt);
+    ns_ip_ends_trace_recv(tcp->pcbs, hdr, pkt);
 }
 
 /* RFC 9293 3.10.7.1 (CLOSED): an arriving segment without RST gets one.
  * The reply has no options and window 0; Linux sends it with IP ID 0
  * (case 2: R. seq 0 ack ISN+1). */
-static void reset_no_socket(NsTcp *tcp, const NsIpv4Repr *hdr, const NsTcpSeg *seg)
+static void reset_no_socket(NsTcp *tcp, const NsIpEnds *hdr, const NsTcpSeg *seg)
 {
     if (seg->h.flags & NS_TCP_RST)
         return;
@@ -831,30 +836,19 @@ static void reset_no_socket(NsTcp *tcp, const NsIpv4Repr *hdr, const NsTcpSeg *s
     }
     ns_tcp_opts_layout(&r, NS_TCP_OPTS_MINIMAL);
     NsPacket *p = ns_packet_new(tcp->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
-    ns_tcp_emit(&r, hdr->dst, hdr->src, p->data, p->len);
+    ns_tcp_emit_pseudo(&r, ns_ip_ends_pseudo_reply(hdr, NS_IPPROTO_TCP, (uint32_t)p->len), p->data,
+                       p->len);
     NsIpTxOpts o = {.df = true, .id_zero = tcp->env.cfg->id_zero_synack_rst};
     if (ns_tracer_wants(tcp->ctx->tracer, NS_TRACE_SEND)) {
         p->note = (NsPacketNote){.ack = rel_ack, .has_seq = rel};
         p->flags |= NS_PACKET_NOTED;
     }
-    ns_ip_output(tcp->ip, p, hdr->dst, hdr->src, NS_IPPROTO_TCP, &o);
+    ns_pcb_reply(tcp->pcbs, hdr, p, &o);
 }
 
-static uint16_t mss_for(NsTcp *tcp, uint32_t dst)
-{
-    NsIface *ifc = NULL;
-    uint32_t nh;
-    uint32_t mtu = 1500;
-    if (ns_ip_is_local(tcp->ip, dst))
-        mtu = 65535;
-    else if (ns_ip_route(tcp->ip, dst, &ifc, &nh) && ifc)
-        mtu = ns_iface_mtu(ifc);
-    uint32_t m = mtu - NS_IPV4_HLEN - NS_TCP_HLEN;
-    return (uint16_t)(m > 65495 ? 65495 : m);
-}
 
 /* RFC 9293 3.10.7.2: a segment for a listener. */
-static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
+static void listen_input(NsTcpSock *l, const NsIpEnds *hdr, NsTcpSeg *seg)
 {
     NsTcp *tcp = sock_tcp(l);
     uint8_t fl = seg->h.flags;
@@ -876,9 +870,8 @@ static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
         return;
     }
     NsTcpSock *s = sock_alloc(tcp);
-    s->c.pcb.laddr = hdr->dst;
+    ns_pcb_set_ends(&s->c.pcb, hdr, l->c.pcb.af6);
     s->c.pcb.lport = l->c.pcb.lport;
-    s->c.pcb.raddr = hdr->src;
     s->c.pcb.rport = seg->h.src_port;
     if (ns_pcb_insert_child(tcp->pcbs, &s->c.pcb) != 0) {
         destroy(s);
@@ -890,18 +883,19 @@ static void listen_input(NsTcpSock *l, const NsIpv4Repr *hdr, NsTcpSeg *seg)
     q->syn_len++;
     s->c.nodelay = l->c.nodelay;
     tcp_opts_inherit(&s->c, &l->c, ns_sim_now(tcp->ctx->sim));
-    s->c.adv_mss = user_mss(&s->c, mss_for(tcp, hdr->src));
+    s->c.adv_mss = user_mss(&s->c, (uint16_t)ns_ip_ends_path_mss(tcp->pcbs, hdr));
     tcp_conn_accept_syn(&s->c, seg, ns_sim_now(tcp->ctx->sim));
     after(s, true);
 }
 
-static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
+/* A segment of either family for this host (hdr: its IP ends). */
+static void tcp_input(NsTcp *tcp, const NsIpEnds *hdr, NsPacket *pkt)
 {
-    NsTcp *tcp = data;
     NsTcpSeg seg;
-    NsWireResult res = (pkt->flags & NS_PACKET_RX_CSUM_OK)
-                           ? ns_tcp_parse_verified(pkt->data, pkt->len, &seg.h)
-                           : ns_tcp_parse(pkt->data, pkt->len, hdr->src, hdr->dst, &seg.h);
+    NsWireResult res = ns_tcp_parse_verified(pkt->data, pkt->len, &seg.h);
+    if (res == NS_WIRE_OK && !(pkt->flags & NS_PACKET_RX_CSUM_OK) &&
+        !ns_ip_ends_checksum_ok(hdr, NS_IPPROTO_TCP, pkt->data, pkt->len))
+        res = NS_WIRE_BAD_CHECKSUM;
     if (res != NS_WIRE_OK) {
         trace_drop(tcp, hdr, pkt, res == NS_WIRE_BAD_CHECKSUM ? NS_DROP_CHECKSUM : NS_DROP_MALFORMED);
         ns_packet_free(pkt);
@@ -910,7 +904,7 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
     seg.data = pkt->data + seg.h.header_len;
     seg.len = pkt->len - seg.h.header_len;
     seg.pkt = pkt;
-    NsPcb *pcb = ns_pcb_lookup(tcp->pcbs, hdr->dst, seg.h.dst_port, hdr->src, seg.h.src_port);
+    NsPcb *pcb = ns_pcb_lookup_ends(tcp->pcbs, hdr, seg.h.dst_port, seg.h.src_port);
     if (pcb && pcb_is_tw(pcb)) {
         NsTcpTw *tw = tw_of_pcb(pcb);
         NsTcpSock full;
@@ -950,6 +944,18 @@ static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
         ns_packet_free(seg.pkt);
 }
 
+static void tcp_ip_input(void *data, const NsIpv4Repr *hdr, NsPacket *pkt)
+{
+    NsIpEnds e = ns_ip_ends4(hdr);
+    tcp_input(data, &e, pkt);
+}
+
+static void tcp_ip6_input(void *data, const NsIpv6Repr *hdr, NsPacket *pkt)
+{
+    NsIpEnds e = ns_ip_ends6(hdr);
+    tcp_input(data, &e, pkt);
+}
+
 /* An ICMP error about one of our segments (RFC 9293 3.9.4, RFC 5461):
  * soft errors only, except during the handshake where a port or host
  * unreachable makes connect fail, as Linux does. */
@@ -965,6 +971,32 @@ static void tcp_ip_error(void *data, int err, const NsIpv4Repr *orig, const uint
     if (!pcb || pcb_is_tw(pcb))
         return;
     NsTcpSock *s = sock_of_pcb(pcb);
+    if (s->c.state != NS_TCP_STATE_SYN_SENT)
+        return;
+    tcp_conn_enter_closed(&s->c, err, NS_CAUSE_ICMP_ERROR);
+    after(s, true);
+}
+
+/* The same over IPv6; a packet too big lowers the connection's MSS to
+ * what the path carries (RFC 8201 section 4). */
+static void tcp_ip6_error(void *data, int err, uint32_t mtu, const NsIpv6Repr *orig,
+                          const uint8_t *l4, size_t l4_len)
+{
+    NsTcp *tcp = data;
+    if (l4_len < 8)
+        return;
+    uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
+    uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
+    NsPcb *pcb = ns_pcb_lookup6(tcp->pcbs, &orig->src, sport, &orig->dst, dport);
+    if (!pcb || !pcb->v6)
+        return;
+    NsTcpSock *s = sock_of_pcb(pcb);
+    if (err == EMSGSIZE) {
+        if (mtu >= NS_IP6_MIN_MTU)
+            tcp_conn_path_mss(&s->c, mtu - NS_IPV6_HLEN - NS_TCP_HLEN, ns_sim_now(tcp->ctx->sim));
+        after(s, true);
+        return;
+    }
     if (s->c.state != NS_TCP_STATE_SYN_SENT)
         return;
     tcp_conn_enter_closed(&s->c, err, NS_CAUSE_ICMP_ERROR);
@@ -1023,6 +1055,16 @@ int ns_tcp_bind(NsTcpSock *s, uint32_t addr, uint16_t port)
     return err;
 }
 
+int ns_tcp_bind6(NsTcpSock *s, const NsIpv6Addr *addr, uint16_t port)
+{
+    if (s->c.pcb.lport || s->c.state != NS_TCP_STATE_CLOSED)
+        return EINVAL;
+    int err = ns_pcb_bind6(sock_tcp(s)->pcbs, &s->c.pcb, addr, port, NS_PCB_EPHEMERAL_BIND);
+    if (!err)
+        ns_pcb_trace(sock_tcp(s)->pcbs, &s->c.pcb, NS_SOCK_OP_BOUND, port == 0);
+    return err;
+}
+
 int ns_tcp_listen(NsTcpSock *s, uint32_t backlog)
 {
     if (s->c.state == NS_TCP_STATE_LISTEN) {
@@ -1067,7 +1109,9 @@ NsTcpSock *ns_tcp_accept(NsTcpSock *l, int *err)
     return s;
 }
 
-int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
+/* addr6 NULL: connect to the IPv4 addr; else to the IPv6 socket address
+ * addr6 (an IPv4-mapped one over IPv4). */
+static int connect_to(NsTcpSock *s, uint32_t addr, const NsIpv6Addr *addr6, uint16_t port)
 {
     NsTcpConn *c = &s->c;
     switch (c->state) {
@@ -1089,15 +1133,18 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
     if (port == 0)
         return EINVAL;
     NsTcp *tcp = sock_tcp(s);
-    if (ns_ip_source_for(tcp->ip, addr) == 0)
+    if (!addr6 && ns_ip_source_for(tcp->ip, addr) == 0)
         return ENETUNREACH;
     bool was_bound = c->pcb.in_port_table;
     if (c->pcb.lport && !c->pcb.in_port_table) {
         /* A socket whose earlier connection ended: bind afresh. */
         c->pcb.lport = 0;
         c->pcb.laddr = 0;
+        c->pcb.v6 = false;
+        memset(&c->pcb.laddr6, 0, sizeof c->pcb.laddr6);
     }
-    int err = ns_pcb_connect(tcp->pcbs, &c->pcb, addr, port, NS_PCB_EPHEMERAL_CONNECT);
+    int err = addr6 ? ns_pcb_connect6(tcp->pcbs, &c->pcb, addr6, port, NS_PCB_EPHEMERAL_CONNECT)
+                    : ns_pcb_connect(tcp->pcbs, &c->pcb, addr, port, NS_PCB_EPHEMERAL_CONNECT);
     if (err)
         return err;
     if (!was_bound)
@@ -1112,10 +1159,20 @@ int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
     c->pcb = pcb;
     c->nodelay = nodelay;
     c->opts = opts;
-    c->adv_mss = user_mss(c, mss_for(tcp, addr));
+    c->adv_mss = user_mss(c, (uint16_t)ns_pcb_path_mss(tcp->pcbs, &c->pcb));
     tcp_conn_connect(c, now_of(s));
     after(s, false);
     return 0;
+}
+
+int ns_tcp_connect(NsTcpSock *s, uint32_t addr, uint16_t port)
+{
+    return connect_to(s, addr, NULL, port);
+}
+
+int ns_tcp_connect6(NsTcpSock *s, const NsIpv6Addr *addr, uint16_t port)
+{
+    return connect_to(s, 0, addr, port);
 }
 
 /* 0 if the connection takes data now, else the -errno ns_tcp_send gives. */

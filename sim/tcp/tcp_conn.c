@@ -220,10 +220,7 @@ void tcp_conn_trace_ids(const NsTcpConn *c, NsTraceEvent *ev)
     ev->sock_id = c->pcb.id;
     ev->parent_id = c->pcb.parent_id;
     ev->proto = 6;
-    ev->src = c->pcb.laddr;
-    ev->sport = c->pcb.lport;
-    ev->dst = c->pcb.raddr;
-    ev->dport = c->pcb.rport;
+    ns_pcb_trace_ends(&c->pcb, ev);
 }
 
 void tcp_conn_set_state(NsTcpConn *c, NsTcpState to, NsTraceCause why)
@@ -380,6 +377,9 @@ uint32_t tcp_conn_isn(const NsTcpConn *c, NsTime now)
     if (c->env->fixed_iss)
         return c->env->iss;
     uint64_t t = (uint64_t)c->pcb.laddr << 32 | c->pcb.raddr;
+    if (c->pcb.v6)
+        t ^= (uint64_t)ns_ipv6_addr_key_hash(&c->pcb.laddr6) << 32 ^
+             ns_ipv6_addr_key_hash(&c->pcb.raddr6);
     uint64_t p = (uint64_t)c->pcb.lport << 16 | c->pcb.rport;
     uint64_t f = mix64(mix64(t ^ c->env->isn_secret) ^ p);
     return (uint32_t)(now / 4000) + (uint32_t)f;

@@ -146,7 +146,9 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     g_assert(hlen >= NS_TCP_HLEN);
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
     uint32_t payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;
-    size_t w = ns_tcp_emit_summed(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len, payload_sum);
+    size_t w = ns_tcp_emit_pseudo_summed(
+        &r, ns_pcb_pseudo(&c->pcb, NS_IPPROTO_TCP, (uint32_t)p->len), p->data, p->len,
+        payload_sum);
     g_assert(w == hlen);
     p->meta = why; /* for whoever drains outq (tests read it) */
     note_segment(c, p, &r, why);
@@ -206,7 +208,8 @@ void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now)
     }
     ns_tcp_opts_layout(&r, NS_TCP_OPTS_MINIMAL);
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
-    ns_tcp_emit(&r, c->pcb.laddr, c->pcb.raddr, p->data, p->len);
+    ns_tcp_emit_pseudo(&r, ns_pcb_pseudo(&c->pcb, NS_IPPROTO_TCP, (uint32_t)p->len), p->data,
+                       p->len);
     p->meta = NS_SEND_NORMAL;
     note_segment(c, p, &r, NS_SEND_NORMAL);
     ns_packet_queue_push(&c->outq, p);
@@ -243,6 +246,22 @@ void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why)
     tcp_send_segment(c, c->snd_una, len, fl, why, now);
     if (c->rtt_start >= 0 && seq_leq(c->rtt_seq, c->snd_una + len))
         c->rtt_start = -1; /* Karn: never time a retransmitted segment */
+}
+
+void tcp_conn_path_mss(NsTcpConn *c, uint32_t mss, NsTime now)
+{
+    uint32_t opt = c->ts_ok ? 12 : 0;
+    if (mss <= opt + 64 || mss - opt >= c->mss)
+        return; /* no smaller than before, or absurdly small: ignored */
+    c->mss = (uint16_t)(mss - opt);
+    if (c->snd_una == c->snd_max)
+        return;
+    /* What was in flight did not fit: send it again at once in the new
+     * size, without taking it for congestion (Linux tcp_simple_retransmit). */
+    c->snd_nxt = c->snd_una;
+    c->rtt_start = -1;
+    c->pmtu_resend = true;
+    tcp_conn_output(c, now);
 }
 
 NsTime tcp_rexmt_duration(const NsTcpConn *c)
@@ -367,8 +386,12 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             fl |= NS_TCP_PSH;
         if (fin)
             fl |= NS_TCP_FIN;
-        NsSendWhy why = probe ? NS_SEND_PROBE
-                             : rexmit ? NS_SEND_RTO : NS_SEND_NORMAL;
+        if (!rexmit)
+            c->pmtu_resend = false;
+        NsSendWhy why = probe                     ? NS_SEND_PROBE
+                        : rexmit && c->pmtu_resend ? NS_SEND_PMTU
+                        : rexmit                   ? NS_SEND_RTO
+                                                   : NS_SEND_NORMAL;
         tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
         if (len < c->mss)
             c->snd_sml = c->snd_nxt + len; /* Linux tcp_minshall_update */

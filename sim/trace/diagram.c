@@ -339,6 +339,7 @@ static const char *send_why(NsSendWhy why)
     case NS_SEND_DELAYED_ACK:
     case NS_SEND_CHALLENGE_ACK:
     case NS_SEND_KEEPALIVE:
+    case NS_SEND_PMTU:
         break;
     }
     return trace_send_why_text(why);

@@ -14,6 +14,7 @@ static bool resend_reason(NsSendWhy why)
     case NS_SEND_SACK_RETRANSMIT:
     case NS_SEND_TLP:
     case NS_SEND_FAULT:
+    case NS_SEND_PMTU:
         return true;
     case NS_SEND_NORMAL:
     case NS_SEND_PROBE:

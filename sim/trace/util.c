@@ -445,6 +445,8 @@ const char *trace_send_why_text(NsSendWhy why)
         return "challenge ACK";
     case NS_SEND_KEEPALIVE:
         return "keepalive probe";
+    case NS_SEND_PMTU:
+        return "path MTU: sent again smaller";
     }
     return NULL;
 }

@@ -332,28 +332,40 @@ static size_t emit_header(const NsTcpRepr *repr, uint8_t *buf, size_t seg_len)
     return hlen;
 }
 
-size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t seg_len)
+size_t ns_tcp_emit_pseudo(const NsTcpRepr *repr, uint32_t pseudo, uint8_t *buf, size_t seg_len)
 {
     size_t hlen = emit_header(repr, buf, seg_len);
     if (hlen == 0)
         return 0;
-    uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len);
-    ns_write_be16(buf + 16, ns_csum_fold(ns_csum_partial(sum, buf, seg_len)));
+    ns_write_be16(buf + 16, ns_csum_fold(ns_csum_partial(pseudo, buf, seg_len)));
     return hlen;
+}
+
+size_t ns_tcp_emit_pseudo_summed(const NsTcpRepr *repr, uint32_t pseudo, uint8_t *buf,
+                                 size_t seg_len, uint32_t payload_sum)
+{
+    size_t hlen = emit_header(repr, buf, seg_len);
+    if (hlen == 0)
+        return 0;
+    uint32_t sum = ns_csum_partial(pseudo, buf, hlen);
+    /* The header's length is a multiple of 4: the payload starts on a word. */
+    sum = ns_csum_add_at(sum, payload_sum, hlen);
+    ns_write_be16(buf + 16, ns_csum_fold(sum));
+    return hlen;
+}
+
+size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t seg_len)
+{
+    return ns_tcp_emit_pseudo(repr, ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len),
+                              buf, seg_len);
 }
 
 size_t ns_tcp_emit_summed(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf,
                           size_t seg_len, uint32_t payload_sum)
 {
-    size_t hlen = emit_header(repr, buf, seg_len);
-    if (hlen == 0)
-        return 0;
-    uint32_t sum = ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len);
-    sum = ns_csum_partial(sum, buf, hlen);
-    /* The header's length is a multiple of 4: the payload starts on a word. */
-    sum = ns_csum_add_at(sum, payload_sum, hlen);
-    ns_write_be16(buf + 16, ns_csum_fold(sum));
-    return hlen;
+    return ns_tcp_emit_pseudo_summed(
+        repr, ns_csum_pseudo(src, dst, NS_IPPROTO_TCP, (uint16_t)seg_len), buf, seg_len,
+        payload_sum);
 }
 
 void ns_tcp_opts_layout(NsTcpRepr *repr, NsTcpOptLayout layout)

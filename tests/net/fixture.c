@@ -15,6 +15,8 @@ static int fx_why(const NsTraceEvent *ev)
         return (int)ev->cause;
     if (ev->kind == NS_TRACE_SOCK)
         return ev->ephemeral;
+    if (ev->kind == NS_TRACE_SEND)
+        return (int)ev->send_why;
     if (ev->kind == NS_TRACE_NAT)
         return (int)ev->nat_ev;
     if (ev->kind == NS_TRACE_NDP) /* the event, and for a state change the new state */

@@ -125,6 +125,13 @@ size_t ns_tcp_emit(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *b
 size_t ns_tcp_emit_summed(const NsTcpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf,
                           size_t seg_len, uint32_t payload_sum);
 
+/* As ns_tcp_emit() and ns_tcp_emit_summed(), given the pseudo header's
+ * sum for seg_len bytes: IPv4's ns_csum_pseudo() or IPv6's
+ * ns_csum_pseudo6() (RFC 8200 section 8.1). */
+size_t ns_tcp_emit_pseudo(const NsTcpRepr *repr, uint32_t pseudo, uint8_t *buf, size_t seg_len);
+size_t ns_tcp_emit_pseudo_summed(const NsTcpRepr *repr, uint32_t pseudo, uint8_t *buf,
+                                 size_t seg_len, uint32_t payload_sum);
+
 /* Fill repr->opt_order from the options present in `repr` (has_mss, ...)
  * and its flags, in `layout`'s order. */
 void ns_tcp_opts_layout(NsTcpRepr *repr, NsTcpOptLayout layout);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/result.h"
 
 #define NS_UDP_HLEN 8
@@ -28,3 +29,10 @@ NsWireResult ns_udp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t
  * checksum". Returns repr->length, or 0 (nothing written) if len is smaller
  * or length < 8. */
 size_t ns_udp_emit(const NsUdpRepr *repr, uint32_t src, uint32_t dst, uint8_t *buf, size_t len);
+
+/* The same over IPv6, with its pseudo header (RFC 8200 section 8.1),
+ * where the checksum is mandatory: a zero one is BAD_CHECKSUM. */
+NsWireResult ns_udp_parse6(const uint8_t *buf, size_t len, const NsIpv6Addr *src,
+                           const NsIpv6Addr *dst, NsUdpRepr *out);
+size_t ns_udp_emit6(const NsUdpRepr *repr, const NsIpv6Addr *src, const NsIpv6Addr *dst,
+                    uint8_t *buf, size_t len);

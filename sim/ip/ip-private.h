@@ -1,0 +1,19 @@
+/* Shared between ip.c and ip6.c: the trace line's reading of a
+ * transport's note on its datagram, for either family. */
+#pragma once
+
+#include "netsim/ctx.h"
+#include "netsim/trace.h"
+#include "netsim-private/packet.h"
+
+/* The strings a note's trace line points to (the caller's buffers). */
+typedef struct {
+    char opts[160], summary[128];
+} NsNoteText;
+
+/* Fill ev from pkt's NsPacketNote, if it has one: socket ids, why it was
+ * sent and, for TCP, the relative numbers, window and options; the
+ * payload decoded. start[0..len) is the datagram, IPv4 or IPv6 header
+ * first. */
+void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const uint8_t *start,
+                      size_t len, NsNoteText *txt);
