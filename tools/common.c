@@ -53,17 +53,8 @@ static void socket_json_row(const char *host, bool up, const NsSocketRow *row, v
 {
     (void)up;
     JsonBuilder *b = data;
-    char l[32], p[32], a[NS_IPV4_STRLEN];
-    ns_ipv4_format(row->laddr, a);
-    if (row->laddr)
-        g_snprintf(l, sizeof l, "%s:%u", a, row->lport);
-    else
-        g_snprintf(l, sizeof l, "*:%u", row->lport);
-    ns_ipv4_format(row->raddr, a);
-    if (row->raddr)
-        g_snprintf(p, sizeof p, "%s:%u", a, row->rport);
-    else
-        g_snprintf(p, sizeof p, "*:*");
+    char l[NS_SOCKET_END_STRLEN], p[NS_SOCKET_END_STRLEN];
+    ns_socket_row_ends(row, l, p);
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "host");
     json_builder_add_string_value(b, host);
@@ -416,11 +407,10 @@ static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
     record_write(out, b);
 }
 
-static void member_ep(JsonBuilder *b, const char *name, uint32_t addr, uint16_t port)
+static void member_end(JsonBuilder *b, const char *name, const NsWorldFlow *f, bool b_side)
 {
-    char a[NS_IPV4_STRLEN], s[32];
-    ns_ipv4_format(addr, a);
-    g_snprintf(s, sizeof s, "%s:%u", a, port);
+    char s[64];
+    ns_world_flow_end(f, b_side, s, sizeof s);
     member_str(b, name, s);
 }
 
@@ -435,8 +425,8 @@ static void add_summary_data(JsonBuilder *b, NsWorld *w)
         const NsWorldFlow *f = &flows[i];
         json_builder_begin_object(b);
         member_str(b, "proto", f->proto == NS_IPPROTO_UDP ? "udp" : "tcp");
-        member_ep(b, "a", f->a, f->pa);
-        member_ep(b, "b", f->b, f->pb);
+        member_end(b, "a", f, false);
+        member_end(b, "b", f, true);
         member_int(b, "pkts_ab", (int64_t)f->pkts[0]);
         member_int(b, "bytes_ab", (int64_t)f->bytes[0]);
         member_int(b, "pkts_ba", (int64_t)f->pkts[1]);

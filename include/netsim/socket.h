@@ -52,6 +52,22 @@ int ns_socket_bind(NsSocket *sock, uint32_t addr, uint16_t port);
  * handshake goes on (the watch hears of the outcome: ns_socket_state()
  * becomes ESTABLISHED, or ns_socket_take_error() gives the errno). */
 int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port);
+/* The same with IPv6 socket addresses (RFC 3493's sockaddr_in6): the
+ * socket becomes one of the IPv6 family. An IPv4-mapped address
+ * (::ffff:a.b.c.d) means IPv4; bound to ::, a socket takes both families
+ * and sees IPv4 peers as IPv4-mapped addresses (Linux, bindv6only=0). */
+int ns_socket_bind6(NsSocket *sock, const NsIpv6Addr *addr, uint16_t port);
+int ns_socket_connect6(NsSocket *sock, const NsIpv6Addr *addr, uint16_t port);
+int ns_socket_sendto6(NsSocket *sock, const uint8_t *data, size_t len, const NsIpv6Addr *addr,
+                      uint16_t port);
+long ns_socket_recvfrom6(NsSocket *sock, uint8_t *buf, size_t cap, NsIpv6Addr *addr,
+                         uint16_t *port);
+/* Whether the socket is of the IPv6 family; its ends as IPv6 addresses
+ * (IPv4 ones mapped; :: and port 0 when none). */
+bool ns_socket_is_v6(const NsSocket *sock);
+void ns_socket_local6(const NsSocket *sock, NsIpv6Addr *addr, uint16_t *port);
+void ns_socket_peer6(const NsSocket *sock, NsIpv6Addr *addr, uint16_t *port);
+
 /* TCP only: passive open with a backlog (-EOPNOTSUPP on UDP). */
 int ns_socket_listen(NsSocket *sock, uint32_t backlog);
 /* TCP only: the next established connection of a listener, in arrival
@@ -140,7 +156,18 @@ typedef struct {
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     uint32_t fd;
+    /* a socket of the IPv6 family: its ends as IPv6 addresses (IPv4 ones
+     * mapped), laddr/raddr 0 over IPv6 */
+    bool af6;
+    NsIpv6Addr laddr6, raddr6;
 } NsSocketRow;
+
+/* A row's ends as `ss -tuan` writes them: "10.0.0.1:80", "*:80" (any
+ * address), "[2001:db8::1]:80", "[::ffff:10.0.0.1]:49152" (an IPv4 peer
+ * of an IPv6 socket), "*:*" (no peer). */
+#define NS_SOCKET_END_STRLEN 64
+void ns_socket_row_ends(const NsSocketRow *row, char local[NS_SOCKET_END_STRLEN],
+                        char peer[NS_SOCKET_END_STRLEN]);
 
 /* The host's sockets: UDP in creation order, then TCP endpoints (listeners,
  * connections, and those the program closed that are still finishing, such

@@ -106,7 +106,12 @@ typedef struct {
     uint32_t a, b;
     uint16_t pa, pb;
     uint64_t pkts[2], bytes[2], drops, retrans;
+    bool v6; /* over IPv6: the ends are a6 and b6 (a, b 0) */
+    NsIpv6Addr a6, b6;
 } NsWorldFlow;
+/* A flow's end as the summary writes it: "10.0.0.1:49152",
+ * "[2001:db8::1]:49152". */
+void ns_world_flow_end(const NsWorldFlow *f, bool b_side, char *buf, size_t n);
 const NsWorldFlow *ns_world_flows(const NsWorld *w, size_t *n);
 
 /* A host's IP counters (datagrams sent, received, forwarded, dropped). */

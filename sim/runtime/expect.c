@@ -88,7 +88,10 @@ int ns_world_sock_tcp_state(NsWorld *w, uint32_t host, const SockRt *s)
     for (guint r = 0; r < rows->len; r++) {
         const NsSocketRow *row = &g_array_index(rows, NsSocketRow, r);
         if (row->tcp_state >= 0 && row->orphan && row->laddr == s->laddr &&
-            row->lport == s->lport && row->raddr == s->raddr && row->rport == s->rport)
+            row->lport == s->lport && row->raddr == s->raddr && row->rport == s->rport &&
+            row->af6 == s->v6 &&
+            (!s->v6 || (ns_ipv6_addr_equal(&row->laddr6, &s->laddr6) &&
+                        ns_ipv6_addr_equal(&row->raddr6, &s->raddr6))))
             return row->tcp_state;
     }
     return NS_TCP_STATE_CLOSED;

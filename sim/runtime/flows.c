@@ -14,7 +14,8 @@
 typedef struct {
     uint32_t a, b;
     uint16_t pa, pb;
-    uint32_t proto;
+    uint32_t proto; /* and 0x100 over IPv6: a6, b6 hold the ends */
+    uint8_t a6[16], b6[16];
 } FlowKey;
 
 struct NsFlows {
@@ -25,14 +26,27 @@ struct NsFlows {
 static FlowKey flow_key(uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
     bool fwd = src < dst || (src == dst && sport <= dport);
-    return (FlowKey){fwd ? src : dst, fwd ? dst : src, fwd ? sport : dport, fwd ? dport : sport,
-                     proto};
+    return (FlowKey){.a = fwd ? src : dst, .b = fwd ? dst : src, .pa = fwd ? sport : dport,
+                     .pb = fwd ? dport : sport, .proto = proto};
+}
+
+static FlowKey flow_key6(uint8_t proto, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+                         uint16_t dport)
+{
+    int c = memcmp(src, dst, 16);
+    bool fwd = c < 0 || (c == 0 && sport <= dport);
+    FlowKey k = {.pa = fwd ? sport : dport, .pb = fwd ? dport : sport, .proto = proto | 0x100u};
+    memcpy(k.a6, fwd ? src : dst, 16);
+    memcpy(k.b6, fwd ? dst : src, 16);
+    return k;
 }
 
 static guint flow_key_hash(gconstpointer p)
 {
     const FlowKey *k = p;
     uint64_t h = ((uint64_t)k->a << 32 | k->b) * 0x9E3779B97F4A7C15u;
+    if (k->proto & 0x100u)
+        h ^= (uint64_t)ns_ipv6_addr_key_hash(k->a6) << 32 ^ ns_ipv6_addr_key_hash(k->b6);
     h ^= ((uint64_t)k->pa << 32 | (uint64_t)k->pb << 16 | k->proto) * 0xC2B2AE3D27D4EB4Fu;
     return (guint)(h ^ h >> 32);
 }
@@ -55,10 +69,12 @@ static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
 static void flow_write(void *self, const NsTraceEvent *ev)
 {
     NsFlows *fl = self;
-    /* TCP and UDP over IPv4 (IPv6 carries only ICMPv6 so far) */
-    if (!ev->proto || ev->proto == NS_IPPROTO_ICMP || ev->src6)
+    /* TCP and UDP, over IPv4 or IPv6 */
+    if (ev->proto != NS_IPPROTO_TCP && ev->proto != NS_IPPROTO_UDP)
         return;
-    FlowKey key = flow_key(ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
+    bool v6 = ev->src6 && ev->dst6;
+    FlowKey key = v6 ? flow_key6(ev->proto, ev->src6, ev->sport, ev->dst6, ev->dport)
+                     : flow_key(ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
     guint idx = flow_find(fl, &key);
     if (ev->kind == NS_TRACE_NAT) {
         /* The far side of a NAT sees the flow under its translated tuple:
@@ -70,13 +86,19 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     }
     if (!idx) {
         NsWorldFlow f = {.proto = ev->proto, .a = ev->src, .pa = ev->sport, .b = ev->dst,
-                         .pb = ev->dport};
+                         .pb = ev->dport, .v6 = v6};
+        if (v6) {
+            memcpy(f.a6.b, ev->src6, 16);
+            memcpy(f.b6.b, ev->dst6, 16);
+        }
         g_array_append_val(fl->flows, f);
         idx = fl->flows->len;
         flow_index(fl, &key, idx);
     }
     NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, idx - 1);
-    int dir = (ev->src == f->a && ev->sport == f->pa) ? 0 : 1;
+    int dir = (v6 ? memcmp(ev->src6, f->a6.b, 16) == 0 : ev->src == f->a) && ev->sport == f->pa
+                  ? 0
+                  : 1;
     if (ev->kind == NS_TRACE_DROP) {
         f->drops++;
     } else {
@@ -117,9 +139,9 @@ void ns_flows_summary(const NsFlows *fl, GString *s)
     g_string_append(s, "# flows (packets/payload bytes each way)\n");
     for (guint i = 0; i < fl->flows->len; i++) {
         const NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, i);
-        char a[32], b[32];
-        ns_world_fmt_ep(a, sizeof a, f->a, f->pa);
-        ns_world_fmt_ep(b, sizeof b, f->b, f->pb);
+        char a[64], b[64];
+        ns_world_flow_end(f, false, a, sizeof a);
+        ns_world_flow_end(f, true, b, sizeof b);
         g_string_append_printf(s,
                                "#   %s %s -> %s  %" PRIu64 " pkts %" PRIu64 "B,  back %" PRIu64
                                " pkts %" PRIu64 "B",
@@ -131,6 +153,17 @@ void ns_flows_summary(const NsFlows *fl, GString *s)
             g_string_append_printf(s, ",  %" PRIu64 " dropped", f->drops);
         g_string_append_c(s, '\n');
     }
+}
+
+void ns_world_flow_end(const NsWorldFlow *f, bool b_side, char *buf, size_t n)
+{
+    uint16_t port = b_side ? f->pb : f->pa;
+    if (!f->v6) {
+        ns_world_fmt_ep(buf, n, b_side ? f->b : f->a, port);
+        return;
+    }
+    char a[NS_IPV6_STRLEN];
+    g_snprintf(buf, n, "[%s]:%u", ns_ipv6_format(b_side ? &f->b6 : &f->a6, a), port);
 }
 
 void ns_flows_free(NsFlows *f)

@@ -187,24 +187,21 @@ static char *sockopt_text(const char *sock, const NsScnStep *st)
 /* What a socket step does, as its `app` line shows it before it runs. */
 static char *step_text(NsWorld *w, const NsScnStep *st)
 {
-    char ep[32];
+    char ep[64];
     switch (st->verb.sock) {
     case NS_SCN_SOCK_VERB_SOCKET:
         return g_strdup_printf("%s as %s", st->u.socket.proto == NS_SCN_PROTO_UDP ? "udp" : "tcp",
                                ns_world_sock_name(w, st->u.socket.sock));
     case NS_SCN_SOCK_VERB_BIND:
     case NS_SCN_SOCK_VERB_CONNECT:
-        if (st->u.addr.ep.kind == NS_SCN_TARGET_ANY)
-            g_snprintf(ep, sizeof ep, ":%u", st->u.addr.ep.port);
-        else
-            ns_world_fmt_ep(ep, sizeof ep, st->u.addr.ep.addr, st->u.addr.ep.port);
+        ns_world_fmt_scn_ep(ep, sizeof ep, &st->u.addr.ep);
         return g_strdup_printf("%s %s", ns_world_sock_name(w, st->u.addr.sock), ep);
     case NS_SCN_SOCK_VERB_SEND:
     case NS_SCN_SOCK_VERB_SENDTO: {
         g_autofree char *txt = ns_world_payload_text(&st->u.send.payload);
         if (st->verb.sock == NS_SCN_SOCK_VERB_SEND)
             return g_strdup_printf("%s %s", ns_world_sock_name(w, st->u.send.sock), txt);
-        ns_world_fmt_ep(ep, sizeof ep, st->u.send.to.addr, st->u.send.to.port);
+        ns_world_fmt_scn_ep(ep, sizeof ep, &st->u.send.to);
         return g_strdup_printf("%s %s %s", ns_world_sock_name(w, st->u.send.sock), ep, txt);
     }
     case NS_SCN_SOCK_VERB_RECV:
@@ -239,7 +236,21 @@ static void note_tuple(SockRt *s)
         return;
     ns_socket_local(s->sock, &s->laddr, &s->lport);
     ns_socket_peer(s->sock, &s->raddr, &s->rport);
+    s->v6 = ns_socket_is_v6(s->sock);
+    ns_socket_local6(s->sock, &s->laddr6, &s->lport);
+    ns_socket_peer6(s->sock, &s->raddr6, &s->rport);
     s->was_tcp = ns_socket_type(s->sock) == NS_SOCK_TCP;
+}
+
+/* A socket's end as a trace shows it: "10.0.0.1:49152", "[2001:db8::1]:80". */
+static void fmt_end(char *buf, size_t n, const SockRt *s, bool remote)
+{
+    char a[NS_IPV6_STRLEN];
+    if (s->v6)
+        g_snprintf(buf, n, "[%s]:%u", ns_ipv6_format(remote ? &s->raddr6 : &s->laddr6, a),
+                   remote ? s->rport : s->lport);
+    else
+        ns_world_fmt_ep(buf, n, remote ? s->raddr : s->laddr, remote ? s->rport : s->lport);
 }
 
 /* UDP receive: one datagram. Returns false while nothing is there. */
@@ -247,9 +258,11 @@ static bool try_recv_udp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const ch
 {
     NsWorld *w = pg->w;
     uint8_t buf[64];
-    uint32_t from;
+    uint32_t from = 0;
+    NsIpv6Addr from6;
     uint16_t port;
-    long n = ns_socket_recvfrom(s->sock, buf, sizeof buf, &from, &port);
+    long n = ns_socket_is_v6(s->sock) ? ns_socket_recvfrom6(s->sock, buf, sizeof buf, &from6, &port)
+                                      : ns_socket_recvfrom(s->sock, buf, sizeof buf, &from, &port);
     if (n == -EAGAIN)
         return false;
     if (n < 0) {
@@ -261,8 +274,13 @@ static bool try_recv_udp(ProgramRt *pg, const NsScnStep *st, SockRt *s, const ch
     s->received += got;
     NsScnPayload pl = {buf, got < sizeof buf ? got : sizeof buf};
     g_autofree char *txt = ns_world_payload_text(&pl);
-    char ep[32];
-    ns_world_fmt_ep(ep, sizeof ep, from, port);
+    char ep[64];
+    if (ns_socket_is_v6(s->sock)) {
+        char a[NS_IPV6_STRLEN];
+        g_snprintf(ep, sizeof ep, "[%s]:%u", ns_ipv6_format(&from6, a), port);
+    } else {
+        ns_world_fmt_ep(ep, sizeof ep, from, port);
+    }
     prog_tracef(pg, verb, 0, "%s got %" PRIu64 "B from %s %s%s",
                ns_world_sock_name(w, st->u.recv.sock), got, ep, txt,
                got < (uint64_t)n ? " (the rest of the datagram is discarded)" : "");
@@ -317,8 +335,7 @@ static bool try_connect_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *
 {
     NsWorld *w = pg->w;
     if (!pg->connecting) {
-        uint32_t addr = st->u.addr.ep.addr;
-        *err = -ns_socket_connect(s->sock, addr, st->u.addr.ep.port);
+        *err = -ns_world_sock_connect(s->sock, &st->u.addr.ep);
         if (*err)
             return true;
         pg->connecting = true;
@@ -335,9 +352,9 @@ static bool try_connect_tcp(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *
         return false;
     pg->connecting = false;
     note_tuple(s);
-    char a[32], b[32];
-    ns_world_fmt_ep(a, sizeof a, s->laddr, s->lport);
-    ns_world_fmt_ep(b, sizeof b, s->raddr, s->rport);
+    char a[64], b[64];
+    fmt_end(a, sizeof a, s, false);
+    fmt_end(b, sizeof b, s, true);
     prog_tracef(pg, "connect", 0, "%s connected: %s-%s", ns_world_sock_name(w, st->u.addr.sock), a,
                b);
     return true;
@@ -383,9 +400,9 @@ static bool try_accept(ProgramRt *pg, const NsScnStep *st, SockRt *s, int *err)
     n->received = 0;
     n->last_err = 0;
     note_tuple(n);
-    char l[32], r[32];
-    ns_world_fmt_ep(l, sizeof l, n->laddr, n->lport);
-    ns_world_fmt_ep(r, sizeof r, n->raddr, n->rport);
+    char l[64], r[64];
+    fmt_end(l, sizeof l, n, false);
+    fmt_end(r, sizeof r, n, true);
     prog_tracef(pg, "accept", 0, "%s gave %s: %s-%s (fd %u; %s still listens)",
                ns_world_sock_name(w, st->u.accept.sock), ns_world_sock_name(w, st->u.accept.new_sock), l, r,
                ns_socket_fd(a), ns_world_sock_name(w, st->u.accept.sock));
@@ -427,15 +444,14 @@ static bool step_try(ProgramRt *pg)
             break;
         case NS_SCN_SOCK_VERB_BIND:
         case NS_SCN_SOCK_VERB_CONNECT: {
-            uint32_t addr = st->u.addr.ep.kind == NS_SCN_TARGET_ANY ? 0 : st->u.addr.ep.addr;
             if (st->verb.sock == NS_SCN_SOCK_VERB_CONNECT && is_tcp) {
                 if (!try_connect_tcp(pg, st, s, &err))
                     goto wait;
                 break;
             }
             err = -(st->verb.sock == NS_SCN_SOCK_VERB_BIND
-                        ? ns_socket_bind(s->sock, addr, st->u.addr.ep.port)
-                        : ns_socket_connect(s->sock, addr, st->u.addr.ep.port));
+                        ? ns_world_sock_bind(s->sock, &st->u.addr.ep)
+                        : ns_world_sock_connect(s->sock, &st->u.addr.ep));
             note_tuple(s);
             break;
         }
@@ -458,8 +474,7 @@ static bool step_try(ProgramRt *pg)
             const uint8_t *bytes = ns_world_payload_bytes(w, pl);
             err = -(st->verb.sock == NS_SCN_SOCK_VERB_SEND
                         ? ns_socket_send(s->sock, bytes, pl->len)
-                        : ns_socket_sendto(s->sock, bytes, pl->len, st->u.send.to.addr,
-                                           st->u.send.to.port));
+                        : ns_world_sock_sendto(s->sock, bytes, pl->len, &st->u.send.to));
             break;
         }
         case NS_SCN_SOCK_VERB_RECV:

@@ -22,6 +22,8 @@ typedef struct {
     uint32_t laddr, raddr;
     uint16_t lport, rport;
     bool was_tcp;
+    bool v6; /* of the IPv6 family: its ends in laddr6/raddr6 */
+    NsIpv6Addr laddr6, raddr6;
 } SockRt;
 
 /* (transfer full) every host's own program, then the named ones, each

@@ -275,15 +275,15 @@ static void udp_send_start(NsSteps *steps, uint32_t step)
     NsWorld *w = steps->w;
     const NsScnStep *st = ns_scn_step(w->scn, step);
     HostRt *h = &w->hosts[st->host];
-    char ep[32];
-    ns_world_fmt_ep(ep, sizeof ep, st->u.send_to.to.addr, st->u.send_to.to.port);
+    char ep[64];
+    ns_world_fmt_scn_ep(ep, sizeof ep, &st->u.send_to.to);
     g_autofree char *txt = ns_world_payload_text(&st->u.send_to.payload);
     int err;
     NsSocket *s = ns_socket_new(h->host, NS_SOCK_UDP, &err);
     /* Connected, as `nc -u` does: an ICMP error then reaches the program.
      * (The socket API's errors are -errno; traces take errno.) */
     if (s)
-        err = ns_socket_connect(s, st->u.send_to.to.addr, st->u.send_to.to.port);
+        err = ns_world_sock_connect(s, &st->u.send_to.to);
     if (!err)
         err = ns_socket_send(s, ns_world_payload_bytes(w, &st->u.send_to.payload),
                              st->u.send_to.payload.len);

@@ -77,6 +77,15 @@ void ns_world_trace_app_ev(NsWorld *w, uint32_t host, NsAppEvent ae, uint32_t ds
 void ns_world_trace_appf(NsWorld *w, uint32_t host, const char *what, int err, const char *fmt, ...)
     G_GNUC_PRINTF(5, 6);
 void ns_world_fmt_ep(char *buf, size_t n, uint32_t addr, uint16_t port);
+/* A scenario's endpoint as written back: "10.0.0.2:80", "[2001:db8::2]:80",
+ * ":80" (any address), "[::]:80" (any address, IPv6 socket). */
+void ns_world_fmt_scn_ep(char *buf, size_t n, const NsScnEndpoint *ep);
+/* Bind, connect or send to a scenario's endpoint: the IPv6 calls for an
+ * address written in brackets. Return 0 or -errno, as the socket API. */
+int ns_world_sock_bind(NsSocket *sock, const NsScnEndpoint *ep);
+int ns_world_sock_connect(NsSocket *sock, const NsScnEndpoint *ep);
+int ns_world_sock_sendto(NsSocket *sock, const uint8_t *data, size_t len,
+                         const NsScnEndpoint *ep);
 const char *ns_world_sock_name(const NsWorld *w, uint32_t sock);
 
 /* netfilter.c: the scenario's filter rules and NAT on the hosts. */

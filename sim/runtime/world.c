@@ -96,6 +96,41 @@ void ns_world_fmt_ep(char *buf, size_t n, uint32_t addr, uint16_t port)
     g_snprintf(buf, n, "%s:%u", a, port);
 }
 
+void ns_world_fmt_scn_ep(char *buf, size_t n, const NsScnEndpoint *ep)
+{
+    char a[NS_IPV6_STRLEN];
+    if (ep->kind == NS_SCN_TARGET_ANY)
+        g_snprintf(buf, n, "%s:%u", ep->is_v6 ? "[::]" : "", ep->port);
+    else if (ep->is_v6)
+        g_snprintf(buf, n, "[%s]:%u", ns_ipv6_format((const NsIpv6Addr *)(const void *)ep->addr6, a),
+                   ep->port);
+    else
+        ns_world_fmt_ep(buf, n, ep->addr, ep->port);
+}
+
+int ns_world_sock_bind(NsSocket *sock, const NsScnEndpoint *ep)
+{
+    if (ep->is_v6)
+        return ns_socket_bind6(sock, (const NsIpv6Addr *)(const void *)ep->addr6, ep->port);
+    return ns_socket_bind(sock, ep->kind == NS_SCN_TARGET_ANY ? 0 : ep->addr, ep->port);
+}
+
+int ns_world_sock_connect(NsSocket *sock, const NsScnEndpoint *ep)
+{
+    if (ep->is_v6)
+        return ns_socket_connect6(sock, (const NsIpv6Addr *)(const void *)ep->addr6, ep->port);
+    return ns_socket_connect(sock, ep->addr, ep->port);
+}
+
+int ns_world_sock_sendto(NsSocket *sock, const uint8_t *data, size_t len,
+                         const NsScnEndpoint *ep)
+{
+    if (ep->is_v6)
+        return ns_socket_sendto6(sock, data, len, (const NsIpv6Addr *)(const void *)ep->addr6,
+                                 ep->port);
+    return ns_socket_sendto(sock, data, len, ep->addr, ep->port);
+}
+
 const char *ns_world_sock_name(const NsWorld *w, uint32_t sock)
 {
     return ns_scn_socket(w->scn, sock)->name;
@@ -278,15 +313,8 @@ static void table_row(const char *host, bool up, const NsSocketRow *row, void *d
                                "State", "Recv-Q", "Send-Q", "Local Address:Port",
                                "Peer Address:Port");
     }
-    char l[32], p[32];
-    if (row->laddr)
-        ns_world_fmt_ep(l, sizeof l, row->laddr, row->lport);
-    else
-        g_snprintf(l, sizeof l, "*:%u", row->lport);
-    if (row->raddr)
-        ns_world_fmt_ep(p, sizeof p, row->raddr, row->rport);
-    else
-        g_snprintf(p, sizeof p, "*:*");
+    char l[NS_SOCKET_END_STRLEN], p[NS_SOCKET_END_STRLEN];
+    ns_socket_row_ends(row, l, p);
     g_string_append_printf(s, "%s  %-5s %-10s %6u %6u  %-21s %s\n", indent, row->proto,
                            row->state, row->recv_q, row->send_q, l, p);
 }

@@ -423,9 +423,10 @@ static bool parse_port(NsScnParser *p, const NsScnStmt *st, uint32_t i, const ch
     return true;
 }
 
-/* ADDR:PORT, NAME:PORT, or (bind only) :PORT and port 0. */
-static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool is_bind,
-                         NsScnEndpoint *ep)
+/* ADDR:PORT, NAME:PORT, or (bind only) :PORT and port 0; where v6 names
+ * what takes one, [IPV6-ADDR]:PORT too ([::]:PORT: any address, bind only). */
+static bool tok_endpoint6(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool is_bind,
+                          NsScnEndpoint *ep, const char *v6)
 {
     const NsScnTok *t = &st->t[i];
     *ep = (NsScnEndpoint){.host = -1};
@@ -436,11 +437,27 @@ static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool i
             return serr(p, st, i, "'%s' is not an endpoint (write [ADDR]:PORT, e.g. "
                         "[2001:db8:1::2]:80)", t->text);
         g_autofree char *a = g_strndup(t->text + 1, (gsize)(close - t->text - 1));
-        NsIpv6Addr v6;
-        if (!ns_ipv6_parse_addr(a, &v6))
+        NsIpv6Addr a6;
+        if (!ns_ipv6_parse_addr(a, &a6))
             return serr(p, st, i, "'%s' is not an IPv6 address", a);
-        return serr(p, st, i, "'%s': TCP and UDP over IPv6 are not supported yet (ping takes "
-                    "IPv6 addresses)", t->text);
+        if (!v6)
+            return serr(p, st, i, "'%s': this statement takes no IPv6 endpoint (the socket "
+                        "verbs and udp-send do)", t->text);
+        if (!parse_port(p, st, i, close + 2, is_bind, &ep->port))
+            return false;
+        ep->is_v6 = true;
+        memcpy(ep->addr6, a6.b, 16);
+        if (ns_ipv6_is_unspecified(&a6)) {
+            if (!is_bind)
+                return serr(p, st, i, "'%s' gives no address; only 'bind' takes [::]:PORT",
+                            t->text);
+            ep->kind = NS_SCN_TARGET_ANY;
+            return true;
+        }
+        ep->kind = NS_SCN_TARGET_ADDR;
+        gpointer o = g_hash_table_lookup(p->addr6_owner, &a6);
+        ep->host = o ? (int32_t)idx_of(o) : -1;
+        return true;
     }
     const char *colon = t->quoted ? NULL : strrchr(t->text, ':');
     if (colon && memchr(t->text, ':', (size_t)(colon - t->text)))
@@ -460,6 +477,12 @@ static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool i
     }
     g_autofree char *hostpart = g_strndup(t->text, (gsize)(colon - t->text));
     return resolve_target(p, st, i, hostpart, ep);
+}
+
+static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool is_bind,
+                         NsScnEndpoint *ep)
+{
+    return tok_endpoint6(p, st, i, is_bind, ep, NULL);
 }
 
 /* An address or a host name; an IPv6 address only where `v6` names the
@@ -2110,7 +2133,8 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
         return need(p, st, a, v,
                     bind ? "an endpoint like :8080 or 10.0.0.2:8080"
                          : "an endpoint like 10.0.0.2:80") &&
-               tok_endpoint(p, st, a, bind, &s->u.addr.ep) && no_more(p, st, a + 1, v);
+               tok_endpoint6(p, st, a, bind, &s->u.addr.ep, "socket") &&
+               no_more(p, st, a + 1, v);
     }
     case NS_SCN_SOCK_VERB_LISTEN: {
         s->u.listen.sock = sock;
@@ -2145,7 +2169,7 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
     case NS_SCN_SOCK_VERB_SENDTO:
         s->u.send.sock = sock;
         return need(p, st, a, v, "an endpoint like 10.0.0.2:53") &&
-               tok_endpoint(p, st, a, false, &s->u.send.to) &&
+               tok_endpoint6(p, st, a, false, &s->u.send.to, "sendto") &&
                need(p, st, a + 1, v, "a payload: a quoted string or a size") &&
                tok_payload(p, st, a + 1, true, &s->u.send.payload) && no_more(p, st, a + 2, v);
     case NS_SCN_SOCK_VERB_RECV:
@@ -2261,7 +2285,7 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
         bool mail = s->verb.app == NS_SCN_APP_VERB_MAIL;
         ok = need(p, st, 4, 3, mail ? "the mail server's endpoint, like mail.example.com:25"
                                     : "an endpoint like 10.0.0.2:9") &&
-             tok_endpoint(p, st, 4, false, &s->u.send_to.to) &&
+             tok_endpoint6(p, st, 4, false, &s->u.send_to.to, mail ? NULL : "udp-send") &&
              need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
                                     : "a payload: a quoted string or a size") &&
              tok_payload(p, st, 5, !mail, &s->u.send_to.payload) && no_more(p, st, 6, 3);

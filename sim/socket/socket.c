@@ -149,6 +149,37 @@ int ns_socket_connect(NsSocket *sock, uint32_t addr, uint16_t port)
                        : ns_udp_connect(sock->udp, addr, port));
 }
 
+int ns_socket_bind6(NsSocket *sock, const NsIpv6Addr *addr, uint16_t port)
+{
+    return -(sock->tcp ? ns_tcp_bind6(sock->tcp, addr, port)
+                       : ns_udp_bind6(sock->udp, addr, port));
+}
+
+int ns_socket_connect6(NsSocket *sock, const NsIpv6Addr *addr, uint16_t port)
+{
+    return -(sock->tcp ? ns_tcp_connect6(sock->tcp, addr, port)
+                       : ns_udp_connect6(sock->udp, addr, port));
+}
+
+bool ns_socket_is_v6(const NsSocket *sock)
+{
+    return pcb_of(sock)->af6;
+}
+
+void ns_socket_local6(const NsSocket *sock, NsIpv6Addr *addr, uint16_t *port)
+{
+    const NsPcb *p = pcb_of(sock);
+    *addr = p->laddr6;
+    *port = p->lport;
+}
+
+void ns_socket_peer6(const NsSocket *sock, NsIpv6Addr *addr, uint16_t *port)
+{
+    const NsPcb *p = pcb_of(sock);
+    *addr = p->raddr6;
+    *port = p->rport;
+}
+
 int ns_socket_listen(NsSocket *sock, uint32_t backlog)
 {
     if (!sock->tcp)
@@ -225,6 +256,16 @@ int ns_socket_sendto(NsSocket *sock, const uint8_t *data, size_t len, uint32_t a
     return -ns_udp_sendto(sock->udp, data, len, addr, port);
 }
 
+int ns_socket_sendto6(NsSocket *sock, const uint8_t *data, size_t len, const NsIpv6Addr *addr,
+                      uint16_t port)
+{
+    if (sock->tcp)
+        return ns_socket_send(sock, data, len);
+    if (port == 0)
+        return -EINVAL;
+    return -ns_udp_sendto6(sock->udp, data, len, addr, port);
+}
+
 int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len)
 {
     if (sock->tcp) {
@@ -252,13 +293,24 @@ long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr
     return ns_udp_recvfrom(sock->udp, buf, cap, addr, port);
 }
 
+long ns_socket_recvfrom6(NsSocket *sock, uint8_t *buf, size_t cap, NsIpv6Addr *addr,
+                         uint16_t *port)
+{
+    if (sock->tcp) {
+        if (addr)
+            *addr = ns_tcp_sock_pcb(sock->tcp)->raddr6;
+        return ns_socket_recvfrom(sock, buf, cap, NULL, port);
+    }
+    return ns_udp_recvfrom6(sock->udp, buf, cap, addr, port);
+}
+
 int ns_socket_shutdown(NsSocket *sock, NsShutHow how)
 {
     if (sock->tcp)
         return -ns_tcp_shutdown(sock->tcp, (how & NS_SHUT_RD) != 0, (how & NS_SHUT_WR) != 0);
     /* Datagram sockets have no connection to half-close; Linux accepts the
      * call on a connected UDP socket and refuses it otherwise. */
-    return ns_udp_sock_pcb(sock->udp)->raddr ? 0 : -ENOTCONN;
+    return ns_udp_sock_pcb(sock->udp)->rport ? 0 : -ENOTCONN;
 }
 
 int ns_socket_set_nodelay(NsSocket *sock, bool on)
@@ -289,8 +341,8 @@ int ns_socket_close(NsSocket *sock)
     if (pcb->lport && ns_tracer_wants(ctx->tracer, NS_TRACE_SOCK)) {
         NsTraceEvent ev = {.time = ns_sim_now(ctx->sim), .kind = NS_TRACE_SOCK,
                            .host = ns_host_name(sock->host), .sock_op = NS_SOCK_OP_CLOSED,
-                           .sock_id = pcb->id, .proto = 17, .src = pcb->laddr,
-                           .sport = pcb->lport, .dst = pcb->raddr, .dport = pcb->rport};
+                           .sock_id = pcb->id, .proto = 17};
+        ns_pcb_trace_ends(pcb, &ev);
         ns_trace_emit(ctx->tracer, &ev);
     }
     g_ptr_array_remove(l->socks, sock);
@@ -428,8 +480,33 @@ static void tcp_row(const NsTcpSock *t, bool orphan, void *data)
     NsSocketRow r = {.proto = "tcp", .state = ss_state(st), .tcp_state = (int)st,
                      .orphan = orphan, .recv_q = info.recv_q, .send_q = info.send_q,
                      .laddr = p->laddr, .lport = p->lport, .raddr = p->raddr,
-                     .rport = p->rport, .fd = fd};
+                     .rport = p->rport, .fd = fd, .af6 = p->af6, .laddr6 = p->laddr6,
+                     .raddr6 = p->raddr6};
     g_array_append_val(tr->rows, r);
+}
+
+void ns_socket_row_ends(const NsSocketRow *row, char local[NS_SOCKET_END_STRLEN],
+                        char peer[NS_SOCKET_END_STRLEN])
+{
+    char a[NS_IPV6_STRLEN];
+    if (row->af6 ? ns_ipv6_is_unspecified(&row->laddr6) : row->laddr == 0)
+        g_snprintf(local, NS_SOCKET_END_STRLEN, "*:%u", row->lport);
+    else if (row->af6)
+        g_snprintf(local, NS_SOCKET_END_STRLEN, "[%s]:%u", ns_ipv6_format(&row->laddr6, a),
+                   row->lport);
+    else {
+        ns_ipv4_format(row->laddr, a);
+        g_snprintf(local, NS_SOCKET_END_STRLEN, "%s:%u", a, row->lport);
+    }
+    if (row->af6 ? row->rport == 0 : row->raddr == 0)
+        g_snprintf(peer, NS_SOCKET_END_STRLEN, "*:*");
+    else if (row->af6)
+        g_snprintf(peer, NS_SOCKET_END_STRLEN, "[%s]:%u", ns_ipv6_format(&row->raddr6, a),
+                   row->rport);
+    else {
+        ns_ipv4_format(row->raddr, a);
+        g_snprintf(peer, NS_SOCKET_END_STRLEN, "%s:%u", a, row->rport);
+    }
 }
 
 GArray *ns_socket_table(const NsHost *host)
@@ -443,9 +520,10 @@ GArray *ns_socket_table(const NsHost *host)
         const NsPcb *p = ns_udp_sock_pcb(s->udp);
         size_t bytes;
         ns_udp_queued(s->udp, &bytes);
-        NsSocketRow r = {.proto = "udp", .state = p->raddr ? "ESTAB" : "UNCONN",
+        NsSocketRow r = {.proto = "udp", .state = p->rport ? "ESTAB" : "UNCONN",
                          .tcp_state = -1, .recv_q = (uint32_t)bytes, .laddr = p->laddr,
-                         .lport = p->lport, .raddr = p->raddr, .rport = p->rport, .fd = s->fd};
+                         .lport = p->lport, .raddr = p->raddr, .rport = p->rport, .fd = s->fd,
+                         .af6 = p->af6, .laddr6 = p->laddr6, .raddr6 = p->raddr6};
         g_array_append_val(rows, r);
     }
     if (l && ns_tcp_of(host)) {

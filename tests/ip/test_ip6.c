@@ -9,6 +9,8 @@
 #include "../net/fixture.h"
 #include "../runner.h"
 #include "netsim/ip6.h"
+#include "netsim/socket.h"
+#include "netsim-private/pcb.h"
 
 static int noop(void)
 {
@@ -346,6 +348,238 @@ static void test_link_addresses_are_reached_directly_and_routed(void)
     end();
 }
 
+/* ---- TCP and UDP over IPv6 ---- */
+
+/* pc and srv on one network, each with an IPv4 and an IPv6 address. */
+static void dual_net(void)
+{
+    fx_setup(1);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    pc = fx_host("pc", false, NS_PROFILE_LINUX);
+    srv = fx_host("srv", false, NS_PROFILE_LINUX);
+    fx_addr(pc, "10.0.0.1", 24, lan);
+    fx_addr(srv, "10.0.0.2", 24, lan);
+    NsIpv6Addr a = a6("2001:db8:1::1"), b = a6("2001:db8:1::2");
+    CU_ASSERT(ns_iface_add_addr6(ns_host_iface(pc, 0), &a, 64));
+    CU_ASSERT(ns_iface_add_addr6(ns_host_iface(srv, 0), &b, 64));
+    fx_routes();
+}
+
+static NsSocket *sock_of(NsHost *h, NsSockType type)
+{
+    int err;
+    NsSocket *s = ns_socket_new(h, type, &err);
+    CU_ASSERT_FATAL(s != NULL);
+    return s;
+}
+
+/* RFC 3493 3.7 with Linux's bindv6only=0: :: takes IPv4 too, so it
+ * clashes with 0.0.0.0 on the same port; a specific IPv6 address does not. */
+static void test_bind_any6_clashes_with_any4_not_with_an_ipv6_address(void)
+{
+    dual_net();
+    NsPcbTable *t = ns_pcb_table_new(srv, 6);
+    NsPcb any4 = {0}, any6 = {0}, one6 = {0};
+    NsIpv6Addr u = a6("::"), b = a6("2001:db8:1::2");
+    CU_ASSERT_EQUAL(ns_pcb_bind(t, &any4, 0, 80, NS_PCB_EPHEMERAL_BIND), 0);
+    CU_ASSERT_EQUAL(ns_pcb_bind6(t, &any6, &u, 80, NS_PCB_EPHEMERAL_BIND), EADDRINUSE);
+    CU_ASSERT_EQUAL(ns_pcb_bind6(t, &one6, &b, 80, NS_PCB_EPHEMERAL_BIND), 0);
+    CU_ASSERT(one6.v6 && one6.af6);
+    ns_pcb_remove(t, &any4);
+    ns_pcb_remove(t, &one6);
+    ns_pcb_table_free(t);
+    end();
+}
+
+/* An IPv4 datagram goes to an IPv4 listener before a dual-stack one; an
+ * IPv6 datagram never to an IPv4 listener. */
+static void test_lookup_takes_ipv4_first_then_dual_stack(void)
+{
+    dual_net();
+    NsPcbTable *t = ns_pcb_table_new(srv, 6);
+    NsPcb any6 = {0}, one4 = {0};
+    NsIpv6Addr u = a6("::"), b = a6("2001:db8:1::2"), a = a6("2001:db8:1::1");
+    CU_ASSERT_EQUAL(ns_pcb_bind6(t, &any6, &u, 80, NS_PCB_EPHEMERAL_BIND), 0);
+    uint32_t srv4 = fx_ip("10.0.0.2"), pc4 = fx_ip("10.0.0.1");
+    CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, srv4, 80, pc4, 1000), &any6);
+    CU_ASSERT_PTR_EQUAL(ns_pcb_lookup6(t, &b, 80, &a, 1000), &any6);
+    CU_ASSERT_EQUAL(ns_pcb_bind(t, &one4, srv4, 81, NS_PCB_EPHEMERAL_BIND), 0);
+    NsIpv6Addr m = a6("::ffff:10.0.0.2");
+    CU_ASSERT_PTR_NULL(ns_pcb_lookup6(t, &m, 81, &a, 1000));
+    CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, srv4, 81, pc4, 1000), &one4);
+    ns_pcb_remove(t, &any6);
+    ns_pcb_remove(t, &one4);
+    ns_pcb_table_free(t);
+    end();
+}
+
+static NsSocket *listener6(NsHost *h, const char *addr, uint16_t port)
+{
+    NsSocket *l = sock_of(h, NS_SOCK_TCP);
+    NsIpv6Addr a = a6(addr);
+    CU_ASSERT_EQUAL(ns_socket_bind6(l, &a, port), 0);
+    CU_ASSERT_EQUAL(ns_socket_listen(l, 4), 0);
+    return l;
+}
+
+/* The linux profile offers an MSS of 1440 over IPv6 on a 1500-byte MTU
+ * (1500 - 40 - 20), and the handshake completes with the IPv6 pseudo
+ * header's checksums. */
+static void test_tcp_connects_over_ipv6_with_mss_1440(void)
+{
+    dual_net();
+    NsSocket *l = listener6(srv, "::", 80);
+    NsSocket *c = sock_of(pc, NS_SOCK_TCP);
+    NsIpv6Addr d = a6("2001:db8:1::2");
+    CU_ASSERT_EQUAL(ns_socket_connect6(c, &d, 80), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(ns_socket_state(c), NS_TCP_STATE_ESTABLISHED);
+    NsTcpInfo info;
+    CU_ASSERT_EQUAL(ns_socket_tcp_info(c, &info), 0);
+    CU_ASSERT_EQUAL(info.adv_mss, 1440);
+    int err;
+    NsSocket *a = ns_socket_accept(l, &err);
+    CU_ASSERT_FATAL(a != NULL);
+    NsIpv6Addr peer, want = a6("2001:db8:1::1");
+    uint16_t port;
+    ns_socket_peer6(a, &peer, &port);
+    CU_ASSERT(ns_ipv6_addr_equal(&peer, &want));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    end();
+}
+
+/* No listener: the host's TCP answers the SYN with a reset over IPv6
+ * (RFC 9293 3.10.7.1), and connect fails with ECONNREFUSED. */
+static void test_tcp_connect6_to_closed_port_is_refused(void)
+{
+    dual_net();
+    NsSocket *c = sock_of(pc, NS_SOCK_TCP);
+    NsIpv6Addr d = a6("2001:db8:1::2");
+    CU_ASSERT_EQUAL(ns_socket_connect6(c, &d, 81), 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(ns_socket_take_error(c), ECONNREFUSED);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_SOCKET), 1);
+    end();
+}
+
+/* A listener on [::]:80 accepts an IPv4 client, seen as ::ffff:10.0.0.1. */
+static void test_dual_stack_listener_sees_ipv4_client_mapped(void)
+{
+    dual_net();
+    NsSocket *l = listener6(srv, "::", 80);
+    NsSocket *c = sock_of(pc, NS_SOCK_TCP);
+    CU_ASSERT_EQUAL(ns_socket_connect(c, fx_ip("10.0.0.2"), 80), 0);
+    fx_run(NS_S(1));
+    int err;
+    NsSocket *a = ns_socket_accept(l, &err);
+    CU_ASSERT_FATAL(a != NULL);
+    CU_ASSERT(ns_socket_is_v6(a));
+    NsIpv6Addr peer, want = a6("::ffff:10.0.0.1");
+    uint16_t port;
+    ns_socket_peer6(a, &peer, &port);
+    CU_ASSERT(ns_ipv6_addr_equal(&peer, &want));
+    NsTcpInfo info;
+    CU_ASSERT_EQUAL(ns_socket_tcp_info(a, &info), 0);
+    CU_ASSERT_EQUAL(info.adv_mss, 1460); /* IPv4 on the wire */
+    end();
+}
+
+/* UDP to a closed port over IPv6: ICMPv6 port unreachable, which a
+ * connected socket reads as ECONNREFUSED. */
+static void test_udp_to_closed_port_over_ipv6_is_refused(void)
+{
+    dual_net();
+    NsSocket *u = sock_of(pc, NS_SOCK_UDP);
+    NsIpv6Addr d = a6("2001:db8:1::2");
+    CU_ASSERT_EQUAL(ns_socket_connect6(u, &d, 9), 0);
+    CU_ASSERT_EQUAL(ns_socket_send(u, (const uint8_t *)"x", 1), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_SOCKET), 1);
+    CU_ASSERT_EQUAL(ns_socket_take_error(u), ECONNREFUSED);
+    end();
+}
+
+/* UDP over IPv6 to a bound socket: the datagram and its IPv6 sender. */
+static void test_udp_datagram_over_ipv6_carries_its_sender(void)
+{
+    dual_net();
+    NsSocket *r = sock_of(srv, NS_SOCK_UDP);
+    NsIpv6Addr u = a6("::"), d = a6("2001:db8:1::2");
+    CU_ASSERT_EQUAL(ns_socket_bind6(r, &u, 53), 0);
+    NsSocket *s = sock_of(pc, NS_SOCK_UDP);
+    CU_ASSERT_EQUAL(ns_socket_sendto6(s, (const uint8_t *)"hi", 2, &d, 53), 0);
+    fx_run(NS_S(1));
+    uint8_t buf[8];
+    NsIpv6Addr from, want = a6("2001:db8:1::1");
+    uint16_t port;
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(r, buf, sizeof buf, &from, &port), 2);
+    CU_ASSERT(ns_ipv6_addr_equal(&from, &want));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    end();
+}
+
+/* A packet too big from the router lowers the connection's MSS to what
+ * the 1280-byte link carries (1280 - 60) and the data goes again at once,
+ * in the new size (RFC 8201 section 4); nothing is fragmented. */
+static void test_packet_too_big_lowers_tcp_mss_and_resends(void)
+{
+    /* pc -- left -- gw -- mid (mtu 1280) -- gw2 -- right -- srv */
+    fx_setup(1);
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    NsSegment *left = fx_segment("left", true, &o), *right = fx_segment("right", true, &o);
+    o.mtu = 1280;
+    NsSegment *mid = fx_segment("mid", true, &o);
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    gw = fx_host("gw", true, NS_PROFILE_MINIMAL);
+    NsHost *gw2 = fx_host("gw2", true, NS_PROFILE_MINIMAL);
+    fx_addr6(pc, "2001:db8:1::10", left);
+    fx_addr6(gw, "2001:db8:1::1", left);
+    fx_addr6(gw, "2001:db8:3::1", mid);
+    fx_addr6(gw2, "2001:db8:3::2", mid);
+    fx_addr6(gw2, "2001:db8:2::1", right);
+    fx_addr6(srv, "2001:db8:2::20", right);
+    fx_routes();
+    NsSocket *l = listener6(srv, "::", 80);
+    NsSocket *c = sock_of(pc, NS_SOCK_TCP);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_connect6(c, &d, 80), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(ns_socket_state(c), NS_TCP_STATE_ESTABLISHED);
+    static uint8_t data[3000];
+    CU_ASSERT_EQUAL(ns_socket_send(c, data, sizeof data), 0);
+    fx_run(NS_S(2));
+    NsTcpInfo info;
+    CU_ASSERT_EQUAL(ns_socket_tcp_info(c, &info), 0);
+    CU_ASSERT_EQUAL(info.mss, 1220);
+    int err;
+    NsSocket *a = ns_socket_accept(l, &err);
+    CU_ASSERT_FATAL(a != NULL);
+    static uint8_t got[4000];
+    CU_ASSERT_EQUAL(ns_socket_recvfrom(a, got, sizeof got, NULL, NULL), 3000);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT(fx_count(NS_TRACE_SEND, NS_SEND_PMTU) >= 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, NS_SEND_RTO), 0);
+    CU_ASSERT(fx_count(NS_TRACE_DROP, NS_DROP_TOO_BIG) >= 1);
+    end();
+}
+
+static CU_TestInfo transport6_tests[] = {
+    {"bind_any6_clashes_with_any4_not_with_an_ipv6_address",
+     test_bind_any6_clashes_with_any4_not_with_an_ipv6_address},
+    {"lookup_takes_ipv4_first_then_dual_stack", test_lookup_takes_ipv4_first_then_dual_stack},
+    {"tcp_connects_over_ipv6_with_mss_1440", test_tcp_connects_over_ipv6_with_mss_1440},
+    {"tcp_connect6_to_closed_port_is_refused", test_tcp_connect6_to_closed_port_is_refused},
+    {"dual_stack_listener_sees_ipv4_client_mapped",
+     test_dual_stack_listener_sees_ipv4_client_mapped},
+    {"udp_to_closed_port_over_ipv6_is_refused", test_udp_to_closed_port_over_ipv6_is_refused},
+    {"udp_datagram_over_ipv6_carries_its_sender", test_udp_datagram_over_ipv6_carries_its_sender},
+    {"packet_too_big_lowers_tcp_mss_and_resends", test_packet_too_big_lowers_tcp_mss_and_resends},
+    CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo ndp_tests[] = {
     {"link_local_address_is_modified_eui64_of_the_mac",
      test_link_local_address_is_modified_eui64_of_the_mac},
@@ -374,5 +608,6 @@ static CU_TestInfo ip6_tests[] = {
 CU_SuiteInfo ns_test_suites[] = {
     {"ndp", noop, NULL, NULL, NULL, ndp_tests},
     {"ip6", noop, NULL, NULL, NULL, ip6_tests},
+    {"transport6", noop, NULL, NULL, NULL, transport6_tests},
     CU_SUITE_INFO_NULL,
 };
