@@ -113,6 +113,7 @@ typedef enum {
     NS_CAUSE_HYSTART_ACK_TRAIN, /* HyStart ends slow start: ACK train */
     NS_CAUSE_HYSTART_DELAY,     /* HyStart ends slow start: RTT increase */
     NS_CAUSE_RACK_TIMEOUT,      /* RACK's reordering timer found a loss */
+    NS_CAUSE_PACKET_TOO_BIG,    /* segments over the path's MTU (RFC 8201) */
 } NsTraceCause;
 
 /* Why a packet was sent (SEND): a TCP segment's reason, or a targeted

@@ -107,7 +107,7 @@ static void flow_write(void *self, const NsTraceEvent *ev)
         f->pkts[dir]++;
         f->bytes[dir] += ev->payload_len;
         if (ev->send_why == NS_SEND_RTO || ev->send_why == NS_SEND_FAST_RETRANSMIT ||
-            ev->send_why == NS_SEND_SACK_RETRANSMIT)
+            ev->send_why == NS_SEND_SACK_RETRANSMIT || ev->send_why == NS_SEND_PMTU)
             f->retrans++;
     }
 }

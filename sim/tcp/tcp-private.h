@@ -326,7 +326,6 @@ struct NsTcpConn {
     bool tlp_active : 1, tlp_is_retrans : 1; /* RFC 8985 7, see snd_last below */
     bool syn_lost : 1; /* our SYN or SYN-ACK was retransmitted */
     bool nagle_held : 1; /* Nagle holds data back; traced once per hold */
-    bool pmtu_resend : 1; /* going back to SND.UNA after a packet too big */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */

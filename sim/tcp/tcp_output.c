@@ -253,15 +253,31 @@ void tcp_conn_path_mss(NsTcpConn *c, uint32_t mss, NsTime now)
     uint32_t opt = c->ts_ok ? 12 : 0;
     if (mss <= opt + 64 || mss - opt >= c->mss)
         return; /* no smaller than before, or absurdly small: ignored */
+    uint32_t old = c->mss;
     c->mss = (uint16_t)(mss - opt);
-    if (c->snd_una == c->snd_max)
+    /* The full-sized segments in flight are the ones that did not fit
+     * (data leaves in segments of the MSS from SND.UNA): send them again
+     * at once in the new size, and enter Loss so that SACKs of what did
+     * fit start no fast retransmit. Not congestion: cwnd and ssthresh stay
+     * (Linux tcp_simple_retransmit). */
+    uint32_t data_end = c->sb_seq + c->sb_len;
+    if (seq_gt(data_end, c->snd_max))
+        data_end = c->snd_max;
+    if (!seq_gt(data_end, c->snd_una))
         return;
-    /* What was in flight did not fit: send it again at once in the new
-     * size, without taking it for congestion (Linux tcp_simple_retransmit). */
-    c->snd_nxt = c->snd_una;
-    c->rtt_start = -1;
-    c->pmtu_resend = true;
-    tcp_conn_output(c, now);
+    uint32_t lost = (data_end - c->snd_una) / old * old;
+    if (lost == 0)
+        return;
+    if (c->ca_state != NS_TCP_CA_LOSS) {
+        c->recover = c->snd_max;
+        tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_PACKET_TOO_BIG);
+    }
+    if (c->rtt_start >= 0 && seq_lt(c->rtt_seq, c->snd_una + lost))
+        c->rtt_start = -1; /* Karn */
+    for (uint32_t off = 0; off < lost; off += c->mss) {
+        uint32_t len = lost - off < c->mss ? lost - off : c->mss;
+        tcp_send_segment(c, c->snd_una + off, len, NS_TCP_ACK, NS_SEND_PMTU, now);
+    }
 }
 
 NsTime tcp_rexmt_duration(const NsTcpConn *c)
@@ -386,12 +402,8 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             fl |= NS_TCP_PSH;
         if (fin)
             fl |= NS_TCP_FIN;
-        if (!rexmit)
-            c->pmtu_resend = false;
-        NsSendWhy why = probe                     ? NS_SEND_PROBE
-                        : rexmit && c->pmtu_resend ? NS_SEND_PMTU
-                        : rexmit                   ? NS_SEND_RTO
-                                                   : NS_SEND_NORMAL;
+        NsSendWhy why = probe ? NS_SEND_PROBE
+                             : rexmit ? NS_SEND_RTO : NS_SEND_NORMAL;
         tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
         if (len < c->mss)
             c->snd_sml = c->snd_nxt + len; /* Linux tcp_minshall_update */

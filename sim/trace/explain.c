@@ -101,6 +101,7 @@ static bool tells_failure(const NsTraceEvent *ev)
     case NS_CAUSE_HYSTART_ACK_TRAIN:
     case NS_CAUSE_HYSTART_DELAY:
     case NS_CAUSE_RACK_TIMEOUT:
+    case NS_CAUSE_PACKET_TOO_BIG:
         return false;
     }
     return false;

@@ -417,6 +417,8 @@ const char *trace_cause_text(NsTraceCause c)
         return "HyStart: RTT increase";
     case NS_CAUSE_RACK_TIMEOUT:
         return "RACK: reordering timer";
+    case NS_CAUSE_PACKET_TOO_BIG:
+        return "packet too big";
     }
     return NULL;
 }
