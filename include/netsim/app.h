@@ -41,6 +41,8 @@ bool ns_app_decode(void *data, uint8_t proto, uint16_t sport, uint16_t dport,
 typedef struct {
     const char *name; /* "www.example.com" (compared case-insensitively) */
     uint32_t addr;    /* host byte order */
+    bool has6;        /* an IPv6 address too (AAAA, RFC 3596): addr6 */
+    NsIpv6Addr addr6;
 } NsDnsEntry;
 
 /* A table of names: what a DNS server answers, and what hosts use directly
@@ -53,6 +55,8 @@ typedef struct {
 
 /* The address of `name` (first match), or false. */
 bool ns_dns_table_lookup(const NsDnsTable *t, const char *name, uint32_t *addr);
+/* The entry of `name` (first match), or NULL. */
+const NsDnsEntry *ns_dns_table_find(const NsDnsTable *t, const char *name);
 
 /* ---- DNS server (RFC 1035 over UDP) ---- */
 
@@ -61,8 +65,9 @@ bool ns_dns_table_lookup(const NsDnsTable *t, const char *name, uint32_t *addr);
 typedef struct NsDnsServer NsDnsServer;
 
 /* Bind UDP `port` (53) and answer: A queries for names in `t` with one
- * authoritative answer; NXDOMAIN for unknown names; NOERROR without
- * answers for other types of known names; FORMERR for a query that does
+ * authoritative answer, AAAA queries likewise for names with an IPv6
+ * address; NXDOMAIN for unknown names; NOERROR without answers for other
+ * types of known names; FORMERR for a query that does
  * not parse; NOTIMP for opcodes other than QUERY. Traces "dns listening
  * on udp port 53 (N names)", or the errno when the port is taken
  * (returns NULL then). */
@@ -83,7 +88,7 @@ uint64_t ns_dns_server_answered(const NsDnsServer *s);
 typedef enum {
     NS_RESOLVE_OK,         /* addr is set */
     NS_RESOLVE_NXDOMAIN,   /* no such name (or not in the name table) */
-    NS_RESOLVE_NO_ADDRESS, /* the name exists but has no A record */
+    NS_RESOLVE_NO_ADDRESS, /* the name exists but has no A (AAAA) record */
     NS_RESOLVE_TIMEOUT,    /* no answer after every attempt (err ETIMEDOUT) */
     NS_RESOLVE_ERROR,      /* err says why (ECONNREFUSED, ENETUNREACH...), or rcode */
 } NsResolveStatus;
@@ -91,6 +96,8 @@ typedef enum {
 typedef struct {
     NsResolveStatus status;
     uint32_t addr;
+    bool v6;          /* an AAAA lookup: the address is addr6 */
+    NsIpv6Addr addr6;
     int err;
     uint8_t rcode;   /* the server's RCODE, for ERROR */
     uint32_t tries;  /* queries sent (0 from the table) */
@@ -109,6 +116,10 @@ typedef struct NsResolve NsResolve;
  * `name` is copied. */
 NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
                           NsResolveDone cb, void *data);
+/* The same for the name's IPv6 address (an AAAA query, RFC 3596; an IPv6
+ * address written as such is its own answer). */
+NsResolve *ns_dns_resolve6(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
+                           NsResolveDone cb, void *data);
 void ns_resolve_crash(NsResolve *r);
 void ns_resolve_free(NsResolve *r);
 

@@ -428,6 +428,7 @@ struct NsScnStep {
         } fetch;
         struct {
             const char *name;   /* any name: unknown names are a lesson in NXDOMAIN */
+            bool aaaa;          /* `resolve NAME aaaa`: the IPv6 address (else A) */
         } resolve;
         struct {
             NsScnEndpoint target; /* port 0 */

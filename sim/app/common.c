@@ -55,6 +55,14 @@ void ns_app_pattern(uint64_t offset, uint8_t *buf, size_t n)
     ns_pattern_fill(offset, buf, n);
 }
 
+const NsDnsEntry *ns_dns_table_find(const NsDnsTable *t, const char *name)
+{
+    for (size_t i = 0; t && i < t->n; i++)
+        if (ns_dns_name_equal(t->entries[i].name, name))
+            return &t->entries[i];
+    return NULL;
+}
+
 bool ns_dns_table_lookup(const NsDnsTable *t, const char *name, uint32_t *addr)
 {
     for (size_t i = 0; t && i < t->n; i++) {

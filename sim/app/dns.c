@@ -1,5 +1,5 @@
-/* DNS over UDP (RFC 1035 4.2.1): an authoritative server answering A
- * queries from a name table, and a stub resolver with glibc's timeout and
+/* DNS over UDP (RFC 1035 4.2.1): an authoritative server answering A and
+ * AAAA (RFC 3596) queries from a name table, and a stub resolver with glibc's timeout and
  * retry (resolv.conf(5): timeout 5 s, attempts 2) that can also answer
  * from the table directly when the network has no DNS server. */
 #include "app-private.h"
@@ -39,19 +39,28 @@ static size_t answer_query(const NsDnsServer *s, const uint8_t *q, size_t qlen, 
     } else {
         r.has_question = true;
         r.question = m.question;
-        uint32_t addr;
-        if (m.question.klass != NS_DNS_CLASS_IN ||
-            !ns_dns_table_lookup(s->table, m.question.name, &addr)) {
+        const NsDnsEntry *e = m.question.klass == NS_DNS_CLASS_IN
+                                  ? ns_dns_table_find(s->table, m.question.name)
+                                  : NULL;
+        bool a = m.question.type == NS_DNS_TYPE_A || m.question.type == NS_DNS_TYPE_ANY;
+        bool aaaa = m.question.type == NS_DNS_TYPE_AAAA ||
+                    (m.question.type == NS_DNS_TYPE_ANY && e && e->has6);
+        if (!e) {
             r.hdr.rcode = NS_DNS_RCODE_NXDOMAIN;
-        } else if (m.question.type == NS_DNS_TYPE_A || m.question.type == NS_DNS_TYPE_ANY) {
-            r.n_answers = 1;
-            NsDnsRr *rr = &r.answers[0];
-            g_strlcpy(rr->name, m.question.name, sizeof rr->name);
-            rr->type = NS_DNS_TYPE_A;
-            rr->klass = NS_DNS_CLASS_IN;
-            rr->ttl = NS_DNS_TTL;
-            rr->rdlength = 4;
-            rr->addr = addr;
+        } else if (a || (aaaa && e->has6)) {
+            for (int v6 = 0; v6 < 2; v6++) {
+                if (!(v6 ? aaaa && e->has6 : a))
+                    continue;
+                NsDnsRr *rr = &r.answers[r.n_answers++];
+                g_strlcpy(rr->name, m.question.name, sizeof rr->name);
+                rr->type = v6 ? NS_DNS_TYPE_AAAA : NS_DNS_TYPE_A;
+                rr->klass = NS_DNS_CLASS_IN;
+                rr->ttl = NS_DNS_TTL;
+                rr->rdlength = v6 ? 16 : 4;
+                rr->addr = v6 ? 0 : e->addr;
+                if (v6)
+                    memcpy(rr->addr6, e->addr6.b, 16);
+            }
         } /* else NOERROR, no answer: the name exists, not with that type */
     }
     return ns_dns_emit(&r, out, cap);
@@ -128,6 +137,7 @@ struct NsResolve {
     const NsDnsTable *table;
     NsResolveDone cb;
     void *data;
+    uint16_t qtype; /* A or AAAA */
     NsSocket *sock;
     uint16_t id;
     uint8_t query[NS_DNS_UDP_MAX];
@@ -147,8 +157,11 @@ static void resolve_finish(NsResolve *r)
         r->sock = NULL;
     }
     r->res.elapsed = ns_app_now(r->host) - r->started;
-    char a[NS_IPV4_STRLEN], d[32], srv[NS_IPV4_STRLEN];
-    ns_ipv4_format(r->res.addr, a);
+    char a[NS_IPV6_STRLEN], d[32], srv[NS_IPV4_STRLEN];
+    if (r->res.v6)
+        ns_ipv6_format(&r->res.addr6, a);
+    else
+        ns_ipv4_format(r->res.addr, a);
     ns_ipv4_format(r->server, srv);
     ns_app_duration(r->res.elapsed, d, sizeof d);
     const char *n = r->name;
@@ -172,7 +185,8 @@ static void resolve_finish(NsResolve *r)
             ns_app_trace(r->host, "resolve", 0, "%s: no such name (NXDOMAIN from %s)", n, srv);
         break;
     case NS_RESOLVE_NO_ADDRESS:
-        ns_app_trace(r->host, "resolve", 0, "%s: the name has no IPv4 address", n);
+        ns_app_trace(r->host, "resolve", 0, "%s: the name has no IPv%c address", n,
+                     r->qtype == NS_DNS_TYPE_AAAA ? '6' : '4');
         break;
     case NS_RESOLVE_TIMEOUT:
         ns_app_trace(r->host, "resolve", r->res.err, "%s: no answer from %s after %u tries:", n,
@@ -240,7 +254,7 @@ static void resolve_timeout(NsSim *sim, void *obj, void *arg)
 static bool is_our_answer(const NsResolve *r, const NsDnsMessage *m)
 {
     return m->hdr.qr && m->hdr.id == r->id && m->has_question &&
-           ns_dns_name_equal(m->question.name, r->name) && m->question.type == NS_DNS_TYPE_A;
+           ns_dns_name_equal(m->question.name, r->name) && m->question.type == r->qtype;
 }
 
 static void resolve_readable(void *data, NsSocket *sock)
@@ -269,9 +283,10 @@ static void resolve_readable(void *data, NsSocket *sock)
             return;
         }
         for (uint16_t i = 0; i < m.n_answers; i++) {
-            if (m.answers[i].type == NS_DNS_TYPE_A && m.answers[i].klass == NS_DNS_CLASS_IN) {
+            if (m.answers[i].type == r->qtype && m.answers[i].klass == NS_DNS_CLASS_IN) {
                 r->res.status = NS_RESOLVE_OK;
                 r->res.addr = m.answers[i].addr;
+                memcpy(r->res.addr6.b, m.answers[i].addr6, 16);
                 resolve_finish(r);
                 return;
             }
@@ -287,9 +302,10 @@ static void resolve_ask(NsResolve *r)
 {
     char srv[NS_IPV4_STRLEN];
     ns_ipv4_format(r->server, srv);
-    ns_app_trace(r->host, "resolve", 0, "%s: asking the DNS server %s", r->name, srv);
+    ns_app_trace(r->host, "resolve", 0, "%s: asking the DNS server %s%s", r->name, srv,
+                 r->qtype == NS_DNS_TYPE_AAAA ? " for its IPv6 address (AAAA)" : "");
     NsDnsMessage q = {.hdr = {.rd = true}, .has_question = true,
-                      .question = {.type = NS_DNS_TYPE_A, .klass = NS_DNS_CLASS_IN}};
+                      .question = {.type = r->qtype, .klass = NS_DNS_CLASS_IN}};
     r->id = (uint16_t)ns_rng_below(ns_host_rng(r->host), 65536);
     q.hdr.id = r->id;
     g_strlcpy(q.question.name, r->name, sizeof q.question.name);
@@ -317,12 +333,15 @@ static void resolve_ask_event(NsSim *sim, void *obj, void *arg)
     resolve_ask(r);
 }
 
-NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
-                          NsResolveDone cb, void *data)
+static NsResolve *resolve_start(NsHost *h, uint32_t server, const char *name,
+                                const NsDnsTable *t, uint16_t qtype, NsResolveDone cb,
+                                void *data)
 {
     g_return_val_if_fail(h != NULL && name != NULL, NULL);
     NsResolve *r = g_new0(NsResolve, 1);
     r->host = h;
+    r->qtype = qtype;
+    r->res.v6 = qtype == NS_DNS_TYPE_AAAA;
     r->name = g_strdup(name);
     r->server = server;
     r->table = t;
@@ -331,17 +350,26 @@ NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const Ns
     r->started = ns_app_now(h);
     NsSim *sim = ns_host_ctx(h)->sim;
     uint32_t addr;
-    if (ns_ipv4_parse_addr(name, &addr)) {
+    if (!r->res.v6 && ns_ipv4_parse_addr(name, &addr)) {
         r->res.status = NS_RESOLVE_OK;
         r->res.addr = addr;
+    } else if (r->res.v6 && ns_ipv6_parse_addr(name, &r->res.addr6)) {
+        r->res.status = NS_RESOLVE_OK;
+    } else if (r->res.v6 && ns_ipv4_parse_addr(name, &addr)) {
+        r->res.status = NS_RESOLVE_NO_ADDRESS; /* an IPv4 address has no IPv6 one */
     } else if (!ns_dns_name_valid(name)) {
         r->res.status = NS_RESOLVE_ERROR;
         r->res.err = EINVAL;
     } else if (server == 0) {
         r->res.from_table = true;
-        r->res.status = ns_dns_table_lookup(t, name, &addr) ? NS_RESOLVE_OK
-                                                              : NS_RESOLVE_NXDOMAIN;
-        r->res.addr = r->res.status == NS_RESOLVE_OK ? addr : 0;
+        const NsDnsEntry *e = ns_dns_table_find(t, name);
+        r->res.status = !e                   ? NS_RESOLVE_NXDOMAIN
+                        : r->res.v6 && !e->has6 ? NS_RESOLVE_NO_ADDRESS
+                                               : NS_RESOLVE_OK;
+        if (e && r->res.v6 && e->has6)
+            r->res.addr6 = e->addr6;
+        else if (e && !r->res.v6)
+            r->res.addr = e->addr;
     } else {
         /* In an event of its own, so the caller's trace line comes first
          * and no callback can run inside this call. */
@@ -350,6 +378,18 @@ NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const Ns
     }
     r->timer = ns_sim_schedule(sim, 0, resolve_deferred, r, NULL);
     return r;
+}
+
+NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
+                          NsResolveDone cb, void *data)
+{
+    return resolve_start(h, server, name, t, NS_DNS_TYPE_A, cb, data);
+}
+
+NsResolve *ns_dns_resolve6(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
+                           NsResolveDone cb, void *data)
+{
+    return resolve_start(h, server, name, t, NS_DNS_TYPE_AAAA, cb, data);
 }
 
 void ns_resolve_crash(NsResolve *r)

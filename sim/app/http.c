@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "netsim/ip6.h"
 #include "netsim/tcp.h"
 #include "netsim/wire/http.h"
 #include "netsim/wire/ipv4.h"
@@ -295,6 +296,8 @@ typedef enum { FC_IDLE, FC_CONNECTING, FC_SENDING, FC_READING, FC_DONE } FetchCo
 typedef struct {
     NsFetch *f;
     NsSocket *sock;
+    NsSocket *alt;  /* Happy Eyeballs: the IPv4 attempt beside the IPv6 one in sock */
+    bool tried4;    /* the IPv4 attempt has been started */
     FetchConnState st;
     uint32_t responses;
     uint8_t *req; /* the request while it is being sent, of its size */
@@ -309,6 +312,14 @@ struct NsFetch {
     NsHost *host;
     char *url, *hostname, *host_field, *path;
     uint32_t addr;
+    /* IPv6 (RFC 6724's default order prefers it): the name's AAAA answer,
+     * and whether an A answer came too (Happy Eyeballs, RFC 8305) */
+    bool has6, has4;
+    NsIpv6Addr addr6;
+    NsResolve *resolve6;
+    uint32_t lookups; /* answers still awaited */
+    NsEventId he_timer;
+    bool fell_back;
     uint16_t port;
     uint32_t requests, parallel;
     uint32_t dns_server;
@@ -327,6 +338,7 @@ struct NsFetch {
 static void fetch_finish(NsFetch *f)
 {
     f->inert = f->finished = true;
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->he_timer);
     NsFetchResult *res = &f->res;
     res->ok = true;
     for (uint32_t i = 0; i < f->parallel; i++) {
@@ -396,6 +408,9 @@ static void fconn_end(FetchConn *c, bool ok, int err, const char *why)
     if (c->sock)
         ns_socket_close(c->sock);
     c->sock = NULL;
+    if (c->alt)
+        ns_socket_close(c->alt);
+    c->alt = NULL;
     c->st = FC_DONE;
     c->ok = ok;
     c->err = err;
@@ -478,20 +493,72 @@ static void fconn_read(FetchConn *c)
     }
 }
 
+/* A connection attempt's outcome: 0 while it goes on, 1 connected, or
+ * -errno. */
+static int attempt_state(NsSocket *s)
+{
+    int err = ns_socket_take_error(s);
+    if (err)
+        return -err;
+    int st = ns_socket_state(s);
+    if (st == NS_TCP_STATE_SYN_SENT || st == NS_TCP_STATE_SYN_RECEIVED)
+        return 0;
+    return st == NS_TCP_STATE_CLOSED ? -ECONNREFUSED : 1;
+}
+
+static void fconn_ready(void *data, NsSocket *sock);
+static void fconn_try4(FetchConn *c, const char *why, int err);
+
 static void fconn_step(FetchConn *c)
 {
+    NsFetch *f = c->f;
     if (c->st == FC_CONNECTING) {
-        int err = ns_socket_take_error(c->sock);
-        if (err) {
-            fconn_end(c, false, err, "could not connect");
+        int a = c->alt ? attempt_state(c->alt) : 0;
+        int p = attempt_state(c->sock);
+        if (p < 0 && f->has4 && !c->tried4 && ns_socket_is_v6(c->sock)) {
+            /* RFC 8305 5: a failed attempt starts the next one at once. */
+            ns_socket_close(c->sock);
+            c->sock = NULL;
+            fconn_try4(c, "failed", -p);
+            if (c->st != FC_CONNECTING)
+                return;
+            c->sock = c->alt;
+            c->alt = NULL;
+            p = attempt_state(c->sock);
+            a = 0;
+        } else if (p < 0 && c->alt) {
+            ns_socket_close(c->sock);
+            c->sock = c->alt; /* the IPv4 attempt goes on alone */
+            c->alt = NULL;
+            p = a;
+            a = 0;
+        }
+        if (a < 0) {
+            ns_socket_close(c->alt);
+            c->alt = NULL;
+        }
+        if (p == 0 && a > 0) {
+            /* IPv4 won the race: the IPv6 attempt is abandoned. */
+            char e[64];
+            NsIpv6Addr pa;
+            uint16_t pp;
+            ns_socket_peer6(c->sock, &pa, &pp);
+            ns_app_trace(f->host, "fetch", 0, "%s: connected over IPv4 first; the attempt to "
+                         "[%s]:%u is abandoned", f->url, ns_ipv6_format(&pa, e), pp);
+            ns_socket_close(c->sock);
+            c->sock = c->alt;
+            c->alt = NULL;
+            p = 1;
+        }
+        if (p < 0) {
+            fconn_end(c, false, -p, "could not connect");
             return;
         }
-        int st = ns_socket_state(c->sock);
-        if (st == NS_TCP_STATE_SYN_SENT || st == NS_TCP_STATE_SYN_RECEIVED)
+        if (p == 0)
             return;
-        if (st == NS_TCP_STATE_CLOSED) {
-            fconn_end(c, false, ECONNREFUSED, "could not connect");
-            return;
+        if (c->alt) { /* IPv6 won: the IPv4 attempt goes */
+            ns_socket_close(c->alt);
+            c->alt = NULL;
         }
         fconn_prepare(c);
     }
@@ -526,14 +593,82 @@ static void fconn_ready(void *data, NsSocket *sock)
     fetch_check(c->f);
 }
 
+/* RFC 8305 section 5's Connection Attempt Delay (its recommended value):
+ * how long the IPv6 attempt has alone before IPv4 is tried beside it. */
+#define HAPPY_EYEBALLS_DELAY NS_MS(250)
+
+/* Start the IPv4 attempt of c in c->alt (c->sock may still be trying
+ * IPv6). `why`: "failed" (err set) or "no answer". */
+static void fconn_try4(FetchConn *c, const char *why, int err)
+{
+    NsFetch *f = c->f;
+    c->tried4 = true;
+    char a[NS_IPV4_STRLEN];
+    ns_ipv4_format(f->addr, a);
+    if (!f->fell_back) {
+        char d[32], e6[NS_IPV6_STRLEN];
+        ns_app_duration(HAPPY_EYEBALLS_DELAY, d, sizeof d);
+        ns_ipv6_format(&f->addr6, e6);
+        if (err)
+            ns_app_trace(f->host, "fetch", err, "%s: IPv6 attempt to [%s]:%u failed, trying "
+                         "%s:%u at once (Happy Eyeballs, RFC 8305):", f->url, e6, f->port, a,
+                         f->port);
+        else
+            ns_app_trace(f->host, "fetch", 0, "%s: %s from [%s]:%u in %s: trying %s:%u as "
+                         "well (Happy Eyeballs, RFC 8305: IPv6 first, IPv4 after a short "
+                         "delay)", f->url, why, e6, f->port, d, a, f->port);
+        f->fell_back = true;
+    }
+    int e = 0;
+    c->alt = ns_socket_new(f->host, NS_SOCK_TCP, &e);
+    if (c->alt)
+        e = ns_socket_connect(c->alt, f->addr, f->port);
+    if (e) {
+        if (c->alt)
+            ns_socket_close(c->alt);
+        c->alt = NULL;
+        if (!c->sock)
+            fconn_end(c, false, -e, "could not connect");
+        return;
+    }
+    ns_socket_set_watch(c->alt, fconn_ready, c);
+}
+
+static void he_timeout(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    NsFetch *f = obj;
+    f->he_timer = NS_EVENT_NONE;
+    for (uint32_t i = 0; i < f->parallel; i++) {
+        FetchConn *c = &f->conns[i];
+        if (c->st == FC_CONNECTING && !c->tried4)
+            fconn_try4(c, "no answer", 0);
+    }
+    fetch_check(f);
+}
+
 static void fetch_connect(NsFetch *f)
 {
+    bool v6 = f->has6;
     for (uint32_t i = 0; i < f->parallel; i++) {
         FetchConn *c = &f->conns[i];
         int err = 0;
         c->sock = ns_socket_new(f->host, NS_SOCK_TCP, &err);
         if (c->sock)
-            err = ns_socket_connect(c->sock, f->addr, f->port);
+            err = v6 ? ns_socket_connect6(c->sock, &f->addr6, f->port)
+                     : ns_socket_connect(c->sock, f->addr, f->port);
+        if (err && v6 && f->has4) {
+            ns_socket_close(c->sock);
+            c->sock = NULL;
+            c->st = FC_CONNECTING;
+            fconn_try4(c, "failed", -err);
+            if (c->st == FC_CONNECTING) {
+                c->sock = c->alt;
+                c->alt = NULL;
+            }
+            continue;
+        }
         if (err) {
             fconn_end(c, false, -err, "could not connect");
             continue;
@@ -541,20 +676,40 @@ static void fetch_connect(NsFetch *f)
         c->st = FC_CONNECTING;
         ns_socket_set_watch(c->sock, fconn_ready, c);
     }
+    if (v6 && f->has4)
+        f->he_timer = ns_sim_schedule(ns_host_ctx(f->host)->sim, HAPPY_EYEBALLS_DELAY,
+                                      he_timeout, f, NULL);
     fetch_check(f);
 }
 
 static void fetch_resolved(void *data, const NsResolveResult *res)
 {
     NsFetch *f = data;
-    NsResolve *r = f->resolve;
-    f->resolve = NULL;
+    NsResolve *r = res->v6 ? f->resolve6 : f->resolve;
+    if (res->v6)
+        f->resolve6 = NULL;
+    else
+        f->resolve = NULL;
     ns_resolve_free(r); /* it touches nothing after this callback */
-    switch (res->status) {
-    case NS_RESOLVE_OK:
+    f->lookups--;
+    if (res->status == NS_RESOLVE_OK && res->v6) {
+        f->has6 = true;
+        f->addr6 = res->addr6;
+    } else if (res->status == NS_RESOLVE_OK) {
+        f->has4 = true;
         f->addr = res->addr;
+    }
+    /* Both queries left together, AAAA first, and both answers are
+     * awaited (RFC 8305 3's 50 ms resolution delay for an A answer that
+     * comes alone is not modelled: one server answers both at once). */
+    if (f->lookups > 0)
+        return;
+    if (f->has6 || f->has4) {
         fetch_connect(f);
         return;
+    }
+    switch (res->status) {
+    case NS_RESOLVE_OK:
     case NS_RESOLVE_NXDOMAIN:
     case NS_RESOLVE_NO_ADDRESS:
         fetch_fail_early(f, 0, "could not resolve the name");
@@ -605,10 +760,20 @@ NsFetch *ns_fetch_start(NsHost *h, const NsFetchSpec *spec, NsFetchDone cb, void
     g_autofree char *par = f->parallel > 1 ? g_strdup_printf(" parallel %u", f->parallel)
                                            : g_strdup("");
     ns_app_trace(h, "fetch", 0, "%s%s%s", f->url, ka, par);
-    if (f->addr == 0 && !ns_ipv4_parse_addr(f->hostname, &f->addr))
+    NsIpv6Addr mine;
+    if (f->addr == 0 && !ns_ipv4_parse_addr(f->hostname, &f->addr)) {
+        /* A host with an IPv6 address asks for AAAA too, first (RFC 8305 3). */
+        if (ns_ip6_first_addr(ns_ip6_of(h), &mine)) {
+            f->lookups++;
+            f->resolve6 = ns_dns_resolve6(h, f->dns_server, f->hostname, f->names,
+                                          fetch_resolved, f);
+        }
+        f->lookups++;
         f->resolve = ns_dns_resolve(h, f->dns_server, f->hostname, f->names, fetch_resolved, f);
-    else
+    } else {
+        f->has4 = true;
         f->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, fetch_begin, f, NULL);
+    }
     return f;
 }
 
@@ -622,9 +787,11 @@ void ns_fetch_crash(NsFetch *f)
     if (!f)
         return;
     ns_resolve_crash(f->resolve);
+    ns_resolve_crash(f->resolve6);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->he_timer);
     for (uint32_t i = 0; f->conns && i < f->parallel; i++)
-        f->conns[i].sock = NULL;
+        f->conns[i].sock = f->conns[i].alt = NULL;
     f->inert = true;
 }
 
@@ -633,10 +800,14 @@ void ns_fetch_free(NsFetch *f)
     if (!f)
         return;
     ns_resolve_free(f->resolve);
+    ns_resolve_free(f->resolve6);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->he_timer);
     for (uint32_t i = 0; f->conns && i < f->parallel; i++) {
         if (f->conns[i].sock)
             ns_socket_close(f->conns[i].sock);
+        if (f->conns[i].alt)
+            ns_socket_close(f->conns[i].alt);
         ns_http_reader_clear(&f->conns[i].reader);
         g_free(f->conns[i].req);
     }

@@ -3,6 +3,8 @@
  * application, close, forget everything after a crash, free. */
 #include "app-private.h"
 
+#include "netsim/ip6.h"
+
 struct AppServer {
     NsHost *host;
     NsSocket *sock; /* the listener; NULL after a crash */
@@ -42,7 +44,13 @@ AppServer *ns_app_server_listen(NsHost *h, uint16_t port, const AppServerOps *op
 {
     g_return_val_if_fail(h && ops && ops->conn_size >= sizeof(AppConn) && ops->ready, NULL);
     NsSocket *sock = ns_socket_new(h, NS_SOCK_TCP, err);
-    if (sock)
+    /* A host with an IPv6 address listens on [::], which takes IPv4 too,
+     * as servers on a dual-stack Linux host do; others on 0.0.0.0. */
+    static const NsIpv6Addr any6;
+    NsIpv6Addr mine;
+    if (sock && ns_ip6_first_addr(ns_ip6_of(h), &mine))
+        *err = ns_socket_bind6(sock, &any6, port);
+    else if (sock)
         *err = ns_socket_bind(sock, 0, port);
     if (!*err)
         *err = ns_socket_listen(sock, 128);

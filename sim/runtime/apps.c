@@ -38,7 +38,10 @@ NsApps *ns_apps_new(NsWorld *w)
     for (guint i = 0; i < scn->hosts->len; i++) {
         const NsScnHost *h = ns_scn_host(scn, i);
         for (uint32_t k = 0; k < h->n_dns_names; k++) {
-            NsDnsEntry e = {.name = h->dns_names[k], .addr = h->addrs[0].addr};
+            NsDnsEntry e = {.name = h->dns_names[k], .addr = h->addrs[0].addr,
+                            .has6 = h->n_addrs6 > 0};
+            if (e.has6)
+                memcpy(e.addr6.b, h->addrs6[0].addr, 16);
             g_array_append_val(entries, e);
         }
     }
@@ -200,8 +203,8 @@ void ns_apps_step(NsApps *apps, uint32_t step)
         break;
     }
     case NS_SCN_APP_VERB_RESOLVE:
-        a->obj = ns_dns_resolve(h->host, resolver_of(apps, a->host), st->u.resolve.name, &apps->names,
-                                NULL, NULL);
+        a->obj = (st->u.resolve.aaaa ? ns_dns_resolve6 : ns_dns_resolve)(
+            h->host, resolver_of(apps, a->host), st->u.resolve.name, &apps->names, NULL, NULL);
         break;
     case NS_SCN_APP_VERB_MAIL: {
         NsMailSpec spec = {

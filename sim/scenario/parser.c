@@ -2271,7 +2271,12 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
             ok = serr(p, st, 4, "'%s' is not a valid DNS name", shown(&st->t[4]));
         if (ok) {
             s->u.resolve.name = intern(p, st->t[4].text);
-            ok = no_more(p, st, 5, 3);
+            if (is_word(st, 5, "aaaa") || is_word(st, 5, "a")) {
+                s->u.resolve.aaaa = is_word(st, 5, "aaaa");
+                ok = no_more(p, st, 6, 3);
+            } else {
+                ok = no_more(p, st, 5, 3);
+            }
         }
         break;
     case NS_SCN_APP_VERB_PING:

@@ -9,6 +9,7 @@
 
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 
 /* ---- names ---- */
 
@@ -185,10 +186,16 @@ static NsWireResult read_rr(const uint8_t *buf, size_t len, size_t *pos, NsDnsRr
     p += 10;
     if (p + rr->rdlength > len)
         return NS_WIRE_TRUNCATED;
+    memset(rr->addr6, 0, sizeof rr->addr6);
     if (rr->type == NS_DNS_TYPE_A && rr->klass == NS_DNS_CLASS_IN) {
         if (rr->rdlength != 4)
             return NS_WIRE_MALFORMED;
         rr->addr = ns_read_be32(buf + p);
+    }
+    if (rr->type == NS_DNS_TYPE_AAAA && rr->klass == NS_DNS_CLASS_IN) {
+        if (rr->rdlength != 16)
+            return NS_WIRE_MALFORMED;
+        memcpy(rr->addr6, buf + p, 16);
     }
     *pos = p + rr->rdlength;
     return NS_WIRE_OK;
@@ -256,17 +263,22 @@ size_t ns_dns_emit(const NsDnsMessage *msg, uint8_t *buf, size_t len)
     }
     for (uint16_t i = 0; i < msg->n_answers; i++) {
         const NsDnsRr *rr = &msg->answers[i];
-        if (rr->type != NS_DNS_TYPE_A || rr->klass != NS_DNS_CLASS_IN)
+        bool v6 = rr->type == NS_DNS_TYPE_AAAA;
+        if ((rr->type != NS_DNS_TYPE_A && !v6) || rr->klass != NS_DNS_CLASS_IN)
             return 0; /* the only RDATA this emitter knows how to write */
+        size_t rdlen = v6 ? 16 : 4;
         pos = write_name(rr->name, buf, len, pos, &ct);
-        if (pos == 0 || pos + 14 > len)
+        if (pos == 0 || pos + 10 + rdlen > len)
             return 0;
         ns_write_be16(buf + pos, rr->type);
         ns_write_be16(buf + pos + 2, rr->klass);
         ns_write_be32(buf + pos + 4, rr->ttl);
-        ns_write_be16(buf + pos + 8, 4);
-        ns_write_be32(buf + pos + 10, rr->addr);
-        pos += 14;
+        ns_write_be16(buf + pos + 8, (uint16_t)rdlen);
+        if (v6)
+            memcpy(buf + pos + 10, rr->addr6, 16);
+        else
+            ns_write_be32(buf + pos + 10, rr->addr);
+        pos += 10 + rdlen;
     }
     return pos;
 }
@@ -342,14 +354,20 @@ bool ns_dns_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)
         return true;
     }
     for (uint16_t i = 0; i < m.n_answers; i++) {
-        if (m.answers[i].type == NS_DNS_TYPE_A && m.answers[i].klass == NS_DNS_CLASS_IN) {
-            char a[NS_IPV4_STRLEN];
-            ns_ipv4_format(m.answers[i].addr, a);
-            const char *rn = m.answers[i].name[0] ? m.answers[i].name : "<root>";
-            if (m.hdr.ancount > 1)
-                g_snprintf(out, outlen, "DNS %s A %s (+%u more)", rn, a, m.hdr.ancount - 1u);
+        const NsDnsRr *rr = &m.answers[i];
+        bool v6 = rr->type == NS_DNS_TYPE_AAAA;
+        if ((rr->type == NS_DNS_TYPE_A || v6) && rr->klass == NS_DNS_CLASS_IN) {
+            char a[NS_IPV6_STRLEN];
+            if (v6)
+                ns_ipv6_format((const NsIpv6Addr *)(const void *)rr->addr6, a);
             else
-                g_snprintf(out, outlen, "DNS %s A %s", rn, a);
+                ns_ipv4_format(rr->addr, a);
+            const char *rn = rr->name[0] ? rr->name : "<root>";
+            const char *tn = v6 ? "AAAA" : "A";
+            if (m.hdr.ancount > 1)
+                g_snprintf(out, outlen, "DNS %s %s %s (+%u more)", rn, tn, a, m.hdr.ancount - 1u);
+            else
+                g_snprintf(out, outlen, "DNS %s %s %s", rn, tn, a);
             return true;
         }
     }

@@ -22,8 +22,8 @@
 #define MAIL_ADDR 0x0a000019u /* 10.0.0.25 */
 
 static const NsDnsEntry entries[] = {
-    {"www.example.com", WWW_ADDR},
-    {"mail.example.com", MAIL_ADDR},
+    {.name = "www.example.com", .addr = WWW_ADDR},
+    {.name = "mail.example.com", .addr = MAIL_ADDR},
 };
 static const NsDnsTable names = {entries, G_N_ELEMENTS(entries)};
 static const NsHttpPage pages[] = {{"/index.html", 1200}, {"/big.bin", 1000000}};

@@ -316,7 +316,11 @@ def conversation_mismatches(netsim, root, scn, cap):
         m = CONV.match(line.strip())
         if m:
             # tshark's "<-" column counts frames from B to A, "->" from A to B.
-            convs[(m.group(1), m.group(2))] = (int(m.group(4)), int(m.group(3)))
+            # A 4-tuple used again (traceroute's probes) is split into
+            # several streams: one conversation here.
+            k = (m.group(1), m.group(2))
+            old = convs.get(k, (0, 0))
+            convs[k] = (old[0] + int(m.group(4)), old[1] + int(m.group(3)))
     problems = []
     # Behind a NAT a flow is a second conversation on the far side: its
     # translated 4-tuple, as the trace's nat lines give it.

@@ -162,6 +162,32 @@ static void test_ipv6_networks_hosts_and_ping(void)
     CU_ASSERT_EQUAL(st->u.ping.target.addr, 0);
 }
 
+/* IPv6 endpoints of the socket verbs: [ADDR]:PORT with its owner, [::]:PORT
+ * for bind (any address, IPv6 socket); `resolve NAME aaaa`. */
+static void test_ipv6_endpoints_and_resolve_aaaa(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("network lan 10.0.0.0/24 2001:db8:1::/64\n"
+                                       "host a 10.0.0.1 2001:db8:1::1 name a.example.com\n"
+                                       "host b 10.0.0.2 2001:db8:1::2\n"
+                                       "at 0s b socket tcp as L\n"
+                                       "at 0s b bind L [::]:80\n"
+                                       "at 0s a socket udp as U\n"
+                                       "at 0s a connect U [2001:db8:1::2]:53\n"
+                                       "at 0s a resolve a.example.com aaaa\n"
+                                       "at 0s a resolve a.example.com a\n");
+    const NsScnEndpoint *any = &ns_scn_step(scn, 1)->u.addr.ep;
+    CU_ASSERT_EQUAL(any->kind, NS_SCN_TARGET_ANY);
+    CU_ASSERT_TRUE(any->is_v6);
+    CU_ASSERT_EQUAL(any->port, 80);
+    const NsScnEndpoint *to = &ns_scn_step(scn, 3)->u.addr.ep;
+    CU_ASSERT_EQUAL(to->kind, NS_SCN_TARGET_ADDR);
+    CU_ASSERT_TRUE(to->is_v6);
+    CU_ASSERT_EQUAL(to->host, 1);
+    CU_ASSERT_EQUAL(to->port, 53);
+    CU_ASSERT_TRUE(ns_scn_step(scn, 4)->u.resolve.aaaa);
+    CU_ASSERT_FALSE(ns_scn_step(scn, 5)->u.resolve.aaaa);
+}
+
 static void test_hosts(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -823,6 +849,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"rich_scenario_loads", test_rich_scenario_loads},
     {"header_defaults", test_header_defaults},
     {"network_options", test_network_options},
+    {"ipv6_endpoints_and_resolve_aaaa", test_ipv6_endpoints_and_resolve_aaaa},
     {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
     {"hosts", test_hosts},
     {"services", test_services},

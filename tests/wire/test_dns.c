@@ -258,6 +258,33 @@ static void test_dns_summary_query_answer_nxdomain(void)
     CU_ASSERT_STRING_EQUAL(s, "DNS www.example.com NXDOMAIN");
 }
 
+/* RFC 3596 2.2: an AAAA record's RDATA is the 16-byte address; it
+ * round-trips and the summary writes it as RFC 5952 does. */
+static void test_dns_aaaa_answer_round_trip_and_summary(void)
+{
+    NsDnsMessage m = answer_msg();
+    m.question.type = NS_DNS_TYPE_AAAA;
+    NsDnsRr *rr = &m.answers[0];
+    rr->type = NS_DNS_TYPE_AAAA;
+    rr->rdlength = 16;
+    rr->addr = 0;
+    static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 3, [15] = 0x80};
+    memcpy(rr->addr6, a6, 16);
+    uint8_t b[NS_DNS_UDP_MAX];
+    size_t n = ns_dns_emit(&m, b, sizeof b);
+    CU_ASSERT_EQUAL_FATAL(n, sizeof answer + 12); /* 16 bytes of RDATA instead of 4 */
+    CU_ASSERT_EQUAL(b[n - 17], 16); /* RDLENGTH */
+    NsDnsMessage back;
+    CU_ASSERT_EQUAL_FATAL(ns_dns_parse(b, n, &back), NS_WIRE_OK);
+    CU_ASSERT_EQUAL(back.answers[0].type, NS_DNS_TYPE_AAAA);
+    CU_ASSERT_EQUAL(memcmp(back.answers[0].addr6, a6, 16), 0);
+    char s[128];
+    CU_ASSERT_TRUE(ns_dns_summary(b, n, s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(s, "DNS www.example.com AAAA 2001:db8:3::80");
+    b[n - 17] = 4; /* an AAAA record of 4 bytes is malformed */
+    CU_ASSERT_EQUAL(ns_dns_parse(b, n - 12, &back), NS_WIRE_MALFORMED);
+}
+
 static void test_dns_summary_malformed(void)
 {
     char s[64];
@@ -290,5 +317,6 @@ CU_TestInfo ns_wire_dns_tests[] = {
     {"name_valid_and_equal", test_dns_name_valid_and_equal},
     {"summary_query_answer_nxdomain", test_dns_summary_query_answer_nxdomain},
     {"summary_malformed", test_dns_summary_malformed},
+    {"dns_aaaa_answer_round_trip_and_summary", test_dns_aaaa_answer_round_trip_and_summary},
     CU_TEST_INFO_NULL,
 };

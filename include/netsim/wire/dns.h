@@ -50,6 +50,7 @@ typedef struct {
     uint32_t ttl;
     uint16_t rdlength;
     uint32_t addr; /* type A class IN: the address, host order; else 0 */
+    uint8_t addr6[16]; /* type AAAA class IN (RFC 3596): the address; else zeros */
 } NsDnsRr;
 
 typedef struct {
