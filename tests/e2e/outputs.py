@@ -397,11 +397,13 @@ def split_endpoint(ep):
 
 def drawn(ep, names):
     """Is endpoint "ADDR:PORT" (or "ADDR") the lifeline of a socket, of a
-    socket bound to that port on any address, or of its host?"""
+    socket bound to that port on any address, or of its host? An IPv6
+    socket names an IPv4 end as IPv4-mapped ([::ffff:ADDR]:PORT)."""
     addr, port = split_endpoint(ep)
     for n in names:
         local = re.sub(r"^#\d+ ", "", n).split("-")[0]
-        if local == ep or (port and local == f"0.0.0.0:{port}") or addr in n.split(", "):
+        if (local == ep or local == f"[::ffff:{addr}]:{port}" or
+                (port and local in (f"0.0.0.0:{port}", f"[::]:{port}")) or addr in n.split(", ")):
             return True
     return False
 
