@@ -58,6 +58,7 @@ struct NsPktExport {
     uint16_t lport, rport;
     uint64_t segs_seen; /* segments of the host kept (bounded) */
     bool too_many;
+    bool v6; /* an IPv6 socket: packetdrill over IPv6 is not exported yet */
 };
 
 /* Segments kept at most: past it the export fails with a message. */
@@ -134,6 +135,7 @@ static void note_tuple(NsPktExport *x, NsSocket *s)
         return;
     ns_socket_local(s, &x->laddr, &x->lport);
     ns_socket_peer(s, &x->raddr, &x->rport);
+    x->v6 = ns_socket_is_v6(s);
     x->have_tuple = x->rport != 0;
 }
 
@@ -509,6 +511,13 @@ char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error)
         g_set_error(error, NS_PKT_ERROR, NS_PKT_ERROR_SYNTAX,
                     "--export-pkt %s:%s: the socket never had a connection (it never connected "
                     "nor was accepted) in this run",
+                    x->host_name, so->name);
+        return NULL;
+    }
+    if (x->v6) {
+        g_set_error(error, NS_PKT_ERROR, NS_PKT_ERROR_SYNTAX,
+                    "--export-pkt %s:%s: an IPv6 socket; scripts are exported over IPv4 only "
+                    "so far",
                     x->host_name, so->name);
         return NULL;
     }
