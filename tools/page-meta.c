@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include "netsim-config.h"
+#include "netsim/socket.h"
 #include "netsim/wire/ipv4.h"
 
 static void add_str(JsonBuilder *b, const char *name, const char *value)
@@ -80,20 +81,12 @@ static void table_row(const char *host, bool up, const NsSocketRow *row, void *d
 {
     (void)up;
     GString *out = data;
-    char a[NS_IPV4_STRLEN];
+    char local[NS_SOCKET_END_STRLEN], peer[NS_SOCKET_END_STRLEN];
+    ns_socket_row_ends(row, local, peer); /* as ss writes them, IPv6 in brackets */
     if (out->len > 1)
         g_string_append_c(out, ',');
-    g_string_append_printf(out, "[\"%s\",\"%s\",\"%s\",\"", host, row->proto, row->state);
-    ns_ipv4_format(row->laddr, a);
-    if (row->laddr)
-        g_string_append_printf(out, "%s:%u\",\"", a, row->lport);
-    else
-        g_string_append_printf(out, "*:%u\",\"", row->lport);
-    ns_ipv4_format(row->raddr, a);
-    if (row->raddr)
-        g_string_append_printf(out, "%s:%u\"]", a, row->rport);
-    else
-        g_string_append(out, "*:*\"]");
+    g_string_append_printf(out, "[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]", host, row->proto,
+                           row->state, local, peer);
 }
 
 void ns_page_tables(void *world, GString *out)
