@@ -7,6 +7,9 @@
 #include "netsim-config.h"
 #include "netsim/socket.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
+
+#include <string.h>
 
 static void add_str(JsonBuilder *b, const char *name, const char *value)
 {
@@ -36,6 +39,23 @@ static void add_hosts(JsonBuilder *b, const NsScenario *scn)
                 add_str(b, "net", ns_scn_network(scn, (uint32_t)h->addrs[k].network)->name);
             json_builder_end_object(b);
         }
+        /* IPv6 addresses after them; one on a network the host already has
+         * an IPv4 address on names no network, so that the topology draws
+         * one line per network. */
+        for (uint32_t k = 0; k < h->n_addrs6; k++) {
+            NsIpv6Addr v6;
+            char a[NS_IPV6_STRLEN];
+            memcpy(v6.b, h->addrs6[k].addr, sizeof v6.b);
+            json_builder_begin_object(b);
+            add_str(b, "addr", ns_ipv6_format(&v6, a));
+            int32_t net = h->addrs6[k].network;
+            for (uint32_t j = 0; net >= 0 && j < h->n_addrs; j++)
+                if (h->addrs[j].network == net)
+                    net = -1;
+            if (net >= 0)
+                add_str(b, "net", ns_scn_network(scn, (uint32_t)net)->name);
+            json_builder_end_object(b);
+        }
         json_builder_end_array(b);
         json_builder_set_member_name(b, "names");
         json_builder_begin_array(b);
@@ -53,9 +73,17 @@ static void add_networks(JsonBuilder *b, const NsScenario *scn)
     json_builder_begin_array(b);
     for (guint i = 0; i < scn->networks->len; i++) {
         const NsScnNetwork *n = ns_scn_network(scn, i);
-        char a[NS_IPV4_STRLEN];
+        char a[NS_IPV4_STRLEN], a6[NS_IPV6_STRLEN];
         ns_ipv4_format(n->net, a);
-        g_autofree char *cidr = g_strdup_printf("%s/%u", a, n->prefix);
+        NsIpv6Addr net6;
+        memcpy(net6.b, n->net6, sizeof net6.b);
+        if (n->has_v6)
+            ns_ipv6_format(&net6, a6);
+        /* "10.0.1.0/24", "2001:db8:1::/64" or both, as the network line has them */
+        g_autofree char *cidr =
+            n->has_v4 && n->has_v6 ? g_strdup_printf("%s/%u %s/%u", a, n->prefix, a6, n->prefix6)
+            : n->has_v6            ? g_strdup_printf("%s/%u", a6, n->prefix6)
+                                   : g_strdup_printf("%s/%u", a, n->prefix);
         json_builder_begin_object(b);
         add_str(b, "name", n->name);
         add_str(b, "cidr", cidr);
