@@ -44,16 +44,6 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
 }
 
 /* ::ffff:a.b.c.d (RFC 4291 2.5.5.2) */
-static bool v4_mapped(const NsIpv6Addr *a, uint32_t *v4)
-{
-    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(a->b, prefix, 12) != 0)
-        return false;
-    *v4 = (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
-          a->b[15];
-    return true;
-}
-
 static NsIpv6Addr mapped(uint32_t v4)
 {
     NsIpv6Addr a = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, (uint8_t)(v4 >> 24),
@@ -247,7 +237,7 @@ int ns_pcb_bind6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *laddr, uint16_t lp
         return EINVAL;
     pcb->af6 = true;
     uint32_t v4;
-    if (v4_mapped(laddr, &v4))
+    if (ns_ipv6_v4_mapped(laddr, &v4))
         return bind_family(t, pcb, false, v4, NULL, lport, kind);
     return bind_family(t, pcb, true, 0, laddr, lport, kind);
 }
@@ -292,7 +282,7 @@ int ns_pcb_connect6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *raddr, uint16_t
     if (pcb->lport && !pcb->af6)
         return EAFNOSUPPORT; /* an IPv4 socket */
     pcb->af6 = true;
-    if (v4_mapped(raddr, &v4)) {
+    if (ns_ipv6_v4_mapped(raddr, &v4)) {
         if (pcb->lport && pcb->v6 && !ns_ipv6_is_unspecified(&pcb->laddr6))
             return ENETUNREACH; /* bound to an IPv6 address */
         return ns_pcb_connect(t, pcb, v4, rport, kind);

@@ -156,16 +156,6 @@ static bool connected(const NsUdpSock *s)
 }
 
 /* ::ffff:a.b.c.d: its IPv4 address */
-static bool v4_mapped(const NsIpv6Addr *a, uint32_t *v4)
-{
-    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(a->b, prefix, 12) != 0)
-        return false;
-    *v4 = (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
-          a->b[15];
-    return true;
-}
-
 /* One datagram over IPv6 from an af6 socket (bound to :: or an IPv6
  * address, or not yet bound). */
 static int sendto6(NsUdpSock *s, const uint8_t *data, size_t len, const NsIpv6Addr *addr,
@@ -207,7 +197,7 @@ int ns_udp_sendto6(NsUdpSock *s, const uint8_t *data, size_t len, const NsIpv6Ad
     if (s->pcb.lport && !s->pcb.af6)
         return EAFNOSUPPORT;
     s->pcb.af6 = true;
-    if (v4_mapped(addr, &v4))
+    if (ns_ipv6_v4_mapped(addr, &v4))
         return ns_udp_sendto(s, data, len, v4, port);
     return sendto6(s, data, len, addr, port);
 }

@@ -186,6 +186,15 @@ bool ns_ipv6_is_unspecified(const NsIpv6Addr *a)
     return ns_ipv6_addr_equal(a, &zero);
 }
 
+bool ns_ipv6_v4_mapped(const NsIpv6Addr *a, uint32_t *v4)
+{
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a->b, prefix, sizeof prefix) != 0)
+        return false;
+    *v4 = ns_read_be32(a->b + 12);
+    return true;
+}
+
 void ns_ipv6_link_local_from_mac(const uint8_t mac[6], NsIpv6Addr *out)
 {
     memset(out, 0, sizeof *out);

@@ -51,6 +51,23 @@ static void test_ipv6_format_ipv4_mapped_dotted(void)
     canon("::ffff:10.0.0.1", "::ffff:10.0.0.1");
 }
 
+/* ::ffff:a.b.c.d gives its IPv4 address; ::a.b.c.d (the old compatible
+ * form) and an ordinary address do not. */
+static void test_ipv6_v4_mapped_gives_the_ipv4_address(void)
+{
+    NsIpv6Addr a;
+    uint32_t v4 = 7;
+    CU_ASSERT_TRUE_FATAL(ns_ipv6_parse_addr("::ffff:10.0.3.80", &a));
+    CU_ASSERT_TRUE(ns_ipv6_v4_mapped(&a, &v4));
+    CU_ASSERT_EQUAL(v4, 0x0a000350u);
+    v4 = 7;
+    CU_ASSERT_TRUE_FATAL(ns_ipv6_parse_addr("::10.0.3.80", &a));
+    CU_ASSERT_FALSE(ns_ipv6_v4_mapped(&a, &v4));
+    CU_ASSERT_TRUE_FATAL(ns_ipv6_parse_addr("2001:db8::ffff:a00:350", &a));
+    CU_ASSERT_FALSE(ns_ipv6_v4_mapped(&a, &v4));
+    CU_ASSERT_EQUAL(v4, 7u); /* untouched when false */
+}
+
 static void test_ipv6_parse_refuses_bad_text(void)
 {
     static const char *const bad[] = {
@@ -234,6 +251,7 @@ static void test_icmp6_checksum_at_every_length(void)
 CU_TestInfo ns_wire_ipv6_tests[] = {
     {"format_is_rfc5952_canonical", test_ipv6_format_is_rfc5952_canonical},
     {"format_ipv4_mapped_dotted", test_ipv6_format_ipv4_mapped_dotted},
+    {"v4_mapped_gives_the_ipv4_address", test_ipv6_v4_mapped_gives_the_ipv4_address},
     {"parse_refuses_bad_text", test_ipv6_parse_refuses_bad_text},
     {"link_local_is_modified_eui64", test_ipv6_link_local_is_modified_eui64},
     {"solicited_node_and_its_mac", test_ipv6_solicited_node_and_its_mac},
