@@ -453,9 +453,6 @@ void tcp_opts_inherit(NsTcpConn *child, const NsTcpConn *listener, NsTime now);
 int tcp_conn_setopt(NsTcpConn *c, NsSockOpt opt, int64_t value, NsTime now);
 int tcp_conn_getopt(const NsTcpConn *c, NsSockOpt opt, int64_t *value);
 
-/* ICMP "fragmentation needed" with next-hop MTU `mtu` about the segment
- * starting at `seq` (Linux tcp_v4_err, tcp_v4_mtu_reduced). */
-void tcp_conn_mtu_reduced(NsTcpConn *c, uint16_t mtu, uint32_t seq, NsTime now);
 
 /* Send what window, Nagle and the ACK policy allow. */
 void tcp_conn_output(NsTcpConn *c, NsTime now);
@@ -473,9 +470,11 @@ void tcp_send_ack(NsTcpConn *c, NsTime now, NsSendWhy why);
 void tcp_send_rst_for(NsTcpConn *c, const NsTcpSeg *seg, NsTime now);
 void tcp_send_syn(NsTcpConn *c, NsTime now, NsSendWhy why);
 void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why);
-/* A packet too big says the path carries segments of at most `mss`
- * payload bytes with our headers (RFC 8201 section 4, RFC 9293 3.7.3). */
-void tcp_conn_path_mss(NsTcpConn *c, uint32_t mss, NsTime now);
+/* Path MTU discovery, both families (RFC 1191, RFC 8201; Linux's
+ * tcp_v4/v6_mtu_reduced and tcp_simple_retransmit): an ICMP error about the
+ * segment starting at `seq` says the path carries at most `path_mss`
+ * payload bytes behind our IP and TCP headers (options not deducted). */
+void tcp_conn_path_mss(NsTcpConn *c, uint32_t path_mss, uint32_t seq, NsTraceCause cause, NsTime now);
 /* The retransmission timeout with the current backoff, at most rto_max. */
 NsTime tcp_rexmt_duration(const NsTcpConn *c);
 uint32_t tcp_rcv_window_raw(NsTcpConn *c);

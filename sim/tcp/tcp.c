@@ -992,8 +992,10 @@ static void tcp_ip6_error(void *data, int err, uint32_t mtu, const NsIpv6Repr *o
         return;
     NsTcpSock *s = sock_of_pcb(pcb);
     if (err == EMSGSIZE) {
+        uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
         if (mtu >= NS_IP6_MIN_MTU)
-            tcp_conn_path_mss(&s->c, mtu - NS_IPV6_HLEN - NS_TCP_HLEN, ns_sim_now(tcp->ctx->sim));
+            tcp_conn_path_mss(&s->c, mtu - NS_IPV6_HLEN - NS_TCP_HLEN, seq,
+                              NS_CAUSE_PACKET_TOO_BIG, ns_sim_now(tcp->ctx->sim));
         after(s, true);
         return;
     }
@@ -1009,6 +1011,10 @@ static NsTime now_of(const NsTcpSock *s)
 {
     return ns_sim_now(sock_tcp(s)->ctx->sim);
 }
+
+/* Linux's ip_rt_min_pmtu: a smaller MTU in "fragmentation needed" is
+ * taken as this. */
+#define TCP_MIN_PMTU 552
 
 /* RFC 1191 (path MTU discovery), as Linux's tcp_v4_err and
  * tcp_v4_mtu_reduced: "fragmentation needed" about a segment in flight
@@ -1026,7 +1032,10 @@ static void tcp_ip_frag_needed(void *data, uint16_t mtu, const NsIpv4Repr *orig,
     if (!pcb)
         return;
     NsTcpSock *s = sock_of_pcb(pcb);
-    tcp_conn_mtu_reduced(&s->c, mtu, seq, now_of(s));
+    if (mtu < TCP_MIN_PMTU)
+        mtu = TCP_MIN_PMTU;
+    tcp_conn_path_mss(&s->c, (uint32_t)mtu - NS_IPV4_HLEN - NS_TCP_HLEN, seq, NS_CAUSE_ICMP_ERROR,
+                      now_of(s));
     after(s, true);
 }
 

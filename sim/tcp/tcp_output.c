@@ -248,38 +248,6 @@ void tcp_retransmit_first(NsTcpConn *c, NsTime now, NsSendWhy why)
         c->rtt_start = -1; /* Karn: never time a retransmitted segment */
 }
 
-void tcp_conn_path_mss(NsTcpConn *c, uint32_t mss, NsTime now)
-{
-    uint32_t opt = c->ts_ok ? 12 : 0;
-    if (mss <= opt + 64 || mss - opt >= c->mss)
-        return; /* no smaller than before, or absurdly small: ignored */
-    uint32_t old = c->mss;
-    c->mss = (uint16_t)(mss - opt);
-    /* The full-sized segments in flight are the ones that did not fit
-     * (data leaves in segments of the MSS from SND.UNA): send them again
-     * at once in the new size, and enter Loss so that SACKs of what did
-     * fit start no fast retransmit. Not congestion: cwnd and ssthresh stay
-     * (Linux tcp_simple_retransmit). */
-    uint32_t data_end = c->sb_seq + c->sb_len;
-    if (seq_gt(data_end, c->snd_max))
-        data_end = c->snd_max;
-    if (!seq_gt(data_end, c->snd_una))
-        return;
-    uint32_t lost = (data_end - c->snd_una) / old * old;
-    if (lost == 0)
-        return;
-    if (c->ca_state != NS_TCP_CA_LOSS) {
-        c->recover = c->snd_max;
-        tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_PACKET_TOO_BIG);
-    }
-    if (c->rtt_start >= 0 && seq_lt(c->rtt_seq, c->snd_una + lost))
-        c->rtt_start = -1; /* Karn */
-    for (uint32_t off = 0; off < lost; off += c->mss) {
-        uint32_t len = lost - off < c->mss ? lost - off : c->mss;
-        tcp_send_segment(c, c->snd_una + off, len, NS_TCP_ACK, NS_SEND_PMTU, now);
-    }
-}
-
 NsTime tcp_rexmt_duration(const NsTcpConn *c)
 {
     NsTime d = c->rto << c->rxt_shift;
@@ -454,11 +422,7 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         tcp_send_ack(c, now, NS_SEND_NORMAL);
 }
 
-/* Linux's ip_rt_min_pmtu: a smaller MTU in "fragmentation needed" is
- * taken as this. */
-#define TCP_MIN_PMTU 552
-
-void tcp_conn_mtu_reduced(NsTcpConn *c, uint16_t mtu, uint32_t seq, NsTime now)
+void tcp_conn_path_mss(NsTcpConn *c, uint32_t path_mss, uint32_t seq, NsTraceCause cause, NsTime now)
 {
     switch (c->state) {
     case NS_TCP_STATE_ESTABLISHED:
@@ -479,15 +443,12 @@ void tcp_conn_mtu_reduced(NsTcpConn *c, uint16_t mtu, uint32_t seq, NsTime now)
      * counts it as OutOfWindowIcmps and ignores it) */
     if (seq_lt(seq, c->snd_una) || seq_geq(seq, c->snd_max))
         return;
-    if (mtu < TCP_MIN_PMTU)
-        mtu = TCP_MIN_PMTU;
-    /* Linux tcp_mtu_to_mss: the IP and TCP headers, and room for the
-     * options every segment carries */
-    uint32_t mss = (uint32_t)mtu - NS_IPV4_HLEN - NS_TCP_HLEN - (c->ts_ok ? 12 : 0);
-    if (mss >= c->mss)
-        return;
+    /* Linux tcp_mtu_to_mss: room for the options every segment carries */
+    uint32_t opt = c->ts_ok ? 12 : 0;
+    if (path_mss <= opt + 64 || path_mss - opt >= c->mss)
+        return; /* no smaller than before, or absurdly small: ignored */
+    uint32_t old = c->mss, mss = path_mss - opt;
     /* Linux counts cwnd and ssthresh in segments: as many, smaller */
-    uint32_t old = c->mss;
     c->cwnd = c->cwnd / old * mss;
     if (c->ssthresh < UINT32_MAX / 2)
         c->ssthresh = c->ssthresh / old * mss;
@@ -495,14 +456,30 @@ void tcp_conn_mtu_reduced(NsTcpConn *c, uint16_t mtu, uint32_t seq, NsTime now)
     if (c->rcv_mss > c->mss)
         c->rcv_mss = c->mss;
     /* Linux tcp_simple_retransmit: what was sent larger than the new size
-     * is lost; resend it now, in the Loss state, with cwnd and ssthresh
-     * as they are (the network did not signal congestion). */
-    if (c->snd_una == c->snd_max)
+     * is lost. Linux marks whole buffers of its send queue, each holding
+     * what one write gave it (several segments), so in practice all the
+     * data in flight: send it again at once in the new size, in the Loss
+     * state so that SACKs of what did fit start no fast retransmit, with
+     * cwnd and ssthresh as they are (the network did not signal
+     * congestion). tests/drill/icmp-frag-needed.pkt checks it against the
+     * kernel. */
+    uint32_t data_end = c->sb_seq + c->sb_len;
+    if (seq_gt(data_end, c->snd_max))
+        data_end = c->snd_max;
+    if (!seq_gt(data_end, c->snd_una))
         return;
-    c->snd_nxt = c->snd_una;
-    c->recover = c->snd_max;
-    c->rtt_start = -1;
-    c->dupacks = 0;
-    tcp_set_ca_state(c, NS_TCP_CA_LOSS, NS_CAUSE_ICMP_ERROR);
-    tcp_conn_output(c, now);
+    uint32_t lost = data_end - c->snd_una;
+    if (c->ca_state != NS_TCP_CA_LOSS) {
+        c->recover = c->snd_max;
+        c->dupacks = 0;
+        tcp_set_ca_state(c, NS_TCP_CA_LOSS, cause);
+    }
+    c->rtt_start = -1; /* Karn: never time a segment sent again */
+    for (uint32_t off = 0; off < lost; off += c->mss) {
+        uint32_t len = lost - off < c->mss ? lost - off : c->mss;
+        /* PSH on the one that ends what the application wrote */
+        bool last = off + len == lost && c->snd_una + lost == c->sb_seq + c->sb_len;
+        tcp_send_segment(c, c->snd_una + off, len, NS_TCP_ACK | (last ? NS_TCP_PSH : 0),
+                         NS_SEND_PMTU, now);
+    }
 }
