@@ -105,3 +105,10 @@ bool pkt_code_eval(const char *text, const NsTcpInfo *info, uint32_t *line, GStr
  * (NULL: none; a script writes type_N, code_N). */
 const char *pkt_icmp_type_name(uint8_t type);
 const char *pkt_icmp_code_name(uint8_t type, uint8_t code);
+
+/* The options of a segment netsim sent, as PktOpts (TS val/ecr, SACK
+ * blocks in the peer's numbers as they are on the wire), and one option as
+ * a script writes it ("mss 1460", "sack 1:1001"): drill.c's messages and
+ * export.c's scripts share them. */
+uint8_t pkt_opts_of(const NsTcpRepr *t, PktOpt out[NS_TCP_MAX_OPTS]);
+void pkt_opt_text(GString *s, const PktOpt *o);

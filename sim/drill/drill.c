@@ -128,7 +128,7 @@ static void flags_text(GString *s, uint8_t f)
             g_string_append_c(s, order[i].c);
 }
 
-static void opt_text(GString *s, const PktOpt *o)
+void pkt_opt_text(GString *s, const PktOpt *o)
 {
     switch ((NsTcpOptKind)o->kind) {
     case NS_TCP_OPT_EOL:
@@ -157,12 +157,9 @@ static void opt_text(GString *s, const PktOpt *o)
     }
 }
 
-/* The options of a segment netsim sent, as PktOpts (TS val/ecr, SACK
- * blocks in the peer's numbers as they are on the wire). */
-static uint8_t actual_opts(const NsTcpRepr *t, PktOpt *out)
+uint8_t pkt_opts_of(const NsTcpRepr *t, PktOpt out[NS_TCP_MAX_OPTS])
 {
-    uint8_t n = 0, sack_i = 0;
-    (void)sack_i;
+    uint8_t n = 0;
     for (uint8_t i = 0; i < t->n_opts; i++) {
         PktOpt o = {.kind = t->opt_order[i]};
         switch ((NsTcpOptKind)t->opt_order[i]) {
@@ -206,12 +203,12 @@ static void seen_text(Run *r, GString *s, const Seen *p)
     g_string_append_printf(s, " win %u", t->window);
     if (t->n_opts) {
         PktOpt o[NS_TCP_MAX_OPTS];
-        uint8_t n = actual_opts(t, o);
+        uint8_t n = pkt_opts_of(t, o);
         g_string_append(s, " <");
         for (uint8_t i = 0; i < n; i++) {
             if (i)
                 g_string_append_c(s, ',');
-            opt_text(s, &o[i]);
+            pkt_opt_text(s, &o[i]);
         }
         g_string_append_c(s, '>');
     }
@@ -241,7 +238,7 @@ static void script_packet_text(GString *s, const PktEvent *ev)
         for (uint8_t i = 0; i < ev->n_opts; i++) {
             if (i)
                 g_string_append_c(s, ',');
-            opt_text(s, &ev->opts[i]);
+            pkt_opt_text(s, &ev->opts[i]);
         }
         g_string_append_c(s, '>');
     }
@@ -513,7 +510,7 @@ static bool opts_match(Run *r, const PktEvent *ev, const Seen *p, GString *why)
     if (ev->any_opts)
         return true;
     PktOpt a[NS_TCP_MAX_OPTS];
-    uint8_t n = actual_opts(&p->tcp, a);
+    uint8_t n = pkt_opts_of(&p->tcp, a);
     if (n != ev->n_opts) {
         g_string_append_printf(why, "%u TCP options expected, %u sent", ev->n_opts, n);
         return false;
@@ -532,9 +529,9 @@ static bool opts_match(Run *r, const PktEvent *ev, const Seen *p, GString *why)
         }
         if (!ok) {
             g_string_append_printf(why, "TCP option %u differs: expected ", i + 1);
-            opt_text(why, w);
+            pkt_opt_text(why, w);
             g_string_append(why, ", sent ");
-            opt_text(why, g);
+            pkt_opt_text(why, g);
             return false;
         }
     }

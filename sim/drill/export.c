@@ -282,40 +282,17 @@ static void opts_text(GString *s, const NsTcpRepr *h, uint32_t sack_base)
 {
     if (!h->n_opts)
         return;
+    PktOpt o[NS_TCP_MAX_OPTS];
+    uint8_t n = pkt_opts_of(h, o);
     g_string_append(s, " <");
-    uint8_t sack_done = 0;
-    for (uint8_t i = 0; i < h->n_opts; i++) {
+    for (uint8_t i = 0; i < n; i++) {
         if (i)
             g_string_append_c(s, ',');
-        switch (h->opt_order[i]) {
-        case NS_TCP_OPT_EOL:
-            g_string_append(s, "eol");
-            break;
-        case NS_TCP_OPT_NOP:
-            g_string_append(s, "nop");
-            break;
-        case NS_TCP_OPT_MSS:
-            g_string_append_printf(s, "mss %u", h->mss);
-            break;
-        case NS_TCP_OPT_WSCALE:
-            g_string_append_printf(s, "wscale %u", h->wscale);
-            break;
-        case NS_TCP_OPT_SACK_PERM:
-            g_string_append(s, "sackOK");
-            break;
-        case NS_TCP_OPT_TS:
-            g_string_append_printf(s, "TS val %u ecr %u", h->ts_val, h->ts_ecr);
-            break;
-        case NS_TCP_OPT_SACK:
-            g_string_append(s, "sack");
-            for (; sack_done < h->n_sack; sack_done++)
-                g_string_append_printf(s, " %u:%u", h->sack[sack_done].left - sack_base,
-                                       h->sack[sack_done].right - sack_base);
-            break;
-        default:
-            g_string_append_printf(s, "kind%u", h->opt_order[i]);
-            break;
+        for (uint8_t k = 0; k < o[i].n_sack; k++) {
+            o[i].sack[k].left -= sack_base;
+            o[i].sack[k].right -= sack_base;
         }
+        pkt_opt_text(s, &o[i]);
     }
     g_string_append_c(s, '>');
 }
