@@ -166,8 +166,11 @@ uint32_t ns_http_server_connections(const NsHttpServer *s);
 
 typedef struct {
     const char *url;    /* as written, for the trace (copied) */
-    const char *host;   /* name or dotted address: the Host field (copied) */
+    const char *host;   /* name or dotted address: the Host field (copied); an
+                         * IPv6 address in brackets, as in the URL */
     uint32_t addr;      /* the server if known; 0: resolve `host` first */
+    const NsIpv6Addr *addr6; /* the server's IPv6 address when the URL gives one
+                              * (http://[ADDR]/): no lookup, IPv6 only */
     uint16_t port;      /* 0 means 80 */
     const char *path;   /* NULL means "/" */
     uint32_t requests;  /* GETs per connection, one after the other (keep-alive N); 0 = 1 */
@@ -218,6 +221,7 @@ uint64_t ns_smtp_server_messages(const NsSmtpServer *s);
 typedef struct {
     const char *server;      /* name or dotted address, for the trace (copied) */
     uint32_t addr;           /* 0: resolve `server` */
+    const NsIpv6Addr *addr6; /* the server's IPv6 address, if given so: no lookup */
     uint16_t port;           /* 0 means 25 */
     const uint8_t *message;  /* the message text, headers first (copied); NULL: len
                               * bytes of the payload pattern, made as they are sent */

@@ -107,7 +107,7 @@ typedef enum {
  * or for `bind S :0`/`ADDR:0` meaning "pick an ephemeral port"). */
 typedef struct {
     NsScnTargetKind kind;
-    bool is_v6;       /* ADDR written as an IPv6 address (ping only, so far): addr6 */
+    bool is_v6;       /* ADDR written as an IPv6 address: addr6 */
     uint8_t addr6[16];
     uint32_t addr;    /* host byte order; for NAME: the named host's first address */
     const char *name; /* NAME only: as written */

@@ -761,7 +761,11 @@ NsFetch *ns_fetch_start(NsHost *h, const NsFetchSpec *spec, NsFetchDone cb, void
                                            : g_strdup("");
     ns_app_trace(h, "fetch", 0, "%s%s%s", f->url, ka, par);
     NsIpv6Addr mine;
-    if (f->addr == 0 && !ns_ipv4_parse_addr(f->hostname, &f->addr)) {
+    if (spec->addr6) {
+        f->has6 = true;
+        f->addr6 = *spec->addr6;
+        f->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, fetch_begin, f, NULL);
+    } else if (f->addr == 0 && !ns_ipv4_parse_addr(f->hostname, &f->addr)) {
         /* A host with an IPv6 address asks for AAAA too, first (RFC 8305 3). */
         if (ns_ip6_first_addr(ns_ip6_of(h), &mine)) {
             f->lookups++;

@@ -321,6 +321,8 @@ struct NsMail {
     NsHost *host;
     char *server, *from, *to;
     uint32_t addr;
+    bool v6; /* the server was given as an IPv6 address: addr6 */
+    NsIpv6Addr addr6;
     uint16_t port;
     uint8_t *msg;  /* the message as given; NULL: msg_len bytes of the pattern */
     size_t msg_len;
@@ -529,7 +531,8 @@ static void mail_connect(NsMail *m)
     int err = 0;
     m->sock = ns_socket_new(m->host, NS_SOCK_TCP, &err);
     if (m->sock)
-        err = ns_socket_connect(m->sock, m->addr, m->port);
+        err = m->v6 ? ns_socket_connect6(m->sock, &m->addr6, m->port)
+                    : ns_socket_connect(m->sock, m->addr, m->port);
     if (err) {
         mail_fail(m, -err, "could not connect");
         return;
@@ -564,17 +567,31 @@ static void mail_begin(NsSim *sim, void *obj, void *arg)
 NsMail *ns_mail_start(NsHost *h, const NsMailSpec *spec, NsMailDone cb, void *data)
 {
     g_return_val_if_fail(h != NULL && spec != NULL, NULL);
-    g_return_val_if_fail(spec->server != NULL || spec->addr != 0, NULL);
+    g_return_val_if_fail(spec->server != NULL || spec->addr != 0 || spec->addr6, NULL);
     NsMail *m = g_new0(NsMail, 1);
     m->host = h;
-    char a[NS_IPV4_STRLEN];
-    ns_ipv4_format(spec->addr, a);
+    char a[NS_IPV6_STRLEN + 2];
+    if (spec->addr6) {
+        m->v6 = true;
+        m->addr6 = *spec->addr6;
+        char b[NS_IPV6_STRLEN];
+        g_snprintf(a, sizeof a, "[%s]", ns_ipv6_format(&m->addr6, b));
+    } else {
+        ns_ipv4_format(spec->addr, a);
+    }
     m->server = g_strdup(spec->server ? spec->server : a);
     m->addr = spec->addr;
     m->port = spec->port ? spec->port : NS_SMTP_PORT;
     m->from = spec->from ? g_strdup(spec->from)
                          : g_strdup_printf("%s@%s", ns_host_name(h), ns_host_name(h));
-    m->to = spec->to ? g_strdup(spec->to) : g_strdup_printf("postmaster@%s", m->server);
+    /* A mailbox at an IPv6 address is written <user@[IPv6:ADDR]> (RFC 5321
+     * 4.1.3's address literal). */
+    if (spec->to)
+        m->to = g_strdup(spec->to);
+    else if (m->v6)
+        m->to = g_strdup_printf("postmaster@[IPv6:%s", a + 1);
+    else
+        m->to = g_strdup_printf("postmaster@%s", m->server);
     m->msg_len = spec->len;
     m->msg = spec->message ? g_memdup2(spec->message, spec->len) : NULL;
     m->enc = NS_SMTP_DATA_ENC_INIT;
@@ -587,7 +604,7 @@ NsMail *ns_mail_start(NsHost *h, const NsMailSpec *spec, NsMailDone cb, void *da
     m->started = ns_app_now(h);
     ns_app_trace(h, "mail", 0, "%s:%u: %zuB message from <%s> to <%s>", m->server, m->port,
                  m->msg_len, m->from, m->to);
-    if (m->addr == 0 && !ns_ipv4_parse_addr(m->server, &m->addr))
+    if (!m->v6 && m->addr == 0 && !ns_ipv4_parse_addr(m->server, &m->addr))
         m->resolve = ns_dns_resolve(h, m->dns_server, m->server, m->names, mail_resolved, m);
     else
         m->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, mail_begin, m, NULL);

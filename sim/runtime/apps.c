@@ -74,10 +74,21 @@ static bool is_dns_name(const NsApps *apps, const char *name)
 
 /* Where a step's server is: a DNS name is looked up (addr 0), a host's
  * own name or an address is used as it is. */
-static void target_of(const NsApps *apps, const NsScnEndpoint *ep, char buf[NS_IPV4_STRLEN],
-                      const char **host, uint32_t *addr)
+/* Where an application step goes: a name, or an address also written
+ * into buf (an IPv6 one in brackets, as in a URL; *addr6 then points to it). */
+static void target_of(const NsApps *apps, const NsScnEndpoint *ep, char buf[NS_IPV6_STRLEN + 2],
+                      const char **host, uint32_t *addr, const NsIpv6Addr **addr6,
+                      NsIpv6Addr *a6)
 {
-    if (ep->kind == NS_SCN_TARGET_NAME) {
+    *addr6 = NULL;
+    if (ep->is_v6) {
+        memcpy(a6->b, ep->addr6, 16);
+        char t[NS_IPV6_STRLEN];
+        g_snprintf(buf, NS_IPV6_STRLEN + 2, "[%s]", ns_ipv6_format(a6, t));
+        *host = buf;
+        *addr = 0;
+        *addr6 = a6;
+    } else if (ep->kind == NS_SCN_TARGET_NAME) {
         *host = ep->name;
         *addr = is_dns_name(apps, ep->name) ? 0 : ep->addr;
     } else {
@@ -186,7 +197,8 @@ void ns_apps_step(NsApps *apps, uint32_t step)
     a->step = step;
     a->host = (uint32_t)st->host;
     a->verb = st->verb.app;
-    char buf[NS_IPV4_STRLEN];
+    char buf[NS_IPV6_STRLEN + 2];
+    NsIpv6Addr a6;
     switch (st->verb.app) {
     case NS_SCN_APP_VERB_FETCH: {
         NsFetchSpec spec = {
@@ -198,7 +210,7 @@ void ns_apps_step(NsApps *apps, uint32_t step)
             .dns_server = resolver_of(apps, a->host),
             .names = &apps->names,
         };
-        target_of(apps, &st->u.fetch.url.server, buf, &spec.host, &spec.addr);
+        target_of(apps, &st->u.fetch.url.server, buf, &spec.host, &spec.addr, &spec.addr6, &a6);
         a->obj = ns_fetch_start(h->host, &spec, NULL, NULL);
         break;
     }
@@ -214,7 +226,7 @@ void ns_apps_step(NsApps *apps, uint32_t step)
             .dns_server = resolver_of(apps, a->host),
             .names = &apps->names,
         };
-        target_of(apps, &st->u.send_to.to, buf, &spec.server, &spec.addr);
+        target_of(apps, &st->u.send_to.to, buf, &spec.server, &spec.addr, &spec.addr6, &a6);
         a->obj = ns_mail_start(h->host, &spec, NULL, NULL);
         break;
     }

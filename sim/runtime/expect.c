@@ -235,8 +235,8 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     }
     case NS_SCN_EXPECT_MAIL: {
         g_autofree char *seen = ns_apps_check_mail(w->apps, e);
-        char ep[32];
-        ns_world_fmt_ep(ep, sizeof ep, e->u.mail.to.addr, e->u.mail.to.port);
+        char ep[NS_IPV6_STRLEN + 8];
+        ns_world_fmt_scn_ep(ep, sizeof ep, &e->u.mail.to);
         g_autofree char *t = seen[0] ? g_strdup_printf("mail %s ok (got %s)", ep, seen)
                                      : g_strdup_printf("mail %s ok", ep);
         verdict(w, e, seen[0] == 0, t);

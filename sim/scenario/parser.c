@@ -442,7 +442,7 @@ static bool tok_endpoint6(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool 
             return serr(p, st, i, "'%s' is not an IPv6 address", a);
         if (!v6)
             return serr(p, st, i, "'%s': this statement takes no IPv6 endpoint (the socket "
-                        "verbs and udp-send do)", t->text);
+                        "verbs, udp-send and mail do)", t->text);
         if (!parse_port(p, st, i, close + 2, is_bind, &ep->port))
             return false;
         ep->is_v6 = true;
@@ -519,17 +519,37 @@ static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *u
     g_autofree char *hostport = slash ? g_strndup(hp, (gsize)(slash - hp)) : g_strdup(hp);
     if (!*hostport)
         return serr(p, st, i, "URL '%s' names no host", t->text);
-    if (hostport[0] == '[')
-        return serr(p, st, i, "URL '%s': HTTP over IPv6 is not supported yet", t->text);
-    char *colon = strchr(hostport, ':');
     url->server.port = 80;
-    if (colon) {
-        *colon = '\0';
-        if (!parse_port(p, st, i, colon + 1, false, &url->server.port))
+    if (hostport[0] == '[') {
+        /* http://[2001:db8::80]:8080/: an IPv6 address in brackets (RFC 3986 3.2.2) */
+        char *close = strchr(hostport, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return serr(p, st, i, "URL '%s': write an IPv6 address in brackets, as in "
+                        "http://[2001:db8::80]/ or http://[2001:db8::80]:8080/", t->text);
+        if (close[1] && !parse_port(p, st, i, close + 2, false, &url->server.port))
+            return false;
+        *close = '\0';
+        NsIpv6Addr a6;
+        if (!ns_ipv6_parse_addr(hostport + 1, &a6))
+            return serr(p, st, i, "URL '%s': '%s' is not an IPv6 address", t->text,
+                        hostport + 1);
+        if (ns_ipv6_is_unspecified(&a6))
+            return serr(p, st, i, "URL '%s' names no server ([::] is no address)", t->text);
+        url->server.kind = NS_SCN_TARGET_ADDR;
+        url->server.is_v6 = true;
+        memcpy(url->server.addr6, a6.b, 16);
+        gpointer o = g_hash_table_lookup(p->addr6_owner, &a6);
+        url->server.host = o ? (int32_t)idx_of(o) : -1;
+    } else {
+        char *colon = strchr(hostport, ':');
+        if (colon) {
+            *colon = '\0';
+            if (!parse_port(p, st, i, colon + 1, false, &url->server.port))
+                return false;
+        }
+        if (!resolve_target(p, st, i, hostport, &url->server))
             return false;
     }
-    if (!resolve_target(p, st, i, hostport, &url->server))
-        return false;
     url->text = intern(p, t->text);
     url->path = intern(p, slash ? slash : "/");
     return true;
@@ -2290,7 +2310,7 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
         bool mail = s->verb.app == NS_SCN_APP_VERB_MAIL;
         ok = need(p, st, 4, 3, mail ? "the mail server's endpoint, like mail.example.com:25"
                                     : "an endpoint like 10.0.0.2:9") &&
-             tok_endpoint6(p, st, 4, false, &s->u.send_to.to, mail ? NULL : "udp-send") &&
+             tok_endpoint6(p, st, 4, false, &s->u.send_to.to, mail ? "mail" : "udp-send") &&
              need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
                                     : "a payload: a quoted string or a size") &&
              tok_payload(p, st, 5, !mail, &s->u.send_to.payload) && no_more(p, st, 6, 3);
@@ -2609,7 +2629,7 @@ static bool parse_expect(NsScnParser *p, NsScnStmt *st, NsScnExpect *e_out)
         } else if (is_word(st, 2, "mail")) {
             e.kind = NS_SCN_EXPECT_MAIL;
             ok = need(p, st, 3, 2, "the mail server's endpoint") &&
-                 tok_endpoint(p, st, 3, false, &e.u.mail.to) &&
+                 tok_endpoint6(p, st, 3, false, &e.u.mail.to, "mail") &&
                  expect_step(p, st, 3, "mail", h, st->t[3].text, &e.u.mail.step) &&
                  need(p, st, 4, 2, "'ok'");
             if (ok && !is_word(st, 4, "ok"))

@@ -932,6 +932,61 @@ static void test_traceroute6_no_route_is_marked_N(void)
     fx_teardown();
 }
 
+/* http://[2001:db8:3::20]/index.html: no lookup (no DNS server exists
+ * here), one connection over IPv6 to the address in the URL, with the
+ * bracketed address as the Host (RFC 3986 3.2.2). */
+static void test_fetch_ipv6_literal_url(void)
+{
+    routed6();
+    NsHttpServer *srv = ns_http_server_start(tr_srv, 80, pages, G_N_ELEMENTS(pages));
+    NsIpv6Addr a;
+    ns_ipv6_parse_addr("2001:db8:3::20", &a);
+    NsFetchSpec sp = {.host = "[2001:db8:3::20]", .addr6 = &a, .path = "/index.html"};
+    memset(&seen, 0, sizeof seen);
+    NsFetch *f = ns_fetch_start(tr_pc, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.status, 200);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 1200);
+    CU_ASSERT_EQUAL(ns_http_server_requests(srv), 1);
+    CU_ASSERT_TRUE(app_said("http://[2001:db8:3::20]/index.html: 200 OK, 1200B in"));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+/* mail [2001:db8:3::20]:25: over IPv6, to postmaster@[IPv6:2001:db8:3::20]
+ * (RFC 5321 4.1.3's address literal). */
+static void test_mail_ipv6_literal(void)
+{
+    routed6();
+    NsSmtpServer *srv = ns_smtp_server_start(tr_srv, 25);
+    NsIpv6Addr a;
+    ns_ipv6_parse_addr("2001:db8:3::20", &a);
+    static const char msg[] = "Subject: hi\r\n\r\nhello\r\n";
+    NsMailSpec sp = {.addr6 = &a, .message = (const uint8_t *)msg, .len = strlen(msg)};
+    memset(&seen, 0, sizeof seen);
+    NsMail *m = ns_mail_start(tr_pc, &sp, on_mail, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.mail.ok);
+    CU_ASSERT_EQUAL(ns_smtp_server_messages(srv), 1);
+    CU_ASSERT_TRUE(app_said("[2001:db8:3::20]:25: 22B message from <pc@pc> to "
+                            "<postmaster@[IPv6:2001:db8:3::20]>"));
+    ns_mail_free(m);
+    ns_smtp_server_free(srv);
+    fx_teardown();
+}
+
+static CU_TestInfo ipv6_literal_tests[] = {
+    {"fetch_ipv6_literal_url", test_fetch_ipv6_literal_url},
+    {"mail_ipv6_literal", test_mail_ipv6_literal},
+    CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo traceroute_tests[] = {
     {"ipv6_udp_finds_both_routers_then_the_target",
      test_traceroute6_udp_finds_both_routers_then_the_target},
@@ -956,5 +1011,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"dns", NULL, NULL, NULL, NULL, dns_tests},
     {"http", NULL, NULL, NULL, NULL, http_tests},
     {"smtp", NULL, NULL, NULL, NULL, smtp_tests},
+    {"ipv6-literals", NULL, NULL, NULL, NULL, ipv6_literal_tests},
     CU_SUITE_INFO_NULL,
 };

@@ -188,6 +188,35 @@ static void test_ipv6_endpoints_and_resolve_aaaa(void)
     CU_ASSERT_FALSE(ns_scn_step(scn, 5)->u.resolve.aaaa);
 }
 
+/* A URL's host as an IPv6 address in brackets, with or without a port;
+ * mail to [ADDR]:PORT. */
+static void test_ipv6_url_and_mail(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("network lan 10.0.0.0/24 2001:db8:1::/64\n"
+                                       "host a 10.0.0.1 2001:db8:1::1\n"
+                                       "host b 10.0.0.2 2001:db8:1::2\n"
+                                       "at 0s a fetch http://[2001:db8:1::2]/x.html\n"
+                                       "at 0s a fetch http://[2001:db8:1:0::2]:8080\n"
+                                       "at 0s a mail [2001:db8:1::2]:25 \"hi\"\n"
+                                       "expect a mail [2001:db8:1::2]:25 ok\n");
+    const NsScnEndpoint *s1 = &ns_scn_step(scn, 0)->u.fetch.url.server;
+    CU_ASSERT_EQUAL(s1->kind, NS_SCN_TARGET_ADDR);
+    CU_ASSERT_TRUE(s1->is_v6);
+    CU_ASSERT_EQUAL(s1->host, 1);
+    CU_ASSERT_EQUAL(s1->port, 80);
+    CU_ASSERT_EQUAL(s1->addr6[15], 2);
+    CU_ASSERT_STRING_EQUAL(ns_scn_step(scn, 0)->u.fetch.url.path, "/x.html");
+    const NsScnEndpoint *s2 = &ns_scn_step(scn, 1)->u.fetch.url.server;
+    CU_ASSERT_TRUE(s2->is_v6);
+    CU_ASSERT_EQUAL(s2->host, 1);
+    CU_ASSERT_EQUAL(s2->port, 8080);
+    CU_ASSERT_STRING_EQUAL(ns_scn_step(scn, 1)->u.fetch.url.path, "/");
+    const NsScnEndpoint *m = &ns_scn_step(scn, 2)->u.send_to.to;
+    CU_ASSERT_TRUE(m->is_v6);
+    CU_ASSERT_EQUAL(m->host, 1);
+    CU_ASSERT_EQUAL(m->port, 25);
+}
+
 static void test_hosts(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -851,6 +880,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"network_options", test_network_options},
     {"ipv6_endpoints_and_resolve_aaaa", test_ipv6_endpoints_and_resolve_aaaa},
     {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
+    {"ipv6_url_and_mail", test_ipv6_url_and_mail},
     {"hosts", test_hosts},
     {"services", test_services},
     {"application_steps", test_application_steps},
