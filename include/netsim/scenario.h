@@ -651,6 +651,16 @@ typedef struct {
 
 /* ---- The scenario ---- */
 
+/* The steps and the expectations, which a file may have by the hundred
+ * thousand, are held at exactly their number (a GArray's storage is a
+ * power of two: up to half of it empty for the whole run). Read `len`, and
+ * the elements through ns_scn_step() and ns_scn_expect(). */
+typedef struct {
+    void *data;
+    guint len;
+    guint cap; /* private: elements allocated while parsing */
+} NsScnList;
+
 /* A loaded scenario. Read the fields directly; do not modify them. Every
  * array holds the structs named beside it, in file order (after repeat
  * expansion); every pointer inside points into memory the scenario owns. */
@@ -669,13 +679,13 @@ typedef struct NsScenario {
     GArray *services;      /* NsScnService */
     GArray *sockets;       /* NsScnSocket */
     GArray *programs;      /* NsScnProgram */
-    GArray *steps;         /* NsScnStep, file order (not sorted by time) */
+    NsScnList *steps;      /* NsScnStep, file order (not sorted by time) */
     GArray *faults;        /* NsScnFault */
     GArray *filters;       /* NsScnFilter */
     GArray *nats;          /* NsScnNat */
     GArray *routes;        /* NsScnRoute */
     bool routing_manual;   /* `routing manual`: no automatic routes */
-    GArray *expects;       /* NsScnExpect */
+    NsScnList *expects;    /* NsScnExpect */
     GArray *questions;     /* NsScnQuestion */
     GStringChunk *strings; /* private: storage for names, paths, payloads */
 } NsScenario;
@@ -735,7 +745,7 @@ static inline const NsScnProgram *ns_scn_program(const NsScenario *scn, uint32_t
 }
 static inline const NsScnStep *ns_scn_step(const NsScenario *scn, uint32_t i)
 {
-    return &g_array_index(scn->steps, NsScnStep, i);
+    return &((const NsScnStep *)scn->steps->data)[i];
 }
 static inline const NsScnFault *ns_scn_fault(const NsScenario *scn, uint32_t i)
 {
@@ -755,7 +765,7 @@ static inline const NsScnRoute *ns_scn_route(const NsScenario *scn, uint32_t i)
 }
 static inline const NsScnExpect *ns_scn_expect(const NsScenario *scn, uint32_t i)
 {
-    return &g_array_index(scn->expects, NsScnExpect, i);
+    return &((const NsScnExpect *)scn->expects->data)[i];
 }
 
 static inline const NsScnQuestion *ns_scn_question(const NsScenario *scn, uint32_t i)

@@ -2401,7 +2401,7 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
         }
     }
     if (ok)
-        g_array_append_val(p->scn->steps, s);
+        ns_scn_list_append(p->scn->steps, &s, sizeof s);
 }
 
 /* ---- Expectations ---- */
@@ -2678,7 +2678,7 @@ static void stmt_expect(NsScnParser *p, NsScnStmt *st)
 {
     NsScnExpect e;
     if (parse_expect(p, st, &e))
-        g_array_append_val(p->scn->expects, e);
+        ns_scn_list_append(p->scn->expects, &e, sizeof e);
 }
 
 /* `question "TEXT" H S state ? [at T]`, `... error ?`, `... received ?`,

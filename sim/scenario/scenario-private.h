@@ -170,6 +170,10 @@ const char *ns_scn_context(NsScnParser *p);
 
 /* Parses one expanded statement of the current pass (parser.c). */
 void ns_scn_parse_stmt(NsScnParser *p, NsScnStmt *st);
+/* NsScnList: append one element of `size` bytes (doubling while parsing);
+ * free the list and its elements. */
+void ns_scn_list_append(NsScnList *l, const void *elt, size_t size);
+void ns_scn_list_free(NsScnList *l);
 /* The pass that handles a statement keyword, or 0 if it is none. */
 int ns_scn_stmt_pass(const char *keyword);
 /* Reports an unknown statement keyword (once, in the first pass). */
