@@ -319,6 +319,7 @@ struct NsFetch {
     NsResolve *resolve6;
     uint32_t lookups; /* answers still awaited */
     NsEventId he_timer;
+    NsEventId rd_timer; /* RFC 8305 3's resolution delay, after an A answer alone */
     bool fell_back;
     uint16_t port;
     uint32_t requests, parallel;
@@ -339,6 +340,7 @@ static void fetch_finish(NsFetch *f)
 {
     f->inert = f->finished = true;
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->he_timer);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->rd_timer);
     NsFetchResult *res = &f->res;
     res->ok = true;
     for (uint32_t i = 0; i < f->parallel; i++) {
@@ -682,6 +684,27 @@ static void fetch_connect(NsFetch *f)
     fetch_check(f);
 }
 
+/* RFC 8305 section 3's Resolution Delay (its recommended value): how long
+ * an A answer that came alone waits for the AAAA answer. */
+#define RESOLUTION_DELAY NS_MS(50)
+
+static void resolution_delay_over(NsSim *sim, void *obj, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    NsFetch *f = obj;
+    f->rd_timer = NS_EVENT_NONE;
+    char d[32];
+    ns_app_duration(RESOLUTION_DELAY, d, sizeof d);
+    ns_app_trace(f->host, "fetch", 0, "%s: no AAAA answer %s after the A answer: connecting "
+                 "over IPv4 (Happy Eyeballs, RFC 8305: the resolution delay)", f->url, d);
+    /* The AAAA query is given up: this fetch will not use a late answer. */
+    ns_resolve_free(f->resolve6);
+    f->resolve6 = NULL;
+    f->lookups--;
+    fetch_connect(f);
+}
+
 static void fetch_resolved(void *data, const NsResolveResult *res)
 {
     NsFetch *f = data;
@@ -699,11 +722,16 @@ static void fetch_resolved(void *data, const NsResolveResult *res)
         f->has4 = true;
         f->addr = res->addr;
     }
-    /* Both queries left together, AAAA first, and both answers are
-     * awaited (RFC 8305 3's 50 ms resolution delay for an A answer that
-     * comes alone is not modelled: one server answers both at once). */
-    if (f->lookups > 0)
+    /* Both queries left together, AAAA first. An A answer that comes
+     * alone waits RFC 8305 3's resolution delay for the AAAA one; an AAAA
+     * answer waits for the A one (which the same server sends next). */
+    if (f->lookups > 0) {
+        if (!res->v6 && f->has4 && f->resolve6)
+            f->rd_timer = ns_sim_schedule(ns_host_ctx(f->host)->sim, RESOLUTION_DELAY,
+                                          resolution_delay_over, f, NULL);
         return;
+    }
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->rd_timer);
     if (f->has6 || f->has4) {
         fetch_connect(f);
         return;
@@ -794,6 +822,7 @@ void ns_fetch_crash(NsFetch *f)
     ns_resolve_crash(f->resolve6);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->he_timer);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->rd_timer);
     for (uint32_t i = 0; f->conns && i < f->parallel; i++)
         f->conns[i].sock = f->conns[i].alt = NULL;
     f->inert = true;
@@ -807,6 +836,7 @@ void ns_fetch_free(NsFetch *f)
     ns_resolve_free(f->resolve6);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->ev);
     ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->he_timer);
+    ns_sim_cancel(ns_host_ctx(f->host)->sim, &f->rd_timer);
     for (uint32_t i = 0; f->conns && i < f->parallel; i++) {
         if (f->conns[i].sock)
             ns_socket_close(f->conns[i].sock);

@@ -56,7 +56,23 @@ static NsIpFilterVerdict drop_queries(void *data, const NsPacket *p, NsTime *del
     return NS_IP_FILTER_PASS;
 }
 
-static void build(void)
+/* www.example.com with an IPv6 address too, for a dual-stack cli. */
+static const NsDnsEntry entries6[] = {
+    {.name = "www.example.com", .addr = WWW_ADDR, .has6 = true,
+     .addr6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x80}}},
+};
+static const NsDnsTable names6 = {entries6, G_N_ELEMENTS(entries6)};
+
+static void add_addr6(NsHost *h, const char *addr)
+{
+    NsIpv6Addr a;
+    CU_ASSERT_FATAL(ns_ipv6_parse_addr(addr, &a));
+    ns_iface_add_addr6(ns_host_iface(h, 0), &a, 64);
+}
+
+/* The LAN; with `dual`, cli and www have IPv6 addresses too (2001:db8::1,
+ * 2001:db8::80). */
+static void build_lan(bool dual)
 {
     fx_setup(7);
     NsSegment *lan = fx_network("lan", NS_MS(1));
@@ -68,11 +84,20 @@ static void build(void)
     fx_addr(ns, "10.0.0.53", 24, lan);
     fx_addr(www, "10.0.0.80", 24, lan);
     fx_addr(mail, "10.0.0.25", 24, lan);
+    if (dual) {
+        add_addr6(cli, "2001:db8::1");
+        add_addr6(www, "2001:db8::80");
+    }
     fx_routes();
     fx.ctx.decoder = ns_app_decode;
     memset(&seen, 0, sizeof seen);
     drop_dns = 0;
     ns_ip_set_output_filter(ns_ip_of(cli), drop_queries, NULL);
+}
+
+static void build(void)
+{
+    build_lan(false);
 }
 
 static void on_resolve(void *data, const NsResolveResult *res)
@@ -981,6 +1006,87 @@ static void test_mail_ipv6_literal(void)
     fx_teardown();
 }
 
+/* TCP segments h sent over IPv4 (to or from an IPv4 address), or over IPv6. */
+static uint32_t tcp_sent_over(NsHost *h, bool v6)
+{
+    uint32_t n = 0;
+    for (guint i = 0; i < fx.events->len; i++) {
+        const CapturedEvent *c = &g_array_index(fx.events, CapturedEvent, i);
+        if (c->kind == NS_TRACE_SEND && c->proto == NS_IPPROTO_TCP &&
+            strcmp(c->host, ns_host_name(h)) == 0 && (c->dst == 0) == v6)
+            n++;
+    }
+    return n;
+}
+
+static uint32_t tcp_sent_over_ipv4(NsHost *h)
+{
+    return tcp_sent_over(h, false);
+}
+
+static uint32_t tcp_sent_over_ipv6(NsHost *h)
+{
+    return tcp_sent_over(h, true);
+}
+
+/* A dual-stack client asks AAAA then A and connects over IPv6 first. */
+static void test_fetch_dual_stack_prefers_ipv6(void)
+{
+    build_lan(true);
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names6);
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("www.example.com", "/index.html");
+    sp.names = &names6;
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 1200);
+    CU_ASSERT_FALSE(app_said("Happy Eyeballs"));
+    CU_ASSERT_EQUAL(tcp_sent_over_ipv4(cli), 0);
+    CU_ASSERT_TRUE(tcp_sent_over_ipv6(cli) > 0);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    ns_dns_server_free(dns);
+    fx_teardown();
+}
+
+/* The AAAA query is lost: the A answer waits 50 ms (RFC 8305's resolution
+ * delay), then the fetch goes over IPv4 instead of waiting 5 s for the
+ * AAAA query to be sent again. */
+static void test_fetch_lost_aaaa_waits_the_resolution_delay(void)
+{
+    build_lan(true);
+    drop_dns = 1; /* the first query: AAAA */
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names6);
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = spec_for("www.example.com", "/index.html");
+    sp.names = &names6;
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 1200);
+    CU_ASSERT_TRUE(app_said("http://www.example.com/index.html: no AAAA answer 50.0 ms after "
+                            "the A answer: connecting over IPv4"));
+    CU_ASSERT_TRUE(seen.fetch.elapsed > NS_MS(50) && seen.fetch.elapsed < NS_MS(100));
+    CU_ASSERT_EQUAL(drop_dns, 0);
+    CU_ASSERT_EQUAL(tcp_sent_over_ipv6(cli), 0);
+    CU_ASSERT_TRUE(tcp_sent_over_ipv4(cli) > 0);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    ns_dns_server_free(dns);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(fx.ctx.pool), 0);
+    fx_teardown();
+}
+
+static CU_TestInfo happy_eyeballs_tests[] = {
+    {"fetch_dual_stack_prefers_ipv6", test_fetch_dual_stack_prefers_ipv6},
+    {"fetch_lost_aaaa_waits_the_resolution_delay",
+     test_fetch_lost_aaaa_waits_the_resolution_delay},
+    CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo ipv6_literal_tests[] = {
     {"fetch_ipv6_literal_url", test_fetch_ipv6_literal_url},
     {"mail_ipv6_literal", test_mail_ipv6_literal},
@@ -1012,5 +1118,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"http", NULL, NULL, NULL, NULL, http_tests},
     {"smtp", NULL, NULL, NULL, NULL, smtp_tests},
     {"ipv6-literals", NULL, NULL, NULL, NULL, ipv6_literal_tests},
+    {"happy-eyeballs", NULL, NULL, NULL, NULL, happy_eyeballs_tests},
     CU_SUITE_INFO_NULL,
 };
