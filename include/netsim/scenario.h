@@ -369,6 +369,7 @@ typedef enum {
     NS_SCN_SOCKOPT_MAXSEG,       /* N bytes */
     NS_SCN_SOCKOPT_LINGER,       /* off|DURATION, whole seconds */
     NS_SCN_SOCKOPT_USER_TIMEOUT, /* DURATION, whole milliseconds */
+    NS_SCN_SOCKOPT_CORK,         /* on|off */
 } NsScnSockOpt;
 
 typedef enum {

@@ -362,6 +362,9 @@ static void sockopt_text(GString *s, int fd, const NsScnStep *st)
     case NS_SCN_SOCKOPT_USER_TIMEOUT:
         name = "TCP_USER_TIMEOUT", v /= NS_MS(1);
         break;
+    case NS_SCN_SOCKOPT_CORK:
+        name = "TCP_CORK";
+        break;
     case NS_SCN_SOCKOPT_LINGER:
         g_string_append_printf(s, "setsockopt(%d, SOL_SOCKET, SO_LINGER, {onoff=%d, linger=%" PRId64
                                   "}, 8)",

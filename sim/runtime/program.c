@@ -129,6 +129,8 @@ static NsSockOpt sockopt_of(NsScnSockOpt o)
         return NS_SO_LINGER;
     case NS_SCN_SOCKOPT_USER_TIMEOUT:
         return NS_SO_TCP_USER_TIMEOUT;
+    case NS_SCN_SOCKOPT_CORK:
+        return NS_SO_TCP_CORK;
     }
     return NS_SO_TCP_NODELAY;
 }
@@ -149,6 +151,7 @@ static int64_t sockopt_arg(NsScnSockOpt o, int64_t v)
     case NS_SCN_SOCKOPT_KEEPALIVE:
     case NS_SCN_SOCKOPT_KEEPCNT:
     case NS_SCN_SOCKOPT_MAXSEG:
+    case NS_SCN_SOCKOPT_CORK:
         break;
     }
     return v;
@@ -159,12 +162,13 @@ static char *sockopt_text(const char *sock, const NsScnStep *st)
 {
     static const char *const names[] = {"nodelay",   "rcvbuf",  "sndbuf", "keepalive",
                                         "keepidle",  "keepintvl", "keepcnt", "maxseg",
-                                        "linger",    "user_timeout"};
+                                        "linger",    "user_timeout", "cork"};
     const char *name = names[st->u.sockopt.opt];
     int64_t v = st->u.sockopt.value;
     switch (st->u.sockopt.opt) {
     case NS_SCN_SOCKOPT_NODELAY:
     case NS_SCN_SOCKOPT_KEEPALIVE:
+    case NS_SCN_SOCKOPT_CORK:
         return g_strdup_printf("%s %s %s", sock, name, v ? "on" : "off");
     case NS_SCN_SOCKOPT_KEEPIDLE:
     case NS_SCN_SOCKOPT_KEEPINTVL:

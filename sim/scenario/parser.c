@@ -2025,7 +2025,7 @@ static bool step_traceroute(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep
 /* The socket verbs; v is the verb's token index, v + 1 the socket. */
 #define SOCKOPT_NAMES                                                                         \
     "nodelay, rcvbuf, sndbuf, keepalive, keepidle, keepintvl, keepcnt, maxseg, linger, "      \
-    "user_timeout"
+    "user_timeout, cork"
 
 /* A duration in whole `unit`s from lo to hi units (setsockopt). */
 static bool sockopt_time(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsTime unit,
@@ -2047,12 +2047,12 @@ static bool sockopt_value(NsScnParser *p, NsScnStmt *st, uint32_t a, uint32_t v,
 {
     static const char *const names[] = {"nodelay", "rcvbuf", "sndbuf", "keepalive", "keepidle",
                                         "keepintvl", "keepcnt", "maxseg", "linger",
-                                        "user_timeout", NULL};
+                                        "user_timeout", "cork", NULL};
     static const NsScnSockOpt opts[] = {
         NS_SCN_SOCKOPT_NODELAY,  NS_SCN_SOCKOPT_RCVBUF,    NS_SCN_SOCKOPT_SNDBUF,
         NS_SCN_SOCKOPT_KEEPALIVE, NS_SCN_SOCKOPT_KEEPIDLE, NS_SCN_SOCKOPT_KEEPINTVL,
         NS_SCN_SOCKOPT_KEEPCNT,  NS_SCN_SOCKOPT_MAXSEG,    NS_SCN_SOCKOPT_LINGER,
-        NS_SCN_SOCKOPT_USER_TIMEOUT};
+        NS_SCN_SOCKOPT_USER_TIMEOUT, NS_SCN_SOCKOPT_CORK};
     static const char *const onoff[] = {"on", "off", NULL};
     if (!need(p, st, a, v, "an option: " SOCKOPT_NAMES))
         return false;
@@ -2066,7 +2066,8 @@ static bool sockopt_value(NsScnParser *p, NsScnStmt *st, uint32_t a, uint32_t v,
     uint32_t i = a + 1;
     switch (opt) {
     case NS_SCN_SOCKOPT_NODELAY:
-    case NS_SCN_SOCKOPT_KEEPALIVE: {
+    case NS_SCN_SOCKOPT_KEEPALIVE:
+    case NS_SCN_SOCKOPT_CORK: {
         if (i >= st->n)
             return true;
         int o = st->t[i].quoted ? -1 : pick(st->t[i].text, onoff);

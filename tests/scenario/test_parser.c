@@ -477,13 +477,30 @@ static void test_setsockopt_nodelay(void)
     CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
 }
 
+/* Extension: setsockopt S cork [on|off] (TCP_CORK). */
+static void test_setsockopt_cork(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+                                       "at 0s a socket tcp as S\n"
+                                       "at 0s a setsockopt S cork\n"
+                                       "at 0s a setsockopt S cork off\n");
+    const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
+    CU_ASSERT_EQUAL(on->u.sockopt.opt, NS_SCN_SOCKOPT_CORK);
+    CU_ASSERT_EQUAL(on->u.sockopt.value, 1);
+    CU_ASSERT_EQUAL(off->u.sockopt.opt, NS_SCN_SOCKOPT_CORK);
+    CU_ASSERT_EQUAL(off->u.sockopt.value, 0);
+    SCN_EXPECT_ERR("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+                   "at 0s a socket tcp as S\nat 0s a setsockopt S cork maybe\n",
+                   "t.scn:5:27: error: expected on or off, not 'maybe'");
+}
+
 static void test_setsockopt_unknown_option(void)
 {
     SCN_EXPECT_ERR("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
-                   "at 0s a socket tcp as S\nat 0s a setsockopt S cork\n",
-                   "t.scn:5:22: error: unknown socket option 'cork' (the options: nodelay, "
+                   "at 0s a socket tcp as S\nat 0s a setsockopt S corked\n",
+                   "t.scn:5:22: error: unknown socket option 'corked' (the options: nodelay, "
                    "rcvbuf, sndbuf, keepalive, keepidle, keepintvl, keepcnt, maxseg, linger, "
-                   "user_timeout)");
+                   "user_timeout, cork)");
 }
 
 /* Extension: the other options, each with its value in the scenario's
@@ -896,6 +913,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"socket_steps", test_socket_steps},
     {"fault_steps", test_fault_steps},
     {"setsockopt_nodelay", test_setsockopt_nodelay},
+    {"setsockopt_cork", test_setsockopt_cork},
     {"setsockopt_values", test_setsockopt_values},
     {"setsockopt_bad_values", test_setsockopt_bad_values},
     {"setsockopt_unknown_option", test_setsockopt_unknown_option},
