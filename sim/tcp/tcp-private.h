@@ -97,6 +97,22 @@ typedef struct {
                                 counted per ACK sent (tcp_dec_quickack_mode) */
     bool rcv_mss_estimate;   /* Linux tcp_measure_rcv_mss: the peer's segment
                                 size learnt from what arrives, from 536 */
+    /* Receive-buffer autotuning (Linux net.ipv4.tcp_moderate_rcvbuf = 1,
+     * tcp_rcv_space_adjust, tcp_rcvbuf_grow): the buffer starts at
+     * rmem_init bytes of memory (net.ipv4.tcp_rmem[1]) and, once per
+     * receive round trip, grows to hold twice what the application read
+     * in the last one (more while that is growing), up to rmem_max
+     * (tcp_rmem[2]). The window a buffer allows is its size times
+     * win_ratio / 256 (Linux tp->scaling_ratio: a full-sized segment's
+     * payload over the memory its frame takes; 128 until the first
+     * full-sized segment arrives). rcv_ssthresh then grows by two segments
+     * per full-sized in-order segment while that window has room
+     * (tcp_grow_window), and each growth asks for an immediate ACK
+     * (icsk_ack.quick |= 1). Off: rcvbuf, and rcv_ssthresh (if on) grows
+     * up to it. */
+    bool rcv_autotune;
+    uint8_t win_ratio;
+    uint32_t rmem_init, rmem_max;
     bool rack;               /* RACK loss detection, RFC 8985 6 (Linux
                                 tcp_recovery=1) */
     bool nagle_minshall;     /* Minshall's Nagle (Linux tcp_minshall_check): a
@@ -272,6 +288,19 @@ typedef struct {
     uint32_t prr_delivered, prr_out;
 } NsTcpScoreboard;
 
+/* Receive-buffer autotuning state (Linux rcvq_space, rcv_rtt_est,
+ * sk_rcvbuf, scaling_ratio), allocated with the first in-order data on a
+ * profile with rcv_autotune (tcp_rcvspace.c). */
+typedef struct {
+    uint32_t rcvbuf;     /* sk_rcvbuf: bytes of memory */
+    uint32_t space;      /* rcvq_space.space: bytes read in the last measured round trip */
+    uint32_t space_seq;  /* rcvq_space.seq: bytes read when this measure began */
+    uint32_t rtt_us8;    /* rcv_rtt_est.rtt_us: 8 x the receive RTT in us, 0: none yet */
+    uint32_t last_tsecr; /* rcv_rtt_last_tsecr */
+    uint8_t ratio;       /* scaling_ratio (/256) */
+    NsTime time;         /* rcvq_space.time: when this measure began */
+} NsTcpRcvSpace;
+
 /* Congestion states: NsTcpCaState (netsim/tcp-state.h). */
 
 /* RFC 6675 DupThresh. */
@@ -354,6 +383,8 @@ struct NsTcpConn {
 
     /* receive: in-order segments (payload only), and those beyond a hole */
     uint32_t rx_off;
+    uint32_t est_ms;     /* when the connection was established, ms rounded up
+                            (rcv_autotune's first measure starts there) */
     NsPacketQueue rxq;
     uint32_t rx_len;
     uint32_t retransmits;
@@ -362,6 +393,7 @@ struct NsTcpConn {
     NsTcpScoreboard *scoreboard; /* SACK scoreboard, while not Open */
     void *cc_state;              /* the congestion control's, once data flows */
     struct NsTcpRack *rack;      /* RACK's record of segments sent (tcp_rack.c) */
+    NsTcpRcvSpace *rcvspace;     /* receive-buffer autotuning, once data arrives */
     NsTcpOpts *opts;             /* socket options set, or NULL (tcp_opts.c) */
 
     NsTime timer[NS_TCP_T_COUNT]; /* deadline, NS_TIME_NEVER = off */
@@ -429,6 +461,17 @@ uint32_t tcp_syn_wnd(const NsTcpConn *c);
 /* The usable receive and send buffers: the profile's, or half of what
  * SO_RCVBUF / SO_SNDBUF keep. */
 uint32_t tcp_rcvbuf(const NsTcpConn *c);
+
+/* ---- receive-buffer autotuning (tcp_rcvspace.c), rcv_autotune ---- */
+/* An in-order segment of `len` bytes arrives (before it is queued):
+ * the receive RTT from its timestamp echo, the window ratio. */
+void tcp_rcvspace_data(NsTcpConn *c, uint32_t len, const NsTcpRepr *h, NsTime now);
+/* rcv_ssthresh's growth for a full-sized in-order segment of `len` bytes
+ * (queued already); true if it grew. */
+bool tcp_rcvspace_grow_window(NsTcpConn *c, uint32_t len);
+/* The application read: once per receive round trip, the buffer grows. */
+void tcp_rcvspace_read(NsTcpConn *c, NsTime now);
+void tcp_rcvspace_free(NsTcpConn *c);
 uint32_t tcp_sndbuf(const NsTcpConn *c);
 /* The window scale to offer: the profile's, or (receive buffer set, as
  * Linux's window clamp) enough for that buffer only. */

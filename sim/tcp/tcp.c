@@ -313,6 +313,8 @@ int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
     }
     if (strcmp(name, "net.ipv4.tcp_rmem") == 0 && n == 3 && v[2] >= v[1] && v[1] >= v[0]) {
         c->rcvbuf = (uint32_t)v[2];
+        c->rmem_init = (uint32_t)v[1]; /* autotuning starts here and stops at v[2] */
+        c->rmem_max = (uint32_t)v[2];
         /* the scale covers the larger of tcp_rmem[2] and rmem_max (212992) */
         c->rcv_wscale = wscale_for(v[2] > 212992 ? v[2] : 212992);
         return 0;

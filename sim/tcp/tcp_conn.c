@@ -49,8 +49,8 @@ static const NsTcpCfg cfg_minimal = {
 };
 
 /* linux: the facts of the Linux 6.18 reference captures (default sysctls).
- * The receive buffer limit stands for tcp_rmem autotuning; window growth is
- * modelled by rcv_ssthresh (+2 MSS per full in-order segment). CUBIC
+ * Receive-buffer autotuning from tcp_rmem[1] (tcp_rcvspace.c; rcvbuf is
+ * not used while it is on); the window grows through rcv_ssthresh. CUBIC
  * with HyStart; SACK loss recovery with PRR, RACK (tcp_recovery=1) and
  * the tail loss probe (tcp_early_retrans=3; case 5b): PTO 2*SRTT
  * + 200 ms with one segment in flight, + 2 jiffies (8 ms at HZ=250) with
@@ -79,6 +79,13 @@ static const NsTcpCfg cfg_linux = {
     .rack = true,            /* tcp_recovery = 1 */
     .ack_one_frame = true,   /* __tcp_ack_snd_check */
     .rcv_mss_estimate = true, /* tcp_measure_rcv_mss */
+    .rcv_autotune = true,    /* tcp_moderate_rcvbuf */
+    /* A 1448-byte segment in a 2304-byte buffer (a 1514-byte frame in 2 KiB
+     * plus the skb): the capture's windows of 80896 with one segment
+     * waiting to be read, 131072 * 160 / 256 = 81920 with none. */
+    .win_ratio = 160,
+    .rmem_init = 131072,     /* tcp_rmem[1] */
+    .rmem_max = 33554432,    /* tcp_rmem[2] */
     .jiffy = NS_MS(4),       /* CONFIG_HZ=250 */
     /* The phase of the timer wheel at time 0 (it matters modulo 4096
      * jiffies): the one that reproduces the SYN schedule of the reference
@@ -207,6 +214,7 @@ void tcp_conn_release(NsTcpConn *c)
     free_ooo(c);
     tcp_sack_free(c);
     tcp_rack_free(c);
+    tcp_rcvspace_free(c);
     tcp_opts_free(c);
     if (tcp_cc(c)->release)
         tcp_cc(c)->release(c);
@@ -521,6 +529,7 @@ void tcp_conn_established(NsTcpConn *c, NsTime now)
 {
     const NsTcpCfg *cfg = c->env->cfg;
     c->was_connected = true;
+    c->est_ms = (uint32_t)((now + NS_MS(1) - 1) / NS_MS(1));
     tcp_cc(c)->init(c);
     if (c->syn_lost) {
         /* RFC 5681 3.1: after a lost SYN or SYN-ACK the initial window
@@ -793,6 +802,7 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
     c->rx_len -= n;
     if (n == 0)
         return 0;
+    tcp_rcvspace_read(c, now);
     /* Window update (RFC 9293 3.8.6.2.2, RFC 1122 4.2.3.3): tell the
      * sender once the window has opened by a useful amount. */
     switch (c->state) {
@@ -802,6 +812,14 @@ uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
         if (c->fin_rcvd)
             break;
         const NsTcpCfg *cfg = c->env->cfg;
+        if (cfg->ack_one_frame && c->timer[NS_TCP_T_DELACK] != NS_TIME_NEVER &&
+            c->rcv_nxt - c->last_ack_sent > c->rcv_mss) {
+            /* Linux tcp_cleanup_rbuf: the once-per-two-segments ACK the
+             * input held back (the window would have shrunk) goes when the
+             * application has read. */
+            tcp_send_ack(c, now, NS_SEND_NORMAL);
+            break;
+        }
         int64_t space = (int64_t)tcp_rcvbuf(c) - c->rx_len - tcp_ooo_bytes(c);
         if (cfg->rcv_ssthresh && space > c->rcv_ssthresh)
             space = c->rcv_ssthresh;

@@ -664,19 +664,26 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
         NsPacket *p = take_payload(c, in);
         c->rcv_nxt += in->len;
         uint32_t full = c->adv_mss - (c->ts_ok ? 12u : 0u);
-        if (c->env->cfg->rcv_mss_estimate && in->len >= c->rcv_mss) {
+        const NsTcpCfg *cfg = c->env->cfg;
+        tcp_rcvspace_data(c, in->len, &in->seg->h, in->now);
+        if (cfg->rcv_mss_estimate && in->len >= c->rcv_mss) {
             /* Linux tcp_measure_rcv_mss: the largest segment seen, at most
              * what our MSS option allows. */
             c->rcv_mss = (uint16_t)(in->len < full ? in->len : full);
         }
-        if (c->env->cfg->rcv_ssthresh && in->len >= c->rcv_mss && in->len >= full &&
-            c->rcv_ssthresh < tcp_rcvbuf(c)) {
-            /* Linux tcp_grow_window(): +2 MSS per full-sized in-order
-             * segment (a smaller one costs too much buffer memory for the
-             * payload it brings to open the window). */
+        bool full_sized = in->len >= c->rcv_mss && in->len >= full;
+        rx_append(c, p);
+        if (cfg->rcv_ssthresh && full_sized && cfg->rcv_autotune) {
+            /* Linux tcp_grow_window(), see tcp_rcvspace.c; a growth is
+             * announced at once (icsk_ack.quick |= 1). */
+            if (tcp_rcvspace_grow_window(c, in->len) && cfg->quickack)
+                c->quickack |= 1;
+        } else if (cfg->rcv_ssthresh && full_sized && c->rcv_ssthresh < tcp_rcvbuf(c)) {
+            /* Linux tcp_grow_window() without autotuning: +2 MSS per
+             * full-sized in-order segment (a smaller one costs too much
+             * buffer memory for the payload it brings to open the window). */
             c->rcv_ssthresh += 2u * c->rcv_mss;
         }
-        rx_append(c, p);
         if (in->flags & NS_TCP_FIN)
             in->fin_in_order = true;
         ooo_drain(c, in);

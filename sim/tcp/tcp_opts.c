@@ -40,7 +40,15 @@ void tcp_opts_free(NsTcpConn *c)
 
 uint32_t tcp_rcvbuf(const NsTcpConn *c)
 {
-    return c->opts && c->opts->rcvbuf ? c->opts->rcvbuf / 2 : c->env->cfg->rcvbuf;
+    const NsTcpCfg *cfg = c->env->cfg;
+    if (c->opts && c->opts->rcvbuf)
+        return c->opts->rcvbuf / 2; /* SO_RCVBUF locks the buffer: no autotuning */
+    if (!cfg->rcv_autotune)
+        return cfg->rcvbuf;
+    /* Linux tcp_win_from_space(): the window the buffer's memory allows. */
+    const NsTcpRcvSpace *r = c->rcvspace;
+    uint64_t mem = r ? r->rcvbuf : cfg->rmem_init;
+    return (uint32_t)(mem * (r ? r->ratio : 128u) >> 8);
 }
 
 uint32_t tcp_sndbuf(const NsTcpConn *c)

@@ -6,8 +6,9 @@ identical segment by segment: direction, flags, relative seq/ack, length,
 window field, option kinds, DF, TTL, and the time since the previous frame
 within 1 ms.
 
-usage: fidelity.py NETSIM SRCROOT CASE      (CASE: a name from CASES, or
-       "tool" for the compare tool's own checks)
+usage: fidelity.py NETSIM SRCROOT CASE      (CASE: a name from CASES,
+       "tool" for the compare tool's own checks, or "case1-large-window"
+       for the client's window and ACKs in case 1's 100 KiB response)
 """
 import os
 import subprocess
@@ -89,6 +90,61 @@ def check_tool(netsim, root):
     return 0 if ok else 1
 
 
+def client_acks(pcap, stream):
+    """The client's pure ACKs of one connection: (ack, window), relative."""
+    r = subprocess.run(["tshark", "-r", pcap, "-o", "tcp.relative_sequence_numbers:TRUE",
+                        "-Y", f"tcp.stream=={stream} and tcp.dstport==80 and tcp.len==0",
+                        "-T", "fields", "-e", "tcp.ack", "-e", "tcp.window_size"],
+                       capture_output=True, text=True, timeout=120)
+    return [tuple(int(x) for x in line.split()) for line in r.stdout.splitlines() if line.strip()]
+
+
+def check_receive_window(netsim, root):
+    """Case 1's 100 KiB response, the client's side: the advertised window
+    (receive-buffer autotuning, tcp_grow_window) and the ACK policy's
+    single-segment ACKs, against the reference."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.pcap")
+        if not capture(netsim, root, "tests/fidelity/case1-large.scn", out):
+            return 1
+        ref = client_acks(os.path.join(root, "tests", "fidelity", "case1_http_get.pcap"), 1)
+        got = client_acks(out, 0)
+    ok = True
+    # The first data ACKs both send carry the same window: rcv_ssthresh
+    # grows two segments per segment in a buffer of 131072 * 160 / 256.
+    ref_win, got_win = dict(ref), dict(got)
+    common = [a for a, _ in ref if a in got_win and a > 83][:3]
+    for a in common:
+        if ref_win[a] != got_win[a]:
+            print(f"FAIL: window at ack {a}: reference {ref_win[a]}, netsim {got_win[a]}")
+            ok = False
+    if len(common) < 3:
+        print(f"FAIL: fewer than 3 data ACK numbers in common: {common}")
+        ok = False
+    # The largest window: autotuning stops within 8 KiB of Linux's.
+    ref_max, got_max = max(w for _, w in ref), max(w for _, w in got)
+    if abs(ref_max - got_max) > 8192:
+        print(f"FAIL: largest window: reference {ref_max}, netsim {got_max}")
+        ok = False
+
+    def singles(acks):
+        n, prev = 0, None
+        for a, _ in acks:
+            if prev is not None and prev > 83 and a - prev == 1448:
+                n += 1
+            prev = a
+        return n
+
+    # ACKs of exactly one full segment: within 3 of Linux's count.
+    if abs(singles(ref) - singles(got)) > 3:
+        print(f"FAIL: single-segment ACKs: reference {singles(ref)}, netsim {singles(got)}")
+        ok = False
+    print(f"{'ok' if ok else 'FAIL'}: windows at acks {common} as the reference; largest "
+          f"{got_max} (reference {ref_max}); single-segment ACKs {singles(got)} "
+          f"(reference {singles(ref)}); ACKs {len(got)} (reference {len(ref)})")
+    return 0 if ok else 1
+
+
 def main():
     netsim, root, case = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
     if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
@@ -96,6 +152,8 @@ def main():
         return 77
     if case == "tool":
         return check_tool(netsim, root)
+    if case == "case1-large-window":
+        return check_receive_window(netsim, root)
     scn, ref, extra = CASES[case]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.pcap")

@@ -458,6 +458,86 @@ static void test_established_linux_fin_after_data_acked_late(void)
     h_teardown();
 }
 
+/* linux receive-buffer autotuning (rcv_autotune): `n` full segments
+ * (1448 bytes with timestamps) from the peer at the harness's time, each
+ * echoing the timestamp we sent when the connection was established
+ * (at est_time). */
+static NsTime est_time;
+
+static void peer_sends_full(uint32_t first, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        peer_sends(SEG(.flags = ACK, .seq = REMOTE_SEQ + 1 + (first + i) * 1448u, .len = 1448,
+                       .ts = true, .ts_val = 600 + first + i, .ts_ecr = tcp_ts_now(&H->c, est_time)));
+}
+
+/* Linux tcp_grow_window: rcv_ssthresh (64240 after the SYN) grows by two
+ * segments per full-sized segment, and the window follows it, rounded up
+ * to the 1024-byte scale unit: 67584 after one segment, 70656 after two,
+ * as the client of the reference capture (case 1). */
+static void test_established_linux_window_grows_two_segments_per_segment(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    CU_ASSERT_EQUAL(H->c.rcv_ssthresh, 64240);
+    est_time = H->now;
+    advance(NS_MS(20));
+    peer_sends_full(0, 1);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1 + 1448, .win = 67584 >> 10));
+    peer_sends_full(1, 1);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1 + 2 * 1448, .win = 70656 >> 10));
+    EXPECT_NOTHING_SENT();
+    CU_ASSERT_EQUAL(H->c.rcv_ssthresh, 64240 + 2 * 2896);
+    h_teardown();
+}
+
+/* The growth stops where the buffer has no more room: tcp_rmem[1] =
+ * 131072 bytes allow a window of 131072 * 160 / 256 = 81920 bytes once a
+ * full segment arrived, less what waits to be read. Four segments take
+ * rcv_ssthresh to 64240 + 4 * 2896 = 75824; unread, the fifth finds
+ * 81920 - 5 * 1448 = 74680 below it: no growth. */
+static void test_established_linux_window_growth_stops_at_buffer(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    est_time = H->now;
+    advance(NS_MS(20));
+    peer_sends_full(0, 4);
+    CU_ASSERT_EQUAL(tcp_rcvbuf(&H->c), 81920);
+    CU_ASSERT_EQUAL(H->c.rcv_ssthresh, 75824);
+    peer_sends_full(4, 2);
+    CU_ASSERT_EQUAL(H->c.rcv_ssthresh, 75824);
+    drain_sent();
+    h_teardown();
+}
+
+/* Linux tcp_rcv_space_adjust / tcp_rcvbuf_grow: at the first read once a
+ * receive round trip (20 ms, from the timestamp echo) has passed, what the
+ * application read since the last measure is compared with it (at first
+ * 14480 bytes, ten segments). 10 segments read: no growth. 20 more read at
+ * once a round trip later: the buffer's window becomes 2 * 28960 plus
+ * twice that times the growth (28960 - 14480) / 14480, 173760 bytes
+ * (278016 bytes of memory at 160/256). */
+static void test_established_linux_autotuning_grows_buffer_per_round_trip(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    est_time = H->now;
+    advance(NS_MS(20));
+    peer_sends_full(0, 10);
+    CU_ASSERT_EQUAL(tcp_conn_read(&H->c, NULL, 1u << 20, H->now), 14480);
+    CU_ASSERT_EQUAL(tcp_rcvbuf(&H->c), 81920);
+    drain_sent();
+    advance(NS_MS(20));
+    peer_sends_full(10, 20);
+    CU_ASSERT_EQUAL(tcp_rcvbuf(&H->c), 81920);
+    CU_ASSERT_EQUAL(tcp_conn_read(&H->c, NULL, 1u << 20, H->now), 28960);
+    CU_ASSERT_EQUAL(H->c.rcvspace->rcvbuf, 278016);
+    CU_ASSERT_EQUAL(tcp_rcvbuf(&H->c), 173760);
+    drain_sent();
+    h_teardown();
+}
+
 /* The delayed-ACK timer is traced as the other timers: armed when data
  * arrives with nothing to send back, fired when the ACK goes alone. */
 static void test_established_delack_timer_armed_then_fired(void)
@@ -1216,6 +1296,9 @@ CU_TestInfo conn_tests[] = {
     T(test_established_delack_timer_armed_then_fired),
     T(test_established_linux_fin_before_data_acked_at_once),
     T(test_established_linux_fin_after_data_acked_late),
+    T(test_established_linux_window_grows_two_segments_per_segment),
+    T(test_established_linux_window_growth_stops_at_buffer),
+    T(test_established_linux_autotuning_grows_buffer_per_round_trip),
     T(test_listen_linux_synack_window_is_mss_multiple),
     T(test_established_delack_cancelled_by_data),
     T(test_established_nagle_hold_traced_once),
