@@ -27,3 +27,9 @@ uint32_t ns_pattern_sum(uint64_t offset, size_t n);
 
 /* Whether buf holds n bytes of the pattern from `offset`. */
 bool ns_pattern_equal(uint64_t offset, const uint8_t *buf, size_t n);
+
+/* Whether buf (n > 0) holds n bytes of the pattern from some offset; if so
+ * *phase gets that offset modulo the period (each byte of a period is
+ * different, so the first byte names it). A receiver that finds pattern
+ * bytes may keep (phase, length) and make them again with ns_pattern_fill. */
+bool ns_pattern_match(const uint8_t *buf, size_t n, uint32_t *phase);

@@ -78,3 +78,23 @@ bool ns_pattern_equal(uint64_t offset, const uint8_t *buf, size_t n)
     }
     return true;
 }
+
+bool ns_pattern_match(const uint8_t *buf, size_t n, uint32_t *phase)
+{
+    if (n == 0)
+        return false;
+    uint8_t b = buf[0];
+    uint32_t ph;
+    if (b >= 'a' && b <= 'z')
+        ph = (uint32_t)(b - 'a');
+    else if (b >= '0' && b <= '9')
+        ph = 26u + (uint32_t)(b - '0');
+    else if (b == '\n')
+        ph = NS_PATTERN_PERIOD - 1u;
+    else
+        return false;
+    if (!ns_pattern_equal(ph, buf, n))
+        return false;
+    *phase = ph;
+    return true;
+}

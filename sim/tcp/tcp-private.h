@@ -265,18 +265,39 @@ const NsTcpRange *tcp_ranges_find(const NsTcpRangeSet *set, uint32_t seq);
 uint32_t tcp_ranges_covered(const NsTcpRangeSet *set, uint32_t start, uint32_t end);
 
 /* The receiver's out-of-order queue, allocated while it holds anything
- * (RFC 9293 3.10.7.4 seventh: segments beyond RCV.NXT may be held):
- * payload packets sorted by sequence (seq in meta, FIN flag in peer_port),
- * and the blocks they form, for SACK options (RFC 2018 4). */
+ * (RFC 9293 3.10.7.4 seventh: segments beyond RCV.NXT may be held), in
+ * tcp_rcvq.c: packets of bytes sorted by sequence (seq in meta), ranges of
+ * pattern bytes (netsim/pattern.h: the phase of pat_seq given, the rest
+ * following from it), and the blocks they form together, for SACK options
+ * (RFC 2018 4) and the window (blocks.bytes are held). */
 typedef struct {
     NsPacket *head, *tail;
     NsPacket *hint; /* the one last inserted before the tail: a search for
                      * the place of the next starts there (retransmissions
                      * fill the holes in order) */
-    uint32_t bytes;
-    uint32_t last; /* seq of the segment that arrived last */
+    uint32_t last;  /* seq of the segment that arrived last */
     NsTcpRangeSet blocks;
+    NsTcpRangeSet pat;
+    uint32_t pat_seq;
+    uint8_t pat_phase;
+    bool fin;        /* a FIN came after the byte before fin_end */
+    uint32_t fin_end;
 } NsTcpOoo;
+
+/* A piece of the receive queue: `len` bytes, held in a packet (from
+ * pkt->data) or, pkt NULL, the payload pattern from `phase`. */
+typedef struct {
+    NsPacket *pkt;
+    uint32_t len;
+    uint32_t phase;
+} NsTcpRxPiece;
+
+/* The receive queue: a ring of `count` pieces from `first` (cap a power of
+ * two), allocated with the first piece and kept until the connection ends. */
+typedef struct {
+    NsTcpRxPiece *ring;
+    uint32_t first, count, cap;
+} NsTcpRxq;
 
 /* The sender's SACK scoreboard and loss recovery state (RFC 6675 with
  * RFC 6937 PRR), allocated when SACK blocks first arrive or recovery
@@ -381,11 +402,12 @@ struct NsTcpConn {
     NsTcpSndBuf *sb;
     uint32_t sb_len, sb_seq;
 
-    /* receive: in-order segments (payload only), and those beyond a hole */
+    /* receive: in-order bytes (rx_off of the first piece read), and those
+     * beyond a hole (tcp_rcvq.c) */
     uint32_t rx_off;
     uint32_t est_ms;     /* when the connection was established, ms rounded up
                             (rcv_autotune's first measure starts there) */
-    NsPacketQueue rxq;
+    NsTcpRxq rxq;
     uint32_t rx_len;
     uint32_t retransmits;
     NsTcpOoo *ooo;
@@ -445,6 +467,25 @@ void tcp_sb_free(NsTcpConn *c);
 /* Bytes allocated for the send buffer's ring (0: none), for tests. */
 uint32_t tcp_sb_ring_cap(const NsTcpConn *c);
 uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now);
+
+/* ---- receive storage (tcp_rcvq.c) ---- */
+/* In-order bytes (data, len > 0, in seg's packet or not) join the receive
+ * queue, unless reading is shut; the packet may be taken from seg. */
+void tcp_rcvq_append(NsTcpConn *c, NsTcpSeg *seg, const uint8_t *data, uint32_t len);
+/* Take up to cap bytes from the receive queue into buf (NULL: drop them);
+ * peek copies without taking. Both return the count. */
+uint32_t tcp_rcvq_read(NsTcpConn *c, uint8_t *buf, uint32_t cap);
+uint32_t tcp_rcvq_peek(const NsTcpConn *c, uint8_t *buf, uint32_t cap);
+/* Drop the receive queue and free its storage. */
+void tcp_rcvq_clear(NsTcpConn *c);
+/* Hold bytes beyond RCV.NXT (a FIN after them when fin); bytes held
+ * already are not held twice. */
+void tcp_ooo_insert(NsTcpConn *c, NsTcpSeg *seg, uint32_t seq, const uint8_t *data,
+                    uint32_t len, bool fin);
+/* Move what RCV.NXT now reaches to the receive queue, advancing RCV.NXT;
+ * true when a held FIN is now in order. */
+bool tcp_ooo_drain(NsTcpConn *c);
+void tcp_ooo_free(NsTcpConn *c);
 void tcp_conn_shutdown_write(NsTcpConn *c, NsTime now, NsTraceCause why);
 /* Close with unread data, abort: RST if synchronized, CLOSED. */
 void tcp_conn_reset(NsTcpConn *c, NsTime now, NsTraceCause why);
@@ -547,7 +588,7 @@ void tcp_trace_timer(NsTcpConn *c, NsTcpTimer t, NsTimerOp op, NsTime dur);
 
 /* Enter a congestion state; traced when it changes. */
 void tcp_set_ca_state(NsTcpConn *c, NsTcpCaState to, NsTraceCause why);
-static inline uint32_t tcp_ooo_bytes(const NsTcpConn *c) { return c->ooo ? c->ooo->bytes : 0; }
+static inline uint32_t tcp_ooo_bytes(const NsTcpConn *c) { return c->ooo ? c->ooo->blocks.bytes : 0; }
 /* Take the SACK blocks of an arriving ACK into the scoreboard; returns the
  * bytes newly SACKed. */
 uint32_t tcp_sack_update(NsTcpConn *c, const NsTcpRepr *h);

@@ -444,7 +444,7 @@ static bool tw_may_reduce(const NsTcpSock *s)
 {
     const NsTcpConn *c = &s->c;
     if (c->state != NS_TCP_STATE_TIME_WAIT || s->app_holds || s->parent || s->lq || c->sb ||
-        c->sb_len || c->rx_len || c->rxq.head || c->ooo || c->scoreboard || c->opts ||
+        c->sb_len || c->rx_len || c->rxq.count || c->ooo || c->scoreboard || c->opts ||
         c->outq.head || tcp_rack_deadline(c) != NS_TIME_NEVER)
         return false;
     for (int t = 0; t < NS_TCP_T_COUNT; t++)
@@ -610,7 +610,7 @@ static void tw_after(NsTcpTw *tw, NsTcpSock *s)
         return;
     }
     if (s->c.state == NS_TCP_STATE_TIME_WAIT && !s->c.sb && !s->c.sb_len && !s->c.rx_len &&
-        !s->c.rxq.head && !s->c.ooo && !s->c.scoreboard && !s->c.opts && !s->c.outq.head &&
+        !s->c.rxq.count && !s->c.ooo && !s->c.scoreboard && !s->c.opts && !s->c.outq.head &&
         tcp_rack_deadline(&s->c) == NS_TIME_NEVER) {
         bool only_tw = s->c.timer[NS_TCP_T_TIME_WAIT] != NS_TIME_NEVER;
         for (int t = 0; t < NS_TCP_T_COUNT; t++)
@@ -1311,8 +1311,7 @@ int ns_tcp_shutdown(NsTcpSock *s, bool rd, bool wr)
     }
     if (rd) {
         c->rd_shut = true;
-        ns_packet_queue_clear(&c->rxq);
-        c->rx_len = c->rx_off = 0;
+        tcp_rcvq_clear(c);
     }
     if (wr)
         tcp_conn_shutdown_write(c, now_of(s), NS_CAUSE_APP_SHUTDOWN);
@@ -1456,15 +1455,7 @@ long ns_tcp_peek(NsTcpSock *s, uint8_t *buf, size_t cap)
     const NsTcpConn *c = &s->c;
     if (!c->rx_len || c->rd_shut)
         return ns_tcp_recv(s, buf, 0); /* EOF, error or EAGAIN: nothing is taken */
-    size_t n = 0;
-    uint32_t off = c->rx_off;
-    for (const NsPacket *p = c->rxq.head; p && n < cap; p = p->next, off = 0) {
-        size_t take = p->len - off < cap - n ? p->len - off : cap - n;
-        if (buf)
-            memcpy(buf + n, p->data + off, take);
-        n += take;
-    }
-    return (long)n;
+    return (long)tcp_rcvq_peek(c, buf, cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap);
 }
 
 uint32_t ns_tcp_poll(const NsTcpSock *s)

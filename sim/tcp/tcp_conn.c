@@ -191,27 +191,11 @@ void tcp_conn_init(NsTcpConn *c, NsTcpEnv *env)
     tcp_rack_stop(c);
 }
 
-static void free_ooo(NsTcpConn *c)
-{
-    NsTcpOoo *o = c->ooo;
-    if (!o)
-        return;
-    while (o->head) {
-        NsPacket *p = o->head;
-        o->head = p->next;
-        ns_packet_free(p);
-    }
-    tcp_ranges_clear(&o->blocks);
-    g_free(o);
-    c->ooo = NULL;
-}
-
 void tcp_conn_release(NsTcpConn *c)
 {
     tcp_sb_free(c);
-    ns_packet_queue_clear(&c->rxq);
-    c->rx_len = c->rx_off = 0;
-    free_ooo(c);
+    tcp_rcvq_clear(c);
+    tcp_ooo_free(c);
     tcp_sack_free(c);
     tcp_rack_free(c);
     tcp_rcvspace_free(c);
@@ -785,21 +769,7 @@ uint32_t tcp_conn_write_pattern(NsTcpConn *c, const uint8_t *head, uint32_t head
 
 uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now)
 {
-    uint32_t n = 0;
-    while (n < cap && c->rxq.head) {
-        NsPacket *p = c->rxq.head;
-        uint32_t avail = p->len - c->rx_off;
-        uint32_t take = cap - n < avail ? cap - n : avail;
-        if (buf)
-            memcpy(buf + n, p->data + c->rx_off, take);
-        n += take;
-        c->rx_off += take;
-        if (c->rx_off == p->len) {
-            ns_packet_free(ns_packet_queue_pop(&c->rxq));
-            c->rx_off = 0;
-        }
-    }
-    c->rx_len -= n;
+    uint32_t n = tcp_rcvq_read(c, buf, cap);
     if (n == 0)
         return 0;
     tcp_rcvspace_read(c, now);
@@ -883,7 +853,7 @@ void tcp_conn_enter_closed(NsTcpConn *c, int err, NsTraceCause why)
         c->error = err;
     tcp_timer_stop_all(c);
     tcp_sb_free(c);
-    free_ooo(c);
+    tcp_ooo_free(c);
     tcp_sack_free(c);
     tcp_rack_free(c);
     if (tcp_cc(c)->release)

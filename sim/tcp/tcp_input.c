@@ -493,109 +493,6 @@ static NsTcpVerdict step_urg(NsTcpConn *c, In *in)
     return NS_TCP_CONTINUE;
 }
 
-static NsPacket *take_payload(NsTcpConn *c, In *in)
-{
-    NsPacket *p = in->seg->pkt;
-    if (p && in->data >= p->data && in->data + in->len <= p->data + p->len) {
-        in->seg->pkt = NULL;
-        ns_packet_pull(p, (size_t)(in->data - p->data));
-        ns_packet_trim(p, in->len);
-        return p;
-    }
-    p = ns_packet_new(c->env->ctx->pool, 0, in->len);
-    memcpy(p->data, in->data, in->len);
-    return p;
-}
-
-/* Out of order: keep it, sorted by sequence number (RFC 9293 3.10.7.4
- * seventh: "segments with higher beginning sequence numbers may be held").
- * Most arrive above everything held (the rest of a window behind a hole):
- * those go straight to the tail. */
-static void ooo_insert(NsTcpConn *c, In *in)
-{
-    NsTcpOoo *o = c->ooo;
-    if (!o)
-        o = c->ooo = g_new0(NsTcpOoo, 1);
-    NsPacket **pp = &o->head, *prev = NULL;
-    bool at_tail = o->tail && seq_lt(o->tail->meta, in->seq);
-    if (at_tail) {
-        prev = o->tail;
-        pp = &o->tail->next;
-    } else {
-        if (o->hint && seq_lt(o->hint->meta, in->seq)) {
-            prev = o->hint; /* the list is sorted: everything before is smaller */
-            pp = &o->hint->next;
-        }
-        while (*pp && seq_lt((*pp)->meta, in->seq)) {
-            prev = *pp;
-            pp = &(*pp)->next;
-        }
-    }
-    o->last = in->seq;
-    bool fin = (in->flags & NS_TCP_FIN) != 0;
-    if (*pp && (*pp)->meta == in->seq && (*pp)->len >= in->len && !(fin && !(*pp)->peer_port))
-        return; /* a duplicate */
-    if (prev && !fin && seq_geq(prev->meta + prev->len, in->seq + in->len))
-        return; /* inside what the previous one holds */
-    NsPacket *p = take_payload(c, in);
-    p->meta = in->seq;
-    p->peer_port = fin ? 1 : 0;
-    p->next = *pp;
-    *pp = p;
-    if (!at_tail)
-        o->hint = p;
-    if (!p->next)
-        o->tail = p;
-    o->bytes += p->len;
-    tcp_ranges_add(&o->blocks, in->seq, in->seq + in->len);
-}
-
-static void rx_append(NsTcpConn *c, NsPacket *p)
-{
-    if (c->rd_shut || p->len == 0) {
-        ns_packet_free(p);
-        return;
-    }
-    ns_packet_queue_push(&c->rxq, p);
-    c->rx_len += p->len;
-    c->bytes_received += p->len;
-    c->notify = true;
-}
-
-/* Move what the new RCV.NXT makes contiguous from the out-of-order queue. */
-static void ooo_drain(NsTcpConn *c, In *in)
-{
-    NsTcpOoo *o = c->ooo;
-    if (!o)
-        return;
-    while (o->head && seq_leq(o->head->meta, c->rcv_nxt)) {
-        NsPacket *p = o->head;
-        o->head = p->next;
-        p->next = NULL;
-        if (o->hint == p)
-            o->hint = NULL;
-        o->bytes -= p->len;
-        uint32_t end = p->meta + p->len;
-        bool fin = p->peer_port != 0;
-        if (seq_gt(end, c->rcv_nxt)) {
-            ns_packet_pull(p, c->rcv_nxt - p->meta);
-            c->rcv_nxt = end;
-            rx_append(c, p);
-        } else {
-            ns_packet_free(p);
-        }
-        if (fin && end == c->rcv_nxt)
-            in->fin_in_order = true;
-    }
-    if (!o->head) {
-        tcp_ranges_clear(&o->blocks);
-        g_free(o);
-        c->ooo = NULL;
-    } else {
-        tcp_ranges_trim(&o->blocks, c->rcv_nxt);
-    }
-}
-
 static bool state_takes_text(NsTcpState s)
 {
     switch (s) {
@@ -661,7 +558,6 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
         return NS_TCP_CONTINUE; /* after the peer's FIN: ignore */
     if (in->seq == c->rcv_nxt) {
         bool had_ooo = c->ooo != NULL;
-        NsPacket *p = take_payload(c, in);
         c->rcv_nxt += in->len;
         uint32_t full = c->adv_mss - (c->ts_ok ? 12u : 0u);
         const NsTcpCfg *cfg = c->env->cfg;
@@ -672,7 +568,7 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
             c->rcv_mss = (uint16_t)(in->len < full ? in->len : full);
         }
         bool full_sized = in->len >= c->rcv_mss && in->len >= full;
-        rx_append(c, p);
+        tcp_rcvq_append(c, in->seg, in->data, in->len);
         if (cfg->rcv_ssthresh && full_sized && cfg->rcv_autotune) {
             /* Linux tcp_grow_window(), see tcp_rcvspace.c; a growth is
              * announced at once (icsk_ack.quick |= 1). */
@@ -686,10 +582,11 @@ static NsTcpVerdict step_text(NsTcpConn *c, In *in)
         }
         if (in->flags & NS_TCP_FIN)
             in->fin_in_order = true;
-        ooo_drain(c, in);
+        if (tcp_ooo_drain(c))
+            in->fin_in_order = true;
         ack_policy(c, in, true, had_ooo);
     } else {
-        ooo_insert(c, in);
+        tcp_ooo_insert(c, in->seg, in->seq, in->data, in->len, (in->flags & NS_TCP_FIN) != 0);
         ack_policy(c, in, false, false);
     }
     return NS_TCP_CONTINUE;

@@ -12,5 +12,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"cubic", NULL, NULL, NULL, NULL, cubic_tests},
     {"rack", NULL, NULL, NULL, NULL, rack_tests},
     {"opts", NULL, NULL, NULL, NULL, opts_tests},
+    {"rcvq", NULL, NULL, NULL, NULL, rcvq_tests},
     CU_SUITE_INFO_NULL,
 };

@@ -118,3 +118,4 @@ extern CU_TestInfo tlp_tests[];
 extern CU_TestInfo cubic_tests[];
 extern CU_TestInfo rack_tests[];
 extern CU_TestInfo opts_tests[];
+extern CU_TestInfo rcvq_tests[];

@@ -395,7 +395,7 @@ static void test_established_rcv_hole_filled_frees_ooo_queue(void)
     peer_sends(SEG(.seq = r0 + 500, .len = 500));
     peer_sends(SEG(.seq = r0 + 1000, .len = 500)); /* appended at the tail */
     CU_ASSERT_EQUAL(H->c.ooo->blocks.n, 1);
-    CU_ASSERT_EQUAL(H->c.ooo->bytes, 1000);
+    CU_ASSERT_EQUAL(H->c.ooo->blocks.bytes, 1000);
     peer_sends(SEG(.seq = r0, .len = 500));
     CU_ASSERT_PTR_NULL(H->c.ooo);
     CU_ASSERT_EQUAL(H->c.rcv_nxt, r0 + 1500);
