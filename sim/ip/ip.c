@@ -490,6 +490,15 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
             ev->seq = n->seq;
             ev->ack = n->ack;
             ev->win = (uint32_t)r.window << n->win_shift;
+            /* SACK blocks are in the acknowledgment's sequence space: shown
+             * relative to the same initial number as `ack`, as tcpdump does. */
+            if (r.flags & NS_TCP_ACK) {
+                uint32_t base = r.ack - n->ack;
+                for (uint8_t b = 0; b < r.n_sack && b < NS_TCP_MAX_SACK; b++) {
+                    r.sack[b].left -= base;
+                    r.sack[b].right -= base;
+                }
+            }
             ns_tcp_opts_format(&r, txt->opts, sizeof txt->opts);
             ev->options = txt->opts;
         }
