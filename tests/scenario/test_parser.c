@@ -460,35 +460,29 @@ static void test_socket_steps(void)
     CU_ASSERT_EQUAL(sendto->kind, NS_SCN_STEP_SOCKET);
 }
 
-/* Extension: setsockopt S nodelay [on|off]. */
-static void test_setsockopt_nodelay(void)
+/* Extension: the on/off options, setsockopt S nodelay|cork [on|off]. */
+static void test_setsockopt_on_off(void)
 {
-    g_autoptr(NsScenario) scn = scn_ok("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
-                                       "at 0s a socket tcp as S\n"
-                                       "at 0s a setsockopt S nodelay\n"
-                                       "at 0s a setsockopt S nodelay off\n");
-    const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
-    CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
-    CU_ASSERT_EQUAL(on->verb.sock, NS_SCN_SOCK_VERB_SETSOCKOPT);
-    CU_ASSERT_EQUAL(on->u.sockopt.opt, NS_SCN_SOCKOPT_NODELAY);
-    CU_ASSERT_EQUAL(on->u.sockopt.value, 1);
-    CU_ASSERT_EQUAL(off->u.sockopt.value, 0);
-    CU_ASSERT_EQUAL(ns_scn_step_socket(off), 0);
-    CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
-}
-
-/* Extension: setsockopt S cork [on|off] (TCP_CORK). */
-static void test_setsockopt_cork(void)
-{
-    g_autoptr(NsScenario) scn = scn_ok("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
-                                       "at 0s a socket tcp as S\n"
-                                       "at 0s a setsockopt S cork\n"
-                                       "at 0s a setsockopt S cork off\n");
-    const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
-    CU_ASSERT_EQUAL(on->u.sockopt.opt, NS_SCN_SOCKOPT_CORK);
-    CU_ASSERT_EQUAL(on->u.sockopt.value, 1);
-    CU_ASSERT_EQUAL(off->u.sockopt.opt, NS_SCN_SOCKOPT_CORK);
-    CU_ASSERT_EQUAL(off->u.sockopt.value, 0);
+    static const struct {
+        const char *name;
+        NsScnSockOpt opt;
+    } cases[] = {{"nodelay", NS_SCN_SOCKOPT_NODELAY}, {"cork", NS_SCN_SOCKOPT_CORK}};
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strdup_printf("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
+                                                "at 0s a socket tcp as S\n"
+                                                "at 0s a setsockopt S %s\n"
+                                                "at 0s a setsockopt S %s off\n",
+                                                cases[i].name, cases[i].name);
+        g_autoptr(NsScenario) scn = scn_ok(text);
+        const NsScnStep *on = ns_scn_step(scn, 1), *off = ns_scn_step(scn, 2);
+        CU_ASSERT_EQUAL(on->kind, NS_SCN_STEP_SOCKET);
+        CU_ASSERT_EQUAL(on->verb.sock, NS_SCN_SOCK_VERB_SETSOCKOPT);
+        CU_ASSERT_EQUAL(on->u.sockopt.opt, cases[i].opt);
+        CU_ASSERT_EQUAL(on->u.sockopt.value, 1);
+        CU_ASSERT_EQUAL(off->u.sockopt.opt, cases[i].opt);
+        CU_ASSERT_EQUAL(off->u.sockopt.value, 0);
+        CU_ASSERT_EQUAL(ns_scn_step_socket(off), 0);
+    }
     SCN_EXPECT_ERR("host a 10.0.0.1\nhost b 10.0.0.2\nlink a b\n"
                    "at 0s a socket tcp as S\nat 0s a setsockopt S cork maybe\n",
                    "t.scn:5:27: error: expected on or off, not 'maybe'");
@@ -912,8 +906,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"route_next_hop_must_be_on_link", test_route_next_hop_must_be_on_link},
     {"socket_steps", test_socket_steps},
     {"fault_steps", test_fault_steps},
-    {"setsockopt_nodelay", test_setsockopt_nodelay},
-    {"setsockopt_cork", test_setsockopt_cork},
+    {"setsockopt_on_off", test_setsockopt_on_off},
     {"setsockopt_values", test_setsockopt_values},
     {"setsockopt_bad_values", test_setsockopt_bad_values},
     {"setsockopt_unknown_option", test_setsockopt_unknown_option},
