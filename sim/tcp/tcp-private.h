@@ -111,6 +111,14 @@ typedef struct {
      * (icsk_ack.quick |= 1). Off: rcvbuf, and rcv_ssthresh (if on) grows
      * up to it. */
     bool rcv_autotune;
+    /* Linux tcp_is_cwnd_limited (RFC 7661's idea): the congestion window
+     * grows only while it limits the sender (it was full in the last
+     * window of data, or in slow start is below twice the most sent at
+     * once), so an application that sends little does not inflate it. */
+    bool cwnd_limited;
+    /* Linux tcp_slow_start counts packets: an ACK of a partial segment
+     * grows the window by a whole one. Off: by the bytes acknowledged. */
+    bool ss_per_segment;
     uint8_t win_ratio;
     uint32_t rmem_init, rmem_max;
     bool rack;               /* RACK loss detection, RFC 8985 6 (Linux
@@ -376,6 +384,7 @@ struct NsTcpConn {
     bool tlp_active : 1, tlp_is_retrans : 1; /* RFC 8985 7, see snd_last below */
     bool syn_lost : 1; /* our SYN or SYN-ACK was retransmitted */
     bool nagle_held : 1; /* Nagle holds data back; traced once per hold */
+    bool is_cwnd_limited : 1; /* cwnd_limited: cwnd was full in this window */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
@@ -388,6 +397,7 @@ struct NsTcpConn {
     uint32_t snd_sml; /* end of the last small segment sent (Minshall) */
 
     int error; /* pending asynchronous error (SO_ERROR) */
+    uint32_t cwnd_usage_seq; /* cwnd_limited: end of the window measured */
 
     /* The fields from here on are ordered so that the 4-byte ones pair up
      * between the 8-byte ones: an idle connection must stay small (the
@@ -395,6 +405,7 @@ struct NsTcpConn {
     NsTime srtt, rttvar, rto;
     NsTime rtt_start; /* when rtt_seq was sent; -1 = not timing (Karn) */
     uint32_t rtt_seq;
+    uint32_t max_packets_out; /* cwnd_limited: most segments out in that window */
 
     /* send buffer: sb_len bytes, the first with sequence number sb_seq;
      * allocated on first write and freed when empty (tcp_conn.c). Bytes an
@@ -502,6 +513,8 @@ uint32_t tcp_syn_wnd(const NsTcpConn *c);
 /* The usable receive and send buffers: the profile's, or half of what
  * SO_RCVBUF / SO_SNDBUF keep. */
 uint32_t tcp_rcvbuf(const NsTcpConn *c);
+/* Whether the congestion window may grow (NsTcpCfg.cwnd_limited). */
+bool tcp_cwnd_limited(const NsTcpConn *c);
 
 /* ---- receive-buffer autotuning (tcp_rcvspace.c), rcv_autotune ---- */
 /* An in-order segment of `len` bytes arrives (before it is queued):

@@ -2,7 +2,7 @@
  * grows as a cubic function of the time since the last reduction, centred
  * on the window where it happened (W_max), with fast convergence (4.7), a
  * multiplicative decrease of beta = 0.7 (4.6) and the Reno-friendly region
- * (4.3); slow start counts every acknowledged byte (Linux tcp_slow_start,
+ * (4.3); slow start counts every acknowledged segment (Linux tcp_slow_start,
  * no RFC 3465 limit per ACK) and ends early by HyStart (ACK trains and RTT
  * increase, as Linux's hystart_detect=3). Arithmetic is integer, with time
  * in 1/1024 s as Linux's BICTCP_HZ, so runs stay bit-identical. */
@@ -198,7 +198,14 @@ static void cubic_on_ack(NsTcpConn *c, uint32_t acked, NsTime now)
             hystart_reset(c, s, now); /* a new round */
         else
             hystart_ack_train(c, s, now);
-        /* Slow start: every acknowledged byte, up to ssthresh. */
+    }
+    if (!tcp_cwnd_limited(c))
+        return; /* Linux cubictcp_cong_avoid: the window was not used */
+    if (c->cwnd < c->ssthresh) {
+        /* Slow start: every acknowledged byte, or segment (Linux counts
+         * packets, so a partial one counts whole), up to ssthresh. */
+        if (c->env->cfg->ss_per_segment && c->mss)
+            acked = (acked + c->mss - 1) / c->mss * c->mss;
         uint32_t room = c->ssthresh - c->cwnd;
         uint32_t grow = acked < room ? acked : room;
         c->cwnd += grow;

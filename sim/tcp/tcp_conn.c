@@ -80,6 +80,8 @@ static const NsTcpCfg cfg_linux = {
     .ack_one_frame = true,   /* __tcp_ack_snd_check */
     .rcv_mss_estimate = true, /* tcp_measure_rcv_mss */
     .rcv_autotune = true,    /* tcp_moderate_rcvbuf */
+    .cwnd_limited = true,    /* tcp_is_cwnd_limited */
+    .ss_per_segment = true,  /* tcp_slow_start */
     /* A 1448-byte segment in a 2304-byte buffer (a 1514-byte frame in 2 KiB
      * plus the skb): the capture's windows of 80896 with one segment
      * waiting to be read, 131072 * 160 / 256 = 81920 with none. */

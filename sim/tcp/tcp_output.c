@@ -255,6 +255,40 @@ NsTime tcp_rexmt_duration(const NsTcpConn *c)
     return d > max || d <= 0 ? max : d;
 }
 
+bool tcp_cwnd_limited(const NsTcpConn *c)
+{
+    if (!c->env->cfg->cwnd_limited || c->is_cwnd_limited)
+        return true;
+    /* In slow start, the window may grow to twice what was sent at once. */
+    if (c->cwnd < c->ssthresh)
+        return c->cwnd < 2u * c->max_packets_out * (c->mss ? c->mss : 1u);
+    return false;
+}
+
+/* Linux tcp_cwnd_validate after tcp_write_xmit: the window is
+ * cwnd-limited when the segments in flight fill it; that is remembered
+ * for the window of data just sent (up to SND.MAX), and otherwise the
+ * most segments in flight in it. */
+static void cwnd_validate(NsTcpConn *c, uint32_t pipe, bool use_pipe, bool sent)
+{
+    uint32_t mss = c->mss ? c->mss : 1u;
+    uint32_t flight = c->snd_max - c->snd_una;
+    if (use_pipe)
+        flight = pipe;
+    else if (c->scoreboard)
+        flight -= tcp_ranges_covered(&c->scoreboard->sacked, c->snd_una, c->snd_max);
+    uint32_t packets = (flight + mss - 1) / mss, cwnd = c->cwnd / mss;
+    bool limited = packets >= cwnd;
+    if (!sent && !limited)
+        return;
+    if (!seq_lt(c->snd_una, c->cwnd_usage_seq) || limited ||
+        (!c->is_cwnd_limited && packets > c->max_packets_out)) {
+        c->is_cwnd_limited = limited;
+        c->max_packets_out = packets;
+        c->cwnd_usage_seq = c->snd_max;
+    }
+}
+
 /* The send policy: data as window, cwnd and Nagle allow, then the FIN,
  * then an ACK if one is owed and nothing carried it. */
 void tcp_conn_output(NsTcpConn *c, NsTime now)
@@ -397,6 +431,9 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         if (c->cwnd > p)
             tcp_sack_retransmit(c, now, c->cwnd - p, true);
     }
+    if (data_ok && c->env->cfg->cwnd_limited)
+        cwnd_validate(c, use_pipe ? pipe + (c->snd_nxt - nxt0) : 0, use_pipe,
+                      c->snd_max != max0 || c->snd_nxt != nxt0);
     if (data_ok) {
         /* Data waiting, nothing in flight, and a window too small for it:
          * a zero window (RFC 9293 3.8.6.1, probing) or one the sender's

@@ -15,12 +15,15 @@ static void setup(void)
     conn_in_state(NS_TCP_STATE_ESTABLISHED);
     CU_ASSERT_EQUAL(H->c.mss, MSS);
     CU_ASSERT_PTR_EQUAL(H->env.cfg->cc, &ns_tcp_cc_cubic);
+    /* The window's tests drive the operations directly, as if the sender
+     * had filled the window (Linux tcp_is_cwnd_limited). */
+    H->c.is_cwnd_limited = true;
 }
 
-/* Slow start counts every acknowledged byte: a stretch ACK of two
+/* Slow start counts every acknowledged segment: a stretch ACK of two
  * segments opens the window by two (Linux tcp_slow_start), up to
  * ssthresh. */
-static void test_cubic_slow_start_counts_every_byte(void)
+static void test_cubic_slow_start_counts_every_segment(void)
 {
     setup();
     CU_ASSERT_EQUAL(H->c.cwnd, 10 * MSS);
@@ -29,6 +32,47 @@ static void test_cubic_slow_start_counts_every_byte(void)
     H->c.ssthresh = 13 * MSS;
     ns_tcp_cc_cubic.on_ack(&H->c, 3 * MSS, H->now);
     CU_ASSERT_TRUE(H->c.cwnd >= 13 * MSS && H->c.cwnd <= 14 * MSS);
+    h_teardown();
+}
+
+/* Linux counts packets in slow start: an ACK of a partial segment (the
+ * tail of a write) opens the window by a whole one. */
+static void test_cubic_slow_start_counts_partial_segment_whole(void)
+{
+    setup();
+    ns_tcp_cc_cubic.on_ack(&H->c, 1000, H->now);
+    CU_ASSERT_EQUAL(H->c.cwnd, 11 * MSS);
+    h_teardown();
+}
+
+/* Linux tcp_is_cwnd_limited: a sender that did not fill its window does
+ * not grow it, except in slow start up to twice the most it had out. */
+static void test_cubic_grows_only_when_cwnd_limited(void)
+{
+    setup();
+    H->c.is_cwnd_limited = false;
+    H->c.max_packets_out = 5;
+    ns_tcp_cc_cubic.on_ack(&H->c, MSS, H->now);
+    CU_ASSERT_EQUAL(H->c.cwnd, 10 * MSS); /* 10 >= 2 * 5: no growth */
+    H->c.max_packets_out = 6;
+    ns_tcp_cc_cubic.on_ack(&H->c, MSS, H->now);
+    CU_ASSERT_EQUAL(H->c.cwnd, 11 * MSS); /* 10 < 2 * 6 */
+    h_teardown();
+}
+
+/* What the sender marks (tcp_cwnd_validate): one segment out of a window
+ * of ten is not cwnd-limited; ten of ten are. */
+static void test_cubic_sender_marks_cwnd_limited(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    app_write(MSS);
+    CU_ASSERT_FALSE(H->c.is_cwnd_limited);
+    CU_ASSERT_EQUAL(H->c.max_packets_out, 1);
+    app_write(20 * MSS);
+    CU_ASSERT_TRUE(H->c.is_cwnd_limited);
+    CU_ASSERT_EQUAL(H->c.max_packets_out, 10);
+    drain_sent();
     h_teardown();
 }
 
@@ -139,7 +183,10 @@ static void test_cubic_hystart_spread_acks_keep_slow_start(void)
 
 #define T(f) {#f, f}
 CU_TestInfo cubic_tests[] = {
-    T(test_cubic_slow_start_counts_every_byte),
+    T(test_cubic_slow_start_counts_every_segment),
+    T(test_cubic_slow_start_counts_partial_segment_whole),
+    T(test_cubic_grows_only_when_cwnd_limited),
+    T(test_cubic_sender_marks_cwnd_limited),
     T(test_cubic_cut_beta_and_fast_convergence),
     T(test_cubic_curve_returns_to_w_max_after_k),
     T(test_cubic_reno_friendly_region_on_short_rtt),
