@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "netsim/pattern.h"
+
 #define N_CLASSES 3
 static const uint32_t class_cap[N_CLASSES] = {2048, 9216 + NS_PACKET_HEADROOM,
                                               65536 + NS_PACKET_HEADROOM};
@@ -58,6 +60,7 @@ NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len)
     p->id = ++pool->next_id;
     p->meta = 0;
     p->flags = 0;
+    p->pat_len = 0;
     pool->in_use++;
     return p;
 }
@@ -142,4 +145,23 @@ void ns_packet_queue_clear(NsPacketQueue *q)
     NsPacket *p;
     while ((p = ns_packet_queue_pop(q)))
         ns_packet_free(p);
+}
+
+void ns_packet_mark_pattern(NsPacket *p, const uint8_t *data, uint32_t len, uint32_t phase)
+{
+    g_assert(data >= p->buf && data + len <= p->buf + p->cap);
+    p->pat_at = (uint32_t)(data - p->buf);
+    p->pat_len = len;
+    p->pat_phase = (uint8_t)(phase % NS_PATTERN_PERIOD);
+}
+
+bool ns_packet_pattern(const NsPacket *p, const uint8_t *data, uint32_t len, uint32_t *phase)
+{
+    if (!p || !p->pat_len || !(p->flags & NS_PACKET_RX_CSUM_OK) || data < p->buf)
+        return false;
+    size_t at = (size_t)(data - p->buf);
+    if (at < p->pat_at || at + len > (size_t)p->pat_at + p->pat_len)
+        return false;
+    *phase = (uint32_t)((p->pat_phase + (at - p->pat_at)) % NS_PATTERN_PERIOD);
+    return true;
 }

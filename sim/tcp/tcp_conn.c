@@ -712,6 +712,25 @@ uint32_t tcp_sb_copy(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t le
     return sum;
 }
 
+bool tcp_sb_pattern(const NsTcpConn *c, uint32_t seq, uint32_t len, uint32_t *phase)
+{
+    const NsTcpSndBuf *b = c->sb;
+    uint32_t off = seq - c->sb_seq, pos = 0;
+    if (!b || !b->runs || len == 0)
+        return false;
+    for (uint32_t i = 0; i < b->n_runs; i++) {
+        const SbRun *r = run_at(b, i);
+        if (off < pos + r->len) {
+            if (!r->pattern || off + len > pos + r->len)
+                return false;
+            *phase = (uint32_t)((r->off + (off - pos)) % NS_PATTERN_PERIOD);
+            return true;
+        }
+        pos += r->len;
+    }
+    return false;
+}
+
 static void sb_put(NsTcpConn *c, const uint8_t *data, uint32_t len)
 {
     NsTcpSndBuf *b = sb_reserve(c, len);

@@ -146,6 +146,9 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     g_assert(hlen >= NS_TCP_HLEN);
     NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
     uint32_t payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;
+    uint32_t phase;
+    if (tcp_sb_pattern(c, seq, len, &phase))
+        ns_packet_mark_pattern(p, p->data + hlen, len, phase); /* the receiver need not compare */
     size_t w = ns_tcp_emit_pseudo_summed(
         &r, ns_pcb_pseudo(&c->pcb, NS_IPPROTO_TCP, (uint32_t)p->len), p->data, p->len,
         payload_sum);

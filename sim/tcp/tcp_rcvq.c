@@ -13,6 +13,13 @@
 
 #include "netsim/pattern.h"
 
+/* Whether the len bytes at data (in seg's packet or not) are pattern bytes:
+ * the sender's mark says so, or a comparison. */
+static bool is_pattern(const NsTcpSeg *seg, const uint8_t *data, uint32_t len, uint32_t *phase)
+{
+    return ns_packet_pattern(seg->pkt, data, len, phase) || ns_pattern_match(data, len, phase);
+}
+
 /* ---- the receive queue: a ring of pieces ---- */
 
 static NsTcpRxPiece *rxq_at(const NsTcpRxq *q, uint32_t i)
@@ -101,7 +108,7 @@ static NsPacket *take_payload(NsTcpConn *c, NsTcpSeg *seg, const uint8_t *data, 
 void tcp_rcvq_append(NsTcpConn *c, NsTcpSeg *seg, const uint8_t *data, uint32_t len)
 {
     uint32_t phase;
-    if (len && !c->rd_shut && ns_pattern_match(data, len, &phase)) {
+    if (len && !c->rd_shut && is_pattern(seg, data, len, &phase)) {
         rx_takes(c, len);
         rxq_push_pattern(&c->rxq, phase, len); /* the packet stays the caller's */
         return;
@@ -213,7 +220,7 @@ void tcp_ooo_insert(NsTcpConn *c, NsTcpSeg *seg, uint32_t seq, const uint8_t *da
     if (tcp_ranges_covered(&o->blocks, seq, seq + len) == len)
         return; /* every byte is held already */
     uint32_t phase;
-    if (ns_pattern_match(data, len, &phase) &&
+    if (is_pattern(seg, data, len, &phase) &&
         (o->pat.n == 0 || ooo_phase(o, seq) == phase)) {
         if (o->pat.n == 0) {
             o->pat_seq = seq;

@@ -213,9 +213,108 @@ static void test_out_of_order_fin_after_pattern_closes_when_filled(void)
     h_teardown();
 }
 
+/* A segment in a packet the sender marked as pattern from `phase`, with
+ * `text` as its bytes; `crossed` when it came over a link. */
+static void peer_marked(uint32_t rel, const char *text, uint32_t phase, bool crossed)
+{
+    uint32_t len = (uint32_t)strlen(text);
+    NsTcpSeg seg;
+    memset(&seg, 0, sizeof seg);
+    seg.h.src_port = REMOTE_PORT;
+    seg.h.dst_port = LOCAL_PORT;
+    seg.h.seq = R0 + rel;
+    seg.h.ack = LOCAL_SEQ + 1;
+    seg.h.flags = ACK;
+    seg.h.window = 65535;
+    seg.pkt = ns_packet_new(H->pool, 60, len);
+    memcpy(seg.pkt->data, text, len);
+    ns_packet_mark_pattern(seg.pkt, seg.pkt->data, len, phase);
+    if (crossed)
+        seg.pkt->flags |= NS_PACKET_RX_CSUM_OK;
+    seg.data = seg.pkt->data;
+    seg.len = len;
+    tcp_conn_input(&H->c, &seg, H->now);
+    ns_packet_free(seg.pkt);
+    drain_sent();
+}
+
+static void test_packet_mark_names_the_phase_of_a_slice(void)
+{
+    NsPacketPool *pool = ns_packet_pool_new();
+    NsPacket *p = ns_packet_new(pool, 100, 1000);
+    uint32_t phase = 99;
+    CU_ASSERT_FALSE(ns_packet_pattern(p, p->data, 10, &phase)); /* no mark */
+    ns_packet_mark_pattern(p, p->data + 40, 960, 30);
+    CU_ASSERT_FALSE(ns_packet_pattern(p, p->data + 40, 960, &phase)); /* not off a link */
+    p->flags |= NS_PACKET_RX_CSUM_OK;
+    CU_ASSERT_TRUE(ns_packet_pattern(p, p->data + 40, 960, &phase));
+    CU_ASSERT_EQUAL(phase, 30);
+    CU_ASSERT_TRUE(ns_packet_pattern(p, p->data + 50, 950, &phase));
+    CU_ASSERT_EQUAL(phase, 3); /* (30 + 10) % 37 */
+    CU_ASSERT_FALSE(ns_packet_pattern(p, p->data + 39, 10, &phase)); /* starts before */
+    CU_ASSERT_FALSE(ns_packet_pattern(p, p->data + 41, 960, &phase)); /* ends after */
+    NsPacket *q = ns_packet_copy(p);
+    q->flags |= NS_PACKET_RX_CSUM_OK;
+    CU_ASSERT_FALSE(ns_packet_pattern(q, q->data + 40, 960, &phase)); /* a copy has no mark */
+    ns_packet_free(q);
+    ns_packet_free(p);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 0);
+    ns_packet_pool_free(pool);
+}
+
+static void test_sender_marks_pattern_segments_only(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    CU_ASSERT_EQUAL(tcp_conn_write_pattern(&H->c, (const uint8_t *)"head", 4, 40, 1000, H->now),
+                    1004);
+    NsPacket *p = ns_packet_queue_pop(&H->c.outq);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(p->pat_len, 0); /* "head" and pattern bytes: no mark */
+    ns_packet_free(p);
+    drain_sent();
+    uint32_t phase = 99;
+    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 4, 1000, &phase));
+    CU_ASSERT_EQUAL(phase, 40 % NS_PATTERN_PERIOD);
+    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 14, 500, &phase));
+    CU_ASSERT_EQUAL(phase, 50 % NS_PATTERN_PERIOD);
+    CU_ASSERT_FALSE(tcp_sb_pattern(&H->c, H->c.sb_seq + 3, 10, &phase));
+    /* A retransmission of the pattern bytes alone is marked. */
+    tcp_send_segment(&H->c, H->c.sb_seq + 4, 1000, ACK, NS_SEND_NORMAL, H->now);
+    p = ns_packet_queue_pop(&H->c.outq);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(p->pat_len, 1000);
+    CU_ASSERT_EQUAL(p->pat_phase, 40 % NS_PATTERN_PERIOD);
+    CU_ASSERT_TRUE(ns_pattern_equal(40, p->buf + p->pat_at, 1000));
+    ns_packet_free(p);
+    drain_sent();
+    h_teardown();
+}
+
+static void test_receiver_takes_the_mark_only_off_a_link(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    /* Bytes that are not the pattern, marked as if they were: taken at
+     * the mark's word only when the frame crossed a link (whose bytes are
+     * the sender's); otherwise compared, and kept as they are. */
+    peer_marked(0, "ABCD", 0, false);
+    CU_ASSERT_EQUAL(held(), 1);
+    peer_marked(4, "EFGH", 0, true);
+    CU_ASSERT_EQUAL(held(), 1);
+    uint8_t want[8];
+    memcpy(want, "ABCD", 4);
+    ns_pattern_fill(0, want + 4, 4);
+    read_all_equals(want, sizeof want);
+    h_teardown();
+}
+
 #define T(f) {#f, f}
 CU_TestInfo rcvq_tests[] = {
     T(test_pattern_match_names_the_phase),
+    T(test_packet_mark_names_the_phase_of_a_slice),
+    T(test_sender_marks_pattern_segments_only),
+    T(test_receiver_takes_the_mark_only_off_a_link),
     T(test_in_order_pattern_kept_without_packets),
     T(test_bytes_and_pattern_read_in_order_in_pieces),
     T(test_read_without_buffer_drops_bytes),

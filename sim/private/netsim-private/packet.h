@@ -37,5 +37,18 @@ struct NsPacket {
     uint8_t flags;      /* NS_PACKET_* */
     uint8_t cls;        /* size class */
     NsPacketNote note;  /* valid when flags has NS_PACKET_NOTED */
+    /* The sender's word that bytes pat_at.. of buf (pat_len of them, 0:
+     * none) are the payload pattern from phase pat_phase (netsim/pattern.h),
+     * so that a receiver need not compare them; see ns_packet_pattern. */
+    uint32_t pat_at, pat_len;
+    uint8_t pat_phase;
     uint8_t buf[];
 };
+
+/* Mark the len bytes at `data` (inside p) as the payload pattern from
+ * `phase`: a new packet, a copy included, carries no mark. */
+void ns_packet_mark_pattern(NsPacket *p, const uint8_t *data, uint32_t len, uint32_t phase);
+/* Whether the len bytes at `data` (inside p) lie in p's marked pattern
+ * bytes, and then their phase. Only a frame that crossed a simulated link
+ * (NS_PACKET_RX_CSUM_OK: its bytes are the sender's) is taken at its word. */
+bool ns_packet_pattern(const NsPacket *p, const uint8_t *data, uint32_t len, uint32_t *phase);
