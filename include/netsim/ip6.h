@@ -46,6 +46,13 @@ NsIp6 *ns_ip6_of(const NsHost *host);
 bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsIface *iface,
                       const NsIpv6Addr *gateway, uint32_t metric, NsRouteOrigin origin);
 uint32_t ns_ip6_route_count(const NsIp6 *ip6);
+/* A static route (`ip -6 route replace`): it replaces any route for
+ * exactly this prefix; the next hop is reached on iface. */
+void ns_ip6_set_static_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len,
+                             NsIface *iface, const NsIpv6Addr *gateway);
+/* Removes the route for exactly this prefix (`ip -6 route del`), whatever
+ * made it; false when there is none. */
+bool ns_ip6_remove_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len);
 bool ns_ip6_route(const NsIp6 *ip6, const NsIpv6Addr *dst, NsIface **iface,
                   NsIpv6Addr *next_hop);
 /* One row of the IPv6 routing table. */

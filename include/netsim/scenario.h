@@ -294,6 +294,11 @@ typedef struct {
     bool has_dev;
     uint32_t dev;    /* `dev ADDR`: the host's address on the interface to use */
     bool on_timeline; /* added by an `at T route` step, not from the start */
+    /* An IPv6 route (the next hop is an IPv6 address): net6/prefix (0 for
+     * `default` or ::/0) via via6, a neighbour on one of the host's IPv6
+     * networks or a link-local address; has_dev: dev6 names the interface. */
+    bool v6;
+    uint8_t net6[16], via6[16], dev6[16];
 } NsScnRoute;
 
 /* ---- Sockets and the timeline ---- */
@@ -504,6 +509,8 @@ struct NsScnStep {
             uint32_t route;  /* ROUTE: index into routes */
             uint32_t net;    /* UNROUTE: the prefix removed */
             uint32_t prefix;
+            bool v6;         /* UNROUTE: an IPv6 prefix, net6 */
+            uint8_t net6[16];
         } route;
     } u;
 };
@@ -615,8 +622,9 @@ typedef struct {
             uint64_t bytes;      /* total bytes received on the socket by the end */
         } received;
         struct {
-            NsScnEndpoint target; /* port 0 */
+            NsScnEndpoint target; /* port 0; target.is_v6: an IPv6 route, via6 */
             uint32_t via;         /* the next hop expected */
+            uint8_t via6[16];
         } route;
         struct {
             uint32_t count;       /* translated flows alive at the end */

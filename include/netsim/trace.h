@@ -330,6 +330,9 @@ typedef struct {
     uint32_t route_net, route_via; /* HOST route: the prefix and next hop (0: none) */
     uint8_t route_prefix;
     bool route_missing;     /* HOST route removed: there was no such route */
+    /* HOST route of IPv6 (borrowed, 16 bytes): the prefix, and the next
+     * hop or NULL; route_net6 NULL for an IPv4 route */
+    const uint8_t *route_net6, *route_via6;
     NsNatEvent nat_ev;      /* NAT: what it was, and the tuple after translation */
     uint32_t nat_src, nat_dst; /* (the tuple before: src, dst, sport, dport; */
     uint16_t nat_sport, nat_dport; /* ICMP echo ids as ports) */

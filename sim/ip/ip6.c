@@ -194,6 +194,26 @@ bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsI
 
 uint32_t ns_ip6_route_count(const NsIp6 *ip6) { return ip6->routes ? ip6->routes->len : 0; }
 
+bool ns_ip6_remove_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len)
+{
+    for (guint i = 0; ip6->routes && i < ip6->routes->len; i++) {
+        const Route6 *r = &g_array_index(ip6->routes, Route6, i);
+        if (r->prefix_len == prefix_len && ns_ipv6_addr_equal(&r->net, net)) {
+            g_array_remove_index(ip6->routes, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+void ns_ip6_set_static_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len,
+                             NsIface *iface, const NsIpv6Addr *gateway)
+{
+    g_return_if_fail(prefix_len <= 128 && iface && !ns_ipv6_is_link_local(net));
+    ns_ip6_remove_route(ip6, net, prefix_len);
+    ns_ip6_add_route(ip6, net, prefix_len, iface, gateway, 0, NS_ROUTE_STATIC);
+}
+
 static const Route6 *route6_lookup(const NsIp6 *ip6, const NsIpv6Addr *dst)
 {
     const Route6 *best = NULL;

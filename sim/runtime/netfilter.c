@@ -4,6 +4,7 @@
 #include "world-private.h"
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/netfilter.h"
 
 static uint8_t proto_number(NsScnProto p)
@@ -116,12 +117,37 @@ void ns_world_filter_step(NsWorld *w, const NsScnStep *st)
     ns_trace_emit(w->ctx->tracer, &ev);
 }
 
+/* expect HOST route ADDR6 via ADDR6: the next hop the IPv6 table gives. */
+static bool check_route6(NsWorld *w, const NsScnExpect *e, char **text)
+{
+    NsIpv6Addr dst, via, hop;
+    memcpy(dst.b, e->u.route.target.addr6, 16);
+    memcpy(via.b, e->u.route.via6, 16);
+    char t[NS_IPV6_STRLEN], v[NS_IPV6_STRLEN], g[NS_IPV6_STRLEN];
+    ns_ipv6_format(&dst, t);
+    ns_ipv6_format(&via, v);
+    NsIface *iface;
+    if (!ns_ip6_route(ns_ip6_of(w->hosts[e->host].host), &dst, &iface, &hop)) {
+        *text = g_strdup_printf("route %s via %s (got no route)", t, v);
+        return false;
+    }
+    bool ok = ns_ipv6_addr_equal(&hop, &via);
+    *text = ok ? g_strdup_printf("route %s via %s", t, v)
+               : ns_ipv6_addr_equal(&hop, &dst)
+                     ? g_strdup_printf("route %s via %s (got: directly attached)", t, v)
+                     : g_strdup_printf("route %s via %s (got via %s)", t, v,
+                                       ns_ipv6_format(&hop, g));
+    return ok;
+}
+
 bool ns_world_check_tables(NsWorld *w, const NsScnExpect *e, char **text)
 {
     NsIp *ip = ns_ip_of(w->hosts[e->host].host);
     NsTime now = ns_sim_now(w->ctx->sim);
     switch (e->kind) {
     case NS_SCN_EXPECT_ROUTE: {
+        if (e->u.route.target.is_v6)
+            return check_route6(w, e, text);
         char t[NS_IPV4_STRLEN], v[NS_IPV4_STRLEN], g[NS_IPV4_STRLEN];
         ns_ipv4_format(e->u.route.target.addr, t);
         ns_ipv4_format(e->u.route.via, v);

@@ -30,10 +30,44 @@ static NsIface *route_iface(NsHost *host, const NsScnRoute *r)
     return NULL;
 }
 
+/* An IPv6 route's interface: the one holding `dev ADDR`, else the one
+ * whose IPv6 network holds the next hop. */
+static NsIface *route6_iface(NsHost *host, const NsScnRoute *r)
+{
+    NsIpv6Addr via, dev;
+    memcpy(via.b, r->via6, 16);
+    memcpy(dev.b, r->dev6, 16);
+    for (uint32_t i = 0; i < ns_host_iface_count(host); i++) {
+        NsIface *ifc = ns_host_iface(host, i);
+        if (r->has_dev) {
+            if (ns_iface_owns_addr6(ifc, &dev))
+                return ifc;
+            continue;
+        }
+        for (uint32_t k = 0; k < ns_iface_addr6_count(ifc); k++) {
+            uint8_t pl;
+            const NsIpv6Addr *a = ns_iface_addr6(ifc, k, &pl);
+            if (ns_ipv6_in_prefix(&via, a, pl))
+                return ifc;
+        }
+    }
+    return NULL;
+}
+
 static bool add_route(NsWorld *w, uint32_t index)
 {
     const NsScnRoute *r = ns_scn_route(w->scn, index);
     NsHost *host = w->hosts[r->host].host;
+    if (r->v6) {
+        NsIface *ifc = route6_iface(host, r);
+        if (!ifc)
+            return false; /* the parser checked the next hop is on a network */
+        NsIpv6Addr via, net;
+        memcpy(via.b, r->via6, 16);
+        memcpy(net.b, r->net6, 16);
+        ns_ip6_set_static_route(ns_ip6_of(host), &net, (uint8_t)r->prefix, ifc, &via);
+        return true;
+    }
     NsIface *ifc = route_iface(host, r);
     if (!ifc)
         return false; /* the parser checked the next hop is on a network or link */
@@ -61,13 +95,23 @@ void ns_world_route_step(NsWorld *w, const NsScnStep *st)
         ev.route_net = r->net;
         ev.route_prefix = (uint8_t)r->prefix;
         ev.route_via = r->via;
+        ev.route_net6 = r->v6 ? r->net6 : NULL;
+        ev.route_via6 = r->v6 ? r->via6 : NULL;
         ev.loc = (NsTraceLoc){ns_world_file_name(r->loc.file), r->loc.line};
     } else {
         ev.host_ev = NS_HOST_EV_ROUTE_REMOVED;
         ev.route_net = st->u.route.net;
         ev.route_prefix = (uint8_t)st->u.route.prefix;
-        ev.route_missing =
-            !ns_ip_remove_route(ns_ip_of(host), st->u.route.net, (uint8_t)st->u.route.prefix);
+        if (st->u.route.v6) {
+            NsIpv6Addr net;
+            memcpy(net.b, st->u.route.net6, 16);
+            ev.route_net6 = st->u.route.net6;
+            ev.route_missing =
+                !ns_ip6_remove_route(ns_ip6_of(host), &net, (uint8_t)st->u.route.prefix);
+        } else {
+            ev.route_missing = !ns_ip_remove_route(ns_ip_of(host), st->u.route.net,
+                                                   (uint8_t)st->u.route.prefix);
+        }
     }
     if (!ns_tracer_wants(w->ctx->tracer, NS_TRACE_HOST))
         return;

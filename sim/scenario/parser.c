@@ -485,26 +485,14 @@ static bool tok_endpoint(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool i
     return tok_endpoint6(p, st, i, is_bind, ep, NULL);
 }
 
-/* An address or a host name; an IPv6 address only where `v6` names the
- * statement that takes one (NULL: none so far). */
-static bool tok_target6(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep,
-                        const char *v6)
+/* An address (IPv4 or IPv6) or a host name. */
+static bool tok_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep)
 {
     const NsScnTok *t = &st->t[i];
     *ep = (NsScnEndpoint){.host = -1};
     if (t->quoted)
         return serr(p, st, i, "expected an address or a host name, not a quoted string");
-    if (!resolve_target(p, st, i, t->text, ep))
-        return false;
-    if (ep->is_v6 && !v6)
-        return serr(p, st, i, "'%s': only ping and traceroute take an IPv6 address so far",
-                    t->text);
-    return true;
-}
-
-static bool tok_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnEndpoint *ep)
-{
-    return tok_target6(p, st, i, ep, NULL);
+    return resolve_target(p, st, i, t->text, ep);
 }
 
 static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *url)
@@ -1762,12 +1750,103 @@ static bool on_link(NsScnParser *p, uint32_t host, uint32_t addr, bool has_dev, 
     return false;
 }
 
+/* A route's IPv6 prefix: as a network's, or ::/0 (the default route). */
+static bool route_prefix6(NsScnParser *p, const NsScnStmt *st, uint32_t i, uint8_t net[16],
+                          uint32_t *prefix)
+{
+    if (strcmp(st->t[i].text, "::/0") == 0) {
+        memset(net, 0, 16);
+        *prefix = 0;
+        return true;
+    }
+    if (!strchr(st->t[i].text, '/'))
+        return serr(p, st, i, "'%s' is not an IPv6 network like 2001:db8:1::/64 or 'default' "
+                    "(a single address is written ADDR/128)", st->t[i].text);
+    return parse_cidr6(p, st, i, net, prefix);
+}
+
+/* An IPv6 route: `route HOST PREFIX|default via ADDR [dev ADDR]` (token
+ * i + 1 the prefix, i + 3 the next hop). The next hop is a neighbour on
+ * one of the host's IPv6 networks, or a link-local fe80:: address; `dev`
+ * names the interface by the host's own IPv6 address on it, and a
+ * link-local next hop needs it (the same fe80:: address may be on every
+ * link), as Linux's `ip -6 route` does. */
+static bool parse_route6(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnRoute *r)
+{
+    r->v6 = true;
+    if (!is_word(st, i + 1, "default") && !route_prefix6(p, st, i + 1, r->net6, &r->prefix))
+        return false;
+    NsIpv6Addr via;
+    if (st->t[i + 3].quoted || !ns_ipv6_parse_addr(st->t[i + 3].text, &via))
+        return serr(p, st, i + 3, "'%s' is not an IPv6 address (the next hop of an IPv6 "
+                    "route)", shown(&st->t[i + 3]));
+    if (ns_ipv6_is_multicast(&via) || ns_ipv6_is_unspecified(&via))
+        return serr(p, st, i + 3, "%s is not a neighbour's address (the next hop is one "
+                    "host's unicast address)", st->t[i + 3].text);
+    memcpy(r->via6, via.b, 16);
+    const NsScnHost *h = ns_scn_host(p->scn, r->host);
+    for (uint32_t k = 0; k < h->n_addrs6; k++)
+        if (memcmp(h->addrs6[k].addr, via.b, 16) == 0)
+            return serr(p, st, i + 3, "%s is an address of '%s' itself: the next hop is a "
+                        "neighbour's address", st->t[i + 3].text, h->name);
+    int32_t dev_net = -1;
+    if (i + 4 < st->n) {
+        if (!is_word(st, i + 4, "dev"))
+            return serr(p, st, i + 4, "expected 'dev ADDR' or the end of the line, not '%s'",
+                        shown(&st->t[i + 4]));
+        if (!need(p, st, i + 5, 0, "the host's IPv6 address on the interface to use"))
+            return false;
+        NsIpv6Addr dev;
+        if (st->t[i + 5].quoted || !ns_ipv6_parse_addr(st->t[i + 5].text, &dev))
+            return serr(p, st, i + 5, "'%s' is not an IPv6 address (an IPv6 route's dev is "
+                        "the host's IPv6 address on the interface)", shown(&st->t[i + 5]));
+        for (uint32_t k = 0; k < h->n_addrs6 && !r->has_dev; k++) {
+            if (memcmp(h->addrs6[k].addr, dev.b, 16) == 0) {
+                r->has_dev = true;
+                dev_net = h->addrs6[k].network;
+            }
+        }
+        if (!r->has_dev)
+            return serr(p, st, i + 5, "%s is not an IPv6 address of '%s' (dev names an "
+                        "interface by the host's own address on it)", st->t[i + 5].text,
+                        h->name);
+        memcpy(r->dev6, dev.b, 16);
+        if (!no_more(p, st, i + 6, 0))
+            return false;
+    }
+    if (ns_ipv6_is_link_local(&via)) {
+        if (!r->has_dev)
+            return serr(p, st, i + 3, "a link-local next hop (%s) needs 'dev ADDR': every "
+                        "link has fe80:: addresses, dev says which link", st->t[i + 3].text);
+        return true;
+    }
+    bool on_net = false;
+    for (uint32_t k = 0; k < h->n_addrs6; k++) {
+        int32_t n = h->addrs6[k].network;
+        if (n < 0 || (r->has_dev && n != dev_net))
+            continue;
+        const NsScnNetwork *net = ns_scn_network(p->scn, (uint32_t)n);
+        NsIpv6Addr pfx;
+        memcpy(pfx.b, net->net6, 16);
+        on_net = on_net || ns_ipv6_in_prefix(&via, &pfx, (uint8_t)net->prefix6);
+    }
+    if (!on_net)
+        return serr(p, st, i + 3, "'%s' cannot reach %s directly%s: an IPv6 next hop must be "
+                    "on one of its IPv6 networks, or a link-local address", h->name,
+                    st->t[i + 3].text, r->has_dev ? " through that interface" : "");
+    return true;
+}
+
 /* HOST CIDR|default via ADDR [dev ADDR], from token i. */
 static bool parse_route(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnRoute *r)
 {
     if (!need(p, st, i, 0, "a host name") || !tok_host(p, st, i, &r->host) ||
-        !need(p, st, i + 1, 0, "a network like 10.0.2.0/24, or default") ||
-        !tok_prefix(p, st, i + 1, &r->net, &r->prefix) || !need(p, st, i + 2, 0, "via ADDR"))
+        !need(p, st, i + 1, 0, "a network like 10.0.2.0/24, or default"))
+        return false;
+    bool v6 = looks_v6(st, i + 1) || (is_word(st, i + 1, "default") && looks_v6(st, i + 3));
+    if (!v6 && !tok_prefix(p, st, i + 1, &r->net, &r->prefix))
+        return false;
+    if (!need(p, st, i + 2, 0, "via ADDR"))
         return false;
     if (!is_word(st, i + 2, "via"))
         return serr(p, st, i + 2, "expected 'via ADDR' (the next hop), not '%s'",
@@ -1775,6 +1854,8 @@ static bool parse_route(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnRo
     const NsScnHost *h = ns_scn_host(p->scn, r->host);
     if (!need(p, st, i + 3, 0, "the next hop's address"))
         return false;
+    if (v6)
+        return parse_route6(p, st, i, r);
     if (st->t[i + 3].quoted || !ns_scn_parse_addr(st->t[i + 3].text, &r->via))
         return serr(p, st, i + 3, "'%s' is not an IPv4 address", shown(&st->t[i + 3]));
     for (uint32_t k = 0; k < h->n_addrs; k++)
@@ -1919,7 +2000,7 @@ static bool step_fetch(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 {
     if (!need(p, st, v + 1, v, "an address or a host name") ||
-        !tok_target6(p, st, v + 1, &s->u.ping.target, "ping"))
+        !tok_target(p, st, v + 1, &s->u.ping.target))
         return false;
     s->u.ping.count = 1;
     s->u.ping.interval = NS_S(1);
@@ -1972,7 +2053,7 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 static bool step_traceroute(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
 {
     if (!need(p, st, v + 1, v, "an address or a host name") ||
-        !tok_target6(p, st, v + 1, &s->u.traceroute.target, "traceroute"))
+        !tok_target(p, st, v + 1, &s->u.traceroute.target))
         return false;
     s->u.traceroute.method = NS_SCN_TRACE_UDP;
     s->u.traceroute.max_hops = 30;
@@ -2361,8 +2442,15 @@ static void stmt_at(NsScnParser *p, NsScnStmt *st)
         s.kind = NS_SCN_STEP_FAULT;
         s.verb.fault = NS_SCN_FAULT_VERB_UNROUTE;
         ok = need(p, st, 3, 2, "a host name") && tok_host(p, st, 3, &h) &&
-             need(p, st, 4, 2, "the route's network like 10.0.2.0/24, or default") &&
-             tok_prefix(p, st, 4, &s.u.route.net, &s.u.route.prefix) && no_more(p, st, 5, 2);
+             need(p, st, 4, 2, "the route's network like 10.0.2.0/24, or default");
+        /* IPv6's default route is written ::/0 (`default` is IPv4's) */
+        if (ok && looks_v6(st, 4)) {
+            s.u.route.v6 = true;
+            ok = route_prefix6(p, st, 4, s.u.route.net6, &s.u.route.prefix);
+        } else if (ok) {
+            ok = tok_prefix(p, st, 4, &s.u.route.net, &s.u.route.prefix);
+        }
+        ok = ok && no_more(p, st, 5, 2);
         if (ok)
             s.host = (int32_t)h;
     } else if (!st->t[2].quoted && strcmp(who, "unfilter") == 0) {
@@ -2639,12 +2727,22 @@ static bool parse_expect(NsScnParser *p, NsScnStmt *st, NsScnExpect *e_out)
         } else if (is_word(st, 2, "route")) {
             e.kind = NS_SCN_EXPECT_ROUTE;
             ok = need(p, st, 3, 2, "an address or a host name") &&
-                 tok_target(p, st, 3, &e.u.route.target) && need(p, st, 4, 2, "'via ADDR'");
+                 tok_target(p, st, 3, &e.u.route.target) &&
+                 need(p, st, 4, 2, "'via ADDR'");
             if (ok && !is_word(st, 4, "via"))
                 ok = serr(p, st, 4, "expected 'via ADDR', not '%s'", shown(&st->t[4]));
             ok = ok && need(p, st, 5, 2, "the next hop's address");
-            if (ok && (st->t[5].quoted || !ns_scn_parse_addr(st->t[5].text, &e.u.route.via)))
+            NsIpv6Addr via6;
+            if (ok && e.u.route.target.is_v6) {
+                if (st->t[5].quoted || !ns_ipv6_parse_addr(st->t[5].text, &via6))
+                    ok = serr(p, st, 5, "'%s' is not an IPv6 address (the target is IPv6)",
+                              shown(&st->t[5]));
+                else
+                    memcpy(e.u.route.via6, via6.b, 16);
+            } else if (ok && (st->t[5].quoted ||
+                              !ns_scn_parse_addr(st->t[5].text, &e.u.route.via))) {
                 ok = serr(p, st, 5, "'%s' is not an IPv4 address", shown(&st->t[5]));
+            }
             ok = ok && no_more(p, st, 6, 2);
         } else if (is_word(st, 2, "nat")) {
             uint64_t n;
@@ -2659,7 +2757,7 @@ static bool parse_expect(NsScnParser *p, NsScnStmt *st, NsScnExpect *e_out)
             uint64_t n;
             e.kind = NS_SCN_EXPECT_PING;
             ok = need(p, st, 3, 2, "the ping's target") &&
-                 tok_target6(p, st, 3, &e.u.ping.target, "ping") &&
+                 tok_target(p, st, 3, &e.u.ping.target) &&
                  expect_step(p, st, 3, "ping", h, st->t[3].text, &e.u.ping.step) &&
                  need(p, st, 4, 2, "'received N'");
             if (ok && !is_word(st, 4, "received"))

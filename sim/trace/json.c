@@ -82,15 +82,11 @@ static void add_route(JsonBuilder *b, const NsTraceEvent *ev)
 {
     json_builder_set_member_name(b, "route");
     json_builder_begin_object(b);
-    char n[NS_IPV4_STRLEN];
-    ns_ipv4_format(ev->route_net, n);
-    g_autofree char *dst = ev->route_prefix ? g_strdup_printf("%s/%u", n, ev->route_prefix)
-                                            : g_strdup("default");
-    add_string(b, "dst", dst);
-    if (ev->route_via) {
-        ns_ipv4_format(ev->route_via, n);
-        add_string(b, "via", n);
-    }
+    char n[NS_IPV6_STRLEN + 4], v[NS_IPV6_STRLEN];
+    trace_route_ends(ev, n, v);
+    add_string(b, "dst", n);
+    if (v[0])
+        add_string(b, "via", v);
     if (ev->route_missing) {
         json_builder_set_member_name(b, "missing");
         json_builder_add_boolean_value(b, true);

@@ -10,6 +10,7 @@
 
 #include "netsim/atomic-file.h"
 #include "netsim/trace.h"
+#include "netsim/wire/ipv6.h"
 
 /* Decimal numbers and padded words appended without printf: the text
  * trace formats every event, and GLib's printf allocates a string per
@@ -63,6 +64,8 @@ const char *trace_errno_text(int err, char buf[24]);
 /* "filter NAME at FILE:LINE" of a DROP by a filter or a HOST filter event. */
 void trace_append_rule(GString *s, const NsTraceEvent *ev);
 /* "10.0.3.0/24 via 10.0.9.2 (route at loop.scn:14)", "default", ... */
+void trace_route_ends(const NsTraceEvent *ev, char n[NS_IPV6_STRLEN + 4],
+                      char v[NS_IPV6_STRLEN]);
 void trace_append_route(GString *s, const NsTraceEvent *ev);
 /* A switch's LINK event: "02:00:00:00:01:01 on port 1 (a)" (learned),
  * "02:00:00:00:02:01 (not learnt yet) from port 1 to the 2 other ports". */

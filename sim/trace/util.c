@@ -696,19 +696,36 @@ void trace_append_switch(GString *s, const NsTraceEvent *ev)
                                ev->ifindex, ev->count, ev->count == 1 ? "" : "s");
 }
 
+/* A route event's prefix ("default", "10.0.3.0/24", "2001:db8:9::/64";
+ * IPv6's default route is "::/0", as `unroute` takes it) and
+ * next hop into n and v (v empty when there is none). */
+void trace_route_ends(const NsTraceEvent *ev, char n[NS_IPV6_STRLEN + 4],
+                      char v[NS_IPV6_STRLEN])
+{
+    char a[NS_IPV6_STRLEN];
+    v[0] = '\0';
+    if (ev->route_net6) {
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->route_net6, a);
+        if (ev->route_via6)
+            ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->route_via6, v);
+    } else {
+        ns_ipv4_format(ev->route_net, a);
+        if (ev->route_via)
+            ns_ipv4_format(ev->route_via, v);
+    }
+    if (ev->route_prefix == 0)
+        g_strlcpy(n, ev->route_net6 ? "::/0" : "default", NS_IPV6_STRLEN + 4);
+    else
+        g_snprintf(n, NS_IPV6_STRLEN + 4, "%s/%u", a, ev->route_prefix);
+}
+
 void trace_append_route(GString *s, const NsTraceEvent *ev)
 {
-    char n[NS_IPV4_STRLEN], v[NS_IPV4_STRLEN];
-    if (ev->route_prefix == 0) {
-        trace_put_lit(s, "default");
-    } else {
-        ns_ipv4_format(ev->route_net, n);
-        g_string_append_printf(s, "%s/%u", n, ev->route_prefix);
-    }
-    if (ev->route_via) {
-        ns_ipv4_format(ev->route_via, v);
+    char n[NS_IPV6_STRLEN + 4], v[NS_IPV6_STRLEN];
+    trace_route_ends(ev, n, v);
+    g_string_append(s, n);
+    if (v[0])
         g_string_append_printf(s, " via %s", v);
-    }
     if (ev->route_missing)
         trace_put_lit(s, " (there was no such route)");
     else if (ev->loc.file)

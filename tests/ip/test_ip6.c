@@ -264,6 +264,43 @@ static void test_router_forwards_with_hop_limit_via_link_local(void)
     end();
 }
 
+/* A static route replaces the automatic one for the same prefix
+ * (`ip -6 route replace`) and is what forwarding uses. */
+static void test_static_route_replaces_the_automatic_one(void)
+{
+    routed_net6(0);
+    NsIpv6Addr any = a6("::"), gw_global = a6("2001:db8:1::1");
+    ns_ip6_set_static_route(ns_ip6_of(pc), &any, 0, ns_host_iface(pc, 0), &gw_global);
+    g_autofree char *table = ns_ip6_routes_format(ns_ip6_of(pc));
+    CU_ASSERT_STRING_EQUAL(table, "default via 2001:db8:1::1 dev eth0 proto static\n"
+                                  "2001:db8:1::/64 dev eth0 proto kernel\n"
+                                  "fe80::/64 dev eth0 proto kernel\n");
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_TRUE(has_entry(pc, "2001:db8:1::1"));
+    CU_ASSERT_FALSE(has_entry(pc, "fe80::ff:fe00:301"));
+    end();
+}
+
+/* Removing a route (`ip -6 route del`) takes exactly that prefix; the
+ * host then has no route and the ping fails at once with ENETUNREACH. */
+static void test_removed_default_route_leaves_no_route(void)
+{
+    routed_net6(0);
+    NsIpv6Addr any = a6("::"), lan = a6("2001:db8:1::");
+    CU_ASSERT_FALSE(ns_ip6_remove_route(ns_ip6_of(pc), &lan, 48));
+    CU_ASSERT_TRUE(ns_ip6_remove_route(ns_ip6_of(pc), &any, 0));
+    CU_ASSERT_FALSE(ns_ip6_remove_route(ns_ip6_of(pc), &any, 0));
+    CU_ASSERT_EQUAL(ns_ip6_route_count(ns_ip6_of(pc)), 2);
+    memset(&echo, 0, sizeof echo);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_send_echo(ns_ip6_of(pc), &d, 1, 1, 8, 0), ENETUNREACH);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, FX_ANY), 0);
+    end();
+}
+
 static void test_hop_limit_one_at_router_gives_time_exceeded(void)
 {
     routed_net6(0);
@@ -594,6 +631,8 @@ static CU_TestInfo ndp_tests[] = {
 };
 
 static CU_TestInfo ip6_tests[] = {
+    {"static_route_replaces_the_automatic_one", test_static_route_replaces_the_automatic_one},
+    {"removed_default_route_leaves_no_route", test_removed_default_route_leaves_no_route},
     {"router_forwards_with_hop_limit_via_link_local",
      test_router_forwards_with_hop_limit_via_link_local},
     {"hop_limit_one_at_router_gives_time_exceeded",

@@ -377,6 +377,63 @@ static void test_route_next_hop_must_be_on_link(void)
             "of its networks or at the other end of one of its links");
 }
 
+#define ROUTED6 "network lan 10.0.0.0/24 2001:db8:1::/64\nnetwork wan 10.1.0.0/24 2001:db8:2::/64\n" \
+                "host a 10.0.0.1 2001:db8:1::1\n" \
+                "router r 10.0.0.254 10.1.0.1 2001:db8:1::fe 2001:db8:2::1\n"
+
+static void test_ipv6_routes(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(ROUTED6 "route a default via 2001:db8:1::fe\n"
+                                       "route r 2001:db8:9::/48 via fe80::1 dev 2001:db8:2::1\n");
+    CU_ASSERT_EQUAL_FATAL(scn->routes->len, 2);
+    const NsScnRoute *d = ns_scn_route(scn, 0), *r = ns_scn_route(scn, 1);
+    static const uint8_t zero[16], fe[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0xfe},
+                                   n9[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9},
+                                   ll[16] = {0xfe, 0x80, [15] = 1},
+                                   dev[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1};
+    CU_ASSERT_TRUE(d->v6);
+    CU_ASSERT_EQUAL(d->prefix, 0);
+    CU_ASSERT_EQUAL(memcmp(d->net6, zero, 16), 0);
+    CU_ASSERT_EQUAL(memcmp(d->via6, fe, 16), 0);
+    CU_ASSERT_FALSE(d->has_dev);
+    CU_ASSERT_TRUE(r->v6 && r->has_dev);
+    CU_ASSERT_EQUAL(r->host, 1);
+    CU_ASSERT_EQUAL(r->prefix, 48);
+    CU_ASSERT_EQUAL(memcmp(r->net6, n9, 16), 0);
+    CU_ASSERT_EQUAL(memcmp(r->via6, ll, 16), 0);
+    CU_ASSERT_EQUAL(memcmp(r->dev6, dev, 16), 0);
+}
+
+static void test_ipv6_route_steps_and_expect(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok(ROUTED6 "at 5s route a ::/0 via 2001:db8:1::fe\n"
+                                       "at 6s unroute a ::/0\n"
+                                       "at 7s unroute a 2001:db8:2::/64\n"
+                                       "expect a route 2001:db8:2::1 via 2001:db8:1::fe\n");
+    const NsScnStep *add = ns_scn_step(scn, 0), *del = ns_scn_step(scn, 1),
+                    *del2 = ns_scn_step(scn, 2);
+    CU_ASSERT_EQUAL(add->verb.fault, NS_SCN_FAULT_VERB_ROUTE);
+    CU_ASSERT_TRUE(ns_scn_route(scn, add->u.route.route)->v6);
+    CU_ASSERT_EQUAL(ns_scn_route(scn, add->u.route.route)->prefix, 0);
+    CU_ASSERT_EQUAL(del->verb.fault, NS_SCN_FAULT_VERB_UNROUTE);
+    CU_ASSERT_TRUE(del->u.route.v6);
+    CU_ASSERT_EQUAL(del->u.route.prefix, 0);
+    CU_ASSERT_TRUE(del2->u.route.v6);
+    CU_ASSERT_EQUAL(del2->u.route.prefix, 64);
+    CU_ASSERT_EQUAL(del2->u.route.net6[5], 2);
+    const NsScnExpect *e = ns_scn_expect(scn, 0);
+    CU_ASSERT_EQUAL(e->kind, NS_SCN_EXPECT_ROUTE);
+    CU_ASSERT_TRUE(e->u.route.target.is_v6);
+    CU_ASSERT_EQUAL(e->u.route.via6[15], 0xfe);
+}
+
+static void test_ipv6_link_local_next_hop_needs_dev(void)
+{
+    SCN_EXPECT_ERR(ROUTED6 "route a default via fe80::1\n",
+                   "t.scn:5:21: error: a link-local next hop (fe80::1) needs 'dev ADDR': every "
+                   "link has fe80:: addresses, dev says which link");
+}
+
 static void test_traceroute_defaults_and_options(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(NET "at 1s a traceroute b\n"
@@ -892,6 +949,9 @@ CU_TestInfo ns_parser_tests[] = {
     {"ipv6_endpoints_and_resolve_aaaa", test_ipv6_endpoints_and_resolve_aaaa},
     {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
     {"ipv6_url_and_mail", test_ipv6_url_and_mail},
+    {"ipv6_routes", test_ipv6_routes},
+    {"ipv6_route_steps_and_expect", test_ipv6_route_steps_and_expect},
+    {"ipv6_link_local_next_hop_needs_dev", test_ipv6_link_local_next_hop_needs_dev},
     {"hosts", test_hosts},
     {"services", test_services},
     {"application_steps", test_application_steps},
