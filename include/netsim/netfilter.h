@@ -31,6 +31,9 @@ typedef enum {
     NS_NF_DROP,
     NS_NF_REJECT,     /* ICMP port unreachable, as iptables' REJECT by default */
     NS_NF_REJECT_RST, /* `reject with tcp-reset`: a TCP RST */
+    NS_NF_REJECT_ADMIN, /* `reject with admin-prohibited`: ICMP destination
+                         * unreachable, administratively prohibited (IPv4
+                         * code 13, RFC 1812; ICMPv6 code 1, RFC 4443) */
 } NsNfAction;
 
 typedef enum {
@@ -40,19 +43,24 @@ typedef enum {
 } NsNfStateMatch;
 
 /* An address match: net/prefix (prefix 0 with set false: any) and a port
- * (0: any). */
+ * (0: any); v6: net6/prefix instead (network order). */
 typedef struct {
     bool set;
     uint32_t net;
     uint8_t prefix;
     uint16_t port;
+    bool v6;
+    uint8_t net6[16];
 } NsNfAddrMatch;
 
 typedef struct {
     uint32_t id; /* the caller's handle, for ns_nf_rule_remove() */
     NsNfChain chain;
     NsNfAction action;
-    uint8_t proto; /* IP protocol number, 0 for any */
+    uint8_t proto; /* IP protocol number, 0 for any; ICMP matches ICMPv6 in IPv6 */
+    uint8_t family; /* 4 or 6: that family's datagrams only; 0: both (a rule
+                     * with a state matches IPv4 only: IPv6 flows are not
+                     * tracked) */
     NsNfAddrMatch from, to;
     NsNfStateMatch state;
     /* Where the rule comes from, for traces and tables (copied; each may

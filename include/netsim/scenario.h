@@ -227,8 +227,10 @@ typedef struct {
 typedef struct {
     bool set;
     uint32_t net;    /* host bits zero */
-    uint32_t prefix; /* 0..32 */
+    uint32_t prefix; /* 0..32, or 0..128 when v6 */
     uint16_t port;
+    bool v6;         /* an IPv6 network or address: net6 */
+    uint8_t net6[16];
 } NsScnAddrMatch;
 
 typedef enum {
@@ -242,6 +244,7 @@ typedef enum {
     NS_SCN_FILTER_DROP,
     NS_SCN_FILTER_REJECT,     /* ICMP port unreachable */
     NS_SCN_FILTER_REJECT_RST, /* reject with tcp-reset */
+    NS_SCN_FILTER_REJECT_ADMIN, /* reject with admin-prohibited */
 } NsScnFilterAction;
 
 typedef enum {
@@ -250,8 +253,12 @@ typedef enum {
     NS_SCN_STATE_ESTABLISHED,
 } NsScnFilterState;
 
-/* filter HOST in|out|forward accept|drop|reject [with tcp-reset] [tcp|udp|icmp]
- *        [from CIDR|ADDR[:PORT]] [to CIDR|ADDR[:PORT]] [state new|established] [as NAME] */
+/* filter HOST in|out|forward accept|drop|reject [with tcp-reset|admin-prohibited]
+ *        [tcp|udp|icmp] [from CIDR|ADDR[:PORT]] [to CIDR|ADDR[:PORT]]
+ *        [state new|established] [as NAME]
+ * A rule with an IPv6 `from` or `to` is for IPv6 datagrams only, one with an
+ * IPv4 one for IPv4 only (family 6 or 4); a rule with neither, for both
+ * (family 0), as an nftables `inet` table. */
 typedef struct {
     NsScnLoc loc;
     uint32_t host;
@@ -261,6 +268,7 @@ typedef struct {
     NsScnProto proto;
     NsScnAddrMatch from, to;
     NsScnFilterState state;
+    uint8_t family;    /* 4, 6, or 0 for both */
     const char *name;  /* `as NAME`, or NULL */
     bool on_timeline;  /* added by an `at T filter` step, not from the start */
 } NsScnFilter;

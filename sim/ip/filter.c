@@ -12,6 +12,7 @@
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim-private/packet.h"
 
 void ns_nf_rule_add(NsNetfilter *nf, const NsNfRule *rule)
@@ -79,8 +80,50 @@ const NsNfRule *nf_filter(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt,
     for (guint i = 0; i < a->len; i++) {
         NfRule *r = &g_array_index(a, NfRule, i);
         const NsNfRule *m = &r->rule;
-        if ((m->proto && m->proto != h.proto) || !addr_match(&m->from, h.src, sport, ports) ||
+        if (m->family == 6 || (m->proto && m->proto != h.proto) ||
+            !addr_match(&m->from, h.src, sport, ports) ||
             !addr_match(&m->to, h.dst, dport, ports) || !state_match(m->state, info))
+            continue;
+        r->pkts++;
+        r->bytes += pkt->len;
+        return m;
+    }
+    return NULL;
+}
+
+static bool addr_match6(const NsNfAddrMatch *m, const NsIpv6Addr *addr, uint16_t port,
+                        bool has_ports)
+{
+    if (!m->set)
+        return true;
+    if (m->v6 && !ns_ipv6_in_prefix(addr, (const NsIpv6Addr *)(const void *)m->net6, m->prefix))
+        return false;
+    return m->port == 0 || (has_ports && m->port == port);
+}
+
+const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt)
+{
+    GArray *a = nf->rules[chain];
+    if (a->len == 0)
+        return NULL;
+    NsIpv6Repr h;
+    if (ns_ipv6_parse(pkt->data, pkt->len, &h) != NS_WIRE_OK)
+        return NULL;
+    /* The transport right after the fixed header (netsim sends no
+     * extension headers); ICMPv6 is what `icmp` names here. */
+    uint8_t proto = h.next_header == NS_IPPROTO_ICMPV6 ? NS_IPPROTO_ICMP : h.next_header;
+    bool ports = (proto == NS_IPPROTO_TCP || proto == NS_IPPROTO_UDP) &&
+                 pkt->len >= NS_IPV6_HLEN + 4u;
+    uint16_t sport = ports ? ns_read_be16(pkt->data + NS_IPV6_HLEN) : 0;
+    uint16_t dport = ports ? ns_read_be16(pkt->data + NS_IPV6_HLEN + 2) : 0;
+    for (guint i = 0; i < a->len; i++) {
+        NfRule *r = &g_array_index(a, NfRule, i);
+        const NsNfRule *m = &r->rule;
+        /* An IPv4 rule, or one asking for a state (IPv6 flows are not
+         * tracked), never matches. */
+        if (m->family == 4 || m->state != NS_NF_MATCH_ANY_STATE ||
+            (m->proto && m->proto != proto) || !addr_match6(&m->from, &h.src, sport, ports) ||
+            !addr_match6(&m->to, &h.dst, dport, ports))
             continue;
         r->pkts++;
         r->bytes += pkt->len;
@@ -124,6 +167,8 @@ static const char *action_name(NsNfAction a)
         return "reject";
     case NS_NF_REJECT_RST:
         return "reject with tcp-reset";
+    case NS_NF_REJECT_ADMIN:
+        return "reject with admin-prohibited";
     }
     return "?";
 }
@@ -132,9 +177,20 @@ static void append_match(GString *s, const char *word, const NsNfAddrMatch *m)
 {
     if (!m->set)
         return;
+    g_string_append_printf(s, " %s ", word);
+    if (m->v6) {
+        char a6[NS_IPV6_STRLEN];
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)m->net6, a6);
+        if (m->prefix != 128)
+            g_string_append_printf(s, "%s/%u", a6, m->prefix);
+        else if (m->port)
+            g_string_append_printf(s, "[%s]:%u", a6, m->port);
+        else
+            g_string_append(s, a6);
+        return;
+    }
     char a[NS_IPV4_STRLEN];
     ns_ipv4_format(m->net, a);
-    g_string_append_printf(s, " %s ", word);
     if (m->prefix == 0 && m->port) {
         g_string_append_printf(s, ":%u", m->port); /* any address, one port */
         return;

@@ -624,6 +624,10 @@ static bool nf_pass(NsIp *ip, NsNfChain chain, NsPacket *pkt, NfInfo *info)
     case NS_NF_REJECT_RST:
         send_reset(ip, pkt->data, pkt->len);
         break;
+    case NS_NF_REJECT_ADMIN:
+        ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_ADMIN_PROHIBITED, 0,
+                              pkt->data, pkt->len);
+        break;
     }
     ns_packet_free(pkt);
     return false;

@@ -13,6 +13,7 @@
 #include "netsim/wire/tcp.h"
 #include "netsim-private/ctx.h"
 #include "ip-private.h"
+#include "netfilter-private.h"
 #include "netsim-private/packet.h"
 
 typedef struct {
@@ -869,6 +870,8 @@ void ns_ip6_flush_neighbours(NsIp6 *ip6)
 /* ---- output ---- */
 
 /* ns_ip6_output() with IPv6's own summary for the SEND line (may be NULL). */
+static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt);
+
 static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
                    uint8_t next_header, uint8_t hop_limit, const char *summary)
 {
@@ -899,6 +902,10 @@ static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv
     h.src = src ? *src : source_on(iface, dst);
     uint8_t *hdr = ns_packet_push(seg, NS_IPV6_HLEN);
     ns_ipv6_emit(&h, hdr, NS_IPV6_HLEN);
+    /* A rule of the output chain that takes it fails the call with EPERM,
+     * as over IPv4. */
+    if (!nf_pass6(ip6, NS_NF_CHAIN_OUT, seg))
+        return EPERM;
     ip6->ipstats->sent++;
     trace_packet(ip6, NS_TRACE_SEND, seg, NS_DROP_NONE, summary);
     nd_output(ip6, iface, seg, &next_hop);
@@ -1116,26 +1123,39 @@ static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
         drop6(ip6, pkt, NS_DROP_TOO_BIG);
         return;
     }
+    if (!nf_pass6(ip6, NS_NF_CHAIN_FORWARD, pkt))
+        return;
     pkt->data[7] = (uint8_t)(h->hop_limit - 1);
     ip6->ipstats->forwarded++;
     trace_packet(ip6, NS_TRACE_FWD, pkt, NS_DROP_NONE, NULL);
     nd_output(ip6, out, pkt, &nh);
 }
 
+static void send_reset6(NsIp6 *ip6, const NsIpv6Repr *h, const NsPacket *pkt);
+
 /* A datagram for a closed port: UDP gets port unreachable (RFC 4443
- * 3.1), TCP a reset (RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST> for an ACK,
- * else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>); never for a RST. */
+ * 3.1), TCP a reset. */
 static void closed_port6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
 {
-    const uint8_t *l4 = pkt->data + NS_IPV6_HLEN;
-    size_t len = h->payload_len;
     if (h->next_header == NS_IPPROTO_UDP) {
         ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_PORT, 0, pkt->data,
                                pkt->len);
         drop6(ip6, pkt, NS_DROP_NO_SOCKET);
         return;
     }
-    if (len >= NS_TCP_HLEN && !(l4[13] & NS_TCP_RST) && !ns_ipv6_is_multicast(&h->dst)) {
+    send_reset6(ip6, h, pkt);
+    drop6(ip6, pkt, NS_DROP_NO_SOCKET);
+}
+
+/* The RST a closed TCP port answers a segment with (RFC 9293 3.10.7.1:
+ * <SEQ=SEG.ACK><CTL=RST> for an ACK, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>); never for a RST. */
+static void send_reset6(NsIp6 *ip6, const NsIpv6Repr *h, const NsPacket *pkt)
+{
+    const uint8_t *l4 = pkt->data + NS_IPV6_HLEN;
+    size_t len = h->payload_len;
+    if (h->next_header == NS_IPPROTO_TCP && len >= NS_TCP_HLEN && !(l4[13] & NS_TCP_RST) &&
+        !ns_ipv6_is_multicast(&h->dst)) {
         uint8_t flags = l4[13];
         size_t hl = (size_t)(l4[12] >> 4) * 4u;
         uint32_t seg_len = (uint32_t)(len > hl ? len - hl : 0) + ((flags & NS_TCP_SYN) ? 1u : 0u) +
@@ -1155,7 +1175,48 @@ static void closed_port6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
         ns_ipv6_l4_checksum(r->data, NS_TCP_HLEN, 16, &h->dst, &h->src, NS_IPPROTO_TCP);
         output6(ip6, r, &h->dst, &h->src, NS_IPPROTO_TCP, 0, NULL);
     }
-    drop6(ip6, pkt, NS_DROP_NO_SOCKET);
+}
+
+/* Run the host's filter rules of `chain` on an IPv6 datagram (header
+ * first). False when a rule took it: dropped (traced with the rule) and,
+ * for reject, answered; the datagram is then consumed. */
+static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt)
+{
+    NsNetfilter *nf = ns_netfilter_peek(ns_ip_of(ip6->host));
+    const NsNfRule *r = nf ? nf_filter6(nf, chain, pkt) : NULL;
+    if (!r || r->action == NS_NF_ACCEPT)
+        return true;
+    ip6->ipstats->dropped++;
+    NsTracer *tr = ip6->ctx->tracer;
+    if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
+        NsTraceEvent ev = {.time = now6(ip6), .kind = NS_TRACE_DROP,
+                           .host = ns_host_name(ip6->host), .drop = NS_DROP_FILTER,
+                           .rule_name = r->name, .loc = {r->file, r->line},
+                           .bytes = pkt->data, .bytes_len = pkt->len};
+        ns_trace_describe_ip(&ev, pkt->data, pkt->len);
+        ns_trace_emit(tr, &ev);
+    }
+    NsIpv6Repr h;
+    bool parsed = ns_ipv6_parse(pkt->data, pkt->len, &h) == NS_WIRE_OK;
+    switch (r->action) {
+    case NS_NF_ACCEPT:
+    case NS_NF_DROP:
+        break;
+    case NS_NF_REJECT:
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_PORT, 0, pkt->data,
+                               pkt->len);
+        break;
+    case NS_NF_REJECT_ADMIN:
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_DEST_UNREACH, NS_ICMP6_UNREACH_ADMIN, 0, pkt->data,
+                               pkt->len);
+        break;
+    case NS_NF_REJECT_RST:
+        if (parsed)
+            send_reset6(ip6, &h, pkt);
+        break;
+    }
+    ns_packet_free(pkt);
+    return false;
 }
 
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
@@ -1184,6 +1245,10 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
     bool nd = h.next_header == NS_IPPROTO_ICMPV6 && h.payload_len >= 1 &&
               (pkt->data[NS_IPV6_HLEN] == NS_ICMP6_NEIGHBOR_SOLICIT ||
                pkt->data[NS_IPV6_HLEN] == NS_ICMP6_NEIGHBOR_ADVERT);
+    /* Neighbor Discovery is never filtered (what every IPv6 firewall
+     * allows first: without it nothing on the link is reachable). */
+    if (!nd && !nf_pass6(ip6, NS_NF_CHAIN_IN, pkt))
+        return;
     if (!nd && tapped6(ip6, &h, pkt)) {
         /* A raw socket (traceroute) took it: still received here. */
         ip6->ipstats->received++;

@@ -88,3 +88,6 @@ void nf_nat_post(NsNetfilter *nf, NsPacket *pkt, NfInfo *info, uint32_t out_addr
  * (accept). */
 const NsNfRule *nf_filter(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt,
                           const NfInfo *info);
+/* The same for an IPv6 datagram (its header first): IPv6 flows are not
+ * tracked, so rules asking for a state do not match. */
+const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt);

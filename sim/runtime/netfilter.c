@@ -22,8 +22,10 @@ static uint8_t proto_number(NsScnProto p)
 
 static NsNfAddrMatch addr_match(const NsScnAddrMatch *m)
 {
-    return (NsNfAddrMatch){.set = m->set, .net = m->net, .prefix = (uint8_t)m->prefix,
-                           .port = m->port};
+    NsNfAddrMatch r = {.set = m->set, .net = m->net, .prefix = (uint8_t)m->prefix,
+                       .port = m->port, .v6 = m->v6};
+    memcpy(r.net6, m->net6, 16);
+    return r;
 }
 
 static NsNfChain chain_of(NsScnChain c)
@@ -50,6 +52,8 @@ static NsNfAction action_of(NsScnFilterAction a)
         return NS_NF_REJECT;
     case NS_SCN_FILTER_REJECT_RST:
         return NS_NF_REJECT_RST;
+    case NS_SCN_FILTER_REJECT_ADMIN:
+        return NS_NF_REJECT_ADMIN;
     }
     return NS_NF_ACCEPT;
 }
@@ -71,7 +75,7 @@ static void add_filter(NsWorld *w, uint32_t index)
 {
     const NsScnFilter *f = ns_scn_filter(w->scn, index);
     NsNfRule r = {.id = index, .chain = chain_of(f->chain), .action = action_of(f->action),
-                  .proto = f->has_proto ? proto_number(f->proto) : 0,
+                  .proto = f->has_proto ? proto_number(f->proto) : 0, .family = f->family,
                   .from = addr_match(&f->from), .to = addr_match(&f->to),
                   .state = state_of(f->state), .name = f->name, .file = ns_world_file_name(f->loc.file),
                   .line = f->loc.line};

@@ -1431,12 +1431,44 @@ static const char *const action_names[] = {"accept", "drop", "reject", NULL};
 static const char *const filter_opts[] = {"tcp", "udp", "icmp", "from", "to", "state", "as", NULL};
 
 /* CIDR|ADDR|HOST[:PORT] or :PORT for `from`/`to`. */
+/* An IPv6 `from`/`to`: a network (2001:db8:1::/64), an address, or
+ * [ADDR]:PORT. */
+static bool tok_addr_match6(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnAddrMatch *m)
+{
+    const char *text = st->t[i].text;
+    m->v6 = true;
+    m->prefix = 128;
+    g_autofree char *addr = NULL;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return serr(p, st, i, "'%s': write an IPv6 address with a port as [ADDR]:PORT",
+                        text);
+        if (close[1] == ':' && !parse_port(p, st, i, close + 2, false, &m->port))
+            return false;
+        addr = g_strndup(text + 1, (gsize)(close - text - 1));
+    } else if (strchr(text, '/')) {
+        if (!parse_cidr6(p, st, i, m->net6, &m->prefix))
+            return false;
+        return true;
+    } else {
+        addr = g_strdup(text);
+    }
+    NsIpv6Addr a;
+    if (!ns_ipv6_parse_addr(addr, &a))
+        return serr(p, st, i, "'%s' is not an IPv6 address", addr);
+    memcpy(m->net6, a.b, 16);
+    return true;
+}
+
 static bool tok_addr_match(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnAddrMatch *m)
 {
     const NsScnTok *t = &st->t[i];
     if (t->quoted)
         return serr(p, st, i, "expected a network, an address or ADDR:PORT, not a quoted string");
     *m = (NsScnAddrMatch){.set = true, .prefix = 32};
+    if (t->text[0] == '[' || (strchr(t->text, ':') != strrchr(t->text, ':')))
+        return tok_addr_match6(p, st, i, m);
     const char *colon = strrchr(t->text, ':');
     g_autofree char *hostpart = colon ? g_strndup(t->text, (gsize)(colon - t->text))
                                       : g_strdup(t->text);
@@ -1503,15 +1535,20 @@ static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnF
     uint32_t i = h + 3;
     uint32_t rst_at = 0;
     if (f->action == NS_SCN_FILTER_REJECT && is_word(st, i, "with")) {
-        if (!need(p, st, i + 1, kw, "tcp-reset"))
+        if (!need(p, st, i + 1, kw, "tcp-reset or admin-prohibited"))
             return false;
-        if (!is_word(st, i + 1, "tcp-reset"))
-            return serr(p, st, i + 1, "expected 'with tcp-reset', not 'with %s'",
-                        shown(&st->t[i + 1]));
-        f->action = NS_SCN_FILTER_REJECT_RST;
-        rst_at = i;
+        if (is_word(st, i + 1, "admin-prohibited")) {
+            f->action = NS_SCN_FILTER_REJECT_ADMIN;
+        } else if (is_word(st, i + 1, "tcp-reset")) {
+            f->action = NS_SCN_FILTER_REJECT_RST;
+            rst_at = i;
+        } else {
+            return serr(p, st, i + 1, "expected 'with tcp-reset' or 'with admin-prohibited', "
+                        "not 'with %s'", shown(&st->t[i + 1]));
+        }
         i += 2;
     }
+    uint32_t state_at = 0, addr_at[2] = {0, 0};
     bool seen[7] = {false};
     uint32_t port_at = 0;
     while (i < st->n) {
@@ -1540,9 +1577,11 @@ static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnF
             NsScnAddrMatch *m = k == 3 ? &f->from : &f->to;
             if (!tok_addr_match(p, st, i + 1, m))
                 return false;
+            addr_at[k - 3] = i + 1;
             if (m->port && !port_at)
                 port_at = i + 1;
         } else if (k == 5) {
+            state_at = i;
             if (is_word(st, i + 1, "new"))
                 f->state = NS_SCN_STATE_NEW;
             else if (is_word(st, i + 1, "established"))
@@ -1571,6 +1610,20 @@ static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnF
     if (rst_at && !(f->has_proto && f->proto == NS_SCN_PROTO_TCP))
         return serr(p, st, rst_at, "'reject with tcp-reset' answers TCP only: add 'tcp' to "
                     "the rule");
+    /* The family: the addresses say it, and must agree. */
+    const NsScnAddrMatch *ms[2] = {&f->from, &f->to};
+    for (int k = 0; k < 2; k++) {
+        if (!ms[k]->set || (ms[k]->prefix == 0 && !ms[k]->v6))
+            continue; /* any address (`:PORT`) */
+        uint8_t fam = ms[k]->v6 ? 6 : 4;
+        if (f->family && f->family != fam)
+            return serr(p, st, addr_at[k], "the rule mixes IPv4 and IPv6 addresses: a rule is for one "
+                        "family (or, with no address, for both)");
+        f->family = fam;
+    }
+    if (state_at && f->family == 6)
+        return serr(p, st, state_at, "'state' is for IPv4 rules only: IPv6 flows are not "
+                    "tracked yet");
     return true;
 }
 

@@ -150,6 +150,8 @@ const char *trace_icmp_name(uint8_t type, uint8_t code)
             return "port unreachable";
         case NS_ICMP_UNREACH_FRAG_NEEDED:
             return "fragmentation needed";
+        case NS_ICMP_UNREACH_ADMIN_PROHIBITED:
+            return "administratively prohibited";
         default:
             return "destination unreachable";
         }

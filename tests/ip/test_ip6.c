@@ -9,6 +9,7 @@
 #include "../net/fixture.h"
 #include "../runner.h"
 #include "netsim/ip6.h"
+#include "netsim/netfilter.h"
 #include "netsim/socket.h"
 #include "netsim-private/pcb.h"
 
@@ -603,6 +604,93 @@ static void test_packet_too_big_lowers_tcp_mss_and_resends(void)
     end();
 }
 
+/* ---- filter rules on IPv6 ---- */
+
+/* A rule on host h's chain: `to` an IPv6 prefix when given (family 6),
+ * else any address (family as given). */
+static void add_rule6(NsHost *h, NsNfChain chain, NsNfAction action, uint8_t proto,
+                      const char *to, uint8_t prefix, uint8_t family, NsNfStateMatch state)
+{
+    NsNfRule r = {.id = 1, .chain = chain, .action = action, .proto = proto, .family = family,
+                  .state = state, .file = "t.scn", .line = 1};
+    if (to) {
+        NsIpv6Addr a = a6(to);
+        r.to = (NsNfAddrMatch){.set = true, .prefix = prefix, .v6 = true};
+        memcpy(r.to.net6, a.b, 16);
+    }
+    ns_nf_rule_add(ns_netfilter_of(ns_ip_of(h)), &r);
+}
+
+static void test_forward_reject_admin_answers_administratively_prohibited(void)
+{
+    routed_net6(0);
+    add_rule6(gw, NS_NF_CHAIN_FORWARD, NS_NF_REJECT_ADMIN, NS_IPPROTO_ICMP, "2001:db8:2::",
+              64, 6, NS_NF_MATCH_ANY_STATE);
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 0);
+    CU_ASSERT_EQUAL(echo.errors, 1);
+    CU_ASSERT_EQUAL(echo.last_err, EACCES);
+    NsIpv6Addr g = a6("2001:db8:1::1");
+    CU_ASSERT(ns_ipv6_addr_equal(&echo.from, &g));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_FWD, FX_ANY), 0);
+    end();
+}
+
+/* `in drop icmp` takes the echo request but not Neighbor Discovery, which
+ * still resolves srv for gw. */
+static void test_in_drop_takes_echo_but_not_neighbor_discovery(void)
+{
+    routed_net6(0);
+    add_rule6(srv, NS_NF_CHAIN_IN, NS_NF_DROP, NS_IPPROTO_ICMP, NULL, 0, 0,
+              NS_NF_MATCH_ANY_STATE);
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies + echo.errors, 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_NDP, NS_NDP_EV_RESOLVED), 2); /* pc's gw, gw's srv */
+    end();
+}
+
+/* An IPv4 rule, and a rule asking for a state (IPv6 flows are not
+ * tracked), leave IPv6 alone. */
+static void test_ipv4_and_state_rules_do_not_match_ipv6(void)
+{
+    routed_net6(0);
+    add_rule6(srv, NS_NF_CHAIN_IN, NS_NF_DROP, 0, NULL, 0, 4, NS_NF_MATCH_ANY_STATE);
+    add_rule6(srv, NS_NF_CHAIN_IN, NS_NF_DROP, 0, NULL, 0, 0, NS_NF_MATCH_NEW);
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    end();
+}
+
+static void test_out_drop_fails_the_send_with_eperm(void)
+{
+    routed_net6(0);
+    add_rule6(pc, NS_NF_CHAIN_OUT, NS_NF_DROP, 0, "2001:db8:2::20", 128, 6,
+              NS_NF_MATCH_ANY_STATE);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_send_echo(ns_ip6_of(pc), &d, 1, 1, 8, 0), EPERM);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, FX_ANY), 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    end();
+}
+
+static CU_TestInfo filter6_tests[] = {
+    {"forward_reject_admin_answers_administratively_prohibited",
+     test_forward_reject_admin_answers_administratively_prohibited},
+    {"in_drop_takes_echo_but_not_neighbor_discovery",
+     test_in_drop_takes_echo_but_not_neighbor_discovery},
+    {"ipv4_and_state_rules_do_not_match_ipv6", test_ipv4_and_state_rules_do_not_match_ipv6},
+    {"out_drop_fails_the_send_with_eperm", test_out_drop_fails_the_send_with_eperm},
+    CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo transport6_tests[] = {
     {"bind_any6_clashes_with_any4_not_with_an_ipv6_address",
      test_bind_any6_clashes_with_any4_not_with_an_ipv6_address},
@@ -648,5 +736,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"ndp", noop, NULL, NULL, NULL, ndp_tests},
     {"ip6", noop, NULL, NULL, NULL, ip6_tests},
     {"transport6", noop, NULL, NULL, NULL, transport6_tests},
+    {"filter6", noop, NULL, NULL, NULL, filter6_tests},
     CU_SUITE_INFO_NULL,
 };

@@ -434,6 +434,30 @@ static void test_ipv6_link_local_next_hop_needs_dev(void)
                    "link has fe80:: addresses, dev says which link");
 }
 
+static void test_ipv6_filter_rules(void)
+{
+    g_autoptr(NsScenario) scn =
+        scn_ok(ROUTED6 "filter a in reject with admin-prohibited tcp to [2001:db8:1::1]:80\n"
+                       "filter r forward drop from 2001:db8:2::/64\n"
+                       "filter a in drop tcp to :22\n"
+                       "filter a in drop from 10.1.0.0/24\n");
+    CU_ASSERT_EQUAL_FATAL(scn->filters->len, 4);
+    const NsScnFilter *f = ns_scn_filter(scn, 0), *g = ns_scn_filter(scn, 1),
+                      *any = ns_scn_filter(scn, 2), *v4 = ns_scn_filter(scn, 3);
+    CU_ASSERT_EQUAL(f->action, NS_SCN_FILTER_REJECT_ADMIN);
+    CU_ASSERT_EQUAL(f->family, 6);
+    CU_ASSERT_TRUE(f->to.set && f->to.v6);
+    CU_ASSERT_EQUAL(f->to.prefix, 128);
+    CU_ASSERT_EQUAL(f->to.port, 80);
+    CU_ASSERT_EQUAL(f->to.net6[15], 1);
+    CU_ASSERT_FALSE(f->from.set);
+    CU_ASSERT_EQUAL(g->family, 6);
+    CU_ASSERT_EQUAL(g->from.prefix, 64);
+    CU_ASSERT_EQUAL(g->from.net6[5], 2);
+    CU_ASSERT_EQUAL(any->family, 0); /* a port alone: both families */
+    CU_ASSERT_EQUAL(v4->family, 4);
+}
+
 static void test_traceroute_defaults_and_options(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(NET "at 1s a traceroute b\n"
@@ -950,6 +974,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
     {"ipv6_url_and_mail", test_ipv6_url_and_mail},
     {"ipv6_routes", test_ipv6_routes},
+    {"ipv6_filter_rules", test_ipv6_filter_rules},
     {"ipv6_route_steps_and_expect", test_ipv6_route_steps_and_expect},
     {"ipv6_link_local_next_hop_needs_dev", test_ipv6_link_local_next_hop_needs_dev},
     {"hosts", test_hosts},

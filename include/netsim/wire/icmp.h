@@ -26,7 +26,8 @@ typedef enum {
 } NsIcmpType;
 
 /* Codes of NS_ICMP_DEST_UNREACH (RFC 792, RFC 1812 section 5.2.7.1 for
- * 6..15, which parse accepts but netsim does not send). */
+ * 6..15, which parse accepts; netsim sends 13 only, for a filter rule's
+ * `reject with admin-prohibited`). */
 typedef enum {
     NS_ICMP_UNREACH_NET = 0,
     NS_ICMP_UNREACH_HOST = 1,
@@ -34,6 +35,7 @@ typedef enum {
     NS_ICMP_UNREACH_PORT = 3,
     NS_ICMP_UNREACH_FRAG_NEEDED = 4,
     NS_ICMP_UNREACH_SRC_ROUTE_FAILED = 5,
+    NS_ICMP_UNREACH_ADMIN_PROHIBITED = 13, /* communication administratively prohibited */
 } NsIcmpUnreachCode;
 
 /* Codes of NS_ICMP_TIME_EXCEEDED. */
