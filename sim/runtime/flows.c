@@ -18,9 +18,21 @@ typedef struct {
     uint8_t a6[16], b6[16];
 } FlowKey;
 
+/* The index: an open-addressed table (linear probing, at most three
+ * quarters full) whose slots hold the key itself, its hash and its flow.
+ * It is looked up on every traced segment: one probe into one flat array,
+ * no key allocated per flow and no pointer to follow (it was a GHashTable
+ * of copied keys). */
+typedef struct {
+    FlowKey key;
+    uint32_t hash;
+    uint32_t flow; /* index + 1 into flows; 0: an empty slot */
+} FlowSlot;
+
 struct NsFlows {
-    GArray *flows;     /* NsWorldFlow, first-seen order */
-    GHashTable *index; /* FlowKey* -> index + 1 */
+    GArray *flows;   /* NsWorldFlow, first-seen order */
+    FlowSlot *slots; /* n_slots, a power of two */
+    uint32_t n_slots, n_keys; /* a NAT's far side is a second key of its flow */
 };
 
 static FlowKey flow_key(uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
@@ -41,29 +53,47 @@ static FlowKey flow_key6(uint8_t proto, const uint8_t *src, uint16_t sport, cons
     return k;
 }
 
-static guint flow_key_hash(gconstpointer p)
+static uint32_t flow_key_hash(const FlowKey *k)
 {
-    const FlowKey *k = p;
     uint64_t h = ((uint64_t)k->a << 32 | k->b) * 0x9E3779B97F4A7C15u;
     if (k->proto & 0x100u)
         h ^= (uint64_t)ns_ipv6_addr_key_hash(k->a6) << 32 ^ ns_ipv6_addr_key_hash(k->b6);
     h ^= ((uint64_t)k->pa << 32 | (uint64_t)k->pb << 16 | k->proto) * 0xC2B2AE3D27D4EB4Fu;
-    return (guint)(h ^ h >> 32);
+    return (uint32_t)(h ^ h >> 32);
 }
 
-static gboolean flow_key_equal(gconstpointer a, gconstpointer b)
+/* The slot holding k, or the empty slot where it would go. */
+static FlowSlot *flow_slot(FlowSlot *slots, uint32_t n_slots, const FlowKey *k, uint32_t hash)
 {
-    return memcmp(a, b, sizeof(FlowKey)) == 0;
+    uint32_t mask = n_slots - 1;
+    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
+        FlowSlot *sl = &slots[i];
+        if (!sl->flow || (sl->hash == hash && memcmp(&sl->key, k, sizeof *k) == 0))
+            return sl;
+    }
 }
 
 static guint flow_find(const NsFlows *f, const FlowKey *k)
 {
-    return GPOINTER_TO_UINT(g_hash_table_lookup(f->index, k));
+    return flow_slot(f->slots, f->n_slots, k, flow_key_hash(k))->flow;
 }
 
+/* k is not in the index yet. */
 static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
 {
-    g_hash_table_insert(f->index, g_memdup2(k, sizeof *k), GUINT_TO_POINTER(idx));
+    if (4 * (uint64_t)(f->n_keys + 1) > 3 * (uint64_t)f->n_slots) {
+        uint32_t n = f->n_slots * 2;
+        FlowSlot *slots = g_new0(FlowSlot, n);
+        for (uint32_t i = 0; i < f->n_slots; i++)
+            if (f->slots[i].flow)
+                *flow_slot(slots, n, &f->slots[i].key, f->slots[i].hash) = f->slots[i];
+        g_free(f->slots);
+        f->slots = slots;
+        f->n_slots = n;
+    }
+    uint32_t hash = flow_key_hash(k);
+    *flow_slot(f->slots, f->n_slots, k, hash) = (FlowSlot){.key = *k, .hash = hash, .flow = idx};
+    f->n_keys++;
 }
 
 static void flow_write(void *self, const NsTraceEvent *ev)
@@ -118,7 +148,8 @@ NsFlows *ns_flows_new(NsTracer *tracer)
 {
     NsFlows *f = g_new0(NsFlows, 1);
     f->flows = g_array_new(FALSE, TRUE, sizeof(NsWorldFlow));
-    f->index = g_hash_table_new_full(flow_key_hash, flow_key_equal, g_free, NULL);
+    f->n_slots = 64;
+    f->slots = g_new0(FlowSlot, f->n_slots);
     if (tracer)
         ns_tracer_add_sink(tracer, &flow_ops, f,
                            NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP) |
@@ -171,6 +202,6 @@ void ns_flows_free(NsFlows *f)
     if (!f)
         return;
     g_array_free(f->flows, TRUE);
-    g_hash_table_destroy(f->index);
+    g_free(f->slots);
     g_free(f);
 }
