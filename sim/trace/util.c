@@ -22,12 +22,22 @@ size_t trace_format_u64(char *out, uint64_t v, int width, char pad)
 {
     char d[20];
     int n = 20;
-    while (v >= 100) {
+    while (v > UINT32_MAX) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
         d[--n] = digit_pairs[2 * r + 1];
         d[--n] = digit_pairs[2 * r];
     }
+    /* Most numbers (sequence numbers, windows, lengths) fit in 32 bits,
+     * where dividing by 100 is a cheaper multiplication. */
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned r = w % 100;
+        w /= 100;
+        d[--n] = digit_pairs[2 * r + 1];
+        d[--n] = digit_pairs[2 * r];
+    }
+    v = w;
     if (v >= 10) {
         d[--n] = digit_pairs[2 * v + 1];
         d[--n] = digit_pairs[2 * v];
