@@ -594,7 +594,7 @@ typedef struct {
     int32_t host; /* -1 for DELIVERED_ALL */
     union {
         struct {
-            NsScnUrl url;
+            const char *url;     /* as written; the step holds it parsed */
             uint32_t step;       /* the first fetch of that URL by that host */
             bool has_status, has_bytes; /* at least one */
             uint32_t status;

@@ -215,7 +215,7 @@ void ns_world_expect_end(NsWorld *w, const NsScnExpect *e)
     case NS_SCN_EXPECT_FETCH: {
         g_autofree char *seen = ns_apps_check_fetch(w->apps, e);
         GString *t = g_string_new("fetch ");
-        g_string_append(t, e->u.fetch.url.text);
+        g_string_append(t, e->u.fetch.url);
         if (e->u.fetch.has_status)
             g_string_append_printf(t, " status %u", e->u.fetch.status);
         if (e->u.fetch.has_bytes)

@@ -2681,9 +2681,12 @@ static bool expect_on_sock(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnExpec
 static bool expect_fetch(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnExpect *e)
 {
     e->kind = NS_SCN_EXPECT_FETCH;
-    if (!need(p, st, 3, 2, "the URL of a fetch step") || !tok_url(p, st, 3, &e->u.fetch.url) ||
-        !expect_step(p, st, 3, "fetch", h, e->u.fetch.url.text, &e->u.fetch.step))
+    /* Parsed for its errors; kept as written (the step has it parsed). */
+    NsScnUrl url;
+    if (!need(p, st, 3, 2, "the URL of a fetch step") || !tok_url(p, st, 3, &url) ||
+        !expect_step(p, st, 3, "fetch", h, url.text, &e->u.fetch.step))
         return false;
+    e->u.fetch.url = url.text;
     for (uint32_t i = 4; i < st->n; i += 2) {
         if (is_word(st, i, "status") && !e->u.fetch.has_status) {
             uint64_t n;
