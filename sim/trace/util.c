@@ -497,7 +497,7 @@ const char *trace_drop_text(const NsTraceEvent *ev)
     case NS_DROP_NO_PROTOCOL:
         return "no such protocol";
     case NS_DROP_TTL_EXCEEDED:
-        return "TTL exceeded";
+        return ev->src6 ? "hop limit exceeded" : "TTL exceeded"; /* IPv6's name for it */
     case NS_DROP_TOO_BIG:
         return "larger than the next link's MTU";
     case NS_DROP_ARP_FAILED:

@@ -195,6 +195,13 @@ static void test_text_every_drop_reason_has_its_words(void)
             g_strdup_printf("10.0.0.1:49152 > 10.0.0.80:53 UDP 33B %s", want[i].words);
         CU_ASSERT_STRING_EQUAL(l, expect);
     }
+    /* IPv6 calls the TTL the hop limit (RFC 8200 3). */
+    static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+                         b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+    NsTraceEvent hop = DGRAM(.kind = NS_TRACE_DROP, .drop = NS_DROP_TTL_EXCEEDED, .src6 = a6,
+                             .dst6 = b6);
+    g_autofree char *lh = line_of(&hop);
+    CU_ASSERT_TRUE(g_str_has_suffix(lh, " (hop limit exceeded)"));
     NsTraceEvent on_link = DGRAM(.kind = NS_TRACE_DROP, .drop = NS_DROP_LINK_LOSS,
                                  .where = "cli-srv");
     g_autofree char *l = line_of(&on_link);
