@@ -938,8 +938,16 @@ int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t se
  * front for packet too big): what an ICMPv6 error quotes. */
 static void quote_summary6(const uint8_t *orig, size_t len, uint32_t mtu, char *buf, size_t n)
 {
+    /* A received quote is often cut short (RFC 4443 2.4 (c)): describe its
+     * header and the transport's first bytes, which say all the line shows. */
+    uint8_t head[NS_IPV6_HLEN + 20];
+    size_t k = len < sizeof head ? len : sizeof head;
+    if (k < NS_IPV6_HLEN)
+        return;
+    memcpy(head, orig, k);
+    ns_write_be16(head + 4, (uint16_t)(k - NS_IPV6_HLEN));
     NsTraceEvent q = {0};
-    ns_trace_describe_ip(&q, orig, len);
+    ns_trace_describe_ip(&q, head, k);
     if (!q.src6)
         return;
     char a[NS_IPV6_STRLEN], b[NS_IPV6_STRLEN], m[24] = "";
@@ -1031,6 +1039,18 @@ static void echo_error6(NsIp6 *ip6, const NsIpv6Addr *from, const uint8_t *dgram
     ip6->echo_fn(ip6->echo_data, from, ns_read_be16(m + 4), ns_read_be16(m + 6), 0, 0, err);
 }
 
+/* The "about ..." of a received ICMPv6 error (l4: its message, len bytes),
+ * when receptions are traced; empty for anything else. */
+static void recv_quote6(const NsIp6 *ip6, const NsIcmp6Repr *m, const uint8_t *l4, size_t len,
+                        char *buf, size_t n)
+{
+    bool error = m->type == NS_ICMP6_DEST_UNREACH || m->type == NS_ICMP6_PACKET_TOO_BIG ||
+                 m->type == NS_ICMP6_TIME_EXCEEDED || m->type == NS_ICMP6_PARAM_PROBLEM;
+    if (error && len > NS_ICMP6_HLEN && ns_tracer_wants(ip6->ctx->tracer, NS_TRACE_RECV))
+        quote_summary6(l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN,
+                       m->type == NS_ICMP6_PACKET_TOO_BIG ? m->mtu : 0, buf, n);
+}
+
 static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacket *pkt)
 {
     const uint8_t *l4 = pkt->data + NS_IPV6_HLEN;
@@ -1074,9 +1094,13 @@ static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacke
     case NS_ICMP6_DEST_UNREACH:
     case NS_ICMP6_PACKET_TOO_BIG:
     case NS_ICMP6_TIME_EXCEEDED:
-    case NS_ICMP6_PARAM_PROBLEM:
+    case NS_ICMP6_PARAM_PROBLEM: {
         ip6->ipstats->received++;
-        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        /* Errors quote the datagram they are about: show which, as the
+         * line of the one who sent it does. */
+        char summary[160] = "";
+        recv_quote6(ip6, &m, l4, len, summary, sizeof summary);
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, summary[0] ? summary : NULL);
         echo_error6(ip6, &h->src, l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN,
                     icmp6_errno(m.type, m.code));
         transport_error6(ip6, icmp6_errno(m.type, m.code),
@@ -1084,6 +1108,7 @@ static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacke
                          len - NS_ICMP6_HLEN);
         ns_packet_free(pkt);
         return;
+    }
     case NS_ICMP6_ROUTER_SOLICIT:
     case NS_ICMP6_ROUTER_ADVERT:
         break;
@@ -1252,7 +1277,14 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
     if (!nd && tapped6(ip6, &h, pkt)) {
         /* A raw socket (traceroute) took it: still received here. */
         ip6->ipstats->received++;
-        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, NULL);
+        char summary[160] = "";
+        NsIcmp6Repr m;
+        if (h.next_header == NS_IPPROTO_ICMPV6 &&
+            ns_icmp6_parse(pkt->data + NS_IPV6_HLEN, h.payload_len, &h.src, &h.dst, &m) ==
+                NS_WIRE_OK)
+            recv_quote6(ip6, &m, pkt->data + NS_IPV6_HLEN, h.payload_len, summary,
+                        sizeof summary);
+        trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, summary[0] ? summary : NULL);
         ns_packet_free(pkt);
         return;
     }
