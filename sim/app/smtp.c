@@ -570,11 +570,10 @@ NsMail *ns_mail_start(NsHost *h, const NsMailSpec *spec, NsMailDone cb, void *da
     g_return_val_if_fail(spec->server != NULL || spec->addr != 0 || spec->addr6, NULL);
     NsMail *m = g_new0(NsMail, 1);
     m->host = h;
-    char a[NS_IPV6_STRLEN + 2];
+    char a[NS_IPV6_STRLEN + 2], b[NS_IPV6_STRLEN];
     if (spec->addr6) {
         m->v6 = true;
         m->addr6 = *spec->addr6;
-        char b[NS_IPV6_STRLEN];
         g_snprintf(a, sizeof a, "[%s]", ns_ipv6_format(&m->addr6, b));
     } else {
         ns_ipv4_format(spec->addr, a);
@@ -589,7 +588,7 @@ NsMail *ns_mail_start(NsHost *h, const NsMailSpec *spec, NsMailDone cb, void *da
     if (spec->to)
         m->to = g_strdup(spec->to);
     else if (m->v6)
-        m->to = g_strdup_printf("postmaster@[IPv6:%s", a + 1);
+        m->to = g_strdup_printf("postmaster@[IPv6:%s]", b);
     else
         m->to = g_strdup_printf("postmaster@%s", m->server);
     m->msg_len = spec->len;
