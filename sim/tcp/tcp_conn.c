@@ -460,7 +460,16 @@ uint32_t tcp_synack_wnd(const NsTcpConn *c)
 
 uint32_t tcp_syn_wnd(const NsTcpConn *c)
 {
-    uint32_t w = c->env->cfg->syn_wnd, space = tcp_rcvbuf(c);
+    const NsTcpCfg *cfg = c->env->cfg;
+    uint32_t w = cfg->syn_wnd, space = tcp_rcvbuf(c);
+    if (cfg->synack_wnd_mss_multiple && c->adv_mss) {
+        /* Linux tcp_connect_init: tcp_select_initial_window as for the
+         * SYN-ACK, with the whole MSS (no timestamp seen yet): 44 x 1460
+         * = 64240 over IPv4, 45 x 1440 = 64800 over IPv6 */
+        if (space > 65535u)
+            space = 65535u;
+        return space > c->adv_mss ? space / c->adv_mss * c->adv_mss : space;
+    }
     if (space >= w)
         return w;
     /* (as the SYN-ACK's: a buffer the application made smaller) */
