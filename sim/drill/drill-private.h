@@ -27,6 +27,11 @@ struct PktExpr {
     GPtrArray *sub; /* of PktExpr* (owned) */
 };
 
+/* --ip_version: packetdrill's three flavours (its config.c's table).
+ * IPV4_MAPPED: AF_INET6 sockets with IPv4-mapped addresses, IPv4 on the
+ * wire. */
+typedef enum { PKT_IPV4, PKT_IPV6, PKT_IPV4_MAPPED } PktIpVersion;
+
 /* ---- events ---- */
 typedef enum { PKT_EV_PACKET, PKT_EV_SYSCALL, PKT_EV_SHELL, PKT_EV_CODE } PktEvKind;
 typedef enum { PKT_T_ABS, PKT_T_REL, PKT_T_ANY } PktTimeKind;
@@ -61,11 +66,12 @@ typedef struct {
     uint8_t n_opts;
     PktOpt opts[NS_TCP_MAX_OPTS];
     char *icmp_text; /* ICMP: the words after "icmp" */
-    /* ICMP: type and code, the next-hop MTU of frag_needed (0: none), and
+    /* ICMP (ICMPv6 in an IPv6 script): type and code, the MTU of
+     * frag_needed or packet_too_big (0: none), and
      * the datagram it quotes: TCP [SEQ:END(LEN)] (seq, len above; the
      * default [0:0(0)]) or [udp (LEN)] */
     uint8_t icmp_type, icmp_code;
-    uint16_t icmp_mtu;
+    uint32_t icmp_mtu; /* also packet too big's (ICMPv6) */
     uint8_t echoed_proto; /* 6 or 17 */
 
     /* SYSCALL */
@@ -87,7 +93,7 @@ struct NsPkt {
     /* --flags of the script's own lines */
     int64_t tolerance_us; /* -1: not given */
     int mss;              /* --mss, 0: not given */
-    bool ipv6;            /* --ip_version=ipv6 (refused when run) */
+    PktIpVersion ip_version; /* --ip_version */
     uint32_t flag_line;   /* where an unsupported --flag was, 0: none */
     char *flag_unsupported;
 };
@@ -101,10 +107,10 @@ const char *pkt_expr_kind_name(PktExprKind k);
 bool pkt_tcpi_value(const NsTcpInfo *info, const char *name, double *out);
 bool pkt_code_eval(const char *text, const NsTcpInfo *info, uint32_t *line, GString *msg);
 
-/* packetdrill's names of an ICMPv4 type and of a code of "unreachable"
- * (NULL: none; a script writes type_N, code_N). */
-const char *pkt_icmp_type_name(uint8_t type);
-const char *pkt_icmp_code_name(uint8_t type, uint8_t code);
+/* packetdrill's names of an ICMPv4 (v6: ICMPv6) type and of one of its
+ * codes (NULL: none; a script writes type_N, code_N). */
+const char *pkt_icmp_type_name(bool v6, uint8_t type);
+const char *pkt_icmp_code_name(bool v6, uint8_t type, uint8_t code);
 
 /* The options of a segment netsim sent, as PktOpts (TS val/ecr, SACK
  * blocks in the peer's numbers as they are on the wire), and one option as

@@ -5,7 +5,9 @@
  * matches it against the script's outbound lines; inbound lines are built
  * with sim/wire and sent from the peer. System calls go to the host's
  * socket layer; a call that would block waits, as packetdrill's blocking
- * calls do, while the script's next packets are played. */
+ * calls do, while the script's next packets are played. Over IPv6
+ * (--ip_version=ipv6) the two hosts are packetdrill's fd3d:fa7b:d17d::1
+ * and 2001:db8::1 instead, and the peer's packets IPv6 ones. */
 #include "drill-private.h"
 
 #include <errno.h>
@@ -13,18 +15,29 @@
 #include <string.h>
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/net.h"
 #include "netsim/socket.h"
 #include "netsim/tcp.h"
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/icmp.h"
+#include "netsim/wire/checksum.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/udp.h"
 #include "netsim-private/ctx.h"
 #include "netsim-private/packet.h"
 
 #define STACK_ADDR 0xc0a80001u /* 192.168.0.1 */
 #define PEER_ADDR 0xc0000201u  /* 192.0.2.1 */
+/* IPv6 (--ip_version=ipv6): packetdrill's prefixes, its local one a ULA
+ * (RFC 4193) and the remote one the documentation prefix (RFC 3849). */
+#define STACK_ADDR6 "fd3d:fa7b:d17d::1"
+#define STACK_PREFIX6 48
+#define PEER_ADDR6 "2001:db8::1"
+#define PEER_PREFIX6 32
+/* Linux's AF_INET6, a socket() domain */
+#define LX_AF_INET6 10
 #define SERVER_PORT 8080       /* packetdrill's bind and connect port */
 #define PEER_PORT 48000        /* the peer's port for connections it opens */
 #define FIRST_FD 3
@@ -44,7 +57,16 @@ typedef struct {
     int fd;
     NsSocket *sock;
     bool nonblock, listening;
+    bool v6; /* made with AF_INET6: its addresses are IPv6 ones */
 } Fd;
+
+/* A socket address of a script: IPv4, or IPv6 (IPv4-mapped ones too). */
+typedef struct {
+    bool v6;
+    uint32_t v4;
+    NsIpv6Addr a6;
+    uint16_t port;
+} Addr;
 
 typedef struct Run Run;
 
@@ -65,6 +87,9 @@ struct Run {
     const NsPkt *pkt;
     NsNet *net;
     NsHost *stack, *peer;
+    bool v6;      /* IPv6 on the wire (--ip_version=ipv6) */
+    bool sock6;   /* sockets are AF_INET6 (ipv6 and ipv4-mapped-ipv6) */
+    NsIpv6Addr stack6, peer6;
     NsTime tol;
     GQueue seen; /* Seen*, in arrival order */
     GHashTable *fds; /* int fd -> Fd* */
@@ -246,13 +271,14 @@ static void script_packet_text(GString *s, const PktEvent *ev)
 
 /* ---------------- the peer ---------------- */
 
-static void peer_tcp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
+/* A segment the stack sent; `sum_ok`: its checksum over the pseudo-header
+ * of its family holds. */
+static void peer_tcp_seen(Run *r, NsPacket *seg, bool sum_ok)
 {
-    Run *r = data;
     Seen *p = g_new0(Seen, 1);
     p->t = ns_net_now(r->net);
     p->proto = 6;
-    if (ns_tcp_parse(seg->data, seg->len, hdr->src, hdr->dst, &p->tcp) != NS_WIRE_OK) {
+    if (!sum_ok || ns_tcp_parse_verified(seg->data, seg->len, &p->tcp) != NS_WIRE_OK) {
         g_free(p);
         ns_packet_free(seg);
         fail(r, NULL, "netsim sent a malformed TCP segment");
@@ -270,10 +296,23 @@ static void peer_tcp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     ns_sim_stop(ns_net_sim(r->net));
 }
 
-static void peer_udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
+static void peer_tcp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
 {
-    Run *r = data;
-    (void)hdr;
+    uint32_t sum = ns_csum_partial(ns_csum_pseudo(hdr->src, hdr->dst, 6, (uint16_t)seg->len),
+                                   seg->data, seg->len);
+    peer_tcp_seen(data, seg, ns_csum_fold(sum) == 0);
+}
+
+/* RFC 8200 8.1: TCP's checksum over IPv6 covers its pseudo-header. */
+static void peer_tcp_input6(void *data, const NsIpv6Repr *hdr, NsPacket *seg)
+{
+    uint32_t sum = ns_csum_partial(ns_csum_pseudo6(&hdr->src, &hdr->dst, 6, (uint32_t)seg->len),
+                                   seg->data, seg->len);
+    peer_tcp_seen(data, seg, ns_csum_fold(sum) == 0);
+}
+
+static void peer_udp_seen(Run *r, NsPacket *seg)
+{
     Seen *p = g_new0(Seen, 1);
     p->t = ns_net_now(r->net);
     p->proto = 17;
@@ -287,16 +326,41 @@ static void peer_udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
     ns_sim_stop(ns_net_sim(r->net));
 }
 
+static void peer_udp_input(void *data, const NsIpv4Repr *hdr, NsPacket *seg)
+{
+    (void)hdr;
+    peer_udp_seen(data, seg);
+}
+
+static void peer_udp_input6(void *data, const NsIpv6Repr *hdr, NsPacket *seg)
+{
+    NsUdpRepr u;
+    if (ns_udp_parse6(seg->data, seg->len, &hdr->src, &hdr->dst, &u) != NS_WIRE_OK) {
+        ns_packet_free(seg);
+        fail(data, NULL, "netsim sent a malformed UDP datagram");
+        return;
+    }
+    peer_udp_seen(data, seg);
+}
+
 static void peer_error(void *data, int err, const NsIpv4Repr *orig, const uint8_t *l4,
                        size_t l4_len)
 {
     (void)data, (void)err, (void)orig, (void)l4, (void)l4_len;
 }
 
+static void peer_error6(void *data, int err, uint32_t mtu, const NsIpv6Repr *orig,
+                        const uint8_t *l4, size_t l4_len)
+{
+    (void)data, (void)err, (void)mtu, (void)orig, (void)l4, (void)l4_len;
+}
+
 static const NsIpProtoOps peer_tcp_ops = {.name = "drill-tcp", .input = peer_tcp_input,
-                                          .error = peer_error};
+                                          .error = peer_error, .input6 = peer_tcp_input6,
+                                          .error6 = peer_error6};
 static const NsIpProtoOps peer_udp_ops = {.name = "drill-udp", .input = peer_udp_input,
-                                          .error = peer_error};
+                                          .error = peer_error, .input6 = peer_udp_input6,
+                                          .error6 = peer_error6};
 
 static void noop_event(NsSim *sim, void *obj, void *arg)
 {
@@ -376,7 +440,9 @@ static bool udp_ports(Run *r, const PktEvent *ev, uint16_t *lport, uint16_t *rpo
 static bool send_from_peer(Run *r, const PktEvent *ev, NsPacket *p, uint8_t proto)
 {
     NsIpTxOpts o = {.ttl = 64};
-    int e = ns_ip_output(ns_ip_of(r->peer), p, PEER_ADDR, STACK_ADDR, proto, &o);
+    int e = r->v6 ? ns_ip6_output(ns_ip6_of(r->peer), p, &r->peer6, &r->stack6,
+                                  proto == 1 ? NS_IPPROTO_ICMPV6 : proto, 64)
+                  : ns_ip_output(ns_ip_of(r->peer), p, PEER_ADDR, STACK_ADDR, proto, &o);
     if (e)
         return fail(r, ev, "the peer could not send the packet: %s", g_strerror(e));
     return true;
@@ -393,7 +459,10 @@ static bool inject_udp(Run *r, const PktEvent *ev)
     memset(p->data + NS_UDP_HLEN, 'a', ev->len);
     NsUdpRepr u = {.src_port = rport, .dst_port = lport,
                    .length = (uint16_t)(NS_UDP_HLEN + ev->len)};
-    ns_udp_emit(&u, PEER_ADDR, STACK_ADDR, p->data, p->len);
+    if (r->v6)
+        ns_udp_emit6(&u, &r->peer6, &r->stack6, p->data, p->len);
+    else
+        ns_udp_emit(&u, PEER_ADDR, STACK_ADDR, p->data, p->len);
     return send_from_peer(r, ev, p, 17);
 }
 
@@ -401,8 +470,53 @@ static bool inject_udp(Run *r, const PktEvent *ev)
  * header and first 8 bytes of a datagram the stack sent: a TCP segment of
  * the script's connection (its sequence number relative to the stack's
  * ISN, as packetdrill maps it) or a datagram of its UDP socket. */
+/* The same over IPv6 (RFC 4443): unreachable, packet too big (with its
+ * MTU) and time exceeded, quoting the IPv6 header and the first 8 bytes
+ * of the transport header. */
+static bool inject_icmp6(Run *r, const PktEvent *ev)
+{
+    uint8_t quote[NS_IPV6_HLEN + 8];
+    memset(quote, 0, sizeof quote);
+    NsIpv6Repr q = {.next_header = ev->echoed_proto, .hop_limit = 64, .src = r->stack6,
+                    .dst = r->peer6};
+    if (ev->icmp_type != NS_ICMP6_DEST_UNREACH && ev->icmp_type != NS_ICMP6_PACKET_TOO_BIG &&
+        ev->icmp_type != NS_ICMP6_TIME_EXCEEDED)
+        return fail(r, ev, "ICMPv6 %s is not modelled by netsim (unreachable, packet_too_big "
+                           "and time_exceeded errors are)",
+                    ev->icmp_text);
+    if (ev->echoed_proto == 17) {
+        uint16_t lport, rport;
+        if (!udp_ports(r, ev, &lport, &rport))
+            return false;
+        q.payload_len = (uint16_t)(NS_UDP_HLEN + ev->len);
+        ns_write_be16(quote + NS_IPV6_HLEN, lport);
+        ns_write_be16(quote + NS_IPV6_HLEN + 2, rport);
+        ns_write_be16(quote + NS_IPV6_HLEN + 4, (uint16_t)(NS_UDP_HLEN + ev->len));
+    } else {
+        if (!r->lport)
+            return fail(r, ev, "an ICMPv6 error about a TCP segment before any socket listens or "
+                               "connects: there is no connection it can be about");
+        q.payload_len = (uint16_t)(NS_TCP_HLEN + ev->len);
+        ns_write_be16(quote + NS_IPV6_HLEN, r->lport);
+        ns_write_be16(quote + NS_IPV6_HLEN + 2, r->rport);
+        ns_write_be32(quote + NS_IPV6_HLEN + 4, (r->have_iss ? r->iss : 0) + ev->seq);
+    }
+    ns_ipv6_emit(&q, quote, NS_IPV6_HLEN);
+    NsIcmp6Repr ic = {.type = (NsIcmp6Type)ev->icmp_type, .code = ev->icmp_code,
+                      .mtu = ev->icmp_mtu};
+    NsCtx *ctx = ns_net_ctx(r->net);
+    NsPacket *p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_ICMP6_HLEN + sizeof quote);
+    if (ns_icmp6_emit(&ic, &r->peer6, &r->stack6, quote, sizeof quote, p->data, p->len) == 0) {
+        ns_packet_free(p);
+        return fail(r, ev, "ICMPv6 %s could not be written", ev->icmp_text);
+    }
+    return send_from_peer(r, ev, p, 1);
+}
+
 static bool inject_icmp(Run *r, const PktEvent *ev)
 {
+    if (r->v6)
+        return inject_icmp6(r, ev);
     uint8_t quote[NS_IPV4_HLEN + 8];
     memset(quote, 0, sizeof quote);
     NsIpv4Repr q = {.ttl = 64, .df = true, .proto = ev->echoed_proto, .src = STACK_ADDR,
@@ -427,7 +541,7 @@ static bool inject_icmp(Run *r, const PktEvent *ev)
     }
     ns_ipv4_emit(&q, quote, NS_IPV4_HLEN);
     NsIcmpRepr ic = {.type = (NsIcmpType)ev->icmp_type, .code = ev->icmp_code,
-                     .mtu = ev->icmp_mtu};
+                     .mtu = (uint16_t)ev->icmp_mtu};
     NsCtx *ctx = ns_net_ctx(r->net);
     NsPacket *p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + sizeof quote);
     if (ns_icmp_emit(&ic, quote, sizeof quote, p->data, p->len) == 0) {
@@ -498,7 +612,11 @@ static bool inject(Run *r, const PktEvent *ev)
     NsPacket *p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, hlen + ev->len);
     for (uint32_t i = 0; i < ev->len; i++)
         p->data[hlen + i] = (uint8_t)('a' + (ev->seq + i) % 26);
-    ns_tcp_emit(&t, PEER_ADDR, STACK_ADDR, p->data, hlen + ev->len);
+    if (r->v6)
+        ns_tcp_emit_pseudo(&t, ns_csum_pseudo6(&r->peer6, &r->stack6, 6, (uint32_t)(hlen + ev->len)),
+                           p->data, hlen + ev->len);
+    else
+        ns_tcp_emit(&t, PEER_ADDR, STACK_ADDR, p->data, hlen + ev->len);
     return send_from_peer(r, ev, p, 6);
 }
 
@@ -738,8 +856,16 @@ static int new_fd(Run *r)
 }
 
 static Fd *add_fd(Run *r, NsSocket *s, int64_t want);
-static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, uint32_t *addr,
-                        uint16_t *port);
+static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, Addr *out);
+static Addr peer_addr(const Run *r, const Fd *f, uint16_t port);
+
+/* packetdrill fills a `...` address with the script's own family: an
+ * AF_INET socket of an IPv6 script gets an IPv6 address, which Linux
+ * refuses with EAFNOSUPPORT (inet_bind, tcp_v4_connect). */
+static bool wrong_family(const Run *r, const Fd *f, const PktExpr *e)
+{
+    return r->v6 && !f->v6 && (!e || e->kind == PKT_E_ELLIPSIS);
+}
 
 static void on_watch(void *data, NsSocket *sock);
 static const PktExpr *field(const PktExpr *e, const char *a, const char *b);
@@ -874,6 +1000,7 @@ static bool try_call(Run *r, Pending *c)
             return true;
         }
         Fd *nf = add_fd(r, s, c->ev->ret);
+        nf->v6 = f->v6;
         c->ret = nf->fd;
         r->sut = nf;
         uint32_t a;
@@ -941,15 +1068,22 @@ static bool try_call(Run *r, Pending *c)
             }
             /* sendto on an unconnected socket: to the address given, or
              * packetdrill's 192.0.2.1:8080 for `...` */
-            uint32_t a = PEER_ADDR, pa;
-            uint16_t p = SERVER_PORT, pp;
+            Addr a = peer_addr(r, f, SERVER_PORT);
+            uint32_t pa;
+            uint16_t pp;
             ns_socket_peer(f->sock, &pa, &pp);
             bool to = strcmp(n, "sendto") == 0 && !pp;
-            if (to && !sockaddr_of(r, ev, arg(ev, 4), &a, &p))
+            if (to && wrong_family(r, f, arg(ev, 4))) {
+                c->ret = -1;
+                c->err = EAFNOSUPPORT;
+                return true;
+            }
+            if (to && !sockaddr_of(r, ev, arg(ev, 4), &a))
                 return true;
             g_autofree uint8_t *buf = g_malloc0((size_t)len + 1);
-            int e = to ? ns_socket_sendto(f->sock, buf, (size_t)len, a, p)
-                       : ns_socket_send(f->sock, buf, (size_t)len);
+            int e = !to   ? ns_socket_send(f->sock, buf, (size_t)len)
+                    : a.v6 ? ns_socket_sendto6(f->sock, buf, (size_t)len, &a.a6, a.port)
+                           : ns_socket_sendto(f->sock, buf, (size_t)len, a.v4, a.port);
             c->ret = e ? -1 : len;
             c->err = e ? -e : 0;
             return true;
@@ -1023,39 +1157,66 @@ static bool check_result(Run *r, const PktEvent *ev, int64_t ret, int err)
     return fail(r, ev, "%s returned %s, expected %" G_GINT64_FORMAT, ev->name, got->str, ev->ret);
 }
 
-/* address and port of a sockaddr argument, or the defaults for `...` */
-static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, uint32_t *addr,
-                        uint16_t *port)
+/* address and port of a sockaddr argument, or the defaults for `...`
+ * (left in *out): {sa_family=AF_INET, sin_port=htons(N),
+ * sin_addr=inet_addr("A.B.C.D")} or, as packetdrill writes an IPv6 one,
+ * {sa_family=AF_INET6, sin_port=htons(N), sin_addr=inet_addr("2001:db8::1")}
+ * (sin6_port, sin6_addr and inet6_addr are taken too). */
+static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, Addr *out)
 {
     if (!e || e->kind == PKT_E_ELLIPSIS)
         return true;
     if (e->kind != PKT_E_STRUCT)
         return fail(r, ev, "%s: expected ... or {sa_family=..., sin_port=htons(N), "
-                           "sin_addr=inet_addr(\"A.B.C.D\")}",
+                           "sin_addr=inet_addr(\"ADDRESS\")}",
                     ev->name);
     for (guint i = 0; i < e->sub->len; i++) {
         const PktExpr *f = g_ptr_array_index(e->sub, i);
         if (f->kind != PKT_E_FIELD)
             continue;
         const PktExpr *v = g_ptr_array_index(f->sub, 0);
-        if (strcmp(f->str, "sin_port") == 0) {
+        if (strcmp(f->str, "sin_port") == 0 || strcmp(f->str, "sin6_port") == 0) {
             int64_t p;
             if (!eval_int(r, ev, v, &p))
                 return false;
-            *port = (uint16_t)p;
-        } else if (strcmp(f->str, "sin_addr") == 0) {
+            out->port = (uint16_t)p;
+        } else if (strcmp(f->str, "sin_addr") == 0 || strcmp(f->str, "sin6_addr") == 0) {
             const PktExpr *s = v->kind == PKT_E_CALL && v->sub->len == 1
                                    ? g_ptr_array_index(v->sub, 0)
                                    : NULL;
             uint32_t a[4];
+            char extra;
+            if (s && s->kind == PKT_E_STRING && strchr(s->str, ':')) {
+                if (!ns_ipv6_parse_addr(s->str, &out->a6))
+                    return fail(r, ev, "%s: \"%s\" is no IPv6 address", ev->name, s->str);
+                out->v6 = true;
+                continue;
+            }
             if (!s || s->kind != PKT_E_STRING ||
-                sscanf(s->str, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]) != 4 || a[0] > 255 ||
-                a[1] > 255 || a[2] > 255 || a[3] > 255)
-                return fail(r, ev, "%s: sin_addr=inet_addr(\"A.B.C.D\") expected", ev->name);
-            *addr = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+                sscanf(s->str, "%u.%u.%u.%u%c", &a[0], &a[1], &a[2], &a[3], &extra) != 4 ||
+                a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
+                return fail(r, ev, "%s: sin_addr=inet_addr(\"A.B.C.D\") or an IPv6 address "
+                                   "expected",
+                            ev->name);
+            out->v6 = false;
+            out->v4 = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
         }
     }
     return true;
+}
+
+/* The default address of the peer: packetdrill's remote address, as an
+ * IPv4-mapped one on an AF_INET6 socket of an ipv4-mapped-ipv6 script. */
+static Addr peer_addr(const Run *r, const Fd *f, uint16_t port)
+{
+    Addr a = {.v6 = f->v6, .v4 = PEER_ADDR, .port = port};
+    if (f->v6 && r->v6) {
+        a.a6 = r->peer6;
+    } else if (f->v6) {
+        a.a6.b[10] = a.a6.b[11] = 0xff;
+        ns_write_be32(a.a6.b + 12, PEER_ADDR);
+    }
+    return a;
 }
 
 /* The option a (level, name) pair of Linux's numbers names. */
@@ -1222,6 +1383,17 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
     int err = 0;
     if (strcmp(n, "socket") == 0) {
         int64_t type;
+        /* the domain: `...` is the script's (AF_INET6 but in IPv4
+         * scripts, as packetdrill's socket_domain) */
+        int64_t domain = r->sock6 ? LX_AF_INET6 : 2;
+        const PktExpr *d = arg(ev, 0);
+        if (d && d->kind != PKT_E_ELLIPSIS && !eval_int(r, ev, d, &domain))
+            return false;
+        if (domain != 2 && domain != LX_AF_INET6)
+            return fail(r, ev, "socket: only AF_INET and AF_INET6 are modelled");
+        if (domain == LX_AF_INET6 && !r->sock6)
+            return fail(r, ev, "socket: AF_INET6 in an IPv4 script: netsim runs it as packetdrill "
+                               "does, with --ip_version=ipv6 or ipv4-mapped-ipv6");
         if (!eval_int(r, ev, arg(ev, 1), &type))
             return false;
         int e = 0;
@@ -1233,6 +1405,7 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
             return check_result(r, ev, -1, -e);
         Fd *f = add_fd(r, s, ev->ret);
         f->nonblock = (type & LX_O_NONBLOCK) != 0;
+        f->v6 = domain == LX_AF_INET6;
         r->sut = f;
         return check_result(r, ev, f->fd, 0);
     }
@@ -1251,11 +1424,23 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
     if (!f)
         return !r->failed && check_result(r, ev, -1, EBADF);
     if (strcmp(n, "bind") == 0) {
-        uint32_t a = 0;
-        uint16_t p = SERVER_PORT;
-        if (!sockaddr_of(r, ev, arg(ev, 1), &a, &p))
+        /* `...`: port 8080 on every address (:: on an AF_INET6 socket,
+         * which takes IPv4 too, as Linux's with bindv6only 0) */
+        Addr a = {.v6 = f->v6, .port = SERVER_PORT};
+        if (wrong_family(r, f, arg(ev, 1)))
+            return check_result(r, ev, -1, EAFNOSUPPORT);
+        if (!sockaddr_of(r, ev, arg(ev, 1), &a))
             return false;
-        int e = -ns_socket_bind(f->sock, a == STACK_ADDR ? a : 0, p);
+        int e;
+        if (a.v6) {
+            uint32_t v4;
+            bool own = ns_ipv6_addr_equal(&a.a6, &r->stack6) ||
+                       (ns_ipv6_v4_mapped(&a.a6, &v4) && v4 == STACK_ADDR);
+            NsIpv6Addr any = {{0}};
+            e = -ns_socket_bind6(f->sock, own ? &a.a6 : &any, a.port);
+        } else {
+            e = -ns_socket_bind(f->sock, a.v4 == STACK_ADDR ? a.v4 : 0, a.port);
+        }
         return check_result(r, ev, e ? -1 : 0, e);
     }
     if (strcmp(n, "listen") == 0) {
@@ -1272,20 +1457,22 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         return check_result(r, ev, e ? -1 : 0, e);
     }
     if (strcmp(n, "connect") == 0) {
-        uint32_t a = PEER_ADDR;
-        uint16_t p = SERVER_PORT;
-        if (!sockaddr_of(r, ev, arg(ev, 1), &a, &p))
+        Addr a = peer_addr(r, f, SERVER_PORT);
+        if (wrong_family(r, f, arg(ev, 1)))
+            return check_result(r, ev, -1, EAFNOSUPPORT);
+        if (!sockaddr_of(r, ev, arg(ev, 1), &a))
             return false;
         int st = ns_socket_state(f->sock);
         int e;
         if (st == NS_TCP_STATE_SYN_SENT) {
             e = EALREADY;
         } else {
-            e = -ns_socket_connect(f->sock, a, p);
+            e = a.v6 ? -ns_socket_connect6(f->sock, &a.a6, a.port)
+                     : -ns_socket_connect(f->sock, a.v4, a.port);
             if (!e && ns_socket_type(f->sock) == NS_SOCK_TCP) {
                 uint32_t la;
                 ns_socket_local(f->sock, &la, &r->lport);
-                r->rport = p;
+                r->rport = a.port;
                 e = EINPROGRESS;
             }
         }
@@ -1523,9 +1710,11 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
     g_queue_init(&r.seen);
     r.fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, fd_free);
     r.ts_map = g_hash_table_new(g_direct_hash, g_direct_equal);
-    if (pkt->ipv6) {
-        fail(&r, NULL, "IPv6 scripts are not modelled (--ip_version=ipv6)");
-    } else if (pkt->flag_unsupported) {
+    r.v6 = pkt->ip_version == PKT_IPV6;
+    r.sock6 = pkt->ip_version != PKT_IPV4;
+    ns_ipv6_parse_addr(STACK_ADDR6, &r.stack6);
+    ns_ipv6_parse_addr(PEER_ADDR6, &r.peer6);
+    if (pkt->flag_unsupported) {
         fail(&r, NULL, "the flag --%s is not supported", pkt->flag_unsupported);
         r.fail_line = pkt->flag_line;
     }
@@ -1533,7 +1722,23 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
     r.stack = ns_net_add_host(r.net, "stack", opts->profile, false);
     r.peer = ns_net_add_host(r.net, "peer", NS_PROFILE_MINIMAL, false);
     ns_net_add_link(r.net, r.stack, STACK_ADDR, r.peer, PEER_ADDR, NULL);
+    NsIface *stack_if = ns_host_iface(r.stack, 0), *peer_if = ns_host_iface(r.peer, 0);
+    if (r.v6) {
+        ns_iface_add_addr6(stack_if, &r.stack6, STACK_PREFIX6);
+        ns_iface_add_addr6(peer_if, &r.peer6, PEER_PREFIX6);
+    }
     ns_net_start(r.net);
+    if (r.v6) {
+        /* each end reaches the other's prefix on the link (packetdrill's
+         * tun device is a point-to-point link too) */
+        NsIpv6Addr net;
+        memset(&net, 0, sizeof net);
+        memcpy(net.b, r.peer6.b, PEER_PREFIX6 / 8);
+        ns_ip6_set_static_route(ns_ip6_of(r.stack), &net, PEER_PREFIX6, stack_if, NULL);
+        memset(&net, 0, sizeof net);
+        memcpy(net.b, r.stack6.b, STACK_PREFIX6 / 8);
+        ns_ip6_set_static_route(ns_ip6_of(r.peer), &net, STACK_PREFIX6, peer_if, NULL);
+    }
     ns_ip_register_proto(ns_ip_of(r.peer), 6, &peer_tcp_ops, &r);
     ns_ip_register_proto(ns_ip_of(r.peer), 17, &peer_udp_ops, &r);
 

@@ -554,8 +554,8 @@ char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error)
         if (!ours(x, e) || e->t < t0)
             continue;
         if (e->kind == ENT_ICMP) {
-            const char *type = pkt_icmp_type_name(e->icmp_type);
-            const char *code = pkt_icmp_code_name(e->icmp_type, e->icmp_code);
+            const char *type = pkt_icmp_type_name(false, e->icmp_type);
+            const char *code = pkt_icmp_code_name(false, e->icmp_type, e->icmp_code);
             uint32_t rel = e->h.seq - iss;
             when(&wr, e->t);
             g_string_append(s, " < icmp ");

@@ -20,6 +20,7 @@ typedef struct {
     uint32_t depth;
     GError **error;
     bool failed;
+    bool v6; /* after --ip_version=ipv6: ICMP lines are ICMPv6 */
 } Cur;
 
 static int peekc(const Cur *c)
@@ -634,34 +635,80 @@ static bool parse_tcp(Cur *c, PktEvent *ev)
     }
 }
 
-/* ICMPv4 types and the codes of "unreachable", as packetdrill names them
- * (RFC 792, RFC 1812 5.2.7.1). */
-static const struct {
+/* ICMP types and their codes as packetdrill names them: ICMPv4's (RFC 792,
+ * RFC 1812 5.2.7.1: the codes of "unreachable") and, in an IPv6 script,
+ * ICMPv6's (RFC 4443: the codes of "unreachable", "time_exceeded" and
+ * "parameter_problem"). Several names may give one code ("net_unreachable"
+ * is ICMPv6's "no_route", 0): the first is the one written back. */
+typedef struct {
+    const char *name;
+    uint8_t code;
+} IcmpCode;
+typedef struct {
     const char *name;
     uint8_t type;
-} icmp_types[] = {
-    {"echo_reply", 0},        {"unreachable", 3},      {"source_quench", 4},
-    {"redirect", 5},          {"echo_request", 8},     {"time_exceeded", 11},
-    {"parameter_problem", 12},
+    const IcmpCode *codes;
+    size_t n_codes;
+} IcmpType;
+
+static const IcmpCode unreach_codes[] = {
+    {"net_unreachable", 0},         {"host_unreachable", 1},
+    {"protocol_unreachable", 2},    {"port_unreachable", 3},
+    {"frag_needed", 4},             {"source_route_failed", 5},
+    {"net_unknown", 6},             {"host_unknown", 7},
+    {"source_host_isolated", 8},    {"net_prohibited", 9},
+    {"host_prohibited", 10},        {"net_unreachable_for_tos", 11},
+    {"host_unreachable_for_tos", 12}, {"packet_filtered", 13},
+    {"precedence_violation", 14},   {"precedence_cutoff", 15},
 };
-static const char *const unreach_codes[] = {
-    "net_unreachable", "host_unreachable", "protocol_unreachable", "port_unreachable",
-    "frag_needed", "source_route_failed", "net_unknown", "host_unknown", "source_host_isolated",
-    "net_prohibited", "host_prohibited", "net_unreachable_for_tos", "host_unreachable_for_tos",
-    "packet_filtered", "precedence_violation", "precedence_cutoff",
+static const IcmpType icmp_types[] = {
+    {"echo_reply", 0, NULL, 0},
+    {"unreachable", 3, unreach_codes, G_N_ELEMENTS(unreach_codes)},
+    {"source_quench", 4, NULL, 0},
+    {"redirect", 5, NULL, 0},
+    {"echo_request", 8, NULL, 0},
+    {"time_exceeded", 11, NULL, 0},
+    {"parameter_problem", 12, NULL, 0},
+};
+static const IcmpCode unreach6_codes[] = {
+    {"no_route", 0},         {"net_unreachable", 0},     {"admin_prohibited", 1},
+    {"not_neighbour", 2},    {"address_unreachable", 3}, {"port_unreachable", 4},
+};
+static const IcmpCode exceed6_codes[] = {{"exceeded_hop_limit", 0}, {"exceeded_frag_time", 1}};
+static const IcmpCode param6_codes[] = {
+    {"header_field", 0}, {"unknown_next_header", 1}, {"unknown_option", 2}};
+static const IcmpType icmp6_types[] = {
+    {"unreachable", 1, unreach6_codes, G_N_ELEMENTS(unreach6_codes)},
+    {"packet_too_big", 2, NULL, 0},
+    {"time_exceeded", 3, exceed6_codes, G_N_ELEMENTS(exceed6_codes)},
+    {"parameter_problem", 4, param6_codes, G_N_ELEMENTS(param6_codes)},
+    {"echo_request", 128, NULL, 0},
+    {"echo_reply", 129, NULL, 0},
 };
 
-const char *pkt_icmp_type_name(uint8_t type)
+static const IcmpType *icmp_type_of(bool v6, uint8_t type)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(icmp_types); i++)
-        if (icmp_types[i].type == type)
-            return icmp_types[i].name;
+    const IcmpType *t = v6 ? icmp6_types : icmp_types;
+    size_t n = v6 ? G_N_ELEMENTS(icmp6_types) : G_N_ELEMENTS(icmp_types);
+    for (size_t i = 0; i < n; i++)
+        if (t[i].type == type)
+            return &t[i];
     return NULL;
 }
 
-const char *pkt_icmp_code_name(uint8_t type, uint8_t code)
+const char *pkt_icmp_type_name(bool v6, uint8_t type)
 {
-    return type == 3 && code < G_N_ELEMENTS(unreach_codes) ? unreach_codes[code] : NULL;
+    const IcmpType *t = icmp_type_of(v6, type);
+    return t ? t->name : NULL;
+}
+
+const char *pkt_icmp_code_name(bool v6, uint8_t type, uint8_t code)
+{
+    const IcmpType *t = icmp_type_of(v6, type);
+    for (size_t i = 0; t && i < t->n_codes; i++)
+        if (t->codes[i].code == code)
+            return t->codes[i].name;
+    return NULL;
 }
 
 static bool read_word(Cur *c, char *buf, size_t n)
@@ -688,9 +735,11 @@ static bool parse_icmp(Cur *c, PktEvent *ev)
     bool found = false;
     unsigned v;
     char extra;
-    for (size_t i = 0; i < G_N_ELEMENTS(icmp_types) && !found; i++)
-        if (strcmp(w, icmp_types[i].name) == 0) {
-            ev->icmp_type = icmp_types[i].type;
+    const IcmpType *types = c->v6 ? icmp6_types : icmp_types;
+    size_t n_types = c->v6 ? G_N_ELEMENTS(icmp6_types) : G_N_ELEMENTS(icmp_types);
+    for (size_t i = 0; i < n_types && !found; i++)
+        if (strcmp(w, types[i].name) == 0) {
+            ev->icmp_type = types[i].type;
             found = true;
         }
     if (!found && sscanf(w, "type_%u%c", &v, &extra) == 1 && v <= 255) {
@@ -698,8 +747,12 @@ static bool parse_icmp(Cur *c, PktEvent *ev)
         found = true;
     }
     if (!found)
-        return fail_at(c, l, col, "'%s' is no ICMP type netsim knows (unreachable, "
-                                  "time_exceeded, echo_request, ..., type_N)", w);
+        return fail_at(c, l, col, c->v6 ? "'%s' is no ICMPv6 type netsim knows (unreachable, "
+                                          "packet_too_big, time_exceeded, ..., type_N)"
+                                        : "'%s' is no ICMP type netsim knows (unreachable, "
+                                          "time_exceeded, echo_request, ..., type_N)",
+                       w);
+    const IcmpType *type = icmp_type_of(c->v6, ev->icmp_type);
     ev->echoed_proto = 6;
     if (!skip_ws(c, false))
         return false;
@@ -707,9 +760,9 @@ static bool parse_icmp(Cur *c, PktEvent *ev)
     if (is_ident_char(peekc(c)) && !word_is(c, "mtu")) {
         read_word(c, w, sizeof w);
         found = false;
-        for (size_t i = 0; i < G_N_ELEMENTS(unreach_codes) && !found; i++)
-            if (ev->icmp_type == 3 && strcmp(w, unreach_codes[i]) == 0) {
-                ev->icmp_code = (uint8_t)i;
+        for (size_t i = 0; type && i < type->n_codes && !found; i++)
+            if (strcmp(w, type->codes[i].name) == 0) {
+                ev->icmp_code = type->codes[i].code;
                 found = true;
             }
         if (!found && sscanf(w, "code_%u%c", &v, &extra) == 1 && v <= 255) {
@@ -717,8 +770,8 @@ static bool parse_icmp(Cur *c, PktEvent *ev)
             found = true;
         }
         if (!found)
-            return fail_at(c, l, col, "'%s' is no code of ICMP %s", w,
-                           ev->icmp_type == 3 ? "unreachable" : "messages of this type");
+            return fail_at(c, l, col, "'%s' is no code of ICMP%s %s", w, c->v6 ? "v6" : "",
+                           type && type->n_codes ? type->name : "messages of this type");
         if (!skip_ws(c, false))
             return false;
     }
@@ -729,11 +782,17 @@ static bool parse_icmp(Cur *c, PktEvent *ev)
         l = c->line, col = c->col;
         if (!read_u32(c, &mtu, "the MTU"))
             return false;
-        if (ev->icmp_type != 3 || ev->icmp_code != 4)
-            return fail_at(c, l, col, "an MTU is only for unreachable frag_needed");
-        if (mtu < 68 || mtu > 65535)
-            return fail_at(c, l, col, "the MTU must be 68 to 65535, not %u", mtu);
-        ev->icmp_mtu = (uint16_t)mtu;
+        if (c->v6) {
+            /* (packetdrill: the MTU of packet too big, 32 bits) */
+            if (ev->icmp_type != 2 || ev->icmp_code != 0)
+                return fail_at(c, l, col, "an MTU is only for packet_too_big");
+        } else {
+            if (ev->icmp_type != 3 || ev->icmp_code != 4)
+                return fail_at(c, l, col, "an MTU is only for unreachable frag_needed");
+            if (mtu < 68 || mtu > 65535)
+                return fail_at(c, l, col, "the MTU must be 68 to 65535, not %u", mtu);
+        }
+        ev->icmp_mtu = mtu;
         if (!skip_ws(c, false))
             return false;
     }
@@ -953,7 +1012,10 @@ static bool parse_flag_line(Cur *c, NsPkt *pkt)
         if (!value || (strcmp(value, "ipv4") != 0 && strcmp(value, "ipv6") != 0 &&
                        strcmp(value, "ipv4-mapped-ipv6") != 0))
             return fail_at(c, l, col, "--ip_version is ipv4, ipv6 or ipv4-mapped-ipv6");
-        pkt->ipv6 = strcmp(value, "ipv4") != 0;
+        pkt->ip_version = strcmp(value, "ipv6") == 0   ? PKT_IPV6
+                          : strcmp(value, "ipv4") == 0 ? PKT_IPV4
+                                                       : PKT_IPV4_MAPPED;
+        c->v6 = pkt->ip_version == PKT_IPV6;
     } else if (strcmp(name, "mss") == 0) {
         char *end;
         gint64 v = value ? g_ascii_strtoll(value, &end, 10) : -1;

@@ -146,6 +146,61 @@ static void test_pkt_syscall_arguments_and_errno(void)
     CU_ASSERT_EQUAL(b->line, 2);
 }
 
+/* --ip_version: the three flavours; after ipv6, ICMP lines are ICMPv6
+ * (RFC 4443's numbers under packetdrill's names), its MTU packet too
+ * big's (32 bits). */
+static void test_pkt_ip_version_and_icmpv6(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) v4 = parse("0 < udp (1)\n", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v4);
+    CU_ASSERT_EQUAL(v4->ip_version, PKT_IPV4);
+    g_autoptr(NsPkt) m = parse("--ip_version=ipv4-mapped-ipv6\n"
+                               "0 < icmp unreachable frag_needed mtu 1200\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->ip_version, PKT_IPV4_MAPPED);
+    CU_ASSERT_EQUAL(ev_at(m, 0)->icmp_type, 3); /* IPv4 on the wire: ICMPv4 */
+    CU_ASSERT_EQUAL(ev_at(m, 0)->icmp_code, 4);
+    g_autoptr(NsPkt) p = parse("--ip_version=ipv6\n"
+                               "0 < icmp unreachable port_unreachable [udp (50)]\n"
+                               "+0 < icmp packet_too_big mtu 70000 [1:1441(1440)]\n"
+                               "+0 < icmp time_exceeded exceeded_hop_limit\n"
+                               "+0 < icmp unreachable no_route\n"
+                               "+0 < icmp unreachable admin_prohibited\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(p->ip_version, PKT_IPV6);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->icmp_type, 1);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->icmp_code, 4);
+    CU_ASSERT_EQUAL(ev_at(p, 0)->echoed_proto, 17);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->icmp_type, 2);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->icmp_code, 0);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->icmp_mtu, 70000);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->seq, 1);
+    CU_ASSERT_EQUAL(ev_at(p, 1)->len, 1440);
+    CU_ASSERT_EQUAL(ev_at(p, 2)->icmp_type, 3);
+    CU_ASSERT_EQUAL(ev_at(p, 2)->icmp_code, 0);
+    CU_ASSERT_EQUAL(ev_at(p, 3)->icmp_code, 0);
+    CU_ASSERT_EQUAL(ev_at(p, 4)->icmp_code, 1);
+    /* the names written back (export, messages) */
+    CU_ASSERT_STRING_EQUAL(pkt_icmp_type_name(true, 2), "packet_too_big");
+    CU_ASSERT_STRING_EQUAL(pkt_icmp_code_name(true, 1, 4), "port_unreachable");
+    CU_ASSERT_STRING_EQUAL(pkt_icmp_code_name(true, 1, 0), "no_route");
+    CU_ASSERT_STRING_EQUAL(pkt_icmp_code_name(false, 3, 4), "frag_needed");
+    CU_ASSERT_PTR_NULL(pkt_icmp_type_name(true, 11));
+    CU_ASSERT_PTR_NULL(pkt_icmp_code_name(true, 2, 0));
+    ERROR_IS("--ip_version=ipv6\n0 < icmp unreachable frag_needed\n",
+             "t.pkt:2:22: error: 'frag_needed' is no code of ICMPv6 unreachable");
+    ERROR_IS("--ip_version=ipv6\n0 < icmp unreachable port_unreachable mtu 1280\n",
+             "t.pkt:2:43: error: an MTU is only for packet_too_big");
+    ERROR_IS("--ip_version=ipv6\n0 < icmp source_quench\n",
+             "t.pkt:2:10: error: 'source_quench' is no ICMPv6 type netsim knows (unreachable, "
+             "packet_too_big, time_exceeded, ..., type_N)");
+    ERROR_IS("--ip_version=ipv5\n", "t.pkt:1:1: error: --ip_version is ipv4, ipv6 or "
+                                     "ipv4-mapped-ipv6");
+}
+
 static void test_pkt_comments_flags_shell_and_code(void)
 {
     g_autofree char *err = NULL;
@@ -211,6 +266,7 @@ static CU_TestInfo pkt_tests[] = {
     {"tcp_packet_fields_and_options", test_pkt_tcp_packet_fields_and_options},
     {"outbound_any_options", test_pkt_outbound_any_options},
     {"udp_and_icmp_packets", test_pkt_udp_and_icmp_packets},
+    {"ip_version_and_icmpv6", test_pkt_ip_version_and_icmpv6},
     {"syscall_arguments_and_errno", test_pkt_syscall_arguments_and_errno},
     {"comments_flags_shell_and_code", test_pkt_comments_flags_shell_and_code},
     {"errors_name_line_and_column", test_pkt_errors_name_line_and_column},
