@@ -1,31 +1,47 @@
-/* The pcap sink: FRAME events to a libpcap savefile (DLT_EN10MB, nanosecond
+/* The pcap sink: FRAME events to a capture file (DLT_EN10MB, nanosecond
  * timestamps). Without a filter each frame is captured once, on the OUT side
  * (when the sender puts it on the link), so frames the link later loses are
  * in the capture, as a tap at the sender would see them. At one host, both
  * directions of its interfaces are captured (OUT when sent, IN on arrival),
  * as tcpdump on that host; at one network, the frames sent on it. */
-/* libpcap's headers use the BSD types (u_int, u_char), which glibc declares
- * only beyond strict POSIX. */
-#define _DEFAULT_SOURCE 1
-
 #include "netsim/trace-pcap.h"
 
 #include <string.h>
 
-#include <pcap/pcap.h>
-
 #include "trace-private.h"
 
+/* The classic capture file format that libpcap, tcpdump, tshark and
+ * Wireshark read (the IETF's draft-ietf-opsawg-pcap): a 24-byte file header,
+ * then per frame a 16-byte record header and the frame's bytes. Written here
+ * directly, always little-endian (readers take either order, and the same run
+ * gives the same bytes on every machine), with the magic number that says
+ * the second field of each timestamp counts nanoseconds. */
 #define SNAPLEN 65535
+#define PCAP_MAGIC_NANO 0xa1b23c4du
+#define PCAP_VERSION_MAJOR 2
+#define PCAP_VERSION_MINOR 4
+#define LINKTYPE_ETHERNET 1
 
 struct NsPcapSink {
     NsAtomicFile file;
-    pcap_t *dead;
-    pcap_dumper_t *dumper;
     NsPcapAt at;
     char *name;
     uint64_t frames;
 };
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
 
 static bool wanted(const NsPcapSink *sink, const NsTraceEvent *ev)
 {
@@ -43,48 +59,32 @@ static bool wanted(const NsPcapSink *sink, const NsTraceEvent *ev)
 static void pcap_write(void *self, const NsTraceEvent *ev)
 {
     NsPcapSink *sink = self;
-    if (ev->kind != NS_TRACE_FRAME || !ev->bytes || !sink->dumper || !wanted(sink, ev))
+    if (ev->kind != NS_TRACE_FRAME || !ev->bytes || !sink->file.f || !wanted(sink, ev))
         return;
-    struct pcap_pkthdr h = {0};
     NsTime t = ev->time < 0 ? 0 : ev->time;
-    h.ts.tv_sec = (time_t)(t / 1000000000);
-    h.ts.tv_usec = (suseconds_t)(t % 1000000000); /* nanoseconds: the dead handle says so */
-    h.len = (bpf_u_int32)ev->bytes_len;
-    h.caplen = ev->bytes_len > SNAPLEN ? SNAPLEN : (bpf_u_int32)ev->bytes_len;
-    pcap_dump((u_char *)sink->dumper, &h, ev->bytes);
+    uint32_t caplen = ev->bytes_len > SNAPLEN ? SNAPLEN : (uint32_t)ev->bytes_len;
+    uint8_t h[16];
+    put32(h, (uint32_t)(t / 1000000000));
+    put32(h + 4, (uint32_t)(t % 1000000000));
+    put32(h + 8, caplen);
+    put32(h + 12, (uint32_t)ev->bytes_len);
+    fwrite(h, 1, sizeof h, sink->file.f); /* errors are seen by ferror at the close */
+    fwrite(ev->bytes, 1, caplen, sink->file.f);
     sink->frames++;
 }
 
 static bool pcap_close_sink(void *self, GError **error)
 {
     NsPcapSink *sink = self;
-    if (!sink->dumper)
+    if (!sink->file.f)
         return true;
-    bool ok = pcap_dump_flush(sink->dumper) == 0;
-    FILE *f = pcap_dump_file(sink->dumper);
-    ok = ok && !ferror(f);
-    pcap_dump_close(sink->dumper); /* closes the stream */
-    sink->dumper = NULL;
-    sink->file.f = NULL;
-    if (!ok) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: writing the capture failed",
-                    sink->file.path);
-        ns_atomic_file_abort(&sink->file);
-        return false;
-    }
-    return ns_atomic_file_commit(&sink->file, true, error);
+    return ns_atomic_file_commit(&sink->file, false, error); /* a failed write says so here */
 }
 
 static void pcap_free_sink(void *self)
 {
     NsPcapSink *sink = self;
-    if (sink->dumper) {
-        pcap_dump_close(sink->dumper);
-        sink->file.f = NULL;
-    }
     ns_atomic_file_abort(&sink->file); /* nothing left when the sink was closed */
-    if (sink->dead)
-        pcap_close(sink->dead);
     g_free(sink->name);
     g_free(sink);
 }
@@ -97,22 +97,17 @@ NsPcapSink *ns_pcap_sink_new(const char *path, NsPcapAt at, const char *name, GE
     NsPcapSink *sink = g_new0(NsPcapSink, 1);
     sink->at = at;
     sink->name = g_strdup(name);
-    sink->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, SNAPLEN,
-                                                      PCAP_TSTAMP_PRECISION_NANO);
-    if (!sink->dead || !ns_atomic_file_open(&sink->file, path, error)) {
-        if (sink->dead && error && !*error)
-            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: cannot start a capture",
-                        path);
+    if (!ns_atomic_file_open(&sink->file, path, error)) {
         pcap_free_sink(sink);
         return NULL;
     }
-    sink->dumper = pcap_dump_fopen(sink->dead, sink->file.f);
-    if (!sink->dumper) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", path,
-                    pcap_geterr(sink->dead));
-        pcap_free_sink(sink);
-        return NULL;
-    }
+    uint8_t h[24] = {0}; /* this zone and the timestamps' accuracy: 0, as libpcap writes */
+    put32(h, PCAP_MAGIC_NANO);
+    put16(h + 4, PCAP_VERSION_MAJOR);
+    put16(h + 6, PCAP_VERSION_MINOR);
+    put32(h + 16, SNAPLEN);
+    put32(h + 20, LINKTYPE_ETHERNET);
+    fwrite(h, 1, sizeof h, sink->file.f);
     return sink;
 }
 

@@ -103,6 +103,37 @@ static void test_pcap_record_holds_the_frame_bytes(void)
     CU_ASSERT_EQUAL(memcmp(p + 24 + 16, FRAME_BYTES, 42), 0);
 }
 
+static void test_pcap_frame_beyond_snaplen_is_cut_and_keeps_its_length(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("netsim-pcap-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "cap.pcap", NULL);
+    g_autoptr(NsTracer) tr = ns_tracer_new();
+    NsPcapSink *s = ns_pcap_sink_new(path, NS_PCAP_AT_ALL, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    ns_pcap_sink_attach(s, tr);
+    g_autofree uint8_t *big = g_malloc0(70000);
+    big[65534] = 0xab;
+    big[65535] = 0xcd;
+    NsTraceEvent ev = {.time = 4294967296000000007, .kind = NS_TRACE_FRAME, .host = "cli",
+                       .where = "lan", .dir = NS_TRACE_DIR_OUT, .bytes = big, .bytes_len = 70000};
+    ns_trace_emit(tr, &ev);
+    CU_ASSERT_TRUE(ns_tracer_close(tr, NULL));
+    CU_ASSERT_EQUAL(ns_pcap_sink_frames(s), 1);
+    gchar *data = NULL;
+    gsize len = 0;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &data, &len, NULL));
+    CU_ASSERT_EQUAL_FATAL(len, 24 + 16 + 65535);
+    const uint8_t *p = (const uint8_t *)data;
+    CU_ASSERT_EQUAL(le32(p + 24), 0u); /* 2^32 s: the 32-bit field wraps, as libpcap's did */
+    CU_ASSERT_EQUAL(le32(p + 24 + 4), 7u);
+    CU_ASSERT_EQUAL(le32(p + 24 + 8), 65535u); /* captured */
+    CU_ASSERT_EQUAL(le32(p + 24 + 12), 70000u); /* on the wire */
+    CU_ASSERT_EQUAL(p[len - 1], 0xab);           /* the last byte kept is the snaplen's */
+    g_free(data);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 static void test_pcap_at_host_sees_both_directions(void)
 {
     g_autoptr(GBytes) b = capture(NS_PCAP_AT_HOST, "srv");
@@ -149,6 +180,8 @@ CU_TestInfo ns_pcap_tests[] = {
     {"all_captures_each_frame_once_on_the_out_side",
      test_pcap_all_captures_each_frame_once_on_the_out_side},
     {"record_holds_the_frame_bytes", test_pcap_record_holds_the_frame_bytes},
+    {"frame_beyond_snaplen_is_cut_and_keeps_its_length",
+     test_pcap_frame_beyond_snaplen_is_cut_and_keeps_its_length},
     {"at_host_sees_both_directions", test_pcap_at_host_sees_both_directions},
     {"at_network_sees_what_is_sent_on_it", test_pcap_at_network_sees_what_is_sent_on_it},
     {"unclosed_sink_leaves_no_file", test_pcap_unclosed_sink_leaves_no_file},
