@@ -67,27 +67,38 @@ struct NsTcpSock {
  * whose changes are copied back. */
 #define TW_TAG (-1)
 
-/* The connection's scalar fields from iss to rtt_seq, copied as one block. */
+/* The connection's scalar fields from iss to max_packets_out, copied as one
+ * block. */
 #define TW_CORE_FIRST offsetof(NsTcpConn, iss)
 #define TW_CORE_SIZE (offsetof(NsTcpConn, sb) - TW_CORE_FIRST)
+
+/* What a minisock keeps of its connection besides its addresses and
+ * deadline: the counters socket tables show, the send and receive offsets,
+ * and the core block. Stored as 32-bit words of which only those not zero
+ * are kept (a bit each says which): in TIME-WAIT most of a connection's
+ * fields are (no retransmission, no recovery, no loss probe, no error),
+ * so a minisock keeps about half the block, and every field of it all the
+ * same: a field added to the block is kept without a word here. */
+typedef struct {
+    uint32_t sb_seq, rx_off, retransmits, segs_sent, segs_received;
+    uint64_t bytes_sent, bytes_acked, bytes_received;
+    unsigned char core[TW_CORE_SIZE];
+} TwState;
+#define TW_WORDS ((sizeof(TwState) + 3) / 4)
+_Static_assert(TW_WORDS <= 64, "a bit of TwState.present for each word");
 
 struct NsTcpTw {
     NsTcpEnv *env;
     NsPcb pcb;
-    int32_t tag; /* TW_TAG */
+    int32_t tag;    /* TW_TAG */
+    uint8_t cap;    /* words[]'s room */
     NsTcpTw *prev, *next;
     NsEventId tev;
     NsTime deadline; /* the TIME-WAIT timer */
-    uint32_t sb_seq, rx_off, retransmits, segs_sent, segs_received;
-    uint64_t bytes_sent, bytes_acked, bytes_received;
-    unsigned char core[TW_CORE_SIZE];
+    uint64_t present; /* bit i: word i of the TwState is not zero */
+    uint32_t *more;   /* the words when more than cap (seldom: the state grew), or NULL */
+    uint32_t words[]; /* the words not zero, in order */
 };
-_Static_assert(offsetof(NsTcpTw, pcb) == offsetof(NsTcpSock, c) + offsetof(NsTcpConn, pcb),
-               "a minisock's pcb sits where a connection's does");
-_Static_assert(offsetof(NsTcpTw, tag) == offsetof(NsTcpSock, c) + offsetof(NsTcpConn, state) &&
-                   sizeof(NsTcpState) == sizeof(int32_t),
-               "a minisock's tag sits where a connection's state does");
-
 /* The layer of an endpoint: its core's environment is embedded in it, so
  * the endpoint need not store a pointer of its own (8 bytes for each of
  * 100,000 connections). */
@@ -453,18 +464,47 @@ static bool tw_may_reduce(const NsTcpSock *s)
     return c->timer[NS_TCP_T_TIME_WAIT] != NS_TIME_NEVER;
 }
 
+static void tw_state_of(TwState *st, const NsTcpConn *c)
+{
+    memset(st, 0, sizeof *st);
+    st->sb_seq = c->sb_seq;
+    st->rx_off = c->rx_off;
+    st->retransmits = c->retransmits;
+    st->segs_sent = c->segs_sent;
+    st->segs_received = c->segs_received;
+    st->bytes_sent = c->bytes_sent;
+    st->bytes_acked = c->bytes_acked;
+    st->bytes_received = c->bytes_received;
+    memcpy(st->core, (const char *)c + TW_CORE_FIRST, TW_CORE_SIZE);
+}
+
+/* The number of words of st that are not zero. */
+static uint32_t tw_count(const TwState *st)
+{
+    uint32_t w[TW_WORDS] = {0}, n = 0;
+    memcpy(w, st, sizeof *st);
+    for (size_t i = 0; i < TW_WORDS; i++)
+        n += w[i] != 0;
+    return n;
+}
+
 static void tw_save(NsTcpTw *tw, const NsTcpConn *c)
 {
+    TwState st;
+    tw_state_of(&st, c);
+    uint32_t w[TW_WORDS] = {0};
+    memcpy(w, &st, sizeof st);
+    uint32_t n = tw_count(&st);
+    g_clear_pointer(&tw->more, g_free);
+    uint32_t *out = n <= tw->cap ? tw->words : (tw->more = g_new(uint32_t, n));
+    tw->present = 0;
+    for (size_t i = 0, k = 0; i < TW_WORDS; i++) {
+        if (w[i]) {
+            tw->present |= UINT64_C(1) << i;
+            out[k++] = w[i];
+        }
+    }
     tw->deadline = c->timer[NS_TCP_T_TIME_WAIT];
-    tw->sb_seq = c->sb_seq;
-    tw->rx_off = c->rx_off;
-    tw->retransmits = c->retransmits;
-    tw->segs_sent = c->segs_sent;
-    tw->segs_received = c->segs_received;
-    tw->bytes_sent = c->bytes_sent;
-    tw->bytes_acked = c->bytes_acked;
-    tw->bytes_received = c->bytes_received;
-    memcpy(tw->core, (const char *)c + TW_CORE_FIRST, TW_CORE_SIZE);
 }
 
 /* A full endpoint (on the caller's stack) rebuilt from tw: what the
@@ -472,20 +512,27 @@ static void tw_save(NsTcpTw *tw, const NsTcpConn *c)
  * congestion or RACK record: they are made again if needed). */
 static void tw_load(const NsTcpTw *tw, NsTcpSock *s)
 {
+    uint32_t w[TW_WORDS] = {0};
+    const uint32_t *in = tw->more ? tw->more : tw->words;
+    for (size_t i = 0, k = 0; i < TW_WORDS; i++)
+        if (tw->present >> i & 1)
+            w[i] = in[k++];
+    TwState st;
+    memcpy(&st, w, sizeof st);
     memset(s, 0, sizeof *s);
     tcp_conn_init(&s->c, tw->env);
     s->c.pcb = tw->pcb;
     s->c.state = NS_TCP_STATE_TIME_WAIT;
-    memcpy((char *)&s->c + TW_CORE_FIRST, tw->core, TW_CORE_SIZE);
+    memcpy((char *)&s->c + TW_CORE_FIRST, st.core, TW_CORE_SIZE);
     s->c.timer[NS_TCP_T_TIME_WAIT] = tw->deadline;
-    s->c.sb_seq = tw->sb_seq;
-    s->c.rx_off = tw->rx_off;
-    s->c.retransmits = tw->retransmits;
-    s->c.segs_sent = tw->segs_sent;
-    s->c.segs_received = tw->segs_received;
-    s->c.bytes_sent = tw->bytes_sent;
-    s->c.bytes_acked = tw->bytes_acked;
-    s->c.bytes_received = tw->bytes_received;
+    s->c.sb_seq = st.sb_seq;
+    s->c.rx_off = st.rx_off;
+    s->c.retransmits = st.retransmits;
+    s->c.segs_sent = st.segs_sent;
+    s->c.segs_received = st.segs_received;
+    s->c.bytes_sent = st.bytes_sent;
+    s->c.bytes_acked = st.bytes_acked;
+    s->c.bytes_received = st.bytes_received;
     s->tev = NS_EVENT_NONE;
 }
 
@@ -546,6 +593,7 @@ static void tw_destroy(NsTcp *tcp, NsTcpTw *tw)
         g_hash_table_remove(tcp->cc_last, GUINT_TO_POINTER(tw->pcb.id));
     tw_unlink(tcp, tw);
     tcp->count--;
+    g_free(tw->more);
     g_free(tw);
 }
 
@@ -566,7 +614,12 @@ static void tw_schedule(NsTcp *tcp, NsTcpTw *tw)
 static void tw_reduce(NsTcpSock *s)
 {
     NsTcp *tcp = sock_tcp(s);
-    NsTcpTw *tw = g_new(NsTcpTw, 1);
+    TwState st;
+    tw_state_of(&st, &s->c);
+    uint32_t n = tw_count(&st);
+    NsTcpTw *tw = g_malloc(sizeof *tw + n * sizeof(uint32_t));
+    tw->cap = (uint8_t)n;
+    tw->more = NULL;
     tw->env = s->c.env;
     tw->pcb = s->c.pcb;
     tw->tag = TW_TAG;
@@ -628,6 +681,7 @@ static void tw_after(NsTcpTw *tw, NsTcpSock *s)
     ns_pcb_move(tcp->pcbs, &tw->pcb, &h->c.pcb);
     ns_sim_cancel(tcp->ctx->sim, &tw->tev);
     tw_unlink(tcp, tw);
+    g_free(tw->more);
     g_free(tw);
     link_sock_sorted(tcp, h);
     sync_timer(h);
