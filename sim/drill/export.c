@@ -18,6 +18,7 @@
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 
 typedef enum { ENT_CALL, ENT_SEG, ENT_ICMP } EntKind;
@@ -33,7 +34,7 @@ typedef struct {
     bool eof, done; /* done: returned (a blocking call waits with done false) */
     /* a segment */
     bool out;
-    uint32_t src, dst;
+    NsIpv6Addr src, dst; /* IPv4 ones mapped (::ffff:a.b.c.d) */
     NsTcpRepr h;
     uint32_t len; /* payload bytes */
     bool held;    /* sent late: a targeted fault held it back */
@@ -41,7 +42,8 @@ typedef struct {
      * addresses, ports and sequence number; len: its payload, as far as
      * the quote tells) */
     uint8_t icmp_type, icmp_code;
-    uint16_t icmp_mtu;
+    uint32_t icmp_mtu;
+    bool icmp6; /* an ICMPv6 message */
 } Ent;
 
 struct NsPktExport {
@@ -54,12 +56,21 @@ struct NsPktExport {
     GArray *ents;      /* Ent, in the order they happened */
     /* the connection's 4-tuple, once connect or accept gave it */
     bool have_tuple;
-    uint32_t laddr, raddr;
+    NsIpv6Addr laddr, raddr; /* IPv4 ones mapped */
     uint16_t lport, rport;
     uint64_t segs_seen; /* segments of the host kept (bounded) */
     bool too_many;
-    bool v6; /* an IPv6 socket: packetdrill over IPv6 is not exported yet */
+    bool v6; /* the connection runs over IPv6 (its peer is no IPv4-mapped address) */
 };
+
+static NsIpv6Addr mapped(uint32_t v4)
+{
+    NsIpv6Addr a;
+    memset(&a, 0, sizeof a);
+    a.b[10] = a.b[11] = 0xff;
+    ns_write_be32(a.b + 12, v4);
+    return a;
+}
 
 /* Segments kept at most: past it the export fails with a message. */
 #define EXPORT_MAX_ENTS 1000000u
@@ -79,7 +90,7 @@ static void icmp_received(NsPktExport *x, const NsTraceEvent *ev, const NsIpv4Re
         return;
     const uint8_t *l4 = m + NS_ICMP_HLEN + off;
     size_t l4_len = n - NS_ICMP_HLEN - off;
-    Ent e = {.kind = ENT_ICMP, .t = ev->time, .src = q.src, .dst = q.dst,
+    Ent e = {.kind = ENT_ICMP, .t = ev->time, .src = mapped(q.src), .dst = mapped(q.dst),
              .icmp_type = (uint8_t)ic.type, .icmp_code = ic.code, .icmp_mtu = ic.mtu};
     e.h.src_port = ns_read_be16(l4);
     e.h.dst_port = ns_read_be16(l4 + 2);
@@ -94,12 +105,76 @@ static void icmp_received(NsPktExport *x, const NsTraceEvent *ev, const NsIpv4Re
     g_array_append_val(x->ents, e);
 }
 
+/* An ICMPv6 error (RFC 4443: unreachable, packet too big, time exceeded)
+ * the host received about one of its TCP segments: the quote is the
+ * IPv6 header and as much of the segment as fitted. */
+static void icmp6_received(NsPktExport *x, const NsTraceEvent *ev, const NsIpv6Repr *ip)
+{
+    const uint8_t *m = ev->bytes + NS_IPV6_HLEN;
+    size_t n = ip->payload_len;
+    NsIcmp6Repr ic;
+    if (ns_icmp6_parse(m, n, &ip->src, &ip->dst, &ic) != NS_WIRE_OK ||
+        (ic.type != NS_ICMP6_DEST_UNREACH && ic.type != NS_ICMP6_PACKET_TOO_BIG &&
+         ic.type != NS_ICMP6_TIME_EXCEEDED) ||
+        n < NS_ICMP6_HLEN + NS_IPV6_HLEN + 8)
+        return;
+    const uint8_t *q = m + NS_ICMP6_HLEN;
+    if (q[0] >> 4 != 6 || q[6] != NS_IPPROTO_TCP)
+        return; /* (extension headers are not modelled) */
+    const uint8_t *l4 = q + NS_IPV6_HLEN;
+    size_t l4_len = n - NS_ICMP6_HLEN - NS_IPV6_HLEN;
+    Ent e = {.kind = ENT_ICMP, .t = ev->time, .icmp_type = (uint8_t)ic.type,
+             .icmp_code = ic.code, .icmp_mtu = ic.mtu, .icmp6 = true, .out = true};
+    memcpy(e.src.b, q + 8, 16);
+    memcpy(e.dst.b, q + 24, 16);
+    e.h.src_port = ns_read_be16(l4);
+    e.h.dst_port = ns_read_be16(l4 + 2);
+    e.h.seq = ns_read_be32(l4 + 4);
+    if (l4_len > 12) {
+        uint32_t thl = (uint32_t)(l4[12] >> 4) * 4;
+        uint32_t room = ns_read_be16(q + 4);
+        e.len = room > thl ? room - thl : 0;
+    }
+    g_array_append_val(x->ents, e);
+}
+
+/* A datagram over IPv6: its TCP segment, or an ICMPv6 error about one. */
+static void sink_write6(NsPktExport *x, const NsTraceEvent *ev)
+{
+    NsIpv6Repr ip;
+    if (ns_ipv6_parse(ev->bytes, ev->bytes_len, &ip) != NS_WIRE_OK)
+        return;
+    if (ip.next_header == NS_IPPROTO_ICMPV6) {
+        if (ev->kind == NS_TRACE_RECV && x->ents->len < EXPORT_MAX_ENTS)
+            icmp6_received(x, ev, &ip);
+        return;
+    }
+    if (ip.next_header != NS_IPPROTO_TCP ||
+        (ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DUPLICATE))
+        return;
+    Ent e = {.kind = ENT_SEG, .t = ev->time, .out = ev->kind == NS_TRACE_SEND, .src = ip.src,
+             .dst = ip.dst, .held = ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DELAY};
+    if (ns_tcp_parse_verified(ev->bytes + NS_IPV6_HLEN, ip.payload_len, &e.h) != NS_WIRE_OK)
+        return;
+    e.len = (uint32_t)(ip.payload_len - e.h.header_len);
+    if (x->ents->len >= EXPORT_MAX_ENTS) {
+        x->too_many = true;
+        return;
+    }
+    g_array_append_val(x->ents, e);
+}
+
 static void sink_write(void *self, const NsTraceEvent *ev)
 {
     NsPktExport *x = self;
     if (!ev->host || strcmp(ev->host, x->host_name) != 0 || !ev->bytes ||
-        (ev->proto != NS_IPPROTO_TCP && ev->proto != NS_IPPROTO_ICMP))
+        (ev->proto != NS_IPPROTO_TCP && ev->proto != NS_IPPROTO_ICMP &&
+         ev->proto != NS_IPPROTO_ICMPV6))
         return;
+    if (ev->bytes_len >= 1 && ev->bytes[0] >> 4 == 6) {
+        sink_write6(x, ev);
+        return;
+    }
     NsIpv4Repr ip;
     if (ns_ipv4_parse_header(ev->bytes, ev->bytes_len, &ip) != NS_WIRE_OK ||
         ip.total_len > ev->bytes_len || ip.total_len < ip.header_len || ip.frag_offset || ip.mf)
@@ -114,8 +189,9 @@ static void sink_write(void *self, const NsTraceEvent *ev)
      * sent it (the script cannot be exact: said when it is written) */
     if (ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DUPLICATE)
         return;
-    Ent e = {.kind = ENT_SEG, .t = ev->time, .out = ev->kind == NS_TRACE_SEND, .src = ip.src,
-             .dst = ip.dst, .held = ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DELAY};
+    Ent e = {.kind = ENT_SEG, .t = ev->time, .out = ev->kind == NS_TRACE_SEND,
+             .src = mapped(ip.src), .dst = mapped(ip.dst),
+             .held = ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DELAY};
     if (ns_tcp_parse_verified(ev->bytes + ip.header_len, (size_t)ip.total_len - ip.header_len,
                               &e.h) != NS_WIRE_OK)
         return;
@@ -133,9 +209,18 @@ static void note_tuple(NsPktExport *x, NsSocket *s)
 {
     if (!s || x->have_tuple)
         return;
-    ns_socket_local(s, &x->laddr, &x->lport);
-    ns_socket_peer(s, &x->raddr, &x->rport);
-    x->v6 = ns_socket_is_v6(s);
+    uint32_t v4;
+    if (ns_socket_is_v6(s)) {
+        ns_socket_local6(s, &x->laddr, &x->lport);
+        ns_socket_peer6(s, &x->raddr, &x->rport);
+        x->v6 = !ns_ipv6_v4_mapped(&x->raddr, &v4);
+    } else {
+        ns_socket_local(s, &v4, &x->lport);
+        x->laddr = mapped(v4);
+        ns_socket_peer(s, &v4, &x->rport);
+        x->raddr = mapped(v4);
+        x->v6 = false;
+    }
     x->have_tuple = x->rport != 0;
 }
 
@@ -454,10 +539,10 @@ static void write_call(Writer *wr, const Ent *e)
 static bool ours(const NsPktExport *x, const Ent *e)
 {
     if (e->out)
-        return e->src == x->laddr && e->h.src_port == x->lport && e->dst == x->raddr &&
-               e->h.dst_port == x->rport;
-    return e->src == x->raddr && e->h.src_port == x->rport && e->dst == x->laddr &&
-           e->h.dst_port == x->lport;
+        return ns_ipv6_addr_equal(&e->src, &x->laddr) && e->h.src_port == x->lport &&
+               ns_ipv6_addr_equal(&e->dst, &x->raddr) && e->h.dst_port == x->rport;
+    return ns_ipv6_addr_equal(&e->src, &x->raddr) && e->h.src_port == x->rport &&
+           ns_ipv6_addr_equal(&e->dst, &x->laddr) && e->h.dst_port == x->lport;
 }
 
 static void profile_sysctl(const char *name, const char *value, void *data)
@@ -491,13 +576,6 @@ char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error)
         g_set_error(error, NS_PKT_ERROR, NS_PKT_ERROR_SYNTAX,
                     "--export-pkt %s:%s: the socket never had a connection (it never connected "
                     "nor was accepted) in this run",
-                    x->host_name, so->name);
-        return NULL;
-    }
-    if (x->v6) {
-        g_set_error(error, NS_PKT_ERROR, NS_PKT_ERROR_SYNTAX,
-                    "--export-pkt %s:%s: an IPv6 socket; scripts are exported over IPv4 only "
-                    "so far",
                     x->host_name, so->name);
         return NULL;
     }
@@ -539,6 +617,9 @@ char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error)
                            "// (and packetdrill FILE.pkt on Linux, for the linux profile).\n",
                            scenario, x->host_name, so->name, so->name, x->host_name,
                            x->host_name, ns_profile_name(ns_host_profile(host)));
+    if (x->v6)
+        g_string_append(s, "\n// The connection runs over IPv6, between packetdrill's addresses.\n"
+                           "--ip_version=ipv6\n");
     g_string_append(s, "\n// The profile's settings, as Linux's sysctls.\n");
     g_string_append(s, "0 `sysctl -q");
     ns_tcp_foreach_sysctl(ns_tcp_of(host), profile_sysctl, s);
@@ -554,8 +635,8 @@ char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error)
         if (!ours(x, e) || e->t < t0)
             continue;
         if (e->kind == ENT_ICMP) {
-            const char *type = pkt_icmp_type_name(false, e->icmp_type);
-            const char *code = pkt_icmp_code_name(false, e->icmp_type, e->icmp_code);
+            const char *type = pkt_icmp_type_name(e->icmp6, e->icmp_type);
+            const char *code = pkt_icmp_code_name(e->icmp6, e->icmp_type, e->icmp_code);
             uint32_t rel = e->h.seq - iss;
             when(&wr, e->t);
             g_string_append(s, " < icmp ");
@@ -567,8 +648,10 @@ char *ns_pkt_export_script(NsPktExport *x, const char *scenario, GError **error)
                 g_string_append_printf(s, " %s", code);
             else if (e->icmp_code)
                 g_string_append_printf(s, " code_%u", e->icmp_code);
-            if (e->icmp_mtu && e->icmp_type == NS_ICMP_DEST_UNREACH &&
-                e->icmp_code == NS_ICMP_UNREACH_FRAG_NEEDED)
+            if (e->icmp_mtu &&
+                (e->icmp6 ? e->icmp_type == NS_ICMP6_PACKET_TOO_BIG && e->icmp_code == 0
+                          : e->icmp_type == NS_ICMP_DEST_UNREACH &&
+                                e->icmp_code == NS_ICMP_UNREACH_FRAG_NEEDED))
                 g_string_append_printf(s, " mtu %u", e->icmp_mtu);
             g_string_append_printf(s, " [%u:%u(%u)]\n", rel, rel + e->len, e->len);
             continue;

@@ -113,28 +113,28 @@ with tempfile.TemporaryDirectory() as tmp:
             or f"ok   {tmp}/{passing[0].name}" not in t.stdout or want_fail not in t.stdout):
         problems.append(f"netsim test over scripts: exit {t.returncode}\n{t.stdout}{t.stderr}")
 
-# --export-pkt: every TCP connection of every scenario, exported from its
-# host's side, passes `netsim drill` with the profile it came from (the
-# round trip); a listener, or a connection a targeted fault delayed, is
-# refused with a message. tests/drill/export/*.pkt are exports kept as
-# they must come out (each names its scenario and socket in its first
-# line), read once and checked byte for byte.
+# --export-pkt: every TCP connection of every scenario (and of the
+# scenarios kept beside the exports, tests/drill/export/*.scn), exported
+# from its host's side, passes `netsim drill` with the profile it came from
+# (the round trip), over IPv4 and over IPv6; a listener, or a connection a
+# targeted fault delayed, is refused with a message.
+# tests/drill/export/*.pkt are exports kept as they must come out (each
+# names its scenario and socket in its first line), read once and checked
+# byte for byte.
 src = root.parent.parent
 made = re.compile(r"^at \S+\s+([\w-]+)(?:\.\w+)?\s+(?:socket tcp as|accept \w+ as)\s+(\w+)",
                   re.M)
 with tempfile.TemporaryDirectory() as tmp:
     by_profile = {}
     exported = 0
-    for scn in sorted(src.glob("scenarios/**/*.scn")):
+    for scn in sorted([*src.glob("scenarios/**/*.scn"), *root.glob("export/*.scn")]):
         for host, sock in sorted(set(made.findall(scn.read_text()))):
             out = pathlib.Path(tmp, f"{scn.stem}-{host}-{sock}.pkt")
             r = subprocess.run([netsim, "run", str(scn.relative_to(src)), "--quiet",
                                 "--export-pkt", f"{host}:{sock}", str(out)],
                                cwd=src, capture_output=True, text=True, timeout=120)
             if r.returncode == 2 and ("a listening socket; export a connection" in r.stderr or
-                                      "a targeted fault held back" in r.stderr or
-                                      "an IPv6 socket; scripts are exported over IPv4" in
-                                      r.stderr):
+                                      "a targeted fault held back" in r.stderr):
                 continue
             if r.returncode not in (0, 1) or not out.exists():
                 problems.append(f"export {scn.name} {host}:{sock}: exit {r.returncode}\n{r.stderr}")
@@ -144,6 +144,14 @@ with tempfile.TemporaryDirectory() as tmp:
             by_profile.setdefault(profile, []).append(out)
     if exported < 40:
         problems.append(f"--export-pkt: only {exported} connections exported")
+    # IPv6 connections are exported with --ip_version=ipv6, their ICMPv6
+    # errors with ICMPv6's names
+    v6 = [p.read_text() for ps in by_profile.values() for p in ps
+          if "\n--ip_version=ipv6\n" in p.read_text()]
+    if len(v6) < 7 or not any("< icmp packet_too_big mtu 1280 [" in t for t in v6) or \
+            not any("< icmp unreachable admin_prohibited [0:0(0)]" in t for t in v6):
+        problems.append(f"--export-pkt: {len(v6)} IPv6 connections exported (7 expected), "
+                        "or without their ICMPv6 errors")
     for profile, scripts in by_profile.items():
         d = drill("--profile", profile, "-j", "2", *scripts)
         if d.returncode != 0:
