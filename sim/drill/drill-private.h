@@ -32,6 +32,14 @@ struct PktExpr {
  * wire. */
 typedef enum { PKT_IPV4, PKT_IPV6, PKT_IPV4_MAPPED } PktIpVersion;
 
+/* An address of a --local_ip or --remote_ip line. */
+typedef struct {
+    bool given, v6;
+    uint32_t v4;
+    NsIpv6Addr a6;
+    uint32_t line; /* where it was given */
+} PktAddr;
+
 /* ---- events ---- */
 typedef enum { PKT_EV_PACKET, PKT_EV_SYSCALL, PKT_EV_SHELL, PKT_EV_CODE } PktEvKind;
 typedef enum { PKT_T_ABS, PKT_T_REL, PKT_T_ANY } PktTimeKind;
@@ -94,6 +102,9 @@ struct NsPkt {
     int64_t tolerance_us; /* -1: not given */
     int mss;              /* --mss, 0: not given */
     PktIpVersion ip_version; /* --ip_version */
+    /* --local_ip and --remote_ip: the stack's and the peer's addresses
+     * (packetdrill's defaults when not given) */
+    PktAddr local_ip, remote_ip;
     uint32_t flag_line;   /* where an unsupported --flag was, 0: none */
     char *flag_unsupported;
 };

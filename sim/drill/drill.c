@@ -89,6 +89,7 @@ struct Run {
     NsHost *stack, *peer;
     bool v6;      /* IPv6 on the wire (--ip_version=ipv6) */
     bool sock6;   /* sockets are AF_INET6 (ipv6 and ipv4-mapped-ipv6) */
+    uint32_t stack4, peer4; /* the addresses over IPv4 */
     NsIpv6Addr stack6, peer6;
     NsTime tol;
     GQueue seen; /* Seen*, in arrival order */
@@ -442,7 +443,7 @@ static bool send_from_peer(Run *r, const PktEvent *ev, NsPacket *p, uint8_t prot
     NsIpTxOpts o = {.ttl = 64};
     int e = r->v6 ? ns_ip6_output(ns_ip6_of(r->peer), p, &r->peer6, &r->stack6,
                                   proto == 1 ? NS_IPPROTO_ICMPV6 : proto, 64)
-                  : ns_ip_output(ns_ip_of(r->peer), p, PEER_ADDR, STACK_ADDR, proto, &o);
+                  : ns_ip_output(ns_ip_of(r->peer), p, r->peer4, r->stack4, proto, &o);
     if (e)
         return fail(r, ev, "the peer could not send the packet: %s", g_strerror(e));
     return true;
@@ -462,7 +463,7 @@ static bool inject_udp(Run *r, const PktEvent *ev)
     if (r->v6)
         ns_udp_emit6(&u, &r->peer6, &r->stack6, p->data, p->len);
     else
-        ns_udp_emit(&u, PEER_ADDR, STACK_ADDR, p->data, p->len);
+        ns_udp_emit(&u, r->peer4, r->stack4, p->data, p->len);
     return send_from_peer(r, ev, p, 17);
 }
 
@@ -519,8 +520,8 @@ static bool inject_icmp(Run *r, const PktEvent *ev)
         return inject_icmp6(r, ev);
     uint8_t quote[NS_IPV4_HLEN + 8];
     memset(quote, 0, sizeof quote);
-    NsIpv4Repr q = {.ttl = 64, .df = true, .proto = ev->echoed_proto, .src = STACK_ADDR,
-                    .dst = PEER_ADDR};
+    NsIpv4Repr q = {.ttl = 64, .df = true, .proto = ev->echoed_proto, .src = r->stack4,
+                    .dst = r->peer4};
     if (ev->echoed_proto == 17) {
         uint16_t lport, rport;
         if (!udp_ports(r, ev, &lport, &rport))
@@ -616,7 +617,7 @@ static bool inject(Run *r, const PktEvent *ev)
         ns_tcp_emit_pseudo(&t, ns_csum_pseudo6(&r->peer6, &r->stack6, 6, (uint32_t)(hlen + ev->len)),
                            p->data, hlen + ev->len);
     else
-        ns_tcp_emit(&t, PEER_ADDR, STACK_ADDR, p->data, hlen + ev->len);
+        ns_tcp_emit(&t, r->peer4, r->stack4, p->data, hlen + ev->len);
     return send_from_peer(r, ev, p, 6);
 }
 
@@ -1209,12 +1210,12 @@ static bool sockaddr_of(Run *r, const PktEvent *ev, const PktExpr *e, Addr *out)
  * IPv4-mapped one on an AF_INET6 socket of an ipv4-mapped-ipv6 script. */
 static Addr peer_addr(const Run *r, const Fd *f, uint16_t port)
 {
-    Addr a = {.v6 = f->v6, .v4 = PEER_ADDR, .port = port};
+    Addr a = {.v6 = f->v6, .v4 = r->peer4, .port = port};
     if (f->v6 && r->v6) {
         a.a6 = r->peer6;
     } else if (f->v6) {
         a.a6.b[10] = a.a6.b[11] = 0xff;
-        ns_write_be32(a.a6.b + 12, PEER_ADDR);
+        ns_write_be32(a.a6.b + 12, r->peer4);
     }
     return a;
 }
@@ -1435,11 +1436,11 @@ static bool syscall_start(Run *r, const PktEvent *ev, NsTime start, NsTime end)
         if (a.v6) {
             uint32_t v4;
             bool own = ns_ipv6_addr_equal(&a.a6, &r->stack6) ||
-                       (ns_ipv6_v4_mapped(&a.a6, &v4) && v4 == STACK_ADDR);
+                       (ns_ipv6_v4_mapped(&a.a6, &v4) && v4 == r->stack4);
             NsIpv6Addr any = {{0}};
             e = -ns_socket_bind6(f->sock, own ? &a.a6 : &any, a.port);
         } else {
-            e = -ns_socket_bind(f->sock, a.v4 == STACK_ADDR ? a.v4 : 0, a.port);
+            e = -ns_socket_bind(f->sock, a.v4 == r->stack4 ? a.v4 : 0, a.port);
         }
         return check_result(r, ev, e ? -1 : 0, e);
     }
@@ -1712,16 +1713,42 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
     r.ts_map = g_hash_table_new(g_direct_hash, g_direct_equal);
     r.v6 = pkt->ip_version == PKT_IPV6;
     r.sock6 = pkt->ip_version != PKT_IPV4;
+    r.stack4 = STACK_ADDR;
+    r.peer4 = PEER_ADDR;
     ns_ipv6_parse_addr(STACK_ADDR6, &r.stack6);
     ns_ipv6_parse_addr(PEER_ADDR6, &r.peer6);
-    if (pkt->flag_unsupported) {
+    /* --local_ip and --remote_ip: of the script's family on the wire */
+    const PktAddr *given[2] = {&pkt->local_ip, &pkt->remote_ip};
+    for (int i = 0; i < 2; i++) {
+        const PktAddr *a = given[i];
+        if (!a->given)
+            continue;
+        if (a->v6 != r.v6) {
+            fail(&r, NULL, "--%s is an IPv%c address, and the script runs over IPv%c (%s)",
+                 i ? "remote_ip" : "local_ip", a->v6 ? '6' : '4', r.v6 ? '6' : '4',
+                 r.v6 ? "--ip_version=ipv6" : "give --ip_version=ipv6 for IPv6");
+            r.fail_line = a->line;
+            break;
+        }
+        if (a->v6)
+            *(i ? &r.peer6 : &r.stack6) = a->a6;
+        else
+            *(i ? &r.peer4 : &r.stack4) = a->v4;
+    }
+    if (!r.failed && (r.v6 ? ns_ipv6_addr_equal(&r.stack6, &r.peer6) : r.stack4 == r.peer4)) {
+        fail(&r, NULL, "--local_ip and --remote_ip are the same address");
+        r.fail_line = pkt->remote_ip.line ? pkt->remote_ip.line : pkt->local_ip.line;
+    }
+    if (r.failed) {
+        /* (said above) */
+    } else if (pkt->flag_unsupported) {
         fail(&r, NULL, "the flag --%s is not supported", pkt->flag_unsupported);
         r.fail_line = pkt->flag_line;
     }
     r.net = ns_net_new(1, opts->tracer);
     r.stack = ns_net_add_host(r.net, "stack", opts->profile, false);
     r.peer = ns_net_add_host(r.net, "peer", NS_PROFILE_MINIMAL, false);
-    ns_net_add_link(r.net, r.stack, STACK_ADDR, r.peer, PEER_ADDR, NULL);
+    ns_net_add_link(r.net, r.stack, r.stack4, r.peer, r.peer4, NULL);
     NsIface *stack_if = ns_host_iface(r.stack, 0), *peer_if = ns_host_iface(r.peer, 0);
     if (r.v6) {
         ns_iface_add_addr6(stack_if, &r.stack6, STACK_PREFIX6);
@@ -1729,15 +1756,10 @@ void ns_drill_run(const NsPkt *pkt, const NsDrillOpts *opts, NsDrillResult *res)
     }
     ns_net_start(r.net);
     if (r.v6) {
-        /* each end reaches the other's prefix on the link (packetdrill's
-         * tun device is a point-to-point link too) */
-        NsIpv6Addr net;
-        memset(&net, 0, sizeof net);
-        memcpy(net.b, r.peer6.b, PEER_PREFIX6 / 8);
-        ns_ip6_set_static_route(ns_ip6_of(r.stack), &net, PEER_PREFIX6, stack_if, NULL);
-        memset(&net, 0, sizeof net);
-        memcpy(net.b, r.stack6.b, STACK_PREFIX6 / 8);
-        ns_ip6_set_static_route(ns_ip6_of(r.peer), &net, STACK_PREFIX6, peer_if, NULL);
+        /* each end reaches the other on the link (packetdrill's tun
+         * device is a point-to-point link too) */
+        ns_ip6_set_static_route(ns_ip6_of(r.stack), &r.peer6, 128, stack_if, NULL);
+        ns_ip6_set_static_route(ns_ip6_of(r.peer), &r.stack6, 128, peer_if, NULL);
     }
     ns_ip_register_proto(ns_ip_of(r.peer), 6, &peer_tcp_ops, &r);
     ns_ip_register_proto(ns_ip_of(r.peer), 17, &peer_udp_ops, &r);

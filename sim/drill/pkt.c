@@ -1022,6 +1022,31 @@ static bool parse_flag_line(Cur *c, NsPkt *pkt)
         if (!value || *end || v < 64 || v > 65495)
             return fail_at(c, l, col, "--mss takes a segment size (64..65495)");
         pkt->mss = (int)v;
+    } else if (strcmp(name, "local_ip") == 0 || strcmp(name, "remote_ip") == 0) {
+        /* an address (packetdrill's remote one may carry its /prefix) */
+        PktAddr *a = name[0] == 'l' ? &pkt->local_ip : &pkt->remote_ip;
+        g_autofree char *text = g_strdup(value ? value : "");
+        char *slash = strchr(text, '/');
+        if (slash && name[0] == 'r')
+            *slash = 0;
+        unsigned b[4];
+        char extra;
+        *a = (PktAddr){.given = true, .line = l};
+        if (strchr(text, ':')) {
+            a->v6 = ns_ipv6_parse_addr(text, &a->a6);
+            if (a->v6 && (ns_ipv6_is_unspecified(&a->a6) || ns_ipv6_is_multicast(&a->a6) ||
+                          ns_ipv6_is_link_local(&a->a6) || ns_ipv6_v4_mapped(&a->a6, &a->v4)))
+                return fail_at(c, l, col, "--%s takes a unicast address, not %s", name, text);
+            if (!a->v6)
+                return fail_at(c, l, col, "--%s: '%s' is no IPv6 address", name, text);
+        } else if (sscanf(text, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &extra) == 4 &&
+                   b[0] <= 255 && b[1] <= 255 && b[2] <= 255 && b[3] <= 255 && b[0] != 0 &&
+                   b[0] < 224 && b[0] != 127) {
+            a->v4 = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+        } else {
+            return fail_at(c, l, col, "--%s takes an IPv4 or IPv6 unicast address, not '%s'",
+                           name, text);
+        }
     } else if (!pkt->flag_unsupported) {
         pkt->flag_line = l;
         pkt->flag_unsupported = g_strdup(name);

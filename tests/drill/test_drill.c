@@ -201,6 +201,36 @@ static void test_pkt_ip_version_and_icmpv6(void)
                                      "ipv4-mapped-ipv6");
 }
 
+/* --local_ip and --remote_ip: an address of either family (the remote
+ * one with packetdrill's /prefix); anything else refused where it is. */
+static void test_pkt_local_remote_ip(void)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(NsPkt) p = parse("--local_ip=fd3d:fa7b:d17d::99\n--remote_ip=2001:DB8::1/32\n"
+                               "0 < udp (1)\n",
+                               &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT(p->local_ip.given && p->local_ip.v6);
+    CU_ASSERT_EQUAL(p->local_ip.line, 1);
+    CU_ASSERT_EQUAL(p->local_ip.a6.b[15], 0x99);
+    CU_ASSERT(p->remote_ip.given && p->remote_ip.v6);
+    CU_ASSERT_EQUAL(p->remote_ip.a6.b[0], 0x20);
+    CU_ASSERT_EQUAL(p->remote_ip.a6.b[15], 1);
+    g_autoptr(NsPkt) v4 = parse("--local_ip=192.168.7.7\n0 < udp (1)\n", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v4);
+    CU_ASSERT(v4->local_ip.given && !v4->local_ip.v6);
+    CU_ASSERT_EQUAL(v4->local_ip.v4, 0xc0a80707u);
+    CU_ASSERT(!v4->remote_ip.given);
+    ERROR_IS("--local_ip=fd3d::1::2\n", "t.pkt:1:1: error: --local_ip: 'fd3d::1::2' is no IPv6 "
+                                         "address");
+    ERROR_IS("--local_ip=10.0.0.1/8\n", "t.pkt:1:1: error: --local_ip takes an IPv4 or IPv6 "
+                                        "unicast address, not '10.0.0.1/8'");
+    ERROR_IS("--remote_ip=ff02::1\n", "t.pkt:1:1: error: --remote_ip takes a unicast address, "
+                                      "not ff02::1");
+    ERROR_IS("--remote_ip=224.0.0.1\n", "t.pkt:1:1: error: --remote_ip takes an IPv4 or IPv6 "
+                                        "unicast address, not '224.0.0.1'");
+}
+
 static void test_pkt_comments_flags_shell_and_code(void)
 {
     g_autofree char *err = NULL;
@@ -267,6 +297,7 @@ static CU_TestInfo pkt_tests[] = {
     {"outbound_any_options", test_pkt_outbound_any_options},
     {"udp_and_icmp_packets", test_pkt_udp_and_icmp_packets},
     {"ip_version_and_icmpv6", test_pkt_ip_version_and_icmpv6},
+    {"local_remote_ip", test_pkt_local_remote_ip},
     {"syscall_arguments_and_errno", test_pkt_syscall_arguments_and_errno},
     {"comments_flags_shell_and_code", test_pkt_comments_flags_shell_and_code},
     {"errors_name_line_and_column", test_pkt_errors_name_line_and_column},
