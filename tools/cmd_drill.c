@@ -101,7 +101,7 @@ static bool run_script(Outcome *o, const NsDrillOpts *base, FILE *out, const cha
     if (!g_file_get_contents(o->path, &text, &len, error))
         return false;
     g_autoptr(GError) perr = NULL;
-    g_autoptr(NsPkt) pkt = ns_pkt_parse(o->path, text, len, &perr);
+    g_autoptr(NsPkt) pkt = ns_pkt_parse_ip(o->path, text, len, base->ip_version, &perr);
     if (!pkt) {
         o->parse_error = g_strdup(perr->message);
         return true;
@@ -140,7 +140,8 @@ static void run_job(gpointer item, gpointer data)
 
 int ns_cmd_drill(int argc, char **argv)
 {
-    g_autofree char *profile = NULL, *tol_s = NULL, *junit = NULL, *pcap = NULL, *jobs = NULL;
+    g_autofree char *profile = NULL, *tol_s = NULL, *junit = NULL, *pcap = NULL, *jobs = NULL,
+                    *ipv = NULL;
     gboolean trace = FALSE;
     g_auto(GStrv) files = NULL;
     GOptionEntry entries[] = {
@@ -148,6 +149,8 @@ int ns_cmd_drill(int argc, char **argv)
          "The stack under test: linux (default) or minimal", "NAME"},
         {"tolerance-usecs", 0, 0, G_OPTION_ARG_STRING, &tol_s,
          "Timing tolerance in microseconds (default: the script's, else 4000)", "N"},
+        {"ip-version", 0, 0, G_OPTION_ARG_STRING, &ipv,
+         "ipv4 (default), ipv6 or ipv4-mapped-ipv6, for scripts that do not say", "FLAVOUR"},
         {"trace", 0, 0, G_OPTION_ARG_NONE, &trace, "Print netsim's own trace of each run", NULL},
         {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap,
          "Write the frames of the run to a pcap file (one script only)", "FILE"},
@@ -169,6 +172,14 @@ int ns_cmd_drill(int argc, char **argv)
         opts.profile = NS_PROFILE_MINIMAL;
     else if (profile && strcmp(profile, "linux") != 0)
         return ns_usage_error("drill: --profile must be linux or minimal, not '%s'", profile);
+    if (ipv && strcmp(ipv, "ipv6") == 0)
+        opts.ip_version = NS_DRILL_IPV6;
+    else if (ipv && strcmp(ipv, "ipv4-mapped-ipv6") == 0)
+        opts.ip_version = NS_DRILL_IPV4_MAPPED_IPV6;
+    else if (ipv && strcmp(ipv, "ipv4") != 0)
+        return ns_usage_error("drill: --ip-version must be ipv4, ipv6 or ipv4-mapped-ipv6, not "
+                              "'%s'",
+                              ipv);
     if (tol_s) {
         char *end;
         gint64 v = g_ascii_strtoll(tol_s, &end, 10);

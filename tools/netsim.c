@@ -22,7 +22,7 @@ static const char usage_text[] =
     "  netsim test PATH... [--update] [--seeds A..B] [-j N] [--shard K/N] [--junit FILE]\n"
     "                      [--quiet] [--max-events N]\n"
     "  netsim drill FILE.pkt... [--profile linux|minimal] [--tolerance-usecs N] [--trace]\n"
-    "                      [--pcap FILE] [--junit FILE] [-j N]\n"
+    "                      [--pcap FILE] [--junit FILE] [-j N] [--ip-version FLAVOUR]\n"
     "  netsim lab FILE [-o DIR]\n"
     "  netsim --help | --version\n"
     "\n"

@@ -33,6 +33,13 @@ typedef struct NsPkt NsPkt;
  * from `name`, or NULL with a "NAME:LINE:COL: error: ..." message in
  * *error (NS_PKT_ERROR_SYNTAX; NS_PKT_ERROR_LIMIT past a limit above). */
 NsPkt *ns_pkt_parse(const char *name, const char *text, size_t len, GError **error);
+/* packetdrill's three flavours (--ip_version): IPv4; IPv6; AF_INET6
+ * sockets with IPv4-mapped addresses and IPv4 on the wire. */
+typedef enum { NS_DRILL_IPV4, NS_DRILL_IPV6, NS_DRILL_IPV4_MAPPED_IPV6 } NsDrillIpVersion;
+/* As ns_pkt_parse(), for a script run in flavour `ip` unless a line of its
+ * own says otherwise, as packetdrill's --ip_version on its command line. */
+NsPkt *ns_pkt_parse_ip(const char *name, const char *text, size_t len, NsDrillIpVersion ip,
+                       GError **error);
 void ns_pkt_free(NsPkt *pkt);
 uint32_t ns_pkt_event_count(const NsPkt *pkt);
 
@@ -45,6 +52,9 @@ typedef struct {
      * played ("# NAME:LINE: TEXT"), so that a text trace sent to the same
      * stream shows what netsim did under the line that caused it */
     FILE *echo;
+    /* (for callers that parse the scripts they run: the flavour they give
+     * ns_pkt_parse_ip; ns_drill_run takes the parsed script's) */
+    NsDrillIpVersion ip_version;
 } NsDrillOpts;
 
 #define NS_DRILL_MAX_EVENTS UINT64_C(100000000)

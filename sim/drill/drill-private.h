@@ -30,7 +30,10 @@ struct PktExpr {
 /* --ip_version: packetdrill's three flavours (its config.c's table).
  * IPV4_MAPPED: AF_INET6 sockets with IPv4-mapped addresses, IPv4 on the
  * wire. */
-typedef enum { PKT_IPV4, PKT_IPV6, PKT_IPV4_MAPPED } PktIpVersion;
+typedef NsDrillIpVersion PktIpVersion;
+#define PKT_IPV4 NS_DRILL_IPV4
+#define PKT_IPV6 NS_DRILL_IPV6
+#define PKT_IPV4_MAPPED NS_DRILL_IPV4_MAPPED_IPV6
 
 /* An address of a --local_ip or --remote_ip line. */
 typedef struct {

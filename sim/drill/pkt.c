@@ -1148,6 +1148,12 @@ static bool parse_event(Cur *c, NsPkt *pkt)
 
 NsPkt *ns_pkt_parse(const char *name, const char *text, size_t len, GError **error)
 {
+    return ns_pkt_parse_ip(name, text, len, NS_DRILL_IPV4, error);
+}
+
+NsPkt *ns_pkt_parse_ip(const char *name, const char *text, size_t len, NsDrillIpVersion ip,
+                       GError **error)
+{
     g_return_val_if_fail(name && (text || len == 0), NULL);
     if (len > NS_PKT_MAX_BYTES) {
         g_set_error(error, NS_PKT_ERROR, NS_PKT_ERROR_LIMIT,
@@ -1165,7 +1171,9 @@ NsPkt *ns_pkt_parse(const char *name, const char *text, size_t len, GError **err
     pkt->lines = g_strsplit(copy, "\n", -1);
     pkt->events = g_ptr_array_new_with_free_func(event_free);
     pkt->tolerance_us = -1;
-    Cur c = {.name = name, .s = text, .n = len, .line = 1, .col = 1, .error = error};
+    pkt->ip_version = ip;
+    Cur c = {.name = name, .s = text, .n = len, .line = 1, .col = 1, .error = error,
+             .v6 = ip == NS_DRILL_IPV6};
     for (;;) {
         if (!skip_ws(&c, true))
             return NULL;

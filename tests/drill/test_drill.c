@@ -199,6 +199,25 @@ static void test_pkt_ip_version_and_icmpv6(void)
              "packet_too_big, time_exceeded, ..., type_N)");
     ERROR_IS("--ip_version=ipv5\n", "t.pkt:1:1: error: --ip_version is ipv4, ipv6 or "
                                      "ipv4-mapped-ipv6");
+    /* the flavour of the command line (ns_pkt_parse_ip), unless the
+     * script's own line says otherwise */
+    const char *t6 = "0 < icmp packet_too_big mtu 1280\n";
+    GError *e = NULL;
+    g_autoptr(NsPkt) c6 = ns_pkt_parse_ip("t.pkt", t6, strlen(t6), NS_DRILL_IPV6, &e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c6);
+    CU_ASSERT_EQUAL(c6->ip_version, PKT_IPV6);
+    CU_ASSERT_EQUAL(ev_at(c6, 0)->icmp_type, 2);
+    CU_ASSERT_EQUAL(ev_at(c6, 0)->icmp_mtu, 1280);
+    const char *t4 = "--ip_version=ipv4\n0 < icmp unreachable frag_needed mtu 1200\n";
+    g_autoptr(NsPkt) c4 = ns_pkt_parse_ip("t.pkt", t4, strlen(t4), NS_DRILL_IPV6, &e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c4);
+    CU_ASSERT_EQUAL(c4->ip_version, PKT_IPV4);
+    CU_ASSERT_EQUAL(ev_at(c4, 0)->icmp_type, 3);
+    CU_ASSERT_PTR_NULL(ns_pkt_parse_ip("t.pkt", t6, strlen(t6), NS_DRILL_IPV4, &e));
+    CU_ASSERT_STRING_EQUAL(e ? e->message : "", "t.pkt:1:10: error: 'packet_too_big' is no ICMP "
+                                                "type netsim knows (unreachable, time_exceeded, "
+                                                "echo_request, ..., type_N)");
+    g_clear_error(&e);
 }
 
 /* --local_ip and --remote_ip: an address of either family (the remote
