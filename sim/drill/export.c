@@ -63,15 +63,6 @@ struct NsPktExport {
     bool v6; /* the connection runs over IPv6 (its peer is no IPv4-mapped address) */
 };
 
-static NsIpv6Addr mapped(uint32_t v4)
-{
-    NsIpv6Addr a;
-    memset(&a, 0, sizeof a);
-    a.b[10] = a.b[11] = 0xff;
-    ns_write_be32(a.b + 12, v4);
-    return a;
-}
-
 /* Segments kept at most: past it the export fails with a message. */
 #define EXPORT_MAX_ENTS 1000000u
 
@@ -90,7 +81,7 @@ static void icmp_received(NsPktExport *x, const NsTraceEvent *ev, const NsIpv4Re
         return;
     const uint8_t *l4 = m + NS_ICMP_HLEN + off;
     size_t l4_len = n - NS_ICMP_HLEN - off;
-    Ent e = {.kind = ENT_ICMP, .t = ev->time, .src = mapped(q.src), .dst = mapped(q.dst),
+    Ent e = {.kind = ENT_ICMP, .t = ev->time, .src = ns_ipv6_map_v4(q.src), .dst = ns_ipv6_map_v4(q.dst),
              .icmp_type = (uint8_t)ic.type, .icmp_code = ic.code, .icmp_mtu = ic.mtu};
     e.h.src_port = ns_read_be16(l4);
     e.h.dst_port = ns_read_be16(l4 + 2);
@@ -190,7 +181,7 @@ static void sink_write(void *self, const NsTraceEvent *ev)
     if (ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DUPLICATE)
         return;
     Ent e = {.kind = ENT_SEG, .t = ev->time, .out = ev->kind == NS_TRACE_SEND,
-             .src = mapped(ip.src), .dst = mapped(ip.dst),
+             .src = ns_ipv6_map_v4(ip.src), .dst = ns_ipv6_map_v4(ip.dst),
              .held = ev->kind == NS_TRACE_SEND && ev->fault == NS_FAULT_DELAY};
     if (ns_tcp_parse_verified(ev->bytes + ip.header_len, (size_t)ip.total_len - ip.header_len,
                               &e.h) != NS_WIRE_OK)
@@ -210,17 +201,9 @@ static void note_tuple(NsPktExport *x, NsSocket *s)
     if (!s || x->have_tuple)
         return;
     uint32_t v4;
-    if (ns_socket_is_v6(s)) {
-        ns_socket_local6(s, &x->laddr, &x->lport);
-        ns_socket_peer6(s, &x->raddr, &x->rport);
-        x->v6 = !ns_ipv6_v4_mapped(&x->raddr, &v4);
-    } else {
-        ns_socket_local(s, &v4, &x->lport);
-        x->laddr = mapped(v4);
-        ns_socket_peer(s, &v4, &x->rport);
-        x->raddr = mapped(v4);
-        x->v6 = false;
-    }
+    ns_socket_local6(s, &x->laddr, &x->lport);
+    ns_socket_peer6(s, &x->raddr, &x->rport);
+    x->v6 = ns_socket_is_v6(s) && !ns_ipv6_v4_mapped(&x->raddr, &v4);
     x->have_tuple = x->rport != 0;
 }
 

@@ -44,13 +44,6 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
 }
 
 /* ::ffff:a.b.c.d (RFC 4291 2.5.5.2) */
-static NsIpv6Addr mapped(uint32_t v4)
-{
-    NsIpv6Addr a = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, (uint8_t)(v4 >> 24),
-                     (uint8_t)(v4 >> 16), (uint8_t)(v4 >> 8), (uint8_t)v4}};
-    return a;
-}
-
 /* An af6 pcb over IPv4 shows its IPv4 ends mapped; 0.0.0.0 as ::. */
 static void sync_mapped(NsPcb *pcb)
 {
@@ -59,9 +52,9 @@ static void sync_mapped(NsPcb *pcb)
     memset(&pcb->laddr6, 0, sizeof pcb->laddr6);
     memset(&pcb->raddr6, 0, sizeof pcb->raddr6);
     if (pcb->laddr)
-        pcb->laddr6 = mapped(pcb->laddr);
+        pcb->laddr6 = ns_ipv6_map_v4(pcb->laddr);
     if (pcb->raddr)
-        pcb->raddr6 = mapped(pcb->raddr);
+        pcb->raddr6 = ns_ipv6_map_v4(pcb->raddr);
 }
 
 NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto)

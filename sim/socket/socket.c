@@ -166,17 +166,26 @@ bool ns_socket_is_v6(const NsSocket *sock)
     return pcb_of(sock)->af6;
 }
 
+/* An IPv6-family socket keeps its ends as IPv6 addresses (IPv4 ones
+ * already mapped); an IPv4 one has them mapped here, 0.0.0.0 as ::. */
+static NsIpv6Addr end6(const NsPcb *p, const NsIpv6Addr *a6, uint32_t a4)
+{
+    if (p->af6 || a4 == 0)
+        return p->af6 ? *a6 : (NsIpv6Addr){{0}};
+    return ns_ipv6_map_v4(a4);
+}
+
 void ns_socket_local6(const NsSocket *sock, NsIpv6Addr *addr, uint16_t *port)
 {
     const NsPcb *p = pcb_of(sock);
-    *addr = p->laddr6;
+    *addr = end6(p, &p->laddr6, p->laddr);
     *port = p->lport;
 }
 
 void ns_socket_peer6(const NsSocket *sock, NsIpv6Addr *addr, uint16_t *port)
 {
     const NsPcb *p = pcb_of(sock);
-    *addr = p->raddr6;
+    *addr = end6(p, &p->raddr6, p->raddr);
     *port = p->rport;
 }
 

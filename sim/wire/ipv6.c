@@ -195,6 +195,15 @@ bool ns_ipv6_v4_mapped(const NsIpv6Addr *a, uint32_t *v4)
     return true;
 }
 
+NsIpv6Addr ns_ipv6_map_v4(uint32_t v4)
+{
+    NsIpv6Addr a;
+    memset(&a, 0, sizeof a);
+    a.b[10] = a.b[11] = 0xff;
+    ns_write_be32(a.b + 12, v4);
+    return a;
+}
+
 void ns_ipv6_link_local_from_mac(const uint8_t mac[6], NsIpv6Addr *out)
 {
     memset(out, 0, sizeof *out);

@@ -522,6 +522,31 @@ static void test_dual_stack_listener_sees_ipv4_client_mapped(void)
     end();
 }
 
+/* An IPv4 socket asked for its ends as IPv6 addresses gets them mapped,
+ * as the header promises; an end it does not have yet is ::. */
+static void test_ipv4_socket_ends_read_as_mapped(void)
+{
+    dual_net();
+    listener6(srv, "::", 80);
+    NsSocket *c = sock_of(pc, NS_SOCK_TCP);
+    NsIpv6Addr a, any = a6("::");
+    uint16_t port;
+    ns_socket_peer6(c, &a, &port);
+    CU_ASSERT(ns_ipv6_addr_equal(&a, &any));
+    CU_ASSERT_EQUAL(port, 0);
+    CU_ASSERT_EQUAL(ns_socket_connect(c, fx_ip("10.0.0.2"), 80), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_FALSE(ns_socket_is_v6(c));
+    NsIpv6Addr want_local = a6("::ffff:10.0.0.1"), want_peer = a6("::ffff:10.0.0.2");
+    ns_socket_local6(c, &a, &port);
+    CU_ASSERT(ns_ipv6_addr_equal(&a, &want_local));
+    CU_ASSERT(port >= 32768);
+    ns_socket_peer6(c, &a, &port);
+    CU_ASSERT(ns_ipv6_addr_equal(&a, &want_peer));
+    CU_ASSERT_EQUAL(port, 80);
+    end();
+}
+
 /* UDP to a closed port over IPv6: ICMPv6 port unreachable, which a
  * connected socket reads as ECONNREFUSED. */
 static void test_udp_to_closed_port_over_ipv6_is_refused(void)
@@ -699,6 +724,7 @@ static CU_TestInfo transport6_tests[] = {
     {"tcp_connect6_to_closed_port_is_refused", test_tcp_connect6_to_closed_port_is_refused},
     {"dual_stack_listener_sees_ipv4_client_mapped",
      test_dual_stack_listener_sees_ipv4_client_mapped},
+    {"ipv4_socket_ends_read_as_mapped", test_ipv4_socket_ends_read_as_mapped},
     {"udp_to_closed_port_over_ipv6_is_refused", test_udp_to_closed_port_over_ipv6_is_refused},
     {"udp_datagram_over_ipv6_carries_its_sender", test_udp_datagram_over_ipv6_carries_its_sender},
     {"packet_too_big_lowers_tcp_mss_and_resends", test_packet_too_big_lowers_tcp_mss_and_resends},

@@ -52,6 +52,8 @@ bool ns_ipv6_is_unspecified(const NsIpv6Addr *a); /* :: */
 /* An IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 2.5.5.2): true, with the
  * IPv4 address in host byte order in *v4. */
 bool ns_ipv6_v4_mapped(const NsIpv6Addr *a, uint32_t *v4);
+/* The IPv4-mapped address of v4 (host byte order). */
+NsIpv6Addr ns_ipv6_map_v4(uint32_t v4);
 
 /* fe80::/64 with the modified EUI-64 interface identifier of `mac`: the
  * MAC split by ff:fe, its universal/local bit inverted (RFC 4291
