@@ -126,6 +126,29 @@ typedef struct {
     bool nagle_minshall;     /* Minshall's Nagle (Linux tcp_minshall_check): a
                                 small segment waits only while an earlier small
                                 one is unacknowledged */
+    /* Linux sends new data in TSO/GSO packets of several segments and
+     * sets PSH on every packet of more than one (__tcp_transmit_skb; GSO
+     * leaves it on the packet's last segment, which is what the wire
+     * shows). A packet holds tcp_tso_autosize's count: the pacing rate
+     * (tcp_update_pacing_rate: pacing_ss_ratio percent of cwnd * MSS /
+     * SRTT in slow start below ssthresh / 2, else pacing_ca_ratio) over
+     * 2^10 (sk_pacing_shift: about 1 ms of data), plus gso_max_size >>
+     * (min RTT in us >> tso_rtt_log) on short paths, at most
+     * gso_max_size, at least tso_min_segs (net.ipv4.tcp_min_tso_segs),
+     * and no more than cwnd and the peer's window allow when it starts.
+     * 0 = no such packets: PSH only where the written data ends. */
+    uint8_t tso_min_segs;
+    uint8_t tso_rtt_log;          /* net.ipv4.tcp_tso_rtt_log */
+    uint16_t pacing_ss_ratio;     /* net.ipv4.tcp_pacing_ss_ratio, percent */
+    uint16_t pacing_ca_ratio;     /* net.ipv4.tcp_pacing_ca_ratio, percent */
+    uint32_t gso_max_size;        /* the device's GSO limit (GSO_LEGACY_MAX_SIZE) */
+    /* Linux tcp_tso_should_defer: a TSO packet smaller than tso_segs'
+     * count waits for the next ACK when less than 1/tso_win_divisor of
+     * the window (net.ipv4.tcp_tso_win_divisor) could go, the last send
+     * was within a millisecond, the oldest segment in flight was sent at
+     * least SRTT/2 ago and more data is waiting than may go now (or may
+     * be written: no FIN queued). Not in Recovery or Loss. 0 = never. */
+    uint8_t tso_win_divisor;
     /* Timers on a jiffies clock with a timer wheel (Linux CONFIG_HZ and
      * kernel/time/timer.c): every timeout is a whole number of jiffies
      * and fires at its wheel bucket, never early. 0 = exact times. */
@@ -650,6 +673,9 @@ void tcp_rack_free(NsTcpConn *c);
 NsTime tcp_rack_deadline(const NsTcpConn *c);
 void tcp_rack_stop(NsTcpConn *c);
 void tcp_rack_timer(NsTcpConn *c, NsTime now);
+/* When the oldest segment not yet acknowledged and the newest were (last)
+ * sent; false with none recorded (nothing in flight, or RACK off). */
+bool tcp_rack_sent_times(const NsTcpConn *c, NsTime *oldest, NsTime *newest);
 
 /* ---- tail loss probe (tcp_tlp.c, RFC 8985 7; linux profile) ---- */
 

@@ -82,6 +82,12 @@ static const NsTcpCfg cfg_linux = {
     .rcv_autotune = true,    /* tcp_moderate_rcvbuf */
     .cwnd_limited = true,    /* tcp_is_cwnd_limited */
     .ss_per_segment = true,  /* tcp_slow_start */
+    .tso_min_segs = 2,       /* tcp_min_tso_segs */
+    .tso_rtt_log = 9,        /* tcp_tso_rtt_log */
+    .pacing_ss_ratio = 200,  /* tcp_pacing_ss_ratio */
+    .pacing_ca_ratio = 120,  /* tcp_pacing_ca_ratio */
+    .gso_max_size = 65536,   /* GSO_LEGACY_MAX_SIZE of a veth */
+    .tso_win_divisor = 3,    /* tcp_tso_win_divisor */
     /* A 1448-byte segment in a 2304-byte buffer (a 1514-byte frame in 2 KiB
      * plus the skb): the capture's windows of 80896 with one segment
      * waiting to be read, 131072 * 160 / 256 = 81920 with none. */

@@ -271,8 +271,9 @@ bool tcp_cwnd_limited(const NsTcpConn *c)
 /* Linux tcp_cwnd_validate after tcp_write_xmit: the window is
  * cwnd-limited when the segments in flight fill it; that is remembered
  * for the window of data just sent (up to SND.MAX), and otherwise the
- * most segments in flight in it. */
-static void cwnd_validate(NsTcpConn *c, uint32_t pipe, bool use_pipe, bool sent)
+ * most segments in flight in it. A TSO packet that waited for cwnd
+ * (tso_defer) counts as cwnd-limited, as in Linux tcp_write_xmit. */
+static void cwnd_validate(NsTcpConn *c, uint32_t pipe, bool use_pipe, bool sent, bool deferred)
 {
     uint32_t mss = c->mss ? c->mss : 1u;
     uint32_t flight = c->snd_max - c->snd_una;
@@ -281,7 +282,7 @@ static void cwnd_validate(NsTcpConn *c, uint32_t pipe, bool use_pipe, bool sent)
     else if (c->scoreboard)
         flight -= tcp_ranges_covered(&c->scoreboard->sacked, c->snd_una, c->snd_max);
     uint32_t packets = (flight + mss - 1) / mss, cwnd = c->cwnd / mss;
-    bool limited = packets >= cwnd;
+    bool limited = packets >= cwnd || deferred;
     if (!sent && !limited)
         return;
     if (!seq_lt(c->snd_una, c->cwnd_usage_seq) || limited ||
@@ -290,6 +291,83 @@ static void cwnd_validate(NsTcpConn *c, uint32_t pipe, bool use_pipe, bool sent)
         c->max_packets_out = packets;
         c->cwnd_usage_seq = c->snd_max;
     }
+}
+
+/* Linux tcp_tso_segs (tcp_tso_autosize over tcp_update_pacing_rate's
+ * rate): the segments of new data one TSO packet holds (NsTcpCfg
+ * tso_min_segs). SRTT stands for Linux's windowed minimum RTT in the
+ * short-path term (netsim's links do not jitter). */
+static uint32_t tso_segs(const NsTcpConn *c)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    uint32_t mss = c->mss ? c->mss : 1u;
+    uint64_t bytes = cfg->gso_max_size;
+    uint64_t srtt_us = (uint64_t)(c->srtt / NS_US(1));
+    if (srtt_us > 0) {
+        uint64_t cwnd = c->cwnd / mss, out = (tcp_flight(c) + mss - 1) / mss;
+        uint64_t ssthresh = c->ssthresh / mss;
+        uint32_t ratio = cwnd < ssthresh / 2 ? cfg->pacing_ss_ratio : cfg->pacing_ca_ratio;
+        uint64_t rate = (uint64_t)mss * 10000u * ratio * (cwnd > out ? cwnd : out) / srtt_us;
+        bytes = rate >> 10; /* sk_pacing_shift: about a millisecond's worth */
+        uint64_t r = srtt_us >> cfg->tso_rtt_log;
+        if (r < 32)
+            bytes += cfg->gso_max_size >> r;
+        if (bytes > cfg->gso_max_size)
+            bytes = cfg->gso_max_size;
+    }
+    uint64_t n = bytes / mss;
+    return n > cfg->tso_min_segs ? (uint32_t)n : cfg->tso_min_segs;
+}
+
+/* Linux tcp_tso_should_defer (NsTcpCfg tso_win_divisor): whether new
+ * data that spans more than a segment waits for the next ACK to go as a
+ * larger TSO packet; *cwnd_lim when cwnd is what holds it. */
+static bool tso_defer(const NsTcpConn *c, uint32_t tso, uint32_t avail, uint32_t send_win,
+                      uint32_t cong_win, bool *cwnd_lim, NsTime now)
+{
+    const NsTcpCfg *cfg = c->env->cfg;
+    NsTime oldest, newest;
+    if (!cfg->tso_win_divisor || c->ca_state == NS_TCP_CA_RECOVERY ||
+        c->ca_state == NS_TCP_CA_LOSS || avail <= c->mss ||
+        !tcp_rack_sent_times(c, &oldest, &newest))
+        return false;
+    if (now - newest > NS_MS(1))
+        return false; /* only right after a send, so as not to burst */
+    uint32_t limit = send_win < cong_win ? send_win : cong_win;
+    if (limit >= tso * c->mss)
+        return false; /* a full-sized packet can go */
+    uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+    if (limit >= wnd / cfg->tso_win_divisor)
+        return false;
+    if (now - oldest < c->srtt / 2)
+        return false; /* the next ACK is likely to come too late */
+    if (cong_win < send_win) {
+        if (cong_win <= avail) {
+            *cwnd_lim = true;
+            return true;
+        }
+    } else if (send_win <= avail) {
+        return true;
+    }
+    return !c->fin_queued; /* the application may add to it */
+}
+
+/* PSH on a segment already built, its checksum mended (RFC 1624): the
+ * last of a TSO packet that ended before its planned size. */
+static void set_psh(NsPacket *p)
+{
+    uint8_t *h = p->data;
+    if (h[13] & NS_TCP_PSH)
+        return;
+    uint32_t before = (uint32_t)h[12] << 8 | h[13];
+    h[13] |= NS_TCP_PSH;
+    uint32_t after = (uint32_t)h[12] << 8 | h[13];
+    uint32_t sum = (~((uint32_t)h[16] << 8 | h[17]) & 0xffffu) + (~before & 0xffffu) + after;
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    uint16_t ck = (uint16_t)~sum;
+    h[16] = (uint8_t)(ck >> 8);
+    h[17] = (uint8_t)ck;
 }
 
 /* The send policy: data as window, cwnd and Nagle allow, then the FIN,
@@ -324,6 +402,11 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
     uint32_t pipe = use_pipe ? tcp_sack_pipe(c) : 0, nxt0 = c->snd_nxt, max0 = c->snd_max;
     if (recovery)
         pipe += tcp_sack_retransmit(c, now, c->cwnd > pipe ? c->cwnd - pipe : 0, false);
+    /* New data leaves in TSO packets of up to `tso` segments (tso_min_segs):
+     * chunk_left of the current one still to send, chunk_n sent. */
+    uint32_t tso = data_ok && c->env->cfg->tso_min_segs ? tso_segs(c) : 0;
+    uint32_t chunk_left = 0, chunk_n = 0;
+    bool deferred = false; /* cwnd held a packet back (tso_defer) */
     while (data_ok) {
         uint32_t fin_seq = c->sb_seq + c->sb_len;
         if (seq_gt(c->snd_nxt, fin_seq))
@@ -407,6 +490,24 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
             fl |= NS_TCP_PSH;
         if (fin)
             fl |= NS_TCP_FIN;
+        if (tso && len && !rexmit && !probe) {
+            if (chunk_left == 0 && tso_defer(c, tso, avail, rwnd_room, cwnd_room, &deferred, now))
+                break;
+            if (chunk_left == 0) {
+                /* Linux tcp_write_xmit: a packet as large as tso, cwnd
+                 * and the peer's window allow now */
+                uint32_t quota = usable / c->mss;
+                chunk_left = quota == 0 ? 1 : quota < tso ? quota : tso;
+                chunk_n = 0;
+            }
+            chunk_n++;
+            if (--chunk_left == 0 && chunk_n > 1)
+                fl |= NS_TCP_PSH;
+        } else if (chunk_left) {
+            if (chunk_n > 1) /* the packet ends early */
+                set_psh(c->outq.tail);
+            chunk_left = 0;
+        }
         NsSendWhy why = probe ? NS_SEND_PROBE
                              : rexmit ? NS_SEND_RTO : NS_SEND_NORMAL;
         tcp_send_segment(c, c->snd_nxt, len, fl, why, now);
@@ -429,6 +530,8 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
         if (fin || override)
             break;
     }
+    if (chunk_left && chunk_n > 1)
+        set_psh(c->outq.tail); /* the last TSO packet ended early */
     if (recovery) {
         uint32_t p = pipe + (c->snd_nxt - nxt0);
         if (c->cwnd > p)
@@ -436,7 +539,7 @@ void tcp_conn_output(NsTcpConn *c, NsTime now)
     }
     if (data_ok && c->env->cfg->cwnd_limited)
         cwnd_validate(c, use_pipe ? pipe + (c->snd_nxt - nxt0) : 0, use_pipe,
-                      c->snd_max != max0 || c->snd_nxt != nxt0);
+                      c->snd_max != max0 || c->snd_nxt != nxt0, deferred);
     if (data_ok) {
         /* Data waiting, nothing in flight, and a window too small for it:
          * a zero window (RFC 9293 3.8.6.1, probing) or one the sender's

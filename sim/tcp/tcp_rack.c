@@ -255,3 +255,13 @@ void tcp_rack_timer(NsTcpConn *c, NsTime now)
     }
     tcp_conn_output(c, now);
 }
+
+bool tcp_rack_sent_times(const NsTcpConn *c, NsTime *oldest, NsTime *newest)
+{
+    const NsTcpRack *r = c->rack;
+    if (!r || r->n == 0)
+        return false;
+    *oldest = r->seg[r->head & (r->cap - 1)].xmit;
+    *newest = r->seg[(r->head + r->n - 1) & (r->cap - 1)].xmit;
+    return true;
+}

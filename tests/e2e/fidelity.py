@@ -24,6 +24,11 @@ CASES = {
     "case1-large-data": ("tests/fidelity/case1-large.scn", "case1_http_get.pcap",
                          ["--stream", "1:0", "--filter", "tcp.len>0 and tcp.srcport==80",
                           "--ignore", "psh"]),
+    # The same segments with their PSH bits (Linux's TSO packets: PSH on
+    # the last segment of each, 2 then 3 segments long as cwnd grows),
+    # replayed with the reference's round trip of 20.2 ms.
+    "case1-large-psh": ("tests/fidelity/case1-large-rtt.scn", "case1_http_get.pcap",
+                        ["--stream", "1:0", "--filter", "tcp.len>0 and tcp.srcport==80"]),
     "case2": ("tests/fidelity/case2.scn", "case2_tcp_closed_port.pcap", []),
     "case3": ("tests/fidelity/case3.scn", "case3_udp_closed_port.pcap", []),
     "case4": ("tests/fidelity/case4.scn", "case4_udp_echo.pcap", []),

@@ -417,6 +417,102 @@ static void test_established_minshall_nagle_sends_tail_at_once(void)
     h_teardown();
 }
 
+/* linux (tso_min_segs): new data leaves in TSO packets, PSH on the last
+ * segment of each. At an SRTT of 20 ms and a cwnd of 10 a packet holds
+ * the minimum of two segments (tcp_tso_autosize): PSH on every second. */
+static void test_established_linux_psh_ends_each_tso_packet(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.srtt = NS_MS(20);
+    CU_ASSERT_EQUAL(H->c.cwnd, 10 * 1448);
+    app_write(20 * 1448);
+    for (uint32_t i = 0; i < 10; i++)
+        EXPECT_SENT(SEG(.flags = i % 2 ? ACK | PSH : ACK, .seq = LOCAL_SEQ + 1 + i * 1448,
+                        .len = 1448));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+/* At an SRTT of 2 ms the pacing rate allows 15 segments a packet (about
+ * a millisecond's worth, plus the short-path term): the whole window of
+ * 10 is one packet, PSH on its last segment only. */
+static void test_established_linux_tso_packet_grows_on_short_path(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.srtt = NS_MS(2);
+    app_write(20 * 1448);
+    for (uint32_t i = 0; i < 10; i++)
+        EXPECT_SENT(SEG(.flags = i == 9 ? ACK | PSH : ACK, .seq = LOCAL_SEQ + 1 + i * 1448,
+                        .len = 1448));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+/* A TSO packet that ends before its planned size ends with PSH all the
+ * same (and a checksum mended for it): Minshall's Nagle holds the small
+ * tail while an earlier small segment is unacknowledged, so the packet
+ * is the three full segments. */
+static void test_established_linux_tso_packet_ended_by_nagle_has_psh(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.srtt = NS_MS(2);
+    app_write(10);
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .len = 10));
+    app_write(3 * 1448 + 100);
+    for (uint32_t i = 0; i < 3; i++)
+        EXPECT_SENT(SEG(.flags = i == 2 ? ACK | PSH : ACK, .seq = LOCAL_SEQ + 11 + i * 1448,
+                        .len = 1448));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+/* linux (tso_win_divisor, Linux tcp_tso_should_defer): right after a
+ * send, one segment's room in cwnd does not make a packet of two; it
+ * waits for the next ACK, and then both go as one packet. */
+static void test_established_linux_small_tso_packet_waits_for_next_ack(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.srtt = NS_MS(20);
+    H->c.ssthresh = 10 * 1448; /* congestion avoidance: ACKs free, not grow */
+    app_write(30 * 1448);
+    drain_sent();
+    advance(NS_MS(20));
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 2 * 1448, .ts = true, .ts_val = 600));
+    CU_ASSERT_EQUAL(H->c.cwnd, 10 * 1448);
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 10 * 1448, .len = 1448));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1 + 11 * 1448, .len = 1448));
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 3 * 1448, .ts = true, .ts_val = 600));
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 4 * 1448, .ts = true, .ts_val = 600));
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 12 * 1448, .len = 1448));
+    EXPECT_SENT(SEG(.flags = ACK | PSH, .seq = LOCAL_SEQ + 1 + 13 * 1448, .len = 1448));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
+/* The same single segment's room goes at once when nothing was sent in
+ * the last millisecond (Linux defers only right after a send). */
+static void test_established_linux_tso_no_wait_after_quiet_millisecond(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->c.srtt = NS_MS(20);
+    H->c.ssthresh = 10 * 1448;
+    app_write(30 * 1448);
+    drain_sent();
+    advance(NS_MS(20));
+    peer_sends(SEG(.ack = LOCAL_SEQ + 1 + 1448, .ts = true, .ts_val = 600));
+    CU_ASSERT_EQUAL(H->c.cwnd, 10 * 1448);
+    EXPECT_SENT(SEG(.seq = LOCAL_SEQ + 1 + 10 * 1448, .len = 1448));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
 /* minimal, classic RFC 896: the same tail waits for the full segment's
  * ACK. */
 static void test_established_classic_nagle_holds_tail(void)
@@ -1259,6 +1355,11 @@ static void test_pattern_write_stores_no_bytes(void)
 }
 
 CU_TestInfo conn_tests[] = {
+    T(test_established_linux_psh_ends_each_tso_packet),
+    T(test_established_linux_tso_packet_grows_on_short_path),
+    T(test_established_linux_tso_packet_ended_by_nagle_has_psh),
+    T(test_established_linux_small_tso_packet_waits_for_next_ack),
+    T(test_established_linux_tso_no_wait_after_quiet_millisecond),
     T(test_send_buffer_mixes_written_and_pattern_bytes),
     T(test_send_buffer_drops_acked_bytes_across_runs),
     T(test_pattern_write_stores_no_bytes),
