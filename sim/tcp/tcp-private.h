@@ -535,6 +535,15 @@ uint32_t tcp_synack_wnd(const NsTcpConn *c);
 /* The window of our SYN (syn_wnd, within a receive buffer the application set). */
 uint32_t tcp_syn_wnd(const NsTcpConn *c);
 
+/* ---- TIME-WAIT minisocks (tcp.c) ---- */
+/* n (<= 64) 32-bit words packed: bit i of *present says word i is not
+ * zero; each such word is written as a varint of its difference from 0 or
+ * from one of the 4 words before it (zigzag, whichever is shortest, with 3
+ * bits naming which): at most 5 bytes a word. Returns the bytes written.
+ * Unpack reads them back. */
+size_t tcp_tw_pack(const uint32_t *w, size_t n, uint64_t *present, uint8_t *out);
+void tcp_tw_unpack(const uint8_t *in, uint64_t present, uint32_t *w, size_t n);
+
 /* ---- socket options (tcp_opts.c) ---- */
 /* The usable receive and send buffers: the profile's, or half of what
  * SO_RCVBUF / SO_SNDBUF keep. */

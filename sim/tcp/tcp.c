@@ -74,31 +74,36 @@ struct NsTcpSock {
 
 /* What a minisock keeps of its connection besides its addresses and
  * deadline: the counters socket tables show, the send and receive offsets,
- * and the core block. Stored as 32-bit words of which only those not zero
- * are kept (a bit each says which): in TIME-WAIT most of a connection's
- * fields are (no retransmission, no recovery, no loss probe, no error),
- * so a minisock keeps about half the block, and every field of it all the
- * same: a field added to the block is kept without a word here. */
+ * and the core block, as 32-bit words packed by tcp_tw_pack: the words
+ * that are zero left out (in TIME-WAIT no retransmission, recovery, loss
+ * probe or error is under way), each other one as its difference from 0 or
+ * from one of the few words before it (the sequence numbers lie near each
+ * other) in as few bytes as it takes. Every field of the block is kept all
+ * the same: a field added to it needs no word in tw_save or tw_load. */
 typedef struct {
     uint32_t sb_seq, rx_off, retransmits, segs_sent, segs_received;
     uint64_t bytes_sent, bytes_acked, bytes_received;
     unsigned char core[TW_CORE_SIZE];
 } TwState;
 #define TW_WORDS ((sizeof(TwState) + 3) / 4)
-_Static_assert(TW_WORDS <= 64, "a bit of TwState.present for each word");
+#define TW_PACKED_MAX (TW_WORDS * 5) /* 35 bits in 5 bytes of 7 */
+#define TW_REFS 4 /* a word may be stored as its difference from one of the 4 before it */
 
 struct NsTcpTw {
     NsTcpEnv *env;
     NsPcb pcb;
-    int32_t tag;    /* TW_TAG */
-    uint8_t cap;    /* words[]'s room */
+    int32_t tag;   /* TW_TAG */
+    uint16_t cap;  /* packed[]'s room in bytes */
+    uint16_t len;  /* bytes of the packed state */
     NsTcpTw *prev, *next;
     NsEventId tev;
     NsTime deadline; /* the TIME-WAIT timer */
-    uint64_t present; /* bit i: word i of the TwState is not zero */
-    uint32_t *more;   /* the words when more than cap (seldom: the state grew), or NULL */
-    uint32_t words[]; /* the words not zero, in order */
+    uint64_t present; /* bit i: word i of the state is not zero (tcp_tw_pack) */
+    uint8_t *more;    /* the packed state when longer than cap (seldom: it grew), or NULL */
+    uint8_t packed[];
 };
+_Static_assert(TW_PACKED_MAX <= UINT16_MAX && TW_WORDS <= 64,
+               "a packed state's length fits len, and a bit of present is there for each word");
 /* The layer of an endpoint: its core's environment is embedded in it, so
  * the endpoint need not store a pointer of its own (8 bytes for each of
  * 100,000 connections). */
@@ -464,46 +469,96 @@ static bool tw_may_reduce(const NsTcpSock *s)
     return c->timer[NS_TCP_T_TIME_WAIT] != NS_TIME_NEVER;
 }
 
-static void tw_state_of(TwState *st, const NsTcpConn *c)
+/* The bytes of a varint of v (7 bits a byte). */
+static size_t varint_len(uint64_t v)
 {
-    memset(st, 0, sizeof *st);
-    st->sb_seq = c->sb_seq;
-    st->rx_off = c->rx_off;
-    st->retransmits = c->retransmits;
-    st->segs_sent = c->segs_sent;
-    st->segs_received = c->segs_received;
-    st->bytes_sent = c->bytes_sent;
-    st->bytes_acked = c->bytes_acked;
-    st->bytes_received = c->bytes_received;
-    memcpy(st->core, (const char *)c + TW_CORE_FIRST, TW_CORE_SIZE);
+    size_t k = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        k++;
+    }
+    return k;
 }
 
-/* The number of words of st that are not zero. */
-static uint32_t tw_count(const TwState *st)
+size_t tcp_tw_pack(const uint32_t *w, size_t n, uint64_t *present, uint8_t *out)
 {
-    uint32_t w[TW_WORDS] = {0}, n = 0;
-    memcpy(w, st, sizeof *st);
-    for (size_t i = 0; i < TW_WORDS; i++)
-        n += w[i] != 0;
-    return n;
+    g_assert(n <= 64);
+    size_t k = 0;
+    *present = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w[i])
+            continue;
+        *present |= UINT64_C(1) << i;
+        /* From 0 or from one of the TW_REFS words before it, whichever
+         * difference is smallest (sequence numbers lie near each other). */
+        uint64_t best = 0;
+        size_t best_len = SIZE_MAX;
+        for (size_t r = 0; r <= TW_REFS && r <= i; r++) {
+            uint32_t d = w[i] - (r ? w[i - r] : 0); /* modulo 2^32 */
+            uint64_t z = (uint64_t)(d << 1 ^ (uint32_t)-(d >> 31)) << 3 | r; /* zigzag, ref */
+            size_t len = varint_len(z);
+            if (len < best_len) {
+                best = z;
+                best_len = len;
+            }
+        }
+        while (best >= 0x80) {
+            out[k++] = (uint8_t)(best | 0x80);
+            best >>= 7;
+        }
+        out[k++] = (uint8_t)best;
+    }
+    return k;
+}
+
+void tcp_tw_unpack(const uint8_t *in, uint64_t present, uint32_t *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!(present >> i & 1)) {
+            w[i] = 0;
+            continue;
+        }
+        uint64_t z = 0;
+        for (int shift = 0;; shift += 7) {
+            uint8_t b = *in++;
+            z |= (uint64_t)(b & 0x7f) << shift;
+            if (!(b & 0x80))
+                break;
+        }
+        size_t r = (size_t)(z & 7);
+        uint32_t zz = (uint32_t)(z >> 3);
+        w[i] = (r ? w[i - r] : 0) + (zz >> 1 ^ (uint32_t)-(zz & 1));
+    }
+}
+
+/* st packed into out (TW_PACKED_MAX bytes); its length. */
+static size_t tw_pack_state(const NsTcpConn *c, uint64_t *present, uint8_t *out)
+{
+    TwState st;
+    memset(&st, 0, sizeof st);
+    st.sb_seq = c->sb_seq;
+    st.rx_off = c->rx_off;
+    st.retransmits = c->retransmits;
+    st.segs_sent = c->segs_sent;
+    st.segs_received = c->segs_received;
+    st.bytes_sent = c->bytes_sent;
+    st.bytes_acked = c->bytes_acked;
+    st.bytes_received = c->bytes_received;
+    memcpy(st.core, (const char *)c + TW_CORE_FIRST, TW_CORE_SIZE);
+    uint32_t w[TW_WORDS] = {0};
+    memcpy(w, &st, sizeof st);
+    return tcp_tw_pack(w, TW_WORDS, present, out);
 }
 
 static void tw_save(NsTcpTw *tw, const NsTcpConn *c)
 {
-    TwState st;
-    tw_state_of(&st, c);
-    uint32_t w[TW_WORDS] = {0};
-    memcpy(w, &st, sizeof st);
-    uint32_t n = tw_count(&st);
+    uint8_t buf[TW_PACKED_MAX];
+    size_t n = tw_pack_state(c, &tw->present, buf);
     g_clear_pointer(&tw->more, g_free);
-    uint32_t *out = n <= tw->cap ? tw->words : (tw->more = g_new(uint32_t, n));
-    tw->present = 0;
-    for (size_t i = 0, k = 0; i < TW_WORDS; i++) {
-        if (w[i]) {
-            tw->present |= UINT64_C(1) << i;
-            out[k++] = w[i];
-        }
-    }
+    if (n > tw->cap)
+        tw->more = g_malloc(n);
+    memcpy(tw->more ? tw->more : tw->packed, buf, n);
+    tw->len = (uint16_t)n;
     tw->deadline = c->timer[NS_TCP_T_TIME_WAIT];
 }
 
@@ -512,11 +567,8 @@ static void tw_save(NsTcpTw *tw, const NsTcpConn *c)
  * congestion or RACK record: they are made again if needed). */
 static void tw_load(const NsTcpTw *tw, NsTcpSock *s)
 {
-    uint32_t w[TW_WORDS] = {0};
-    const uint32_t *in = tw->more ? tw->more : tw->words;
-    for (size_t i = 0, k = 0; i < TW_WORDS; i++)
-        if (tw->present >> i & 1)
-            w[i] = in[k++];
+    uint32_t w[TW_WORDS];
+    tcp_tw_unpack(tw->more ? tw->more : tw->packed, tw->present, w, TW_WORDS);
     TwState st;
     memcpy(&st, w, sizeof st);
     memset(s, 0, sizeof *s);
@@ -614,11 +666,11 @@ static void tw_schedule(NsTcp *tcp, NsTcpTw *tw)
 static void tw_reduce(NsTcpSock *s)
 {
     NsTcp *tcp = sock_tcp(s);
-    TwState st;
-    tw_state_of(&st, &s->c);
-    uint32_t n = tw_count(&st);
-    NsTcpTw *tw = g_malloc(sizeof *tw + n * sizeof(uint32_t));
-    tw->cap = (uint8_t)n;
+    uint8_t buf[TW_PACKED_MAX];
+    uint64_t present;
+    size_t n = tw_pack_state(&s->c, &present, buf);
+    NsTcpTw *tw = g_malloc(sizeof *tw + n);
+    tw->cap = (uint16_t)n;
     tw->more = NULL;
     tw->env = s->c.env;
     tw->pcb = s->c.pcb;

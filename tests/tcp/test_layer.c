@@ -508,6 +508,34 @@ static void test_layer_time_wait_minisock(void)
     net_free(n);
 }
 
+/* The minisock's packed state: every word comes back, zero or not, near
+ * its neighbours or not; a word equal to one of the four before it takes
+ * one byte, a zero word none. */
+static void test_layer_time_wait_state_packs_and_unpacks(void)
+{
+    const uint32_t w[] = {0,          1,          UINT32_MAX, 0x80000000u, 0x7fffffffu,
+                          2000000000, 2000000100, 0,          0,           2000000100,
+                          5,          0x05b405b4, 2000000099, 4000000000u, 1};
+    enum { N = sizeof w / sizeof w[0] };
+    uint8_t out[N * 5];
+    uint64_t present = 0;
+    size_t len = tcp_tw_pack(w, N, &present, out);
+    CU_ASSERT_EQUAL(present, 0x7e7eu); /* words 0, 7 and 8 left out */
+    CU_ASSERT(len <= 12 * 5);
+    uint32_t back[N];
+    memset(back, 0xa5, sizeof back);
+    tcp_tw_unpack(out, present, back, N);
+    CU_ASSERT_EQUAL(memcmp(back, w, sizeof w), 0);
+    /* A run of sequence numbers near each other: one byte or two each. */
+    const uint32_t seq[] = {3000000000u, 3000000001u, 3000000101u, 3000000101u, 3000000050u};
+    uint8_t o2[5 * 5];
+    CU_ASSERT(tcp_tw_pack(seq, 5, &present, o2) <= 5 + 1 + 2 + 1 + 2);
+    CU_ASSERT_EQUAL(present, 0x1fu);
+    uint32_t b2[5];
+    tcp_tw_unpack(o2, present, b2, 5);
+    CU_ASSERT_EQUAL(memcmp(b2, seq, sizeof seq), 0);
+}
+
 static void test_layer_crash_vanishes_silently(void)
 {
     Net *n = net_new(1, NS_PROFILE_MINIMAL, NS_PROFILE_MINIMAL, NULL);
@@ -1134,6 +1162,7 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_close_with_unread_data_sends_rst),
     T(test_layer_half_close_peer_still_sends),
     T(test_layer_time_wait_minisock),
+    T(test_layer_time_wait_state_packs_and_unpacks),
     T(test_layer_crash_vanishes_silently),
     T(test_layer_orphan_time_wait_listed_then_freed),
     CU_TEST_INFO_NULL,
