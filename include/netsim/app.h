@@ -40,7 +40,7 @@ bool ns_app_decode(void *data, uint8_t proto, uint16_t sport, uint16_t dport,
 
 typedef struct {
     const char *name; /* "www.example.com" (compared case-insensitively) */
-    uint32_t addr;    /* host byte order */
+    uint32_t addr;    /* host byte order; 0: no IPv4 address (no A record) */
     bool has6;        /* an IPv6 address too (AAAA, RFC 3596): addr6 */
     NsIpv6Addr addr6;
 } NsDnsEntry;
@@ -64,7 +64,8 @@ const NsDnsEntry *ns_dns_table_find(const NsDnsTable *t, const char *name);
 
 typedef struct NsDnsServer NsDnsServer;
 
-/* Bind UDP `port` (53) and answer: A queries for names in `t` with one
+/* Bind UDP `port` (53), on [::] (both families) when the host has an IPv6
+ * address, and answer: A queries for names in `t` with one
  * authoritative answer, AAAA queries likewise for names with an IPv6
  * address; NXDOMAIN for unknown names; NOERROR without answers for other
  * types of known names; FORMERR for a query that does
@@ -107,6 +108,14 @@ typedef struct {
 
 typedef void (*NsResolveDone)(void *data, const NsResolveResult *res);
 
+/* The DNS server a resolver asks, over IPv4 (addr) or IPv6 (v6: addr6);
+ * addr 0 and not v6: none, answer from the name table. */
+typedef struct {
+    uint32_t addr;
+    bool v6;
+    NsIpv6Addr addr6;
+} NsDnsServerAddr;
+
 typedef struct NsResolve NsResolve;
 
 /* Look `name` up: a dotted address is its own answer; with server != 0,
@@ -120,6 +129,12 @@ NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const Ns
  * address written as such is its own answer). */
 NsResolve *ns_dns_resolve6(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
                            NsResolveDone cb, void *data);
+/* Either of the two (aaaa: the AAAA lookup) asking `server`, which may be
+ * an IPv6 address: the query goes over IPv6 then (an IPv6-only host's
+ * resolver). */
+NsResolve *ns_dns_resolve_via(NsHost *h, const NsDnsServerAddr *server, bool aaaa,
+                              const char *name, const NsDnsTable *t, NsResolveDone cb,
+                              void *data);
 void ns_resolve_crash(NsResolve *r);
 void ns_resolve_free(NsResolve *r);
 
@@ -175,7 +190,7 @@ typedef struct {
     const char *path;   /* NULL means "/" */
     uint32_t requests;  /* GETs per connection, one after the other (keep-alive N); 0 = 1 */
     uint32_t parallel;  /* connections opened at once (parallel N); 0 = 1 */
-    uint32_t dns_server;     /* resolver's server; 0: use `names` directly */
+    NsDnsServerAddr dns_server; /* resolver's server; none: use `names` directly */
     const NsDnsTable *names; /* borrowed */
 } NsFetchSpec;
 
@@ -227,7 +242,7 @@ typedef struct {
                               * bytes of the payload pattern, made as they are sent */
     size_t len;
     const char *from, *to;   /* NULL: "<host>@<host>" and "postmaster@<server>" */
-    uint32_t dns_server;
+    NsDnsServerAddr dns_server;
     const NsDnsTable *names; /* borrowed */
 } NsMailSpec;
 

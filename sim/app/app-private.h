@@ -25,6 +25,10 @@ void ns_app_pattern(uint64_t offset, uint8_t *buf, size_t n);
 /* Now, on h's engine. */
 NsTime ns_app_now(NsHost *h);
 
+/* Whether h has an IPv4 address on some interface (not an IPv6-only host):
+ * a lookup asks for A records only then, as getaddrinfo's AI_ADDRCONFIG. */
+bool ns_app_host_has_ipv4(NsHost *h);
+
 /* ---- The TCP server skeleton shared by HTTP, SMTP, echo and discard ----
  *
  * A listener on a port (backlog 128) and the connections it accepted. Each

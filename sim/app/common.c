@@ -33,6 +33,14 @@ NsTime ns_app_now(NsHost *h)
     return ns_sim_now(ns_host_ctx(h)->sim);
 }
 
+bool ns_app_host_has_ipv4(NsHost *h)
+{
+    for (uint32_t i = 0; i < ns_host_iface_count(h); i++)
+        if (ns_iface_has_ipv4(ns_host_iface(h, i)))
+            return true;
+    return false;
+}
+
 const char *ns_app_duration(NsTime t, char *buf, size_t n)
 {
     if (t < NS_S(10))

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "netsim/wire/dns.h"
+#include "netsim/ip6.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim-private/ctx.h"
 
 /* ---- server ---- */
@@ -18,6 +20,7 @@ struct NsDnsServer {
     NsSocket *sock; /* NULL after a crash */
     const NsDnsTable *table;
     uint64_t answered;
+    bool v6; /* bound to [::]: queries of both families */
 };
 
 /* Build the reply to query q (already parsed into m, or not: parsed false)
@@ -42,7 +45,8 @@ static size_t answer_query(const NsDnsServer *s, const uint8_t *q, size_t qlen, 
         const NsDnsEntry *e = m.question.klass == NS_DNS_CLASS_IN
                                   ? ns_dns_table_find(s->table, m.question.name)
                                   : NULL;
-        bool a = m.question.type == NS_DNS_TYPE_A || m.question.type == NS_DNS_TYPE_ANY;
+        bool a = (m.question.type == NS_DNS_TYPE_A || m.question.type == NS_DNS_TYPE_ANY) &&
+                 e && e->addr;
         bool aaaa = m.question.type == NS_DNS_TYPE_AAAA ||
                     (m.question.type == NS_DNS_TYPE_ANY && e && e->has6);
         if (!e) {
@@ -71,16 +75,21 @@ static void server_readable(void *data, NsSocket *sock)
     NsDnsServer *s = data;
     uint8_t q[NS_DNS_UDP_MAX], reply[NS_DNS_UDP_MAX];
     for (;;) {
-        uint32_t from;
+        uint32_t from = 0;
+        NsIpv6Addr from6;
         uint16_t port;
-        long n = ns_socket_recvfrom(sock, q, sizeof q, &from, &port);
+        long n = s->v6 ? ns_socket_recvfrom6(sock, q, sizeof q, &from6, &port)
+                       : ns_socket_recvfrom(sock, q, sizeof q, &from, &port);
         if (n == -EAGAIN)
             return;
         if (n < 0)
             continue; /* a pending error of the socket: nothing to answer */
         size_t len = (size_t)n < sizeof q ? (size_t)n : sizeof q;
         size_t rlen = answer_query(s, q, len, reply, sizeof reply);
-        if (rlen && ns_socket_sendto(sock, reply, rlen, from, port) == 0)
+        /* to an IPv4 client's mapped address (::ffff:a.b.c.d), the reply
+         * goes over IPv4 */
+        if (rlen && (s->v6 ? ns_socket_sendto6(sock, reply, rlen, &from6, port)
+                           : ns_socket_sendto(sock, reply, rlen, from, port)) == 0)
             s->answered++;
     }
 }
@@ -89,9 +98,14 @@ NsDnsServer *ns_dns_server_start(NsHost *h, uint16_t port, const NsDnsTable *t)
 {
     g_return_val_if_fail(h != NULL, NULL);
     int err;
+    NsIpv6Addr mine;
+    static const NsIpv6Addr any6;
+    /* A server with an IPv6 address listens on [::], which takes IPv4 too,
+     * so that IPv6-only hosts can ask it. */
+    bool v6 = ns_ip6_first_addr(ns_ip6_of(h), &mine);
     NsSocket *sock = ns_socket_new(h, NS_SOCK_UDP, &err);
     if (sock)
-        err = ns_socket_bind(sock, 0, port);
+        err = v6 ? ns_socket_bind6(sock, &any6, port) : ns_socket_bind(sock, 0, port);
     if (err) {
         ns_app_trace(h, "service", -err, "dns on udp port %u failed to start:", port);
         if (sock)
@@ -102,6 +116,7 @@ NsDnsServer *ns_dns_server_start(NsHost *h, uint16_t port, const NsDnsTable *t)
     s->host = h;
     s->sock = sock;
     s->table = t;
+    s->v6 = v6;
     ns_socket_set_watch(sock, server_readable, s);
     ns_app_trace(h, "service", 0, "dns listening on udp port %u (%zu name%s)", port,
                  t ? t->n : 0, t && t->n == 1 ? "" : "s");
@@ -133,7 +148,7 @@ uint64_t ns_dns_server_answered(const NsDnsServer *s)
 struct NsResolve {
     NsHost *host;
     char *name;
-    uint32_t server;
+    NsDnsServerAddr server;
     const NsDnsTable *table;
     NsResolveDone cb;
     void *data;
@@ -148,6 +163,14 @@ struct NsResolve {
     bool done;
 };
 
+static void server_text(const NsDnsServerAddr *s, char out[NS_IPV6_STRLEN])
+{
+    if (s->v6)
+        ns_ipv6_format(&s->addr6, out);
+    else
+        ns_ipv4_format(s->addr, out);
+}
+
 static void resolve_finish(NsResolve *r)
 {
     r->done = true;
@@ -157,12 +180,12 @@ static void resolve_finish(NsResolve *r)
         r->sock = NULL;
     }
     r->res.elapsed = ns_app_now(r->host) - r->started;
-    char a[NS_IPV6_STRLEN], d[32], srv[NS_IPV4_STRLEN];
+    char a[NS_IPV6_STRLEN], d[32], srv[NS_IPV6_STRLEN];
     if (r->res.v6)
         ns_ipv6_format(&r->res.addr6, a);
     else
         ns_ipv4_format(r->res.addr, a);
-    ns_ipv4_format(r->server, srv);
+    server_text(&r->server, srv);
     ns_app_duration(r->res.elapsed, d, sizeof d);
     const char *n = r->name;
     switch (r->res.status) {
@@ -300,8 +323,8 @@ static void resolve_readable(void *data, NsSocket *sock)
  * us, as glibc connects its socket), one query with a random ID. */
 static void resolve_ask(NsResolve *r)
 {
-    char srv[NS_IPV4_STRLEN];
-    ns_ipv4_format(r->server, srv);
+    char srv[NS_IPV6_STRLEN];
+    server_text(&r->server, srv);
     ns_app_trace(r->host, "resolve", 0, "%s: asking the DNS server %s%s", r->name, srv,
                  r->qtype == NS_DNS_TYPE_AAAA ? " for its IPv6 address (AAAA)" : "");
     NsDnsMessage q = {.hdr = {.rd = true}, .has_question = true,
@@ -313,7 +336,8 @@ static void resolve_ask(NsResolve *r)
     int err = 0;
     r->sock = ns_socket_new(r->host, NS_SOCK_UDP, &err);
     if (r->sock)
-        err = ns_socket_connect(r->sock, r->server, NS_DNS_PORT);
+        err = r->server.v6 ? ns_socket_connect6(r->sock, &r->server.addr6, NS_DNS_PORT)
+                           : ns_socket_connect(r->sock, r->server.addr, NS_DNS_PORT);
     if (err) {
         resolve_fail(r, NS_RESOLVE_ERROR, -err);
         return;
@@ -333,7 +357,7 @@ static void resolve_ask_event(NsSim *sim, void *obj, void *arg)
     resolve_ask(r);
 }
 
-static NsResolve *resolve_start(NsHost *h, uint32_t server, const char *name,
+static NsResolve *resolve_start(NsHost *h, const NsDnsServerAddr *server, const char *name,
                                 const NsDnsTable *t, uint16_t qtype, NsResolveDone cb,
                                 void *data)
 {
@@ -343,7 +367,7 @@ static NsResolve *resolve_start(NsHost *h, uint32_t server, const char *name,
     r->qtype = qtype;
     r->res.v6 = qtype == NS_DNS_TYPE_AAAA;
     r->name = g_strdup(name);
-    r->server = server;
+    r->server = *server;
     r->table = t;
     r->cb = cb;
     r->data = data;
@@ -360,12 +384,12 @@ static NsResolve *resolve_start(NsHost *h, uint32_t server, const char *name,
     } else if (!ns_dns_name_valid(name)) {
         r->res.status = NS_RESOLVE_ERROR;
         r->res.err = EINVAL;
-    } else if (server == 0) {
+    } else if (server->addr == 0 && !server->v6) {
         r->res.from_table = true;
         const NsDnsEntry *e = ns_dns_table_find(t, name);
-        r->res.status = !e                   ? NS_RESOLVE_NXDOMAIN
-                        : r->res.v6 && !e->has6 ? NS_RESOLVE_NO_ADDRESS
-                                               : NS_RESOLVE_OK;
+        r->res.status = !e                                  ? NS_RESOLVE_NXDOMAIN
+                        : r->res.v6 ? (e->has6 ? NS_RESOLVE_OK : NS_RESOLVE_NO_ADDRESS)
+                                    : (e->addr ? NS_RESOLVE_OK : NS_RESOLVE_NO_ADDRESS);
         if (e && r->res.v6 && e->has6)
             r->res.addr6 = e->addr6;
         else if (e && !r->res.v6)
@@ -383,13 +407,23 @@ static NsResolve *resolve_start(NsHost *h, uint32_t server, const char *name,
 NsResolve *ns_dns_resolve(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
                           NsResolveDone cb, void *data)
 {
-    return resolve_start(h, server, name, t, NS_DNS_TYPE_A, cb, data);
+    NsDnsServerAddr s = {.addr = server};
+    return resolve_start(h, &s, name, t, NS_DNS_TYPE_A, cb, data);
 }
 
 NsResolve *ns_dns_resolve6(NsHost *h, uint32_t server, const char *name, const NsDnsTable *t,
                            NsResolveDone cb, void *data)
 {
-    return resolve_start(h, server, name, t, NS_DNS_TYPE_AAAA, cb, data);
+    NsDnsServerAddr s = {.addr = server};
+    return resolve_start(h, &s, name, t, NS_DNS_TYPE_AAAA, cb, data);
+}
+
+NsResolve *ns_dns_resolve_via(NsHost *h, const NsDnsServerAddr *server, bool aaaa,
+                              const char *name, const NsDnsTable *t, NsResolveDone cb,
+                              void *data)
+{
+    g_return_val_if_fail(server != NULL, NULL);
+    return resolve_start(h, server, name, t, aaaa ? NS_DNS_TYPE_AAAA : NS_DNS_TYPE_A, cb, data);
 }
 
 void ns_resolve_crash(NsResolve *r)

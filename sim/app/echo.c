@@ -6,6 +6,8 @@
 
 #include <errno.h>
 
+#include "netsim/ip6.h"
+
 #define IO_CHUNK 16384
 
 struct NsEchoServer {
@@ -13,6 +15,7 @@ struct NsEchoServer {
     bool echo;      /* else discard */
     AppServer *srv; /* TCP */
     NsSocket *udp;  /* UDP; NULL after a crash */
+    bool udp6;      /* the UDP socket is on [::]: datagrams of both families */
 };
 
 typedef struct {
@@ -27,12 +30,16 @@ static void udp_readable(void *data, NsSocket *sock)
     NsEchoServer *s = data;
     uint8_t buf[65536];
     for (;;) {
-        uint32_t from;
+        uint32_t from = 0;
+        NsIpv6Addr from6;
         uint16_t port;
-        long n = ns_socket_recvfrom(sock, buf, sizeof buf, &from, &port);
+        long n = s->udp6 ? ns_socket_recvfrom6(sock, buf, sizeof buf, &from6, &port)
+                         : ns_socket_recvfrom(sock, buf, sizeof buf, &from, &port);
         if (n < 0)
             break;
-        if (s->echo)
+        if (s->echo && s->udp6)
+            ns_socket_sendto6(sock, buf, (size_t)n, &from6, port);
+        else if (s->echo)
             ns_socket_sendto(sock, buf, (size_t)n, from, port);
     }
 }
@@ -98,9 +105,13 @@ NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo
     if (tcp) {
         s->srv = ns_app_server_listen(h, port, &echo_ops, s, &err);
     } else {
+        /* on [::] when the host has an IPv6 address, as the TCP listener */
+        static const NsIpv6Addr any6;
+        NsIpv6Addr mine;
+        s->udp6 = ns_ip6_first_addr(ns_ip6_of(h), &mine);
         s->udp = ns_socket_new(h, NS_SOCK_UDP, &err);
         if (s->udp)
-            err = ns_socket_bind(s->udp, 0, port);
+            err = s->udp6 ? ns_socket_bind6(s->udp, &any6, port) : ns_socket_bind(s->udp, 0, port);
         err = -err; /* the trace's errno, as ns_app_server_listen() gives */
         if (err && s->udp) {
             ns_socket_close(s->udp);

@@ -323,7 +323,7 @@ struct NsFetch {
     bool fell_back;
     uint16_t port;
     uint32_t requests, parallel;
-    uint32_t dns_server;
+    NsDnsServerAddr dns_server;
     const NsDnsTable *names;
     NsFetchDone cb;
     void *data;
@@ -794,14 +794,19 @@ NsFetch *ns_fetch_start(NsHost *h, const NsFetchSpec *spec, NsFetchDone cb, void
         f->addr6 = *spec->addr6;
         f->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, fetch_begin, f, NULL);
     } else if (f->addr == 0 && !ns_ipv4_parse_addr(f->hostname, &f->addr)) {
-        /* A host with an IPv6 address asks for AAAA too, first (RFC 8305 3). */
+        /* A host with an IPv6 address asks for AAAA too, first (RFC 8305 3);
+         * one with no IPv4 address asks for AAAA alone (as getaddrinfo's
+         * AI_ADDRCONFIG does): it goes straight to IPv6. */
         if (ns_ip6_first_addr(ns_ip6_of(h), &mine)) {
             f->lookups++;
-            f->resolve6 = ns_dns_resolve6(h, f->dns_server, f->hostname, f->names,
-                                          fetch_resolved, f);
+            f->resolve6 = ns_dns_resolve_via(h, &f->dns_server, true, f->hostname, f->names,
+                                             fetch_resolved, f);
         }
-        f->lookups++;
-        f->resolve = ns_dns_resolve(h, f->dns_server, f->hostname, f->names, fetch_resolved, f);
+        if (ns_app_host_has_ipv4(h) || !f->resolve6) {
+            f->lookups++;
+            f->resolve = ns_dns_resolve_via(h, &f->dns_server, false, f->hostname, f->names,
+                                            fetch_resolved, f);
+        }
     } else {
         f->has4 = true;
         f->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, fetch_begin, f, NULL);

@@ -329,7 +329,7 @@ struct NsMail {
     size_t msg_off;    /* bytes of it already encoded into out[] */
     NsSmtpDataEnc enc; /* dot-stuffing state at msg_off */
     bool text_done;    /* CRLF.CRLF is in out[] */
-    uint32_t dns_server;
+    NsDnsServerAddr dns_server;
     const NsDnsTable *names;
     NsMailDone cb;
     void *data;
@@ -549,6 +549,8 @@ static void mail_resolved(void *data, const NsResolveResult *res)
     ns_resolve_free(r);
     if (res->status == NS_RESOLVE_OK) {
         m->addr = res->addr;
+        m->v6 = res->v6;
+        m->addr6 = res->addr6;
         mail_connect(m);
     } else {
         mail_fail(m, res->err, "could not resolve the server's name");
@@ -604,7 +606,9 @@ NsMail *ns_mail_start(NsHost *h, const NsMailSpec *spec, NsMailDone cb, void *da
     ns_app_trace(h, "mail", 0, "%s:%u: %zuB message from <%s> to <%s>", m->server, m->port,
                  m->msg_len, m->from, m->to);
     if (!m->v6 && m->addr == 0 && !ns_ipv4_parse_addr(m->server, &m->addr))
-        m->resolve = ns_dns_resolve(h, m->dns_server, m->server, m->names, mail_resolved, m);
+        /* an IPv6-only host asks for the server's IPv6 address */
+        m->resolve = ns_dns_resolve_via(h, &m->dns_server, !ns_app_host_has_ipv4(h), m->server,
+                                        m->names, mail_resolved, m);
     else
         m->ev = ns_sim_schedule(ns_host_ctx(h)->sim, 0, mail_begin, m, NULL);
     return m;

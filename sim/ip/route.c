@@ -147,6 +147,10 @@ static GArray *options_of(Ctx *c, NsHost *h)
     GArray *o = g_array_new(FALSE, FALSE, sizeof(Option));
     for (uint32_t i = 0; i < ns_host_iface_count(h); i++) {
         NsIface *ifc = ns_host_iface(h, i);
+        /* An interface without an IPv4 address (an IPv6-only host's on a
+         * dual-stack network) is no way out for IPv4. */
+        if (!ns_iface_has_ipv4(ifc))
+            continue;
         guint si = seg_of(c, ns_iface_segment(ifc));
         const Seg *s = &g_array_index(c->segs, Seg, si);
         for (guint j = 0; j < s->rifs->len; j++) {
@@ -286,6 +290,8 @@ static void add_direct_routes(Ctx *c, NsHost *host)
     NsIp *ip = ns_ip_of(host);
     for (uint32_t i = 0; i < ns_host_iface_count(host); i++) {
         NsIface *ifc = ns_host_iface(host, i);
+        if (!ns_iface_has_ipv4(ifc))
+            continue; /* no IPv4 address: no connected IPv4 route (as Linux) */
         add_prefix_routes(c, ip, &g_array_index(c->segs, Seg, seg_of(c, ns_iface_segment(ifc))), ifc,
                           0, 1);
     }

@@ -31,7 +31,7 @@ struct NsApps {
     GPtrArray *apps;      /* AppRt*, in the order the steps started */
     AppRt **by_step;      /* per step of the scenario: its AppRt or NULL, for expectations */
     NsDnsTable names;     /* every `name` of the scenario */
-    uint32_t dns_server;  /* the first dns service's address, or 0 */
+    int32_t dns_host;     /* the first dns service's host, or -1 */
 };
 
 /* Every `name` declared on a host line, answering with that host's first
@@ -43,12 +43,13 @@ NsApps *ns_apps_new(NsWorld *w)
     apps->w = w;
     apps->apps = g_ptr_array_new();
     apps->by_step = g_new0(AppRt *, w->scn->steps->len);
+    apps->dns_host = -1;
     const NsScenario *scn = w->scn;
     GArray *entries = g_array_new(FALSE, TRUE, sizeof(NsDnsEntry));
     for (guint i = 0; i < scn->hosts->len; i++) {
         const NsScnHost *h = ns_scn_host(scn, i);
         for (uint32_t k = 0; k < h->n_dns_names; k++) {
-            NsDnsEntry e = {.name = h->dns_names[k], .addr = h->addrs[0].addr,
+            NsDnsEntry e = {.name = h->dns_names[k], .addr = h->n_addrs ? h->addrs[0].addr : 0,
                             .has6 = h->n_addrs6 > 0};
             if (e.has6)
                 memcpy(e.addr6.b, h->addrs6[0].addr, 16);
@@ -61,7 +62,7 @@ NsApps *ns_apps_new(NsWorld *w)
     for (guint i = 0; i < scn->services->len; i++) {
         const NsScnService *s = ns_scn_service(scn, i);
         if (s->app == NS_SCN_APP_DNS) {
-            apps->dns_server = ns_scn_host(scn, s->host)->addrs[0].addr;
+            apps->dns_host = (int32_t)s->host;
             break;
         }
     }
@@ -69,11 +70,26 @@ NsApps *ns_apps_new(NsWorld *w)
 }
 
 /* The DNS server a host asks: its own `resolver`, else the file's first dns
- * service, else none (0: names resolve from the declarations). */
-static uint32_t resolver_of(const NsApps *apps, uint32_t host)
+ * service, else none (names resolve from the declarations). The service's
+ * IPv4 address, or its IPv6 one for an IPv6-only host or a server without
+ * IPv4 (a host without IPv4 given a server without IPv6 cannot reach it:
+ * its queries fail with ENETUNREACH, as they would). */
+static NsDnsServerAddr resolver_of(const NsApps *apps, uint32_t host)
 {
     const NsScnHost *h = ns_scn_host(apps->w->scn, host);
-    return h->has_resolver ? h->resolver : apps->dns_server;
+    NsDnsServerAddr s = {0};
+    if (h->has_resolver) {
+        s.addr = h->resolver;
+    } else if (apps->dns_host >= 0) {
+        const NsScnHost *d = ns_scn_host(apps->w->scn, (uint32_t)apps->dns_host);
+        if (d->n_addrs6 && (d->n_addrs == 0 || (h->n_addrs == 0 && h->n_addrs6))) {
+            s.v6 = true;
+            memcpy(s.addr6.b, d->addrs6[0].addr, 16);
+        } else {
+            s.addr = d->addrs[0].addr;
+        }
+    }
+    return s;
 }
 
 static bool is_dns_name(const NsApps *apps, const char *name)
@@ -91,7 +107,10 @@ static void target_of(const NsApps *apps, const NsScnEndpoint *ep, char buf[NS_I
                       NsIpv6Addr *a6)
 {
     *addr6 = NULL;
-    if (ep->is_v6) {
+    if (ep->kind == NS_SCN_TARGET_NAME && is_dns_name(apps, ep->name)) {
+        *host = ep->name; /* looked up at run time, in the families the host has */
+        *addr = 0;
+    } else if (ep->is_v6) {
         memcpy(a6->b, ep->addr6, 16);
         char t[NS_IPV6_STRLEN];
         g_snprintf(buf, NS_IPV6_STRLEN + 2, "[%s]", ns_ipv6_format(a6, t));
@@ -100,7 +119,7 @@ static void target_of(const NsApps *apps, const NsScnEndpoint *ep, char buf[NS_I
         *addr6 = a6;
     } else if (ep->kind == NS_SCN_TARGET_NAME) {
         *host = ep->name;
-        *addr = is_dns_name(apps, ep->name) ? 0 : ep->addr;
+        *addr = ep->addr;
     } else {
         ns_ipv4_format(ep->addr, buf);
         *host = buf;
@@ -237,10 +256,12 @@ void ns_apps_step(NsApps *apps, uint32_t step)
         a->obj = ns_fetch_start(h->host, &spec, fetch_done, a);
         break;
     }
-    case NS_SCN_APP_VERB_RESOLVE:
-        a->obj = (st->u.resolve.aaaa ? ns_dns_resolve6 : ns_dns_resolve)(
-            h->host, resolver_of(apps, a->host), st->u.resolve.name, &apps->names, NULL, NULL);
+    case NS_SCN_APP_VERB_RESOLVE: {
+        NsDnsServerAddr srv = resolver_of(apps, a->host);
+        a->obj = ns_dns_resolve_via(h->host, &srv, st->u.resolve.aaaa, st->u.resolve.name,
+                                    &apps->names, NULL, NULL);
         break;
+    }
     case NS_SCN_APP_VERB_MAIL: {
         NsMailSpec spec = {
             .port = st->u.send_to.to.port,

@@ -153,6 +153,12 @@ static void count_neigh6(const NsNeigh6Row *row, void *data)
     (*(uint32_t *)data)++;
 }
 
+static void count_route(const NsRouteRow *row, void *data)
+{
+    (void)row;
+    (*(uint32_t *)data)++;
+}
+
 static void count_neigh(const NsNeighRow *row, void *data)
 {
     (void)row;
@@ -177,7 +183,9 @@ char *ns_world_host_tables(const NsWorld *w, const char *indent, bool with_netfi
         NsHost *h = w->hosts[i].host;
         const char *name = ns_host_name(h);
         g_string_append_printf(s, "%s%s%s\n", indent, name, ns_host_is_up(h) ? "" : " (down)");
-        g_string_append_printf(s, "%s  ip route\n", indent);
+        uint32_t nr = 0; /* none on an IPv6-only host */
+        ns_ip_routes_foreach(ns_ip_of(h), count_route, &nr);
+        g_string_append_printf(s, "%s  ip route%s\n", indent, nr ? "" : " (empty)");
         ns_ip_routes_foreach(ns_ip_of(h), route_text, &t);
         uint32_t nn = 0;
         ns_host_neigh_foreach(h, count_neigh, &nn);

@@ -37,7 +37,8 @@ static uint32_t take_link_addr(const NsScnHost *h, uint32_t *next)
     for (uint32_t i = 0; i < h->n_addrs; i++)
         if (h->addrs[i].network < 0)
             return h->addrs[i].addr;
-    return h->addrs[0].addr;
+    /* an IPv6-only host's end: no IPv4 address (0) */
+    return h->n_addrs ? h->addrs[0].addr : 0;
 }
 
 /* The host's next IPv6 link address (network -1), in declaration order,

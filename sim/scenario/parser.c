@@ -409,6 +409,20 @@ static bool resolve_target(NsScnParser *p, const NsScnStmt *st, uint32_t i, cons
      * reported already and the file will not run. */
     const NsScnHost *hp = ns_scn_host(p->scn, (uint32_t)h);
     ep->addr = hp->n_addrs ? hp->addrs[0].addr : 0;
+    /* The name of an IPv6-only host stands for its first IPv6 address; so
+     * does any host's name in a step or expectation of an IPv6-only host,
+     * which could not reach an IPv4 address (getaddrinfo's AI_ADDRCONFIG
+     * gives such a host IPv6 addresses only). */
+    uint32_t who = is_word(st, 0, "at") ? 2 : is_word(st, 0, "expect") ? 1 : 0;
+    gpointer actor = who && st->n > who && !st->t[who].quoted
+                         ? g_hash_table_lookup(p->host_by_name, st->t[who].text)
+                         : NULL;
+    bool actor_v6only = actor && ns_scn_host(p->scn, idx_of(actor))->n_addrs == 0 &&
+                        ns_scn_host(p->scn, idx_of(actor))->n_addrs6 > 0;
+    if (hp->n_addrs6 && (hp->n_addrs == 0 || actor_v6only)) {
+        ep->is_v6 = true;
+        memcpy(ep->addr6, hp->addrs6[0].addr, 16);
+    }
     return true;
 }
 
@@ -1052,7 +1066,7 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
     g_autoptr(GPtrArray) names = g_ptr_array_new();
     NsScnTcpProfile tcp = NS_SCN_TCP_MINIMAL;
     bool has_tcp = false, has_resolver = false, ok = true;
-    uint32_t resolver = 0, resolver_col = 0;
+    uint32_t resolver = 0, resolver_col = 0, resolver_tok = 0;
     uint32_t i = 2;
     while (ok && i < st->n && (st->t[i].quoted || pick(st->t[i].text, host_opts) < 0)) {
         const NsScnTok *t = &st->t[i];
@@ -1068,10 +1082,10 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
         }
         ok = host_address(p, st, i++, idx, addrs);
     }
-    if (ok && addrs->len == 0 && addrs6->len > 0)
-        ok = serr(p, st, 1, "%s '%s' needs an IPv4 address too (IPv6-only hosts are not "
-                  "supported yet)", router ? "router" : "host", name);
-    if (ok && addrs->len == 0) {
+    if (ok && router && addrs->len == 0 && addrs6->len > 0)
+        ok = serr(p, st, 1, "router '%s' needs an IPv4 address too (IPv6-only routers are not "
+                  "supported yet; IPv6-only hosts are)", name);
+    if (ok && addrs->len == 0 && addrs6->len == 0) {
         if (i >= st->n)
             ok = need(p, st, i, 0, "an address");
         else
@@ -1117,10 +1131,14 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
                      !tok_host_addr(p, st, i + 1, &resolver))
                 ok = false;
             resolver_col = i + 1 < st->n ? st->t[i + 1].col : 0;
+            resolver_tok = i;
             has_resolver = true;
             i += 2;
         }
     }
+    if (ok && has_resolver && addrs->len == 0 && addrs6->len > 0)
+        ok = serr(p, st, resolver_tok, "'resolver' is an IPv4 address and '%s' has "
+                  "none (an IPv6-only host asks the dns service at its IPv6 address)", name);
     if (ok && router && addrs->len + addrs6->len < 2)
         serr(p, st, 1, "router '%s' needs at least two addresses (it forwards between "
              "networks)", name);
@@ -1911,6 +1929,9 @@ static bool parse_route(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnRo
         return parse_route6(p, st, i, r);
     if (st->t[i + 3].quoted || !ns_scn_parse_addr(st->t[i + 3].text, &r->via))
         return serr(p, st, i + 3, "'%s' is not an IPv4 address", shown(&st->t[i + 3]));
+    if (h->n_addrs == 0)
+        return serr(p, st, i + 1, "'%s' has no IPv4 address, so no IPv4 routes (an IPv6 route "
+                    "is written 'route %s ::/0 via ADDR6')", h->name, h->name);
     for (uint32_t k = 0; k < h->n_addrs; k++)
         if (h->addrs[k].addr == r->via)
             return serr(p, st, i + 3, "%s is an address of '%s' itself: the next hop is a "

@@ -362,7 +362,7 @@ static void test_dns_crash_forgets_sockets(void)
 
 static NsFetchSpec spec_for(const char *host, const char *path)
 {
-    NsFetchSpec s = {.host = host, .path = path, .dns_server = NS_ADDR, .names = &names};
+    NsFetchSpec s = {.host = host, .path = path, .dns_server = {.addr = NS_ADDR}, .names = &names};
     return s;
 }
 
@@ -571,7 +571,7 @@ static void test_smtp_mail_accepted(void)
     NsSmtpServer *srv = ns_smtp_server_start(mail, 25);
     static const char msg[] = "Subject: hi\r\n\r\n.hello\r\n";
     NsMailSpec sp = {.server = "mail.example.com", .message = (const uint8_t *)msg,
-                     .len = strlen(msg), .dns_server = NS_ADDR, .names = &names};
+                     .len = strlen(msg), .dns_server = {.addr = NS_ADDR}, .names = &names};
     NsMail *m = ns_mail_start(cli, &sp, on_mail, NULL);
     fx_run(NS_S(30));
     CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
@@ -1075,6 +1075,186 @@ static void test_fetch_lost_aaaa_waits_the_resolution_delay(void)
     fx_teardown();
 }
 
+/* ---- IPv6-only hosts ---- */
+
+/* six.example.com has an IPv6 address only (2001:db8::66); www has both. */
+static const NsDnsEntry entries_v6only[] = {
+    {.name = "www.example.com", .addr = WWW_ADDR, .has6 = true,
+     .addr6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x80}}},
+    {.name = "six.example.com", .has6 = true, .addr6 = {{0x20, 0x01, 0x0d, 0xb8, [15] = 0x66}}},
+};
+static const NsDnsTable names_v6only = {entries_v6only, G_N_ELEMENTS(entries_v6only)};
+
+/* The LAN with cli IPv6-only (2001:db8::1, no IPv4 address), ns and www
+ * dual-stack (2001:db8::53, 2001:db8::80), mail IPv4-only. */
+static void build_v6only(void)
+{
+    fx_setup(7);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    cli = fx_host("cli", false, NS_PROFILE_MINIMAL);
+    ns = fx_host("ns", false, NS_PROFILE_MINIMAL);
+    www = fx_host("www", false, NS_PROFILE_MINIMAL);
+    mail = fx_host("mail", false, NS_PROFILE_MINIMAL);
+    fx_addr(cli, "0.0.0.0", 0, lan);
+    fx_addr(ns, "10.0.0.53", 24, lan);
+    fx_addr(www, "10.0.0.80", 24, lan);
+    fx_addr(mail, "10.0.0.25", 24, lan);
+    add_addr6(cli, "2001:db8::1");
+    add_addr6(ns, "2001:db8::53");
+    add_addr6(www, "2001:db8::80");
+    fx_routes();
+    fx.ctx.decoder = ns_app_decode;
+    memset(&seen, 0, sizeof seen);
+}
+
+static NsDnsServerAddr ns_over_ipv6(void)
+{
+    NsDnsServerAddr s = {.v6 = true};
+    CU_ASSERT_FATAL(ns_ipv6_parse_addr("2001:db8::53", &s.addr6));
+    return s;
+}
+
+/* UDP datagrams h sent to port 53, over IPv4 or over IPv6. */
+static uint32_t dns_sent_over(NsHost *h, bool v6)
+{
+    uint32_t n = 0;
+    for (guint i = 0; i < fx.events->len; i++) {
+        const CapturedEvent *c = &g_array_index(fx.events, CapturedEvent, i);
+        if (c->kind == NS_TRACE_SEND && c->proto == NS_IPPROTO_UDP && c->dport == NS_DNS_PORT &&
+            strcmp(c->host, ns_host_name(h)) == 0 && (c->dst == 0) == v6)
+            n++;
+    }
+    return n;
+}
+
+/* An A query for a name with an IPv6 address only: NOERROR without an
+ * answer (NODATA, RFC 2308 2.2), which the resolver reports as no IPv4
+ * address. */
+static void test_a_query_for_ipv6_only_name_is_nodata(void)
+{
+    build();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names_v6only);
+    NsResolve *r = ns_dns_resolve(cli, NS_ADDR, "six.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_NO_ADDRESS);
+    CU_ASSERT_EQUAL(seen.resolve.rcode, NS_DNS_RCODE_NOERROR);
+    CU_ASSERT_EQUAL(seen.resolve.tries, 1);
+    CU_ASSERT_TRUE(app_said("six.example.com: the name has no IPv4 address"));
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+/* Without a DNS server, the name table gives the same answer. */
+static void test_table_has_no_ipv4_address_for_ipv6_only_name(void)
+{
+    build();
+    NsResolve *r = ns_dns_resolve(cli, 0, "six.example.com", &names_v6only, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_NO_ADDRESS);
+    CU_ASSERT_TRUE(seen.resolve.from_table);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, FX_ANY), 0);
+    ns_resolve_free(r);
+    fx_teardown();
+}
+
+/* An IPv6-only host asks the server at its IPv6 address: the query and the
+ * answer go over IPv6, nothing over IPv4. */
+static void test_resolver_asks_over_ipv6(void)
+{
+    build_v6only();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names_v6only);
+    NsDnsServerAddr at = ns_over_ipv6();
+    NsResolve *r = ns_dns_resolve_via(cli, &at, true, "six.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_OK);
+    CU_ASSERT_EQUAL(seen.resolve.addr6.b[15], 0x66);
+    CU_ASSERT_EQUAL(dns_sent_over(cli, true), 1);
+    CU_ASSERT_EQUAL(dns_sent_over(cli, false), 0);
+    CU_ASSERT_TRUE(app_said("six.example.com: 2001:db8::66 from 2001:db8::53"));
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+/* The server on a dual-stack host listens on [::] and still answers an
+ * IPv4 client, over IPv4 (from 10.0.0.53, as the client connected to). */
+static void test_dual_stack_server_answers_ipv4_client(void)
+{
+    build_v6only();
+    NsDnsServer *srv = ns_dns_server_start(ns, 53, &names_v6only);
+    NsResolve *r = ns_dns_resolve(mail, NS_ADDR, "www.example.com", NULL, on_resolve, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.resolve.status, NS_RESOLVE_OK);
+    CU_ASSERT_EQUAL(seen.resolve.addr, WWW_ADDR);
+    CU_ASSERT_EQUAL(ns_dns_server_answered(srv), 1);
+    ns_resolve_free(r);
+    ns_dns_server_free(srv);
+    fx_teardown();
+}
+
+/* A fetch on an IPv6-only host asks for AAAA alone (no A query: an IPv4
+ * address would be of no use to it) and connects over IPv6. */
+static void test_fetch_on_ipv6_only_host_asks_aaaa_alone(void)
+{
+    build_v6only();
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names_v6only);
+    NsHttpServer *srv = ns_http_server_start(www, 80, pages, G_N_ELEMENTS(pages));
+    NsFetchSpec sp = {.host = "www.example.com", .path = "/index.html",
+                      .dns_server = ns_over_ipv6(), .names = &names_v6only};
+    NsFetch *f = ns_fetch_start(cli, &sp, on_fetch, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.fetch.ok);
+    CU_ASSERT_EQUAL(seen.fetch.bytes, 1200);
+    CU_ASSERT_EQUAL(ns_dns_server_answered(dns), 1);
+    CU_ASSERT_EQUAL(dns_sent_over(cli, true), 1);
+    CU_ASSERT_TRUE(tcp_sent_over_ipv6(cli) > 0);
+    CU_ASSERT_EQUAL(tcp_sent_over_ipv4(cli), 0);
+    ns_fetch_free(f);
+    ns_http_server_free(srv);
+    ns_dns_server_free(dns);
+    fx_teardown();
+}
+
+/* mail on an IPv6-only host looks the server's IPv6 address up (AAAA) and
+ * delivers over IPv6. */
+static void test_mail_on_ipv6_only_host_goes_over_ipv6(void)
+{
+    build_v6only();
+    NsDnsServer *dns = ns_dns_server_start(ns, 53, &names_v6only);
+    NsSmtpServer *srv = ns_smtp_server_start(www, 25);
+    static const char msg[] = "Subject: hi\r\n\r\nhello\r\n";
+    NsMailSpec sp = {.server = "www.example.com", .message = (const uint8_t *)msg,
+                     .len = strlen(msg), .dns_server = ns_over_ipv6(), .names = &names_v6only};
+    NsMail *m = ns_mail_start(cli, &sp, on_mail, NULL);
+    fx_run(NS_S(30));
+    CU_ASSERT_EQUAL_FATAL(seen.calls, 1);
+    CU_ASSERT_TRUE(seen.mail.ok);
+    CU_ASSERT_EQUAL(ns_smtp_server_messages(srv), 1);
+    CU_ASSERT_TRUE(tcp_sent_over_ipv6(cli) > 0);
+    CU_ASSERT_EQUAL(tcp_sent_over_ipv4(cli), 0);
+    ns_mail_free(m);
+    ns_smtp_server_free(srv);
+    ns_dns_server_free(dns);
+    fx_teardown();
+}
+
+static CU_TestInfo ipv6_only_tests[] = {
+    {"a_query_for_ipv6_only_name_is_nodata", test_a_query_for_ipv6_only_name_is_nodata},
+    {"table_has_no_ipv4_address_for_ipv6_only_name",
+     test_table_has_no_ipv4_address_for_ipv6_only_name},
+    {"resolver_asks_over_ipv6", test_resolver_asks_over_ipv6},
+    {"dual_stack_server_answers_ipv4_client", test_dual_stack_server_answers_ipv4_client},
+    {"fetch_on_ipv6_only_host_asks_aaaa_alone", test_fetch_on_ipv6_only_host_asks_aaaa_alone},
+    {"mail_on_ipv6_only_host_goes_over_ipv6", test_mail_on_ipv6_only_host_goes_over_ipv6},
+    CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo happy_eyeballs_tests[] = {
     {"fetch_dual_stack_prefers_ipv6", test_fetch_dual_stack_prefers_ipv6},
     {"fetch_lost_aaaa_waits_the_resolution_delay",
@@ -1114,5 +1294,6 @@ CU_SuiteInfo ns_test_suites[] = {
     {"smtp", NULL, NULL, NULL, NULL, smtp_tests},
     {"ipv6-literals", NULL, NULL, NULL, NULL, ipv6_literal_tests},
     {"happy-eyeballs", NULL, NULL, NULL, NULL, happy_eyeballs_tests},
+    {"ipv6-only", NULL, NULL, NULL, NULL, ipv6_only_tests},
     CU_SUITE_INFO_NULL,
 };

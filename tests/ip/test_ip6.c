@@ -302,6 +302,60 @@ static void test_removed_default_route_leaves_no_route(void)
     end();
 }
 
+/* pc (2001:db8:1::10 only) -- lan (10.0.1.0/24 and 2001:db8:1::/64) -- gw
+ * (10.0.1.1, 2001:db8:1::1): an IPv6-only host on a dual-stack network. */
+static void v6only_on_dual_stack(void)
+{
+    fx_setup(1);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    NsSegment *dc = fx_network("dc", NS_MS(1));
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    gw = fx_host("gw", true, NS_PROFILE_MINIMAL);
+    srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    fx_addr6(pc, "2001:db8:1::10", lan);
+    fx_addr(gw, "10.0.1.1", 24, lan);
+    NsIpv6Addr g = a6("2001:db8:1::1");
+    CU_ASSERT(ns_iface_add_addr6(ns_host_iface(gw, 0), &g, 64));
+    fx_addr(gw, "10.0.2.1", 24, dc);
+    fx_addr(srv, "10.0.2.20", 24, dc);
+    fx_routes();
+}
+
+static void count_route(const NsRouteRow *row, void *data)
+{
+    (void)row;
+    (*(uint32_t *)data)++;
+}
+
+/* Routing skips an interface without an IPv4 address: the IPv6-only host
+ * gets neither a connected IPv4 route for the network nor a default route
+ * via the router there (Linux has no IPv4 route without an address); its
+ * IPv6 routes are those of any host. */
+static void test_ipv6_only_host_has_no_ipv4_route(void)
+{
+    v6only_on_dual_stack();
+    uint32_t n = 0;
+    ns_ip_routes_foreach(ns_ip_of(pc), count_route, &n);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(ns_ip6_route_count(ns_ip6_of(pc)), 3); /* default, /64, fe80::/64 */
+    end();
+}
+
+/* IPv4 output from it fails at once with ENETUNREACH, as Linux's "Network
+ * is unreachable": a "no route" drop, no ARP request, nothing on the wire. */
+static void test_ipv6_only_host_ipv4_output_is_network_unreachable(void)
+{
+    v6only_on_dual_stack();
+    CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(pc), fx_ip("10.0.1.1"), 1, 1, 8), ENETUNREACH);
+    CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(pc), fx_ip("10.0.2.20"), 1, 2, 8), ENETUNREACH);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_NO_ROUTE), 2);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 2);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_ARP, FX_ANY), 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_SEND, FX_ANY), 0);
+    end();
+}
+
 static void test_hop_limit_one_at_router_gives_time_exceeded(void)
 {
     routed_net6(0);
@@ -747,6 +801,9 @@ static CU_TestInfo ndp_tests[] = {
 static CU_TestInfo ip6_tests[] = {
     {"static_route_replaces_the_automatic_one", test_static_route_replaces_the_automatic_one},
     {"removed_default_route_leaves_no_route", test_removed_default_route_leaves_no_route},
+    {"ipv6_only_host_has_no_ipv4_route", test_ipv6_only_host_has_no_ipv4_route},
+    {"ipv6_only_host_ipv4_output_is_network_unreachable",
+     test_ipv6_only_host_ipv4_output_is_network_unreachable},
     {"router_forwards_with_hop_limit_via_link_local",
      test_router_forwards_with_hop_limit_via_link_local},
     {"hop_limit_one_at_router_gives_time_exceeded",

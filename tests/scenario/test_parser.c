@@ -162,6 +162,51 @@ static void test_ipv6_networks_hosts_and_ping(void)
     CU_ASSERT_EQUAL(st->u.ping.target.addr, 0);
 }
 
+/* An IPv6-only host: no IPv4 address, its IPv6 address on its network;
+ * its name stands for that address; in its own steps a dual-stack host's
+ * name stands for the dual-stack host's IPv6 address, in others' steps for
+ * its IPv4 one. */
+static void test_ipv6_only_host(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("network lan 10.0.0.0/24 2001:db8:1::/64\n"
+                                       "host pc 2001:db8:1::10\n"
+                                       "host old 10.0.0.20 2001:db8:1::20\n"
+                                       "at 0s old ping pc\n"
+                                       "at 0s pc ping old\n"
+                                       "at 0s old ping pc\n"
+                                       "at 0s old ping old\n");
+    const NsScnHost *pc = ns_scn_host(scn, 0);
+    CU_ASSERT_EQUAL(pc->n_addrs, 0);
+    CU_ASSERT_EQUAL(pc->n_addrs6, 1);
+    CU_ASSERT_EQUAL(pc->addrs6[0].network, 0);
+    const NsScnEndpoint *to_pc = &ns_scn_step(scn, 0)->u.ping.target;
+    CU_ASSERT_TRUE(to_pc->is_v6);
+    CU_ASSERT_EQUAL(to_pc->addr6[15], 0x10);
+    const NsScnEndpoint *to_old = &ns_scn_step(scn, 1)->u.ping.target;
+    CU_ASSERT_TRUE(to_old->is_v6);
+    CU_ASSERT_EQUAL(to_old->addr6[15], 0x20);
+    const NsScnEndpoint *own = &ns_scn_step(scn, 3)->u.ping.target;
+    CU_ASSERT_FALSE(own->is_v6);
+    CU_ASSERT_EQUAL(own->addr, 0x0a000014);
+}
+
+/* An IPv6-only host may be on a link and on a switch, and may run the dns
+ * service (the catalogue has what it may not: bad/ipv6-only.scn). */
+static void test_ipv6_only_links_switches_dns(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("switch sw\n"
+                                       "host a 2001:db8:9::1\n"
+                                       "host b 2001:db8:9::2\n"
+                                       "host c 2001:db8:8::3\n"
+                                       "link a b\n"
+                                       "link b sw\n"
+                                       "link c sw\n"
+                                       "service a dns 53\n");
+    CU_ASSERT_EQUAL(scn->links->len, 1);
+    CU_ASSERT_EQUAL(scn->switch_ports->len, 2);
+    CU_ASSERT_EQUAL(scn->services->len, 1);
+}
+
 /* IPv6 endpoints of the socket verbs: [ADDR]:PORT with its owner, [::]:PORT
  * for bind (any address, IPv6 socket); `resolve NAME aaaa`. */
 static void test_ipv6_endpoints_and_resolve_aaaa(void)
@@ -972,6 +1017,8 @@ CU_TestInfo ns_parser_tests[] = {
     {"network_options", test_network_options},
     {"ipv6_endpoints_and_resolve_aaaa", test_ipv6_endpoints_and_resolve_aaaa},
     {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
+    {"ipv6_only_host", test_ipv6_only_host},
+    {"ipv6_only_links_switches_dns", test_ipv6_only_links_switches_dns},
     {"ipv6_url_and_mail", test_ipv6_url_and_mail},
     {"ipv6_routes", test_ipv6_routes},
     {"ipv6_filter_rules", test_ipv6_filter_rules},
