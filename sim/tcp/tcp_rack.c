@@ -14,11 +14,18 @@ typedef struct {
     bool retrans;   /* sent more than once */
     bool delivered; /* SACKed (RACK has taken it into account) */
     bool lost;      /* RACK deemed it lost */
+    uint32_t skip;  /* when delivered: the number (see `base`) of a later
+                     * segment with none undelivered between (a path kept
+                     * short as in a union-find), so that walks over SACKed
+                     * data step over what they have seen before */
 } Seg;
 
 struct NsTcpRack {
     Seg *seg; /* a ring in sequence order */
     uint32_t head, n, cap;
+    uint32_t base;    /* the number of the first segment: segments are
+                       * numbered in order for good, so `skip` survives the
+                       * ring's moves */
     uint32_t live;    /* every segment before this index is delivered or deemed
                        * lost (and not sent again since): detection starts here */
     NsTime xmit_ts;   /* RACK.xmit_ts: the newest delivered segment's send time */
@@ -66,6 +73,28 @@ static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
         r->head = 0;
     }
     *at(r, r->n++) = (Seg){.start = start, .end = end, .xmit = now};
+}
+
+/* The first undelivered segment (index) at or after i, which is delivered;
+ * the skips walked are pointed straight at it. */
+static uint32_t skip_delivered(NsTcpRack *r, uint32_t i)
+{
+    uint32_t j = i;
+    while (j < r->n && at(r, j)->delivered)
+        j = at(r, j)->skip - r->base;
+    while (i < j) {
+        Seg *s = at(r, i);
+        i = s->skip - r->base;
+        s->skip = r->base + j;
+    }
+    return j;
+}
+
+static void set_delivered(NsTcpRack *r, uint32_t i)
+{
+    Seg *s = at(r, i);
+    s->delivered = true;
+    s->skip = r->base + i + 1;
 }
 
 /* The first segment (index) that ends after `seq`: a binary search. */
@@ -133,6 +162,7 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
         update(r, at(r, 0), now);
         r->head = (r->head + 1) & (r->cap - 1);
         r->n--;
+        r->base++;
         if (r->live)
             r->live--;
     }
@@ -141,14 +171,19 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
         uint32_t left = h->sack[b].left, right = h->sack[b].right;
         if (!seq_lt(left, right))
             continue;
-        for (uint32_t i = first_ending_after(r, left); i < r->n; i++) {
+        for (uint32_t i = first_ending_after(r, left); i < r->n;) {
             Seg *s = at(r, i);
             if (seq_geq(s->start, right))
                 break;
-            if (!s->delivered && seq_geq(s->start, left) && seq_leq(s->end, right)) {
-                s->delivered = true;
+            if (s->delivered) {
+                i = skip_delivered(r, i);
+                continue;
+            }
+            if (seq_geq(s->start, left) && seq_leq(s->end, right)) {
+                set_delivered(r, i);
                 update(r, s, now);
             }
+            i++;
         }
     }
 }
@@ -180,7 +215,11 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
         r->live++; /* the loop below would only skip them */
     for (uint32_t i = r->live; i < r->n; i++) {
         Seg *s = at(r, i);
-        if (s->delivered || s->lost)
+        if (s->delivered) {
+            i = skip_delivered(r, i) - 1;
+            continue;
+        }
+        if (s->lost)
             continue;
         /* Sent before the newest delivered segment (step 5). Segments
          * sent once go out in sequence order, so past the first of them

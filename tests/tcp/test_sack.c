@@ -80,6 +80,25 @@ static void test_ranges_wrap_around_sequence_space(void)
     tcp_ranges_clear(&s);
 }
 
+/* Bytes covered between two sequence numbers: whole ranges inside, the
+ * parts of ranges crossing either end, nothing of ranges outside. */
+static void test_ranges_covered_clips_both_ends(void)
+{
+    NsTcpRangeSet s = {0};
+    tcp_ranges_add(&s, 100, 200);
+    tcp_ranges_add(&s, 300, 400);
+    tcp_ranges_add(&s, 500, 600);
+    tcp_ranges_add(&s, 700, 800);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 0, 1000), 400);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 350, 550), 50 + 50);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 200, 700), 200);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 520, 580), 60);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 400, 500), 0);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 150, 150), 0);
+    CU_ASSERT_EQUAL(tcp_ranges_covered(&s, 900, 1000), 0);
+    tcp_ranges_clear(&s);
+}
+
 /* ---------------- ESTABLISHED, Open: the scoreboard ---------------- */
 
 static void test_established_first_sack_disorder(void)
@@ -410,6 +429,7 @@ CU_TestInfo sack_tests[] = {
     T(test_ranges_add_overlapping_and_touching_merge),
     T(test_ranges_trim_cuts_and_frees),
     T(test_ranges_wrap_around_sequence_space),
+    T(test_ranges_covered_clips_both_ends),
     T(test_established_first_sack_disorder),
     T(test_established_sack_frees_pipe_for_new_data),
     T(test_established_cumulative_ack_past_sacks_back_to_open),
