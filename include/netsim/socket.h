@@ -93,6 +93,10 @@ int ns_socket_send(NsSocket *sock, const uint8_t *data, size_t len);
  * (-EAGAIN when nothing is there yet). */
 long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr,
                         uint16_t *port);
+/* TCP: as ns_socket_recvfrom into a buffer of cap bytes that nobody
+ * reads: the bytes taken are counted, not copied (a stream observer still
+ * hears them). -EOPNOTSUPP on UDP. */
+long ns_socket_skip(NsSocket *sock, size_t cap);
 /* 0 or -errno (-ENOTCONN). */
 int ns_socket_shutdown(NsSocket *sock, NsShutHow how);
 /* Release the socket; the handle is invalid afterwards. Returns 0. */

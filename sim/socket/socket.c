@@ -302,6 +302,22 @@ long ns_socket_recvfrom(NsSocket *sock, uint8_t *buf, size_t cap, uint32_t *addr
     return ns_udp_recvfrom(sock->udp, buf, cap, addr, port);
 }
 
+long ns_socket_skip(NsSocket *sock, size_t cap)
+{
+    if (!sock->tcp)
+        return -EOPNOTSUPP;
+    const Layer *l = layer_of(sock->host);
+    if (!l->obs)
+        return ns_tcp_recv(sock->tcp, NULL, cap);
+    /* The observer hears the bytes: they are made, in one read as big. */
+    uint8_t small[16384];
+    uint8_t *buf = cap <= sizeof small ? small : g_malloc(cap);
+    long n = ns_socket_recvfrom(sock, buf, cap, NULL, NULL);
+    if (buf != small)
+        g_free(buf);
+    return n;
+}
+
 long ns_socket_recvfrom6(NsSocket *sock, uint8_t *buf, size_t cap, NsIpv6Addr *addr,
                          uint16_t *port)
 {

@@ -505,6 +505,25 @@ NsHttpReadStatus ns_http_reader_feed(NsHttpReader *r, const uint8_t *data, size_
     return r->body_read == h->content_length ? NS_HTTP_READ_DONE : NS_HTTP_READ_MORE;
 }
 
+uint64_t ns_http_reader_body_left(const NsHttpReader *r)
+{
+    g_return_val_if_fail(r != NULL, 0);
+    if (r->error != NS_WIRE_OK || !r->in_body || has_no_body(r->resp.status))
+        return 0;
+    if (!r->resp.has_content_length)
+        return UINT64_MAX;
+    return r->resp.content_length - r->body_read;
+}
+
+NsHttpReadStatus ns_http_reader_skip(NsHttpReader *r, uint64_t n)
+{
+    g_return_val_if_fail(r != NULL && n <= ns_http_reader_body_left(r), NS_HTTP_READ_ERROR);
+    r->body_read += n;
+    if (r->resp.has_content_length && r->body_read == r->resp.content_length)
+        return NS_HTTP_READ_DONE;
+    return NS_HTTP_READ_MORE;
+}
+
 NsHttpReadStatus ns_http_reader_eof(NsHttpReader *r)
 {
     g_return_val_if_fail(r != NULL, NS_HTTP_READ_ERROR);

@@ -283,6 +283,40 @@ static void test_http_reader_eof(void)
     g_free(r);
 }
 
+/* What is left of the body is counted without the bytes: none while the
+ * head is read, the rest of a Content-Length body (DONE at its end), all
+ * of a body that runs to the end of the stream, none without a body. */
+static void test_http_reader_body_left_and_skip(void)
+{
+    NsHttpReader *r = g_new(NsHttpReader, 1);
+    size_t used;
+    ns_http_reader_init(r);
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nab";
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(head), 10, &used), NS_HTTP_READ_MORE);
+    CU_ASSERT_EQUAL(ns_http_reader_body_left(r), 0);
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(head) + 10, strlen(head) - 10, &used),
+                    NS_HTTP_READ_MORE);
+    CU_ASSERT_EQUAL(ns_http_reader_body_left(r), 99998);
+    CU_ASSERT_EQUAL(ns_http_reader_skip(r, 99997), NS_HTTP_READ_MORE);
+    CU_ASSERT_EQUAL(ns_http_reader_body_left(r), 1);
+    CU_ASSERT_EQUAL(ns_http_reader_skip(r, 1), NS_HTTP_READ_DONE);
+    CU_ASSERT_EQUAL(r->body_read, 100000);
+    CU_ASSERT_EQUAL(ns_http_reader_body_left(r), 0);
+    ns_http_reader_clear(r);
+    static const char no_len[] = "HTTP/1.0 200 OK\r\n\r\n";
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(no_len), strlen(no_len), &used), NS_HTTP_READ_MORE);
+    CU_ASSERT_EQUAL(ns_http_reader_body_left(r), UINT64_MAX);
+    CU_ASSERT_EQUAL(ns_http_reader_skip(r, 70000), NS_HTTP_READ_MORE);
+    CU_ASSERT_EQUAL(ns_http_reader_eof(r), NS_HTTP_READ_DONE);
+    CU_ASSERT_EQUAL(r->body_read, 70000);
+    ns_http_reader_clear(r);
+    static const char none[] = "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n";
+    CU_ASSERT_EQUAL(ns_http_reader_feed(r, U8(none), strlen(none), &used), NS_HTTP_READ_DONE);
+    CU_ASSERT_EQUAL(ns_http_reader_body_left(r), 0);
+    ns_http_reader_clear(r);
+    g_free(r);
+}
+
 /* ---- summaries ---- */
 
 static void test_http_summary(void)
@@ -329,6 +363,7 @@ CU_TestInfo ns_wire_http_tests[] = {
     {"reader_garbage_error", test_http_reader_garbage_error},
     {"reader_keeps_head_alone", test_http_reader_keeps_head_alone},
     {"reader_eof", test_http_reader_eof},
+    {"reader_body_left_and_skip", test_http_reader_body_left_and_skip},
     {"summary", test_http_summary},
     {"summary_four_bytes", test_http_summary_four_bytes},
     CU_TEST_INFO_NULL,

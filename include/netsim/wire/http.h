@@ -105,6 +105,14 @@ void ns_http_reader_clear(NsHttpReader *r);
  * may leave some for the next response). */
 NsHttpReadStatus ns_http_reader_feed(NsHttpReader *r, const uint8_t *data, size_t len,
                                      size_t *used);
+/* Body bytes the reader would take next without looking at them: what is
+ * left of a Content-Length body, UINT64_MAX for a body that runs to the
+ * end of the stream, 0 while the head is being read, after an error and
+ * for a response without a body. */
+uint64_t ns_http_reader_body_left(const NsHttpReader *r);
+/* Count n body bytes that were read and not kept (n <= body_left): as
+ * ns_http_reader_feed of those bytes, without them. */
+NsHttpReadStatus ns_http_reader_skip(NsHttpReader *r, uint64_t n);
 /* The stream ended: DONE when the response was being read to the end of
  * the stream (no Content-Length), ERROR with TRUNCATED otherwise. */
 NsHttpReadStatus ns_http_reader_eof(NsHttpReader *r);
