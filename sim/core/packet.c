@@ -10,7 +10,11 @@
 #include "netsim/pattern.h"
 
 #define N_CLASSES 3
-static const uint32_t class_cap[N_CLASSES] = {2048, 9216 + NS_PACKET_HEADROOM,
+/* A standard frame's buffer is its headroom and a 1500-byte datagram,
+ * rounded up to 16 bytes: no more, as W2's thousands of frames in flight
+ * are most of its memory. */
+static const uint32_t class_cap[N_CLASSES] = {(NS_PACKET_HEADROOM + 1500 + 15) / 16 * 16,
+                                              9216 + NS_PACKET_HEADROOM,
                                               65536 + NS_PACKET_HEADROOM};
 
 struct NsPacketPool {
