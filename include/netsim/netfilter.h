@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "netsim/time.h"
+#include "netsim/wire/ipv6.h"
 
 typedef struct NsIp NsIp;
 typedef struct NsNetfilter NsNetfilter;
@@ -129,6 +130,8 @@ typedef struct {
     bool seen_reply;
     bool translated;          /* NAT changed it */
     NsTime expires_in;        /* from `now` */
+    bool v6;                  /* an IPv6 flow: the addresses are these */
+    NsIpv6Addr src6, dst6, rsrc6, rdst6;
 } NsCtRow;
 
 typedef void (*NsCtRowFn)(const NsCtRow *row, void *data);

@@ -183,92 +183,75 @@ static void probe_payload(uint8_t *p)
         p[i] = (uint8_t)(0x40 + (i & 0x3f));
 }
 
-/* Send probe number `k` (from 0) with the current TTL. */
-/* Probe number k over IPv6: the same probes, the hop limit for the TTL,
- * checksums over IPv6's pseudo-header. */
-static int probe_send6(NsTraceroute *t, uint32_t k)
+/* Send probe number `k` (from 0) with the current TTL (IPv4) or hop limit
+ * (IPv6): the same probes for both families, the checksums over the
+ * family's pseudo-header. */
+static int probe_send(NsTraceroute *t, uint32_t k)
 {
     NsCtx *ctx = ns_host_ctx(t->host);
+    bool v6 = t->spec.v6;
+    /* IPv4's checksums are summed as the headers are written; IPv6's
+     * afterwards, over its own pseudo-header (ICMPv6's emit does that). */
+    uint32_t src = v6 ? 0 : t->src, dst = v6 ? 0 : t->spec.dst;
     NsPacket *p;
-    uint8_t nh;
+    uint8_t proto;
+    size_t csum_at = 0; /* where the transport's checksum is, for IPv6 */
     switch (t->spec.method) {
     case NS_TRACEROUTE_UDP: {
         p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_UDP_HLEN + PROBE_DATA);
         probe_payload(p->data + NS_UDP_HLEN);
         NsUdpRepr r = {.src_port = t->sport, .dst_port = (uint16_t)(t->spec.port + k),
                        .length = NS_UDP_HLEN + PROBE_DATA};
-        ns_udp_emit(&r, 0, 0, p->data, p->len);
-        ns_ipv6_l4_checksum(p->data, p->len, 6, &t->src6, &t->spec.dst6, NS_IPPROTO_UDP);
-        nh = NS_IPPROTO_UDP;
+        ns_udp_emit(&r, src, dst, p->data, p->len);
+        proto = NS_IPPROTO_UDP;
+        csum_at = 6;
         break;
     }
     case NS_TRACEROUTE_ICMP: {
-        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_ICMP6_HLEN + PROBE_DATA);
-        probe_payload(p->data + NS_ICMP6_HLEN);
-        NsIcmp6Repr r = {.type = NS_ICMP6_ECHO_REQUEST, .id = t->sport, .seq = (uint16_t)(k + 1)};
-        ns_icmp6_emit(&r, &t->src6, &t->spec.dst6, p->data + NS_ICMP6_HLEN, PROBE_DATA, p->data,
-                      p->len);
-        nh = NS_IPPROTO_ICMPV6;
+        size_t hl = v6 ? NS_ICMP6_HLEN : NS_ICMP_HLEN;
+        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, hl + PROBE_DATA);
+        probe_payload(p->data + hl);
+        if (v6) {
+            NsIcmp6Repr r = {.type = NS_ICMP6_ECHO_REQUEST, .id = t->sport,
+                             .seq = (uint16_t)(k + 1)};
+            ns_icmp6_emit(&r, &t->src6, &t->spec.dst6, p->data + hl, PROBE_DATA, p->data,
+                          p->len);
+        } else {
+            NsIcmpRepr r = {.type = NS_ICMP_ECHO_REQUEST, .id = t->sport, .seq = (uint16_t)(k + 1)};
+            ns_icmp_emit(&r, p->data + hl, PROBE_DATA, p->data, p->len);
+        }
+        proto = v6 ? NS_IPPROTO_ICMPV6 : NS_IPPROTO_ICMP;
         break;
     }
     case NS_TRACEROUTE_TCP: {
+        /* A SYN with Linux's options (MSS, SACK permitted, timestamps,
+         * window scale): 40 bytes of header, 60 with IPv4's. The probe's
+         * number is its sequence number; the window is the most whole
+         * segments under 64 KiB, as Linux offers (64240 for an MSS of
+         * 1460, 64800 for IPv6's 1440). */
+        uint16_t mss = v6 ? 1440 : 1460;
         NsTcpRepr r = {.src_port = t->sport, .dst_port = t->spec.port, .seq = k + 1,
-                       .flags = NS_TCP_SYN, .window = 64800, .has_mss = true, .mss = 1440,
-                       .sack_permitted = true, .has_ts = true,
+                       .flags = NS_TCP_SYN, .window = (uint16_t)(65535 / mss * mss),
+                       .has_mss = true, .mss = mss, .sack_permitted = true, .has_ts = true,
                        .ts_val = (uint32_t)(ns_sim_now(ctx->sim) / NS_MS(1)),
                        .has_wscale = true, .wscale = 7};
         size_t hlen = ns_tcp_header_len(&r);
         p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, hlen);
-        ns_tcp_emit(&r, 0, 0, p->data, hlen);
-        ns_ipv6_l4_checksum(p->data, hlen, 16, &t->src6, &t->spec.dst6, NS_IPPROTO_TCP);
-        nh = NS_IPPROTO_TCP;
+        ns_tcp_emit(&r, src, dst, p->data, hlen);
+        proto = NS_IPPROTO_TCP;
+        csum_at = 16;
         break;
     }
     default:
         return EINVAL;
     }
-    return ns_ip6_output(t->ip6, p, &t->src6, &t->spec.dst6, nh, (uint8_t)t->ttl);
-}
-
-static int probe_send(NsTraceroute *t, uint32_t k)
-{
-    if (t->spec.v6)
-        return probe_send6(t, k);
-    NsCtx *ctx = ns_host_ctx(t->host);
-    NsIpTxOpts o = {.ttl = (uint8_t)t->ttl}; /* no DF, as traceroute without -F */
-    NsPacket *p;
-    switch (t->spec.method) {
-    case NS_TRACEROUTE_UDP: {
-        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_UDP_HLEN + PROBE_DATA);
-        probe_payload(p->data + NS_UDP_HLEN);
-        NsUdpRepr r = {.src_port = t->sport, .dst_port = (uint16_t)(t->spec.port + k),
-                       .length = NS_UDP_HLEN + PROBE_DATA};
-        ns_udp_emit(&r, t->src, t->spec.dst, p->data, p->len);
-        return ns_ip_output(t->ip, p, t->src, t->spec.dst, NS_IPPROTO_UDP, &o);
+    if (!v6) {
+        NsIpTxOpts o = {.ttl = (uint8_t)t->ttl}; /* no DF, as traceroute without -F */
+        return ns_ip_output(t->ip, p, t->src, t->spec.dst, proto, &o);
     }
-    case NS_TRACEROUTE_ICMP: {
-        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + PROBE_DATA);
-        probe_payload(p->data + NS_ICMP_HLEN);
-        NsIcmpRepr r = {.type = NS_ICMP_ECHO_REQUEST, .id = t->sport, .seq = (uint16_t)(k + 1)};
-        ns_icmp_emit(&r, p->data + NS_ICMP_HLEN, PROBE_DATA, p->data, p->len);
-        return ns_ip_output(t->ip, p, t->src, t->spec.dst, NS_IPPROTO_ICMP, &o);
-    }
-    case NS_TRACEROUTE_TCP: {
-        /* A SYN with Linux's options (MSS, SACK permitted, timestamps,
-         * window scale): 40 bytes of header, 60 with IP's. The probe's
-         * number is its sequence number. */
-        NsTcpRepr r = {.src_port = t->sport, .dst_port = t->spec.port, .seq = k + 1,
-                       .flags = NS_TCP_SYN, .window = 64240, .has_mss = true, .mss = 1460,
-                       .sack_permitted = true, .has_ts = true,
-                       .ts_val = (uint32_t)(ns_sim_now(ctx->sim) / NS_MS(1)),
-                       .has_wscale = true, .wscale = 7};
-        size_t hlen = ns_tcp_header_len(&r);
-        p = ns_packet_new(ctx->pool, NS_PACKET_HEADROOM, hlen);
-        ns_tcp_emit(&r, t->src, t->spec.dst, p->data, hlen);
-        return ns_ip_output(t->ip, p, t->src, t->spec.dst, NS_IPPROTO_TCP, &o);
-    }
-    }
-    return EINVAL;
+    if (csum_at)
+        ns_ipv6_l4_checksum(p->data, p->len, csum_at, &t->src6, &t->spec.dst6, proto);
+    return ns_ip6_output(t->ip6, p, &t->src6, &t->spec.dst6, proto, (uint8_t)t->ttl);
 }
 
 /* The program ends: no more answers taken, its port free again. */

@@ -1,5 +1,6 @@
-/* Connection tracking as Linux's nf_conntrack does it: a flow per 5-tuple,
- * found from either direction, with a TCP state machine (simplified from
+/* Connection tracking as Linux's nf_conntrack does it: a flow per 5-tuple
+ * of either family (IPv4 or IPv6, as nf_conntrack's l3 protocols), found
+ * from either direction, with a TCP state machine (simplified from
  * nf_conntrack_proto_tcp.c: SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT,
  * LAST_ACK, TIME_WAIT, CLOSE) and a timeout per state. Flows expire lazily:
  * a flow whose time is up is not found, and is swept when dead flows pile
@@ -12,6 +13,7 @@
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 #include "netsim-private/packet.h"
 
@@ -20,8 +22,14 @@
 static guint tuple_hash(gconstpointer p)
 {
     const NfTuple *t = p;
-    uint32_t h = t->src * 2654435761u;
-    h ^= t->dst + 0x9e3779b9u + (h << 6) + (h >> 2);
+    uint32_t src = t->src, dst = t->dst;
+    if (t->v6) {
+        /* the interface identifier varies most; the prefix too, a little */
+        src = ns_read_be32(t->src6 + 12) ^ ns_read_be32(t->src6 + 4);
+        dst = ns_read_be32(t->dst6 + 12) ^ ns_read_be32(t->dst6 + 4);
+    }
+    uint32_t h = src * 2654435761u;
+    h ^= dst + 0x9e3779b9u + (h << 6) + (h >> 2);
     h ^= ((uint32_t)t->sport << 16 | t->dport) + 0x9e3779b9u + (h << 6) + (h >> 2);
     return h ^ t->proto;
 }
@@ -33,12 +41,54 @@ static gboolean tuple_equal(gconstpointer a, gconstpointer b)
 
 NfTuple nf_tuple_invert(const NfTuple *t)
 {
-    return (NfTuple){.src = t->dst, .dst = t->src, .sport = t->dport, .dport = t->sport,
-                     .proto = t->proto};
+    NfTuple r = {.src = t->dst, .dst = t->src, .sport = t->dport, .dport = t->sport,
+                 .proto = t->proto, .v6 = t->v6};
+    memcpy(r.src6, t->dst6, 16);
+    memcpy(r.dst6, t->src6, 16);
+    return r;
+}
+
+/* IPv6's Fragment header (RFC 8200 4.5) */
+#define IPV6_NH_FRAGMENT 44
+
+/* IPv6: the transport right after the fixed header (netsim sends no
+ * other extension headers; a fragment is not tracked, as an IPv4 one). */
+static bool tuple_of6(const uint8_t *data, size_t len, NfTuple *out)
+{
+    NsIpv6Repr h;
+    if (ns_ipv6_parse(data, len, &h) != NS_WIRE_OK)
+        return false;
+    const uint8_t *l4 = data + NS_IPV6_HLEN;
+    size_t l4len = len - NS_IPV6_HLEN;
+    *out = (NfTuple){.proto = h.next_header, .v6 = 1};
+    memcpy(out->src6, h.src.b, 16);
+    memcpy(out->dst6, h.dst.b, 16);
+    switch (h.next_header) {
+    case NS_IPPROTO_TCP:
+    case NS_IPPROTO_UDP:
+        if (l4len < 4)
+            return false;
+        out->sport = ns_read_be16(l4);
+        out->dport = ns_read_be16(l4 + 2);
+        return true;
+    case NS_IPPROTO_ICMPV6:
+        /* echo is a flow; errors are related to one, and Neighbor
+         * Discovery is no flow at all (Linux leaves it untracked) */
+        if (l4len < 8 || (l4[0] != NS_ICMP6_ECHO_REQUEST && l4[0] != NS_ICMP6_ECHO_REPLY))
+            return false;
+        out->sport = out->dport = ns_read_be16(l4 + 4);
+        return true;
+    case IPV6_NH_FRAGMENT:
+        return false;
+    default:
+        return true;
+    }
 }
 
 bool nf_tuple_of(const uint8_t *data, size_t len, NfTuple *out)
 {
+    if (len >= 1 && data[0] >> 4 == 6)
+        return tuple_of6(data, len, out);
     NsIpv4Repr h;
     if (ns_ipv4_parse_header(data, len, &h) != NS_WIRE_OK || h.mf || h.frag_offset)
         return false;
@@ -239,9 +289,13 @@ static void refresh(NsNetfilter *nf, NfConn *c, uint8_t dir, const NsPacket *pkt
         c->seen_reply = true;
     switch (c->t[NF_ORIG].proto) {
     case NS_IPPROTO_TCP: {
-        NsIpv4Repr h;
-        ns_ipv4_parse_header(pkt->data, pkt->len, &h);
-        uint8_t flags = pkt->len >= h.header_len + 14u ? pkt->data[h.header_len + 13] : 0;
+        size_t hl = NS_IPV6_HLEN;
+        if (!c->t[NF_ORIG].v6) {
+            NsIpv4Repr h;
+            ns_ipv4_parse_header(pkt->data, pkt->len, &h);
+            hl = h.header_len;
+        }
+        uint8_t flags = pkt->len >= hl + 14u ? pkt->data[hl + 13] : 0;
         tcp_track(c, dir, flags);
         c->expires = now + tcp_timeout(c->tcp_state);
         break;
@@ -250,6 +304,7 @@ static void refresh(NsNetfilter *nf, NfConn *c, uint8_t dir, const NsPacket *pkt
         c->expires = now + (c->seen_reply ? NS_CT_UDP_STREAM_TIMEOUT : NS_CT_UDP_TIMEOUT);
         break;
     case NS_IPPROTO_ICMP:
+    case NS_IPPROTO_ICMPV6: /* Linux's icmpv6 timeout is ICMP's, 30 s */
         c->expires = now + NS_CT_ICMP_TIMEOUT;
         break;
     default:
@@ -258,10 +313,32 @@ static void refresh(NsNetfilter *nf, NfConn *c, uint8_t dir, const NsPacket *pkt
     }
 }
 
+/* An ICMPv6 error (destination unreachable, packet too big, time exceeded,
+ * parameter problem: RFC 4443 2.1's error types) about a tracked flow. */
+static NfConn *related_flow6(NsNetfilter *nf, const NsPacket *pkt, uint8_t *dir)
+{
+    NsIpv6Repr h;
+    if (ns_ipv6_parse(pkt->data, pkt->len, &h) != NS_WIRE_OK ||
+        h.next_header != NS_IPPROTO_ICMPV6 || pkt->len < NS_IPV6_HLEN + 8u + NS_IPV6_HLEN)
+        return NULL;
+    uint8_t type = pkt->data[NS_IPV6_HLEN];
+    if (type != NS_ICMP6_DEST_UNREACH && type != NS_ICMP6_PACKET_TOO_BIG &&
+        type != NS_ICMP6_TIME_EXCEEDED && type != NS_ICMP6_PARAM_PROBLEM)
+        return NULL;
+    NfTuple q;
+    const uint8_t *quote = pkt->data + NS_IPV6_HLEN + 8;
+    if (!nf_tuple_of(quote, pkt->len - NS_IPV6_HLEN - 8u, &q) || !q.v6)
+        return NULL;
+    NfTuple back = nf_tuple_invert(&q);
+    return nf_conn_find(nf, &back, dir);
+}
+
 /* An ICMP error quotes a datagram of a flow: that flow, in the direction
  * the error travels (the opposite of the quoted datagram's). */
 static NfConn *related_flow(NsNetfilter *nf, const NsPacket *pkt, uint8_t *dir)
 {
+    if (pkt->len >= 1 && pkt->data[0] >> 4 == 6)
+        return related_flow6(nf, pkt, dir);
     NsIpv4Repr h;
     if (ns_ipv4_parse_header(pkt->data, pkt->len, &h) != NS_WIRE_OK ||
         h.proto != NS_IPPROTO_ICMP || pkt->len < h.header_len + 8u + NS_IPV4_HLEN)
@@ -271,7 +348,7 @@ static NfConn *related_flow(NsNetfilter *nf, const NsPacket *pkt, uint8_t *dir)
         return NULL;
     NfTuple q;
     const uint8_t *quote = pkt->data + h.header_len + 8;
-    if (!nf_tuple_of(quote, pkt->len - h.header_len - 8u, &q))
+    if (!nf_tuple_of(quote, pkt->len - h.header_len - 8u, &q) || q.v6)
         return NULL;
     NfTuple back = nf_tuple_invert(&q);
     return nf_conn_find(nf, &back, dir);
@@ -351,7 +428,11 @@ void ns_nf_conntrack_foreach(const NsNetfilter *nf, NsTime now, NsCtRowFn fn, vo
                        .dport = o->dport, .rsrc = r->src, .rdst = r->dst, .rsport = r->sport,
                        .rdport = r->dport, .tcp_state = c->tcp_state,
                        .seen_reply = c->seen_reply, .translated = translated(c),
-                       .expires_in = c->expires - now};
+                       .expires_in = c->expires - now, .v6 = o->v6};
+        memcpy(row.src6.b, o->src6, 16);
+        memcpy(row.dst6.b, o->dst6, 16);
+        memcpy(row.rsrc6.b, r->src6, 16);
+        memcpy(row.rdst6.b, r->dst6, 16);
         fn(&row, data);
     }
 }
@@ -378,13 +459,16 @@ static const char *proto_word(uint8_t proto)
         return "udp";
     case NS_IPPROTO_ICMP:
         return "icmp";
+    case NS_IPPROTO_ICMPV6:
+        return "icmpv6";
     default:
         return "unknown";
     }
 }
 
 /* As `conntrack -L`: "tcp 6 431999 ESTABLISHED src=... dst=... sport=...
- * dport=... src=... dst=... sport=... dport=... [ASSURED]". */
+ * dport=... src=... dst=... sport=... dport=... [ASSURED]" (IPv6 flows with
+ * their addresses as RFC 5952 writes them, as `conntrack -L -f ipv6`). */
 char *ns_ct_row_format(const NsCtRow *row)
 {
     GString *s = g_string_new(NULL);
@@ -392,14 +476,20 @@ char *ns_ct_row_format(const NsCtRow *row)
                            row->proto, (gint64)(row->expires_in / NS_S(1)));
     if (row->tcp_state != NS_CT_TCP_NONE)
         g_string_append_printf(s, "%s ", ns_ct_tcp_state_name(row->tcp_state));
-    char a[NS_IPV4_STRLEN], b[NS_IPV4_STRLEN];
+    char a[NS_IPV6_STRLEN], b[NS_IPV6_STRLEN];
     const uint32_t ad[4] = {row->src, row->dst, row->rsrc, row->rdst};
+    const NsIpv6Addr *ad6[4] = {&row->src6, &row->dst6, &row->rsrc6, &row->rdst6};
     const uint16_t pt[4] = {row->sport, row->dport, row->rsport, row->rdport};
     for (int d = 0; d < 2; d++) {
-        ns_ipv4_format(ad[2 * d], a);
-        ns_ipv4_format(ad[2 * d + 1], b);
+        if (row->v6) {
+            ns_ipv6_format(ad6[2 * d], a);
+            ns_ipv6_format(ad6[2 * d + 1], b);
+        } else {
+            ns_ipv4_format(ad[2 * d], a);
+            ns_ipv4_format(ad[2 * d + 1], b);
+        }
         g_string_append_printf(s, "%ssrc=%s dst=%s", d ? " " : "", a, b);
-        if (row->proto == NS_IPPROTO_ICMP)
+        if (row->proto == NS_IPPROTO_ICMP || row->proto == NS_IPPROTO_ICMPV6)
             g_string_append_printf(s, " id=%u", pt[2 * d]);
         else if (row->proto == NS_IPPROTO_TCP || row->proto == NS_IPPROTO_UDP)
             g_string_append_printf(s, " sport=%u dport=%u", pt[2 * d], pt[2 * d + 1]);

@@ -3,7 +3,9 @@
  * accept; a rule matches protocol, source and destination (a network or
  * an address, with a port for TCP and UDP) and the flow's conntrack state
  * (NEW, or ESTABLISHED, which here includes what iptables calls RELATED:
- * ICMP errors about a tracked flow). Each rule counts its hits. */
+ * ICMP and ICMPv6 errors about a tracked flow). A rule naming addresses is
+ * for their family, one naming none for both, as in an nftables inet
+ * table. Each rule counts its hits. */
 #include "netfilter-private.h"
 
 #include <inttypes.h>
@@ -101,7 +103,8 @@ static bool addr_match6(const NsNfAddrMatch *m, const NsIpv6Addr *addr, uint16_t
     return m->port == 0 || (has_ports && m->port == port);
 }
 
-const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt)
+const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt,
+                           const NfInfo *info)
 {
     GArray *a = nf->rules[chain];
     if (a->len == 0)
@@ -119,11 +122,9 @@ const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt
     for (guint i = 0; i < a->len; i++) {
         NfRule *r = &g_array_index(a, NfRule, i);
         const NsNfRule *m = &r->rule;
-        /* An IPv4 rule, or one asking for a state (IPv6 flows are not
-         * tracked), never matches. */
-        if (m->family == 4 || m->state != NS_NF_MATCH_ANY_STATE ||
-            (m->proto && m->proto != proto) || !addr_match6(&m->from, &h.src, sport, ports) ||
-            !addr_match6(&m->to, &h.dst, dport, ports))
+        if (m->family == 4 || (m->proto && m->proto != proto) ||
+            !addr_match6(&m->from, &h.src, sport, ports) ||
+            !addr_match6(&m->to, &h.dst, dport, ports) || !state_match(m->state, info))
             continue;
         r->pkts++;
         r->bytes += pkt->len;

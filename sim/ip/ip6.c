@@ -870,7 +870,18 @@ void ns_ip6_flush_neighbours(NsIp6 *ip6)
 /* ---- output ---- */
 
 /* ns_ip6_output() with IPv6's own summary for the SEND line (may be NULL). */
-static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt);
+static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt, NfInfo *info);
+
+/* Connection tracking of a datagram (header first) on a host with filter
+ * rules or NAT (PREROUTING and LOCAL_OUT, as for IPv4): its flow in *info,
+ * which stays empty otherwise. */
+static void track6(NsIp6 *ip6, const NsPacket *pkt, NfInfo *info)
+{
+    *info = (NfInfo){0};
+    NsNetfilter *nf = ns_netfilter_peek(ns_ip_of(ip6->host));
+    if (nf)
+        nf_conntrack(nf, pkt, info);
+}
 
 static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
                    uint8_t next_header, uint8_t hop_limit, const char *summary)
@@ -904,7 +915,9 @@ static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv
     ns_ipv6_emit(&h, hdr, NS_IPV6_HLEN);
     /* A rule of the output chain that takes it fails the call with EPERM,
      * as over IPv4. */
-    if (!nf_pass6(ip6, NS_NF_CHAIN_OUT, seg))
+    NfInfo nfi;
+    track6(ip6, seg, &nfi);
+    if (!nf_pass6(ip6, NS_NF_CHAIN_OUT, seg, &nfi))
         return EPERM;
     ip6->ipstats->sent++;
     trace_packet(ip6, NS_TRACE_SEND, seg, NS_DROP_NONE, summary);
@@ -1122,7 +1135,7 @@ static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacke
  * errors): the route first, then the hop limit, then the next link's MTU
  * (routers do not fragment IPv6). Link-local sources and destinations
  * never leave their link. */
-static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
+static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt, NfInfo *nfi)
 {
     if (ns_ipv6_is_link_local(&h->dst) || ns_ipv6_is_link_local(&h->src) ||
         ns_ipv6_is_multicast(&h->dst)) {
@@ -1148,7 +1161,7 @@ static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt)
         drop6(ip6, pkt, NS_DROP_TOO_BIG);
         return;
     }
-    if (!nf_pass6(ip6, NS_NF_CHAIN_FORWARD, pkt))
+    if (!nf_pass6(ip6, NS_NF_CHAIN_FORWARD, pkt, nfi))
         return;
     pkt->data[7] = (uint8_t)(h->hop_limit - 1);
     ip6->ipstats->forwarded++;
@@ -1205,12 +1218,13 @@ static void send_reset6(NsIp6 *ip6, const NsIpv6Repr *h, const NsPacket *pkt)
 /* Run the host's filter rules of `chain` on an IPv6 datagram (header
  * first). False when a rule took it: dropped (traced with the rule) and,
  * for reject, answered; the datagram is then consumed. */
-static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt)
+static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt, NfInfo *info)
 {
     NsNetfilter *nf = ns_netfilter_peek(ns_ip_of(ip6->host));
-    const NsNfRule *r = nf ? nf_filter6(nf, chain, pkt) : NULL;
+    const NsNfRule *r = nf ? nf_filter6(nf, chain, pkt, info) : NULL;
     if (!r || r->action == NS_NF_ACCEPT)
         return true;
+    nf_conntrack_unconfirm(nf, info);
     ip6->ipstats->dropped++;
     NsTracer *tr = ip6->ctx->tracer;
     if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
@@ -1255,13 +1269,16 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
     ns_packet_trim(pkt, NS_IPV6_HLEN + (size_t)h.payload_len);
     bool for_us = ns_ipv6_is_multicast(&h.dst) ? iface_in_group(iface, &h.dst)
                                                : ns_ip6_is_local(ip6, &h.dst);
+    NfInfo nfi = {0};
+    if (for_us || !ns_ipv6_is_multicast(&h.dst))
+        track6(ip6, pkt, &nfi);
     if (!for_us) {
         if (ns_ipv6_is_multicast(&h.dst)) {
             ns_packet_free(pkt); /* a group this interface did not join */
             return;
         }
         if (ns_host_is_router(ip6->host)) {
-            forward6(ip6, &h, pkt);
+            forward6(ip6, &h, pkt, &nfi);
             return;
         }
         drop6(ip6, pkt, NS_DROP_NOT_FOR_HOST);
@@ -1272,7 +1289,7 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
                pkt->data[NS_IPV6_HLEN] == NS_ICMP6_NEIGHBOR_ADVERT);
     /* Neighbor Discovery is never filtered (what every IPv6 firewall
      * allows first: without it nothing on the link is reachable). */
-    if (!nd && !nf_pass6(ip6, NS_NF_CHAIN_IN, pkt))
+    if (!nd && !nf_pass6(ip6, NS_NF_CHAIN_IN, pkt, &nfi))
         return;
     if (!nd && tapped6(ip6, &h, pkt)) {
         /* A raw socket (traceroute) took it: still received here. */

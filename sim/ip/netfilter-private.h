@@ -7,13 +7,17 @@
 #include "netsim/netfilter.h"
 #include "netsim/packet.h"
 
-/* A flow's identity in one direction, host byte order. ICMP echo puts its
+/* A flow's identity in one direction, host byte order: IPv4 addresses in
+ * src and dst, or (v6) IPv6 ones in src6 and dst6 (src and dst 0), so that
+ * the two families never meet in the table. ICMP and ICMPv6 echo put the
  * id in both ports. Compared as a whole: keep the padding zero. */
 typedef struct {
     uint32_t src, dst;
     uint16_t sport, dport;
-    uint8_t proto;
-    uint8_t pad[3];
+    uint8_t proto; /* an IPv6 flow's ICMPv6 is NS_IPPROTO_ICMPV6 */
+    uint8_t v6;
+    uint8_t pad[2];
+    uint8_t src6[16], dst6[16];
 } NfTuple;
 
 enum { NF_ORIG = 0, NF_REPLY = 1 };
@@ -63,13 +67,14 @@ typedef struct {
     bool related;  /* an ICMP error about a tracked flow */
 } NfInfo;
 
-/* Tuple of the datagram at data[0..len) (an IPv4 header first); false if
- * it has none (fragment, truncated, ICMP error). */
+/* Tuple of the datagram at data[0..len) (an IPv4 or IPv6 header first, as
+ * its version says); false if it has none (fragment, truncated, ICMP or
+ * ICMPv6 error, Neighbor Discovery). */
 bool nf_tuple_of(const uint8_t *data, size_t len, NfTuple *out);
 NfTuple nf_tuple_invert(const NfTuple *t);
 
-/* Conntrack: find or create the flow of a datagram and update its state
- * and timeout (PREROUTING and LOCAL_OUT). */
+/* Conntrack: find or create the flow of a datagram (IPv4 or IPv6) and
+ * update its state and timeout (PREROUTING and LOCAL_OUT). */
 void nf_conntrack(NsNetfilter *nf, const NsPacket *pkt, NfInfo *info);
 /* Forget a flow this datagram created when the datagram is dropped. */
 void nf_conntrack_unconfirm(NsNetfilter *nf, NfInfo *info);
@@ -88,6 +93,7 @@ void nf_nat_post(NsNetfilter *nf, NsPacket *pkt, NfInfo *info, uint32_t out_addr
  * (accept). */
 const NsNfRule *nf_filter(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt,
                           const NfInfo *info);
-/* The same for an IPv6 datagram (its header first): IPv6 flows are not
- * tracked, so rules asking for a state do not match. */
-const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt);
+/* The same for an IPv6 datagram (its header first), with its flow as
+ * nf_conntrack() found it. */
+const NsNfRule *nf_filter6(NsNetfilter *nf, NsNfChain chain, const NsPacket *pkt,
+                           const NfInfo *info);

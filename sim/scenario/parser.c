@@ -1566,7 +1566,7 @@ static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnF
         }
         i += 2;
     }
-    uint32_t state_at = 0, addr_at[2] = {0, 0};
+    uint32_t addr_at[2] = {0, 0};
     bool seen[7] = {false};
     uint32_t port_at = 0;
     while (i < st->n) {
@@ -1599,7 +1599,6 @@ static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnF
             if (m->port && !port_at)
                 port_at = i + 1;
         } else if (k == 5) {
-            state_at = i;
             if (is_word(st, i + 1, "new"))
                 f->state = NS_SCN_STATE_NEW;
             else if (is_word(st, i + 1, "established"))
@@ -1639,9 +1638,6 @@ static bool parse_filter(NsScnParser *p, const NsScnStmt *st, uint32_t h, NsScnF
                         "family (or, with no address, for both)");
         f->family = fam;
     }
-    if (state_at && f->family == 6)
-        return serr(p, st, state_at, "'state' is for IPv4 rules only: IPv6 flows are not "
-                    "tracked yet");
     return true;
 }
 

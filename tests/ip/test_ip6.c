@@ -733,17 +733,107 @@ static void test_in_drop_takes_echo_but_not_neighbor_discovery(void)
     end();
 }
 
-/* An IPv4 rule, and a rule asking for a state (IPv6 flows are not
- * tracked), leave IPv6 alone. */
-static void test_ipv4_and_state_rules_do_not_match_ipv6(void)
+/* An IPv4 rule leaves IPv6 alone. */
+static void test_ipv4_rule_does_not_match_ipv6(void)
 {
     routed_net6(0);
     add_rule6(srv, NS_NF_CHAIN_IN, NS_NF_DROP, 0, NULL, 0, 4, NS_NF_MATCH_ANY_STATE);
-    add_rule6(srv, NS_NF_CHAIN_IN, NS_NF_DROP, 0, NULL, 0, 0, NS_NF_MATCH_NEW);
     ping6(pc, "2001:db8:2::20", 56);
     fx_run(NS_TIME_NEVER);
     CU_ASSERT_EQUAL(echo.replies, 1);
     CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    end();
+}
+
+/* A state rule naming no address is for both families (an nftables inet
+ * table's 'ct state new drop'): the IPv6 echo request opens a new flow and
+ * is dropped. */
+static void test_state_rule_without_address_matches_ipv6(void)
+{
+    routed_net6(0);
+    add_rule6(srv, NS_NF_CHAIN_IN, NS_NF_DROP, 0, NULL, 0, 0, NS_NF_MATCH_NEW);
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies + echo.errors, 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 1);
+    end();
+}
+
+/* gw as a stateful firewall for pc's network: 'forward accept state
+ * established', then 'forward drop to 2001:db8:1::/64'. */
+static void stateful_gw(void)
+{
+    routed_net6(0);
+    add_rule6(gw, NS_NF_CHAIN_FORWARD, NS_NF_ACCEPT, 0, NULL, 0, 0, NS_NF_MATCH_ESTABLISHED);
+    add_rule6(gw, NS_NF_CHAIN_FORWARD, NS_NF_DROP, 0, "2001:db8:1::", 64, 6,
+              NS_NF_MATCH_ANY_STATE);
+}
+
+/* pc's echo request opens the flow; srv's reply belongs to it and passes. */
+static void test_reply_of_a_tracked_flow_is_established(void)
+{
+    stateful_gw();
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_FWD, FX_ANY), 2);
+    end();
+}
+
+/* A flow srv opens towards pc's network is new: dropped at gw. */
+static void test_new_flow_inwards_is_dropped(void)
+{
+    stateful_gw();
+    ping6(srv, "2001:db8:1::10", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies + echo.errors, 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_FWD, FX_ANY), 0);
+    end();
+}
+
+/* An ICMPv6 error about a tracked flow is related to it (iptables'
+ * RELATED, counted as established here): srv's port unreachable for pc's
+ * UDP datagram passes gw, and pc's connected socket reads ECONNREFUSED. */
+static void test_icmpv6_error_about_a_flow_is_established(void)
+{
+    stateful_gw();
+    int err = 0;
+    NsSocket *u = ns_socket_new(pc, NS_SOCK_UDP, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_connect6(u, &d, 9999), 0);
+    CU_ASSERT_EQUAL(ns_socket_send(u, (const uint8_t *)"x", 1), 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(ns_socket_take_error(u), ECONNREFUSED);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 0);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_FWD, FX_ANY), 2);
+    ns_socket_close(u);
+    end();
+}
+
+static void ct_rows(const NsCtRow *row, void *data)
+{
+    g_ptr_array_add(data, ns_ct_row_format(row));
+}
+
+/* The flow as `conntrack -L -f ipv6` shows it: ICMPv6 echo with its id,
+ * both directions; Neighbor Discovery left untracked (one flow only). */
+static void test_ipv6_flow_in_the_conntrack_table(void)
+{
+    stateful_gw();
+    ping6(pc, "2001:db8:2::20", 56);
+    fx_run(NS_MS(100));
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
+    ns_nf_conntrack_foreach(ns_netfilter_of(ns_ip_of(gw)), ns_sim_now(fx.ctx.sim), ct_rows,
+                            rows);
+    CU_ASSERT_EQUAL_FATAL(rows->len, 1);
+    CU_ASSERT_STRING_EQUAL(g_ptr_array_index(rows, 0),
+                           "icmpv6 58 29 src=2001:db8:1::10 dst=2001:db8:2::20 id=1 "
+                           "src=2001:db8:2::20 dst=2001:db8:1::10 id=1");
+    fx_run(NS_TIME_NEVER);
     end();
 }
 
@@ -765,7 +855,13 @@ static CU_TestInfo filter6_tests[] = {
      test_forward_reject_admin_answers_administratively_prohibited},
     {"in_drop_takes_echo_but_not_neighbor_discovery",
      test_in_drop_takes_echo_but_not_neighbor_discovery},
-    {"ipv4_and_state_rules_do_not_match_ipv6", test_ipv4_and_state_rules_do_not_match_ipv6},
+    {"ipv4_rule_does_not_match_ipv6", test_ipv4_rule_does_not_match_ipv6},
+    {"state_rule_without_address_matches_ipv6", test_state_rule_without_address_matches_ipv6},
+    {"reply_of_a_tracked_flow_is_established", test_reply_of_a_tracked_flow_is_established},
+    {"new_flow_inwards_is_dropped", test_new_flow_inwards_is_dropped},
+    {"icmpv6_error_about_a_flow_is_established",
+     test_icmpv6_error_about_a_flow_is_established},
+    {"ipv6_flow_in_the_conntrack_table", test_ipv6_flow_in_the_conntrack_table},
     {"out_drop_fails_the_send_with_eperm", test_out_drop_fails_the_send_with_eperm},
     CU_TEST_INFO_NULL,
 };

@@ -503,6 +503,16 @@ static void test_ipv6_filter_rules(void)
     CU_ASSERT_EQUAL(v4->family, 4);
 }
 
+/* `state` on an IPv6 rule: IPv6 flows are tracked, so it is accepted. */
+static void test_ipv6_filter_rule_with_state(void)
+{
+    g_autoptr(NsScenario) scn =
+        scn_ok(ROUTED6 "filter a in drop from 2001:db8:2::/64 state new\n");
+    const NsScnFilter *f = ns_scn_filter(scn, 0);
+    CU_ASSERT_EQUAL(f->family, 6);
+    CU_ASSERT_EQUAL(f->state, NS_SCN_STATE_NEW);
+}
+
 static void test_traceroute_defaults_and_options(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(NET "at 1s a traceroute b\n"
@@ -1022,6 +1032,7 @@ CU_TestInfo ns_parser_tests[] = {
     {"ipv6_url_and_mail", test_ipv6_url_and_mail},
     {"ipv6_routes", test_ipv6_routes},
     {"ipv6_filter_rules", test_ipv6_filter_rules},
+    {"ipv6_filter_rule_with_state", test_ipv6_filter_rule_with_state},
     {"ipv6_route_steps_and_expect", test_ipv6_route_steps_and_expect},
     {"ipv6_link_local_next_hop_needs_dev", test_ipv6_link_local_next_hop_needs_dev},
     {"hosts", test_hosts},
