@@ -500,7 +500,11 @@ static const char *fate(NsDropReason drop)
     case NS_DROP_MALFORMED_IP:
     case NS_DROP_NO_ROUTE:
     case NS_DROP_NOT_FOR_HOST:
-    case NS_DROP_FRAGMENT:
+    case NS_DROP_FRAG_TIMEOUT:
+    case NS_DROP_FRAG_DUPLICATE:
+    case NS_DROP_FRAG_OVERLAP:
+    case NS_DROP_FRAG_INVALID:
+    case NS_DROP_FRAG_MEMORY:
     case NS_DROP_NO_PROTOCOL:
     case NS_DROP_TTL_EXCEEDED:
     case NS_DROP_TOO_BIG:

@@ -41,6 +41,10 @@ typedef struct {
 typedef struct {
     uint8_t ttl;  /* 0: the default, 64 */
     bool df;      /* don't fragment */
+    /* Over the route's MTU, fragment it (DF cleared) instead of failing
+     * with EMSGSIZE: Linux's IP_PMTUDISC_WANT, a UDP, ping or raw socket's
+     * default (net.ipv4.ip_no_pmtu_disc=0); TCP never needs it. */
+    bool frag_ok;
     bool id_zero; /* IP ID 0 (Linux sends SYN-ACK and RST so) */
     uint8_t tos;
 } NsIpTxOpts;
@@ -123,9 +127,10 @@ bool ns_ip_is_local(const NsIp *ip, uint32_t addr);
 
 /* Send a transport segment (transfer full; it needs NS_IPV4_HLEN + 14 bytes
  * of headroom). src 0 picks the source address. The trace line reads the
- * transport's note on the packet (NsPacketNote), if any. Returns 0 or the errno a real host gives
+ * transport's note on the packet (NsPacketNote), if any. A datagram over
+ * the MTU leaves in fragments if opts->frag_ok. Returns 0 or the errno a real host gives
  * synchronously: EHOSTUNREACH/ENETUNREACH (no route), EMSGSIZE (over the
- * MTU with DF), EPERM (a rule of the host's output chain took it). ARP failure later yields an ICMP-like error to the
+ * MTU without frag_ok, or over 65535 bytes), EPERM (a rule of the host's output chain took it). ARP failure later yields an ICMP-like error to the
  * transport. */
 int ns_ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
                  const NsIpTxOpts *opts);

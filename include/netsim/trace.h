@@ -145,7 +145,11 @@ typedef enum {
     NS_DROP_MALFORMED_IP,   /* IPv4 header does not parse */
     NS_DROP_NO_ROUTE,
     NS_DROP_NOT_FOR_HOST,   /* hosts do not forward */
-    NS_DROP_FRAGMENT,       /* reassembly is not modelled */
+    NS_DROP_FRAG_TIMEOUT,   /* reassembly gave up (Linux ipfrag_time) */
+    NS_DROP_FRAG_DUPLICATE, /* a fragment whose bytes were all held already */
+    NS_DROP_FRAG_OVERLAP,   /* overlapping fragments: the datagram is discarded */
+    NS_DROP_FRAG_INVALID,   /* fragments disagree on the end, or over 65535 bytes */
+    NS_DROP_FRAG_MEMORY,    /* reassembly memory full (Linux ipfrag_high_thresh) */
     NS_DROP_NO_PROTOCOL,
     NS_DROP_TTL_EXCEEDED,
     NS_DROP_TOO_BIG,        /* larger than the next link's MTU (DF set) */
@@ -287,7 +291,13 @@ typedef struct {
     /* Packet details for SEND/RECV/FWD/DROP. */
     uint8_t ttl;
     uint32_t ip_len;      /* IP datagram length */
-    uint32_t payload_len; /* transport payload bytes */
+    uint32_t payload_len; /* transport payload bytes (a fragment: its data bytes) */
+    /* An IPv4 fragment (frag: MF set or a non-zero offset): its
+     * datagram's ID, where its data starts in the datagram (bytes), and
+     * whether more fragments follow. Its transport fields are those of the
+     * datagram's first bytes, set only on the first fragment. */
+    bool frag, frag_mf;
+    uint16_t ip_id, frag_off;
     uint8_t icmp_type, icmp_code;
     uint16_t icmp_id, icmp_seq;
 

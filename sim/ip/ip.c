@@ -1,8 +1,9 @@
 /* IPv4 input, output and forwarding (RFC 791; host rules of RFC 1122 3.3;
  * router rules of RFC 1812 5.2-5.3) and ICMP (RFC 792; when to send errors:
- * RFC 1122 3.2.2). Fragmentation is not modelled: datagrams over the MTU
- * are refused with EMSGSIZE or, on a router, answered with "fragmentation
- * needed". */
+ * RFC 1122 3.2.2). A datagram over the MTU is fragmented when its sender
+ * allows it (DF clear) and refused with EMSGSIZE or, on a router, answered
+ * with "fragmentation needed" when not; fragments addressed to the host
+ * are reassembled (frag.c). */
 #include "netsim/ip.h"
 #include "netsim/ip6.h"
 
@@ -18,6 +19,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "netsim/wire/udp.h"
+#include "frag-private.h"
 #include "ip-private.h"
 #include "netfilter-private.h"
 #include "netsim-private/host.h"
@@ -60,6 +62,7 @@ struct NsIp {
     GArray *taps;    /* Tap, in the order added; NULL until one is */
     NsIpStats stats;
     NsIp6 *ip6;      /* the host's IPv6 layer */
+    NsIpReasm *reasm; /* NULL until a fragment arrives */
 };
 
 static void ip_input(void *l3, NsIface *iface, NsPacket *pkt);
@@ -90,6 +93,7 @@ void ns_ip_free(NsIp *ip)
     if (ip->taps)
         g_array_free(ip->taps, TRUE);
     ns_ip6_free(ip->ip6);
+    ns_ip_reasm_free(ip->reasm);
     g_free(ip);
 }
 
@@ -473,8 +477,8 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
     } else {
         NsIpv4Repr h;
         if (ns_ipv4_parse_header(start, len, &h) != NS_WIRE_OK || h.total_len > len ||
-            h.total_len < h.header_len)
-            return;
+            h.total_len < h.header_len || h.mf || h.frag_offset)
+            return; /* a fragment: its socket only */
         l4 = start + h.header_len;
         l4len = (size_t)h.total_len - h.header_len;
         proto = h.proto;
@@ -669,6 +673,70 @@ static void release_held(NsSim *sim, void *obj, void *arg)
     g_free(hd);
 }
 
+/* Where a datagram (or each of its fragments) leaves: an interface and
+ * next hop, or this host; the transport's note for the SEND lines. */
+typedef struct {
+    NsIp *ip;
+    NsIface *iface;
+    uint32_t next_hop;
+    bool local;
+    const char *summary; /* IP's own, for the first packet only */
+    NsPacketNote note;
+    uint8_t noted;
+} Leave;
+
+/* A datagram's last steps out: the targeted faults, its SEND line, the
+ * link (or the loopback). */
+static void leave(Leave *lv, NsPacket *seg)
+{
+    NsIp *ip = lv->ip;
+    NsIpFilterVerdict verdict = NS_IP_FILTER_PASS;
+    NsTime delay = 0;
+    NsIpFault fault = {0};
+    if (ip->filter)
+        verdict = ip->filter(ip->filter_data, seg, &delay, &fault);
+    if (verdict != NS_IP_FILTER_DELAY)
+        trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, lv->summary);
+    if (ip->filter) {
+        switch (verdict) {
+        case NS_IP_FILTER_PASS:
+            break;
+        case NS_IP_FILTER_DROP:
+            ip->stats.dropped++;
+            trace_packet_info(ip, NS_TRACE_DROP, seg, NS_DROP_FAULT, &fault, NULL);
+            ns_packet_free(seg);
+            return;
+        case NS_IP_FILTER_DELAY: {
+            HeldDatagram *hd = g_new0(HeldDatagram, 1);
+            *hd = (HeldDatagram){ip, lv->iface, lv->next_hop, lv->local, fault,
+                                 g_strdup(lv->summary)};
+            ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
+            return;
+        }
+        case NS_IP_FILTER_DUPLICATE:
+            trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &fault, lv->summary);
+            if (lv->local)
+                ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
+            else
+                ns_iface_output(lv->iface, ns_packet_copy(seg), lv->next_hop);
+            break;
+        }
+    }
+    if (lv->local)
+        ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, seg);
+    else
+        ns_iface_output(lv->iface, seg, lv->next_hop);
+}
+
+static void leave_fragment(void *data, NsPacket *frag)
+{
+    Leave *lv = data;
+    frag->note = lv->note;
+    frag->flags |= lv->noted;
+    leave(lv, frag);
+    lv->summary = NULL;
+}
+
 /* ns_ip_output() with IP's own summary for the trace line (may be NULL). */
 static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_t proto,
                      const NsIpTxOpts *opts, const char *summary)
@@ -711,7 +779,10 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
         src = local ? dst : ns_iface_addr(iface);
     uint32_t mtu = local ? 65535 : ns_iface_mtu(iface);
     size_t total = seg->len + NS_IPV4_HLEN;
-    if (total > mtu || total > 65535) {
+    /* Over the MTU: fragmented here if the sender allows it (Linux's
+     * IP_PMTUDISC_WANT: DF only on datagrams that fit), else EMSGSIZE. */
+    bool fragment = total > mtu;
+    if (total > 65535 || (fragment && !opts->frag_ok)) {
         ns_packet_free(seg);
         return EMSGSIZE;
     }
@@ -719,7 +790,7 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
         .tos = opts->tos,
         .total_len = (uint16_t)total,
         .id = opts->id_zero ? 0 : ip->next_id++,
-        .df = opts->df,
+        .df = opts->df && !fragment,
         .ttl = opts->ttl ? opts->ttl : NS_IP_DEFAULT_TTL,
         .proto = proto,
         .src = src,
@@ -740,42 +811,14 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
             nf_nat_post(ip->nf, seg, &nfi, ns_iface_addr(iface));
     }
     ip->stats.sent++;
-    NsIpFilterVerdict verdict = NS_IP_FILTER_PASS;
-    NsTime delay = 0;
-    NsIpFault fault = {0};
-    if (ip->filter)
-        verdict = ip->filter(ip->filter_data, seg, &delay, &fault);
-    if (verdict != NS_IP_FILTER_DELAY)
-        trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, summary);
-    if (ip->filter) {
-        switch (verdict) {
-        case NS_IP_FILTER_PASS:
-            break;
-        case NS_IP_FILTER_DROP:
-            ip->stats.dropped++;
-            trace_packet_info(ip, NS_TRACE_DROP, seg, NS_DROP_FAULT, &fault, NULL);
-            ns_packet_free(seg);
-            return 0;
-        case NS_IP_FILTER_DELAY: {
-            HeldDatagram *hd = g_new0(HeldDatagram, 1);
-            *hd = (HeldDatagram){ip, iface, next_hop, local, fault, g_strdup(summary)};
-            ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
-            return 0;
-        }
-        case NS_IP_FILTER_DUPLICATE:
-            trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &fault, summary);
-            if (local)
-                ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
-            else
-                ns_iface_output(iface, ns_packet_copy(seg), next_hop);
-            break;
-        }
-    }
-    if (local) {
-        ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, seg);
+    Leave lv = {ip, iface, next_hop, local, summary, seg->note, seg->flags & NS_PACKET_NOTED};
+    if (!fragment) {
+        leave(&lv, seg);
         return 0;
     }
-    ns_iface_output(iface, seg, next_hop);
+    /* As Linux, the filters saw the whole datagram; its fragments leave
+     * one by one, each on its own line, the socket's note on each. */
+    ns_ipv4_fragment(seg, mtu, NS_PACKET_HEADROOM, leave_fragment, &lv);
     return 0;
 }
 
@@ -873,7 +916,9 @@ int ns_ip_send_echo_ttl(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_
         p->data[NS_ICMP_HLEN + i] = (uint8_t)(0x10 + i);
     NsIcmpRepr r = {.type = NS_ICMP_ECHO_REQUEST, .id = id, .seq = seq};
     ns_icmp_emit(&r, p->data + NS_ICMP_HLEN, payload_len, p->data, p->len);
-    NsIpTxOpts o = {.df = true, .ttl = ttl};
+    /* iputils ping leaves the socket's IP_PMTUDISC_WANT: DF set on
+     * what fits the MTU, larger ones fragmented (ping -s 3000). */
+    NsIpTxOpts o = {.df = true, .frag_ok = true, .ttl = ttl};
     ip->stats.icmp_sent++;
     return ns_ip_output(ip, p, 0, dst, NS_IPPROTO_ICMP, &o);
 }
@@ -911,7 +956,10 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
         NsIcmpRepr rep = {.type = NS_ICMP_ECHO_REPLY, .id = r.id, .seq = r.seq};
         ns_icmp_emit(&rep, pkt->data + NS_ICMP_HLEN, pkt->len - NS_ICMP_HLEN, pkt->data,
                      pkt->len);
-        NsIpTxOpts o = {.df = hdr->df};
+        /* Without DF, fragmented if it does not fit: Linux answers from
+         * its ICMP socket, whose path MTU discovery is off
+         * (IP_PMTUDISC_DONT), whatever the request's DF. */
+        NsIpTxOpts o = {.frag_ok = true};
         ip->stats.icmp_sent++;
         ns_ip_output(ip, pkt, hdr->dst, hdr->src, NS_IPPROTO_ICMP, &o);
         return;
@@ -956,6 +1004,49 @@ static void icmp_input(NsIp *ip, const NsIpv4Repr *hdr, NsPacket *pkt)
 
 /* ---- input and forwarding ---- */
 
+static void forward_fragment(void *data, NsPacket *frag)
+{
+    Leave *lv = data;
+    trace_packet(lv->ip, NS_TRACE_FWD, frag, NS_DROP_NONE);
+    ns_iface_output(lv->iface, frag, lv->next_hop);
+}
+
+/* Reassembly's reports: a fragment given up, and a datagram that timed
+ * out with its first fragment in hand. */
+static void reasm_drop(void *data, const NsPacket *frag, NsDropReason why)
+{
+    NsIp *ip = data;
+    ip->stats.dropped++;
+    trace_packet(ip, NS_TRACE_DROP, frag, why);
+}
+
+static bool is_for_us(const NsIp *ip, uint32_t dst);
+
+static void reasm_expired(void *data, const NsPacket *head)
+{
+    NsIp *ip = data;
+    NsIpv4Repr h;
+    /* Only the destination says so (Linux's ip_expire: not a router that
+     * reassembled for its connection tracking), and only while up. */
+    if (ns_host_is_up(ip->host) && ns_ipv4_parse_header(head->data, head->len, &h) == NS_WIRE_OK &&
+        is_for_us(ip, h.dst))
+        ns_ip_send_icmp_error(ip, NS_ICMP_TIME_EXCEEDED, NS_ICMP_EXC_FRAGTIME, 0, head->data,
+                              head->len);
+}
+
+static const NsIpReasmOps reasm_ops = {reasm_drop, reasm_expired};
+
+/* A fragment for this host: its RECV line, then reassembly. Returns the
+ * whole datagram once this fragment completes it (transfer full), else
+ * NULL. */
+static NsPacket *reassemble(NsIp *ip, NsPacket *frag, const NsIpv4Repr *h)
+{
+    trace_packet(ip, NS_TRACE_RECV, frag, NS_DROP_NONE);
+    if (!ip->reasm)
+        ip->reasm = ns_ip_reasm_new(ip->ctx->sim, ip->ctx->pool, &reasm_ops, ip);
+    return ns_ip_reasm_input(ip->reasm, frag, h);
+}
+
 static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
 {
     /* As Linux: the route is looked up first (a datagram nobody can route
@@ -978,12 +1069,12 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
         ns_packet_free(pkt);
         return;
     }
-    if (pkt->len > ns_iface_mtu(out)) {
+    uint32_t mtu = ns_iface_mtu(out);
+    if (pkt->len > mtu && h->df) {
         ip->stats.dropped++;
         trace_packet(ip, NS_TRACE_DROP, pkt, NS_DROP_TOO_BIG);
-        if (h->df)
-            ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_FRAG_NEEDED,
-                                  (uint16_t)ns_iface_mtu(out), pkt->data, pkt->len);
+        ns_ip_send_icmp_error(ip, NS_ICMP_DEST_UNREACH, NS_ICMP_UNREACH_FRAG_NEEDED,
+                              (uint16_t)mtu, pkt->data, pkt->len);
         ns_packet_free(pkt);
         return;
     }
@@ -999,6 +1090,13 @@ static void forward(NsIp *ip, const NsIpv4Repr *h, NsPacket *pkt, NfInfo *nfi)
     uint16_t c = ns_inet_checksum(pkt->data, h->header_len);
     ns_write_be16(pkt->data + 10, c);
     ip->stats.forwarded++;
+    if (pkt->len > mtu) {
+        /* DF clear: fragmented for the next link (RFC 1812 5.2.6), each
+         * fragment forwarded on its own line. */
+        Leave lv = {.ip = ip, .iface = out, .next_hop = next_hop};
+        ns_ipv4_fragment(pkt, mtu, NS_PACKET_HEADROOM, forward_fragment, &lv);
+        return;
+    }
     trace_packet(ip, NS_TRACE_FWD, pkt, NS_DROP_NONE);
     ns_iface_output(out, pkt, next_hop);
 }
@@ -1023,6 +1121,16 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     }
     ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
     pkt->flags &= (uint8_t)~NS_PACKET_NOTED; /* the sender's note, not ours */
+    /* Fragments are put together before anything else looks at them: at
+     * their destination, and on a router with connection tracking (as
+     * Linux's nf_defrag_ipv4 does before conntrack). */
+    if ((h.mf || h.frag_offset) &&
+        (is_for_us(ip, h.dst) || (ip->nf && ns_host_is_router(ip->host)))) {
+        pkt = reassemble(ip, pkt, &h);
+        if (!pkt)
+            return;
+        ns_ipv4_parse(pkt->data, pkt->len, &h);
+    }
     NfInfo nfi = {0};
     if (ip->nf) {
         nf_conntrack(ip->nf, pkt, &nfi);
@@ -1039,10 +1147,6 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     if (ip->nf && !nf_pass(ip, NS_NF_CHAIN_IN, pkt, &nfi))
         return;
     ip->stats.received++;
-    if (h.mf || h.frag_offset) {
-        drop(ip, pkt, NS_DROP_FRAGMENT);
-        return;
-    }
     if (ip->taps && ip->taps->len && tapped(ip, &h, pkt)) {
         char summary[96] = "";
         if (h.proto == NS_IPPROTO_ICMP && ns_tracer_wants(ip->ctx->tracer, NS_TRACE_RECV) &&

@@ -77,10 +77,21 @@ void ns_trace_describe_ip(NsTraceEvent *ev, const uint8_t *buf, size_t len)
     ev->dst = ip.dst;
     ev->ttl = ip.ttl;
     ev->ip_len = ip.total_len;
-    if (ip.total_len > len || ip.frag_offset != 0)
+    if (ip.mf || ip.frag_offset) {
+        ev->frag = true;
+        ev->frag_mf = ip.mf;
+        ev->ip_id = ip.id;
+        ev->frag_off = ip.frag_offset;
+    }
+    /* A first fragment quoted in an ICMP error is cut short: its
+     * transport header is still there. */
+    if ((ip.total_len > len && !ev->frag) || ip.frag_offset != 0) {
+        if (ev->frag)
+            ev->payload_len = (uint32_t)(ip.total_len - ip.header_len);
         return;
+    }
     const uint8_t *l4 = buf + ip.header_len;
-    size_t l4len = ip.total_len - ip.header_len;
+    size_t l4len = (ip.total_len < len ? ip.total_len : len) - ip.header_len;
     switch (ip.proto) {
     case NS_IPPROTO_UDP:
         if (l4len >= NS_UDP_HLEN) {
@@ -112,6 +123,8 @@ void ns_trace_describe_ip(NsTraceEvent *ev, const uint8_t *buf, size_t len)
     default:
         break;
     }
+    if (ev->frag) /* the fragment's bytes, its transport header's too */
+        ev->payload_len = (uint32_t)(ip.total_len - ip.header_len);
 }
 
 void ns_trace_describe_frame(NsTraceEvent *ev, const uint8_t *frame, size_t len,

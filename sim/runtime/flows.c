@@ -33,7 +33,29 @@ struct NsFlows {
     GArray *flows;   /* NsWorldFlow, first-seen order */
     FlowSlot *slots; /* n_slots, a power of two */
     uint32_t n_slots, n_keys; /* a NAT's far side is a second key of its flow */
+    /* IPv4 fragments after the first carry no ports: a fragmented
+     * datagram's (src, dst, ID, proto) -> its flow's index + 1, times 2,
+     * plus its direction. NULL until a datagram is fragmented. */
+    GHashTable *frags;
 };
+
+typedef struct {
+    uint32_t src, dst;
+    uint16_t id;
+    uint8_t proto;
+} FragKey;
+
+static guint frag_hash(gconstpointer p)
+{
+    const FragKey *k = p;
+    return (guint)(k->src * 2654435761u) ^ k->dst ^ ((guint)k->id << 8 | k->proto);
+}
+
+static gboolean frag_equal(gconstpointer a, gconstpointer b)
+{
+    const FragKey *x = a, *y = b;
+    return x->src == y->src && x->dst == y->dst && x->id == y->id && x->proto == y->proto;
+}
 
 static FlowKey flow_key(uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
@@ -96,6 +118,8 @@ static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
     f->n_keys++;
 }
 
+static void flow_count(NsFlows *fl, const NsTraceEvent *ev, guint idx, int dir, uint32_t l4_hdr);
+
 static void flow_write(void *self, const NsTraceEvent *ev)
 {
     NsFlows *fl = self;
@@ -103,6 +127,14 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     if (ev->proto != NS_IPPROTO_TCP && ev->proto != NS_IPPROTO_UDP)
         return;
     bool v6 = ev->src6 && ev->dst6;
+    FragKey fk = {ev->src, ev->dst, ev->ip_id, ev->proto};
+    if (ev->frag && ev->frag_off) {
+        /* Counted with its datagram's flow, if its first fragment was. */
+        guint v = fl->frags ? GPOINTER_TO_UINT(g_hash_table_lookup(fl->frags, &fk)) : 0;
+        if (v)
+            flow_count(fl, ev, v / 2, (int)(v & 1), 0);
+        return;
+    }
     FlowKey key = v6 ? flow_key6(ev->proto, ev->src6, ev->sport, ev->dst6, ev->dport)
                      : flow_key(ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
     guint idx = flow_find(fl, &key);
@@ -129,13 +161,28 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     int dir = (v6 ? memcmp(ev->src6, f->a6.b, 16) == 0 : ev->src == f->a) && ev->sport == f->pa
                   ? 0
                   : 1;
+    uint32_t l4_hdr = 0;
+    if (ev->frag) { /* the first fragment: its transport header is not payload */
+        if (!fl->frags)
+            fl->frags = g_hash_table_new_full(frag_hash, frag_equal, g_free, NULL);
+        g_hash_table_insert(fl->frags, g_memdup2(&fk, sizeof fk), GUINT_TO_POINTER(idx * 2 + (guint)dir));
+        l4_hdr = ev->proto == NS_IPPROTO_UDP ? 8 : 20;
+    }
+    flow_count(fl, ev, idx, dir, l4_hdr);
+}
+
+/* Count a packet (or a drop) of flow idx (index + 1) in direction dir;
+ * l4_hdr bytes of it are not payload. */
+static void flow_count(NsFlows *fl, const NsTraceEvent *ev, guint idx, int dir, uint32_t l4_hdr)
+{
+    NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, idx - 1);
     if (ev->kind == NS_TRACE_DROP) {
         f->drops++;
     } else {
         /* A delayed datagram is traced once, when it leaves; a duplicated
          * one really is sent twice. */
         f->pkts[dir]++;
-        f->bytes[dir] += ev->payload_len;
+        f->bytes[dir] += ev->payload_len > l4_hdr ? ev->payload_len - l4_hdr : 0;
         if (ev->send_why == NS_SEND_RTO || ev->send_why == NS_SEND_FAST_RETRANSMIT ||
             ev->send_why == NS_SEND_SACK_RETRANSMIT || ev->send_why == NS_SEND_PMTU)
             f->retrans++;
@@ -203,5 +250,7 @@ void ns_flows_free(NsFlows *f)
         return;
     g_array_free(f->flows, TRUE);
     g_free(f->slots);
+    if (f->frags)
+        g_hash_table_destroy(f->frags);
     g_free(f);
 }

@@ -306,6 +306,10 @@ static guint receiver(NsDiagram *d, const char *host, const NsTraceEvent *ev)
  * identical one). Datagrams that still look alike are matched in order. */
 static char *packet_key(const NsTraceEvent *ev)
 {
+    /* A fragmented datagram: its first fragment, whatever size a router
+     * cut it to on the way. */
+    if (ev->frag)
+        return g_strdup_printf("F|%u|%08x|%08x|%u", ev->proto, ev->src, ev->dst, ev->ip_id);
     unsigned ip_id = ev->bytes && ev->bytes_len >= 20 ? (unsigned)(ev->bytes[4] << 8 | ev->bytes[5])
                                                        : 0;
     if (ev->src6 && ev->dst6) {
@@ -352,11 +356,14 @@ static char *message_label(const NsTraceEvent *ev)
     case NS_IPPROTO_TCP:
         g_string_append(s, "TCP");
         trace_append_tcp(s, ev);
-        if (ev->payload_len)
+        if (ev->payload_len && !ev->frag)
             g_string_append_printf(s, " len %" PRIu32, ev->payload_len);
         break;
     case NS_IPPROTO_UDP:
-        g_string_append_printf(s, "UDP %" PRIu32 "B", ev->payload_len);
+        if (ev->frag)
+            g_string_append(s, "UDP");
+        else
+            g_string_append_printf(s, "UDP %" PRIu32 "B", ev->payload_len);
         break;
     case NS_IPPROTO_ICMP:
         g_string_append_printf(s, "ICMP %s", trace_icmp_name(ev->icmp_type, ev->icmp_code));
@@ -372,6 +379,8 @@ static char *message_label(const NsTraceEvent *ev)
         g_string_append_printf(s, "IP proto %u", ev->proto);
         break;
     }
+    if (ev->frag)
+        g_string_append(s, " in fragments");
     if (ev->summary)
         g_string_append_printf(s, " \xc2\xb7 %s", ev->summary);
     /* Why it was sent when that is not plain new data: a retransmission
@@ -662,6 +671,10 @@ static void add_app_error(NsDiagram *d, const NsTraceEvent *ev)
 void ns_diagram_add(NsDiagram *d, const NsTraceEvent *ev)
 {
     d->now = ev->time;
+    /* A datagram in fragments is one arrow, its first fragment's; the
+     * others add nothing a reader follows (the text trace has them). */
+    if (ev->frag && ev->frag_off)
+        return;
     switch (ev->kind) {
     case NS_TRACE_SEND:
         if (ev->proto)

@@ -337,6 +337,42 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     Ep s, d;
     const char *P = upper_proto(ev->proto);
     switch (ev->drop) {
+    case NS_DROP_FRAG_TIMEOUT:
+        if (!first_time(ex, "frag-timeout|%s|%u|%u", ev->host, ev->src, ev->ip_id))
+            return false;
+        g_string_append_printf(out,
+                               "%s has held the fragments of this datagram (IP ID %u) for 30 s "
+                               "(Linux's ipfrag_time) and the missing ones never came, so it "
+                               "gives up every fragment it holds. If the first one is among "
+                               "them, it tells %s with ICMP time exceeded; the data is lost "
+                               "unless the application sends it again.",
+                               ev->host, ev->ip_id, ip_of(&s, ev, false));
+        return true;
+    case NS_DROP_FRAG_DUPLICATE:
+        g_string_append_printf(out,
+                               "%s already holds every byte of this fragment, so the copy is "
+                               "dropped; the datagram is still put together.",
+                               ev->host);
+        return true;
+    case NS_DROP_FRAG_OVERLAP:
+    case NS_DROP_FRAG_INVALID:
+        if (!first_time(ex, "frag-bad|%s|%u|%u", ev->host, ev->src, ev->ip_id))
+            return false;
+        g_string_append_printf(out,
+                               "The fragments of this datagram (IP ID %u) %s, so %s cannot "
+                               "trust any of them and drops the whole datagram, as Linux does.",
+                               ev->ip_id,
+                               ev->drop == NS_DROP_FRAG_OVERLAP ? "overlap"
+                                                                : "disagree on where it ends",
+                               ev->host);
+        return true;
+    case NS_DROP_FRAG_MEMORY:
+        g_string_append_printf(out,
+                               "%s already holds 4 MiB of fragments waiting for the rest "
+                               "(Linux's ipfrag_high_thresh), so it takes no more until its "
+                               "timers give some up.",
+                               ev->host);
+        return true;
     case NS_DROP_NO_SOCKET:
         if (ev->proto == NS_IPPROTO_UDP) {
         g_string_append_printf(out,
@@ -443,7 +479,6 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     case NS_DROP_MALFORMED:
     case NS_DROP_MALFORMED_IP:
     case NS_DROP_NOT_FOR_HOST:
-    case NS_DROP_FRAGMENT:
     case NS_DROP_NO_PROTOCOL:
     case NS_DROP_TOO_BIG:
     case NS_DROP_ARP_QUEUE_FULL:
@@ -455,6 +490,20 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     Ep s, d;
+    if (ev->frag && ev->frag_off == 0 && first_time(ex, "frag-send|%s", ev->host)) {
+        g_string_append_printf(out,
+                               "The datagram is larger than the MTU of the network it leaves "
+                               "by, so the IP layer of %s sends it in fragments of %" PRIu32
+                               " bytes (the MTU less the 20-byte header, a multiple of 8), all "
+                               "with IP ID %u. Only this first one holds the %s header; each "
+                               "other says where its bytes go (off), and MF (more fragments) "
+                               "marks all but the last. Fragments leave without DF, so a "
+                               "router may cut them again; %s puts them back together.",
+                               ev->host, ev->payload_len, ev->ip_id,
+                               ev->proto == NS_IPPROTO_ICMP ? "ICMP" : upper_proto(ev->proto),
+                               ip_of(&d, ev, true));
+        return true;
+    }
     if (ev->proto == NS_IPPROTO_ICMP && ev->icmp_type == NS_ICMP_DEST_UNREACH &&
         ev->icmp_code == NS_ICMP_UNREACH_PORT) {
         const NsTraceEvent *r = &host_of(ex, ev->host)->refused;

@@ -96,7 +96,9 @@ static void add_route(JsonBuilder *b, const NsTraceEvent *ev)
 
 static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
 {
-    bool ports = trace_has_ports(ev->proto);
+    /* A fragment other than the first holds no transport header. */
+    bool l4 = !ev->frag || ev->frag_off == 0;
+    bool ports = l4 && trace_has_ports(ev->proto);
     if (ev->sock_id) { /* the socket that sends or receives it */
         json_builder_set_member_name(b, "sock");
         json_builder_begin_object(b);
@@ -112,7 +114,16 @@ static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
         add_int(b, "ttl", ev->ttl);
     if (ev->ip_len)
         add_int(b, "ip_len", ev->ip_len);
-    if (ev->proto == NS_IPPROTO_ICMP) {
+    if (ev->frag) { /* "frag": {"id", "off", "mf"} */
+        json_builder_set_member_name(b, "frag");
+        json_builder_begin_object(b);
+        add_int(b, "id", ev->ip_id);
+        add_int(b, "off", ev->frag_off);
+        json_builder_set_member_name(b, "mf");
+        json_builder_add_boolean_value(b, ev->frag_mf);
+        json_builder_end_object(b);
+    }
+    if (ev->proto == NS_IPPROTO_ICMP && l4) {
         json_builder_set_member_name(b, "icmp");
         json_builder_begin_object(b);
         add_int(b, "type", ev->icmp_type);
@@ -136,7 +147,7 @@ static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
         }
         json_builder_end_object(b);
     }
-    if (ev->proto == NS_IPPROTO_TCP) {
+    if (ev->proto == NS_IPPROTO_TCP && l4) {
         char f[NS_TCP_FLAGS_STRLEN];
         ns_tcp_flags_format(ev->tcp_flags, f);
         add_string(b, "flags", f);

@@ -35,9 +35,48 @@ void ns_trace_format_time(NsTime t, char out[32])
     out[k] = '\0';
 }
 
+/* An IPv4 fragment: "10.0.1.10 > 10.0.2.20 ICMP echo request id 1 seq 1
+ * frag ipid 4660 off 0 1480B MF". The first one names what its transport
+ * header says (ports, the ICMP message); the others hold only data. */
+static void append_fragment(GString *s, const NsTraceEvent *ev)
+{
+    bool first = ev->frag_off == 0;
+    bool ports = first && (ev->proto == NS_IPPROTO_UDP || ev->proto == NS_IPPROTO_TCP);
+    trace_append_end(s, ev, false, ports);
+    trace_put_lit(s, " > ");
+    trace_append_end(s, ev, true, ports);
+    switch (ev->proto) {
+    case NS_IPPROTO_UDP:
+        trace_put_lit(s, " UDP");
+        break;
+    case NS_IPPROTO_TCP:
+        trace_put_lit(s, " TCP");
+        if (first)
+            trace_append_tcp(s, ev);
+        break;
+    case NS_IPPROTO_ICMP:
+        trace_put_lit(s, " ICMP");
+        if (first) {
+            g_string_append_printf(s, " %s", trace_icmp_name(ev->icmp_type, ev->icmp_code));
+            if (ev->icmp_type == NS_ICMP_ECHO_REQUEST || ev->icmp_type == NS_ICMP_ECHO_REPLY)
+                g_string_append_printf(s, " id %u seq %u", ev->icmp_id, ev->icmp_seq);
+        }
+        break;
+    default:
+        g_string_append_printf(s, " proto %u", ev->proto);
+        break;
+    }
+    g_string_append_printf(s, " frag ipid %u off %u %" PRIu32 "B%s", ev->ip_id, ev->frag_off,
+                           ev->payload_len, ev->frag_mf ? " MF" : "");
+}
+
 /* "10.0.0.1:49152 > 10.0.0.53:53 UDP 33B" and its ICMP/TCP cousins. */
 static void append_packet(GString *s, const NsTraceEvent *ev)
 {
+    if (ev->frag) {
+        append_fragment(s, ev);
+        return;
+    }
     bool ports = ev->proto == NS_IPPROTO_UDP || ev->proto == NS_IPPROTO_TCP;
     trace_append_end(s, ev, false, ports);
     trace_put_lit(s, " > ");

@@ -147,7 +147,7 @@ const char *trace_icmp_name(uint8_t type, uint8_t code)
     case NS_ICMP_ECHO_REPLY:
         return "echo reply";
     case NS_ICMP_TIME_EXCEEDED:
-        return "time exceeded";
+        return code == NS_ICMP_EXC_FRAGTIME ? "reassembly time exceeded" : "time exceeded";
     case NS_ICMP_DEST_UNREACH:
         switch (code) {
         case NS_ICMP_UNREACH_NET:
@@ -492,8 +492,16 @@ const char *trace_drop_text(const NsTraceEvent *ev)
         return "no route";
     case NS_DROP_NOT_FOR_HOST:
         return "not for this host (hosts do not forward)";
-    case NS_DROP_FRAGMENT:
-        return "fragment (reassembly not modelled)";
+    case NS_DROP_FRAG_TIMEOUT:
+        return "reassembly timed out";
+    case NS_DROP_FRAG_DUPLICATE:
+        return "duplicate fragment";
+    case NS_DROP_FRAG_OVERLAP:
+        return "overlapping fragments: datagram discarded";
+    case NS_DROP_FRAG_INVALID:
+        return "inconsistent fragments: datagram discarded";
+    case NS_DROP_FRAG_MEMORY:
+        return "reassembly memory full";
     case NS_DROP_NO_PROTOCOL:
         return "no such protocol";
     case NS_DROP_TTL_EXCEEDED:

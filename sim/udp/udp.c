@@ -237,8 +237,9 @@ int ns_udp_sendto(NsUdpSock *s, const uint8_t *data, size_t len, uint32_t addr, 
     NsUdpRepr r = {.src_port = s->pcb.lport, .dst_port = port,
                    .length = (uint16_t)(NS_UDP_HLEN + len)};
     ns_udp_emit(&r, src, addr, p->data, p->len);
-    /* Linux sets DF on UDP (path MTU discovery "want" mode). */
-    NsIpTxOpts o = {.df = true};
+    /* Linux's UDP sockets default to path MTU discovery's "want" mode:
+     * DF on datagrams that fit the MTU, larger ones fragmented. */
+    NsIpTxOpts o = {.df = true, .frag_ok = true};
     if (ns_tracer_wants(s->udp->ctx->tracer, NS_TRACE_SEND)) {
         p->note = (NsPacketNote){.sock_id = s->pcb.id};
         p->flags |= NS_PACKET_NOTED;

@@ -1,0 +1,75 @@
+/* IPv4 fragmentation (RFC 791 2.3 and 3.2; RFC 1812 5.2.6 for routers)
+ * and reassembly (RFC 791 3.2, holes as RFC 815 describes) with Linux's
+ * limits (net.ipv4.ipfrag_time, ipfrag_high_thresh). Shared by ip.c and
+ * the frag test suite. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netsim/sim.h"
+#include "netsim/trace.h"
+#include "netsim/wire/ipv4.h"
+#include "netsim-private/packet.h"
+
+/* Linux's defaults: an incomplete datagram is given up 30 s after its
+ * first fragment arrived (net.ipv4.ipfrag_time); fragments are refused
+ * while the held ones take more than 4 MiB (net.ipv4.ipfrag_high_thresh,
+ * 4194304 since Linux 4.17). */
+#define NS_IPFRAG_TIME NS_S(30)
+#define NS_IPFRAG_HIGH_THRESH ((size_t)4 << 20)
+
+/* One fragment made by ns_ipv4_fragment() (transfer full). */
+typedef void (*NsFragOutFn)(void *data, NsPacket *frag);
+
+/* Cut `dgram` (its IPv4 header first; transfer full) into fragments of at
+ * most `mtu` bytes, as Linux's ip_do_fragment: each fragment but the last
+ * carries (mtu - header) rounded down to 8 bytes of data, all keep the ID,
+ * TTL and protocol, DF is cleared, MF is set on all but the last (and on
+ * the last too if `dgram` was itself a non-last fragment); the header of
+ * each is 20 bytes (netsim sends no options) with its checksum. The
+ * fragments go to `out` in order of offset, each with `headroom` bytes in
+ * front. Returns the number of fragments, 0 (dgram untouched) when the MTU
+ * leaves no 8 bytes of data (below 28) or dgram is not a valid header. */
+uint32_t ns_ipv4_fragment(NsPacket *dgram, uint32_t mtu, size_t headroom, NsFragOutFn out,
+                          void *data);
+
+/* Reassembly of the datagrams addressed to one host. */
+typedef struct NsIpReasm NsIpReasm;
+
+typedef struct {
+    /* A fragment is given up (the reassembler frees it after the call). */
+    void (*drop)(void *data, const NsPacket *frag, NsDropReason why);
+    /* A datagram timed out with its first fragment (offset 0) in hand:
+     * `head` is that fragment, for the ICMP time exceeded (code 1) that
+     * RFC 792 and Linux's ip_expire send. */
+    void (*expired)(void *data, const NsPacket *head);
+} NsIpReasmOps;
+
+/* (transfer full) an empty reassembler; timers run on `sim`, datagrams are
+ * built from `pool`. */
+NsIpReasm *ns_ip_reasm_new(NsSim *sim, NsPacketPool *pool, const NsIpReasmOps *ops, void *data);
+/* Frees every held fragment silently and cancels the timers. */
+void ns_ip_reasm_free(NsIpReasm *r);
+/* Forget every held fragment without a trace (a host crash). */
+void ns_ip_reasm_clear(NsIpReasm *r);
+
+/* Take a fragment (`h` is its parsed header, MF set or offset non-zero;
+ * transfer full). Returns the whole datagram (its header from the first
+ * fragment, MF and offset cleared, total length and checksum set; transfer
+ * full) when this fragment completed it, else NULL: the fragment is held,
+ * or was dropped through ops->drop, as Linux does:
+ *  - a duplicate (its bytes all held already): that fragment only;
+ *  - an overlap (RFC 5722 for IPv6; Linux does the same for IPv4 since
+ *    4.19), a last fragment that disagrees with the known end, data past
+ *    the end, an empty fragment, or a datagram over 65535 bytes: the whole
+ *    datagram, every held fragment with it;
+ *  - over the memory limit: that fragment. */
+NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h);
+
+/* Limits (tests; the defaults are Linux's above). */
+void ns_ip_reasm_set_limits(NsIpReasm *r, NsTime timeout, size_t high_thresh);
+/* Bytes held (the fragments' lengths) and datagrams waiting. */
+size_t ns_ip_reasm_mem(const NsIpReasm *r);
+uint32_t ns_ip_reasm_pending(const NsIpReasm *r);
