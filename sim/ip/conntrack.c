@@ -51,6 +51,26 @@ NfTuple nf_tuple_invert(const NfTuple *t)
 /* IPv6's Fragment header (RFC 8200 4.5) */
 #define IPV6_NH_FRAGMENT 44
 
+/* The ports of a TCP or UDP flow, or an ICMP echo's id as both; an ICMP
+ * error is related to a flow, not one of its own, so it has no tuple. */
+static bool l4_ports(uint8_t icmp, uint8_t echo_request, uint8_t echo_reply, const uint8_t *l4,
+                     size_t l4len, NfTuple *out)
+{
+    if (out->proto == NS_IPPROTO_TCP || out->proto == NS_IPPROTO_UDP) {
+        if (l4len < 4)
+            return false;
+        out->sport = ns_read_be16(l4);
+        out->dport = ns_read_be16(l4 + 2);
+        return true;
+    }
+    if (out->proto != icmp)
+        return true;
+    if (l4len < 8 || (l4[0] != echo_request && l4[0] != echo_reply))
+        return false;
+    out->sport = out->dport = ns_read_be16(l4 + 4);
+    return true;
+}
+
 /* IPv6: the transport right after the fixed header (netsim sends no
  * other extension headers; a fragment is not tracked, as an IPv4 one). */
 static bool tuple_of6(const uint8_t *data, size_t len, NfTuple *out)
@@ -58,31 +78,14 @@ static bool tuple_of6(const uint8_t *data, size_t len, NfTuple *out)
     NsIpv6Repr h;
     if (ns_ipv6_parse(data, len, &h) != NS_WIRE_OK)
         return false;
-    const uint8_t *l4 = data + NS_IPV6_HLEN;
-    size_t l4len = len - NS_IPV6_HLEN;
     *out = (NfTuple){.proto = h.next_header, .v6 = 1};
     memcpy(out->src6, h.src.b, 16);
     memcpy(out->dst6, h.dst.b, 16);
-    switch (h.next_header) {
-    case NS_IPPROTO_TCP:
-    case NS_IPPROTO_UDP:
-        if (l4len < 4)
-            return false;
-        out->sport = ns_read_be16(l4);
-        out->dport = ns_read_be16(l4 + 2);
-        return true;
-    case NS_IPPROTO_ICMPV6:
-        /* echo is a flow; errors are related to one, and Neighbor
-         * Discovery is no flow at all (Linux leaves it untracked) */
-        if (l4len < 8 || (l4[0] != NS_ICMP6_ECHO_REQUEST && l4[0] != NS_ICMP6_ECHO_REPLY))
-            return false;
-        out->sport = out->dport = ns_read_be16(l4 + 4);
-        return true;
-    case IPV6_NH_FRAGMENT:
+    if (h.next_header == IPV6_NH_FRAGMENT)
         return false;
-    default:
-        return true;
-    }
+    /* Neighbor Discovery is no flow at all (Linux leaves it untracked) */
+    return l4_ports(NS_IPPROTO_ICMPV6, NS_ICMP6_ECHO_REQUEST, NS_ICMP6_ECHO_REPLY,
+                    data + NS_IPV6_HLEN, len - NS_IPV6_HLEN, out);
 }
 
 bool nf_tuple_of(const uint8_t *data, size_t len, NfTuple *out)
@@ -92,27 +95,9 @@ bool nf_tuple_of(const uint8_t *data, size_t len, NfTuple *out)
     NsIpv4Repr h;
     if (ns_ipv4_parse_header(data, len, &h) != NS_WIRE_OK || h.mf || h.frag_offset)
         return false;
-    const uint8_t *l4 = data + h.header_len;
-    size_t l4len = len - h.header_len;
     *out = (NfTuple){.src = h.src, .dst = h.dst, .proto = h.proto};
-    switch (h.proto) {
-    case NS_IPPROTO_TCP:
-    case NS_IPPROTO_UDP:
-        if (l4len < 4)
-            return false;
-        out->sport = ns_read_be16(l4);
-        out->dport = ns_read_be16(l4 + 2);
-        return true;
-    case NS_IPPROTO_ICMP:
-        if (l4len < 8)
-            return false;
-        if (l4[0] != NS_ICMP_ECHO_REQUEST && l4[0] != NS_ICMP_ECHO_REPLY)
-            return false; /* errors are related to a flow, not one of their own */
-        out->sport = out->dport = ns_read_be16(l4 + 4);
-        return true;
-    default:
-        return true;
-    }
+    return l4_ports(NS_IPPROTO_ICMP, NS_ICMP_ECHO_REQUEST, NS_ICMP_ECHO_REPLY,
+                    data + h.header_len, len - h.header_len, out);
 }
 
 /* ---- the table ---- */
