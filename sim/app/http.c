@@ -365,6 +365,10 @@ static void fetch_finish(NsFetch *f)
                      "%s: %u responses (last %u %s), %" PRIu64 "B%s in %s", f->url,
                      res->responses, res->status, ns_http_reason(res->status), res->bytes,
                      over, d);
+    else if (res->responses == 0 && res->bytes == 0)
+        /* nothing came back: no count of nothing to read past */
+        ns_app_trace(f->host, "fetch", res->err, "%s: %s in %s%s", f->url, res->why, d,
+                     res->err ? ":" : "");
     else
         ns_app_trace(f->host, "fetch", res->err, "%s: %s after %u response%s (%" PRIu64
                      "B) in %s%s", f->url, res->why, res->responses,
