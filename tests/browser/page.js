@@ -188,6 +188,19 @@ async function checkBrowser(ctx) {
   ok((await cur(p)).includes('0.008000000'), 'jump to 8ms lands on the first step at 8 ms');
   eq(p.errors, [], 'no console error');
   await p.close();
+  // IP fragments: a later fragment's bytes are no ICMP header, and its row
+  // says which fragment it is.
+  const fp = await open(ctx, page('scenarios/ip-fragments.scn'));
+  const k = await fp.evaluate(() => window.netsimPage.steps.findIndex(e => e.kind === 'fwd' && e.frag && e.frag.off === 1480) + 1);
+  ok(k > 1, 'the run has the router forwarding the fragment at offset 1480 (' + k + ')');
+  await fp.evaluate(n => { location.hash = '#step=' + n; }, k);
+  await fp.waitForFunction(n => window.netsimPage.cur === n - 1, k);
+  ok((await cur(fp)).includes('ICMP frag ipid 16755 off 1480 len 976 MF'), 'the row names the fragment: ' + await cur(fp));
+  eq(await field(fp, 'IPv4', 'fragment offset'), '1480', 'IPv4 view: the fragment offset');
+  eq(await fp.$$eval('details[data-layer]', ds => ds.map(d => d.dataset.layer)), ['Ethernet II', 'IPv4', 'fragment data'],
+    'a later fragment is decoded as data, not as an ICMP header');
+  eq(fp.errors, [], 'ip-fragments: no console error');
+  await fp.close();
 }
 
 async function checkPlots(ctx) {

@@ -173,13 +173,20 @@ export function decodeIp(b, o, full) {
   }];
   const t = o + ihl;
   const end = o + Math.min(total, full);
+  // A later fragment carries the middle or the end of the datagram's
+  // payload: only the first one starts with the transport's header.
+  if (fl & 0x1fff) {
+    layers.push(...payloadLayer(b, t, end, 'fragment data', 'more of the ' + (PROTOS[proto] || 'IP') +
+      ' datagram, from the fragment offset on; its header came in the first fragment'));
+    return layers;
+  }
   if (proto === 6) layers.push(...decodeTcp(b, t, end));
   else if (proto === 17) layers.push(...decodeUdp(b, t, end));
   else if (proto === 1) layers.push(...decodeIcmp(b, t, end));
   return layers;
 }
 
-function payloadLayer(b, o, end, name) {
+function payloadLayer(b, o, end, name, meaning = 'what the application wrote') {
   if (end <= o) return [];
   const shown = Math.min(end, b.length);
   let text = '';
@@ -190,7 +197,7 @@ function payloadLayer(b, o, end, name) {
   const cut = shown < end ? ' (first ' + (shown - o) + ' shown)' : '';
   return [{
     name, start: o, end: shown, text,
-    fields: [field('data', (end - o) + ' bytes' + cut, 'what the application wrote', o, shown - o)],
+    fields: [field('data', (end - o) + ' bytes' + cut, meaning, o, shown - o)],
   }];
 }
 

@@ -18,11 +18,13 @@ function lineText(ev) {
   if (ev.src) {
     p.push(ev.src + ' > ' + ev.dst, typeof ev.proto === 'string' ? ev.proto.toUpperCase() : 'proto ' + ev.proto);
     if (ev.icmp) p.push(ev.icmp.name);
+    if (ev.frag) p.push('frag ipid ' + ev.frag.id + ' off ' + ev.frag.off);
     if (ev.flags) p.push('[' + ev.flags + ']');
     if (ev.seq !== undefined) p.push('seq ' + ev.seq);
     if (ev.ack !== undefined) p.push('ack ' + ev.ack);
     if (ev.win !== undefined) p.push('win ' + ev.win);
     if (ev.len !== undefined) p.push('len ' + ev.len);
+    if (ev.frag && ev.frag.mf) p.push('MF');
     if (ev.kind === 'fwd' && ev.ttl) p.push('ttl ' + ev.ttl);
   } else if (ev.sock) {
     // Sockets by their run-wide number, as the text trace names them.
