@@ -20,6 +20,7 @@ HEADER_LAYER = {
     "netfilter.h": "ip", "ip6.h": "ip",
     "udp.h": "udp", "tcp.h": "tcp", "socket.h": "socket", "app.h": "app", "scenario.h": "scenario",
     "units.h": "scenario", "world.h": "runtime", "net.h": "runtime", "drill.h": "drill",
+    "json-lib.h": "trace",
 }
 # The headers private to the simulator's layers (sim/private/netsim-private).
 PRIVATE_LAYER = {"packet.h": "core", "ctx.h": "core", "host.h": "host", "pcb.h": "ip"}

@@ -106,7 +106,8 @@ static void member_str(JsonBuilder *b, const char *name, const char *v)
     json_builder_add_string_value(b, v);
 }
 
-/* (transfer full) a JSON Lines record begun: {"t_ns": t, "kind": kind, ... */
+/* (transfer full) a JSON Lines record begun: {"t_ns": t, "kind": kind, ...
+ * record_write() ends, writes and frees it. */
 static JsonBuilder *record_begin(NsTime t, const char *kind)
 {
     JsonBuilder *b = json_builder_new();
@@ -116,12 +117,14 @@ static JsonBuilder *record_begin(NsTime t, const char *kind)
     return b;
 }
 
-/* The record ended and written as one line. */
+/* The record ended, written as one line, and freed with its builder. */
 static void record_write(FILE *out, JsonBuilder *b)
 {
     json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    JsonNode *root = json_builder_get_root(b);
     ns_json_write_line(out, root);
+    json_node_unref(root);
+    g_object_unref(b);
 }
 
 /* A --sockets-at or --tables-at moment: where to print, how, and the
@@ -137,7 +140,7 @@ static void print_sockets_at(NsWorld *w, void *data)
 {
     PrintAt *sa = data;
     if (sa->json) {
-        g_autoptr(JsonBuilder) b = record_begin(ns_world_now(w), "sockets");
+        JsonBuilder *b = record_begin(ns_world_now(w), "sockets");
         json_builder_set_member_name(b, "sockets");
         ns_add_socket_rows(b, w);
         record_write(sa->out, b);
@@ -378,7 +381,7 @@ static void print_tables_at(NsWorld *w, void *data)
 {
     PrintAt *ta = data;
     if (ta->json) {
-        g_autoptr(JsonBuilder) b = record_begin(ns_world_now(w), "tables");
+        JsonBuilder *b = record_begin(ns_world_now(w), "tables");
         json_builder_set_member_name(b, "hosts");
         ns_add_host_tables(b, w, ta->student);
         json_builder_set_member_name(b, "switches");
@@ -393,7 +396,7 @@ static void print_tables_at(NsWorld *w, void *data)
 
 static void write_json_header(FILE *out, const NsScenario *scn, uint64_t seed)
 {
-    g_autoptr(JsonBuilder) b = record_begin(0, "run");
+    JsonBuilder *b = record_begin(0, "run");
     json_builder_set_member_name(b, "netsim");
     json_builder_add_string_value(b, NETSIM_VERSION);
     json_builder_set_member_name(b, "scenario");
@@ -492,7 +495,7 @@ static void write_json_summary(FILE *out, NsWorld *world, const GArray *expects,
                                bool tables)
 {
     g_autofree char *summary = ns_world_summary(world);
-    g_autoptr(JsonBuilder) b = record_begin(ns_world_now(world), "summary");
+    JsonBuilder *b = record_begin(ns_world_now(world), "summary");
     json_builder_set_member_name(b, "events");
     json_builder_add_int_value(b, (int64_t)ns_world_events(world));
     if (!student) { /* the teacher's checks are the answers */
@@ -663,9 +666,12 @@ static bool attach_sinks(const NsScenario *scn, const NsRunOpts *ro, FILE *out, 
     NsExplainer *ex = ro->explain ? explainer_for(scn, ro->student) : NULL;
     NsTracer *sub;
     NsTracer *to = filtered(tracer, ro, &sub);
-    if (ro->json)
-        ns_json_sink_attach(ns_json_sink_new(out, ex), to);
-    else if (ro->explain || ro->colour)
+    if (ro->json) {
+        NsJsonSink *j = ns_json_sink_new(out, ex, error);
+        if (!j)
+            return false;
+        ns_json_sink_attach(j, to);
+    } else if (ro->explain || ro->colour)
         ns_console_sink_attach(
             ns_console_sink_new(out, ns_host_column_width(scn), ro->colour, ex), to);
     else
@@ -717,6 +723,13 @@ int ns_run_scenario(const NsScenario *scn, const NsRunOpts *ro, FILE *out, NsRun
                     GError **error)
 {
     *res = (NsRunResult){0};
+    /* json-glib is loaded only for the outputs that need it, before the
+     * run, so that a machine without it stops here with the reason. */
+    if ((ro->json || ro->html) && !ns_json_lib_load(error)) {
+        g_prefix_error(error, "netsim: %s needs json-glib (Debian's libjson-glib-1.0-0): ",
+                       ro->json ? "--format json" : "--html");
+        return NS_EXIT_USAGE;
+    }
     res->expects = g_array_new(FALSE, FALSE, sizeof(NsExpectResult));
     g_array_set_clear_func(res->expects, ns_expect_result_clear);
     g_autofree uint32_t *host_addrs = NULL; /* read by the filters until the tracer goes */

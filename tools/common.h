@@ -5,9 +5,9 @@
 #include <stdio.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 #include "netsim/atomic-file.h"
+#include "netsim/json-lib.h"
 #include "netsim/scenario.h"
 #include "netsim/world.h"
 

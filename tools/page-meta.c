@@ -126,7 +126,7 @@ void ns_page_tables(void *world, GString *out)
 
 JsonNode *ns_page_meta(const NsScenario *scn, uint64_t seed, bool student, NsWorld *world)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
     add_str(b, "netsim", NETSIM_VERSION);
     add_str(b, "scenario", scn->filename ? scn->filename : "");
@@ -141,5 +141,7 @@ JsonNode *ns_page_meta(const NsScenario *scn, uint64_t seed, bool student, NsWor
     json_builder_set_member_name(b, "sockets_end");
     ns_add_socket_rows(b, world);
     json_builder_end_object(b);
-    return json_builder_get_root(b);
+    JsonNode *root = json_builder_get_root(b);
+    g_object_unref(b);
+    return root;
 }

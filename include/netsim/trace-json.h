@@ -17,12 +17,15 @@ typedef struct NsJsonSink NsJsonSink;
 /* (transfer none of `out`) a sink writing to `out`. With an explainer
  * (transfer full, may be NULL) each explained event gets an "explain"
  * field. Add it to a tracer with ns_json_sink_attach(), which hands
- * ownership to the tracer. */
-NsJsonSink *ns_json_sink_new(FILE *out, NsExplainer *explainer);
+ * ownership to the tracer. NULL and an error when json-glib cannot be
+ * loaded (netsim/json-lib.h). */
+NsJsonSink *ns_json_sink_new(FILE *out, NsExplainer *explainer, GError **error);
 void ns_json_sink_attach(NsJsonSink *sink, NsTracer *tracer);
 
 /* (transfer full) the object of one event, fields in the documented order;
- * `explain` (may be NULL) becomes the "explain" field. */
+ * `explain` (may be NULL) becomes the "explain" field. This and
+ * ns_json_write_line() need json-glib loaded (ns_json_lib_load(), or a
+ * JSON or page sink made). */
 JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain);
 
 /* Write `node` as one compact line (with its newline) to `out`. */

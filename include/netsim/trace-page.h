@@ -32,7 +32,8 @@ typedef struct NsPageSink NsPageSink;
 /* (transfer full) a sink writing the page to `path` when the tracer closes
  * it, atomically (a sink freed without closing leaves no file). With an
  * explainer (transfer full, may be NULL) the page shows its sentences.
- * NULL and an error when the file cannot be created. */
+ * NULL and an error when the file cannot be created or json-glib cannot
+ * be loaded (netsim/json-lib.h). */
 NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **error);
 
 /* (transfer full of `meta`) what the page knows besides the events: title,

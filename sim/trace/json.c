@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 
+#include "netsim/json-lib.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/ipv6.h"
@@ -166,7 +167,8 @@ static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
 
 JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_return_val_if_fail(ns_json_lib_loaded(), NULL);
+    JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
     add_int(b, "t_ns", ev->time);
     add_string(b, "host", ev->host);
@@ -321,7 +323,9 @@ JsonNode *ns_json_event_node(const NsTraceEvent *ev, const char *explain)
     }
     add_string(b, "explain", explain);
     json_builder_end_object(b);
-    return json_builder_get_root(b);
+    JsonNode *root = json_builder_get_root(b);
+    g_object_unref(b);
+    return root;
 }
 
 static void write_node(JsonGenerator *gen, FILE *out, JsonNode *node)
@@ -342,8 +346,10 @@ static void write_node(JsonGenerator *gen, FILE *out, JsonNode *node)
 
 void ns_json_write_line(FILE *out, JsonNode *node)
 {
-    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_return_if_fail(ns_json_lib_loaded());
+    JsonGenerator *gen = json_generator_new();
     write_node(gen, out, node);
+    g_object_unref(gen);
 }
 
 static void json_write(void *self, const NsTraceEvent *ev)
@@ -355,8 +361,9 @@ static void json_write(void *self, const NsTraceEvent *ev)
         if (ns_explainer_explain(sink->explainer, ev, sink->why))
             why = sink->why->str;
     }
-    g_autoptr(JsonNode) node = ns_json_event_node(ev, why);
+    JsonNode *node = ns_json_event_node(ev, why);
     write_node(sink->gen, sink->out, node);
+    json_node_unref(node);
 }
 
 static void json_free(void *self)
@@ -370,8 +377,12 @@ static void json_free(void *self)
 
 static const NsTraceSinkOps json_ops = {"json", json_write, NULL, json_free};
 
-NsJsonSink *ns_json_sink_new(FILE *out, NsExplainer *explainer)
+NsJsonSink *ns_json_sink_new(FILE *out, NsExplainer *explainer, GError **error)
 {
+    if (!ns_json_lib_load(error)) {
+        ns_explainer_free(explainer);
+        return NULL;
+    }
     NsJsonSink *sink = g_new0(NsJsonSink, 1);
     sink->out = out;
     sink->explainer = explainer;

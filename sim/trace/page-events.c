@@ -22,6 +22,7 @@
 
 #include <string.h>
 
+#include "netsim/json-lib.h"
 #include "netsim/trace-page.h"
 
 struct NsPageEncoder {

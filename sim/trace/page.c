@@ -17,10 +17,10 @@
  * sim/trace/page/ (page-template.c). */
 #include "netsim/trace-page.h"
 
-#include <gio/gio.h>
 #include <string.h>
 
 #include "netsim/atomic-file.h"
+#include "netsim/json-lib.h"
 #include "netsim/trace-diagram.h"
 #include "netsim/trace-json.h"
 #include "trace-private.h"
@@ -79,7 +79,7 @@ struct NsPageSink {
 
 static void packer_init(Packer *p, FILE *f)
 {
-    p->z = G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, -1));
+    p->z = (GConverter *)g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, -1);
     p->f = f;
     p->mem = f ? NULL : g_string_new(NULL);
     p->b64_state = p->b64_save = 0;
@@ -269,11 +269,12 @@ static void page_write(void *self, const NsTraceEvent *ev)
         if (ns_explainer_explain(sink->explainer, ev, sink->why))
             why = sink->why->str;
     }
-    g_autoptr(JsonNode) node = ns_json_event_node(ev, why);
+    JsonNode *node = ns_json_event_node(ev, why);
     if (ev->bytes && ev->bytes_len)
         put_bytes(sink, ev, json_node_get_object(node));
     ns_page_encoder_begin(sink->enc);
     ns_page_encoder_object(sink->enc, json_node_get_object(node));
+    json_node_unref(node);
     put_event(sink);
     check_tables(sink);
 }
@@ -340,6 +341,10 @@ static const NsTraceSinkOps page_ops = {"html", page_write, page_close, page_fre
 
 NsPageSink *ns_page_sink_new(const char *path, NsExplainer *explainer, GError **error)
 {
+    if (!ns_json_lib_load(error)) {
+        ns_explainer_free(explainer);
+        return NULL;
+    }
     NsPageSink *sink = g_new0(NsPageSink, 1);
     sink->explainer = explainer;
     if (!ns_atomic_file_open(&sink->file, path, error)) {

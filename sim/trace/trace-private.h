@@ -120,3 +120,9 @@ void ns_page_encoder_json(NsPageEncoder *e, const char *prefix, const char *name
  * an object's members with its name as prefix, anything else as JSON. */
 void ns_page_encoder_object(NsPageEncoder *e, JsonObject *o);
 void ns_page_encoder_end(NsPageEncoder *e, GString *out);
+
+/* Load json-glib's functions from `soname` into `lib` (json-lib.c; the
+ * tests give other names). False with an error when the library or one of
+ * the functions is not there; `lib` is then unchanged. */
+typedef struct NsJsonLib NsJsonLib;
+bool ns_json_lib_open(const char *soname, NsJsonLib *lib, GError **error);

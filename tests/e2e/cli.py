@@ -7,9 +7,10 @@ usage: cli.py NETSIM SRCROOT
 """
 import os
 import pathlib
+import subprocess
 import tempfile
 
-from harness import check, finish, netsim
+from harness import NETSIM, ROOT, check, finish, netsim
 
 
 p = netsim("--help")
@@ -69,5 +70,26 @@ p = netsim("check", "scenarios/ping.scn", "scenarios/routed.scn")
 check("check accepts good files", p.returncode == 0 and p.stdout.count(": ok") == 2)
 p = netsim("run", "scenarios/ping.scn", "--seed", "99")
 check("--seed overrides the file's seed", p.returncode == 0 and "seed 99" in p.stdout)
+
+
+def libraries_loaded(*args):
+    """The shared libraries a netsim run loaded (the dynamic loader's own
+    account, LD_DEBUG=libs), by file name."""
+    p = subprocess.run([NETSIM, *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "LD_DEBUG": "libs"})
+    return {line.rsplit("/", 1)[-1] for line in p.stderr.splitlines() if "calling init:" in line}
+
+
+# json-glib (and GObject, GIO and what GIO brings) are loaded only for the
+# JSON output and the page.
+JSON_LIBS = {"libjson-glib-1.0.so.0", "libgobject-2.0.so.0", "libgio-2.0.so.0"}
+libs = libraries_loaded("run", "scenarios/ping.scn", "--quiet")
+check("a quiet run does not load json-glib, GObject or GIO",
+      "libglib-2.0.so.0" in libs and not libs & JSON_LIBS, str(sorted(libs)))
+libs = libraries_loaded("run", "scenarios/ping.scn", "--pcap", os.devnull, "--explain")
+check("a run with a capture and explanations does not load them either",
+      "libglib-2.0.so.0" in libs and not libs & JSON_LIBS, str(sorted(libs)))
+libs = libraries_loaded("run", "scenarios/ping.scn", "--format", "json")
+check("--format json loads json-glib", JSON_LIBS <= libs, str(sorted(libs)))
 
 finish()

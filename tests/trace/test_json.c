@@ -1,10 +1,16 @@
 /* The JSON Lines sink: field names and order, omitted fields, escaping, a
- * TCP state change and segment, and one line per event. */
+ * TCP state change and segment, and one line per event; json-glib loaded
+ * at run time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* This file is linked with json-glib and calls it directly: the table's
+ * slots keep their names (see netsim/json-lib.h). */
+#define NS_JSON_LIB_TABLE
+#include "netsim/json-lib.h"
 #include "netsim/trace-json.h"
+#include "trace-private.h"
 #include "trace-tests.h"
 
 /* The line the sink writes for `ev` (transfer full). */
@@ -15,7 +21,7 @@ static char *line_of(const NsTraceEvent *ev)
     FILE *f = open_memstream(&buf, &len);
     g_autoptr(NsTracer) tr = ns_tracer_new();
     ns_tracer_set_kinds(tr, NS_TRACE_MASK_ALL); /* congestion samples too */
-    ns_json_sink_attach(ns_json_sink_new(f, NULL), tr);
+    ns_json_sink_attach(ns_json_sink_new(f, NULL, NULL), tr);
     ns_trace_emit(tr, ev);
     fclose(f);
     return buf;
@@ -119,7 +125,7 @@ static void test_json_one_line_per_event(void)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     g_autoptr(NsTracer) tr = ns_tracer_new();
-    ns_json_sink_attach(ns_json_sink_new(f, NULL), tr);
+    ns_json_sink_attach(ns_json_sink_new(f, NULL, NULL), tr);
     for (int i = 0; i < 5; i++) {
         NsTraceEvent ev = DGRAM(.time = i);
         ns_trace_emit(tr, &ev);
@@ -188,6 +194,7 @@ static void test_json_expect_has_file_and_line(void)
  * valid JSON Lines for any reader. */
 static void test_json_line_is_utf8_whatever_the_bytes(void)
 {
+    CU_ASSERT_FATAL(ns_json_lib_load(NULL));
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "summary");
@@ -204,7 +211,50 @@ static void test_json_line_is_utf8_whatever_the_bytes(void)
     free(buf);
 }
 
+/* ---- loading json-glib ---- */
+
+static void test_json_lib_loads_the_functions_json_glib_has(void)
+{
+    NsJsonLib lib = {0};
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE_FATAL(ns_json_lib_open(NS_JSON_LIB_SONAME, &lib, &error));
+    CU_ASSERT_PTR_NULL(error);
+    /* The library this test is linked with: the same functions. */
+    CU_ASSERT_PTR_EQUAL(lib.json_builder_new, json_builder_new);
+    CU_ASSERT_PTR_EQUAL(lib.json_object_iter_next_ordered, json_object_iter_next_ordered);
+    CU_ASSERT_PTR_EQUAL(lib.g_object_unref, g_object_unref);
+    CU_ASSERT_PTR_EQUAL(lib.g_converter_convert, g_converter_convert);
+}
+
+static void test_json_lib_missing_library_is_an_error(void)
+{
+    NsJsonLib lib = {0};
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_FALSE(ns_json_lib_open("libnetsim-no-such-library.so.0", &lib, &error));
+    CU_ASSERT_TRUE_FATAL(g_error_matches(error, NS_JSON_LIB_ERROR, NS_JSON_LIB_ERROR_MISSING));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "cannot load json-glib: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "libnetsim-no-such-library.so.0"));
+    CU_ASSERT_PTR_NULL(lib.json_builder_new);
+}
+
+/* GLib loads, but is not json-glib: the first function it lacks is named
+ * and the table is left as it was. */
+static void test_json_lib_missing_function_is_an_error(void)
+{
+    NsJsonLib lib = {0};
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_FALSE(ns_json_lib_open("libglib-2.0.so.0", &lib, &error));
+    CU_ASSERT_TRUE_FATAL(g_error_matches(error, NS_JSON_LIB_ERROR, NS_JSON_LIB_ERROR_MISSING));
+    CU_ASSERT_STRING_EQUAL(error->message,
+                           "cannot load json-glib: libglib-2.0.so.0 has no function json_builder_new");
+    CU_ASSERT_PTR_NULL(lib.json_builder_new);
+    CU_ASSERT_PTR_NULL(lib.g_object_unref);
+}
+
 CU_TestInfo ns_json_tests[] = {
+    {"lib_loads_the_functions_json_glib_has", test_json_lib_loads_the_functions_json_glib_has},
+    {"lib_missing_library_is_an_error", test_json_lib_missing_library_is_an_error},
+    {"lib_missing_function_is_an_error", test_json_lib_missing_function_is_an_error},
     {"line_is_utf8_whatever_the_bytes", test_json_line_is_utf8_whatever_the_bytes},
     {"accepted_socket_carries_its_listener", test_json_accepted_socket_carries_its_listener},
     {"timer_has_socket_kind_and_duration", test_json_timer_has_socket_kind_and_duration},
