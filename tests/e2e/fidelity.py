@@ -8,7 +8,8 @@ within 1 ms.
 
 usage: fidelity.py NETSIM SRCROOT CASE      (CASE: a name from CASES,
        "tool" for the compare tool's own checks, or "case1-large-window"
-       for the client's window and ACKs in case 1's 100 KiB response)
+       for the client's window and ACKs in case 1's 100 KiB response,
+       "case1-large-acks" for its ACKs with frames a little apart)
 """
 import os
 import subprocess
@@ -150,6 +151,48 @@ def check_receive_window(netsim, root):
     return 0 if ok else 1
 
 
+def ack_sizes(acks):
+    """How many full segments each data ACK acknowledges beyond the one
+    before it: {segments: ACKs}."""
+    sizes, prev = {}, None
+    for a, _ in acks:
+        if prev is not None and prev > 83:
+            n = (a - prev + 724) // 1448
+            sizes[n] = sizes.get(n, 0) + 1
+        prev = a
+    return sizes
+
+
+def check_acks(netsim, root):
+    """Case 1's 100 KiB response replayed with frames a little apart, as
+    the reference's relay handed them over: the client's ACKs, one and two
+    segments at a time as Linux's (__tcp_ack_snd_check: more than one
+    full frame unacknowledged and a window that does not shrink; curl
+    reads between frames), and no stretch ACK."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.pcap")
+        if not capture(netsim, root, "tests/fidelity/case1-large-spaced.scn", out):
+            return 1
+        ref = client_acks(os.path.join(root, "tests", "fidelity", "case1_http_get.pcap"), 1)
+        got = client_acks(out, 0)
+    rs, gs = ack_sizes(ref), ack_sizes(got)
+    ok = True
+    if abs(len(ref) - len(got)) > 2:
+        print(f"FAIL: ACKs: reference {len(ref)}, netsim {len(got)}")
+        ok = False
+    for n in (1, 2):
+        if abs(rs.get(n, 0) - gs.get(n, 0)) > 3:
+            print(f"FAIL: ACKs of {n} segments: reference {rs.get(n, 0)}, netsim {gs.get(n, 0)}")
+            ok = False
+    if max(gs) > 3:
+        print(f"FAIL: a stretch ACK of {max(gs)} segments")
+        ok = False
+    print(f"{'ok' if ok else 'FAIL'}: ACKs {len(got)} (reference {len(ref)}); segments per "
+          f"ACK {dict(sorted(gs.items()))} (reference {dict(sorted(rs.items()))}); largest window "
+          f"{max(w for _, w in got)} (reference {max(w for _, w in ref)})")
+    return 0 if ok else 1
+
+
 def main():
     netsim, root, case = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
     if subprocess.run(["which", "tshark"], capture_output=True).returncode != 0:
@@ -159,6 +202,8 @@ def main():
         return check_tool(netsim, root)
     if case == "case1-large-window":
         return check_receive_window(netsim, root)
+    if case == "case1-large-acks":
+        return check_acks(netsim, root)
     scn, ref, extra = CASES[case]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.pcap")
