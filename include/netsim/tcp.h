@@ -40,9 +40,17 @@ NsTcp *ns_tcp_of(const NsHost *host);
  * tcp_recovery (bit 0: RACK), tcp_early_retrans (3 or 4: tail loss
  * probes), tcp_fin_timeout (seconds), tcp_rmem and tcp_wmem ("MIN DEFAULT
  * MAX": the maximum sizes the buffer, and tcp_rmem's the window scale, as
- * Linux's tcp_select_initial_window). `value` as sysctl takes it. Returns
+ * Linux's tcp_select_initial_window), the keepalive ones, and the sizes
+ * of TSO packets: tcp_min_tso_segs (1-255), tcp_tso_rtt_log (0-31),
+ * tcp_pacing_ss_ratio and tcp_pacing_ca_ratio (0-1000 percent),
+ * tcp_tso_win_divisor (0-255). `value` as sysctl takes it. Returns
  * 0, ENOENT (a sysctl netsim does not model) or EINVAL (a bad value). */
 int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value);
+
+/* The congestion control this host's connections use, by Linux's name
+ * for it (net.ipv4.tcp_congestion_control, TCP_CONGESTION): "cubic" or
+ * "reno" (NewReno, RFC 6582). */
+const char *ns_tcp_congestion_control(const NsTcp *tcp);
 
 /* The values of those sysctls this host's TCP runs with, each as
  * `sysctl NAME=VALUE` would set it, in the order above, and the keepalive

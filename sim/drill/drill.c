@@ -725,11 +725,13 @@ static bool expect_packet(Run *r, const PktEvent *ev, NsTime lo, NsTime hi, bool
         }
     }
     /* Several segments sent at once may match one large (TSO) line: take
-     * the ones that continue it, sent at the same instant. */
+     * the ones that continue it, sent at the same instant, up to the end
+     * of the TSO packet they left in (its PSH, which GSO keeps on the
+     * packet's last segment), as packetdrill sees Linux's packets. */
     if (ev->proto == 6 && p->proto == 6 && p->len > 0 && ev->len > p->len) {
         uint32_t total = p->len;
         uint8_t flags = p->tcp.flags;
-        while (total < ev->len) {
+        while (total < ev->len && !(flags & NS_TCP_PSH)) {
             while (!r->seen.length && !r->failed && next_due_by(r, p->t))
                 run_to(r, p->t);
             Seen *q = g_queue_peek_head(&r->seen);
@@ -1269,6 +1271,17 @@ static bool do_setsockopt(Run *r, const PktEvent *ev, Fd *f, int64_t *ret, int *
     *err = 0;
     if (level == 1 && (name == 2 || name == 15))
         return true; /* SO_REUSEADDR / SO_REUSEPORT: one socket per port here anyway */
+    if (level == 6 && name == 13) {
+        /* TCP_CONGESTION: the host's own is taken (a script run on a kernel
+         * whose default is another names it); others are not modelled. */
+        const char *cc = ns_tcp_congestion_control(ns_tcp_of(r->stack));
+        if (!v || v->kind != PKT_E_STRING)
+            return fail(r, ev, "setsockopt TCP_CONGESTION: expected a name in quotes");
+        if (strcmp(v->str, cc) != 0)
+            return fail(r, ev, "setsockopt TCP_CONGESTION \"%s\": netsim's profile runs %s only",
+                        v->str, cc);
+        return true;
+    }
     NsSockOpt opt;
     if (!sockopt_of(level, name, &opt))
         return fail(r, ev, "setsockopt %s is not modelled by netsim yet", sockopt_name(ev));

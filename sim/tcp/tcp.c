@@ -339,9 +339,31 @@ int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
         c->sndbuf = (uint32_t)v[2];
         return 0;
     }
+    /* TSO packet sizes (tcp_tso_autosize, tcp_tso_should_defer), in
+     * Linux's ranges: tcp_min_tso_segs 1-255, the pacing ratios 0-1000
+     * percent, tcp_tso_win_divisor 0-255 (0: no deferring). Linux takes
+     * tcp_tso_rtt_log up to 255, but a shift of 32 or more of its 32-bit
+     * RTT is undefined; netsim takes 0-31. */
+    if (strcmp(name, "net.ipv4.tcp_min_tso_segs") == 0) {
+        if (!one || v[0] < 1 || v[0] > 255)
+            return EINVAL;
+        c->tso_min_segs = (uint8_t)v[0];
+        return 0;
+    }
+    COUNT_SYSCTL("net.ipv4.tcp_tso_rtt_log", tso_rtt_log, 31)
+    COUNT_SYSCTL("net.ipv4.tcp_pacing_ss_ratio", pacing_ss_ratio, 1000)
+    COUNT_SYSCTL("net.ipv4.tcp_pacing_ca_ratio", pacing_ca_ratio, 1000)
+    COUNT_SYSCTL("net.ipv4.tcp_tso_win_divisor", tso_win_divisor, 255)
 #undef BOOL_SYSCTL
 #undef COUNT_SYSCTL
     return ENOENT;
+}
+
+const char *ns_tcp_congestion_control(const NsTcp *tcp)
+{
+    g_return_val_if_fail(tcp, NULL);
+    /* Linux's "reno" is NewReno: its fast recovery keeps partial ACKs. */
+    return tcp->env.cfg->cc == &ns_tcp_cc_cubic ? "cubic" : "reno";
 }
 
 void ns_tcp_foreach_sysctl(const NsTcp *tcp,

@@ -237,6 +237,37 @@ static void test_layer_transfer_both_ways_then_close(void)
     net_free(n);
 }
 
+/* The TSO sysctls take Linux's ranges (tcp_min_tso_segs from 1, the
+ * pacing ratios to 1000 percent; tcp_tso_rtt_log to 31 only) and refuse
+ * the rest; the congestion control has Linux's name. */
+static void test_layer_tso_sysctls_take_linux_ranges(void)
+{
+    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_MINIMAL, NULL);
+    NsTcp *t = n->tcp[0];
+    static const struct {
+        const char *name, *value;
+        int want;
+    } cases[] = {
+        {"net.ipv4.tcp_min_tso_segs", "1", 0},     {"net.ipv4.tcp_min_tso_segs", "255", 0},
+        {"net.ipv4.tcp_min_tso_segs", "0", EINVAL}, {"net.ipv4.tcp_min_tso_segs", "256", EINVAL},
+        {"net.ipv4.tcp_tso_rtt_log", "0", 0},      {"net.ipv4.tcp_tso_rtt_log", "31", 0},
+        {"net.ipv4.tcp_tso_rtt_log", "32", EINVAL}, {"net.ipv4.tcp_pacing_ss_ratio", "1000", 0},
+        {"net.ipv4.tcp_pacing_ss_ratio", "1001", EINVAL},
+        {"net.ipv4.tcp_pacing_ca_ratio", "0", 0},  {"net.ipv4.tcp_pacing_ca_ratio", "1001", EINVAL},
+        {"net.ipv4.tcp_tso_win_divisor", "0", 0},  {"net.ipv4.tcp_tso_win_divisor", "256", EINVAL},
+        {"net.ipv4.tcp_tso_win_divisor", "2 3", EINVAL},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        int e = ns_tcp_set_sysctl(t, cases[i].name, cases[i].value);
+        if (e != cases[i].want)
+            fprintf(stderr, "%s=%s: %d\n", cases[i].name, cases[i].value, e);
+        CU_ASSERT_EQUAL(e, cases[i].want);
+    }
+    CU_ASSERT_STRING_EQUAL(ns_tcp_congestion_control(n->tcp[0]), "cubic");
+    CU_ASSERT_STRING_EQUAL(ns_tcp_congestion_control(n->tcp[1]), "reno");
+    net_free(n);
+}
+
 static void noop_step(App *a)
 {
     (void)a;
@@ -1165,6 +1196,7 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_time_wait_state_packs_and_unpacks),
     T(test_layer_crash_vanishes_silently),
     T(test_layer_orphan_time_wait_listed_then_freed),
+    T(test_layer_tso_sysctls_take_linux_ranges),
     CU_TEST_INFO_NULL,
 };
 
