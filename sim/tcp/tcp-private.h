@@ -95,6 +95,12 @@ typedef struct {
                                 than one full frame (rcv_mss) is unacknowledged
                                 and the window would not shrink; quickack ACKs
                                 counted per ACK sent (tcp_dec_quickack_mode) */
+    bool sack_recent;        /* Linux tcp_sack_new_ofo_skb: SACK blocks in the
+                                order they last grew, most recent first, from
+                                a cache of the 4 most recent (an older block
+                                is no longer reported); else the most recent
+                                first and the others in sequence order (both
+                                RFC 2018 4). net.ipv4.tcp_sack's receiver */
     bool rcv_mss_estimate;   /* Linux tcp_measure_rcv_mss: the peer's segment
                                 size learnt from what arrives, from 536 */
     /* Receive-buffer autotuning (Linux net.ipv4.tcp_moderate_rcvbuf = 1,
@@ -307,6 +313,10 @@ typedef struct {
                      * the place of the next starts there (retransmissions
                      * fill the holes in order) */
     uint32_t last;  /* seq of the segment that arrived last */
+    /* sack_recent: a sequence number in each of the blocks that grew last,
+     * most recent first (recent[0] == last), each block once */
+    uint32_t recent[4];
+    uint8_t n_recent;
     NsTcpRangeSet blocks;
     NsTcpRangeSet pat;
     uint32_t pat_seq;

@@ -550,8 +550,18 @@ static void ack_policy(NsTcpConn *c, In *in, bool in_order, bool filled_hole)
 static NsTcpVerdict step_text(NsTcpConn *c, In *in)
 {
     if (in->len == 0) {
-        if ((in->flags & NS_TCP_FIN) && in->seq == c->rcv_nxt)
+        if (!(in->flags & NS_TCP_FIN))
+            return NS_TCP_CONTINUE;
+        if (in->seq == c->rcv_nxt) {
             in->fin_in_order = true;
+        } else if (seq_gt(in->seq, c->rcv_nxt) && state_takes_text(c->state)) {
+            /* A FIN beyond a hole is kept with the out-of-order data, as a
+             * FIN on a data segment is (Linux queues it out of order,
+             * tcp_data_queue_ofo), and taken when the hole is filled; the
+             * duplicate ACK goes at once (RFC 5681 4.2). */
+            tcp_ooo_insert(c, in->seg, in->seq, NULL, 0, true);
+            ack_policy(c, in, false, false);
+        }
         return NS_TCP_CONTINUE;
     }
     if (!state_takes_text(c->state))

@@ -56,6 +56,14 @@ uint32_t tcp_rcv_window_raw(NsTcpConn *c)
 static void add_sack_blocks(const NsTcpConn *c, NsTcpRepr *r, unsigned max)
 {
     const NsTcpRangeSet *b = &c->ooo->blocks;
+    if (c->env->cfg->sack_recent) {
+        for (uint8_t i = 0; i < c->ooo->n_recent && r->n_sack < max; i++) {
+            const NsTcpRange *x = tcp_ranges_find(b, c->ooo->recent[i]);
+            if (x)
+                r->sack[r->n_sack++] = (NsTcpSackBlock){x->start, x->end};
+        }
+        return;
+    }
     const NsTcpRange *first = tcp_ranges_find(b, c->ooo->last);
     if (first)
         r->sack[r->n_sack++] = (NsTcpSackBlock){first->start, first->end};

@@ -206,17 +206,46 @@ static void ooo_keep_packet(NsTcpOoo *o, NsPacket *p, uint32_t seq)
         o->tail = p;
 }
 
+/* Keep the blocks that grew last, most recent first (Linux's
+ * selective_acks cache): seq's block moves to the front, a block merged
+ * into it or gone below RCV.NXT leaves, the fifth is forgotten. */
+static void ooo_recent(NsTcpOoo *o, uint32_t seq)
+{
+    uint32_t keep[G_N_ELEMENTS(o->recent)];
+    const NsTcpRange *taken[G_N_ELEMENTS(o->recent)];
+    uint8_t n = 0;
+    const NsTcpRange *b = tcp_ranges_find(&o->blocks, seq);
+    if (b) {
+        keep[n] = seq;
+        taken[n++] = b;
+    }
+    for (uint8_t i = 0; i < o->n_recent && n < G_N_ELEMENTS(keep); i++) {
+        const NsTcpRange *r = tcp_ranges_find(&o->blocks, o->recent[i]);
+        bool dup = false;
+        for (uint8_t j = 0; j < n; j++)
+            dup |= taken[j] == r;
+        if (r && !dup) {
+            keep[n] = o->recent[i];
+            taken[n++] = r;
+        }
+    }
+    memcpy(o->recent, keep, n * sizeof keep[0]);
+    o->n_recent = n;
+}
+
 void tcp_ooo_insert(NsTcpConn *c, NsTcpSeg *seg, uint32_t seq, const uint8_t *data,
                     uint32_t len, bool fin)
 {
     NsTcpOoo *o = c->ooo;
     if (!o)
         o = c->ooo = g_new0(NsTcpOoo, 1);
-    o->last = seq;
     if (fin) {
         o->fin = true;
         o->fin_end = seq + len;
     }
+    if (len == 0)
+        return; /* a FIN alone: no block of its own */
+    o->last = seq;
     if (tcp_ranges_covered(&o->blocks, seq, seq + len) == len)
         return; /* every byte is held already */
     uint32_t phase;
@@ -231,6 +260,8 @@ void tcp_ooo_insert(NsTcpConn *c, NsTcpSeg *seg, uint32_t seq, const uint8_t *da
         ooo_keep_packet(o, take_payload(c, seg, data, len), seq);
     }
     tcp_ranges_add(&o->blocks, seq, seq + len);
+    if (c->env->cfg->sack_recent)
+        ooo_recent(o, seq);
 }
 
 bool tcp_ooo_drain(NsTcpConn *c)
@@ -271,10 +302,13 @@ bool tcp_ooo_drain(NsTcpConn *c)
         }
     }
     bool fin_in_order = o->fin && o->fin_end == c->rcv_nxt;
-    if (!o->head && !o->pat.n)
-        tcp_ooo_free(c);
-    else
+    if (!o->head && !o->pat.n && (!o->fin || fin_in_order)) {
+        tcp_ooo_free(c); /* (a FIN still beyond a hole stays) */
+    } else {
         tcp_ranges_trim(&o->blocks, c->rcv_nxt);
+        if (c->env->cfg->sack_recent && o->n_recent)
+            ooo_recent(o, o->recent[0]); /* the blocks below RCV.NXT leave */
+    }
     return fin_in_order;
 }
 

@@ -797,6 +797,42 @@ static void test_established_rcv_out_of_order_fin_waits(void)
     h_teardown();
 }
 
+/* A FIN alone beyond a hole is kept with the data after the hole, and
+ * taken when the hole is filled (not dropped for the peer to send again
+ * after its RTO). */
+static void test_established_rcv_bare_fin_after_gap_kept(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.seq = REMOTE_SEQ + 4, .data = "def"));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1));
+    peer_sends(SEG(.flags = FIN | ACK, .seq = REMOTE_SEQ + 7));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1)); /* a duplicate ACK, at once */
+    peer_sends(SEG(.data = "abc"));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 8));
+    CU_ASSERT_EQUAL(H->c.rx_len, 6);
+    h_teardown();
+}
+
+/* The FIN is kept while only part of the hole before it is filled. */
+static void test_established_rcv_bare_fin_waits_for_whole_hole(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_sends(SEG(.flags = FIN | ACK, .seq = REMOTE_SEQ + 7));
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 1));
+    peer_sends(SEG(.data = "abc"));
+    EXPECT_STATE(NS_TCP_STATE_ESTABLISHED);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 4));
+    peer_sends(SEG(.seq = REMOTE_SEQ + 4, .data = "def"));
+    EXPECT_STATE(NS_TCP_STATE_CLOSE_WAIT);
+    EXPECT_SENT(SEG(.ack = REMOTE_SEQ + 8));
+    CU_ASSERT_EQUAL(H->c.rx_len, 6);
+    h_teardown();
+}
+
 static void test_established_app_close_fin_wait_1(void)
 {
     SETUP();
@@ -1410,6 +1446,8 @@ CU_TestInfo conn_tests[] = {
     T(test_established_rcv_fin_close_wait),
     T(test_established_rcv_fin_with_data_close_wait),
     T(test_established_rcv_out_of_order_fin_waits),
+    T(test_established_rcv_bare_fin_after_gap_kept),
+    T(test_established_rcv_bare_fin_waits_for_whole_hole),
     T(test_established_app_close_fin_wait_1),
     T(test_established_app_close_fin_after_data),
     T(test_established_rcv_rst_reset),

@@ -406,6 +406,64 @@ static void test_established_rcv_two_holes_sack_blocks_latest_first(void)
     h_teardown();
 }
 
+/* The SACK blocks one ACK carries, left edges relative to r0. */
+static unsigned sack_lefts(uint32_t r0, uint32_t *left)
+{
+    NsTcpRepr r;
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, NULL));
+    CU_ASSERT_EQUAL(r.ack, r0);
+    for (unsigned i = 0; i < r.n_sack; i++)
+        left[i] = r.sack[i].left - r0;
+    drain_sent();
+    return r.n_sack;
+}
+
+/* Linux's order (tcp_sack_new_ofo_skb): the block that grew last first,
+ * then the others in the order they last grew, not by sequence; a block
+ * that grows again moves to the front. */
+static void test_established_rcv_sack_blocks_in_order_of_growth(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    uint32_t r0 = REMOTE_SEQ + 1, l[4];
+    peer_sends(SEG(.seq = r0 + 1000, .len = 500));
+    drain_sent();
+    peer_sends(SEG(.seq = r0 + 2000, .len = 500));
+    drain_sent();
+    peer_sends(SEG(.seq = r0 + 3000, .len = 500));
+    CU_ASSERT_EQUAL_FATAL(sack_lefts(r0, l), 3);
+    CU_ASSERT(l[0] == 3000 && l[1] == 2000 && l[2] == 1000);
+    peer_sends(SEG(.seq = r0 + 1500, .len = 100)); /* the first block grows */
+    CU_ASSERT_EQUAL_FATAL(sack_lefts(r0, l), 3);
+    CU_ASSERT(l[0] == 1000 && l[1] == 3000 && l[2] == 2000);
+    h_teardown();
+}
+
+/* Linux keeps four blocks: a fifth forgets the one that grew longest ago,
+ * and the option (with timestamps) carries the three most recent. A block
+ * the cumulative ACK passed leaves the list. */
+static void test_established_rcv_sack_blocks_four_kept(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    uint32_t r0 = REMOTE_SEQ + 1, l[4];
+    for (uint32_t k = 1; k <= 5; k++) {
+        peer_sends(SEG(.seq = r0 + 1000 * k, .len = 500));
+        drain_sent();
+    }
+    CU_ASSERT_EQUAL(H->c.ooo->n_recent, 4);
+    peer_sends(SEG(.seq = r0 + 1500, .len = 500)); /* joins blocks 1 and 2 */
+    CU_ASSERT_EQUAL_FATAL(sack_lefts(r0, l), 3);
+    /* Block 1 had been forgotten; the joined block is reported whole
+     * (Linux would report only its cached part, from 1500: not modelled). */
+    CU_ASSERT(l[0] == 1000 && l[1] == 5000 && l[2] == 4000);
+    peer_sends(SEG(.seq = r0, .len = 1000)); /* fills the first hole */
+    CU_ASSERT_EQUAL_FATAL(sack_lefts(r0 + 2500, l), 3);
+    CU_ASSERT(l[0] == 2500 && l[1] == 1500 && l[2] == 500); /* 5000, 4000, 3000 */
+    CU_ASSERT_EQUAL(H->c.ooo->n_recent, 3);
+    h_teardown();
+}
+
 static void test_established_rcv_hole_filled_frees_ooo_queue(void)
 {
     h_setup(NS_PROFILE_LINUX);
@@ -447,5 +505,7 @@ CU_TestInfo sack_tests[] = {
     T(test_trace_congestion_states_as_linux_names_them),
     T(test_established_rcv_two_holes_sack_blocks_latest_first),
     T(test_established_rcv_hole_filled_frees_ooo_queue),
+    T(test_established_rcv_sack_blocks_in_order_of_growth),
+    T(test_established_rcv_sack_blocks_four_kept),
     CU_TEST_INFO_NULL,
 };
