@@ -160,17 +160,48 @@ NsTcp *ns_tcp_of(const NsHost *host)
 
 /* ---- endpoint list, lifetime ---- */
 
+/* The layer's two lists, of full endpoints and of TIME-WAIT minisocks,
+ * are doubly linked through prev and next, from head to tail, each in
+ * socket id order: one way to link into them and out of them. */
+#define LIST_UNLINK(head, tail, node)                                                         \
+    do {                                                                                      \
+        if ((node)->prev)                                                                     \
+            (node)->prev->next = (node)->next;                                                \
+        else                                                                                  \
+            (head) = (node)->next;                                                            \
+        if ((node)->next)                                                                     \
+            (node)->next->prev = (node)->prev;                                                \
+        else                                                                                  \
+            (tail) = (node)->prev;                                                            \
+        (node)->prev = (node)->next = NULL;                                                   \
+    } while (0)
+/* node after the last of the list whose id (ID(x)) is not larger: at the
+ * tail when it is the newest, as is most often the case. */
+#define LIST_INSERT_BY_ID(T, head, tail, node, ID)                                            \
+    do {                                                                                      \
+        T *after_ = (tail);                                                                   \
+        while (after_ && ID(after_) > ID(node))                                               \
+            after_ = after_->prev;                                                            \
+        (node)->prev = after_;                                                                \
+        (node)->next = after_ ? after_->next : (head);                                        \
+        if ((node)->next)                                                                     \
+            (node)->next->prev = (node);                                                      \
+        else                                                                                  \
+            (tail) = (node);                                                                  \
+        if (after_)                                                                           \
+            after_->next = (node);                                                            \
+        else                                                                                  \
+            (head) = (node);                                                                  \
+    } while (0)
+#define SOCK_ID(s) ((s)->c.pcb.id)
+#define TW_ID(tw) ((tw)->pcb.id)
+
 static NsTcpSock *sock_alloc(NsTcp *tcp)
 {
     NsTcpSock *s = g_new0(NsTcpSock, 1);
     tcp_conn_init(&s->c, &tcp->env);
     s->c.pcb.id = ns_ctx_sock_id(tcp->ctx);
-    s->prev = tcp->tail;
-    if (tcp->tail)
-        tcp->tail->next = s;
-    else
-        tcp->head = s;
-    tcp->tail = s;
+    LIST_INSERT_BY_ID(NsTcpSock, tcp->head, tcp->tail, s, SOCK_ID); /* the newest: the tail */
     tcp->count++;
     return s;
 }
@@ -209,15 +240,7 @@ static void detach_parent(NsTcpSock *s)
 
 static void unlink_sock(NsTcp *tcp, NsTcpSock *s)
 {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        tcp->head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    else
-        tcp->tail = s->prev;
-    s->prev = s->next = NULL;
+    LIST_UNLINK(tcp->head, tcp->tail, s);
 }
 
 static void destroy(NsTcpSock *s)
@@ -614,49 +637,18 @@ static void tw_load(const NsTcpTw *tw, NsTcpSock *s)
  * full endpoints' list), so that socket tables list both as before. */
 static void tw_link(NsTcp *tcp, NsTcpTw *tw)
 {
-    NsTcpTw *after = tcp->tw_tail;
-    while (after && after->pcb.id > tw->pcb.id)
-        after = after->prev;
-    tw->prev = after;
-    tw->next = after ? after->next : tcp->tw_head;
-    if (tw->next)
-        tw->next->prev = tw;
-    else
-        tcp->tw_tail = tw;
-    if (after)
-        after->next = tw;
-    else
-        tcp->tw_head = tw;
+    LIST_INSERT_BY_ID(NsTcpTw, tcp->tw_head, tcp->tw_tail, tw, TW_ID);
 }
 
 static void tw_unlink(NsTcp *tcp, NsTcpTw *tw)
 {
-    if (tw->prev)
-        tw->prev->next = tw->next;
-    else
-        tcp->tw_head = tw->next;
-    if (tw->next)
-        tw->next->prev = tw->prev;
-    else
-        tcp->tw_tail = tw->prev;
+    LIST_UNLINK(tcp->tw_head, tcp->tw_tail, tw);
 }
 
 /* A full endpoint into the list at its id's place (a promoted minisock). */
 static void link_sock_sorted(NsTcp *tcp, NsTcpSock *s)
 {
-    NsTcpSock *after = tcp->tail;
-    while (after && after->c.pcb.id > s->c.pcb.id)
-        after = after->prev;
-    s->prev = after;
-    s->next = after ? after->next : tcp->head;
-    if (s->next)
-        s->next->prev = s;
-    else
-        tcp->tail = s;
-    if (after)
-        after->next = s;
-    else
-        tcp->head = s;
+    LIST_INSERT_BY_ID(NsTcpSock, tcp->head, tcp->tail, s, SOCK_ID);
 }
 
 static void tw_destroy(NsTcp *tcp, NsTcpTw *tw)
