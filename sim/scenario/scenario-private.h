@@ -119,6 +119,9 @@ typedef struct NsScnParser {
     GArray *toks;           /* NsScnTok */
     GStringChunk *tmpl;     /* token text */
     GStringChunk *scratch;  /* substituted words of the current statement */
+    /* the scenario's strings interned so far (one copy of each in
+     * scn->strings; the table itself goes with the parser, not the run) */
+    GHashTable *interned;
     GArray *stmt_toks;      /* NsScnTok of the current statement */
     /* diagnostics */
     GArray *diags;          /* NsScnPDiag */

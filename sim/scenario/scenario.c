@@ -618,6 +618,7 @@ static void parser_init(NsScnParser *p, NsScenario *scn)
     p->toks = g_array_new(FALSE, FALSE, sizeof(NsScnTok));
     p->tmpl = g_string_chunk_new(4096);
     p->scratch = g_string_chunk_new(1024);
+    p->interned = g_hash_table_new(g_str_hash, g_str_equal);
     p->stmt_toks = g_array_new(FALSE, FALSE, sizeof(NsScnTok));
     p->diags = g_array_new(FALSE, FALSE, sizeof(NsScnPDiag));
     p->diag_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -650,6 +651,7 @@ static void parser_clear(NsScnParser *p)
     g_array_unref(p->toks);
     g_string_chunk_free(p->tmpl);
     g_string_chunk_free(p->scratch);
+    g_hash_table_unref(p->interned);
     g_array_unref(p->stmt_toks);
     g_hash_table_unref(p->host_by_name);
     g_hash_table_unref(p->dns_by_name);
