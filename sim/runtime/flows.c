@@ -37,6 +37,12 @@ struct NsFlows {
      * datagram's (src, dst, ID, proto) -> its flow's index + 1, times 2,
      * plus its direction. NULL until a datagram is fragmented. */
     GHashTable *frags;
+    /* The flow (index + 1) of each socket's last segment, by socket id: a
+     * socket's next segment is most often of the same flow, which is then
+     * checked by its ends instead of looked up (the table is larger than
+     * the processor's caches when there are many flows). */
+    uint32_t *by_sock;
+    uint32_t n_by_sock;
 };
 
 typedef struct {
@@ -119,6 +125,42 @@ static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
 }
 
 static void flow_count(NsFlows *fl, const NsTraceEvent *ev, guint idx, int dir, uint32_t l4_hdr);
+static void flow_count_first(NsFlows *fl, const NsTraceEvent *ev, guint idx, bool v6,
+                             const FragKey *fk);
+
+/* Is `ev` a datagram between the two ends of flow idx (either way)? */
+static bool flow_has(const NsFlows *fl, guint idx, const NsTraceEvent *ev, bool v6)
+{
+    const NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, idx - 1);
+    if (f->proto != ev->proto || f->v6 != v6)
+        return false;
+    if (v6)
+        return (ev->sport == f->pa && ev->dport == f->pb && memcmp(ev->src6, f->a6.b, 16) == 0 &&
+                memcmp(ev->dst6, f->b6.b, 16) == 0) ||
+               (ev->sport == f->pb && ev->dport == f->pa && memcmp(ev->src6, f->b6.b, 16) == 0 &&
+                memcmp(ev->dst6, f->a6.b, 16) == 0);
+    return (ev->src == f->a && ev->sport == f->pa && ev->dst == f->b && ev->dport == f->pb) ||
+           (ev->src == f->b && ev->sport == f->pb && ev->dst == f->a && ev->dport == f->pa);
+}
+
+/* The flow of the last segment of socket `id` (0: none known). */
+static guint sock_flow(const NsFlows *fl, uint32_t id)
+{
+    return id < fl->n_by_sock ? fl->by_sock[id] : 0;
+}
+
+static void sock_flow_set(NsFlows *fl, uint32_t id, guint idx)
+{
+    if (id >= fl->n_by_sock) {
+        uint32_t n = MAX(fl->n_by_sock * 2, 256u);
+        while (n <= id)
+            n *= 2;
+        fl->by_sock = g_renew(uint32_t, fl->by_sock, n);
+        memset(fl->by_sock + fl->n_by_sock, 0, (n - fl->n_by_sock) * sizeof *fl->by_sock);
+        fl->n_by_sock = n;
+    }
+    fl->by_sock[id] = idx;
+}
 
 static void flow_write(void *self, const NsTraceEvent *ev)
 {
@@ -135,9 +177,14 @@ static void flow_write(void *self, const NsTraceEvent *ev)
             flow_count(fl, ev, v / 2, (int)(v & 1), 0);
         return;
     }
+    guint idx = ev->kind != NS_TRACE_NAT ? sock_flow(fl, ev->sock_id) : 0;
+    if (idx && flow_has(fl, idx, ev, v6)) {
+        flow_count_first(fl, ev, idx, v6, &fk);
+        return;
+    }
     FlowKey key = v6 ? flow_key6(ev->proto, ev->src6, ev->sport, ev->dst6, ev->dport)
                      : flow_key(ev->proto, ev->src, ev->sport, ev->dst, ev->dport);
-    guint idx = flow_find(fl, &key);
+    idx = flow_find(fl, &key);
     if (ev->kind == NS_TRACE_NAT) {
         /* The far side of a NAT sees the flow under its translated tuple:
          * the same flow. */
@@ -157,6 +204,15 @@ static void flow_write(void *self, const NsTraceEvent *ev)
         idx = fl->flows->len;
         flow_index(fl, &key, idx);
     }
+    if (ev->sock_id)
+        sock_flow_set(fl, ev->sock_id, idx);
+    flow_count_first(fl, ev, idx, v6, &fk);
+}
+
+/* Count a datagram (not a later fragment) of flow idx, in its direction. */
+static void flow_count_first(NsFlows *fl, const NsTraceEvent *ev, guint idx, bool v6,
+                             const FragKey *fk)
+{
     NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, idx - 1);
     int dir = (v6 ? memcmp(ev->src6, f->a6.b, 16) == 0 : ev->src == f->a) && ev->sport == f->pa
                   ? 0
@@ -165,7 +221,7 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     if (ev->frag) { /* the first fragment: its transport header is not payload */
         if (!fl->frags)
             fl->frags = g_hash_table_new_full(frag_hash, frag_equal, g_free, NULL);
-        g_hash_table_insert(fl->frags, g_memdup2(&fk, sizeof fk), GUINT_TO_POINTER(idx * 2 + (guint)dir));
+        g_hash_table_insert(fl->frags, g_memdup2(fk, sizeof *fk), GUINT_TO_POINTER(idx * 2 + (guint)dir));
         l4_hdr = ev->proto == NS_IPPROTO_UDP ? 8 : 20;
     }
     flow_count(fl, ev, idx, dir, l4_hdr);
@@ -250,6 +306,7 @@ void ns_flows_free(NsFlows *f)
         return;
     g_array_free(f->flows, TRUE);
     g_free(f->slots);
+    g_free(f->by_sock);
     if (f->frags)
         g_hash_table_destroy(f->frags);
     g_free(f);

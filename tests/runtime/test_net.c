@@ -232,7 +232,10 @@ static CU_TestInfo net_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+extern CU_TestInfo ns_flows_tests[];
+
 CU_SuiteInfo ns_test_suites[] = {
     {"net", NULL, NULL, NULL, NULL, net_tests},
+    {"flows", NULL, NULL, NULL, NULL, ns_flows_tests},
     CU_SUITE_INFO_NULL,
 };
