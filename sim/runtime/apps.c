@@ -12,24 +12,28 @@
  * A fetch that has finished keeps only its result here: its NsFetch (URL,
  * connections, name lookups) is freed at once, not at the end of the run
  * (W1's 10,000 finished fetches each kept about 450 bytes: the record
- * and four copies of the URL's parts; now 64 bytes here). */
+ * and four copies of the URL's parts; now these 40 bytes, in one array
+ * with the others'). */
 typedef struct {
-    uint32_t step, host;
-    NsScnAppVerb verb;
     void *obj;     /* NsFetch, NsResolve, NsMail or NsTraceroute; NULL after a crash
                       and once a fetch has finished */
-    bool crashed;
     /* A finished fetch: what its expectations read of its result. */
-    bool finished, ok;
-    uint16_t status;
-    uint64_t bytes;
     const char *why;
+    uint64_t bytes;
+    uint32_t host;
+    uint16_t status;
+    uint8_t verb; /* NsScnAppVerb */
+    bool crashed, finished, ok;
 } AppRt;
 
 struct NsApps {
     NsWorld *w;           /* the scenario, the hosts */
-    GPtrArray *apps;      /* AppRt*, in the order the steps started */
-    AppRt **by_step;      /* per step of the scenario: its AppRt or NULL, for expectations */
+    /* One AppRt for each application step of the scenario, given out in
+     * the order the steps start (so apps[0..n_apps) is that order): held
+     * at exactly their number, without a pointer or an allocation each. */
+    AppRt *apps;
+    uint32_t n_apps, cap_apps;
+    uint32_t *by_step;    /* per step of the scenario: its AppRt's index + 1, or 0 */
     NsDnsTable names;     /* every `name` of the scenario */
     int32_t dns_host;     /* the first dns service's host, or -1 */
 };
@@ -41,10 +45,16 @@ NsApps *ns_apps_new(NsWorld *w)
 {
     NsApps *apps = g_new0(NsApps, 1);
     apps->w = w;
-    apps->apps = g_ptr_array_new();
-    apps->by_step = g_new0(AppRt *, w->scn->steps->len);
-    apps->dns_host = -1;
     const NsScenario *scn = w->scn;
+    for (guint i = 0; i < scn->steps->len; i++) {
+        const NsScnStep *st = ns_scn_step(scn, i);
+        if (st->kind == NS_SCN_STEP_APP && st->verb.app != NS_SCN_APP_VERB_PING &&
+            st->verb.app != NS_SCN_APP_VERB_UDP_SEND)
+            apps->cap_apps++;
+    }
+    apps->apps = g_new0(AppRt, apps->cap_apps);
+    apps->by_step = g_new0(uint32_t, scn->steps->len);
+    apps->dns_host = -1;
     GArray *entries = g_array_new(FALSE, TRUE, sizeof(NsDnsEntry));
     for (guint i = 0; i < scn->hosts->len; i++) {
         const NsScnHost *h = ns_scn_host(scn, i);
@@ -235,10 +245,11 @@ void ns_apps_step(NsApps *apps, uint32_t step)
     NsWorld *w = apps->w;
     const NsScnStep *st = ns_scn_step(w->scn, step);
     HostRt *h = &w->hosts[st->host];
-    AppRt *a = g_new0(AppRt, 1);
-    a->step = step;
+    g_assert(apps->n_apps < apps->cap_apps && !apps->by_step[step]);
+    AppRt *a = &apps->apps[apps->n_apps++];
+    apps->by_step[step] = apps->n_apps;
     a->host = (uint32_t)st->host;
-    a->verb = st->verb.app;
+    a->verb = (uint8_t)st->verb.app;
     char buf[NS_IPV6_STRLEN + 2];
     NsIpv6Addr a6;
     switch (st->verb.app) {
@@ -299,8 +310,6 @@ void ns_apps_step(NsApps *apps, uint32_t step)
     case NS_SCN_APP_VERB_UDP_SEND:
         g_assert_not_reached(); /* steps.c runs them */
     }
-    g_ptr_array_add(apps->apps, a);
-    apps->by_step[step] = a;
 }
 
 /* Crash (when `crashed`) and free one step's application object. */
@@ -308,7 +317,7 @@ static void app_drop(AppRt *a, bool crashed)
 {
     if (!a->obj)
         return;
-    switch (a->verb) {
+    switch ((NsScnAppVerb)a->verb) {
     case NS_SCN_APP_VERB_FETCH:
         if (crashed)
             ns_fetch_crash(a->obj);
@@ -338,8 +347,8 @@ static void app_drop(AppRt *a, bool crashed)
 
 void ns_apps_host_crashed(NsApps *apps, uint32_t host)
 {
-    for (guint i = 0; i < apps->apps->len; i++) {
-        AppRt *a = g_ptr_array_index(apps->apps, i);
+    for (uint32_t i = 0; i < apps->n_apps; i++) {
+        AppRt *a = &apps->apps[i];
         if (a->host == host) {
             a->crashed = true;
             app_drop(a, true);
@@ -349,20 +358,17 @@ void ns_apps_host_crashed(NsApps *apps, uint32_t host)
 
 void ns_apps_stop(NsApps *apps)
 {
-    for (guint i = 0; i < apps->apps->len; i++)
-        app_drop(g_ptr_array_index(apps->apps, i), false);
+    for (uint32_t i = 0; i < apps->n_apps; i++)
+        app_drop(&apps->apps[i], false);
 }
 
 void ns_apps_free(NsApps *apps)
 {
     if (!apps)
         return;
-    for (guint i = 0; i < apps->apps->len; i++) {
-        AppRt *a = g_ptr_array_index(apps->apps, i);
-        app_drop(a, false);
-        g_free(a);
-    }
-    g_ptr_array_free(apps->apps, TRUE);
+    for (uint32_t i = 0; i < apps->n_apps; i++)
+        app_drop(&apps->apps[i], false);
+    g_free(apps->apps);
     g_free(apps->by_step);
     g_free((void *)apps->names.entries);
     g_free(apps);
@@ -370,7 +376,8 @@ void ns_apps_free(NsApps *apps)
 
 static const AppRt *app_of_step(const NsApps *apps, uint32_t step)
 {
-    return step < apps->w->scn->steps->len ? apps->by_step[step] : NULL;
+    uint32_t k = step < apps->w->scn->steps->len ? apps->by_step[step] : 0;
+    return k ? &apps->apps[k - 1] : NULL;
 }
 
 /* `expect H fetch URL [status N] [bytes N]`: "" when it holds, else what
