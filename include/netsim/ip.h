@@ -20,6 +20,10 @@ typedef struct {
     /* A datagram for this host: `seg` starts at the transport header and
      * holds hdr->total_len - header_len bytes (transfer full). */
     void (*input)(void *proto, const NsIpv4Repr *hdr, NsPacket *seg);
+    /* `input` takes a datagram whose payload pattern is still unmade (a
+     * lazy packet, netsim-private/packet.h) and makes what it reads; for
+     * any other transport IP makes the bytes before calling it. */
+    bool takes_lazy;
     /* An ICMP error about a datagram this host sent: `orig` is the quoted IP
      * header, `l4` the quoted transport bytes (at least 8), `err` the errno
      * it means (ECONNREFUSED, EHOSTUNREACH, ...). */

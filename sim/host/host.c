@@ -447,7 +447,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
             NsTraceEvent ev = {.time = now_of(iface), .kind = NS_TRACE_DROP, .host = h->name,
                                .drop = NS_DROP_ARP_QUEUE_FULL};
-            ns_trace_describe_ip(&ev, old->data, old->len);
+            ns_trace_describe_ip(&ev, ns_packet_bytes(old), old->len);
             ns_trace_emit(tr, &ev);
         }
         ns_packet_free(old);
@@ -505,7 +505,7 @@ static void drop_host_down(NsHost *h, NsPacket *frame)
         char summary[96];
         NsTraceEvent ev = {.time = ns_sim_now(h->ctx->sim), .kind = NS_TRACE_DROP,
                            .host = h->name, .drop = NS_DROP_HOST_DOWN};
-        ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
+        ns_trace_describe_frame(&ev, ns_packet_bytes(frame), frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
     }
     ns_packet_free(frame);

@@ -798,6 +798,10 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
     };
     uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
     ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
+    /* A payload left unmade (netsim-private/packet.h) goes out so past
+     * nothing but routing; filters, faults and fragmentation get bytes. */
+    if (ns_packet_is_lazy(seg) && (ip->nf || ip->filter || fragment))
+        ns_packet_bytes(seg);
     if (ip->nf) {
         NfInfo nfi;
         nf_conntrack(ip->nf, seg, &nfi);
@@ -1109,6 +1113,19 @@ static bool is_for_us(const NsIp *ip, uint32_t dst)
            ns_host_is_directed_broadcast(ip->host, dst);
 }
 
+/* Whether a datagram whose payload pattern is unmade (a lazy packet,
+ * netsim-private/packet.h) may stay so: it is whole, for this host, taken
+ * by a transport that makes what it reads, and no filter or tap here
+ * looks at it. */
+static bool lazy_path(const NsIp *ip, const NsIpv4Repr *h)
+{
+    if (ip->nf || (ip->taps && ip->taps->len) || h->mf || h->frag_offset ||
+        !is_for_us(ip, h->dst))
+        return false;
+    const Proto *pr = proto_of(ip, h->proto);
+    return pr->ops && pr->ops->takes_lazy;
+}
+
 static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
 {
     (void)iface;
@@ -1121,6 +1138,8 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     }
     ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
     pkt->flags &= (uint8_t)~NS_PACKET_NOTED; /* the sender's note, not ours */
+    if (ns_packet_is_lazy(pkt) && !lazy_path(ip, &h))
+        ns_packet_bytes(pkt);
     /* Fragments are put together before anything else looks at them: at
      * their destination, and on a router with connection tracking (as
      * Linux's nf_defrag_ipv4 does before conntrack). */
@@ -1189,6 +1208,7 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
     (void)iface;
     NsIp *ip = l3;
     NsIpv4Repr h;
+    ns_packet_bytes(pkt); /* quoted below */
     if (ns_ipv4_parse_header(pkt->data, pkt->len, &h) != NS_WIRE_OK) {
         ns_packet_free(pkt);
         return;

@@ -263,11 +263,12 @@ void ns_segment_fdb_foreach(const NsSegment *seg, NsFdbRowFn fn, void *data)
         fn(&g_array_index(rows, NsFdbRow, i), data);
 }
 
-static void trace_frame(NsSegment *seg, uint32_t port, const NsPacket *frame, NsTraceDir dir)
+static void trace_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsTraceDir dir)
 {
     NsTracer *tr = seg->ctx->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_FRAME))
         return;
+    ns_packet_bytes(frame); /* a capture reads them all */
     Port *p = port_at(seg, port);
     NsTraceEvent ev = {
         .time = ns_sim_now(seg->ctx->sim),
@@ -294,6 +295,7 @@ static void drop_frame_as(NsSegment *seg, uint32_t port, NsPacket *frame, NsTrac
         ev.kind = NS_TRACE_DROP;
         ev.host = port_at(seg, port)->host;
         ev.where = seg->name;
+        ns_packet_bytes(frame);
         ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
     }
@@ -431,6 +433,8 @@ static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
     seg->frames++;
     const char *rule = NULL;
     NsTraceLoc loc = {0};
+    if (seg->fault_fn)
+        ns_packet_bytes(frame); /* a fault's rule may look at them */
     if (seg->fault_fn && seg->fault_fn(seg->fault_data, seg, from, frame, &rule, &loc)) {
         drop_frame_fault(seg, from, frame, rule, loc);
         return;

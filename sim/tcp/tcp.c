@@ -132,7 +132,7 @@ static void tcp_ip_frag_needed(void *data, uint16_t mtu, const NsIpv4Repr *orig,
                                const uint8_t *l4, size_t l4_len);
 static void tcp_ip6_error(void *data, int err, uint32_t mtu, const NsIpv6Repr *orig,
                           const uint8_t *l4, size_t l4_len);
-static const NsIpProtoOps tcp_ops = {.name = "tcp", .input = tcp_ip_input,
+static const NsIpProtoOps tcp_ops = {.name = "tcp", .input = tcp_ip_input, .takes_lazy = true,
                                      .error = tcp_ip_error, .frag_needed = tcp_ip_frag_needed,
                                      .input6 = tcp_ip6_input, .error6 = tcp_ip6_error};
 
@@ -1014,6 +1014,10 @@ static void listen_input(NsTcpSock *l, const NsIpEnds *hdr, NsTcpSeg *seg)
 static void tcp_input(NsTcp *tcp, const NsIpEnds *hdr, NsPacket *pkt)
 {
     NsTcpSeg seg;
+    /* A payload left unmade is taken as pattern runs, unread, when the
+     * link vouched for its checksum; else it is made to be summed. */
+    if (!(pkt->flags & NS_PACKET_RX_CSUM_OK))
+        ns_packet_bytes(pkt);
     NsWireResult res = ns_tcp_parse_verified(pkt->data, pkt->len, &seg.h);
     if (res == NS_WIRE_OK && !(pkt->flags & NS_PACKET_RX_CSUM_OK) &&
         !ns_ip_ends_checksum_ok(hdr, NS_IPPROTO_TCP, pkt->data, pkt->len))

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "netsim/pattern.h"
 #include "netsim/sim.h"
 
 uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now)
@@ -152,11 +153,25 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
         hlen = ns_tcp_header_len(&r);
     }
     g_assert(hlen >= NS_TCP_HLEN);
-    NsPacket *p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
-    uint32_t payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;
-    uint32_t phase;
-    if (tcp_sb_pattern(c, seq, len, &phase))
-        ns_packet_mark_pattern(p, p->data + hlen, len, phase); /* the receiver need not compare */
+    NsPacket *p;
+    uint32_t payload_sum = 0, phase;
+    if (tcp_sb_pattern(c, seq, len, &phase)) {
+        /* Pattern bytes: their sum from the table; over IPv4 with no trace
+         * reading them they are not even made (the frame carries the
+         * pattern's phase and length), else made and marked, so that the
+         * receiver need not compare them either way. */
+        payload_sum = ns_pattern_sum(phase, len);
+        if (!c->pcb.v6 && ns_packet_lazy_ok(c->env->ctx->tracer)) {
+            p = ns_packet_new_lazy(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen, len, phase);
+        } else {
+            p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
+            ns_pattern_fill(phase, p->data + hlen, len);
+            ns_packet_mark_pattern(p, p->data + hlen, len, phase);
+        }
+    } else {
+        p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
+        payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;
+    }
     size_t w = ns_tcp_emit_pseudo_summed(
         &r, ns_pcb_pseudo(&c->pcb, NS_IPPROTO_TCP, (uint32_t)p->len), p->data, p->len,
         payload_sum);

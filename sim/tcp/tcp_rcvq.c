@@ -98,6 +98,7 @@ static NsPacket *take_payload(NsTcpConn *c, NsTcpSeg *seg, const uint8_t *data, 
         seg->pkt = NULL;
         ns_packet_pull(p, (size_t)(data - p->data));
         ns_packet_trim(p, len);
+        ns_packet_bytes(p); /* kept bytes are made (a lazy tail of another phase) */
         return p;
     }
     p = ns_packet_new(c->env->ctx->pool, 0, len);

@@ -1071,9 +1071,13 @@ static CU_TestInfo sim_tests[] = {
 
 /* Defined in test_rng.c. */
 extern CU_TestInfo ns_rng_tests[];
+extern CU_TestInfo ns_packet_tests[];
+int ns_packet_suite_init(void);
+int ns_packet_suite_clean(void);
 
 CU_SuiteInfo ns_test_suites[] = {
     {"sim", NULL, NULL, setup, teardown, sim_tests},
     {"rng", NULL, NULL, NULL, NULL, ns_rng_tests},
+    {"packet", ns_packet_suite_init, ns_packet_suite_clean, NULL, NULL, ns_packet_tests},
     CU_SUITE_INFO_NULL,
 };

@@ -6,6 +6,7 @@
 #include "../net/fixture.h"
 #include "../runner.h"
 #include "netsim-private/packet.h"
+#include "netsim/pattern.h"
 
 typedef struct {
     uint32_t port;
@@ -438,6 +439,129 @@ static void test_learning_switch_forgets_after_ageing(void)
     end();
 }
 
+/* ---- frames whose payload pattern is left unmade (lazy packets) ---- */
+
+static int lazy_seen, whole_seen; /* frames delivered so, their bytes right */
+
+/* Receives a frame as a transport would: notes whether it came lazy, then
+ * makes its bytes and checks them (pattern from phase 3 after 15 bytes). */
+static void deliver_lazy(void *owner, uint32_t port, NsPacket *frame)
+{
+    (void)owner, (void)port;
+    if (ns_packet_is_lazy(frame))
+        lazy_seen++;
+    const uint8_t *d = ns_packet_bytes(frame);
+    if (frame->len == 1015 && d[14] == 9 && ns_pattern_equal(3, d + 15, 1000))
+        whole_seen++;
+    ns_packet_free(frame);
+}
+
+/* A 15-byte front for port 1 (seq byte 9), then 1000 pattern bytes. */
+static void send_lazy(NsSegment *s)
+{
+    NsPacket *p = ns_packet_new_lazy(fx.ctx.pool, 0, 15, 1000, 3);
+    memset(p->data, 0, 15);
+    memcpy(p->data, mac[1], 6);
+    memcpy(p->data + 6, mac[0], 6);
+    p->data[12] = 0x88;
+    p->data[13] = 0xb5;
+    p->data[14] = 9;
+    ns_segment_send(s, 0, p);
+}
+
+static NsSegment *lazy_link(void)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.rate_bps = 10000000;
+    o.delay = NS_MS(1);
+    NsSegment *s = fx_segment("l", false, &o);
+    ns_segment_attach(s, mac[0], deliver_lazy, NULL, "a", 0);
+    ns_segment_attach(s, mac[1], deliver_lazy, NULL, "b", 1);
+    lazy_seen = whole_seen = 0;
+    return s;
+}
+
+static void test_lazy_frame_crosses_unmade_at_its_whole_length(void)
+{
+    begin();
+    ns_tracer_set_kinds(fx.ctx.tracer, 0); /* nothing reads frames */
+    NsSegment *s = lazy_link();
+    send_lazy(s);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(lazy_seen, 1);
+    CU_ASSERT_EQUAL(whole_seen, 1);
+    /* serialized as 1015 bytes: 812 us at 10 Mbps, then 1 ms */
+    CU_ASSERT_EQUAL(ns_sim_now(fx.ctx.sim), ns_link_tx_time(10000000, 1015) + NS_MS(1));
+    end();
+}
+
+static int frames_read_whole;
+
+static void frame_write(void *self, const NsTraceEvent *ev)
+{
+    (void)self;
+    if (ev->kind == NS_TRACE_FRAME && ev->bytes_len == 1015 &&
+        ns_pattern_equal(3, ev->bytes + 15, 1000))
+        frames_read_whole++;
+}
+
+static const NsTraceSinkOps frame_ops = {"frames", frame_write, NULL, NULL};
+
+static void test_capture_reads_a_lazy_frame_whole(void)
+{
+    begin();
+    ns_tracer_add_sink(fx.ctx.tracer, &frame_ops, NULL, NS_TRACE_MASK(NS_TRACE_FRAME));
+    frames_read_whole = 0;
+    NsSegment *s = lazy_link();
+    send_lazy(s);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(frames_read_whole, 2); /* out of port 0, into port 1 */
+    CU_ASSERT_EQUAL(lazy_seen, 0);         /* made for the capture: it stays so */
+    CU_ASSERT_EQUAL(whole_seen, 1);
+    end();
+}
+
+static int faults_read_whole;
+
+static bool fault_reads(void *data, const NsSegment *seg, uint32_t from, const NsPacket *frame,
+                        const char **rule, NsTraceLoc *loc)
+{
+    (void)data, (void)seg, (void)from, (void)rule, (void)loc;
+    if (!ns_packet_is_lazy(frame) && ns_pattern_equal(3, frame->data + 15, 1000))
+        faults_read_whole++;
+    return false;
+}
+
+static void test_fault_rule_reads_a_lazy_frame_whole(void)
+{
+    begin();
+    ns_tracer_set_kinds(fx.ctx.tracer, 0);
+    NsSegment *s = lazy_link();
+    faults_read_whole = 0;
+    ns_segment_set_fault_hook(s, fault_reads, NULL);
+    send_lazy(s);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(faults_read_whole, 1);
+    CU_ASSERT_EQUAL(whole_seen, 1);
+    end();
+}
+
+static void test_duplicate_of_a_lazy_frame_is_whole(void)
+{
+    begin();
+    ns_tracer_set_kinds(fx.ctx.tracer, 0);
+    NsSegment *s = lazy_link();
+    NsLinkOpts o = *ns_segment_opts(s);
+    o.dup_ppm = 1000000;
+    ns_segment_set_opts(s, &o);
+    send_lazy(s);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(lazy_seen, 1); /* the frame itself; its copy came whole */
+    CU_ASSERT_EQUAL(whole_seen, 2);
+    end();
+}
+
 static CU_TestInfo link_tests[] = {
     {"tx_time_1500_bytes_at_10mbps_is_1200us", test_tx_time_1500_bytes_at_10mbps_is_1200us},
     {"frame_arrives_after_serialization_plus_delay",
@@ -462,6 +586,11 @@ static CU_TestInfo link_tests[] = {
     {"learning_switch_sends_a_learnt_mac_to_its_port_only",
      test_learning_switch_sends_a_learnt_mac_to_its_port_only},
     {"learning_switch_forgets_after_ageing", test_learning_switch_forgets_after_ageing},
+    {"lazy_frame_crosses_unmade_at_its_whole_length",
+     test_lazy_frame_crosses_unmade_at_its_whole_length},
+    {"capture_reads_a_lazy_frame_whole", test_capture_reads_a_lazy_frame_whole},
+    {"fault_rule_reads_a_lazy_frame_whole", test_fault_rule_reads_a_lazy_frame_whole},
+    {"duplicate_of_a_lazy_frame_is_whole", test_duplicate_of_a_lazy_frame_is_whole},
     CU_TEST_INFO_NULL,
 };
 

@@ -285,6 +285,15 @@ static void test_sender_marks_pattern_segments_only(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     CU_ASSERT_EQUAL(p->pat_len, 1000);
     CU_ASSERT_EQUAL(p->pat_phase, 40 % NS_PATTERN_PERIOD);
+    /* Over IPv4 with no trace reading bytes, they are left unmade: the
+     * buffer holds the header alone, and the checksum covers the bytes
+     * ns_packet_bytes() makes. */
+    CU_ASSERT_TRUE(ns_packet_is_lazy(p));
+    CU_ASSERT_TRUE(p->cap < p->pat_at + 1000);
+    NsTcpRepr r;
+    CU_ASSERT_EQUAL(ns_tcp_parse(ns_packet_bytes(p), p->len, LOCAL_ADDR, REMOTE_ADDR, &r),
+                    NS_WIRE_OK);
+    CU_ASSERT_EQUAL(p->len - r.header_len, 1000);
     CU_ASSERT_TRUE(ns_pattern_equal(40, p->buf + p->pat_at, 1000));
     ns_packet_free(p);
     drain_sent();
@@ -309,6 +318,79 @@ static void test_receiver_takes_the_mark_only_off_a_link(void)
     h_teardown();
 }
 
+/* The peer's segment as a link delivers a lazy frame: len pattern bytes
+ * from `phase` left unmade behind a 60-byte front, vouched for. */
+static void peer_lazy(uint32_t rel, uint32_t phase, uint32_t len)
+{
+    NsTcpSeg seg;
+    memset(&seg, 0, sizeof seg);
+    seg.h.src_port = REMOTE_PORT;
+    seg.h.dst_port = LOCAL_PORT;
+    seg.h.seq = R0 + rel;
+    seg.h.ack = LOCAL_SEQ + 1;
+    seg.h.flags = ACK;
+    seg.h.window = 65535;
+    seg.pkt = ns_packet_new_lazy(H->pool, 60, 0, len, phase);
+    seg.pkt->flags |= NS_PACKET_RX_CSUM_OK;
+    seg.data = seg.pkt->data;
+    seg.len = len;
+    tcp_conn_input(&H->c, &seg, H->now);
+    ns_packet_free(seg.pkt);
+    drain_sent();
+}
+
+static void test_lazy_segments_taken_as_runs_and_kept_bytes_made(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    peer_lazy(100, 0, 100);
+    peer_lazy(300, 1, 100); /* another run's phase: kept in its packet, made */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(H->c.ooo->head);
+    CU_ASSERT_FALSE(ns_packet_is_lazy(H->c.ooo->head));
+    CU_ASSERT_TRUE(ns_pattern_equal(1, H->c.ooo->head->data, 100));
+    CU_ASSERT_EQUAL(held(), 1);
+    peer_lazy(0, 0, 100);
+    peer_lazy(200, 0, 100);
+    CU_ASSERT_PTR_NULL(H->c.ooo);
+    uint8_t want[400]; /* each segment's bytes from its own phase */
+    ns_pattern_fill(0, want, 100);
+    ns_pattern_fill(0, want + 100, 100);
+    ns_pattern_fill(0, want + 200, 100);
+    ns_pattern_fill(1, want + 300, 100);
+    read_all_equals(want, sizeof want);
+    h_teardown();
+}
+
+static void nop_write(void *self, const NsTraceEvent *ev)
+{
+    (void)self, (void)ev;
+}
+
+static void nop_free(void *self)
+{
+    (void)self;
+}
+
+static const NsTraceSinkOps nop_ops = {.name = "nop", .write = nop_write, .free = nop_free};
+
+static void test_sender_makes_bytes_a_trace_reads(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->tracer = ns_tracer_new();
+    ns_tracer_add_sink(H->tracer, &nop_ops, NULL, NS_TRACE_MASK(NS_TRACE_FRAME));
+    H->ctx.tracer = H->tracer; /* a capture: it reads every frame's bytes */
+    CU_ASSERT_EQUAL(tcp_conn_write_pattern(&H->c, NULL, 0, 40, 1000, H->now), 1000);
+    NsPacket *p = ns_packet_queue_pop(&H->c.outq);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_FALSE(ns_packet_is_lazy(p));
+    CU_ASSERT_EQUAL(p->pat_len, 1000); /* marked all the same */
+    CU_ASSERT_TRUE(ns_pattern_equal(40, p->buf + p->pat_at, 1000));
+    ns_packet_free(p);
+    CU_ASSERT_PTR_NULL(ns_packet_queue_pop(&H->c.outq));
+    h_teardown();
+}
+
 #define T(f) {#f, f}
 CU_TestInfo rcvq_tests[] = {
     T(test_pattern_match_names_the_phase),
@@ -322,5 +404,7 @@ CU_TestInfo rcvq_tests[] = {
     T(test_out_of_order_other_phase_kept_as_bytes),
     T(test_out_of_order_overlap_counted_once),
     T(test_out_of_order_fin_after_pattern_closes_when_filled),
+    T(test_lazy_segments_taken_as_runs_and_kept_bytes_made),
+    T(test_sender_makes_bytes_a_trace_reads),
     CU_TEST_INFO_NULL,
 };

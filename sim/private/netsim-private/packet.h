@@ -3,6 +3,7 @@
 #pragma once
 
 #include "netsim/packet.h"
+#include "netsim/trace.h"
 
 /* The receiving interface vouches for the transport checksum (receive
  * checksum offload, as real NICs and Linux's veth do): set on frames that
@@ -10,6 +11,10 @@
 #define NS_PACKET_RX_CSUM_OK 0x01
 /* `note` is filled in (see NsPacketNote). */
 #define NS_PACKET_NOTED 0x02
+/* The packet's tail (its last pat_len bytes, the marked pattern bytes) is
+ * not in buf: the sender kept it as (phase, length) and a reader that
+ * needs the bytes makes them with ns_packet_bytes(). See ns_packet_new_lazy. */
+#define NS_PACKET_LAZY 0x04
 
 /* What the transport that built (or accepted) a datagram knows of it and
  * its bytes do not say, for IP's SEND/RECV trace event: the socket, why it
@@ -42,8 +47,47 @@ struct NsPacket {
      * so that a receiver need not compare them; see ns_packet_pattern. */
     uint32_t pat_at, pat_len;
     uint8_t pat_phase;
-    uint8_t buf[];
+    uint8_t *buf;    /* the bytes: room, or the room of `store` once made whole */
+    NsPacket *store; /* a bigger block lent to a lazy packet made whole, or NULL */
+    uint8_t room[];
 };
+
+/* (transfer full) a packet of hlen + pat_len bytes whose last pat_len bytes
+ * are the payload pattern from `phase`, marked so (ns_packet_pattern) and
+ * not stored: its buffer holds only its headroom and the hlen bytes in
+ * front of them, so a frame of pattern payload in a link queue or on the
+ * wire costs its headers. Only its first hlen bytes (and the headers pushed
+ * in front of them) may be read or written through p->data; a reader of
+ * the rest calls ns_packet_bytes() first. Pushing, pulling (in front of
+ * the tail) and trimming work as on any packet. */
+NsPacket *ns_packet_new_lazy(NsPacketPool *pool, size_t headroom, size_t hlen, uint32_t pat_len,
+                             uint32_t phase);
+
+/* Whether p's tail is still unmade (NS_PACKET_LAZY). */
+static inline bool ns_packet_is_lazy(const NsPacket *p)
+{
+    return (p->flags & NS_PACKET_LAZY) != 0;
+}
+
+/* Make p whole (a lazy packet's tail is made from the pattern into a
+ * buffer of its full size; the bytes in front are copied; offsets into buf
+ * keep their meaning, pointers into it do not) and return p->data. Any
+ * packet may be passed: a whole one is returned as it is. */
+uint8_t *ns_packet_bytes(NsPacket *p);
+
+/* Kinds of trace event whose sinks read a packet's bytes: while a sink
+ * wants one of them, senders build whole packets (a trace reads each). */
+#define NS_PACKET_BYTE_KINDS                                                                   \
+    (NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_RECV) | NS_TRACE_MASK(NS_TRACE_FWD) | \
+     NS_TRACE_MASK(NS_TRACE_DROP) | NS_TRACE_MASK(NS_TRACE_ICMP) | NS_TRACE_MASK(NS_TRACE_FRAME) | \
+     NS_TRACE_MASK(NS_TRACE_NAT) | NS_TRACE_MASK(NS_TRACE_ARP) | NS_TRACE_MASK(NS_TRACE_NDP))
+
+/* Whether a sender may build lazy packets under `tracer` (NULL: yes). */
+static inline bool ns_packet_lazy_ok(const NsTracer *tracer)
+{
+    return !tracer || (((const struct NsTracerPublic *)(const void *)tracer)->mask &
+                       NS_PACKET_BYTE_KINDS) == 0;
+}
 
 /* Mark the len bytes at `data` (inside p) as the payload pattern from
  * `phase`: a new packet, a copy included, carries no mark. */
