@@ -19,20 +19,26 @@ typedef struct {
 } FlowKey;
 
 /* The index: an open-addressed table (linear probing, at most three
- * quarters full) whose slots hold the key itself, its hash and its flow.
- * It is looked up on every traced segment: one probe into one flat array,
- * no key allocated per flow and no pointer to follow (it was a GHashTable
- * of copied keys). */
+ * quarters full) of 8-byte slots, a key's hash and what it names: a flow,
+ * whose own key is made again from its two ends when a probe with the same
+ * hash compares it, or the second key a NAT gave a flow, kept in nat_keys
+ * (it was the 48-byte key in each slot: 1.8 MB for W1's 10,000 flows). */
 typedef struct {
-    FlowKey key;
     uint32_t hash;
-    uint32_t flow; /* index + 1 into flows; 0: an empty slot */
+    uint32_t ref; /* 0: empty; a flow's index + 1; or NAT_REF | an index into nat_keys */
 } FlowSlot;
+#define NAT_REF 0x80000000u
+
+typedef struct {
+    FlowKey key;   /* the flow as the far side of a NAT sees it */
+    uint32_t flow; /* index + 1 */
+} NatKey;
 
 struct NsFlows {
     GArray *flows;   /* NsWorldFlow, first-seen order */
     FlowSlot *slots; /* n_slots, a power of two */
-    uint32_t n_slots, n_keys; /* a NAT's far side is a second key of its flow */
+    uint32_t n_slots, n_keys;
+    GArray *nat_keys; /* NatKey */
     /* IPv4 fragments after the first carry no ports: a fragmented
      * datagram's (src, dst, ID, proto) -> its flow's index + 1, times 2,
      * plus its direction. NULL until a datagram is fragmented. */
@@ -90,37 +96,58 @@ static uint32_t flow_key_hash(const FlowKey *k)
     return (uint32_t)(h ^ h >> 32);
 }
 
-/* The slot holding k, or the empty slot where it would go. */
-static FlowSlot *flow_slot(FlowSlot *slots, uint32_t n_slots, const FlowKey *k, uint32_t hash)
+/* Does slot sl name key k? */
+static bool slot_is(const NsFlows *fl, const FlowSlot *sl, const FlowKey *k)
 {
-    uint32_t mask = n_slots - 1;
+    if (sl->ref & NAT_REF) {
+        const NatKey *nk = &g_array_index(fl->nat_keys, NatKey, sl->ref & ~NAT_REF);
+        return memcmp(&nk->key, k, sizeof *k) == 0;
+    }
+    const NsWorldFlow *f = &g_array_index(fl->flows, NsWorldFlow, sl->ref - 1);
+    FlowKey own = f->v6 ? flow_key6(f->proto, f->a6.b, f->pa, f->b6.b, f->pb)
+                        : flow_key(f->proto, f->a, f->pa, f->b, f->pb);
+    return memcmp(&own, k, sizeof *k) == 0;
+}
+
+/* The flow (index + 1) of key k, or 0. */
+static guint flow_find(const NsFlows *fl, const FlowKey *k)
+{
+    uint32_t hash = flow_key_hash(k), mask = fl->n_slots - 1;
     for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
-        FlowSlot *sl = &slots[i];
-        if (!sl->flow || (sl->hash == hash && memcmp(&sl->key, k, sizeof *k) == 0))
-            return sl;
+        const FlowSlot *sl = &fl->slots[i];
+        if (!sl->ref)
+            return 0;
+        if (sl->hash == hash && slot_is(fl, sl, k))
+            return sl->ref & NAT_REF ? g_array_index(fl->nat_keys, NatKey, sl->ref & ~NAT_REF).flow
+                                     : sl->ref;
     }
 }
 
-static guint flow_find(const NsFlows *f, const FlowKey *k)
+/* The first empty slot from hash on. */
+static FlowSlot *empty_slot(FlowSlot *slots, uint32_t n_slots, uint32_t hash)
 {
-    return flow_slot(f->slots, f->n_slots, k, flow_key_hash(k))->flow;
+    uint32_t mask = n_slots - 1;
+    uint32_t i = hash & mask;
+    while (slots[i].ref)
+        i = (i + 1) & mask;
+    return &slots[i];
 }
 
-/* k is not in the index yet. */
-static void flow_index(NsFlows *f, const FlowKey *k, guint idx)
+/* Index k, not in the index yet, as naming `ref`. */
+static void flow_index(NsFlows *f, const FlowKey *k, uint32_t ref)
 {
     if (4 * (uint64_t)(f->n_keys + 1) > 3 * (uint64_t)f->n_slots) {
         uint32_t n = f->n_slots * 2;
         FlowSlot *slots = g_new0(FlowSlot, n);
         for (uint32_t i = 0; i < f->n_slots; i++)
-            if (f->slots[i].flow)
-                *flow_slot(slots, n, &f->slots[i].key, f->slots[i].hash) = f->slots[i];
+            if (f->slots[i].ref)
+                *empty_slot(slots, n, f->slots[i].hash) = f->slots[i];
         g_free(f->slots);
         f->slots = slots;
         f->n_slots = n;
     }
     uint32_t hash = flow_key_hash(k);
-    *flow_slot(f->slots, f->n_slots, k, hash) = (FlowSlot){.key = *k, .hash = hash, .flow = idx};
+    *empty_slot(f->slots, f->n_slots, hash) = (FlowSlot){.hash = hash, .ref = ref};
     f->n_keys++;
 }
 
@@ -189,8 +216,11 @@ static void flow_write(void *self, const NsTraceEvent *ev)
         /* The far side of a NAT sees the flow under its translated tuple:
          * the same flow. */
         FlowKey after = flow_key(ev->proto, ev->nat_src, ev->nat_sport, ev->nat_dst, ev->nat_dport);
-        if (idx && !flow_find(fl, &after))
-            flow_index(fl, &after, idx);
+        if (idx && !flow_find(fl, &after)) {
+            NatKey nk = {.key = after, .flow = idx};
+            g_array_append_val(fl->nat_keys, nk);
+            flow_index(fl, &after, NAT_REF | (fl->nat_keys->len - 1));
+        }
         return;
     }
     if (!idx) {
@@ -253,6 +283,7 @@ NsFlows *ns_flows_new(NsTracer *tracer)
     f->flows = g_array_new(FALSE, TRUE, sizeof(NsWorldFlow));
     f->n_slots = 64;
     f->slots = g_new0(FlowSlot, f->n_slots);
+    f->nat_keys = g_array_new(FALSE, FALSE, sizeof(NatKey));
     if (tracer)
         ns_tracer_add_sink(tracer, &flow_ops, f,
                            NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP) |
@@ -306,6 +337,7 @@ void ns_flows_free(NsFlows *f)
         return;
     g_array_free(f->flows, TRUE);
     g_free(f->slots);
+    g_array_free(f->nat_keys, TRUE);
     g_free(f->by_sock);
     if (f->frags)
         g_hash_table_destroy(f->frags);
