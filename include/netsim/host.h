@@ -78,6 +78,12 @@ void ns_host_set_l3_v6(NsHost *host, NsL3InputFn input, void *l3);
 /* A crashed host neither sends nor receives; its ARP cache is lost. */
 void ns_host_set_up(NsHost *host, bool up);
 bool ns_host_is_up(const NsHost *host);
+/* Whether an unresolved neighbour's queue, holding `count` datagrams of
+ * `bytes` bytes in all, has no room for one more of `adding` bytes on this
+ * host's profile (NS_ARP_QUEUE_LEN, NS_ARP_QUEUE_BYTES_LINUX): ARP and
+ * Neighbor Discovery alike, as Linux's neighbour tables share it. */
+bool ns_host_neigh_queue_full(const NsHost *host, uint32_t count, uint32_t bytes,
+                              uint32_t adding);
 
 NsHost *ns_iface_host(const NsIface *iface);
 uint32_t ns_iface_index(const NsIface *iface); /* from 0 */

@@ -28,8 +28,9 @@ typedef struct NsIp6 NsIp6;
 #define NS_ND_RETRANS_TIMER NS_S(1)
 #define NS_ND_REACHABLE_TIME NS_S(30)
 #define NS_ND_DELAY_FIRST_PROBE NS_S(5)
-/* Datagrams held per unresolved neighbour (the oldest dropped first). */
-#define NS_ND_QUEUE_LEN 3
+/* Datagrams held per unresolved neighbour: as ARP's, by profile
+ * (NS_ARP_QUEUE_LEN datagrams, or NS_ARP_QUEUE_BYTES_LINUX bytes on linux;
+ * see ns_host_neigh_queue_full), the oldest dropped first. */
 
 #define NS_IP6_DEFAULT_HOP_LIMIT 64
 /* The smallest MTU every IPv6 link has (RFC 8200 section 5). */
@@ -86,11 +87,19 @@ bool ns_ip6_source_for(const NsIp6 *ip6, const NsIpv6Addr *dst, NsIpv6Addr *src)
 bool ns_ip6_first_addr(const NsIp6 *ip6, NsIpv6Addr *out);
 
 /* Send an upper-layer packet (transfer full; NS_IPV6_HLEN + 14 bytes of
- * headroom needed). src NULL picks the source; hop_limit 0 means 64.
- * Returns 0 or the errno a host gives at once: ENETUNREACH (no route),
- * EMSGSIZE (over the MTU: hosts do not fragment here either). */
+ * headroom needed). src NULL picks the source; hop_limit 0 means 64. A
+ * datagram over the path MTU leaves in fragments (RFC 8200 4.5), TCP's
+ * aside. Returns 0 or the errno a host gives at once: ENETUNREACH (no
+ * route), EMSGSIZE (over 65535 bytes of payload, or a TCP segment over the
+ * interface's MTU). */
 int ns_ip6_output(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
                   uint8_t next_header, uint8_t hop_limit);
+
+/* The path MTU towards dst: the MTU of the interface its route leaves by,
+ * or less when an ICMPv6 packet too big taught it (RFC 8201; at least
+ * 1280, forgotten after 600 s as Linux's net.ipv6.route.mtu_expires). 0
+ * without a route. */
+uint32_t ns_ip6_path_mtu(NsIp6 *ip6, const NsIpv6Addr *dst);
 
 /* Echo replies (ping to an IPv6 address) go to one handler per host: id,
  * seq, the sender, hop limit and payload length; or, with err != 0, an

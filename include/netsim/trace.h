@@ -292,12 +292,13 @@ typedef struct {
     uint8_t ttl;
     uint32_t ip_len;      /* IP datagram length */
     uint32_t payload_len; /* transport payload bytes (a fragment: its data bytes) */
-    /* An IPv4 fragment (frag: MF set or a non-zero offset): its
-     * datagram's ID, where its data starts in the datagram (bytes), and
-     * whether more fragments follow. Its transport fields are those of the
-     * datagram's first bytes, set only on the first fragment. */
+    /* A fragment (IPv4: MF set or a non-zero offset; IPv6: a Fragment
+     * header): its datagram's ID, where its data starts in the datagram
+     * (bytes), and whether more fragments follow. Its transport fields
+     * (proto: the datagram's) are set only on the first fragment. */
     bool frag, frag_mf;
-    uint16_t ip_id, frag_off;
+    uint16_t frag_off;
+    uint32_t ip_id;
     uint8_t icmp_type, icmp_code;
     uint16_t icmp_id, icmp_seq;
 

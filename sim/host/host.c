@@ -48,13 +48,18 @@ static ArpQueueLimit arp_queue_limit(NsProfile profile)
     return (ArpQueueLimit){NS_ARP_QUEUE_LEN, 0};
 }
 
-static bool arp_queue_full(const ArpEntry *e, NsProfile profile, uint32_t adding)
+bool ns_host_neigh_queue_full(const NsHost *host, uint32_t count, uint32_t bytes,
+                              uint32_t adding)
 {
-    ArpQueueLimit l = arp_queue_limit(profile);
-    if (!e->pending.count)
+    ArpQueueLimit l = arp_queue_limit(ns_host_profile(host));
+    if (!count)
         return false;
-    return (l.packets && e->pending.count >= l.packets) ||
-           (l.bytes && e->pending_bytes + adding > l.bytes);
+    return (l.packets && count >= l.packets) || (l.bytes && bytes + adding > l.bytes);
+}
+
+static bool arp_queue_full(const NsHost *h, const ArpEntry *e, uint32_t adding)
+{
+    return ns_host_neigh_queue_full(h, e->pending.count, e->pending_bytes, adding);
 }
 
 struct NsIface {
@@ -440,7 +445,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         arm_retry(iface, e);
         return;
     }
-    while (arp_queue_full(e, h->profile, (uint32_t)datagram->len)) {
+    while (arp_queue_full(h, e, (uint32_t)datagram->len)) {
         NsPacket *old = ns_packet_queue_pop(&e->pending);
         e->pending_bytes -= (uint32_t)old->len;
         NsTracer *tr = h->ctx->tracer;

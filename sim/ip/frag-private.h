@@ -1,6 +1,8 @@
-/* IPv4 fragmentation (RFC 791 2.3 and 3.2; RFC 1812 5.2.6 for routers)
- * and reassembly (RFC 791 3.2, holes as RFC 815 describes) with Linux's
- * limits (net.ipv4.ipfrag_time, ipfrag_high_thresh). Shared by ip.c and
+/* IP fragmentation: IPv4's (RFC 791 2.3 and 3.2; RFC 1812 5.2.6 for
+ * routers) and IPv6's at the source (RFC 8200 4.5), and one reassembler
+ * for both (RFC 791 3.2 and RFC 8200 4.5, holes as RFC 815 describes,
+ * overlaps as RFC 5722) with Linux's limits (net.ipv4.ipfrag_time,
+ * net.ipv6.ip6frag_time, ipfrag_high_thresh). Shared by ip.c, ip6.c and
  * the frag test suite. */
 #pragma once
 
@@ -11,6 +13,7 @@
 #include "netsim/sim.h"
 #include "netsim/trace.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim-private/packet.h"
 
 /* Linux's defaults: an incomplete datagram is given up 30 s after its
@@ -34,6 +37,19 @@ typedef void (*NsFragOutFn)(void *data, NsPacket *frag);
  * leaves no 8 bytes of data (below 28) or dgram is not a valid header. */
 uint32_t ns_ipv4_fragment(NsPacket *dgram, uint32_t mtu, size_t headroom, NsFragOutFn out,
                           void *data);
+
+/* IPv6 (RFC 8200 4.5): cut `dgram` (its 40-byte header first, no
+ * extension header; transfer full) into fragments of at most `mtu` bytes,
+ * each the header (Next Header 44, its payload length) and a Fragment
+ * header (the datagram's next header, the offset, M on all but the last,
+ * `id`) before (mtu - 48) rounded down to 8 bytes of data. Returns the
+ * number of fragments, 0 (dgram untouched) if the MTU leaves no 8 bytes
+ * of data. */
+uint32_t ns_ipv6_fragment(NsPacket *dgram, uint32_t mtu, uint32_t id, size_t headroom,
+                          NsFragOutFn out, void *data);
+/* IPv6 reassembly gives a datagram 60 s (net.ipv6.ip6frag_time); its
+ * memory limit is IPv4's (ip6frag_high_thresh, 4 MiB). */
+#define NS_IP6FRAG_TIME NS_S(60)
 
 /* Reassembly of the datagrams addressed to one host. */
 typedef struct NsIpReasm NsIpReasm;
@@ -67,6 +83,12 @@ void ns_ip_reasm_clear(NsIpReasm *r);
  *    datagram, every held fragment with it;
  *  - over the memory limit: that fragment. */
 NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h);
+/* The same for an IPv6 fragment: `h` its header, `fh` its Fragment header
+ * (right after it); the datagram comes back with the 40-byte header of the
+ * first fragment, the Fragment header gone, its Next Header and payload
+ * length set. The same rules, overlaps included (RFC 5722). */
+NsPacket *ns_ip6_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv6Repr *h,
+                             const NsIpv6FragRepr *fh);
 
 /* Limits (tests; the defaults are Linux's above). */
 void ns_ip_reasm_set_limits(NsIpReasm *r, NsTime timeout, size_t high_thresh);

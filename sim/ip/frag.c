@@ -1,8 +1,11 @@
-/* IPv4 fragmentation and reassembly (RFC 791 2.3, 3.2; RFC 815's holes
- * kept as a sorted list of the pieces held). A datagram is told apart by
- * (source, destination, protocol, ID); its first fragment starts a 30 s
- * timer (Linux's ipfrag_time); overlaps, duplicates and the memory limit
- * are handled as Linux's ip_frag_queue and inet_frag_queue_insert do. */
+/* IP fragmentation and reassembly (RFC 791 2.3, 3.2; RFC 8200 4.5; RFC
+ * 815's holes kept as a sorted list of the pieces held). A datagram is
+ * told apart by (source, destination, protocol, ID) over IPv4 and by
+ * (source, destination, identification) over IPv6; its first fragment
+ * starts the family's timer (Linux's ipfrag_time, 30 s, or ip6frag_time,
+ * 60 s); overlaps, duplicates and the memory limit are handled as Linux's
+ * ip_frag_queue, ip6_frag_queue and inet_frag_queue_insert do, for both
+ * families alike. */
 #include "frag-private.h"
 
 #include <glib.h>
@@ -46,22 +49,66 @@ uint32_t ns_ipv4_fragment(NsPacket *dgram, uint32_t mtu, size_t headroom, NsFrag
     return n;
 }
 
+uint32_t ns_ipv6_fragment(NsPacket *dgram, uint32_t mtu, uint32_t id, size_t headroom,
+                          NsFragOutFn out, void *data)
+{
+    NsIpv6Repr h;
+    const size_t per = NS_IPV6_HLEN + NS_IPV6_FRAG_HLEN;
+    if (ns_ipv6_parse(dgram->data, dgram->len, &h) != NS_WIRE_OK || mtu < per + 8)
+        return 0;
+    uint32_t step = (uint32_t)(mtu - per) & ~7u;
+    const uint8_t *payload = dgram->data + NS_IPV6_HLEN;
+    uint32_t left = h.payload_len, done = 0, n = 0;
+    while (left > 0) {
+        uint32_t take = left > step ? step : left;
+        NsPacket *f = ns_packet_new(dgram->pool, headroom, per + take);
+        NsIpv6Repr fh6 = h;
+        fh6.payload_len = (uint16_t)(NS_IPV6_FRAG_HLEN + take);
+        fh6.next_header = NS_IPPROTO_FRAGMENT;
+        ns_ipv6_emit(&fh6, f->data, NS_IPV6_HLEN);
+        NsIpv6FragRepr fr = {.next_header = h.next_header, .offset = (uint16_t)done,
+                             .m = take < left, .id = id};
+        ns_ipv6_frag_emit(&fr, f->data + NS_IPV6_HLEN, NS_IPV6_FRAG_HLEN);
+        memcpy(f->data + per, payload + done, take);
+        done += take;
+        left -= take;
+        n++;
+        out(data, f);
+    }
+    ns_packet_free(dgram);
+    return n;
+}
+
 /* ---- reassembly ---- */
 
 typedef struct {
     uint32_t off, end; /* the datagram's payload bytes [off, end) it holds */
     NsPacket *pkt;     /* the fragment as it arrived, IP header first */
+    uint32_t data_at;  /* where in pkt its data starts */
 } Piece;
 
+/* IPv4 keys on (src, dst, protocol, ID); IPv6 on (src, dst, ID) (RFC
+ * 8200 4.5). Compared as bytes: built zeroed. */
 typedef struct {
-    uint32_t src, dst;
-    uint16_t id;
+    uint8_t src[16], dst[16];
+    uint32_t id;
     uint8_t proto;
+    uint8_t v6;
+    uint8_t pad[2];
 } Key;
+
+/* One fragment as both families give it. */
+typedef struct {
+    uint32_t off, len; /* its data's place in the datagram, and size */
+    uint32_t data_at;  /* where in the fragment its data starts */
+    bool mf;
+    uint8_t next_header; /* IPv6: the fragmentable part's */
+} Frag;
 
 typedef struct {
     Key key; /* first: the hash table's key points here */
     NsIpReasm *r;
+    uint8_t next_header; /* IPv6: from the first fragment */
     GArray *pieces;   /* Piece, by offset, never overlapping */
     uint32_t len;     /* the payload's end: known once the last fragment came */
     uint32_t meat;    /* payload bytes held */
@@ -83,15 +130,17 @@ struct NsIpReasm {
 
 static guint key_hash(gconstpointer p)
 {
-    const Key *k = p;
-    return (guint)(k->src * 2654435761u) ^ (guint)(k->dst * 40503u) ^
-           ((guint)k->id << 8 | k->proto);
+    /* FNV-1a over the key's bytes */
+    const uint8_t *b = p;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof(Key); i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
 }
 
 static gboolean key_equal(gconstpointer a, gconstpointer b)
 {
-    const Key *x = a, *y = b;
-    return x->src == y->src && x->dst == y->dst && x->id == y->id && x->proto == y->proto;
+    return memcmp(a, b, sizeof(Key)) == 0;
 }
 
 /* Free a queue's fragments (traced as `why` unless NS_DROP_NONE) and the
@@ -187,7 +236,7 @@ typedef enum { INSERTED, DUPLICATE, OVERLAP } Insert;
  * contiguous stretch already held is a duplicate (dropped, the datagram
  * kept); one that covers held bytes and new ones overlaps (Linux's
  * inet_frag_queue_insert). */
-static Insert insert(Queue *q, uint32_t off, uint32_t end, NsPacket *pkt)
+static Insert insert(Queue *q, uint32_t off, uint32_t end, NsPacket *pkt, uint32_t data_at)
 {
     GArray *a = q->pieces;
     guint i = 0;
@@ -206,14 +255,16 @@ static Insert insert(Queue *q, uint32_t off, uint32_t end, NsPacket *pkt)
         }
         return reach >= end ? DUPLICATE : OVERLAP;
     }
-    Piece p = {off, end, pkt};
+    Piece p = {off, end, pkt, data_at};
     g_array_insert_val(a, i, p);
     return INSERTED;
 }
 
-static size_t hlen_of(const NsPacket *pkt)
+/* The header in front of the data: IPv4's with its options, IPv6's 40
+ * bytes (the Fragment header is dropped). */
+static size_t hdr_len(const Queue *q, const Piece *first)
 {
-    return (size_t)(pkt->data[0] & 0x0f) * 4;
+    return q->key.v6 ? NS_IPV6_HLEN : (size_t)(first->pkt->data[0] & 0x0f) * 4;
 }
 
 /* The whole datagram from a complete queue: the first fragment's header,
@@ -221,12 +272,22 @@ static size_t hlen_of(const NsPacket *pkt)
 static NsPacket *assemble(Queue *q)
 {
     const Piece *first = &g_array_index(q->pieces, Piece, 0);
-    size_t hlen = hlen_of(first->pkt);
-    NsPacket *d = ns_packet_new(q->r->pool, NS_PACKET_HEADROOM, hlen + q->len);
+    size_t hlen = hdr_len(q, first);
+    /* The largest buffer holds 65536 bytes behind the usual headroom; an
+     * IPv6 datagram may be 40 + 65535 bytes: it takes some of the
+     * headroom (a reassembled datagram is delivered, never sent on). */
+    size_t total = hlen + q->len;
+    size_t room = NS_PACKET_HEADROOM - (total > 65536 ? total - 65536 : 0);
+    NsPacket *d = ns_packet_new(q->r->pool, room, total);
     memcpy(d->data, first->pkt->data, hlen);
     for (guint i = 0; i < q->pieces->len; i++) {
         const Piece *p = &g_array_index(q->pieces, Piece, i);
-        memcpy(d->data + hlen + p->off, p->pkt->data + hlen_of(p->pkt), p->end - p->off);
+        memcpy(d->data + hlen + p->off, p->pkt->data + p->data_at, p->end - p->off);
+    }
+    if (q->key.v6) {
+        ns_write_be16(d->data + 4, (uint16_t)q->len);
+        d->data[6] = q->next_header;
+        return d;
     }
     ns_write_be16(d->data + 2, (uint16_t)(hlen + q->len));
     /* MF and the offset cleared; DF and the reserved bit as they came. */
@@ -253,25 +314,24 @@ static NsPacket *discard(Queue *q, NsPacket *frag, NsDropReason why)
     return NULL;
 }
 
-NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h)
+static NsPacket *reasm_input(NsIpReasm *r, NsPacket *frag, const Key *k, const Frag *f)
 {
     /* Linux refuses every fragment while the held ones are over
      * ipfrag_high_thresh (inet_frag_find), until timers free some. */
     if (r->mem > r->high_thresh)
         return refuse(r, frag, NS_DROP_FRAG_MEMORY);
-    Key k = {h->src, h->dst, h->id, h->proto};
-    Queue *q = g_hash_table_lookup(r->queues, &k);
+    Queue *q = g_hash_table_lookup(r->queues, k);
     if (!q) {
         q = g_new0(Queue, 1);
-        q->key = k;
+        q->key = *k;
         q->r = r;
         q->pieces = g_array_new(FALSE, FALSE, sizeof(Piece));
         q->timer = ns_sim_schedule(r->sim, r->timeout, expire, q, NULL);
         g_hash_table_insert(r->queues, &q->key, q);
     }
-    uint32_t off = h->frag_offset;
-    uint32_t end = off + (uint32_t)(h->total_len - h->header_len);
-    if (!h->mf) {
+    uint32_t off = f->off;
+    uint32_t end = off + f->len;
+    if (!f->mf) {
         /* The last fragment fixes the end: data already beyond it, or a
          * second last fragment with another end, is a corrupt datagram. */
         if (end < q->len || (q->last_in && end != q->len))
@@ -288,7 +348,7 @@ NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h)
     }
     if (end == off)
         return discard(q, frag, NS_DROP_FRAG_INVALID);
-    switch (insert(q, off, end, frag)) {
+    switch (insert(q, off, end, frag, f->data_at)) {
     case INSERTED:
         break;
     case DUPLICATE:
@@ -296,20 +356,46 @@ NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h)
     case OVERLAP:
         return discard(q, frag, NS_DROP_FRAG_OVERLAP);
     }
-    if (off == 0)
+    if (off == 0) {
         q->first_in = true;
+        q->next_header = f->next_header;
+    }
     q->meat += end - off;
     q->mem += frag->len;
     r->mem += frag->len;
     if (!q->first_in || !q->last_in || q->meat != q->len)
         return NULL;
     g_hash_table_remove(r->queues, &q->key);
-    if (hlen_of(g_array_index(q->pieces, Piece, 0).pkt) + q->len > 65535) {
-        /* Linux's ip_frag_reasm: "Oversized IP packet". */
+    if ((q->key.v6 ? 0 : hdr_len(q, &g_array_index(q->pieces, Piece, 0))) + q->len > 65535) {
+        /* Linux's ip_frag_reasm, ip6_frag_reasm: "Oversized" */
         queue_free(q, NS_DROP_FRAG_INVALID);
         return NULL;
     }
     NsPacket *d = assemble(q);
     queue_free(q, NS_DROP_NONE);
     return d;
+}
+
+NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h)
+{
+    Key k = {0};
+    ns_write_be32(k.src, h->src);
+    ns_write_be32(k.dst, h->dst);
+    k.id = h->id;
+    k.proto = h->proto;
+    Frag f = {.off = h->frag_offset, .len = (uint32_t)(h->total_len - h->header_len),
+              .data_at = h->header_len, .mf = h->mf};
+    return reasm_input(r, frag, &k, &f);
+}
+
+NsPacket *ns_ip6_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv6Repr *h,
+                             const NsIpv6FragRepr *fh)
+{
+    Key k = {.id = fh->id, .v6 = 1};
+    memcpy(k.src, h->src.b, 16);
+    memcpy(k.dst, h->dst.b, 16);
+    Frag f = {.off = fh->offset, .len = (uint32_t)(h->payload_len - NS_IPV6_FRAG_HLEN),
+              .data_at = NS_IPV6_HLEN + NS_IPV6_FRAG_HLEN, .mf = fh->m,
+              .next_header = fh->next_header};
+    return reasm_input(r, frag, &k, &f);
 }

@@ -12,6 +12,7 @@
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/tcp.h"
 #include "netsim-private/ctx.h"
+#include "frag-private.h"
 #include "ip-private.h"
 #include "netfilter-private.h"
 #include "netsim-private/packet.h"
@@ -36,6 +37,7 @@ typedef struct {
     uint32_t tries;   /* solicitations sent in this state */
     NsEventId timer;
     NsPacketQueue pending;
+    uint32_t pending_bytes;
     NsIp6 *ip6;
 } Neigh;
 
@@ -50,7 +52,29 @@ struct NsIp6 {
     NsIp6Stats stats;
     NsIpStats *ipstats; /* the host's IP counters, shared with IPv4 */
     GArray *taps;       /* Tap6, in the order added; NULL until one is */
+    NsIpReasm *reasm;   /* NULL until a fragment arrives */
+    struct Frag6 *frag; /* NULL until a datagram is fragmented or a path MTU learned */
 };
+
+/* A path MTU learned from ICMPv6 packet too big (RFC 8201), for one
+ * destination: Linux keeps it as a route exception that expires after
+ * net.ipv6.route.mtu_expires (600 s). */
+#define NS_IP6_MTU_EXPIRES NS_S(600)
+
+typedef struct {
+    NsIpv6Addr dst;
+    uint32_t mtu;
+    NsTime expires;
+} Pmtu6;
+
+/* What fragmenting needs, only on hosts that do it. */
+typedef struct Frag6 {
+    /* Fragment header IDs: Linux 6.x draws a random non-zero 32-bit ID for
+     * each datagram (ipv6_select_ident); here from the host's own stream
+     * "ip6frag", so fragmenting shifts no other draw. */
+    NsRng ids;
+    GArray *pmtu; /* Pmtu6 */
+} Frag6;
 
 typedef struct {
     NsIp6TapFn fn;
@@ -123,6 +147,12 @@ void ns_ip6_free(NsIp6 *ip6)
             g_hash_table_destroy(g_ptr_array_index(ip6->neigh, i));
     if (ip6->neigh)
         g_ptr_array_free(ip6->neigh, TRUE);
+    ns_ip_reasm_free(ip6->reasm);
+    if (ip6->frag) {
+        if (ip6->frag->pmtu)
+            g_array_free(ip6->frag->pmtu, TRUE);
+        g_free(ip6->frag);
+    }
     g_free(ip6);
 }
 
@@ -395,16 +425,41 @@ static const NsIpProtoOps *transport6(const NsIp6 *ip6, uint8_t proto, void **da
     return ops && ops->input6 ? ops : NULL;
 }
 
+/* Where the upper layer of a datagram we sent (header first, perhaps a
+ * quote cut short) starts: past a Fragment header when it is the first
+ * fragment. False for a later fragment, which holds no upper-layer header:
+ * as Linux's ipv6_skip_exthdr stops there, no protocol hears of an error
+ * about it. */
+static bool quote_upper6(const uint8_t *dgram, size_t len, uint8_t *nh, size_t *off)
+{
+    if (len < NS_IPV6_HLEN)
+        return false;
+    *nh = dgram[6];
+    *off = NS_IPV6_HLEN;
+    if (*nh != NS_IPPROTO_FRAGMENT)
+        return true;
+    NsIpv6FragRepr fh;
+    if (ns_ipv6_frag_parse(dgram + NS_IPV6_HLEN, len - NS_IPV6_HLEN, &fh) != NS_WIRE_OK ||
+        fh.offset != 0)
+        return false;
+    *nh = fh.next_header;
+    *off += NS_IPV6_FRAG_HLEN;
+    return true;
+}
+
 /* Tell the transport of our datagram dgram (IPv6 header first) that it
  * failed: err, and the MTU of a packet too big. */
 static void transport_error6(NsIp6 *ip6, int err, uint32_t mtu, const uint8_t *dgram, size_t len)
 {
-    if (len < NS_IPV6_HLEN + 8u)
+    uint8_t nh;
+    size_t off;
+    if (!quote_upper6(dgram, len, &nh, &off) || len < off + 8u)
         return;
     /* A quote may be cut short (RFC 4443 2.4 (c)): read its header alone. */
     uint8_t head[NS_IPV6_HLEN];
     memcpy(head, dgram, NS_IPV6_HLEN);
     head[4] = head[5] = 0;
+    head[6] = nh;
     NsIpv6Repr oh;
     if (ns_ipv6_parse(head, NS_IPV6_HLEN, &oh) != NS_WIRE_OK)
         return;
@@ -413,7 +468,7 @@ static void transport_error6(NsIp6 *ip6, int err, uint32_t mtu, const uint8_t *d
     void *data;
     const NsIpProtoOps *ops = transport6(ip6, oh.next_header, &data);
     if (ops && ops->error6)
-        ops->error6(data, err, mtu, &oh, dgram + NS_IPV6_HLEN, len - NS_IPV6_HLEN);
+        ops->error6(data, err, mtu, &oh, dgram + off, len - off);
 }
 
 static void drop6(NsIp6 *ip6, NsPacket *pkt, NsDropReason why)
@@ -565,6 +620,7 @@ static void neigh_fail(NsIp6 *ip6, Neigh *n, uint32_t tries)
               NS_NEIGH_INCOMPLETE, NS_NEIGH_INCOMPLETE);
     NsPacketQueue q = n->pending;
     n->pending = (NsPacketQueue){0};
+    n->pending_bytes = 0;
     NsIface *iface = n->iface;
     NsIpv6Addr addr = n->addr;
     g_hash_table_remove(neigh_table(ip6, iface, false), &addr);
@@ -643,6 +699,7 @@ static void nd_output(NsIp6 *ip6, NsIface *iface, NsPacket *pkt, const NsIpv6Add
         n->state = NS_NEIGH_INCOMPLETE;
         g_hash_table_insert(neigh_table(ip6, iface, true), &n->addr, n);
         ns_packet_queue_push(&n->pending, pkt);
+        n->pending_bytes = (uint32_t)pkt->len;
         n->tries = 1;
         send_solicit(ip6, n, false);
         arm(ip6, n, NS_ND_RETRANS_TIMER);
@@ -650,11 +707,15 @@ static void nd_output(NsIp6 *ip6, NsIface *iface, NsPacket *pkt, const NsIpv6Add
     }
     switch (neigh_state(ip6, n)) {
     case NS_NEIGH_INCOMPLETE:
-        while (n->pending.count >= NS_ND_QUEUE_LEN) {
+        /* The oldest make room (the profile's limit, shared with ARP). */
+        while (ns_host_neigh_queue_full(ip6->host, n->pending.count, n->pending_bytes,
+                                        (uint32_t)pkt->len)) {
             NsPacket *old = ns_packet_queue_pop(&n->pending);
+            n->pending_bytes -= (uint32_t)old->len;
             drop6(ip6, old, NS_DROP_ARP_QUEUE_FULL);
         }
         ns_packet_queue_push(&n->pending, pkt);
+        n->pending_bytes += (uint32_t)pkt->len;
         return;
     case NS_NEIGH_STALE:
         /* A stale entry is used at once; the neighbour has
@@ -704,6 +765,7 @@ static void nd_learn(NsIp6 *ip6, NsIface *iface, const NsIpv6Addr *addr, const u
             trace_ndp(ip6, iface, NS_NDP_EV_RESOLVED, addr, NULL, mac, n->pending.count, false,
                       NS_NEIGH_INCOMPLETE, n->state);
         NsPacket *p;
+        n->pending_bytes = 0;
         while ((p = ns_packet_queue_pop(&n->pending)))
             frame_out(n, p);
         return;
@@ -883,6 +945,94 @@ static void track6(NsIp6 *ip6, const NsPacket *pkt, NfInfo *info)
         nf_conntrack(nf, pkt, info);
 }
 
+/* ---- fragmentation and path MTU ---- */
+
+static Frag6 *frag6(NsIp6 *ip6)
+{
+    if (!ip6->frag) {
+        ip6->frag = g_new0(Frag6, 1);
+        ns_rng_init(&ip6->frag->ids, ip6->ctx->seed, "ip6frag", ns_host_index(ip6->host));
+    }
+    return ip6->frag;
+}
+
+/* The learned path MTU towards dst, or NULL; an expired one is forgotten. */
+static Pmtu6 *pmtu_find(NsIp6 *ip6, const NsIpv6Addr *dst)
+{
+    GArray *a = ip6->frag ? ip6->frag->pmtu : NULL;
+    for (guint i = 0; a && i < a->len; i++) {
+        Pmtu6 *e = &g_array_index(a, Pmtu6, i);
+        if (memcmp(&e->dst, dst, sizeof *dst) != 0)
+            continue;
+        if (now6(ip6) < e->expires)
+            return e;
+        g_array_remove_index(a, i);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* The path MTU towards dst: the interface's, or less if learned. */
+static uint32_t path_mtu6(NsIp6 *ip6, const NsIface *iface, const NsIpv6Addr *dst)
+{
+    uint32_t mtu = ns_iface_mtu(iface);
+    const Pmtu6 *e = pmtu_find(ip6, dst);
+    return e && e->mtu < mtu ? e->mtu : mtu;
+}
+
+/* A packet too big about our datagram to dst (Linux's
+ * __ip6_rt_update_pmtu): an MTU below IPv6's minimum counts as 1280 (RFC
+ * 8200 no longer allows atomic fragments for it), and the path MTU only
+ * ever goes down until it expires. */
+static void learn_pmtu6(NsIp6 *ip6, const NsIpv6Addr *dst, uint32_t mtu)
+{
+    NsIface *iface;
+    NsIpv6Addr nh;
+    if (!ns_ip6_route(ip6, dst, &iface, &nh))
+        return;
+    if (mtu < NS_IP6_MIN_MTU)
+        mtu = NS_IP6_MIN_MTU;
+    if (mtu >= path_mtu6(ip6, iface, dst))
+        return;
+    Frag6 *f = frag6(ip6);
+    Pmtu6 *e = pmtu_find(ip6, dst);
+    if (!e) {
+        if (!f->pmtu)
+            f->pmtu = g_array_new(FALSE, FALSE, sizeof(Pmtu6));
+        g_array_append_val(f->pmtu, ((Pmtu6){.dst = *dst}));
+        e = &g_array_index(f->pmtu, Pmtu6, f->pmtu->len - 1);
+    }
+    e->mtu = mtu;
+    e->expires = now6(ip6) + NS_IP6_MTU_EXPIRES;
+}
+
+uint32_t ns_ip6_path_mtu(NsIp6 *ip6, const NsIpv6Addr *dst)
+{
+    NsIface *iface;
+    NsIpv6Addr nh;
+    if (!ns_ip6_route(ip6, dst, &iface, &nh))
+        return 0;
+    return path_mtu6(ip6, iface, dst);
+}
+
+/* Where the fragments of one datagram go, with its socket's note. */
+typedef struct {
+    NsIp6 *ip6;
+    NsIface *iface;
+    NsIpv6Addr next_hop;
+    NsPacketNote note;
+    uint8_t noted;
+} Out6;
+
+static void out6_fragment(void *data, NsPacket *frag)
+{
+    Out6 *o = data;
+    frag->note = o->note;
+    frag->flags |= o->noted;
+    trace_packet(o->ip6, NS_TRACE_SEND, frag, NS_DROP_NONE, NULL);
+    nd_output(o->ip6, o->iface, frag, &o->next_hop);
+}
+
 static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv6Addr *dst,
                    uint8_t next_header, uint8_t hop_limit, const char *summary)
 {
@@ -902,8 +1052,14 @@ static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv
         ns_packet_free(seg); /* loopback over IPv6 is not modelled */
         return ENETUNREACH;
     }
-    size_t total = seg->len + NS_IPV6_HLEN;
-    if (total > ns_iface_mtu(iface) || seg->len > 65535) {
+    /* Over the path MTU, UDP, ICMPv6 and raw datagrams leave in fragments
+     * made here at the source (RFC 8200 4.5, as Linux's ip6_fragment);
+     * TCP sizes its segments to the path itself (its MSS and its own path
+     * MTU discovery) and never needs it. Routers never fragment. */
+    uint32_t mtu = next_header == NS_IPPROTO_TCP ? ns_iface_mtu(iface)
+                                                 : path_mtu6(ip6, iface, dst);
+    bool fragment = seg->len + NS_IPV6_HLEN > mtu;
+    if (seg->len > 65535 || (fragment && next_header == NS_IPPROTO_TCP)) {
         ns_packet_free(seg);
         return EMSGSIZE;
     }
@@ -920,6 +1076,14 @@ static int output6(NsIp6 *ip6, NsPacket *seg, const NsIpv6Addr *src, const NsIpv
     if (!nf_pass6(ip6, NS_NF_CHAIN_OUT, seg, &nfi))
         return EPERM;
     ip6->ipstats->sent++;
+    if (fragment) {
+        /* As Linux, the filters saw the whole datagram; its fragments
+         * leave with one new ID, never 0. */
+        uint32_t id = (uint32_t)ns_rng_below(&frag6(ip6)->ids, UINT32_MAX) + 1;
+        Out6 o = {ip6, iface, next_hop, seg->note, seg->flags & NS_PACKET_NOTED};
+        ns_ipv6_fragment(seg, mtu, id, NS_PACKET_HEADROOM, out6_fragment, &o);
+        return 0;
+    }
     trace_packet(ip6, NS_TRACE_SEND, seg, NS_DROP_NONE, summary);
     nd_output(ip6, iface, seg, &next_hop);
     return 0;
@@ -1044,10 +1208,12 @@ static int icmp6_errno(uint8_t type, uint8_t code)
 static void echo_error6(NsIp6 *ip6, const NsIpv6Addr *from, const uint8_t *dgram, size_t len,
                         int err)
 {
-    if (!ip6->echo_fn || len < NS_IPV6_HLEN + NS_ICMP6_HLEN)
+    uint8_t nh;
+    size_t off;
+    if (!ip6->echo_fn || !quote_upper6(dgram, len, &nh, &off) || len < off + NS_ICMP6_HLEN)
         return;
-    const uint8_t *m = dgram + NS_IPV6_HLEN;
-    if (dgram[6] != NS_IPPROTO_ICMPV6 || m[0] != NS_ICMP6_ECHO_REQUEST)
+    const uint8_t *m = dgram + off;
+    if (nh != NS_IPPROTO_ICMPV6 || m[0] != NS_ICMP6_ECHO_REQUEST)
         return;
     ip6->echo_fn(ip6->echo_data, from, ns_read_be16(m + 4), ns_read_be16(m + 6), 0, 0, err);
 }
@@ -1062,6 +1228,23 @@ static void recv_quote6(const NsIp6 *ip6, const NsIcmp6Repr *m, const uint8_t *l
     if (error && len > NS_ICMP6_HLEN && ns_tracer_wants(ip6->ctx->tracer, NS_TRACE_RECV))
         quote_summary6(l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN,
                        m->type == NS_ICMP6_PACKET_TOO_BIG ? m->mtu : 0, buf, n);
+}
+
+/* A packet too big about a datagram we sent (the quote): the path to its
+ * destination carries `mtu` (Linux updates the route from the error
+ * handlers of ICMPv6, UDP, raw and TCP alike, so whatever the datagram
+ * was; not for a later fragment, which reaches none of them). */
+static void pmtu_heard6(NsIp6 *ip6, const uint8_t *quote, size_t len, uint32_t mtu)
+{
+    uint8_t nh;
+    size_t off;
+    NsIpv6Addr src, dst;
+    if (!quote_upper6(quote, len, &nh, &off))
+        return;
+    memcpy(src.b, quote + 8, 16);
+    memcpy(dst.b, quote + 24, 16);
+    if (ns_ip6_is_local(ip6, &src))
+        learn_pmtu6(ip6, &dst, mtu);
 }
 
 static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacket *pkt)
@@ -1114,6 +1297,8 @@ static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacke
         char summary[160] = "";
         recv_quote6(ip6, &m, l4, len, summary, sizeof summary);
         trace_packet(ip6, NS_TRACE_RECV, pkt, NS_DROP_NONE, summary[0] ? summary : NULL);
+        if (m.type == NS_ICMP6_PACKET_TOO_BIG)
+            pmtu_heard6(ip6, l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN, m.mtu);
         echo_error6(ip6, &h->src, l4 + NS_ICMP6_HLEN, len - NS_ICMP6_HLEN,
                     icmp6_errno(m.type, m.code));
         transport_error6(ip6, icmp6_errno(m.type, m.code),
@@ -1258,6 +1443,64 @@ static bool nf_pass6(NsIp6 *ip6, NsNfChain chain, NsPacket *pkt, NfInfo *info)
     return false;
 }
 
+/* Reassembly's reports (frag.c): a fragment given up; a datagram that
+ * timed out with its first fragment: ICMPv6 time exceeded, code 1 (RFC
+ * 8200 4.5). */
+static void reasm6_drop(void *data, const NsPacket *frag, NsDropReason why)
+{
+    NsIp6 *ip6 = data;
+    ip6->ipstats->dropped++;
+    trace_packet(ip6, NS_TRACE_DROP, frag, why, NULL);
+}
+
+static void reasm6_expired(void *data, const NsPacket *head)
+{
+    NsIp6 *ip6 = data;
+    if (ns_host_is_up(ip6->host))
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_TIME_EXCEEDED, 1, 0, head->data, head->len);
+}
+
+static const NsIpReasmOps reasm6_ops = {reasm6_drop, reasm6_expired};
+
+/* A fragment for this host: its RECV line, its checks (RFC 8200 4.5: a
+ * fragment with more to come and a length not a multiple of 8, or one
+ * reaching past 65535 bytes, is answered with a parameter problem), then
+ * reassembly. An atomic fragment (offset 0, no more to come: RFC 6946) is
+ * the whole datagram at once, whatever is held under its ID. Returns the
+ * whole datagram, its header first and no Fragment header (transfer full),
+ * or NULL. */
+static NsPacket *reassemble6(NsIp6 *ip6, NsPacket *frag, const NsIpv6Repr *h)
+{
+    trace_packet(ip6, NS_TRACE_RECV, frag, NS_DROP_NONE, NULL);
+    NsIpv6FragRepr fh;
+    if (ns_ipv6_frag_parse(frag->data + NS_IPV6_HLEN, h->payload_len, &fh) != NS_WIRE_OK) {
+        drop6(ip6, frag, NS_DROP_MALFORMED_IP);
+        return NULL;
+    }
+    uint32_t len = h->payload_len - NS_IPV6_FRAG_HLEN;
+    if (fh.offset == 0 && !fh.m) {
+        /* Linux's ipv6_frag_rcv: the Fragment header is skipped. */
+        uint8_t hdr[NS_IPV6_HLEN];
+        memcpy(hdr, frag->data, NS_IPV6_HLEN);
+        ns_packet_pull(frag, NS_IPV6_FRAG_HLEN);
+        memcpy(frag->data, hdr, NS_IPV6_HLEN);
+        ns_write_be16(frag->data + 4, (uint16_t)len);
+        frag->data[6] = fh.next_header;
+        return frag;
+    }
+    if ((fh.m && len % 8) || fh.offset + len > 65535) {
+        ns_ip6_send_icmp_error(ip6, NS_ICMP6_PARAM_PROBLEM, 0, fh.m && len % 8 ? 4 : 42,
+                               frag->data, frag->len);
+        drop6(ip6, frag, NS_DROP_FRAG_INVALID);
+        return NULL;
+    }
+    if (!ip6->reasm) {
+        ip6->reasm = ns_ip_reasm_new(ip6->ctx->sim, ip6->ctx->pool, &reasm6_ops, ip6);
+        ns_ip_reasm_set_limits(ip6->reasm, NS_IP6FRAG_TIME, NS_IPFRAG_HIGH_THRESH);
+    }
+    return ns_ip6_reasm_input(ip6->reasm, frag, h, &fh);
+}
+
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
 {
     NsIp6 *ip6 = l3;
@@ -1269,6 +1512,14 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
     ns_packet_trim(pkt, NS_IPV6_HLEN + (size_t)h.payload_len);
     bool for_us = ns_ipv6_is_multicast(&h.dst) ? iface_in_group(iface, &h.dst)
                                                : ns_ip6_is_local(ip6, &h.dst);
+    /* Fragments for this host are put together before anything else
+     * looks at them (connection tracking too, as nf_defrag_ipv6). */
+    if (for_us && h.next_header == NS_IPPROTO_FRAGMENT) {
+        pkt = reassemble6(ip6, pkt, &h);
+        if (!pkt)
+            return;
+        ns_ipv6_parse(pkt->data, pkt->len, &h);
+    }
     NfInfo nfi = {0};
     if (for_us || !ns_ipv6_is_multicast(&h.dst))
         track6(ip6, pkt, &nfi);

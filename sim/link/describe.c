@@ -27,6 +27,20 @@ static void describe_ip6(NsTraceEvent *ev, const uint8_t *buf, size_t len)
     ev->ip_len = NS_IPV6_HLEN + ip.payload_len;
     const uint8_t *l4 = buf + NS_IPV6_HLEN;
     size_t l4len = ip.payload_len;
+    NsIpv6FragRepr fh;
+    if (ip.next_header == NS_IPPROTO_FRAGMENT &&
+        ns_ipv6_frag_parse(l4, l4len, &fh) == NS_WIRE_OK) {
+        ev->frag = true;
+        ev->frag_mf = fh.m;
+        ev->frag_off = fh.offset;
+        ev->ip_id = fh.id;
+        ev->proto = ip.next_header = fh.next_header;
+        l4 += NS_IPV6_FRAG_HLEN;
+        l4len -= NS_IPV6_FRAG_HLEN;
+        ev->payload_len = (uint32_t)l4len;
+        if (fh.offset)
+            return;
+    }
     switch (ip.next_header) {
     case NS_IPPROTO_UDP:
         if (l4len >= NS_UDP_HLEN) {
@@ -61,6 +75,8 @@ static void describe_ip6(NsTraceEvent *ev, const uint8_t *buf, size_t len)
     default:
         break;
     }
+    if (ev->frag) /* the fragment's bytes, its transport header's too */
+        ev->payload_len = (uint32_t)l4len;
 }
 
 void ns_trace_describe_ip(NsTraceEvent *ev, const uint8_t *buf, size_t len)

@@ -53,20 +53,23 @@ struct NsFlows {
 
 typedef struct {
     uint32_t src, dst;
-    uint16_t id;
-    uint8_t proto;
+    uint32_t id;
+    uint32_t proto;
+    uint8_t src6[16], dst6[16]; /* IPv6: the addresses, src and dst 0 */
 } FragKey;
 
 static guint frag_hash(gconstpointer p)
 {
-    const FragKey *k = p;
-    return (guint)(k->src * 2654435761u) ^ k->dst ^ ((guint)k->id << 8 | k->proto);
+    const uint8_t *b = p; /* FNV-1a over the key's bytes (no padding) */
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof(FragKey); i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
 }
 
 static gboolean frag_equal(gconstpointer a, gconstpointer b)
 {
-    const FragKey *x = a, *y = b;
-    return x->src == y->src && x->dst == y->dst && x->id == y->id && x->proto == y->proto;
+    return memcmp(a, b, sizeof(FragKey)) == 0;
 }
 
 static FlowKey flow_key(uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
@@ -196,7 +199,11 @@ static void flow_write(void *self, const NsTraceEvent *ev)
     if (ev->proto != NS_IPPROTO_TCP && ev->proto != NS_IPPROTO_UDP)
         return;
     bool v6 = ev->src6 && ev->dst6;
-    FragKey fk = {ev->src, ev->dst, ev->ip_id, ev->proto};
+    FragKey fk = {ev->src, ev->dst, ev->ip_id, ev->proto, {0}, {0}};
+    if (v6) {
+        memcpy(fk.src6, ev->src6, 16);
+        memcpy(fk.dst6, ev->dst6, 16);
+    }
     if (ev->frag && ev->frag_off) {
         /* Counted with its datagram's flow, if its first fragment was. */
         guint v = fl->frags ? GPOINTER_TO_UINT(g_hash_table_lookup(fl->frags, &fk)) : 0;

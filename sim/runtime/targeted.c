@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/wire/eth.h"
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/tcp.h"
 #include "world-private.h"
 #include "netsim-private/packet.h"
@@ -38,22 +40,53 @@ struct NsTargeted {
 
 /* What a targeted fault looks at in a datagram, read with sim/wire. */
 typedef struct {
-    uint8_t proto;
+    uint8_t proto; /* IPv6: ICMPv6 counts as ICMP */
+    bool v6;
     uint32_t dst;
+    NsIpv6Addr dst6, src6;
     uint8_t tcp_flags;
     size_t payload_len; /* transport payload bytes */
 } Classified;
 
+/* An IPv6 datagram: its upper layer past a Fragment header (a fragment
+ * counts as a packet of its datagram's protocol). */
+static bool classify6(const NsPacket *dgram, Classified *c, const uint8_t **l4, size_t *l4_len)
+{
+    NsIpv6Repr ip;
+    if (ns_ipv6_parse(dgram->data, dgram->len, &ip) != NS_WIRE_OK)
+        return false;
+    *c = (Classified){.proto = ip.next_header, .v6 = true, .dst6 = ip.dst, .src6 = ip.src};
+    *l4 = dgram->data + NS_IPV6_HLEN;
+    *l4_len = ip.payload_len;
+    NsIpv6FragRepr fh;
+    if (ip.next_header == NS_IPPROTO_FRAGMENT &&
+        ns_ipv6_frag_parse(*l4, *l4_len, &fh) == NS_WIRE_OK) {
+        c->proto = fh.next_header;
+        *l4 += NS_IPV6_FRAG_HLEN;
+        *l4_len -= NS_IPV6_FRAG_HLEN;
+    }
+    if (c->proto == NS_IPPROTO_ICMPV6)
+        c->proto = NS_IPPROTO_ICMP;
+    return true;
+}
+
 static bool classify(const NsPacket *dgram, Classified *c)
 {
+    const uint8_t *l4;
+    size_t l4_len;
     NsIpv4Repr ip;
-    if (ns_ipv4_parse_header(dgram->data, dgram->len, &ip) != NS_WIRE_OK)
-        return false;
-    size_t total = ip.total_len < dgram->len ? ip.total_len : dgram->len;
-    const uint8_t *l4 = dgram->data + ip.header_len;
-    size_t l4_len = total > ip.header_len ? total - ip.header_len : 0;
-    *c = (Classified){.proto = ip.proto, .dst = ip.dst};
-    if (ip.proto == NS_IPPROTO_TCP) {
+    if (dgram->len >= 1 && dgram->data[0] >> 4 == 6) {
+        if (!classify6(dgram, c, &l4, &l4_len))
+            return false;
+    } else {
+        if (ns_ipv4_parse_header(dgram->data, dgram->len, &ip) != NS_WIRE_OK)
+            return false;
+        size_t total = ip.total_len < dgram->len ? ip.total_len : dgram->len;
+        l4 = dgram->data + ip.header_len;
+        l4_len = total > ip.header_len ? total - ip.header_len : 0;
+        *c = (Classified){.proto = ip.proto, .dst = ip.dst};
+    }
+    if (c->proto == NS_IPPROTO_TCP) {
         NsTcpRepr t;
         if (ns_tcp_parse_verified(l4, l4_len, &t) != NS_WIRE_OK)
             return false;
@@ -96,6 +129,17 @@ static bool segment_is(const Classified *d, NsScnPktKind kind)
  * every packet of its kind, even one another fault acts on: `syn#2` is
  * the second SYN whatever became of the first. The first fault in file
  * order that fires decides. */
+/* Is the datagram's source (when `src` is set) and destination on these hosts? */
+static bool ends_match(const NsTargeted *t, const Classified *d, uint32_t sender, uint32_t to,
+                       const uint32_t *src)
+{
+    if (d->v6)
+        return (!src || ns_ip6_is_local(ns_ip6_of(t->hosts[sender]), &d->src6)) &&
+               ns_ip6_is_local(ns_ip6_of(t->hosts[to]), &d->dst6);
+    return (!src || ns_host_has_addr(t->hosts[sender], *src)) &&
+           ns_host_has_addr(t->hosts[to], d->dst);
+}
+
 static const Fault *fire(NsTargeted *t, const Classified *d, bool on_wire, uint32_t sender,
                          const uint32_t *src)
 {
@@ -108,8 +152,8 @@ static const Fault *fire(NsTargeted *t, const Classified *d, bool on_wire, uint3
         uint8_t proto = sf->proto == NS_SCN_PROTO_UDP   ? NS_IPPROTO_UDP
                         : sf->proto == NS_SCN_PROTO_TCP ? NS_IPPROTO_TCP
                                                         : NS_IPPROTO_ICMP;
-        if (d->proto != proto || (src && !ns_host_has_addr(t->hosts[sender], *src)) ||
-            !ns_host_has_addr(t->hosts[sf->to], d->dst) || !segment_is(d, sf->kind))
+        if (d->proto != proto || !ends_match(t, d, sender, sf->to, src) ||
+            !segment_is(d, sf->kind))
             continue;
         if (++f->seen != sf->nth)
             continue;
@@ -162,16 +206,16 @@ static bool wire_fault(void *data, const NsSegment *seg, uint32_t from_port,
     NsTargeted *t = data;
     NsEthRepr eth;
     if (ns_eth_parse(frame->data, frame->len, &eth) != NS_WIRE_OK ||
-        eth.ethertype != NS_ETHERTYPE_IPV4)
+        (eth.ethertype != NS_ETHERTYPE_IPV4 && eth.ethertype != NS_ETHERTYPE_IPV6))
         return false;
     NsPacket ip = *frame;
     ip.data += NS_ETH_HLEN;
     ip.len -= NS_ETH_HLEN;
     Classified d;
-    NsIpv4Repr hdr;
+    NsIpv4Repr hdr = {0};
     const char *sender = ns_segment_port_host(seg, from_port);
     if (!sender || !classify(&ip, &d) ||
-        ns_ipv4_parse_header(ip.data, ip.len, &hdr) != NS_WIRE_OK)
+        (!d.v6 && ns_ipv4_parse_header(ip.data, ip.len, &hdr) != NS_WIRE_OK))
         return false;
     /* The port's host, among the scenario's hosts that have wire drops. */
     const Fault *act = NULL;

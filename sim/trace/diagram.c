@@ -308,6 +308,12 @@ static char *packet_key(const NsTraceEvent *ev)
 {
     /* A fragmented datagram: its first fragment, whatever size a router
      * cut it to on the way. */
+    if (ev->frag && ev->src6 && ev->dst6) {
+        char a[NS_IPV6_STRLEN], b[NS_IPV6_STRLEN];
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->src6, a);
+        ns_ipv6_format((const NsIpv6Addr *)(const void *)ev->dst6, b);
+        return g_strdup_printf("F|%u|%s|%s|%u", ev->proto, a, b, ev->ip_id);
+    }
     if (ev->frag)
         return g_strdup_printf("F|%u|%08x|%08x|%u", ev->proto, ev->src, ev->dst, ev->ip_id);
     unsigned ip_id = ev->bytes && ev->bytes_len >= 20 ? (unsigned)(ev->bytes[4] << 8 | ev->bytes[5])

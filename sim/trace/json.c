@@ -136,7 +136,7 @@ static void add_packet(JsonBuilder *b, const NsTraceEvent *ev)
         }
         json_builder_end_object(b);
     }
-    if (ev->proto == NS_IPPROTO_ICMPV6) {
+    if (ev->proto == NS_IPPROTO_ICMPV6 && l4) {
         json_builder_set_member_name(b, "icmp6");
         json_builder_begin_object(b);
         add_int(b, "type", ev->icmp_type);

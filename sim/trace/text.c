@@ -62,11 +62,19 @@ static void append_fragment(GString *s, const NsTraceEvent *ev)
                 g_string_append_printf(s, " id %u seq %u", ev->icmp_id, ev->icmp_seq);
         }
         break;
+    case NS_IPPROTO_ICMPV6:
+        trace_put_lit(s, " ICMPv6");
+        if (first) {
+            g_string_append_printf(s, " %s", trace_icmp6_name(ev->icmp_type, ev->icmp_code));
+            if (ev->icmp_type == NS_ICMP6_ECHO_REQUEST || ev->icmp_type == NS_ICMP6_ECHO_REPLY)
+                g_string_append_printf(s, " id %u seq %u", ev->icmp_id, ev->icmp_seq);
+        }
+        break;
     default:
         g_string_append_printf(s, " proto %u", ev->proto);
         break;
     }
-    g_string_append_printf(s, " frag ipid %u off %u %" PRIu32 "B%s", ev->ip_id, ev->frag_off,
+    g_string_append_printf(s, " frag ipid %" PRIu32 " off %u %" PRIu32 "B%s", ev->ip_id, ev->frag_off,
                            ev->payload_len, ev->frag_mf ? " MF" : "");
 }
 

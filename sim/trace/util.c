@@ -178,7 +178,8 @@ const char *trace_icmp6_name(uint8_t type, uint8_t code)
     case NS_ICMP6_ECHO_REPLY:
         return "echo reply";
     case NS_ICMP6_TIME_EXCEEDED:
-        return "time exceeded";
+        /* RFC 4443 3.3: code 1 is "fragment reassembly time exceeded" */
+        return code == 1 ? "reassembly time exceeded" : "time exceeded";
     case NS_ICMP6_PACKET_TOO_BIG:
         return "packet too big";
     case NS_ICMP6_PARAM_PROBLEM:

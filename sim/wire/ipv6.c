@@ -270,6 +270,29 @@ size_t ns_ipv6_emit(const NsIpv6Repr *repr, uint8_t *buf, size_t len)
     return NS_IPV6_HLEN;
 }
 
+NsWireResult ns_ipv6_frag_parse(const uint8_t *buf, size_t len, NsIpv6FragRepr *out)
+{
+    if (len < NS_IPV6_FRAG_HLEN)
+        return NS_WIRE_TRUNCATED;
+    uint16_t w = ns_read_be16(buf + 2);
+    out->next_header = buf[0];
+    out->offset = (uint16_t)(w & 0xfff8);
+    out->m = (w & 1) != 0;
+    out->id = ns_read_be32(buf + 4);
+    return NS_WIRE_OK;
+}
+
+size_t ns_ipv6_frag_emit(const NsIpv6FragRepr *repr, uint8_t *buf, size_t len)
+{
+    if (len < NS_IPV6_FRAG_HLEN || (repr->offset & 7) != 0)
+        return 0;
+    buf[0] = repr->next_header;
+    buf[1] = 0;
+    ns_write_be16(buf + 2, (uint16_t)(repr->offset | (repr->m ? 1 : 0)));
+    ns_write_be32(buf + 4, repr->id);
+    return NS_IPV6_FRAG_HLEN;
+}
+
 uint32_t ns_csum_pseudo6(const NsIpv6Addr *src, const NsIpv6Addr *dst, uint8_t next_header,
                          uint32_t len)
 {

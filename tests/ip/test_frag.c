@@ -13,7 +13,9 @@
 #include "../runner.h"
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/checksum.h"
+#include "netsim/ip6.h"
 #include "netsim/wire/icmp.h"
+#include "netsim/wire/ipv6.h"
 #include "netsim/wire/udp.h"
 
 static int noop(void)
@@ -461,7 +463,8 @@ typedef struct {
     NsTraceKind kind;
     NsTime time;
     const char *host;
-    uint16_t ip_len, off, id;
+    uint16_t ip_len, off;
+    uint32_t id;
     bool mf;
     uint8_t icmp_type, icmp_code;
 } FragSeen;
@@ -470,7 +473,7 @@ static GArray *fseen;
 static void frag_write(void *self, const NsTraceEvent *ev)
 {
     (void)self;
-    if (!ev->proto || ev->src6)
+    if (!ev->proto)
         return;
     FragSeen f = {ev->kind, ev->time, ev->host, (uint16_t)ev->ip_len, ev->frag_off, ev->ip_id,
                   ev->frag_mf, ev->icmp_type, ev->icmp_code};
@@ -481,13 +484,18 @@ static void frag_write(void *self, const NsTraceEvent *ev)
 
 static const NsTraceSinkOps frag_sink = {"frags", frag_write, NULL, NULL};
 
-static void net_setup(uint32_t wan_mtu)
+static void sink_setup(void)
 {
     fx_setup(1);
     fseen = g_array_new(FALSE, TRUE, sizeof(FragSeen));
     ns_tracer_add_sink(fx.ctx.tracer, &frag_sink, NULL,
                        NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_RECV) |
                            NS_TRACE_MASK(NS_TRACE_FWD) | NS_TRACE_MASK(NS_TRACE_DROP));
+}
+
+static void net_setup(uint32_t wan_mtu)
+{
+    sink_setup();
     NsLinkOpts o;
     ns_link_opts_init(&o);
     o.delay = NS_MS(1);
@@ -700,6 +708,498 @@ static void test_df_without_frag_ok_is_emsgsize(void)
     net_end();
 }
 
+/* ---- IPv6 (RFC 8200 4.5) ---- */
+
+static const NsIpv6Addr src6 = {{0x20, 0x01, 0x0d, 0xb8, 1, [15] = 0x10}};
+static const NsIpv6Addr dst6 = {{0x20, 0x01, 0x0d, 0xb8, 2, [15] = 0x20}};
+
+/* An IPv6 datagram of `payload` bytes of UDP (byte i is i*7 mod 251). */
+static NsPacket *datagram6(uint32_t payload)
+{
+    NsPacket *p = ns_packet_new(pool, NS_PACKET_HEADROOM, NS_IPV6_HLEN + payload);
+    NsIpv6Repr h = {.payload_len = (uint16_t)payload, .next_header = NS_IPPROTO_UDP,
+                    .hop_limit = 64, .src = src6, .dst = dst6};
+    ns_ipv6_emit(&h, p->data, NS_IPV6_HLEN);
+    for (uint32_t i = 0; i < payload; i++)
+        p->data[NS_IPV6_HLEN + i] = (uint8_t)(i * 7 % 251);
+    return p;
+}
+
+static uint32_t cut6(NsPacket *d, uint32_t mtu)
+{
+    n_frags = 0;
+    return ns_ipv6_fragment(d, mtu, 0xabcd0001, NS_PACKET_HEADROOM, collect, NULL);
+}
+
+/* ping -6 -s 3000 on a 1500-byte link: 1448 + 1448 + 112 bytes of data,
+ * each behind the 40-byte header and an 8-byte Fragment header. */
+static void test_ipv6_fragments_of_1448_bytes(void)
+{
+    bare_setup();
+    CU_ASSERT_EQUAL(cut6(datagram6(3008), 1500), 3);
+    static const uint16_t len[] = {1496, 1496, 160}, off[] = {0, 1448, 2896};
+    for (uint32_t i = 0; i < 3; i++) {
+        NsIpv6Repr h;
+        NsIpv6FragRepr f;
+        CU_ASSERT_EQUAL(ns_ipv6_parse(frags[i]->data, frags[i]->len, &h), NS_WIRE_OK);
+        CU_ASSERT_EQUAL(frags[i]->len, len[i]);
+        CU_ASSERT_EQUAL(h.payload_len, len[i] - NS_IPV6_HLEN);
+        CU_ASSERT_EQUAL(h.next_header, NS_IPPROTO_FRAGMENT);
+        CU_ASSERT_EQUAL(ns_ipv6_frag_parse(frags[i]->data + NS_IPV6_HLEN, 8, &f), NS_WIRE_OK);
+        CU_ASSERT_EQUAL(f.next_header, NS_IPPROTO_UDP);
+        CU_ASSERT_EQUAL(f.offset, off[i]);
+        CU_ASSERT_EQUAL(f.m, i < 2);
+        CU_ASSERT_EQUAL(f.id, 0xabcd0001);
+        CU_ASSERT_EQUAL(frags[i]->data[48], (uint8_t)(off[i] * 7 % 251));
+    }
+    free_frags();
+    bare_end();
+}
+
+static NsPacket *feed6(uint32_t i)
+{
+    NsPacket *f = frags[i];
+    frags[i] = NULL;
+    NsIpv6Repr h;
+    NsIpv6FragRepr fh;
+    CU_ASSERT_EQUAL(ns_ipv6_parse(f->data, f->len, &h), NS_WIRE_OK);
+    CU_ASSERT_EQUAL(ns_ipv6_frag_parse(f->data + NS_IPV6_HLEN, 8, &fh), NS_WIRE_OK);
+    return ns_ip6_reasm_input(ra, f, &h, &fh);
+}
+
+/* Put back together out of order: the original datagram, byte for byte
+ * (the Fragment header gone, Next Header and payload length restored). */
+static void test_ipv6_reassembly_out_of_order(void)
+{
+    reasm_setup();
+    cut6(datagram6(3008), 1500);
+    CU_ASSERT_PTR_NULL(feed6(2));
+    CU_ASSERT_PTR_NULL(feed6(0));
+    NsPacket *d = feed6(1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    NsPacket *orig = datagram6(3008);
+    CU_ASSERT_EQUAL(d->len, orig->len);
+    CU_ASSERT_EQUAL(memcmp(d->data, orig->data, orig->len), 0);
+    ns_packet_free(orig);
+    ns_packet_free(d);
+    CU_ASSERT_EQUAL(ns_ip_reasm_pending(ra), 0);
+    reasm_end();
+}
+
+/* An overlap discards the whole datagram (RFC 5722). */
+static void test_ipv6_overlap_discards_the_datagram(void)
+{
+    reasm_setup();
+    cut6(datagram6(3008), 1500);
+    CU_ASSERT_PTR_NULL(feed6(0));
+    NsPacket *f = frags[1];
+    NsIpv6FragRepr fh;
+    ns_ipv6_frag_parse(f->data + NS_IPV6_HLEN, 8, &fh);
+    fh.offset = 1440; /* 8 bytes into the first */
+    ns_ipv6_frag_emit(&fh, f->data + NS_IPV6_HLEN, 8);
+    CU_ASSERT_PTR_NULL(feed6(1));
+    CU_ASSERT_EQUAL(seen.drops[NS_DROP_FRAG_OVERLAP], 2);
+    CU_ASSERT_EQUAL(ns_ip_reasm_pending(ra), 0);
+    free_frags();
+    reasm_end();
+}
+
+/* Fragments of two datagrams (two IDs) interleaved are kept apart. */
+static void test_ipv6_datagrams_told_apart_by_id(void)
+{
+    reasm_setup();
+    cut6(datagram6(3008), 1500);
+    NsPacket *a[3];
+    memcpy(a, frags, sizeof a);
+    n_frags = 0;
+    ns_ipv6_fragment(datagram6(3008), 1500, 0xabcd0002, NS_PACKET_HEADROOM, collect, NULL);
+    NsPacket *b[3];
+    memcpy(b, frags, sizeof b);
+    NsPacket *got[2] = {NULL, NULL};
+    for (uint32_t i = 0; i < 3; i++) {
+        NsPacket *d;
+        frags[0] = a[i];
+        if ((d = feed6(0)))
+            got[0] = d;
+        frags[0] = b[2 - i];
+        if ((d = feed6(0)))
+            got[1] = d;
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got[0]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got[1]);
+    CU_ASSERT_EQUAL(got[0]->len, NS_IPV6_HLEN + 3008);
+    CU_ASSERT_EQUAL(got[1]->len, NS_IPV6_HLEN + 3008);
+    ns_packet_free(got[0]);
+    ns_packet_free(got[1]);
+    CU_ASSERT_EQUAL(ns_ip_reasm_pending(ra), 0);
+    n_frags = 0;
+    reasm_end();
+}
+
+/* ---- IPv6 through hosts ---- */
+
+static NsIpv6Addr a6(const char *text)
+{
+    NsIpv6Addr a;
+    CU_ASSERT_FATAL(ns_ipv6_parse_addr(text, &a));
+    return a;
+}
+
+static void addr6(NsHost *h, const char *addr, NsSegment *seg)
+{
+    fx_addr(h, "0.0.0.0", 0, seg);
+    NsIpv6Addr a = a6(addr);
+    CU_ASSERT(ns_iface_add_addr6(ns_host_iface(h, ns_host_iface_count(h) - 1), &a, 64));
+}
+
+/* Frames of IPv6 fragments to drop on lan, counted from 1 (0: none). */
+static struct {
+    uint32_t seen, drop;
+} wire6;
+
+static bool drop_fragment6(void *data, const NsSegment *seg, uint32_t from_port,
+                           const NsPacket *frame, const char **rule, NsTraceLoc *loc)
+{
+    (void)data;
+    (void)seg;
+    (void)from_port;
+    const uint8_t *ip = frame->data + 14;
+    if (frame->len < 14 + NS_IPV6_HLEN || ns_read_be16(frame->data + 12) != 0x86dd ||
+        ip[6] != NS_IPPROTO_FRAGMENT)
+        return false;
+    *rule = "test";
+    *loc = (NsTraceLoc){"t", 1};
+    return ++wire6.seen == wire6.drop;
+}
+
+/* pc (2001:db8:1::10) -- lan (1500) -- gw -- wan (wan_mtu) -- srv
+ * (2001:db8:2::20) */
+static void net6_setup(uint32_t wan_mtu)
+{
+    sink_setup();
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(1);
+    NsSegment *lan = fx_segment("lan", true, &o);
+    o.mtu = wan_mtu;
+    NsSegment *wan = fx_segment("wan", true, &o);
+    pc = fx_host("pc", false, NS_PROFILE_LINUX);
+    srv = fx_host("srv", false, NS_PROFILE_LINUX);
+    gw = fx_host("gw", true, NS_PROFILE_LINUX);
+    addr6(pc, "2001:db8:1::10", lan);
+    addr6(srv, "2001:db8:2::20", wan);
+    addr6(gw, "2001:db8:1::1", lan);
+    addr6(gw, "2001:db8:2::1", wan);
+    fx_routes();
+    memset(&wire6, 0, sizeof wire6);
+    ns_segment_set_fault_hook(lan, drop_fragment6, NULL);
+}
+
+static struct {
+    uint32_t replies, errors;
+    int err;
+    size_t len;
+    NsIpv6Addr from;
+} echo6;
+
+static void on_echo6(void *data, const NsIpv6Addr *from, uint16_t id, uint16_t seq, uint8_t hops,
+                     size_t len, int err)
+{
+    (void)data;
+    (void)id;
+    (void)seq;
+    (void)hops;
+    echo6.from = *from;
+    if (err) {
+        echo6.errors++;
+        echo6.err = err;
+    } else {
+        echo6.replies++;
+        echo6.len = len;
+    }
+}
+
+static void ping6(NsHost *h, const char *dst, size_t len)
+{
+    ns_ip6_set_echo_handler(ns_ip6_of(h), on_echo6, NULL);
+    NsIpv6Addr d = a6(dst);
+    CU_ASSERT_EQUAL(ns_ip6_send_echo(ns_ip6_of(h), &d, 1, 1, len, 0), 0);
+}
+
+/* ping -6 -s 3000 to a neighbour: three fragments out (1448, 1448, 112
+ * bytes of data), three back, the reply whole at ping. */
+static void test_ipv6_ping_3000(void)
+{
+    net6_setup(1500);
+    memset(&echo6, 0, sizeof echo6);
+    ping6(pc, "2001:db8:2::20", 3000);
+    fx_run(NS_S(2));
+    CU_ASSERT_EQUAL(echo6.replies, 1);
+    CU_ASSERT_EQUAL(echo6.errors, 0);
+    CU_ASSERT_EQUAL(echo6.len, 3000);
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", false), 3);
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", true), 0);
+    CU_ASSERT_EQUAL(count(NS_TRACE_FWD, "gw", false), 6);
+    CU_ASSERT_EQUAL(count(NS_TRACE_RECV, "srv", false), 3);
+    CU_ASSERT_EQUAL(count(NS_TRACE_RECV, "srv", true), 1);
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "srv", false), 3);
+    CU_ASSERT_EQUAL(count(NS_TRACE_RECV, "pc", true), 1);
+    static const uint16_t len[] = {1496, 1496, 160}, off[] = {0, 1448, 2896};
+    for (uint32_t i = 0; i < 3; i++) {
+        const FragSeen *f = nth(NS_TRACE_SEND, "pc", i);
+        CU_ASSERT_EQUAL(f->ip_len, len[i]);
+        CU_ASSERT_EQUAL(f->off, off[i]);
+        CU_ASSERT_EQUAL(f->mf, i < 2);
+        CU_ASSERT_EQUAL(f->id, nth(NS_TRACE_SEND, "pc", 0)->id);
+    }
+    /* the reply is a datagram of its own: another ID */
+    CU_ASSERT_NOT_EQUAL(nth(NS_TRACE_SEND, "srv", 0)->id, nth(NS_TRACE_SEND, "pc", 0)->id);
+    net_end();
+}
+
+/* Each datagram gets a new random ID, never 0 (Linux 6.x's
+ * ipv6_select_ident), the same for the same seed. */
+static uint32_t ids_of_two_pings(uint32_t *second)
+{
+    net6_setup(1500);
+    memset(&echo6, 0, sizeof echo6);
+    ping6(pc, "2001:db8:2::20", 2000);
+    fx_run(NS_S(1));
+    ping6(pc, "2001:db8:2::20", 2000);
+    fx_run(NS_S(2));
+    CU_ASSERT_EQUAL(echo6.replies, 2);
+    uint32_t first = nth(NS_TRACE_SEND, "pc", 0)->id;
+    *second = nth(NS_TRACE_SEND, "pc", 2)->id;
+    CU_ASSERT_EQUAL(nth(NS_TRACE_SEND, "pc", 1)->id, first);
+    net_end();
+    return first;
+}
+
+static void test_ipv6_ids_random_per_datagram(void)
+{
+    uint32_t b1, b2;
+    uint32_t a1 = ids_of_two_pings(&b1), a2 = ids_of_two_pings(&b2);
+    CU_ASSERT_NOT_EQUAL(a1, 0);
+    CU_ASSERT_NOT_EQUAL(b1, 0);
+    CU_ASSERT_NOT_EQUAL(b1, a1 + 1);
+    CU_ASSERT_NOT_EQUAL(b1, a1);
+    CU_ASSERT_EQUAL(a1, a2);
+    CU_ASSERT_EQUAL(b1, b2);
+}
+
+/* Routers never fragment: the 1500-byte fragments are answered with
+ * packet too big (one per fragment); ping hears of the first fragment's
+ * only (a later fragment holds no ICMPv6 header), pc's path MTU to srv
+ * becomes 1280 and the next ping leaves in fragments of 1232 bytes of
+ * data, and gets its reply. */
+static void test_ipv6_packet_too_big_teaches_the_path_mtu(void)
+{
+    net6_setup(1280);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_path_mtu(ns_ip6_of(pc), &d), 1500);
+    memset(&echo6, 0, sizeof echo6);
+    ping6(pc, "2001:db8:2::20", 3000);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(echo6.replies, 0);
+    CU_ASSERT_EQUAL(echo6.errors, 1);
+    CU_ASSERT_EQUAL(echo6.err, EMSGSIZE);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_TOO_BIG), 2);
+    CU_ASSERT_EQUAL(ns_ip6_path_mtu(ns_ip6_of(pc), &d), 1280);
+    guint before = fseen->len;
+    ping6(pc, "2001:db8:2::20", 3000);
+    fx_run(NS_S(2));
+    CU_ASSERT_EQUAL(echo6.replies, 1);
+    CU_ASSERT_EQUAL(echo6.len, 3000);
+    static const uint16_t len[] = {1280, 1280, 592}, off[] = {0, 1232, 2464};
+    uint32_t k = 0;
+    for (guint i = before; i < fseen->len; i++) {
+        const FragSeen *f = &g_array_index(fseen, FragSeen, i);
+        if (f->kind != NS_TRACE_SEND || strcmp(f->host, "pc"))
+            continue;
+        CU_ASSERT_FATAL(k < 3);
+        CU_ASSERT_EQUAL(f->ip_len, len[k]);
+        CU_ASSERT_EQUAL(f->off, off[k]);
+        k++;
+    }
+    CU_ASSERT_EQUAL(k, 3);
+    /* srv held the first ping's last fragment alone: dropped after 60 s,
+     * without an ICMPv6 error (the first fragment never came). */
+    fx_run(NS_S(70));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FRAG_TIMEOUT), 1);
+    CU_ASSERT_EQUAL(echo6.errors, 1);
+    net_end();
+}
+
+/* A packet too big naming less than 1280 counts as 1280 (RFC 8200 5, as
+ * Linux); the learned MTU is forgotten after 600 s. */
+static void test_ipv6_path_mtu_floor_and_expiry(void)
+{
+    net6_setup(1000);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    memset(&echo6, 0, sizeof echo6);
+    ping6(pc, "2001:db8:2::20", 1400);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(echo6.err, EMSGSIZE);
+    CU_ASSERT_EQUAL(ns_ip6_path_mtu(ns_ip6_of(pc), &d), 1280);
+    ns_sim_schedule_at(fx.ctx.sim, NS_S(600), nothing, NULL, NULL);
+    fx_run(NS_S(600));
+    CU_ASSERT_EQUAL(ns_ip6_path_mtu(ns_ip6_of(pc), &d), 1280);
+    ns_sim_schedule_at(fx.ctx.sim, NS_S(601), nothing, NULL, NULL);
+    fx_run(NS_S(601));
+    CU_ASSERT_EQUAL(ns_ip6_path_mtu(ns_ip6_of(pc), &d), 1500);
+    net_end();
+}
+
+static NsSocket *udp6_sock(NsHost *h, uint16_t port)
+{
+    int err = -1;
+    NsSocket *s = ns_socket_new(h, NS_SOCK_UDP, &err);
+    CU_ASSERT_EQUAL(err, 0);
+    NsIpv6Addr any = {{0}};
+    if (port)
+        CU_ASSERT_EQUAL(ns_socket_bind6(s, &any, port), 0);
+    return s;
+}
+
+/* A 4000-byte UDP datagram over IPv6: 1232 * 3 + 312 bytes across the
+ * 1280-byte link once the path MTU is known, whole at the socket. */
+static void test_ipv6_large_udp_datagram_arrives_whole(void)
+{
+    net6_setup(1500);
+    NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
+    static uint8_t data[4000], got[5000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 13);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", false), 3);
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), 4000);
+    CU_ASSERT_EQUAL(memcmp(got, data, sizeof data), 0);
+    net_end();
+}
+
+/* The largest UDP datagram over IPv6, 65527 bytes (a payload length of
+ * 65535), goes in 45 fragments and arrives whole. */
+static void test_ipv6_udp_of_65527_bytes(void)
+{
+    net6_setup(1500);
+    NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
+    static uint8_t data[65527], got[65600];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", false), 46);
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), 65527);
+    CU_ASSERT_EQUAL(memcmp(got, data, sizeof data), 0);
+    net_end();
+}
+
+/* The second fragment lost: srv holds the rest 60 s (ip6frag_time), drops
+ * them and, holding the first, sends ICMPv6 time exceeded code 1 quoting
+ * it (RFC 8200 4.5). */
+static void test_ipv6_lost_fragment_times_out_with_icmp6(void)
+{
+    net6_setup(1500);
+    wire6.drop = 2;
+    NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
+    static uint8_t data[4000];
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    fx_run(NS_S(62));
+    CU_ASSERT_EQUAL(count(NS_TRACE_RECV, "srv", false), 2);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FRAG_TIMEOUT), 2);
+    const FragSeen *first = nth(NS_TRACE_RECV, "srv", 0);
+    CU_ASSERT_EQUAL(fx_find(NS_TRACE_DROP, NS_DROP_FRAG_TIMEOUT)->time, first->time + NS_S(60));
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, NULL, 0, NULL, NULL), -EAGAIN);
+    const FragSeen *icmp = nth(NS_TRACE_RECV, "pc", 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(icmp);
+    CU_ASSERT_EQUAL(icmp->icmp_type, NS_ICMP6_TIME_EXCEEDED);
+    CU_ASSERT_EQUAL(icmp->icmp_code, 1);
+    CU_ASSERT_EQUAL(icmp->ip_len, 1280); /* the quote fills IPv6's minimum MTU */
+    CU_ASSERT_PTR_NULL(nth(NS_TRACE_RECV, "pc", 1));
+    net_end();
+}
+
+/* Without the first fragment the timeout is silent. */
+static void test_ipv6_timeout_without_first_fragment_is_silent(void)
+{
+    net6_setup(1500);
+    wire6.drop = 1;
+    udp6_sock(srv, 9);
+    NsSocket *c = udp6_sock(pc, 0);
+    static uint8_t data[4000];
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    fx_run(NS_S(62));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FRAG_TIMEOUT), 2);
+    CU_ASSERT_PTR_NULL(nth(NS_TRACE_RECV, "pc", 0));
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "srv", false) + count(NS_TRACE_SEND, "srv", true), 0);
+    net_end();
+}
+
+/* pc sends a Fragment header and 'payload' by hand (next header 44). */
+static void send_fragment6(const NsIpv6FragRepr *fh, const uint8_t *payload, size_t len)
+{
+    NsPacket *p = ns_packet_new(fx.ctx.pool, NS_PACKET_HEADROOM, NS_IPV6_FRAG_HLEN + len);
+    ns_ipv6_frag_emit(fh, p->data, NS_IPV6_FRAG_HLEN);
+    memcpy(p->data + NS_IPV6_FRAG_HLEN, payload, len);
+    NsIpv6Addr s = a6("2001:db8:1::10"), d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_output(ns_ip6_of(pc), p, &s, &d, NS_IPPROTO_FRAGMENT, 0), 0);
+}
+
+/* An atomic fragment (offset 0, M clear; RFC 6946) is the whole datagram:
+ * the socket has it at once, nothing is held. */
+static void test_ipv6_atomic_fragment_processed_at_once(void)
+{
+    net6_setup(1500);
+    NsSocket *s = udp6_sock(srv, 9);
+    uint8_t udp[12] = {0xc0, 0x00, 0, 9, 0, 12, 0, 0, 'a', 't', 'o', 'm'};
+    NsIpv6Addr a = a6("2001:db8:1::10"), d = a6("2001:db8:2::20");
+    ns_ipv6_l4_checksum(udp, sizeof udp, 6, &a, &d, NS_IPPROTO_UDP);
+    send_fragment6(&(NsIpv6FragRepr){.next_header = NS_IPPROTO_UDP, .id = 7}, udp, sizeof udp);
+    fx_run(NS_S(1));
+    uint8_t got[16];
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), 4);
+    CU_ASSERT_EQUAL(memcmp(got, "atom", 4), 0);
+    CU_ASSERT_EQUAL(count(NS_TRACE_RECV, "srv", false), 1); /* the fragment's own line */
+    fx_run(NS_S(70));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, FX_ANY), 0);
+    net_end();
+}
+
+/* A fragment with more to come whose length is not a multiple of 8 is
+ * answered with parameter problem code 0 pointing at the payload length
+ * (RFC 8200 4.5). */
+static void test_ipv6_odd_fragment_gets_parameter_problem(void)
+{
+    net6_setup(1500);
+    uint8_t data[13] = {0};
+    send_fragment6(&(NsIpv6FragRepr){.next_header = NS_IPPROTO_UDP, .m = true, .id = 9}, data,
+                   sizeof data);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FRAG_INVALID), 1);
+    const FragSeen *e = nth(NS_TRACE_RECV, "pc", 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_EQUAL(e->icmp_type, NS_ICMP6_PARAM_PROBLEM);
+    CU_ASSERT_EQUAL(e->icmp_code, 0);
+    net_end();
+}
+
+/* TCP never asks for fragments: a segment over the MTU is EMSGSIZE. */
+static void test_ipv6_tcp_over_the_mtu_is_emsgsize(void)
+{
+    net6_setup(1500);
+    NsPacket *p = ns_packet_new(fx.ctx.pool, NS_PACKET_HEADROOM, 1500);
+    memset(p->data, 0, p->len);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_output(ns_ip6_of(pc), p, NULL, &d, NS_IPPROTO_TCP, 0), EMSGSIZE);
+    CU_ASSERT_EQUAL(fseen->len, 0);
+    net_end();
+}
+
 static CU_TestInfo frag_tests[] = {
     {"fragments_of_1480_bytes_on_a_1500_mtu", test_fragments_of_1480_bytes_on_a_1500_mtu},
     {"fragment_data_is_a_multiple_of_8", test_fragment_data_is_a_multiple_of_8},
@@ -725,6 +1225,22 @@ static CU_TestInfo frag_tests[] = {
     {"udp_up_to_65507_bytes", test_udp_up_to_65507_bytes},
     {"lost_fragment_times_out_with_icmp", test_lost_fragment_times_out_with_icmp},
     {"df_without_frag_ok_is_emsgsize", test_df_without_frag_ok_is_emsgsize},
+    {"ipv6_fragments_of_1448_bytes", test_ipv6_fragments_of_1448_bytes},
+    {"ipv6_reassembly_out_of_order", test_ipv6_reassembly_out_of_order},
+    {"ipv6_overlap_discards_the_datagram", test_ipv6_overlap_discards_the_datagram},
+    {"ipv6_datagrams_told_apart_by_id", test_ipv6_datagrams_told_apart_by_id},
+    {"ipv6_ping_3000", test_ipv6_ping_3000},
+    {"ipv6_ids_random_per_datagram", test_ipv6_ids_random_per_datagram},
+    {"ipv6_packet_too_big_teaches_the_path_mtu", test_ipv6_packet_too_big_teaches_the_path_mtu},
+    {"ipv6_path_mtu_floor_and_expiry", test_ipv6_path_mtu_floor_and_expiry},
+    {"ipv6_large_udp_datagram_arrives_whole", test_ipv6_large_udp_datagram_arrives_whole},
+    {"ipv6_udp_of_65527_bytes", test_ipv6_udp_of_65527_bytes},
+    {"ipv6_lost_fragment_times_out_with_icmp6", test_ipv6_lost_fragment_times_out_with_icmp6},
+    {"ipv6_timeout_without_first_fragment_is_silent",
+     test_ipv6_timeout_without_first_fragment_is_silent},
+    {"ipv6_atomic_fragment_processed_at_once", test_ipv6_atomic_fragment_processed_at_once},
+    {"ipv6_odd_fragment_gets_parameter_problem", test_ipv6_odd_fragment_gets_parameter_problem},
+    {"ipv6_tcp_over_the_mtu_is_emsgsize", test_ipv6_tcp_over_the_mtu_is_emsgsize},
     CU_TEST_INFO_NULL,
 };
 

@@ -151,6 +151,27 @@ static void test_ipv6_parse_refuses_short_and_other_versions(void)
     CU_ASSERT_EQUAL(ns_ipv6_emit(&(NsIpv6Repr){.flow_label = 0x100000}, buf, sizeof buf), 0);
 }
 
+/* The Fragment header of RFC 8200 4.5: offset 1448 (181 units of 8, M
+ * set) as bytes 2-3 0x05a9. */
+static void test_ipv6_fragment_header_bytes(void)
+{
+    NsIpv6FragRepr f = {.next_header = NS_IPPROTO_UDP, .offset = 1448, .m = true,
+                        .id = 0xdeadbeef};
+    uint8_t buf[NS_IPV6_FRAG_HLEN];
+    CU_ASSERT_EQUAL(ns_ipv6_frag_emit(&f, buf, sizeof buf), NS_IPV6_FRAG_HLEN);
+    static const uint8_t want[] = {17, 0, 0x05, 0xa9, 0xde, 0xad, 0xbe, 0xef};
+    CU_ASSERT_EQUAL(memcmp(buf, want, sizeof want), 0);
+    NsIpv6FragRepr back;
+    CU_ASSERT_EQUAL_FATAL(ns_ipv6_frag_parse(buf, sizeof buf, &back), NS_WIRE_OK);
+    CU_ASSERT_EQUAL(back.next_header, NS_IPPROTO_UDP);
+    CU_ASSERT_EQUAL(back.offset, 1448);
+    CU_ASSERT_TRUE(back.m);
+    CU_ASSERT_EQUAL(back.id, 0xdeadbeef);
+    CU_ASSERT_EQUAL(ns_ipv6_frag_parse(buf, 7, &back), NS_WIRE_TRUNCATED);
+    f.offset = 1449;
+    CU_ASSERT_EQUAL(ns_ipv6_frag_emit(&f, buf, sizeof buf), 0);
+}
+
 /* ---- ICMPv6 ---- */
 
 /* fe80::ff:fe00:101 -> fe80::ff:fe00:201, echo request id 0x1234 seq 1 "abcde" */
@@ -258,6 +279,7 @@ CU_TestInfo ns_wire_ipv6_tests[] = {
     {"prefix_match", test_ipv6_prefix_match},
     {"header_round_trip", test_ipv6_header_round_trip},
     {"parse_refuses_short_and_other_versions", test_ipv6_parse_refuses_short_and_other_versions},
+    {"fragment_header_bytes", test_ipv6_fragment_header_bytes},
     {"icmp6_echo_matches_the_checked_bytes", test_icmp6_echo_matches_the_checked_bytes},
     {"icmp6_neighbor_solicitation_matches_the_checked_bytes",
      test_icmp6_neighbor_solicitation_matches_the_checked_bytes},

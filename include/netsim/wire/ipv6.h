@@ -83,6 +83,25 @@ NsWireResult ns_ipv6_parse(const uint8_t *buf, size_t len, NsIpv6Repr *out);
  * the flow label does not fit in 20 bits. */
 size_t ns_ipv6_emit(const NsIpv6Repr *repr, uint8_t *buf, size_t len);
 
+/* The Fragment header (RFC 8200 4.5): 8 bytes after the header (netsim
+ * sends no other extension header), Next Header 44. */
+#define NS_IPPROTO_FRAGMENT 44
+#define NS_IPV6_FRAG_HLEN 8
+
+typedef struct {
+    uint8_t next_header; /* of the fragmentable part */
+    uint16_t offset;     /* bytes (the wire field times 8) */
+    bool m;              /* more fragments */
+    uint32_t id;
+} NsIpv6FragRepr;
+
+/* Parse the 8 bytes at buf[0..len): TRUNCATED below 8. The reserved
+ * fields are not checked (Linux ignores them). */
+NsWireResult ns_ipv6_frag_parse(const uint8_t *buf, size_t len, NsIpv6FragRepr *out);
+/* Write the 8 bytes at buf[0..8): 8, or 0 if len < 8 or the offset is not
+ * a multiple of 8. */
+size_t ns_ipv6_frag_emit(const NsIpv6FragRepr *repr, uint8_t *buf, size_t len);
+
 /* Sum of the IPv6 pseudo-header (source, destination, upper-layer length
  * as 32 bits, three zero bytes, next header; RFC 8200 section 8.1), to add
  * to the sum of the upper-layer packet. Returns a sum <= 0xFFFF. */
