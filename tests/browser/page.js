@@ -201,6 +201,25 @@ async function checkBrowser(ctx) {
     'a later fragment is decoded as data, not as an ICMP header');
   eq(fp.errors, [], 'ip-fragments: no console error');
   await fp.close();
+  // IPv6 fragments: the Fragment header is a layer of its own; a later
+  // fragment's bytes are data, the first one's start with ICMPv6.
+  const f6 = await open(ctx, page('scenarios/ipv6-fragments.scn'));
+  const later = await f6.evaluate(() => window.netsimPage.steps.findIndex(e => e.kind === 'fwd' && e.frag && e.frag.off === 1232) + 1);
+  ok(later > 1, 'the run has the router forwarding the IPv6 fragment at offset 1232 (' + later + ')');
+  await f6.evaluate(n => { location.hash = '#step=' + n; }, later);
+  await f6.waitForFunction(n => window.netsimPage.cur === n - 1, later);
+  ok((await cur(f6)).includes('ICMP6 frag ipid 4073412598 off 1232 len 1232 MF'), 'the row names the IPv6 fragment: ' + await cur(f6));
+  eq(await field(f6, 'IPv6 Fragment header', 'fragment offset'), '1232', 'Fragment header: the offset');
+  eq(await field(f6, 'IPv6 Fragment header', 'identification'), '4073412598', 'Fragment header: the identification');
+  eq(await f6.$$eval('details[data-layer]', ds => ds.map(d => d.dataset.layer)), ['Ethernet II', 'IPv6', 'IPv6 Fragment header', 'fragment data'],
+    'a later IPv6 fragment is decoded as data after its Fragment header');
+  const first = await f6.evaluate(() => window.netsimPage.steps.findIndex(e => e.kind === 'fwd' && e.frag && e.frag.off === 0) + 1);
+  await f6.evaluate(n => { location.hash = '#step=' + n; }, first);
+  await f6.waitForFunction(n => window.netsimPage.cur === n - 1, first);
+  eq(await f6.$$eval('details[data-layer]', ds => ds.map(d => d.dataset.layer)), ['Ethernet II', 'IPv6', 'IPv6 Fragment header', 'ICMPv6', 'echo data'],
+    'the first IPv6 fragment holds the ICMPv6 header');
+  eq(f6.errors, [], 'ipv6-fragments: no console error');
+  await f6.close();
 }
 
 async function checkPlots(ctx) {

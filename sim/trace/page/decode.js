@@ -88,7 +88,7 @@ const ICMP6_TYPES = {
 function decodeIp6(b, o, full) {
   if (b.length < o + 40) return [];
   const plen = u16(b, o + 4), next = b[o + 6];
-  const names = { 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' };
+  const names = { 6: 'TCP', 17: 'UDP', 44: 'Fragment', 58: 'ICMPv6' };
   const layers = [{
     name: 'IPv6', start: o, end: o + 40,
     fields: [
@@ -102,11 +102,32 @@ function decodeIp6(b, o, full) {
       field('destination', ipv6(b, o + 24), 'the address it is for (routers only pass it on)', o + 24, 16),
     ],
   }];
-  const t = o + 40;
+  let t = o + 40, proto = next;
   const end = o + Math.min(40 + plen, full);
-  if (next === 6) layers.push(...decodeTcp(b, t, end));
-  else if (next === 17) layers.push(...decodeUdp(b, t, end));
-  else if (next === 58) layers.push(...decodeIcmp6(b, t, end));
+  // A fragment (RFC 8200 4.5): the Fragment header, then the first
+  // fragment's transport header, or a later fragment's data only.
+  if (next === 44 && b.length >= t + 8) {
+    proto = b[t];
+    const w = u16(b, t + 2);
+    layers.push({
+      name: 'IPv6 Fragment header', start: t, end: t + 8,
+      fields: [
+        field('next header', proto + ' (' + (names[proto] || '?') + ')', 'the transport layer of the whole datagram', t, 1),
+        field('fragment offset', w & 0xfff8, 'where this fragment\'s data starts in the datagram', t + 2, 2),
+        field('M', w & 1 ? 'more fragments' : 'last fragment', '1 on every fragment but the last', t + 3, 1),
+        field('identification', u32(b, t + 4), 'ties the fragments of one datagram together', t + 4, 4),
+      ],
+    });
+    t += 8;
+    if (w & 0xfff8) {
+      layers.push(...payloadLayer(b, t, end, 'fragment data', 'more of the ' + (names[proto] || 'IPv6') +
+        ' datagram, from the fragment offset on; its header came in the first fragment'));
+      return layers;
+    }
+  }
+  if (proto === 6) layers.push(...decodeTcp(b, t, end));
+  else if (proto === 17) layers.push(...decodeUdp(b, t, end));
+  else if (proto === 58) layers.push(...decodeIcmp6(b, t, end));
   return layers;
 }
 
