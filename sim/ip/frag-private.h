@@ -86,9 +86,11 @@ NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h);
 /* The same for an IPv6 fragment: `h` its header, `fh` its Fragment header
  * (right after it); the datagram comes back with the 40-byte header of the
  * first fragment, the Fragment header gone, its Next Header and payload
- * length set. The same rules, overlaps included (RFC 5722). */
+ * length set, and *max_frag (unless NULL) the length of its largest
+ * fragment, for a router that cuts it again as Linux does (frag_max_size).
+ * The same rules, overlaps included (RFC 5722). */
 NsPacket *ns_ip6_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv6Repr *h,
-                             const NsIpv6FragRepr *fh);
+                             const NsIpv6FragRepr *fh, uint32_t *max_frag);
 
 /* Limits (tests; the defaults are Linux's above). */
 void ns_ip_reasm_set_limits(NsIpReasm *r, NsTime timeout, size_t high_thresh);

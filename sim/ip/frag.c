@@ -113,6 +113,7 @@ typedef struct {
     uint32_t len;     /* the payload's end: known once the last fragment came */
     uint32_t meat;    /* payload bytes held */
     size_t mem;       /* bytes of the fragments held */
+    uint32_t max_frag; /* the largest fragment held, bytes */
     bool first_in, last_in;
     NsEventId timer;
 } Queue;
@@ -314,7 +315,8 @@ static NsPacket *discard(Queue *q, NsPacket *frag, NsDropReason why)
     return NULL;
 }
 
-static NsPacket *reasm_input(NsIpReasm *r, NsPacket *frag, const Key *k, const Frag *f)
+static NsPacket *reasm_input(NsIpReasm *r, NsPacket *frag, const Key *k, const Frag *f,
+                             uint32_t *max_frag)
 {
     /* Linux refuses every fragment while the held ones are over
      * ipfrag_high_thresh (inet_frag_find), until timers free some. */
@@ -361,6 +363,8 @@ static NsPacket *reasm_input(NsIpReasm *r, NsPacket *frag, const Key *k, const F
         q->next_header = f->next_header;
     }
     q->meat += end - off;
+    if (frag->len > q->max_frag)
+        q->max_frag = (uint32_t)frag->len;
     q->mem += frag->len;
     r->mem += frag->len;
     if (!q->first_in || !q->last_in || q->meat != q->len)
@@ -372,6 +376,8 @@ static NsPacket *reasm_input(NsIpReasm *r, NsPacket *frag, const Key *k, const F
         return NULL;
     }
     NsPacket *d = assemble(q);
+    if (max_frag)
+        *max_frag = q->max_frag;
     queue_free(q, NS_DROP_NONE);
     return d;
 }
@@ -385,11 +391,11 @@ NsPacket *ns_ip_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv4Repr *h)
     k.proto = h->proto;
     Frag f = {.off = h->frag_offset, .len = (uint32_t)(h->total_len - h->header_len),
               .data_at = h->header_len, .mf = h->mf};
-    return reasm_input(r, frag, &k, &f);
+    return reasm_input(r, frag, &k, &f, NULL);
 }
 
 NsPacket *ns_ip6_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv6Repr *h,
-                             const NsIpv6FragRepr *fh)
+                             const NsIpv6FragRepr *fh, uint32_t *max_frag)
 {
     Key k = {.id = fh->id, .v6 = 1};
     memcpy(k.src, h->src.b, 16);
@@ -397,5 +403,5 @@ NsPacket *ns_ip6_reasm_input(NsIpReasm *r, NsPacket *frag, const NsIpv6Repr *h,
     Frag f = {.off = fh->offset, .len = (uint32_t)(h->payload_len - NS_IPV6_FRAG_HLEN),
               .data_at = NS_IPV6_HLEN + NS_IPV6_FRAG_HLEN, .mf = fh->m,
               .next_header = fh->next_header};
-    return reasm_input(r, frag, &k, &f);
+    return reasm_input(r, frag, &k, &f, max_frag);
 }

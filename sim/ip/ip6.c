@@ -1316,11 +1316,23 @@ static void icmp6_input(NsIp6 *ip6, NsIface *iface, const NsIpv6Repr *h, NsPacke
     ns_packet_free(pkt);
 }
 
+static void fwd6_fragment(void *data, NsPacket *frag)
+{
+    Out6 *o = data;
+    trace_packet(o->ip6, NS_TRACE_FWD, frag, NS_DROP_NONE, NULL);
+    nd_output(o->ip6, o->iface, frag, &o->next_hop);
+}
+
 /* A router passes the datagram on (RFC 8200 section 3; RFC 4443 for the
  * errors): the route first, then the hop limit, then the next link's MTU
  * (routers do not fragment IPv6). Link-local sources and destinations
- * never leave their link. */
-static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt, NfInfo *nfi)
+ * never leave their link. A datagram the router put together for its
+ * rules (frag_max: its largest fragment) is cut again into fragments no
+ * larger than those it came in, with a new identification, as Linux's
+ * ip6_fragment does with frag_max_size; one whose fragments were too big
+ * for the next link gets packet too big. */
+static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt, NfInfo *nfi,
+                     uint32_t frag_max)
 {
     if (ns_ipv6_is_link_local(&h->dst) || ns_ipv6_is_link_local(&h->src) ||
         ns_ipv6_is_multicast(&h->dst)) {
@@ -1340,7 +1352,7 @@ static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt, NfInfo *nfi
         drop6(ip6, pkt, NS_DROP_TTL_EXCEEDED);
         return;
     }
-    if (pkt->len > ns_iface_mtu(out)) {
+    if ((frag_max ? frag_max : pkt->len) > ns_iface_mtu(out)) {
         ns_ip6_send_icmp_error(ip6, NS_ICMP6_PACKET_TOO_BIG, 0, ns_iface_mtu(out), pkt->data,
                                pkt->len);
         drop6(ip6, pkt, NS_DROP_TOO_BIG);
@@ -1350,6 +1362,13 @@ static void forward6(NsIp6 *ip6, const NsIpv6Repr *h, NsPacket *pkt, NfInfo *nfi
         return;
     pkt->data[7] = (uint8_t)(h->hop_limit - 1);
     ip6->ipstats->forwarded++;
+    if (frag_max && pkt->len > frag_max) {
+        uint32_t mtu = frag_max < NS_IP6_MIN_MTU ? NS_IP6_MIN_MTU : frag_max;
+        uint32_t id = (uint32_t)ns_rng_below(&frag6(ip6)->ids, UINT32_MAX) + 1;
+        Out6 o = {.ip6 = ip6, .iface = out, .next_hop = nh};
+        ns_ipv6_fragment(pkt, mtu, id, NS_PACKET_HEADROOM, fwd6_fragment, &o);
+        return;
+    }
     trace_packet(ip6, NS_TRACE_FWD, pkt, NS_DROP_NONE, NULL);
     nd_output(ip6, out, pkt, &nh);
 }
@@ -1466,11 +1485,15 @@ static const NsIpReasmOps reasm6_ops = {reasm6_drop, reasm6_expired};
  * fragment with more to come and a length not a multiple of 8, or one
  * reaching past 65535 bytes, is answered with a parameter problem), then
  * reassembly. An atomic fragment (offset 0, no more to come: RFC 6946) is
- * the whole datagram at once, whatever is held under its ID. Returns the
- * whole datagram, its header first and no Fragment header (transfer full),
- * or NULL. */
-static NsPacket *reassemble6(NsIp6 *ip6, NsPacket *frag, const NsIpv6Repr *h)
+ * the whole datagram at once, whatever is held under its ID (on a router
+ * that reassembles only for its rules, it passes untouched). Returns the
+ * whole datagram, its header first and no Fragment header (transfer full;
+ * *max_frag the length of its largest fragment, 0 for an atomic one), or
+ * NULL. */
+static NsPacket *reassemble6(NsIp6 *ip6, NsPacket *frag, const NsIpv6Repr *h, bool local,
+                             uint32_t *max_frag)
 {
+    *max_frag = 0;
     trace_packet(ip6, NS_TRACE_RECV, frag, NS_DROP_NONE, NULL);
     NsIpv6FragRepr fh;
     if (ns_ipv6_frag_parse(frag->data + NS_IPV6_HLEN, h->payload_len, &fh) != NS_WIRE_OK) {
@@ -1478,6 +1501,8 @@ static NsPacket *reassemble6(NsIp6 *ip6, NsPacket *frag, const NsIpv6Repr *h)
         return NULL;
     }
     uint32_t len = h->payload_len - NS_IPV6_FRAG_HLEN;
+    if (fh.offset == 0 && !fh.m && !local)
+        return frag;
     if (fh.offset == 0 && !fh.m) {
         /* Linux's ipv6_frag_rcv: the Fragment header is skipped. */
         uint8_t hdr[NS_IPV6_HLEN];
@@ -1498,7 +1523,7 @@ static NsPacket *reassemble6(NsIp6 *ip6, NsPacket *frag, const NsIpv6Repr *h)
         ip6->reasm = ns_ip_reasm_new(ip6->ctx->sim, ip6->ctx->pool, &reasm6_ops, ip6);
         ns_ip_reasm_set_limits(ip6->reasm, NS_IP6FRAG_TIME, NS_IPFRAG_HIGH_THRESH);
     }
-    return ns_ip6_reasm_input(ip6->reasm, frag, h, &fh);
+    return ns_ip6_reasm_input(ip6->reasm, frag, h, &fh, max_frag);
 }
 
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
@@ -1512,10 +1537,15 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
     ns_packet_trim(pkt, NS_IPV6_HLEN + (size_t)h.payload_len);
     bool for_us = ns_ipv6_is_multicast(&h.dst) ? iface_in_group(iface, &h.dst)
                                                : ns_ip6_is_local(ip6, &h.dst);
-    /* Fragments for this host are put together before anything else
-     * looks at them (connection tracking too, as nf_defrag_ipv6). */
-    if (for_us && h.next_header == NS_IPPROTO_FRAGMENT) {
-        pkt = reassemble6(ip6, pkt, &h);
+    /* Fragments are put together before anything else looks at them: at
+     * their destination, and on a router with filter rules or NAT (as
+     * Linux's nf_defrag_ipv6 does before connection tracking; it cuts the
+     * datagram again when it forwards it). */
+    uint32_t frag_max = 0;
+    if (h.next_header == NS_IPPROTO_FRAGMENT &&
+        (for_us || (!ns_ipv6_is_multicast(&h.dst) && ns_host_is_router(ip6->host) &&
+                    ns_netfilter_peek(ns_ip_of(ip6->host))))) {
+        pkt = reassemble6(ip6, pkt, &h, for_us, &frag_max);
         if (!pkt)
             return;
         ns_ipv6_parse(pkt->data, pkt->len, &h);
@@ -1529,7 +1559,7 @@ static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)
             return;
         }
         if (ns_host_is_router(ip6->host)) {
-            forward6(ip6, &h, pkt, &nfi);
+            forward6(ip6, &h, pkt, &nfi, frag_max);
             return;
         }
         drop6(ip6, pkt, NS_DROP_NOT_FOR_HOST);

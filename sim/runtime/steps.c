@@ -207,6 +207,21 @@ static void ping_tick(NsSim *sim, void *obj, void *arg)
         p->timer = ns_sim_schedule(w->ctx->sim, wait, ping_tick, p, NULL);
 }
 
+/* Whether the host has a route (or the address) to ping's target. */
+static bool ping_routable(NsHost *host, const NsScnEndpoint *t)
+{
+    if (t->is_v6) {
+        NsIpv6Addr dst, src;
+        memcpy(dst.b, t->addr6, 16);
+        return ns_ip6_is_local(ns_ip6_of(host), &dst) ||
+               ns_ip6_source_for(ns_ip6_of(host), &dst, &src);
+    }
+    NsIface *iface;
+    uint32_t next_hop;
+    return ns_host_has_addr(host, t->addr) ||
+           ns_ip_route(ns_ip_of(host), t->addr, &iface, &next_hop);
+}
+
 static void ping_start(NsSteps *s, uint32_t step)
 {
     NsWorld *w = s->w;
@@ -231,6 +246,15 @@ static void ping_start(NsSteps *s, uint32_t step)
                                                 st->u.ping.target.is_v6 ? "v6" : "", p->id);
         ns_world_trace_app_ev(w, p->host, NS_APP_EV_PING_START, st->u.ping.target.addr, "ping",
                               text, 0);
+    }
+    /* iputils ping connect()s a probe socket first to learn its source
+     * address: without a route it says "connect: Network is unreachable"
+     * and sends nothing. */
+    HostRt *h = &w->hosts[p->host];
+    if (ns_host_is_up(h->host) && !ping_routable(h->host, &st->u.ping.target)) {
+        ns_world_trace_appf(w, p->host, "ping", ENETUNREACH, "%s: connect:", a);
+        p->done = true;
+        return;
     }
     ping_tick(w->ctx->sim, p, NULL);
 }

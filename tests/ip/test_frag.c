@@ -14,6 +14,7 @@
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/checksum.h"
 #include "netsim/ip6.h"
+#include "netsim/netfilter.h"
 #include "netsim/wire/icmp.h"
 #include "netsim/wire/ipv6.h"
 #include "netsim/wire/udp.h"
@@ -764,7 +765,7 @@ static NsPacket *feed6(uint32_t i)
     NsIpv6FragRepr fh;
     CU_ASSERT_EQUAL(ns_ipv6_parse(f->data, f->len, &h), NS_WIRE_OK);
     CU_ASSERT_EQUAL(ns_ipv6_frag_parse(f->data + NS_IPV6_HLEN, 8, &fh), NS_WIRE_OK);
-    return ns_ip6_reasm_input(ra, f, &h, &fh);
+    return ns_ip6_reasm_input(ra, f, &h, &fh, NULL);
 }
 
 /* Put back together out of order: the original datagram, byte for byte
@@ -1188,6 +1189,61 @@ static void test_ipv6_odd_fragment_gets_parameter_problem(void)
     net_end();
 }
 
+/* A forward rule on gw (UDP to port `port`, `action`), for IPv6. */
+static void gw_rule6(NsNfAction action, uint16_t port)
+{
+    NsNfRule r = {.id = 1, .chain = NS_NF_CHAIN_FORWARD, .action = action,
+                  .proto = NS_IPPROTO_UDP, .family = 6, .file = "t.scn", .line = 1};
+    r.to = (NsNfAddrMatch){.set = true, .v6 = true, .prefix = 0, .port = port};
+    ns_nf_rule_add(ns_netfilter_of(ns_ip_of(gw)), &r);
+}
+
+/* A router with filter rules puts the fragments together for its rules,
+ * which see the ports (nf_defrag_ipv6): a rule dropping UDP to port 9
+ * drops the whole datagram, not fragments that would slip past it. */
+static void test_ipv6_router_rules_see_the_whole_datagram(void)
+{
+    net6_setup(1500);
+    gw_rule6(NS_NF_DROP, 9);
+    NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
+    static uint8_t data[4000];
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL(count(NS_TRACE_RECV, "gw", false), 3);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_DROP, NS_DROP_FILTER), 1);
+    CU_ASSERT_EQUAL(count(NS_TRACE_FWD, "gw", false) + count(NS_TRACE_FWD, "gw", true), 0);
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, NULL, 0, NULL, NULL), -EAGAIN);
+    net_end();
+}
+
+/* A datagram the rules let pass is cut again no larger than its largest
+ * fragment (Linux's frag_max_size), with a new identification. */
+static void test_ipv6_router_with_rules_cuts_again(void)
+{
+    net6_setup(1500);
+    gw_rule6(NS_NF_DROP, 7); /* another port: the datagram passes */
+    NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
+    static uint8_t data[4000], got[4100];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 5);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    fx_run(NS_S(1));
+    CU_ASSERT_EQUAL_FATAL(count(NS_TRACE_FWD, "gw", false), 3);
+    for (uint32_t i = 0; i < 3; i++) {
+        const FragSeen *in = nth(NS_TRACE_SEND, "pc", i), *out = nth(NS_TRACE_FWD, "gw", i);
+        CU_ASSERT_EQUAL(out->ip_len, in->ip_len);
+        CU_ASSERT_EQUAL(out->off, in->off);
+        CU_ASSERT_EQUAL(out->mf, in->mf);
+        CU_ASSERT_NOT_EQUAL(out->id, in->id);
+        CU_ASSERT_EQUAL(out->id, nth(NS_TRACE_FWD, "gw", 0)->id);
+    }
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), 4000);
+    CU_ASSERT_EQUAL(memcmp(got, data, sizeof data), 0);
+    net_end();
+}
+
 /* TCP never asks for fragments: a segment over the MTU is EMSGSIZE. */
 static void test_ipv6_tcp_over_the_mtu_is_emsgsize(void)
 {
@@ -1240,6 +1296,8 @@ static CU_TestInfo frag_tests[] = {
      test_ipv6_timeout_without_first_fragment_is_silent},
     {"ipv6_atomic_fragment_processed_at_once", test_ipv6_atomic_fragment_processed_at_once},
     {"ipv6_odd_fragment_gets_parameter_problem", test_ipv6_odd_fragment_gets_parameter_problem},
+    {"ipv6_router_rules_see_the_whole_datagram", test_ipv6_router_rules_see_the_whole_datagram},
+    {"ipv6_router_with_rules_cuts_again", test_ipv6_router_with_rules_cuts_again},
     {"ipv6_tcp_over_the_mtu_is_emsgsize", test_ipv6_tcp_over_the_mtu_is_emsgsize},
     CU_TEST_INFO_NULL,
 };
