@@ -35,7 +35,7 @@ void ns_tcp_free(NsTcp *tcp);
 NsTcp *ns_tcp_of(const NsHost *host);
 
 /* Set one of the Linux sysctls the profiles model, for this host's
- * connections opened from now on: net.ipv4.tcp_timestamps, tcp_sack,
+ * connections opened from now on: net.ipv4.tcp_timestamps, tcp_sack, tcp_dsack,
  * tcp_window_scaling, tcp_syn_retries, tcp_synack_retries, tcp_retries2,
  * tcp_recovery (bit 0: RACK), tcp_early_retrans (3 or 4: tail loss
  * probes), tcp_fin_timeout (seconds), tcp_rmem and tcp_wmem ("MIN DEFAULT

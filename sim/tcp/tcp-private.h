@@ -95,6 +95,9 @@ typedef struct {
                                 than one full frame (rcv_mss) is unacknowledged
                                 and the window would not shrink; quickack ACKs
                                 counted per ACK sent (tcp_dec_quickack_mode) */
+    bool dsack;              /* D-SACK (RFC 2883): a duplicate segment is
+                                reported by a first SACK block of its own
+                                (net.ipv4.tcp_dsack, tcp_dsack_set) */
     bool sack_recent;        /* Linux tcp_sack_new_ofo_skb: SACK blocks in the
                                 order they last grew, most recent first, from
                                 a cache of the 4 most recent (an older block
@@ -428,6 +431,8 @@ struct NsTcpConn {
      * tlp_end_seq is SND.MAX when the probe went out, tlp_ts its TSval. */
     uint32_t snd_last, tlp_end_seq, tlp_ts;
     uint32_t snd_sml; /* end of the last small segment sent (Minshall) */
+    /* dsack: the duplicate the next ACK reports first (none when equal) */
+    uint32_t dsack_start, dsack_end;
 
     int error; /* pending asynchronous error (SO_ERROR) */
     uint32_t cwnd_usage_seq; /* cwnd_limited: end of the window measured */
@@ -527,6 +532,9 @@ uint32_t tcp_rcvq_peek(const NsTcpConn *c, uint8_t *buf, uint32_t cap);
 void tcp_rcvq_clear(NsTcpConn *c);
 /* Hold bytes beyond RCV.NXT (a FIN after them when fin); bytes held
  * already are not held twice. */
+/* A duplicate segment's bytes [start, end): with dsack, the next ACK
+ * (sent at once) reports them in a first SACK block (RFC 2883). */
+void tcp_dsack_note(NsTcpConn *c, uint32_t start, uint32_t end);
 void tcp_ooo_insert(NsTcpConn *c, NsTcpSeg *seg, uint32_t seq, const uint8_t *data,
                     uint32_t len, bool fin);
 /* Move what RCV.NXT now reaches to the receive queue, advancing RCV.NXT;

@@ -325,6 +325,7 @@ int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
     }
     BOOL_SYSCTL("net.ipv4.tcp_timestamps", ts)
     BOOL_SYSCTL("net.ipv4.tcp_sack", sack)
+    BOOL_SYSCTL("net.ipv4.tcp_dsack", dsack)
     BOOL_SYSCTL("net.ipv4.tcp_window_scaling", wscale)
     COUNT_SYSCTL("net.ipv4.tcp_syn_retries", syn_retries, 127)
     COUNT_SYSCTL("net.ipv4.tcp_synack_retries", synack_retries, 255)

@@ -79,6 +79,7 @@ static const NsTcpCfg cfg_linux = {
     .rack = true,            /* tcp_recovery = 1 */
     .ack_one_frame = true,   /* __tcp_ack_snd_check */
     .sack_recent = true,     /* tcp_sack_new_ofo_skb, TCP_NUM_SACKS 4 */
+    .dsack = true,           /* tcp_dsack = 1 */
     .rcv_mss_estimate = true, /* tcp_measure_rcv_mss */
     .rcv_autotune = true,    /* tcp_moderate_rcvbuf */
     .cwnd_limited = true,    /* tcp_is_cwnd_limited */

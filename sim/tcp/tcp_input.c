@@ -105,6 +105,8 @@ static NsTcpVerdict step_seq(NsTcpConn *c, In *in)
     if (!ok) {
         if (in->flags & NS_TCP_RST)
             return NS_TCP_DROP;
+        if (in->len && seq_leq(in->seq + in->len, c->rcv_nxt))
+            tcp_dsack_note(c, in->seq, in->seq + in->len); /* all seen already */
         if (c->state == NS_TCP_STATE_TIME_WAIT && (in->flags & NS_TCP_FIN))
             tcp_timer_arm(c, NS_TCP_T_TIME_WAIT, in->now, c->env->cfg->time_wait, false);
         /* Still learn from its ACK when only the data is outside the
@@ -115,6 +117,9 @@ static NsTcpVerdict step_seq(NsTcpConn *c, In *in)
     /* Trim the front: what lies before RCV.NXT was seen already. */
     if (seq_lt(in->seq, c->rcv_nxt)) {
         uint32_t d = c->rcv_nxt - in->seq;
+        if (in->len && !(in->flags & NS_TCP_SYN))
+            tcp_dsack_note(c, in->seq, c->rcv_nxt < in->seq + in->len ? c->rcv_nxt
+                                                                      : in->seq + in->len);
         if (in->flags & NS_TCP_SYN) {
             in->flags &= (uint8_t)~NS_TCP_SYN;
             d--;

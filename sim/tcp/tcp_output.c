@@ -24,6 +24,16 @@ uint32_t tcp_ts_now(const NsTcpConn *c, NsTime now)
  * min(RCV.BUFF/2, MSS) (receiver SWS avoidance, RFC 1122 4.2.3.3). Linux
  * rounds the scaled window up to the scale unit, as its captures show
  * (64240 -> 63 << 10). */
+void tcp_dsack_note(NsTcpConn *c, uint32_t start, uint32_t end)
+{
+    /* Linux tcp_dsack_set: the last duplicate is the one reported. */
+    if (!c->env->cfg->dsack || !c->sack_ok || start == end)
+        return;
+    c->dsack_start = start;
+    c->dsack_end = end;
+    c->ack_now = true; /* a duplicate is answered at once (RFC 5681 4.2) */
+}
+
 uint32_t tcp_rcv_window_free(const NsTcpConn *c)
 {
     const NsTcpCfg *cfg = c->env->cfg;
@@ -127,6 +137,11 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
             r.has_ts = true;
             r.ts_val = tcp_ts_now(c, now);
             r.ts_ecr = c->ts_recent;
+        }
+        if (c->sack_ok && (flags & NS_TCP_ACK) && c->dsack_start != c->dsack_end) {
+            /* RFC 2883 4: the duplicate first, once */
+            r.sack[r.n_sack++] = (NsTcpSackBlock){c->dsack_start, c->dsack_end};
+            c->dsack_start = c->dsack_end = 0;
         }
         if (c->sack_ok && c->ooo && (flags & NS_TCP_ACK))
             add_sack_blocks(c, &r, c->ts_ok ? 3 : 4);

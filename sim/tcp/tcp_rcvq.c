@@ -247,8 +247,10 @@ void tcp_ooo_insert(NsTcpConn *c, NsTcpSeg *seg, uint32_t seq, const uint8_t *da
     if (len == 0)
         return; /* a FIN alone: no block of its own */
     o->last = seq;
-    if (tcp_ranges_covered(&o->blocks, seq, seq + len) == len)
+    if (tcp_ranges_covered(&o->blocks, seq, seq + len) == len) {
+        tcp_dsack_note(c, seq, seq + len);
         return; /* every byte is held already */
+    }
     uint32_t phase;
     if (is_pattern(seg, data, len, &phase) &&
         (o->pat.n == 0 || ooo_phase(o, seq) == phase)) {

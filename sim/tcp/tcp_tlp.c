@@ -74,7 +74,8 @@ void tcp_tlp_arm(NsTcpConn *c, NsTime now)
  * If the probe was new data there is nothing more to learn (RACK would).
  * If it resent the tail, the ACK tells whether the probe repaired a loss
  * or merely duplicated a segment that had arrived. Linux tells by DSACK;
- * this receiver sends none, so the timestamp decides, as in Eifel
+ * netsim's sender does not read D-SACK blocks (its linux receiver sends
+ * them), so the timestamp decides, as in Eifel
  * detection (RFC 3522): a duplicate does not update TS.Recent (RFC 7323
  * 4.3), so an ACK echoing a TSval older than the probe's was drawn by
  * the original. A repaired loss is a congestion signal: the window is cut

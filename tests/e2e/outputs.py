@@ -42,12 +42,13 @@ TEXT_EVENT = re.compile(r"^\s*(-?\d+)\.(\d{9}) (\S+)\s+(\S+)")
 SVG = "{http://www.w3.org/2000/svg}"
 
 # Expert infos a real stack causes in a capture: TCP telling retransmissions,
-# resets, windows and keep-alives apart. Anything else at warning level or
+# resets, windows, keep-alives and duplicates reported by D-SACK apart. Anything else at warning level or
 # above (malformed, checksum, protocol errors) fails.
 REAL_STACK_EXPERT = re.compile(
     r"retransmission|Previous segment|ACKed segment that wasn't captured|Connection reset|"
     r"[Zz]ero window|[Ww]indow (update|full)|Keep-Alive|Dup(licate)? ACK|out-of-order|"
-    r"Spurious|Connection finish|Connection establish|port numbers reused|completely full",
+    r"Spurious|Connection finish|Connection establish|port numbers reused|completely full|"
+    r"D-SACK",
     re.I)
 
 

@@ -464,6 +464,78 @@ static void test_established_rcv_sack_blocks_four_kept(void)
     h_teardown();
 }
 
+/* D-SACK (RFC 2883 4): a segment that arrived before is acknowledged at
+ * once with a first SACK block naming it, below the ACK number. */
+static void test_established_rcv_old_duplicate_dsack(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    uint32_t r0 = REMOTE_SEQ + 1;
+    peer_sends(SEG(.seq = r0, .len = 500));
+    drain_sent();
+    peer_sends(SEG(.seq = r0, .len = 500)); /* again */
+    NsTcpRepr r;
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, NULL));
+    CU_ASSERT_EQUAL(r.ack, r0 + 500);
+    CU_ASSERT_EQUAL_FATAL(r.n_sack, 1);
+    CU_ASSERT(r.sack[0].left == r0 && r.sack[0].right == r0 + 500);
+    EXPECT_NOTHING_SENT();
+    /* Reported once: the next ACK has no block. */
+    peer_sends(SEG(.seq = r0 + 500, .len = 100));
+    advance(NS_MS(200));
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, NULL));
+    CU_ASSERT_EQUAL(r.ack, r0 + 600);
+    CU_ASSERT_EQUAL(r.n_sack, 0);
+    h_teardown();
+}
+
+/* A duplicate of out-of-order data: the D-SACK block, then the SACK
+ * block holding it (RFC 2883 4.1.2); a segment partly new reports its
+ * old part. */
+static void test_established_rcv_out_of_order_and_partial_duplicates_dsack(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    uint32_t r0 = REMOTE_SEQ + 1;
+    peer_sends(SEG(.seq = r0 + 1000, .len = 500));
+    drain_sent();
+    peer_sends(SEG(.seq = r0 + 1000, .len = 500));
+    NsTcpRepr r;
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, NULL));
+    CU_ASSERT_EQUAL(r.ack, r0);
+    CU_ASSERT_EQUAL_FATAL(r.n_sack, 2);
+    CU_ASSERT(r.sack[0].left == r0 + 1000 && r.sack[0].right == r0 + 1500);
+    CU_ASSERT(r.sack[1].left == r0 + 1000 && r.sack[1].right == r0 + 1500);
+    EXPECT_NOTHING_SENT();
+    peer_sends(SEG(.seq = r0, .len = 1000)); /* fills the hole */
+    drain_sent();
+    peer_sends(SEG(.seq = r0 + 1400, .len = 200)); /* 100 old bytes, 100 new */
+    advance(NS_MS(200));
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, NULL));
+    CU_ASSERT_EQUAL(r.ack, r0 + 1600);
+    CU_ASSERT_EQUAL_FATAL(r.n_sack, 1);
+    CU_ASSERT(r.sack[0].left == r0 + 1400 && r.sack[0].right == r0 + 1500);
+    h_teardown();
+}
+
+/* Without dsack (net.ipv4.tcp_dsack=0) a duplicate is acknowledged with
+ * no block. */
+static void test_established_rcv_old_duplicate_no_dsack_when_off(void)
+{
+    h_setup(NS_PROFILE_LINUX);
+    H->cfg.dsack = false;
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    uint32_t r0 = REMOTE_SEQ + 1;
+    peer_sends(SEG(.seq = r0, .len = 500));
+    drain_sent();
+    peer_sends(SEG(.seq = r0, .len = 500));
+    NsTcpRepr r;
+    CU_ASSERT_TRUE_FATAL(pop_sent(&r, NULL));
+    CU_ASSERT_EQUAL(r.ack, r0 + 500);
+    CU_ASSERT_EQUAL(r.n_sack, 0);
+    h_teardown();
+}
+
 static void test_established_rcv_hole_filled_frees_ooo_queue(void)
 {
     h_setup(NS_PROFILE_LINUX);
@@ -507,5 +579,8 @@ CU_TestInfo sack_tests[] = {
     T(test_established_rcv_hole_filled_frees_ooo_queue),
     T(test_established_rcv_sack_blocks_in_order_of_growth),
     T(test_established_rcv_sack_blocks_four_kept),
+    T(test_established_rcv_old_duplicate_dsack),
+    T(test_established_rcv_out_of_order_and_partial_duplicates_dsack),
+    T(test_established_rcv_old_duplicate_no_dsack_when_off),
     CU_TEST_INFO_NULL,
 };
