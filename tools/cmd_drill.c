@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "common.h"
+#include "netsim/atomic-file.h"
 #include "netsim/drill.h"
 #include "netsim/trace-pcap.h"
 #include "netsim/trace-text.h"
@@ -67,7 +68,7 @@ static bool write_junit(const char *path, const Outcome *o, guint n, GError **er
         g_string_append_printf(x, "\"/>\n    </testcase>\n");
     }
     g_string_append(x, "  </testsuite>\n</testsuites>\n");
-    return g_file_set_contents(path, x->str, (gssize)x->len, error);
+    return ns_atomic_file_set_contents(path, x->str, x->len, error);
 }
 
 static bool run_script(Outcome *o, const NsDrillOpts *base, FILE *out, const char *pcap,

@@ -25,6 +25,11 @@ bool ns_atomic_file_open(NsAtomicFile *f, const char *path, GError **error);
  * ns_atomic_files_release). On failure the temporary file is removed. */
 bool ns_atomic_file_commit(NsAtomicFile *f, bool closed, GError **error);
 
+/* Write `len` bytes to `path` as one file, in full or not at all, by the
+ * rules above (g_file_set_contents would rename a file over /dev/null). */
+bool ns_atomic_file_set_contents(const char *path, const char *data, size_t len,
+                                 GError **error);
+
 /* Remove the temporary file; `path` is left as it was. */
 void ns_atomic_file_abort(NsAtomicFile *f);
 

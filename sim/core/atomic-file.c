@@ -257,6 +257,20 @@ bool ns_atomic_file_commit(NsAtomicFile *tf, bool closed, GError **error)
     return ok;
 }
 
+bool ns_atomic_file_set_contents(const char *path, const char *data, size_t len,
+                                 GError **error)
+{
+    NsAtomicFile tf;
+    if (!ns_atomic_file_open(&tf, path, error))
+        return false;
+    if (len && fwrite(data, 1, len, tf.f) != len) {
+        int e = errno;
+        ns_atomic_file_abort(&tf);
+        return fail(error, path, e ? e : EIO, NULL);
+    }
+    return ns_atomic_file_commit(&tf, false, error);
+}
+
 void ns_atomic_file_abort(NsAtomicFile *tf)
 {
     if (tf->f)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What `netsim run` does to the paths it is asked to write (-o, --pcap,
---diagram): it never replaces something that is not a regular file, follows
+--diagram; and `drill --junit`, `test --junit`): it never replaces something that is not a regular file, follows
 symbolic links, refuses two outputs in one file, commits all outputs together
 or none, removes its temporary files when interrupted, and never exits 0
 after losing a write to standard output.
@@ -49,6 +49,24 @@ with tempfile.TemporaryDirectory() as tmp:
     # /dev/stdout (a pipe here) is written to.
     r = run(SCN, "-o", "/dev/stdout")
     check(r.returncode == 0 and r.stdout.startswith(b"# netsim"), "-o /dev/stdout writes the trace to the pipe")
+
+    # The other commands' report files follow the same rules: a FIFO named
+    # by `drill --junit` or `test --junit` is written through, not replaced
+    # (drill's report was once renamed over its path: as root, over /dev/null).
+    for cmd in (["drill", "tests/drill/nagle.pkt"], ["test", "scenarios/ping.scn"]):
+        fifo = j(cmd[0] + "-junit")
+        os.mkfifo(fifo)
+        got = []
+        # daemon: a reader left waiting on a FIFO that was replaced must not
+        # keep the test from ending
+        reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
+        reader.start()
+        r = subprocess.run([netsim, cmd[0], "--junit", fifo, cmd[1]], cwd=root,
+                           capture_output=True, timeout=300)
+        reader.join(timeout=20)
+        check(r.returncode == 0 and stat.S_ISFIFO(os.lstat(fifo).st_mode) and got
+              and got[0].startswith(b"<?xml"),
+              f"{cmd[0]} --junit FIFO: the report goes through it, it stays a FIFO")
 
     # A symbolic link is followed: its target gets the trace, the link stays.
     with open(j("real.txt"), "w") as f:
