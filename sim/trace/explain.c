@@ -340,13 +340,18 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
     case NS_DROP_FRAG_TIMEOUT:
         if (!first_time(ex, "frag-timeout|%s|%u|%u", ev->host, ev->src, ev->ip_id))
             return false;
+        /* IPv6 waits twice as long, and answers with ICMPv6's message. */
         g_string_append_printf(out,
-                               "%s has held the fragments of this datagram (IP ID %u) for 30 s "
-                               "(Linux's ipfrag_time) and the missing ones never came, so it "
-                               "gives up every fragment it holds. If the first one is among "
-                               "them, it tells %s with ICMP time exceeded; the data is lost "
-                               "unless the application sends it again.",
-                               ev->host, ev->ip_id, ip_of(&s, ev, false));
+                               "%s has held the fragments of this datagram (%s %u) for %s "
+                               "and the missing ones never came, so it gives up every fragment "
+                               "it holds. If the first one is among them, it tells %s with "
+                               "%s; the data is lost unless the application sends it again.",
+                               ev->host, ev->src6 ? "identification" : "IP ID", ev->ip_id,
+                               ev->src6 ? "60 s (Linux's ip6frag_time)"
+                                        : "30 s (Linux's ipfrag_time)",
+                               ip_of(&s, ev, false),
+                               ev->src6 ? "ICMPv6 time exceeded (reassembly time exceeded)"
+                                        : "ICMP time exceeded");
         return true;
     case NS_DROP_FRAG_DUPLICATE:
         g_string_append_printf(out,
@@ -490,7 +495,26 @@ static bool explain_drop(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 static bool explain_send(NsExplainer *ex, const NsTraceEvent *ev, GString *out)
 {
     Ep s, d;
-    if (ev->frag && ev->frag_off == 0 && first_time(ex, "frag-send|%s", ev->host)) {
+    if (ev->frag && ev->frag_off == 0 && ev->src6 &&
+        first_time(ex, "frag6-send|%s", ev->host)) {
+        /* IPv6: only the source fragments, with a Fragment header. */
+        g_string_append_printf(out,
+                               "The datagram is larger than the path MTU towards %s, so the "
+                               "IPv6 layer of %s sends it in fragments of %" PRIu32 " bytes "
+                               "(the MTU less the 40-byte IPv6 header and the 8-byte Fragment "
+                               "header, a multiple of 8). Each carries a Fragment header with "
+                               "the same identification (%u), where its bytes go (off) and M "
+                               "(more fragments) on all but the last; only this first one "
+                               "holds the %s header. Routers never cut IPv6 packets: one too "
+                               "big for a link gets ICMPv6 packet too big back, and only %s "
+                               "puts the fragments together.",
+                               ip_of(&d, ev, true), ev->host, ev->payload_len, ev->ip_id,
+                               ev->proto == NS_IPPROTO_ICMPV6 ? "ICMPv6" : upper_proto(ev->proto),
+                               ip_of(&d, ev, true));
+        return true;
+    }
+    if (ev->frag && ev->frag_off == 0 && !ev->src6 &&
+        first_time(ex, "frag-send|%s", ev->host)) {
         g_string_append_printf(out,
                                "The datagram is larger than the MTU of the network it leaves "
                                "by, so the IP layer of %s sends it in fragments of %" PRIu32

@@ -509,10 +509,11 @@ const char *trace_drop_text(const NsTraceEvent *ev)
         return ev->src6 ? "hop limit exceeded" : "TTL exceeded"; /* IPv6's name for it */
     case NS_DROP_TOO_BIG:
         return "larger than the next link's MTU";
-    case NS_DROP_ARP_FAILED:
-        return "next hop did not answer ARP";
+    case NS_DROP_ARP_FAILED: /* IPv6 resolves with Neighbor Discovery */
+        return ev->src6 ? "next hop did not answer neighbor solicitation"
+                        : "next hop did not answer ARP";
     case NS_DROP_ARP_QUEUE_FULL:
-        return "ARP queue full";
+        return ev->src6 ? "neighbor queue full" : "ARP queue full";
     case NS_DROP_HOST_DOWN:
         return "host down";
     case NS_DROP_LINK_DOWN:

@@ -104,6 +104,54 @@ static void test_explain_router_decrements_ttl(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.80 is not one of gw's addresses"));
 }
 
+/* A first IPv4 fragment: the IP layer cut it, without DF, routers may cut again. */
+static void test_explain_ipv4_fragments_say_routers_may_cut_again(void)
+{
+    NsTraceEvent evs[] = {DGRAM(.frag = true, .frag_mf = true, .ip_id = 7, .payload_len = 1480)};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "fragments of 1480 bytes (the MTU less the 20-byte header"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "router may cut them again"));
+    CU_ASSERT_PTR_NULL(strstr(s, "Fragment header"));
+}
+
+/* A first IPv6 fragment: the source alone fragments, with a Fragment header;
+ * routers never do (they answer packet too big), and there is no DF. */
+static void test_explain_ipv6_fragments_say_only_the_source_cuts(void)
+{
+    static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+    static const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+    NsTraceEvent evs[] = {DGRAM(.proto = 58, .src = 0, .dst = 0, .src6 = a6, .dst6 = b6,
+                                .frag = true, .frag_mf = true, .ip_id = 7, .payload_len = 1448)};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "path MTU towards 2001:db8::2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "less the 40-byte IPv6 header and the 8-byte Fragment header"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "holds the ICMPv6 header"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Routers never cut IPv6 packets"));
+    CU_ASSERT_PTR_NULL(strstr(s, "DF"));
+    CU_ASSERT_PTR_NULL(strstr(s, "20-byte"));
+}
+
+/* IPv6 gives up reassembly after 60 s (IPv4 after 30) and says so in ICMPv6. */
+static void test_explain_ipv6_reassembly_timeout_is_60s(void)
+{
+    static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+    static const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+    NsTraceEvent evs[] = {DGRAM(.kind = NS_TRACE_DROP, .host = "srv", .src = 0, .dst = 0,
+                                .src6 = a6, .dst6 = b6, .frag = true, .ip_id = 7,
+                                .drop = NS_DROP_FRAG_TIMEOUT)};
+    g_autofree char *s = explain_last(evs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "(identification 7) for 60 s (Linux's ip6frag_time)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "tells 2001:db8::1 with ICMPv6 time exceeded"));
+    NsTraceEvent v4[] = {DGRAM(.kind = NS_TRACE_DROP, .host = "srv", .frag = true, .ip_id = 7,
+                               .drop = NS_DROP_FRAG_TIMEOUT)};
+    g_autofree char *t = explain_last(v4, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "(IP ID 7) for 30 s (Linux's ipfrag_time)"));
+}
+
 static void test_explain_arp_via_router_names_the_gateway(void)
 {
     NsTraceEvent evs[] = {
@@ -306,6 +354,9 @@ CU_TestInfo ns_explain_tests[] = {
     {"unconnected_socket_ignores_icmp_error", test_explain_unconnected_socket_ignores_icmp_error},
     {"connected_socket_queues_econnrefused", test_explain_connected_socket_queues_econnrefused},
     {"router_decrements_ttl", test_explain_router_decrements_ttl},
+    {"ipv4_fragments_say_routers_may_cut_again", test_explain_ipv4_fragments_say_routers_may_cut_again},
+    {"ipv6_fragments_say_only_the_source_cuts", test_explain_ipv6_fragments_say_only_the_source_cuts},
+    {"ipv6_reassembly_timeout_is_60s", test_explain_ipv6_reassembly_timeout_is_60s},
     {"arp_via_router_names_the_gateway", test_explain_arp_via_router_names_the_gateway},
     {"time_wait_says_what_it_is_for", test_explain_time_wait_says_what_it_is_for},
     {"listener_spawns_new_socket", test_explain_listener_spawns_new_socket},

@@ -206,6 +206,14 @@ static void test_text_every_drop_reason_has_its_words(void)
                              .dst6 = b6);
     g_autofree char *lh = line_of(&hop);
     CU_ASSERT_TRUE(g_str_has_suffix(lh, " (hop limit exceeded)"));
+    /* and resolves next hops with Neighbor Discovery, not ARP (RFC 4861 7.2) */
+    NsTraceEvent nd = DGRAM(.kind = NS_TRACE_DROP, .drop = NS_DROP_ARP_QUEUE_FULL, .src6 = a6,
+                            .dst6 = b6);
+    g_autofree char *lq = line_of(&nd);
+    CU_ASSERT_TRUE(g_str_has_suffix(lq, " (neighbor queue full)"));
+    nd.drop = NS_DROP_ARP_FAILED;
+    g_autofree char *lf = line_of(&nd);
+    CU_ASSERT_TRUE(g_str_has_suffix(lf, " (next hop did not answer neighbor solicitation)"));
     NsTraceEvent on_link = DGRAM(.kind = NS_TRACE_DROP, .drop = NS_DROP_LINK_LOSS,
                                  .where = "cli-srv");
     g_autofree char *l = line_of(&on_link);
