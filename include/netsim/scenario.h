@@ -34,7 +34,9 @@ typedef enum {
 #define NS_SCN_MAX_STMTS     2000000u             /* statements after expansion */
 #define NS_SCN_MAX_HOSTS     1000000u             /* hosts and routers */
 #define NS_SCN_MAX_DIAGS     100u                 /* errors listed before giving up */
-#define NS_SCN_MAX_DATAGRAM  65507u               /* UDP payload bytes (65535 - IP - UDP header) */
+#define NS_SCN_MAX_DATAGRAM  65507u               /* UDP payload bytes over IPv4 (65535 - IP - UDP header) */
+#define NS_SCN_MAX_DATAGRAM6 65527u               /* over IPv6 (65535 - UDP header: the payload length
+                                                    field does not count the 40-byte header) */
 #define NS_SCN_MAX_PAYLOAD   (UINT64_C(1) << 50)  /* bytes of one send, mail or page (1 PiB) */
 
 /* Where a statement comes from. `file` points into the NsScenario (or the

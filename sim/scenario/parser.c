@@ -566,11 +566,21 @@ static bool tok_url(NsScnParser *p, const NsScnStmt *st, uint32_t i, NsScnUrl *u
     return true;
 }
 
-/* A payload: of one UDP datagram when `datagram` (at most
- * NS_SCN_MAX_DATAGRAM bytes, as sendto(2) allows over IPv4), else of a
- * byte stream (at most NS_SCN_MAX_PAYLOAD). */
+/* The most a UDP datagram to `to` can carry: IPv6's limit when the target
+ * is IPv6 (an address written so, or a host with IPv6 addresses only),
+ * else IPv4's, as a name is sent to over IPv4; for a connected socket (`to`
+ * NULL), whose family shows only at run time, IPv6's, and a send over IPv4
+ * then fails with EMSGSIZE, as send(2) does. */
+static uint32_t datagram_max(const NsScnEndpoint *to)
+{
+    return !to || to->is_v6 ? NS_SCN_MAX_DATAGRAM6 : NS_SCN_MAX_DATAGRAM;
+}
+
+/* A payload: of one UDP datagram to `to` when `datagram` (at most
+ * datagram_max(to) bytes; `to` NULL for a connected socket, whose family
+ * is known at run time), else of a byte stream (at most NS_SCN_MAX_PAYLOAD). */
 static bool tok_payload(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool datagram,
-                        NsScnPayload *out)
+                        const NsScnEndpoint *to, NsScnPayload *out)
 {
     const NsScnTok *t = &st->t[i];
     if (t->quoted) {
@@ -585,9 +595,11 @@ static bool tok_payload(NsScnParser *p, const NsScnStmt *st, uint32_t i, bool da
         if (!tok_size(p, st, i, &out->len))
             return false;
     }
-    if (datagram && out->len > NS_SCN_MAX_DATAGRAM)
-        return serr(p, st, i, "a UDP datagram carries at most %u bytes over IPv4, not %" PRIu64,
-                    NS_SCN_MAX_DATAGRAM, out->len);
+    uint32_t max = datagram_max(to);
+    if (datagram && out->len > max)
+        return serr(p, st, i, "a UDP datagram carries at most %u bytes %s, not %" PRIu64, max,
+                    !to ? "(over IPv6; 65507 over IPv4)" : to->is_v6 ? "over IPv6" : "over IPv4",
+                    out->len);
     if (out->len > NS_SCN_MAX_PAYLOAD)
         return serr(p, st, i, "payload of %" PRIu64 " bytes is over the limit of %" PRIu64
                     " bytes (1 PiB)", out->len, (uint64_t)NS_SCN_MAX_PAYLOAD);
@@ -2118,10 +2130,13 @@ static bool step_ping(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnStep *s)
         } else {
             if (!tok_size(p, st, i + 1, &s->u.ping.size))
                 return false;
-            /* An IPv4 datagram holds at most 65535 - 20 - 8 bytes of ICMP data. */
-            if (s->u.ping.size > 65507)
-                return serr(p, st, i + 1, "ping size %s is over the 65507 bytes an IPv4 "
-                            "echo can carry", st->t[i + 1].text);
+            /* An echo carries at most 65535 - 20 - 8 bytes of data over
+             * IPv4, 65535 - 8 over IPv6 (as a UDP datagram does). */
+            uint32_t max = datagram_max(&s->u.ping.target);
+            if (s->u.ping.size > max)
+                return serr(p, st, i + 1, "ping size %s is over the %u bytes an %s echo can "
+                            "carry", st->t[i + 1].text, max,
+                            max == NS_SCN_MAX_DATAGRAM ? "IPv4" : "IPv6");
         }
     }
     remember_step(p, "ping", (uint32_t)s->host, st->t[v + 1].text);
@@ -2345,14 +2360,14 @@ static bool step_socket_verb(NsScnParser *p, NsScnStmt *st, uint32_t v, NsScnSte
         s->u.send.sock = sock;
         return need(p, st, a, v, "a payload: a quoted string or a size") &&
                tok_payload(p, st, a, ns_scn_socket(p->scn, sock)->proto == NS_SCN_PROTO_UDP,
-                           &s->u.send.payload) &&
+                           NULL, &s->u.send.payload) &&
                no_more(p, st, a + 1, v);
     case NS_SCN_SOCK_VERB_SENDTO:
         s->u.send.sock = sock;
         return need(p, st, a, v, "an endpoint like 10.0.0.2:53") &&
                tok_endpoint6(p, st, a, false, &s->u.send.to, "sendto") &&
                need(p, st, a + 1, v, "a payload: a quoted string or a size") &&
-               tok_payload(p, st, a + 1, true, &s->u.send.payload) && no_more(p, st, a + 2, v);
+               tok_payload(p, st, a + 1, true, &s->u.send.to, &s->u.send.payload) && no_more(p, st, a + 2, v);
     case NS_SCN_SOCK_VERB_RECV:
     case NS_SCN_SOCK_VERB_RECVFROM:
         s->u.recv.sock = sock;
@@ -2474,7 +2489,7 @@ static bool step_app_verb(NsScnParser *p, NsScnStmt *st, uint32_t h, NsScnStep *
              tok_endpoint6(p, st, 4, false, &s->u.send_to.to, mail ? "mail" : "udp-send") &&
              need(p, st, 5, 3, mail ? "the message: a quoted string or a size"
                                     : "a payload: a quoted string or a size") &&
-             tok_payload(p, st, 5, !mail, &s->u.send_to.payload) && no_more(p, st, 6, 3);
+             tok_payload(p, st, 5, !mail, &s->u.send_to.to, &s->u.send_to.payload) && no_more(p, st, 6, 3);
         if (ok && mail)
             remember_step(p, "mail", h, st->t[4].text);
         break;
