@@ -208,7 +208,7 @@ async function checkBrowser(ctx) {
   ok(later > 1, 'the run has the router forwarding the IPv6 fragment at offset 1232 (' + later + ')');
   await f6.evaluate(n => { location.hash = '#step=' + n; }, later);
   await f6.waitForFunction(n => window.netsimPage.cur === n - 1, later);
-  ok((await cur(f6)).includes('ICMP6 frag ipid 4073412598 off 1232 len 1232 MF'), 'the row names the IPv6 fragment: ' + await cur(f6));
+  ok((await cur(f6)).includes('ICMPv6 frag ipid 4073412598 off 1232 len 1232 MF'), 'the row names the IPv6 fragment: ' + await cur(f6));
   eq(await field(f6, 'IPv6 Fragment header', 'fragment offset'), '1232', 'Fragment header: the offset');
   eq(await field(f6, 'IPv6 Fragment header', 'identification'), '4073412598', 'Fragment header: the identification');
   eq(await f6.$$eval('details[data-layer]', ds => ds.map(d => d.dataset.layer)), ['Ethernet II', 'IPv6', 'IPv6 Fragment header', 'fragment data'],
@@ -218,6 +218,8 @@ async function checkBrowser(ctx) {
   await f6.waitForFunction(n => window.netsimPage.cur === n - 1, first);
   eq(await f6.$$eval('details[data-layer]', ds => ds.map(d => d.dataset.layer)), ['Ethernet II', 'IPv6', 'IPv6 Fragment header', 'ICMPv6', 'echo data'],
     'the first IPv6 fragment holds the ICMPv6 header');
+  // Its row names the ICMPv6 message, as the text trace's line does.
+  ok((await cur(f6)).includes('ICMPv6 echo request frag ipid 4073412598 off 0 len 1232 MF'), 'the row names the ICMPv6 message: ' + await cur(f6));
   eq(f6.errors, [], 'ipv6-fragments: no console error');
   await f6.close();
 }

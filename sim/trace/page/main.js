@@ -2,7 +2,7 @@
 // events scroll as fast as 100), filters and search, stepping with buttons,
 // keys and the URL fragment (#step=42), and the panels that follow the
 // current step.
-import { el, fmtTime, parseTime } from './util.js';
+import { el, fmtTime, parseTime, protoName } from './util.js';
 import { PacketView } from './packet.js';
 import { inflate, loadRun, sockKey, sockLabel } from './model.js';
 import { Topology } from './topo.js';
@@ -16,8 +16,9 @@ const ROW = 20; // px, the height of one event row (page.css agrees)
 function lineText(ev) {
   const p = [];
   if (ev.src) {
-    p.push(ev.src + ' > ' + ev.dst, typeof ev.proto === 'string' ? ev.proto.toUpperCase() : 'proto ' + ev.proto);
-    if (ev.icmp) p.push(ev.icmp.name);
+    p.push(ev.src + ' > ' + ev.dst, protoName(ev.proto));
+    const icmp = ev.icmp || ev.icmp6; // ICMPv6's message has its own member
+    if (icmp) p.push(icmp.name);
     if (ev.frag) p.push('frag ipid ' + ev.frag.id + ' off ' + ev.frag.off);
     if (ev.flags) p.push('[' + ev.flags + ']');
     if (ev.seq !== undefined) p.push('seq ' + ev.seq);

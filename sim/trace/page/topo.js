@@ -1,7 +1,7 @@
 // The topology: hosts, routers and networks as a graph (a force-directed
 // layout with a fixed start, so the same run draws the same picture), and
 // the packet of the current step on the link it is crossing.
-import { svgEl } from './util.js';
+import { protoName, svgEl } from './util.js';
 
 function ipNum(a) {
   return a.split('.').reduce((x, o) => x * 256 + +o, 0);
@@ -160,7 +160,7 @@ export class Topology {
     e.el.classList.add(ev.kind === 'drop' ? 'lost' : 'active');
     this.pkt.setAttribute('transform', `translate(${x},${y})`);
     this.pkt.setAttribute('class', 'pkt ' + ev.kind);
-    this.pktLabel.textContent = ev.kind === 'arp' ? 'ARP' : (ev.proto || '').toUpperCase() + (ev.flags ? ' ' + ev.flags : '');
+    this.pktLabel.textContent = ev.kind === 'arp' ? 'ARP' : (ev.proto ? protoName(ev.proto) : '') + (ev.flags ? ' ' + ev.flags : '');
     this.pkt.setAttribute('visibility', 'visible');
   }
 }

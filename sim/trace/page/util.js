@@ -82,3 +82,9 @@ export function svgEl(tag, attrs, ...children) {
   for (const c of children) if (c) node.append(c);
   return node;
 }
+
+// A packet's protocol as the text trace writes it ('icmp6' is ICMPv6).
+export function protoName(proto) {
+  if (proto === 'icmp6') return 'ICMPv6';
+  return typeof proto === 'string' ? proto.toUpperCase() : 'proto ' + proto;
+}
