@@ -131,12 +131,7 @@ struct NsIpReasm {
 
 static guint key_hash(gconstpointer p)
 {
-    /* FNV-1a over the key's bytes */
-    const uint8_t *b = p;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof(Key); i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    return ns_bytes_hash(p, sizeof(Key));
 }
 
 static gboolean key_equal(gconstpointer a, gconstpointer b)

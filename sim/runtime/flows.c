@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "netsim/wire/ipv4.h"
+#include "netsim/wire/bytes.h"
 
 /* One flow per unordered pair of endpoints: the key puts the lower
  * endpoint first. Compared as bytes, so it has no padding. */
@@ -60,11 +61,7 @@ typedef struct {
 
 static guint frag_hash(gconstpointer p)
 {
-    const uint8_t *b = p; /* FNV-1a over the key's bytes (no padding) */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof(FragKey); i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    return ns_bytes_hash(p, sizeof(FragKey)); /* the key has no padding */
 }
 
 static gboolean frag_equal(gconstpointer a, gconstpointer b)

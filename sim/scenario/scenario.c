@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "netsim/wire/ipv6.h"
 #include "scenario-private.h"
 
 G_DEFINE_QUARK(ns-scenario-error-quark, ns_scenario_error)
@@ -597,20 +598,6 @@ void ns_scenario_free(NsScenario *scn)
     g_free(scn);
 }
 
-static guint addr6_hash(gconstpointer k)
-{
-    const uint8_t *b = k;
-    guint h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
-}
-
-static gboolean addr6_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, 16) == 0;
-}
-
 static void parser_init(NsScnParser *p, NsScenario *scn)
 {
     *p = (NsScnParser){.scn = scn, .file = scn->filename};
@@ -627,7 +614,7 @@ static void parser_init(NsScnParser *p, NsScenario *scn)
     p->net_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->sw_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     p->addr_owner = g_hash_table_new(g_direct_hash, g_direct_equal);
-    p->addr6_owner = g_hash_table_new_full(addr6_hash, addr6_equal, g_free, NULL);
+    p->addr6_owner = g_hash_table_new_full(ns_ipv6_addr_key_hash, ns_ipv6_addr_key_equal, g_free, NULL);
     p->link_by_pair = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->service_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->sock_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -441,11 +441,7 @@ NsWireResult ns_icmp6_parse(const uint8_t *buf, size_t len, const NsIpv6Addr *sr
 
 unsigned ns_ipv6_addr_key_hash(const void *key)
 {
-    const uint8_t *b = key;
-    unsigned h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    return ns_bytes_hash(key, 16);
 }
 
 int ns_ipv6_addr_key_equal(const void *a, const void *b)

@@ -4,6 +4,7 @@
  * overlay structs, so it never depends on alignment or host endianness. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Read the 16-bit big-endian value at p[0..1]. */
@@ -32,4 +33,15 @@ static inline void ns_write_be32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
+}
+
+/* FNV-1a (32-bit) over `n` bytes: the hash of the tables keyed by raw bytes
+ * (addresses, fragment and flow keys without padding). */
+static inline uint32_t ns_bytes_hash(const void *key, size_t n)
+{
+    const uint8_t *b = key;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
 }
