@@ -296,6 +296,124 @@ static bool sysctl_values(const char *value, uint64_t *v, int *n)
     return *n > 0;
 }
 
+/* The sysctls the profile models, in one table for both directions:
+ * ns_tcp_set_sysctl takes them from a drill script, ns_tcp_foreach_sysctl
+ * writes them into exported scripts. Ranges are Linux's (proc_dointvec
+ * bounds), except where a note says netsim's. */
+typedef enum {
+    SYSCTL_BOOL,           /* 0 or 1 */
+    SYSCTL_U8,
+    SYSCTL_U16,
+    SYSCTL_U32,
+    SYSCTL_SECONDS,        /* an NsTime field, written in whole seconds */
+    SYSCTL_RECOVERY,       /* tcp_recovery: bit 0 is RACK loss detection */
+    SYSCTL_EARLY_RETRANS,  /* tcp_early_retrans: 3 and 4 enable TLP */
+} SysctlKind;
+
+typedef struct {
+    const char *name;
+    SysctlKind kind;
+    uint16_t offset; /* in NsTcpCfg */
+    uint32_t min, max;
+    bool tso;        /* a TSO setting: exported only where the profile sends TSO packets */
+} Sysctl;
+
+#define SYSCTL(key, kind, field, min, max, tso)                                               \
+    {"net.ipv4." key, SYSCTL_##kind, offsetof(NsTcpCfg, field), min, max, tso}
+static const Sysctl sysctls[] = {
+    SYSCTL("tcp_timestamps", BOOL, ts, 0, 1, false),
+    SYSCTL("tcp_sack", BOOL, sack, 0, 1, false),
+    SYSCTL("tcp_dsack", BOOL, dsack, 0, 1, false),
+    SYSCTL("tcp_window_scaling", BOOL, wscale, 0, 1, false),
+    SYSCTL("tcp_syn_retries", U32, syn_retries, 0, 127, false),
+    SYSCTL("tcp_synack_retries", U32, synack_retries, 0, 255, false),
+    SYSCTL("tcp_retries2", U32, retries2, 0, 255, false),
+    SYSCTL("tcp_recovery", RECOVERY, rack, 0, UINT32_MAX, false),
+    SYSCTL("tcp_early_retrans", EARLY_RETRANS, tlp, 0, 4, false),
+    SYSCTL("tcp_keepalive_probes", U32, keepalive_probes, 0, 127, false),
+    SYSCTL("tcp_keepalive_time", SECONDS, keepalive_time, 1, 32767, false),
+    SYSCTL("tcp_keepalive_intvl", SECONDS, keepalive_intvl, 1, 32767, false),
+    SYSCTL("tcp_fin_timeout", SECONDS, fin_wait_2, 0, 3600, false),
+    /* TSO packet sizes (tcp_tso_autosize, tcp_tso_should_defer). Linux
+     * takes tcp_tso_rtt_log up to 255, but a shift of 32 or more of its
+     * 32-bit RTT is undefined; netsim takes 0-31. */
+    SYSCTL("tcp_min_tso_segs", U8, tso_min_segs, 1, 255, true),
+    SYSCTL("tcp_tso_rtt_log", U8, tso_rtt_log, 0, 31, true),
+    SYSCTL("tcp_pacing_ss_ratio", U16, pacing_ss_ratio, 0, 1000, true),
+    SYSCTL("tcp_pacing_ca_ratio", U16, pacing_ca_ratio, 0, 1000, true),
+    SYSCTL("tcp_tso_win_divisor", U8, tso_win_divisor, 0, 255, true),
+};
+#undef SYSCTL
+
+static void sysctl_store(NsTcpCfg *c, const Sysctl *k, uint32_t v)
+{
+    char *f = (char *)c + k->offset;
+    switch (k->kind) {
+    case SYSCTL_BOOL:
+    case SYSCTL_RECOVERY:
+    case SYSCTL_EARLY_RETRANS: {
+        bool b = k->kind == SYSCTL_BOOL            ? v != 0
+                 : k->kind == SYSCTL_RECOVERY      ? (v & 1) != 0
+                                                   : v >= 3;
+        memcpy(f, &b, sizeof b);
+        break;
+    }
+    case SYSCTL_U8: {
+        uint8_t x = (uint8_t)v;
+        memcpy(f, &x, sizeof x);
+        break;
+    }
+    case SYSCTL_U16: {
+        uint16_t x = (uint16_t)v;
+        memcpy(f, &x, sizeof x);
+        break;
+    }
+    case SYSCTL_U32:
+        memcpy(f, &v, sizeof v);
+        break;
+    case SYSCTL_SECONDS: {
+        NsTime t = NS_S((int64_t)v);
+        memcpy(f, &t, sizeof t);
+        break;
+    }
+    }
+}
+
+static uint64_t sysctl_load(const NsTcpCfg *c, const Sysctl *k)
+{
+    const char *f = (const char *)c + k->offset;
+    switch (k->kind) {
+    case SYSCTL_BOOL:
+    case SYSCTL_RECOVERY:
+    case SYSCTL_EARLY_RETRANS: {
+        bool b;
+        memcpy(&b, f, sizeof b);
+        return k->kind == SYSCTL_EARLY_RETRANS ? (b ? 3 : 0) : b;
+    }
+    case SYSCTL_U8: {
+        uint8_t x;
+        memcpy(&x, f, sizeof x);
+        return x;
+    }
+    case SYSCTL_U16: {
+        uint16_t x;
+        memcpy(&x, f, sizeof x);
+        return x;
+    }
+    case SYSCTL_U32: {
+        uint32_t x;
+        memcpy(&x, f, sizeof x);
+        return x;
+    }
+    case SYSCTL_SECONDS: {
+        NsTime t;
+        memcpy(&t, f, sizeof t);
+        return (uint64_t)(t / NS_S(1));
+    }
+    }
+    g_assert_not_reached();
+}
+
 int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
 {
     g_return_val_if_fail(tcp && name && value, EINVAL);
@@ -303,84 +421,33 @@ int ns_tcp_set_sysctl(NsTcp *tcp, const char *name, const char *value)
     int n;
     if (!sysctl_values(value, v, &n))
         return EINVAL;
+    const Sysctl *k = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(sysctls) && !k; i++)
+        if (strcmp(name, sysctls[i].name) == 0)
+            k = &sysctls[i];
+    bool rmem = strcmp(name, "net.ipv4.tcp_rmem") == 0;
+    bool wmem = strcmp(name, "net.ipv4.tcp_wmem") == 0;
+    if (!k && !rmem && !wmem)
+        return ENOENT;
+    if (k ? n != 1 || v[0] < k->min || v[0] > k->max : n != 3 || v[2] < v[1] || v[1] < v[0])
+        return EINVAL;
     if (!tcp->own_cfg) {
         tcp->own_cfg = g_memdup2(tcp->env.cfg, sizeof *tcp->own_cfg);
         tcp->env.cfg = tcp->own_cfg;
     }
     NsTcpCfg *c = tcp->own_cfg;
-    bool one = n == 1;
-#define BOOL_SYSCTL(key, field)                                                               \
-    if (strcmp(name, key) == 0) {                                                             \
-        if (!one || v[0] > 1)                                                                 \
-            return EINVAL;                                                                    \
-        c->field = v[0] != 0;                                                                 \
-        return 0;                                                                             \
-    }
-#define COUNT_SYSCTL(key, field, max)                                                         \
-    if (strcmp(name, key) == 0) {                                                             \
-        if (!one || v[0] > (max))                                                             \
-            return EINVAL;                                                                    \
-        c->field = (uint32_t)v[0];                                                            \
-        return 0;                                                                             \
-    }
-    BOOL_SYSCTL("net.ipv4.tcp_timestamps", ts)
-    BOOL_SYSCTL("net.ipv4.tcp_sack", sack)
-    BOOL_SYSCTL("net.ipv4.tcp_dsack", dsack)
-    BOOL_SYSCTL("net.ipv4.tcp_window_scaling", wscale)
-    COUNT_SYSCTL("net.ipv4.tcp_syn_retries", syn_retries, 127)
-    COUNT_SYSCTL("net.ipv4.tcp_synack_retries", synack_retries, 255)
-    COUNT_SYSCTL("net.ipv4.tcp_retries2", retries2, 255)
-    if (strcmp(name, "net.ipv4.tcp_recovery") == 0 && one) {
-        c->rack = (v[0] & 1) != 0; /* bit 0: RACK loss detection */
-        return 0;
-    }
-    if (strcmp(name, "net.ipv4.tcp_early_retrans") == 0 && one && v[0] <= 4) {
-        c->tlp = v[0] >= 3; /* 3 and 4 enable tail loss probes */
-        return 0;
-    }
-    COUNT_SYSCTL("net.ipv4.tcp_keepalive_probes", keepalive_probes, 127)
-    if (strcmp(name, "net.ipv4.tcp_keepalive_time") == 0 && one && v[0] >= 1 && v[0] <= 32767) {
-        c->keepalive_time = NS_S((int64_t)v[0]);
-        return 0;
-    }
-    if (strcmp(name, "net.ipv4.tcp_keepalive_intvl") == 0 && one && v[0] >= 1 && v[0] <= 32767) {
-        c->keepalive_intvl = NS_S((int64_t)v[0]);
-        return 0;
-    }
-    if (strcmp(name, "net.ipv4.tcp_fin_timeout") == 0 && one && v[0] <= 3600) {
-        c->fin_wait_2 = NS_S((int64_t)v[0]);
-        return 0;
-    }
-    if (strcmp(name, "net.ipv4.tcp_rmem") == 0 && n == 3 && v[2] >= v[1] && v[1] >= v[0]) {
+    if (k) {
+        sysctl_store(c, k, (uint32_t)v[0]);
+    } else if (rmem) {
         c->rcvbuf = (uint32_t)v[2];
         c->rmem_init = (uint32_t)v[1]; /* autotuning starts here and stops at v[2] */
         c->rmem_max = (uint32_t)v[2];
         /* the scale covers the larger of tcp_rmem[2] and rmem_max (212992) */
         c->rcv_wscale = wscale_for(v[2] > 212992 ? v[2] : 212992);
-        return 0;
-    }
-    if (strcmp(name, "net.ipv4.tcp_wmem") == 0 && n == 3 && v[2] >= v[1] && v[1] >= v[0]) {
+    } else {
         c->sndbuf = (uint32_t)v[2];
-        return 0;
     }
-    /* TSO packet sizes (tcp_tso_autosize, tcp_tso_should_defer), in
-     * Linux's ranges: tcp_min_tso_segs 1-255, the pacing ratios 0-1000
-     * percent, tcp_tso_win_divisor 0-255 (0: no deferring). Linux takes
-     * tcp_tso_rtt_log up to 255, but a shift of 32 or more of its 32-bit
-     * RTT is undefined; netsim takes 0-31. */
-    if (strcmp(name, "net.ipv4.tcp_min_tso_segs") == 0) {
-        if (!one || v[0] < 1 || v[0] > 255)
-            return EINVAL;
-        c->tso_min_segs = (uint8_t)v[0];
-        return 0;
-    }
-    COUNT_SYSCTL("net.ipv4.tcp_tso_rtt_log", tso_rtt_log, 31)
-    COUNT_SYSCTL("net.ipv4.tcp_pacing_ss_ratio", pacing_ss_ratio, 1000)
-    COUNT_SYSCTL("net.ipv4.tcp_pacing_ca_ratio", pacing_ca_ratio, 1000)
-    COUNT_SYSCTL("net.ipv4.tcp_tso_win_divisor", tso_win_divisor, 255)
-#undef BOOL_SYSCTL
-#undef COUNT_SYSCTL
-    return ENOENT;
+    return 0;
 }
 
 const char *ns_tcp_congestion_control(const NsTcp *tcp)
@@ -395,23 +462,14 @@ void ns_tcp_foreach_sysctl(const NsTcp *tcp,
                            void *data)
 {
     const NsTcpCfg *c = tcp->env.cfg;
-    char v[64];
-#define SYSCTL_NUM(key, x)                                                                    \
-    g_snprintf(v, sizeof v, "%" G_GUINT64_FORMAT, (guint64)(x));                              \
-    fn(key, v, data);
-    SYSCTL_NUM("net.ipv4.tcp_timestamps", c->ts)
-    SYSCTL_NUM("net.ipv4.tcp_sack", c->sack)
-    SYSCTL_NUM("net.ipv4.tcp_window_scaling", c->wscale)
-    SYSCTL_NUM("net.ipv4.tcp_syn_retries", c->syn_retries)
-    SYSCTL_NUM("net.ipv4.tcp_synack_retries", c->synack_retries)
-    SYSCTL_NUM("net.ipv4.tcp_retries2", c->retries2)
-    SYSCTL_NUM("net.ipv4.tcp_recovery", c->rack)
-    SYSCTL_NUM("net.ipv4.tcp_early_retrans", c->tlp ? 3 : 0)
-    SYSCTL_NUM("net.ipv4.tcp_keepalive_probes", c->keepalive_probes)
-    SYSCTL_NUM("net.ipv4.tcp_keepalive_time", c->keepalive_time / NS_S(1))
-    SYSCTL_NUM("net.ipv4.tcp_keepalive_intvl", c->keepalive_intvl / NS_S(1))
-    SYSCTL_NUM("net.ipv4.tcp_fin_timeout", c->fin_wait_2 / NS_S(1))
-#undef SYSCTL_NUM
+    for (size_t i = 0; i < G_N_ELEMENTS(sysctls); i++) {
+        const Sysctl *k = &sysctls[i];
+        if (k->tso && !c->tso_min_segs) /* 0: the profile sends no TSO packets */
+            continue;
+        char v[24];
+        g_snprintf(v, sizeof v, "%" G_GUINT64_FORMAT, (guint64)sysctl_load(c, k));
+        fn(k->name, v, data);
+    }
 }
 
 void ns_tcp_free(NsTcp *tcp)

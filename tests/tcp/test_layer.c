@@ -268,6 +268,57 @@ static void test_layer_tso_sysctls_take_linux_ranges(void)
     net_free(n);
 }
 
+typedef struct {
+    GString *all;
+    NsTcp *into; /* set each one here as it is listed */
+    int refused;
+} SysctlList;
+
+static void list_sysctl(const char *name, const char *value, void *data)
+{
+    SysctlList *l = data;
+    g_string_append_printf(l->all, "%s=%s\n", name, value);
+    if (l->into && ns_tcp_set_sysctl(l->into, name, value) != 0)
+        l->refused++;
+}
+
+/* What an exported script sets is what a drill script may set: every
+ * sysctl the linux profile lists is taken back unchanged, so listing the
+ * host it was set on gives the same text. The minimal profile sends no
+ * TSO packets and lists no TSO sysctl. A known sysctl with a value out of
+ * its range is refused as a value (EINVAL), an unknown one as ENOENT. */
+static void test_layer_sysctls_listed_are_taken_back(void)
+{
+    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_MINIMAL, NULL);
+    SysctlList linux = {g_string_new(NULL), n->tcp[1], 0};
+    ns_tcp_foreach_sysctl(n->tcp[0], list_sysctl, &linux);
+    CU_ASSERT_EQUAL(linux.refused, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(linux.all->str, "net.ipv4.tcp_dsack=1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(linux.all->str, "net.ipv4.tcp_min_tso_segs=2\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(linux.all->str, "net.ipv4.tcp_early_retrans=3\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(linux.all->str, "net.ipv4.tcp_keepalive_time=7200\n"));
+    SysctlList again = {g_string_new(NULL), NULL, 0};
+    ns_tcp_foreach_sysctl(n->tcp[1], list_sysctl, &again);
+    CU_ASSERT_STRING_EQUAL(again.all->str, linux.all->str);
+
+    Net *m = net_new(1, NS_PROFILE_MINIMAL, NS_PROFILE_MINIMAL, NULL);
+    SysctlList minimal = {g_string_new(NULL), NULL, 0};
+    ns_tcp_foreach_sysctl(m->tcp[0], list_sysctl, &minimal);
+    CU_ASSERT_PTR_NULL(strstr(minimal.all->str, "tso"));
+    CU_ASSERT_PTR_NULL(strstr(minimal.all->str, "pacing"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(minimal.all->str, "net.ipv4.tcp_sack="));
+
+    CU_ASSERT_EQUAL(ns_tcp_set_sysctl(m->tcp[0], "net.ipv4.tcp_keepalive_time", "0"), EINVAL);
+    CU_ASSERT_EQUAL(ns_tcp_set_sysctl(m->tcp[0], "net.ipv4.tcp_early_retrans", "5"), EINVAL);
+    CU_ASSERT_EQUAL(ns_tcp_set_sysctl(m->tcp[0], "net.ipv4.tcp_rmem", "4096 131072"), EINVAL);
+    CU_ASSERT_EQUAL(ns_tcp_set_sysctl(m->tcp[0], "net.ipv4.tcp_ecn", "1"), ENOENT);
+    g_string_free(linux.all, TRUE);
+    g_string_free(again.all, TRUE);
+    g_string_free(minimal.all, TRUE);
+    net_free(m);
+    net_free(n);
+}
+
 static void noop_step(App *a)
 {
     (void)a;
@@ -1197,6 +1248,7 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_crash_vanishes_silently),
     T(test_layer_orphan_time_wait_listed_then_freed),
     T(test_layer_tso_sysctls_take_linux_ranges),
+    T(test_layer_sysctls_listed_are_taken_back),
     CU_TEST_INFO_NULL,
 };
 
