@@ -15,12 +15,16 @@
 
 /* Up to this many interfaces, a host finds one by a scan. */
 #define NS_HOST_SCAN_IFACES 8
+/* Up to this many neighbours, an interface finds one by a scan (a
+ * point-to-point link has one: a hash table would be 200 bytes). */
+#define NS_HOST_SCAN_NEIGHS 8
 
 typedef enum { ARP_INCOMPLETE, ARP_REACHABLE } ArpState;
 
 typedef struct {
     NsIface *iface;
     uint32_t addr;
+    uint32_t slot; /* its place in the interface's array */
     uint8_t mac[6];
     ArpState state;
     NsTime confirmed;   /* when a reply last confirmed it */
@@ -70,7 +74,12 @@ struct NsIface {
     uint8_t mac[6];
     NsSegment *seg;
     uint32_t port;
-    GHashTable *arp; /* addr -> ArpEntry* */
+    /* The neighbour cache: its entries in an array sized by doubling from
+     * one, and an index (addr -> ArpEntry*) once they are more than
+     * NS_HOST_SCAN_NEIGHS. */
+    ArpEntry **arp;
+    uint32_t n_arp, cap_arp;
+    GHashTable *arp_index;
     /* IPv6: the link-local address (fe80::/64 + modified EUI-64 of the MAC,
      * every interface has one) and the addresses the scenario gives. */
     NsIpv6Addr ll6;
@@ -113,12 +122,55 @@ const char *ns_profile_name(NsProfile profile)
     return "?";
 }
 
-static void arp_entry_free(gpointer p)
+static void arp_entry_free(ArpEntry *e)
 {
-    ArpEntry *e = p;
     ns_sim_cancel(ns_host_ctx(e->iface->host)->sim, &e->timer);
     ns_packet_queue_clear(&e->pending);
     g_free(e);
+}
+
+static ArpEntry *arp_find(const NsIface *ifc, uint32_t addr)
+{
+    if (ifc->arp_index)
+        return g_hash_table_lookup(ifc->arp_index, GUINT_TO_POINTER(addr));
+    for (uint32_t i = 0; i < ifc->n_arp; i++)
+        if (ifc->arp[i]->addr == addr)
+            return ifc->arp[i];
+    return NULL;
+}
+
+static void arp_insert(NsIface *ifc, ArpEntry *e)
+{
+    if (ifc->n_arp == ifc->cap_arp) {
+        ifc->cap_arp = ifc->cap_arp ? ifc->cap_arp * 2 : 1;
+        ifc->arp = g_renew(ArpEntry *, ifc->arp, ifc->cap_arp);
+    }
+    e->slot = ifc->n_arp;
+    ifc->arp[ifc->n_arp++] = e;
+    if (!ifc->arp_index && ifc->n_arp > NS_HOST_SCAN_NEIGHS) {
+        ifc->arp_index = g_hash_table_new(g_direct_hash, g_direct_equal);
+        for (uint32_t i = 0; i + 1 < ifc->n_arp; i++)
+            g_hash_table_insert(ifc->arp_index, GUINT_TO_POINTER(ifc->arp[i]->addr), ifc->arp[i]);
+    }
+    if (ifc->arp_index)
+        g_hash_table_insert(ifc->arp_index, GUINT_TO_POINTER(e->addr), e);
+}
+
+/* Forget a neighbour: its timer, its waiting datagrams and its entry. */
+static void arp_remove(NsIface *ifc, ArpEntry *e)
+{
+    if (ifc->arp_index)
+        g_hash_table_remove(ifc->arp_index, GUINT_TO_POINTER(e->addr));
+    ArpEntry *last = ifc->arp[--ifc->n_arp];
+    ifc->arp[e->slot] = last;
+    last->slot = e->slot;
+    arp_entry_free(e);
+}
+
+static void arp_clear(NsIface *ifc)
+{
+    while (ifc->n_arp)
+        arp_remove(ifc, ifc->arp[ifc->n_arp - 1]);
 }
 
 NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router,
@@ -142,7 +194,10 @@ void ns_host_free(NsHost *host)
         return;
     for (guint i = 0; i < host->ifaces->len; i++) {
         NsIface *ifc = g_ptr_array_index(host->ifaces, i);
-        g_hash_table_destroy(ifc->arp);
+        arp_clear(ifc);
+        g_free(ifc->arp);
+        if (ifc->arp_index)
+            g_hash_table_destroy(ifc->arp_index);
         g_free(ifc);
     }
     g_ptr_array_free(host->ifaces, TRUE);
@@ -389,7 +444,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
             return;
         }
         trace_arp(iface, NS_ARP_EV_EXPIRED, e->addr, 0, NULL, 0, false);
-        g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
+        arp_remove(iface, e);
         return;
     }
     if (e->tries < NS_ARP_RETRIES) {
@@ -403,7 +458,7 @@ static void arp_timeout(NsSim *sim, void *obj, void *arg)
     NsPacketQueue q = e->pending;
     e->pending = (NsPacketQueue){0};
     e->pending_bytes = 0;
-    g_hash_table_remove(iface->arp, GUINT_TO_POINTER(e->addr));
+    arp_remove(iface, e);
     NsPacket *p;
     NsHost *h = iface->host;
     while ((p = ns_packet_queue_pop(&q))) {
@@ -421,7 +476,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         ns_packet_free(datagram);
         return;
     }
-    ArpEntry *e = g_hash_table_lookup(iface->arp, GUINT_TO_POINTER(next_hop));
+    ArpEntry *e = arp_find(iface, next_hop);
     if (e && e->state == ARP_REACHABLE) {
         if (!e->probing && now_of(iface) - e->confirmed >= NS_ARP_REACHABLE_TIME) {
             e->probing = true;
@@ -437,7 +492,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         e->iface = iface;
         e->addr = next_hop;
         e->state = ARP_INCOMPLETE;
-        g_hash_table_insert(iface->arp, GUINT_TO_POINTER(next_hop), e);
+        arp_insert(iface, e);
         ns_packet_queue_push(&e->pending, datagram);
         e->pending_bytes = (uint32_t)datagram->len;
         e->tries = 1;
@@ -464,14 +519,14 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
 /* Create or refresh the entry for (addr, mac) and release waiting datagrams. */
 static void arp_learn(NsIface *iface, uint32_t addr, const uint8_t mac[6], bool create)
 {
-    ArpEntry *e = g_hash_table_lookup(iface->arp, GUINT_TO_POINTER(addr));
+    ArpEntry *e = arp_find(iface, addr);
     if (!e) {
         if (!create)
             return;
         e = g_new0(ArpEntry, 1);
         e->iface = iface;
         e->addr = addr;
-        g_hash_table_insert(iface->arp, GUINT_TO_POINTER(addr), e);
+        arp_insert(iface, e);
     }
     bool was_incomplete = e->state == ARP_INCOMPLETE;
     memcpy(e->mac, mac, 6);
@@ -577,7 +632,6 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     memcpy(ifc->mac, mac, 6);
     ns_ipv6_link_local_from_mac(mac, &ifc->ll6);
     ifc->seg = seg;
-    ifc->arp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, arp_entry_free);
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
     g_ptr_array_add(host->ifaces, ifc);
     if (!host->by_addr && host->ifaces->len > NS_HOST_SCAN_IFACES) {
@@ -597,7 +651,7 @@ void ns_host_set_up(NsHost *host, bool up)
     if (!up) {
         for (guint i = 0; i < host->ifaces->len; i++) {
             NsIface *ifc = g_ptr_array_index(host->ifaces, i);
-            g_hash_table_remove_all(ifc->arp);
+            arp_clear(ifc);
         }
     }
 }
@@ -613,12 +667,9 @@ void ns_host_neigh_foreach(const NsHost *host, NsNeighRowFn fn, void *data)
     NsTime now = ns_sim_now(host->ctx->sim);
     for (uint32_t i = 0; i < ns_host_iface_count(host); i++) {
         NsIface *ifc = ns_host_iface(host, i);
-        g_autoptr(GPtrArray) v = g_ptr_array_new();
-        GHashTableIter it;
-        gpointer k, e;
-        g_hash_table_iter_init(&it, ifc->arp);
-        while (g_hash_table_iter_next(&it, &k, &e))
-            g_ptr_array_add(v, e);
+        g_autoptr(GPtrArray) v = g_ptr_array_sized_new(ifc->n_arp);
+        for (uint32_t j = 0; j < ifc->n_arp; j++)
+            g_ptr_array_add(v, ifc->arp[j]);
         g_ptr_array_sort(v, addr_cmp);
         for (guint j = 0; j < v->len; j++) {
             const ArpEntry *e = g_ptr_array_index(v, j);
@@ -649,12 +700,12 @@ char *ns_neigh_row_format(const NsNeighRow *r)
 
 uint32_t ns_iface_arp_entries(const NsIface *iface)
 {
-    return g_hash_table_size(iface->arp);
+    return iface->n_arp;
 }
 
 bool ns_iface_arp_lookup(const NsIface *iface, uint32_t addr, uint8_t mac_out[6])
 {
-    ArpEntry *e = g_hash_table_lookup(iface->arp, GUINT_TO_POINTER(addr));
+    const ArpEntry *e = arp_find(iface, addr);
     if (!e || e->state != ARP_REACHABLE)
         return false;
     memcpy(mac_out, e->mac, 6);

@@ -1,7 +1,9 @@
 /* PCB tables: a port index for bound endpoints and a 4-tuple index for
  * connected ones. The tuple hash reads the pcb itself and the pcbs of one
  * port are linked through the pcbs, so entering either table allocates
- * nothing beyond a hash slot. */
+ * nothing beyond a hash slot. Each index is made when its first pcb enters
+ * it: a host that never binds a UDP port (or a router that opens no
+ * connection) keeps no empty tables (about 200 bytes each). */
 #include "netsim-private/pcb.h"
 
 #include <errno.h>
@@ -18,8 +20,8 @@
 struct NsPcbTable {
     NsHost *host;
     uint8_t proto;
-    GHashTable *by_port;  /* lport -> first NsPcb* holding it (list: port_next) */
-    GHashTable *by_tuple; /* NsPcb* (hashed by 4-tuple) -> same */
+    GHashTable *by_port;  /* lport -> first NsPcb* holding it (list: port_next); NULL until used */
+    GHashTable *by_tuple; /* NsPcb* (hashed by 4-tuple) -> same; NULL until used */
     NsPcb *last;          /* the last exact 4-tuple match (a bulk flow's pcb) */
 };
 
@@ -62,17 +64,36 @@ NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto)
     NsPcbTable *t = g_new0(NsPcbTable, 1);
     t->host = host;
     t->proto = proto;
-    t->by_port = g_hash_table_new(g_direct_hash, g_direct_equal);
-    t->by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
     return t;
+}
+
+static GHashTable *port_index(NsPcbTable *t)
+{
+    if (!t->by_port)
+        t->by_port = g_hash_table_new(g_direct_hash, g_direct_equal);
+    return t->by_port;
+}
+
+static GHashTable *tuple_index(NsPcbTable *t)
+{
+    if (!t->by_tuple)
+        t->by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
+    return t->by_tuple;
+}
+
+static bool tuple_known(const NsPcbTable *t, const NsPcb *probe)
+{
+    return t->by_tuple && g_hash_table_contains(t->by_tuple, probe);
 }
 
 void ns_pcb_table_free(NsPcbTable *t)
 {
     if (!t)
         return;
-    g_hash_table_destroy(t->by_port);
-    g_hash_table_destroy(t->by_tuple);
+    if (t->by_port)
+        g_hash_table_destroy(t->by_port);
+    if (t->by_tuple)
+        g_hash_table_destroy(t->by_tuple);
     g_free(t);
 }
 
@@ -92,7 +113,7 @@ void ns_ip_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi)
 
 static NsPcb *port_list(const NsPcbTable *t, uint16_t port)
 {
-    return g_hash_table_lookup(t->by_port, GUINT_TO_POINTER(port));
+    return t->by_port ? g_hash_table_lookup(t->by_port, GUINT_TO_POINTER(port)) : NULL;
 }
 
 /* Would a binding of (v6 ? laddr6 : laddr) clash with o's? Within a
@@ -180,7 +201,7 @@ static void port_add(NsPcbTable *t, NsPcb *pcb)
     pcb->port_next = NULL;
     NsPcb *o = port_list(t, pcb->lport);
     if (!o) {
-        g_hash_table_insert(t->by_port, GUINT_TO_POINTER(pcb->lport), pcb);
+        g_hash_table_insert(port_index(t), GUINT_TO_POINTER(pcb->lport), pcb);
     } else {
         while (o->port_next)
             o = o->port_next;
@@ -255,14 +276,14 @@ int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, Ns
             return err;
     }
     NsPcb probe = {.laddr = laddr, .lport = pcb->lport, .raddr = raddr, .rport = rport};
-    if (g_hash_table_contains(t->by_tuple, &probe))
+    if (tuple_known(t, &probe))
         return EADDRINUSE;
     pcb->v6 = false; /* a dual-stack socket bound to :: talks IPv4 now */
     pcb->laddr = laddr;
     pcb->raddr = raddr;
     pcb->rport = rport;
     sync_mapped(pcb);
-    g_hash_table_add(t->by_tuple, pcb);
+    g_hash_table_add(tuple_index(t), pcb);
     pcb->in_tuple_table = true;
     return 0;
 }
@@ -301,23 +322,23 @@ int ns_pcb_connect6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *raddr, uint16_t
     }
     NsPcb probe = {.v6 = true, .laddr6 = laddr, .lport = pcb->lport, .raddr6 = *raddr,
                    .rport = rport};
-    if (g_hash_table_contains(t->by_tuple, &probe))
+    if (tuple_known(t, &probe))
         return EADDRINUSE;
     pcb->v6 = true;
     pcb->laddr = pcb->raddr = 0;
     pcb->laddr6 = laddr;
     pcb->raddr6 = *raddr;
     pcb->rport = rport;
-    g_hash_table_add(t->by_tuple, pcb);
+    g_hash_table_add(tuple_index(t), pcb);
     pcb->in_tuple_table = true;
     return 0;
 }
 
 int ns_pcb_insert_child(NsPcbTable *t, NsPcb *pcb)
 {
-    if (g_hash_table_contains(t->by_tuple, pcb))
+    if (tuple_known(t, pcb))
         return EADDRINUSE;
-    g_hash_table_add(t->by_tuple, pcb);
+    g_hash_table_add(tuple_index(t), pcb);
     pcb->in_tuple_table = true;
     return 0;
 }
@@ -377,7 +398,7 @@ NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t rad
         !c->v6)
         return c;
     NsPcb probe = {.laddr = laddr, .lport = lport, .raddr = raddr, .rport = rport};
-    c = g_hash_table_lookup(t->by_tuple, &probe);
+    c = t->by_tuple ? g_hash_table_lookup(t->by_tuple, &probe) : NULL;
     if (c) {
         t->last = c;
         return c;
@@ -409,7 +430,7 @@ NsPcb *ns_pcb_lookup6(NsPcbTable *t, const NsIpv6Addr *laddr, uint16_t lport,
         return c;
     NsPcb probe = {.v6 = true, .laddr6 = *laddr, .lport = lport, .raddr6 = *raddr,
                    .rport = rport};
-    c = g_hash_table_lookup(t->by_tuple, &probe);
+    c = t->by_tuple ? g_hash_table_lookup(t->by_tuple, &probe) : NULL;
     if (c) {
         t->last = c;
         return c;
@@ -582,14 +603,18 @@ static void walk_port(gpointer key, gpointer value, gpointer data)
 void ns_pcb_foreach(const NsPcbTable *t, void (*fn)(NsPcb *pcb, void *data), void *data)
 {
     Walk w = {fn, data, g_hash_table_new(g_direct_hash, g_direct_equal)};
-    g_hash_table_foreach(t->by_tuple, walk_tuple, &w);
-    g_hash_table_foreach(t->by_port, walk_port, &w);
+    if (t->by_tuple)
+        g_hash_table_foreach(t->by_tuple, walk_tuple, &w);
+    if (t->by_port)
+        g_hash_table_foreach(t->by_port, walk_port, &w);
     g_hash_table_destroy(w.seen);
 }
 
 uint32_t ns_pcb_count(const NsPcbTable *t)
 {
-    uint32_t n = g_hash_table_size(t->by_tuple);
+    uint32_t n = t->by_tuple ? g_hash_table_size(t->by_tuple) : 0;
+    if (!t->by_port)
+        return n;
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, t->by_port);

@@ -37,8 +37,9 @@ struct NsSegment {
     uint8_t epoch; /* bumped when the segment goes down: in-flight frames die */
     NsLinkOpts opts;
     NsRng rng;
-    GArray *ports;        /* Port */
-    GHashTable *mac_port; /* MAC (as uint64) -> port + 1 */
+    Port *ports;          /* n_ports of them, room for cap_ports (a link: exactly 2) */
+    uint32_t n_ports, cap_ports;
+    GHashTable *mac_port; /* a network's: MAC (as uint64) -> port + 1; a link has none */
     uint64_t frames, drops;
     NsSegmentFaultFn fault_fn;
     void *fault_data;
@@ -87,30 +88,23 @@ NsSegment *ns_segment_new(NsCtx *ctx, const char *name, bool is_network, const N
     seg->up = true;
     seg->opts = *opts;
     ns_rng_init(&seg->rng, ctx->seed, "link", index);
-    seg->ports = g_array_new(FALSE, TRUE, sizeof(Port));
-    seg->mac_port = g_hash_table_new(g_int64_hash, g_int64_equal);
+    if (is_network)
+        seg->mac_port = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     return seg;
-}
-
-static void free_key(gpointer key, gpointer value, gpointer data)
-{
-    (void)value;
-    (void)data;
-    g_free(key);
 }
 
 void ns_segment_free(NsSegment *seg)
 {
     if (!seg)
         return;
-    for (guint i = 0; i < seg->ports->len; i++) {
-        Port *p = &g_array_index(seg->ports, Port, i);
+    for (uint32_t i = 0; i < seg->n_ports; i++) {
+        Port *p = &seg->ports[i];
         ns_packet_queue_clear(&p->queue);
         g_free(p->host);
     }
-    g_array_free(seg->ports, TRUE);
-    g_hash_table_foreach(seg->mac_port, free_key, NULL);
-    g_hash_table_destroy(seg->mac_port);
+    g_free(seg->ports);
+    if (seg->mac_port)
+        g_hash_table_destroy(seg->mac_port);
     if (seg->fdb)
         g_hash_table_destroy(seg->fdb);
     g_free(seg->name);
@@ -134,12 +128,12 @@ const NsLinkOpts *ns_segment_opts(const NsSegment *seg)
 
 uint32_t ns_segment_port_count(const NsSegment *seg)
 {
-    return seg->ports->len;
+    return seg->n_ports;
 }
 
 const char *ns_segment_port_host(const NsSegment *seg, uint32_t port)
 {
-    return g_array_index(seg->ports, Port, port).host;
+    return seg->ports[port].host;
 }
 
 uint64_t ns_segment_frames(const NsSegment *seg)
@@ -158,22 +152,28 @@ uint32_t ns_segment_attach(NsSegment *seg, const uint8_t mac[6], NsPortDeliverFn
     Port p = {.deliver = deliver, .owner = owner, .host = g_strdup(host_name),
               .ifindex = ifindex};
     memcpy(p.mac, mac, 6);
-    g_array_append_val(seg->ports, p);
-    uint32_t port = seg->ports->len - 1;
-    int64_t *key = g_new(int64_t, 1);
-    *key = (int64_t)mac_key(mac);
-    g_hash_table_insert(seg->mac_port, key, GUINT_TO_POINTER(port + 1));
+    if (seg->n_ports == seg->cap_ports) {
+        seg->cap_ports = seg->cap_ports ? seg->cap_ports * 2 : 2;
+        seg->ports = g_renew(Port, seg->ports, seg->cap_ports);
+    }
+    uint32_t port = seg->n_ports++;
+    seg->ports[port] = p;
+    if (seg->mac_port) {
+        int64_t *key = g_new(int64_t, 1);
+        *key = (int64_t)mac_key(mac);
+        g_hash_table_insert(seg->mac_port, key, GUINT_TO_POINTER(port + 1));
+    }
     return port;
 }
 
 static Port *port_at(NsSegment *seg, uint32_t port)
 {
-    return &g_array_index(seg->ports, Port, port);
+    return &seg->ports[port];
 }
 
 void ns_segment_set_learning(NsSegment *seg)
 {
-    g_return_if_fail(seg->is_network && seg->ports->len == 0);
+    g_return_if_fail(seg->is_network && seg->n_ports == 0);
     seg->learning = true;
     seg->fdb = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 }
@@ -252,7 +252,7 @@ void ns_segment_fdb_foreach(const NsSegment *seg, NsFdbRowFn fn, void *data)
         if (!fdb_alive(seg, e))
             continue;
         NsFdbRow r = {.port = e->port, .age = now - e->seen,
-                      .host = g_array_index(seg->ports, Port, e->port).host};
+                      .host = seg->ports[e->port].host};
         uint64_t m = (uint64_t)*(const int64_t *)k;
         for (int i = 5; i >= 0; i--, m >>= 8)
             r.mac[i] = (uint8_t)m;
@@ -387,7 +387,7 @@ static void arrive_flood(NsSim *sim, void *obj, void *arg)
     NsPacket *frame = arg;
     uint32_t from = META_PORT(frame->meta);
     uint8_t epoch = META_EPOCH(frame->meta);
-    uint32_t n = seg->ports->len, last = from == n - 1 ? n - 2 : n - 1;
+    uint32_t n = seg->n_ports, last = from == n - 1 ? n - 2 : n - 1;
     for (uint32_t i = 0; i < n; i++) {
         if (i == from)
             continue;
@@ -402,7 +402,7 @@ static void arrive_flood(NsSim *sim, void *obj, void *arg)
  * at the same moment: one event carries it to all of them. */
 static void flood(NsSegment *seg, uint32_t from, NsPacket *frame)
 {
-    uint32_t n = seg->ports->len;
+    uint32_t n = seg->n_ports;
     const NsLinkOpts *o = &seg->opts;
     if (n > 2 && !o->loss_ppm && !o->jitter && !o->reorder_ppm && !o->dup_ppm) {
         Port *src = port_at(seg, from);
@@ -439,7 +439,7 @@ static void transmitted(NsSegment *seg, uint32_t from, NsPacket *frame)
         drop_frame_fault(seg, from, frame, rule, loc);
         return;
     }
-    uint32_t n = seg->ports->len;
+    uint32_t n = seg->n_ports;
     if (!seg->is_network) {
         if (n == 2)
             propagate(seg, from, 1 - from, frame);
@@ -507,7 +507,7 @@ static void start_tx(NsSegment *seg, uint32_t port)
 
 void ns_segment_send(NsSegment *seg, uint32_t port, NsPacket *frame)
 {
-    g_return_if_fail(port < seg->ports->len);
+    g_return_if_fail(port < seg->n_ports);
     if (!seg->up) {
         drop_frame(seg, port, frame, NS_DROP_LINK_DOWN);
         return;
@@ -538,7 +538,7 @@ void ns_segment_set_up(NsSegment *seg, bool up)
     seg->epoch++;
     /* Frames waiting in the queues are lost with the link. The one being
      * serialized stays queued until its tx_done event, then goes nowhere. */
-    for (uint32_t i = 0; i < seg->ports->len; i++) {
+    for (uint32_t i = 0; i < seg->n_ports; i++) {
         Port *p = port_at(seg, i);
         NsPacket *onwire = p->busy ? ns_packet_queue_pop(&p->queue) : NULL;
         NsPacket *f;
