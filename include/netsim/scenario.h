@@ -670,10 +670,11 @@ typedef struct {
 
 /* ---- The scenario ---- */
 
-/* The steps and the expectations, which a file may have by the hundred
- * thousand, are held at exactly their number (a GArray's storage is a
- * power of two: up to half of it empty for the whole run). Read `len`, and
- * the elements through ns_scn_step() and ns_scn_expect(). */
+/* The hosts, links, steps and expectations, which a file may have by the
+ * hundred thousand, are held at exactly their number (a GArray's storage
+ * is a power of two: up to half of it empty for the whole run). Read
+ * `len`, and the elements through ns_scn_host(), ns_scn_link(),
+ * ns_scn_step() and ns_scn_expect(). */
 typedef struct {
     void *data;
     guint len;
@@ -691,8 +692,8 @@ typedef struct NsScenario {
     bool has_stop;
     NsTime stop;
     GArray *networks;      /* NsScnNetwork */
-    GArray *hosts;         /* NsScnHost (hosts and routers) */
-    GArray *links;         /* NsScnLink */
+    NsScnList *hosts;      /* NsScnHost (hosts and routers) */
+    NsScnList *links;      /* NsScnLink */
     GArray *switches;      /* NsScnSwitch */
     GArray *switch_ports;  /* NsScnSwitchPort, file order */
     GArray *services;      /* NsScnService */
@@ -732,7 +733,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsScenario, ns_scenario_free)
 /* Accessors, for brevity in the runtime. */
 static inline const NsScnHost *ns_scn_host(const NsScenario *scn, uint32_t i)
 {
-    return &g_array_index(scn->hosts, NsScnHost, i);
+    return &((const NsScnHost *)scn->hosts->data)[i];
 }
 static inline const NsScnNetwork *ns_scn_network(const NsScenario *scn, uint32_t i)
 {
@@ -740,7 +741,7 @@ static inline const NsScnNetwork *ns_scn_network(const NsScenario *scn, uint32_t
 }
 static inline const NsScnLink *ns_scn_link(const NsScenario *scn, uint32_t i)
 {
-    return &g_array_index(scn->links, NsScnLink, i);
+    return &((const NsScnLink *)scn->links->data)[i];
 }
 static inline const NsScnSwitch *ns_scn_switch(const NsScenario *scn, uint32_t i)
 {

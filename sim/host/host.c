@@ -66,6 +66,11 @@ static bool arp_queue_full(const NsHost *h, const ArpEntry *e, uint32_t adding)
     return ns_host_neigh_queue_full(h, e->pending.count, e->pending_bytes, adding);
 }
 
+typedef struct {
+    NsIpv6Addr addr;
+    uint8_t prefix_len;
+} Addr6;
+
 struct NsIface {
     NsHost *host;
     uint32_t index;
@@ -84,8 +89,7 @@ struct NsIface {
      * every interface has one) and the addresses the scenario gives. */
     NsIpv6Addr ll6;
     uint32_t n_addr6;
-    NsIpv6Addr addr6[NS_IFACE_MAX_ADDR6];
-    uint8_t prefix6[NS_IFACE_MAX_ADDR6];
+    Addr6 *addr6; /* n_addr6 of them (at most NS_IFACE_MAX_ADDR6); NULL without */
 };
 
 struct NsHost {
@@ -96,7 +100,8 @@ struct NsHost {
     bool up;
     NsProfile profile;
     NsRng rng;
-    GPtrArray *ifaces;
+    NsIface **ifaces; /* n_ifaces, room for cap_ifaces (doubling from one) */
+    uint32_t n_ifaces, cap_ifaces;
     /* Indexes of the interfaces for hosts with many (a router with a link
      * per client): address -> first NsIface holding it, and the directed
      * broadcast addresses of attached subnets (a set). NULL while the host
@@ -184,7 +189,6 @@ NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router
     h->up = true;
     h->profile = profile;
     ns_rng_init(&h->rng, ctx->seed, "host", index);
-    h->ifaces = g_ptr_array_new();
     return h;
 }
 
@@ -192,15 +196,16 @@ void ns_host_free(NsHost *host)
 {
     if (!host)
         return;
-    for (guint i = 0; i < host->ifaces->len; i++) {
-        NsIface *ifc = g_ptr_array_index(host->ifaces, i);
+    for (uint32_t i = 0; i < host->n_ifaces; i++) {
+        NsIface *ifc = host->ifaces[i];
         arp_clear(ifc);
         g_free(ifc->arp);
+        g_free(ifc->addr6);
         if (ifc->arp_index)
             g_hash_table_destroy(ifc->arp_index);
         g_free(ifc);
     }
-    g_ptr_array_free(host->ifaces, TRUE);
+    g_free(host->ifaces);
     if (host->by_addr) {
         g_hash_table_destroy(host->by_addr);
         g_hash_table_destroy(host->bcasts);
@@ -241,11 +246,11 @@ void ns_host_set_l3_v6(NsHost *host, NsL3InputFn input, void *l3)
     host->l3v6 = l3;
 }
 
-uint32_t ns_host_iface_count(const NsHost *host) { return host->ifaces->len; }
+uint32_t ns_host_iface_count(const NsHost *host) { return host->n_ifaces; }
 
 NsIface *ns_host_iface(const NsHost *host, uint32_t i)
 {
-    return g_ptr_array_index(host->ifaces, i);
+    return host->ifaces[i];
 }
 
 NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr)
@@ -254,8 +259,8 @@ NsIface *ns_host_iface_by_addr(const NsHost *host, uint32_t addr)
         return g_hash_table_lookup(host->by_addr, GUINT_TO_POINTER(addr));
     if (!addr)
         return NULL; /* an interface without IPv4 has address 0 */
-    for (guint i = 0; i < host->ifaces->len; i++) {
-        NsIface *ifc = g_ptr_array_index(host->ifaces, i);
+    for (uint32_t i = 0; i < host->n_ifaces; i++) {
+        NsIface *ifc = host->ifaces[i];
         if (ifc->addr == addr)
             return ifc;
     }
@@ -280,8 +285,8 @@ bool ns_host_is_directed_broadcast(const NsHost *host, uint32_t addr)
 {
     if (host->bcasts)
         return g_hash_table_contains(host->bcasts, GUINT_TO_POINTER(addr));
-    for (guint i = 0; i < host->ifaces->len; i++) {
-        uint32_t b = iface_bcast(g_ptr_array_index(host->ifaces, i));
+    for (uint32_t i = 0; i < host->n_ifaces; i++) {
+        uint32_t b = iface_bcast(host->ifaces[i]);
         if (b && b == addr)
             return true;
     }
@@ -311,16 +316,16 @@ uint32_t ns_iface_addr6_count(const NsIface *iface) { return iface->n_addr6; }
 const NsIpv6Addr *ns_iface_addr6(const NsIface *iface, uint32_t i, uint8_t *prefix_len)
 {
     if (prefix_len)
-        *prefix_len = iface->prefix6[i];
-    return &iface->addr6[i];
+        *prefix_len = iface->addr6[i].prefix_len;
+    return &iface->addr6[i].addr;
 }
 
 bool ns_iface_add_addr6(NsIface *iface, const NsIpv6Addr *addr, uint8_t prefix_len)
 {
     if (iface->n_addr6 >= NS_IFACE_MAX_ADDR6 || prefix_len > 128)
         return false;
-    iface->addr6[iface->n_addr6] = *addr;
-    iface->prefix6[iface->n_addr6] = prefix_len;
+    iface->addr6 = g_renew(Addr6, iface->addr6, iface->n_addr6 + 1);
+    iface->addr6[iface->n_addr6] = (Addr6){*addr, prefix_len};
     iface->n_addr6++;
     return true;
 }
@@ -330,7 +335,7 @@ bool ns_iface_owns_addr6(const NsIface *iface, const NsIpv6Addr *addr)
     if (ns_ipv6_addr_equal(addr, &iface->ll6))
         return true;
     for (uint32_t i = 0; i < iface->n_addr6; i++)
-        if (ns_ipv6_addr_equal(addr, &iface->addr6[i]))
+        if (ns_ipv6_addr_equal(addr, &iface->addr6[i].addr))
             return true;
     return false;
 }
@@ -623,7 +628,7 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
 {
     NsIface *ifc = g_new0(NsIface, 1);
     ifc->host = host;
-    ifc->index = host->ifaces->len;
+    ifc->index = host->n_ifaces;
     ifc->addr = addr;
     ifc->prefix_len = prefix_len;
     uint32_t hn = host->index + 1;
@@ -633,12 +638,16 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     ns_ipv6_link_local_from_mac(mac, &ifc->ll6);
     ifc->seg = seg;
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
-    g_ptr_array_add(host->ifaces, ifc);
-    if (!host->by_addr && host->ifaces->len > NS_HOST_SCAN_IFACES) {
+    if (host->n_ifaces == host->cap_ifaces) {
+        host->cap_ifaces = host->cap_ifaces ? host->cap_ifaces * 2 : 1;
+        host->ifaces = g_renew(NsIface *, host->ifaces, host->cap_ifaces);
+    }
+    host->ifaces[host->n_ifaces++] = ifc;
+    if (!host->by_addr && host->n_ifaces > NS_HOST_SCAN_IFACES) {
         host->by_addr = g_hash_table_new(g_direct_hash, g_direct_equal);
         host->bcasts = g_hash_table_new(g_direct_hash, g_direct_equal);
-        for (guint i = 0; i + 1 < host->ifaces->len; i++)
-            index_iface(host, g_ptr_array_index(host->ifaces, i));
+        for (uint32_t i = 0; i + 1 < host->n_ifaces; i++)
+            index_iface(host, host->ifaces[i]);
     }
     if (host->by_addr)
         index_iface(host, ifc);
@@ -649,8 +658,8 @@ void ns_host_set_up(NsHost *host, bool up)
 {
     host->up = up;
     if (!up) {
-        for (guint i = 0; i < host->ifaces->len; i++) {
-            NsIface *ifc = g_ptr_array_index(host->ifaces, i);
+        for (uint32_t i = 0; i < host->n_ifaces; i++) {
+            NsIface *ifc = host->ifaces[i];
             arp_clear(ifc);
         }
     }

@@ -41,8 +41,8 @@ typedef struct {
 } Proto;
 
 /* Transports a host registers: ICMP's is built in, so TCP and UDP (and a
- * test's own): a short array, not one slot for each of 256 numbers (4 KiB
- * a host). */
+ * test's own): an array of exactly their number (48 bytes for two), not
+ * one slot for each of 256 numbers (4 KiB a host). */
 #define MAX_PROTOS 8
 
 struct NsIp {
@@ -51,7 +51,7 @@ struct NsIp {
     GArray *routes;            /* Route, in the order added */
     GHashTable *route_index;   /* (length, network) -> index + 1; NULL while small */
     uint64_t route_lens;       /* bit L: some route has prefix length L */
-    Proto protos[MAX_PROTOS];
+    Proto *protos; /* n_protos of them */
     uint8_t n_protos;
     uint16_t next_id;
     NsIcmpEchoFn echo_fn;
@@ -94,6 +94,7 @@ void ns_ip_free(NsIp *ip)
         g_array_free(ip->taps, TRUE);
     ns_ip6_free(ip->ip6);
     ns_ip_reasm_free(ip->reasm);
+    g_free(ip->protos);
     g_free(ip);
 }
 
@@ -141,7 +142,7 @@ void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void
         i++;
     g_return_if_fail(i < MAX_PROTOS);
     if (i == ip->n_protos)
-        ip->n_protos++;
+        ip->protos = g_renew(Proto, ip->protos, ++ip->n_protos);
     ip->protos[i] = (Proto){ops, data, proto};
 }
 

@@ -1,9 +1,11 @@
 /* PCB tables: a port index for bound endpoints and a 4-tuple index for
  * connected ones. The tuple hash reads the pcb itself and the pcbs of one
  * port are linked through the pcbs, so entering either table allocates
- * nothing beyond a hash slot. Each index is made when its first pcb enters
- * it: a host that never binds a UDP port (or a router that opens no
- * connection) keeps no empty tables (about 200 bytes each). */
+ * nothing beyond a hash slot. While a table holds at most PCB_FEW ports
+ * and PCB_FEW connected pcbs, both indexes are short arrays inside it,
+ * scanned: a client with one connection (or a router with none) keeps no
+ * hash tables (about 190 bytes each, empty). Nothing iterates the tables
+ * in an order that reaches a trace. */
 #include "netsim-private/pcb.h"
 
 #include <errno.h>
@@ -17,12 +19,18 @@
 #include "netsim/wire/tcp.h"
 #include "netsim-private/host.h"
 
+#define PCB_FEW 2
+
 struct NsPcbTable {
     NsHost *host;
     uint8_t proto;
-    GHashTable *by_port;  /* lport -> first NsPcb* holding it (list: port_next); NULL until used */
-    GHashTable *by_tuple; /* NsPcb* (hashed by 4-tuple) -> same; NULL until used */
-    NsPcb *last;          /* the last exact 4-tuple match (a bulk flow's pcb) */
+    uint8_t n_ports, n_tuples; /* used entries of the short arrays below */
+    uint16_t ports[PCB_FEW];   /* while by_port is NULL: lport -> heads[] */
+    NsPcb *heads[PCB_FEW];
+    NsPcb *tuples[PCB_FEW]; /* while by_tuple is NULL: the connected pcbs */
+    GHashTable *by_port;    /* lport -> first NsPcb* holding it (list: port_next) */
+    GHashTable *by_tuple;   /* NsPcb* (hashed by 4-tuple) -> same */
+    NsPcb *last;            /* the last exact 4-tuple match (a bulk flow's pcb) */
 };
 
 static guint tuple_hash(gconstpointer p)
@@ -67,23 +75,98 @@ NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto)
     return t;
 }
 
-static GHashTable *port_index(NsPcbTable *t)
+/* ---- the two indexes: short arrays, then hash tables ---- */
+
+static NsPcb *port_list(const NsPcbTable *t, uint16_t port)
 {
-    if (!t->by_port)
-        t->by_port = g_hash_table_new(g_direct_hash, g_direct_equal);
-    return t->by_port;
+    if (t->by_port)
+        return g_hash_table_lookup(t->by_port, GUINT_TO_POINTER(port));
+    for (uint8_t i = 0; i < t->n_ports; i++)
+        if (t->ports[i] == port)
+            return t->heads[i];
+    return NULL;
 }
 
-static GHashTable *tuple_index(NsPcbTable *t)
+/* Make `head` the first pcb of `port` (NULL: the port is free). */
+static void port_set(NsPcbTable *t, uint16_t port, NsPcb *head)
 {
-    if (!t->by_tuple)
-        t->by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
-    return t->by_tuple;
+    if (t->by_port) {
+        if (head)
+            g_hash_table_insert(t->by_port, GUINT_TO_POINTER(port), head);
+        else
+            g_hash_table_remove(t->by_port, GUINT_TO_POINTER(port));
+        return;
+    }
+    for (uint8_t i = 0; i < t->n_ports; i++) {
+        if (t->ports[i] != port)
+            continue;
+        if (head) {
+            t->heads[i] = head;
+        } else {
+            t->n_ports--;
+            t->ports[i] = t->ports[t->n_ports];
+            t->heads[i] = t->heads[t->n_ports];
+        }
+        return;
+    }
+    if (!head)
+        return;
+    if (t->n_ports < PCB_FEW) {
+        t->ports[t->n_ports] = port;
+        t->heads[t->n_ports++] = head;
+        return;
+    }
+    t->by_port = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (uint8_t i = 0; i < t->n_ports; i++)
+        g_hash_table_insert(t->by_port, GUINT_TO_POINTER(t->ports[i]), t->heads[i]);
+    t->n_ports = 0;
+    g_hash_table_insert(t->by_port, GUINT_TO_POINTER(port), head);
 }
 
-static bool tuple_known(const NsPcbTable *t, const NsPcb *probe)
+static NsPcb *tuple_find(const NsPcbTable *t, const NsPcb *probe)
 {
-    return t->by_tuple && g_hash_table_contains(t->by_tuple, probe);
+    if (t->by_tuple)
+        return g_hash_table_lookup(t->by_tuple, probe);
+    for (uint8_t i = 0; i < t->n_tuples; i++)
+        if (tuple_equal(t->tuples[i], probe))
+            return t->tuples[i];
+    return NULL;
+}
+
+/* Enter pcb by its 4-tuple; a pcb with an equal one is replaced. */
+static void tuple_add(NsPcbTable *t, NsPcb *pcb)
+{
+    if (t->by_tuple) {
+        g_hash_table_add(t->by_tuple, pcb);
+        return;
+    }
+    for (uint8_t i = 0; i < t->n_tuples; i++)
+        if (tuple_equal(t->tuples[i], pcb)) {
+            t->tuples[i] = pcb;
+            return;
+        }
+    if (t->n_tuples < PCB_FEW) {
+        t->tuples[t->n_tuples++] = pcb;
+        return;
+    }
+    t->by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
+    for (uint8_t i = 0; i < t->n_tuples; i++)
+        g_hash_table_add(t->by_tuple, t->tuples[i]);
+    t->n_tuples = 0;
+    g_hash_table_add(t->by_tuple, pcb);
+}
+
+static void tuple_remove(NsPcbTable *t, const NsPcb *pcb)
+{
+    if (t->by_tuple) {
+        g_hash_table_remove(t->by_tuple, pcb);
+        return;
+    }
+    for (uint8_t i = 0; i < t->n_tuples; i++)
+        if (tuple_equal(t->tuples[i], pcb)) {
+            t->tuples[i] = t->tuples[--t->n_tuples];
+            return;
+        }
 }
 
 void ns_pcb_table_free(NsPcbTable *t)
@@ -109,11 +192,6 @@ void ns_ip_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi)
     }
     *lo = 49152;
     *hi = 65535;
-}
-
-static NsPcb *port_list(const NsPcbTable *t, uint16_t port)
-{
-    return t->by_port ? g_hash_table_lookup(t->by_port, GUINT_TO_POINTER(port)) : NULL;
 }
 
 /* Would a binding of (v6 ? laddr6 : laddr) clash with o's? Within a
@@ -201,7 +279,7 @@ static void port_add(NsPcbTable *t, NsPcb *pcb)
     pcb->port_next = NULL;
     NsPcb *o = port_list(t, pcb->lport);
     if (!o) {
-        g_hash_table_insert(port_index(t), GUINT_TO_POINTER(pcb->lport), pcb);
+        port_set(t, pcb->lport, pcb);
     } else {
         while (o->port_next)
             o = o->port_next;
@@ -259,7 +337,7 @@ int ns_pcb_bind6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *laddr, uint16_t lp
 int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, NsPcbEphemeral kind)
 {
     if (pcb->in_tuple_table) {
-        g_hash_table_remove(t->by_tuple, pcb);
+        tuple_remove(t, pcb);
         pcb->in_tuple_table = false;
         if (t->last == pcb)
             t->last = NULL;
@@ -276,14 +354,14 @@ int ns_pcb_connect(NsPcbTable *t, NsPcb *pcb, uint32_t raddr, uint16_t rport, Ns
             return err;
     }
     NsPcb probe = {.laddr = laddr, .lport = pcb->lport, .raddr = raddr, .rport = rport};
-    if (tuple_known(t, &probe))
+    if (tuple_find(t, &probe))
         return EADDRINUSE;
     pcb->v6 = false; /* a dual-stack socket bound to :: talks IPv4 now */
     pcb->laddr = laddr;
     pcb->raddr = raddr;
     pcb->rport = rport;
     sync_mapped(pcb);
-    g_hash_table_add(tuple_index(t), pcb);
+    tuple_add(t, pcb);
     pcb->in_tuple_table = true;
     return 0;
 }
@@ -304,7 +382,7 @@ int ns_pcb_connect6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *raddr, uint16_t
     if (bound_v4)
         return EAFNOSUPPORT;
     if (pcb->in_tuple_table) {
-        g_hash_table_remove(t->by_tuple, pcb);
+        tuple_remove(t, pcb);
         pcb->in_tuple_table = false;
         if (t->last == pcb)
             t->last = NULL;
@@ -322,23 +400,23 @@ int ns_pcb_connect6(NsPcbTable *t, NsPcb *pcb, const NsIpv6Addr *raddr, uint16_t
     }
     NsPcb probe = {.v6 = true, .laddr6 = laddr, .lport = pcb->lport, .raddr6 = *raddr,
                    .rport = rport};
-    if (tuple_known(t, &probe))
+    if (tuple_find(t, &probe))
         return EADDRINUSE;
     pcb->v6 = true;
     pcb->laddr = pcb->raddr = 0;
     pcb->laddr6 = laddr;
     pcb->raddr6 = *raddr;
     pcb->rport = rport;
-    g_hash_table_add(tuple_index(t), pcb);
+    tuple_add(t, pcb);
     pcb->in_tuple_table = true;
     return 0;
 }
 
 int ns_pcb_insert_child(NsPcbTable *t, NsPcb *pcb)
 {
-    if (tuple_known(t, pcb))
+    if (tuple_find(t, pcb))
         return EADDRINUSE;
-    g_hash_table_add(tuple_index(t), pcb);
+    tuple_add(t, pcb);
     pcb->in_tuple_table = true;
     return 0;
 }
@@ -348,16 +426,13 @@ void ns_pcb_remove(NsPcbTable *t, NsPcb *pcb)
     if (t->last == pcb)
         t->last = NULL;
     if (pcb->in_tuple_table) {
-        g_hash_table_remove(t->by_tuple, pcb);
+        tuple_remove(t, pcb);
         pcb->in_tuple_table = false;
     }
     if (pcb->in_port_table) {
         NsPcb *head = port_list(t, pcb->lport);
         if (head == pcb) {
-            if (pcb->port_next)
-                g_hash_table_insert(t->by_port, GUINT_TO_POINTER(pcb->lport), pcb->port_next);
-            else
-                g_hash_table_remove(t->by_port, GUINT_TO_POINTER(pcb->lport));
+            port_set(t, pcb->lport, pcb->port_next);
         } else {
             for (NsPcb *o = head; o; o = o->port_next)
                 if (o->port_next == pcb) {
@@ -375,11 +450,11 @@ void ns_pcb_move(NsPcbTable *t, NsPcb *from, NsPcb *to)
     if (t->last == from)
         t->last = to;
     if (from->in_tuple_table)
-        g_hash_table_add(t->by_tuple, to); /* an equal key: replaced in its slot */
+        tuple_add(t, to); /* an equal key: replaced in its slot */
     if (from->in_port_table) {
         NsPcb *head = port_list(t, from->lport);
         if (head == from) {
-            g_hash_table_insert(t->by_port, GUINT_TO_POINTER(from->lport), to);
+            port_set(t, from->lport, to);
         } else {
             for (NsPcb *o = head; o; o = o->port_next)
                 if (o->port_next == from) {
@@ -398,7 +473,7 @@ NsPcb *ns_pcb_lookup(NsPcbTable *t, uint32_t laddr, uint16_t lport, uint32_t rad
         !c->v6)
         return c;
     NsPcb probe = {.laddr = laddr, .lport = lport, .raddr = raddr, .rport = rport};
-    c = t->by_tuple ? g_hash_table_lookup(t->by_tuple, &probe) : NULL;
+    c = tuple_find(t, &probe);
     if (c) {
         t->last = c;
         return c;
@@ -430,7 +505,7 @@ NsPcb *ns_pcb_lookup6(NsPcbTable *t, const NsIpv6Addr *laddr, uint16_t lport,
         return c;
     NsPcb probe = {.v6 = true, .laddr6 = *laddr, .lport = lport, .raddr6 = *raddr,
                    .rport = rport};
-    c = t->by_tuple ? g_hash_table_lookup(t->by_tuple, &probe) : NULL;
+    c = tuple_find(t, &probe);
     if (c) {
         t->last = c;
         return c;
@@ -605,16 +680,25 @@ void ns_pcb_foreach(const NsPcbTable *t, void (*fn)(NsPcb *pcb, void *data), voi
     Walk w = {fn, data, g_hash_table_new(g_direct_hash, g_direct_equal)};
     if (t->by_tuple)
         g_hash_table_foreach(t->by_tuple, walk_tuple, &w);
+    for (uint8_t i = 0; i < t->n_tuples; i++)
+        walk_tuple(t->tuples[i], NULL, &w);
     if (t->by_port)
         g_hash_table_foreach(t->by_port, walk_port, &w);
+    for (uint8_t i = 0; i < t->n_ports; i++)
+        walk_port(NULL, t->heads[i], &w);
     g_hash_table_destroy(w.seen);
 }
 
 uint32_t ns_pcb_count(const NsPcbTable *t)
 {
-    uint32_t n = t->by_tuple ? g_hash_table_size(t->by_tuple) : 0;
-    if (!t->by_port)
+    uint32_t n = t->by_tuple ? g_hash_table_size(t->by_tuple) : t->n_tuples;
+    if (!t->by_port) {
+        for (uint8_t i = 0; i < t->n_ports; i++)
+            for (const NsPcb *p = t->heads[i]; p; p = p->port_next)
+                if (!p->in_tuple_table)
+                    n++;
         return n;
+    }
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, t->by_port);

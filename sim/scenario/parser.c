@@ -1077,7 +1077,7 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
     uint32_t idx = p->scn->hosts->len;
     NsScnHost h = {.loc = stmt_loc(p, st), .name = intern(p, name), .is_router = router,
                    .resolver_host = -1};
-    g_array_append_val(p->scn->hosts, h);
+    ns_scn_list_append(p->scn->hosts, &h, sizeof h);
     uint32_t zero = 0;
     g_array_append_val(p->host_resolver_col, zero);
     g_hash_table_insert(p->host_by_name, (gpointer)h.name, GUINT_TO_POINTER(idx + 1));
@@ -1164,7 +1164,7 @@ static void stmt_host(NsScnParser *p, NsScnStmt *st)
         serr(p, st, 1, "router '%s' needs at least two addresses (it forwards between "
              "networks)", name);
 
-    NsScnHost *hp = &g_array_index(p->scn->hosts, NsScnHost, idx);
+    NsScnHost *hp = &((NsScnHost *)p->scn->hosts->data)[idx];
     hp->n_addrs = addrs->len;
     hp->addrs = (NsScnHostAddr *)(void *)g_array_free(g_steal_pointer(&addrs), FALSE);
     hp->n_addrs6 = addrs6->len;
@@ -1210,7 +1210,7 @@ static void stmt_link(NsScnParser *p, NsScnStmt *st)
     }
     if (!parse_link_opts(p, st, 3, &l.opts))
         return;
-    g_array_append_val(p->scn->links, l);
+    ns_scn_list_append(p->scn->links, &l, sizeof l);
     g_hash_table_insert(p->link_by_pair, g_steal_pointer(&key),
                         GUINT_TO_POINTER(p->scn->links->len));
 }

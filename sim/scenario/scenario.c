@@ -550,8 +550,8 @@ static NsScenario *scenario_new(const char *filename)
     scn->filename = g_string_chunk_insert(scn->strings, filename);
     scn->seed = 1;
     scn->networks = g_array_new(FALSE, TRUE, sizeof(NsScnNetwork));
-    scn->hosts = g_array_new(FALSE, TRUE, sizeof(NsScnHost));
-    scn->links = g_array_new(FALSE, TRUE, sizeof(NsScnLink));
+    scn->hosts = g_new0(NsScnList, 1);
+    scn->links = g_new0(NsScnList, 1);
     scn->switches = g_array_new(FALSE, TRUE, sizeof(NsScnSwitch));
     scn->switch_ports = g_array_new(FALSE, TRUE, sizeof(NsScnSwitchPort));
     scn->services = g_array_new(FALSE, TRUE, sizeof(NsScnService));
@@ -572,7 +572,7 @@ void ns_scenario_free(NsScenario *scn)
     if (!scn)
         return;
     for (unsigned k = 0; k < scn->hosts->len; k++) {
-        NsScnHost *h = &g_array_index(scn->hosts, NsScnHost, k);
+        NsScnHost *h = &((NsScnHost *)scn->hosts->data)[k];
         g_free(h->addrs);
         g_free(h->addrs6);
         g_free(h->dns_names);
@@ -580,8 +580,8 @@ void ns_scenario_free(NsScenario *scn)
     for (unsigned k = 0; k < scn->services->len; k++)
         g_free(g_array_index(scn->services, NsScnService, k).pages);
     g_array_unref(scn->networks);
-    g_array_unref(scn->hosts);
-    g_array_unref(scn->links);
+    ns_scn_list_free(scn->hosts);
+    ns_scn_list_free(scn->links);
     g_array_unref(scn->switches);
     g_array_unref(scn->switch_ports);
     g_array_unref(scn->services);
@@ -738,6 +738,8 @@ NsScenario *ns_scenario_parse_full(const char *filename, const char *text, size_
     parser_clear(&p);
     if (!ok)
         return NULL;
+    scn_list_trim(scn->hosts, sizeof(NsScnHost));
+    scn_list_trim(scn->links, sizeof(NsScnLink));
     scn_list_trim(scn->steps, sizeof(NsScnStep));
     scn_list_trim(scn->expects, sizeof(NsScnExpect));
     return g_steal_pointer(&scn);

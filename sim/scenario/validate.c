@@ -88,9 +88,9 @@ const char *ns_scn_host_hint(NsScnParser *p, const char *name, bool dns, char bu
 {
     NsScnSuggest sg;
     ns_scn_suggest_init(&sg, name);
-    GArray *hosts = p->scn->hosts;
+    NsScnList *hosts = p->scn->hosts;
     for (unsigned i = 0; i < hosts->len; i++) {
-        const NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
+        const NsScnHost *h = &((NsScnHost *)hosts->data)[i];
         ns_scn_suggest_add(&sg, h->name);
         if (dns)
             for (uint32_t k = 0; k < h->n_dns_names; k++)
@@ -191,9 +191,9 @@ void ns_scn_check_networks(NsScnParser *p)
 
 void ns_scn_check_resolvers(NsScnParser *p)
 {
-    GArray *hosts = p->scn->hosts;
+    NsScnList *hosts = p->scn->hosts;
     for (unsigned i = 0; i < hosts->len; i++) {
-        NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
+        NsScnHost *h = &((NsScnHost *)hosts->data)[i];
         if (!h->has_resolver)
             continue;
         gpointer v = g_hash_table_lookup(p->addr_owner, GUINT_TO_POINTER(h->resolver));
@@ -213,17 +213,17 @@ void ns_scn_check_resolvers(NsScnParser *p)
 
 void ns_scn_check_reachable(NsScnParser *p)
 {
-    GArray *hosts = p->scn->hosts;
+    NsScnList *hosts = p->scn->hosts;
     g_autofree bool *linked = g_new0(bool, hosts->len ? hosts->len : 1);
     for (unsigned i = 0; i < p->scn->links->len; i++) {
-        const NsScnLink *l = &g_array_index(p->scn->links, NsScnLink, i);
+        const NsScnLink *l = &((const NsScnLink *)p->scn->links->data)[i];
         linked[l->a] = linked[l->b] = true;
     }
     for (unsigned i = 0; i < p->scn->switch_ports->len; i++) {
         linked[ns_scn_switch_port(p->scn, i)->host] = true;
     }
     for (unsigned i = 0; i < hosts->len; i++) {
-        const NsScnHost *h = &g_array_index(hosts, NsScnHost, i);
+        const NsScnHost *h = &((NsScnHost *)hosts->data)[i];
         if (linked[i])
             continue;
         for (uint32_t k = 0; k < h->n_addrs; k++) {
