@@ -7,25 +7,36 @@
 
 #include <string.h>
 
-/* One segment sent and not yet cumulatively acknowledged. */
+/* Hops of a delivered segment's `hop` are at most this long. */
+#define MAX_HOP 8191u
+
+/* One segment sent and not yet cumulatively acknowledged: 16 bytes, as a
+ * sender with a hole at its head keeps every segment sent after it (W2's
+ * hundred flows keep 12,000 at once after their losses). */
 typedef struct {
-    uint32_t start, end;
-    NsTime xmit;    /* when it was (last) sent */
-    bool retrans;   /* sent more than once */
-    bool delivered; /* SACKed (RACK has taken it into account) */
-    bool lost;      /* RACK deemed it lost */
-    uint32_t skip;  /* when delivered: the number (see `base`) of a later
-                     * segment with none undelivered between (a path kept
-                     * short as in a union-find), so that walks over SACKed
-                     * data step over what they have seen before */
+    NsTime xmit;         /* when it was (last) sent */
+    uint32_t start;      /* its first sequence number */
+    uint16_t len;        /* its bytes (a segment fits in an IP datagram) */
+    unsigned hop : 13;   /* when delivered: how many places further on a
+                          * segment lies with none undelivered between (a
+                          * path kept short as in a union-find, at most
+                          * MAX_HOP), so that walks over SACKed data step
+                          * over what they have seen before */
+    unsigned retrans : 1;   /* sent more than once */
+    unsigned delivered : 1; /* SACKed (RACK has taken it into account) */
+    unsigned lost : 1;      /* RACK deemed it lost */
 } Seg;
+G_STATIC_ASSERT(sizeof(Seg) == 16);
+
+static uint32_t seg_end(const Seg *s)
+{
+    return s->start + s->len;
+}
 
 struct NsTcpRack {
-    Seg *seg; /* a ring in sequence order */
+    Seg *seg;         /* a ring in sequence order, of cap places, kept at
+                       * between a quarter of its size and full */
     uint32_t head, n, cap;
-    uint32_t base;    /* the number of the first segment: segments are
-                       * numbered in order for good, so `skip` survives the
-                       * ring's moves */
     uint32_t live;    /* every segment before this index is delivered or deemed
                        * lost (and not sent again since): detection starts here */
     NsTime xmit_ts;   /* RACK.xmit_ts: the newest delivered segment's send time */
@@ -36,9 +47,22 @@ struct NsTcpRack {
     NsTime reo_deadline; /* the reordering timer, NS_TIME_NEVER off */
 };
 
-static Seg *at(NsTcpRack *r, uint32_t i)
+static Seg *at(const NsTcpRack *r, uint32_t i)
 {
-    return &r->seg[(r->head + i) & (r->cap - 1)];
+    uint32_t k = r->head + i; /* below 2 * cap */
+    return &r->seg[k >= r->cap ? k - r->cap : k];
+}
+
+/* Move the ring into `cap` places (at least n), its head first. */
+static void resize(NsTcpRack *r, uint32_t cap)
+{
+    Seg *s = g_new(Seg, cap);
+    for (uint32_t i = 0; i < r->n; i++)
+        s[i] = *at(r, i);
+    g_free(r->seg);
+    r->seg = s;
+    r->cap = cap;
+    r->head = 0;
 }
 
 static NsTcpRack *rack(NsTcpConn *c)
@@ -62,30 +86,26 @@ void tcp_rack_free(NsTcpConn *c)
 
 static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
 {
-    if (r->n == r->cap) {
-        uint32_t cap = r->cap ? r->cap * 2 : 16;
-        Seg *s = g_new(Seg, cap);
-        for (uint32_t i = 0; i < r->n; i++)
-            s[i] = *at(r, i);
-        g_free(r->seg);
-        r->seg = s;
-        r->cap = cap;
-        r->head = 0;
-    }
-    *at(r, r->n++) = (Seg){.start = start, .end = end, .xmit = now};
+    /* Grown by half (not doubled): the rings of many flows at their peak
+     * together are most of a bulk run's memory. */
+    if (r->n == r->cap)
+        resize(r, r->cap ? r->cap + r->cap / 2 : 16);
+    g_assert(end - start <= UINT16_MAX);
+    *at(r, r->n++) = (Seg){.xmit = now, .start = start, .len = (uint16_t)(end - start)};
 }
 
 /* The first undelivered segment (index) at or after i, which is delivered;
- * the skips walked are pointed straight at it. */
+ * the hops walked are pointed straight at it (or MAX_HOP towards it). */
 static uint32_t skip_delivered(NsTcpRack *r, uint32_t i)
 {
     uint32_t j = i;
     while (j < r->n && at(r, j)->delivered)
-        j = at(r, j)->skip - r->base;
+        j += at(r, j)->hop;
     while (i < j) {
         Seg *s = at(r, i);
-        i = s->skip - r->base;
-        s->skip = r->base + j;
+        uint32_t next = i + s->hop;
+        s->hop = j - i < MAX_HOP ? j - i : MAX_HOP;
+        i = next;
     }
     return j;
 }
@@ -94,7 +114,7 @@ static void set_delivered(NsTcpRack *r, uint32_t i)
 {
     Seg *s = at(r, i);
     s->delivered = true;
-    s->skip = r->base + i + 1;
+    s->hop = 1;
 }
 
 /* The first segment (index) that ends after `seq`: a binary search. */
@@ -103,7 +123,7 @@ static uint32_t first_ending_after(NsTcpRack *r, uint32_t seq)
     uint32_t lo = 0, hi = r->n;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        if (seq_leq(at(r, mid)->end, seq))
+        if (seq_leq(seg_end(at(r, mid)), seq))
             lo = mid + 1;
         else
             hi = mid;
@@ -117,7 +137,7 @@ void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
         return;
     NsTcpRack *r = rack(c);
     uint32_t end = seq + len;
-    if (r->n == 0 || seq_geq(seq, at(r, r->n - 1)->end)) {
+    if (r->n == 0 || seq_geq(seq, seg_end(at(r, r->n - 1)))) {
         push(r, seq, end, now); /* new data */
         return;
     }
@@ -132,8 +152,9 @@ void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
         if (i < r->live)
             r->live = i;
     }
-    if (seq_gt(end, at(r, r->n - 1)->end))
-        push(r, at(r, r->n - 1)->end, end, now);
+    uint32_t last = seg_end(at(r, r->n - 1));
+    if (seq_gt(end, last))
+        push(r, last, end, now);
 }
 
 /* RFC 8985 6.2 step 2: the newest delivered segment, by send time, sets
@@ -146,9 +167,9 @@ static void update(NsTcpRack *r, const Seg *s, NsTime now)
         return;
     if (!s->retrans && (!r->min_rtt || rtt < r->min_rtt))
         r->min_rtt = rtt;
-    if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_gt(s->end, r->end_seq))) {
+    if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_gt(seg_end(s), r->end_seq))) {
         r->xmit_ts = s->xmit;
-        r->end_seq = s->end;
+        r->end_seq = seg_end(s);
         r->rtt = rtt;
     }
 }
@@ -158,14 +179,15 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
     NsTcpRack *r = c->rack;
     if (!r)
         return;
-    while (r->n && seq_leq(at(r, 0)->end, ack)) {
+    while (r->n && seq_leq(seg_end(at(r, 0)), ack)) {
         update(r, at(r, 0), now);
-        r->head = (r->head + 1) & (r->cap - 1);
+        r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
         r->n--;
-        r->base++;
         if (r->live)
             r->live--;
     }
+    if (r->cap > 16 && r->n < r->cap / 4)
+        resize(r, r->cap / 2);
     /* Segments inside this ACK's SACK blocks are delivered. */
     for (unsigned b = 0; b < h->n_sack; b++) {
         uint32_t left = h->sack[b].left, right = h->sack[b].right;
@@ -179,7 +201,7 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
                 i = skip_delivered(r, i);
                 continue;
             }
-            if (seq_geq(s->start, left) && seq_leq(s->end, right)) {
+            if (seq_geq(s->start, left) && seq_leq(seg_end(s), right)) {
                 set_delivered(r, i);
                 update(r, s, now);
             }
@@ -224,7 +246,7 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
         /* Sent before the newest delivered segment (step 5). Segments
          * sent once go out in sequence order, so past the first of them
          * that is newer, only retransmissions can still qualify. */
-        if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_geq(s->end, r->end_seq))) {
+        if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_geq(seg_end(s), r->end_seq))) {
             if (!s->retrans)
                 break;
             continue;
@@ -233,8 +255,8 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
         if (remaining <= 0) {
             s->lost = true;
             found = true;
-            if (seq_gt(s->end, r->lost_edge))
-                r->lost_edge = s->end;
+            if (seq_gt(seg_end(s), r->lost_edge))
+                r->lost_edge = seg_end(s);
         } else if (remaining > wait) {
             wait = remaining;
         }
@@ -300,7 +322,7 @@ bool tcp_rack_sent_times(const NsTcpConn *c, NsTime *oldest, NsTime *newest)
     const NsTcpRack *r = c->rack;
     if (!r || r->n == 0)
         return false;
-    *oldest = r->seg[r->head & (r->cap - 1)].xmit;
-    *newest = r->seg[(r->head + r->n - 1) & (r->cap - 1)].xmit;
+    *oldest = at(r, 0)->xmit;
+    *newest = at(r, r->n - 1)->xmit;
     return true;
 }
