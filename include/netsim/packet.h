@@ -14,6 +14,14 @@
  * options (60) + TCP with options (60), rounded up. */
 #define NS_PACKET_HEADROOM 160
 
+/* Room a transport that knows its datagram's family leaves in front of its
+ * header: Ethernet (14) and an IPv4 (20) or IPv6 (40) header without
+ * options, all that IP and the link push in front of what it built, so
+ * that a frame's buffer is no bigger than its headers. A push past the
+ * room moves the packet to a bigger buffer: a size, not a limit. */
+#define NS_PACKET_ROOM_IPV4 34
+#define NS_PACKET_ROOM_IPV6 54
+
 typedef struct NsPacketPool NsPacketPool;
 /* A frame in flight; its fields are the simulator's own. */
 typedef struct NsPacket NsPacket;
@@ -34,7 +42,9 @@ NsPacket *ns_packet_copy(const NsPacket *p);
 void ns_packet_free(NsPacket *p);
 
 /* Grow the packet at the front by n bytes (for a header); returns the new
- * start. The caller must have allocated enough headroom. */
+ * start. Without n bytes of headroom left, the packet's bytes are first
+ * moved to a buffer with NS_PACKET_HEADROOM more (pointers into the old
+ * one no longer hold). */
 uint8_t *ns_packet_push(NsPacket *p, size_t n);
 
 /* Remove n bytes from the front (n <= len). */

@@ -10,20 +10,26 @@
 
 #include "netsim/pattern.h"
 
-#define N_CLASSES 4
-/* A standard frame's buffer is its headroom and a 1500-byte datagram,
- * rounded up to 16 bytes: no more, as W2's thousands of frames in flight
- * are most of its memory. A header's is the headroom and a TCP header with
- * the most options (60 bytes), rounded up the same way. */
-static const uint32_t class_cap[N_CLASSES] = {(NS_PACKET_HEADROOM + 60 + 15) / 16 * 16,
+#define N_CLASSES 5
+/* A header's buffer is IPv4's room in front of a transport header
+ * (NS_PACKET_ROOM_IPV4) and a TCP header with the most options (60 bytes),
+ * rounded up to 16: a pure ACK, or a frame whose payload is the pattern
+ * left unmade, which are most of W2's thousands of frames in flight. A
+ * small one holds a short write (a request, a SYN over IPv6); a standard
+ * one a 1500-byte datagram behind the full headroom, no more. */
+static const uint32_t class_cap[N_CLASSES] = {(NS_PACKET_ROOM_IPV4 + 60 + 15) / 16 * 16, 256,
                                               (NS_PACKET_HEADROOM + 1500 + 15) / 16 * 16,
                                               9216 + NS_PACKET_HEADROOM,
                                               65536 + NS_PACKET_HEADROOM};
+G_STATIC_ASSERT(sizeof(NsPacket) == 96);
+/* Blocks are made this many bytes' worth at a time (at least one). */
+#define SLAB_BYTES 8192
 
 struct NsPacketPool {
     NsPacket *free_list[N_CLASSES];
-    GPtrArray *blocks; /* every buffer ever made: freed with the pool, even
-                        * those still held by events of a run cut short */
+    GPtrArray *slabs; /* every buffer ever made, in slabs of one class:
+                       * freed with the pool, even those still held by
+                       * events of a run cut short */
     uint64_t next_id;
     size_t in_use;
 };
@@ -31,7 +37,7 @@ struct NsPacketPool {
 NsPacketPool *ns_packet_pool_new(void)
 {
     NsPacketPool *pool = g_new0(NsPacketPool, 1);
-    pool->blocks = g_ptr_array_new_with_free_func(g_free);
+    pool->slabs = g_ptr_array_new_with_free_func(g_free);
     return pool;
 }
 
@@ -39,8 +45,24 @@ void ns_packet_pool_free(NsPacketPool *pool)
 {
     if (!pool)
         return;
-    g_ptr_array_free(pool->blocks, TRUE);
+    g_ptr_array_free(pool->slabs, TRUE);
     g_free(pool);
+}
+
+/* Put a slab's worth of new blocks of class cls on its free list. */
+static void slab_new(NsPacketPool *pool, int cls)
+{
+    size_t size = sizeof(NsPacket) + class_cap[cls];
+    size_t n = SLAB_BYTES / size ? SLAB_BYTES / size : 1;
+    uint8_t *slab = g_malloc(n * size);
+    g_ptr_array_add(pool->slabs, slab);
+    for (size_t i = n; i-- > 0;) {
+        NsPacket *p = (NsPacket *)(void *)(slab + i * size);
+        p->cls = (uint8_t)cls;
+        p->pool = pool;
+        p->next = pool->free_list[cls];
+        pool->free_list[cls] = p;
+    }
 }
 
 /* A block whose room holds `need` bytes, from its class's free list. */
@@ -49,18 +71,12 @@ static NsPacket *block_get(NsPacketPool *pool, size_t need)
     int cls = 0;
     while (need > class_cap[cls])
         cls++;
+    if (!pool->free_list[cls])
+        slab_new(pool, cls);
     NsPacket *p = pool->free_list[cls];
-    if (p) {
-        pool->free_list[cls] = p->next;
-    } else {
-        p = g_malloc(sizeof(NsPacket) + class_cap[cls]);
-        g_ptr_array_add(pool->blocks, p);
-        p->cls = (uint8_t)cls;
-        p->pool = pool;
-    }
+    pool->free_list[cls] = p->next;
     p->buf = p->room;
     p->cap = class_cap[p->cls];
-    p->store = NULL;
     return p;
 }
 
@@ -69,6 +85,37 @@ static void block_put(NsPacket *p)
     NsPacketPool *pool = p->pool;
     p->next = pool->free_list[p->cls];
     pool->free_list[p->cls] = p;
+}
+
+/* The block lent to p for its bytes (NULL: they are in its own room). */
+static NsPacket *store_of(const NsPacket *p)
+{
+    if (p->buf == p->room)
+        return NULL;
+    return (NsPacket *)(void *)(p->buf - offsetof(NsPacket, room));
+}
+
+/* Lend p the block s for its bytes, `front` bytes into it, in place of
+ * the one it had; the stored bytes (up to an unmade tail) are copied and
+ * the pattern's mark moves with them. */
+static void move_to(NsPacket *p, NsPacket *s, size_t front, size_t stored)
+{
+    size_t old_front = (size_t)(p->data - p->buf);
+    NsPacket *old = store_of(p);
+    memcpy(s->buf + front, p->data, stored);
+    if (p->pat_len)
+        p->pat_at = (uint32_t)(p->pat_at - old_front + front);
+    p->buf = s->buf;
+    p->cap = s->cap;
+    p->data = s->buf + front;
+    if (old)
+        block_put(old);
+}
+
+/* The bytes p holds from data on: up to its unmade tail, if any. */
+static size_t stored_len(const NsPacket *p)
+{
+    return ns_packet_is_lazy(p) ? p->pat_at - (size_t)(p->data - p->buf) : p->len;
 }
 
 NsPacket *ns_packet_new(NsPacketPool *pool, size_t headroom, size_t len)
@@ -110,12 +157,8 @@ uint8_t *ns_packet_bytes(NsPacket *p)
     size_t front = (size_t)(p->data - p->buf);
     size_t at = p->pat_at;
     NsPacket *s = block_get(p->pool, at + p->pat_len);
-    memcpy(s->buf + front, p->data, at - front);
     ns_pattern_fill(p->pat_phase, s->buf + at, p->pat_len);
-    p->store = s;
-    p->buf = s->buf;
-    p->cap = s->cap;
-    p->data = s->buf + front;
+    move_to(p, s, front, at - front);
     p->flags &= (uint8_t)~NS_PACKET_LAZY;
     return p->data;
 }
@@ -142,14 +185,21 @@ void ns_packet_free(NsPacket *p)
     NsPacketPool *pool = p->pool;
     g_assert(pool->in_use > 0);
     pool->in_use--;
-    if (p->store)
-        block_put(p->store);
+    NsPacket *store = store_of(p);
+    if (store)
+        block_put(store);
     block_put(p);
 }
 
 uint8_t *ns_packet_push(NsPacket *p, size_t n)
 {
-    g_assert((size_t)(p->data - p->buf) >= n);
+    size_t front = (size_t)(p->data - p->buf);
+    if (front < n) {
+        /* More in front than the sender left room for: moved to a block
+         * with the full headroom in front of the header. */
+        size_t stored = stored_len(p), room = n + NS_PACKET_HEADROOM;
+        move_to(p, block_get(p->pool, room + stored), room, stored);
+    }
     p->data -= n;
     p->len += (uint32_t)n;
     return p->data;

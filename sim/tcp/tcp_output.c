@@ -168,6 +168,9 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
         hlen = ns_tcp_header_len(&r);
     }
     g_assert(hlen >= NS_TCP_HLEN);
+    /* Room for IP's and the link's headers, no more: a frame of pattern
+     * payload or a pure ACK then takes the pool's smallest buffer. */
+    size_t room = c->pcb.v6 ? NS_PACKET_ROOM_IPV6 : NS_PACKET_ROOM_IPV4;
     NsPacket *p;
     uint32_t payload_sum = 0, phase;
     if (tcp_sb_pattern(c, seq, len, &phase)) {
@@ -177,14 +180,14 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
          * receiver need not compare them either way. */
         payload_sum = ns_pattern_sum(phase, len);
         if (!c->pcb.v6 && ns_packet_lazy_ok(c->env->ctx->tracer)) {
-            p = ns_packet_new_lazy(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen, len, phase);
+            p = ns_packet_new_lazy(c->env->ctx->pool, room, hlen, len, phase);
         } else {
-            p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
+            p = ns_packet_new(c->env->ctx->pool, room, hlen + len);
             ns_pattern_fill(phase, p->data + hlen, len);
             ns_packet_mark_pattern(p, p->data + hlen, len, phase);
         }
     } else {
-        p = ns_packet_new(c->env->ctx->pool, NS_PACKET_HEADROOM, hlen + len);
+        p = ns_packet_new(c->env->ctx->pool, room, hlen + len);
         payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;
     }
     size_t w = ns_tcp_emit_pseudo_summed(

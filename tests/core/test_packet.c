@@ -132,6 +132,51 @@ static void test_copy_of_a_lazy_packet_is_whole(void)
     CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 0);
 }
 
+static void test_a_frame_of_headers_takes_the_smallest_block(void)
+{
+    /* An IPv4 TCP segment with the most options and its payload unmade. */
+    NsPacket *p = ns_packet_new_lazy(pool, NS_PACKET_ROOM_IPV4, 60, 1448, 0);
+    CU_ASSERT_EQUAL(p->cap, 96);
+    CU_ASSERT_EQUAL(sizeof *p, 96);
+    ns_packet_free(p);
+}
+
+static void test_push_past_the_room_moves_the_bytes(void)
+{
+    NsPacket *p = ns_packet_new(pool, 4, 20);
+    for (int i = 0; i < 20; i++)
+        p->data[i] = (uint8_t)i;
+    uint8_t *h = ns_packet_push(p, 14);
+    memset(h, 0xee, 14);
+    CU_ASSERT_EQUAL(p->len, 34);
+    CU_ASSERT_EQUAL(ns_packet_headroom(p), NS_PACKET_HEADROOM);
+    CU_ASSERT_EQUAL(p->data[13], 0xee);
+    CU_ASSERT_EQUAL(p->data[14], 0);
+    CU_ASSERT_EQUAL(p->data[33], 19);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 1);
+    ns_packet_free(p);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 0);
+}
+
+static void test_push_past_the_room_keeps_a_tail_unmade(void)
+{
+    NsPacket *p = ns_packet_new_lazy(pool, 0, 20, 1000, 5);
+    for (int i = 0; i < 20; i++)
+        p->data[i] = (uint8_t)i;
+    p->flags |= NS_PACKET_RX_CSUM_OK;
+    ns_packet_push(p, 40);
+    CU_ASSERT_TRUE(ns_packet_is_lazy(p));
+    CU_ASSERT_EQUAL(p->len, 1060);
+    CU_ASSERT_TRUE(p->cap < 1060);
+    uint32_t phase = 99; /* the mark moved with the bytes */
+    CU_ASSERT_TRUE(ns_packet_pattern(p, p->data + 60, 1000, &phase));
+    CU_ASSERT_EQUAL(phase, 5);
+    ns_packet_pull(p, 40);
+    CU_ASSERT_TRUE(whole_and_right(p, 20, 1000));
+    ns_packet_free(p);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 0);
+}
+
 static void test_no_tail_is_an_ordinary_packet(void)
 {
     NsPacket *p = ns_packet_new_lazy(pool, 100, 20, 0, 5);
@@ -166,6 +211,9 @@ CU_TestInfo ns_packet_tests[] = {
     T(test_pull_into_the_tail_makes_it),
     T(test_trim_shortens_the_tail),
     T(test_copy_of_a_lazy_packet_is_whole),
+    T(test_a_frame_of_headers_takes_the_smallest_block),
+    T(test_push_past_the_room_moves_the_bytes),
+    T(test_push_past_the_room_keeps_a_tail_unmade),
     T(test_no_tail_is_an_ordinary_packet),
     T(test_blocks_come_back_to_the_pool),
     CU_TEST_INFO_NULL,

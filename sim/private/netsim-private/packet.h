@@ -33,23 +33,24 @@ struct NsPacket {
     NsPacket *next;     /* link for whichever queue holds the packet now */
     NsPacketPool *pool; /* where the buffer returns on free */
     uint8_t *data;      /* first byte of the current header */
+    uint8_t *buf;       /* the bytes: room, or the room of another block lent
+                         * to the packet (made whole, or moved for more room
+                         * in front) */
+    uint64_t id;        /* unique per pool, in allocation order (for traces) */
     uint32_t len;       /* bytes from data to the end of the packet */
     uint32_t cap;       /* size of buf */
-    uint64_t id;        /* unique per pool, in allocation order (for traces) */
     uint32_t meta;      /* owner-defined (e.g. ingress interface index) */
     uint32_t peer_addr; /* a receive queue's note of the sender */
-    uint16_t peer_port;
-    uint8_t flags;      /* NS_PACKET_* */
-    uint8_t cls;        /* size class */
-    NsPacketNote note;  /* valid when flags has NS_PACKET_NOTED */
     /* The sender's word that bytes pat_at.. of buf (pat_len of them, 0:
      * none) are the payload pattern from phase pat_phase (netsim/pattern.h),
      * so that a receiver need not compare them; see ns_packet_pattern. */
     uint32_t pat_at, pat_len;
+    NsPacketNote note;  /* valid when flags has NS_PACKET_NOTED */
+    uint16_t peer_port;
+    uint8_t flags;      /* NS_PACKET_* */
+    uint8_t cls;        /* size class */
     uint8_t pat_phase;
-    uint8_t *buf;    /* the bytes: room, or the room of `store` once made whole */
-    NsPacket *store; /* a bigger block lent to a lazy packet made whole, or NULL */
-    uint8_t room[];
+    uint8_t room[];     /* 96 bytes in: a header's block is 192 */
 };
 
 /* (transfer full) a packet of hlen + pat_len bytes whose last pat_len bytes
