@@ -513,9 +513,11 @@ uint32_t tcp_conn_write_pattern(NsTcpConn *c, const uint8_t *head, uint32_t head
 void tcp_sb_drop(NsTcpConn *c, uint32_t n);
 uint32_t tcp_sb_copy(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t len);
 void tcp_sb_free(NsTcpConn *c);
-/* Whether the len bytes from seq are all pattern bytes of one run, and
- * then the phase of the first (netsim/pattern.h). */
-bool tcp_sb_pattern(const NsTcpConn *c, uint32_t seq, uint32_t len, uint32_t *phase);
+/* Whether the len bytes from seq end in pattern bytes (netsim/pattern.h):
+ * then how many bytes come before them (*front; 0: all are) and the phase
+ * of the first of them. */
+bool tcp_sb_pattern(const NsTcpConn *c, uint32_t seq, uint32_t len, uint32_t *front,
+                    uint32_t *phase);
 /* Bytes allocated for the send buffer's ring (0: none), for tests. */
 uint32_t tcp_sb_ring_cap(const NsTcpConn *c);
 uint32_t tcp_conn_read(NsTcpConn *c, uint8_t *buf, uint32_t cap, NsTime now);

@@ -1086,6 +1086,12 @@ static void tcp_input(NsTcp *tcp, const NsIpEnds *hdr, NsPacket *pkt)
         ns_packet_free(pkt);
         return;
     }
+    /* A tail left unmade behind bytes that are not the pattern (a
+     * response's head and the start of its body) is made here: the
+     * receive queue takes a payload unread only when all of it is the
+     * pattern. */
+    if (ns_packet_is_lazy(pkt) && pkt->pat_at != (size_t)(pkt->data - pkt->buf) + seg.h.header_len)
+        ns_packet_bytes(pkt);
     seg.data = pkt->data + seg.h.header_len;
     seg.len = pkt->len - seg.h.header_len;
     seg.pkt = pkt;

@@ -729,18 +729,21 @@ uint32_t tcp_sb_copy(const NsTcpConn *c, uint8_t *dst, uint32_t seq, uint32_t le
     return sum;
 }
 
-bool tcp_sb_pattern(const NsTcpConn *c, uint32_t seq, uint32_t len, uint32_t *phase)
+bool tcp_sb_pattern(const NsTcpConn *c, uint32_t seq, uint32_t len, uint32_t *front,
+                    uint32_t *phase)
 {
     const NsTcpSndBuf *b = c->sb;
-    uint32_t off = seq - c->sb_seq, pos = 0;
+    uint32_t off = seq - c->sb_seq, last = off + len - 1, pos = 0;
     if (!b || !b->runs || len == 0)
         return false;
     for (uint32_t i = 0; i < b->n_runs; i++) {
         const SbRun *r = run_at(b, i);
-        if (off < pos + r->len) {
-            if (!r->pattern || off + len > pos + r->len)
+        if (last < pos + r->len) { /* the run of the last byte */
+            if (!r->pattern)
                 return false;
-            *phase = (uint32_t)((r->off + (off - pos)) % NS_PATTERN_PERIOD);
+            uint32_t first = off > pos ? off : pos;
+            *front = first - off;
+            *phase = (uint32_t)((r->off + (first - pos)) % NS_PATTERN_PERIOD);
             return true;
         }
         pos += r->len;

@@ -172,20 +172,25 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
      * payload or a pure ACK then takes the pool's smallest buffer. */
     size_t room = c->pcb.v6 ? NS_PACKET_ROOM_IPV6 : NS_PACKET_ROOM_IPV4;
     NsPacket *p;
-    uint32_t payload_sum = 0, phase;
-    if (tcp_sb_pattern(c, seq, len, &phase)) {
-        /* Pattern bytes: their sum from the table; over IPv4 with no trace
-         * reading them they are not even made (the frame carries the
-         * pattern's phase and length), else made and marked, so that the
-         * receiver need not compare them either way. */
-        payload_sum = ns_pattern_sum(phase, len);
+    uint32_t payload_sum = 0, phase, front;
+    if (tcp_sb_pattern(c, seq, len, &front, &phase)) {
+        /* Pattern bytes (all, or behind `front` written ones such as a
+         * response's head): their sum from the table; over IPv4 with no
+         * trace reading them they are not even made (the frame carries
+         * the pattern's phase and length), else made, and marked when
+         * they are all the payload, so that the receiver need not
+         * compare them either way. */
+        uint32_t tail = len - front;
         if (!c->pcb.v6 && ns_packet_lazy_ok(c->env->ctx->tracer)) {
-            p = ns_packet_new_lazy(c->env->ctx->pool, room, hlen, len, phase);
+            p = ns_packet_new_lazy(c->env->ctx->pool, room, hlen + front, tail, phase);
         } else {
             p = ns_packet_new(c->env->ctx->pool, room, hlen + len);
-            ns_pattern_fill(phase, p->data + hlen, len);
-            ns_packet_mark_pattern(p, p->data + hlen, len, phase);
+            ns_pattern_fill(phase, p->data + hlen + front, tail);
+            if (!front)
+                ns_packet_mark_pattern(p, p->data + hlen, len, phase);
         }
+        payload_sum = front ? tcp_sb_copy(c, p->data + hlen, seq, front) : 0;
+        payload_sum = ns_csum_add_at(payload_sum, ns_pattern_sum(phase, tail), front);
     } else {
         p = ns_packet_new(c->env->ctx->pool, room, hlen + len);
         payload_sum = len ? tcp_sb_copy(c, p->data + hlen, seq, len) : 0;

@@ -270,15 +270,30 @@ static void test_sender_marks_pattern_segments_only(void)
                     1004);
     NsPacket *p = ns_packet_queue_pop(&H->c.outq);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    CU_ASSERT_EQUAL(p->pat_len, 0); /* "head" and pattern bytes: no mark */
+    /* "head" and pattern bytes: "head" is in the buffer, the pattern
+     * behind it left unmade, and the checksum covers them all. */
+    CU_ASSERT_TRUE(ns_packet_is_lazy(p));
+    CU_ASSERT_EQUAL(p->pat_len, 1000);
+    CU_ASSERT_EQUAL(p->pat_phase, 40 % NS_PATTERN_PERIOD);
+    NsTcpRepr head;
+    CU_ASSERT_EQUAL(ns_tcp_parse(ns_packet_bytes(p), p->len, LOCAL_ADDR, REMOTE_ADDR, &head),
+                    NS_WIRE_OK);
+    CU_ASSERT_EQUAL(p->len - head.header_len, 1004);
+    CU_ASSERT_EQUAL(memcmp(p->data + head.header_len, "head", 4), 0);
+    CU_ASSERT_TRUE(ns_pattern_equal(40, p->data + head.header_len + 4, 1000));
     ns_packet_free(p);
     drain_sent();
-    uint32_t phase = 99;
-    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 4, 1000, &phase));
+    uint32_t phase = 99, front = 99;
+    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 4, 1000, &front, &phase));
+    CU_ASSERT_EQUAL(front, 0);
     CU_ASSERT_EQUAL(phase, 40 % NS_PATTERN_PERIOD);
-    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 14, 500, &phase));
+    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 14, 500, &front, &phase));
+    CU_ASSERT_EQUAL(front, 0);
     CU_ASSERT_EQUAL(phase, 50 % NS_PATTERN_PERIOD);
-    CU_ASSERT_FALSE(tcp_sb_pattern(&H->c, H->c.sb_seq + 3, 10, &phase));
+    CU_ASSERT_TRUE(tcp_sb_pattern(&H->c, H->c.sb_seq + 1, 10, &front, &phase));
+    CU_ASSERT_EQUAL(front, 3); /* "ead" in front */
+    CU_ASSERT_EQUAL(phase, 40 % NS_PATTERN_PERIOD);
+    CU_ASSERT_FALSE(tcp_sb_pattern(&H->c, H->c.sb_seq + 0, 3, &front, &phase));
     /* A retransmission of the pattern bytes alone is marked. */
     tcp_send_segment(&H->c, H->c.sb_seq + 4, 1000, ACK, NS_SEND_NORMAL, H->now);
     p = ns_packet_queue_pop(&H->c.outq);
