@@ -10,7 +10,19 @@
  * json-glib.h): below, each function in the table is a macro naming its
  * slot, so a call reads as the library's call and is type-checked against
  * its prototype. Those calls may run only after ns_json_lib_load()
- * returned true; the JSON and page sinks load it when they are made. */
+ * returned true; the JSON and page sinks load it when they are made.
+ *
+ * What the library allocates, the library frees. The netsim command is
+ * linked statically (README, "How netsim is linked"): the json-glib it
+ * loads brings its own GLib and its own C library, whose heap is not
+ * netsim's. So no GLib structure of netsim's crosses to the library to be
+ * grown there (no GString to append to), and nothing the library
+ * allocated is freed by netsim's g_free: its text comes back through
+ * ns_json_lib_generate() and ns_json_lib_to_string(), which copy it and
+ * free the library's copy with the library's own g_free, and a GError that
+ * one of its functions set is freed by ns_json_lib_error_free(). The
+ * library's functions that return memory to free have slots in the table
+ * (NS_JSON_LIB_OWNED) but no call macros below. */
 #pragma once
 
 #include <stdbool.h>
@@ -37,8 +49,6 @@
     X(json_builder_get_root)                                                                    \
     X(json_generator_new)                                                                       \
     X(json_generator_set_root)                                                                  \
-    X(json_generator_to_gstring)                                                                \
-    X(json_to_string)                                                                           \
     X(json_node_alloc)                                                                          \
     X(json_node_init_object)                                                                    \
     X(json_node_unref)                                                                          \
@@ -62,9 +72,18 @@
     X(g_converter_convert)                                                                      \
     X(g_io_error_quark)
 
+/* The functions whose results the library's own GLib must free, and that
+ * GLib's: called only through the functions below (no call macros). */
+#define NS_JSON_LIB_OWNED(X)                                                                    \
+    X(json_generator_to_data)                                                                   \
+    X(json_to_string)                                                                           \
+    X(g_free)                                                                                   \
+    X(g_error_free)
+
 struct NsJsonLib {
 #define NS_JSON_LIB_SLOT(f) __typeof__(f) *f;
     NS_JSON_LIB_FUNCTIONS(NS_JSON_LIB_SLOT)
+    NS_JSON_LIB_OWNED(NS_JSON_LIB_SLOT)
 #undef NS_JSON_LIB_SLOT
 };
 typedef struct NsJsonLib NsJsonLib;
@@ -86,6 +105,19 @@ bool ns_json_lib_load(GError **error);
 /* Has ns_json_lib_load() succeeded? */
 bool ns_json_lib_loaded(void);
 
+/* Append the JSON text of the generator's root to `out` (the library's
+ * json_generator_to_data, copied). */
+void ns_json_lib_generate(JsonGenerator *gen, GString *out);
+
+/* The node as compact JSON text, in memory of netsim's: free with g_free
+ * (the library's json_to_string, copied). */
+char *ns_json_lib_to_string(JsonNode *node);
+
+/* Free a GError that a function of the table set (NULL: nothing). Never
+ * g_error_free or g_autoptr(GError) for those: under a static netsim the
+ * error was allocated by the library's own GLib. */
+void ns_json_lib_error_free(GError *error);
+
 /* Each call below goes through the table. (A macro's own name is not
  * expanded again in its replacement, so `ns_json_lib.f` names the slot.)
  * The file defining the table sets NS_JSON_LIB_TABLE to name the slots. */
@@ -102,8 +134,6 @@ bool ns_json_lib_loaded(void);
 #define json_builder_get_root (ns_json_lib.json_builder_get_root)
 #define json_generator_new (ns_json_lib.json_generator_new)
 #define json_generator_set_root (ns_json_lib.json_generator_set_root)
-#define json_generator_to_gstring (ns_json_lib.json_generator_to_gstring)
-#define json_to_string (ns_json_lib.json_to_string)
 #define json_node_alloc (ns_json_lib.json_node_alloc)
 #define json_node_init_object (ns_json_lib.json_node_init_object)
 #define json_node_unref (ns_json_lib.json_node_unref)

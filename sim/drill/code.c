@@ -269,12 +269,31 @@ static double atom(Ev *e)
     return 0;
 }
 
+/* x ** y for an integer y, by repeated squaring (exact for the integers
+ * scripts raise). A fractional exponent is not evaluated: it is the one
+ * use netsim would have for the maths library, which costs every run the
+ * pages the loader maps of it (README, "How netsim is linked"). */
+static double int_power(Ev *e, double x, double y)
+{
+    if (!(y >= -1e9 && y <= 1e9) || y != (double)(int64_t)y) {
+        err(e, "'**' with an exponent that is not an integer is not evaluated by netsim");
+        return 0;
+    }
+    int64_t n = (int64_t)y;
+    uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+    double r = 1, b = x;
+    for (; u; u >>= 1, b *= b)
+        if (u & 1)
+            r *= b;
+    return n < 0 ? 1 / r : r;
+}
+
 static double power(Ev *e)
 {
     double v = atom(e);
     if (is(e, "**")) {
         next(e);
-        return pow(v, power(e));
+        return int_power(e, v, power(e));
     }
     return v;
 }

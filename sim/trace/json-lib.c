@@ -21,6 +21,7 @@ static const struct {
 } slots[] = {
 #define SLOT(f) {#f, offsetof(NsJsonLib, f)},
     NS_JSON_LIB_FUNCTIONS(SLOT)
+    NS_JSON_LIB_OWNED(SLOT)
 #undef SLOT
 };
 
@@ -62,4 +63,26 @@ bool ns_json_lib_load(GError **error)
 bool ns_json_lib_loaded(void)
 {
     return loaded;
+}
+
+void ns_json_lib_generate(JsonGenerator *gen, GString *out)
+{
+    gsize len = 0;
+    char *text = ns_json_lib.json_generator_to_data(gen, &len);
+    g_string_append_len(out, text, (gssize)len);
+    ns_json_lib.g_free(text);
+}
+
+char *ns_json_lib_to_string(JsonNode *node)
+{
+    char *text = ns_json_lib.json_to_string(node, FALSE);
+    char *copy = g_strdup(text);
+    ns_json_lib.g_free(text);
+    return copy;
+}
+
+void ns_json_lib_error_free(GError *error)
+{
+    if (error)
+        ns_json_lib.g_error_free(error);
 }

@@ -332,7 +332,7 @@ static void write_node(JsonGenerator *gen, FILE *out, JsonNode *node)
 {
     json_generator_set_root(gen, node);
     g_autoptr(GString) s = g_string_sized_new(256);
-    json_generator_to_gstring(gen, s);
+    ns_json_lib_generate(gen, s);
     g_string_append_c(s, '\n');
     /* Strings from packets (an HTTP target, a DNS name) may hold any bytes;
      * JSON is UTF-8: invalid sequences become U+FFFD. */

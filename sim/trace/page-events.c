@@ -154,7 +154,7 @@ static void put_object(NsPageEncoder *e, const char *prefix, JsonObject *o)
         } else if (JSON_NODE_HOLDS_VALUE(node) && t == G_TYPE_BOOLEAN) {
             ns_page_encoder_bool(e, prefix, name, json_node_get_boolean(node));
         } else {
-            g_autofree char *json = json_to_string(node, FALSE);
+            g_autofree char *json = ns_json_lib_to_string(node);
             ns_page_encoder_json(e, prefix, name, json, strlen(json));
         }
     }

@@ -114,7 +114,7 @@ static void packer_put(Packer *p, const void *data, size_t len, bool at_end)
     p->in += len;
     for (;;) {
         gsize read = 0, written = 0;
-        g_autoptr(GError) error = NULL;
+        GError *error = NULL; /* json-glib's GLib made it: ns_json_lib_error_free */
         GConverterResult r = g_converter_convert(p->z, in, len, out, sizeof out,
                                                  at_end ? G_CONVERTER_INPUT_AT_END
                                                         : G_CONVERTER_NO_FLAGS,
@@ -122,7 +122,9 @@ static void packer_put(Packer *p, const void *data, size_t len, bool at_end)
         if (r == G_CONVERTER_ERROR) {
             /* deflate wants more input once it has taken all and filled
              * `out` exactly; it fails for nothing else but memory. */
-            g_assert(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) && !len);
+            bool partial = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+            ns_json_lib_error_free(error);
+            g_assert(partial && !len);
             break;
         }
         packer_out(p, out, written);
@@ -298,7 +300,7 @@ static bool page_close(void *self, GError **error)
     sink->meta = meta;
     json_generator_set_root(sink->gen, meta);
     g_string_truncate(sink->buf, 0);
-    json_generator_to_gstring(sink->gen, sink->buf);
+    ns_json_lib_generate(sink->gen, sink->buf);
     Packer mp;
     packer_init(&mp, f);
     packer_put(&mp, sink->buf->str, sink->buf->len, true);
