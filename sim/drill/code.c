@@ -288,12 +288,15 @@ static double int_power(Ev *e, double x, double y)
     return n < 0 ? 1 / r : r;
 }
 
+static double unary(Ev *e);
+
+/* Python's power: an atom, then `**` and a unary expression (2 ** -1). */
 static double power(Ev *e)
 {
     double v = atom(e);
     if (is(e, "**")) {
         next(e);
-        return int_power(e, v, power(e));
+        return int_power(e, v, unary(e));
     }
     return v;
 }

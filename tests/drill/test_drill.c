@@ -387,6 +387,19 @@ static void test_code_python_operators(void)
     CU_ASSERT_STRING_EQUAL(msg, "");
 }
 
+static void test_code_power_takes_integer_exponents(void)
+{
+    uint32_t line;
+    g_autofree char *ok = NULL, *frac = NULL;
+    CU_ASSERT_TRUE(eval("assert 2 ** 10 == 1024 and 2 ** -2 == 0.25 and 3 ** 0 == 1\n"
+                        "assert 2 ** 3 ** 2 == 512 and 2 ** 62 == 4611686018427387904\n",
+                        NULL, &line, &ok));
+    CU_ASSERT_STRING_EQUAL(ok, "");
+    CU_ASSERT_FALSE(eval("assert 2 ** 0.5 > 1", NULL, &line, &frac));
+    CU_ASSERT_STRING_EQUAL(frac, "%{ }%: assert 2 ** 0.5 > 1: '**' with an exponent that is not "
+                                 "an integer is not evaluated by netsim");
+}
+
 static void test_code_failed_assertion_names_line_and_values(void)
 {
     NsTcpInfo i = info_established();
@@ -431,6 +444,7 @@ static CU_TestInfo code_tests[] = {
     {"linux_units_and_names", test_code_linux_units_and_names},
     {"infinite_ssthresh_as_linux", test_code_infinite_ssthresh_as_linux},
     {"python_operators", test_code_python_operators},
+    {"power_takes_integer_exponents", test_code_power_takes_integer_exponents},
     {"failed_assertion_names_line_and_values", test_code_failed_assertion_names_line_and_values},
     {"unmodelled_refused_by_name", test_code_unmodelled_refused_by_name},
     {"division_by_zero_is_an_error", test_code_division_by_zero_is_an_error},

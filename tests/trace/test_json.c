@@ -226,6 +226,49 @@ static void test_json_lib_loads_the_functions_json_glib_has(void)
     CU_ASSERT_PTR_EQUAL(lib.g_converter_convert, g_converter_convert);
 }
 
+/* The library's text comes back in netsim's memory: appended to a string
+ * of netsim's (after what it held), or a copy to g_free. */
+static void test_json_lib_text_comes_back_as_netsim_memory(void)
+{
+    CU_ASSERT_FATAL(ns_json_lib_load(NULL));
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "n");
+    json_builder_add_int_value(b, 7);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    g_autoptr(GString) s = g_string_new("x");
+    ns_json_lib_generate(gen, s);
+    CU_ASSERT_STRING_EQUAL(s->str, "x{\"n\":7}");
+    CU_ASSERT_EQUAL(s->len, 8);
+    g_autofree char *text = ns_json_lib_to_string(root);
+    CU_ASSERT_STRING_EQUAL(text, "{\"n\":7}");
+}
+
+/* A GError that a GIO function set is freed by the library's GLib; NULL is
+ * nothing to free. */
+static void test_json_lib_frees_its_errors(void)
+{
+    CU_ASSERT_FATAL(ns_json_lib_load(NULL));
+    ns_json_lib_error_free(NULL);
+    GError *error = NULL;
+    GConverter *z = G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, -1));
+    char out[64];
+    gsize read = 0, written = 0;
+    /* The stream's header, then nothing more to do without input. */
+    CU_ASSERT_EQUAL(g_converter_convert(z, "", 0, out, sizeof out, G_CONVERTER_NO_FLAGS,
+                                        &read, &written, &error),
+                    G_CONVERTER_CONVERTED);
+    CU_ASSERT_EQUAL(g_converter_convert(z, "", 0, out, sizeof out, G_CONVERTER_NO_FLAGS,
+                                        &read, &written, &error),
+                    G_CONVERTER_ERROR);
+    CU_ASSERT_TRUE(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT));
+    ns_json_lib_error_free(error);
+    g_object_unref(z);
+}
+
 static void test_json_lib_missing_library_is_an_error(void)
 {
     NsJsonLib lib = {0};
@@ -253,6 +296,8 @@ static void test_json_lib_missing_function_is_an_error(void)
 
 CU_TestInfo ns_json_tests[] = {
     {"lib_loads_the_functions_json_glib_has", test_json_lib_loads_the_functions_json_glib_has},
+    {"lib_text_comes_back_as_netsim_memory", test_json_lib_text_comes_back_as_netsim_memory},
+    {"lib_frees_its_errors", test_json_lib_frees_its_errors},
     {"lib_missing_library_is_an_error", test_json_lib_missing_library_is_an_error},
     {"lib_missing_function_is_an_error", test_json_lib_missing_function_is_an_error},
     {"line_is_utf8_whatever_the_bytes", test_json_line_is_utf8_whatever_the_bytes},
