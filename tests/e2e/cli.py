@@ -81,14 +81,16 @@ def libraries_loaded(*args):
 
 
 # json-glib (and GObject, GIO and what GIO brings) are loaded only for the
-# JSON output and the page.
+# JSON output and the page. (The C library is loaded by every run: the
+# loader's account is there. GLib's shared library is loaded only when
+# netsim is built with -Dstatic_netsim=false.)
 JSON_LIBS = {"libjson-glib-1.0.so.0", "libgobject-2.0.so.0", "libgio-2.0.so.0"}
 libs = libraries_loaded("run", "scenarios/ping.scn", "--quiet")
 check("a quiet run does not load json-glib, GObject or GIO",
-      "libglib-2.0.so.0" in libs and not libs & JSON_LIBS, str(sorted(libs)))
+      "libc.so.6" in libs and not libs & JSON_LIBS, str(sorted(libs)))
 libs = libraries_loaded("run", "scenarios/ping.scn", "--pcap", os.devnull, "--explain")
 check("a run with a capture and explanations does not load them either",
-      "libglib-2.0.so.0" in libs and not libs & JSON_LIBS, str(sorted(libs)))
+      "libc.so.6" in libs and not libs & JSON_LIBS, str(sorted(libs)))
 libs = libraries_loaded("run", "scenarios/ping.scn", "--format", "json")
 check("--format json loads json-glib", JSON_LIBS <= libs, str(sorted(libs)))
 
