@@ -1,10 +1,16 @@
-/* Shared between ip.c and ip6.c: the trace line's reading of a
- * transport's note on its datagram, for either family. */
+/* Shared within sim/ip: fitting a route table once routing is done
+ * (route.c), and the trace line's reading of a transport's note on its
+ * datagram, for either family (ip.c and ip6.c). */
 #pragma once
 
 #include "netsim/ctx.h"
+#include "netsim/ip.h"
 #include "netsim/trace.h"
 #include "netsim-private/packet.h"
+
+/* Give back the room the route table grew into (doubling) beyond its
+ * routes: routing calls it once every host's routes are in. */
+void ns_ip_routes_fit(NsIp *ip);
 
 /* The strings a note's trace line points to (the caller's buffers). */
 typedef struct {

@@ -25,13 +25,14 @@
 #include "netsim-private/host.h"
 #include "netsim-private/packet.h"
 
+/* 24 bytes: a router has one per prefix it reaches. */
 typedef struct {
-    uint32_t net;
-    uint8_t prefix_len;
-    uint32_t hops;
     NsIface *iface;
+    uint32_t net;
     uint32_t gateway;
-    NsRouteOrigin origin;
+    uint32_t hops;
+    uint8_t prefix_len;
+    uint8_t origin; /* NsRouteOrigin */
 } Route;
 
 typedef struct {
@@ -48,7 +49,8 @@ typedef struct {
 struct NsIp {
     NsHost *host;
     NsCtx *ctx;
-    GArray *routes;            /* Route, in the order added */
+    Route *routes;             /* n_routes, in the order added (room for cap_routes) */
+    uint32_t n_routes, cap_routes;
     GHashTable *route_index;   /* (length, network) -> index + 1; NULL while small */
     uint64_t route_lens;       /* bit L: some route has prefix length L */
     Proto *protos; /* n_protos of them */
@@ -73,7 +75,6 @@ NsIp *ns_ip_new(NsHost *host)
     NsIp *ip = g_new0(NsIp, 1);
     ip->host = host;
     ip->ctx = ns_host_ctx(host);
-    ip->routes = g_array_new(FALSE, TRUE, sizeof(Route));
     /* Linux starts IP IDs at a random value; draw it from the host's stream. */
     ip->next_id = (uint16_t)ns_rng_below(ns_host_rng(host), 65536);
     ns_host_set_l3(host, ip_input, ip_unreach, ip);
@@ -86,7 +87,7 @@ void ns_ip_free(NsIp *ip)
 {
     if (!ip)
         return;
-    g_array_free(ip->routes, TRUE);
+    g_free(ip->routes);
     if (ip->route_index)
         g_hash_table_destroy(ip->route_index);
     ns_netfilter_free(ip->nf);
@@ -228,18 +229,22 @@ static guint route_key_hash(gconstpointer k)
 static void route_append(NsIp *ip, const Route *rp)
 {
     Route r = *rp;
-    g_array_append_val(ip->routes, r);
+    if (ip->n_routes == ip->cap_routes) {
+        ip->cap_routes = ip->cap_routes ? ip->cap_routes * 2 : 2;
+        ip->routes = g_renew(Route, ip->routes, ip->cap_routes);
+    }
+    ip->routes[ip->n_routes++] = r;
     ip->route_lens |= UINT64_C(1) << r.prefix_len;
-    if (ip->routes->len > ROUTE_SCAN_MAX && !ip->route_index) {
+    if (ip->n_routes > ROUTE_SCAN_MAX && !ip->route_index) {
         ip->route_index = g_hash_table_new(route_key_hash, g_direct_equal);
-        for (guint i = 0; i < ip->routes->len; i++) {
-            const Route *e = &g_array_index(ip->routes, Route, i);
+        for (guint i = 0; i < ip->n_routes; i++) {
+            const Route *e = &ip->routes[i];
             g_hash_table_insert(ip->route_index, route_key(e->prefix_len, e->net),
                                 GUINT_TO_POINTER(i + 1));
         }
     } else if (ip->route_index) {
         g_hash_table_insert(ip->route_index, route_key(r.prefix_len, r.net),
-                            GUINT_TO_POINTER(ip->routes->len));
+                            GUINT_TO_POINTER(ip->n_routes));
     }
 }
 
@@ -247,8 +252,9 @@ bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface,
                      uint32_t hops)
 {
     g_return_val_if_fail(prefix_len <= 32, false);
-    Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, hops, iface, gateway,
-               gateway ? NS_ROUTE_AUTO : NS_ROUTE_CONNECTED};
+    Route r = {.net = net & ns_ipv4_mask(prefix_len), .prefix_len = prefix_len, .hops = hops,
+               .iface = iface, .gateway = gateway,
+               .origin = gateway ? NS_ROUTE_AUTO : NS_ROUTE_CONNECTED};
     if (ns_ip_route_exact(ip, r.net, prefix_len))
         return false; /* the first route for a prefix stays */
     route_append(ip, &r);
@@ -258,8 +264,8 @@ bool ns_ip_add_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface *iface,
 /* The index of the route for exactly this prefix, or -1. */
 static int route_find(const NsIp *ip, uint32_t net, uint8_t prefix_len)
 {
-    for (guint i = 0; i < ip->routes->len; i++) {
-        const Route *e = &g_array_index(ip->routes, Route, i);
+    for (guint i = 0; i < ip->n_routes; i++) {
+        const Route *e = &ip->routes[i];
         if (e->prefix_len == prefix_len && e->net == net)
             return (int)i;
     }
@@ -273,8 +279,8 @@ static void route_reindex(NsIp *ip)
     ip->route_lens = 0;
     if (ip->route_index)
         g_hash_table_remove_all(ip->route_index);
-    for (guint i = 0; i < ip->routes->len; i++) {
-        const Route *e = &g_array_index(ip->routes, Route, i);
+    for (guint i = 0; i < ip->n_routes; i++) {
+        const Route *e = &ip->routes[i];
         ip->route_lens |= UINT64_C(1) << e->prefix_len;
         if (ip->route_index)
             g_hash_table_insert(ip->route_index, route_key(e->prefix_len, e->net),
@@ -288,7 +294,8 @@ bool ns_ip_remove_route(NsIp *ip, uint32_t net, uint8_t prefix_len)
     int i = route_find(ip, net & ns_ipv4_mask(prefix_len), prefix_len);
     if (i < 0)
         return false;
-    g_array_remove_index(ip->routes, (guint)i);
+    memmove(&ip->routes[i], &ip->routes[i + 1], (ip->n_routes - (uint32_t)i - 1) * sizeof(Route));
+    ip->n_routes--;
     route_reindex(ip);
     return true;
 }
@@ -298,14 +305,26 @@ void ns_ip_set_static_route(NsIp *ip, uint32_t net, uint8_t prefix_len, NsIface 
 {
     g_return_if_fail(prefix_len <= 32 && iface);
     ns_ip_remove_route(ip, net, prefix_len);
-    Route r = {net & ns_ipv4_mask(prefix_len), prefix_len, gateway ? 2 : 1, iface, gateway,
-               NS_ROUTE_STATIC};
+    Route r = {.net = net & ns_ipv4_mask(prefix_len), .prefix_len = prefix_len,
+               .hops = gateway ? 2 : 1, .iface = iface, .gateway = gateway,
+               .origin = NS_ROUTE_STATIC};
     route_append(ip, &r);
+}
+
+void ns_ip_routes_fit(NsIp *ip)
+{
+    if (ip->cap_routes == ip->n_routes)
+        return;
+    ip->cap_routes = ip->n_routes;
+    if (ip->n_routes)
+        ip->routes = g_renew(Route, ip->routes, ip->n_routes);
+    else
+        g_clear_pointer(&ip->routes, g_free);
 }
 
 uint32_t ns_ip_route_count(const NsIp *ip)
 {
-    return ip->routes->len;
+    return ip->n_routes;
 }
 
 bool ns_ip_route_exact(const NsIp *ip, uint32_t net, uint8_t prefix_len)
@@ -314,8 +333,8 @@ bool ns_ip_route_exact(const NsIp *ip, uint32_t net, uint8_t prefix_len)
         return false;
     if (ip->route_index)
         return g_hash_table_contains(ip->route_index, route_key(prefix_len, net));
-    for (guint i = 0; i < ip->routes->len; i++) {
-        const Route *e = &g_array_index(ip->routes, Route, i);
+    for (guint i = 0; i < ip->n_routes; i++) {
+        const Route *e = &ip->routes[i];
         if (e->prefix_len == prefix_len && e->net == net)
             return true;
     }
@@ -326,8 +345,8 @@ static const Route *route_lookup(const NsIp *ip, uint32_t dst)
 {
     if (!ip->route_index) {
         const Route *best = NULL;
-        for (guint i = 0; i < ip->routes->len; i++) {
-            const Route *r = &g_array_index(ip->routes, Route, i);
+        for (guint i = 0; i < ip->n_routes; i++) {
+            const Route *r = &ip->routes[i];
             if ((dst & ns_ipv4_mask(r->prefix_len)) == r->net &&
                 (!best || r->prefix_len > best->prefix_len))
                 best = r;
@@ -340,7 +359,7 @@ static const Route *route_lookup(const NsIp *ip, uint32_t dst)
         gpointer v = g_hash_table_lookup(ip->route_index,
                                          route_key((uint8_t)len, dst & ns_ipv4_mask((uint8_t)len)));
         if (v)
-            return &g_array_index(ip->routes, Route, GPOINTER_TO_UINT(v) - 1);
+            return &ip->routes[GPOINTER_TO_UINT(v) - 1];
     }
     return NULL;
 }
@@ -367,15 +386,15 @@ static int route_cmp(gconstpointer a, gconstpointer b)
 
 void ns_ip_routes_foreach(const NsIp *ip, NsRouteRowFn fn, void *data)
 {
-    g_autofree const Route **sorted = g_new(const Route *, ip->routes->len + 1);
-    for (guint i = 0; i < ip->routes->len; i++)
-        sorted[i] = &g_array_index(ip->routes, Route, i);
-    qsort(sorted, ip->routes->len, sizeof *sorted, route_cmp);
-    for (guint i = 0; i < ip->routes->len; i++) {
+    g_autofree const Route **sorted = g_new(const Route *, ip->n_routes + 1);
+    for (guint i = 0; i < ip->n_routes; i++)
+        sorted[i] = &ip->routes[i];
+    qsort(sorted, ip->n_routes, sizeof *sorted, route_cmp);
+    for (guint i = 0; i < ip->n_routes; i++) {
         const Route *r = sorted[i];
         NsRouteRow row = {.net = r->net, .prefix_len = r->prefix_len, .gateway = r->gateway,
                           .ifindex = ns_iface_index(r->iface), .src = ns_iface_addr(r->iface),
-                          .metric = r->hops, .origin = r->origin};
+                          .metric = r->hops, .origin = (NsRouteOrigin)r->origin};
         fn(&row, data);
     }
 }

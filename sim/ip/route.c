@@ -15,6 +15,7 @@
  *    the work. */
 #include "netsim/ip.h"
 #include "netsim/ip6.h"
+#include "ip-private.h"
 
 #include <string.h>
 
@@ -438,6 +439,8 @@ uint64_t ns_routing_compute(GPtrArray *hosts)
         g_free(g);
     }
 
+    for (guint h = 0; h < hosts->len; h++)
+        ns_ip_routes_fit(ns_ip_of(g_ptr_array_index(hosts, h)));
     ctx_free(&c);
     ns_routing6_compute(hosts, true);
     return c.work;
@@ -453,6 +456,8 @@ void ns_routing_direct(GPtrArray *hosts)
     collect(&c);
     for (guint h = 0; h < hosts->len; h++)
         add_direct_routes(&c, g_ptr_array_index(hosts, h));
+    for (guint h = 0; h < hosts->len; h++)
+        ns_ip_routes_fit(ns_ip_of(g_ptr_array_index(hosts, h)));
     ctx_free(&c);
     ns_routing6_compute(hosts, false);
 }

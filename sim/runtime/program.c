@@ -26,7 +26,9 @@ typedef struct {
 struct NsPrograms {
     NsWorld *w;
     uint32_t n_hosts;
-    GPtrArray **by_host; /* ProgramRt* per host: its own first, then its named ones */
+    /* ProgramRt* per host: its own first, then its named ones; NULL for a
+     * host without socket steps (most hosts of a large scenario). */
+    GPtrArray **by_host;
     GPtrArray *named;    /* ProgramRt* of the scenario's named programs, file order */
     SockRt *socks;       /* per scenario socket */
     NsWorldSockCallFn on_call; /* ns_world_watch_calls, or NULL */
@@ -528,7 +530,7 @@ static void host_wake(void *data, NsSocket *sock)
     (void)sock;
     const ProgramRt *waker = data;
     GPtrArray *progs = waker->ps->by_host[waker->host];
-    for (guint i = 0; i < progs->len; i++) {
+    for (guint i = 0; progs && i < progs->len; i++) {
         ProgramRt *pg = g_ptr_array_index(progs, i);
         if (!pg->blocked || pg->pc >= pg->steps->len)
             continue;
@@ -567,6 +569,13 @@ static void program_next(ProgramRt *pg)
     ns_sim_schedule_at(w->ctx->sim, at, program_run, pg, NULL);
 }
 
+static void program_free(ProgramRt *pg)
+{
+    g_array_free(pg->steps, TRUE);
+    g_free(pg->first_bytes);
+    g_free(pg);
+}
+
 static ProgramRt *program_new(NsPrograms *ps, uint32_t host, const char *name)
 {
     ProgramRt *pg = g_new0(ProgramRt, 1);
@@ -576,15 +585,23 @@ static ProgramRt *program_new(NsPrograms *ps, uint32_t host, const char *name)
     pg->h = &ps->w->hosts[host];
     pg->name = name;
     pg->steps = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    g_ptr_array_add(ps->by_host[host], pg);
+    if (!ps->by_host[host])
+        ps->by_host[host] = g_ptr_array_new_with_free_func((GDestroyNotify)program_free);
+    if (name)
+        g_ptr_array_add(ps->by_host[host], pg);
+    else
+        g_ptr_array_insert(ps->by_host[host], 0, pg);
     return pg;
 }
 
-static void program_free(ProgramRt *pg)
+/* The host's own program (its socket steps outside `program` blocks),
+ * made for the first such step. */
+static ProgramRt *host_program(NsPrograms *ps, uint32_t host)
 {
-    g_array_free(pg->steps, TRUE);
-    g_free(pg->first_bytes);
-    g_free(pg);
+    GPtrArray *progs = ps->by_host[host];
+    if (progs && progs->len && !((ProgramRt *)g_ptr_array_index(progs, 0))->name)
+        return g_ptr_array_index(progs, 0);
+    return program_new(ps, host, NULL);
 }
 
 NsPrograms *ns_programs_new(NsWorld *w, uint32_t n_hosts)
@@ -595,10 +612,6 @@ NsPrograms *ns_programs_new(NsWorld *w, uint32_t n_hosts)
     ps->n_hosts = n_hosts;
     ps->socks = g_new0(SockRt, scn->sockets->len ? scn->sockets->len : 1);
     ps->by_host = g_new0(GPtrArray *, n_hosts ? n_hosts : 1);
-    for (uint32_t i = 0; i < n_hosts; i++) {
-        ps->by_host[i] = g_ptr_array_new_with_free_func((GDestroyNotify)program_free);
-        program_new(ps, i, NULL);
-    }
     ps->named = g_ptr_array_new();
     for (guint i = 0; i < scn->programs->len; i++) {
         const NsScnProgram *sp = ns_scn_program(scn, i);
@@ -608,7 +621,7 @@ NsPrograms *ns_programs_new(NsWorld *w, uint32_t n_hosts)
         const NsScnStep *st = ns_scn_step(scn, i);
         if (st->kind != NS_SCN_STEP_SOCKET)
             continue;
-        ProgramRt *pg = st->program < 0 ? g_ptr_array_index(ps->by_host[st->host], 0)
+        ProgramRt *pg = st->program < 0 ? host_program(ps, st->host)
                                         : g_ptr_array_index(ps->named, (guint)st->program);
         g_array_append_val(pg->steps, i);
     }
@@ -619,7 +632,7 @@ void ns_programs_start(NsPrograms *ps)
 {
     for (uint32_t i = 0; i < ps->n_hosts; i++) {
         GPtrArray *progs = ps->by_host[i];
-        for (guint k = 0; k < progs->len; k++)
+        for (guint k = 0; progs && k < progs->len; k++)
             program_next(g_ptr_array_index(progs, k));
     }
 }
@@ -632,7 +645,7 @@ void ns_programs_host_crashed(NsPrograms *ps, uint32_t host)
         if (ns_scn_socket(scn, i)->host == host)
             ps->socks[i].sock = NULL;
     GPtrArray *progs = ps->by_host[host];
-    for (guint k = 0; k < progs->len; k++) {
+    for (guint k = 0; progs && k < progs->len; k++) {
         ProgramRt *pg = g_ptr_array_index(progs, k);
         if (!pg->blocked)
             continue;
@@ -650,7 +663,7 @@ void ns_programs_report(NsPrograms *ps)
 {
     for (uint32_t i = 0; i < ps->n_hosts; i++) {
         GPtrArray *progs = ps->by_host[i];
-        for (guint k = 0; k < progs->len; k++) {
+        for (guint k = 0; progs && k < progs->len; k++) {
             ProgramRt *pg = g_ptr_array_index(progs, k);
             if (!pg->blocked)
                 continue;
@@ -677,7 +690,8 @@ void ns_programs_free(NsPrograms *ps)
     if (!ps)
         return;
     for (uint32_t i = 0; i < ps->n_hosts; i++)
-        g_ptr_array_free(ps->by_host[i], TRUE);
+        if (ps->by_host[i])
+            g_ptr_array_free(ps->by_host[i], TRUE);
     g_free(ps->by_host);
     g_ptr_array_free(ps->named, TRUE);
     g_free(ps->socks);
