@@ -51,7 +51,9 @@ uint32_t ns_segment_port_count(const NsSegment *seg);
 /* The name of the host owning a port (as given at attach time). */
 const char *ns_segment_port_host(const NsSegment *seg, uint32_t port);
 
-/* Attach a port owned by `owner` (a host interface). Returns the port number. */
+/* Attach a port owned by `owner` (a host interface). Returns the port number.
+ * `host_name` is borrowed, not copied: it must stay valid while the segment
+ * runs (a host's own name does). */
 uint32_t ns_segment_attach(NsSegment *seg, const uint8_t mac[6], NsPortDeliverFn deliver,
                            void *owner, const char *host_name, uint32_t ifindex);
 

@@ -21,18 +21,19 @@
 
 typedef enum { ARP_INCOMPLETE, ARP_REACHABLE } ArpState;
 
+/* 72 bytes: widest fields first, no padding inside. */
 typedef struct {
     NsIface *iface;
-    uint32_t addr;
-    uint32_t slot; /* its place in the interface's array */
-    uint8_t mac[6];
-    ArpState state;
-    NsTime confirmed;   /* when a reply last confirmed it */
-    bool probing;       /* a unicast confirmation is outstanding */
-    uint32_t tries;
+    NsTime confirmed; /* when a reply last confirmed it */
     NsEventId timer;
     NsPacketQueue pending;
     uint32_t pending_bytes;
+    uint32_t addr;
+    uint32_t slot; /* its place in the interface's array */
+    uint32_t tries;
+    uint8_t mac[6];
+    uint8_t state;  /* ArpState */
+    bool probing;   /* a unicast confirmation is outstanding */
 } ArpEntry;
 
 /* The unresolved-neighbour queue limit of a profile: a count of datagrams

@@ -13,7 +13,7 @@ typedef struct {
     uint8_t mac[6];
     NsPortDeliverFn deliver;
     void *owner;
-    char *host;
+    const char *host; /* borrowed: the host's own name */
     uint32_t ifindex;
     NsPacketQueue queue; /* waiting frames; head is on the wire when busy */
     bool busy;
@@ -100,7 +100,6 @@ void ns_segment_free(NsSegment *seg)
     for (uint32_t i = 0; i < seg->n_ports; i++) {
         Port *p = &seg->ports[i];
         ns_packet_queue_clear(&p->queue);
-        g_free(p->host);
     }
     g_free(seg->ports);
     if (seg->mac_port)
@@ -149,8 +148,7 @@ uint64_t ns_segment_drops(const NsSegment *seg)
 uint32_t ns_segment_attach(NsSegment *seg, const uint8_t mac[6], NsPortDeliverFn deliver,
                            void *owner, const char *host_name, uint32_t ifindex)
 {
-    Port p = {.deliver = deliver, .owner = owner, .host = g_strdup(host_name),
-              .ifindex = ifindex};
+    Port p = {.deliver = deliver, .owner = owner, .host = host_name, .ifindex = ifindex};
     memcpy(p.mac, mac, 6);
     if (seg->n_ports == seg->cap_ports) {
         seg->cap_ports = seg->cap_ports ? seg->cap_ports * 2 : 2;

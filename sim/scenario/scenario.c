@@ -145,7 +145,13 @@ const char *ns_scn_context(NsScnParser *p)
     for (uint32_t k = 0; k < p->n_vars; k++)
         g_string_append_printf(s, "%s%s=%" G_GINT64_FORMAT, k ? ", " : "", p->vars[k].name,
                                p->vars[k].value);
-    p->ctx = g_string_chunk_insert_len(p->scn->strings, s->str, (gssize)s->len);
+    /* Each pass expands the repeat blocks again: one copy for all of them
+     * (W3 kept four of each iteration's text, one per pass). */
+    p->ctx = g_hash_table_lookup(p->interned, s->str);
+    if (!p->ctx) {
+        p->ctx = g_string_chunk_insert_len(p->scn->strings, s->str, (gssize)s->len);
+        g_hash_table_add(p->interned, (char *)p->ctx);
+    }
     return p->ctx;
 }
 
