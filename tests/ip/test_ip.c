@@ -360,6 +360,75 @@ static uint32_t burst_before_arp(NsProfile profile)
     return fx_count(NS_TRACE_DROP, NS_DROP_ARP_QUEUE_FULL);
 }
 
+/* a (10.0.0.1) and hosts h1..h12 (10.0.0.11 ..) on one network: an
+ * interface's neighbour cache is scanned up to 8 entries and indexed past
+ * that; both find every neighbour. */
+static NsHost *dozen_neighbours(void)
+{
+    fx_setup(1);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    NsHost *a = fx_host("a", false, NS_PROFILE_MINIMAL);
+    fx_addr(a, "10.0.0.1", 24, lan);
+    for (int i = 1; i <= 12; i++) {
+        g_autofree char *name = g_strdup_printf("h%d", i);
+        g_autofree char *addr = g_strdup_printf("10.0.0.%d", 10 + i);
+        fx_addr(fx_host(name, false, NS_PROFILE_MINIMAL), addr, 24, lan);
+    }
+    fx_routes();
+    memset(&echo, 0, sizeof echo);
+    ns_ip_set_echo_handler(ns_ip_of(a), on_echo, NULL);
+    return a;
+}
+
+static void test_neighbour_cache_past_eight_entries_finds_each(void)
+{
+    NsHost *a = dozen_neighbours();
+    for (int i = 1; i <= 12; i++) {
+        g_autofree char *addr = g_strdup_printf("10.0.0.%d", 10 + i);
+        CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(a), fx_ip(addr), 1, (uint16_t)i, 56), 0);
+    }
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 12);
+    NsIface *ifc = ns_host_iface(a, 0);
+    CU_ASSERT_EQUAL(ns_iface_arp_entries(ifc), 12);
+    for (int i = 1; i <= 12; i++) {
+        g_autofree char *addr = g_strdup_printf("10.0.0.%d", 10 + i);
+        uint8_t mac[6] = {0};
+        CU_ASSERT(ns_iface_arp_lookup(ifc, fx_ip(addr), mac));
+        CU_ASSERT_EQUAL(mac[4], i + 1); /* host #i+1: a is #1 */
+    }
+    ns_host_set_up(a, false);
+    CU_ASSERT_EQUAL(ns_iface_arp_entries(ifc), 0);
+    end();
+}
+
+/* Ten unanswered neighbours fail and leave the (indexed) cache; the
+ * answered ones interleaved with them stay, each found. */
+static void test_failed_neighbours_leave_the_cache_and_the_others_stay(void)
+{
+    NsHost *a = dozen_neighbours();
+    for (int i = 1; i <= 10; i++) {
+        g_autofree char *absent = g_strdup_printf("10.0.0.%d", 100 + i);
+        CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(a), fx_ip(absent), 1, (uint16_t)i, 56), 0);
+        if (i % 5 == 0) {
+            g_autofree char *present = g_strdup_printf("10.0.0.%d", 10 + i);
+            CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(a), fx_ip(present), 2, (uint16_t)i, 56), 0);
+        }
+    }
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 2);
+    CU_ASSERT_EQUAL(echo.errors, 10);
+    NsIface *ifc = ns_host_iface(a, 0);
+    CU_ASSERT_EQUAL(ns_iface_arp_entries(ifc), 2);
+    uint8_t mac[6] = {0};
+    CU_ASSERT(ns_iface_arp_lookup(ifc, fx_ip("10.0.0.15"), mac));
+    CU_ASSERT_EQUAL(mac[4], 6);
+    CU_ASSERT(ns_iface_arp_lookup(ifc, fx_ip("10.0.0.20"), mac));
+    CU_ASSERT_EQUAL(mac[4], 11);
+    CU_ASSERT_FALSE(ns_iface_arp_lookup(ifc, fx_ip("10.0.0.101"), mac));
+    end();
+}
+
 static void test_arp_queue_minimal_keeps_three_datagrams(void)
 {
     CU_ASSERT_EQUAL(burst_before_arp(NS_PROFILE_MINIMAL), 15);
@@ -628,6 +697,46 @@ static void test_pcb_lookup_prefers_exact_tuple_over_wildcard(void)
     end();
 }
 
+/* Past two ports and two connections a table's short arrays give way to
+ * hash tables: every pcb is still found, before and after removals. */
+static void test_pcb_table_past_its_short_arrays_finds_each(void)
+{
+    routed_net();
+    NsPcbTable *t = ns_pcb_table_new(pc, 17);
+    NsPcb wild[5] = {0}, conn[4] = {0};
+    uint32_t me = fx_ip("10.0.1.10"), peer = fx_ip("10.0.1.99");
+    for (uint16_t i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(ns_pcb_bind(t, &wild[i], 0, (uint16_t)(80 + i), NS_PCB_EPHEMERAL_BIND), 0);
+    for (uint16_t i = 0; i < 4; i++) {
+        conn[i] = (NsPcb){.laddr = me, .lport = 80, .raddr = peer, .rport = (uint16_t)(1000 + i)};
+        CU_ASSERT_EQUAL(ns_pcb_insert_child(t, &conn[i]), 0);
+    }
+    CU_ASSERT_EQUAL(ns_pcb_insert_child(t, &(NsPcb){.laddr = me, .lport = 80, .raddr = peer,
+                                                    .rport = 1002}),
+                    EADDRINUSE);
+    CU_ASSERT_EQUAL(ns_pcb_count(t), 9);
+    for (uint16_t i = 0; i < 5; i++)
+        CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, me, (uint16_t)(80 + i), peer, 9), &wild[i]);
+    for (uint16_t i = 0; i < 4; i++)
+        CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, me, 80, peer, (uint16_t)(1000 + i)), &conn[i]);
+    ns_pcb_remove(t, &conn[1]);
+    ns_pcb_remove(t, &wild[2]);
+    CU_ASSERT_EQUAL(ns_pcb_count(t), 7);
+    CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, me, 80, peer, 1001), &wild[0]);
+    CU_ASSERT_PTR_NULL(ns_pcb_lookup(t, me, 82, peer, 9));
+    CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, me, 80, peer, 1003), &conn[3]);
+    CU_ASSERT_PTR_EQUAL(ns_pcb_lookup(t, me, 84, peer, 9), &wild[4]);
+    for (uint16_t i = 0; i < 4; i++)
+        if (i != 1)
+            ns_pcb_remove(t, &conn[i]);
+    for (uint16_t i = 0; i < 5; i++)
+        if (i != 2)
+            ns_pcb_remove(t, &wild[i]);
+    CU_ASSERT_EQUAL(ns_pcb_count(t), 0);
+    ns_pcb_table_free(t);
+    end();
+}
+
 /* ---- static routes and routing by hand ---- */
 
 /* `route` replaces the automatic route for the same prefix. */
@@ -760,6 +869,10 @@ static CU_TestInfo arp_tests[] = {
      test_first_datagram_waits_for_arp_then_is_released},
     {"cached_neighbour_needs_no_arp", test_cached_neighbour_needs_no_arp},
     {"unanswered_arp_gives_host_unreachable", test_unanswered_arp_gives_host_unreachable},
+    {"neighbour_cache_past_eight_entries_finds_each",
+     test_neighbour_cache_past_eight_entries_finds_each},
+    {"failed_neighbours_leave_the_cache_and_the_others_stay",
+     test_failed_neighbours_leave_the_cache_and_the_others_stay},
     {"arp_queue_minimal_keeps_three_datagrams", test_arp_queue_minimal_keeps_three_datagrams},
     {"arp_queue_linux_counts_bytes", test_arp_queue_linux_counts_bytes},
     {"router_reports_unresolvable_next_hop_with_icmp",
@@ -790,6 +903,7 @@ static CU_TestInfo udp_tests[] = {
     {"crash_makes_every_socket_vanish", test_crash_makes_every_socket_vanish},
     {"pcb_lookup_prefers_exact_tuple_over_wildcard",
      test_pcb_lookup_prefers_exact_tuple_over_wildcard},
+    {"pcb_table_past_its_short_arrays_finds_each", test_pcb_table_past_its_short_arrays_finds_each},
     CU_TEST_INFO_NULL,
 };
 
