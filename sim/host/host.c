@@ -81,9 +81,11 @@ struct NsIface {
     NsSegment *seg;
     uint32_t port;
     /* The neighbour cache: its entries in an array sized by doubling from
-     * one, and an index (addr -> ArpEntry*) once they are more than
-     * NS_HOST_SCAN_NEIGHS. */
-    ArpEntry **arp;
+     * one (that one slot in the interface itself: a point-to-point link's
+     * only neighbour costs no allocation of its own), and an index
+     * (addr -> ArpEntry*) once they are more than NS_HOST_SCAN_NEIGHS. */
+    ArpEntry **arp; /* &arp_one until a second neighbour comes */
+    ArpEntry *arp_one;
     uint32_t n_arp, cap_arp;
     GHashTable *arp_index;
     /* IPv6: the link-local address (fe80::/64 + modified EUI-64 of the MAC,
@@ -95,7 +97,6 @@ struct NsIface {
 
 struct NsHost {
     NsCtx *ctx;
-    char *name;
     uint32_t index;
     bool is_router;
     bool up;
@@ -115,6 +116,7 @@ struct NsHost {
     void *l3;
     NsL3InputFn l3_input6; /* IPv6 datagrams (ethertype 0x86dd) */
     void *l3v6;
+    char name[]; /* in the same allocation */
 };
 
 const char *ns_profile_name(NsProfile profile)
@@ -148,8 +150,13 @@ static ArpEntry *arp_find(const NsIface *ifc, uint32_t addr)
 static void arp_insert(NsIface *ifc, ArpEntry *e)
 {
     if (ifc->n_arp == ifc->cap_arp) {
-        ifc->cap_arp = ifc->cap_arp ? ifc->cap_arp * 2 : 1;
-        ifc->arp = g_renew(ArpEntry *, ifc->arp, ifc->cap_arp);
+        ifc->cap_arp *= 2;
+        if (ifc->arp == &ifc->arp_one) {
+            ifc->arp = g_new(ArpEntry *, ifc->cap_arp);
+            ifc->arp[0] = ifc->arp_one;
+        } else {
+            ifc->arp = g_renew(ArpEntry *, ifc->arp, ifc->cap_arp);
+        }
     }
     e->slot = ifc->n_arp;
     ifc->arp[ifc->n_arp++] = e;
@@ -182,9 +189,10 @@ static void arp_clear(NsIface *ifc)
 NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router,
                     NsProfile profile)
 {
-    NsHost *h = g_new0(NsHost, 1);
+    size_t len = strlen(name);
+    NsHost *h = g_malloc0(sizeof(NsHost) + len + 1);
+    memcpy(h->name, name, len + 1);
     h->ctx = ctx;
-    h->name = g_strdup(name);
     h->index = index;
     h->is_router = is_router;
     h->up = true;
@@ -200,7 +208,8 @@ void ns_host_free(NsHost *host)
     for (uint32_t i = 0; i < host->n_ifaces; i++) {
         NsIface *ifc = host->ifaces[i];
         arp_clear(ifc);
-        g_free(ifc->arp);
+        if (ifc->arp != &ifc->arp_one)
+            g_free(ifc->arp);
         g_free(ifc->addr6);
         if (ifc->arp_index)
             g_hash_table_destroy(ifc->arp_index);
@@ -211,7 +220,6 @@ void ns_host_free(NsHost *host)
         g_hash_table_destroy(host->by_addr);
         g_hash_table_destroy(host->bcasts);
     }
-    g_free(host->name);
     g_free(host);
 }
 
@@ -638,6 +646,8 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     memcpy(ifc->mac, mac, 6);
     ns_ipv6_link_local_from_mac(mac, &ifc->ll6);
     ifc->seg = seg;
+    ifc->arp = &ifc->arp_one;
+    ifc->cap_arp = 1;
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
     if (host->n_ifaces == host->cap_ifaces) {
         host->cap_ifaces = host->cap_ifaces ? host->cap_ifaces * 2 : 1;

@@ -29,7 +29,6 @@ typedef struct {
 
 struct NsSegment {
     NsCtx *ctx;
-    char *name;
     bool is_network;
     bool learning;        /* a switch you can see: learns source MACs, floods unknown ones */
     GHashTable *fdb;      /* learning: MAC (as uint64) -> FdbEntry* */
@@ -43,6 +42,7 @@ struct NsSegment {
     uint64_t frames, drops;
     NsSegmentFaultFn fault_fn;
     void *fault_data;
+    char name[]; /* in the same allocation */
 };
 
 /* The packet's meta field carries (epoch << 24 | receiving port) while the
@@ -81,9 +81,10 @@ static bool mac_is_broadcast(const uint8_t mac[6])
 NsSegment *ns_segment_new(NsCtx *ctx, const char *name, bool is_network, const NsLinkOpts *opts,
                           uint32_t index)
 {
-    NsSegment *seg = g_new0(NsSegment, 1);
+    size_t len = strlen(name);
+    NsSegment *seg = g_malloc0(sizeof(NsSegment) + len + 1);
+    memcpy(seg->name, name, len + 1);
     seg->ctx = ctx;
-    seg->name = g_strdup(name);
     seg->is_network = is_network;
     seg->up = true;
     seg->opts = *opts;
@@ -106,7 +107,6 @@ void ns_segment_free(NsSegment *seg)
         g_hash_table_destroy(seg->mac_port);
     if (seg->fdb)
         g_hash_table_destroy(seg->fdb);
-    g_free(seg->name);
     g_free(seg);
 }
 
