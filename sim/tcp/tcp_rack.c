@@ -86,10 +86,10 @@ void tcp_rack_free(NsTcpConn *c)
 
 static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
 {
-    /* Grown by half (not doubled): the rings of many flows at their peak
-     * together are most of a bulk run's memory. */
+    /* Grown by a quarter (not doubled): the rings of many flows at their
+     * peak together are most of a bulk run's memory. */
     if (r->n == r->cap)
-        resize(r, r->cap ? r->cap + r->cap / 2 : 16);
+        resize(r, r->cap ? r->cap + r->cap / 4 : 16);
     g_assert(end - start <= UINT16_MAX);
     *at(r, r->n++) = (Seg){.xmit = now, .start = start, .len = (uint16_t)(end - start)};
 }
