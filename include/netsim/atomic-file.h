@@ -10,6 +10,7 @@ typedef struct {
     char *path, *tmp; /* tmp is NULL when written in place */
     FILE *f;          /* write here between open and commit */
     bool direct;      /* a device, FIFO or terminal, written in place */
+    char *buf;        /* f's buffer (a temporary file's), freed after f is closed */
 } NsAtomicFile;
 
 /* Prepare to write `path`: a temporary file beside it (with the mode a plain
