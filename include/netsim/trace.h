@@ -378,6 +378,13 @@ void ns_tracer_free(NsTracer *tracer);
 
 /* Subscribe a sink to the kinds in `mask`. The tracer takes ownership. */
 void ns_tracer_add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self, uint32_t mask);
+/* The same for a sink that reads a packet's headers (its event's fields,
+ * and ev->bytes only up to the transport header's end) and never its
+ * payload bytes, as the text trace: while only such sinks want the
+ * packet kinds, senders may leave a payload of the known pattern unmade
+ * (see ns_tracer_payload_kinds). */
+void ns_tracer_add_header_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self,
+                               uint32_t mask);
 
 /* The kinds a tracer delivers at all, whatever its sinks ask for: every
  * kind but the congestion samples unless asked (they are many). */
@@ -395,12 +402,20 @@ static inline bool ns_tracer_wants(const NsTracer *tracer, NsTraceKind kind);
 
 struct NsTracerPublic {
     uint32_t mask;
+    uint32_t payload_mask; /* the kinds some sink reads payload bytes of */
 };
 
 static inline bool ns_tracer_wants(const NsTracer *tracer, NsTraceKind kind)
 {
     return tracer && (((const struct NsTracerPublic *)(const void *)tracer)->mask &
                       NS_TRACE_MASK(kind)) != 0;
+}
+
+/* The kinds of event whose packets' payload bytes some sink reads (a
+ * capture, the page): NULL reads none. */
+static inline uint32_t ns_tracer_payload_kinds(const NsTracer *tracer)
+{
+    return tracer ? ((const struct NsTracerPublic *)(const void *)tracer)->payload_mask : 0;
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NsTracer, ns_tracer_free)

@@ -5,6 +5,7 @@ typedef struct {
     const NsTraceSinkOps *ops;
     void *self;
     uint32_t mask;
+    bool payload; /* reads packets' payload bytes */
 } Sink;
 
 struct NsTracer {
@@ -49,19 +50,38 @@ void ns_tracer_free(NsTracer *tracer)
     g_free(tracer);
 }
 
-void ns_tracer_add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self, uint32_t mask)
+static void add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self, uint32_t mask,
+                     bool payload)
 {
-    Sink s = {ops, self, mask};
+    Sink s = {ops, self, mask, payload};
     g_array_append_val(tracer->sinks, s);
     tracer->pub.mask |= mask & tracer->enabled;
+    if (payload)
+        tracer->pub.payload_mask |= mask & tracer->enabled;
+}
+
+void ns_tracer_add_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self, uint32_t mask)
+{
+    add_sink(tracer, ops, self, mask, true);
+}
+
+void ns_tracer_add_header_sink(NsTracer *tracer, const NsTraceSinkOps *ops, void *self,
+                               uint32_t mask)
+{
+    add_sink(tracer, ops, self, mask, false);
 }
 
 void ns_tracer_set_kinds(NsTracer *tracer, uint32_t enabled)
 {
     tracer->enabled = enabled;
     tracer->pub.mask = 0;
-    for (guint i = 0; i < tracer->sinks->len; i++)
-        tracer->pub.mask |= g_array_index(tracer->sinks, Sink, i).mask & enabled;
+    tracer->pub.payload_mask = 0;
+    for (guint i = 0; i < tracer->sinks->len; i++) {
+        const Sink *s = &g_array_index(tracer->sinks, Sink, i);
+        tracer->pub.mask |= s->mask & enabled;
+        if (s->payload)
+            tracer->pub.payload_mask |= s->mask & enabled;
+    }
 }
 
 bool ns_tracer_close(NsTracer *tracer, GError **error)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netsim/pattern.h"
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/checksum.h"
 #include "netsim/wire/eth.h"
@@ -533,9 +534,23 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
     } else {
         return;
     }
+    const uint8_t *payload = l4 + hlen;
+    size_t plen = l4len - hlen;
+    if (ns_packet_is_lazy(pkt)) {
+        /* A payload of the pattern left unmade (no sink reads its bytes):
+         * the decoder reads the pattern's own constant run instead. */
+        const uint8_t *tail = pkt->buf + pkt->pat_at;
+        size_t avail = 0;
+        if (payload >= tail)
+            payload = ns_pattern_at(pkt->pat_phase + (uint64_t)(payload - tail), &avail);
+        if (plen > avail) { /* longer than the run, or not all pattern: made */
+            size_t at = (size_t)(l4 + hlen - pkt->buf);
+            ns_packet_bytes((NsPacket *)pkt);
+            payload = pkt->buf + at;
+        }
+    }
     const char *summary = ns_ctx_decode(ctx, proto, ns_read_be16(l4), ns_read_be16(l4 + 2),
-                                        l4 + hlen, l4len - hlen, txt->summary,
-                                        sizeof txt->summary);
+                                        payload, plen, txt->summary, sizeof txt->summary);
     if (summary)
         ev->summary = summary;
 }

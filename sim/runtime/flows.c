@@ -289,9 +289,9 @@ NsFlows *ns_flows_new(NsTracer *tracer)
     f->slots = g_new0(FlowSlot, f->n_slots);
     f->nat_keys = g_array_new(FALSE, FALSE, sizeof(NatKey));
     if (tracer)
-        ns_tracer_add_sink(tracer, &flow_ops, f,
-                           NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP) |
-                               NS_TRACE_MASK(NS_TRACE_NAT));
+        ns_tracer_add_header_sink(tracer, &flow_ops, f,
+                                  NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_DROP) |
+                                      NS_TRACE_MASK(NS_TRACE_NAT));
     return f;
 }
 

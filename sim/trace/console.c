@@ -182,8 +182,8 @@ NsConsoleSink *ns_console_sink_new(FILE *out, int host_width, bool colour,
 
 void ns_console_sink_attach(NsConsoleSink *sink, NsTracer *tracer)
 {
-    ns_tracer_add_sink(tracer, &console_ops, sink,
-                       NS_TRACE_MASK_ALL & ~NS_TRACE_MASK(NS_TRACE_FRAME));
+    ns_tracer_add_header_sink(tracer, &console_ops, sink,
+                              NS_TRACE_MASK_ALL & ~NS_TRACE_MASK(NS_TRACE_FRAME));
 }
 
 /* ---- progress ---- */
@@ -247,6 +247,6 @@ void ns_progress_attach(FILE *err, NsTracer *tracer)
     p->err = err;
     p->start = g_get_monotonic_time();
     p->next = p->start + PROGRESS_AFTER_US;
-    ns_tracer_add_sink(tracer, &progress_ops, p,
-                       NS_TRACE_MASK_ALL & ~NS_TRACE_MASK(NS_TRACE_FRAME));
+    ns_tracer_add_header_sink(tracer, &progress_ops, p,
+                              NS_TRACE_MASK_ALL & ~NS_TRACE_MASK(NS_TRACE_FRAME));
 }

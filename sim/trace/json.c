@@ -393,5 +393,5 @@ NsJsonSink *ns_json_sink_new(FILE *out, NsExplainer *explainer, GError **error)
 
 void ns_json_sink_attach(NsJsonSink *sink, NsTracer *tracer)
 {
-    ns_tracer_add_sink(tracer, &json_ops, sink, NS_JSON_SINK_MASK);
+    ns_tracer_add_header_sink(tracer, &json_ops, sink, NS_JSON_SINK_MASK);
 }

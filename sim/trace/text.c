@@ -425,5 +425,5 @@ NsTextSink *ns_text_sink_new(FILE *out, int host_width)
 
 void ns_text_sink_attach(NsTextSink *sink, NsTracer *tracer)
 {
-    ns_tracer_add_sink(tracer, &text_ops, sink, NS_TEXT_SINK_MASK);
+    ns_tracer_add_header_sink(tracer, &text_ops, sink, NS_TEXT_SINK_MASK);
 }

@@ -76,8 +76,9 @@ static inline bool ns_packet_is_lazy(const NsPacket *p)
  * packet may be passed: a whole one is returned as it is. */
 uint8_t *ns_packet_bytes(NsPacket *p);
 
-/* Kinds of trace event whose sinks read a packet's bytes: while a sink
- * wants one of them, senders build whole packets (a trace reads each). */
+/* Kinds of trace event whose sinks may read a packet's bytes: while a
+ * sink that reads payloads (not only headers, as the text trace does)
+ * wants one of them, senders build whole packets (that sink reads each). */
 #define NS_PACKET_BYTE_KINDS                                                                   \
     (NS_TRACE_MASK(NS_TRACE_SEND) | NS_TRACE_MASK(NS_TRACE_RECV) | NS_TRACE_MASK(NS_TRACE_FWD) | \
      NS_TRACE_MASK(NS_TRACE_DROP) | NS_TRACE_MASK(NS_TRACE_ICMP) | NS_TRACE_MASK(NS_TRACE_FRAME) | \
@@ -86,8 +87,7 @@ uint8_t *ns_packet_bytes(NsPacket *p);
 /* Whether a sender may build lazy packets under `tracer` (NULL: yes). */
 static inline bool ns_packet_lazy_ok(const NsTracer *tracer)
 {
-    return !tracer || (((const struct NsTracerPublic *)(const void *)tracer)->mask &
-                       NS_PACKET_BYTE_KINDS) == 0;
+    return (ns_tracer_payload_kinds(tracer) & NS_PACKET_BYTE_KINDS) == 0;
 }
 
 /* Mark the len bytes at `data` (inside p) as the payload pattern from
