@@ -19,9 +19,18 @@ void ns_app_trace(NsHost *h, const char *what, int err, const char *fmt, ...)
     NsCtx *ctx = ns_host_ctx(h);
     if (!ns_tracer_wants(ctx->tracer, NS_TRACE_APP))
         return;
-    va_list ap;
+    /* Formatted on the stack (a run has a line per step of every
+     * application); only a longer text is allocated. */
+    char line[256];
+    g_autofree char *longer = NULL;
+    const char *text = line;
+    va_list ap, again;
     va_start(ap, fmt);
-    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_copy(again, ap);
+    int n = g_vsnprintf(line, sizeof line, fmt, ap);
+    if (n < 0 || (size_t)n >= sizeof line)
+        text = longer = g_strdup_vprintf(fmt, again);
+    va_end(again);
     va_end(ap);
     NsTraceEvent ev = {.time = ns_sim_now(ctx->sim), .kind = NS_TRACE_APP,
                        .host = ns_host_name(h), .what = what, .text = text, .err = err};

@@ -301,6 +301,17 @@ const NsWorldFlow *ns_flows_get(const NsFlows *f, size_t *n)
     return (const NsWorldFlow *)(const void *)f->flows->data;
 }
 
+static void append_u64(GString *s, uint64_t v)
+{
+    char d[20];
+    size_t k = sizeof d;
+    do {
+        d[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    g_string_append_len(s, d + k, (gssize)(sizeof d - k));
+}
+
 void ns_flows_summary(const NsFlows *fl, GString *s)
 {
     if (!fl->flows->len)
@@ -311,15 +322,31 @@ void ns_flows_summary(const NsFlows *fl, GString *s)
         char a[64], b[64];
         ns_world_flow_end(f, false, a, sizeof a);
         ns_world_flow_end(f, true, b, sizeof b);
-        g_string_append_printf(s,
-                               "#   %s %s -> %s  %" PRIu64 " pkts %" PRIu64 "B,  back %" PRIu64
-                               " pkts %" PRIu64 "B",
-                               f->proto == NS_IPPROTO_UDP ? "udp" : "tcp", a, b, f->pkts[0],
-                               f->bytes[0], f->pkts[1], f->bytes[1]);
-        if (f->retrans)
-            g_string_append_printf(s, ",  %" PRIu64 " retransmitted", f->retrans);
-        if (f->drops)
-            g_string_append_printf(s, ",  %" PRIu64 " dropped", f->drops);
+        /* "#   tcp A -> B  N pkts NB,  back N pkts NB[,  N retransmitted][,
+         * N dropped]": one line per flow, appended without printf. */
+        g_string_append(s, f->proto == NS_IPPROTO_UDP ? "#   udp " : "#   tcp ");
+        g_string_append(s, a);
+        g_string_append(s, " -> ");
+        g_string_append(s, b);
+        g_string_append(s, "  ");
+        append_u64(s, f->pkts[0]);
+        g_string_append(s, " pkts ");
+        append_u64(s, f->bytes[0]);
+        g_string_append(s, "B,  back ");
+        append_u64(s, f->pkts[1]);
+        g_string_append(s, " pkts ");
+        append_u64(s, f->bytes[1]);
+        g_string_append_c(s, 'B');
+        if (f->retrans) {
+            g_string_append(s, ",  ");
+            append_u64(s, f->retrans);
+            g_string_append(s, " retransmitted");
+        }
+        if (f->drops) {
+            g_string_append(s, ",  ");
+            append_u64(s, f->drops);
+            g_string_append(s, " dropped");
+        }
         g_string_append_c(s, '\n');
     }
 }

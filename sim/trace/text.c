@@ -167,9 +167,13 @@ static void append_tcp_event(GString *s, const NsTraceEvent *ev)
     case NS_TCP_EV_STATE:
         if (ev->cause == NS_CAUSE_RCV_SYN_LISTENER) {
             /* The connection is a new socket, not the listener changing. */
-            g_string_append_printf(s, " %s (rcv SYN: new socket #%" PRIu32 " from listener #%" PRIu32
-                                      ")",
-                                   ns_tcp_state_name(ev->tcp_to), ev->sock_id, ev->parent_id);
+            g_string_append_c(s, ' ');
+            trace_put_str(s, ns_tcp_state_name(ev->tcp_to));
+            trace_put_lit(s, " (rcv SYN: new socket #");
+            trace_append_u64(s, ev->sock_id);
+            trace_put_lit(s, " from listener #");
+            trace_append_u64(s, ev->parent_id);
+            g_string_append_c(s, ')');
             return;
         }
         g_string_append_c(s, ' ');
@@ -333,11 +337,18 @@ static void format_event(GString *s, const NsTraceEvent *ev, int host_width, con
         }
         break;
     case NS_TRACE_EXPECT:
-        g_string_append_printf(s, "%-4s", trace_verdict_text(ev->verdict));
-        if (ev->text)
-            g_string_append_printf(s, " %s", ev->text);
-        if (ev->loc.file)
-            g_string_append_printf(s, " (%s:%" PRIu32 ")", ev->loc.file, ev->loc.line);
+        trace_append_padded(s, trace_verdict_text(ev->verdict), 4);
+        if (ev->text) {
+            g_string_append_c(s, ' ');
+            trace_put_str(s, ev->text);
+        }
+        if (ev->loc.file) {
+            trace_put_lit(s, " (");
+            trace_put_str(s, ev->loc.file);
+            g_string_append_c(s, ':');
+            trace_append_u64(s, ev->loc.line);
+            g_string_append_c(s, ')');
+        }
         break;
     case NS_TRACE_CC:
         append_tuple(s, ev);

@@ -27,6 +27,22 @@ static inline void trace_put(GString *s, const char *p, size_t n)
         g_string_append_len(s, p, (gssize)n);
     }
 }
+/* Room for n more bytes (and the NUL) at the end of s: write them at the
+ * pointer returned, then trace_grow(s, k) for the k written (k <= n). */
+static inline char *trace_room(GString *s, size_t n)
+{
+    if (s->len + n >= s->allocated_len) {
+        size_t len = s->len;
+        g_string_set_size(s, len + n);
+        g_string_truncate(s, len);
+    }
+    return s->str + s->len;
+}
+static inline void trace_grow(GString *s, size_t k)
+{
+    s->len += k;
+    s->str[s->len] = '\0';
+}
 /* The same for a string literal, its length known when compiled. */
 #define trace_put_lit(s, lit) trace_put((s), "" lit, sizeof(lit) - 1)
 static inline void trace_put_str(GString *s, const char *str)

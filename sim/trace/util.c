@@ -18,44 +18,75 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
+/* The number of decimal digits of v. */
+static inline unsigned digits_u32(uint32_t v)
+{
+    unsigned n = 1;
+    for (;;) {
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+/* Writes the n digits of v (n = digits_u32(v)) ending at `end`, two at a
+ * time: 32-bit division by 100 is a multiplication. */
+static inline void put_digits_u32(char *end, uint32_t v)
+{
+    while (v >= 100) {
+        unsigned r = v % 100;
+        v /= 100;
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10)
+        memcpy(end - 2, digit_pairs + 2 * v, 2);
+    else
+        end[-1] = (char)('0' + v);
+}
+
 size_t trace_format_u64(char *out, uint64_t v, int width, char pad)
 {
     char d[20];
-    int n = 20;
-    while (v > UINT32_MAX) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        d[--n] = digit_pairs[2 * r + 1];
-        d[--n] = digit_pairs[2 * r];
+    unsigned len;
+    if (v > UINT32_MAX) {
+        int n = 20;
+        while (v > UINT32_MAX) {
+            unsigned r = (unsigned)(v % 100);
+            v /= 100;
+            n -= 2;
+            memcpy(d + n, digit_pairs + 2 * r, 2);
+        }
+        unsigned low = digits_u32((uint32_t)v);
+        put_digits_u32(d + n, (uint32_t)v);
+        len = 20u - (unsigned)n + low;
+        size_t k = 0;
+        for (int i = (int)len; i < width; i++)
+            out[k++] = pad;
+        memcpy(out + k, d + 20 - len, len);
+        return k + len;
     }
-    /* Most numbers (sequence numbers, windows, lengths) fit in 32 bits,
-     * where dividing by 100 is a cheaper multiplication. */
-    uint32_t w = (uint32_t)v;
-    while (w >= 100) {
-        unsigned r = w % 100;
-        w /= 100;
-        d[--n] = digit_pairs[2 * r + 1];
-        d[--n] = digit_pairs[2 * r];
-    }
-    v = w;
-    if (v >= 10) {
-        d[--n] = digit_pairs[2 * v + 1];
-        d[--n] = digit_pairs[2 * v];
-    } else {
-        d[--n] = (char)('0' + v);
-    }
-    int len = 20 - n;
+    /* Most numbers (ports, sequence numbers, windows, lengths) fit in 32
+     * bits: written in place. */
+    len = digits_u32((uint32_t)v);
     size_t k = 0;
-    for (int i = len; i < width; i++)
+    for (int i = (int)len; i < width; i++)
         out[k++] = pad;
-    memcpy(out + k, d + n, (size_t)len);
-    return k + (size_t)len;
+    put_digits_u32(out + k + len, (uint32_t)v);
+    return k + len;
 }
 
 void trace_append_u64(GString *s, uint64_t v)
 {
-    char d[20];
-    trace_put(s, d, trace_format_u64(d, v, 0, ' '));
+    char *p = trace_room(s, 20);
+    trace_grow(s, trace_format_u64(p, v, 0, ' '));
 }
 
 void trace_append_padded(GString *s, const char *str, int width)
@@ -70,20 +101,19 @@ void trace_append_padded(GString *s, const char *str, int width)
     }
 }
 
-void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
+/* "10.0.0.1" (or with ":49152") at `a`; returns its length (at most 21). */
+static size_t format_endpoint(char *a, uint32_t addr, uint16_t port, bool with_port)
 {
-    char a[24];
     size_t k = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
         unsigned v = (addr >> shift) & 0xffu;
         if (v >= 100) {
-            a[k++] = (char)('0' + v / 100);
-            v %= 100;
-            a[k++] = digit_pairs[2 * v];
-            a[k++] = digit_pairs[2 * v + 1];
+            a[k] = (char)('0' + v / 100);
+            memcpy(a + k + 1, digit_pairs + 2 * (v % 100), 2);
+            k += 3;
         } else if (v >= 10) {
-            a[k++] = digit_pairs[2 * v];
-            a[k++] = digit_pairs[2 * v + 1];
+            memcpy(a + k, digit_pairs + 2 * v, 2);
+            k += 2;
         } else {
             a[k++] = (char)('0' + v);
         }
@@ -92,9 +122,17 @@ void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_p
     k--; /* the last dot */
     if (with_port) {
         a[k++] = ':';
-        k += trace_format_u64(a + k, port, 0, ' ');
+        unsigned n = digits_u32(port);
+        put_digits_u32(a + k + n, port);
+        k += n;
     }
-    trace_put(s, a, k);
+    return k;
+}
+
+void trace_append_endpoint(GString *s, uint32_t addr, uint16_t port, bool with_port)
+{
+    char *p = trace_room(s, 24);
+    trace_grow(s, format_endpoint(p, addr, port, with_port));
 }
 
 void trace_append_end(GString *s, const NsTraceEvent *ev, bool remote, bool with_port)

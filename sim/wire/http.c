@@ -541,7 +541,11 @@ bool ns_http_looks_like(const uint8_t *buf, size_t len)
     static const char *const starts[] = {"HTTP/1.", "GET ", "HEAD ", "POST ", "PUT ",
                                          "DELETE ", "OPTIONS ", "CONNECT ", "TRACE ",
                                          "PATCH "};
-    if (!buf)
+    if (!buf || len == 0)
+        return false;
+    /* Every start is upper case: most payloads (a body, the pattern) are
+     * told apart by their first byte. */
+    if (buf[0] < 'C' || buf[0] > 'T')
         return false;
     for (size_t i = 0; i < G_N_ELEMENTS(starts); i++) {
         size_t n = strlen(starts[i]);
@@ -549,6 +553,40 @@ bool ns_http_looks_like(const uint8_t *buf, size_t len)
             return true;
     }
     return false;
+}
+
+/* A summary written into out[size] as g_snprintf would (cut at size - 1,
+ * a string stopping at a NUL as %.*s does), without its format parsing:
+ * the trace summarises every HTTP message. */
+typedef struct {
+    char *out;
+    size_t size, len;
+} Summary;
+
+static void summary_put(Summary *b, const char *p, size_t n)
+{
+    if (n == 0)
+        return;
+    const char *nul = memchr(p, '\0', n);
+    if (nul)
+        n = (size_t)(nul - p);
+    size_t room = b->size - 1 - b->len;
+    if (n > room)
+        n = room;
+    memcpy(b->out + b->len, p, n);
+    b->len += n;
+    b->out[b->len] = '\0';
+}
+
+static void summary_u64(Summary *b, uint64_t v)
+{
+    char d[20];
+    size_t k = sizeof d;
+    do {
+        d[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    summary_put(b, d + k, sizeof d - k);
 }
 
 bool ns_http_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)
@@ -567,17 +605,23 @@ bool ns_http_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)
     NsWireResult r = parse_head(buf, len, response, &req, &resp, &f, &head_len, &started);
     if (!started || (r != NS_WIRE_OK && r != NS_WIRE_TRUNCATED))
         return false;
+    Summary b = {out, outlen, 0};
+    summary_put(&b, "HTTP ", 5);
     if (!response) {
-        g_snprintf(out, outlen, "HTTP %.*s %.*s", (int)req.method.len, req.method.ptr,
-                   (int)req.target.len, req.target.ptr);
+        summary_put(&b, req.method.ptr, req.method.len);
+        summary_put(&b, " ", 1);
+        summary_put(&b, req.target.ptr, req.target.len);
         return true;
     }
-    const char *reason = resp.reason.len ? " " : "";
-    if (f.has_content_length)
-        g_snprintf(out, outlen, "HTTP %u%s%.*s (%" G_GUINT64_FORMAT "B)", resp.status, reason,
-                   (int)resp.reason.len, resp.reason.ptr, f.content_length);
-    else
-        g_snprintf(out, outlen, "HTTP %u%s%.*s", resp.status, reason, (int)resp.reason.len,
-                   resp.reason.ptr);
+    summary_u64(&b, resp.status);
+    if (resp.reason.len) {
+        summary_put(&b, " ", 1);
+        summary_put(&b, resp.reason.ptr, resp.reason.len);
+    }
+    if (f.has_content_length) {
+        summary_put(&b, " (", 2);
+        summary_u64(&b, f.content_length);
+        summary_put(&b, "B)", 2);
+    }
     return true;
 }

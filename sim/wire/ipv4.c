@@ -87,8 +87,18 @@ size_t ns_ipv4_emit(const NsIpv4Repr *repr, uint8_t *buf, size_t len)
 
 void ns_ipv4_format(uint32_t addr, char out[NS_IPV4_STRLEN])
 {
-    snprintf(out, NS_IPV4_STRLEN, "%u.%u.%u.%u", (unsigned)(addr >> 24),
-             (unsigned)(addr >> 16) & 0xff, (unsigned)(addr >> 8) & 0xff, (unsigned)addr & 0xff);
+    /* As "%u.%u.%u.%u", without printf: traces and tables write many. */
+    size_t k = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned v = (addr >> shift) & 0xffu;
+        if (v >= 100)
+            out[k++] = (char)('0' + v / 100);
+        if (v >= 10)
+            out[k++] = (char)('0' + v / 10 % 10);
+        out[k++] = (char)('0' + v % 10);
+        out[k++] = '.';
+    }
+    out[k - 1] = '\0';
 }
 
 /* Read a decimal in [0, max] at *s with 1..3 digits and no leading zero,
