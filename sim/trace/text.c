@@ -15,11 +15,13 @@ struct NsTextSink {
     FILE *out;
     int host_width;
     GString *line;
-    /* The time column of the last line: the lines of one moment (a
-     * segment's send, its timer, the state it changes) share it. */
+    /* The time and host columns of the last line: the lines of one
+     * moment on one host (a segment's send, its timer, the state it
+     * changes) share them. */
     NsTime last_time;
-    char time_text[32];
-    size_t time_len;
+    const char *last_host;
+    bool have_prefix;
+    GString *prefix;
 };
 
 void ns_trace_format_time(NsTime t, char out[32])
@@ -201,25 +203,38 @@ static void append_tcp_event(GString *s, const NsTraceEvent *ev)
     append_cause(s, trace_cause_text(ev->cause));
 }
 
-static void format_event(GString *s, const NsTraceEvent *ev, int host_width, const char *t,
-                         size_t t_len);
+static void format_body(GString *s, const NsTraceEvent *ev);
 
-void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
+/* "   0.001000000 cli1 ": the time and host columns. */
+static void format_prefix(GString *s, const NsTraceEvent *ev, int host_width)
 {
     char t[32];
     ns_trace_format_time(ev->time, t);
-    format_event(s, ev, host_width, t, strlen(t));
-}
-
-static void format_event(GString *s, const NsTraceEvent *ev, int host_width, const char *t,
-                         size_t t_len)
-{
-    trace_put(s, t, t_len);
+    trace_put_str(s, t);
     g_string_append_c(s, ' ');
     trace_append_padded(s, ev->host ? ev->host : "-", host_width);
     g_string_append_c(s, ' ');
-    trace_append_padded(s, ns_trace_kind_name(ev->kind), 6);
-    g_string_append_c(s, ' ');
+}
+
+/* "send   ": the kind column (the longest name has 6 letters). */
+static void append_kind(GString *s, NsTraceKind kind)
+{
+    static const char blanks[] = "      ";
+    const char *name = ns_trace_kind_name(kind);
+    size_t n = strlen(name);
+    trace_put(s, name, n);
+    trace_put(s, blanks, n < 6 ? 7 - n : 1);
+}
+
+void ns_text_format_event(GString *s, const NsTraceEvent *ev, int host_width)
+{
+    format_prefix(s, ev, host_width);
+    append_kind(s, ev->kind);
+    format_body(s, ev);
+}
+
+static void format_body(GString *s, const NsTraceEvent *ev)
+{
     switch (ev->kind) {
     case NS_TRACE_SEND:
     case NS_TRACE_RECV:
@@ -404,13 +419,17 @@ static void format_event(GString *s, const NsTraceEvent *ev, int host_width, con
 static void text_write(void *self, const NsTraceEvent *ev)
 {
     NsTextSink *sink = self;
-    g_string_truncate(sink->line, 0);
-    if (ev->time != sink->last_time || !sink->time_len) {
-        ns_trace_format_time(ev->time, sink->time_text);
-        sink->time_len = strlen(sink->time_text);
+    if (ev->time != sink->last_time || ev->host != sink->last_host || !sink->have_prefix) {
+        g_string_truncate(sink->prefix, 0);
+        format_prefix(sink->prefix, ev, sink->host_width);
         sink->last_time = ev->time;
+        sink->last_host = ev->host;
+        sink->have_prefix = true;
     }
-    format_event(sink->line, ev, sink->host_width, sink->time_text, sink->time_len);
+    g_string_truncate(sink->line, 0);
+    trace_put(sink->line, sink->prefix->str, sink->prefix->len);
+    append_kind(sink->line, ev->kind);
+    format_body(sink->line, ev);
     g_string_append_c(sink->line, '\n');
     /* One thread writes the trace: stdio's lock per line is not needed. */
     fwrite_unlocked(sink->line->str, 1, sink->line->len, sink->out);
@@ -420,6 +439,7 @@ static void text_free(void *self)
 {
     NsTextSink *sink = self;
     g_string_free(sink->line, TRUE);
+    g_string_free(sink->prefix, TRUE);
     g_free(sink);
 }
 
@@ -431,6 +451,7 @@ NsTextSink *ns_text_sink_new(FILE *out, int host_width)
     sink->out = out;
     sink->host_width = host_width;
     sink->line = g_string_sized_new(160);
+    sink->prefix = g_string_sized_new(64);
     return sink;
 }
 
