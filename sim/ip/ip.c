@@ -536,17 +536,24 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
     }
     const uint8_t *payload = l4 + hlen;
     size_t plen = l4len - hlen;
+    g_autofree uint8_t *made = NULL;
     if (ns_packet_is_lazy(pkt)) {
-        /* A payload of the pattern left unmade (no sink reads its bytes):
-         * the decoder reads the pattern's own constant run instead. */
+        /* A payload of the pattern left unmade (no sink reads its bytes;
+         * only TCP leaves one, all pattern): the decoder reads the
+         * pattern's own constant run, or, past its 8 KiB (a jumbo MTU),
+         * a copy made for it. */
         const uint8_t *tail = pkt->buf + pkt->pat_at;
+        size_t front = payload < tail ? (size_t)(tail - payload) : 0; /* bytes held */
+        uint64_t phase = pkt->pat_phase + (front ? 0 : (uint64_t)(payload - tail));
         size_t avail = 0;
-        if (payload >= tail)
-            payload = ns_pattern_at(pkt->pat_phase + (uint64_t)(payload - tail), &avail);
-        if (plen > avail) { /* longer than the run, or not all pattern: made */
-            size_t at = (size_t)(l4 + hlen - pkt->buf);
-            ns_packet_bytes((NsPacket *)pkt);
-            payload = pkt->buf + at;
+        if (!front)
+            payload = ns_pattern_at(phase, &avail);
+        if (plen > avail) {
+            made = g_malloc(plen);
+            memcpy(made, l4 + hlen, MIN(front, plen));
+            if (plen > front)
+                ns_pattern_fill(phase, made + front, plen - front);
+            payload = made;
         }
     }
     const char *summary = ns_ctx_decode(ctx, proto, ns_read_be16(l4), ns_read_be16(l4 + 2),
