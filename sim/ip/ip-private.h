@@ -20,6 +20,6 @@ typedef struct {
 /* Fill ev from pkt's NsPacketNote, if it has one: socket ids, why it was
  * sent and, for TCP, the relative numbers, window and options; the
  * payload decoded. start[0..len) is the datagram, IPv4 or IPv6 header
- * first. */
+ * first, which ns_trace_describe_ip(ev, start, len) has described. */
 void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const uint8_t *start,
                       size_t len, NsNoteText *txt);

@@ -496,16 +496,30 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
         l4len = h6.payload_len;
         proto = h6.next_header;
     } else {
-        NsIpv4Repr h;
-        if (ns_ipv4_parse_header(start, len, &h) != NS_WIRE_OK || h.total_len > len ||
-            h.total_len < h.header_len || h.mf || h.frag_offset)
-            return; /* a fragment: its socket only */
-        l4 = start + h.header_len;
-        l4len = (size_t)h.total_len - h.header_len;
-        proto = h.proto;
+        /* The header as ns_trace_describe_ip read it into ev (every caller
+         * describes the datagram first): not parsed and summed again. */
+        size_t header_len = (size_t)(start[0] & 0x0fu) * 4u;
+        if (!ev->ip_len || ev->ip_len > len || ev->ip_len < header_len || ev->frag)
+            return; /* unreadable, or a fragment: its socket only */
+        l4 = start + header_len;
+        l4len = (size_t)ev->ip_len - header_len;
+        proto = ev->proto;
     }
     size_t hlen;
-    if (proto == NS_IPPROTO_TCP) {
+    if (proto == NS_IPPROTO_TCP && l4len >= NS_TCP_HLEN && l4[12] >> 4 == 5) {
+        /* No options (most segments): the window is all there is to read. */
+        hlen = NS_TCP_HLEN;
+        if (n->has_seq) {
+            ev->has_seq = true;
+            ev->seq = n->seq;
+            ev->ack = n->ack;
+            ev->win = (uint32_t)ns_read_be16(l4 + 14) << n->win_shift;
+            txt->opts[0] = '\0';
+            ev->options = txt->opts;
+        }
+        if (l4len <= hlen)
+            return;
+    } else if (proto == NS_IPPROTO_TCP) {
         NsTcpRepr r;
         if (ns_tcp_parse_verified(l4, l4len, &r) != NS_WIRE_OK)
             return;
@@ -537,11 +551,13 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
     const uint8_t *payload = l4 + hlen;
     size_t plen = l4len - hlen;
     g_autofree uint8_t *made = NULL;
+    uint8_t local[2048];
     if (ns_packet_is_lazy(pkt)) {
-        /* A payload of the pattern left unmade (no sink reads its bytes;
-         * only TCP leaves one, all pattern): the decoder reads the
-         * pattern's own constant run, or, past its 8 KiB (a jumbo MTU),
-         * a copy made for it. */
+        /* A payload whose tail of the pattern was left unmade (no sink
+         * reads its bytes): the decoder reads the pattern's own constant
+         * run, or a copy made for it, on the stack for a segment of an
+         * Ethernet MTU, of the bytes held in front of the tail (a response's
+         * head) or past the run's 8 KiB (a jumbo MTU). */
         const uint8_t *tail = pkt->buf + pkt->pat_at;
         size_t front = payload < tail ? (size_t)(tail - payload) : 0; /* bytes held */
         uint64_t phase = pkt->pat_phase + (front ? 0 : (uint64_t)(payload - tail));
@@ -549,11 +565,11 @@ void ns_ip_note_apply(NsCtx *ctx, NsTraceEvent *ev, const NsPacket *pkt, const u
         if (!front)
             payload = ns_pattern_at(phase, &avail);
         if (plen > avail) {
-            made = g_malloc(plen);
-            memcpy(made, l4 + hlen, MIN(front, plen));
+            uint8_t *copy = plen <= sizeof local ? local : (made = g_malloc(plen));
+            memcpy(copy, l4 + hlen, MIN(front, plen));
             if (plen > front)
-                ns_pattern_fill(phase, made + front, plen - front);
-            payload = made;
+                ns_pattern_fill(phase, copy + front, plen - front);
+            payload = copy;
         }
     }
     const char *summary = ns_ctx_decode(ctx, proto, ns_read_be16(l4), ns_read_be16(l4 + 2),
