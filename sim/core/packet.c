@@ -157,6 +157,9 @@ uint8_t *ns_packet_bytes(NsPacket *p)
     size_t front = (size_t)(p->data - p->buf);
     size_t at = p->pat_at;
     NsPacket *s = block_get(p->pool, at + p->pat_len);
+    /* The headers pulled in front of data come too (a transport's RECV
+     * line reads IP's header there). */
+    memcpy(s->buf, p->buf, front);
     ns_pattern_fill(p->pat_phase, s->buf + at, p->pat_len);
     move_to(p, s, front, at - front);
     p->flags &= (uint8_t)~NS_PACKET_LAZY;
