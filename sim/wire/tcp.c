@@ -4,7 +4,6 @@
 #include "netsim/wire/tcp.h"
 
 #include <glib.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -426,19 +425,32 @@ void ns_tcp_flags_format_long(uint8_t flags, char out[NS_TCP_FLAGS_LONG_STRLEN])
     *o = '\0';
 }
 
-/* snprintf() that appends at out[*pos] and keeps counting past `size`, so
- * the caller learns the length the whole text needs. */
-G_GNUC_PRINTF(4, 5)
-static void append(char *out, size_t size, size_t *pos, const char *fmt, ...)
+/* Append n bytes at out[*pos] as snprintf would (cut so that the text
+ * stays NUL-terminated inside `size`) and keep counting past `size`, so
+ * the caller learns the length the whole text needs. Without printf: a
+ * trace formats the options of every segment. */
+static void put(char *out, size_t size, size_t *pos, const char *p, size_t n)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *dst = *pos < size ? out + *pos : NULL;
-    size_t room = *pos < size ? size - *pos : 0;
-    int n = vsnprintf(dst, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *pos += (size_t)n;
+    if (*pos < size) {
+        size_t room = size - *pos - 1;
+        size_t k = n < room ? n : room;
+        memcpy(out + *pos, p, k);
+        out[*pos + k] = '\0';
+    }
+    *pos += n;
+}
+
+#define put_lit(out, size, pos, lit) put((out), (size), (pos), "" lit, sizeof(lit) - 1)
+
+static void put_u32(char *out, size_t size, size_t *pos, uint32_t v)
+{
+    char d[10];
+    size_t k = sizeof d;
+    do {
+        d[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(out, size, pos, d + k, sizeof d - k);
 }
 
 size_t ns_tcp_opts_format(const NsTcpRepr *repr, char *out, size_t size)
@@ -450,35 +462,47 @@ size_t ns_tcp_opts_format(const NsTcpRepr *repr, char *out, size_t size)
     if (size > 0)
         out[0] = '\0';
     for (uint8_t i = 0; i < n; i++) {
-        const char *sep = i > 0 ? "," : "";
+        if (i > 0)
+            put_lit(out, size, &pos, ",");
         switch (order[i]) {
         case NS_TCP_OPT_EOL:
-            append(out, size, &pos, "%seol", sep);
+            put_lit(out, size, &pos, "eol");
             break;
         case NS_TCP_OPT_NOP:
-            append(out, size, &pos, "%snop", sep);
+            put_lit(out, size, &pos, "nop");
             break;
         case NS_TCP_OPT_MSS:
-            append(out, size, &pos, "%smss %u", sep, (unsigned)repr->mss);
+            put_lit(out, size, &pos, "mss ");
+            put_u32(out, size, &pos, repr->mss);
             break;
         case NS_TCP_OPT_WSCALE:
-            append(out, size, &pos, "%swscale %u", sep, (unsigned)repr->wscale);
+            put_lit(out, size, &pos, "wscale ");
+            put_u32(out, size, &pos, repr->wscale);
             break;
         case NS_TCP_OPT_SACK_PERM:
-            append(out, size, &pos, "%ssackOK", sep);
+            put_lit(out, size, &pos, "sackOK");
             break;
         case NS_TCP_OPT_SACK:
-            append(out, size, &pos, "%ssack %u ", sep, (unsigned)repr->n_sack);
-            for (uint8_t b = 0; b < repr->n_sack && b < NS_TCP_MAX_SACK; b++)
-                append(out, size, &pos, "{%u:%u}", (unsigned)repr->sack[b].left,
-                       (unsigned)repr->sack[b].right);
+            put_lit(out, size, &pos, "sack ");
+            put_u32(out, size, &pos, repr->n_sack);
+            put_lit(out, size, &pos, " ");
+            for (uint8_t b = 0; b < repr->n_sack && b < NS_TCP_MAX_SACK; b++) {
+                put_lit(out, size, &pos, "{");
+                put_u32(out, size, &pos, repr->sack[b].left);
+                put_lit(out, size, &pos, ":");
+                put_u32(out, size, &pos, repr->sack[b].right);
+                put_lit(out, size, &pos, "}");
+            }
             break;
         case NS_TCP_OPT_TS:
-            append(out, size, &pos, "%sTS val %u ecr %u", sep, (unsigned)repr->ts_val,
-                   (unsigned)repr->ts_ecr);
+            put_lit(out, size, &pos, "TS val ");
+            put_u32(out, size, &pos, repr->ts_val);
+            put_lit(out, size, &pos, " ecr ");
+            put_u32(out, size, &pos, repr->ts_ecr);
             break;
         default:
-            append(out, size, &pos, "%sopt-%u", sep, (unsigned)order[i]);
+            put_lit(out, size, &pos, "opt-");
+            put_u32(out, size, &pos, order[i]);
             break;
         }
     }
