@@ -9,6 +9,7 @@
 
 #include "netsim/wire/ipv4.h"
 #include "netsim/wire/bytes.h"
+#include "netsim/wire/decimal.h"
 
 /* One flow per unordered pair of endpoints: the key puts the lower
  * endpoint first. Compared as bytes, so it has no padding. */
@@ -303,13 +304,8 @@ const NsWorldFlow *ns_flows_get(const NsFlows *f, size_t *n)
 
 static void append_u64(GString *s, uint64_t v)
 {
-    char d[20];
-    size_t k = sizeof d;
-    do {
-        d[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    g_string_append_len(s, d + k, (gssize)(sizeof d - k));
+    char d[NS_DECIMAL_U64_LEN];
+    g_string_append_len(s, d, (gssize)ns_decimal_u64(d, v));
 }
 
 void ns_flows_summary(const NsFlows *fl, GString *s)

@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "netsim/wire/decimal.h"
+
 /* ---- lines and fields ---- */
 
 typedef struct {
@@ -580,13 +582,8 @@ static void summary_put(Summary *b, const char *p, size_t n)
 
 static void summary_u64(Summary *b, uint64_t v)
 {
-    char d[20];
-    size_t k = sizeof d;
-    do {
-        d[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    summary_put(b, d + k, sizeof d - k);
+    char d[NS_DECIMAL_U64_LEN];
+    summary_put(b, d, ns_decimal_u64(d, v));
 }
 
 bool ns_http_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)

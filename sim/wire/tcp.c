@@ -9,6 +9,7 @@
 
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/checksum.h"
+#include "netsim/wire/decimal.h"
 #include "netsim/wire/ipv4.h"
 
 /* Option lengths, kind and length bytes included. */
@@ -444,13 +445,8 @@ static void put(char *out, size_t size, size_t *pos, const char *p, size_t n)
 
 static void put_u32(char *out, size_t size, size_t *pos, uint32_t v)
 {
-    char d[10];
-    size_t k = sizeof d;
-    do {
-        d[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(out, size, pos, d + k, sizeof d - k);
+    char d[NS_DECIMAL_U64_LEN];
+    put(out, size, pos, d, ns_decimal_u64(d, v));
 }
 
 size_t ns_tcp_opts_format(const NsTcpRepr *repr, char *out, size_t size)

@@ -9,6 +9,7 @@
 
 #include "netsim/wire/bytes.h"
 #include "netsim/wire/checksum.h"
+#include "netsim/wire/decimal.h"
 #include "wire-tests.h"
 
 /* A mutable copy of a vector's TCP segment with its pseudo-header addresses. */
@@ -694,7 +695,53 @@ static void test_tcp_opts_format_truncates_and_returns_full_length(void)
     CU_ASSERT_EQUAL(ns_tcp_opts_format(&t, NULL, 0), 11);
 }
 
+/* Decimal text without printf: zero, one digit, a power of ten and the
+ * largest value, each exactly its digits with nothing written past them. */
+static void test_decimal_u64_writes_exactly_the_digits(void)
+{
+    static const struct {
+        uint64_t v;
+        const char *text;
+    } cases[] = {
+        {0, "0"},
+        {7, "7"},
+        {1000000, "1000000"},
+        {4294967295u, "4294967295"},
+        {UINT64_MAX, "18446744073709551615"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char out[NS_DECIMAL_U64_LEN + 1];
+        memset(out, '#', sizeof out);
+        size_t n = ns_decimal_u64(out, cases[i].v);
+        CU_ASSERT_EQUAL(n, strlen(cases[i].text));
+        CU_ASSERT_EQUAL(memcmp(out, cases[i].text, n), 0);
+        CU_ASSERT_EQUAL(out[n], '#');
+    }
+}
+
+/* The options as text (Linux's order: two NOPs align the timestamps):
+ * the largest timestamp is written whole, and a
+ * buffer too small is cut with its NUL inside while the length returned
+ * is that of the whole text (snprintf's contract). */
+static void test_tcp_opts_format_large_values_and_cutting(void)
+{
+    NsTcpRepr r = {0};
+    r.has_ts = true;
+    r.ts_val = 4294967295u;
+    r.ts_ecr = 0;
+    char out[64];
+    size_t n = ns_tcp_opts_format(&r, out, sizeof out);
+    CU_ASSERT_STRING_EQUAL(out, "nop,nop,TS val 4294967295 ecr 0");
+    CU_ASSERT_EQUAL(n, strlen("nop,nop,TS val 4294967295 ecr 0"));
+    char small[18];
+    memset(small, '#', sizeof small);
+    CU_ASSERT_EQUAL(ns_tcp_opts_format(&r, small, sizeof small), n);
+    CU_ASSERT_STRING_EQUAL(small, "nop,nop,TS val 42");
+}
+
 CU_TestInfo ns_wire_tcp_tests[] = {
+    {"decimal_u64_writes_exactly_the_digits", test_decimal_u64_writes_exactly_the_digits},
+    {"tcp_opts_format_large_values_and_cutting", test_tcp_opts_format_large_values_and_cutting},
     {"tcp_emit_summed_matches_emit_on_data", test_tcp_emit_summed_matches_emit_on_data},
     {"tcp_parse_verified_skips_only_the_checksum",
      test_tcp_parse_verified_skips_only_the_checksum},
