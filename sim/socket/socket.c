@@ -454,12 +454,13 @@ void ns_socket_peer(const NsSocket *sock, uint32_t *addr, uint16_t *port)
     *port = p->rport;
 }
 
-/* ss's short names for the TCP states. */
+/* ss's short names for the TCP states (iproute2's sstate_name: a closed
+ * socket, TCP's or UDP's, is UNCONN). */
 static const char *ss_state(NsTcpState st)
 {
     switch (st) {
     case NS_TCP_STATE_CLOSED:
-        return "CLOSE";
+        return "UNCONN";
     case NS_TCP_STATE_LISTEN:
         return "LISTEN";
     case NS_TCP_STATE_SYN_SENT:
