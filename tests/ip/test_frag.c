@@ -1062,40 +1062,36 @@ static NsSocket *udp6_sock(NsHost *h, uint16_t port)
     return s;
 }
 
-/* A 4000-byte UDP datagram over IPv6: 1232 * 3 + 312 bytes across the
- * 1280-byte link once the path MTU is known, whole at the socket. */
-static void test_ipv6_large_udp_datagram_arrives_whole(void)
-{
-    net6_setup(1500);
-    NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
-    static uint8_t data[4000], got[5000];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 13);
-    NsIpv6Addr d = a6("2001:db8:2::20");
-    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
-    fx_run(NS_S(1));
-    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", false), 3);
-    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), 4000);
-    CU_ASSERT_EQUAL(memcmp(got, data, sizeof data), 0);
-    net_end();
-}
-
-/* The largest UDP datagram over IPv6, 65527 bytes (a payload length of
- * 65535), goes in 45 fragments and arrives whole. */
-static void test_ipv6_udp_of_65527_bytes(void)
+/* A UDP datagram of `size` bytes sent over IPv6 on 1500-byte links leaves
+ * pc in `frags` fragments (1448 bytes of its 8-byte header and data each)
+ * and arrives whole at the socket. */
+static void udp6_arrives_whole(size_t size, unsigned frags)
 {
     net6_setup(1500);
     NsSocket *s = udp6_sock(srv, 9), *c = udp6_sock(pc, 0);
     static uint8_t data[65527], got[65600];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 7);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (uint8_t)(i * 13);
     NsIpv6Addr d = a6("2001:db8:2::20");
-    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, sizeof data, &d, 9), 0);
+    CU_ASSERT_EQUAL(ns_socket_sendto6(c, data, size, &d, 9), 0);
     fx_run(NS_S(1));
-    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", false), 46);
-    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), 65527);
-    CU_ASSERT_EQUAL(memcmp(got, data, sizeof data), 0);
+    CU_ASSERT_EQUAL(count(NS_TRACE_SEND, "pc", false), frags);
+    CU_ASSERT_EQUAL(ns_socket_recvfrom6(s, got, sizeof got, NULL, NULL), (long)size);
+    CU_ASSERT_EQUAL(memcmp(got, data, size), 0);
     net_end();
+}
+
+/* 4000 bytes: 1448 + 1448 + 1112. */
+static void test_ipv6_large_udp_datagram_arrives_whole(void)
+{
+    udp6_arrives_whole(4000, 3);
+}
+
+/* The largest UDP datagram over IPv6, 65527 bytes (a payload length of
+ * 65535): 45 fragments of 1448 and one of 375. */
+static void test_ipv6_udp_of_65527_bytes(void)
+{
+    udp6_arrives_whole(65527, 46);
 }
 
 /* The second fragment lost: srv holds the rest 60 s (ip6frag_time), drops

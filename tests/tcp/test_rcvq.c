@@ -215,9 +215,10 @@ static void test_out_of_order_fin_after_pattern_closes_when_filled(void)
 
 /* A segment in a packet the sender marked as pattern from `phase`, with
  * `text` as its bytes; `crossed` when it came over a link. */
-static void peer_marked(uint32_t rel, const char *text, uint32_t phase, bool crossed)
+/* The peer's ACK segment at R0 + rel carrying pkt's bytes, given to TCP,
+ * which may keep the packet (it then clears seg.pkt); freed otherwise. */
+static void peer_packet(uint32_t rel, NsPacket *pkt, uint32_t len)
 {
-    uint32_t len = (uint32_t)strlen(text);
     NsTcpSeg seg;
     memset(&seg, 0, sizeof seg);
     seg.h.src_port = REMOTE_PORT;
@@ -226,16 +227,23 @@ static void peer_marked(uint32_t rel, const char *text, uint32_t phase, bool cro
     seg.h.ack = LOCAL_SEQ + 1;
     seg.h.flags = ACK;
     seg.h.window = 65535;
-    seg.pkt = ns_packet_new(H->pool, 60, len);
-    memcpy(seg.pkt->data, text, len);
-    ns_packet_mark_pattern(seg.pkt, seg.pkt->data, len, phase);
-    if (crossed)
-        seg.pkt->flags |= NS_PACKET_RX_CSUM_OK;
-    seg.data = seg.pkt->data;
+    seg.pkt = pkt;
+    seg.data = pkt->data;
     seg.len = len;
     tcp_conn_input(&H->c, &seg, H->now);
     ns_packet_free(seg.pkt);
     drain_sent();
+}
+
+static void peer_marked(uint32_t rel, const char *text, uint32_t phase, bool crossed)
+{
+    uint32_t len = (uint32_t)strlen(text);
+    NsPacket *p = ns_packet_new(H->pool, 60, len);
+    memcpy(p->data, text, len);
+    ns_packet_mark_pattern(p, p->data, len, phase);
+    if (crossed)
+        p->flags |= NS_PACKET_RX_CSUM_OK;
+    peer_packet(rel, p, len);
 }
 
 static void test_packet_mark_names_the_phase_of_a_slice(void)
@@ -337,21 +345,9 @@ static void test_receiver_takes_the_mark_only_off_a_link(void)
  * from `phase` left unmade behind a 60-byte front, vouched for. */
 static void peer_lazy(uint32_t rel, uint32_t phase, uint32_t len)
 {
-    NsTcpSeg seg;
-    memset(&seg, 0, sizeof seg);
-    seg.h.src_port = REMOTE_PORT;
-    seg.h.dst_port = LOCAL_PORT;
-    seg.h.seq = R0 + rel;
-    seg.h.ack = LOCAL_SEQ + 1;
-    seg.h.flags = ACK;
-    seg.h.window = 65535;
-    seg.pkt = ns_packet_new_lazy(H->pool, 60, 0, len, phase);
-    seg.pkt->flags |= NS_PACKET_RX_CSUM_OK;
-    seg.data = seg.pkt->data;
-    seg.len = len;
-    tcp_conn_input(&H->c, &seg, H->now);
-    ns_packet_free(seg.pkt);
-    drain_sent();
+    NsPacket *p = ns_packet_new_lazy(H->pool, 60, 0, len, phase);
+    p->flags |= NS_PACKET_RX_CSUM_OK;
+    peer_packet(rel, p, len);
 }
 
 static void test_lazy_segments_taken_as_runs_and_kept_bytes_made(void)
