@@ -269,6 +269,10 @@ int ns_cmd_run(int argc, char **argv)
         wo.max_events = v;
     }
 
+    /* Before the scenario is read (it may be standard input). */
+    if ((json || html) && !ns_json_glib_ready(json ? "--format json" : "--html"))
+        return NS_EXIT_USAGE;
+
     g_autoptr(NsScenario) scn = ns_scenario_load(files[0], &err);
     if (!scn) {
         fprintf(stderr, "%s\n", err->message);

@@ -34,6 +34,40 @@ int ns_usage_error(const char *fmt, ...)
     return NS_EXIT_USAGE;
 }
 
+char **ns_command_argv;
+
+#ifdef NETSIM_FULLY_STATIC
+bool ns_json_glib_ready(const char *what)
+{
+    /* netsim-shared is looked for beside this netsim first (the build
+     * tree; a copy of both), then where `meson install` puts it. */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    g_autofree char *beside = NULL;
+    if (n > 0) {
+        self[n] = '\0';
+        g_autofree char *dir = g_path_get_dirname(self);
+        beside = g_build_filename(dir, "netsim-shared", NULL);
+        fflush(NULL);
+        execv(beside, ns_command_argv);
+    }
+    const char *installed = NETSIM_LIBEXECDIR "/netsim-shared";
+    fflush(NULL);
+    execv(installed, ns_command_argv);
+    fprintf(stderr,
+            "netsim: %s needs json-glib, which this netsim (linked statically) leaves to "
+            "netsim-shared, and there is none %s%s%s%s: %s\n",
+            what, beside ? "at " : "", beside ? beside : "", beside ? " nor at " : "at ",
+            installed, g_strerror(errno));
+    return false;
+}
+#else
+bool ns_json_glib_ready(const char *what)
+{
+    (void)what;
+    return true;
+}
+#endif
 
 int ns_host_column_width(const NsScenario *scn)
 {

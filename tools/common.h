@@ -16,6 +16,17 @@ enum { NS_EXIT_OK = 0, NS_EXIT_EXPECT = 1, NS_EXIT_USAGE = 2, NS_EXIT_LIMIT = 3 
 /* Print "netsim: MESSAGE" and a hint to stderr; returns NS_EXIT_USAGE. */
 int ns_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/* The command line as main() was given it, for ns_json_glib_ready(). */
+extern char **ns_command_argv;
+
+/* Can this process use json-glib, which WHAT (an option, for messages)
+ * needs? The fully static netsim command cannot (tools/meson.build): it
+ * runs the whole command line again as netsim-shared, the same command
+ * linked with shared libraries, and returns only if that fails, with false
+ * and the reason on stderr. Call it before the command has read or written
+ * anything. The other builds load json-glib themselves: true. */
+bool ns_json_glib_ready(const char *what);
+
 
 
 /* Width of the trace's host column for a scenario. */

@@ -22,7 +22,12 @@ import sys
 import tempfile
 
 LIBS = {"libglib-2.0.a": "/usr/lib/x86_64-linux-gnu/libglib-2.0.a",
-        "libpcre2-8.a": "/usr/lib/x86_64-linux-gnu/libpcre2-8.a"}
+        "libpcre2-8.a": "/usr/lib/x86_64-linux-gnu/libpcre2-8.a",
+        "libc.a": "/usr/lib/x86_64-linux-gnu/libc.a"}
+
+
+NATIVE_ONLY = [("libc.a", "dl-object.o"), ("libc.a", "dl-setup_hash.o"),
+               ("libc.a", "dl-lookup.o"), ("libgcc_eh.a", "unwind-dw2-fde.o")]
 
 
 def executed(netsim, scn):
@@ -45,7 +50,10 @@ def executed(netsim, scn):
                 table[num] = name
             if kind == "ob":
                 obj = ob_names.get(num)
-            elif kind == "fn" and obj and os.path.realpath(obj) == os.path.realpath(netsim):
+            # (Of a fully static netsim, callgrind gives most functions
+            # the object "???": there is no other object to be from.)
+            elif kind == "fn" and obj and (obj == "???" or
+                                           os.path.realpath(obj) == os.path.realpath(netsim)):
                 names.append(fn_names[num])
         return names
 
@@ -53,32 +61,66 @@ def executed(netsim, scn):
 def main():
     netsim, scns = sys.argv[1], sys.argv[2:]
     where = {}
+    # The C library chooses among versions of its string functions (SSE2,
+    # AVX2, EVEX, AVX-512...) by the CPU it starts on (an IFUNC), and
+    # valgrind's simulated CPU is not the one netsim runs on: every version
+    # of a function whose chooser ran is listed, beside each other.
+    versions = {}
+    ambiguous = set()
     for lib, path in LIBS.items():
         nm = subprocess.run(["nm", "-A", "--defined-only", path], capture_output=True, text=True)
+        members = []
         for line in nm.stdout.splitlines():
             p = line.split()
-            if len(p) == 3 and p[1] in "tT":
-                where[p[2]] = (lib, p[0].split(":")[1])
-    fns, objs = [], []
+            if len(p) == 3 and p[1] in "tTWi":
+                member = p[0].split(":")[1]
+                # A static function's name may be in several objects: it
+                # names none of them.
+                if p[1] == "t" and where.get(p[2], (lib, member)) != (lib, member):
+                    ambiguous.add(p[2])
+                where[p[2]] = (lib, member)
+                members.append(member)
+        for line in nm.stdout.splitlines():
+            p = line.split()
+            if len(p) == 3 and p[1] == "i":
+                family = p[0].split(":")[1][:-len(".o")]
+                versions[(lib, family + ".o")] = [
+                    (lib, m) for m in dict.fromkeys(members) if m.startswith(family + "-")]
+    for name in ambiguous:
+        del where[name]
+    # Each function (of netsim's) or object (of a library), with the number
+    # of scenarios that ran it: those every run needs come first, so that a
+    # run touches as few pages of the list as it can.
+    runs = {}
     for scn in scns:
+        seen = set()
         for name in executed(netsim, scn):
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]*", name):
-                continue
             if name in where:
-                if where[name] not in objs:
-                    objs.append(where[name])
-                continue
-            base = re.sub(r"\.(lto_priv|part|constprop|isra|cold)\..*", "", name)
-            if base not in fns:
-                fns.append(base)
+                items = [("obj", o) for o in [where[name]] + versions.get(where[name], [])]
+            elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]*", name):
+                items = [("fn", re.sub(r"\.(lto_priv|part|constprop|isra|cold)\..*", "", name))]
+            else:
+                items = []
+            for item in items:
+                if item not in seen:
+                    seen.add(item)
+                    runs[item] = runs.get(item, 0) + 1
+    order = sorted(runs, key=lambda item: -runs[item])  # stable: first run first
+    # What every run executes before main() but not under valgrind, which
+    # gives the program no vDSO: the static C library's start-up makes a
+    # link map for the vDSO and looks up its clock functions in it
+    # (found with gdb breakpoints on a native run).
+    order = [("obj", o) for o in NATIVE_ONLY if ("obj", o) not in runs] + order
     print("/* The code a --quiet run executes, first in the netsim command's text")
     print(" * (tools/meson.build). Written by tools/hot-text.py from: "
           + " ".join(os.path.basename(s) for s in scns) + ". */")
     print("SECTIONS\n{\n  .text.hot_run :\n  {")
-    for f in fns:
-        print(f"    *(.text.{f} .text.{f}.*)")
-    for lib, o in objs:
-        print(f"    *{lib}:{o}(.text .text.*)")
+    print("    *(.text.startup .text.startup.*)")
+    for kind, what in order:
+        if kind == "fn":
+            print(f"    *(.text.{what} .text.{what}.*)")
+        else:
+            print(f"    *{what[0]}:{what[1]}(.text .text.*)")
     print("  }\n}\nINSERT BEFORE .text;")
 
 

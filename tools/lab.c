@@ -177,6 +177,9 @@ int ns_cmd_lab(int argc, char **argv)
         dir = g_strdup(".");
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
         return ns_usage_error("lab: -o %s: no such directory", dir);
+    /* The student page needs json-glib. */
+    if (!ns_json_glib_ready("lab"))
+        return NS_EXIT_USAGE;
     g_autoptr(NsScenario) scn = ns_scenario_load(files[0], &err);
     if (!scn) {
         fprintf(stderr, "%s\n", err->message);

@@ -45,6 +45,11 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return NS_EXIT_USAGE;
     }
+#ifdef NETSIM_FULLY_STATIC
+    /* A copy: the commands' option parsers take their options out of argv. */
+    ns_command_argv = g_strdupv(argv);
+    ns_json_lib_forbid("this netsim is linked statically; netsim-shared writes JSON and pages");
+#endif
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);

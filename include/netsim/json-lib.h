@@ -12,10 +12,11 @@
  * its prototype. Those calls may run only after ns_json_lib_load()
  * returned true; the JSON and page sinks load it when they are made.
  *
- * What the library allocates, the library frees. The netsim command is
- * linked statically (README, "How netsim is linked"): the json-glib it
- * loads brings its own GLib and its own C library, whose heap is not
- * netsim's. So no GLib structure of netsim's crosses to the library to be
+ * What the library allocates, the library frees. The netsim command may
+ * carry GLib inside it (README, "How netsim is linked"): the json-glib it
+ * loads then brings a GLib of its own, whose heap is not netsim's. (Fully
+ * static, netsim loads nothing: netsim-shared, linked with the shared
+ * libraries, writes its JSON and pages.) So no GLib structure of netsim's crosses to the library to be
  * grown there (no GString to append to), and nothing the library
  * allocated is freed by netsim's g_free: its text comes back through
  * ns_json_lib_generate() and ns_json_lib_to_string(), which copy it and
@@ -101,6 +102,11 @@ typedef enum {
  * naming the library and the reason (not installed, or a function missing),
  * when it cannot be loaded; the library is then not used. */
 bool ns_json_lib_load(GError **error);
+
+/* From now on, ns_json_lib_load() fails with REASON and loads nothing. The
+ * fully static netsim command calls it first (tools/meson.build): a static
+ * process's dlopen would bring a second C library into it. */
+void ns_json_lib_forbid(const char *reason);
 
 /* Has ns_json_lib_load() succeeded? */
 bool ns_json_lib_loaded(void);

@@ -5,6 +5,7 @@
  * the modules share live here too. */
 #include "netsim/world.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,15 +219,24 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
 
 uint64_t ns_world_resident_bytes(void)
 {
-    /* /proc/self/statm: size resident shared text lib data dt, in pages */
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
+    /* /proc/self/statm: size resident shared text lib data dt, in pages.
+     * Read with read(), not stdio's scanf: that would bring its buffer and
+     * the scanner's code into every run's memory for two numbers. */
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
-    unsigned long long size = 0, resident = 0;
-    int n = fscanf(f, "%llu %llu", &size, &resident);
-    fclose(f);
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *p = strchr(buf, ' ');
+    if (!p || !g_ascii_isdigit(p[1]))
+        return 0;
+    guint64 resident = g_ascii_strtoull(p + 1, NULL, 10);
     long page = sysconf(_SC_PAGESIZE);
-    return n == 2 && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
+    return page > 0 ? resident * (uint64_t)page : 0;
 }
 
 /* Runs as ns_sim_run would, looking at the process's memory before the

@@ -52,9 +52,20 @@ bool ns_json_lib_open(const char *soname, NsJsonLib *lib, GError **error)
 }
 
 static bool loaded;
+static const char *forbidden;
+
+void ns_json_lib_forbid(const char *reason)
+{
+    forbidden = reason;
+}
 
 bool ns_json_lib_load(GError **error)
 {
+    if (forbidden) {
+        g_set_error(error, NS_JSON_LIB_ERROR, NS_JSON_LIB_ERROR_MISSING,
+                    "cannot load json-glib: %s", forbidden);
+        return false;
+    }
     if (!loaded)
         loaded = ns_json_lib_open(NS_JSON_LIB_SONAME, &ns_json_lib, error);
     return loaded;
