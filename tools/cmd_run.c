@@ -269,7 +269,7 @@ int ns_cmd_run(int argc, char **argv)
         wo.max_events = v;
     }
 
-    /* Before the scenario is read (it may be standard input). */
+    /* Before the scenario is read (a pipe such as /dev/stdin is read once). */
     if ((json || html) && !ns_json_glib_ready(json ? "--format json" : "--html"))
         return NS_EXIT_USAGE;
 
