@@ -411,6 +411,12 @@ static inline bool ns_tracer_wants(const NsTracer *tracer, NsTraceKind kind)
                       NS_TRACE_MASK(kind)) != 0;
 }
 
+/* The kinds some sink wants (NULL: none). */
+static inline uint32_t ns_tracer_kinds(const NsTracer *tracer)
+{
+    return tracer ? ((const struct NsTracerPublic *)(const void *)tracer)->mask : 0;
+}
+
 /* The kinds of event whose packets' payload bytes some sink reads (a
  * capture, the page): NULL reads none. */
 static inline uint32_t ns_tracer_payload_kinds(const NsTracer *tracer)

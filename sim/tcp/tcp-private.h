@@ -226,6 +226,8 @@ NsTime tcp_timer_deadline(const NsTcpCfg *cfg, NsTime now, NsTime dur);
 /* A duration rounded up to whole jiffies (itself without a jiffies clock). */
 NsTime tcp_jiffies_round(const NsTcpCfg *cfg, NsTime dur);
 
+typedef struct NsTcpConn NsTcpConn;
+
 /* What a connection core needs from its surroundings: no I/O, only the
  * packet pool (to build segments), the tracer (state changes, timers) and
  * random numbers. Tests build one without a host. */
@@ -237,7 +239,16 @@ typedef struct {
     uint64_t isn_secret; /* RFC 6528 F() key */
     bool fixed_iss;      /* tests: every ISS is `iss` (and TS offset 0) */
     uint32_t iss;
+    /* Hands the layer below every segment queued but the last (which TSO
+     * may still mark PSH) while a burst is being built, so that a burst
+     * the link's queue mostly drops does not hold hundreds of frames at
+     * once; it may decline (a trace would then order its lines
+     * differently). NULL: the queue waits for the caller, as tests read it. */
+    void (*drain)(NsTcpConn *c);
 } NsTcpEnv;
+
+/* Queued segments past which tcp_send_segment calls env->drain. */
+#define TCP_DRAIN_AT 8
 
 /* ---- timers ---- */
 typedef enum {
@@ -276,7 +287,6 @@ typedef struct {
     NsPacket *pkt;
 } NsTcpSeg;
 
-typedef struct NsTcpConn NsTcpConn;
 typedef struct NsTcpSndBuf NsTcpSndBuf;
 
 /* ---- sets of sequence ranges (tcp_sack.c) ---- */

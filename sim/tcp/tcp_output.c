@@ -202,6 +202,8 @@ void tcp_send_segment(NsTcpConn *c, uint32_t seq, uint32_t len, uint8_t flags, N
     p->meta = why; /* for whoever drains outq (tests read it) */
     note_segment(c, p, &r, why);
     ns_packet_queue_push(&c->outq, p);
+    if (c->outq.count > TCP_DRAIN_AT && c->env->drain)
+        c->env->drain(c);
     c->segs_sent++;
     if (len)
         tcp_rack_sent(c, seq, len, now);

@@ -384,6 +384,43 @@ static void test_established_send_segments_by_mss_and_iw(void)
     h_teardown();
 }
 
+/* env->drain as the layer does it: everything queued but the last. */
+static uint32_t drained_seq[32], n_drained, drain_calls;
+
+static void drain_hook(NsTcpConn *c)
+{
+    CU_ASSERT_EQUAL(c->outq.count, TCP_DRAIN_AT + 1);
+    drain_calls++;
+    while (c->outq.count > 1) {
+        NsPacket *p = ns_packet_queue_pop(&c->outq);
+        NsTcpRepr r;
+        ns_tcp_parse(p->data, p->len, LOCAL_ADDR, REMOTE_ADDR, &r);
+        if (n_drained < G_N_ELEMENTS(drained_seq))
+            drained_seq[n_drained++] = r.seq;
+        ns_packet_free(p);
+    }
+}
+
+static void test_established_burst_handed_to_drain_in_order(void)
+{
+    SETUP();
+    conn_in_state(NS_TCP_STATE_ESTABLISHED);
+    H->env.drain = drain_hook;
+    n_drained = drain_calls = 0;
+    H->c.cwnd = 20 * 1460;
+    app_write(20 * 1460);
+    /* Two bursts of 8 handed over at 9 queued; the last 4 stay queued. */
+    CU_ASSERT_EQUAL(drain_calls, 2);
+    CU_ASSERT_EQUAL(n_drained, 16);
+    for (uint32_t i = 0; i < n_drained; i++)
+        CU_ASSERT_EQUAL(drained_seq[i], LOCAL_SEQ + 1 + i * 1460);
+    for (uint32_t i = 16; i < 20; i++)
+        EXPECT_SENT(SEG(.flags = i == 19 ? ACK | PSH : ACK, .seq = LOCAL_SEQ + 1 + i * 1460,
+                        .len = 1460));
+    EXPECT_NOTHING_SENT();
+    h_teardown();
+}
+
 static void test_established_nagle_holds_small_segment(void)
 {
     SETUP();
@@ -1427,6 +1464,7 @@ CU_TestInfo conn_tests[] = {
     T(test_established_rcv_old_duplicate_acks),
     T(test_established_send_data),
     T(test_established_send_segments_by_mss_and_iw),
+    T(test_established_burst_handed_to_drain_in_order),
     T(test_established_nagle_holds_small_segment),
     T(test_established_minshall_nagle_sends_tail_at_once),
     T(test_established_classic_nagle_holds_tail),
