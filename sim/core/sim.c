@@ -7,7 +7,7 @@
  * - Events with time >= heap_limit sit in 2048 buckets (8 levels x 256
  *   digits): bucket (p, d) holds the times that agree with `last` above byte
  *   p and have digit d in byte p. A bucket is an unordered list of 16-byte
- *   entries (time, record index, low half of the sequence) in 1 KiB chunks;
+ *   entries (time, record index, low half of the sequence) in 256-byte chunks;
  *   two bitmaps find the lowest non-empty bucket with two ctz.
  * - Simulated time never goes back, so `last` only grows. When the heap is
  *   empty, the lowest bucket is split one level down around its minimum
@@ -49,13 +49,16 @@
 #define NBUCKETS    (LEVELS * DIGITS)
 #define NWORDS      (NBUCKETS / 64)
 
-#define CHUNK_SHIFT 6
+/* 16 entries (256 bytes): a bucket's last chunk is partly empty, and a
+ * run of a thousand events pending spreads them over a hundred buckets
+ * (W2's chunks took 128 KiB at 64 entries, 32 KiB at 16). */
+#define CHUNK_SHIFT 4
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define CHUNK_MASK  (CHUNK - 1)
 
 #define EVENT_SLAB_SHIFT 10 /* 1024 records, 32 KiB */
 #define EVENT_SLAB       (1u << EVENT_SLAB_SHIFT)
-#define CHUNK_SLAB_SHIFT 6 /* 64 chunks, 64 KiB */
+#define CHUNK_SLAB_SHIFT 6 /* 64 chunks, 16 KiB */
 #define CHUNK_SLAB       (1u << CHUNK_SLAB_SHIFT)
 #define HUGE_PAGE        ((size_t)2 << 20)
 #define HUGE_FROM        ((size_t)8 << 20) /* below, the TLB copes with 4 KiB pages */
@@ -66,8 +69,9 @@
 #define DUMP_MAX   64
 #define DUMP_LEVEL 2
 /* An emptied bucket keeps a chunk directory up to this many entries (for up
- * to 64 Ki events), so steady-state scheduling does not malloc; larger ones
- * go back to the allocator. */
+ * to 16 Ki events), so steady-state scheduling does not malloc; larger ones
+ * go back to the allocator. (Freeing all but the smallest saves W2 65 KB
+ * of heap but costs W1 0.5 MiB of RSS: the regrown arrays fragment it.) */
 #define DIR_RETAIN 1024
 
 /* How many entries ahead redistribution prefetches event records. */
