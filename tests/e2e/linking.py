@@ -10,6 +10,7 @@ Exits 77 (skipped) for a build that is not fully static.
 """
 import os
 import pathlib
+import re
 import shutil
 import struct
 import subprocess
@@ -39,6 +40,18 @@ SHARED = os.path.join(os.path.dirname(NETSIM), "netsim-shared")
 check("netsim has no program interpreter (fully static)", not interpreter(NETSIM))
 check("netsim-shared is beside it, dynamically linked",
       os.path.exists(SHARED) and interpreter(SHARED))
+
+# tools/hot-text.ld names the functions a run executes, to link them
+# together; a list left behind by renamed or removed functions costs
+# memory. Nearly all of them must still be netsim's.
+names = [n for n in re.findall(r"\*\(\.text\.([A-Za-z_]\w*) ",
+                               (pathlib.Path(ROOT) / "tools" / "hot-text.ld").read_text())
+         if n != "startup"]
+nm = subprocess.run(["nm", NETSIM], capture_output=True, text=True).stdout
+symbols = {line.split()[-1].split(".")[0] for line in nm.splitlines() if len(line.split()) == 3}
+missing = [n for n in names if n not in symbols]
+check("tools/hot-text.ld names functions netsim has (else run tools/hot-text.py)",
+      len(names) > 100 and len(missing) <= len(names) // 10, f"{len(missing)} missing: {missing[:10]}")
 
 args = ["run", "scenarios/browser.scn", "--format", "json"]
 p = netsim(*args)
