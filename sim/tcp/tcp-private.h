@@ -715,6 +715,8 @@ void tcp_rack_timer(NsTcpConn *c, NsTime now);
 /* When the oldest segment not yet acknowledged and the newest were (last)
  * sent; false with none recorded (nothing in flight, or RACK off). */
 bool tcp_rack_sent_times(const NsTcpConn *c, NsTime *oldest, NsTime *newest);
+/* Entries RACK keeps: a segment each, but one for a run of delivered ones. */
+uint32_t tcp_rack_entries(const NsTcpConn *c);
 
 /* ---- tail loss probe (tcp_tlp.c, RFC 8985 7; linux profile) ---- */
 

@@ -7,30 +7,34 @@
 
 #include <string.h>
 
-/* Hops of a delivered segment's `hop` are at most this long. */
-#define MAX_HOP 8191u
+/* Segments a run may hold (cnt's 12 bits). */
+#define MAX_CNT 4095u
 
-/* One segment sent and not yet cumulatively acknowledged: 16 bytes, as a
- * sender with a hole at its head keeps every segment sent after it (W2's
- * hundred flows keep 12,000 at once after their losses). */
+/* One segment sent and not yet cumulatively acknowledged, or a run of
+ * delivered ones: 16 bytes, as a sender with a hole at its head keeps
+ * every segment sent after it (W2's hundred flows keep 12,000 at once
+ * after their losses, nearly all SACKed). A run is cnt segments of len
+ * bytes each, back to back, sharing what RACK still needs of them: either
+ * nothing (settled: each was taken into account when SACKed, and taking
+ * it again when cumulatively ACKed changes nothing), or one send time
+ * (sent again together). A settled run keeps its first segment's send
+ * time, as Linux keeps the first skb's when it merges SACKed ones
+ * (tcp_shift_skb_data). */
 typedef struct {
-    NsTime xmit;         /* when it was (last) sent */
-    uint32_t start;      /* its first sequence number */
-    uint16_t len;        /* its bytes (a segment fits in an IP datagram) */
-    unsigned hop : 13;   /* when delivered: how many places further on a
-                          * segment lies with none undelivered between (a
-                          * path kept short as in a union-find, at most
-                          * MAX_HOP), so that walks over SACKed data step
-                          * over what they have seen before */
+    NsTime xmit;        /* when it was (last) sent */
+    uint32_t start;     /* its first sequence number */
+    uint16_t len;       /* bytes of each segment (one fits in an IP datagram) */
+    unsigned cnt : 12;  /* segments: 1 unless delivered */
     unsigned retrans : 1;   /* sent more than once */
     unsigned delivered : 1; /* SACKed (RACK has taken it into account) */
     unsigned lost : 1;      /* RACK deemed it lost */
+    unsigned settled : 1;   /* delivered, and counted by update() then */
 } Seg;
 G_STATIC_ASSERT(sizeof(Seg) == 16);
 
 static uint32_t seg_end(const Seg *s)
 {
-    return s->start + s->len;
+    return s->start + (uint32_t)s->len * s->cnt;
 }
 
 struct NsTcpRack {
@@ -84,40 +88,97 @@ void tcp_rack_free(NsTcpConn *c)
     c->rack = NULL;
 }
 
-static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
+static void grow(NsTcpRack *r)
 {
     /* Grown by a quarter (not doubled): the rings of many flows at their
      * peak together are most of a bulk run's memory. */
     if (r->n == r->cap)
         resize(r, r->cap ? r->cap + r->cap / 4 : 16);
+}
+
+static void push(NsTcpRack *r, uint32_t start, uint32_t end, NsTime now)
+{
+    grow(r);
     g_assert(end - start <= UINT16_MAX);
-    *at(r, r->n++) = (Seg){.xmit = now, .start = start, .len = (uint16_t)(end - start)};
+    *at(r, r->n++) = (Seg){.xmit = now, .start = start, .len = (uint16_t)(end - start), .cnt = 1};
 }
 
-/* The first undelivered segment (index) at or after i, which is delivered;
- * the hops walked are pointed straight at it (or MAX_HOP towards it). */
-static uint32_t skip_delivered(NsTcpRack *r, uint32_t i)
+/* Remove entry i, moving the shorter side of the ring over it. */
+static void remove_at(NsTcpRack *r, uint32_t i)
 {
-    uint32_t j = i;
-    while (j < r->n && at(r, j)->delivered)
-        j += at(r, j)->hop;
-    while (i < j) {
-        Seg *s = at(r, i);
-        uint32_t next = i + s->hop;
-        s->hop = j - i < MAX_HOP ? j - i : MAX_HOP;
-        i = next;
+    if (i < r->n / 2) {
+        for (uint32_t k = i; k > 0; k--)
+            *at(r, k) = *at(r, k - 1);
+        r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+    } else {
+        for (uint32_t k = i; k + 1 < r->n; k++)
+            *at(r, k) = *at(r, k + 1);
     }
-    return j;
+    r->n--;
+    if (r->live > i)
+        r->live--;
 }
 
-static void set_delivered(NsTcpRack *r, uint32_t i)
+/* Make room for an entry at i (those from i on move up one). */
+static void insert_at(NsTcpRack *r, uint32_t i, Seg s)
 {
-    Seg *s = at(r, i);
-    s->delivered = true;
-    s->hop = 1;
+    grow(r);
+    r->n++;
+    for (uint32_t k = r->n - 1; k > i; k--)
+        *at(r, k) = *at(r, k - 1);
+    *at(r, i) = s;
+    if (r->live > i)
+        r->live++;
 }
 
-/* The first segment (index) that ends after `seq`: a binary search. */
+/* Whether b can join the run a (a settled run just before it). The last
+ * entry never joins: its send time is the newest (tcp_rack_sent_times). */
+static bool joins(const NsTcpRack *r, const Seg *a, const Seg *b, uint32_t b_index)
+{
+    return b_index + 1 < r->n && a->settled && b->settled && a->len == b->len &&
+           seg_end(a) == b->start && a->cnt + b->cnt <= MAX_CNT;
+}
+
+/* Merge entry i with its settled neighbours; returns the index after the
+ * entry that now holds its segments. */
+static uint32_t merge_around(NsTcpRack *r, uint32_t i)
+{
+    if (i + 1 < r->n && joins(r, at(r, i), at(r, i + 1), i + 1)) {
+        at(r, i)->cnt += at(r, i + 1)->cnt;
+        remove_at(r, i + 1);
+    }
+    if (i > 0 && joins(r, at(r, i - 1), at(r, i), i)) {
+        at(r, i - 1)->cnt += at(r, i)->cnt;
+        remove_at(r, i);
+        i--;
+    }
+    return i + 1;
+}
+
+/* Split the run at i so that its segments from `a` to `b` (counted from
+ * 0) are one entry; returns that entry's index. */
+static uint32_t split(NsTcpRack *r, uint32_t i, uint32_t a, uint32_t b)
+{
+    Seg s = *at(r, i);
+    if (b + 1 < s.cnt) {
+        Seg tail = s;
+        tail.start = s.start + (uint32_t)s.len * (b + 1);
+        tail.cnt = s.cnt - (b + 1);
+        at(r, i)->cnt = b + 1;
+        insert_at(r, i + 1, tail);
+    }
+    if (a > 0) {
+        Seg mid = *at(r, i);
+        mid.start = s.start + (uint32_t)s.len * a;
+        mid.cnt = b + 1 - a;
+        at(r, i)->cnt = a;
+        insert_at(r, i + 1, mid);
+        i++;
+    }
+    return i;
+}
+
+/* The first entry (index) that ends after `seq`: a binary search. */
 static uint32_t first_ending_after(NsTcpRack *r, uint32_t seq)
 {
     uint32_t lo = 0, hi = r->n;
@@ -139,16 +200,26 @@ void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
     uint32_t end = seq + len;
     if (r->n == 0 || seq_geq(seq, seg_end(at(r, r->n - 1)))) {
         push(r, seq, end, now); /* new data */
+        if (r->n >= 2)
+            merge_around(r, r->n - 2); /* no longer the last */
         return;
     }
-    /* A retransmission: every segment it overlaps was sent again now. */
+    /* A retransmission: every segment it overlaps was sent again now (the
+     * ones of a run it overlaps become an entry of their own). */
     for (uint32_t i = first_ending_after(r, seq); i < r->n; i++) {
         Seg *s = at(r, i);
         if (seq_geq(s->start, end))
             break;
+        if (s->cnt > 1) {
+            uint32_t from = seq_gt(seq, s->start) ? seq - s->start : 0;
+            uint32_t to = seq_lt(end, seg_end(s)) ? end - s->start : (uint32_t)s->len * s->cnt;
+            i = split(r, i, from / s->len, (to - 1) / s->len);
+            s = at(r, i);
+        }
         s->xmit = now;
         s->retrans = true;
         s->lost = false;
+        s->settled = false;
         if (i < r->live)
             r->live = i;
     }
@@ -159,12 +230,14 @@ void tcp_rack_sent(NsTcpConn *c, uint32_t seq, uint32_t len, NsTime now)
 
 /* RFC 8985 6.2 step 2: the newest delivered segment, by send time, sets
  * RACK.xmit_ts and RACK.rtt; a retransmitted one whose RTT is shorter
- * than the minimum may have been delivered by its first copy: skipped. */
-static void update(NsTcpRack *r, const Seg *s, NsTime now)
+ * than the minimum may have been delivered by its first copy: skipped
+ * (returns false). The segments of an entry share its send time: taking
+ * them in order is taking the entry with its end. */
+static bool update(NsTcpRack *r, const Seg *s, NsTime now)
 {
     NsTime rtt = now - s->xmit;
     if (s->retrans && r->min_rtt && rtt < r->min_rtt)
-        return;
+        return false;
     if (!s->retrans && (!r->min_rtt || rtt < r->min_rtt))
         r->min_rtt = rtt;
     if (s->xmit > r->xmit_ts || (s->xmit == r->xmit_ts && seq_gt(seg_end(s), r->end_seq))) {
@@ -172,6 +245,7 @@ static void update(NsTcpRack *r, const Seg *s, NsTime now)
         r->end_seq = seg_end(s);
         r->rtt = rtt;
     }
+    return true;
 }
 
 void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
@@ -179,12 +253,30 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
     NsTcpRack *r = c->rack;
     if (!r)
         return;
-    while (r->n && seq_leq(seg_end(at(r, 0)), ack)) {
-        update(r, at(r, 0), now);
-        r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
-        r->n--;
-        if (r->live)
-            r->live--;
+    /* A settled entry was counted when SACKed; counting it again would
+     * change nothing (its RTT is longer now, its send time no newer). */
+    while (r->n) {
+        Seg *s = at(r, 0);
+        if (seq_leq(seg_end(s), ack)) {
+            if (!s->settled)
+                update(r, s, now);
+            r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+            r->n--;
+            if (r->live)
+                r->live--;
+            continue;
+        }
+        /* The segments of a run below the ACK go; the rest stays. */
+        uint32_t k = seq_gt(ack, s->start) ? (ack - s->start) / s->len : 0;
+        if (k > 0) {
+            Seg gone = *s;
+            gone.cnt = k;
+            if (!s->settled)
+                update(r, &gone, now);
+            s->start += (uint32_t)s->len * k;
+            s->cnt -= k;
+        }
+        break;
     }
     if (r->cap > 16 && r->n < r->cap / 4)
         resize(r, r->cap / 2);
@@ -197,13 +289,11 @@ void tcp_rack_on_ack(NsTcpConn *c, const NsTcpRepr *h, uint32_t ack, NsTime now)
             Seg *s = at(r, i);
             if (seq_geq(s->start, right))
                 break;
-            if (s->delivered) {
-                i = skip_delivered(r, i);
+            if (!s->delivered && seq_geq(s->start, left) && seq_leq(seg_end(s), right)) {
+                s->delivered = true;
+                s->settled = update(r, s, now);
+                i = merge_around(r, i);
                 continue;
-            }
-            if (seq_geq(s->start, left) && seq_leq(seg_end(s), right)) {
-                set_delivered(r, i);
-                update(r, s, now);
             }
             i++;
         }
@@ -237,11 +327,7 @@ bool tcp_rack_detect(NsTcpConn *c, NsTime now)
         r->live++; /* the loop below would only skip them */
     for (uint32_t i = r->live; i < r->n; i++) {
         Seg *s = at(r, i);
-        if (s->delivered) {
-            i = skip_delivered(r, i) - 1;
-            continue;
-        }
-        if (s->lost)
+        if (s->delivered || s->lost)
             continue;
         /* Sent before the newest delivered segment (step 5). Segments
          * sent once go out in sequence order, so past the first of them
@@ -325,4 +411,9 @@ bool tcp_rack_sent_times(const NsTcpConn *c, NsTime *oldest, NsTime *newest)
     *oldest = at(r, 0)->xmit;
     *newest = at(r, r->n - 1)->xmit;
     return true;
+}
+
+uint32_t tcp_rack_entries(const NsTcpConn *c)
+{
+    return c->rack ? c->rack->n : 0;
 }

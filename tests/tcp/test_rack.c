@@ -24,6 +24,52 @@ static void setup(void)
     H->now += NS_MS(20);
 }
 
+/* Segments SACKed back to back are kept as one run, all but the last
+ * sent (whose send time is the newest): 10 entries become 3. */
+static void test_rack_sacked_segments_kept_as_one_run(void)
+{
+    setup();
+    CU_ASSERT_EQUAL(tcp_rack_entries(&H->c), 10);
+    DUP_ACK(BLK(1, 3));
+    DUP_ACK(BLK(1, 9));
+    CU_ASSERT_EQUAL(tcp_rack_entries(&H->c), 3);
+    DUP_ACK(BLK(1, 10));
+    CU_ASSERT_EQUAL(tcp_rack_entries(&H->c), 3);
+    h_teardown();
+}
+
+/* An ACK inside a run takes the segments below it from the run. */
+static void test_rack_ack_inside_run_shortens_it(void)
+{
+    setup();
+    DUP_ACK(BLK(1, 9));
+    peer_sends(SEG(.ack = S(4), .sack = {BLK(4, 9)}));
+    CU_ASSERT_EQUAL(tcp_rack_entries(&H->c), 2);
+    drain_sent();
+    h_teardown();
+}
+
+/* Two timeouts make the sender forget the SACKs (the receiver may have
+ * reneged), and the ACK of S(1) lets it send two SACKed segments again:
+ * those become entries of their own, the rest of the run stays one. */
+static void test_rack_resent_part_of_run_splits_it(void)
+{
+    setup();
+    DUP_ACK(BLK(1, 9));
+    advance(NS_S(3));
+    drain_sent();
+    peer_sends(SEG(.ack = S(1)));
+    uint32_t resent = 0;
+    NsTcpRepr r;
+    uint32_t len;
+    while (pop_sent(&r, &len))
+        resent += len != 0;
+    /* S(1) and S(2) again: [1] [2] [3..8] [9] */
+    CU_ASSERT_EQUAL(resent, 2);
+    CU_ASSERT_EQUAL(tcp_rack_entries(&H->c), 4);
+    h_teardown();
+}
+
 /* One SACK: the first segment was sent before a delivered one, but the
  * reordering window (a quarter of the minimum RTT, 5 ms) has not passed:
  * Disorder, nothing resent, the reordering timer armed. */
@@ -98,6 +144,9 @@ static void test_rack_three_sacked_no_window(void)
 
 #define T(f) {#f, f}
 CU_TestInfo rack_tests[] = {
+    T(test_rack_sacked_segments_kept_as_one_run),
+    T(test_rack_ack_inside_run_shortens_it),
+    T(test_rack_resent_part_of_run_splits_it),
     T(test_rack_one_sack_waits_reordering_window),
     T(test_rack_timer_resends_after_one_dup_ack),
     T(test_rack_two_dup_acks_then_timer),
