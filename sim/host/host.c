@@ -72,52 +72,70 @@ typedef struct {
     uint8_t prefix_len;
 } Addr6;
 
+/* 96 bytes: pointers first, then the 32-bit fields, the bytes last. */
 struct NsIface {
     NsHost *host;
-    uint32_t index;
-    uint32_t addr;
-    uint8_t prefix_len;
-    uint8_t mac[6];
     NsSegment *seg;
-    uint32_t port;
     /* The neighbour cache: its entries in an array sized by doubling from
      * one (that one slot in the interface itself: a point-to-point link's
      * only neighbour costs no allocation of its own), and an index
      * (addr -> ArpEntry*) once they are more than NS_HOST_SCAN_NEIGHS. */
     ArpEntry **arp; /* &arp_one until a second neighbour comes */
     ArpEntry *arp_one;
-    uint32_t n_arp, cap_arp;
     GHashTable *arp_index;
+    Addr6 *addr6; /* n_addr6 of them (at most NS_IFACE_MAX_ADDR6); NULL without */
     /* IPv6: the link-local address (fe80::/64 + modified EUI-64 of the MAC,
      * every interface has one) and the addresses the scenario gives. */
     NsIpv6Addr ll6;
     uint32_t n_addr6;
-    Addr6 *addr6; /* n_addr6 of them (at most NS_IFACE_MAX_ADDR6); NULL without */
+    uint32_t n_arp, cap_arp;
+    uint32_t index;
+    uint32_t addr;
+    uint32_t port;
+    uint8_t prefix_len;
+    uint8_t mac[6];
 };
 
 struct NsHost {
     NsCtx *ctx;
-    uint32_t index;
-    bool is_router;
-    bool up;
-    NsProfile profile;
     NsRng rng;
-    NsIface **ifaces; /* n_ifaces, room for cap_ifaces (doubling from one) */
-    uint32_t n_ifaces, cap_ifaces;
+    /* The interfaces: an array sized by doubling from one, that one slot
+     * in the host itself (&iface_one), as the first interface is: it lives
+     * in the host's allocation, after the name, so a client host with one
+     * link costs one allocation where it cost three. */
+    NsIface **ifaces;
+    NsIface *iface_one;
     /* Indexes of the interfaces for hosts with many (a router with a link
      * per client): address -> first NsIface holding it, and the directed
      * broadcast addresses of attached subnets (a set). NULL while the host
      * has few interfaces; then a scan is cheaper. */
     GHashTable *by_addr, *bcasts;
     void *slots[NS_HOST_SLOT_COUNT];
-    uint32_t ephemeral_cursor;
     NsL3InputFn l3_input;
     NsL3UnreachFn l3_unreach;
     void *l3;
     NsL3InputFn l3_input6; /* IPv6 datagrams (ethertype 0x86dd) */
     void *l3v6;
-    char name[]; /* in the same allocation */
+    uint32_t index;
+    NsProfile profile;
+    uint32_t n_ifaces, cap_ifaces;
+    uint32_t ephemeral_cursor;
+    bool is_router;
+    bool up;
+    char name[]; /* in the same allocation, and then the first interface */
 };
+
+/* Where a host's first interface starts: after its name, aligned. */
+static size_t first_iface_offset(size_t name_len)
+{
+    size_t end = offsetof(NsHost, name) + name_len + 1;
+    return (end + _Alignof(NsIface) - 1) / _Alignof(NsIface) * _Alignof(NsIface);
+}
+
+static NsIface *first_iface(NsHost *host)
+{
+    return (NsIface *)(void *)((char *)host + first_iface_offset(strlen(host->name)));
+}
 
 const char *ns_profile_name(NsProfile profile)
 {
@@ -190,8 +208,10 @@ NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router
                     NsProfile profile)
 {
     size_t len = strlen(name);
-    NsHost *h = g_malloc0(sizeof(NsHost) + len + 1);
+    NsHost *h = g_malloc0(first_iface_offset(len) + sizeof(NsIface));
     memcpy(h->name, name, len + 1);
+    h->ifaces = &h->iface_one;
+    h->cap_ifaces = 1;
     h->ctx = ctx;
     h->index = index;
     h->is_router = is_router;
@@ -213,9 +233,11 @@ void ns_host_free(NsHost *host)
         g_free(ifc->addr6);
         if (ifc->arp_index)
             g_hash_table_destroy(ifc->arp_index);
-        g_free(ifc);
+        if (i > 0)
+            g_free(ifc);
     }
-    g_free(host->ifaces);
+    if (host->ifaces != &host->iface_one)
+        g_free(host->ifaces);
     if (host->by_addr) {
         g_hash_table_destroy(host->by_addr);
         g_hash_table_destroy(host->bcasts);
@@ -635,7 +657,7 @@ static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
 
 NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSegment *seg)
 {
-    NsIface *ifc = g_new0(NsIface, 1);
+    NsIface *ifc = host->n_ifaces ? g_new0(NsIface, 1) : first_iface(host);
     ifc->host = host;
     ifc->index = host->n_ifaces;
     ifc->addr = addr;
@@ -650,8 +672,13 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     ifc->cap_arp = 1;
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
     if (host->n_ifaces == host->cap_ifaces) {
-        host->cap_ifaces = host->cap_ifaces ? host->cap_ifaces * 2 : 1;
-        host->ifaces = g_renew(NsIface *, host->ifaces, host->cap_ifaces);
+        host->cap_ifaces *= 2;
+        if (host->ifaces == &host->iface_one) {
+            host->ifaces = g_new(NsIface *, host->cap_ifaces);
+            host->ifaces[0] = host->iface_one;
+        } else {
+            host->ifaces = g_renew(NsIface *, host->ifaces, host->cap_ifaces);
+        }
     }
     host->ifaces[host->n_ifaces++] = ifc;
     if (!host->by_addr && host->n_ifaces > NS_HOST_SCAN_IFACES) {

@@ -9,15 +9,16 @@
 #include "netsim-private/ctx.h"
 #include "netsim-private/packet.h"
 
+/* 72 bytes: widest fields first, so the narrow ones share the last word. */
 typedef struct {
-    uint8_t mac[6];
+    NsPacketQueue queue; /* waiting frames; head is on the wire when busy */
     NsPortDeliverFn deliver;
     void *owner;
     const char *host; /* borrowed: the host's own name */
-    uint32_t ifindex;
-    NsPacketQueue queue; /* waiting frames; head is on the wire when busy */
-    bool busy;
     NsTime last_arrival; /* keeps jittered frames in order per sender */
+    uint32_t ifindex;
+    uint8_t mac[6];
+    bool busy;
 } Port;
 
 /* A switch's forwarding table entry (`bridge fdb`): where a MAC was last
@@ -29,21 +30,38 @@ typedef struct {
 
 struct NsSegment {
     NsCtx *ctx;
-    bool is_network;
-    bool learning;        /* a switch you can see: learns source MACs, floods unknown ones */
     GHashTable *fdb;      /* learning: MAC (as uint64) -> FdbEntry* */
-    bool up;
-    uint8_t epoch; /* bumped when the segment goes down: in-flight frames die */
     NsLinkOpts opts;
     NsRng rng;
-    Port *ports;          /* n_ports of them, room for cap_ports (a link: exactly 2) */
-    uint32_t n_ports, cap_ports;
+    /* n_ports of them, room for cap_ports. A link's two are in the
+     * segment's own allocation, after its name (a link per client host:
+     * one allocation and its malloc header fewer each); a network's grow
+     * by doubling. */
+    Port *ports;
     GHashTable *mac_port; /* a network's: MAC (as uint64) -> port + 1; a link has none */
     uint64_t frames, drops;
     NsSegmentFaultFn fault_fn;
     void *fault_data;
-    char name[]; /* in the same allocation */
+    uint32_t n_ports, cap_ports;
+    bool is_network;
+    bool learning; /* a switch you can see: learns source MACs, floods unknown ones */
+    bool up;
+    uint8_t epoch; /* bumped when the segment goes down: in-flight frames die */
+    char name[];   /* in the same allocation */
 };
+
+/* Where a link's two ports start: after the name, aligned for a Port. */
+static size_t link_ports_offset(size_t name_len)
+{
+    size_t end = offsetof(NsSegment, name) + name_len + 1;
+    return (end + _Alignof(Port) - 1) / _Alignof(Port) * _Alignof(Port);
+}
+
+static bool ports_inline(const NsSegment *seg)
+{
+    return !seg->is_network && seg->ports == (Port *)(void *)((char *)seg +
+                                                              link_ports_offset(strlen(seg->name)));
+}
 
 /* The packet's meta field carries (epoch << 24 | receiving port) while the
  * frame is in flight, so delivery needs no allocation. */
@@ -82,8 +100,14 @@ NsSegment *ns_segment_new(NsCtx *ctx, const char *name, bool is_network, const N
                           uint32_t index)
 {
     size_t len = strlen(name);
-    NsSegment *seg = g_malloc0(sizeof(NsSegment) + len + 1);
+    size_t size = is_network ? offsetof(NsSegment, name) + len + 1
+                             : link_ports_offset(len) + 2 * sizeof(Port);
+    NsSegment *seg = g_malloc0(MAX(size, sizeof(NsSegment)));
     memcpy(seg->name, name, len + 1);
+    if (!is_network) {
+        seg->ports = (Port *)(void *)((char *)seg + link_ports_offset(len));
+        seg->cap_ports = 2;
+    }
     seg->ctx = ctx;
     seg->is_network = is_network;
     seg->up = true;
@@ -102,7 +126,8 @@ void ns_segment_free(NsSegment *seg)
         Port *p = &seg->ports[i];
         ns_packet_queue_clear(&p->queue);
     }
-    g_free(seg->ports);
+    if (!ports_inline(seg))
+        g_free(seg->ports);
     if (seg->mac_port)
         g_hash_table_destroy(seg->mac_port);
     if (seg->fdb)
@@ -151,8 +176,11 @@ uint32_t ns_segment_attach(NsSegment *seg, const uint8_t mac[6], NsPortDeliverFn
     Port p = {.deliver = deliver, .owner = owner, .host = host_name, .ifindex = ifindex};
     memcpy(p.mac, mac, 6);
     if (seg->n_ports == seg->cap_ports) {
-        seg->cap_ports = seg->cap_ports ? seg->cap_ports * 2 : 2;
-        seg->ports = g_renew(Port, seg->ports, seg->cap_ports);
+        uint32_t cap = seg->cap_ports ? seg->cap_ports * 2 : 2;
+        if (ports_inline(seg))
+            seg->ports = g_memdup2(seg->ports, seg->n_ports * sizeof(Port));
+        seg->ports = g_renew(Port, seg->ports, cap);
+        seg->cap_ports = cap;
     }
     uint32_t port = seg->n_ports++;
     seg->ports[port] = p;
