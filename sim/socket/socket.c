@@ -3,6 +3,7 @@
 #include "netsim/socket.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "netsim/ip.h"
 #include "netsim/tcp.h"
@@ -23,9 +24,14 @@ struct NsSocket {
     bool closed;
 };
 
+/* A host's sockets, in creation order: an array sized by doubling from
+ * one, that one slot in the layer itself (a client with one socket at a
+ * time needs no array of its own: a GPtrArray cost 80 bytes a host). */
 typedef struct {
     NsHost *host;
-    GPtrArray *socks; /* NsSocket*, creation order */
+    NsSocket **socks; /* &sock_one until a second socket is open */
+    NsSocket *sock_one;
+    uint32_t n_socks, cap_socks;
     uint32_t next_fd;
     const NsStreamObserver *obs; /* NULL: nobody watches the streams */
     void *obs_data;
@@ -36,11 +42,39 @@ static Layer *layer_of(const NsHost *host)
     return ns_host_slot(host, NS_HOST_SLOT_SOCKET);
 }
 
+static void socks_add(Layer *l, NsSocket *s)
+{
+    if (l->n_socks == l->cap_socks) {
+        l->cap_socks *= 2;
+        if (l->socks == &l->sock_one) {
+            l->socks = g_new(NsSocket *, l->cap_socks);
+            l->socks[0] = l->sock_one;
+        } else {
+            l->socks = g_renew(NsSocket *, l->socks, l->cap_socks);
+        }
+    }
+    l->socks[l->n_socks++] = s;
+}
+
+/* Remove s, keeping the others in creation order (socket tables list them
+ * so). */
+static void socks_remove(Layer *l, const NsSocket *s)
+{
+    for (uint32_t i = 0; i < l->n_socks; i++) {
+        if (l->socks[i] == s) {
+            memmove(&l->socks[i], &l->socks[i + 1], (l->n_socks - i - 1) * sizeof(NsSocket *));
+            l->n_socks--;
+            return;
+        }
+    }
+}
+
 void ns_socket_layer_init(NsHost *host)
 {
     Layer *l = g_new0(Layer, 1);
     l->host = host;
-    l->socks = g_ptr_array_new();
+    l->socks = &l->sock_one;
+    l->cap_socks = 1;
     l->next_fd = 3; /* 0-2 are the standard streams on a real host */
     ns_host_set_slot(host, NS_HOST_SLOT_SOCKET, l);
     ns_udp_new(host);
@@ -60,9 +94,9 @@ static void sock_free(NsSocket *s)
 void ns_socket_layer_crash(NsHost *host)
 {
     Layer *l = layer_of(host);
-    for (guint i = 0; i < l->socks->len; i++)
-        sock_free(g_ptr_array_index(l->socks, i));
-    g_ptr_array_set_size(l->socks, 0);
+    for (uint32_t i = 0; i < l->n_socks; i++)
+        sock_free(l->socks[i]);
+    l->n_socks = 0;
     ns_tcp_crash(ns_tcp_of(host));
 }
 
@@ -72,7 +106,8 @@ void ns_socket_layer_free(NsHost *host)
     if (!l)
         return;
     ns_socket_layer_crash(host);
-    g_ptr_array_free(l->socks, TRUE);
+    if (l->socks != &l->sock_one)
+        g_free(l->socks);
     ns_udp_free(ns_udp_of(host));
     ns_tcp_free(ns_tcp_of(host));
     ns_host_set_slot(host, NS_HOST_SLOT_UDP, NULL);
@@ -108,7 +143,7 @@ static NsSocket *wrap(NsHost *host, NsSockType type)
     s->host = host;
     s->type = type;
     s->fd = l->next_fd++;
-    g_ptr_array_add(l->socks, s);
+    socks_add(l, s);
     return s;
 }
 
@@ -357,7 +392,7 @@ int ns_socket_close(NsSocket *sock)
     if (sock->tcp) {
         /* The connection may live on (FIN-WAIT, TIME-WAIT): TCP traces it. */
         int err = ns_tcp_close(sock->tcp);
-        g_ptr_array_remove(l->socks, sock);
+        socks_remove(l, sock);
         sock_free(sock);
         return -err;
     }
@@ -370,7 +405,7 @@ int ns_socket_close(NsSocket *sock)
         ns_pcb_trace_ends(pcb, &ev);
         ns_trace_emit(ctx->tracer, &ev);
     }
-    g_ptr_array_remove(l->socks, sock);
+    socks_remove(l, sock);
     sock_free(sock);
     return 0;
 }
@@ -497,8 +532,8 @@ static void tcp_row(const NsTcpSock *t, bool orphan, void *data)
     NsTcpInfo info;
     ns_tcp_info(t, &info);
     uint32_t fd = 0;
-    for (guint i = 0; i < tr->layer->socks->len && !orphan; i++) {
-        const NsSocket *s = g_ptr_array_index(tr->layer->socks, i);
+    for (uint32_t i = 0; i < tr->layer->n_socks && !orphan; i++) {
+        const NsSocket *s = tr->layer->socks[i];
         if (s->tcp == t)
             fd = s->fd;
     }
@@ -539,8 +574,8 @@ GArray *ns_socket_table(const NsHost *host)
 {
     Layer *l = layer_of(host);
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(NsSocketRow));
-    for (guint i = 0; l && i < l->socks->len; i++) {
-        NsSocket *s = g_ptr_array_index(l->socks, i);
+    for (uint32_t i = 0; l && i < l->n_socks; i++) {
+        NsSocket *s = l->socks[i];
         if (!s->udp)
             continue;
         const NsPcb *p = ns_udp_sock_pcb(s->udp);
@@ -562,5 +597,5 @@ GArray *ns_socket_table(const NsHost *host)
 uint32_t ns_socket_count(const NsHost *host)
 {
     Layer *l = layer_of(host);
-    return l ? l->socks->len : 0;
+    return l ? l->n_socks : 0;
 }
