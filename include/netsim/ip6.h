@@ -36,11 +36,19 @@ typedef struct NsIp6 NsIp6;
 /* The smallest MTU every IPv6 link has (RFC 8200 section 5). */
 #define NS_IP6_MIN_MTU 1280
 
-/* (transfer full) the IPv6 layer of `host`, made by ns_ip_new(): it
- * counts its datagrams in the host's `stats` (summaries show both). */
+/* (transfer full) the IPv6 layer of `host`: it counts its datagrams in
+ * the host's `stats` (summaries show both). The IP layer makes it when it
+ * is first needed (ns_ip6_of(), or an IPv6 frame arriving): most hosts of
+ * a large IPv4 network never need one (96 bytes a host). */
 NsIp6 *ns_ip6_new(NsHost *host, NsIpStats *stats);
 void ns_ip6_free(NsIp6 *ip6);
+/* The IPv6 layer of a host with an IP layer, made now if not yet; NULL
+ * for a host without one. */
 NsIp6 *ns_ip6_of(const NsHost *host);
+/* Is there an IPv6 address (not link-local) on one of the host's
+ * interfaces? The first, in interface order, goes to *out. Asks nothing
+ * of the IPv6 layer, so a host that has none is not given one. */
+bool ns_host_first_addr6(const NsHost *host, NsIpv6Addr *out);
 
 /* Routing table: longest prefix wins (a scan: IPv6 tables are small here).
  * gateway NULL: the prefix is on the link. One route per prefix. */
@@ -108,6 +116,9 @@ uint32_t ns_ip6_path_mtu(NsIp6 *ip6, const NsIpv6Addr *dst);
 typedef void (*NsIcmp6EchoFn)(void *data, const NsIpv6Addr *from, uint16_t id, uint16_t seq,
                               uint8_t hop_limit, size_t payload_len, int err);
 void ns_ip6_set_echo_handler(NsIp6 *ip6, NsIcmp6EchoFn fn, void *data);
+/* The same for the host of `ip`, kept by the IP layer until its IPv6
+ * layer is made (setting it does not make one). */
+void ns_ip_set_echo6_handler(NsIp *ip, NsIcmp6EchoFn fn, void *data);
 int ns_ip6_send_echo(NsIp6 *ip6, const NsIpv6Addr *dst, uint16_t id, uint16_t seq,
                      size_t payload_len, uint8_t hop_limit);
 

@@ -102,7 +102,7 @@ NsDnsServer *ns_dns_server_start(NsHost *h, uint16_t port, const NsDnsTable *t)
     static const NsIpv6Addr any6;
     /* A server with an IPv6 address listens on [::], which takes IPv4 too,
      * so that IPv6-only hosts can ask it. */
-    bool v6 = ns_ip6_first_addr(ns_ip6_of(h), &mine);
+    bool v6 = ns_host_first_addr6(h, &mine);
     NsSocket *sock = ns_socket_new(h, NS_SOCK_UDP, &err);
     if (sock)
         err = v6 ? ns_socket_bind6(sock, &any6, port) : ns_socket_bind(sock, 0, port);

@@ -108,7 +108,7 @@ NsEchoServer *ns_echo_server_start(NsHost *h, uint16_t port, bool tcp, bool echo
         /* on [::] when the host has an IPv6 address, as the TCP listener */
         static const NsIpv6Addr any6;
         NsIpv6Addr mine;
-        s->udp6 = ns_ip6_first_addr(ns_ip6_of(h), &mine);
+        s->udp6 = ns_host_first_addr6(h, &mine);
         s->udp = ns_socket_new(h, NS_SOCK_UDP, &err);
         if (s->udp)
             err = s->udp6 ? ns_socket_bind6(s->udp, &any6, port) : ns_socket_bind(s->udp, 0, port);

@@ -811,7 +811,7 @@ NsFetch *ns_fetch_start(NsHost *h, const NsFetchSpec *spec, NsFetchDone cb, void
         /* A host with an IPv6 address asks for AAAA too, first (RFC 8305 3);
          * one with no IPv4 address asks for AAAA alone (as getaddrinfo's
          * AI_ADDRCONFIG does): it goes straight to IPv6. */
-        if (ns_ip6_first_addr(ns_ip6_of(h), &mine)) {
+        if (ns_host_first_addr6(h, &mine)) {
             f->lookups++;
             f->resolve6 = ns_dns_resolve_via(h, &f->dns_server, true, f->hostname, f->names,
                                              fetch_resolved, f);

@@ -48,7 +48,7 @@ AppServer *ns_app_server_listen(NsHost *h, uint16_t port, const AppServerOps *op
      * as servers on a dual-stack Linux host do; others on 0.0.0.0. */
     static const NsIpv6Addr any6;
     NsIpv6Addr mine;
-    if (sock && ns_ip6_first_addr(ns_ip6_of(h), &mine))
+    if (sock && ns_host_first_addr6(h, &mine))
         *err = ns_socket_bind6(sock, &any6, port);
     else if (sock)
         *err = ns_socket_bind(sock, 0, port);

@@ -5,8 +5,14 @@
 
 #include "netsim/ctx.h"
 #include "netsim/ip.h"
+#include "netsim/ip6.h"
 #include "netsim/trace.h"
 #include "netsim-private/packet.h"
+
+/* An IPv6 datagram (transfer full) for a host's IPv6 layer: what the host
+ * calls once the layer exists; the IP layer calls it for the frame that
+ * made it (ip.c). */
+void ns_ip6_input(NsIp6 *ip6, NsIface *iface, NsPacket *pkt);
 
 /* Give back the room the route table grew into (doubling) beyond its
  * routes: routing calls it once every host's routes are in. */

@@ -64,12 +64,33 @@ struct NsIp {
     NsNetfilter *nf; /* NULL unless the host has filter rules or NAT */
     GArray *taps;    /* Tap, in the order added; NULL until one is */
     NsIpStats stats;
-    NsIp6 *ip6;      /* the host's IPv6 layer */
+    NsIp6 *ip6;      /* the host's IPv6 layer; NULL until first needed (ip6_of) */
+    NsIcmp6EchoFn echo6_fn; /* for the IPv6 layer, when it is made */
+    void *echo6_data;
     NsIpReasm *reasm; /* NULL until a fragment arrives */
 };
 
 static void ip_input(void *l3, NsIface *iface, NsPacket *pkt);
 static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt);
+
+/* The host's IPv6 layer, made now if it was not (it then takes the host's
+ * IPv6 frames itself). Making it draws nothing from the host's random
+ * stream and schedules nothing, so when it is made changes no run. */
+static NsIp6 *ip6_of(NsIp *ip)
+{
+    if (!ip->ip6) {
+        ip->ip6 = ns_ip6_new(ip->host, &ip->stats);
+        if (ip->echo6_fn)
+            ns_ip6_set_echo_handler(ip->ip6, ip->echo6_fn, ip->echo6_data);
+    }
+    return ip->ip6;
+}
+
+/* The host's first IPv6 frame, before its IPv6 layer exists. */
+static void ip6_input_first(void *l3, NsIface *iface, NsPacket *pkt)
+{
+    ns_ip6_input(ip6_of(l3), iface, pkt);
+}
 
 NsIp *ns_ip_new(NsHost *host)
 {
@@ -80,7 +101,7 @@ NsIp *ns_ip_new(NsHost *host)
     ip->next_id = (uint16_t)ns_rng_below(ns_host_rng(host), 65536);
     ns_host_set_l3(host, ip_input, ip_unreach, ip);
     ns_host_set_slot(host, NS_HOST_SLOT_IP, ip);
-    ip->ip6 = ns_ip6_new(host, &ip->stats);
+    ns_host_set_l3_v6(host, ip6_input_first, ip);
     return ip;
 }
 
@@ -108,7 +129,7 @@ NsIp *ns_ip_of(const NsHost *host)
 NsIp6 *ns_ip6_of(const NsHost *host)
 {
     NsIp *ip = ns_ip_of(host);
-    return ip ? ip->ip6 : NULL;
+    return ip ? ip6_of(ip) : NULL;
 }
 
 NsHost *ns_ip_host(const NsIp *ip)
@@ -203,6 +224,14 @@ void ns_ip_set_echo_handler(NsIp *ip, NsIcmpEchoFn fn, void *data)
 {
     ip->echo_fn = fn;
     ip->echo_data = data;
+}
+
+void ns_ip_set_echo6_handler(NsIp *ip, NsIcmp6EchoFn fn, void *data)
+{
+    ip->echo6_fn = fn;
+    ip->echo6_data = data;
+    if (ip->ip6)
+        ns_ip6_set_echo_handler(ip->ip6, fn, data);
 }
 
 /* ---- routing table ----

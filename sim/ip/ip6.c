@@ -187,16 +187,21 @@ bool ns_ip6_is_local(const NsIp6 *ip6, const NsIpv6Addr *addr)
     return false;
 }
 
-bool ns_ip6_first_addr(const NsIp6 *ip6, NsIpv6Addr *out)
+bool ns_host_first_addr6(const NsHost *host, NsIpv6Addr *out)
 {
-    for (uint32_t i = 0; i < ns_host_iface_count(ip6->host); i++) {
-        NsIface *ifc = ns_host_iface(ip6->host, i);
+    for (uint32_t i = 0; i < ns_host_iface_count(host); i++) {
+        NsIface *ifc = ns_host_iface(host, i);
         if (ns_iface_addr6_count(ifc)) {
             *out = *ns_iface_addr6(ifc, 0, NULL);
             return true;
         }
     }
     return false;
+}
+
+bool ns_ip6_first_addr(const NsIp6 *ip6, NsIpv6Addr *out)
+{
+    return ns_host_first_addr6(ip6->host, out);
 }
 
 bool ns_ip6_add_route(NsIp6 *ip6, const NsIpv6Addr *net, uint8_t prefix_len, NsIface *iface,
@@ -1524,6 +1529,11 @@ static NsPacket *reassemble6(NsIp6 *ip6, NsPacket *frag, const NsIpv6Repr *h, bo
         ns_ip_reasm_set_limits(ip6->reasm, NS_IP6FRAG_TIME, NS_IPFRAG_HIGH_THRESH);
     }
     return ns_ip6_reasm_input(ip6->reasm, frag, h, &fh, max_frag);
+}
+
+void ns_ip6_input(NsIp6 *ip6, NsIface *iface, NsPacket *pkt)
+{
+    ip6_input(ip6, iface, pkt);
 }
 
 static void ip6_input(void *l3, NsIface *iface, NsPacket *pkt)

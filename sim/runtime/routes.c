@@ -192,10 +192,10 @@ char *ns_world_host_tables(const NsWorld *w, const char *indent, bool with_netfi
         g_string_append_printf(s, "%s  ip neigh%s\n", indent, nn ? "" : " (empty)");
         ns_host_neigh_foreach(h, neigh_text, &t);
         /* IPv6: shown for hosts that have an IPv6 address */
-        NsIp6 *ip6 = ns_ip6_of(h);
         NsIpv6Addr any;
-        if (!ns_ip6_first_addr(ip6, &any))
+        if (!ns_host_first_addr6(h, &any))
             continue;
+        NsIp6 *ip6 = ns_ip6_of(h);
         g_autofree char *r6 = ns_ip6_routes_format(ip6);
         g_string_append_printf(s, "%s  ip -6 route\n", indent);
         for (char *line = r6, *nl; *line; line = nl + 1) {

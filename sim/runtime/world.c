@@ -190,7 +190,7 @@ NsWorld *ns_world_new(const NsScenario *scn, const NsWorldOpts *opts, NsTracer *
     ns_sim_schedule_at(w->ctx->sim, 0, ns_services_start_all, w->services, NULL);
     for (uint32_t i = 0; i < w->n_hosts; i++) {
         ns_ip_set_echo_handler(ns_ip_of(w->hosts[i].host), ns_steps_ping_echo, &w->hosts[i]);
-        ns_ip6_set_echo_handler(ns_ip6_of(w->hosts[i].host), ns_steps_ping_echo6, &w->hosts[i]);
+        ns_ip_set_echo6_handler(ns_ip_of(w->hosts[i].host), ns_steps_ping_echo6, &w->hosts[i]);
     }
     for (guint i = 0; i < scn->steps->len; i++) {
         const NsScnStep *st = ns_scn_step(scn, i);
