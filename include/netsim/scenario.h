@@ -108,13 +108,13 @@ typedef enum {
 /* An address or a name, with a port for endpoints (0 when there is none,
  * or for `bind S :0`/`ADDR:0` meaning "pick an ephemeral port"). */
 typedef struct {
-    NsScnTargetKind kind;
-    bool is_v6;       /* ADDR written as an IPv6 address: addr6 */
+    const char *name; /* NAME only: as written */
     uint8_t addr6[16];
     uint32_t addr;    /* host byte order; for NAME: the named host's first address */
-    const char *name; /* NAME only: as written */
     int32_t host;     /* host owning the address or name, -1 if no host has it */
+    NsScnTargetKind kind;
     uint16_t port;
+    bool is_v6;       /* ADDR written as an IPv6 address: addr6 */
 } NsScnEndpoint;
 
 /* http://HOST[:PORT][/PATH]. The host part is an address or a name, as in
@@ -164,17 +164,17 @@ typedef enum {
 typedef struct {
     NsScnLoc loc;
     const char *name;
-    bool is_router;
-    uint32_t n_addrs; /* >= 1; IPv4 and IPv6 together >= 2 for a router */
     NsScnHostAddr *addrs;
-    uint32_t n_addrs6; /* IPv6 addresses, as written */
     NsScnHostAddr6 *addrs6;
-    uint32_t n_dns_names;
     const char **dns_names;
+    uint32_t n_addrs; /* >= 1; IPv4 and IPv6 together >= 2 for a router */
+    uint32_t n_addrs6; /* IPv6 addresses, as written */
+    uint32_t n_dns_names;
     NsScnTcpProfile tcp;
-    bool has_resolver;
     uint32_t resolver; /* an address of host resolver_host */
     int32_t resolver_host;
+    bool is_router;
+    bool has_resolver;
 } NsScnHost;
 
 /* switch NAME [LINK-OPTIONS]: a switch you can see (it learns MACs and
