@@ -72,8 +72,13 @@ typedef struct {
     uint8_t prefix_len;
 } Addr6;
 
-/* 96 bytes: pointers first, then the 32-bit fields, the bytes last. */
+/* 168 bytes: the first neighbour's entry, then pointers, then the 32-bit
+ * fields, the bytes last. */
 struct NsIface {
+    /* Where the interface's first neighbour's entry lives (in use while its
+     * iface is set): a point-to-point link has one neighbour, whose entry
+     * then costs no allocation and no malloc header of its own. */
+    ArpEntry arp_own;
     NsHost *host;
     NsSegment *seg;
     /* The neighbour cache: its entries in an array sized by doubling from
@@ -148,11 +153,23 @@ const char *ns_profile_name(NsProfile profile)
     return "?";
 }
 
+/* A zeroed entry for a new neighbour of ifc. */
+static ArpEntry *arp_entry_new(NsIface *ifc)
+{
+    ArpEntry *e = ifc->arp_own.iface ? g_new0(ArpEntry, 1) : &ifc->arp_own;
+    e->iface = ifc;
+    return e;
+}
+
 static void arp_entry_free(ArpEntry *e)
 {
-    ns_sim_cancel(ns_host_ctx(e->iface->host)->sim, &e->timer);
+    NsIface *ifc = e->iface;
+    ns_sim_cancel(ns_host_ctx(ifc->host)->sim, &e->timer);
     ns_packet_queue_clear(&e->pending);
-    g_free(e);
+    if (e == &ifc->arp_own)
+        *e = (ArpEntry){0};
+    else
+        g_free(e);
 }
 
 static ArpEntry *arp_find(const NsIface *ifc, uint32_t addr)
@@ -524,8 +541,7 @@ void ns_iface_output(NsIface *iface, NsPacket *datagram, uint32_t next_hop)
         return;
     }
     if (!e) {
-        e = g_new0(ArpEntry, 1);
-        e->iface = iface;
+        e = arp_entry_new(iface);
         e->addr = next_hop;
         e->state = ARP_INCOMPLETE;
         arp_insert(iface, e);
@@ -559,8 +575,7 @@ static void arp_learn(NsIface *iface, uint32_t addr, const uint8_t mac[6], bool 
     if (!e) {
         if (!create)
             return;
-        e = g_new0(ArpEntry, 1);
-        e->iface = iface;
+        e = arp_entry_new(iface);
         e->addr = addr;
         arp_insert(iface, e);
     }

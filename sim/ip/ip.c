@@ -47,20 +47,24 @@ typedef struct {
  * one slot for each of 256 numbers (4 KiB a host). */
 #define MAX_PROTOS 8
 
+/* The output filter of targeted faults (ns_ip_set_output_filter): few
+ * hosts have one, so it is not two words of every host's NsIp. */
+typedef struct {
+    NsIpOutputFilterFn fn;
+    void *data;
+} OutputFilter;
+
+/* 176 bytes (a host's engine is reached through the host: ip_ctx()). */
 struct NsIp {
     NsHost *host;
-    NsCtx *ctx;
     Route *routes;             /* n_routes, in the order added (room for cap_routes) */
     uint32_t n_routes, cap_routes;
     GHashTable *route_index;   /* (length, network) -> index + 1; NULL while small */
     uint64_t route_lens;       /* bit L: some route has prefix length L */
     Proto *protos; /* n_protos of them */
-    uint8_t n_protos;
-    uint16_t next_id;
     NsIcmpEchoFn echo_fn;
     void *echo_data;
-    NsIpOutputFilterFn filter;
-    void *filter_data;
+    OutputFilter *filter; /* NULL: none */
     NsNetfilter *nf; /* NULL unless the host has filter rules or NAT */
     GArray *taps;    /* Tap, in the order added; NULL until one is */
     NsIpStats stats;
@@ -68,7 +72,14 @@ struct NsIp {
     NsIcmp6EchoFn echo6_fn; /* for the IPv6 layer, when it is made */
     void *echo6_data;
     NsIpReasm *reasm; /* NULL until a fragment arrives */
+    uint16_t next_id;
+    uint8_t n_protos;
 };
+
+static NsCtx *ip_ctx(const NsIp *ip)
+{
+    return ns_host_ctx(ip->host);
+}
 
 static void ip_input(void *l3, NsIface *iface, NsPacket *pkt);
 static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt);
@@ -96,7 +107,6 @@ NsIp *ns_ip_new(NsHost *host)
 {
     NsIp *ip = g_new0(NsIp, 1);
     ip->host = host;
-    ip->ctx = ns_host_ctx(host);
     /* Linux starts IP IDs at a random value; draw it from the host's stream. */
     ip->next_id = (uint16_t)ns_rng_below(ns_host_rng(host), 65536);
     ns_host_set_l3(host, ip_input, ip_unreach, ip);
@@ -118,6 +128,7 @@ void ns_ip_free(NsIp *ip)
     ns_ip6_free(ip->ip6);
     ns_ip_reasm_free(ip->reasm);
     g_free(ip->protos);
+    g_free(ip->filter);
     g_free(ip);
 }
 
@@ -171,8 +182,13 @@ void ns_ip_register_proto(NsIp *ip, uint8_t proto, const NsIpProtoOps *ops, void
 
 void ns_ip_set_output_filter(NsIp *ip, NsIpOutputFilterFn fn, void *data)
 {
-    ip->filter = fn;
-    ip->filter_data = data;
+    if (!fn) {
+        g_clear_pointer(&ip->filter, g_free);
+        return;
+    }
+    if (!ip->filter)
+        ip->filter = g_new(OutputFilter, 1);
+    *ip->filter = (OutputFilter){fn, data};
 }
 
 typedef struct {
@@ -624,11 +640,11 @@ static void apply_fault(NsTraceEvent *ev, const NsIpFault *fault)
 static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, NsDropReason drop,
                               const NsIpFault *fault, const char *summary)
 {
-    NsTracer *tr = ip->ctx->tracer;
+    NsTracer *tr = ip_ctx(ip)->tracer;
     if (!ns_tracer_wants(tr, kind))
         return;
     NsTraceEvent ev = {
-        .time = ns_sim_now(ip->ctx->sim),
+        .time = ns_sim_now(ip_ctx(ip)->sim),
         .kind = kind,
         .host = ns_host_name(ip->host),
         .drop = drop,
@@ -640,7 +656,7 @@ static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, N
     ev.summary = summary;
     NsNoteText txt;
     if (kind == NS_TRACE_SEND || kind == NS_TRACE_RECV)
-        ns_ip_note_apply(ip->ctx, &ev, pkt, pkt->data, pkt->len, &txt);
+        ns_ip_note_apply(ip_ctx(ip), &ev, pkt, pkt->data, pkt->len, &txt);
     ns_trace_emit(tr, &ev);
 }
 
@@ -680,7 +696,7 @@ static void send_reset(NsIp *ip, const uint8_t *d, size_t len)
                 ((flags & NS_TCP_FIN) ? 1 : 0);
         r.flags = NS_TCP_RST | NS_TCP_ACK;
     }
-    NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
+    NsPacket *p = ns_packet_new(ip_ctx(ip)->pool, NS_PACKET_HEADROOM, NS_TCP_HLEN);
     ns_tcp_emit(&r, h.dst, h.src, p->data, NS_TCP_HLEN);
     NsIpTxOpts o = {.id_zero = true};
     ns_ip_output(ip, p, h.dst, h.src, NS_IPPROTO_TCP, &o);
@@ -694,9 +710,9 @@ static bool nf_pass(NsIp *ip, NsNfChain chain, NsPacket *pkt, NfInfo *info)
     if (!r || r->action == NS_NF_ACCEPT)
         return true;
     ip->stats.dropped++;
-    NsTracer *tr = ip->ctx->tracer;
+    NsTracer *tr = ip_ctx(ip)->tracer;
     if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
-        NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_DROP,
+        NsTraceEvent ev = {.time = ns_sim_now(ip_ctx(ip)->sim), .kind = NS_TRACE_DROP,
                            .host = ns_host_name(ip->host), .drop = NS_DROP_FILTER,
                            .rule_name = r->name, .loc = {r->file, r->line},
                            .bytes = pkt->data, .bytes_len = pkt->len};
@@ -781,7 +797,7 @@ static void leave(Leave *lv, NsPacket *seg)
     NsTime delay = 0;
     NsIpFault fault = {0};
     if (ip->filter)
-        verdict = ip->filter(ip->filter_data, seg, &delay, &fault);
+        verdict = ip->filter->fn(ip->filter->data, seg, &delay, &fault);
     if (verdict != NS_IP_FILTER_DELAY)
         trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, NULL, lv->summary);
     if (ip->filter) {
@@ -797,20 +813,20 @@ static void leave(Leave *lv, NsPacket *seg)
             HeldDatagram *hd = g_new0(HeldDatagram, 1);
             *hd = (HeldDatagram){ip, lv->iface, lv->next_hop, lv->local, fault,
                                  g_strdup(lv->summary)};
-            ns_sim_schedule(ip->ctx->sim, delay, release_held, hd, seg);
+            ns_sim_schedule(ip_ctx(ip)->sim, delay, release_held, hd, seg);
             return;
         }
         case NS_IP_FILTER_DUPLICATE:
             trace_packet_info(ip, NS_TRACE_SEND, seg, NS_DROP_NONE, &fault, lv->summary);
             if (lv->local)
-                ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
+                ns_sim_schedule(ip_ctx(ip)->sim, 0, loopback_deliver, ip, ns_packet_copy(seg));
             else
                 ns_iface_output(lv->iface, ns_packet_copy(seg), lv->next_hop);
             break;
         }
     }
     if (lv->local)
-        ns_sim_schedule(ip->ctx->sim, 0, loopback_deliver, ip, seg);
+        ns_sim_schedule(ip_ctx(ip)->sim, 0, loopback_deliver, ip, seg);
     else
         ns_iface_output(lv->iface, seg, lv->next_hop);
 }
@@ -842,7 +858,7 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
         if (!src)
             src = ns_host_iface_count(ip->host) ? ns_iface_addr(ns_host_iface(ip->host, 0)) : 0;
         ip->stats.dropped++;
-        NsTracer *tr = ip->ctx->tracer;
+        NsTracer *tr = ip_ctx(ip)->tracer;
         if (ns_tracer_wants(tr, NS_TRACE_DROP)) {
             /* Described from the datagram it would have been, so that the
              * line says what was dropped (a zeroed ICMP header would read
@@ -853,7 +869,7 @@ static int ip_output(NsIp *ip, NsPacket *seg, uint32_t src, uint32_t dst, uint8_
                             .proto = proto, .src = src, .dst = dst};
             uint8_t *hdr = ns_packet_push(seg, NS_IPV4_HLEN);
             ns_ipv4_emit(&h, hdr, NS_IPV4_HLEN);
-            NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_DROP,
+            NsTraceEvent ev = {.time = ns_sim_now(ip_ctx(ip)->sim), .kind = NS_TRACE_DROP,
                                .host = ns_host_name(ip->host), .drop = NS_DROP_NO_ROUTE,
                                .proto = proto, .src = src, .dst = dst};
             ns_trace_describe_ip(&ev, seg->data, seg->len);
@@ -974,7 +990,7 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
     size_t quote = ns_icmp_error_quote_len(avail, 576);
     if (quote == 0)
         return;
-    NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + quote);
+    NsPacket *p = ns_packet_new(ip_ctx(ip)->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + quote);
     NsIcmpRepr r = {.type = type, .code = code, .mtu = mtu};
     if (ns_icmp_emit(&r, orig, quote, p->data, p->len) == 0) {
         ns_packet_free(p);
@@ -984,7 +1000,7 @@ void ns_ip_send_icmp_error(NsIp *ip, uint8_t type, uint8_t code, uint16_t mtu,
      * else (a router) from the interface facing the sender. */
     uint32_t src = ns_ip_is_local(ip, oh.dst) ? oh.dst : ns_ip_source_for(ip, oh.src);
     char summary[96] = "";
-    if (ns_tracer_wants(ip->ctx->tracer, NS_TRACE_SEND))
+    if (ns_tracer_wants(ip_ctx(ip)->tracer, NS_TRACE_SEND))
         quote_summary(orig, avail, summary, sizeof summary);
     ip->stats.icmp_sent++;
     NsIpTxOpts o = {0}; /* Linux sends ICMP errors without DF */
@@ -1001,7 +1017,7 @@ int ns_ip_send_echo_ttl(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_
 {
     if (payload_len > 65507)
         return EMSGSIZE;
-    NsPacket *p = ns_packet_new(ip->ctx->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + payload_len);
+    NsPacket *p = ns_packet_new(ip_ctx(ip)->pool, NS_PACKET_HEADROOM, NS_ICMP_HLEN + payload_len);
     /* The payload pattern of iputils ping after its timestamp: 0x10, 0x11, ... */
     for (size_t i = 0; i < payload_len; i++)
         p->data[NS_ICMP_HLEN + i] = (uint8_t)(0x10 + i);
@@ -1016,10 +1032,10 @@ int ns_ip_send_echo_ttl(NsIp *ip, uint32_t dst, uint16_t id, uint16_t seq, size_
 
 static void trace_icmp(NsIp *ip, NsIcmpEvent what, int err)
 {
-    NsTracer *tr = ip->ctx->tracer;
+    NsTracer *tr = ip_ctx(ip)->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_ICMP))
         return;
-    NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_ICMP,
+    NsTraceEvent ev = {.time = ns_sim_now(ip_ctx(ip)->sim), .kind = NS_TRACE_ICMP,
                        .host = ns_host_name(ip->host), .icmp_ev = what, .err = err};
     ns_trace_emit(tr, &ev);
 }
@@ -1134,7 +1150,7 @@ static NsPacket *reassemble(NsIp *ip, NsPacket *frag, const NsIpv4Repr *h)
 {
     trace_packet(ip, NS_TRACE_RECV, frag, NS_DROP_NONE);
     if (!ip->reasm)
-        ip->reasm = ns_ip_reasm_new(ip->ctx->sim, ip->ctx->pool, &reasm_ops, ip);
+        ip->reasm = ns_ip_reasm_new(ip_ctx(ip)->sim, ip_ctx(ip)->pool, &reasm_ops, ip);
     return ns_ip_reasm_input(ip->reasm, frag, h);
 }
 
@@ -1255,7 +1271,7 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     ip->stats.received++;
     if (ip->taps && ip->taps->len && tapped(ip, &h, pkt)) {
         char summary[96] = "";
-        if (h.proto == NS_IPPROTO_ICMP && ns_tracer_wants(ip->ctx->tracer, NS_TRACE_RECV) &&
+        if (h.proto == NS_IPPROTO_ICMP && ns_tracer_wants(ip_ctx(ip)->tracer, NS_TRACE_RECV) &&
             pkt->len > h.header_len + 8u && pkt->data[h.header_len] != NS_ICMP_ECHO_REPLY)
             quote_summary(pkt->data + h.header_len + 8, pkt->len - h.header_len - 8u, summary,
                           sizeof summary);
@@ -1266,7 +1282,7 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     if (h.proto == NS_IPPROTO_ICMP) {
         char summary[96] = "";
         /* Errors quote the datagram they are about: show which. */
-        if (ns_tracer_wants(ip->ctx->tracer, NS_TRACE_RECV) && pkt->len > h.header_len + 8u &&
+        if (ns_tracer_wants(ip_ctx(ip)->tracer, NS_TRACE_RECV) && pkt->len > h.header_len + 8u &&
             pkt->data[h.header_len] != NS_ICMP_ECHO_REQUEST &&
             pkt->data[h.header_len] != NS_ICMP_ECHO_REPLY)
             quote_summary(pkt->data + h.header_len + 8, pkt->len - h.header_len - 8u, summary,
@@ -1321,16 +1337,16 @@ static void ip_unreach(void *l3, NsIface *iface, NsPacket *pkt)
 
 void ns_ip_trace_recv(NsIp *ip, const NsIpv4Repr *hdr, const NsPacket *seg)
 {
-    NsTracer *tr = ip->ctx->tracer;
+    NsTracer *tr = ip_ctx(ip)->tracer;
     if (!ns_tracer_wants(tr, NS_TRACE_RECV))
         return;
     /* The IP header is still in the buffer in front of the transport data. */
     const uint8_t *start = seg->data - hdr->header_len;
-    NsTraceEvent ev = {.time = ns_sim_now(ip->ctx->sim), .kind = NS_TRACE_RECV,
+    NsTraceEvent ev = {.time = ns_sim_now(ip_ctx(ip)->sim), .kind = NS_TRACE_RECV,
                        .host = ns_host_name(ip->host),
                        .bytes = start, .bytes_len = seg->len + hdr->header_len};
     ns_trace_describe_ip(&ev, start, ev.bytes_len);
     NsNoteText txt;
-    ns_ip_note_apply(ip->ctx, &ev, seg, start, ev.bytes_len, &txt);
+    ns_ip_note_apply(ip_ctx(ip), &ev, seg, start, ev.bytes_len, &txt);
     ns_trace_emit(tr, &ev);
 }
