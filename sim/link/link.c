@@ -32,7 +32,12 @@ struct NsSegment {
     NsCtx *ctx;
     GHashTable *fdb;      /* learning: MAC (as uint64) -> FdbEntry* */
     NsLinkOpts opts;
-    NsRng rng;
+    /* The loss, jitter, duplication and reordering draws: seeded from
+     * (seed, "link", index) when the first is made, which gives the stream
+     * seeding at creation would (nothing else draws from it), so the many
+     * links that never draw carry a pointer, not 32 bytes of state. */
+    NsRng *rng;
+    uint32_t index;
     /* n_ports of them, room for cap_ports. A link's two are in the
      * segment's own allocation, after its name (a link per client host:
      * one allocation and its malloc header fewer each); a network's grow
@@ -112,7 +117,7 @@ NsSegment *ns_segment_new(NsCtx *ctx, const char *name, bool is_network, const N
     seg->is_network = is_network;
     seg->up = true;
     seg->opts = *opts;
-    ns_rng_init(&seg->rng, ctx->seed, "link", index);
+    seg->index = index;
     if (is_network)
         seg->mac_port = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     return seg;
@@ -128,6 +133,7 @@ void ns_segment_free(NsSegment *seg)
     }
     if (!ports_inline(seg))
         g_free(seg->ports);
+    g_free(seg->rng);
     if (seg->mac_port)
         g_hash_table_destroy(seg->mac_port);
     if (seg->fdb)
@@ -368,10 +374,19 @@ static void arrive(NsSim *sim, void *obj, void *arg)
 
 /* Send one copy of a frame that finished serializing on `from` towards `to`,
  * applying the loss, jitter, duplication and reordering models. */
+static NsRng *seg_rng(NsSegment *seg)
+{
+    if (!seg->rng) {
+        seg->rng = g_new(NsRng, 1);
+        ns_rng_init(seg->rng, seg->ctx->seed, "link", seg->index);
+    }
+    return seg->rng;
+}
+
 static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *frame)
 {
     const NsLinkOpts *o = &seg->opts;
-    if (o->loss_ppm && ns_rng_chance_ppm(&seg->rng, o->loss_ppm)) {
+    if (o->loss_ppm && ns_rng_chance_ppm(seg_rng(seg), o->loss_ppm)) {
         drop_frame(seg, from, frame, NS_DROP_LINK_LOSS);
         return;
     }
@@ -379,8 +394,8 @@ static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *fram
     NsTime now = ns_sim_now(seg->ctx->sim);
     NsTime at = now + o->delay;
     if (o->jitter)
-        at += ns_rng_range(&seg->rng, 0, o->jitter);
-    bool reorder = o->reorder_ppm && ns_rng_chance_ppm(&seg->rng, o->reorder_ppm);
+        at += ns_rng_range(seg_rng(seg), 0, o->jitter);
+    bool reorder = o->reorder_ppm && ns_rng_chance_ppm(seg_rng(seg), o->reorder_ppm);
     if (reorder) {
         /* Held back by one more propagation delay (at least 1 ms), without
          * holding back the frames behind it: they overtake it. */
@@ -390,7 +405,7 @@ static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *fram
             at = src->last_arrival;
         src->last_arrival = at;
     }
-    bool dup = o->dup_ppm && ns_rng_chance_ppm(&seg->rng, o->dup_ppm);
+    bool dup = o->dup_ppm && ns_rng_chance_ppm(seg_rng(seg), o->dup_ppm);
     frame->meta = META(seg->epoch, to);
     if (dup) {
         NsPacket *copy = ns_packet_copy(frame);
