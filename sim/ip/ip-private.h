@@ -14,6 +14,9 @@
  * made it (ip.c). */
 void ns_ip6_input(NsIp6 *ip6, NsIface *iface, NsPacket *pkt);
 
+/* Has the host's IPv6 layer been made (tests: an IPv4 host has none)? */
+bool ns_ip_has_ip6(const NsIp *ip);
+
 /* Give back the room the route table grew into (doubling) beyond its
  * routes: routing calls it once every host's routes are in. */
 void ns_ip_routes_fit(NsIp *ip);

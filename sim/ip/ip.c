@@ -137,6 +137,11 @@ NsIp *ns_ip_of(const NsHost *host)
     return ns_host_slot(host, NS_HOST_SLOT_IP);
 }
 
+bool ns_ip_has_ip6(const NsIp *ip)
+{
+    return ip->ip6 != NULL;
+}
+
 NsIp6 *ns_ip6_of(const NsHost *host)
 {
     NsIp *ip = ns_ip_of(host);

@@ -429,6 +429,25 @@ static void test_failed_neighbours_leave_the_cache_and_the_others_stay(void)
     end();
 }
 
+/* A point-to-point neighbour's entry lives in the interface: once the
+ * first neighbour asked for has failed and left, that place serves the
+ * next one. */
+static void test_failed_first_neighbour_leaves_room_for_the_next(void)
+{
+    routed_net();
+    ping(pc, "10.0.1.77"); /* nobody has it */
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(ns_iface_arp_entries(ns_host_iface(pc, 0)), 0);
+    ping(pc, "10.0.1.254");
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(ns_iface_arp_entries(ns_host_iface(pc, 0)), 1);
+    uint8_t mac[6] = {0};
+    CU_ASSERT(ns_iface_arp_lookup(ns_host_iface(pc, 0), fx_ip("10.0.1.254"), mac));
+    CU_ASSERT_EQUAL(mac[4], 3); /* host #3 */
+    end();
+}
+
 static void test_arp_queue_minimal_keeps_three_datagrams(void)
 {
     CU_ASSERT_EQUAL(burst_before_arp(NS_PROFILE_MINIMAL), 15);
@@ -873,6 +892,8 @@ static CU_TestInfo arp_tests[] = {
      test_neighbour_cache_past_eight_entries_finds_each},
     {"failed_neighbours_leave_the_cache_and_the_others_stay",
      test_failed_neighbours_leave_the_cache_and_the_others_stay},
+    {"failed_first_neighbour_leaves_room_for_the_next",
+     test_failed_first_neighbour_leaves_room_for_the_next},
     {"arp_queue_minimal_keeps_three_datagrams", test_arp_queue_minimal_keeps_three_datagrams},
     {"arp_queue_linux_counts_bytes", test_arp_queue_linux_counts_bytes},
     {"router_reports_unresolvable_next_hop_with_icmp",

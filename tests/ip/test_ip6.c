@@ -12,6 +12,7 @@
 #include "netsim/netfilter.h"
 #include "netsim/socket.h"
 #include "netsim-private/pcb.h"
+#include "../../sim/ip/ip-private.h"
 
 static int noop(void)
 {
@@ -136,6 +137,60 @@ static void nothing(NsSim *sim, void *obj, void *arg)
 static void idle_until(NsTime t)
 {
     ns_sim_schedule(fx.ctx.sim, t - ns_sim_now(fx.ctx.sim), nothing, NULL, NULL);
+}
+
+/* ---- the IPv6 layer, made when first needed ---- */
+
+/* Two IPv4 hosts on one network: pinging over IPv4 makes neither an IPv6
+ * layer (96 bytes a host); asking for one makes it. */
+static void test_ipv4_host_has_no_ipv6_layer_until_asked(void)
+{
+    fx_setup(1);
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    pc = fx_host("pc", false, NS_PROFILE_MINIMAL);
+    srv = fx_host("srv", false, NS_PROFILE_MINIMAL);
+    fx_addr(pc, "10.0.1.10", 24, lan);
+    fx_addr(srv, "10.0.1.20", 24, lan);
+    fx_routes();
+    CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(pc), fx_ip("10.0.1.20"), 1, 1, 56), 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_FALSE(ns_ip_has_ip6(ns_ip_of(pc)));
+    CU_ASSERT_FALSE(ns_ip_has_ip6(ns_ip_of(srv)));
+    CU_ASSERT_PTR_NOT_NULL(ns_ip6_of(pc));
+    CU_ASSERT_TRUE(ns_ip_has_ip6(ns_ip_of(pc)));
+    end();
+}
+
+/* The echo handler given to the IP layer before the IPv6 layer is made is
+ * the one the reply reaches. */
+static void test_echo6_handler_set_before_the_layer_hears_the_reply(void)
+{
+    routed_net6(0);
+    memset(&echo, 0, sizeof echo);
+    ns_ip_set_echo6_handler(ns_ip_of(pc), on_echo, NULL);
+    NsIpv6Addr d = a6("2001:db8:2::20");
+    CU_ASSERT_EQUAL(ns_ip6_send_echo(ns_ip6_of(pc), &d, 1, 1, 56, 0), 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    CU_ASSERT_EQUAL(echo.hops, 63);
+    end();
+}
+
+/* An IPv6 frame reaching a host without an IPv6 layer makes it, which
+ * takes the frame: an IPv4-only host beside pc and gw hears pc's
+ * solicitation to the solicited-node group (flooded on the network). */
+static void test_first_ipv6_frame_makes_the_layer_and_is_taken(void)
+{
+    routed_net6(0);
+    NsHost *v4 = fx_host("v4", false, NS_PROFILE_MINIMAL);
+    fx_addr(v4, "10.0.1.30", 24, ns_iface_segment(ns_host_iface(pc, 0)));
+    bool before = ns_ip_has_ip6(ns_ip_of(v4));
+    ping6(pc, "2001:db8:1::1", 56);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_FALSE(before);
+    CU_ASSERT_TRUE(ns_ip_has_ip6(ns_ip_of(v4)));
+    CU_ASSERT_EQUAL(echo.replies, 1);
+    end();
 }
 
 static void test_link_local_address_is_modified_eui64_of_the_mac(void)
@@ -882,6 +937,11 @@ static CU_TestInfo transport6_tests[] = {
 };
 
 static CU_TestInfo ndp_tests[] = {
+    {"ipv4_host_has_no_ipv6_layer_until_asked", test_ipv4_host_has_no_ipv6_layer_until_asked},
+    {"echo6_handler_set_before_the_layer_hears_the_reply",
+     test_echo6_handler_set_before_the_layer_hears_the_reply},
+    {"first_ipv6_frame_makes_the_layer_and_is_taken",
+     test_first_ipv6_frame_makes_the_layer_and_is_taken},
     {"link_local_address_is_modified_eui64_of_the_mac",
      test_link_local_address_is_modified_eui64_of_the_mac},
     {"first_datagram_waits_for_nd_then_is_released",
