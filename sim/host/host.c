@@ -225,7 +225,7 @@ NsHost *ns_host_new(NsCtx *ctx, const char *name, uint32_t index, bool is_router
                     NsProfile profile)
 {
     size_t len = strlen(name);
-    NsHost *h = g_malloc0(first_iface_offset(len) + sizeof(NsIface));
+    NsHost *h = ns_ctx_alloc0(ctx, first_iface_offset(len) + sizeof(NsIface));
     memcpy(h->name, name, len + 1);
     h->ifaces = &h->iface_one;
     h->cap_ifaces = 1;
@@ -251,7 +251,7 @@ void ns_host_free(NsHost *host)
         if (ifc->arp_index)
             g_hash_table_destroy(ifc->arp_index);
         if (i > 0)
-            g_free(ifc);
+            ns_ctx_release(host->ctx, ifc);
     }
     if (host->ifaces != &host->iface_one)
         g_free(host->ifaces);
@@ -259,7 +259,7 @@ void ns_host_free(NsHost *host)
         g_hash_table_destroy(host->by_addr);
         g_hash_table_destroy(host->bcasts);
     }
-    g_free(host);
+    ns_ctx_release(host->ctx, host);
 }
 
 const char *ns_host_name(const NsHost *host) { return host->name; }
@@ -672,7 +672,8 @@ static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
 
 NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSegment *seg)
 {
-    NsIface *ifc = host->n_ifaces ? g_new0(NsIface, 1) : first_iface(host);
+    NsIface *ifc =
+        host->n_ifaces ? ns_ctx_alloc0(host->ctx, sizeof(NsIface)) : first_iface(host);
     ifc->host = host;
     ifc->index = host->n_ifaces;
     ifc->addr = addr;

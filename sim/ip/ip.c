@@ -105,7 +105,7 @@ static void ip6_input_first(void *l3, NsIface *iface, NsPacket *pkt)
 
 NsIp *ns_ip_new(NsHost *host)
 {
-    NsIp *ip = g_new0(NsIp, 1);
+    NsIp *ip = ns_ctx_alloc0(ns_host_ctx(host), sizeof(NsIp));
     ip->host = host;
     /* Linux starts IP IDs at a random value; draw it from the host's stream. */
     ip->next_id = (uint16_t)ns_rng_below(ns_host_rng(host), 65536);
@@ -129,7 +129,7 @@ void ns_ip_free(NsIp *ip)
     ns_ip_reasm_free(ip->reasm);
     g_free(ip->protos);
     g_free(ip->filter);
-    g_free(ip);
+    ns_ctx_release(ip_ctx(ip), ip);
 }
 
 NsIp *ns_ip_of(const NsHost *host)

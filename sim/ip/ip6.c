@@ -126,7 +126,7 @@ static void neigh_free(gpointer p)
 
 NsIp6 *ns_ip6_new(NsHost *host, NsIpStats *stats)
 {
-    NsIp6 *ip6 = g_new0(NsIp6, 1);
+    NsIp6 *ip6 = ns_ctx_alloc0(ns_host_ctx(host), sizeof(NsIp6));
     ip6->ipstats = stats;
     ip6->host = host;
     ip6->ctx = ns_host_ctx(host);
@@ -153,7 +153,7 @@ void ns_ip6_free(NsIp6 *ip6)
             g_array_free(ip6->frag->pmtu, TRUE);
         g_free(ip6->frag);
     }
-    g_free(ip6);
+    ns_ctx_release(ip6->ctx, ip6);
 }
 
 const NsIp6Stats *ns_ip6_stats(const NsIp6 *ip6) { return &ip6->stats; }

@@ -69,7 +69,7 @@ static void sync_mapped(NsPcb *pcb)
 
 NsPcbTable *ns_pcb_table_new(NsHost *host, uint8_t proto)
 {
-    NsPcbTable *t = g_new0(NsPcbTable, 1);
+    NsPcbTable *t = ns_ctx_alloc0(ns_host_ctx(host), sizeof(NsPcbTable));
     t->host = host;
     t->proto = proto;
     return t;
@@ -177,7 +177,7 @@ void ns_pcb_table_free(NsPcbTable *t)
         g_hash_table_destroy(t->by_port);
     if (t->by_tuple)
         g_hash_table_destroy(t->by_tuple);
-    g_free(t);
+    ns_ctx_release(ns_host_ctx(t->host), t);
 }
 
 void ns_ip_ephemeral_range(NsProfile profile, uint16_t *lo, uint16_t *hi)

@@ -107,7 +107,7 @@ NsSegment *ns_segment_new(NsCtx *ctx, const char *name, bool is_network, const N
     size_t len = strlen(name);
     size_t size = is_network ? offsetof(NsSegment, name) + len + 1
                              : link_ports_offset(len) + 2 * sizeof(Port);
-    NsSegment *seg = g_malloc0(MAX(size, sizeof(NsSegment)));
+    NsSegment *seg = ns_ctx_alloc0(ctx, MAX(size, sizeof(NsSegment)));
     memcpy(seg->name, name, len + 1);
     if (!is_network) {
         seg->ports = (Port *)(void *)((char *)seg + link_ports_offset(len));
@@ -138,7 +138,7 @@ void ns_segment_free(NsSegment *seg)
         g_hash_table_destroy(seg->mac_port);
     if (seg->fdb)
         g_hash_table_destroy(seg->fdb);
-    g_free(seg);
+    ns_ctx_release(seg->ctx, seg);
 }
 
 const char *ns_segment_name(const NsSegment *seg)

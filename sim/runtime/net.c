@@ -24,6 +24,7 @@ NsNet *ns_net_new(uint64_t seed, NsTracer *tracer)
     net->ctx.pool = ns_packet_pool_new();
     net->ctx.seed = seed;
     net->ctx.decoder = ns_app_decode;
+    net->ctx.arena = g_new0(NsArena, 1);
     net->segs = g_ptr_array_new();
     net->hosts = g_ptr_array_new();
     return net;
@@ -51,6 +52,7 @@ void ns_net_free(NsNet *net)
     g_ptr_array_free(net->hosts, TRUE);
     g_ptr_array_free(net->segs, TRUE);
     ns_packet_pool_free(net->ctx.pool);
+    ns_arena_free(net->ctx.arena);
     g_free(net);
 }
 

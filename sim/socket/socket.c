@@ -71,7 +71,7 @@ static void socks_remove(Layer *l, const NsSocket *s)
 
 void ns_socket_layer_init(NsHost *host)
 {
-    Layer *l = g_new0(Layer, 1);
+    Layer *l = ns_ctx_alloc0(ns_host_ctx(host), sizeof(Layer));
     l->host = host;
     l->socks = &l->sock_one;
     l->cap_socks = 1;
@@ -113,7 +113,7 @@ void ns_socket_layer_free(NsHost *host)
     ns_host_set_slot(host, NS_HOST_SLOT_UDP, NULL);
     ns_host_set_slot(host, NS_HOST_SLOT_TCP, NULL);
     ns_host_set_slot(host, NS_HOST_SLOT_SOCKET, NULL);
-    g_free(l);
+    ns_ctx_release(ns_host_ctx(host), l);
 }
 
 static void notify_now(NsSim *sim, void *obj, void *arg)
