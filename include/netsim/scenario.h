@@ -708,6 +708,7 @@ typedef struct NsScenario {
     NsScnList *expects;    /* NsScnExpect */
     GArray *questions;     /* NsScnQuestion */
     GStringChunk *strings; /* private: storage for names, paths, payloads */
+    NsScnHostAddr *host_addrs; /* private: every host's addrs, one block */
 } NsScenario;
 
 /* Parses `len` bytes of `text` as a scenario file named `filename` (used in

@@ -290,6 +290,26 @@ static void test_hosts(void)
     CU_ASSERT_EQUAL(ns_scn_link(scn, 0)->opts.delay, NS_MS(20));
 }
 
+/* The hosts' IPv4 addresses are kept in one block, in host order: each
+ * host's are its own, after the one before's (an IPv6-only host has none). */
+static void test_host_addresses_follow_each_other_in_host_order(void)
+{
+    g_autoptr(NsScenario) scn = scn_ok("network lan 10.0.0.0/24\n"
+                                       "network dc 10.9.0.0/24\n"
+                                       "network six 2001:db8::/64\n"
+                                       "router r 10.0.0.1 10.9.0.1\n"
+                                       "host v6 2001:db8::5\n"
+                                       "host b 10.0.0.2\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(scn);
+    const NsScnHost *r = ns_scn_host(scn, 0), *v6 = ns_scn_host(scn, 1), *b = ns_scn_host(scn, 2);
+    CU_ASSERT_EQUAL(r->n_addrs, 2);
+    CU_ASSERT_EQUAL(r->addrs[1].addr, 0x0a090001);
+    CU_ASSERT_EQUAL(v6->n_addrs, 0);
+    CU_ASSERT_PTR_NULL(v6->addrs);
+    CU_ASSERT_PTR_EQUAL(b->addrs, r->addrs + 2);
+    CU_ASSERT_EQUAL(b->addrs[0].addr, 0x0a000002);
+}
+
 static void test_services(void)
 {
     g_autoptr(NsScenario) scn = scn_ok(rich);
@@ -1024,6 +1044,8 @@ CU_TestInfo ns_parser_tests[] = {
     {"unfilter_by_name_line_or_file_line", test_unfilter_by_name_line_or_file_line},
     {"rich_scenario_loads", test_rich_scenario_loads},
     {"header_defaults", test_header_defaults},
+    {"host_addresses_follow_each_other_in_host_order",
+     test_host_addresses_follow_each_other_in_host_order},
     {"network_options", test_network_options},
     {"ipv6_endpoints_and_resolve_aaaa", test_ipv6_endpoints_and_resolve_aaaa},
     {"ipv6_networks_hosts_and_ping", test_ipv6_networks_hosts_and_ping},
