@@ -25,9 +25,10 @@ typedef bool (*NsPayloadDecoder)(void *data, uint8_t proto, uint16_t sport, uint
 /* Memory for the objects a network keeps from its building to its end
  * (hosts with their first interface, a router's other interfaces,
  * segments, IP layers, socket layers, transport tables): carved in order
- * from 64 KiB blocks the network frees together at its end, without the
- * malloc header and rounding each would cost on its own (8 to 16 bytes
- * apiece; a client host of W3 holds eight such objects). Nothing in it is
+ * from blocks (4 KiB, doubling to 64 KiB) the network frees together at
+ * its end, without the malloc header and rounding each would cost on its
+ * own (8 to 16 bytes apiece; a client host of W3 holds eight such
+ * objects). Nothing in it is
  * freed earlier. A context without an arena (the layers' test fixtures)
  * gives each object its own allocation, as g_malloc0. */
 typedef struct NsArenaBlock {
@@ -37,6 +38,7 @@ typedef struct NsArenaBlock {
 typedef struct {
     NsArenaBlock *last; /* the block being carved; prev: the full ones */
     char *next, *end;   /* its free part */
+    size_t block;       /* the last block's size: 4 KiB, doubling to 64 KiB */
 } NsArena;
 
 #define NS_ARENA_BLOCK (64u * 1024u)
@@ -65,7 +67,11 @@ static inline void *ns_ctx_alloc0(NsCtx *ctx, size_t size)
         /* A new block (zeroed: its objects need no memset of their own);
          * the old one's tail, smaller than this object, stays unused. */
         size_t hdr = (sizeof(NsArenaBlock) + 7) & ~(size_t)7;
-        size_t bytes = hdr + size > NS_ARENA_BLOCK ? hdr + size : NS_ARENA_BLOCK;
+        /* Small first (two hosts need a page, not 64 KiB of zeroed
+         * memory), doubling up to NS_ARENA_BLOCK. */
+        size_t want = a->block ? MIN(a->block * 2, NS_ARENA_BLOCK) : 4096;
+        size_t bytes = hdr + size > want ? hdr + size : want;
+        a->block = want;
         NsArenaBlock *b = g_malloc0(bytes);
         b->prev = a->last;
         a->last = b;
