@@ -184,15 +184,7 @@ static ArpEntry *arp_find(const NsIface *ifc, uint32_t addr)
 
 static void arp_insert(NsIface *ifc, ArpEntry *e)
 {
-    if (ifc->n_arp == ifc->cap_arp) {
-        ifc->cap_arp *= 2;
-        if (ifc->arp == &ifc->arp_one) {
-            ifc->arp = g_new(ArpEntry *, ifc->cap_arp);
-            ifc->arp[0] = ifc->arp_one;
-        } else {
-            ifc->arp = g_renew(ArpEntry *, ifc->arp, ifc->cap_arp);
-        }
-    }
+    NS_ONE_SLOT_RESERVE(ifc->arp, ifc->arp_one, ifc->n_arp, ifc->cap_arp);
     e->slot = ifc->n_arp;
     ifc->arp[ifc->n_arp++] = e;
     if (!ifc->arp_index && ifc->n_arp > NS_HOST_SCAN_NEIGHS) {
@@ -687,15 +679,7 @@ NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSe
     ifc->arp = &ifc->arp_one;
     ifc->cap_arp = 1;
     ifc->port = ns_segment_attach(seg, mac, iface_deliver, ifc, host->name, ifc->index);
-    if (host->n_ifaces == host->cap_ifaces) {
-        host->cap_ifaces *= 2;
-        if (host->ifaces == &host->iface_one) {
-            host->ifaces = g_new(NsIface *, host->cap_ifaces);
-            host->ifaces[0] = host->iface_one;
-        } else {
-            host->ifaces = g_renew(NsIface *, host->ifaces, host->cap_ifaces);
-        }
-    }
+    NS_ONE_SLOT_RESERVE(host->ifaces, host->iface_one, host->n_ifaces, host->cap_ifaces);
     host->ifaces[host->n_ifaces++] = ifc;
     if (!host->by_addr && host->n_ifaces > NS_HOST_SCAN_IFACES) {
         host->by_addr = g_hash_table_new(g_direct_hash, g_direct_equal);

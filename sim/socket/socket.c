@@ -44,15 +44,7 @@ static Layer *layer_of(const NsHost *host)
 
 static void socks_add(Layer *l, NsSocket *s)
 {
-    if (l->n_socks == l->cap_socks) {
-        l->cap_socks *= 2;
-        if (l->socks == &l->sock_one) {
-            l->socks = g_new(NsSocket *, l->cap_socks);
-            l->socks[0] = l->sock_one;
-        } else {
-            l->socks = g_renew(NsSocket *, l->socks, l->cap_socks);
-        }
-    }
+    NS_ONE_SLOT_RESERVE(l->socks, l->sock_one, l->n_socks, l->cap_socks);
     l->socks[l->n_socks++] = s;
 }
 

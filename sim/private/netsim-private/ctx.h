@@ -89,6 +89,23 @@ static inline void ns_ctx_release(NsCtx *ctx, void *p)
         g_free(p);
 }
 
+/* Make room for one more pointer in an array that starts as one slot
+ * inside its owner (ARR == &ONE: most owners never hold a second) and
+ * grows by doubling on the heap once it has N == CAP entries. The owner
+ * frees ARR when it is not &ONE. */
+#define NS_ONE_SLOT_RESERVE(arr, one, n, cap)                                                 \
+    do {                                                                                      \
+        if ((n) == (cap)) {                                                                   \
+            (cap) *= 2;                                                                       \
+            if ((arr) == &(one)) {                                                            \
+                (arr) = g_new(__typeof__(one), (cap));                                        \
+                (arr)[0] = (one);                                                             \
+            } else {                                                                          \
+                (arr) = g_renew(__typeof__(one), (arr), (cap));                               \
+            }                                                                                 \
+        }                                                                                     \
+    } while (0)
+
 /* Free every block of an arena (and the arena). */
 static inline void ns_arena_free(NsArena *a)
 {
