@@ -229,6 +229,58 @@ static void test_zero_delay_from_event_runs_after_peers_at_same_time(void)
     CU_ASSERT_EQUAL(trail.at[2], 50);
 }
 
+/* Zero-delay events go to the engine's ring of events at the current
+ * time: they must keep (time, insertion) order with the heap's. */
+static NsEventId ring_ids[200];
+
+static void spawn_now(NsSim *s, void *obj, void *arg)
+{
+    (void)obj;
+    int id = GPOINTER_TO_INT(arg);
+    trail_add(s, id);
+    if (id == 1) { /* 100..199 at now, every third cancelled, and a check */
+        for (int k = 100; k < 200; k++)
+            ring_ids[k] = ns_sim_schedule(s, 0, spawn_now, NULL, GINT_TO_POINTER(k));
+        for (int k = 100; k < 200; k += 3)
+            CU_ASSERT_TRUE(ns_sim_cancel(s, &ring_ids[k]));
+        CU_ASSERT_EQUAL(ns_sim_event_time(s, ring_ids[101]), ns_sim_now(s));
+        CU_ASSERT_TRUE(ns_sim_check(s));
+    } else if (id == 101) {
+        ns_sim_schedule(s, 0, spawn_now, NULL, GINT_TO_POINTER(300));
+    }
+}
+
+static void test_zero_delay_events_keep_order_through_ring_growth_and_cancels(void)
+{
+    ns_sim_schedule_at(sim, 50, spawn_now, NULL, GINT_TO_POINTER(1));
+    at(50, 2);
+    at(51, 3);
+    ns_sim_run(sim, NS_TIME_NEVER, 0);
+    int want[80], n = 0;
+    want[n++] = 1;
+    want[n++] = 2;
+    for (int k = 100; k < 200; k++)
+        if ((k - 100) % 3 != 0)
+            want[n++] = k;
+    want[n++] = 300;
+    want[n++] = 3;
+    CU_ASSERT_TRUE(trail_is(want, n));
+    CU_ASSERT_EQUAL(trail.at[n - 2], 50);
+}
+
+static void test_zero_delay_event_left_by_stop_runs_before_later_schedules(void)
+{
+    Action a = {.id = 1, .spawn_id = 9, .spawn_delay = 0, .stop = true};
+    act_at(10, &a);
+    ns_sim_run(sim, NS_TIME_NEVER, 0);
+    CU_ASSERT_TRUE(TRAIL_IS(1));
+    CU_ASSERT_EQUAL(ns_sim_pending(sim), 1);
+    at(10, 2); /* outside a run, at the same time: after 9 */
+    CU_ASSERT_TRUE(ns_sim_check(sim));
+    ns_sim_run(sim, NS_TIME_NEVER, 0);
+    CU_ASSERT_TRUE(TRAIL_IS(1, 9, 2));
+}
+
 /* ==== Scheduling from inside events ====================================== */
 
 static void test_event_schedules_chain(void)
@@ -1006,6 +1058,10 @@ static CU_TestInfo sim_tests[] = {
      test_equal_times_fifo_across_sequence_low_word_wrap},
     {"zero_delay_from_event_runs_after_peers_at_same_time",
      test_zero_delay_from_event_runs_after_peers_at_same_time},
+    {"zero_delay_events_keep_order_through_ring_growth_and_cancels",
+     test_zero_delay_events_keep_order_through_ring_growth_and_cancels},
+    {"zero_delay_event_left_by_stop_runs_before_later_schedules",
+     test_zero_delay_event_left_by_stop_runs_before_later_schedules},
     {"event_schedules_chain", test_event_schedules_chain},
     {"event_schedules_before_pending_event", test_event_schedules_before_pending_event},
     {"schedule_delay_is_relative_to_now", test_schedule_delay_is_relative_to_now},
