@@ -431,6 +431,7 @@ struct NsTcpConn {
     bool syn_lost : 1; /* our SYN or SYN-ACK was retransmitted */
     bool nagle_held : 1; /* Nagle holds data back; traced once per hold */
     bool is_cwnd_limited : 1; /* cwnd_limited: cwnd was full in this window */
+    bool nospace : 1; /* a write found the send buffer full (SOCK_NOSPACE) */
 
     uint32_t ts_offset, ts_recent;
     uint32_t bytes_acked_ca; /* RFC 5681 3.1 byte counting in CA */
@@ -619,6 +620,12 @@ int tcp_conn_getopt(const NsTcpConn *c, NsSockOpt opt, int64_t *value);
 /* Send what window, Nagle and the ACK policy allow. */
 void tcp_conn_output(NsTcpConn *c, NsTime now);
 uint32_t tcp_conn_send_space(const NsTcpConn *c);
+/* Whether a writer may write (POLLOUT): free room of at least half of
+ * what is queued (Linux sk_stream_is_writeable). */
+bool tcp_conn_writeable(const NsTcpConn *c);
+/* Freed send-buffer space: wakes (c->notify) a writer that found the
+ * buffer full once it is writeable again; true if it did. */
+bool tcp_conn_write_space(NsTcpConn *c);
 
 /* Internals shared between the core's files. */
 void tcp_conn_take_syn(NsTcpConn *c, const NsTcpSeg *seg);

@@ -1688,9 +1688,7 @@ uint32_t ns_tcp_poll(const NsTcpSock *s)
     if (c->state != NS_TCP_STATE_SYN_SENT && c->state != NS_TCP_STATE_SYN_RECEIVED) {
         if (c->rx_len)
             mask |= NS_POLLIN | NS_POLLRDNORM;
-        /* sk_stream_is_writeable: free room of at least half what is queued */
-        uint32_t room = tcp_conn_send_space(c);
-        if (snd_shut || (room > 0 && room >= c->sb_len / 2))
+        if (snd_shut || tcp_conn_writeable(c))
             mask |= NS_POLLOUT | NS_POLLWRNORM;
     }
     if (c->error)

@@ -557,6 +557,25 @@ uint32_t tcp_conn_send_space(const NsTcpConn *c)
     return c->sb_len >= max ? 0 : max - c->sb_len;
 }
 
+bool tcp_conn_writeable(const NsTcpConn *c)
+{
+    uint32_t room = tcp_conn_send_space(c);
+    return room > 0 && room >= c->sb_len / 2;
+}
+
+/* Linux tcp_check_space / sk_stream_write_space: a writer is woken only if
+ * a write found the buffer full (SOCK_NOSPACE), and only once a third of
+ * the buffer is free, so a bulk sender writes in large pieces instead of
+ * on every ACK. */
+bool tcp_conn_write_space(NsTcpConn *c)
+{
+    if (!c->nospace || !tcp_conn_writeable(c))
+        return false;
+    c->nospace = false;
+    c->notify = true;
+    return true;
+}
+
 /* The send buffer. Written bytes go to a ring (a power-of-two capacity,
  * grown by doubling, at the end of this struct). Pattern bytes are kept as
  * (pattern offset, length) runs and made by tcp_sb_copy() when a segment is
@@ -774,8 +793,10 @@ static void sb_put(NsTcpConn *c, const uint8_t *data, uint32_t len)
 uint32_t tcp_conn_write(NsTcpConn *c, const uint8_t *data, uint32_t len, NsTime now)
 {
     uint32_t room = tcp_conn_send_space(c);
-    if (len > room)
+    if (len > room) {
         len = room;
+        c->nospace = true;
+    }
     if (len == 0)
         return 0;
     sb_put(c, data, len);
@@ -787,6 +808,8 @@ uint32_t tcp_conn_write_pattern(NsTcpConn *c, const uint8_t *head, uint32_t head
                                 uint64_t off, uint32_t len, NsTime now)
 {
     uint32_t room = tcp_conn_send_space(c);
+    if ((uint64_t)head_len + len > room)
+        c->nospace = true;
     if (head_len > room)
         head_len = room;
     if (len > room - head_len)

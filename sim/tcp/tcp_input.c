@@ -242,7 +242,7 @@ static uint32_t take_ack(NsTcpConn *c, In *in, uint32_t ack)
         tcp_sb_drop(c, n);
         c->bytes_acked += n;
         if (n)
-            c->notify = true; /* writable */
+            tcp_conn_write_space(c);
     }
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, c->snd_una))

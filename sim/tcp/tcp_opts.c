@@ -212,6 +212,8 @@ int tcp_conn_setopt(NsTcpConn *c, NsSockOpt opt, int64_t v, NsTime now)
             opts(c, now)->rcvbuf = kept;
         else
             opts(c, now)->sndbuf = kept;
+        if (!rcv)
+            tcp_conn_write_space(c); /* Linux: sk_write_space on SO_SNDBUF */
         return 0;
     }
     case NS_SO_KEEPALIVE:

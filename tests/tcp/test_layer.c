@@ -302,6 +302,106 @@ static void test_layer_head_then_pattern_arrives_whole(void)
     net_free(n);
 }
 
+/* Write-space wake-ups (Linux sk_stream_write_space): the server (side 1)
+ * writes to_send pattern bytes as space allows and logs each wake-up that
+ * came while a write had found the buffer full. */
+typedef struct {
+    App app;
+    bool blocked;           /* the last write took less than offered */
+    uint32_t wakes_blocked; /* wake-ups while blocked */
+    uint32_t wakes_idle;    /* wake-ups after everything was written */
+    uint32_t bad_wakes;     /* wake-ups with room < queued / 2 */
+    size_t min_room;        /* the least room seen at a wake-up */
+    size_t sndbuf;
+} Writer;
+
+static void writer_step(App *a)
+{
+    Writer *w = (Writer *)(void *)a;
+    if (a->l && !a->s) {
+        int err;
+        a->s = ns_tcp_accept(a->l, &err);
+        if (!a->s)
+            return;
+        ns_tcp_sock_set_notify(a->s, app_notify, a);
+        if (w->sndbuf)
+            CU_ASSERT_EQUAL(ns_tcp_setsockopt(a->s, NS_SO_SNDBUF, (int64_t)w->sndbuf), 0);
+    } else if (a->side == 1 && a->s) {
+        size_t room = ns_tcp_send_space(a->s), queued = w->sndbuf - room;
+        if (w->blocked) {
+            w->wakes_blocked++;
+            w->bad_wakes += room < queued / 2;
+            w->min_room = MIN(w->min_room, room);
+        } else if (a->sent == a->to_send) {
+            w->wakes_idle++;
+        }
+    }
+    if (!a->s)
+        return;
+    w->blocked = false;
+    while (a->side == 1 && a->sent < a->to_send) {
+        size_t want = (size_t)(a->to_send - a->sent);
+        long r = ns_tcp_send_pattern(a->s, NULL, 0, a->sent, want);
+        if (r < (long)want)
+            w->blocked = true;
+        if (r <= 0)
+            break;
+        a->sent += (uint64_t)r;
+    }
+    uint8_t buf[4096];
+    long r;
+    while ((r = ns_tcp_recv(a->s, buf, sizeof buf)) > 0)
+        a->received += (uint64_t)r;
+}
+
+static void run_writer(Writer *srv, Writer *cli)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(5);
+    o.rate_bps = 100 * 1000 * 1000;
+    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, &o);
+    *srv = (Writer){.app = {.net = n, .tcp = n->tcp[1], .on_event = writer_step, .side = 1},
+                    .sndbuf = srv->sndbuf, .min_room = SIZE_MAX};
+    srv->app.to_send = srv->sndbuf ? 400000 : 10000;
+    *cli = (Writer){.app = {.net = n, .tcp = n->tcp[0], .on_event = writer_step, .side = 0}};
+    app_listen(&srv->app, 80, 4);
+    app_connect(&cli->app, 80);
+    net_run(n, NS_S(5));
+    CU_ASSERT_EQUAL(srv->app.sent, srv->app.to_send);
+    CU_ASSERT_EQUAL(cli->app.received, srv->app.to_send);
+    ns_tcp_close(srv->app.s);
+    ns_tcp_close(cli->app.s);
+    ns_tcp_close(srv->app.l);
+    net_free(n);
+}
+
+/* A writer whose data all fitted is not woken by the ACKs that free it:
+ * nothing is blocked (no SOCK_NOSPACE). */
+static void test_layer_acks_do_not_wake_a_writer_that_never_blocked(void)
+{
+    Writer srv = {0}, cli;
+    run_writer(&srv, &cli);
+    CU_ASSERT_EQUAL(srv.wakes_blocked, 0);
+    CU_ASSERT_EQUAL(srv.wakes_idle, 0);
+}
+
+/* A writer that filled its buffer (SO_SNDBUF 32 KiB: Linux keeps twice
+ * that, half of it for data) is woken only once free room reaches half of
+ * what is queued (a third of the buffer), not on every ACK, and before
+ * the buffer is empty. */
+static void test_layer_blocked_writer_woken_when_a_third_is_free(void)
+{
+    Writer srv = {.sndbuf = 32768}, cli;
+    run_writer(&srv, &cli);
+    CU_ASSERT_TRUE(srv.wakes_blocked > 0);
+    CU_ASSERT_EQUAL(srv.bad_wakes, 0);
+    CU_ASSERT_TRUE(srv.min_room >= 32768 / 3 && srv.min_room < 32768);
+    /* 400,000 bytes through a 32 KiB buffer: a wake-up per 11 KB freed
+     * at most, where one per ACK (two segments) would be ~140. */
+    CU_ASSERT_TRUE(srv.wakes_blocked <= 400000 / (32768 / 3) + 1);
+}
+
 /* The TSO sysctls take Linux's ranges (tcp_min_tso_segs from 1, the
  * pacing ratios to 1000 percent; tcp_tso_rtt_log to 31 only) and refuse
  * the rest; the congestion control has Linux's name. */
@@ -1368,6 +1468,8 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_no_congestion_samples_by_default),
     T(test_layer_transfer_both_ways_then_close),
     T(test_layer_head_then_pattern_arrives_whole),
+    T(test_layer_acks_do_not_wake_a_writer_that_never_blocked),
+    T(test_layer_blocked_writer_woken_when_a_third_is_free),
     T(test_layer_closed_port_gets_rst_and_econnrefused),
     T(test_layer_poll_and_peek),
     T(test_layer_listener_children_by_4_tuple_in_arrival_order),
