@@ -599,12 +599,7 @@ static bool tw_may_reduce(const NsTcpSock *s)
 /* The bytes of a varint of v (7 bits a byte). */
 static size_t varint_len(uint64_t v)
 {
-    size_t k = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        k++;
-    }
-    return k;
+    return v ? (size_t)(64 - __builtin_clzll(v) + 6) / 7 : 1;
 }
 
 size_t tcp_tw_pack(const uint32_t *w, size_t n, uint64_t *present, uint8_t *out)
