@@ -36,7 +36,11 @@ NsTime ns_link_tx_time(uint64_t rate_bps, uint32_t bytes);
 
 typedef struct NsSegment NsSegment;
 
-/* Called when a frame arrives at a port (transfer full: the callee owns it). */
+/* Called when a frame arrives at a port (transfer full: the callee owns
+ * it), except that a frame flooded to many ports is only lent to all but
+ * the last (NS_PACKET_LENT, netsim-private/packet.h): the callee reads it,
+ * takes it with ns_packet_keep() to keep or change it, and in any case ends
+ * with ns_packet_release(), which frees only what it was given. */
 typedef void (*NsPortDeliverFn)(void *owner, uint32_t port, NsPacket *frame);
 
 /* (transfer full) a segment. `index` picks its random stream. */

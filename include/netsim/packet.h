@@ -58,6 +58,8 @@ size_t ns_packet_headroom(const NsPacket *p);
 
 /* Packets currently allocated (for leak checks in tests and at exit). */
 size_t ns_packet_pool_in_use(const NsPacketPool *pool);
+/* Packets made so far, copies included (a test's count of copies). */
+uint64_t ns_packet_pool_made(const NsPacketPool *pool);
 
 /* A FIFO of packets linked through `next`. */
 typedef struct {

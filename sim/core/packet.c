@@ -187,6 +187,7 @@ void ns_packet_free(NsPacket *p)
         return;
     NsPacketPool *pool = p->pool;
     g_assert(pool->in_use > 0);
+    g_assert(!ns_packet_is_lent(p)); /* its lender frees it */
     pool->in_use--;
     NsPacket *store = store_of(p);
     if (store)
@@ -240,6 +241,11 @@ size_t ns_packet_headroom(const NsPacket *p)
 size_t ns_packet_pool_in_use(const NsPacketPool *pool)
 {
     return pool->in_use;
+}
+
+uint64_t ns_packet_pool_made(const NsPacketPool *pool)
+{
+    return pool->next_id; /* ids count the packets made */
 }
 
 void ns_packet_queue_push(NsPacketQueue *q, NsPacket *p)

@@ -611,9 +611,12 @@ static void drop_host_down(NsHost *h, NsPacket *frame)
         ns_trace_describe_frame(&ev, ns_packet_bytes(frame), frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
     }
-    ns_packet_free(frame);
+    ns_packet_release(frame);
 }
 
+/* A frame from the segment, perhaps only lent (a flood): every path that
+ * only reads it ends in ns_packet_release(), and IP, which pulls headers
+ * and may queue it, gets one it owns (ns_packet_keep). */
 static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
 {
     (void)port;
@@ -630,36 +633,36 @@ static void iface_deliver(void *owner, uint32_t port, NsPacket *frame)
     if (ns_eth_parse(frame->data, frame->len, &eth) != NS_WIRE_OK ||
         (!ns_mac_is_broadcast(eth.dst) && memcmp(eth.dst, iface->mac, 6) != 0 &&
          !(eth.dst[0] == 0x33 && eth.dst[1] == 0x33 && eth.ethertype == NS_ETHERTYPE_IPV6))) {
-        ns_packet_free(frame); /* not for this NIC: filtered in hardware */
+        ns_packet_release(frame); /* not for this NIC: filtered in hardware */
         return;
     }
     switch (eth.ethertype) {
     case NS_ETHERTYPE_ARP:
+        /* Read, never kept: a reply is built from the parsed fields. */
         arp_input(iface, frame->data + NS_ETH_HLEN, frame->len - NS_ETH_HLEN);
-        ns_packet_free(frame);
-        return;
+        break;
     case NS_ETHERTYPE_IPV4:
+        if (!h->l3_input)
+            break;
+        frame = ns_packet_keep(frame);
         ns_packet_pull(frame, NS_ETH_HLEN);
         /* Simulated links deliver the bytes that were sent, and every
          * sender computed its checksums: the NIC's offload vouches. */
         frame->flags |= NS_PACKET_RX_CSUM_OK;
-        if (h->l3_input)
-            h->l3_input(h->l3, iface, frame);
-        else
-            ns_packet_free(frame);
+        h->l3_input(h->l3, iface, frame);
         return;
     case NS_ETHERTYPE_IPV6:
+        if (!h->l3_input6)
+            break;
+        frame = ns_packet_keep(frame);
         ns_packet_pull(frame, NS_ETH_HLEN);
         frame->flags |= NS_PACKET_RX_CSUM_OK;
-        if (h->l3_input6)
-            h->l3_input6(h->l3v6, iface, frame);
-        else
-            ns_packet_free(frame);
+        h->l3_input6(h->l3v6, iface, frame);
         return;
     default:
-        ns_packet_free(frame);
-        return;
+        break;
     }
+    ns_packet_release(frame);
 }
 
 NsIface *ns_host_add_iface(NsHost *host, uint32_t addr, uint8_t prefix_len, NsSegment *seg)

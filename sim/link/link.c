@@ -295,11 +295,9 @@ void ns_segment_fdb_foreach(const NsSegment *seg, NsFdbRowFn fn, void *data)
         fn(&g_array_index(rows, NsFdbRow, i), data);
 }
 
-static void trace_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsTraceDir dir)
+static void trace_frame_emit(NsTracer *tr, NsSegment *seg, uint32_t port, NsPacket *frame,
+                             NsTraceDir dir)
 {
-    NsTracer *tr = seg->ctx->tracer;
-    if (!ns_tracer_wants(tr, NS_TRACE_FRAME))
-        return;
     ns_packet_bytes(frame); /* a capture reads them all */
     Port *p = port_at(seg, port);
     NsTraceEvent ev = {
@@ -313,6 +311,15 @@ static void trace_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsTraceD
         .ifindex = p->ifindex,
     };
     ns_trace_emit(tr, &ev);
+}
+
+/* The test in line: a frame no sink wants (every port of a flood, in a
+ * quiet run) costs no call. */
+static inline void trace_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsTraceDir dir)
+{
+    NsTracer *tr = seg->ctx->tracer;
+    if (ns_tracer_wants(tr, NS_TRACE_FRAME))
+        trace_frame_emit(tr, seg, port, frame, dir);
 }
 
 /* Report and free a frame the segment lost. `port` is the sender's; `ev`
@@ -331,7 +338,7 @@ static void drop_frame_as(NsSegment *seg, uint32_t port, NsPacket *frame, NsTrac
         ns_trace_describe_frame(&ev, frame->data, frame->len, summary, sizeof summary);
         ns_trace_emit(tr, &ev);
     }
-    ns_packet_free(frame);
+    ns_packet_release(frame); /* a flood's lent frame is freed after its last port */
 }
 
 static void drop_frame(NsSegment *seg, uint32_t port, NsPacket *frame, NsDropReason why)
@@ -417,11 +424,12 @@ static void propagate(NsSegment *seg, uint32_t from, uint32_t to, NsPacket *fram
 }
 
 /* A flooded frame reaching every port but its sender's, as one event: one
- * frame in flight instead of a copy per port. Each port gets its copy as
- * the frame arrives (the last port the frame itself), so a receiver that
- * only reads it (an ARP request, a unicast for another NIC) has returned
- * the buffer to the pool before the next port's copy is made. The ports
- * see it in the order they would have seen one arrival event each. */
+ * frame in flight instead of a copy per port. Every port but the last is
+ * lent the frame itself (NS_PACKET_LENT) and the last is given it, so a
+ * receiver that only reads it (an ARP request for another host, a unicast
+ * for another NIC) costs no copy; one that keeps it takes its own copy
+ * then (ns_packet_keep), the bytes every port had before. The ports see it
+ * in the order they would have seen one arrival event each. */
 static void arrive_flood(NsSim *sim, void *obj, void *arg)
 {
     NsSegment *seg = obj;
@@ -429,12 +437,14 @@ static void arrive_flood(NsSim *sim, void *obj, void *arg)
     uint32_t from = META_PORT(frame->meta);
     uint8_t epoch = META_EPOCH(frame->meta);
     uint32_t n = seg->n_ports, last = from == n - 1 ? n - 2 : n - 1;
+    frame->flags |= NS_PACKET_LENT;
     for (uint32_t i = 0; i < n; i++) {
         if (i == from)
             continue;
-        NsPacket *f = i == last ? frame : ns_packet_copy(frame);
-        f->meta = META(epoch, i);
-        arrive(sim, seg, f);
+        if (i == last)
+            frame->flags &= (uint8_t)~NS_PACKET_LENT;
+        frame->meta = META(epoch, i);
+        arrive(sim, seg, frame);
     }
 }
 

@@ -203,6 +203,44 @@ static void test_blocks_come_back_to_the_pool(void)
     CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 0);
 }
 
+/* ---- lent packets (a flooded frame shown to each port): copy on keep ---- */
+
+static void test_keep_of_a_given_packet_is_the_packet(void)
+{
+    NsPacket *p = ns_packet_new(pool, 0, 60);
+    uint64_t made = ns_packet_pool_made(pool);
+    CU_ASSERT_PTR_EQUAL(ns_packet_keep(p), p);
+    CU_ASSERT_EQUAL(ns_packet_pool_made(pool), made);
+    ns_packet_free(p);
+}
+
+static void test_keep_of_a_lent_packet_is_an_owned_copy(void)
+{
+    NsPacket *p = ns_packet_new(pool, 14, 60);
+    memset(p->data, 0x5a, 60);
+    p->flags |= NS_PACKET_LENT;
+    NsPacket *own = ns_packet_keep(p);
+    CU_ASSERT_PTR_NOT_EQUAL(own, p);
+    CU_ASSERT_FALSE(ns_packet_is_lent(own));
+    CU_ASSERT_EQUAL(ns_packet_headroom(own), 14);
+    CU_ASSERT_EQUAL(own->len, 60);
+    CU_ASSERT_EQUAL(memcmp(own->data, p->data, 60), 0);
+    ns_packet_free(own);
+    p->flags &= (uint8_t)~NS_PACKET_LENT;
+    ns_packet_free(p);
+}
+
+static void test_release_of_a_lent_packet_leaves_it_to_the_lender(void)
+{
+    NsPacket *p = ns_packet_new(pool, 0, 60);
+    p->flags |= NS_PACKET_LENT;
+    ns_packet_release(p);
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 1);
+    p->flags &= (uint8_t)~NS_PACKET_LENT;
+    ns_packet_release(p); /* given: freed */
+    CU_ASSERT_EQUAL(ns_packet_pool_in_use(pool), 0);
+}
+
 #define T(f) {#f, f}
 CU_TestInfo ns_packet_tests[] = {
     T(test_lazy_packet_holds_its_front_only),
@@ -216,5 +254,8 @@ CU_TestInfo ns_packet_tests[] = {
     T(test_push_past_the_room_keeps_a_tail_unmade),
     T(test_no_tail_is_an_ordinary_packet),
     T(test_blocks_come_back_to_the_pool),
+    T(test_keep_of_a_given_packet_is_the_packet),
+    T(test_keep_of_a_lent_packet_is_an_owned_copy),
+    T(test_release_of_a_lent_packet_leaves_it_to_the_lender),
     CU_TEST_INFO_NULL,
 };

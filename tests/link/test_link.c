@@ -28,7 +28,7 @@ static void deliver(void *owner, uint32_t port, NsPacket *frame)
         r->ids[r->n] = frame->data[14]; /* our sequence byte */
         r->n++;
     }
-    ns_packet_free(frame);
+    ns_packet_release(frame); /* a flooded frame is only lent */
 }
 
 static NsSegment *make_seg(bool network, NsLinkOpts o, uint32_t ports)
@@ -41,20 +41,26 @@ static NsSegment *make_seg(bool network, NsLinkOpts o, uint32_t ports)
     return s;
 }
 
-/* A frame of `len` bytes from port `from` to the MAC of port `to` (or
- * broadcast when to < 0), tagged with `seq` in its first payload byte. */
+/* The bytes of a frame of `len` bytes from port `from` to the MAC of port
+ * `to` (or broadcast when to < 0), tagged with `seq` in its first payload
+ * byte. */
+static void fill_frame(uint8_t *d, size_t len, uint32_t from, int to, uint8_t seq)
+{
+    memset(d, 0, len);
+    if (to < 0)
+        memset(d, 0xff, 6);
+    else
+        memcpy(d, mac[to], 6);
+    memcpy(d + 6, mac[from], 6);
+    d[12] = 0x88; /* an EtherType nobody decodes */
+    d[13] = 0xb5;
+    d[14] = seq;
+}
+
 static void send_frame(NsSegment *s, uint32_t from, int to, size_t len, uint8_t seq)
 {
     NsPacket *p = ns_packet_new(fx.ctx.pool, 0, len);
-    memset(p->data, 0, len);
-    if (to < 0)
-        memset(p->data, 0xff, 6);
-    else
-        memcpy(p->data, mac[to], 6);
-    memcpy(p->data + 6, mac[from], 6);
-    p->data[12] = 0x88; /* an EtherType nobody decodes */
-    p->data[13] = 0xb5;
-    p->data[14] = seq;
+    fill_frame(p->data, len, from, to, seq);
     ns_segment_send(s, from, p);
 }
 
@@ -297,8 +303,8 @@ static void test_switch_floods_broadcast_to_every_other_port(void)
 }
 
 /* A broadcast on a network is one frame in flight, not a copy per port;
- * each port gets its copy as it arrives, at the same moment, in port
- * order, the copy freed by its receiver before the next is made. */
+ * each port is shown that frame as it arrives, at the same moment, in port
+ * order: the pool holds the one frame at every delivery. */
 static uint32_t order[8], n_order;
 static size_t pool_at_delivery[8];
 
@@ -337,10 +343,130 @@ static void test_broadcast_is_one_frame_in_flight(void)
         CU_ASSERT_EQUAL(rx[want[i]].ids[0], 7);
     }
     CU_ASSERT_EQUAL(rx[1].n, 0);
-    CU_ASSERT_EQUAL(pool_at_delivery[0], 2); /* the frame and port 0's copy */
-    CU_ASSERT_EQUAL(pool_at_delivery[1], 2); /* port 0's copy came back first */
-    CU_ASSERT_EQUAL(pool_at_delivery[2], 1); /* the last port gets the frame itself */
+    for (uint32_t i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(pool_at_delivery[i], 1);
     end();
+}
+
+/* ---- a flooded frame lent to each port: copied only for a port that keeps it ---- */
+
+typedef enum { RX_READS, RX_KEEPS, RX_CHANGES } RxMode;
+
+static RxMode rx_mode[4];
+static NsPacket *kept[4];
+static uint8_t seen[4][100]; /* what each port read on arrival */
+static uint8_t sent[100];    /* the broadcast port 1 sends */
+
+/* A receiver that reads the frame, and per its mode releases it, keeps it,
+ * or keeps it and overwrites every byte of its own. */
+static void deliver_mode(void *owner, uint32_t port, NsPacket *frame)
+{
+    (void)owner;
+    memcpy(seen[port], frame->data, MIN(frame->len, sizeof seen[port]));
+    if (rx_mode[port] == RX_READS) {
+        ns_packet_release(frame);
+        return;
+    }
+    NsPacket *own = ns_packet_keep(frame);
+    if (rx_mode[port] == RX_CHANGES)
+        memset(own->data, 0xee, own->len);
+    kept[port] = own;
+}
+
+/* Ports 0, 2 and 3 receiving as told (3 is the last: it is given the
+ * frame itself), then a 100-byte broadcast from port 1, run to the end. */
+static void broadcast_to(RxMode m0, RxMode m2, RxMode m3)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    NsSegment *s = fx_segment("l", true, &o);
+    const RxMode modes[4] = {m0, RX_READS, m2, m3};
+    for (uint32_t i = 0; i < 4; i++) {
+        rx_mode[i] = modes[i];
+        kept[i] = NULL;
+        memset(seen[i], 0, sizeof seen[i]);
+        ns_segment_attach(s, mac[i], deliver_mode, NULL, "h", i);
+    }
+    fill_frame(sent, sizeof sent, 1, -1, 7);
+    send_frame(s, 1, -1, sizeof sent, 7);
+    fx_run(NS_TIME_NEVER);
+}
+
+static void free_kept(void)
+{
+    for (uint32_t i = 0; i < 4; i++)
+        ns_packet_free(kept[i]);
+}
+
+static void test_broadcast_read_by_every_port_makes_no_copy(void)
+{
+    begin();
+    broadcast_to(RX_READS, RX_READS, RX_READS);
+    CU_ASSERT_EQUAL(ns_packet_pool_made(fx.ctx.pool), 1); /* the frame sent, no copy */
+    end();
+}
+
+static void test_broadcast_is_copied_only_for_a_lent_port_that_keeps_it(void)
+{
+    begin();
+    broadcast_to(RX_KEEPS, RX_READS, RX_KEEPS);
+    CU_ASSERT_EQUAL(ns_packet_pool_made(fx.ctx.pool), 2); /* the frame, port 0's copy */
+    CU_ASSERT_PTR_NOT_NULL(kept[0]);
+    CU_ASSERT_PTR_NOT_NULL(kept[3]);
+    CU_ASSERT_PTR_NOT_EQUAL(kept[0], kept[3]);
+    free_kept();
+    end();
+}
+
+static void test_kept_broadcast_is_unchanged_by_the_ports_after_it(void)
+{
+    begin();
+    broadcast_to(RX_KEEPS, RX_CHANGES, RX_CHANGES);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kept[0]);
+    CU_ASSERT_EQUAL(kept[0]->len, sizeof sent);
+    CU_ASSERT_EQUAL(memcmp(kept[0]->data, sent, sizeof sent), 0);
+    free_kept();
+    end();
+}
+
+static void test_changed_broadcast_copy_is_unseen_by_the_next_ports(void)
+{
+    begin();
+    broadcast_to(RX_CHANGES, RX_READS, RX_READS);
+    CU_ASSERT_EQUAL(memcmp(seen[2], sent, sizeof sent), 0);
+    CU_ASSERT_EQUAL(memcmp(seen[3], sent, sizeof sent), 0);
+    free_kept();
+    end();
+}
+
+/* ARP on a network of hosts: a request is read by every host and kept by
+ * none (the target builds its reply from the parsed fields), so one ping
+ * makes as many packets with twenty bystanders as with one. */
+static uint64_t packets_made_by_one_ping(uint32_t bystanders)
+{
+    begin();
+    NsSegment *lan = fx_network("lan", NS_MS(1));
+    NsHost *a = fx_host("a", false, NS_PROFILE_MINIMAL);
+    fx_addr(a, "10.0.0.1", 24, lan);
+    fx_addr(fx_host("b", false, NS_PROFILE_MINIMAL), "10.0.0.2", 24, lan);
+    for (uint32_t i = 0; i < bystanders; i++) {
+        char name[16], addr[16];
+        g_snprintf(name, sizeof name, "x%u", i);
+        g_snprintf(addr, sizeof addr, "10.0.0.%u", 10 + i);
+        fx_addr(fx_host(name, false, NS_PROFILE_MINIMAL), addr, 24, lan);
+    }
+    fx_routes();
+    CU_ASSERT_EQUAL(ns_ip_send_echo(ns_ip_of(a), fx_ip("10.0.0.2"), 1, 1, 56), 0);
+    fx_run(NS_TIME_NEVER);
+    CU_ASSERT_EQUAL(fx_count(NS_TRACE_ARP, FX_ANY), 3); /* request, reply, resolved */
+    uint64_t made = ns_packet_pool_made(fx.ctx.pool);
+    end();
+    return made;
+}
+
+static void test_arp_request_is_copied_by_no_host_on_the_network(void)
+{
+    CU_ASSERT_EQUAL(packets_made_by_one_ping(20), packets_made_by_one_ping(1));
 }
 
 static void test_options_change_mid_run(void)
@@ -581,6 +707,16 @@ static CU_TestInfo link_tests[] = {
     {"switch_floods_broadcast_to_every_other_port",
      test_switch_floods_broadcast_to_every_other_port},
     {"broadcast_is_one_frame_in_flight", test_broadcast_is_one_frame_in_flight},
+    {"broadcast_read_by_every_port_makes_no_copy",
+     test_broadcast_read_by_every_port_makes_no_copy},
+    {"broadcast_is_copied_only_for_a_lent_port_that_keeps_it",
+     test_broadcast_is_copied_only_for_a_lent_port_that_keeps_it},
+    {"kept_broadcast_is_unchanged_by_the_ports_after_it",
+     test_kept_broadcast_is_unchanged_by_the_ports_after_it},
+    {"changed_broadcast_copy_is_unseen_by_the_next_ports",
+     test_changed_broadcast_copy_is_unseen_by_the_next_ports},
+    {"arp_request_is_copied_by_no_host_on_the_network",
+     test_arp_request_is_copied_by_no_host_on_the_network},
     {"options_change_mid_run", test_options_change_mid_run},
     {"learning_switch_floods_an_unknown_mac", test_learning_switch_floods_an_unknown_mac},
     {"learning_switch_sends_a_learnt_mac_to_its_port_only",

@@ -15,6 +15,12 @@
  * not in buf: the sender kept it as (phase, length) and a reader that
  * needs the bytes makes them with ns_packet_bytes(). See ns_packet_new_lazy. */
 #define NS_PACKET_LAZY 0x04
+/* The receiver is lent the packet for the length of one call, not given
+ * it: a flooded frame shown to each port of a network in turn. It may read
+ * it (and make its bytes whole: that changes how they are stored, not what
+ * they are); to keep or change it, it takes its own with ns_packet_keep(),
+ * and when done it calls ns_packet_release(), never ns_packet_free(). */
+#define NS_PACKET_LENT 0x08
 
 /* What the transport that built (or accepted) a datagram knows of it and
  * its bytes do not say, for IP's SEND/RECV trace event: the socket, why it
@@ -68,6 +74,28 @@ NsPacket *ns_packet_new_lazy(NsPacketPool *pool, size_t headroom, size_t hlen, u
 static inline bool ns_packet_is_lazy(const NsPacket *p)
 {
     return (p->flags & NS_PACKET_LAZY) != 0;
+}
+
+/* Whether p is only lent to the caller (NS_PACKET_LENT). */
+static inline bool ns_packet_is_lent(const NsPacket *p)
+{
+    return (p->flags & NS_PACKET_LENT) != 0;
+}
+
+/* (transfer full) the packet a receiver keeps or changes: p itself when it
+ * was given, a copy when it is only lent (copy on keep: the receivers that
+ * only read a flooded frame make none). */
+static inline NsPacket *ns_packet_keep(NsPacket *p)
+{
+    return ns_packet_is_lent(p) ? ns_packet_copy(p) : p;
+}
+
+/* A receiver is done with p: freed when it was given, left to the lender
+ * when it was lent. */
+static inline void ns_packet_release(NsPacket *p)
+{
+    if (!ns_packet_is_lent(p))
+        ns_packet_free(p);
 }
 
 /* Make p whole (a lazy packet's tail is made from the pattern into a
