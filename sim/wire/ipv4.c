@@ -71,17 +71,22 @@ size_t ns_ipv4_emit(const NsIpv4Repr *repr, uint8_t *buf, size_t len)
         frag |= IPV4_FLAG_DF;
     if (repr->mf)
         frag |= IPV4_FLAG_MF;
-    buf[0] = 0x45; /* version 4, IHL 5: netsim sends no options */
-    buf[1] = repr->tos;
+    uint16_t ver_tos = (uint16_t)(0x4500 | repr->tos); /* version 4, IHL 5: no options */
+    uint16_t ttl_proto = (uint16_t)(repr->ttl << 8 | repr->proto);
+    /* The header checksum from the fields' values, not read back from the
+     * buffer: the one's complement sum of the header's ten 16-bit words,
+     * the checksum field counting as 0 (RFC 791 section 3.1). */
+    uint32_t sum = (uint32_t)ver_tos + repr->total_len + repr->id + frag + ttl_proto +
+                   (repr->src >> 16) + (repr->src & 0xffff) + (repr->dst >> 16) +
+                   (repr->dst & 0xffff);
+    ns_write_be16(buf, ver_tos);
     ns_write_be16(buf + 2, repr->total_len);
     ns_write_be16(buf + 4, repr->id);
     ns_write_be16(buf + 6, frag);
-    buf[8] = repr->ttl;
-    buf[9] = repr->proto;
-    ns_write_be16(buf + 10, 0);
+    ns_write_be16(buf + 8, ttl_proto);
+    ns_write_be16(buf + 10, ns_csum_fold(sum));
     ns_write_be32(buf + 12, repr->src);
     ns_write_be32(buf + 16, repr->dst);
-    ns_write_be16(buf + 10, ns_inet_checksum(buf, NS_IPV4_HLEN));
     return NS_IPV4_HLEN;
 }
 

@@ -20,6 +20,9 @@
 #define OPTLEN_SACK_BASE 2
 #define OPTLEN_SACK_BLOCK 8
 
+/* NOP, NOP, kind 8, length 10: timestamps aligned on a 32-bit word. */
+#define TS_ALIGNED 0x0101080au
+
 /* Parse the options area p[0..n) into `out`: RFC 9293 3.2 says every kind
  * other than EOL and NOP has a length byte covering kind and length, which
  * is what lets a receiver skip kinds it does not know. */
@@ -118,6 +121,18 @@ static NsWireResult parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t
     out->window = ns_read_be16(buf + 14);
     out->urgent = ns_read_be16(buf + 18);
     out->header_len = (uint8_t)hlen;
+    /* Linux's tcp_parse_aligned_timestamp() shortcut: after the handshake
+     * most segments carry NOP, NOP, TS and nothing else. The result is what
+     * parse_options() gives for those 12 bytes. */
+    if (hlen == NS_TCP_HLEN + 12 && ns_read_be32(buf + NS_TCP_HLEN) == TS_ALIGNED) {
+        out->has_ts = true;
+        out->ts_val = ns_read_be32(buf + NS_TCP_HLEN + 4);
+        out->ts_ecr = ns_read_be32(buf + NS_TCP_HLEN + 8);
+        out->n_opts = 3;
+        out->opt_order[0] = out->opt_order[1] = NS_TCP_OPT_NOP;
+        out->opt_order[2] = NS_TCP_OPT_TS;
+        return NS_WIRE_OK;
+    }
     return parse_options(buf + NS_TCP_HLEN, hlen - NS_TCP_HLEN, out);
 }
 
@@ -164,94 +179,98 @@ static uint8_t linux_order(const NsTcpRepr *r, uint8_t order[NS_TCP_MAX_OPTS])
     return n;
 }
 
-/* The option order emit uses: the repr's own, else Linux's. */
-static uint8_t effective_order(const NsTcpRepr *r, uint8_t order[NS_TCP_MAX_OPTS])
+/* The option order emit uses: the repr's own (not copied), else Linux's,
+ * written to `buf`. Sets *n to its length. */
+static const uint8_t *effective_order(const NsTcpRepr *r, uint8_t buf[NS_TCP_MAX_OPTS],
+                                      uint8_t *n)
 {
-    if (r->n_opts == 0)
-        return linux_order(r, order);
-    uint8_t n = r->n_opts <= NS_TCP_MAX_OPTS ? r->n_opts : NS_TCP_MAX_OPTS;
-    memcpy(order, r->opt_order, n);
-    return n;
+    if (r->n_opts == 0) {
+        *n = linux_order(r, buf);
+        return buf;
+    }
+    *n = r->n_opts <= NS_TCP_MAX_OPTS ? r->n_opts : NS_TCP_MAX_OPTS;
+    return r->opt_order;
 }
 
-/* Bytes the options in order[0..n) take, before padding, or 0 with *ok
- * false when emit must refuse them (see ns_tcp_emit() in tcp.h). */
-static size_t options_len(const NsTcpRepr *r, const uint8_t *order, uint8_t n, bool *ok)
+/* Bytes each kind emit can write takes (kind and length bytes included),
+ * 0 for a kind it cannot (no value to write for a kind netsim does not
+ * model); SACK's blocks come on top. */
+static const uint8_t opt_wire_len[NS_TCP_OPT_TS + 1] = {
+    [NS_TCP_OPT_EOL] = 1,
+    [NS_TCP_OPT_NOP] = 1,
+    [NS_TCP_OPT_MSS] = OPTLEN_MSS,
+    [NS_TCP_OPT_WSCALE] = OPTLEN_WSCALE,
+    [NS_TCP_OPT_SACK_PERM] = OPTLEN_SACK_PERM,
+    [NS_TCP_OPT_SACK] = OPTLEN_SACK_BASE,
+    [NS_TCP_OPT_TS] = OPTLEN_TS,
+};
+
+#define KIND_BIT(k) (1u << (k))
+
+/* The kinds the repr has a value for, one bit each (EOL and NOP have none). */
+static uint32_t present_kinds(const NsTcpRepr *r)
 {
-    bool seen_mss = false, seen_ws = false, seen_sp = false, seen_ts = false, seen_sack = false;
-    size_t total = 0;
-    *ok = false;
+    return (uint32_t)r->has_mss << NS_TCP_OPT_MSS | (uint32_t)r->has_wscale << NS_TCP_OPT_WSCALE |
+           (uint32_t)r->sack_permitted << NS_TCP_OPT_SACK_PERM |
+           (uint32_t)(r->n_sack > 0) << NS_TCP_OPT_SACK | (uint32_t)r->has_ts << NS_TCP_OPT_TS;
+}
+
+/* Whether order[0..n) is NOP, NOP, TS and the repr has timestamps and no
+ * other option: the layout of nearly every segment after a handshake that
+ * agreed on timestamps, which emit writes as three words (the first is
+ * TS_ALIGNED, as Linux's tcp_options_write() writes it) without the
+ * general check. */
+static bool aligned_ts_only(const NsTcpRepr *r, const uint8_t *order, uint8_t n)
+{
+    return n == 3 && order[0] == NS_TCP_OPT_NOP && order[1] == NS_TCP_OPT_NOP &&
+           order[2] == NS_TCP_OPT_TS && present_kinds(r) == KIND_BIT(NS_TCP_OPT_TS);
+}
+
+/* Bytes the options in order[0..n) take, padded to a multiple of 4, or -1
+ * when emit must refuse them (see ns_tcp_emit() in tcp.h). */
+static int options_len(const NsTcpRepr *r, const uint8_t *order, uint8_t n)
+{
     if (r->n_sack > NS_TCP_MAX_SACK)
-        return 0;
+        return -1;
+    uint32_t seen = 0;
+    size_t total = 0;
     for (uint8_t i = 0; i < n; i++) {
-        switch (order[i]) {
-        case NS_TCP_OPT_EOL:
-            if (i != n - 1)
-                return 0;
-            total += 1;
-            break;
-        case NS_TCP_OPT_NOP:
-            total += 1;
-            break;
-        case NS_TCP_OPT_MSS:
-            if (!r->has_mss)
-                return 0;
-            seen_mss = true;
-            total += OPTLEN_MSS;
-            break;
-        case NS_TCP_OPT_WSCALE:
-            if (!r->has_wscale)
-                return 0;
-            seen_ws = true;
-            total += OPTLEN_WSCALE;
-            break;
-        case NS_TCP_OPT_SACK_PERM:
-            if (!r->sack_permitted)
-                return 0;
-            seen_sp = true;
-            total += OPTLEN_SACK_PERM;
-            break;
-        case NS_TCP_OPT_SACK:
-            if (r->n_sack == 0)
-                return 0;
-            seen_sack = true;
-            total += OPTLEN_SACK_BASE + (size_t)r->n_sack * OPTLEN_SACK_BLOCK;
-            break;
-        case NS_TCP_OPT_TS:
-            if (!r->has_ts)
-                return 0;
-            seen_ts = true;
-            total += OPTLEN_TS;
-            break;
-        default:
-            return 0; /* no value to write for a kind netsim does not model */
-        }
+        uint8_t kind = order[i];
+        if (kind >= sizeof opt_wire_len || opt_wire_len[kind] == 0)
+            return -1;
+        seen |= KIND_BIT(kind);
+        total += opt_wire_len[kind];
+        if (kind == NS_TCP_OPT_SACK)
+            total += (size_t)r->n_sack * OPTLEN_SACK_BLOCK;
     }
-    /* A present option missing from the order is a stale layout. */
-    if (seen_mss != r->has_mss || seen_ws != r->has_wscale || seen_sp != r->sack_permitted ||
-        seen_ts != r->has_ts || seen_sack != (r->n_sack > 0))
-        return 0;
+    /* EOL ends the list: only the last entry may be one. */
+    if ((seen & KIND_BIT(NS_TCP_OPT_EOL)) && memchr(order, NS_TCP_OPT_EOL, n - 1u))
+        return -1;
+    /* Every kind named has a value, and every value is named: a present
+     * option missing from the order is a stale layout. */
+    if ((seen & ~(KIND_BIT(NS_TCP_OPT_EOL) | KIND_BIT(NS_TCP_OPT_NOP))) != present_kinds(r))
+        return -1;
     if (total > NS_TCP_MAX_OPT_LEN)
-        return 0;
-    *ok = true;
-    return total;
+        return -1;
+    /* Padding to 4 cannot pass 40: 40 is itself a multiple of 4. */
+    return (int)((total + 3) & ~(size_t)3);
 }
 
 size_t ns_tcp_header_len(const NsTcpRepr *repr)
 {
     g_return_val_if_fail(repr != NULL, 0);
-    uint8_t order[NS_TCP_MAX_OPTS];
-    uint8_t n = effective_order(repr, order);
-    bool ok;
-    size_t olen = options_len(repr, order, n, &ok);
-    if (!ok)
-        return 0;
-    /* Padding to 4 cannot pass 60: 40 is itself a multiple of 4. */
-    return NS_TCP_HLEN + ((olen + 3) & ~(size_t)3);
+    uint8_t obuf[NS_TCP_MAX_OPTS], n;
+    const uint8_t *order = effective_order(repr, obuf, &n);
+    if (aligned_ts_only(repr, order, n))
+        return NS_TCP_HLEN + 12;
+    int olen = options_len(repr, order, n);
+    return olen < 0 ? 0 : NS_TCP_HLEN + (size_t)olen;
 }
 
-/* Write the options in order[0..n) at p; return the bytes written. */
-static size_t write_options(const NsTcpRepr *r, const uint8_t *order, uint8_t n, uint8_t *p)
+/* Write the options in order[0..n), which options_len() accepted, at p,
+ * then the zeros that pad them to hlen (RFC 9293 3.1). */
+static void write_options(const NsTcpRepr *r, const uint8_t *order, uint8_t n, uint8_t *p,
+                          size_t olen)
 {
     size_t o = 0;
     for (uint8_t i = 0; i < n; i++) {
@@ -299,7 +318,9 @@ static size_t write_options(const NsTcpRepr *r, const uint8_t *order, uint8_t n,
             g_assert_not_reached(); /* options_len() refused it */
         }
     }
-    return o;
+    /* At most 3 bytes: a loop, not a call to memset. */
+    while (o < olen)
+        p[o++] = 0;
 }
 
 /* Write the header of `repr` at buf with a zero checksum field; returns
@@ -307,13 +328,13 @@ static size_t write_options(const NsTcpRepr *r, const uint8_t *order, uint8_t n,
 static size_t emit_header(const NsTcpRepr *repr, uint8_t *buf, size_t seg_len)
 {
     g_return_val_if_fail(repr != NULL, 0);
-    uint8_t order[NS_TCP_MAX_OPTS];
-    uint8_t n = effective_order(repr, order);
-    bool ok;
-    size_t olen = options_len(repr, order, n, &ok);
-    if (!ok)
+    uint8_t obuf[NS_TCP_MAX_OPTS], n;
+    const uint8_t *order = effective_order(repr, obuf, &n);
+    bool ts_only = aligned_ts_only(repr, order, n);
+    int olen = ts_only ? 12 : options_len(repr, order, n);
+    if (olen < 0)
         return 0;
-    size_t hlen = NS_TCP_HLEN + ((olen + 3) & ~(size_t)3);
+    size_t hlen = NS_TCP_HLEN + (size_t)olen;
     if (buf == NULL || seg_len < hlen || seg_len > UINT16_MAX)
         return 0;
 
@@ -326,9 +347,13 @@ static size_t emit_header(const NsTcpRepr *repr, uint8_t *buf, size_t seg_len)
     ns_write_be16(buf + 14, repr->window);
     ns_write_be16(buf + 16, 0);
     ns_write_be16(buf + 18, repr->urgent);
-    size_t o = NS_TCP_HLEN + write_options(repr, order, n, buf + NS_TCP_HLEN);
-    /* RFC 9293 3.1: the header is padded with zeros to a 32-bit boundary. */
-    memset(buf + o, 0, hlen - o);
+    if (ts_only) {
+        ns_write_be32(buf + NS_TCP_HLEN, TS_ALIGNED);
+        ns_write_be32(buf + NS_TCP_HLEN + 4, repr->ts_val);
+        ns_write_be32(buf + NS_TCP_HLEN + 8, repr->ts_ecr);
+    } else {
+        write_options(repr, order, n, buf + NS_TCP_HLEN, (size_t)olen);
+    }
     return hlen;
 }
 
@@ -347,9 +372,10 @@ size_t ns_tcp_emit_pseudo_summed(const NsTcpRepr *repr, uint32_t pseudo, uint8_t
     size_t hlen = emit_header(repr, buf, seg_len);
     if (hlen == 0)
         return 0;
-    uint32_t sum = ns_csum_partial(pseudo, buf, hlen);
-    /* The header's length is a multiple of 4: the payload starts on a word. */
-    sum = ns_csum_add_at(sum, payload_sum, hlen);
+    /* The header's length is a multiple of 4, so the payload starts on a
+     * word: its sum adds as it is (ns_csum_add_at() at an even offset),
+     * here with the pseudo header's, both below 65536. */
+    uint32_t sum = ns_csum_partial(pseudo + payload_sum, buf, hlen);
     ns_write_be16(buf + 16, ns_csum_fold(sum));
     return hlen;
 }
@@ -452,8 +478,8 @@ static void put_u32(char *out, size_t size, size_t *pos, uint32_t v)
 size_t ns_tcp_opts_format(const NsTcpRepr *repr, char *out, size_t size)
 {
     g_return_val_if_fail(repr != NULL && (out != NULL || size == 0), 0);
-    uint8_t order[NS_TCP_MAX_OPTS];
-    uint8_t n = effective_order(repr, order);
+    uint8_t obuf[NS_TCP_MAX_OPTS], n;
+    const uint8_t *order = effective_order(repr, obuf, &n);
     size_t pos = 0;
     if (size > 0)
         out[0] = '\0';

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netsim/wire/bytes.h"
+#include "netsim/wire/checksum.h"
 #include "wire-tests.h"
 
 /* A mutable copy of the SYN's IP datagram (60 bytes). */
@@ -209,6 +210,32 @@ static void test_ipv4_emit_fragment_fields(void)
     CU_ASSERT_EQUAL(out.frag_offset, 1480);
 }
 
+/* The checksum emit computes from the fields is the one the bytes give:
+ * the header verifies, whatever the fields (a pseudo-random walk over them,
+ * sums with many carries included). */
+static void test_ipv4_emit_checksum_verifies_over_the_bytes(void)
+{
+    uint32_t x = 7;
+    for (int i = 0; i < 2000; i++) {
+        uint32_t r[4];
+        for (int k = 0; k < 4; k++)
+            r[k] = x = x * 1103515245u + 12345u;
+        NsIpv4Repr in = {.tos = (uint8_t)r[0],
+                         .total_len = (uint16_t)(20 + (r[0] >> 16) % 65516),
+                         .id = (uint16_t)r[1],
+                         .df = r[1] & 0x10000,
+                         .mf = r[1] & 0x20000,
+                         .frag_offset = (uint16_t)((r[1] >> 18) % 8192 * 8),
+                         .ttl = (uint8_t)(r[0] >> 8),
+                         .proto = (uint8_t)(r[1] >> 8),
+                         .src = i % 3 ? r[2] : 0xffffffffu,
+                         .dst = i % 5 ? r[3] : 0xffffffffu};
+        uint8_t b[NS_IPV4_HLEN];
+        CU_ASSERT_EQUAL_FATAL(ns_ipv4_emit(&in, b, sizeof(b)), NS_IPV4_HLEN);
+        CU_ASSERT_EQUAL_FATAL(ns_inet_checksum(b, NS_IPV4_HLEN), 0);
+    }
+}
+
 static void test_ipv4_emit_unaligned_frag_offset_writes_nothing(void)
 {
     NsIpv4Repr in = {.total_len = 40, .frag_offset = 100};
@@ -353,6 +380,7 @@ CU_TestInfo ns_wire_ipv4_tests[] = {
     {"ipv4_emit_round_trip_real_synack_id_zero", test_ipv4_emit_round_trip_real_synack_id_zero},
     {"ipv4_emit_round_trip_real_icmp_tos", test_ipv4_emit_round_trip_real_icmp_tos},
     {"ipv4_emit_fragment_fields", test_ipv4_emit_fragment_fields},
+    {"ipv4_emit_checksum_verifies_over_the_bytes", test_ipv4_emit_checksum_verifies_over_the_bytes},
     {"ipv4_emit_unaligned_frag_offset_writes_nothing",
      test_ipv4_emit_unaligned_frag_offset_writes_nothing},
     {"ipv4_emit_total_len_below_header_writes_nothing",

@@ -283,6 +283,33 @@ static void test_tcp_parse_ts_wrong_length_malformed(void)
     CU_ASSERT_EQUAL(parse_syn_with(27, 8, &t), NS_WIRE_MALFORMED);
 }
 
+/* NOP, NOP, TS with a timestamp length of 9: not the aligned word the
+ * shortcut takes, so the general walk sees the bad length. */
+static void test_tcp_parse_nop_nop_ts_wrong_length_malformed(void)
+{
+    Seg s = SEG(ns_vec_ack);
+    s.b[23] = 9;
+    ns_test_fix_tcp_csum(s.b, s.len, s.src, s.dst);
+    NsTcpRepr t;
+    CU_ASSERT_EQUAL(seg_parse(&s, &t), NS_WIRE_MALFORMED);
+}
+
+/* The same 12 option bytes in another order (TS, NOP, NOP) are parsed by
+ * the general walk, which lists them as they are. */
+static void test_tcp_parse_ts_before_nops_keeps_its_order(void)
+{
+    static const uint8_t order[] = {NS_TCP_OPT_TS, NS_TCP_OPT_NOP, NS_TCP_OPT_NOP};
+    Seg s = SEG(ns_vec_ack);
+    memmove(s.b + 20, s.b + 22, 10);
+    s.b[30] = s.b[31] = NS_TCP_OPT_NOP;
+    ns_test_fix_tcp_csum(s.b, s.len, s.src, s.dst);
+    NsTcpRepr t;
+    CU_ASSERT_EQUAL_FATAL(seg_parse(&s, &t), NS_WIRE_OK);
+    CU_ASSERT_EQUAL(t.ts_val, 4049989307u);
+    CU_ASSERT_EQUAL(t.ts_ecr, 1802033340u);
+    ASSERT_ORDER(t, order);
+}
+
 static void test_tcp_parse_sack_partial_block_malformed(void)
 {
     Seg s = SEG(ns_vec_sack);
@@ -535,6 +562,32 @@ static void test_tcp_emit_rejects_more_than_4_sack_blocks(void)
     CU_ASSERT_EQUAL(ns_tcp_emit(&t, NS_TEST_CLI, NS_TEST_SRV, b, sizeof(b)), 0);
 }
 
+/* NOP, NOP, TS: three words, the first 01 01 08 0a, and a data offset of 8. */
+static void test_tcp_emit_nop_nop_ts_words(void)
+{
+    static const uint8_t expect[12] = {0x01, 0x01, 0x08, 0x0a, 0x01, 0x02,
+                                       0x03, 0x04, 0x0a, 0x0b, 0x0c, 0x0d};
+    NsTcpRepr t = {.flags = NS_TCP_ACK, .has_ts = true, .ts_val = 0x01020304, .ts_ecr = 0x0a0b0c0d};
+    ns_tcp_opts_layout(&t, NS_TCP_OPTS_LINUX);
+    uint8_t b[32];
+    CU_ASSERT_EQUAL(ns_tcp_header_len(&t), 32);
+    CU_ASSERT_EQUAL_FATAL(ns_tcp_emit(&t, NS_TEST_CLI, NS_TEST_SRV, b, sizeof(b)), 32);
+    CU_ASSERT_EQUAL(b[12], 0x80);
+    CU_ASSERT_EQUAL(memcmp(b + 20, expect, sizeof(expect)), 0);
+}
+
+/* The order NOP, NOP, TS left over after SACK blocks were added is a stale
+ * layout, refused like any other. */
+static void test_tcp_emit_rejects_nop_nop_ts_order_with_sack_present(void)
+{
+    NsTcpRepr t = {.flags = NS_TCP_ACK, .has_ts = true};
+    ns_tcp_opts_layout(&t, NS_TCP_OPTS_LINUX);
+    t.sack[t.n_sack++] = (NsTcpSackBlock){100, 200};
+    uint8_t b[60];
+    CU_ASSERT_EQUAL(ns_tcp_header_len(&t), 0);
+    CU_ASSERT_EQUAL(ns_tcp_emit(&t, NS_TEST_CLI, NS_TEST_SRV, b, sizeof(b)), 0);
+}
+
 static void test_tcp_emit_seg_len_below_header_writes_nothing(void)
 {
     NsTcpRepr t = syn_repr();
@@ -772,6 +825,9 @@ CU_TestInfo ns_wire_tcp_tests[] = {
      test_tcp_parse_option_missing_length_byte_malformed},
     {"tcp_parse_mss_wrong_length_malformed", test_tcp_parse_mss_wrong_length_malformed},
     {"tcp_parse_ts_wrong_length_malformed", test_tcp_parse_ts_wrong_length_malformed},
+    {"tcp_parse_nop_nop_ts_wrong_length_malformed",
+     test_tcp_parse_nop_nop_ts_wrong_length_malformed},
+    {"tcp_parse_ts_before_nops_keeps_its_order", test_tcp_parse_ts_before_nops_keeps_its_order},
     {"tcp_parse_sack_partial_block_malformed", test_tcp_parse_sack_partial_block_malformed},
     {"tcp_parse_sack_without_blocks_malformed", test_tcp_parse_sack_without_blocks_malformed},
     {"tcp_parse_unknown_option_skipped_and_listed",
@@ -798,6 +854,9 @@ CU_TestInfo ns_wire_tcp_tests[] = {
     {"tcp_emit_rejects_eol_before_end", test_tcp_emit_rejects_eol_before_end},
     {"tcp_emit_rejects_options_over_40_bytes", test_tcp_emit_rejects_options_over_40_bytes},
     {"tcp_emit_rejects_more_than_4_sack_blocks", test_tcp_emit_rejects_more_than_4_sack_blocks},
+    {"tcp_emit_nop_nop_ts_words", test_tcp_emit_nop_nop_ts_words},
+    {"tcp_emit_rejects_nop_nop_ts_order_with_sack_present",
+     test_tcp_emit_rejects_nop_nop_ts_order_with_sack_present},
     {"tcp_emit_seg_len_below_header_writes_nothing",
      test_tcp_emit_seg_len_below_header_writes_nothing},
     {"tcp_layout_linux_syn", test_tcp_layout_linux_syn},
