@@ -392,13 +392,20 @@ bool ns_ip_route_exact(const NsIp *ip, uint32_t net, uint8_t prefix_len)
     return false;
 }
 
+/* ns_ipv4_mask() for a length known to be at most 32 (a route's), without
+ * its check or its branch for /0: a 64-bit shift by 32 is defined. */
+static inline uint32_t prefix_mask(uint8_t prefix_len)
+{
+    return (uint32_t)(UINT64_C(0xffffffff) << (32 - prefix_len));
+}
+
 static const Route *route_lookup(const NsIp *ip, uint32_t dst)
 {
     if (!ip->route_index) {
         const Route *best = NULL;
         for (guint i = 0; i < ip->n_routes; i++) {
             const Route *r = &ip->routes[i];
-            if ((dst & ns_ipv4_mask(r->prefix_len)) == r->net &&
+            if ((dst & prefix_mask(r->prefix_len)) == r->net &&
                 (!best || r->prefix_len > best->prefix_len))
                 best = r;
         }
@@ -408,7 +415,7 @@ static const Route *route_lookup(const NsIp *ip, uint32_t dst)
         int len = 63 - __builtin_clzll(lens);
         lens &= ~(UINT64_C(1) << len);
         gpointer v = g_hash_table_lookup(ip->route_index,
-                                         route_key((uint8_t)len, dst & ns_ipv4_mask((uint8_t)len)));
+                                         route_key((uint8_t)len, dst & prefix_mask((uint8_t)len)));
         if (v)
             return &ip->routes[GPOINTER_TO_UINT(v) - 1];
     }
@@ -639,15 +646,10 @@ static void apply_fault(NsTraceEvent *ev, const NsIpFault *fault)
     ev->loc = fault->loc;
 }
 
-/* A datagram's trace line: what its bytes say, a fault that hit it, IP's
- * own summary (an ICMP error's quote; may be NULL) and, on SEND and RECV,
- * the transport's note. */
-static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, NsDropReason drop,
-                              const NsIpFault *fault, const char *summary)
+/* The body of trace_packet_info(), for a kind some sink wants. */
+static void trace_packet_emit(NsIp *ip, NsTracer *tr, NsTraceKind kind, const NsPacket *pkt,
+                              NsDropReason drop, const NsIpFault *fault, const char *summary)
 {
-    NsTracer *tr = ip_ctx(ip)->tracer;
-    if (!ns_tracer_wants(tr, kind))
-        return;
     NsTraceEvent ev = {
         .time = ns_sim_now(ip_ctx(ip)->sim),
         .kind = kind,
@@ -663,6 +665,19 @@ static void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, N
     if (kind == NS_TRACE_SEND || kind == NS_TRACE_RECV)
         ns_ip_note_apply(ip_ctx(ip), &ev, pkt, pkt->data, pkt->len, &txt);
     ns_trace_emit(tr, &ev);
+}
+
+/* A datagram's trace line: what its bytes say, a fault that hit it, IP's
+ * own summary (an ICMP error's quote; may be NULL) and, on SEND and RECV,
+ * the transport's note. Inline, so that every datagram sent without a
+ * sink costs a test, not a call. */
+static inline void trace_packet_info(NsIp *ip, NsTraceKind kind, const NsPacket *pkt,
+                                     NsDropReason drop, const NsIpFault *fault,
+                                     const char *summary)
+{
+    NsTracer *tr = ip_ctx(ip)->tracer;
+    if (ns_tracer_wants(tr, kind))
+        trace_packet_emit(ip, tr, kind, pkt, drop, fault, summary);
 }
 
 static void trace_packet(NsIp *ip, NsTraceKind kind, const NsPacket *pkt, NsDropReason drop)
@@ -1222,13 +1237,12 @@ static bool is_for_us(const NsIp *ip, uint32_t dst)
 }
 
 /* Whether a datagram whose payload pattern is unmade (a lazy packet,
- * netsim-private/packet.h) may stay so: it is whole, for this host, taken
- * by a transport that makes what it reads, and no filter or tap here
- * looks at it. */
-static bool lazy_path(const NsIp *ip, const NsIpv4Repr *h)
+ * netsim-private/packet.h) may stay so: it is whole, for this host
+ * (`for_us`), taken by a transport that makes what it reads, and no filter
+ * or tap here looks at it. */
+static bool lazy_path(const NsIp *ip, const NsIpv4Repr *h, bool for_us)
 {
-    if (ip->nf || (ip->taps && ip->taps->len) || h->mf || h->frag_offset ||
-        !is_for_us(ip, h->dst))
+    if (ip->nf || (ip->taps && ip->taps->len) || h->mf || h->frag_offset || !for_us)
         return false;
     const Proto *pr = proto_of(ip, h->proto);
     return pr->ops && pr->ops->takes_lazy;
@@ -1246,13 +1260,14 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
     }
     ns_packet_trim(pkt, h.total_len); /* Ethernet padding */
     pkt->flags &= (uint8_t)~NS_PACKET_NOTED; /* the sender's note, not ours */
-    if (ns_packet_is_lazy(pkt) && !lazy_path(ip, &h))
+    /* Asked once: reassembly keeps the destination, only NAT changes it. */
+    bool for_us = is_for_us(ip, h.dst);
+    if (ns_packet_is_lazy(pkt) && !lazy_path(ip, &h, for_us))
         ns_packet_bytes(pkt);
     /* Fragments are put together before anything else looks at them: at
      * their destination, and on a router with connection tracking (as
      * Linux's nf_defrag_ipv4 does before conntrack). */
-    if ((h.mf || h.frag_offset) &&
-        (is_for_us(ip, h.dst) || (ip->nf && ns_host_is_router(ip->host)))) {
+    if ((h.mf || h.frag_offset) && (for_us || (ip->nf && ns_host_is_router(ip->host)))) {
         pkt = reassemble(ip, pkt, &h);
         if (!pkt)
             return;
@@ -1263,8 +1278,9 @@ static void ip_input(void *l3, NsIface *iface, NsPacket *pkt)
         nf_conntrack(ip->nf, pkt, &nfi);
         nf_nat_pre(ip->nf, pkt, &nfi);
         ns_ipv4_parse_header(pkt->data, pkt->len, &h); /* NAT may have changed it */
+        for_us = is_for_us(ip, h.dst);
     }
-    if (!is_for_us(ip, h.dst)) {
+    if (!for_us) {
         if (ns_host_is_router(ip->host))
             forward(ip, &h, pkt, &nfi);
         else
