@@ -161,10 +161,12 @@ long ns_tcp_peek(NsTcpSock *s, uint8_t *buf, size_t cap);
 #define NS_POLLWRNORM 0x100
 #define NS_POLLRDHUP 0x2000
 /* What poll reports for the endpoint now (Linux tcp_poll): readable data,
- * FIN or shutdown (IN, RDNORM, RDHUP), room to write (OUT, WRNORM),
- * closed (HUP), a pending error (ERR); a listener is readable while a
- * connection waits to be accepted. */
-uint32_t ns_tcp_poll(const NsTcpSock *s);
+ * FIN or shutdown (IN, RDNORM, RDHUP), room to write (OUT, WRNORM: free
+ * room of at least half what is queued), closed (HUP), a pending error
+ * (ERR); a listener is readable while a connection waits to be accepted.
+ * Not writeable, the endpoint notes that its owner waits for room, and
+ * tells it when enough is freed, as after a write that found it full. */
+uint32_t ns_tcp_poll(NsTcpSock *s);
 
 /* Bytes waiting to be read. The FIN does not count: check
  * ns_tcp_at_eof() for it (a recv then returns 0). */

@@ -1665,9 +1665,9 @@ long ns_tcp_peek(NsTcpSock *s, uint8_t *buf, size_t cap)
     return (long)tcp_rcvq_peek(c, buf, cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap);
 }
 
-uint32_t ns_tcp_poll(const NsTcpSock *s)
+uint32_t ns_tcp_poll(NsTcpSock *s)
 {
-    const NsTcpConn *c = &s->c;
+    NsTcpConn *c = &s->c;
     if (c->state == NS_TCP_STATE_LISTEN)
         return s->lq && s->lq->acc_len ? NS_POLLIN | NS_POLLRDNORM : 0;
     /* Linux tcp_done shuts both ways: a connection that has ended, or an
@@ -1685,6 +1685,8 @@ uint32_t ns_tcp_poll(const NsTcpSock *s)
             mask |= NS_POLLIN | NS_POLLRDNORM;
         if (snd_shut || tcp_conn_writeable(c))
             mask |= NS_POLLOUT | NS_POLLWRNORM;
+        else
+            c->nospace = true; /* Linux tcp_poll: wake the poller when room comes */
     }
     if (c->error)
         mask |= NS_POLLERR;

@@ -402,6 +402,60 @@ static void test_layer_blocked_writer_woken_when_a_third_is_free(void)
     CU_ASSERT_TRUE(srv.wakes_blocked <= 400000 / (32768 / 3) + 1);
 }
 
+/* A writer that wrote 70 % of its 32 KiB buffer in one write (it took
+ * everything: no SOCK_NOSPACE) and then polled for room: poll says no
+ * (room is less than half of what is queued), and, as Linux's tcp_poll
+ * sets SOCK_NOSPACE, the ACKs that free a third of the buffer wake it. */
+typedef struct {
+    App app;
+    uint32_t polls_out, wakes;
+} Poller;
+
+static void poller_step(App *a)
+{
+    Poller *w = (Poller *)(void *)a;
+    if (a->l && !a->s) {
+        int err;
+        a->s = ns_tcp_accept(a->l, &err);
+        if (!a->s)
+            return;
+        ns_tcp_sock_set_notify(a->s, app_notify, a);
+        CU_ASSERT_EQUAL(ns_tcp_setsockopt(a->s, NS_SO_SNDBUF, 32768), 0);
+        CU_ASSERT_EQUAL(ns_tcp_send_pattern(a->s, NULL, 0, 0, 32768 * 7 / 10), 32768 * 7 / 10);
+        a->sent = 32768 * 7 / 10;
+        CU_ASSERT_EQUAL(ns_tcp_poll(a->s) & NS_POLLOUT, 0);
+        return;
+    }
+    if (a->side == 1 && a->s) {
+        w->wakes++;
+        w->polls_out += (ns_tcp_poll(a->s) & NS_POLLOUT) != 0;
+    }
+    uint8_t buf[4096];
+    long r;
+    while (a->s && (r = ns_tcp_recv(a->s, buf, sizeof buf)) > 0)
+        a->received += (uint64_t)r;
+}
+
+static void test_layer_poll_without_room_asks_to_be_woken(void)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(5);
+    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, &o);
+    Poller srv = {.app = {.net = n, .tcp = n->tcp[1], .on_event = poller_step, .side = 1}};
+    Poller cli = {.app = {.net = n, .tcp = n->tcp[0], .on_event = poller_step, .side = 0}};
+    app_listen(&srv.app, 80, 4);
+    app_connect(&cli.app, 80);
+    net_run(n, NS_S(5));
+    CU_ASSERT_EQUAL(cli.app.received, 32768 * 7 / 10);
+    CU_ASSERT_EQUAL(srv.wakes, 1);
+    CU_ASSERT_EQUAL(srv.polls_out, 1);
+    ns_tcp_close(srv.app.s);
+    ns_tcp_close(cli.app.s);
+    ns_tcp_close(srv.app.l);
+    net_free(n);
+}
+
 /* The TSO sysctls take Linux's ranges (tcp_min_tso_segs from 1, the
  * pacing ratios to 1000 percent; tcp_tso_rtt_log to 31 only) and refuse
  * the rest; the congestion control has Linux's name. */
@@ -1470,6 +1524,7 @@ CU_TestInfo layer_tests[] = {
     T(test_layer_head_then_pattern_arrives_whole),
     T(test_layer_acks_do_not_wake_a_writer_that_never_blocked),
     T(test_layer_blocked_writer_woken_when_a_third_is_free),
+    T(test_layer_poll_without_room_asks_to_be_woken),
     T(test_layer_closed_port_gets_rst_and_econnrefused),
     T(test_layer_poll_and_peek),
     T(test_layer_listener_children_by_4_tuple_in_arrival_order),
