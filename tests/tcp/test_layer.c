@@ -302,6 +302,44 @@ static void test_layer_head_then_pattern_arrives_whole(void)
     net_free(n);
 }
 
+/* The server side of the write-space tests: accepts its one connection
+ * (true when it just did) and sets the application's SO_SNDBUF. */
+static bool accept_one(App *a, size_t sndbuf)
+{
+    if (!a->l || a->s)
+        return false;
+    int err;
+    a->s = ns_tcp_accept(a->l, &err);
+    if (!a->s)
+        return false;
+    ns_tcp_sock_set_notify(a->s, app_notify, a);
+    if (sndbuf)
+        CU_ASSERT_EQUAL(ns_tcp_setsockopt(a->s, NS_SO_SNDBUF, (int64_t)sndbuf), 0);
+    return true;
+}
+
+/* Two linux hosts 5 ms apart: srv listens on port 80, cli connects, 5 s
+ * of simulated time, then every socket closed. */
+static void run_two_linux(App *srv, App *cli, uint64_t rate_bps)
+{
+    NsLinkOpts o;
+    ns_link_opts_init(&o);
+    o.delay = NS_MS(5);
+    o.rate_bps = rate_bps;
+    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, &o);
+    srv->net = cli->net = n;
+    srv->tcp = n->tcp[1];
+    cli->tcp = n->tcp[0];
+    srv->side = 1;
+    app_listen(srv, 80, 4);
+    app_connect(cli, 80);
+    net_run(n, NS_S(5));
+    ns_tcp_close(srv->s);
+    ns_tcp_close(cli->s);
+    ns_tcp_close(srv->l);
+    net_free(n);
+}
+
 /* Write-space wake-ups (Linux sk_stream_write_space): the server (side 1)
  * writes to_send pattern bytes as space allows and logs each wake-up that
  * came while a write had found the buffer full. */
@@ -318,15 +356,7 @@ typedef struct {
 static void writer_step(App *a)
 {
     Writer *w = (Writer *)(void *)a;
-    if (a->l && !a->s) {
-        int err;
-        a->s = ns_tcp_accept(a->l, &err);
-        if (!a->s)
-            return;
-        ns_tcp_sock_set_notify(a->s, app_notify, a);
-        if (w->sndbuf)
-            CU_ASSERT_EQUAL(ns_tcp_setsockopt(a->s, NS_SO_SNDBUF, (int64_t)w->sndbuf), 0);
-    } else if (a->side == 1 && a->s) {
+    if (!accept_one(a, w->sndbuf) && a->side == 1 && a->s) {
         size_t room = ns_tcp_send_space(a->s), queued = w->sndbuf - room;
         if (w->blocked) {
             w->wakes_blocked++;
@@ -356,24 +386,12 @@ static void writer_step(App *a)
 
 static void run_writer(Writer *srv, Writer *cli)
 {
-    NsLinkOpts o;
-    ns_link_opts_init(&o);
-    o.delay = NS_MS(5);
-    o.rate_bps = 100 * 1000 * 1000;
-    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, &o);
-    *srv = (Writer){.app = {.net = n, .tcp = n->tcp[1], .on_event = writer_step, .side = 1},
-                    .sndbuf = srv->sndbuf, .min_room = SIZE_MAX};
+    *srv = (Writer){.app = {.on_event = writer_step}, .sndbuf = srv->sndbuf, .min_room = SIZE_MAX};
     srv->app.to_send = srv->sndbuf ? 400000 : 10000;
-    *cli = (Writer){.app = {.net = n, .tcp = n->tcp[0], .on_event = writer_step, .side = 0}};
-    app_listen(&srv->app, 80, 4);
-    app_connect(&cli->app, 80);
-    net_run(n, NS_S(5));
+    *cli = (Writer){.app = {.on_event = writer_step}};
+    run_two_linux(&srv->app, &cli->app, 100 * 1000 * 1000);
     CU_ASSERT_EQUAL(srv->app.sent, srv->app.to_send);
     CU_ASSERT_EQUAL(cli->app.received, srv->app.to_send);
-    ns_tcp_close(srv->app.s);
-    ns_tcp_close(cli->app.s);
-    ns_tcp_close(srv->app.l);
-    net_free(n);
 }
 
 /* A writer whose data all fitted is not woken by the ACKs that free it:
@@ -414,13 +432,7 @@ typedef struct {
 static void poller_step(App *a)
 {
     Poller *w = (Poller *)(void *)a;
-    if (a->l && !a->s) {
-        int err;
-        a->s = ns_tcp_accept(a->l, &err);
-        if (!a->s)
-            return;
-        ns_tcp_sock_set_notify(a->s, app_notify, a);
-        CU_ASSERT_EQUAL(ns_tcp_setsockopt(a->s, NS_SO_SNDBUF, 32768), 0);
+    if (accept_one(a, 32768)) {
         CU_ASSERT_EQUAL(ns_tcp_send_pattern(a->s, NULL, 0, 0, 32768 * 7 / 10), 32768 * 7 / 10);
         a->sent = 32768 * 7 / 10;
         CU_ASSERT_EQUAL(ns_tcp_poll(a->s) & NS_POLLOUT, 0);
@@ -438,22 +450,11 @@ static void poller_step(App *a)
 
 static void test_layer_poll_without_room_asks_to_be_woken(void)
 {
-    NsLinkOpts o;
-    ns_link_opts_init(&o);
-    o.delay = NS_MS(5);
-    Net *n = net_new(1, NS_PROFILE_LINUX, NS_PROFILE_LINUX, &o);
-    Poller srv = {.app = {.net = n, .tcp = n->tcp[1], .on_event = poller_step, .side = 1}};
-    Poller cli = {.app = {.net = n, .tcp = n->tcp[0], .on_event = poller_step, .side = 0}};
-    app_listen(&srv.app, 80, 4);
-    app_connect(&cli.app, 80);
-    net_run(n, NS_S(5));
+    Poller srv = {.app = {.on_event = poller_step}}, cli = {.app = {.on_event = poller_step}};
+    run_two_linux(&srv.app, &cli.app, 0);
     CU_ASSERT_EQUAL(cli.app.received, 32768 * 7 / 10);
     CU_ASSERT_EQUAL(srv.wakes, 1);
     CU_ASSERT_EQUAL(srv.polls_out, 1);
-    ns_tcp_close(srv.app.s);
-    ns_tcp_close(cli.app.s);
-    ns_tcp_close(srv.app.l);
-    net_free(n);
 }
 
 /* The TSO sysctls take Linux's ranges (tcp_min_tso_segs from 1, the
